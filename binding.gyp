@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "stowage_native",
+      "sources": ["native/stowage.c"],
+      "cflags": ["-Wall", "-O2"]
+    }
+  ]
+}

@@ -1,0 +1,304 @@
+// The few Linux system calls stowage needs that Node.js does not expose:
+// mknod (overlayfs whiteouts are 0/0 character devices; layers carry device
+// nodes and fifos), extended attributes (opaque directories, PAX xattrs),
+// mount/umount2 (overlay root filesystems), and fd passing over unix sockets
+// (runc's console socket). No maintained npm package covers this set, so it is
+// one small N-API addon with no dependencies beyond libc.
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#define CHECK(call) do { if ((call) != napi_ok) return NULL; } while (0)
+
+static const char *errno_name(int e) {
+  switch (e) {
+    case ENOENT: return "ENOENT"; case EEXIST: return "EEXIST"; case EPERM: return "EPERM";
+    case EACCES: return "EACCES"; case ENOTDIR: return "ENOTDIR"; case EISDIR: return "EISDIR";
+    case EINVAL: return "EINVAL"; case EBUSY: return "EBUSY"; case ENODATA: return "ENODATA";
+    case ENOTSUP: return "ENOTSUP"; case ENOSPC: return "ENOSPC"; case EROFS: return "EROFS";
+    case ENAMETOOLONG: return "ENAMETOOLONG"; case ELOOP: return "ELOOP"; case E2BIG: return "E2BIG";
+    case ERANGE: return "ERANGE"; case EBADF: return "EBADF"; case ENODEV: return "ENODEV";
+    case EAGAIN: return "EAGAIN"; case ECONNREFUSED: return "ECONNREFUSED"; case EINTR: return "EINTR";
+    default: return "EUNKNOWN";
+  }
+}
+
+// Throws an Error shaped like Node's fs errors: code, errno, syscall, path.
+static napi_value throw_errno(napi_env env, int e, const char *syscall, const char *path) {
+  char msg[4200];
+  if (path) snprintf(msg, sizeof msg, "%s: %s, %s '%s'", errno_name(e), strerror(e), syscall, path);
+  else snprintf(msg, sizeof msg, "%s: %s, %s", errno_name(e), strerror(e), syscall);
+  napi_value m, err, v;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
+  napi_create_error(env, NULL, m, &err);
+  napi_create_string_utf8(env, errno_name(e), NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, err, "code", v);
+  napi_create_int32(env, -e, &v);
+  napi_set_named_property(env, err, "errno", v);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, err, "syscall", v);
+  if (path) {
+    napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &v);
+    napi_set_named_property(env, err, "path", v);
+  }
+  napi_throw(env, err);
+  return NULL;
+}
+
+// Reads argument i as a freshly allocated UTF-8 string (caller frees).
+static char *arg_string(napi_env env, napi_value v) {
+  size_t len;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected a string");
+    return NULL;
+  }
+  char *s = malloc(len + 1);
+  napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  return s;
+}
+
+static int arg_int(napi_env env, napi_value v, int64_t *out) {
+  if (napi_get_value_int64(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected a number");
+    return -1;
+  }
+  return 0;
+}
+
+static napi_value undefined(napi_env env) { napi_value u; napi_get_undefined(env, &u); return u; }
+
+// mknod(path, mode, major, minor)
+static napi_value js_mknod(napi_env env, napi_callback_info info) {
+  size_t argc = 4; napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char *path = arg_string(env, argv[0]); if (!path) return NULL;
+  int64_t mode, maj, min;
+  if (arg_int(env, argv[1], &mode) || arg_int(env, argv[2], &maj) || arg_int(env, argv[3], &min)) { free(path); return NULL; }
+  if (mknod(path, (mode_t)mode, makedev((unsigned)maj, (unsigned)min)) != 0) {
+    int e = errno; napi_value r = throw_errno(env, e, "mknod", path); free(path); return r;
+  }
+  free(path);
+  return undefined(env);
+}
+
+// lsetxattr(path, name, value: Buffer)
+static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
+  size_t argc = 3; napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char *path = arg_string(env, argv[0]); if (!path) return NULL;
+  char *name = arg_string(env, argv[1]); if (!name) { free(path); return NULL; }
+  void *data; size_t len;
+  if (napi_get_buffer_info(env, argv[2], &data, &len) != napi_ok) {
+    free(path); free(name); napi_throw_type_error(env, NULL, "expected a Buffer"); return NULL;
+  }
+  if (lsetxattr(path, name, data, len, 0) != 0) {
+    int e = errno; napi_value r = throw_errno(env, e, "lsetxattr", path); free(path); free(name); return r;
+  }
+  free(path); free(name);
+  return undefined(env);
+}
+
+// lgetxattr(path, name): Buffer | null
+static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
+  size_t argc = 2; napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char *path = arg_string(env, argv[0]); if (!path) return NULL;
+  char *name = arg_string(env, argv[1]); if (!name) { free(path); return NULL; }
+  ssize_t n = lgetxattr(path, name, NULL, 0);
+  char *buf = NULL;
+  while (n >= 0) {
+    buf = realloc(buf, n > 0 ? (size_t)n : 1);
+    ssize_t m = lgetxattr(path, name, buf, (size_t)n);
+    if (m >= 0) { n = m; break; }
+    if (errno != ERANGE) { n = -1; break; }
+    n = lgetxattr(path, name, NULL, 0);
+  }
+  napi_value result;
+  if (n < 0) {
+    int e = errno; free(buf);
+    if (e == ENODATA || e == ENOTSUP) { free(path); free(name); napi_get_null(env, &result); return result; }
+    napi_value r = throw_errno(env, e, "lgetxattr", path); free(path); free(name); return r;
+  }
+  napi_create_buffer_copy(env, (size_t)n, buf, NULL, &result);
+  free(buf); free(path); free(name);
+  return result;
+}
+
+// llistxattr(path): string[]
+static napi_value js_llistxattr(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char *path = arg_string(env, argv[0]); if (!path) return NULL;
+  ssize_t n = llistxattr(path, NULL, 0);
+  char *buf = NULL;
+  while (n > 0) {
+    buf = realloc(buf, (size_t)n);
+    ssize_t m = llistxattr(path, buf, (size_t)n);
+    if (m >= 0) { n = m; break; }
+    if (errno != ERANGE) { n = -1; break; }
+    n = llistxattr(path, NULL, 0);
+  }
+  napi_value arr;
+  if (n < 0) {
+    int e = errno; free(buf);
+    if (e == ENOTSUP) { free(path); napi_create_array(env, &arr); return arr; }
+    napi_value r = throw_errno(env, e, "llistxattr", path); free(path); return r;
+  }
+  napi_create_array(env, &arr);
+  uint32_t idx = 0;
+  for (ssize_t off = 0; off < n;) {
+    size_t l = strlen(buf + off);
+    napi_value s; napi_create_string_utf8(env, buf + off, l, &s);
+    napi_set_element(env, arr, idx++, s);
+    off += (ssize_t)l + 1;
+  }
+  free(buf); free(path);
+  return arr;
+}
+
+// lremovexattr(path, name)
+static napi_value js_lremovexattr(napi_env env, napi_callback_info info) {
+  size_t argc = 2; napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char *path = arg_string(env, argv[0]); if (!path) return NULL;
+  char *name = arg_string(env, argv[1]); if (!name) { free(path); return NULL; }
+  if (lremovexattr(path, name) != 0 && errno != ENODATA) {
+    int e = errno; napi_value r = throw_errno(env, e, "lremovexattr", path); free(path); free(name); return r;
+  }
+  free(path); free(name);
+  return undefined(env);
+}
+
+// mount(source, target, fstype, flags, data)
+static napi_value js_mount(napi_env env, napi_callback_info info) {
+  size_t argc = 5; napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char *src = arg_string(env, argv[0]); if (!src) return NULL;
+  char *tgt = arg_string(env, argv[1]); if (!tgt) { free(src); return NULL; }
+  char *fst = arg_string(env, argv[2]); if (!fst) { free(src); free(tgt); return NULL; }
+  int64_t flags;
+  if (arg_int(env, argv[3], &flags)) { free(src); free(tgt); free(fst); return NULL; }
+  char *data = arg_string(env, argv[4]); if (!data) { free(src); free(tgt); free(fst); return NULL; }
+  int rc = mount(src, tgt, fst[0] ? fst : NULL, (unsigned long)flags, data[0] ? data : NULL);
+  int e = errno;
+  napi_value r = rc != 0 ? throw_errno(env, e, "mount", tgt) : undefined(env);
+  free(src); free(tgt); free(fst); free(data);
+  return r;
+}
+
+// umount2(target, flags)
+static napi_value js_umount2(napi_env env, napi_callback_info info) {
+  size_t argc = 2; napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char *tgt = arg_string(env, argv[0]); if (!tgt) return NULL;
+  int64_t flags;
+  if (arg_int(env, argv[1], &flags)) { free(tgt); return NULL; }
+  if (umount2(tgt, (int)flags) != 0) {
+    int e = errno; napi_value r = throw_errno(env, e, "umount2", tgt); free(tgt); return r;
+  }
+  free(tgt);
+  return undefined(env);
+}
+
+// recvFd(socketFd): number. Blocks until one fd arrives as SCM_RIGHTS (runc's
+// --console-socket hands over the pty master this way). Returns -1 on EOF.
+static napi_value js_recvfd(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t sock;
+  if (arg_int(env, argv[0], &sock)) return NULL;
+  char byte[4096];
+  struct iovec iov = { .iov_base = byte, .iov_len = sizeof byte };
+  union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+  ssize_t n;
+  do { n = recvmsg((int)sock, &msg, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
+  if (n < 0) return throw_errno(env, errno, "recvmsg", NULL);
+  int fd = -1;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  }
+  napi_value r; napi_create_int32(env, fd, &r);
+  return r;
+}
+
+// unixSocket(path, listen: boolean, type: 'stream'|'seqpacket'): fd.
+// Node's net module only makes SOCK_STREAM sockets and cannot receive fds, so
+// the console socket (listening, then recvFd) and conmon's SEQPACKET attach
+// socket (connect) are opened here; the fd is then handed to net.Socket or fs.
+static napi_value js_unixsocket(napi_env env, napi_callback_info info) {
+  size_t argc = 3; napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char *path = arg_string(env, argv[0]); if (!path) return NULL;
+  bool listen_mode; napi_get_value_bool(env, argv[1], &listen_mode);
+  char *type = arg_string(env, argv[2]); if (!type) { free(path); return NULL; }
+  int stype = strcmp(type, "seqpacket") == 0 ? SOCK_SEQPACKET : SOCK_STREAM;
+  free(type);
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  if (strlen(path) >= sizeof addr.sun_path) { napi_value r = throw_errno(env, ENAMETOOLONG, "socket", path); free(path); return r; }
+  strcpy(addr.sun_path, path);
+  int fd = socket(AF_UNIX, stype | SOCK_CLOEXEC, 0);
+  if (fd < 0) { napi_value r = throw_errno(env, errno, "socket", path); free(path); return r; }
+  int rc = listen_mode ? bind(fd, (struct sockaddr *)&addr, sizeof addr) : connect(fd, (struct sockaddr *)&addr, sizeof addr);
+  if (rc == 0 && listen_mode) rc = listen(fd, 4);
+  if (rc != 0) { int e = errno; close(fd); napi_value r = throw_errno(env, e, listen_mode ? "bind" : "connect", path); free(path); return r; }
+  free(path);
+  napi_value r; napi_create_int32(env, fd, &r);
+  return r;
+}
+
+// accept(fd): fd (blocking)
+static napi_value js_accept(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t fd;
+  if (arg_int(env, argv[0], &fd)) return NULL;
+  int c;
+  do { c = accept4((int)fd, NULL, NULL, SOCK_CLOEXEC); } while (c < 0 && errno == EINTR);
+  if (c < 0) return throw_errno(env, errno, "accept", NULL);
+  napi_value r; napi_create_int32(env, c, &r);
+  return r;
+}
+
+// ioctl TIOCSWINSZ on a pty fd: resize(fd, rows, cols)
+#include <sys/ioctl.h>
+static napi_value js_resize(napi_env env, napi_callback_info info) {
+  size_t argc = 3; napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t fd, rows, cols;
+  if (arg_int(env, argv[0], &fd) || arg_int(env, argv[1], &rows) || arg_int(env, argv[2], &cols)) return NULL;
+  struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+  if (ioctl((int)fd, TIOCSWINSZ, &ws) != 0) return throw_errno(env, errno, "ioctl", NULL);
+  return undefined(env);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    { "mknod", NULL, js_mknod, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "lsetxattr", NULL, js_lsetxattr, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "lgetxattr", NULL, js_lgetxattr, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "llistxattr", NULL, js_llistxattr, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "lremovexattr", NULL, js_lremovexattr, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "umount2", NULL, js_umount2, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "recvFd", NULL, js_recvfd, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "unixSocket", NULL, js_unixsocket, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "accept", NULL, js_accept, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "resize", NULL, js_resize, NULL, NULL, NULL, napi_enumerable, NULL },
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Sets up stowage on a fresh Debian 12 machine, idempotently: the Debian
+# packages it drives, the npm dependencies, the native addon and the build,
+# and a `stowage` command on PATH.
+#
+#   scripts/setup.sh                     what stowage needs to run
+#   scripts/setup.sh --with-references   also docker.io, podman and docker-registry,
+#                                        the reference tools of the interop tests
+#                                        and benchmarks
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+
+pkgs="runc conmon containernetworking-plugins iptables iproute2 busybox-static skopeo tini catatonit xz-utils bzip2 zstd ca-certificates python3 make g++ tar gzip util-linux procps"
+[ "${1:-}" = "--with-references" ] && pkgs="$pkgs docker.io podman docker-registry"
+
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "setup: installing Debian packages:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# docker.io's own daemon must not start on the system socket: tests run their own.
+if [ -n "$(command -v systemctl || true)" ] && systemctl is-active --quiet docker 2>/dev/null; then
+  systemctl stop docker docker.socket 2>/dev/null || true
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+echo "setup: building"
+npm run --silent build
+ln -sf "$here/bin/stowage" /usr/local/bin/stowage
+echo "setup: done ($(stowage --version))"

@@ -1,0 +1,46 @@
+// What a CLI command is: its docker-style usage, flags, argument count and action.
+import { UsageError } from '../errdefs';
+import type { Ctx } from './context';
+import { formatFlagHelp, type FlagDef, type FlagValues } from './flags';
+
+export interface Command {
+  /** Path as typed, e.g. ['image', 'ls']; the first alias is canonical for help. */
+  name: string;
+  /** Other paths that run this command, e.g. ['images'], ['image', 'list']. */
+  aliases?: string[][];
+  usage: string;
+  description: string;
+  flags?: FlagDef[];
+  minArgs?: number;
+  maxArgs?: number;
+  /** false for run/exec: flags after the first argument belong to the container. */
+  interspersed?: boolean;
+  run(ctx: Ctx, args: string[], flags: FlagValues): Promise<number | void> | number | void;
+}
+
+export function checkArgCount(cmd: Command, path: string, args: string[]): void {
+  const { minArgs = 0, maxArgs = Infinity } = cmd;
+  const plural = (n: number) => `${n} argument${n === 1 ? '' : 's'}`;
+  let msg: string | undefined;
+  if (minArgs === maxArgs && args.length !== minArgs) msg = `requires exactly ${plural(minArgs)}`;
+  else if (args.length < minArgs) msg = `requires at least ${plural(minArgs)}`;
+  else if (args.length > maxArgs) msg = maxArgs === 0 ? 'accepts no arguments' : `requires at most ${plural(maxArgs)}`;
+  if (msg) throw new UsageError(path, `'stowage ${path}' ${msg}`, { argCount: true });
+}
+
+export function commandHelp(cmd: Command, path: string, aliases: string[]): string {
+  let s = `\nUsage:  stowage ${path} ${cmd.usage}\n\n${cmd.description}\n`;
+  if (aliases.length > 1) s += `\nAliases:\n  ${aliases.map((a) => `stowage ${a}`).join(', ')}\n`;
+  const flags = cmd.flags ?? [];
+  if (flags.some((f) => !f.hidden)) s += `\nOptions:\n${formatFlagHelp(flags)}\n`;
+  return s;
+}
+
+// Flag definitions several commands share.
+export const FORMAT_FLAG: FlagDef = {
+  long: 'format', kind: 'string', valueName: 'string',
+  help: "Format output using a custom template:\n'table': Print output in table format with column headers (default)\n'json': Print in JSON format\n'TEMPLATE': Print output using the given Go template",
+};
+export const QUIET_FLAG = (help: string): FlagDef => ({ long: 'quiet', short: 'q', kind: 'bool', help });
+export const NO_TRUNC_FLAG: FlagDef = { long: 'no-trunc', kind: 'bool', help: "Don't truncate output" };
+export const FILTER_FLAG: FlagDef = { long: 'filter', short: 'f', kind: 'list', valueName: 'filter', help: 'Filter output based on conditions provided' };

@@ -1,0 +1,83 @@
+import { hex, shortId, type Digest } from '../../../digest';
+import type { Command } from '../../command';
+import { FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG } from '../../command';
+import type { Ctx } from '../../context';
+import { formatRows } from '../../output/table';
+import { ago, humanSizeWithPrecision } from '../../output/units';
+
+export interface HistoryItem {
+  id: string;
+  created: number;
+  createdBy: string;
+  tags: string[];
+  size: number;
+  comment: string;
+}
+
+/** Docker's ImageHistory: newest first, layer sizes for non-empty entries, IDs along Parent. */
+export function imageHistory(ctx: Ctx, ref: string): HistoryItem[] {
+  const img = ctx.images.resolve(ref);
+  const stack = ctx.store.layers.stack(img.record.topLayer);
+  const items: HistoryItem[] = [];
+  let layer = 0;
+  for (const h of img.config.history ?? []) {
+    let size = 0;
+    if (!h.empty_layer) {
+      size = stack[layer]?.size ?? 0;
+      layer++;
+    }
+    items.unshift({
+      id: '<missing>', created: h.created ? Date.parse(h.created) : 0, createdBy: h.created_by ?? '', tags: [], size,
+      comment: h.comment ?? '',
+    });
+  }
+  let id: Digest | null = img.record.id;
+  for (const item of items) {
+    if (!id) break;
+    item.id = id;
+    item.tags = ctx.images.repoTags(id);
+    id = ctx.store.images.get(id)?.parent ?? null;
+    if (id && !ctx.store.images.get(id)) break;
+  }
+  return items;
+}
+
+/** The docker CLI's Ellipsis: cut to width-1 runes and add "…". */
+export function ellipsis(s: string, width: number): string {
+  const runes = [...s];
+  return runes.length <= width ? s : `${runes.slice(0, width - 1).join('')}…`;
+}
+
+export const imageHistoryCmd: Command = {
+  name: 'image history',
+  aliases: [['history']],
+  usage: '[OPTIONS] IMAGE',
+  description: 'Show the history of an image',
+  minArgs: 1,
+  maxArgs: 1,
+  flags: [
+    FORMAT_FLAG,
+    { long: 'human', short: 'H', kind: 'bool', default: true, help: 'Print sizes and dates in human readable format' },
+    NO_TRUNC_FLAG,
+    QUIET_FLAG('Only show image IDs'),
+  ],
+  run(ctx, [ref], flags) {
+    const trunc = !flags['no-trunc'];
+    const human = flags.human as boolean;
+    const rows = imageHistory(ctx, ref).map((h) => ({
+      ID: h.id === '<missing>' ? h.id : trunc ? shortId(h.id) : h.id.startsWith('sha256:') ? h.id : `sha256:${hex(h.id as Digest)}`,
+      CreatedSince: human ? ago(h.created) : new Date(h.created).toISOString().replace(/\.000Z$/, 'Z'),
+      CreatedAt: new Date(h.created).toISOString().replace(/\.000Z$/, 'Z'),
+      CreatedBy: trunc ? ellipsis(h.createdBy.replace(/\t/g, ' '), 45) : h.createdBy.replace(/\t/g, ' '),
+      Size: human ? humanSizeWithPrecision(h.size, 3) : String(h.size),
+      Comment: h.comment,
+    }));
+    const format = flags.quiet ? '{{.ID}}' : (flags.format as string);
+    ctx.out(
+      formatRows(format, rows, {
+        defaultFormat: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
+        headers: { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' },
+      }),
+    );
+  },
+};

@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import { invalidArgument } from '../../../errdefs';
+import type { Command } from '../../command';
+
+export const imageImport: Command = {
+  name: 'image import',
+  aliases: [['import']],
+  usage: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
+  description: 'Import the contents from a tarball to create a filesystem image',
+  minArgs: 1,
+  maxArgs: 2,
+  flags: [
+    { long: 'change', short: 'c', kind: 'list', help: 'Apply Dockerfile instruction to the created image' },
+    { long: 'message', short: 'm', kind: 'string', valueName: 'string', help: 'Set commit message for imported image' },
+    { long: 'platform', kind: 'string', valueName: 'string', help: 'Set platform if server is multi-platform capable' },
+  ],
+  async run(ctx, [source, ref], flags) {
+    if (/^https?:\/\//.test(source)) throw invalidArgument('importing from a URL is not supported: no registry or web server is reachable; download the file first');
+    let input: AsyncIterable<Buffer>;
+    if (source === '-') input = ctx.stdin;
+    else {
+      try {
+        fs.accessSync(source, fs.constants.R_OK);
+      } catch {
+        throw invalidArgument(`open ${source}: no such file or directory`);
+      }
+      input = fs.createReadStream(source, { highWaterMark: 1 << 20 });
+    }
+    const id = await ctx.images.importTarball(input, {
+      ref, changes: flags.change as string[], message: flags.message as string,
+      // the docker CLI sends a local file as the request body, so Docker records "-"
+      sourceName: '-',
+    });
+    ctx.out(`${id}\n`);
+  },
+};

@@ -1,0 +1,73 @@
+import { imageInspect } from '../../../engine/image-inspect';
+import { isNotFound, notFound } from '../../../errdefs';
+import { goJsonIndent } from '../../../util/gojson';
+import type { Command } from '../../command';
+import type { Ctx } from '../../context';
+import { errorOutput } from '../../exit';
+import { renderTemplate } from '../../output/template';
+
+export type Inspector = (ctx: Ctx, ref: string) => unknown;
+
+export const inspectImage: Inspector = (ctx, ref) => imageInspect(ctx.images, ctx.store.layers, ctx.images.resolve(ref));
+
+/** Prints objects as docker inspect does: a JSON array, or a template per object. */
+export function printInspect(ctx: Ctx, refs: string[], format: string, find: (ref: string) => unknown): number {
+  const found: unknown[] = [];
+  let failed = false;
+  for (const ref of refs) {
+    try {
+      found.push(find(ref));
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      ctx.err(errorOutput(e).message);
+      failed = true;
+    }
+  }
+  if (format && format !== 'json') {
+    for (const o of found) ctx.out(`${renderTemplate(format.replace(/\\n/g, '\n').replace(/\\t/g, '\t'), o, { lenient: true })}\n`);
+  } else {
+    ctx.out(`${found.length ? goJsonIndent(found) : '[]'}\n`);
+  }
+  return failed ? 1 : 0;
+}
+
+const FORMAT = { long: 'format', short: 'f', kind: 'string' as const, valueName: 'string', help: 'Format output using a custom template' };
+
+export const imageInspectCmd: Command = {
+  name: 'image inspect',
+  usage: '[OPTIONS] IMAGE [IMAGE...]',
+  description: 'Display detailed information on one or more images',
+  minArgs: 1,
+  flags: [FORMAT],
+  run: (ctx, args, flags) => printInspect(ctx, args, flags.format as string, (r) => inspectImage(ctx, r)),
+};
+
+/** Inspectors tried in turn by `stowage inspect` (containers and others register here). */
+export const INSPECTORS: Array<{ type: string; find: Inspector }> = [{ type: 'image', find: inspectImage }];
+
+export const inspectCmd: Command = {
+  name: 'inspect',
+  usage: '[OPTIONS] NAME|ID [NAME|ID...]',
+  description: 'Return low-level information on Docker objects',
+  minArgs: 1,
+  flags: [
+    FORMAT,
+    { long: 'size', short: 's', kind: 'bool', help: 'Display total file sizes if the type is container' },
+    { long: 'type', kind: 'string', valueName: 'string', help: 'Only inspect objects of the given type' },
+  ],
+  run(ctx, args, flags) {
+    const type = flags.type as string;
+    const inspectors = type ? INSPECTORS.filter((i) => i.type === type) : INSPECTORS;
+    if (type && !inspectors.length) throw notFound(`"${type}" is not a valid value for --type`);
+    return printInspect(ctx, args, flags.format as string, (ref) => {
+      for (const i of inspectors) {
+        try {
+          return i.find(ctx, ref);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+      throw notFound(`No such object: ${ref}`);
+    });
+  },
+};

@@ -1,0 +1,147 @@
+// `images` / `image ls`: one row per repository tag, as the docker CLI prints them.
+import { hex, type Digest } from '../../../digest';
+import { familiarName, parseNormalized } from '../../../reference';
+import type { Command } from '../../command';
+import { FILTER_FLAG, FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG } from '../../command';
+import type { Ctx } from '../../context';
+import { boolFilter, globMatch, labelMatches, parseFilters } from '../../filters';
+import { formatRows } from '../../output/table';
+import { ago, goTimeString, humanSizeWithPrecision } from '../../output/units';
+
+export interface ImageSummary {
+  id: Digest;
+  repoTags: string[];
+  repoDigests: string[];
+  created: number;
+  size: number;
+  labels: Record<string, string> | null;
+  containers: number;
+}
+
+/** The daemon half of `docker images`: which images, with which references. */
+export function listImages(ctx: Ctx, opts: { all: boolean; filters: Map<string, string[]> }): ImageSummary[] {
+  const { images } = ctx;
+  const store = ctx.store.images;
+  const dangling = boolFilter(opts.filters.get('dangling'), 'dangling');
+  const refPatterns = opts.filters.get('reference');
+  const before = opts.filters.get('before')?.map((r) => store.load(images.resolveId(r)));
+  const since = opts.filters.get('since')?.map((r) => store.load(images.resolveId(r)));
+  const out: ImageSummary[] = [];
+  for (const rec of store.list()) {
+    const img = store.load(rec.id);
+    const created = img.config.created ? Date.parse(img.config.created) : 0;
+    if (before && before.some((b) => created >= Date.parse(b.config.created ?? '0'))) continue;
+    if (since && since.some((s) => created <= Date.parse(s.config.created ?? '0'))) continue;
+    if (!labelMatches(opts.filters.get('label'), img.config.config?.Labels)) continue;
+    let tags = images.repoTags(rec.id);
+    let digests = images.repoDigests(rec.id);
+    if (refPatterns) {
+      const match = (r: string) => refPatterns.some((p) => globMatch(p, r) || globMatch(p, familiarName(parseNormalized(r))));
+      tags = tags.filter(match);
+      digests = digests.filter(match);
+    }
+    if (tags.length === 0 && digests.length === 0) {
+      if (refPatterns || dangling === false) continue;
+      if (!opts.all && dangling !== true && store.children(rec.id).length > 0) continue;
+      if (dangling === true && store.children(rec.id).length > 0) continue;
+    } else if (dangling === true) continue;
+    out.push({
+      id: rec.id, repoTags: tags, repoDigests: digests, created, size: rec.size,
+      labels: img.config.config?.Labels ?? null, containers: ctx.imageUsers(rec.id).length,
+    });
+  }
+  return out.sort((a, b) => b.created - a.created || (a.id < b.id ? -1 : 1));
+}
+
+interface Row {
+  ID: string;
+  Repository: string;
+  Tag: string;
+  Digest: string;
+  CreatedSince: string;
+  CreatedAt: string;
+  Size: string;
+  VirtualSize: string;
+  SharedSize: string;
+  UniqueSize: string;
+  Containers: string;
+}
+
+function rowsFor(img: ImageSummary, trunc: boolean, showDigests: boolean): Row[] {
+  const base = {
+    ID: trunc ? hex(img.id).slice(0, 12) : img.id,
+    CreatedSince: ago(img.created),
+    CreatedAt: goTimeString(new Date(img.created)),
+    Size: humanSizeWithPrecision(img.size, 3),
+    VirtualSize: humanSizeWithPrecision(img.size, 3),
+    SharedSize: 'N/A',
+    UniqueSize: 'N/A',
+    Containers: 'N/A',
+  };
+  const rows: Row[] = [];
+  const add = (Repository: string, Tag: string, Digest: string) => rows.push({ ...base, Repository, Tag, Digest });
+  if (img.repoTags.length === 0 && img.repoDigests.length === 0) {
+    add('<none>', '<none>', '<none>');
+    return rows;
+  }
+  const byRepo = new Map<string, { tags: string[]; digests: string[] }>();
+  const entry = (r: string) => byRepo.get(r) ?? byRepo.set(r, { tags: [], digests: [] }).get(r)!;
+  for (const t of img.repoTags) {
+    const ref = parseNormalized(t);
+    entry(familiarName(ref)).tags.push(ref.tag!);
+  }
+  for (const d of img.repoDigests) {
+    const ref = parseNormalized(d);
+    entry(familiarName(ref)).digests.push(ref.digest!);
+  }
+  for (const [repo, { tags, digests }] of byRepo) {
+    if (tags.length === 0) {
+      if (showDigests) for (const d of digests) add(repo, '<none>', d);
+      else add(repo, '<none>', '');
+      continue;
+    }
+    for (const tag of tags) {
+      if (!showDigests || digests.length === 0) add(repo, tag, '<none>');
+      else for (const d of digests) add(repo, tag, d);
+    }
+  }
+  return rows;
+}
+
+export const imageList: Command = {
+  name: 'image ls',
+  aliases: [['image', 'list'], ['images']],
+  usage: '[OPTIONS] [REPOSITORY[:TAG]]',
+  description: 'List images',
+  maxArgs: 1,
+  flags: [
+    { long: 'all', short: 'a', kind: 'bool', help: 'Show all images (default hides intermediate images)' },
+    { long: 'digests', kind: 'bool', help: 'Show digests' },
+    FILTER_FLAG,
+    FORMAT_FLAG,
+    NO_TRUNC_FLAG,
+    QUIET_FLAG('Only show image IDs'),
+  ],
+  run(ctx, args, flags) {
+    const filters = parseFilters(flags.filter, ['dangling', 'label', 'before', 'since', 'reference']);
+    if (args[0]) filters.set('reference', [...(filters.get('reference') ?? []), args[0]]);
+    const images = listImages(ctx, { all: flags.all as boolean, filters });
+    const trunc = !flags['no-trunc'];
+    const rows = images.flatMap((i) => rowsFor(i, trunc, flags.digests as boolean));
+    let format = flags.format as string;
+    if (flags.quiet) format = '{{.ID}}';
+    const defaultFormat = flags.digests
+      ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}'
+      : 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
+    ctx.out(
+      formatRows(format, rows, {
+        defaultFormat,
+        headers: {
+          ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED',
+          CreatedAt: 'CREATED AT', Size: 'SIZE', VirtualSize: 'VIRTUAL SIZE', SharedSize: 'SHARED SIZE',
+          UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS',
+        },
+      }),
+    );
+  },
+};

@@ -1,0 +1,24 @@
+// The one place that turns errors into messages and exit codes (see the
+// table in docs/ARCHITECTURE.md): usage errors as the docker CLI prints them,
+// everything else as "Error: <message>".
+import { CommandNotFoundError, CommandNotInvocableError, ExitStatus, StowageError, UsageError } from '../errdefs';
+
+export interface ErrorOutput {
+  message: string;
+  code: number;
+}
+
+export function errorOutput(e: unknown, usageLine?: string): ErrorOutput {
+  if (e instanceof ExitStatus) return { message: '', code: e.code };
+  if (e instanceof UsageError) {
+    const tail = usageLine ? `\n\nUsage:  ${usageLine}\n\n` : '\n\n';
+    if (e.argCount) return { message: `stowage: ${e.message}${tail}See 'stowage ${e.command} --help' for more information\n`, code: 1 };
+    return { message: `${e.message}${tail}Run 'stowage ${e.command} --help' for more information\n`, code: 125 };
+  }
+  if (e instanceof CommandNotFoundError) return { message: `stowage: Error: ${e.message}\n`, code: 127 };
+  if (e instanceof CommandNotInvocableError) return { message: `stowage: Error: ${e.message}\n`, code: 126 };
+  if (e instanceof StowageError) return { message: `Error: ${e.message}\n`, code: 1 };
+  const err = e as Error;
+  if (process.env.STOWAGE_DEBUG) return { message: `Error: ${err?.stack ?? String(e)}\n`, code: 1 };
+  return { message: `Error: ${err?.message ?? String(e)}\n`, code: 1 };
+}

@@ -1,0 +1,40 @@
+// Table and --format output as the docker CLI's formatter writes it: Go's
+// tabwriter (minwidth 10, padding 3) for "table" formats, a template per row
+// otherwise, and "json" meaning {{json .}}.
+import { renderTemplate, parseTemplate, execTemplate } from './template';
+
+/** Go's text/tabwriter with docker's settings: each cell padded to max(width+3, 10). */
+export function tabwrite(text: string, minwidth = 10, padding = 3): string {
+  const lines = text.split('\n');
+  const cells = lines.map((l) => l.split('\t'));
+  const widths: number[] = [];
+  for (const row of cells) {
+    for (let i = 0; i < row.length - 1; i++) widths[i] = Math.max(widths[i] ?? 0, [...row[i]].length);
+  }
+  return cells
+    .map((row) => row.map((c, i) => (i < row.length - 1 ? c + ' '.repeat(Math.max(widths[i] + padding, minwidth) - [...c].length) : c)).join(''))
+    .join('\n');
+}
+
+export interface TableSpec {
+  /** The default format, e.g. "table {{.ID}}\t{{.Image}}". */
+  defaultFormat: string;
+  /** Header text for each field used in table formats. */
+  headers: Record<string, string>;
+}
+
+/** Renders rows with a user --format (or the default); returns the text to print. */
+export function formatRows(format: string | undefined, rows: object[], spec: TableSpec): string {
+  let f = format && format !== '' ? format : spec.defaultFormat;
+  if (f === 'json') f = '{{json .}}';
+  f = f.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+  if (f.startsWith('table')) {
+    const body = f.slice(5).replace(/^\s+/, '') || spec.defaultFormat.slice(6);
+    const header = renderTemplate(body, spec.headers, { lenient: true }).replace(/<no value>/g, '');
+    const tmpl = parseTemplate(body);
+    const lines = [header, ...rows.map((r) => execTemplate(tmpl, r))];
+    return `${tabwrite(lines.join('\n'))}\n`;
+  }
+  const tmpl = parseTemplate(f);
+  return rows.map((r) => `${execTemplate(tmpl, r)}\n`).join('');
+}

@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderTemplate } from './template';
+
+const data = {
+  ID: 'abc', Names: ['a', 'b'], State: { Status: 'running', Pid: 42 }, Labels: { x: '1', y: '2' }, Empty: '',
+};
+
+test('fields, nested fields and functions', () => {
+  assert.equal(renderTemplate('{{.ID}} {{.State.Status}} {{.State.Pid}}', data), 'abc running 42');
+  assert.equal(renderTemplate('{{json .Names}}', data), '["a","b"]');
+  assert.equal(renderTemplate('{{join .Names ","}}', data), 'a,b');
+  assert.equal(renderTemplate('{{.Names}}', data), '[a b]');
+  assert.equal(renderTemplate('{{.Labels}}', data), 'map[x:1 y:2]');
+  assert.equal(renderTemplate('{{index .Labels "y"}}', data), '2');
+  assert.equal(renderTemplate('{{upper .ID | lower}}', data), 'abc');
+  assert.equal(renderTemplate('{{json .}}', { a: '<b>' }), '{"a":"\\u003cb\\u003e"}');
+});
+
+test('if, else, range, with and variables', () => {
+  assert.equal(renderTemplate('{{if .Empty}}yes{{else}}no{{end}}', data), 'no');
+  assert.equal(renderTemplate('{{if eq .ID "abc"}}yes{{end}}', data), 'yes');
+  assert.equal(renderTemplate('{{range .Names}}[{{.}}]{{end}}', data), '[a][b]');
+  assert.equal(renderTemplate('{{range $k, $v := .Labels}}{{$k}}={{$v}};{{end}}', data), 'x=1;y=2;');
+  assert.equal(renderTemplate('{{with .State}}{{.Status}}{{end}}', data), 'running');
+  assert.equal(renderTemplate('{{if .Empty}}a{{else if .ID}}b{{else}}c{{end}}', data), 'b');
+  assert.equal(renderTemplate('{{- " x " -}}  {{.ID}}', data), ' x abc');
+  assert.equal(renderTemplate('{{range .Names}}{{println .}}{{end}}', data), 'a\nb\n');
+});
+
+test('missing fields: errors for formatters, <no value> for raw inspect', () => {
+  assert.throws(() => renderTemplate('{{.Nope}}', data), /can't evaluate field Nope/);
+  assert.equal(renderTemplate('{{.Nope}}', data, { lenient: true }), '<no value>');
+  assert.throws(() => renderTemplate('{{if .ID}}', data), /unexpected EOF/);
+  assert.throws(() => renderTemplate('{{nofunc .ID}}', data), /function "nofunc" not defined/);
+});

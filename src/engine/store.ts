@@ -1,0 +1,83 @@
+// One stowage store: the root (images, layers, containers, volumes, metadata)
+// and the run root (live runtime state). Everything stowage writes lives here.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Digest } from '../digest';
+import { BlobStore } from '../content/store';
+import { ImageStore } from '../image/store';
+import { LayerStore } from '../layer/store';
+import { openDb, type DB } from '../metadata/db';
+import { isAlive, selfId } from '../util/proc';
+
+export interface StoreOptions {
+  root: string;
+  runroot: string;
+}
+
+export const DEFAULT_ROOT = '/var/lib/stowage';
+export const DEFAULT_RUNROOT = '/run/stowage';
+
+export class Store {
+  readonly root: string;
+  readonly runroot: string;
+  readonly db: DB;
+  readonly blobs: BlobStore;
+  readonly layers: LayerStore;
+  readonly images: ImageStore;
+  private readonly tmpRoot: string;
+
+  constructor(opts: StoreOptions) {
+    this.root = path.resolve(opts.root);
+    this.runroot = path.resolve(opts.runroot);
+    fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(this.runroot, { recursive: true, mode: 0o700 });
+    this.tmpRoot = path.join(this.root, 'tmp');
+    fs.mkdirSync(this.tmpRoot, { recursive: true });
+    this.db = openDb(path.join(this.root, 'stowage.db'));
+    this.blobs = new BlobStore(path.join(this.root, 'blobs'), () => this.tmpPath('blob'));
+    this.layers = new LayerStore(this.db, path.join(this.root, 'overlay'), (p) => this.tmpDir(p));
+    this.images = new ImageStore(this.db, this.blobs);
+  }
+
+  /** A fresh path in the store's temporary area, tagged with this process's identity. */
+  tmpPath(prefix: string): string {
+    const me = selfId();
+    return path.join(this.tmpRoot, `${prefix}-${me.pid}-${me.start}-${randomBytes(6).toString('hex')}`);
+  }
+
+  tmpDir(prefix: string): string {
+    const p = this.tmpPath(prefix);
+    fs.mkdirSync(p, { mode: 0o700 });
+    return p;
+  }
+
+  /** Removes temporary files of processes that are gone (killed mid-operation). */
+  cleanTmp(): void {
+    for (const name of fs.readdirSync(this.tmpRoot)) {
+      const m = /^[a-z-]+?-(\d+)-(\d+)-[0-9a-f]+/.exec(name);
+      if (m && isAlive({ pid: Number(m[1]), start: m[2] })) continue;
+      fs.rmSync(path.join(this.tmpRoot, name), { recursive: true, force: true });
+    }
+  }
+
+  /** Collects layers nothing references any more; returns their chain IDs. */
+  gc(): Digest[] {
+    this.cleanTmp();
+    return this.layers.gc(() => {
+      const tops = new Set<Digest>();
+      for (const img of this.images.list()) if (img.topLayer) tops.add(img.topLayer);
+      // containers keep their image's layers even when the image was removed with -f
+      const rows = this.db.prepare('SELECT config FROM containers').all() as Array<{ config: string }>;
+      for (const r of rows) {
+        const top = (JSON.parse(r.config) as { topLayer?: Digest }).topLayer;
+        if (top) tops.add(top);
+      }
+      return tops;
+    });
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

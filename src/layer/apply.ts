@@ -1,0 +1,250 @@
+// Unpacks a layer tar into a fresh directory in overlayfs's own form, records
+// its tar-split, and computes its diff ID, all in one pass over the stream.
+// The directory is private to this call, so what it holds is tracked in memory:
+// nothing is ever written through a symlink or outside `diff/`.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Digest } from '../digest';
+import { invalidArgument, errnoCode, StowageError } from '../errdefs';
+import { native, S_IFBLK, S_IFCHR, S_IFIFO } from '../native';
+import type { TarHeader } from '../tar/header';
+import { readTar } from '../tar/reader';
+import { TarSplitBuilder } from './tar-split';
+
+export const WHITEOUT_PREFIX = '.wh.';
+export const WHITEOUT_META_PREFIX = '.wh..wh.';
+export const OPAQUE_MARKER = '.wh..wh..opq';
+export const OVERLAY_OPAQUE_XATTR = 'trusted.overlay.opaque';
+
+export interface ApplyResult {
+  diffId: Digest;
+  /** Bytes of the uncompressed tar stream. */
+  tarSize: number;
+  tarSplit: Buffer;
+}
+
+export class LayerEntryError extends StowageError {
+  constructor(entry: string, problem: string) {
+    super('invalid-argument', `refusing layer entry ${JSON.stringify(entry)}: ${problem}`);
+  }
+}
+
+/**
+ * Cleans a tar entry name into a path relative to the layer root ('' is the root).
+ * Absolute names and names that climb out with '..' are refused.
+ */
+export function cleanEntryPath(name: string): string {
+  if (name.startsWith('/')) throw new LayerEntryError(name, 'absolute paths are not allowed in a layer');
+  const out: string[] = [];
+  for (const part of name.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (out.length === 0) throw new LayerEntryError(name, 'path climbs out of the layer root');
+      out.pop();
+    } else out.push(part);
+  }
+  return out.join('/');
+}
+
+type Kind = 'dir' | 'file' | 'symlink' | 'other';
+
+export async function applyTar(source: AsyncIterable<Buffer>, layerDir: string): Promise<ApplyResult> {
+  const diffDir = path.join(layerDir, 'diff');
+  fs.mkdirSync(diffDir, { recursive: true, mode: 0o755 });
+  const hash = createHash('sha256');
+  let tarSize = 0;
+  async function* hashed(): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
+      hash.update(chunk);
+      tarSize += chunk.length;
+      yield chunk;
+    }
+  }
+  const split = new TarSplitBuilder();
+  const kinds = new Map<string, Kind>([['', 'dir']]);
+  const fileSegments = new Map<string, number>(); // rel path -> tar-split segment holding its content
+  const dirTimes: Array<[string, number, number]> = [];
+  let extraCount = 0;
+  let fd = -1;
+  let current: TarHeader | undefined;
+
+  const abs = (rel: string) => (rel === '' ? diffDir : path.join(diffDir, rel));
+
+  const ensureParents = (rel: string, entry: string) => {
+    const parts = rel.split('/');
+    let prefix = '';
+    for (let i = 0; i < parts.length - 1; i++) {
+      prefix = prefix === '' ? parts[i] : `${prefix}/${parts[i]}`;
+      const k = kinds.get(prefix);
+      if (k === 'symlink') throw new LayerEntryError(entry, `its parent ${JSON.stringify(prefix)} is a symlink (writing through it could leave the layer)`);
+      if (k === undefined) {
+        fs.mkdirSync(abs(prefix), 0o755);
+        kinds.set(prefix, 'dir');
+      } else if (k !== 'dir') {
+        throw new LayerEntryError(entry, `its parent ${JSON.stringify(prefix)} is not a directory`);
+      }
+    }
+  };
+
+  // Removes what a later entry replaces; file contents still named by tar-split move aside.
+  const removeExisting = (rel: string) => {
+    for (const [p, seg] of fileSegments) {
+      if (p === rel || p.startsWith(`${rel}/`)) {
+        const aside = path.join('extra', String(extraCount++));
+        fs.mkdirSync(path.join(layerDir, 'extra'), { recursive: true });
+        fs.renameSync(abs(p), path.join(layerDir, aside));
+        split.repoint(seg, aside);
+        fileSegments.delete(p);
+      }
+    }
+    fs.rmSync(abs(rel), { recursive: true, force: true });
+    for (const p of [...kinds.keys()]) if (p === rel || p.startsWith(`${rel}/`)) kinds.delete(p);
+  };
+
+  const setMeta = (p: string, h: TarHeader, kind: Kind) => {
+    fs.lchownSync(p, h.uid, h.gid);
+    if (kind !== 'symlink') fs.chmodSync(p, h.mode & 0o7777);
+    for (const [name, value] of h.xattrs) {
+      if (name.startsWith('trusted.overlay.')) continue; // a layer must not forge overlayfs metadata
+      try {
+        native.lsetxattr(p, name, value);
+      } catch (e) {
+        if (errnoCode(e) !== 'ENOTSUP') throw e;
+      }
+    }
+    const mtime = h.mtime;
+    const atime = h.atime ?? mtime;
+    if (kind === 'dir') dirTimes.push([p, atime, mtime]);
+    else fs.lutimesSync(p, atime, mtime);
+  };
+
+  const onEntry = (h: TarHeader) => {
+    current = h;
+    const rel = cleanEntryPath(h.name);
+    const base = rel.slice(rel.lastIndexOf('/') + 1);
+    const parent = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    if (base.startsWith(WHITEOUT_PREFIX)) {
+      ensureParents(rel, h.name);
+      if (base === OPAQUE_MARKER) {
+        native.lsetxattr(abs(parent), OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
+      } else if (!base.startsWith(WHITEOUT_META_PREFIX)) {
+        const target = parent === '' ? base.slice(WHITEOUT_PREFIX.length) : `${parent}/${base.slice(WHITEOUT_PREFIX.length)}`;
+        if (kinds.has(target)) removeExisting(target);
+        native.mknod(abs(target), S_IFCHR, 0, 0);
+        fs.lchownSync(abs(target), h.uid, h.gid);
+        kinds.set(target, 'other');
+      }
+      return; // whiteout bodies (normally empty) stay in tar-split as raw bytes
+    }
+    if (rel !== '') ensureParents(rel, h.name);
+    const existing = kinds.get(rel);
+    if (existing !== undefined && !(existing === 'dir' && h.type === 'directory')) removeExisting(rel);
+    const p = abs(rel);
+    switch (h.type) {
+      case 'directory':
+        if (existing !== 'dir') fs.mkdirSync(p, 0o700);
+        kinds.set(rel, 'dir');
+        setMeta(p, h, 'dir');
+        return;
+      case 'file':
+        fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+        kinds.set(rel, 'file');
+        fileSegments.set(rel, split.file(path.join('diff', rel), h.size));
+        return;
+      case 'symlink':
+        fs.symlinkSync(h.linkname, p);
+        kinds.set(rel, 'symlink');
+        setMeta(p, h, 'symlink');
+        return;
+      case 'link': {
+        const target = cleanLinkTarget(h);
+        const tk = kinds.get(target);
+        if (tk === undefined) throw new LayerEntryError(h.name, `hard link target ${JSON.stringify(h.linkname)} is not in this layer`);
+        if (tk === 'dir') throw new LayerEntryError(h.name, `hard link target ${JSON.stringify(h.linkname)} is a directory`);
+        checkNoSymlinkParents(target, h.name);
+        fs.linkSync(abs(target), p);
+        kinds.set(rel, tk);
+        return;
+      }
+      case 'char':
+      case 'block':
+      case 'fifo': {
+        const type = h.type === 'char' ? S_IFCHR : h.type === 'block' ? S_IFBLK : S_IFIFO;
+        native.mknod(p, type | (h.mode & 0o777), h.devmajor, h.devminor);
+        kinds.set(rel, 'other');
+        setMeta(p, h, 'other');
+        return;
+      }
+    }
+  };
+
+  const cleanLinkTarget = (h: TarHeader) => {
+    // As Docker, a hard link's target is taken relative to the layer root.
+    const target = cleanEntryPath(h.linkname.replace(/^\/+/, ''));
+    if (target === '') throw new LayerEntryError(h.name, 'hard link to the layer root');
+    return target;
+  };
+
+  const checkNoSymlinkParents = (rel: string, entry: string) => {
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      if (kinds.get(parts.slice(0, i).join('/')) === 'symlink') {
+        throw new LayerEntryError(entry, `hard link target passes through the symlink ${JSON.stringify(parts.slice(0, i).join('/'))}`);
+      }
+    }
+  };
+
+  try {
+    await readTar(hashed(), {
+      raw: (b) => split.raw(b),
+      entry: onEntry,
+      data: (b) => {
+        if (fd >= 0) {
+          let off = 0;
+          while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
+        } else split.raw(b);
+      },
+      endEntry: (h) => {
+        if (fd >= 0) {
+          const p = abs(cleanEntryPath(h.name));
+          fs.closeSync(fd);
+          fd = -1;
+          setMeta(p, h, 'file');
+        }
+        current = undefined;
+      },
+    });
+  } catch (e) {
+    if (fd >= 0) fs.closeSync(fd);
+    if (e instanceof StowageError) throw e;
+    const where = current ? ` (entry ${JSON.stringify(current.name)})` : '';
+    throw invalidArgument(`failed to unpack layer${where}: ${(e as Error).message}`, e);
+  }
+  for (let i = dirTimes.length - 1; i >= 0; i--) {
+    const [p, at, mt] = dirTimes[i];
+    fs.utimesSync(p, at, mt);
+  }
+  return { diffId: `sha256:${hash.digest('hex')}`, tarSize, tarSplit: split.serialize() };
+}
+
+/** Disk usage as Docker counts it: sizes of all non-directories, hard links once. */
+export function diffSize(dir: string): number {
+  const seen = new Set<number>();
+  let size = 0;
+  const walk = (d: string) => {
+    for (const ent of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, ent.name);
+      if (ent.isDirectory()) {
+        walk(p);
+        continue;
+      }
+      const st = fs.lstatSync(p);
+      if (st.size === 0 || seen.has(st.ino)) continue;
+      seen.add(st.ino);
+      size += st.size;
+    }
+  };
+  walk(dir);
+  return size;
+}

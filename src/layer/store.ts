@@ -1,0 +1,194 @@
+// Read-only layers: one directory per chain ID holding the unpacked content
+// (`diff/`, an overlayfs lower dir), its tar-split, and a short link for mount
+// options. A layer shared by several images is stored once.
+import fs from 'node:fs';
+import path from 'node:path';
+import { chainIds, hex, sha256, type Digest } from '../digest';
+import { invalidArgument, notFound } from '../errdefs';
+import { type DB, writeTx } from '../metadata/db';
+import { isAlive, selfId } from '../util/proc';
+import { applyTar, diffSize } from './apply';
+import { parseTarSplit, type Segment } from './tar-split';
+
+export interface LayerInfo {
+  chainId: Digest;
+  diffId: Digest;
+  parent: Digest | null;
+  /** Sum of file sizes, as Docker reports a layer's size. */
+  size: number;
+  tarSize: number;
+}
+
+interface LayerRow {
+  chain_id: string;
+  diff_id: string;
+  parent: string | null;
+  size: number;
+  tar_size: number;
+}
+
+const toInfo = (r: LayerRow): LayerInfo => ({
+  chainId: r.chain_id as Digest,
+  diffId: r.diff_id as Digest,
+  parent: r.parent as Digest | null,
+  size: r.size,
+  tarSize: r.tar_size,
+});
+
+// Short link names keep overlay's lowerdir option under a page for 125+ layers.
+const SHORT = 20;
+
+export class LayerStore {
+  constructor(
+    private readonly db: DB,
+    private readonly dir: string,
+    private readonly tmpDir: (prefix: string) => string,
+  ) {
+    fs.mkdirSync(path.join(dir, 'l'), { recursive: true, mode: 0o700 });
+  }
+
+  layerDir(chainId: Digest): string {
+    return path.join(this.dir, hex(chainId));
+  }
+
+  diffDir(chainId: Digest): string {
+    return path.join(this.layerDir(chainId), 'diff');
+  }
+
+  /** The overlay lowerdir form relative to the layers directory: l/<short>. */
+  shortLink(chainId: Digest): string {
+    return `l/${hex(chainId).slice(0, SHORT)}`;
+  }
+
+  get root(): string {
+    return this.dir;
+  }
+
+  get(chainId: Digest): LayerInfo | undefined {
+    const r = this.db.prepare('SELECT * FROM layers WHERE chain_id = ?').get(chainId) as LayerRow | undefined;
+    return r && toInfo(r);
+  }
+
+  mustGet(chainId: Digest): LayerInfo {
+    const l = this.get(chainId);
+    if (!l) throw notFound(`layer ${chainId} does not exist`);
+    return l;
+  }
+
+  /** The chain of layers from the bottom up to chainId. */
+  stack(top: Digest | null): LayerInfo[] {
+    const out: LayerInfo[] = [];
+    for (let c = top; c; ) {
+      const l = this.mustGet(c);
+      out.unshift(l);
+      c = l.parent;
+    }
+    return out;
+  }
+
+  tarSplit(chainId: Digest): Segment[] {
+    return parseTarSplit(fs.readFileSync(path.join(this.layerDir(chainId), 'tar-split.gz')));
+  }
+
+  /** Takes a lease on an existing layer so a concurrent GC keeps it; true if it exists. */
+  lease(chainId: Digest): boolean {
+    return writeTx(this.db, () => {
+      if (!this.get(chainId)) return false;
+      const me = selfId();
+      this.db.prepare('INSERT OR IGNORE INTO leases (chain_id, pid, start) VALUES (?, ?, ?)').run(chainId, me.pid, me.start);
+      return true;
+    });
+  }
+
+  /** Drops this process's leases (once an image references its layers, or on failure). */
+  releaseLeases(): void {
+    const me = selfId();
+    this.db.prepare('DELETE FROM leases WHERE pid = ? AND start = ?').run(me.pid, me.start);
+  }
+
+  /**
+   * Unpacks a layer tar on top of `parent` and registers it. With `expectedDiffId`
+   * the stream must hash to it. The new layer is leased to this process.
+   */
+  async register(source: AsyncIterable<Buffer>, parent: Digest | null, expectedDiffId?: Digest): Promise<LayerInfo> {
+    const tmp = this.tmpDir('layer');
+    try {
+      const res = await applyTar(source, tmp);
+      if (expectedDiffId && res.diffId !== expectedDiffId) {
+        throw invalidArgument(`invalid diffID: calculated ${res.diffId}, expected ${expectedDiffId}`);
+      }
+      fs.writeFileSync(path.join(tmp, 'tar-split.gz'), res.tarSplit);
+      const size = diffSize(path.join(tmp, 'diff'));
+      const chainId = parent ? sha256(`${parent} ${res.diffId}`) : res.diffId;
+      return writeTx(this.db, () => {
+        const me = selfId();
+        this.db.prepare('INSERT OR IGNORE INTO leases (chain_id, pid, start) VALUES (?, ?, ?)').run(chainId, me.pid, me.start);
+        const existing = this.get(chainId);
+        if (existing) return existing;
+        const final = this.layerDir(chainId);
+        fs.rmSync(final, { recursive: true, force: true }); // an orphan of a killed process
+        fs.renameSync(tmp, final);
+        const link = path.join(this.dir, this.shortLink(chainId));
+        fs.rmSync(link, { force: true });
+        fs.symlinkSync(`../${hex(chainId)}/diff`, link);
+        this.db
+          .prepare('INSERT INTO layers (chain_id, diff_id, parent, size, tar_size, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(chainId, res.diffId, parent, size, res.tarSize, Date.now());
+        return { chainId, diffId: res.diffId, parent, size, tarSize: res.tarSize };
+      });
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Removes layers that no image or container references and no live process
+   * leases, and directories left behind by killed processes. `referencedTops`
+   * is read inside the same write transaction, so no new image slips past.
+   */
+  gc(referencedTops: () => Iterable<Digest>): Digest[] {
+    return writeTx(this.db, () => {
+      const leases = this.db.prepare('SELECT chain_id, pid, start FROM leases').all() as Array<{ chain_id: string; pid: number; start: string }>;
+      const keep = new Set<string>();
+      for (const l of leases) {
+        if (isAlive({ pid: l.pid, start: l.start })) keep.add(l.chain_id);
+        else this.db.prepare('DELETE FROM leases WHERE chain_id = ? AND pid = ? AND start = ?').run(l.chain_id, l.pid, l.start);
+      }
+      const rows = this.db.prepare('SELECT chain_id, parent FROM layers').all() as Array<{ chain_id: string; parent: string | null }>;
+      const parentOf = new Map(rows.map((r) => [r.chain_id, r.parent]));
+      const live = new Set<string>();
+      const mark = (c: string | null | undefined) => {
+        for (; c && !live.has(c); c = parentOf.get(c)) live.add(c);
+      };
+      for (const t of referencedTops()) mark(t);
+      for (const k of keep) mark(k);
+      const removed: Digest[] = [];
+      for (const r of rows) {
+        if (live.has(r.chain_id)) continue;
+        this.db.prepare('DELETE FROM layers WHERE chain_id = ?').run(r.chain_id);
+        removed.push(r.chain_id as Digest);
+      }
+      for (const c of removed) this.removeFiles(c);
+      // directories with no row: left by a process killed between rename and commit
+      const known = new Set(rows.filter((r) => live.has(r.chain_id)).map((r) => hex(r.chain_id as Digest)));
+      for (const name of fs.readdirSync(this.dir)) {
+        if (name !== 'l' && !known.has(name)) fs.rmSync(path.join(this.dir, name), { recursive: true, force: true });
+      }
+      const knownShort = new Set([...known].map((k) => k.slice(0, SHORT)));
+      for (const name of fs.readdirSync(path.join(this.dir, 'l'))) {
+        if (!knownShort.has(name)) fs.rmSync(path.join(this.dir, 'l', name), { force: true });
+      }
+      return removed;
+    });
+  }
+
+  private removeFiles(chainId: Digest): void {
+    fs.rmSync(path.join(this.dir, this.shortLink(chainId)), { force: true });
+    fs.rmSync(this.layerDir(chainId), { recursive: true, force: true });
+  }
+
+  static chainOf(diffIds: Digest[]): Digest | null {
+    const c = chainIds(diffIds);
+    return c.length ? c[c.length - 1] : null;
+  }
+}

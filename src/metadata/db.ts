@@ -1,0 +1,81 @@
+// The metadata database: images, tags, layers, containers, volumes in SQLite.
+// WAL mode and a busy timeout let several stowage processes share it; writers
+// use BEGIN IMMEDIATE so check-then-act sequences are atomic.
+import Database from 'better-sqlite3';
+
+export type DB = Database.Database;
+
+const SCHEMA = [
+  `CREATE TABLE layers (
+     chain_id TEXT PRIMARY KEY,
+     diff_id TEXT NOT NULL,
+     parent TEXT,
+     size INTEGER NOT NULL,
+     tar_size INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   )`,
+  // A lease keeps unreferenced layers alive while the process making an image runs.
+  `CREATE TABLE leases (
+     chain_id TEXT NOT NULL,
+     pid INTEGER NOT NULL,
+     start TEXT NOT NULL,
+     PRIMARY KEY (chain_id, pid, start)
+   )`,
+  `CREATE TABLE images (
+     id TEXT PRIMARY KEY,
+     top_layer TEXT,
+     parent TEXT,
+     size INTEGER NOT NULL,
+     added_at INTEGER NOT NULL,
+     last_tag_time TEXT
+   )`,
+  `CREATE TABLE tags (
+     name TEXT PRIMARY KEY,
+     image_id TEXT NOT NULL REFERENCES images(id),
+     is_digest INTEGER NOT NULL DEFAULT 0
+   )`,
+  `CREATE INDEX tags_image ON tags(image_id)`,
+  `CREATE TABLE containers (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     image_id TEXT NOT NULL REFERENCES images(id),
+     created_at TEXT NOT NULL,
+     config TEXT NOT NULL,
+     state TEXT NOT NULL
+   )`,
+  `CREATE TABLE volumes (
+     name TEXT PRIMARY KEY,
+     created_at TEXT NOT NULL,
+     labels TEXT NOT NULL,
+     anonymous INTEGER NOT NULL DEFAULT 0
+   )`,
+  `CREATE TABLE networks (
+     name TEXT PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     config TEXT NOT NULL
+   )`,
+];
+
+export function openDb(file: string): DB {
+  const db = new Database(file, { timeout: 60_000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: DB): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version >= SCHEMA.length) return;
+  db.transaction(() => {
+    const v = db.pragma('user_version', { simple: true }) as number; // re-read under the write lock
+    for (let i = v; i < SCHEMA.length; i++) db.exec(SCHEMA[i]);
+    db.pragma(`user_version = ${SCHEMA.length}`);
+  }).immediate();
+}
+
+/** Runs fn in a BEGIN IMMEDIATE transaction (the write lock is taken up front). */
+export function writeTx<T>(db: DB, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}

@@ -1,0 +1,151 @@
+// Streaming tar reader that reports every byte: header blocks, PAX and GNU
+// long-name records, padding and the trailer come out as `raw`, file contents
+// as `data`. That is what tar-split needs to rebuild a layer byte for byte.
+import { invalidArgument } from '../errdefs';
+import { BLOCK, decodeBlock, hasBody, isZeroBlock, paddingFor, parsePax, resolveHeader, type TarHeader } from './header';
+
+export interface TarVisitor {
+  /** Bytes that are not file content, in stream order. */
+  raw?(buf: Buffer): void | Promise<void>;
+  /** An entry's header is complete; its body (if any) follows as `data`. */
+  entry(h: TarHeader): void | Promise<void>;
+  data?(buf: Buffer): void | Promise<void>;
+  endEntry?(h: TarHeader): void | Promise<void>;
+}
+
+// PAX and GNU long-name records above this size are refused (Go's limit too).
+const MAX_SPECIAL = 1 << 20;
+
+/** A queue of chunks pulled from an async source on demand. */
+class ByteQueue {
+  private chunks: Buffer[] = [];
+  private head = 0;
+  length = 0;
+  private done = false;
+  constructor(private readonly it: AsyncIterator<Buffer>) {}
+
+  async ensure(n: number): Promise<boolean> {
+    while (this.length < n && !this.done) {
+      const r = await this.it.next();
+      if (r.done) this.done = true;
+      else if (r.value.length > 0) {
+        this.chunks.push(r.value);
+        this.length += r.value.length;
+      }
+    }
+    return this.length >= n;
+  }
+
+  /** Takes up to n bytes from the first chunk without copying. */
+  takeSome(n: number): Buffer {
+    const c = this.chunks[this.head];
+    if (c.length <= n) {
+      this.chunks[this.head++] = undefined as unknown as Buffer;
+      if (this.head > 1024) {
+        this.chunks = this.chunks.slice(this.head);
+        this.head = 0;
+      }
+      this.length -= c.length;
+      return c;
+    }
+    this.chunks[this.head] = c.subarray(n);
+    this.length -= n;
+    return c.subarray(0, n);
+  }
+
+  take(n: number): Buffer {
+    const first = this.chunks[this.head];
+    if (first.length >= n) return this.takeSome(n);
+    const out = Buffer.allocUnsafe(n);
+    let off = 0;
+    while (off < n) {
+      const part = this.takeSome(n - off);
+      part.copy(out, off);
+      off += part.length;
+    }
+    return out;
+  }
+
+  async *drain(): AsyncGenerator<Buffer> {
+    for (;;) {
+      while (this.length > 0) yield this.takeSome(this.length);
+      if (this.done || !(await this.ensure(1))) return;
+    }
+  }
+}
+
+const truncated = () => invalidArgument('archive/tar: unexpected EOF (the archive is truncated)');
+
+export async function readTar(source: AsyncIterable<Buffer>, v: TarVisitor): Promise<void> {
+  const q = new ByteQueue(source[Symbol.asyncIterator]());
+  const raw = async (b: Buffer) => {
+    if (v.raw) await v.raw(b);
+  };
+  const readSpecial = async (size: number): Promise<Buffer> => {
+    if (size > MAX_SPECIAL) throw invalidArgument('archive/tar: extended header too large');
+    const total = size + paddingFor(size);
+    if (!(await q.ensure(total))) throw truncated();
+    const b = q.take(total);
+    await raw(b);
+    return b.subarray(0, size);
+  };
+  let pax: Map<string, Buffer> | undefined;
+  let longName: Buffer | undefined;
+  let longLink: Buffer | undefined;
+  for (;;) {
+    if (!(await q.ensure(BLOCK))) {
+      if (q.length === 0 && !pax && !longName && !longLink) return; // no end marker: accepted, as Go does
+      throw truncated();
+    }
+    const blk = q.take(BLOCK);
+    if (isZeroBlock(blk)) {
+      await raw(blk);
+      if (await q.ensure(BLOCK)) {
+        const second = q.take(BLOCK);
+        if (!isZeroBlock(second)) throw invalidArgument('archive/tar: invalid tar header');
+        await raw(second);
+      }
+      for await (const rest of q.drain()) await raw(rest); // trailing padding belongs to the stream too
+      return;
+    }
+    const rh = decodeBlock(blk);
+    await raw(blk);
+    switch (rh.typeflag) {
+      case 'x':
+        pax = new Map([...(pax ?? []), ...parsePax(await readSpecial(rh.size))]);
+        continue;
+      case 'g':
+        await readSpecial(rh.size); // global PAX records are ignored, as Docker does
+        continue;
+      case 'L':
+        longName = trimNul(await readSpecial(rh.size));
+        continue;
+      case 'K':
+        longLink = trimNul(await readSpecial(rh.size));
+        continue;
+    }
+    const h = resolveHeader(rh, pax, longName, longLink);
+    pax = longName = longLink = undefined;
+    await v.entry(h);
+    if (hasBody(h.type)) {
+      let left = h.size;
+      while (left > 0) {
+        if (!(await q.ensure(1))) throw truncated();
+        const part = q.takeSome(left);
+        left -= part.length;
+        if (v.data) await v.data(part);
+      }
+      const pad = paddingFor(h.size);
+      if (pad > 0) {
+        if (!(await q.ensure(pad))) throw truncated();
+        await raw(q.take(pad));
+      }
+    }
+    if (v.endEntry) await v.endEntry(h);
+  }
+}
+
+function trimNul(b: Buffer): Buffer {
+  const i = b.indexOf(0);
+  return i < 0 ? b : b.subarray(0, i);
+}

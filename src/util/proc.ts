@@ -1,0 +1,28 @@
+// Process identity that survives PID reuse: pid plus its start time.
+import fs from 'node:fs';
+
+export interface ProcessId {
+  pid: number;
+  start: string;
+}
+
+/** Start time (clock ticks since boot) of a process, or undefined if it is gone. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // the command name may contain spaces and parentheses: fields follow the last ')'
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+let self: ProcessId | undefined;
+export function selfId(): ProcessId {
+  self ??= { pid: process.pid, start: processStart(process.pid) ?? '0' };
+  return self;
+}
+
+export function isAlive(p: ProcessId): boolean {
+  return processStart(p.pid) === p.start;
+}

@@ -1,0 +1,119 @@
+// Shared test kit: a temporary store per test, the CLI run as a user runs it,
+// and the busybox base image every container test starts from.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const CLI = path.join(REPO, 'bin', 'stowage');
+export const FIXTURES = [path.resolve(REPO, '..', 'shared', 'fixtures', 'archives'), path.join(REPO, 'test', 'fixtures', 'archives')].find(
+  (p) => fs.existsSync(path.join(p, 'expected.json')),
+);
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  input?: string | Buffer;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export class TestEnv {
+  readonly dir: string;
+  readonly root: string;
+  readonly runroot: string;
+
+  constructor(prefix = 'stowage-test-') {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    this.root = path.join(this.dir, 'root');
+    this.runroot = path.join(this.dir, 'run');
+  }
+
+  get env(): Record<string, string> {
+    return { ...(process.env as Record<string, string>), STOWAGE_ROOT: this.root, STOWAGE_RUNROOT: this.runroot };
+  }
+
+  run(args: string[], opts: RunOptions = {}): Promise<Result> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...args], { env: { ...this.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? 128 + (signal ? os.constants.signals[signal] : 0), stdout, stderr });
+      });
+      child.stdin.on('error', () => {});
+      child.stdin.end(opts.input);
+    });
+  }
+
+  /** Runs and fails the test unless the exit status is 0; returns stdout. */
+  async ok(args: string[], opts: RunOptions = {}): Promise<string> {
+    const r = await this.run(args, opts);
+    if (r.code !== 0) throw new Error(`stowage ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** Imports the busybox-static base image under `tag`. */
+  async baseImage(tag = 'busybox:latest'): Promise<string> {
+    const tarball = baseTarball();
+    const out = await this.ok([
+      'import', '-m', 'busybox-static base image', '-c', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      '-c', 'CMD ["sh"]', tarball, tag,
+    ]);
+    return out.trim();
+  }
+
+  cleanup(): void {
+    spawnSync('umount', ['-R', '-l', this.dir], { stdio: 'ignore' });
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+let cachedTarball: string | undefined;
+
+/** The base image's rootfs tarball, built once per test process by scripts/base-image.sh. */
+export function baseTarball(): string {
+  if (cachedTarball && fs.existsSync(cachedTarball)) return cachedTarball;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-base-'));
+  const file = path.join(dir, 'rootfs.tar');
+  const r = spawnSync(path.join(REPO, 'scripts', 'base-image.sh'), ['base:build'], {
+    env: { ...process.env, BASE_TARBALL: file, STOWAGE_ROOT: path.join(dir, 'root'), STOWAGE_RUNROOT: path.join(dir, 'run') },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`base-image.sh failed: ${r.stderr}`);
+  fs.rmSync(path.join(dir, 'root'), { recursive: true, force: true });
+  cachedTarball = file;
+  return file;
+}
+
+/** Files and directories directly under a path, for "nothing was left behind" checks. */
+export function listTree(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  const walk = (d: string, rel: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      out.push(r);
+      if (e.isDirectory()) walk(path.join(d, e.name), r);
+    }
+  };
+  walk(dir, '');
+  return out.sort();
+}
+
+export function sha256File(file: string): string {
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  return `sha256:${createHash('sha256').update(fs.readFileSync(file)).digest('hex')}`;
+}
+
+export const isRoot = process.getuid?.() === 0;
