@@ -7,7 +7,8 @@ import { chainIds, hex, sha256, type Digest } from '../digest';
 import { invalidArgument, notFound } from '../errdefs';
 import { type DB, writeTx } from '../metadata/db';
 import { isAlive, selfId } from '../util/proc';
-import { applyTar, diffSize } from './apply';
+import { applyTar, diffSize, type ApplyResult } from './apply';
+import { rebuildTar } from './rebuild';
 import { parseTarSplit, type Segment } from './tar-split';
 
 export interface LayerInfo {
@@ -25,6 +26,11 @@ interface LayerRow {
   parent: string | null;
   size: number;
   tar_size: number;
+}
+
+/** A layer unpacked in the store's temporary area, not yet adopted. */
+export interface UnpackedLayer extends ApplyResult {
+  dir: string;
 }
 
 const toInfo = (r: LayerRow): LayerInfo => ({
@@ -106,39 +112,72 @@ export class LayerStore {
     this.db.prepare('DELETE FROM leases WHERE pid = ? AND start = ?').run(me.pid, me.start);
   }
 
-  /**
-   * Unpacks a layer tar on top of `parent` and registers it. With `expectedDiffId`
-   * the stream must hash to it. The new layer is leased to this process.
-   */
-  async register(source: AsyncIterable<Buffer>, parent: Digest | null, expectedDiffId?: Digest): Promise<LayerInfo> {
-    const tmp = this.tmpDir('layer');
+  /** Unpacks a layer tar into a private temporary directory (not yet in the store). */
+  async unpack(source: AsyncIterable<Buffer>): Promise<UnpackedLayer> {
+    const dir = this.tmpDir('layer');
     try {
-      const res = await applyTar(source, tmp);
-      if (expectedDiffId && res.diffId !== expectedDiffId) {
-        throw invalidArgument(`invalid diffID: calculated ${res.diffId}, expected ${expectedDiffId}`);
-      }
-      fs.writeFileSync(path.join(tmp, 'tar-split.gz'), res.tarSplit);
-      const size = diffSize(path.join(tmp, 'diff'));
-      const chainId = parent ? sha256(`${parent} ${res.diffId}`) : res.diffId;
+      return { dir, ...(await applyTar(source, dir)) };
+    } catch (e) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** A second private copy of an unpacked layer (a layer repeated at another place in a chain). */
+  async copyUnpacked(u: UnpackedLayer): Promise<UnpackedLayer> {
+    return this.unpack(rebuildTar(u.dir, parseTarSplit(u.tarSplit)));
+  }
+
+  discard(u: UnpackedLayer): void {
+    fs.rmSync(u.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Moves an unpacked layer into the store on top of `parent`, or reuses the
+   * stored one with the same chain ID. The layer is leased to this process.
+   */
+  adopt(u: UnpackedLayer, parent: Digest | null): LayerInfo {
+    const chainId = parent ? sha256(`${parent} ${u.diffId}`) : u.diffId;
+    try {
+      const existing = this.lease(chainId) ? this.get(chainId) : undefined;
+      if (existing) return existing;
+      fs.writeFileSync(path.join(u.dir, 'tar-split.gz'), u.tarSplit);
+      const size = diffSize(path.join(u.dir, 'diff'));
       return writeTx(this.db, () => {
         const me = selfId();
         this.db.prepare('INSERT OR IGNORE INTO leases (chain_id, pid, start) VALUES (?, ?, ?)').run(chainId, me.pid, me.start);
-        const existing = this.get(chainId);
-        if (existing) return existing;
+        const raced = this.get(chainId);
+        if (raced) return raced;
         const final = this.layerDir(chainId);
         fs.rmSync(final, { recursive: true, force: true }); // an orphan of a killed process
-        fs.renameSync(tmp, final);
+        fs.renameSync(u.dir, final);
         const link = path.join(this.dir, this.shortLink(chainId));
         fs.rmSync(link, { force: true });
         fs.symlinkSync(`../${hex(chainId)}/diff`, link);
         this.db
           .prepare('INSERT INTO layers (chain_id, diff_id, parent, size, tar_size, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(chainId, res.diffId, parent, size, res.tarSize, Date.now());
-        return { chainId, diffId: res.diffId, parent, size, tarSize: res.tarSize };
+          .run(chainId, u.diffId, parent, size, u.tarSize, Date.now());
+        return { chainId, diffId: u.diffId, parent, size, tarSize: u.tarSize };
       });
     } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
+      this.discard(u);
     }
+  }
+
+  /** Unpacks and adopts in one step; with `expectedDiffId` the stream must hash to it. */
+  async register(source: AsyncIterable<Buffer>, parent: Digest | null, expectedDiffId?: Digest): Promise<LayerInfo> {
+    const u = await this.unpack(source);
+    if (expectedDiffId && u.diffId !== expectedDiffId) {
+      this.discard(u);
+      throw invalidArgument(`invalid diffID: calculated ${u.diffId}, expected ${expectedDiffId}`);
+    }
+    return this.adopt(u, parent);
+  }
+
+  /** The layer's tar stream, rebuilt byte for byte and checked against its diff ID. */
+  openTar(chainId: Digest): AsyncGenerator<Buffer> {
+    const l = this.mustGet(chainId);
+    return rebuildTar(this.layerDir(chainId), this.tarSplit(chainId), l.diffId);
   }
 
   /**

@@ -7,9 +7,11 @@ import { imageList } from './image/list';
 import { imagePrune } from './image/prune';
 import { imageRemove } from './image/remove';
 import { imageTag } from './image/tag';
+import { imageSave } from './image/save';
+import { imageLoad } from './image/load';
 
 export const COMMANDS: Command[] = [
-  imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd,
+  imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad,
 ];
 
 export const GROUPS: Record<string, string> = {

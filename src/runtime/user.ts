@@ -1,0 +1,147 @@
+// The container user, resolved against the image's /etc/passwd and /etc/group
+// the way runc's libcontainer/user.GetExecUser does (Docker calls it for the spec).
+import fs from 'node:fs';
+import path from 'node:path';
+import { errnoCode, failedPrecondition, invalidArgument } from '../errdefs';
+
+export interface ResolvedUser {
+  uid: number;
+  gid: number;
+  /** As Docker puts them in the spec: the primary gid first, then the supplementary groups. */
+  additionalGids: number[];
+  /** Home directory from passwd; "/" when there is no entry (runc's default for HOME). */
+  home: string;
+}
+
+const MAX_ID = 2 ** 31 - 1;
+const MAX_LINKS = 255;
+
+/**
+ * The host path of `p` inside `root`, following symlinks as if `root` were
+ * "/": absolute targets restart at `root` and ".." stops at it, so nothing
+ * outside the rootfs can be reached (Docker's FollowSymlinkInScope).
+ * Missing components are kept as they are (the path need not exist).
+ */
+export function resolveInRoot(root: string, p: string): string {
+  let resolved: string[] = [];
+  let pending = p.split('/');
+  let links = 0;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      resolved.pop();
+      continue;
+    }
+    const candidate = [...resolved, part];
+    const hostPath = path.join(root, ...candidate);
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(hostPath);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR') throw err;
+    }
+    if (st?.isSymbolicLink()) {
+      if (++links > MAX_LINKS) throw failedPrecondition(`EvalSymlinks: too many links in ${p}`);
+      const target = fs.readlinkSync(hostPath);
+      if (target.startsWith('/')) resolved = [];
+      pending = [...target.split('/'), ...pending];
+      continue;
+    }
+    resolved = candidate;
+  }
+  return path.join(root, ...resolved);
+}
+
+/** Contents of a file of the rootfs, or undefined when it cannot be read (runc then treats it as absent). */
+function readInRoot(root: string, p: string): string | undefined {
+  const hostPath = resolveInRoot(root, p);
+  let fd: number;
+  try {
+    // O_NOFOLLOW: the last component was resolved in scope; refuse it if it became a symlink since
+    fd = fs.openSync(hostPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    return fs.readFileSync(fd, 'utf8');
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+// Go's strconv.Atoi accepts an optional sign; anything else is a name.
+const atoi = (s: string): number | undefined => (/^[+-]?\d+$/.test(s) ? Number(s) : undefined);
+// runc parses numeric passwd/group fields ignoring errors: garbage reads as 0.
+const field = (s: string | undefined): number => atoi(s ?? '') ?? 0;
+
+function lines(text: string | undefined): string[][] {
+  if (text === undefined) return [];
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.split(':'));
+}
+
+function checkRange(id: number): number {
+  if (id < 0 || id > MAX_ID) throw invalidArgument(`uids and gids must be in range 0-${MAX_ID}`);
+  return id;
+}
+
+/**
+ * Resolves `user` ("name", "uid", "name:group", "uid:gid"; empty = root) in
+ * the rootfs. Without a group, the gid is the passwd entry's (0 for an
+ * unknown numeric uid) and supplementary groups come from /etc/group; with an
+ * explicit group there are none, as in runc.
+ */
+export function resolveUser(rootfs: string, user: string | undefined): ResolvedUser {
+  const [userArg = '', groupArg = ''] = (user ?? '').split(':');
+  const uidArg = atoi(userArg);
+  const gidArg = atoi(groupArg);
+  const passwdText = readInRoot(rootfs, '/etc/passwd');
+  const groupText = readInRoot(rootfs, '/etc/group');
+
+  let uid = 0;
+  let gid = 0;
+  let home = '/';
+  let sgids: number[] = [];
+  // passwd: name:password:UID:GID:GECOS:directory:shell; first match wins
+  const entry = lines(passwdText).find((u) =>
+    userArg === '' ? field(u[2]) === 0 : uidArg !== undefined ? field(u[2]) === uidArg : u[0] === userArg,
+  );
+  if (entry) {
+    uid = field(entry[2]);
+    gid = field(entry[3]);
+    home = entry[5] || home;
+  } else if (userArg !== '') {
+    if (uidArg === undefined) {
+      throw invalidArgument(`unable to find user ${userArg}: no matching entries in passwd file`);
+    }
+    uid = checkRange(uidArg);
+  }
+
+  const matchedName = entry?.[0] ?? '';
+  if (groupArg !== '' || matchedName !== '') {
+    // group: name:password:GID:user_list
+    const groups = lines(groupText).filter((g) =>
+      groupArg === ''
+        ? (g[3] ?? '').split(',').includes(matchedName)
+        : gidArg !== undefined
+          ? field(g[2]) === gidArg
+          : g[0] === groupArg,
+    );
+    if (groupArg !== '') {
+      if (groups.length > 0) gid = field(groups[0][2]);
+      else if (gidArg === undefined) {
+        throw invalidArgument(`unable to find group ${groupArg}: no matching entries in group file`);
+      } else gid = checkRange(gidArg);
+    } else {
+      sgids = groups.map((g) => field(g[2]));
+    }
+  }
+  // Docker lists the primary gid first; duplicates (root is often a member of group root) are dropped.
+  return { uid, gid, additionalGids: [...new Set([gid, ...sgids])], home };
+}
