@@ -33,25 +33,26 @@ const allow = (type: 'c' | 'b', major?: number, minor?: number, access = 'rwm'):
 
 /**
  * Deny everything, then allow what Docker's default spec allows (null, zero,
- * urandom, random, tty, console) plus what runc always adds to it anyway:
- * mknod of any node, full, ptmx and the pts slaves. Docker's explicit deny of
- * /dev/fuse (10:229) is kept.
+ * urandom, random, tty, console, with its explicit deny of /dev/fuse), then
+ * what runc appends to every container anyway: full, ptmx, the pts slaves and
+ * mknod of any node. The wildcard mknod rules must come after the fuse deny:
+ * runc's cgroup v1 emulator cannot "punch a hole" in an earlier wildcard rule.
  */
 export function defaultDeviceRules(): LinuxDeviceCgroup[] {
   return [
     { allow: false, access: 'rwm' },
-    allow('c', undefined, undefined, 'm'), // "c *:* m"
-    allow('b', undefined, undefined, 'm'), // "b *:* m"
-    allow('c', 1, 3), // null
     allow('c', 1, 5), // zero
-    allow('c', 1, 7), // full
-    allow('c', 1, 8), // random
+    allow('c', 1, 3), // null
     allow('c', 1, 9), // urandom
+    allow('c', 1, 8), // random
     allow('c', 5, 0), // tty
     allow('c', 5, 1), // console
+    { allow: false, type: 'c', major: 10, minor: 229, access: 'rwm' }, // fuse
+    allow('c', 1, 7), // full
     allow('c', 5, 2), // ptmx
     allow('c', 136), // pts/*
-    { allow: false, type: 'c', major: 10, minor: 229, access: 'rwm' }, // fuse
+    allow('c', undefined, undefined, 'm'), // "c *:* m"
+    allow('b', undefined, undefined, 'm'), // "b *:* m"
   ];
 }
 
