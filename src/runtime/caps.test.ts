@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALL_CAPS, DEFAULT_CAPS, normalizeCaps, tweakCapabilities } from './caps';
+import { ALL_CAPS, DEFAULT_CAPS, boundingCaps, normalizeCaps, tweakCapabilities } from './caps';
 import { isKind } from '../errdefs';
 
 test('default capabilities are Docker’s 14, in Docker’s order', () => {
@@ -53,4 +53,20 @@ test('unknown capability: Docker’s wording, invalid argument', () => {
 
 test('privileged: every capability, add/drop ignored', () => {
   assert.deepEqual(tweakCapabilities(['foo'], ['ALL'], true), ALL_CAPS);
+});
+
+test('privileged and ALL are limited to the available set', () => {
+  const available = ['CAP_CHOWN', 'CAP_SYS_ADMIN'];
+  assert.deepEqual(tweakCapabilities([], [], true, available), available);
+  assert.deepEqual(tweakCapabilities(['ALL'], ['sys_admin'], false, available), ['CAP_CHOWN']);
+  // explicit names are still checked against every known cap, not the available ones
+  assert.deepEqual(tweakCapabilities(['bpf'], ['ALL'], false, available), ['CAP_BPF']);
+});
+
+test('bounding set of this process: a subset of ALL_CAPS matching /proc/self/status', async () => {
+  const fs = await import('node:fs');
+  const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1];
+  const caps = boundingCaps();
+  assert.ok(caps.length > 0 && caps.every((c) => ALL_CAPS.includes(c)));
+  assert.equal(caps.includes('CAP_SYS_RESOURCE'), ((BigInt(`0x${hex}`) >> 24n) & 1n) === 1n);
 });

@@ -1,5 +1,6 @@
 // Linux capabilities of a container, as Docker 20.10 computes them
 // (moby oci/caps: DefaultCapabilities, NormalizeLegacyCapabilities, TweakCapabilities).
+import fs from 'node:fs';
 import { invalidArgument } from '../errdefs';
 
 /** Docker's default set, in Docker's order. */
@@ -50,18 +51,43 @@ export function normalizeCaps(caps: readonly string[] = []): string[] {
 }
 
 /**
+ * The capabilities in this process's bounding set. A container cannot get
+ * more (runc fails with EPERM applying them), so "all" means these: Docker
+ * uses every cap the kernel knows and fails on hosts (or nested sandboxes)
+ * whose bounding set lacks one; podman filters like this.
+ */
+export function boundingCaps(): string[] {
+  try {
+    const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (hex !== undefined) {
+      const mask = BigInt(`0x${hex}`);
+      return ALL_CAPS.filter((_, bit) => ((mask >> BigInt(bit)) & 1n) === 1n);
+    }
+  } catch {
+    // not Linux or no /proc: assume everything
+  }
+  return [...ALL_CAPS];
+}
+
+/**
  * The container's capability list. Privileged: all of them (add/drop are not
  * even validated, as in Docker). `--cap-add ALL` = all minus the drops;
  * `--cap-drop ALL` = only the adds; otherwise defaults minus drops plus adds.
+ * "All" is `available` (see boundingCaps); names are validated against ALL_CAPS.
  * Unlike Docker we drop duplicates (an added default cap), which changes nothing for runc.
  */
-export function tweakCapabilities(capAdd: readonly string[] = [], capDrop: readonly string[] = [], privileged = false): string[] {
-  if (privileged) return [...ALL_CAPS];
+export function tweakCapabilities(
+  capAdd: readonly string[] = [],
+  capDrop: readonly string[] = [],
+  privileged = false,
+  available: readonly string[] = ALL_CAPS,
+): string[] {
+  if (privileged) return [...available];
   if (capAdd.length === 0 && capDrop.length === 0) return [...DEFAULT_CAPS];
   const drops = normalizeCaps(capDrop);
   const adds = normalizeCaps(capAdd);
   let caps: string[];
-  if (adds.includes(ALL)) caps = ALL_CAPS.filter((c) => !drops.includes(c));
+  if (adds.includes(ALL)) caps = available.filter((c) => !drops.includes(c));
   else if (drops.includes(ALL)) caps = adds;
   else caps = [...DEFAULT_CAPS.filter((c) => !drops.includes(c)), ...adds];
   return [...new Set(caps)];

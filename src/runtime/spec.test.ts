@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildSpec, containerArgs, containerEnv, DEFAULT_PATH, type SpecInput } from './spec';
-import { ALL_CAPS, DEFAULT_CAPS } from './caps';
+import { ALL_CAPS, DEFAULT_CAPS, boundingCaps } from './caps';
 import { isKind } from '../errdefs';
 
 const ID = 'a1b2c3d4e5f6'.padEnd(64, '0');
@@ -204,7 +204,7 @@ test('device cgroup: deny all, allow the standard nodes and mknod', () => {
 
 test('privileged: all caps, no masking, writable /sys and cgroup, all devices', () => {
   const dev = { path: '/dev/sda', type: 'b' as const, major: 8, minor: 0, fileMode: 0o660, uid: 0, gid: 6 };
-  const s = spec({ privileged: true, hostDevices: [dev], capDrop: ['ALL'] });
+  const s = spec({ privileged: true, hostDevices: [dev], capDrop: ['ALL'], hostCaps: ALL_CAPS });
   assert.deepEqual(s.process.capabilities.bounding, ALL_CAPS);
   assert.ok(s.process.capabilities.effective!.includes('CAP_CHECKPOINT_RESTORE'));
   assert.equal(s.linux.maskedPaths, undefined);
@@ -213,6 +213,9 @@ test('privileged: all caps, no masking, writable /sys and cgroup, all devices', 
   assert.ok(!s.mounts.find((m) => m.destination === '/sys/fs/cgroup')!.options.includes('ro'));
   assert.deepEqual(s.linux.resources.devices, [{ allow: true, access: 'rwm' }]);
   assert.deepEqual(s.linux.devices, [dev]);
+  // by default "all" is what this process can hand out (its bounding set)
+  assert.deepEqual(spec({ privileged: true, hostDevices: [] }).process.capabilities.bounding, boundingCaps());
+  assert.deepEqual(spec({ capAdd: ['all'], capDrop: ['chown'], hostCaps: ['CAP_CHOWN', 'CAP_BPF'] }).process.capabilities.bounding, ['CAP_BPF']);
 });
 
 // ---- resources -----------------------------------------------------------------

@@ -6,11 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ContainerConfig } from '../oci/types';
 import { invalidArgument } from '../errdefs';
-import { tweakCapabilities } from './caps';
+import { boundingCaps, tweakCapabilities } from './caps';
 import { defaultDeviceRules, hostDevices, type LinuxDevice, type LinuxDeviceCgroup } from './devices';
 import { resolveUser } from './user';
 
-export { DEFAULT_CAPS, ALL_CAPS } from './caps';
+export { DEFAULT_CAPS, ALL_CAPS, boundingCaps } from './caps';
 export { resolveUser, resolveInRoot, type ResolvedUser } from './user';
 export type { LinuxDevice, LinuxDeviceCgroup } from './devices';
 
@@ -57,6 +57,8 @@ export interface SpecInput {
   hostRlimits?: { nofile: number; nproc?: number };
   /** --shm-size in bytes (default 64 MiB) */
   shmSize?: number;
+  /** what "all capabilities" means (privileged, --cap-add ALL); default: this process's bounding set */
+  hostCaps?: string[];
   /** host devices given to a privileged container (default: scan /dev) */
   hostDevices?: LinuxDevice[];
 }
@@ -260,7 +262,7 @@ export function buildSpec(input: SpecInput): OciSpec {
   // with the host's network Docker also takes the host's name
   const hostname = input.hostname || (hostNetns ? os.hostname() : input.id.slice(0, 12));
   const user = resolveUser(input.rootfs, input.user || image.User || undefined);
-  const caps = tweakCapabilities(input.capAdd, input.capDrop, input.privileged);
+  const caps = tweakCapabilities(input.capAdd, input.capDrop, input.privileged, input.hostCaps ?? boundingCaps());
 
   const namespaces: OciSpec['linux']['namespaces'] = [{ type: 'mount' }];
   if (!hostNetns) namespaces.push(input.netns ? { type: 'network', path: input.netns } : { type: 'network' });
