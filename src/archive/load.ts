@@ -17,7 +17,7 @@ import { MEDIA, type ImageConfig, type Index, type Manifest } from '../oci/types
 import { parseNormalized, withDefaultTag, type Reference } from '../reference';
 import { readTar } from '../tar/reader';
 import type { Progress } from '../cli/output/progress';
-import { autoDecompress } from './decompress';
+import { autoDecompress, decompressStream, detectCompression, peek } from './decompress';
 import { Channel } from './channel';
 
 // Members up to this size are kept in memory (configs, manifests, tiny layers).
@@ -94,7 +94,7 @@ async function readMembers(store: Store, source: AsyncIterable<Buffer>, members:
         const id = shortName(name);
         progress.start(id, 'Loading layer', h.size);
         current.channel = channel;
-        current.done = unpackMember(store, name, channel).then(
+        current.done = unpackMember(store, name, channel, h.size).then(
           (m) => (progress.finish(id), m),
           (e) => {
             channel.fail(e);
@@ -142,21 +142,23 @@ function shortName(member: string): string {
   return m ? m[1] : member.slice(0, 12);
 }
 
-/** Unpacks one archive member as a layer (compressed or not), hashing the raw bytes too. */
-async function unpackMember(store: Store, name: string, bytes: AsyncIterable<Buffer>): Promise<Member> {
-  const raw = createHash('sha256');
-  async function* hashed() {
-    for await (const b of bytes) {
-      raw.update(b);
-      yield b;
-    }
-  }
-  const { stream, compression } = await autoDecompress(hashed());
+/** Unpacks one archive member as a layer (compressed or not); a compressed blob's own digest is hashed too. */
+async function unpackMember(store: Store, name: string, bytes: AsyncIterable<Buffer>, size = 0): Promise<Member> {
   try {
-    const unpacked = await store.layers.unpack(stream);
+    const { head, stream: raw } = await peek(bytes, 6);
+    const compression = detectCompression(head);
+    const rawHash = compression === 'none' ? undefined : createHash('sha256');
+    async function* hashed() {
+      for await (const b of raw) {
+        rawHash!.update(b);
+        yield b;
+      }
+    }
+    const stream = rawHash ? decompressStream(Readable.from(hashed()), compression) : raw;
+    const unpacked = await store.layers.unpack(stream, rawHash ? 0 : size);
     for await (const _ of stream) void _; // drain whatever follows the tar's end marker
-    const digest: Digest = compression === 'none' ? unpacked.diffId : `sha256:${raw.digest('hex')}`;
-    return { kind: 'layer', unpacked, digest, compressed: compression !== 'none' };
+    const digest: Digest = rawHash ? `sha256:${rawHash.digest('hex')}` : unpacked.diffId;
+    return { kind: 'layer', unpacked, digest, compressed: !!rawHash };
   } catch (e) {
     throw new ArchiveError(`invalid archive: layer ${name}: ${(e as Error).message}`, e);
   }

@@ -4,7 +4,10 @@
 // stored uncompressed under their diff IDs; shared layers are written once; the
 // same images always give the same bytes.
 import { hex, sha256, type Digest } from '../digest';
-import { notFound } from '../errdefs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { internal, notFound } from '../errdefs';
+import { verifyLayer } from '../util/hash-worker';
 import type { ImageService } from '../engine/images';
 import type { Store } from '../engine/store';
 import { MEDIA, type Descriptor } from '../oci/types';
@@ -113,7 +116,7 @@ export async function saveImages(store: Store, targets: SaveTarget[], sink: Sink
     const { chainId, size } = b.layer!;
     const id = hex(b.digest).slice(0, 12);
     progress.start(id, 'Saving layer', size);
-    await w.stream(name, size, store.layers.openTar(chainId), b.mtime, (n) => progress.update(id, n));
+    await w.entry(name, size, b.mtime, (sink) => writeLayer(store, chainId, sink, (n) => progress.update(id, n)));
     progress.finish(id);
   }
   await w.file('index.json', json({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: index }), 0);
@@ -121,6 +124,46 @@ export async function saveImages(store: Store, targets: SaveTarget[], sink: Sink
   await w.file('oci-layout', json({ imageLayoutVersion: '1.0.0' }), 0);
   if (Object.keys(repositories).length) await w.file('repositories', json(sortDeep(repositories)), 0);
   await w.end();
+}
+
+/**
+ * Writes a layer's tar, rebuilt from its directory and tar-split: file contents
+ * go by copy_file_range when the sink allows, while the worker thread rebuilds
+ * the same bytes and checks them against the diff ID.
+ */
+async function writeLayer(store: Store, chainId: Digest, sink: Sink, onBytes: (n: number) => void): Promise<void> {
+  const layer = store.layers.mustGet(chainId);
+  const dir = store.layers.layerDir(chainId);
+  const verified = verifyLayer(dir, store.layers.tarSplitPath(chainId), layer.diffId);
+  verified.catch(() => {}); // awaited below
+  let done = 0;
+  for (const seg of store.layers.tarSplit(chainId)) {
+    if ('raw' in seg) {
+      await sink.write(seg.raw);
+      done += seg.raw.length;
+    } else {
+      const fd = fs.openSync(path.join(dir, seg.file), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      try {
+        if (sink.copyFrom) sink.copyFrom(fd, seg.size);
+        else for (let left = seg.size; left > 0; ) {
+          const buf = Buffer.allocUnsafe(Math.min(left, 1 << 20));
+          const n = fs.readSync(fd, buf, 0, buf.length, null);
+          if (n === 0) throw internal(`layer ${layer.diffId}: ${seg.file} is shorter than recorded`);
+          await sink.write(n === buf.length ? buf : buf.subarray(0, n));
+          left -= n;
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+      done += seg.size;
+    }
+    onBytes(done);
+  }
+  try {
+    await verified;
+  } catch (e) {
+    throw internal(`cannot save layer ${layer.diffId}: ${(e as Error).message}`);
+  }
 }
 
 function sortDeep(o: Record<string, Record<string, string>>): Record<string, Record<string, string>> {

@@ -1,10 +1,13 @@
 // Writes a tar stream entry by entry to a sink, with fixed owners and modes so
 // the same content always gives the same bytes.
 import fs from 'node:fs';
+import { native } from '../native';
 import { encodeHeader, END_OF_ARCHIVE, paddingFor } from '../tar/header';
 
 export interface Sink {
   write(b: Buffer): void | Promise<void>;
+  /** Copies `length` bytes from a file descriptor's position without user-space buffers, if the sink can. */
+  copyFrom?(fd: number, length: number): void;
   /** Called once everything is written. */
   close(): void | Promise<void>;
 }
@@ -15,6 +18,9 @@ export function fdSink(fd: number): Sink {
     write(b) {
       let off = 0;
       while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
+    },
+    copyFrom(from, length) {
+      if (native.copyFileRange(from, fd, length) !== length) throw new Error('file shorter than expected');
     },
     close() {},
   };
@@ -44,17 +50,10 @@ export class TarWriter {
     if (pad) await this.sink.write(Buffer.alloc(pad));
   }
 
-  /** A file whose content comes from a stream of exactly `size` bytes. */
-  async stream(name: string, size: number, chunks: AsyncIterable<Buffer>, mtime: number, onBytes?: (n: number) => void): Promise<void> {
+  /** A file of `size` bytes whose body `write` puts into the sink itself. */
+  async entry(name: string, size: number, mtime: number, write: (sink: Sink) => Promise<void>): Promise<void> {
     await this.sink.write(encodeHeader({ name, type: 'file', mode: 0o644, size, mtime }));
-    let n = 0;
-    for await (const c of chunks) {
-      n += c.length;
-      if (n > size) throw new Error(`${name}: more data than the ${size} bytes announced`);
-      await this.sink.write(c);
-      onBytes?.(n);
-    }
-    if (n !== size) throw new Error(`${name}: ${n} bytes written, ${size} announced`);
+    await write(this.sink);
     const pad = paddingFor(size);
     if (pad) await this.sink.write(Buffer.alloc(pad));
   }

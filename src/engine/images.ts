@@ -83,13 +83,13 @@ export class ImageService {
   /** `docker import`: one layer from a tarball, a config from --change. */
   async importTarball(
     src: AsyncIterable<Buffer>,
-    opts: { ref?: string; changes?: string[]; message?: string; sourceName: string },
+    opts: { ref?: string; changes?: string[]; message?: string; sourceName: string; sizeHint?: number },
   ): Promise<Digest> {
     const target = opts.ref ? parseTagTarget(opts.ref) : undefined;
     const cfg = applyChanges({}, opts.changes ?? []);
     const { stream } = await autoDecompress(src);
     try {
-      const layer = await this.store.layers.register(stream, null);
+      const layer = await this.store.layers.register(stream, null, { sizeHint: opts.sizeHint });
       const created = nowGoTime();
       const comment = opts.message || `Imported from ${opts.sourceName}`;
       const config: ImageConfig = {

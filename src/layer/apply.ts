@@ -11,6 +11,7 @@ import { native, S_IFBLK, S_IFCHR, S_IFIFO } from '../native';
 import type { TarHeader } from '../tar/header';
 import { readTar } from '../tar/reader';
 import { TarSplitBuilder } from './tar-split';
+import { ParallelHash } from '../util/hash-worker';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const WHITEOUT_META_PREFIX = '.wh..wh.';
@@ -49,14 +50,20 @@ export function cleanEntryPath(name: string): string {
 
 type Kind = 'dir' | 'file' | 'symlink' | 'other';
 
-export async function applyTar(source: AsyncIterable<Buffer>, layerDir: string): Promise<ApplyResult> {
+export interface ApplyOptions {
+  /** Hash on the worker thread (worth it for large layers). */
+  parallelHash?: boolean;
+}
+
+export async function applyTar(source: AsyncIterable<Buffer>, layerDir: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const diffDir = path.join(layerDir, 'diff');
   fs.mkdirSync(diffDir, { recursive: true, mode: 0o755 });
-  const hash = createHash('sha256');
+  const hash = opts.parallelHash ? new ParallelHash() : createHash('sha256');
   let tarSize = 0;
   async function* hashed(): AsyncGenerator<Buffer> {
     for await (const chunk of source) {
-      hash.update(chunk);
+      const wait = hash.update(chunk);
+      if (wait instanceof Promise) await wait;
       tarSize += chunk.length;
       yield chunk;
     }
@@ -225,7 +232,8 @@ export async function applyTar(source: AsyncIterable<Buffer>, layerDir: string):
     const [p, at, mt] = dirTimes[i];
     fs.utimesSync(p, at, mt);
   }
-  return { diffId: `sha256:${hash.digest('hex')}`, tarSize, tarSplit: split.serialize() };
+  const diffId: Digest = hash instanceof ParallelHash ? await hash.digest() : `sha256:${hash.digest('hex')}`;
+  return { diffId, tarSize, tarSplit: split.serialize() };
 }
 
 /** Disk usage as Docker counts it: sizes of all non-directories, hard links once. */

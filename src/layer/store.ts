@@ -41,6 +41,9 @@ const toInfo = (r: LayerRow): LayerInfo => ({
   tarSize: r.tar_size,
 });
 
+// Layers at least this big are hashed on the worker thread while being written.
+const PARALLEL_HASH_MIN = 16 << 20;
+
 // Short link names keep overlay's lowerdir option under a page for 125+ layers.
 const SHORT = 20;
 
@@ -92,8 +95,12 @@ export class LayerStore {
     return out;
   }
 
+  tarSplitPath(chainId: Digest): string {
+    return path.join(this.layerDir(chainId), 'tar-split.gz');
+  }
+
   tarSplit(chainId: Digest): Segment[] {
-    return parseTarSplit(fs.readFileSync(path.join(this.layerDir(chainId), 'tar-split.gz')));
+    return parseTarSplit(fs.readFileSync(this.tarSplitPath(chainId)));
   }
 
   /** Takes a lease on an existing layer so a concurrent GC keeps it; true if it exists. */
@@ -113,10 +120,10 @@ export class LayerStore {
   }
 
   /** Unpacks a layer tar into a private temporary directory (not yet in the store). */
-  async unpack(source: AsyncIterable<Buffer>): Promise<UnpackedLayer> {
+  async unpack(source: AsyncIterable<Buffer>, sizeHint = 0): Promise<UnpackedLayer> {
     const dir = this.tmpDir('layer');
     try {
-      return { dir, ...(await applyTar(source, dir)) };
+      return { dir, ...(await applyTar(source, dir, { parallelHash: sizeHint >= PARALLEL_HASH_MIN })) };
     } catch (e) {
       fs.rmSync(dir, { recursive: true, force: true });
       throw e;
@@ -165,8 +172,9 @@ export class LayerStore {
   }
 
   /** Unpacks and adopts in one step; with `expectedDiffId` the stream must hash to it. */
-  async register(source: AsyncIterable<Buffer>, parent: Digest | null, expectedDiffId?: Digest): Promise<LayerInfo> {
-    const u = await this.unpack(source);
+  async register(source: AsyncIterable<Buffer>, parent: Digest | null, opts: { expectedDiffId?: Digest; sizeHint?: number } = {}): Promise<LayerInfo> {
+    const { expectedDiffId, sizeHint } = opts;
+    const u = await this.unpack(source, sizeHint);
     if (expectedDiffId && u.diffId !== expectedDiffId) {
       this.discard(u);
       throw invalidArgument(`invalid diffID: calculated ${u.diffId}, expected ${expectedDiffId}`);

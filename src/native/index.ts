@@ -13,6 +13,7 @@ export interface Native {
   unixSocket(path: string, listen: boolean, type: 'stream' | 'seqpacket'): number;
   accept(fd: number): number;
   resize(fd: number, rows: number, cols: number): void;
+  copyFileRange(fdIn: number, fdOut: number, length: number): number;
 }
 
 // dist/src/native/index.js -> <repo>/build/Release

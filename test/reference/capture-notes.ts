@@ -25,6 +25,7 @@ interface Capture {
 const captures: Capture[] = [];
 let section = '';
 let docker: DockerDaemon;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Quotes an argument for display as a shell word. */
 function shq(a: string): string {
@@ -88,6 +89,61 @@ function block(label: string, text: string): string {
   return `${head}\n${text.replace(/\r/g, '')}${text.endsWith('\n') ? '' : '\n'}`;
 }
 
+
+const FACTS = `
+## Facts worth knowing (read from the captures below)
+
+- **Two CLI layers of errors.** Errors the daemon returns are printed as \`Error response from daemon: …\`;
+  errors the CLI finds itself have other prefixes or none: \`Error parsing reference: "Bad:Tag" is not a valid
+  repository/tag: invalid reference format: repository name (library/Bad) must be lowercase\` (tag), \`invalid
+  reference format: repository name (library/UPPER) must be lowercase\` (import target, no prefix at all),
+  \`failed to save image: cannot write to a character device file\` (save -o /dev/null, checked before the image
+  is even looked up), \`Error: No such object: X\` (generic \`inspect\`), \`open FILE: no such file or directory\`.
+  Wrong argument count: \`docker: 'docker tag' requires 2 arguments\` + blank + \`Usage:  docker tag …\` + blank +
+  \`Run 'docker tag --help' for more information\`, exit 1 (CLI 28 wording; CLI 20.10 said "requires exactly" and "See").
+- **Row order in \`images\`.** The daemon sorts images by Created (whole seconds), newest first; equal seconds come
+  out in no fixed order. The CLI then expands one image into rows per repository by iterating a Go map, so the
+  rows of one image tagged in two repositories (tiny:latest, other:v1) change order from run to run. Tags of
+  the same repository keep the daemon's (sorted) order.
+- **Sizes.** \`{{.Size}}\` is HumanSizeWithPrecision(…, 3) ("1.99MB"); \`{{.VirtualSize}}\`, \`{{.SharedSize}}\`,
+  \`{{.UniqueSize}}\` use HumanSize (4 significant digits: "1.986MB"); \`{{.VirtualSize}}\`'s table header is
+  "SIZE", not "VIRTUAL SIZE". In \`images\` SharedSize/UniqueSize/Containers are "N/A"; \`system df -v\` has real
+  numbers. \`system df\` prints its SIZE and RECLAIMABLE with 4 digits ("1.986MB (100%)").
+- **\`--format json\`** (images, history, system df): one object per line, keys sorted alphabetically, \`<\`/\`>\`
+  escaped as \\u003c/\\u003e. history's CreatedAt is RFC 3339 to the second ("2026-11-30T01:21:37Z"); images'
+  CreatedAt is Go's time.String ("2026-11-30 01:21:37 +0000 UTC").
+- **Templates.** \`-f\` runs on the CLI's typed struct: null slices print \`[]\`, null maps \`map[]\`, a missing
+  key of a real map (\`{{.GraphDriver.Data.LowerDir}}\`) \`<no value>\`, \`{{.Metadata}}\` \`{2026-11-30
+  01:23:24.625267981 +0000 UTC}\` (Go struct printing), \`{{json .Config.Env}}\` \`null\`. An unknown
+  field (\`{{.Nope}}\`) makes it retry on the raw JSON map with missingkey=error: stdout gets an empty line,
+  stderr \`template parsing error: template: :1:2: executing "" at <.Nope>: map has no entry for key "Nope"\`,
+  exit 1.
+- **Lookups.** A short hex string is first a repository name: an *ambiguous* one-char ID prefix gives
+  \`No such image: P:latest\` for prefix P (rmi, tag, history, image inspect) or \`No such object: P\` (inspect), never a
+  "multiple IDs" message; a *unique* one-char prefix finds the image. \`sha256:<prefix>\` works too.
+  \`images 'a b'\` and \`images UPPER\` are not errors: empty table, exit 0. \`image inspect UPPER\`:
+  \`no such image: UPPER: invalid reference format: repository name must be lowercase\`.
+- **rmi.** \`rmi -f nonexist\` prints the error but exits **0**. Deleting prints \`Untagged:\` lines, then
+  \`Deleted:\` for the image ID and for each layer removed (by ChainID). An ID with two tags needs -f
+  ("image is referenced in multiple repositories"). Stopped container: by tag \`unable to remove repository
+  reference "img:stopped" (must force) - container C is using its referenced image I\`, by ID \`unable to delete I
+  (must be forced) - image is being used by stopped container C\`; with -f (tag or ID) the image is **deleted**
+  and the container keeps the dangling ID. Running container: by ID even -f fails \`(cannot be forced) - image is
+  being used by running container C\`; \`rmi -f TAG\` only untags (the image stays as <none>). Several
+  arguments: each is processed, errors on stderr, exit 1 if any failed.
+- **prune.** \`Deleted Images:\` then lowercase \`untagged: \`/\`deleted: \` lines, a blank line, \`Total reclaimed
+  space: 6B\`; space counts only layers actually removed (0B when the pruned image's layer is shared). Nothing to
+  prune: just the total line. Without -f the prompt ends \`[y/N] \` with no newline; answering n exits 0 silently.
+- **import.** \`-c 'RUN x'\` → \`run is not a valid change command\` (instruction lowercased). An empty file imports
+  fine (layer sha256:e3b0c442…, 0B). Garbage: \`Error processing tar file(exit status 1): archive/tar: invalid tar
+  header\`. The comment of a file import is "Imported from -" (the CLI streams the file as the body).
+- **load.** Garbage: \`Error processing tar file(exit status 1): archive/tar: invalid tar header\` (no "Error response
+  from daemon" prefix: it arrives in the JSON stream). Empty stdin: a daemon-side
+  \`open <data-root>/tmp/docker-import-NNN/repositories: no such file or directory\`. stdin a terminal:
+  \`requested load from stdin, but stdin is empty\`. save to a terminal: \`cowardly refusing to save to a
+  terminal. Use the -o flag or redirect\`.
+`;
+
 function render(serverVersion: string, clientVersion: string): string {
   const out: string[] = [];
   out.push(`# Reference: Docker ${serverVersion} daemon, docker CLI ${clientVersion}
@@ -100,6 +156,7 @@ Each block: the command, then stdout, stderr and the exit code. IDs, times and t
 run; the wording, layout, streams and exit codes are the facts to match. A line "--- stdout (trailing spaces
 on lines …)" means those lines end in spaces (tabwriter padding before an empty last cell).
 `);
+  out.push(FACTS);
   let cur = '';
   for (const c of captures) {
     if (c.section !== cur) {
@@ -135,13 +192,15 @@ async function main(): Promise<void> {
     // ---------------------------------------------------------------- images
     section = 'Listing images';
     const img = 'tiny:latest';
+    // a second apart: the daemon sorts by Created (whole seconds), ties come out in no fixed order
     const imgId = await ok(['import', base, img]);
     await ok(['tag', img, 'other:v1']);
+    await sleep(1100);
     const dangling = await ok(['import', small]);
     captures.push({
       section, title: 'Setup', command: `docker import ${base} tiny:latest && docker tag tiny:latest other:v1 && docker import small.tar`,
       stdout: `${imgId}\n${dangling}\n`, stderr: '', code: 0,
-      note: 'busybox base rootfs imported with two tags (tiny:latest, other:v1); a 2-entry tarball imported without a name (untagged).',
+      note: 'busybox base rootfs imported with two tags (tiny:latest, other:v1); one second later, a 2-entry tarball imported without a name (untagged).',
     });
     await rec('images', ['images']);
     await rec('images -a', ['images', '-a']);
@@ -185,6 +244,10 @@ async function main(): Promise<void> {
     await rec("image inspect -f '{{.Nope}}' IMG", ['image', 'inspect', '-f', '{{.Nope}}', img]);
     await rec("inspect -f '{{.Config.Nope}}' IMG", ['inspect', '-f', '{{.Config.Nope}}', img]);
     await rec("inspect -f '{{json .RootFS}}' IMG", ['inspect', '-f', '{{json .RootFS}}', img]);
+    await rec('image inspect -f of fields that are null or absent', [
+      'image', 'inspect', '-f', '{{.Config.Env}}|{{.Config.Labels}}|{{.Config.Volumes}}|{{.Config.Entrypoint}}|{{.Container}}|{{.RepoDigests}}|{{.GraphDriver.Data.LowerDir}}|{{.Metadata}}', img,
+    ], { note: 'The CLI runs the template on its typed struct first: null slices print [], null maps map[]; only when that fails does it retry on the raw JSON map (where a missing key is an error).' });
+    await rec('image inspect -f json of null fields', ['image', 'inspect', '-f', '{{json .Config.Env}} {{json .Config.Labels}} {{json .ContainerConfig.Cmd}}', img]);
     await rec('inspect --type image nonexist', ['inspect', '--type', 'image', 'nonexist']);
 
     // ---------------------------------------------------- invalid references
@@ -235,6 +298,11 @@ async function main(): Promise<void> {
     const all = (await ok(['images', '-q', '--no-trunc'])).split('\n').map((s) => s.slice(7));
     const unique = [...ids.values()].map((id) => id.slice(0, 4)).find((p4) => all.filter((a) => a.startsWith(p4)).length === 1);
     if (unique) await rec('inspect -f with a unique 4-char prefix', ['inspect', '-f', '{{.Id}}', unique]);
+    const one = '0123456789abcdef'.split('').find((ch) => all.filter((a) => a.startsWith(ch)).length === 1);
+    if (one) {
+      await rec('image inspect -f with a unique one-char prefix', ['image', 'inspect', '-f', '{{.Id}}', one]);
+      await rec('history -q with a unique one-char prefix', ['history', '-q', one]);
+    }
     await rec('inspect with a prefix of the sha256: form', ['inspect', '-f', '{{.Id}}', `sha256:${imgId.slice(7, 12)}`]);
     await ok(['rmi', ...ids.keys()]);
 

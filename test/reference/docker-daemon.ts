@@ -13,6 +13,10 @@
 // the containerd namespaces, and (with `bridge`) the bridge and its subnet, so
 // test files running in parallel each get a daemon that cannot see another's.
 //
+// dockerd 20.10 uses the system containerd instead of starting its own when
+// /run/containerd/containerd.sock exists; the unique containerd namespaces keep
+// daemons apart even then, and stop() finds the shims by namespace.
+//
 // Left on the machine by dockerd/containerd whatever the flags (all harmless and
 // shared): the empty directories /run/docker/plugins (plugin discovery),
 // /opt/containerd (containerd's "opt" plugin) and /run/containerd/s (directory
@@ -372,7 +376,12 @@ export class DockerDaemon {
       } catch {
         continue;
       }
-      const mine = pid === this.daemonPid || cmdline.some((a) => a.startsWith(this.dir));
+      const ns = cmdline.indexOf('-namespace');
+      const mine =
+        pid === this.daemonPid ||
+        cmdline.some((a) => a.startsWith(this.dir)) ||
+        // a shim of a system containerd (see the note at the top) is ours by its namespace
+        (ns >= 0 && cmdline[ns + 1] === this.containerdNamespace);
       const inCgroup = cgroup.split('\n').some((l) => l.split(':').slice(2).join(':').startsWith(cgroupMark));
       if (!mine && !inCgroup) continue;
       const exe = path.basename(cmdline[0] ?? '');

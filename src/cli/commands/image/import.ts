@@ -17,10 +17,11 @@ export const imageImport: Command = {
   async run(ctx, [source, ref], flags) {
     if (/^https?:\/\//.test(source)) throw invalidArgument('importing from a URL is not supported: no registry or web server is reachable; download the file first');
     let input: AsyncIterable<Buffer>;
+    let sizeHint = 0;
     if (source === '-') input = ctx.stdin;
     else {
       try {
-        fs.accessSync(source, fs.constants.R_OK);
+        sizeHint = fs.statSync(source).size;
       } catch {
         throw invalidArgument(`open ${source}: no such file or directory`);
       }
@@ -30,6 +31,7 @@ export const imageImport: Command = {
       ref, changes: flags.change as string[], message: flags.message as string,
       // the docker CLI sends a local file as the request body, so Docker records "-"
       sourceName: '-',
+      sizeHint,
     });
     ctx.out(`${id}\n`);
   },

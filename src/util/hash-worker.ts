@@ -1,0 +1,121 @@
+// sha256 on a second core. Hashing a 400 MB layer costs as much as writing it,
+// so load hashes on a worker thread while the main thread writes files, and save
+// re-reads and checks each layer on the worker while the main thread copies it.
+// Chunks travel in SharedArrayBuffer batches: one copy, no transfer games.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import type { Digest } from '../digest';
+
+type Request =
+  | { op: 'data'; id: number; sab: SharedArrayBuffer; len: number }
+  | { op: 'digest'; id: number }
+  | { op: 'verify'; id: number; layerDir: string; tarSplit: string; expect: string };
+type Reply = { id: number; ok: true; digest?: string; acked?: number } | { id: number; ok: false; error: string };
+
+const BATCH = 1 << 20;
+const MAX_IN_FLIGHT = 64 << 20;
+
+let worker: Worker | undefined;
+let nextId = 1;
+const waiting = new Map<number, { resolve: (r: Reply) => void }>();
+const inFlight = new Map<number, number>();
+const drained = new Map<number, () => void>();
+
+function getWorker(): Worker {
+  if (!worker) {
+    worker = new Worker(__filename);
+    worker.unref();
+    worker.on('message', (r: Reply) => {
+      if (r.ok && r.acked !== undefined) {
+        const left = (inFlight.get(r.id) ?? 0) - r.acked;
+        inFlight.set(r.id, left);
+        if (left < MAX_IN_FLIGHT / 2) drained.get(r.id)?.();
+        return;
+      }
+      const w = waiting.get(r.id);
+      waiting.delete(r.id);
+      w?.resolve(r);
+    });
+  }
+  return worker;
+}
+
+function request(msg: Request): Promise<Reply> {
+  return new Promise((resolve) => {
+    waiting.set(msg.id, { resolve });
+    getWorker().postMessage(msg);
+  });
+}
+
+/** A sha256 whose work happens on the worker thread. */
+export class ParallelHash {
+  private readonly id = nextId++;
+  private sab = new SharedArrayBuffer(BATCH);
+  private view = Buffer.from(this.sab);
+  private used = 0;
+
+  private flush(): void {
+    if (this.used === 0) return;
+    inFlight.set(this.id, (inFlight.get(this.id) ?? 0) + this.used);
+    getWorker().postMessage({ op: 'data', id: this.id, sab: this.sab, len: this.used } satisfies Request);
+    this.sab = new SharedArrayBuffer(BATCH);
+    this.view = Buffer.from(this.sab);
+    this.used = 0;
+  }
+
+  /** Copies the bytes into the current batch; resolves at once unless the worker lags far behind. */
+  update(b: Uint8Array): void | Promise<void> {
+    let off = 0;
+    while (off < b.length) {
+      const n = Math.min(b.length - off, BATCH - this.used);
+      this.view.set(b.subarray(off, off + n), this.used);
+      this.used += n;
+      off += n;
+      if (this.used === BATCH) this.flush();
+    }
+    if ((inFlight.get(this.id) ?? 0) > MAX_IN_FLIGHT) return new Promise((r) => drained.set(this.id, () => (drained.delete(this.id), r())));
+  }
+
+  async digest(): Promise<Digest> {
+    this.flush();
+    const r = await request({ op: 'digest', id: this.id });
+    inFlight.delete(this.id);
+    if (!r.ok) throw new Error(r.error);
+    return `sha256:${r.digest}`;
+  }
+}
+
+/** Rebuilds a stored layer's tar on the worker and checks it against its diff ID. */
+export async function verifyLayer(layerDir: string, tarSplit: string, expect: Digest): Promise<void> {
+  const r = await request({ op: 'verify', id: nextId++, layerDir, tarSplit, expect });
+  if (!r.ok) throw new Error(r.error);
+}
+
+if (!isMainThread && parentPort) {
+  const port = parentPort;
+  const hashes = new Map<number, ReturnType<typeof createHash>>();
+  port.on('message', async (m: Request) => {
+    try {
+      if (m.op === 'data') {
+        let h = hashes.get(m.id);
+        if (!h) hashes.set(m.id, (h = createHash('sha256')));
+        h.update(new Uint8Array(m.sab, 0, m.len));
+        port.postMessage({ id: m.id, ok: true, acked: m.len } satisfies Reply);
+      } else if (m.op === 'digest') {
+        const h = hashes.get(m.id) ?? createHash('sha256');
+        hashes.delete(m.id);
+        port.postMessage({ id: m.id, ok: true, digest: h.digest('hex') } satisfies Reply);
+      } else {
+        // required lazily: the worker needs only these two modules
+        const { rebuildTar } = require(path.join(__dirname, '..', 'layer', 'rebuild')) as typeof import('../layer/rebuild');
+        const { parseTarSplit } = require(path.join(__dirname, '..', 'layer', 'tar-split')) as typeof import('../layer/tar-split');
+        const fs = require('node:fs') as typeof import('node:fs');
+        for await (const _ of rebuildTar(m.layerDir, parseTarSplit(fs.readFileSync(m.tarSplit)), m.expect as Digest)) void _;
+        port.postMessage({ id: m.id, ok: true } satisfies Reply);
+      }
+    } catch (e) {
+      port.postMessage({ id: m.id, ok: false, error: (e as Error).message } satisfies Reply);
+    }
+  });
+}
