@@ -15,6 +15,8 @@ export interface Command {
   maxArgs?: number;
   /** false for run/exec: flags after the first argument belong to the container. */
   interspersed?: boolean;
+  /** run/create/start/exec: a failure before the container's process exists exits 125, as Docker. */
+  engineExit?: boolean;
   run(ctx: Ctx, args: string[], flags: FlagValues): Promise<number | void> | number | void;
 }
 

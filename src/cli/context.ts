@@ -1,5 +1,7 @@
 // What every command gets: output streams, global options, and the services,
 // opened lazily so `--help` and argument errors never touch the store.
+import path from 'node:path';
+import { ContainerService } from '../engine/containers';
 import { DEFAULT_ROOT, DEFAULT_RUNROOT, Store } from '../engine/store';
 import { ImageService } from '../engine/images';
 
@@ -13,6 +15,7 @@ export interface GlobalOptions {
 export class Ctx {
   private store_?: Store;
   private images_?: ImageService;
+  private containers_?: ContainerService;
 
   constructor(
     readonly globals: GlobalOptions,
@@ -39,10 +42,18 @@ export class Ctx {
     return this.images_;
   }
 
-  /** Containers using an image (filled in by the container service). */
+  get containers(): ContainerService {
+    this.containers_ ??= new ContainerService(this.store, this.images, {
+      runtime: this.globals.runtime,
+      // conmon runs this when a container exits (`container cleanup`)
+      selfCommand: [process.execPath, path.resolve(__dirname, '..', '..', '..', 'bin', 'stowage')],
+    });
+    return this.containers_;
+  }
+
+  /** Containers using an image, for rmi's conflict rules. */
   imageUsers(id: string): Array<{ id: string; running: boolean }> {
-    void id;
-    return [];
+    return this.containers.usersOf(id);
   }
 
   close(): void {

@@ -8,15 +8,17 @@ export interface ErrorOutput {
   code: number;
 }
 
-export function errorOutput(e: unknown, usageLine?: string): ErrorOutput {
+export function errorOutput(e: unknown, usageLine?: string, engine?: { command: string }): ErrorOutput {
   if (e instanceof ExitStatus) return { message: '', code: e.code };
   if (e instanceof UsageError) {
     const tail = usageLine ? `\n\nUsage:  ${usageLine}\n\n` : '\n\n';
     if (e.argCount) return { message: `stowage: ${e.message}${tail}See 'stowage ${e.command} --help' for more information\n`, code: 1 };
     return { message: `${e.message}${tail}Run 'stowage ${e.command} --help' for more information\n`, code: 125 };
   }
-  if (e instanceof CommandNotFoundError) return { message: `stowage: Error: ${e.message}\n`, code: 127 };
-  if (e instanceof CommandNotInvocableError) return { message: `stowage: Error: ${e.message}\n`, code: 126 };
+  const runHint = engine ? `Run 'stowage ${engine.command} --help' for more information\n` : '';
+  if (e instanceof CommandNotFoundError) return { message: `stowage: Error: ${e.message}\n${runHint}`, code: 127 };
+  if (e instanceof CommandNotInvocableError) return { message: `stowage: Error: ${e.message}\n${runHint}`, code: 126 };
+  if (engine) return { message: `stowage: Error: ${(e as Error)?.message ?? String(e)}\n${runHint}`, code: 125 };
   if (e instanceof StowageError) return { message: `Error: ${e.message}\n`, code: 1 };
   const err = e as Error;
   if (process.env.STOWAGE_DEBUG) return { message: `Error: ${err?.stack ?? String(e)}\n`, code: 1 };

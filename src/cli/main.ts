@@ -62,6 +62,7 @@ export async function run(argv: string[], ctxFactory = (g: GlobalOptions) => new
   const globals = defaultGlobals();
   let ctx: Ctx | undefined;
   let usageLine: string | undefined;
+  let engine: { command: string } | undefined;
   try {
     const g = parseFlags('', GLOBAL_FLAGS, argv, { interspersed: false });
     if (g.flags._changed.has('root')) globals.root = String(g.flags.root);
@@ -92,6 +93,7 @@ export async function run(argv: string[], ctxFactory = (g: GlobalOptions) => new
     }
     const { cmd, path, rest } = found;
     usageLine = `stowage ${path} ${cmd.usage}`;
+    if (cmd.engineExit) engine = { command: path };
     const parsed = parseFlags(path, cmd.flags ?? [], rest, { interspersed: cmd.interspersed });
     if (parsed.help) {
       process.stdout.write(commandHelp(cmd, path, aliasesOf(cmd)));
@@ -102,7 +104,7 @@ export async function run(argv: string[], ctxFactory = (g: GlobalOptions) => new
     const code = await cmd.run(ctx, parsed.args, parsed.flags);
     return typeof code === 'number' ? code : 0;
   } catch (e) {
-    const { message, code } = errorOutput(e, e instanceof UsageError ? usageLine : undefined);
+    const { message, code } = errorOutput(e, e instanceof UsageError ? usageLine : undefined, e instanceof UsageError ? undefined : engine);
     if (message) process.stderr.write(message);
     return e instanceof ExitStatus ? e.code : code;
   } finally {

@@ -10,11 +10,22 @@ import { imageTag } from './image/tag';
 import { imageSave } from './image/save';
 import { imageLoad } from './image/load';
 
+import { containerExec } from './container/exec';
+import { containerInspectCmd } from './container/inspect';
+import { containerCleanup, containerKill, containerPrune, containerRemove, containerRename, containerRestart, containerStop, containerWait } from './container/lifecycle';
+import { containerLogs } from './container/logs';
+import { containerList } from './container/ps';
+import { containerCreate, containerRun, containerStart } from './container/run';
+import { containerTop } from './container/top';
+
 export const COMMANDS: Command[] = [
+  containerRun, containerCreate, containerStart, containerStop, containerRestart, containerKill, containerRemove, containerWait,
+  containerRename, containerPrune, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
   imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad,
 ];
 
 export const GROUPS: Record<string, string> = {
+  container: 'Manage containers',
   image: 'Manage images',
   system: 'Manage stowage',
 };

@@ -1,3 +1,4 @@
+import { containerInspect } from '../../../engine/container-inspect';
 import { imageInspect } from '../../../engine/image-inspect';
 import { isNotFound, notFound } from '../../../errdefs';
 import { goJsonIndent } from '../../../util/gojson';
@@ -43,7 +44,10 @@ export const imageInspectCmd: Command = {
 };
 
 /** Inspectors tried in turn by `stowage inspect` (containers and others register here). */
-export const INSPECTORS: Array<{ type: string; find: Inspector }> = [{ type: 'image', find: inspectImage }];
+export const INSPECTORS: Array<{ type: string; find: Inspector }> = [
+  { type: 'container', find: (ctx, ref) => containerInspect(ctx.store, ctx.containers, ctx.containers.find(ref)) },
+  { type: 'image', find: inspectImage },
+];
 
 export const inspectCmd: Command = {
   name: 'inspect',

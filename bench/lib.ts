@@ -1,0 +1,58 @@
+// Shared benchmark helpers: timing commands, peak memory, medians, and the
+// section of docs/BENCHMARKS.md each benchmark owns.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const CLI = path.join(REPO, 'bin', 'stowage');
+
+export interface Timed {
+  seconds: number;
+  /** Peak resident memory in KiB of the timed process (GNU time's %M). */
+  maxRssKb: number;
+  stdout: string;
+}
+
+/** Runs a command under GNU time; fails loudly if it fails. */
+export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: Buffer): Timed {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { env, input, maxBuffer: 1 << 26 });
+  const lines = r.stderr.toString().trim().split('\n');
+  const [secs, rss] = lines[lines.length - 1].split(' ').map(Number);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.toString()}`);
+  return { seconds: secs, maxRssKb: rss, stdout: r.stdout.toString() };
+}
+
+export function sync(): void {
+  spawnSync('sync');
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function duBytes(dir: string): number {
+  const r = spawnSync('du', ['-sb', dir], { encoding: 'utf8' });
+  return Number(r.stdout.split('\t')[0]);
+}
+
+/** Replaces the section between <!-- bench:NAME --> markers in docs/BENCHMARKS.md. */
+export function writeSection(name: string, body: string): void {
+  const file = path.join(REPO, 'docs', 'BENCHMARKS.md');
+  const start = `<!-- bench:${name} -->`;
+  const end = `<!-- /bench:${name} -->`;
+  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const block = `${start}\n${body.trim()}\n${end}`;
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  text = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`;
+  fs.writeFileSync(file, text);
+}
+
+export function machine(): string {
+  const cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
+  const mem = Math.round(Number(fs.readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s*(\d+)/)?.[1] ?? 0) / 1024 / 1024);
+  return `${cpu}, ${require('node:os').cpus().length} cores, ${mem} GiB, kernel ${require('node:os').release()}, node ${process.version}`;
+}

@@ -1,0 +1,102 @@
+// Benchmark: save and load of a 400 MB, three-layer image (200 × 1 MB random
+// files, 5,000 small files, 200 more × 1 MB), stowage beside Docker 20.10 in the
+// same run. Each round uses fresh stores, and nothing is deleted until the end:
+// on ext4 without a journal, inodes deleted in the last minute slow down every
+// file creation, which would make the order of the steps decide the result.
+//
+//   node dist/bench/save-load.js [--rounds N] [--write]
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeDockerArchive } from './make-archive';
+import { CLI, duBytes, machine, median, sync, timed, writeSection } from './lib';
+import { startDockerDaemon, type DockerDaemon } from '../test/reference/docker-daemon';
+
+const args = process.argv.slice(2);
+const rounds = Number(args[args.indexOf('--rounds') + 1]) || 5;
+const BENCH_DIR = process.env.BENCH_DIR ?? '/var/tmp/stowage-bench';
+
+function makeLayers(dir: string): string[] {
+  const spec: Array<[string, number, () => number]> = [
+    ['big1', 200, () => 1 << 20],
+    ['small', 5000, () => 10 + Math.floor(Math.random() * 4000)],
+    ['big2', 200, () => 1 << 20],
+  ];
+  return spec.map(([name, count, size]) => {
+    const tar = path.join(dir, `${name}.tar`);
+    if (fs.existsSync(tar)) return tar;
+    const src = path.join(dir, name);
+    fs.mkdirSync(src, { recursive: true });
+    for (let i = 0; i < count; i++) fs.writeFileSync(path.join(src, `f${i}`), randomBytes(size()));
+    require('node:child_process').execFileSync('tar', ['-C', src, '-cf', tar, '.']);
+    fs.rmSync(src, { recursive: true });
+    return tar;
+  });
+}
+
+async function main() {
+  fs.mkdirSync(BENCH_DIR, { recursive: true });
+  process.env.TMPDIR = BENCH_DIR; // the reference daemons live beside stowage's stores
+  const archive = path.join(BENCH_DIR, 'image.tar');
+  if (!fs.existsSync(archive)) makeDockerArchive(archive, makeLayers(BENCH_DIR), 'bench:400mb');
+  const size = fs.statSync(archive).size;
+  const run = path.join(BENCH_DIR, `run-${process.pid}`);
+  fs.mkdirSync(run);
+  const results = { stowageLoad: [] as number[], stowageSave: [] as number[], dockerLoad: [] as number[], dockerSave: [] as number[], rssLoad: [] as number[], rssSave: [] as number[] };
+  const daemons: DockerDaemon[] = [];
+  let stowageDisk = 0;
+  let dockerDisk = 0;
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const env = { ...process.env, STOWAGE_ROOT: path.join(run, `s${r}`, 'root'), STOWAGE_RUNROOT: path.join(run, `s${r}`, 'run') };
+      sync();
+      const load = timed(process.execPath, [CLI, 'load', '-q', '-i', archive], env);
+      results.stowageLoad.push(load.seconds);
+      results.rssLoad.push(load.maxRssKb);
+      sync();
+      const save = timed(process.execPath, [CLI, 'save', '-o', path.join(run, `s${r}.tar`), 'bench:400mb'], env);
+      results.stowageSave.push(save.seconds);
+      results.rssSave.push(save.maxRssKb);
+      stowageDisk = duBytes(path.join(env.STOWAGE_ROOT, 'overlay'));
+
+      const d = await startDockerDaemon();
+      daemons.push(d);
+      const denv = { ...process.env, ...d.cliEnv() };
+      sync();
+      results.dockerLoad.push(timed('docker', ['load', '-q', '-i', archive], denv).seconds);
+      sync();
+      results.dockerSave.push(timed('docker', ['save', '-o', path.join(run, `d${r}.tar`), 'bench:400mb'], denv).seconds);
+      dockerDisk = duBytes(path.join(d.dataRoot, 'overlay2'));
+      console.error(`round ${r + 1}/${rounds}: stowage load ${load.seconds}s save ${save.seconds}s, docker load ${results.dockerLoad[r]}s save ${results.dockerSave[r]}s`);
+    }
+  } finally {
+    for (const d of daemons) await d.stop();
+    fs.rmSync(run, { recursive: true, force: true });
+  }
+  const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<keyof typeof results, number>;
+  const peakRss = Math.max(...results.rssLoad, ...results.rssSave) / 1024;
+  const table = `
+Image: ${(size / 1e6).toFixed(0)} MB archive, 3 layers (200 × 1 MB random, 5,000 small files, 200 × 1 MB random).
+Median of ${rounds} rounds, fresh stores each round, \`sync\` before every timed step. Machine: ${machine()}.
+Reproduce: \`npm run build && node dist/bench/save-load.js --rounds ${rounds} --write\` (needs \`scripts/setup.sh --with-references\`).
+
+| step | stowage | Docker 20.10 | Docker ÷ stowage | target |
+|---|---|---|---|---|
+| load -i | ${m.stowageLoad.toFixed(2)} s | ${m.dockerLoad.toFixed(2)} s | **${(m.dockerLoad / m.stowageLoad).toFixed(1)}×** | ≥ 4× |
+| save -o | ${m.stowageSave.toFixed(2)} s | ${m.dockerSave.toFixed(2)} s | **${(m.dockerSave / m.stowageSave).toFixed(1)}×** | ≥ 5× |
+
+| measure | stowage | Docker 20.10 | ratio | target |
+|---|---|---|---|---|
+| peak memory of the CLI process (load, save) | ${(median(results.rssLoad) / 1024).toFixed(0)} MB, ${(median(results.rssSave) / 1024).toFixed(0)} MB (max ${peakRss.toFixed(0)} MB) | n/a (daemon) | | < 150 MB |
+| store disk use for the image | ${(stowageDisk / 1e6).toFixed(0)} MB | ${(dockerDisk / 1e6).toFixed(0)} MB (overlay2) | ${(stowageDisk / dockerDisk).toFixed(2)}× | ≤ 1.1× |
+
+Rounds (s): stowage load ${results.stowageLoad.join(', ')}; save ${results.stowageSave.join(', ')}; docker load ${results.dockerLoad.join(', ')}; save ${results.dockerSave.join(', ')}.
+`;
+  console.log(table);
+  if (args.includes('--write')) writeSection('save-load', `## save and load (issue 3)\n${table}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,124 @@
+// The flags of `docker create` and `docker run`, and their translation into
+// create options (values parsed and checked as the docker CLI does).
+import fs from 'node:fs';
+import { invalidArgument } from '../../../errdefs';
+import type { CreateOptions } from '../../../engine/container-create';
+import type { FlagDef, FlagValues } from '../../flags';
+import { ramInBytes } from '../../output/units';
+
+export const CREATE_FLAGS: FlagDef[] = [
+  { long: 'cap-add', kind: 'list', help: 'Add Linux capabilities' },
+  { long: 'cap-drop', kind: 'list', help: 'Drop Linux capabilities' },
+  { long: 'cpus', kind: 'string', valueName: 'decimal', help: 'Number of CPUs', parse: parseCpus },
+  { long: 'entrypoint', kind: 'string', valueName: 'string', help: 'Overwrite the default ENTRYPOINT of the image' },
+  { long: 'env', short: 'e', kind: 'list', help: 'Set environment variables' },
+  { long: 'env-file', kind: 'list', help: 'Read in a file of environment variables' },
+  { long: 'hostname', short: 'h', kind: 'string', valueName: 'string', help: 'Container host name' },
+  { long: 'init', kind: 'bool', help: 'Run an init inside the container that forwards signals and reaps processes' },
+  { long: 'interactive', short: 'i', kind: 'bool', help: 'Keep STDIN open even if not attached' },
+  { long: 'label', short: 'l', kind: 'list', help: 'Set meta data on a container' },
+  { long: 'memory', short: 'm', kind: 'string', valueName: 'bytes', help: 'Memory limit', parse: ramInBytes },
+  { long: 'memory-swap', kind: 'string', valueName: 'bytes', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", parse: (v) => (v === '-1' ? -1 : ramInBytes(v)) },
+  { long: 'name', kind: 'string', valueName: 'string', help: 'Assign a name to the container' },
+  { long: 'network', kind: 'string', valueName: 'network', help: 'Connect a container to a network', aliases: ['net'], default: 'default' },
+  { long: 'pids-limit', kind: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
+  { long: 'platform', kind: 'string', valueName: 'string', help: 'Set platform if server is multi-platform capable' },
+  { long: 'privileged', kind: 'bool', help: 'Give extended privileges to this container' },
+  { long: 'read-only', kind: 'bool', help: "Mount the container's root filesystem as read only" },
+  { long: 'rm', kind: 'bool', help: 'Automatically remove the container when it exits' },
+  { long: 'runtime', kind: 'string', valueName: 'string', help: 'Runtime to use for this container' },
+  { long: 'security-opt', kind: 'list', help: 'Security Options' },
+  { long: 'shm-size', kind: 'string', valueName: 'bytes', help: 'Size of /dev/shm', parse: ramInBytes },
+  { long: 'stop-signal', kind: 'string', valueName: 'string', help: 'Signal to stop the container' },
+  { long: 'stop-timeout', kind: 'int', help: 'Timeout (in seconds) to stop a container' },
+  { long: 'tty', short: 't', kind: 'bool', help: 'Allocate a pseudo-TTY' },
+  { long: 'user', short: 'u', kind: 'string', valueName: 'string', help: 'Username or UID (format: <name|uid>[:<group|gid>])' },
+  { long: 'workdir', short: 'w', kind: 'string', valueName: 'string', help: 'Working directory inside the container' },
+];
+
+function parseCpus(v: string): number {
+  if (!/^\d*\.?\d+$/.test(v)) throw new Error(`failed to parse ${v} as a rational number`);
+  return Number(v);
+}
+
+/** docker's opts.ParseEnvFile: KEY=VALUE lines, # comments, a bare KEY taken from our environment. */
+export function parseEnvFile(file: string): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw invalidArgument(`open ${file}: no such file or directory`);
+  }
+  const out: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/^\s+/, '');
+    if (line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    const key = eq < 0 ? line.trimEnd() : line.slice(0, eq);
+    if (key === '' || /\s/.test(key)) throw invalidArgument(`variable '${key}' contains whitespaces`);
+    if (eq >= 0) out.push(line);
+    else if (process.env[key] !== undefined) out.push(`${key}=${process.env[key]}`);
+  }
+  return out;
+}
+
+/** -e values: KEY=VALUE kept; a bare KEY takes our value, or stays bare (unset in the container). */
+export function resolveEnv(values: string[]): string[] {
+  return values.map((e) => {
+    if (e.startsWith('=')) throw invalidArgument(`invalid environment variable: ${e}`);
+    if (e.includes('=')) return e;
+    return process.env[e] !== undefined ? `${e}=${process.env[e]}` : e;
+  });
+}
+
+function parseLabels(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of values) {
+    const eq = l.indexOf('=');
+    out[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? '' : l.slice(eq + 1);
+  }
+  return out;
+}
+
+export function createOptions(flags: FlagValues, image: string, cmd: string[], runtime: string): CreateOptions {
+  const list = (k: string) => flags[k] as string[];
+  const set = (k: string) => flags._changed.has(k);
+  const env = [...list('env-file').flatMap(parseEnvFile), ...resolveEnv(list('env'))];
+  const memory = (flags.memory as number) || 0;
+  if (memory && memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
+  const network = String(flags.network);
+  return {
+    image,
+    cmd,
+    name: set('name') ? String(flags.name) : undefined,
+    entrypoint: set('entrypoint') ? String(flags.entrypoint) : undefined,
+    env,
+    workdir: set('workdir') ? String(flags.workdir) : undefined,
+    user: set('user') ? String(flags.user) : undefined,
+    hostname: set('hostname') ? String(flags.hostname) : undefined,
+    tty: flags.tty as boolean,
+    interactive: flags.interactive as boolean,
+    autoRemove: flags.rm as boolean,
+    readOnly: flags['read-only'] as boolean,
+    privileged: flags.privileged as boolean,
+    capAdd: list('cap-add'),
+    capDrop: list('cap-drop'),
+    securityOpt: list('security-opt'),
+    memory,
+    memorySwap: set('memory-swap') ? (flags['memory-swap'] as number) : undefined,
+    cpus: set('cpus') ? (flags.cpus as number) : 0,
+    pidsLimit: set('pids-limit') ? (flags['pids-limit'] as number) : undefined,
+    init: flags.init as boolean,
+    labels: parseLabels(list('label')),
+    runtime: set('runtime') ? String(flags.runtime) : runtime,
+    networkMode: network === 'default' ? 'default' : network,
+    portBindings: {},
+    publishAll: false,
+    exposedPorts: {},
+    mounts: [],
+    binds: [],
+    stopSignal: set('stop-signal') ? String(flags['stop-signal']) : undefined,
+    stopTimeout: set('stop-timeout') ? (flags['stop-timeout'] as number) : undefined,
+    shmSize: set('shm-size') ? (flags['shm-size'] as number) : undefined,
+  };
+}

@@ -1,0 +1,16 @@
+import { containerInspect } from '../../../engine/container-inspect';
+import type { Command } from '../../command';
+import { printInspect } from '../image/inspect';
+
+export const containerInspectCmd: Command = {
+  name: 'container inspect',
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  description: 'Display detailed information on one or more containers',
+  minArgs: 1,
+  flags: [
+    { long: 'format', short: 'f', kind: 'string', valueName: 'string', help: 'Format output using a custom template' },
+    { long: 'size', short: 's', kind: 'bool', help: 'Display total file sizes' },
+  ],
+  run: (ctx, args, flags) =>
+    printInspect(ctx, args, flags.format as string, (r) => containerInspect(ctx.store, ctx.containers, ctx.containers.find(r), flags.size as boolean)),
+};

@@ -1,0 +1,138 @@
+// stop, restart, kill, rm, wait, rename, container prune, and conmon's cleanup hook.
+import { StowageError } from '../../../errdefs';
+import type { Command } from '../../command';
+import type { Ctx } from '../../context';
+import { errorOutput } from '../../exit';
+import { confirm } from '../image/prune';
+import { humanSize } from '../../output/units';
+
+/** Runs `fn` for every argument, printing each result or error, as docker does. */
+async function each(ctx: Ctx, args: string[], fn: (a: string) => Promise<string | void>): Promise<number> {
+  let failed = false;
+  for (const a of args) {
+    try {
+      const out = await fn(a);
+      ctx.out(`${out ?? a}\n`);
+    } catch (e) {
+      ctx.err(errorOutput(e).message);
+      failed = true;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+const TIMEOUT_FLAG = { long: 'timeout', short: 't', kind: 'int' as const, help: 'Seconds to wait before killing the container', aliases: ['time'] };
+
+export const containerStop: Command = {
+  name: 'container stop',
+  aliases: [['stop']],
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  description: 'Stop one or more running containers',
+  minArgs: 1,
+  flags: [{ long: 'signal', short: 's', kind: 'string', valueName: 'string', help: 'Signal to send to the container' }, TIMEOUT_FLAG],
+  run: (ctx, args, flags) =>
+    each(ctx, args, async (a) => {
+      await ctx.containers.stop(a, flags._changed.has('timeout') ? (flags.timeout as number) : undefined, (flags.signal as string) || undefined);
+    }),
+};
+
+export const containerRestart: Command = {
+  name: 'container restart',
+  aliases: [['restart']],
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  description: 'Restart one or more containers',
+  minArgs: 1,
+  flags: [{ long: 'signal', short: 's', kind: 'string', valueName: 'string', help: 'Signal to send to the container' }, TIMEOUT_FLAG],
+  run: (ctx, args, flags) =>
+    each(ctx, args, async (a) => {
+      await ctx.containers.stop(a, flags._changed.has('timeout') ? (flags.timeout as number) : undefined, (flags.signal as string) || undefined);
+      await ctx.containers.start(a);
+    }),
+};
+
+export const containerKill: Command = {
+  name: 'container kill',
+  aliases: [['kill']],
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  description: 'Kill one or more running containers',
+  minArgs: 1,
+  flags: [{ long: 'signal', short: 's', kind: 'string', valueName: 'string', help: 'Signal to send to the container', default: 'KILL' }],
+  run: (ctx, args, flags) =>
+    each(ctx, args, async (a) => {
+      await ctx.containers.kill(a, String(flags.signal));
+    }),
+};
+
+export const containerRemove: Command = {
+  name: 'container rm',
+  aliases: [['container', 'remove'], ['rm']],
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  description: 'Remove one or more containers',
+  minArgs: 1,
+  flags: [
+    { long: 'force', short: 'f', kind: 'bool', help: 'Force the removal of a running container (uses SIGKILL)' },
+    { long: 'volumes', short: 'v', kind: 'bool', help: 'Remove anonymous volumes associated with the container' },
+  ],
+  run: (ctx, args, flags) =>
+    each(ctx, args, async (a) => {
+      await ctx.containers.remove(a, { force: flags.force as boolean, volumes: flags.volumes as boolean });
+    }),
+};
+
+export const containerWait: Command = {
+  name: 'container wait',
+  aliases: [['wait']],
+  usage: 'CONTAINER [CONTAINER...]',
+  description: 'Block until one or more containers stop, then print their exit codes',
+  minArgs: 1,
+  run: (ctx, args) => each(ctx, args, async (a) => String(await ctx.containers.wait(a))),
+};
+
+export const containerRename: Command = {
+  name: 'container rename',
+  aliases: [['rename']],
+  usage: 'CONTAINER NEW_NAME',
+  description: 'Rename a container',
+  minArgs: 2,
+  maxArgs: 2,
+  run(ctx, [c, name]) {
+    ctx.containers.records.rename(ctx.containers.find(c).record.id, name);
+  },
+};
+
+export const containerPrune: Command = {
+  name: 'container prune',
+  usage: '[OPTIONS]',
+  description: 'Remove all stopped containers',
+  maxArgs: 0,
+  flags: [{ long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' }],
+  async run(ctx, _args, flags) {
+    if (!flags.force && !(await confirm(ctx, 'WARNING! This will remove all stopped containers.'))) return 0;
+    const removed: string[] = [];
+    let reclaimed = 0;
+    for (const c of ctx.containers.list()) {
+      if (c.state.Status === 'running' || c.state.Status === 'paused') continue;
+      reclaimed += ctx.containers.upperSize(c.record.id);
+      await ctx.containers.remove(c.record.id);
+      removed.push(c.record.id);
+    }
+    if (removed.length) ctx.out(`Deleted Containers:\n${removed.join('\n')}\n\n`);
+    ctx.out(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
+  },
+};
+
+/** Run by conmon when a container exits (podman's `container cleanup`). */
+export const containerCleanup: Command = {
+  name: 'container cleanup',
+  usage: 'CONTAINER',
+  description: 'Release the resources of an exited container (run by the container monitor)',
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, [id]) {
+    try {
+      await ctx.containers.cleanup(id);
+    } catch (e) {
+      if (!(e instanceof StowageError)) throw e;
+    }
+  },
+};

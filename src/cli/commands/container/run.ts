@@ -1,0 +1,134 @@
+// `run`, `create` and `start`: a container from an image, attached or detached.
+import { NoSuchImageError } from '../../../engine/images';
+import { invalidArgument, StowageError } from '../../../errdefs';
+import { familiarString, parseNormalized, withDefaultTag } from '../../../reference';
+import { resize } from '../../../runtime/conmon';
+import { runcKill } from '../../../runtime/runc';
+import type { Command } from '../../command';
+import type { Ctx } from '../../context';
+import { CREATE_FLAGS, createOptions } from './create-flags';
+
+function createContainer(ctx: Ctx, args: string[], flags: Parameters<Command['run']>[2]) {
+  const [image, ...cmd] = args;
+  try {
+    return ctx.containers.create(createOptions(flags, image, cmd, ctx.globals.runtime));
+  } catch (e) {
+    if (e instanceof NoSuchImageError) {
+      let shown = image;
+      try {
+        shown = familiarString(withDefaultTag(parseNormalized(image)));
+      } catch {
+        /* an ID */
+      }
+      ctx.err(`Unable to find image '${shown}' locally\n`);
+      throw new StowageError('not-found', `${e.message}: stowage has no registry to pull from; load or import the image first`);
+    }
+    throw e;
+  }
+}
+
+/** Runs attached: stdio relayed, the terminal in raw mode with -t, signals forwarded; returns the exit code. */
+async function runAttached(ctx: Ctx, id: string, opts: { tty: boolean; interactive: boolean }): Promise<number> {
+  const stdin = ctx.stdin;
+  if (opts.tty && opts.interactive && !stdin.isTTY) throw invalidArgument('the input device is not a TTY');
+  const raw = opts.tty && opts.interactive && stdin.isTTY;
+  const { container, attachment } = await ctx.containers.start(id, {
+    stdin: opts.interactive ? stdin : undefined,
+    stdout: ctx.stdout,
+    stderr: ctx.stderr,
+  });
+  const paths = ctx.containers.paths(container.record.id);
+  const rt = ctx.containers.runtime(container.record.hostConfig.Runtime || undefined);
+  const onResize = () => {
+    if (ctx.stdout.isTTY) resize(paths, ctx.stdout.rows, ctx.stdout.columns);
+  };
+  // as docker --sig-proxy: signals we receive go to the container
+  const signals: NodeJS.Signals[] = opts.tty ? [] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  const proxies = signals.map((sig) => {
+    const h = () => void runcKill(rt, container.record.id, sig).catch(() => {});
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  if (opts.tty) {
+    onResize();
+    process.on('SIGWINCH', onResize);
+  }
+  if (raw) stdin.setRawMode(true);
+  try {
+    await attachment!.done;
+    return await ctx.containers.wait(container.record.id);
+  } finally {
+    if (raw) stdin.setRawMode(false);
+    process.off('SIGWINCH', onResize);
+    for (const [sig, h] of proxies) process.off(sig, h);
+    stdin.pause();
+  }
+}
+
+export const containerRun: Command = {
+  name: 'container run',
+  aliases: [['run']],
+  usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+  description: 'Create and run a new container from an image',
+  minArgs: 1,
+  interspersed: false,
+  engineExit: true,
+  flags: [...CREATE_FLAGS, { long: 'detach', short: 'd', kind: 'bool', help: 'Run container in background and print container ID' }],
+  async run(ctx, args, flags) {
+    const c = createContainer(ctx, args, flags);
+    const id = c.record.id;
+    if (flags.detach) {
+      await ctx.containers.start(id);
+      ctx.out(`${id}\n`);
+      return 0;
+    }
+    const code = await runAttached(ctx, id, { tty: flags.tty as boolean, interactive: flags.interactive as boolean });
+    if (c.record.hostConfig.AutoRemove) await ctx.containers.remove(id, { force: true, volumes: true }).catch(() => {});
+    return code;
+  },
+};
+
+export const containerCreate: Command = {
+  name: 'container create',
+  aliases: [['create']],
+  usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+  description: 'Create a new container',
+  minArgs: 1,
+  interspersed: false,
+  engineExit: true,
+  flags: CREATE_FLAGS,
+  run(ctx, args, flags) {
+    ctx.out(`${createContainer(ctx, args, flags).record.id}\n`);
+  },
+};
+
+export const containerStart: Command = {
+  name: 'container start',
+  aliases: [['start']],
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  description: 'Start one or more stopped containers',
+  minArgs: 1,
+  engineExit: true,
+  flags: [
+    { long: 'attach', short: 'a', kind: 'bool', help: 'Attach STDOUT/STDERR and forward signals' },
+    { long: 'interactive', short: 'i', kind: 'bool', help: "Attach container's STDIN" },
+  ],
+  async run(ctx, args, flags) {
+    if (flags.attach || flags.interactive) {
+      if (args.length > 1) throw invalidArgument('you cannot start and attach multiple containers at once');
+      const c = ctx.containers.find(args[0]);
+      return runAttached(ctx, c.record.id, { tty: !!c.record.config.Tty, interactive: flags.interactive as boolean });
+    }
+    let failed = false;
+    for (const a of args) {
+      try {
+        await ctx.containers.start(a);
+        ctx.out(`${a}\n`);
+      } catch (e) {
+        ctx.err(`Error response from daemon: ${(e as Error).message}\n`);
+        failed = true;
+      }
+    }
+    if (failed) throw new StowageError('failed-precondition', 'failed to start containers: ' + args.join(', '));
+  },
+};

@@ -1,0 +1,59 @@
+// A container's root filesystem: the image's layer directories as overlayfs
+// lower dirs under one writable upper dir, mounted in the host's namespace so it
+// outlives the command that started the container.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Digest } from '../digest';
+import { errnoCode } from '../errdefs';
+import type { LayerStore } from '../layer/store';
+import { MNT_DETACH, native } from '../native';
+
+export interface RootfsPaths {
+  dir: string;
+  upper: string;
+  work: string;
+  merged: string;
+}
+
+export function rootfsPaths(containerDir: string): RootfsPaths {
+  return { dir: containerDir, upper: path.join(containerDir, 'diff'), work: path.join(containerDir, 'work'), merged: path.join(containerDir, 'merged') };
+}
+
+export function isMounted(target: string): boolean {
+  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  const esc = target.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  return mounts.split('\n').some((l) => l.split(' ')[4] === esc);
+}
+
+/** Creates the upper and work dirs (once) and mounts the overlay if it is not mounted. */
+export function mountRootfs(layers: LayerStore, top: Digest | null, p: RootfsPaths): void {
+  for (const d of [p.upper, p.work, p.merged]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
+  if (isMounted(p.merged)) return;
+  const stack = layers.stack(top);
+  let lower = stack.map((l) => layers.shortLink(l.chainId)).reverse().join(':');
+  if (!lower) {
+    // an image without layers: overlayfs still needs a lower dir
+    const empty = path.join(p.dir, 'empty');
+    fs.mkdirSync(empty, { recursive: true });
+    lower = empty;
+  }
+  // Short relative links keep the option under a page even with 125 layers, as
+  // Docker's overlay2 does; they resolve against the layers directory.
+  const cwd = process.cwd();
+  process.chdir(layers.root);
+  try {
+    native.mount('overlay', p.merged, 'overlay', 0, `lowerdir=${lower},upperdir=${p.upper},workdir=${p.work}`);
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
+export function unmountRootfs(p: RootfsPaths): void {
+  for (let i = 0; i < 10 && isMounted(p.merged); i++) {
+    try {
+      native.umount2(p.merged, i < 5 ? 0 : MNT_DETACH);
+    } catch (e) {
+      if (errnoCode(e) !== 'EBUSY' && errnoCode(e) !== 'EINVAL') throw e;
+    }
+  }
+}

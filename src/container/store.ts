@@ -1,0 +1,122 @@
+// Container records in the metadata database, found as Docker finds them:
+// full ID, name, or unique ID prefix.
+import { conflict, invalidArgument, StowageError } from '../errdefs';
+import { type DB, writeTx } from '../metadata/db';
+import { isValidName, randomName } from './names';
+import { initialState, type ContainerRecord, type ContainerState } from './types';
+
+export interface Container {
+  record: ContainerRecord;
+  state: ContainerState;
+}
+
+interface Row {
+  id: string;
+  name: string;
+  image_id: string;
+  created_at: string;
+  config: string;
+  state: string;
+}
+
+const toContainer = (r: Row): Container => ({ record: JSON.parse(r.config), state: JSON.parse(r.state) });
+
+export class NoSuchContainerError extends StowageError {
+  constructor(what: string) {
+    super('not-found', `No such container: ${what}`);
+  }
+}
+
+export class ContainerStore {
+  constructor(private readonly db: DB) {}
+
+  list(): Container[] {
+    return (this.db.prepare('SELECT * FROM containers ORDER BY created_at DESC').all() as Row[]).map(toContainer);
+  }
+
+  get(id: string): Container | undefined {
+    const r = this.db.prepare('SELECT * FROM containers WHERE id = ?').get(id) as Row | undefined;
+    return r && toContainer(r);
+  }
+
+  /** Full ID, then name, then unique ID prefix (moby's GetContainer order). */
+  find(idOrName: string): Container {
+    const byId = this.get(idOrName);
+    if (byId) return byId;
+    const name = idOrName.replace(/^\//, '');
+    const byName = this.db.prepare('SELECT * FROM containers WHERE name = ?').get(name) as Row | undefined;
+    if (byName) return toContainer(byName);
+    if (/^[a-f0-9]+$/.test(idOrName)) {
+      const rows = this.db.prepare('SELECT * FROM containers WHERE substr(id, 1, ?) = ?').all(idOrName.length, idOrName) as Row[];
+      if (rows.length === 1) return toContainer(rows[0]);
+      if (rows.length > 1) throw new StowageError('failed-precondition', `multiple IDs found with provided prefix: ${idOrName}`);
+    }
+    throw new NoSuchContainerError(idOrName);
+  }
+
+  /** Inserts a new container, checking the name as Docker does (or picking a free random one). */
+  insert(record: ContainerRecord, requestedName?: string): Container {
+    return writeTx(this.db, () => {
+      let name = requestedName?.replace(/^\//, '');
+      if (name !== undefined) {
+        if (!isValidName(name)) throw invalidArgument(`Invalid container name (${requestedName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+        this.checkNameFree(name);
+      } else {
+        for (let i = 0; ; i++) {
+          name = randomName(i > 3 ? i : 0);
+          if (!this.nameOwner(name)) break;
+        }
+      }
+      record.name = name!;
+      const state = initialState();
+      this.db
+        .prepare('INSERT INTO containers (id, name, image_id, created_at, config, state) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(record.id, record.name, record.imageId, record.created, JSON.stringify(record), JSON.stringify(state));
+      return { record, state };
+    });
+  }
+
+  private nameOwner(name: string): string | undefined {
+    return (this.db.prepare('SELECT id FROM containers WHERE name = ?').get(name) as { id: string } | undefined)?.id;
+  }
+
+  private checkNameFree(name: string): void {
+    const owner = this.nameOwner(name);
+    if (owner) {
+      throw conflict(`Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+  }
+
+  rename(id: string, newName: string): void {
+    writeTx(this.db, () => {
+      const c = this.get(id);
+      if (!c) throw new NoSuchContainerError(id);
+      const name = newName.replace(/^\//, '');
+      if (!isValidName(name)) throw invalidArgument(`Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+      if (c.record.name === name) throw invalidArgument('Renaming a container with the same name as its current name');
+      this.checkNameFree(name);
+      c.record.name = name;
+      this.db.prepare('UPDATE containers SET name = ?, config = ? WHERE id = ?').run(name, JSON.stringify(c.record), id);
+    });
+  }
+
+  /** Changes state under the write lock; `fn` sees the current state and returns the new one. */
+  updateState(id: string, fn: (s: ContainerState, r: ContainerRecord) => ContainerState): ContainerState {
+    return writeTx(this.db, () => {
+      const c = this.get(id);
+      if (!c) throw new NoSuchContainerError(id);
+      const next = fn(c.state, c.record);
+      this.db.prepare('UPDATE containers SET state = ? WHERE id = ?').run(JSON.stringify(next), id);
+      return next;
+    });
+  }
+
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+  }
+
+  usersOf(imageId: string): Container[] {
+    return (this.db.prepare('SELECT * FROM containers WHERE image_id = ?').all(imageId) as Row[]).map(toContainer);
+  }
+}
+

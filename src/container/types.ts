@@ -1,0 +1,99 @@
+// A container as stowage stores it: what it was created with (Docker's Config
+// and HostConfig shapes) and what it is doing (State).
+import type { Digest } from '../digest';
+import type { ContainerConfig } from '../oci/types';
+
+export type PortBindings = Record<string, Array<{ HostIp: string; HostPort: string }>>;
+
+export interface MountPoint {
+  Type: 'volume' | 'bind' | 'tmpfs';
+  Name?: string;
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+  /** Anonymous volumes go with the container on `rm -v`. */
+  Anonymous?: boolean;
+  TmpfsOptions?: string[];
+}
+
+export interface HostConfig {
+  Binds: string[] | null;
+  NetworkMode: string;
+  PortBindings: PortBindings;
+  AutoRemove: boolean;
+  Privileged: boolean;
+  PublishAllPorts: boolean;
+  ReadonlyRootfs: boolean;
+  CapAdd: string[] | null;
+  CapDrop: string[] | null;
+  SecurityOpt: string[] | null;
+  Memory: number;
+  MemorySwap: number;
+  NanoCpus: number;
+  PidsLimit: number | null;
+  Init: boolean | null;
+  Runtime: string;
+  ShmSize: number;
+  Tmpfs?: Record<string, string>;
+  Sysctls?: Record<string, string>;
+}
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  created: string;
+  /** argv[0] and the rest, as Docker's Path and Args. */
+  path: string;
+  args: string[];
+  imageId: Digest;
+  /** The image as the user named it (Config.Image). */
+  imageRef: string;
+  /** Top layer of the image, kept so the layers outlive an `rmi -f`. */
+  topLayer: Digest | null;
+  config: ContainerConfig & { Image: string; StopTimeout?: number };
+  hostConfig: HostConfig;
+  /** The --entrypoint and command as given, to rebuild the spec on every start. */
+  entrypointFlag?: string;
+  cmdArgs: string[];
+  mounts: MountPoint[];
+  /** Environment from -e/--env-file as given (the image's Env is merged in at start). */
+  envFlags: string[];
+  networks: Record<string, { aliases: string[] }>;
+}
+
+export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerState {
+  Status: Status;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  StartedAt: string;
+  FinishedAt: string;
+  OOMKilled: boolean;
+  /** The conmon process watching the container, and start times (pid reuse guards). */
+  ConmonPid?: number;
+  ConmonStart?: string;
+  PidStart?: string;
+  /** Network endpoints while running, keyed by network name. */
+  Networks?: Record<string, Endpoint>;
+}
+
+export interface Endpoint {
+  NetworkID: string;
+  EndpointID: string;
+  Gateway: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  MacAddress: string;
+  Aliases?: string[];
+}
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function initialState(): ContainerState {
+  return { Status: 'created', Pid: 0, ExitCode: 0, Error: '', StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME, OOMKilled: false };
+}

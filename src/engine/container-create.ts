@@ -1,0 +1,129 @@
+// From `docker create` / `docker run` options to a container record: the image's
+// config merged with the flags exactly as Docker merges them.
+import type { Digest } from '../digest';
+import { randomId } from '../digest';
+import { invalidArgument } from '../errdefs';
+import { nowGoTime } from '../image/config-json';
+import type { Image } from '../image/store';
+import { containerArgs } from '../runtime/spec';
+import type { ContainerRecord, HostConfig, MountPoint, PortBindings } from '../container/types';
+
+export interface CreateOptions {
+  image: string;
+  cmd: string[];
+  name?: string;
+  entrypoint?: string;
+  env: string[];
+  workdir?: string;
+  user?: string;
+  hostname?: string;
+  tty: boolean;
+  interactive: boolean;
+  autoRemove: boolean;
+  readOnly: boolean;
+  privileged: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  securityOpt: string[];
+  memory: number;
+  memorySwap?: number;
+  cpus: number;
+  pidsLimit?: number;
+  init: boolean;
+  labels: Record<string, string>;
+  runtime: string;
+  networkMode: string;
+  portBindings: PortBindings;
+  publishAll: boolean;
+  exposedPorts: Record<string, object>;
+  mounts: MountPoint[];
+  binds: string[];
+  stopSignal?: string;
+  stopTimeout?: number;
+  shmSize?: number;
+}
+
+/** Env with later KEY=VALUE entries replacing earlier ones of the same key, order kept. */
+export function mergeEnv(base: string[], extra: string[]): string[] {
+  const out = [...base];
+  for (const e of extra) {
+    const key = e.split('=')[0];
+    const i = out.findIndex((x) => x.split('=')[0] === key);
+    if (i >= 0) out[i] = e;
+    else out.push(e);
+  }
+  return out;
+}
+
+export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest): ContainerRecord {
+  const ic = image.config.config ?? {};
+  for (const o of opts.securityOpt) {
+    if (!/^no-new-privileges(:true|:false|=true|=false)?$/.test(o) && !/^(seccomp|apparmor|label)[=:]/.test(o)) {
+      throw invalidArgument(`Invalid --security-opt: "${o}"`);
+    }
+  }
+  const argv = containerArgs(ic, opts.cmd.length ? opts.cmd : undefined, opts.entrypoint); // throws "no command specified"
+  const id = randomId();
+  const entrypoint = opts.entrypoint === undefined ? (ic.Entrypoint ?? null) : opts.entrypoint === '' ? null : [opts.entrypoint];
+  const cmd = opts.cmd.length ? opts.cmd : opts.entrypoint !== undefined ? null : (ic.Cmd ?? null);
+  const hostConfig: HostConfig = {
+    Binds: opts.binds.length ? opts.binds : null,
+    NetworkMode: opts.networkMode,
+    PortBindings: opts.portBindings,
+    AutoRemove: opts.autoRemove,
+    Privileged: opts.privileged,
+    PublishAllPorts: opts.publishAll,
+    ReadonlyRootfs: opts.readOnly,
+    CapAdd: opts.capAdd.length ? opts.capAdd : null,
+    CapDrop: opts.capDrop.length ? opts.capDrop : null,
+    SecurityOpt: opts.securityOpt.length ? opts.securityOpt : null,
+    Memory: opts.memory,
+    MemorySwap: opts.memorySwap ?? 0,
+    NanoCpus: Math.round(opts.cpus * 1e9),
+    PidsLimit: opts.pidsLimit ?? null,
+    Init: opts.init ? true : null,
+    Runtime: opts.runtime,
+    ShmSize: opts.shmSize ?? 64 * 1024 * 1024,
+  };
+  const exposed = { ...(ic.ExposedPorts ?? {}), ...opts.exposedPorts };
+  for (const k of Object.keys(opts.portBindings)) exposed[k] = {};
+  const volumes = { ...(ic.Volumes ?? {}) };
+  return {
+    id,
+    name: '',
+    created: nowGoTime(),
+    path: argv[0],
+    args: argv.slice(1),
+    imageId,
+    imageRef: opts.image,
+    topLayer: null,
+    config: {
+      Hostname: opts.hostname || id.slice(0, 12),
+      Domainname: '',
+      User: opts.user ?? ic.User ?? '',
+      AttachStdin: opts.interactive,
+      AttachStdout: true,
+      AttachStderr: true,
+      ExposedPorts: Object.keys(exposed).length ? exposed : undefined,
+      Tty: opts.tty,
+      OpenStdin: opts.interactive,
+      StdinOnce: opts.interactive,
+      Env: mergeEnv(ic.Env ?? [], opts.env.filter((e) => e.includes('='))),
+      Cmd: cmd,
+      Image: opts.image,
+      Volumes: Object.keys(volumes).length ? volumes : null,
+      WorkingDir: opts.workdir ?? ic.WorkingDir ?? '',
+      Entrypoint: entrypoint,
+      OnBuild: ic.OnBuild ?? null,
+      Labels: { ...(ic.Labels ?? {}), ...opts.labels },
+      StopSignal: opts.stopSignal ?? ic.StopSignal,
+      StopTimeout: opts.stopTimeout,
+    },
+    hostConfig,
+    entrypointFlag: opts.entrypoint,
+    cmdArgs: opts.cmd,
+    mounts: opts.mounts,
+    envFlags: opts.env,
+    networks: {},
+  };
+}

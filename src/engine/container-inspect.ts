@@ -1,0 +1,147 @@
+// The Engine API's ContainerJSON shape (Docker 20.10's field order).
+import path from 'node:path';
+import type { Container } from '../container/store';
+import { fullContainerConfig } from '../image/config-json';
+import type { ContainerService } from './containers';
+import { overlayGraphDriver } from './image-inspect';
+import type { Store } from './store';
+
+export function containerInspect(store: Store, svc: ContainerService, c: Container, withSize = false): Record<string, unknown> {
+  const { record: r, state: s } = c;
+  const dir = svc.containerDir(r.id);
+  const rootfs = svc.rootfs(r.id);
+  const running = s.Status === 'running' || s.Status === 'paused';
+  const hc = r.hostConfig;
+  const out: Record<string, unknown> = {
+    Id: r.id,
+    Created: r.created,
+    Path: r.path,
+    Args: r.args,
+    State: {
+      Status: s.Status,
+      Running: running,
+      Paused: s.Status === 'paused',
+      Restarting: false,
+      OOMKilled: s.OOMKilled,
+      Dead: s.Status === 'dead',
+      Pid: running ? s.Pid : 0,
+      ExitCode: s.ExitCode,
+      Error: s.Error,
+      StartedAt: s.StartedAt,
+      FinishedAt: s.FinishedAt,
+    },
+    Image: r.imageId,
+    ResolvConfPath: path.join(dir, 'resolv.conf'),
+    HostnamePath: path.join(dir, 'hostname'),
+    HostsPath: path.join(dir, 'hosts'),
+    LogPath: svc.paths(r.id).logPath,
+    Name: `/${r.name}`,
+    RestartCount: 0,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: {
+      Binds: hc.Binds,
+      ContainerIDFile: '',
+      LogConfig: { Type: 'k8s-file', Config: {} },
+      NetworkMode: hc.NetworkMode,
+      PortBindings: hc.PortBindings,
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      AutoRemove: hc.AutoRemove,
+      VolumeDriver: '',
+      VolumesFrom: null,
+      CapAdd: hc.CapAdd,
+      CapDrop: hc.CapDrop,
+      CgroupnsMode: 'host',
+      Dns: [],
+      DnsOptions: [],
+      DnsSearch: [],
+      ExtraHosts: null,
+      GroupAdd: null,
+      IpcMode: 'private',
+      Cgroup: '',
+      Links: null,
+      OomScoreAdj: 0,
+      PidMode: '',
+      Privileged: hc.Privileged,
+      PublishAllPorts: hc.PublishAllPorts,
+      ReadonlyRootfs: hc.ReadonlyRootfs,
+      SecurityOpt: hc.SecurityOpt,
+      UTSMode: '',
+      UsernsMode: '',
+      ShmSize: hc.ShmSize,
+      Runtime: hc.Runtime,
+      ConsoleSize: [0, 0],
+      Isolation: '',
+      CpuShares: 0,
+      Memory: hc.Memory,
+      NanoCpus: hc.NanoCpus,
+      CgroupParent: '',
+      BlkioWeight: 0,
+      CpuPeriod: 0,
+      CpuQuota: 0,
+      CpusetCpus: '',
+      CpusetMems: '',
+      Devices: [],
+      KernelMemory: 0,
+      MemoryReservation: 0,
+      MemorySwap: hc.MemorySwap,
+      MemorySwappiness: null,
+      OomKillDisable: false,
+      PidsLimit: hc.PidsLimit,
+      Ulimits: null,
+      Init: hc.Init,
+      MaskedPaths: hc.Privileged ? null : undefined,
+      Tmpfs: hc.Tmpfs,
+      Sysctls: hc.Sysctls,
+    },
+    GraphDriver: overlayGraphDriver(store.layers, r.topLayer, { upper: rootfs.upper, work: rootfs.work, merged: rootfs.merged }),
+  };
+  if (withSize) {
+    out.SizeRw = svc.upperSize(r.id);
+    out.SizeRootFs = (out.SizeRw as number) + (store.images.get(r.imageId)?.size ?? 0);
+  }
+  out.Mounts = r.mounts.map((m) => ({
+    Type: m.Type, Name: m.Name, Source: m.Source, Destination: m.Destination, Driver: m.Driver, Mode: m.Mode, RW: m.RW, Propagation: m.Propagation,
+  }));
+  out.Config = { ...fullContainerConfig(r.config), Image: r.imageRef };
+  out.NetworkSettings = networkSettings(c);
+  return out;
+}
+
+function networkSettings(c: Container): Record<string, unknown> {
+  const eps = c.state.Networks ?? {};
+  const primary = Object.values(eps)[0];
+  const ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
+  const running = c.state.Status === 'running' || c.state.Status === 'paused';
+  for (const p of Object.keys(c.record.config.ExposedPorts ?? {})) ports[p] = null;
+  if (running) for (const [p, b] of Object.entries(c.record.hostConfig.PortBindings ?? {})) ports[p] = b.map((x) => ({ HostIp: x.HostIp || '0.0.0.0', HostPort: x.HostPort }));
+  return {
+    Bridge: '',
+    SandboxID: running ? c.record.id : '',
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    Ports: ports,
+    SandboxKey: '',
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: primary?.EndpointID ?? '',
+    Gateway: primary?.Gateway ?? '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: primary?.IPAddress ?? '',
+    IPPrefixLen: primary?.IPPrefixLen ?? 0,
+    IPv6Gateway: '',
+    MacAddress: primary?.MacAddress ?? '',
+    Networks: Object.fromEntries(
+      Object.entries(eps).map(([name, e]) => [
+        name,
+        { IPAMConfig: null, Links: null, Aliases: e.Aliases ?? null, NetworkID: e.NetworkID, EndpointID: e.EndpointID, Gateway: e.Gateway, IPAddress: e.IPAddress, IPPrefixLen: e.IPPrefixLen, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: e.MacAddress, DriverOpts: null },
+      ]),
+    ),
+  };
+}

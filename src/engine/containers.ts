@@ -1,0 +1,349 @@
+// Container lifecycle: create, start (through conmon and runc), stop, kill,
+// remove, wait, exec, and keeping the recorded state true to what runs.
+import fs from 'node:fs';
+import path from 'node:path';
+import { shortId } from '../digest';
+import { CommandNotFoundError, CommandNotInvocableError, conflict, failedPrecondition, invalidArgument } from '../errdefs';
+import { ContainerStore, type Container } from '../container/store';
+import { mountRootfs, rootfsPaths, unmountRootfs, type RootfsPaths } from '../container/rootfs';
+import { ZERO_TIME } from '../container/types';
+import { nowGoTime } from '../image/config-json';
+import { diffSize } from '../layer/apply';
+import { attach, type AttachIO, type Attachment } from '../runtime/attach';
+import { conmonCreate, containerPaths, readExitCode, waitExitCode, type ContainerPaths } from '../runtime/conmon';
+import { runcDelete, runcKill, runcStart, runcState, type RuntimeConfig } from '../runtime/runc';
+import { buildSpec, type MountSpec } from '../runtime/spec';
+import { isAlive, processStart } from '../util/proc';
+import { buildRecord, type CreateOptions } from './container-create';
+import type { ImageService } from './images';
+import type { Store } from './store';
+
+export interface EngineOptions {
+  runtime: string;
+  /** argv that runs this stowage CLI (for conmon's exit command). */
+  selfCommand: string[];
+}
+
+export class ContainerService {
+  readonly records: ContainerStore;
+
+  constructor(
+    private readonly store: Store,
+    private readonly images: ImageService,
+    private readonly opts: EngineOptions,
+  ) {
+    this.records = new ContainerStore(store.db);
+  }
+
+  // ---- paths ----
+
+  containerDir(id: string): string {
+    return path.join(this.store.root, 'containers', id);
+  }
+
+  rootfs(id: string): RootfsPaths {
+    return rootfsPaths(this.containerDir(id));
+  }
+
+  /** conmon's files: a short bundle path keeps the attach socket under 108 bytes. */
+  paths(id: string): ContainerPaths {
+    return containerPaths(path.join(this.store.runroot, 'c', shortId(id)), {
+      exitDir: path.join(this.store.runroot, 'exits'),
+      logPath: path.join(this.containerDir(id), 'ctr.log'),
+    });
+  }
+
+  runtime(runtimePath = this.opts.runtime): RuntimeConfig {
+    return { runtimePath, runtimeRoot: path.join(this.store.runroot, 'runc') };
+  }
+
+  // ---- lookups ----
+
+  find(idOrName: string): Container {
+    return this.refresh(this.records.find(idOrName));
+  }
+
+  list(): Container[] {
+    return this.records.list().map((c) => this.refresh(c));
+  }
+
+  /**
+   * Makes a "running" record tell the truth: the container exited (conmon wrote
+   * its code), or conmon was killed and the container is gone too.
+   */
+  refresh(c: Container): Container {
+    if (c.state.Status !== 'running' && c.state.Status !== 'paused') return c;
+    const code = readExitCode(this.paths(c.record.id), c.record.id);
+    if (code !== undefined) return this.finish(c, code);
+    const conmonAlive = !!c.state.ConmonPid && isAlive({ pid: c.state.ConmonPid, start: c.state.ConmonStart ?? '' });
+    const pidAlive = c.state.Pid > 0 && isAlive({ pid: c.state.Pid, start: c.state.PidStart ?? '' });
+    if (!conmonAlive && !pidAlive) return this.finish(c, 255, 'container monitor died before the container exited');
+    return c;
+  }
+
+  // ---- create / start ----
+
+  create(opts: CreateOptions): Container {
+    const imageId = this.images.resolveId(opts.image);
+    const image = this.store.images.load(imageId);
+    const record = buildRecord(opts, image, imageId);
+    record.topLayer = image.record.topLayer;
+    const c = this.records.insert(record, opts.name);
+    fs.mkdirSync(this.containerDir(record.id), { recursive: true, mode: 0o700 });
+    return c;
+  }
+
+  /**
+   * Starts a created or exited container. With `io`, attaches before starting so
+   * no output is lost; returns the attachment.
+   */
+  async start(idOrName: string, io?: AttachIO & { tty?: boolean }): Promise<{ container: Container; attachment?: Attachment }> {
+    let c = this.find(idOrName);
+    if (c.state.Status === 'running' || c.state.Status === 'paused') return { container: c };
+    const { record } = c;
+    const rt = this.runtime(record.hostConfig.Runtime || undefined);
+    const paths = this.paths(record.id);
+    const rootfs = this.rootfs(record.id);
+    await this.removeRuntimeState(c);
+    fs.mkdirSync(paths.bundle, { recursive: true, mode: 0o700 });
+    mountRootfs(this.store.layers, record.topLayer, rootfs);
+    try {
+      const spec = buildSpec({
+        id: record.id,
+        rootfs: rootfs.merged,
+        image: { ...record.config, Env: [] },
+        cmd: [record.path, ...record.args],
+        entrypoint: '',
+        env: record.config.Env ?? [],
+        workdir: record.config.WorkingDir || undefined,
+        user: record.config.User || undefined,
+        hostname: record.config.Hostname,
+        tty: record.config.Tty,
+        readOnly: record.hostConfig.ReadonlyRootfs,
+        privileged: record.hostConfig.Privileged,
+        capAdd: record.hostConfig.CapAdd ?? [],
+        capDrop: record.hostConfig.CapDrop ?? [],
+        noNewPrivileges: (record.hostConfig.SecurityOpt ?? []).some((o) => /^no-new-privileges(:true|=true)?$/.test(o)),
+        memory: record.hostConfig.Memory || undefined,
+        memorySwap: record.hostConfig.MemorySwap || undefined,
+        cpus: record.hostConfig.NanoCpus ? record.hostConfig.NanoCpus / 1e9 : undefined,
+        pidsLimit: record.hostConfig.PidsLimit ?? undefined,
+        init: record.hostConfig.Init ? initBinary() : undefined,
+        mounts: this.etcMounts(c),
+        netns: record.hostConfig.NetworkMode === 'host' ? 'host' : undefined,
+        labels: record.config.Labels ?? undefined,
+        shmSize: record.hostConfig.ShmSize,
+        cgroupsPath: `/stowage/${record.id}`,
+      });
+      fs.writeFileSync(path.join(paths.bundle, 'config.json'), JSON.stringify(spec));
+      const exitCommand = [...this.opts.selfCommand, '--root', this.store.root, '--runroot', this.store.runroot, 'container', 'cleanup', record.id];
+      const { pid, conmonPid } = await conmonCreate(rt, record.id, record.name, paths, {
+        terminal: !!record.config.Tty,
+        stdin: !!record.config.OpenStdin,
+        leaveStdinOpen: !!record.config.OpenStdin && !io,
+        exitCommand,
+      });
+      const attachment = io ? attach(paths, io) : undefined;
+      try {
+        await runcStart(rt, record.id);
+      } catch (e) {
+        attachment?.detach();
+        throw e;
+      }
+      const state = this.records.updateState(record.id, (s) => ({
+        ...s,
+        Status: 'running',
+        Pid: pid,
+        PidStart: processStart(pid),
+        ConmonPid: conmonPid,
+        ConmonStart: processStart(conmonPid),
+        ExitCode: 0,
+        Error: '',
+        StartedAt: nowGoTime(),
+        FinishedAt: ZERO_TIME,
+      }));
+      c = { record, state };
+      return { container: c, attachment };
+    } catch (e) {
+      const code = e instanceof CommandNotFoundError ? 127 : e instanceof CommandNotInvocableError ? 126 : 128;
+      this.records.updateState(record.id, (s) => ({ ...s, Status: s.StartedAt === ZERO_TIME ? 'created' : 'exited', ExitCode: code, Error: (e as Error).message }));
+      await this.removeRuntimeState(c).catch(() => {});
+      throw e;
+    }
+  }
+
+  /** /etc/hostname, /etc/hosts and /etc/resolv.conf, written for the container and bind-mounted. */
+  private etcMounts(c: Container): MountSpec[] {
+    const dir = this.containerDir(c.record.id);
+    const { Hostname } = c.record.config;
+    const files: Record<string, string> = {
+      hostname: `${Hostname}\n`,
+      hosts: `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n`,
+      'resolv.conf': hostResolvConf(),
+    };
+    if (c.record.hostConfig.NetworkMode === 'host') {
+      files.hosts = readOr('/etc/hosts', files.hosts);
+      files.hostname = readOr('/etc/hostname', files.hostname);
+    }
+    const mounts: MountSpec[] = [];
+    for (const [name, content] of Object.entries(files)) {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, content);
+      mounts.push({ destination: `/etc/${name}`, type: 'bind', source: file, options: ['rbind', 'rprivate', c.record.hostConfig.ReadonlyRootfs ? 'ro' : 'rw'] });
+    }
+    return mounts;
+  }
+
+  // ---- exit and cleanup ----
+
+  /** Records an exit and releases what the running container held. */
+  private finish(c: Container, exitCode: number, error = ''): Container {
+    let won = false;
+    const state = this.records.updateState(c.record.id, (s) => {
+      if (s.Status !== 'running' && s.Status !== 'paused') return s;
+      won = true;
+      const exitFile = path.join(this.paths(c.record.id).exitDir, c.record.id);
+      const finishedAt = fs.existsSync(exitFile) ? new Date(fs.statSync(exitFile).mtimeMs).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z') : nowGoTime();
+      return { ...s, Status: 'exited', Pid: 0, ExitCode: exitCode, Error: error, FinishedAt: finishedAt };
+    });
+    if (won) this.releaseResources(c);
+    return { record: c.record, state };
+  }
+
+  private releaseResources(c: Container): void {
+    unmountRootfs(this.rootfs(c.record.id));
+    void runcDelete(this.runtime(), c.record.id, true).catch(() => {});
+  }
+
+  private async removeRuntimeState(c: Container): Promise<void> {
+    const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
+    if (await runcState(rt, c.record.id)) await runcDelete(rt, c.record.id, true);
+    fs.rmSync(path.join(this.paths(c.record.id).exitDir, c.record.id), { force: true });
+  }
+
+  /**
+   * conmon's exit command: the container exited; record its code, release the
+   * mount and runtime state, and remove it when it was run with --rm.
+   */
+  async cleanup(id: string): Promise<void> {
+    let c: Container;
+    try {
+      c = this.records.find(id);
+    } catch {
+      return; // already removed
+    }
+    const paths = this.paths(c.record.id);
+    const code = readExitCode(paths, c.record.id) ?? (await waitExitCode(paths, c.record.id, 2000));
+    if (code !== undefined) c = this.finish(c, code);
+    await runcDelete(this.runtime(c.record.hostConfig.Runtime || undefined), c.record.id, true).catch(() => {});
+    unmountRootfs(this.rootfs(c.record.id));
+    if (c.record.hostConfig.AutoRemove && c.state.Status === 'exited') await this.remove(c.record.id, { force: true, volumes: true });
+  }
+
+  // ---- stop / kill / wait / remove ----
+
+  private async waitExit(c: Container, timeoutMs: number): Promise<Container | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const cur = this.records.get(c.record.id);
+      if (!cur) return undefined;
+      const r = this.refresh(cur);
+      if (r.state.Status !== 'running' && r.state.Status !== 'paused') return r;
+      if (Date.now() >= deadline) return r;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  }
+
+  /** SIGTERM (or the container's stop signal), then SIGKILL after `timeout` seconds. */
+  async stop(idOrName: string, timeoutSec?: number, stopSignal?: string): Promise<Container> {
+    const c = this.find(idOrName);
+    if (c.state.Status !== 'running' && c.state.Status !== 'paused') return c;
+    const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
+    const timeout = timeoutSec ?? c.record.config.StopTimeout ?? 10;
+    const signal = stopSignal || c.record.config.StopSignal || 'SIGTERM';
+    await runcKill(rt, c.record.id, signal).catch(() => {});
+    let after = timeout > 0 ? await this.waitExit(c, timeout * 1000) : c;
+    if (after && (after.state.Status === 'running' || after.state.Status === 'paused')) {
+      await runcKill(rt, c.record.id, 'KILL', true).catch(() => {});
+      after = await this.waitExit(c, 30_000);
+    }
+    if (after && after.state.Status === 'running') throw failedPrecondition(`cannot stop container: ${idOrName}: tried to kill container, but did not receive an exit event`);
+    return after ?? c;
+  }
+
+  async kill(idOrName: string, signal = 'KILL'): Promise<void> {
+    const c = this.find(idOrName);
+    if (c.state.Status !== 'running' && c.state.Status !== 'paused') {
+      throw conflict(`Cannot kill container: ${idOrName}: Container ${c.record.id} is not running`);
+    }
+    const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
+    await runcKill(rt, c.record.id, signal);
+    if (/^(SIG)?KILL$|^9$/.test(signal)) await this.waitExit(c, 10_000);
+  }
+
+  async wait(idOrName: string): Promise<number> {
+    const c = this.find(idOrName);
+    for (let cur: Container | undefined = c; cur; ) {
+      if (cur.state.Status !== 'running' && cur.state.Status !== 'paused') return cur.state.ExitCode;
+      cur = await this.waitExit(cur, 3_600_000);
+    }
+    return c.state.ExitCode;
+  }
+
+  async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    let c = this.find(idOrName);
+    if (c.state.Status === 'running' || c.state.Status === 'paused') {
+      if (!opts.force) {
+        throw conflict(`You cannot remove a running container ${c.record.id}. Stop the container before attempting removal or force remove`);
+      }
+      const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
+      await runcKill(rt, c.record.id, 'KILL', true).catch(() => {});
+      c = (await this.waitExit(c, 15_000)) ?? c;
+      if (c.state.Status === 'running') c = this.finish(c, 137, 'killed');
+    }
+    await this.removeRuntimeState(c).catch(() => {});
+    unmountRootfs(this.rootfs(c.record.id));
+    this.records.delete(c.record.id);
+    fs.rmSync(this.containerDir(c.record.id), { recursive: true, force: true });
+    fs.rmSync(this.paths(c.record.id).bundle, { recursive: true, force: true });
+    this.store.gc();
+  }
+
+  /** Bytes in the container's writable layer (Docker's SizeRw). */
+  upperSize(id: string): number {
+    const upper = this.rootfs(id).upper;
+    return fs.existsSync(upper) ? diffSize(upper) : 0;
+  }
+
+  /** Containers using an image, for rmi's conflict rules. */
+  usersOf(imageId: string): Array<{ id: string; running: boolean }> {
+    return this.records.usersOf(imageId).map((c) => {
+      const r = this.refresh(c);
+      return { id: r.record.id, running: r.state.Status === 'running' || r.state.Status === 'paused' };
+    });
+  }
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+/** The host's resolv.conf without loopback nameservers (unreachable from a container), as Docker does. */
+function hostResolvConf(): string {
+  const lines = readOr('/etc/resolv.conf', '').split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l));
+  if (!lines.some((l) => /^\s*nameserver\s/.test(l))) lines.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
+  return `${lines.filter((l, i) => l !== '' || i < lines.length - 1).join('\n').trim()}\n`;
+}
+
+/** Debian's tini or catatonit, bind-mounted as the container's init with --init. */
+export function initBinary(): string {
+  for (const p of ['/usr/bin/tini-static', '/usr/bin/tini', '/usr/libexec/podman/catatonit', '/usr/bin/catatonit']) {
+    if (fs.existsSync(p)) return p;
+  }
+  throw invalidArgument('--init needs tini or catatonit (apt-get install tini)');
+}
+
