@@ -74,8 +74,12 @@ export class TestEnv {
   }
 
   cleanup(): void {
-    spawnSync('umount', ['-R', '-l', this.dir], { stdio: 'ignore' });
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').reverse()) {
+      const target = line.split(' ')[4];
+      if (target?.startsWith(this.dir)) spawnSync('umount', ['-l', target], { stdio: 'ignore' });
+    }
+    // a container monitor may still be finishing its cleanup: retry a moment
+    fs.rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
 

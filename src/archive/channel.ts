@@ -14,7 +14,7 @@ export class Channel implements AsyncIterable<Buffer> {
     if (this.failure) throw this.failure;
     this.queue.push(b);
     this.wakeConsumer?.();
-    while (this.queue.length >= 8 && !this.failure) await new Promise<void>((r) => (this.wakeProducer = r));
+    while (this.queue.length >= 4 && !this.failure) await new Promise<void>((r) => (this.wakeProducer = r));
     if (this.failure) throw this.failure;
   }
 
@@ -33,7 +33,7 @@ export class Channel implements AsyncIterable<Buffer> {
     for (;;) {
       if (this.queue.length) {
         const b = this.queue.shift()!;
-        if (this.queue.length < 8) this.wakeProducer?.();
+        if (this.queue.length < 4) this.wakeProducer?.();
         yield b;
         continue;
       }

@@ -7,16 +7,19 @@ import type { Digest } from '../digest';
 import { errnoCode } from '../errdefs';
 import type { LayerStore } from '../layer/store';
 import { MNT_DETACH, native } from '../native';
+import { makeInitLayer } from './init-layer';
 
 export interface RootfsPaths {
   dir: string;
+  /** Docker's init layer: mount points stowage fills, kept out of the writable layer. */
+  init: string;
   upper: string;
   work: string;
   merged: string;
 }
 
 export function rootfsPaths(containerDir: string): RootfsPaths {
-  return { dir: containerDir, upper: path.join(containerDir, 'diff'), work: path.join(containerDir, 'work'), merged: path.join(containerDir, 'merged') };
+  return { dir: containerDir, init: path.join(containerDir, 'init'), upper: path.join(containerDir, 'diff'), work: path.join(containerDir, 'work'), merged: path.join(containerDir, 'merged') };
 }
 
 export function isMounted(target: string): boolean {
@@ -29,14 +32,9 @@ export function isMounted(target: string): boolean {
 export function mountRootfs(layers: LayerStore, top: Digest | null, p: RootfsPaths): void {
   for (const d of [p.upper, p.work, p.merged]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
   if (isMounted(p.merged)) return;
+  makeInitLayer(p.init);
   const stack = layers.stack(top);
-  let lower = stack.map((l) => layers.shortLink(l.chainId)).reverse().join(':');
-  if (!lower) {
-    // an image without layers: overlayfs still needs a lower dir
-    const empty = path.join(p.dir, 'empty');
-    fs.mkdirSync(empty, { recursive: true });
-    lower = empty;
-  }
+  const lower = [p.init, ...stack.map((l) => layers.shortLink(l.chainId)).reverse()].join(':');
   // Short relative links keep the option under a page even with 125 layers, as
   // Docker's overlay2 does; they resolve against the layers directory.
   const cwd = process.cwd();

@@ -10,7 +10,7 @@ import { ZERO_TIME } from '../container/types';
 import { nowGoTime } from '../image/config-json';
 import { diffSize } from '../layer/apply';
 import { attach, type AttachIO, type Attachment } from '../runtime/attach';
-import { conmonCreate, containerPaths, readExitCode, waitExitCode, type ContainerPaths } from '../runtime/conmon';
+import { conmonCreate, containerPaths, readExitCode, resize, waitExitCode, type ContainerPaths } from '../runtime/conmon';
 import { runcDelete, runcKill, runcStart, runcState, type RuntimeConfig } from '../runtime/runc';
 import { buildSpec, type MountSpec } from '../runtime/spec';
 import { isAlive, processStart } from '../util/proc';
@@ -97,7 +97,7 @@ export class ContainerService {
    * Starts a created or exited container. With `io`, attaches before starting so
    * no output is lost; returns the attachment.
    */
-  async start(idOrName: string, io?: AttachIO & { tty?: boolean }): Promise<{ container: Container; attachment?: Attachment }> {
+  async start(idOrName: string, io?: AttachIO & { consoleSize?: [number, number] }): Promise<{ container: Container; attachment?: Attachment }> {
     let c = this.find(idOrName);
     if (c.state.Status === 'running' || c.state.Status === 'paused') return { container: c };
     const { record } = c;
@@ -144,6 +144,8 @@ export class ContainerService {
         exitCommand,
       });
       const attachment = io ? attach(paths, io) : undefined;
+      // the terminal's size before the process starts, so it never sees 0x0
+      if (io?.consoleSize && record.config.Tty) resize(paths, ...io.consoleSize);
       try {
         await runcStart(rt, record.id);
       } catch (e) {

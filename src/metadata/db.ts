@@ -38,7 +38,7 @@ const SCHEMA = [
   `CREATE TABLE containers (
      id TEXT PRIMARY KEY,
      name TEXT NOT NULL UNIQUE,
-     image_id TEXT NOT NULL REFERENCES images(id),
+     image_id TEXT NOT NULL,
      created_at TEXT NOT NULL,
      config TEXT NOT NULL,
      state TEXT NOT NULL

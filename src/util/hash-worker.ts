@@ -11,10 +11,13 @@ type Request =
   | { op: 'data'; id: number; sab: SharedArrayBuffer; len: number }
   | { op: 'digest'; id: number }
   | { op: 'verify'; id: number; layerDir: string; tarSplit: string; expect: string };
-type Reply = { id: number; ok: true; digest?: string; acked?: number } | { id: number; ok: false; error: string };
+type Reply = { id: number; ok: true; digest?: string; acked?: number; sab?: SharedArrayBuffer } | { id: number; ok: false; error: string };
 
 const BATCH = 1 << 20;
-const MAX_IN_FLIGHT = 64 << 20;
+const MAX_IN_FLIGHT = 8 << 20;
+// Batches come back to this pool once hashed, so memory stays at MAX_IN_FLIGHT.
+const pool: SharedArrayBuffer[] = [];
+const take = () => pool.pop() ?? new SharedArrayBuffer(BATCH);
 
 let worker: Worker | undefined;
 let nextId = 1;
@@ -28,6 +31,7 @@ function getWorker(): Worker {
     worker.unref();
     worker.on('message', (r: Reply) => {
       if (r.ok && r.acked !== undefined) {
+        if (r.sab && pool.length < MAX_IN_FLIGHT / BATCH) pool.push(r.sab);
         const left = (inFlight.get(r.id) ?? 0) - r.acked;
         inFlight.set(r.id, left);
         if (left < MAX_IN_FLIGHT / 2) drained.get(r.id)?.();
@@ -51,7 +55,7 @@ function request(msg: Request): Promise<Reply> {
 /** A sha256 whose work happens on the worker thread. */
 export class ParallelHash {
   private readonly id = nextId++;
-  private sab = new SharedArrayBuffer(BATCH);
+  private sab = take();
   private view = Buffer.from(this.sab);
   private used = 0;
 
@@ -59,7 +63,7 @@ export class ParallelHash {
     if (this.used === 0) return;
     inFlight.set(this.id, (inFlight.get(this.id) ?? 0) + this.used);
     getWorker().postMessage({ op: 'data', id: this.id, sab: this.sab, len: this.used } satisfies Request);
-    this.sab = new SharedArrayBuffer(BATCH);
+    this.sab = take();
     this.view = Buffer.from(this.sab);
     this.used = 0;
   }
@@ -101,7 +105,7 @@ if (!isMainThread && parentPort) {
         let h = hashes.get(m.id);
         if (!h) hashes.set(m.id, (h = createHash('sha256')));
         h.update(new Uint8Array(m.sab, 0, m.len));
-        port.postMessage({ id: m.id, ok: true, acked: m.len } satisfies Reply);
+        port.postMessage({ id: m.id, ok: true, acked: m.len, sab: m.sab } satisfies Reply);
       } else if (m.op === 'digest') {
         const h = hashes.get(m.id) ?? createHash('sha256');
         hashes.delete(m.id);

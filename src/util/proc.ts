@@ -6,12 +6,13 @@ export interface ProcessId {
   start: string;
 }
 
-/** Start time (clock ticks since boot) of a process, or undefined if it is gone. */
+/** Start time (clock ticks since boot) of a process, or undefined if it is gone (or a zombie). */
 export function processStart(pid: number): string | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
     // the command name may contain spaces and parentheses: fields follow the last ')'
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' || fields[0] === 'X' ? undefined : fields[19];
   } catch {
     return undefined;
   }

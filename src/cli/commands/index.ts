@@ -10,6 +10,7 @@ import { imageTag } from './image/tag';
 import { imageSave } from './image/save';
 import { imageLoad } from './image/load';
 
+import { containerCommit, containerDiff } from './container/commit';
 import { containerExec } from './container/exec';
 import { containerInspectCmd } from './container/inspect';
 import { containerCleanup, containerKill, containerPrune, containerRemove, containerRename, containerRestart, containerStop, containerWait } from './container/lifecycle';
@@ -20,7 +21,7 @@ import { containerTop } from './container/top';
 
 export const COMMANDS: Command[] = [
   containerRun, containerCreate, containerStart, containerStop, containerRestart, containerKill, containerRemove, containerWait,
-  containerRename, containerPrune, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
+  containerRename, containerPrune, containerCommit, containerDiff, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
   imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad,
 ];
 

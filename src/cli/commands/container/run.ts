@@ -32,15 +32,17 @@ async function runAttached(ctx: Ctx, id: string, opts: { tty: boolean; interacti
   const stdin = ctx.stdin;
   if (opts.tty && opts.interactive && !stdin.isTTY) throw invalidArgument('the input device is not a TTY');
   const raw = opts.tty && opts.interactive && stdin.isTTY;
+  const size = ctx.stdout.isTTY && ctx.stdout.rows > 0 && ctx.stdout.columns > 0 ? ([ctx.stdout.rows, ctx.stdout.columns] as [number, number]) : undefined;
   const { container, attachment } = await ctx.containers.start(id, {
     stdin: opts.interactive ? stdin : undefined,
     stdout: ctx.stdout,
     stderr: ctx.stderr,
+    consoleSize: size,
   });
   const paths = ctx.containers.paths(container.record.id);
   const rt = ctx.containers.runtime(container.record.hostConfig.Runtime || undefined);
   const onResize = () => {
-    if (ctx.stdout.isTTY) resize(paths, ctx.stdout.rows, ctx.stdout.columns);
+    if (ctx.stdout.isTTY && ctx.stdout.rows > 0 && ctx.stdout.columns > 0) resize(paths, ctx.stdout.rows, ctx.stdout.columns);
   };
   // as docker --sig-proxy: signals we receive go to the container
   const signals: NodeJS.Signals[] = opts.tty ? [] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -49,10 +51,7 @@ async function runAttached(ctx: Ctx, id: string, opts: { tty: boolean; interacti
     process.on(sig, h);
     return [sig, h] as const;
   });
-  if (opts.tty) {
-    onResize();
-    process.on('SIGWINCH', onResize);
-  }
+  if (opts.tty) process.on('SIGWINCH', onResize);
   if (raw) stdin.setRawMode(true);
   try {
     await attachment!.done;

@@ -1,0 +1,7 @@
+#!/bin/sh
+# The image lesson, end to end, on stowage (in its own store under
+# /var/lib/stowage-lesson and /run/stowage-lesson, removed at the end).
+# LESSON_ROOT / LESSON_RUNROOT choose other directories.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+exec node "$here/dist/src/lesson/walkthrough.js"

@@ -1,0 +1,80 @@
+// `commit`: a container's writable layer becomes one new layer on top of its
+// image's layers, and its configuration the new image's (with --change applied).
+import type { Digest } from '../digest';
+import { applyChanges } from '../image/changes';
+import { marshalImageConfig, nowGoTime } from '../image/config-json';
+import type { ImageConfig } from '../oci/types';
+import { INIT_PATHS } from '../container/init-layer';
+import { packDir } from '../layer/pack';
+import { overlayChanges } from '../layer/changes';
+import { parseTagTarget } from '../reference';
+import { runcPause, runcResume } from '../runtime/runc';
+import type { ContainerService } from './containers';
+import type { ImageService } from './images';
+import type { Store } from './store';
+
+export interface CommitOptions {
+  ref?: string;
+  author?: string;
+  message?: string;
+  changes?: string[];
+  pause?: boolean;
+}
+
+/** Paths of a writable layer that are never image content (the init layer's mount points). */
+export const notCommitted = (rel: string) => INIT_PATHS.has(rel);
+
+export async function commitContainer(store: Store, images: ImageService, containers: ContainerService, idOrName: string, opts: CommitOptions): Promise<Digest> {
+  const target = opts.ref ? parseTagTarget(opts.ref) : undefined;
+  const c = containers.find(idOrName);
+  const base = store.images.load(c.record.imageId);
+  const config = applyChanges({ ...c.record.config, Image: c.record.imageId }, opts.changes ?? []);
+  const running = c.state.Status === 'running';
+  const rt = containers.runtime(c.record.hostConfig.Runtime || undefined);
+  const upper = containers.rootfs(c.record.id).upper;
+  // freeze the processes so the layer is read in one consistent state
+  if (running && opts.pause !== false) await runcPause(rt, c.record.id);
+  let layer: { chainId: Digest; diffId: Digest } | undefined;
+  try {
+    const empty = overlayChanges(upper, [], notCommitted).length === 0;
+    if (!empty) layer = await store.layers.register(packDir(upper, { overlay: true, exclude: notCommitted }), base.record.topLayer);
+  } finally {
+    if (running && opts.pause !== false) await runcResume(rt, c.record.id).catch(() => {});
+  }
+  try {
+    const created = nowGoTime();
+    const b = base.config;
+    const { StopTimeout: _st, ...containerConfig } = c.record.config;
+    void _st;
+    const image: ImageConfig = {
+      architecture: b.architecture,
+      os: b.os,
+      variant: b.variant,
+      created,
+      author: opts.author || undefined,
+      comment: opts.message || undefined,
+      container: c.record.id,
+      container_config: containerConfig,
+      config: { ...config, StopTimeout: undefined } as ImageConfig['config'],
+      rootfs: { type: 'layers', diff_ids: layer ? [...b.rootfs.diff_ids, layer.diffId] : b.rootfs.diff_ids },
+      history: [
+        ...(b.history ?? []),
+        {
+          created,
+          created_by: (c.record.config.Cmd ?? []).join(' '), // as Docker: the container's Cmd
+          author: opts.author || undefined,
+          comment: opts.message || undefined,
+          empty_layer: layer ? undefined : true,
+        },
+      ],
+      parent: base.record.id,
+    };
+    return images.commitImage(marshalImageConfig(image), {
+      topLayer: layer ? layer.chainId : base.record.topLayer,
+      parent: base.record.id,
+      tags: target ? [target] : [],
+    });
+  } finally {
+    store.layers.releaseLeases();
+  }
+}

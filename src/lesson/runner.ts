@@ -1,0 +1,80 @@
+// Runs the lesson's steps: each shows the real stowage command, its real output,
+// and checks the outcome, so the same steps serve the reader and the test.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface LessonIO {
+  write(s: string): void;
+  color: boolean;
+}
+
+export class Lesson {
+  readonly cli = path.resolve(__dirname, '..', '..', '..', 'bin', 'stowage');
+  private step = 0;
+
+  constructor(
+    private readonly io: LessonIO,
+    readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  private style(code: string, s: string): string {
+    return this.io.color ? `\x1b[${code}m${s}\x1b[0m` : s;
+  }
+
+  /** A numbered heading and a few plain sentences for the learner. */
+  section(title: string, ...explain: string[]): void {
+    this.step++;
+    this.io.write(`\n${this.style('1;36', `── ${this.step}. ${title} ──`)}\n`);
+    for (const line of explain) this.io.write(`${line}\n`);
+  }
+
+  note(s: string): void {
+    this.io.write(`${this.style('33', s)}\n`);
+  }
+
+  /** Runs `stowage ARGS`, echoing the command and its output; fails unless the exit status is `expect`. */
+  async sh(args: string[], opts: { expect?: number; input?: string; quiet?: boolean } = {}): Promise<CommandResult> {
+    this.io.write(`${this.style('1', `$ stowage ${args.map(quote).join(' ')}`)}\n`);
+    const r = await run(process.execPath, [this.cli, ...args], this.env, opts.input);
+    if (!opts.quiet) {
+      if (r.stdout) this.io.write(r.stdout.endsWith('\n') ? r.stdout : `${r.stdout}\n`);
+      if (r.stderr) this.io.write(this.style('31', r.stderr.endsWith('\n') ? r.stderr : `${r.stderr}\n`));
+    }
+    const expect = opts.expect ?? 0;
+    if (r.code !== expect) throw new Error(`step ${this.step}: "stowage ${args.join(' ')}" exited ${r.code}, expected ${expect}\n${r.stderr}`);
+    return r;
+  }
+
+  /** Shows a check made on the host (such as fetching a page) and its result. */
+  show(command: string, output: string): void {
+    this.io.write(`${this.style('1', `$ ${command}`)}\n${output.endsWith('\n') ? output : `${output}\n`}`);
+  }
+
+  check(ok: boolean, what: string): void {
+    if (!ok) throw new Error(`step ${this.step}: ${what}`);
+    this.io.write(`${this.style('32', `✔ ${what}`)}\n`);
+  }
+}
+
+function quote(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}

@@ -1,0 +1,85 @@
+// A picture of the host's network state for tests: iptables-save (every table,
+// IPv4 and IPv6), the links, and host-local's reservations. Take one before and
+// one after; the difference is what was left behind.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { cniChainName } from './iptables';
+
+export interface HostState {
+  /** iptables-save lines, comments and counters removed */
+  iptables: string[];
+  ip6tables: string[];
+  /** "name type master" per link (the index, flags and state left out) */
+  links: string[];
+  /** "network/ip: container-id ifname" per reservation (lock and last_reserved_ip left out) */
+  ipam: string[];
+}
+
+function save(cmd: string): string[] {
+  const r = spawnSync(cmd, [], { encoding: 'utf8' });
+  if (r.status !== 0) return [];
+  return r.stdout
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.replace(/ \[\d+:\d+\]$/, ''));
+}
+
+function links(): string[] {
+  const r = spawnSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' });
+  const list = JSON.parse(r.stdout || '[]') as Array<{ ifname: string; link_type?: string; master?: string }>;
+  return list.map((l) => `${l.ifname} ${l.link_type ?? ''} ${l.master ?? ''}`.trim()).sort();
+}
+
+function ipam(dir: string | undefined): string[] {
+  if (!dir || !fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const net of fs.readdirSync(dir).sort()) {
+    const netDir = path.join(dir, net);
+    if (!fs.statSync(netDir).isDirectory()) continue;
+    for (const f of fs.readdirSync(netDir).sort()) {
+      if (f === 'lock' || f.startsWith('last_reserved_ip.')) continue;
+      const content = fs.readFileSync(path.join(netDir, f), 'utf8').replace(/\r\n/g, ' ');
+      out.push(`${net}/${f}: ${content}`);
+    }
+  }
+  return out;
+}
+
+/** Snapshot of the host; ipamDir is a NetworkManager's `ipamDir`. */
+export function snapshotHostState(ipamDir?: string): HostState {
+  return { iptables: save('iptables-save'), ip6tables: save('ip6tables-save'), links: links(), ipam: ipam(ipamDir) };
+}
+
+/**
+ * Keeps only what concerns the given tokens (network IDs, bridge names, container
+ * IDs, subnet prefixes such as "10.66."). Other programs (or other tests) may change
+ * unrelated rules meanwhile; this is what stowage itself could have left behind.
+ * Chain names the plugins derive from (network, container) pairs are added.
+ */
+export function relevantTo(state: HostState, tokens: { networkIds: string[]; containerIds: string[]; other?: string[] }): HostState {
+  const words = [...tokens.networkIds, ...tokens.containerIds, ...(tokens.other ?? [])];
+  for (const n of tokens.networkIds) {
+    for (const c of tokens.containerIds) words.push(cniChainName(n, c), cniChainName(n, c, 'DN-'), cniChainName(n, c, 'SN-'));
+  }
+  const keep = (l: string) => words.some((w) => l.includes(w));
+  return {
+    iptables: state.iptables.filter(keep),
+    ip6tables: state.ip6tables.filter(keep),
+    links: state.links.filter(keep),
+    ipam: state.ipam.filter(keep),
+  };
+}
+
+/** Lines added and removed between two snapshots, "+ table: line" / "- table: line". */
+export function diffHostState(before: HostState, after: HostState): string[] {
+  const out: string[] = [];
+  for (const key of ['iptables', 'ip6tables', 'links', 'ipam'] as const) {
+    const count = (xs: string[]) => xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>());
+    const a = count(before[key]);
+    const b = count(after[key]);
+    for (const [line, n] of b) for (let i = a.get(line) ?? 0; i < n; i++) out.push(`+ ${key}: ${line}`);
+    for (const [line, n] of a) for (let i = b.get(line) ?? 0; i < n; i++) out.push(`- ${key}: ${line}`);
+  }
+  return out;
+}

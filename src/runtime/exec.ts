@@ -1,0 +1,146 @@
+// `docker exec` on runc 1.1.5 directly (no conmon): `runc exec --process <json>`.
+//
+// Foreground, runc waits for the process, relays its stdio (pipes, or with
+// process.terminal a pty that runc itself allocates: it puts the terminal it
+// finds on its stderr/stdout/stdin (else /dev/tty) in raw mode, copies both
+// ways and follows SIGWINCH) and exits with the process's status (128+signal
+// when killed). runc's own failure (e.g. the command does not exist) happens
+// before the process starts, i.e. before runc writes --pid-file: until that file
+// exists runc's stderr is held back, so a failure is thrown, never printed.
+// `-d`: runc returns once the process started; the process gets /dev/null.
+// `-d` with a terminal: someone must hold the pty's master for as long as the
+// process runs (its closing hangs the terminal up), so that goes through conmon
+// (`conmon --exec`, as podman does), which keeps it and discards the output.
+import { spawn, type StdioOptions } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { conflict, notFound } from '../errdefs';
+import { conmonRuntimeArgs, spawnConmon } from './conmon-spawn';
+import type { OciSpec } from './spec';
+import { resolveExecutable, runcGlobalArgs, runcState, runtimeError, type RuntimeConfig } from './runc';
+
+export type OciProcess = OciSpec['process'];
+export type ExecInput = 'inherit' | 'ignore' | NodeJS.ReadableStream;
+export type ExecOutput = 'inherit' | 'ignore' | NodeJS.WritableStream;
+
+export interface ExecOptions {
+  /** runc exec -d: return once the process started (exit code 0) */
+  detach?: boolean;
+  /** default: all inherited. A stream is relayed through a pipe. */
+  stdio?: [ExecInput, ExecOutput, ExecOutput];
+  /** called with the pid of the runc process (e.g. to forward signals) */
+  onSpawn?: (runcPid: number) => void;
+  /**
+   * detach + terminal only: conmon's working directory for this exec session
+   * (process.json, pid, exit file, ctl/winsz FIFOs); default <bundle>/exec/<random>,
+   * removed with the bundle.
+   */
+  execDir?: string;
+}
+
+const kind = (s: ExecInput | ExecOutput): 'inherit' | 'ignore' | 'pipe' => (typeof s === 'string' ? s : 'pipe');
+
+/**
+ * Runs `proc` (args, env, cwd, user, capabilities, terminal... as in config.json)
+ * in the running container `id`; resolves with its exit code (0 for detach).
+ * A command that does not exist / cannot be executed rejects with
+ * CommandNotFoundError / CommandNotInvocableError ("OCI runtime exec failed: ...").
+ * In the foreground a terminal needs one on our side (inherited stdio or /dev/tty).
+ */
+export async function runcExec(rt: RuntimeConfig, id: string, proc: OciProcess, opts: ExecOptions = {}): Promise<number> {
+  if (opts.detach && proc.terminal) return conmonExecDetached(rt, id, proc, opts.execDir);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-exec-'));
+  try {
+    const procFile = path.join(tmp, 'process.json');
+    const pidFile = path.join(tmp, 'pid');
+    const logFile = path.join(tmp, 'log');
+    fs.writeFileSync(procFile, JSON.stringify(proc));
+    const args = [...runcGlobalArgs(rt), '--log', logFile, 'exec', '--process', procFile, '--pid-file', pidFile];
+    if (opts.detach) args.push('--detach');
+    args.push(id);
+
+    const io = opts.detach ? (['ignore', 'ignore', 'ignore'] as const) : (opts.stdio ?? ['inherit', 'inherit', 'inherit']);
+    const stdio: StdioOptions = [kind(io[0]), kind(io[1]), opts.detach ? 'ignore' : 'pipe'];
+    const child = spawn(rt.runtimePath, args, { stdio });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+
+    // stdin / stdout relays
+    if (typeof io[0] !== 'string' && child.stdin) {
+      io[0].pipe(child.stdin);
+      child.stdin.on('error', () => undefined); // the process may exit without reading
+    }
+    if (typeof io[1] !== 'string' && child.stdout) child.stdout.pipe(io[1], { end: false });
+
+    // stderr: held back until runc wrote the pid file (the process started)
+    const errTarget: NodeJS.WritableStream | undefined =
+      typeof io[2] !== 'string' ? io[2] : io[2] === 'inherit' ? process.stderr : undefined;
+    const held: Buffer[] = [];
+    let started = false;
+    const checkStarted = () => {
+      if (started || !fs.existsSync(pidFile)) return;
+      started = true;
+      for (const b of held.splice(0)) errTarget?.write(b);
+    };
+    const poll = setInterval(checkStarted, 20);
+    poll.unref();
+    child.stderr?.on('data', (d: Buffer) => {
+      checkStarted();
+      if (started) errTarget?.write(d);
+      else held.push(d);
+    });
+
+    const code = await new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (c, signal) => resolve(c ?? 128 + (signal ? os.constants.signals[signal] : 0)));
+    });
+    clearInterval(poll);
+    if (typeof io[0] !== 'string' && child.stdin) io[0].unpipe(child.stdin);
+    checkStarted();
+    if (!started && code !== 0) {
+      const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+      throw runtimeError('exec', log.trim() ? log : Buffer.concat(held).toString('utf8'), id);
+    }
+    for (const b of held.splice(0)) errTarget?.write(b);
+    return code;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** `exec -d -t`: conmon --exec holds the pty; resolves 0 once the process started. */
+async function conmonExecDetached(rt: RuntimeConfig, id: string, proc: OciProcess, execDir?: string): Promise<number> {
+  const state = await runcState(rt, id);
+  if (!state) throw notFound(`No such container: ${id}`);
+  if (state.status === 'paused') throw conflict(`Container ${id} is paused, unpause the container before exec`);
+  if (state.status !== 'running') throw conflict(`container ${id} is not running`);
+  const session = crypto.randomBytes(16).toString('hex');
+  const dir = execDir ?? path.join(state.bundle ?? os.tmpdir(), 'exec', session);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const procFile = path.join(dir, 'process.json');
+  const ociLog = path.join(dir, 'oci-log');
+  fs.writeFileSync(procFile, JSON.stringify(proc));
+  const args = [
+    '--api-version', '1',
+    '-c', id,
+    '-u', session,
+    '-r', resolveExecutable(rt.runtimePath),
+    '-b', dir,
+    '-p', path.join(dir, 'pid'),
+    '-n', id,
+    '--exit-dir', dir,
+    '--persist-dir', dir,
+    '--full-attach',
+    '-l', 'none',
+    ...conmonRuntimeArgs(rt, ociLog),
+    '-e', '--exec-process-spec', procFile,
+    '-t',
+  ];
+  const { info, stderr } = await spawnConmon(resolveExecutable(rt.conmonPath ?? 'conmon'), args, dir, 60_000);
+  if (!info || info.data <= 0) {
+    const log = fs.existsSync(ociLog) ? fs.readFileSync(ociLog, 'utf8') : '';
+    throw runtimeError('exec', log.trim() ? log : (info?.message ?? stderr), id);
+  }
+  return 0;
+}

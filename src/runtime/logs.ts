@@ -1,0 +1,150 @@
+// Reading conmon's k8s-file log for `docker logs`.
+//
+// conmon 2.1.6 writes one line per line of output:
+//   2026-11-30T01:36:53.421001360+00:00 stdout F out
+// (local time with a numeric offset, nanoseconds). A line longer than one read
+// (8 KiB) or not ended by a newline is split: all pieces but the last are
+// "P" (partial; conmon adds the newline to the file, not to the data), the last "F".
+import fs from 'node:fs';
+
+export interface LogRecord {
+  /** RFC3339 with 9 fraction digits, UTC (as `docker logs --timestamps` prints it) */
+  time: string;
+  /** nanoseconds since the epoch */
+  nanos: bigint;
+  /** milliseconds since the epoch (Date-compatible) */
+  timestamp: number;
+  stream: 'stdout' | 'stderr';
+  /** true for a piece of a line: the output continues in the next record(s) of the stream, with no newline between */
+  partial: boolean;
+  /** the text, without its newline */
+  line: string;
+}
+
+const LINE_RE =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2}) (stdout|stderr) ([FP])(?: (.*))?$/s;
+
+/** One line of the log (without its newline) as a record; undefined if it is not one. */
+export function parseLogLine(line: string): LogRecord | undefined {
+  const m = LINE_RE.exec(line.endsWith('\n') ? line.slice(0, -1) : line);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac = '', zone, stream, tag, text = ''] = m;
+  let offsetMin = 0;
+  if (zone !== 'Z') {
+    const z = zone.replace(':', '');
+    offsetMin = (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5))) * (z[0] === '-' ? -1 : 1);
+  }
+  const secondsMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) - offsetMin * 60_000;
+  if (Number.isNaN(secondsMs)) return undefined;
+  const fracNs = BigInt(frac.padEnd(9, '0') || '0');
+  const nanos = BigInt(secondsMs) * 1_000_000n + fracNs;
+  const iso = new Date(secondsMs).toISOString().slice(0, 19); // YYYY-MM-DDTHH:MM:SS
+  return {
+    time: `${iso}.${fracNs.toString().padStart(9, '0')}Z`,
+    nanos,
+    timestamp: secondsMs + Number(fracNs) / 1e6,
+    stream: stream as 'stdout' | 'stderr',
+    partial: tag === 'P',
+    line: text,
+  };
+}
+
+export interface ReadLogsOptions {
+  /** keep reading as the log grows (tail -f) until isRunning() says the container stopped */
+  follow?: boolean;
+  /**
+   * polled while following; without it, following goes on until the consumer stops
+   * iterating. Use conmon's isMonitored(paths, id), not runc state (see there).
+   */
+  isRunning?: () => boolean | Promise<boolean>;
+  /** only records at or after this time (epoch milliseconds) */
+  since?: number;
+  /** only records at or before this time (epoch milliseconds) */
+  until?: number;
+  /** only the last `tail` lines (a partial record and the records completing it count as one line) */
+  tail?: number;
+  /** how often to look for new data when following (default 100 ms) */
+  pollMs?: number;
+}
+
+/** Complete lines of a file from a position; keeps the position of the first unfinished line. */
+class LineReader {
+  pos = 0;
+  private rest: Buffer = Buffer.alloc(0);
+  constructor(readonly file: string) {}
+
+  /** every complete line appended since the last call ([] when the file does not exist) */
+  async readAvailable(): Promise<string[]> {
+    let fh: fs.promises.FileHandle;
+    try {
+      fh = await fs.promises.open(this.file, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const lines: string[] = [];
+    try {
+      const chunk = Buffer.alloc(64 * 1024);
+      for (;;) {
+        const { bytesRead } = await fh.read(chunk, 0, chunk.length, this.pos);
+        if (bytesRead === 0) break;
+        this.pos += bytesRead;
+        let data = Buffer.concat([this.rest, chunk.subarray(0, bytesRead)]);
+        let nl: number;
+        while ((nl = data.indexOf(0x0a)) >= 0) {
+          lines.push(data.subarray(0, nl).toString('utf8'));
+          data = data.subarray(nl + 1);
+        }
+        this.rest = Buffer.from(data);
+      }
+    } finally {
+      await fh.close();
+    }
+    return lines;
+  }
+}
+
+function inWindow(r: LogRecord, opts: ReadLogsOptions): boolean {
+  if (opts.since !== undefined && r.timestamp < opts.since) return false;
+  if (opts.until !== undefined && r.timestamp > opts.until) return false;
+  return true;
+}
+
+/** The records making up the last n lines (a line = a run of P records and the F ending it, per stream). */
+export function tailRecords(records: LogRecord[], n: number): LogRecord[] {
+  if (n <= 0) return [];
+  const lineOf: number[] = [];
+  const open = new Map<string, number>(); // stream -> line still collecting partials
+  let next = 0;
+  for (const r of records) {
+    const id = open.get(r.stream) ?? next++;
+    lineOf.push(id);
+    if (r.partial) open.set(r.stream, id);
+    else open.delete(r.stream);
+  }
+  const firstKept = next - n;
+  return records.filter((_, i) => lineOf[i] >= firstKept);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The container's log records, oldest first. With `follow`, waits for more
+ * until isRunning() returns false (and what was written before that is read).
+ */
+export async function* readLogs(logPath: string, opts: ReadLogsOptions = {}): AsyncGenerator<LogRecord> {
+  const reader = new LineReader(logPath);
+  const parse = (lines: string[]) =>
+    lines.map(parseLogLine).filter((r): r is LogRecord => r !== undefined && inWindow(r, opts));
+
+  let running = opts.follow ? await (opts.isRunning?.() ?? true) : false;
+  let first = parse(await reader.readAvailable());
+  if (opts.tail !== undefined && opts.tail >= 0) first = tailRecords(first, opts.tail);
+  for (const r of first) yield r;
+  while (opts.follow && running) {
+    await sleep(opts.pollMs ?? 100);
+    // ask first, read after: what the container wrote before stopping is never missed
+    running = await (opts.isRunning?.() ?? true);
+    for (const r of parse(await reader.readAvailable())) yield r;
+  }
+}

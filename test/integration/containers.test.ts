@@ -1,0 +1,199 @@
+// Containers on real runc, conmon and overlayfs, from the busybox base image.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CLI, TestEnv } from '../helpers';
+
+const env = new TestEnv();
+before(async () => {
+  await env.baseImage('busybox:latest');
+});
+after(async () => {
+  const ids = (await env.run(['ps', '-aq', '--no-trunc'])).stdout.trim().split('\n').filter(Boolean);
+  if (ids.length) await env.run(['rm', '-f', ...ids]);
+  env.cleanup();
+});
+
+const mountsUnder = (dir: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(dir)).length;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('run in the foreground streams stdout and stderr apart and exits with the container code', async () => {
+  const r = await env.run(['run', '--rm', 'busybox', 'sh', '-c', 'echo to-out; echo to-err >&2; exit 3']);
+  assert.equal(r.code, 3);
+  assert.equal(r.stdout, 'to-out\n');
+  assert.equal(r.stderr, 'to-err\n');
+  const ok = await env.run(['run', '--rm', 'busybox', 'true']);
+  assert.equal(ok.code, 0);
+  assert.equal((await env.ok(['ps', '-aq'])).trim(), '', '--rm removed both containers');
+});
+
+test('run -i passes stdin through and closes it at its end', async () => {
+  const r = await env.run(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'cat; echo done'], { input: 'line one\nline two\n' });
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, 'line one\nline two\ndone\n');
+});
+
+test('exit codes: 125 for stowage, 126 cannot invoke, 127 not found', async () => {
+  const nf = await env.run(['run', '--rm', 'busybox', 'no-such-command']);
+  assert.equal(nf.code, 127);
+  assert.match(nf.stderr, /executable file not found in \$PATH/);
+  const ni = await env.run(['run', '--rm', 'busybox', '/etc/passwd']);
+  assert.equal(ni.code, 126);
+  assert.match(ni.stderr, /permission denied/);
+  const missing = await env.run(['run', '--rm', 'no-such-image:1']);
+  assert.equal(missing.code, 125);
+  assert.match(missing.stderr, /Unable to find image 'no-such-image:1' locally/);
+  const badFlag = await env.run(['run', '--bogus', 'busybox']);
+  assert.equal(badFlag.code, 125);
+  assert.match(badFlag.stderr, /unknown flag: --bogus/);
+  const own = await env.run(['run', '--rm', 'busybox', 'sh', '-c', 'exit 42']);
+  assert.equal(own.code, 42);
+});
+
+test('run -id keeps a shell up; exec writes a file that a second exec reads', async () => {
+  const id = (await env.ok(['run', '-id', '--name', 'web', 'busybox'])).trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  await sleep(300);
+  assert.match(await env.ok(['ps', '--format', '{{.Names}} {{.Status}}']), /^web Up /m);
+  await env.ok(['exec', 'web', 'sh', '-c', 'echo hello > /tmp/hello.html']);
+  assert.equal(await env.ok(['exec', 'web', 'cat', '/tmp/hello.html']), 'hello\n');
+  const e = await env.run(['exec', '-e', 'X=1', '-w', '/tmp', 'web', 'sh', '-c', 'echo $X $(pwd); exit 5']);
+  assert.equal(e.code, 5);
+  assert.equal(e.stdout, '1 /tmp\n');
+  assert.equal((await env.run(['exec', 'web', 'nope'])).code, 127);
+  const inspect = JSON.parse(await env.ok(['inspect', 'web']))[0];
+  assert.equal(inspect.State.Status, 'running');
+  assert.ok(inspect.State.Pid > 0);
+  assert.equal(inspect.Name, '/web');
+  assert.equal(inspect.Config.Hostname, id.slice(0, 12));
+  assert.equal(fs.readFileSync(path.join(inspect.GraphDriver.Data.UpperDir, 'tmp', 'hello.html'), 'utf8'), 'hello\n');
+  // name conflicts are refused with Docker's message
+  const dup = await env.run(['run', '-d', '--name', 'web', 'busybox']);
+  assert.equal(dup.code, 125);
+  assert.match(dup.stderr, new RegExp(`Conflict. The container name "/web" is already in use by container "${id}"`));
+});
+
+test('exec -it gives a real terminal', async () => {
+  await env.ok(['run', '-id', '--name', 'tty', 'busybox']);
+  // script's terminal has no size of its own: give it one, exec must pass it on
+  const cmd = `stty rows 40 cols 100; ${process.execPath} ${CLI} exec -it tty sh`;
+  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { env: env.env, input: 'tty; stty size; exit 7\n', encoding: 'utf8', timeout: 20_000 });
+  assert.match(r.stdout, /\/dev\/pts\/\d+/);
+  assert.match(r.stdout, /\r?\n40 100\r?\n/);
+  assert.equal(r.status, 7);
+  const run = spawnSync('script', ['-qec', `stty rows 30 cols 90; ${process.execPath} ${CLI} run --rm -it busybox sh -c "tty && test -t 0 && stty size"`, '/dev/null'], { env: env.env, encoding: 'utf8', timeout: 20_000 });
+  assert.match(run.stdout, /\/dev\/pts\/0/);
+  assert.match(run.stdout, /30 90/);
+});
+
+test('logs of a detached container, with --tail and -t', async () => {
+  await env.ok(['run', '-d', '--name', 'logger', 'busybox', 'sh', '-c', 'echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three']);
+  assert.equal((await env.ok(['wait', 'logger'])).trim(), '0');
+  const r = await env.run(['logs', 'logger']);
+  assert.equal(r.stdout, 'one\nthree\n');
+  assert.equal(r.stderr, 'two\n');
+  assert.equal((await env.run(['logs', '--tail', '1', 'logger'])).stdout, 'three\n');
+  assert.match((await env.run(['logs', '-t', 'logger'])).stdout, /^\d{4}-\d\d-\d\dT[\d:.]+Z one\n/);
+  const f = await env.run(['logs', '-f', 'logger']);
+  assert.equal(f.stdout, 'one\nthree\n');
+});
+
+test('stop sends SIGTERM, then SIGKILL after the timeout', async () => {
+  await env.ok(['run', '-d', '--name', 'stubborn', 'busybox', 'sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done']);
+  await sleep(300);
+  const t0 = Date.now();
+  assert.equal(await env.ok(['stop', '-t', '1', 'stubborn']), 'stubborn\n');
+  const took = Date.now() - t0;
+  assert.ok(took >= 900, `waited the timeout (${took} ms)`);
+  assert.equal((await env.ok(['inspect', '-f', '{{.State.ExitCode}} {{.State.Status}}', 'stubborn'])).trim(), '137 exited');
+  // PID 1 ignores SIGTERM unless it handles it: with --init, tini passes it on
+  await env.ok(['run', '-d', '--init', '--name', 'polite', 'busybox', 'sleep', '100']);
+  await sleep(200);
+  const t1 = Date.now();
+  await env.ok(['stop', 'polite']);
+  assert.ok(Date.now() - t1 < 5000, 'stopped by SIGTERM, not by the timeout');
+  assert.equal((await env.ok(['inspect', '-f', '{{.State.ExitCode}}', 'polite'])).trim(), '143');
+});
+
+test('rm -f of a running container leaves no mount, process or state behind', async () => {
+  const id = (await env.ok(['run', '-d', 'busybox', 'sleep', '1000'])).trim();
+  await sleep(200);
+  const pid = Number((await env.ok(['inspect', '-f', '{{.State.Pid}}', id])).trim());
+  assert.ok(pid > 0);
+  assert.ok(mountsUnder(id) > 0, 'its rootfs is mounted while it runs');
+  const refused = await env.run(['rm', id]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /You cannot remove a running container/);
+  await env.ok(['rm', '-f', id]);
+  assert.equal(mountsUnder(id), 0);
+  assert.ok(!fs.existsSync(`/proc/${pid}`), 'the process is gone');
+  assert.ok(!fs.existsSync(path.join(env.root, 'containers', id)));
+  assert.ok(!fs.existsSync(path.join(env.runroot, 'c', id.slice(0, 12))));
+  assert.ok(!fs.existsSync(path.join(env.runroot, 'runc', id)));
+  assert.equal((await env.run(['inspect', id])).code, 1);
+});
+
+test('rmi is refused while a container uses the image, and accepted after rm', async () => {
+  const layer = path.join(env.dir, 'app.tar');
+  spawnSync('tar', ['-C', '/', '-cf', layer, 'bin/busybox']);
+  await env.ok(['import', '-c', 'CMD ["/bin/busybox","sleep","1000"]', layer, 'app:v1']);
+  const id = (await env.ok(['run', '-d', 'app:v1'])).trim();
+  const r = await env.run(['rmi', 'app:v1']);
+  assert.equal(r.code, 1);
+  const imageId = (await env.ok(['image', 'inspect', '-f', '{{.Id}}', 'app:v1'])).trim();
+  assert.equal(
+    r.stderr,
+    `Error: conflict: unable to remove repository reference "app:v1" (must force) - container ${id.slice(0, 12)} is using its referenced image ${imageId.slice(7, 19)}\n`,
+  );
+  const byId = await env.run(['rmi', imageId.slice(7, 19)]);
+  assert.match(byId.stderr, /cannot be forced\) - image is being used by running container/);
+  await env.ok(['rm', '-f', id]);
+  assert.match(await env.ok(['rmi', 'app:v1']), /^Untagged: app:v1\nDeleted: sha256:/);
+});
+
+test('after conmon is killed, ps tells the truth and rm -f cleans up', async () => {
+  const id = (await env.ok(['run', '-d', 'busybox', 'sleep', '1000'])).trim();
+  await sleep(200);
+  const conmon = Number(fs.readFileSync(path.join(env.runroot, 'c', id.slice(0, 12), 'conmon.pid'), 'utf8'));
+  process.kill(conmon, 'SIGKILL');
+  await sleep(200);
+  // the container itself still runs
+  assert.match(await env.ok(['ps', '--format', '{{.ID}} {{.Status}}']), new RegExp(`^${id.slice(0, 12)} Up`, 'm'));
+  const pid = Number((await env.ok(['inspect', '-f', '{{.State.Pid}}', id])).trim());
+  process.kill(pid, 'SIGKILL');
+  await sleep(300);
+  const status = (await env.ok(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Status}}'])).trim();
+  assert.match(status, /^Exited/);
+  await env.ok(['rm', '-f', id]);
+  assert.equal(mountsUnder(id), 0);
+});
+
+test('a CLI killed with SIGKILL during an attached run leaves the container running, and rm -f cleans up', async () => {
+  const child = spawn(process.execPath, [CLI, 'run', '--name', 'orphan', 'busybox', 'sleep', '1000'], { env: env.env, stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    if ((await env.run(['ps', '-q', '--filter', 'name=orphan'])).stdout.trim()) break;
+    await sleep(50);
+  }
+  child.kill('SIGKILL');
+  await sleep(200);
+  assert.match(await env.ok(['ps', '--filter', 'name=orphan', '--format', '{{.Status}}']), /^Up/);
+  await env.ok(['rm', '-f', 'orphan']);
+  assert.equal((await env.ok(['ps', '-aq', '--filter', 'name=orphan'])).trim(), '');
+});
+
+test('ps filters, -q, -n, -l and --no-trunc', async () => {
+  const a = (await env.ok(['run', '-d', '--name', 'filt-a', '-l', 'tier=web', 'busybox', 'sleep', '100'])).trim();
+  const b = (await env.ok(['create', '--name', 'filt-b', 'busybox', 'true'])).trim();
+  assert.match(await env.ok(['ps', '-q', '--no-trunc']), new RegExp(a));
+  assert.doesNotMatch(await env.ok(['ps', '-q']), new RegExp(b.slice(0, 12)));
+  assert.equal((await env.ok(['ps', '-aq', '--filter', 'status=created', '--filter', 'name=filt'])).trim(), b.slice(0, 12));
+  assert.equal((await env.ok(['ps', '-q', '--filter', 'label=tier=web'])).trim(), a.slice(0, 12));
+  assert.equal((await env.ok(['ps', '-lq'])).trim(), b.slice(0, 12));
+  assert.equal((await env.ok(['ps', '-n', '2', '-q'])).trim().split('\n').length, 2);
+  assert.match(await env.ok(['ps', '-a', '--filter', 'ancestor=busybox', '--format', '{{.Names}}']), /filt-a/);
+  const header = (await env.ok(['ps'])).split('\n')[0];
+  assert.match(header, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
+  await env.ok(['rm', '-f', a, b]);
+});
