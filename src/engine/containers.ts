@@ -1,18 +1,21 @@
 // Container lifecycle: create, start (through conmon and runc), stop, kill,
 // remove, wait, exec, and keeping the recorded state true to what runs.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { shortId } from '../digest';
-import { CommandNotFoundError, CommandNotInvocableError, conflict, failedPrecondition, invalidArgument } from '../errdefs';
+import { CommandNotFoundError, CommandNotInvocableError, conflict, failedPrecondition, internal, invalidArgument } from '../errdefs';
 import { ContainerStore, type Container } from '../container/store';
 import { mountRootfs, rootfsPaths, unmountRootfs, type RootfsPaths } from '../container/rootfs';
-import { ZERO_TIME } from '../container/types';
+import { ZERO_TIME, type MountPoint } from '../container/types';
 import { nowGoTime } from '../image/config-json';
 import { diffSize } from '../layer/apply';
 import { attach, type AttachIO, type Attachment } from '../runtime/attach';
 import { conmonCreate, containerPaths, readExitCode, resize, waitExitCode, type ContainerPaths } from '../runtime/conmon';
 import { runcDelete, runcKill, runcStart, runcState, type RuntimeConfig } from '../runtime/runc';
-import { buildSpec, type MountSpec } from '../runtime/spec';
+import { buildSpec, resolveInRoot, type MountSpec } from '../runtime/spec';
+import { VolumeStore } from '../volume/store';
+import { checkDuplicates, imageVolumes, type VolumeRequest } from '../volume/specs';
 import { isAlive, processStart } from '../util/proc';
 import { buildRecord, type CreateOptions } from './container-create';
 import type { ImageService } from './images';
@@ -26,6 +29,7 @@ export interface EngineOptions {
 
 export class ContainerService {
   readonly records: ContainerStore;
+  readonly volumes: VolumeStore;
 
   constructor(
     private readonly store: Store,
@@ -33,6 +37,7 @@ export class ContainerService {
     private readonly opts: EngineOptions,
   ) {
     this.records = new ContainerStore(store.db);
+    this.volumes = new VolumeStore(store.db, path.join(store.root, 'volumes'));
   }
 
   // ---- paths ----
@@ -83,11 +88,14 @@ export class ContainerService {
 
   // ---- create / start ----
 
-  create(opts: CreateOptions): Container {
+  create(opts: CreateOptions, volumeRequests: VolumeRequest[] = []): Container {
     const imageId = this.images.resolveId(opts.image);
     const image = this.store.images.load(imageId);
     const record = buildRecord(opts, image, imageId);
     record.topLayer = image.record.topLayer;
+    checkDuplicates(volumeRequests);
+    record.mounts = [...volumeRequests, ...imageVolumes(image.config.config?.Volumes, volumeRequests)].map((m) => this.provideMount(m));
+    for (const m of volumeRequests) if (m.Anonymous) record.config.Volumes = { ...(record.config.Volumes ?? {}), [m.Destination]: {} };
     const c = this.records.insert(record, opts.name);
     fs.mkdirSync(this.containerDir(record.id), { recursive: true, mode: 0o700 });
     return c;
@@ -129,7 +137,7 @@ export class ContainerService {
         cpus: record.hostConfig.NanoCpus ? record.hostConfig.NanoCpus / 1e9 : undefined,
         pidsLimit: record.hostConfig.PidsLimit ?? undefined,
         init: record.hostConfig.Init ? initBinary() : undefined,
-        mounts: this.etcMounts(c),
+        mounts: [...this.etcMounts(c), ...this.volumeMounts(c, rootfs.merged)],
         netns: record.hostConfig.NetworkMode === 'host' ? 'host' : undefined,
         labels: record.config.Labels ?? undefined,
         shmSize: record.hostConfig.ShmSize,
@@ -172,6 +180,28 @@ export class ContainerService {
       await this.removeRuntimeState(c).catch(() => {});
       throw e;
     }
+  }
+
+  /** Creates the volume a mount needs (a named one once, an anonymous one each time). */
+  private provideMount(m: VolumeRequest): MountPoint {
+    if (m.Type === 'volume') {
+      const v = this.volumes.create(m.Name, { anonymous: m.Anonymous });
+      return { ...m, Name: v.name, Source: v.mountpoint };
+    }
+    if (m.Type === 'bind' && !fs.existsSync(m.Source)) fs.mkdirSync(m.Source, { recursive: true }); // as `-v` does
+    return m;
+  }
+
+  /** Volumes, binds and tmpfs for the runtime spec; a new empty volume is first filled from the image. */
+  private volumeMounts(c: Container, merged: string): MountSpec[] {
+    return c.record.mounts.map((m) => {
+      if (m.Type === 'tmpfs') {
+        return { destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...(m.RW ? [] : ['ro']), ...(m.TmpfsOptions ?? [])] };
+      }
+      if (m.Type === 'volume' && !(m as VolumeRequest).NoCopy) copyUp(merged, m.Destination, m.Source);
+      const propagation = m.Type === 'bind' ? m.Propagation || 'rprivate' : 'rprivate';
+      return { destination: m.Destination, type: 'bind', source: m.Source, options: ['rbind', propagation, m.RW ? 'rw' : 'ro'] };
+    });
   }
 
   /** /etc/hostname, /etc/hosts and /etc/resolv.conf, written for the container and bind-mounted. */
@@ -306,6 +336,11 @@ export class ContainerService {
     await this.removeRuntimeState(c).catch(() => {});
     unmountRootfs(this.rootfs(c.record.id));
     this.records.delete(c.record.id);
+    if (opts.volumes) {
+      for (const m of c.record.mounts) {
+        if (m.Type === 'volume' && m.Anonymous && m.Name && this.volumeUsers(m.Name).length === 0) this.volumes.remove(m.Name, [], true);
+      }
+    }
     fs.rmSync(this.containerDir(c.record.id), { recursive: true, force: true });
     fs.rmSync(this.paths(c.record.id).bundle, { recursive: true, force: true });
     this.store.gc();
@@ -317,6 +352,11 @@ export class ContainerService {
     return fs.existsSync(upper) ? diffSize(upper) : 0;
   }
 
+  /** IDs of the containers that mount a volume. */
+  volumeUsers(name: string): string[] {
+    return this.records.list().filter((c) => c.record.mounts.some((m) => m.Type === 'volume' && m.Name === name)).map((c) => c.record.id);
+  }
+
   /** Containers using an image, for rmi's conflict rules. */
   usersOf(imageId: string): Array<{ id: string; running: boolean }> {
     return this.records.usersOf(imageId).map((c) => {
@@ -324,6 +364,28 @@ export class ContainerService {
       return { id: r.record.id, running: r.state.Status === 'running' || r.state.Status === 'paused' };
     });
   }
+}
+
+/**
+ * Docker's copy-up: a volume that is still empty gets what the image has at the
+ * mount point. The path is resolved inside the root filesystem, so a symlink in
+ * the image can never point the copy at the host.
+ */
+function copyUp(merged: string, dest: string, volumeDir: string): void {
+  if (fs.readdirSync(volumeDir).length > 0) return;
+  let src: string;
+  try {
+    src = resolveInRoot(merged, dest);
+  } catch {
+    return;
+  }
+  const st = fs.lstatSync(src, { throwIfNoEntry: false });
+  if (!st?.isDirectory()) return;
+  const r = spawnSync('cp', ['-a', '--no-dereference', `${src}/.`, `${volumeDir}/`], { encoding: 'utf8' });
+  if (r.status !== 0) throw internal(`copying ${dest} from the image into its volume: ${r.stderr.trim()}`);
+  const root = fs.statSync(src);
+  fs.chownSync(volumeDir, root.uid, root.gid);
+  fs.chmodSync(volumeDir, root.mode & 0o7777);
 }
 
 function readOr(file: string, fallback: string): string {

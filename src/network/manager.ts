@@ -543,7 +543,8 @@ export class NetworkManager {
       }
     }
     const endpointId = newId();
-    const requests = portRequests(opts.ports ?? {});
+    // internal networks publish nothing (Docker programs no port mapping there either)
+    const requests = net.internal ? [] : portRequests(opts.ports ?? {});
     const aliases = opts.aliases ?? [];
 
     // Reserve: ports and the row, atomically with respect to other stowage processes.

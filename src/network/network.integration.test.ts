@@ -373,6 +373,26 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
     }
   });
 
+  test('an internal network: no default route, no masquerade, no published ports', async () => {
+    const internalNet = await m.create('inside', { internal: true });
+    const ns = await newNs('internal');
+    const I = id('1e7');
+    try {
+      await scoped([I], async () => {
+        const ep = await m.attach(I, ns, 'inside', { name: 'i', ports: { '80/tcp': [{ HostIp: '', HostPort: '' }] } });
+        assert.deepEqual(ep.Ports, {});
+        const routes = spawnSync('nsenter', [`--net=${ns}`, 'ip', 'route'], { encoding: 'utf8' }).stdout;
+        assert.ok(!/^default/m.test(routes), routes);
+        const nat = spawnSync('iptables', ['-t', 'nat', '-S'], { encoding: 'utf8' }).stdout;
+        assert.ok(!nat.includes(I), 'no NAT rule for the container');
+        assert.equal(inNs(ns, ['ping', '-c', '1', '-W', '3', internalNet.gateway!]).status, 0, 'the gateway answers');
+      });
+    } finally {
+      await m.remove('inside');
+    }
+    assert.ok(!fs.existsSync(`/sys/class/net/${internalNet.bridge}`));
+  });
+
   test('detach after the namespace is gone removes everything (crash recovery)', async () => {
     const ns = await newNs('crash');
     const K = id('dead');

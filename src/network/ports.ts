@@ -85,12 +85,6 @@ export function parsePortRange(ports: string): [start: number, end: number] {
   return [start, end];
 }
 
-/** nat.NewPort: "80/tcp" or "8000-8002/tcp" (port numbers normalized: "080" -> "80"). */
-export function newPort(proto: string, port: string): string {
-  const [start, end] = port === '' ? [0, 0] : parsePortRange(port);
-  return start === end ? `${start}/${proto}` : `${start}-${end}/${proto}`;
-}
-
 function splitParts(raw: string): [ip: string, hostPort: string, containerPort: string] {
   const parts = raw.split(':');
   const n = parts.length;

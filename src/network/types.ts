@@ -78,9 +78,8 @@ export interface AttachOptions {
    * Pass them to one network only: the first one, which carries the default route.
    */
   ports?: PortMap;
-  /** names peers resolve this container by (user-defined networks); the container name is added */
+  /** more names peers resolve this container by (`--network-alias`), besides `name` */
   aliases?: string[];
-  hostname?: string;
   /** a fixed IPv4 address (`--ip`), must be in the network's subnet */
   ip?: string;
 }

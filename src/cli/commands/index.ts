@@ -18,15 +18,18 @@ import { containerLogs } from './container/logs';
 import { containerList } from './container/ps';
 import { containerCreate, containerRun, containerStart } from './container/run';
 import { containerTop } from './container/top';
+import { volumeCreate, volumeInspectCmd, volumeList, volumePrune, volumeRemove } from './volume/volume';
 
 export const COMMANDS: Command[] = [
   containerRun, containerCreate, containerStart, containerStop, containerRestart, containerKill, containerRemove, containerWait,
   containerRename, containerPrune, containerCommit, containerDiff, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
+  volumeCreate, volumeList, volumeInspectCmd, volumeRemove, volumePrune,
   imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad,
 ];
 
 export const GROUPS: Record<string, string> = {
   container: 'Manage containers',
   image: 'Manage images',
+  volume: 'Manage volumes',
   system: 'Manage stowage',
 };

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { invalidArgument } from '../../../errdefs';
 import type { CreateOptions } from '../../../engine/container-create';
 import type { FlagDef, FlagValues } from '../../flags';
+import { parseMountFlag, parseVolumeFlag, type VolumeRequest } from '../../../volume/specs';
 import { ramInBytes } from '../../output/units';
 
 export const CREATE_FLAGS: FlagDef[] = [
@@ -17,6 +18,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'init', kind: 'bool', help: 'Run an init inside the container that forwards signals and reaps processes' },
   { long: 'interactive', short: 'i', kind: 'bool', help: 'Keep STDIN open even if not attached' },
   { long: 'label', short: 'l', kind: 'list', help: 'Set meta data on a container' },
+  { long: 'mount', kind: 'list', valueName: 'mount', help: 'Attach a filesystem mount to the container' },
   { long: 'memory', short: 'm', kind: 'string', valueName: 'bytes', help: 'Memory limit', parse: ramInBytes },
   { long: 'memory-swap', kind: 'string', valueName: 'bytes', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", parse: (v) => (v === '-1' ? -1 : ramInBytes(v)) },
   { long: 'name', kind: 'string', valueName: 'string', help: 'Assign a name to the container' },
@@ -32,7 +34,9 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'stop-signal', kind: 'string', valueName: 'string', help: 'Signal to stop the container' },
   { long: 'stop-timeout', kind: 'int', help: 'Timeout (in seconds) to stop a container' },
   { long: 'tty', short: 't', kind: 'bool', help: 'Allocate a pseudo-TTY' },
+  { long: 'tmpfs', kind: 'list', help: 'Mount a tmpfs directory' },
   { long: 'user', short: 'u', kind: 'string', valueName: 'string', help: 'Username or UID (format: <name|uid>[:<group|gid>])' },
+  { long: 'volume', short: 'v', kind: 'list', help: 'Bind mount a volume' },
   { long: 'workdir', short: 'w', kind: 'string', valueName: 'string', help: 'Working directory inside the container' },
 ];
 
@@ -80,6 +84,19 @@ function parseLabels(values: string[]): Record<string, string> {
   return out;
 }
 
+/** -v, --mount and --tmpfs, in that order. */
+export function volumeRequests(flags: FlagValues): VolumeRequest[] {
+  const list = (k: string) => flags[k] as string[];
+  return [
+    ...list('volume').map(parseVolumeFlag),
+    ...list('mount').map(parseMountFlag),
+    ...list('tmpfs').map((t) => {
+      const [dest, opts] = t.split(/:(.*)/s);
+      return { ...parseMountFlag(`type=tmpfs,target=${dest}`), TmpfsOptions: opts ? opts.split(',') : [] };
+    }),
+  ];
+}
+
 export function createOptions(flags: FlagValues, image: string, cmd: string[], runtime: string): CreateOptions {
   const list = (k: string) => flags[k] as string[];
   const set = (k: string) => flags._changed.has(k);
@@ -116,7 +133,7 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[], r
     publishAll: false,
     exposedPorts: {},
     mounts: [],
-    binds: [],
+    binds: list('volume').filter((v) => v.includes(':')),
     stopSignal: set('stop-signal') ? String(flags['stop-signal']) : undefined,
     stopTimeout: set('stop-timeout') ? (flags['stop-timeout'] as number) : undefined,
     shmSize: set('shm-size') ? (flags['shm-size'] as number) : undefined,

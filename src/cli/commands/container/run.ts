@@ -6,12 +6,12 @@ import { resize } from '../../../runtime/conmon';
 import { runcKill } from '../../../runtime/runc';
 import type { Command } from '../../command';
 import type { Ctx } from '../../context';
-import { CREATE_FLAGS, createOptions } from './create-flags';
+import { CREATE_FLAGS, createOptions, volumeRequests } from './create-flags';
 
 function createContainer(ctx: Ctx, args: string[], flags: Parameters<Command['run']>[2]) {
   const [image, ...cmd] = args;
   try {
-    return ctx.containers.create(createOptions(flags, image, cmd, ctx.globals.runtime));
+    return ctx.containers.create(createOptions(flags, image, cmd, ctx.globals.runtime), volumeRequests(flags));
   } catch (e) {
     if (e instanceof NoSuchImageError) {
       let shown = image;

@@ -1,3 +1,4 @@
+import { volumeInspect } from '../volume/volume';
 import { containerInspect } from '../../../engine/container-inspect';
 import { imageInspect } from '../../../engine/image-inspect';
 import { isNotFound, notFound } from '../../../errdefs';
@@ -47,6 +48,7 @@ export const imageInspectCmd: Command = {
 export const INSPECTORS: Array<{ type: string; find: Inspector }> = [
   { type: 'container', find: (ctx, ref) => containerInspect(ctx.store, ctx.containers, ctx.containers.find(ref)) },
   { type: 'image', find: inspectImage },
+  { type: 'volume', find: (ctx, ref) => volumeInspect(ctx.containers.volumes.mustGet(ref)) },
 ];
 
 export const inspectCmd: Command = {
