@@ -56,7 +56,12 @@ export class Ctx {
     return this.containers.usersOf(id);
   }
 
-  close(): void {
+  /** Finishes what commands left running (network teardowns) and closes the store. */
+  async close(): Promise<void> {
+    if (this.containers_) {
+      await this.containers_.flush();
+      this.containers_.close();
+    }
     this.store_?.close();
   }
 }

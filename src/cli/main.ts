@@ -108,11 +108,15 @@ export async function run(argv: string[], ctxFactory = (g: GlobalOptions) => new
     if (message) process.stderr.write(message);
     return e instanceof ExitStatus ? e.code : code;
   } finally {
-    ctx?.close();
+    await ctx?.close();
   }
 }
 
 export function main(): void {
+  // a closed pipe on stdout (`stowage export c | head`) ends the command quietly, as for any Unix tool
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  });
   run(process.argv.slice(2)).then(
     (code) => {
       // let stdout drain before exiting (it may be a slow pipe)

@@ -2,6 +2,7 @@
 // and HostConfig shapes) and what it is doing (State).
 import type { Digest } from '../digest';
 import type { ContainerConfig } from '../oci/types';
+import type { Endpoint } from '../network/types';
 
 export type PortBindings = Record<string, Array<{ HostIp: string; HostPort: string }>>;
 
@@ -80,16 +81,6 @@ export interface ContainerState {
   PidStart?: string;
   /** Network endpoints while running, keyed by network name. */
   Networks?: Record<string, Endpoint>;
-}
-
-export interface Endpoint {
-  NetworkID: string;
-  EndpointID: string;
-  Gateway: string;
-  IPAddress: string;
-  IPPrefixLen: number;
-  MacAddress: string;
-  Aliases?: string[];
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

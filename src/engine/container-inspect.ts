@@ -4,6 +4,8 @@ import type { Container } from '../container/store';
 import { fullContainerConfig } from '../image/config-json';
 import type { ContainerService } from './containers';
 import { overlayGraphDriver } from './image-inspect';
+import { containerPorts } from './container-ports';
+import { netnsPath } from '../network/netns';
 import type { Store } from './store';
 
 export function containerInspect(store: Store, svc: ContainerService, c: Container, withSize = false): Record<string, unknown> {
@@ -98,7 +100,7 @@ export function containerInspect(store: Store, svc: ContainerService, c: Contain
       Tmpfs: hc.Tmpfs,
       Sysctls: hc.Sysctls,
     },
-    GraphDriver: overlayGraphDriver(store.layers, r.topLayer, { upper: rootfs.upper, work: rootfs.work, merged: rootfs.merged }),
+    GraphDriver: overlayGraphDriver(store.layers, r.topLayer, { upper: rootfs.upper, work: rootfs.work, merged: rootfs.merged, init: rootfs.init }),
   };
   if (withSize) {
     out.SizeRw = svc.upperSize(r.id);
@@ -108,17 +110,15 @@ export function containerInspect(store: Store, svc: ContainerService, c: Contain
     Type: m.Type, Name: m.Name, Source: m.Source, Destination: m.Destination, Driver: m.Driver, Mode: m.Mode, RW: m.RW, Propagation: m.Propagation,
   }));
   out.Config = { ...fullContainerConfig(r.config), Image: r.imageRef };
-  out.NetworkSettings = networkSettings(c);
+  out.NetworkSettings = networkSettings(c, store.runroot);
   return out;
 }
 
-function networkSettings(c: Container): Record<string, unknown> {
+function networkSettings(c: Container, runroot: string): Record<string, unknown> {
   const eps = c.state.Networks ?? {};
   const primary = Object.values(eps)[0];
-  const ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
   const running = c.state.Status === 'running' || c.state.Status === 'paused';
-  for (const p of Object.keys(c.record.config.ExposedPorts ?? {})) ports[p] = null;
-  if (running) for (const [p, b] of Object.entries(c.record.hostConfig.PortBindings ?? {})) ports[p] = b.map((x) => ({ HostIp: x.HostIp || '0.0.0.0', HostPort: x.HostPort }));
+  const ports = containerPorts(c);
   return {
     Bridge: '',
     SandboxID: running ? c.record.id : '',
@@ -126,7 +126,7 @@ function networkSettings(c: Container): Record<string, unknown> {
     LinkLocalIPv6Address: '',
     LinkLocalIPv6PrefixLen: 0,
     Ports: ports,
-    SandboxKey: '',
+    SandboxKey: running && Object.keys(eps).length ? netnsPath(runroot, c.record.id) : '',
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
     EndpointID: primary?.EndpointID ?? '',
@@ -140,7 +140,7 @@ function networkSettings(c: Container): Record<string, unknown> {
     Networks: Object.fromEntries(
       Object.entries(eps).map(([name, e]) => [
         name,
-        { IPAMConfig: null, Links: null, Aliases: e.Aliases ?? null, NetworkID: e.NetworkID, EndpointID: e.EndpointID, Gateway: e.Gateway, IPAddress: e.IPAddress, IPPrefixLen: e.IPPrefixLen, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: e.MacAddress, DriverOpts: null },
+        { IPAMConfig: null, Links: null, Aliases: e.Aliases?.length ? e.Aliases : null, NetworkID: e.NetworkID, EndpointID: e.EndpointID, Gateway: e.Gateway, IPAddress: e.IPAddress, IPPrefixLen: e.IPPrefixLen, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: e.MacAddress, DriverOpts: null },
       ]),
     ),
   };

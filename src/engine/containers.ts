@@ -15,6 +15,8 @@ import { conmonCreate, containerPaths, readExitCode, resize, waitExitCode, type 
 import { runcDelete, runcKill, runcStart, runcState, type RuntimeConfig } from '../runtime/runc';
 import { buildSpec, resolveInRoot, type MountSpec } from '../runtime/spec';
 import { VolumeStore } from '../volume/store';
+import { resolvConf } from '../network/etc-files';
+import { ContainerNetworking, type NetworkSetup } from './container-network';
 import { checkDuplicates, imageVolumes, type VolumeRequest } from '../volume/specs';
 import { isAlive, processStart } from '../util/proc';
 import { buildRecord, type CreateOptions } from './container-create';
@@ -30,6 +32,9 @@ export interface EngineOptions {
 export class ContainerService {
   readonly records: ContainerStore;
   readonly volumes: VolumeStore;
+  readonly networking: ContainerNetworking;
+  /** Releases started by a synchronous state refresh; awaited by flush(). */
+  private pending: Promise<void>[] = [];
 
   constructor(
     private readonly store: Store,
@@ -38,6 +43,16 @@ export class ContainerService {
   ) {
     this.records = new ContainerStore(store.db);
     this.volumes = new VolumeStore(store.db, path.join(store.root, 'volumes'));
+    this.networking = new ContainerNetworking(store.root, store.runroot, this.records, (id) => this.containerDir(id));
+  }
+
+  /** Waits for network teardowns begun while refreshing state; call before exiting. */
+  async flush(): Promise<void> {
+    while (this.pending.length) await Promise.allSettled(this.pending.splice(0));
+  }
+
+  close(): void {
+    this.networking.close();
   }
 
   // ---- paths ----
@@ -88,8 +103,9 @@ export class ContainerService {
 
   // ---- create / start ----
 
-  create(opts: CreateOptions, volumeRequests: VolumeRequest[] = []): Container {
+  async create(opts: CreateOptions, volumeRequests: VolumeRequest[] = []): Promise<Container> {
     const imageId = this.images.resolveId(opts.image);
+    await this.networking.validate(opts.networkMode, opts.portBindings);
     const image = this.store.images.load(imageId);
     const record = buildRecord(opts, image, imageId);
     record.topLayer = image.record.topLayer;
@@ -115,7 +131,10 @@ export class ContainerService {
     await this.removeRuntimeState(c);
     fs.mkdirSync(paths.bundle, { recursive: true, mode: 0o700 });
     mountRootfs(this.store.layers, record.topLayer, rootfs);
+    let net: NetworkSetup | undefined;
     try {
+      // ports are claimed before the container exists: a taken port fails the start cleanly
+      net = await this.networking.setup(c, (x) => ContainerNetworking.netnsOf(this.store.runroot, this.find(x)));
       const spec = buildSpec({
         id: record.id,
         rootfs: rootfs.merged,
@@ -137,8 +156,8 @@ export class ContainerService {
         cpus: record.hostConfig.NanoCpus ? record.hostConfig.NanoCpus / 1e9 : undefined,
         pidsLimit: record.hostConfig.PidsLimit ?? undefined,
         init: record.hostConfig.Init ? initBinary() : undefined,
-        mounts: [...this.etcMounts(c), ...this.volumeMounts(c, rootfs.merged)],
-        netns: record.hostConfig.NetworkMode === 'host' ? 'host' : undefined,
+        mounts: [...this.etcMounts(c, this.networking.hosts(c, net.endpoints)), ...this.volumeMounts(c, rootfs.merged)],
+        netns: net.netns,
         labels: record.config.Labels ?? undefined,
         shmSize: record.hostConfig.ShmSize,
         cgroupsPath: `/stowage/${record.id}`,
@@ -171,13 +190,17 @@ export class ContainerService {
         Error: '',
         StartedAt: nowGoTime(),
         FinishedAt: ZERO_TIME,
+        Networks: net!.endpoints,
       }));
       c = { record, state };
+      for (const name of Object.keys(net!.endpoints)) await this.networking.refreshPeers(name, record.id);
       return { container: c, attachment };
     } catch (e) {
       const code = e instanceof CommandNotFoundError ? 127 : e instanceof CommandNotInvocableError ? 126 : 128;
       this.records.updateState(record.id, (s) => ({ ...s, Status: s.StartedAt === ZERO_TIME ? 'created' : 'exited', ExitCode: code, Error: (e as Error).message }));
       await this.removeRuntimeState(c).catch(() => {});
+      if (net) await this.networking.teardown(c).catch(() => {});
+      unmountRootfs(rootfs);
       throw e;
     }
   }
@@ -205,13 +228,13 @@ export class ContainerService {
   }
 
   /** /etc/hostname, /etc/hosts and /etc/resolv.conf, written for the container and bind-mounted. */
-  private etcMounts(c: Container): MountSpec[] {
+  private etcMounts(c: Container, hosts: string): MountSpec[] {
     const dir = this.containerDir(c.record.id);
     const { Hostname } = c.record.config;
     const files: Record<string, string> = {
       hostname: `${Hostname}\n`,
-      hosts: `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n`,
-      'resolv.conf': hostResolvConf(),
+      hosts,
+      'resolv.conf': resolvConf(readOr('/etc/resolv.conf', '')),
     };
     if (c.record.hostConfig.NetworkMode === 'host') {
       files.hosts = readOr('/etc/hosts', files.hosts);
@@ -244,7 +267,8 @@ export class ContainerService {
 
   private releaseResources(c: Container): void {
     unmountRootfs(this.rootfs(c.record.id));
-    void runcDelete(this.runtime(), c.record.id, true).catch(() => {});
+    this.pending.push(runcDelete(this.runtime(), c.record.id, true).catch(() => {}));
+    this.pending.push(this.networking.teardown(c).catch(() => {}));
   }
 
   private async removeRuntimeState(c: Container): Promise<void> {
@@ -269,6 +293,8 @@ export class ContainerService {
     if (code !== undefined) c = this.finish(c, code);
     await runcDelete(this.runtime(c.record.hostConfig.Runtime || undefined), c.record.id, true).catch(() => {});
     unmountRootfs(this.rootfs(c.record.id));
+    await this.networking.teardown(c).catch(() => {});
+    await this.flush();
     if (c.record.hostConfig.AutoRemove && c.state.Status === 'exited') await this.remove(c.record.id, { force: true, volumes: true });
   }
 
@@ -335,6 +361,8 @@ export class ContainerService {
     }
     await this.removeRuntimeState(c).catch(() => {});
     unmountRootfs(this.rootfs(c.record.id));
+    await this.networking.teardown(c).catch(() => {});
+    await this.flush();
     this.records.delete(c.record.id);
     if (opts.volumes) {
       for (const m of c.record.mounts) {
@@ -394,13 +422,6 @@ function readOr(file: string, fallback: string): string {
   } catch {
     return fallback;
   }
-}
-
-/** The host's resolv.conf without loopback nameservers (unreachable from a container), as Docker does. */
-function hostResolvConf(): string {
-  const lines = readOr('/etc/resolv.conf', '').split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l));
-  if (!lines.some((l) => /^\s*nameserver\s/.test(l))) lines.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
-  return `${lines.filter((l, i) => l !== '' || i < lines.length - 1).join('\n').trim()}\n`;
 }
 
 /** Debian's tini or catatonit, bind-mounted as the container's init with --init. */

@@ -11,6 +11,7 @@ import { imageSave } from './image/save';
 import { imageLoad } from './image/load';
 
 import { containerCommit, containerDiff } from './container/commit';
+import { containerCp, containerExport } from './container/cp';
 import { containerExec } from './container/exec';
 import { containerInspectCmd } from './container/inspect';
 import { containerCleanup, containerKill, containerPrune, containerRemove, containerRename, containerRestart, containerStop, containerWait } from './container/lifecycle';
@@ -18,11 +19,14 @@ import { containerLogs } from './container/logs';
 import { containerList } from './container/ps';
 import { containerCreate, containerRun, containerStart } from './container/run';
 import { containerTop } from './container/top';
+import { networkCreate, networkInspectCmd, networkList, networkPrune, networkRemove } from './network/network';
+import { containerPort } from './container/ports-column';
 import { volumeCreate, volumeInspectCmd, volumeList, volumePrune, volumeRemove } from './volume/volume';
 
 export const COMMANDS: Command[] = [
   containerRun, containerCreate, containerStart, containerStop, containerRestart, containerKill, containerRemove, containerWait,
-  containerRename, containerPrune, containerCommit, containerDiff, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
+  containerRename, containerPrune, containerCommit, containerDiff, containerCp, containerExport, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
+  networkCreate, networkList, networkInspectCmd, networkRemove, networkPrune, containerPort,
   volumeCreate, volumeList, volumeInspectCmd, volumeRemove, volumePrune,
   imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad,
 ];
@@ -30,6 +34,7 @@ export const COMMANDS: Command[] = [
 export const GROUPS: Record<string, string> = {
   container: 'Manage containers',
   image: 'Manage images',
+  network: 'Manage networks',
   volume: 'Manage volumes',
   system: 'Manage stowage',
 };

@@ -5,6 +5,7 @@ import { invalidArgument } from '../../../errdefs';
 import type { CreateOptions } from '../../../engine/container-create';
 import type { FlagDef, FlagValues } from '../../flags';
 import { parseMountFlag, parseVolumeFlag, type VolumeRequest } from '../../../volume/specs';
+import { parseExpose, parsePublish } from '../../../network/ports';
 import { ramInBytes } from '../../output/units';
 
 export const CREATE_FLAGS: FlagDef[] = [
@@ -14,6 +15,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'entrypoint', kind: 'string', valueName: 'string', help: 'Overwrite the default ENTRYPOINT of the image' },
   { long: 'env', short: 'e', kind: 'list', help: 'Set environment variables' },
   { long: 'env-file', kind: 'list', help: 'Read in a file of environment variables' },
+  { long: 'expose', kind: 'list', help: 'Expose a port or a range of ports' },
   { long: 'hostname', short: 'h', kind: 'string', valueName: 'string', help: 'Container host name' },
   { long: 'init', kind: 'bool', help: 'Run an init inside the container that forwards signals and reaps processes' },
   { long: 'interactive', short: 'i', kind: 'bool', help: 'Keep STDIN open even if not attached' },
@@ -26,6 +28,8 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'pids-limit', kind: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
   { long: 'platform', kind: 'string', valueName: 'string', help: 'Set platform if server is multi-platform capable' },
   { long: 'privileged', kind: 'bool', help: 'Give extended privileges to this container' },
+  { long: 'publish', short: 'p', kind: 'list', help: "Publish a container's port(s) to the host" },
+  { long: 'publish-all', short: 'P', kind: 'bool', help: 'Publish all exposed ports to random ports' },
   { long: 'read-only', kind: 'bool', help: "Mount the container's root filesystem as read only" },
   { long: 'rm', kind: 'bool', help: 'Automatically remove the container when it exits' },
   { long: 'runtime', kind: 'string', valueName: 'string', help: 'Runtime to use for this container' },
@@ -104,6 +108,8 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[], r
   const memory = (flags.memory as number) || 0;
   if (memory && memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
   const network = String(flags.network);
+  const published = parsePublish(list('publish'));
+  const exposed = parseExpose(list('expose'), published.exposedPorts);
   return {
     image,
     cmd,
@@ -129,9 +135,9 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[], r
     labels: parseLabels(list('label')),
     runtime: set('runtime') ? String(flags.runtime) : runtime,
     networkMode: network === 'default' ? 'default' : network,
-    portBindings: {},
-    publishAll: false,
-    exposedPorts: {},
+    portBindings: network === 'host' ? {} : published.portBindings, // Docker discards them with host networking
+    publishAll: flags['publish-all'] as boolean,
+    exposedPorts: exposed,
     mounts: [],
     binds: list('volume').filter((v) => v.includes(':')),
     stopSignal: set('stop-signal') ? String(flags['stop-signal']) : undefined,

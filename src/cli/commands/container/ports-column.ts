@@ -1,11 +1,25 @@
-// The PORTS column of `ps`: published ports of a running container.
+// Published ports of a container: the PORTS column of `ps` and `port`.
 import type { Container } from '../../../container/store';
+import { containerPorts } from '../../../engine/container-ports';
+import { apiPorts, formatPortCommand, formatPsPorts } from '../../../network/ports';
+import { invalidArgument } from '../../../errdefs';
+import type { Command } from '../../command';
 
 export function formatPortsColumn(c: Container): string {
-  if (c.state.Status !== 'running' && c.state.Status !== 'paused') return '';
-  const parts: string[] = [];
-  for (const [port, bindings] of Object.entries(c.record.hostConfig.PortBindings ?? {})) {
-    for (const b of bindings) parts.push(`${b.HostIp || '0.0.0.0'}:${b.HostPort}->${port}`);
-  }
-  return parts.join(', ');
+  return formatPsPorts(apiPorts(containerPorts(c)));
 }
+
+export const containerPort: Command = {
+  name: 'container port',
+  aliases: [['port']],
+  usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
+  description: 'List port mappings or a specific mapping for the container',
+  minArgs: 1,
+  maxArgs: 2,
+  run(ctx, [name, port]) {
+    const c = ctx.containers.find(name);
+    const lines = formatPortCommand(containerPorts(c), name, port);
+    if (port && lines.length === 0) throw invalidArgument(`No public port '${port}' published for ${name}`);
+    for (const l of lines) ctx.out(`${l}\n`);
+  },
+};

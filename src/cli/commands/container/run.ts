@@ -8,10 +8,10 @@ import type { Command } from '../../command';
 import type { Ctx } from '../../context';
 import { CREATE_FLAGS, createOptions, volumeRequests } from './create-flags';
 
-function createContainer(ctx: Ctx, args: string[], flags: Parameters<Command['run']>[2]) {
+async function createContainer(ctx: Ctx, args: string[], flags: Parameters<Command['run']>[2]) {
   const [image, ...cmd] = args;
   try {
-    return ctx.containers.create(createOptions(flags, image, cmd, ctx.globals.runtime), volumeRequests(flags));
+    return await ctx.containers.create(createOptions(flags, image, cmd, ctx.globals.runtime), volumeRequests(flags));
   } catch (e) {
     if (e instanceof NoSuchImageError) {
       let shown = image;
@@ -74,7 +74,7 @@ export const containerRun: Command = {
   engineExit: true,
   flags: [...CREATE_FLAGS, { long: 'detach', short: 'd', kind: 'bool', help: 'Run container in background and print container ID' }],
   async run(ctx, args, flags) {
-    const c = createContainer(ctx, args, flags);
+    const c = await createContainer(ctx, args, flags);
     const id = c.record.id;
     if (flags.detach) {
       await ctx.containers.start(id);
@@ -96,8 +96,8 @@ export const containerCreate: Command = {
   interspersed: false,
   engineExit: true,
   flags: CREATE_FLAGS,
-  run(ctx, args, flags) {
-    ctx.out(`${createContainer(ctx, args, flags).record.id}\n`);
+  async run(ctx, args, flags) {
+    ctx.out(`${(await createContainer(ctx, args, flags)).record.id}\n`);
   },
 };
 
