@@ -20,14 +20,20 @@ export interface Command {
   run(ctx: Ctx, args: string[], flags: FlagValues): Promise<number | void> | number | void;
 }
 
+/** Argument counts worded as the docker CLI 28 words them (cli/required.go). */
 export function checkArgCount(cmd: Command, path: string, args: string[]): void {
   const { minArgs = 0, maxArgs = Infinity } = cmd;
   const plural = (n: number) => `${n} argument${n === 1 ? '' : 's'}`;
   let msg: string | undefined;
-  if (minArgs === maxArgs && args.length !== minArgs) msg = `requires exactly ${plural(minArgs)}`;
-  else if (args.length < minArgs) msg = `requires at least ${plural(minArgs)}`;
-  else if (args.length > maxArgs) msg = maxArgs === 0 ? 'accepts no arguments' : `requires at most ${plural(maxArgs)}`;
-  if (msg) throw new UsageError(path, `'stowage ${path}' ${msg}`, { argCount: true });
+  let see = false;
+  if (args.length >= minArgs && args.length <= maxArgs) return;
+  if (minArgs === maxArgs) msg = `requires ${plural(minArgs)}`;
+  else if (maxArgs === Infinity) {
+    msg = `requires at least ${plural(minArgs)}`;
+    see = true;
+  } else if (minArgs === 0) msg = maxArgs === 0 ? 'accepts no arguments' : `requires at most ${plural(maxArgs)}`;
+  else msg = `requires at least ${minArgs} and at most ${plural(maxArgs)}`;
+  throw new UsageError(path, `'stowage ${path}' ${msg}`, { argCount: true, see });
 }
 
 export function commandHelp(cmd: Command, path: string, aliases: string[]): string {

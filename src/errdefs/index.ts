@@ -44,10 +44,13 @@ export class CommandNotInvocableError extends StowageError {
 export class UsageError extends StowageError {
   readonly command: string;
   readonly argCount: boolean;
-  constructor(command: string, message: string, opts: { argCount?: boolean } = {}) {
+  /** The docker CLI ends "requires at least" errors with "See ...", the others with "Run ...". */
+  readonly see: boolean;
+  constructor(command: string, message: string, opts: { argCount?: boolean; see?: boolean } = {}) {
     super('invalid-argument', message);
     this.command = command;
     this.argCount = opts.argCount ?? false;
+    this.see = opts.see ?? false;
   }
 }
 

@@ -1,6 +1,7 @@
 // Table and --format output as the docker CLI's formatter writes it: Go's
 // tabwriter (minwidth 10, padding 3) for "table" formats, a template per row
 // otherwise, and "json" meaning {{json .}}.
+import { goJson } from '../../util/gojson';
 import { renderTemplate, parseTemplate, execTemplate } from './template';
 
 /** Go's text/tabwriter with docker's settings: each cell padded to max(width+3, 10). */
@@ -26,7 +27,8 @@ export interface TableSpec {
 /** Renders rows with a user --format (or the default); returns the text to print. */
 export function formatRows(format: string | undefined, rows: object[], spec: TableSpec): string {
   let f = format && format !== '' ? format : spec.defaultFormat;
-  if (f === 'json') f = '{{json .}}';
+  // `--format json`: one object per line with its keys sorted, as Go encodes a map
+  if (f === 'json') return rows.map((r) => `${goJson(Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1))))}\n`).join('');
   f = f.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
   if (f.startsWith('table')) {
     const body = f.slice(5).replace(/^\s+/, '') || spec.defaultFormat.slice(6);

@@ -1,10 +1,11 @@
-import fs from 'node:fs';
 import { copyFromContainer, copyToContainer } from '../../../engine/cp';
 import { invalidArgument } from '../../../errdefs';
 import { packDir } from '../../../layer/pack';
 import { isMounted, mountRootfs, unmountRootfs } from '../../../container/rootfs';
 import type { Command } from '../../command';
 import { humanSize } from '../../output/units';
+import { openOutput } from '../../output/output-file';
+import { fdSink, streamSink } from '../../../archive/tar-writer';
 
 /** CONTAINER:PATH, or a plain local path (a colon after a slash is part of a path). */
 function splitArg(a: string): { container?: string; path: string } {
@@ -62,17 +63,13 @@ export const containerExport: Command = {
     const rootfs = ctx.containers.rootfs(c.record.id);
     const wasMounted = isMounted(rootfs.merged);
     if (!wasMounted) mountRootfs(ctx.store.layers, c.record.topLayer, rootfs);
-    const out: NodeJS.WritableStream = output ? fs.createWriteStream(`${output}.tmp-${process.pid}`) : ctx.stdout;
+    const file = output ? openOutput(output, 'export container') : undefined;
+    const sink = file ? fdSink(file.fd) : streamSink(ctx.stdout);
     try {
-      for await (const chunk of packDir(rootfs.merged)) {
-        if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
-      }
-      if (output) {
-        await new Promise<void>((res, rej) => (out as fs.WriteStream).end((e?: Error | null) => (e ? rej(e) : res())));
-        fs.renameSync(`${output}.tmp-${process.pid}`, output);
-      }
+      for await (const chunk of packDir(rootfs.merged)) await sink.write(chunk);
+      file?.commit();
     } catch (e) {
-      if (output) fs.rmSync(`${output}.tmp-${process.pid}`, { force: true });
+      file?.abort();
       throw e;
     } finally {
       if (!wasMounted) unmountRootfs(rootfs);

@@ -6,7 +6,7 @@ import { FILTER_FLAG, FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG } from '../../comma
 import type { Ctx } from '../../context';
 import { boolFilter, globMatch, labelMatches, parseFilters } from '../../filters';
 import { formatRows } from '../../output/table';
-import { ago, goTimeString, humanSizeWithPrecision } from '../../output/units';
+import { ago, goTimeString, humanSize, humanSizeWithPrecision } from '../../output/units';
 
 export interface ImageSummary {
   id: Digest;
@@ -73,7 +73,7 @@ function rowsFor(img: ImageSummary, trunc: boolean, showDigests: boolean): Row[]
     CreatedSince: ago(img.created),
     CreatedAt: goTimeString(new Date(img.created)),
     Size: humanSizeWithPrecision(img.size, 3),
-    VirtualSize: humanSizeWithPrecision(img.size, 3),
+    VirtualSize: humanSize(img.size), // the docker CLI gives this one 4 digits
     SharedSize: 'N/A',
     UniqueSize: 'N/A',
     Containers: 'N/A',
@@ -138,7 +138,7 @@ export const imageList: Command = {
         defaultFormat,
         headers: {
           ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED',
-          CreatedAt: 'CREATED AT', Size: 'SIZE', VirtualSize: 'VIRTUAL SIZE', SharedSize: 'SHARED SIZE',
+          CreatedAt: 'CREATED AT', Size: 'SIZE', VirtualSize: 'SIZE', SharedSize: 'SHARED SIZE',
           UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS',
         },
       }),
