@@ -1,0 +1,199 @@
+// Networking through the CLI: published ports answer on 127.0.0.1 and, from
+// other containers, on the bridge gateway; UDP too; containers on a user-defined
+// network reach each other by name; bad input is refused; nothing leaks.
+// All traffic stays on this machine (loopback and the engine's own bridges).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { REPO, TestEnv } from '../helpers';
+import { diffHostState, relevantTo, snapshotHostState } from '../../src/network/host-state';
+
+const env = new TestEnv();
+let udpEcho: string;
+
+before(async () => {
+  await env.baseImage('busybox:latest');
+  // the page on top of busybox: a container, a file, a commit
+  const c = (await env.ok(['run', '-id', 'busybox'])).trim();
+  await env.ok(['exec', c, 'sh', '-c', 'mkdir -p /www && echo "<h1>lottery</h1>" > /www/index.html']);
+  await env.ok(['commit', '-c', 'CMD ["httpd","-f","-p","80","-h","/www"]', '-c', 'EXPOSE 80', c, 'web:1']);
+  await env.ok(['rm', '-f', c]);
+  udpEcho = path.join(env.dir, 'udp-echo');
+  execFileSync('gcc', ['-static', '-O2', '-o', udpEcho, path.join(REPO, 'test', 'fixtures', 'src', 'udp-echo.c')]);
+});
+after(async () => {
+  const ids = (await env.run(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean);
+  if (ids.length) await env.run(['rm', '-f', ...ids]);
+  await env.run(['network', 'prune', '-f']);
+  env.cleanup();
+});
+
+function freePort(type: 'tcp' | 'udp' = 'tcp'): Promise<number> {
+  return new Promise((resolve) => {
+    if (type === 'udp') {
+      const s = dgram.createSocket('udp4');
+      s.bind(0, '0.0.0.0', () => {
+        const p = s.address().port;
+        s.close(() => resolve(p));
+      });
+      return;
+    }
+    const s = net.createServer().listen(0, '0.0.0.0', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+function get(port: number, p = '/'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: p, timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+
+async function retry<T>(fn: () => Promise<T>, tries = 40): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= tries) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+test('a published port answers on 127.0.0.1, and from another container on the gateway (hairpin)', async () => {
+  const port = await freePort();
+  await env.ok(['run', '-d', '--name', 'web', '-p', `${port}:80`, 'web:1']);
+  assert.equal(await retry(() => get(port)), '<h1>lottery</h1>\n');
+  assert.match(await env.ok(['ps', '--filter', 'name=web', '--format', '{{.Ports}}']), new RegExp(`0\\.0\\.0\\.0:${port}->80/tcp`));
+  assert.equal((await env.ok(['port', 'web'])).trim(), `80/tcp -> 0.0.0.0:${port}`);
+  assert.equal((await env.ok(['port', 'web', '80'])).trim(), `0.0.0.0:${port}`);
+  const [settings] = JSON.parse(await env.ok(['inspect', '-f', '{{json .NetworkSettings}}', 'web']).then((s) => `[${s}]`));
+  assert.match(settings.IPAddress, /^\d+\.\d+\.\d+\.\d+$/);
+  assert.deepEqual(settings.Ports['80/tcp'], [{ HostIp: '0.0.0.0', HostPort: String(port) }]);
+  assert.ok(settings.Networks.bridge);
+  const gw = settings.Gateway;
+  const out = await env.ok(['run', '--rm', 'busybox', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc ${gw} ${port}`]);
+  assert.match(out, /HTTP\/1\.[01] 200 OK/);
+  assert.match(out, /<h1>lottery<\/h1>/);
+  // the container itself has lo and eth0 with its address and a default route
+  const ip = await env.ok(['exec', 'web', 'ip', 'addr']);
+  assert.match(ip, /\blo\b/);
+  assert.match(ip, new RegExp(`inet ${settings.IPAddress.replace(/\./g, '\\.')}/`));
+  assert.match(await env.ok(['exec', 'web', 'ip', 'route']), new RegExp(`default via ${gw.replace(/\./g, '\\.')}`));
+  assert.match(await env.ok(['exec', 'web', 'cat', '/etc/hosts']), new RegExp(`${settings.IPAddress}\\s`));
+  await env.ok(['rm', '-f', 'web']);
+});
+
+test('UDP publishing carries a real echo', async () => {
+  const port = await freePort('udp');
+  await env.ok(['run', '-d', '--name', 'echo', '-p', `${port}:9000/udp`, '-v', `${udpEcho}:/udp-echo:ro`, 'busybox', '/udp-echo', '9000']);
+  const reply = await retry(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        const s = dgram.createSocket('udp4');
+        const t = setTimeout(() => (s.close(), reject(new Error('no UDP reply'))), 300);
+        s.on('message', (m) => (clearTimeout(t), s.close(), resolve(m.toString())));
+        s.send('ping over udp', port, '127.0.0.1');
+      }),
+  );
+  assert.equal(reply, 'ping over udp');
+  await env.ok(['rm', '-f', 'echo']);
+});
+
+test('-P publishes every exposed port on a free host port', async () => {
+  await env.ok(['run', '-d', '--name', 'allports', '-P', 'web:1']);
+  const line = (await env.ok(['port', 'allports', '80/tcp'])).trim();
+  const port = Number(line.split(':')[1]);
+  assert.ok(port > 1024);
+  assert.equal(await retry(() => get(port)), '<h1>lottery</h1>\n');
+  await env.ok(['rm', '-f', 'allports']);
+});
+
+test('containers on a user-defined network reach each other by name', async () => {
+  const id = (await env.ok(['network', 'create', 'lessonnet'])).trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  assert.match(await env.ok(['network', 'ls']), /lessonnet\s+bridge\s+local/);
+  await env.ok(['run', '-d', '--name', 'backend', '--network', 'lessonnet', 'web:1']);
+  const out = await retry(async () => {
+    const o = await env.ok(['run', '--rm', '--network', 'lessonnet', 'busybox', 'sh', '-c', "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc backend 80"]);
+    if (!o.includes('lottery')) throw new Error(o);
+    return o;
+  });
+  assert.match(out, /<h1>lottery<\/h1>/);
+  // a container joining later is known to the earlier one too
+  await env.ok(['run', '-d', '--name', 'late', '--network', 'lessonnet', 'busybox', 'sleep', '100']);
+  assert.match(await env.ok(['exec', 'backend', 'cat', '/etc/hosts']), /\slate\b/);
+  const [inspect] = JSON.parse(await env.ok(['network', 'inspect', 'lessonnet']));
+  assert.equal(Object.keys(inspect.Containers).length, 2);
+  const rm = await env.run(['network', 'rm', 'lessonnet']);
+  assert.equal(rm.code, 1);
+  assert.match(rm.stderr, /has active endpoints/);
+  await env.ok(['rm', '-f', 'backend', 'late']);
+  assert.equal(await env.ok(['network', 'rm', 'lessonnet']), 'lessonnet\n');
+});
+
+test('--network none and host', async () => {
+  const none = await env.ok(['run', '--rm', '--network', 'none', 'busybox', 'ip', '-o', 'link']);
+  assert.deepEqual(none.trim().split('\n').map((l) => l.split(':')[1].trim()), ['lo']);
+  const host = await env.ok(['run', '--rm', '--network', 'host', 'busybox', 'ip', '-o', 'link']);
+  assert.equal(host.trim().split('\n').length, execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' }).trim().split('\n').length);
+});
+
+test('a host port in use, bad port specs and unknown networks are refused before the container starts', async () => {
+  const server = net.createServer().listen(0, '0.0.0.0');
+  await new Promise((r) => server.once('listening', r));
+  const busy = (server.address() as net.AddressInfo).port;
+  try {
+    const before = snapshotHostState();
+    const r = await env.run(['run', '-d', '--name', 'clash', '-p', `${busy}:80`, 'web:1']);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, new RegExp(`Bind for 0\\.0\\.0\\.0:${busy} failed|listen tcp4 0\\.0\\.0\\.0:${busy}: bind: address already in use`));
+    assert.match(await env.ok(['ps', '-a', '--filter', 'name=clash', '--format', '{{.Status}}']), /^Created/);
+    const id = (await env.ok(['inspect', '-f', '{{.Id}}', 'clash'])).trim();
+    assert.deepEqual(diffHostState(relevantTo(before, { networkIds: [], containerIds: [id] }), relevantTo(snapshotHostState(), { networkIds: [], containerIds: [id] })), []);
+    assert.ok(!fs.existsSync(path.join(env.runroot, 'netns', id)));
+  } finally {
+    server.close();
+  }
+  const bad = await env.run(['run', '-d', '-p', 'abc', 'busybox']);
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /invalid containerPort: abc/);
+  const proto = await env.run(['run', '-d', '-p', '80/foo', 'busybox']);
+  assert.match(proto.stderr, /invalid proto: foo/);
+  const unknown = await env.run(['run', '-d', '--network', 'nosuchnet', 'busybox']);
+  assert.equal(unknown.code, 125);
+  assert.match(unknown.stderr, /network nosuchnet not found/);
+});
+
+test('50 run/rm cycles leave no rule, interface or address behind', async () => {
+  const port = await freePort();
+  const ids: string[] = [];
+  // one warm-up cycle creates the shared chains the plugins keep
+  await env.ok(['rm', '-f', (await env.ok(['run', '-d', '-p', `${port}:80`, 'web:1'])).trim()]);
+  const ipam = path.join(env.runroot, 'network', 'ipam');
+  const bridgeId = JSON.parse(await env.ok(['network', 'inspect', 'bridge']))[0].Id;
+  const before = snapshotHostState(ipam);
+  for (let i = 0; i < 50; i++) {
+    const id = (await env.ok(['run', '-d', '-p', `${port}:80`, 'web:1'])).trim();
+    ids.push(id);
+    await env.ok(['rm', '-f', id]);
+  }
+  const after = snapshotHostState(ipam);
+  const tokens = { networkIds: [bridgeId], containerIds: ids };
+  assert.deepEqual(diffHostState(relevantTo(before, tokens), relevantTo(after, tokens)), []);
+  assert.equal(after.links.filter((l) => /veth/.test(l)).length <= before.links.filter((l) => /veth/.test(l)).length, true, 'no veth left');
+  const leftIpam = after.ipam.filter((l) => !/lock|last_reserved_ip/.test(l));
+  assert.deepEqual(leftIpam, before.ipam.filter((l) => !/lock|last_reserved_ip/.test(l)), 'no leaked address');
+  assert.equal(fs.readdirSync(path.join(env.runroot, 'netns')).length, 0);
+});
