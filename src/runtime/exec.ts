@@ -21,7 +21,10 @@ import { conmonRuntimeArgs, spawnConmon } from './conmon-spawn';
 import type { OciSpec } from './spec';
 import { resolveExecutable, runcGlobalArgs, runcState, runtimeError, type RuntimeConfig } from './runc';
 
-export type OciProcess = OciSpec['process'];
+export type OciProcess = OciSpec['process'] & {
+  /** the pty's size when the process starts (runc 1.1.5 honours it) */
+  consoleSize?: { height: number; width: number };
+};
 export type ExecInput = 'inherit' | 'ignore' | NodeJS.ReadableStream;
 export type ExecOutput = 'inherit' | 'ignore' | NodeJS.WritableStream;
 
@@ -50,6 +53,16 @@ const kind = (s: ExecInput | ExecOutput): 'inherit' | 'ignore' | 'pipe' => (type
  * In the foreground a terminal needs one on our side (inherited stdio or /dev/tty).
  */
 export async function runcExec(rt: RuntimeConfig, id: string, proc: OciProcess, opts: ExecOptions = {}): Promise<number> {
+  const inherited = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
+  if (proc.terminal && !proc.consoleSize && !opts.detach) {
+    // runc sizes its pty from our terminal only after the process started: a quick
+    // `stty size` would see 0 0. Docker passes the size in the process spec; so do we.
+    const candidates: NodeJS.WriteStream[] = [];
+    if (inherited[1] === 'inherit') candidates.push(process.stdout);
+    if (inherited[2] === 'inherit') candidates.push(process.stderr);
+    const tty = candidates.find((s) => s.isTTY && s.rows > 0 && s.columns > 0);
+    if (tty) proc = { ...proc, consoleSize: { height: tty.rows, width: tty.columns } };
+  }
   if (opts.detach && proc.terminal) return conmonExecDetached(rt, id, proc, opts.execDir);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-exec-'));
   try {
@@ -61,7 +74,7 @@ export async function runcExec(rt: RuntimeConfig, id: string, proc: OciProcess, 
     if (opts.detach) args.push('--detach');
     args.push(id);
 
-    const io = opts.detach ? (['ignore', 'ignore', 'ignore'] as const) : (opts.stdio ?? ['inherit', 'inherit', 'inherit']);
+    const io = opts.detach ? (['ignore', 'ignore', 'ignore'] as const) : inherited;
     const stdio: StdioOptions = [kind(io[0]), kind(io[1]), opts.detach ? 'ignore' : 'pipe'];
     const child = spawn(rt.runtimePath, args, { stdio });
     if (child.pid !== undefined) opts.onSpawn?.(child.pid);

@@ -1,5 +1,6 @@
 import type { Command } from '../../command';
 import { errorOutput } from '../../exit';
+import { isNotFound } from '../../../errdefs';
 
 export const imageRemove: Command = {
   name: 'image rm',
@@ -19,9 +20,10 @@ export const imageRemove: Command = {
           ctx.out(r.untagged ? `Untagged: ${r.untagged}\n` : `Deleted: ${r.deleted}\n`);
         }
       } catch (e) {
-        // as docker: report each failure and go on with the other images
+        // as docker: report each failure and go on with the other images; with -f a
+        // missing image is reported but does not fail the command
         ctx.err(errorOutput(e).message);
-        failed = true;
+        if (!(flags.force && isNotFound(e))) failed = true;
       }
     }
     return failed ? 1 : 0;
