@@ -223,7 +223,8 @@ describe('conmon + runc', { skip, concurrency: false }, () => {
         const child = execFile('/usr/bin/script', ['-qec', `stty rows 33 cols 77; '${process.execPath}' -e '${inner.replace(/'/g, `'\\''`)}'`, '/dev/null'], { timeout: 20_000 }, (e, stdout, stderr) => resolve({ code: child.exitCode, out: stdout + stderr }));
       });
       assert.equal(r.code, 4, r.out);
-      assert.match(r.out, /\/dev\/pts\/0\r\n33 77\r\n/);
+      // (\r\r\n when output comes before runc made our terminal raw: harmless on a screen)
+      assert.match(r.out, /\/dev\/pts\/0\r+\n33 77\r+\n/, 'the pty has our size from the start (process.consoleSize)');
     }
 
     await runcPause(lab.rt, id);
