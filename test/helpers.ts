@@ -74,6 +74,8 @@ export class TestEnv {
   }
 
   cleanup(): void {
+    // everything the store made outside its directories (bridges, rules) goes too
+    if (fs.existsSync(this.root)) spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env: this.env, stdio: 'ignore', timeout: 120_000 });
     for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').reverse()) {
       const target = line.split(' ')[4];
       if (target?.startsWith(this.dir)) spawnSync('umount', ['-l', target], { stdio: 'ignore' });

@@ -1,0 +1,40 @@
+// `system reset` (as podman's): removes every container, image, volume and
+// network of the store, the bridges and rules they made, and the store itself.
+import fs from 'node:fs';
+import path from 'node:path';
+import { MNT_DETACH, native } from '../../../native';
+import type { Command } from '../../command';
+import { confirm } from '../image/prune';
+
+export const systemReset: Command = {
+  name: 'system reset',
+  usage: '[OPTIONS]',
+  description: 'Reset stowage storage: remove all containers, images, volumes and networks',
+  maxArgs: 0,
+  flags: [{ long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' }],
+  async run(ctx, _args, flags) {
+    const { root, runroot } = ctx.globals;
+    const warning = `WARNING! This will remove:\n - all containers\n - all images\n - all volumes\n - all networks and their bridges\nand the directories ${root} and ${runroot}.`;
+    if (!flags.force && !(await confirm(ctx, warning))) return 0;
+    if (fs.existsSync(path.join(root, 'stowage.db'))) {
+      for (const c of ctx.containers.list()) await ctx.containers.remove(c.record.id, { force: true, volumes: true });
+      for (const v of ctx.containers.volumes.list()) ctx.containers.volumes.remove(v.name, [], true);
+      // children before their parents
+      for (let left = ctx.store.images.list(); left.length; left = ctx.store.images.list()) {
+        const leaves = left.filter((i) => ctx.store.images.children(i.id).length === 0);
+        for (const img of leaves) ctx.images.remove(img.id.slice(7), { force: true });
+      }
+      await ctx.containers.networking.manager.destroy();
+    }
+    const netns = path.join(runroot, 'netns');
+    for (let i = 0; i < 3; i++) {
+      try {
+        native.umount2(netns, MNT_DETACH); // the shared mount point network namespaces live under
+      } catch {
+        break;
+      }
+    }
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(runroot, { recursive: true, force: true });
+  },
+};
