@@ -1,8 +1,13 @@
-// The image lesson, end to end, on stowage: what an image is (layers), how it
-// travels (save/load), how a container runs on it (a writable layer on top),
-// and why an image in use cannot be removed. Run by scripts/walkthrough.sh.
+// The image lesson, end to end, on stowage: what an image is (a stack of
+// read-only layers), why it is bigger than the program in it, how it travels
+// (save/load), how a container runs on it (one writable layer on top), why an
+// image in use cannot be removed, and how a changed container becomes a new
+// image (commit) while volume data stays out. Run by scripts/walkthrough.sh;
+// test/integration/walkthrough.test.ts runs the same steps.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Lesson } from './runner';
@@ -16,92 +21,181 @@ export interface WalkthroughOptions {
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 
+const LOTTERY_PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>Lottery</title></head>
+<body><h1>Today's lucky numbers</h1>
+<p id="n">...</p>
+<script>
+  const n = new Set();
+  while (n.size < 6) n.add(1 + Math.floor(Math.random() * 49));
+  document.getElementById('n').textContent = [...n].sort((a, b) => a - b).join(' · ');
+</script>
+</body></html>
+`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** GET http://127.0.0.1:port/path, retried while the server starts. */
+async function fetchPage(port: number, p: string): Promise<{ status: number; body: string }> {
+  for (let i = 0; ; i++) {
+    try {
+      return await new Promise((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path: p, timeout: 3000 }, (res) => {
+            let body = '';
+            res.on('data', (d) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          })
+          .on('error', reject);
+      });
+    } catch (e) {
+      if (i > 50) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 export async function walkthrough(o: WalkthroughOptions): Promise<void> {
   const env = { ...process.env, STOWAGE_ROOT: o.root, STOWAGE_RUNROOT: o.runroot };
   const L = new Lesson({ write: o.write, color: o.color }, env);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-lesson-'));
+  // a run that was interrupted left things behind: start clean
+  await L.sh(['system', 'reset', '-f'], { quiet: true });
   try {
     L.section(
       'A base image from a tarball',
-      'An image starts as a root filesystem: here, Debian\'s busybox-static and its command links.',
-      '`import` turns a tarball into an image with exactly one read-only layer.',
+      "An image starts as a root filesystem. Here it is Debian's busybox-static: one small program that",
+      'plays ls, sh, httpd and 300 other commands. `import` turns its tarball into an image with exactly',
+      'one read-only layer. (The kernel is not in the image: every container uses the host\'s.)',
     );
     const tarball = path.join(work, 'rootfs.tar');
     execFileSync(path.join(REPO, 'scripts', 'base-image.sh'), ['busybox:latest'], { env: { ...env, BASE_TARBALL: tarball }, stdio: 'ignore' });
-    L.show(`ls -l ${path.basename(tarball)}   # made by scripts/base-image.sh`, `${fs.statSync(tarball).size} bytes`);
+    L.show(`scripts/base-image.sh busybox:latest   # builds ${path.basename(tarball)} and imports it`, `${tarball}: ${fs.statSync(tarball).size} bytes`);
     await L.sh(['images']);
-    const base = await L.sh(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'busybox'], { quiet: true });
-    L.check(JSON.parse(base.stdout).length === 1, 'busybox has one layer');
+    const baseLayers = JSON.parse((await L.sh(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'busybox'], { quiet: true })).stdout);
+    L.check(baseLayers.length === 1, 'busybox:latest has one layer');
 
     L.section(
-      'Layers you can see',
-      '`history` lists one row per layer: what made it and how big it is.',
-      '`inspect` shows the layer digests (RootFS.Layers) and where overlayfs finds them on disk (GraphDriver).',
+      'An application image on top of it',
+      'The application is one small web page served by busybox httpd. We start a container from the base',
+      'image, copy the page in, and `commit` the container: the page becomes a new layer on top of busybox.',
     );
-    await L.sh(['history', 'busybox']);
-    await L.sh(['image', 'inspect', '-f', '{{json .RootFS}}', 'busybox']);
-    const upper = (await L.sh(['image', 'inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', 'busybox'])).stdout.trim();
-    L.check(fs.existsSync(path.join(upper, 'bin', 'busybox')), 'the layer is an ordinary directory holding bin/busybox');
+    const page = path.join(work, 'index.html');
+    fs.writeFileSync(page, LOTTERY_PAGE);
+    await L.sh(['run', '-id', '--name', 'lesson-builder', 'busybox']);
+    await L.sh(['exec', 'lesson-builder', 'mkdir', '-p', '/www']);
+    await L.sh(['cp', page, 'lesson-builder:/www/index.html']);
+    await L.sh(['commit', '-m', 'the lottery page', '-c', 'CMD ["httpd","-f","-p","80","-h","/www"]', '-c', 'EXPOSE 80', 'lesson-builder', 'lottery:v1']);
+    await L.sh(['rm', '-f', 'lesson-builder']);
+
+    L.section(
+      'Why an image is bigger than the program in it',
+      `The page is ${LOTTERY_PAGE.length} bytes, yet the image is about 2 MB: SIZE counts every layer underneath.`,
+      '`history` shows one row per layer: what made it and what it weighs. `inspect` lists the layers',
+      '(RootFS.Layers) and the directories overlayfs stacks to show them as one filesystem (GraphDriver).',
+    );
+    await L.sh(['images']);
+    await L.sh(['history', 'lottery:v1']);
+    await L.sh(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'lottery:v1']);
+    await L.sh(['image', 'inspect', '-f', '{{json .GraphDriver.Data}}', 'lottery:v1']);
+    const layers = JSON.parse((await L.sh(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'lottery:v1'], { quiet: true })).stdout);
+    L.check(layers.length === 2 && layers[0] === baseLayers[0], 'lottery:v1 = the busybox layer + one layer with the page');
+    const upper = (await L.sh(['image', 'inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', 'lottery:v1'], { quiet: true })).stdout.trim();
+    L.check(fs.readFileSync(path.join(upper, 'www', 'index.html'), 'utf8') === LOTTERY_PAGE, 'the top layer is a plain directory holding www/index.html');
 
     L.section(
       'An image travels as an archive',
-      '`save` writes the image (config + layers) to a tar file that Docker, podman and skopeo also read.',
-      'Remove the image, `load` the archive, and the very same image (same ID) is back.',
+      '`save` writes the image, config and layers, into one tar file that Docker, podman and skopeo read too.',
+      'We remove the image and `load` the archive: the very same image (same ID) is back.',
     );
-    const archive = path.join(work, 'busybox.tar');
-    const id = (await L.sh(['image', 'inspect', '-f', '{{.Id}}', 'busybox'], { quiet: true })).stdout.trim();
-    await L.sh(['save', '-o', archive, 'busybox:latest']);
-    await L.sh(['rmi', 'busybox:latest']);
+    const archive = path.join(work, 'lottery-v1.tar');
+    const id = (await L.sh(['image', 'inspect', '-f', '{{.Id}}', 'lottery:v1'], { quiet: true })).stdout.trim();
+    await L.sh(['save', '-o', archive, 'lottery:v1']);
+    L.show(`ls -l ${path.basename(archive)}`, `${fs.statSync(archive).size} bytes`);
+    await L.sh(['rmi', 'lottery:v1']);
     await L.sh(['load', '-i', archive]);
-    const back = (await L.sh(['image', 'inspect', '-f', '{{.Id}}', 'busybox'])).stdout.trim();
+    const back = (await L.sh(['image', 'inspect', '-f', '{{.Id}}', 'lottery:v1'])).stdout.trim();
     L.check(back === id, `the loaded image has the same ID (${id.slice(7, 19)})`);
 
     L.section(
-      'A container is the image plus one writable layer',
-      '`run -id` starts a shell that stays up in the background; `exec` runs more commands inside it.',
-      'What the container writes lands in its own writable layer, never in the image.',
+      'A container serves the page on a port of the host',
+      '`run -id` starts the container in the background; `-p HOST:80` publishes its port 80 on the host.',
+      'The container is the image\'s layers plus one writable layer of its own.',
     );
-    await L.sh(['run', '-id', '--name', 'lesson-box', 'busybox']);
-    await L.sh(['exec', 'lesson-box', 'sh', '-c', 'echo written in the container > /tmp/note.txt']);
-    await L.sh(['exec', 'lesson-box', 'cat', '/tmp/note.txt']);
-    const rw = (await L.sh(['inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', 'lesson-box'])).stdout.trim();
-    L.check(fs.existsSync(path.join(rw, 'tmp', 'note.txt')), 'the file is in the container\'s writable layer (UpperDir)');
-    L.check(!fs.existsSync(path.join(upper, 'tmp', 'note.txt')), 'and not in the image\'s layer');
+    const port1 = await freePort();
+    await L.sh(['run', '-id', '--name', 'lesson-web', '-p', `${port1}:80`, 'lottery:v1']);
+    await L.sh(['ps']);
+    const first = await fetchPage(port1, '/');
+    L.show(`curl http://127.0.0.1:${port1}/`, first.body.split('\n').slice(0, 4).join('\n'));
+    L.check(first.status === 200 && first.body.includes('lucky numbers'), 'the page answers on the host');
 
     L.section(
       'An image in use cannot be removed',
-      '`rmi` refuses while a container (running or stopped) uses the image, and names the container.',
-      'Remove the container first (`rm -f` stops it too), then the image goes.',
+      '`rmi` refuses while a container (running or stopped) uses the image, and names the container:',
+      'removing it would pull the layers out from under the container.',
     );
-    const refused = await L.sh(['rmi', 'busybox'], { expect: 1 });
+    const refused = await L.sh(['rmi', 'lottery:v1'], { expect: 1 });
     L.check(/container [0-9a-f]{12} is using its referenced image/.test(refused.stderr), 'rmi was refused and names the container');
-    await L.sh(['rm', '-f', 'lesson-box']);
-    await L.sh(['rmi', 'busybox']);
+
+    L.section(
+      'Change the container, then commit it into a new image',
+      '`exec` runs a command inside the running container: we add hello.html. The change lives in the',
+      "container's writable layer (`diff` lists it). `commit` turns that layer into one more image layer.",
+    );
+    await L.sh(['exec', 'lesson-web', 'sh', '-c', 'echo "<h1>hello from the container</h1>" > /www/hello.html']);
+    await L.sh(['diff', 'lesson-web']);
+    await L.sh(['commit', '-m', 'add hello.html', 'lesson-web', 'lottery:v2']);
+    await L.sh(['history', 'lottery:v2']);
+    const port2 = await freePort();
+    await L.sh(['run', '-d', '--name', 'lesson-web2', '-p', `${port2}:80`, 'lottery:v2']);
+    const hello = await fetchPage(port2, '/hello.html');
+    L.show(`curl http://127.0.0.1:${port2}/hello.html`, hello.body);
+    L.check(hello.status === 200 && hello.body.includes('hello from the container'), 'the new image serves hello.html');
+
+    L.section(
+      'Volumes are not part of the image',
+      'A volume is storage outside the container\'s layers. What is written there survives the container,',
+      'but `commit` does not take it: the new image has the mount point, not the data.',
+    );
+    await L.sh(['run', '-id', '--name', 'lesson-data', '-v', 'lesson-data:/www/data', 'lottery:v2']);
+    await L.sh(['exec', 'lesson-data', 'sh', '-c', 'echo "kept in the volume" > /www/data/notes.txt']);
+    await L.sh(['commit', 'lesson-data', 'lottery:v3']);
+    const inImage = await L.sh(['run', '--rm', 'lottery:v3', 'ls', '/www/data'], { expect: 0 });
+    L.check(!inImage.stdout.includes('notes.txt'), 'lottery:v3 has /www/data but not notes.txt');
+    await L.sh(['volume', 'inspect', '-f', '{{.Mountpoint}}', 'lesson-data']);
+
+    L.section(
+      'Save the new image, then clean up',
+      'The new image travels like any other. Finally everything the lesson made goes: containers, images,',
+      'volumes, and the network bridge and firewall rules that published the ports.',
+    );
+    const archive2 = path.join(work, 'lottery-v2.tar');
+    await L.sh(['save', '-o', archive2, 'lottery:v2']);
+    L.show(`tar -tf ${path.basename(archive2)}`, execFileSync('tar', ['-tf', archive2], { encoding: 'utf8' }));
+    await L.sh(['rm', '-f', 'lesson-web', 'lesson-web2', 'lesson-data']);
+    await L.sh(['rmi', 'lottery:v3', 'lottery:v2', 'lottery:v1', 'busybox:latest']);
+    await L.sh(['volume', 'rm', 'lesson-data']);
+    await L.sh(['ps', '-a']);
     await L.sh(['images']);
   } finally {
-    await cleanup(L);
+    await L.sh(['system', 'reset', '-f'], { quiet: true }).catch(() => undefined);
     fs.rmSync(work, { recursive: true, force: true });
   }
-}
-
-/** Leaves the machine as it was: every container and image the lesson made goes. */
-async function cleanup(L: Lesson): Promise<void> {
-  const q = async (args: string[]) => (await L.sh(args, { quiet: true, expect: undefined }).catch(() => ({ stdout: '' }))).stdout.trim();
-  const containers = (await q(['ps', '-aq'])).split('\n').filter(Boolean);
-  if (containers.length) await L.sh(['rm', '-f', ...containers], { quiet: true }).catch(() => {});
-  const images = (await q(['images', '-aq'])).split('\n').filter(Boolean);
-  if (images.length) await L.sh(['rmi', '-f', ...new Set(images)], { quiet: true }).catch(() => {});
 }
 
 if (require.main === module) {
   const root = process.env.LESSON_ROOT ?? '/var/lib/stowage-lesson';
   const runroot = process.env.LESSON_RUNROOT ?? '/run/stowage-lesson';
   walkthrough({ root, runroot, write: (s) => process.stdout.write(s), color: !!process.stdout.isTTY }).then(
-    () => {
-      fs.rmSync(root, { recursive: true, force: true });
-      fs.rmSync(runroot, { recursive: true, force: true });
-      process.stdout.write('\nThe lesson is over; everything it made has been removed.\n');
-    },
+    () => process.stdout.write('\nThe lesson is over; everything it made has been removed.\n'),
     (e) => {
       process.stderr.write(`\nThe walkthrough failed: ${(e as Error).message}\n`);
       process.exit(1);

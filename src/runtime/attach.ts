@@ -197,7 +197,9 @@ export function attach(paths: ContainerPaths, io: AttachIO): Attachment {
     else resolveDone();
   };
   sock.on('error', (err) => {
-    // the container going away while we write is an ordinary end
+    // the container going away while we write is an ordinary end. (ECONNRESET: conmon
+    // exited with stdin we sent still unread; Node has closed the fd by now, so output
+    // still queued behind it cannot be drained as on a clean EOF.)
     if (['EPIPE', 'ECONNRESET'].includes(errnoCode(err) ?? '')) return;
     finish(err);
   });

@@ -32,7 +32,8 @@ export function busyboxRootfs(dir: string): string {
   fs.chmodSync(path.join(rootfs, 'bin', 'busybox'), 0o755);
   const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => a && a !== 'busybox');
   for (const a of applets) fs.symlinkSync('busybox', path.join(rootfs, 'bin', a));
-  fs.writeFileSync(path.join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+  const passwd = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n';
+  fs.writeFileSync(path.join(rootfs, 'etc', 'passwd'), passwd);
   fs.writeFileSync(path.join(rootfs, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
   fs.writeFileSync(path.join(rootfs, 'etc', 'notexec.sh'), '#!/bin/sh\necho should not run\n', { mode: 0o644 });
   return rootfs;
@@ -43,7 +44,10 @@ export interface Lab {
   rt: RuntimeConfig;
   rootfs: string;
   /** a bundle with config.json for a new container; `tweak` may edit the spec */
-  bundle(input: Partial<SpecInput> & { cmd: string[] }, tweak?: (spec: OciSpec) => void): { id: string; paths: ContainerPaths; spec: OciSpec };
+  bundle(
+    input: Partial<SpecInput> & { cmd: string[] },
+    tweak?: (spec: OciSpec) => void,
+  ): { id: string; paths: ContainerPaths; spec: OciSpec };
   /** runc delete --force of every container made, kill of any conmon left, rm -rf */
   cleanup(): Promise<void>;
 }

@@ -57,7 +57,9 @@ export async function spawnConmon(
 ): Promise<{ info: SyncInfo | undefined; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: '3' };
   // runc would proxy sd_notify / conmon would rewrite LISTEN_PID: not ours to pass on
-  for (const k of ['NOTIFY_SOCKET', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', '_OCI_STARTPIPE', '_OCI_ATTACHPIPE']) delete env[k];
+  for (const k of ['NOTIFY_SOCKET', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', '_OCI_STARTPIPE', '_OCI_ATTACHPIPE']) {
+    delete env[k];
+  }
 
   const child = spawn(conmonPath, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'], detached: true });
   const errChunks: Buffer[] = [];

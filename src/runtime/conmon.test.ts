@@ -216,11 +216,16 @@ describe('conmon + runc', { skip, concurrency: false }, () => {
 
     // -t: runc allocates the pty itself and uses the terminal it inherits (here one made by script(1))
     if (fs.existsSync('/usr/bin/script')) {
-      const inner = `require(${JSON.stringify(path.join(__dirname, 'exec.js'))}).runcExec(${JSON.stringify(lab.rt)}, ${JSON.stringify(id)}, ${JSON.stringify(
-        { ...proc(['sh', '-c', 'tty; stty size; exit 4']), terminal: true },
-      )}, {}).then((c) => process.exit(c), (e) => { console.error(e.message); process.exit(99); })`;
+      const j = JSON.stringify;
+      const ttyProc0 = { ...proc(['sh', '-c', 'tty; stty size; exit 4']), terminal: true };
+      const inner =
+        `require(${j(path.join(__dirname, 'exec.js'))}).runcExec(${j(lab.rt)}, ${j(id)}, ${j(ttyProc0)}, {})` +
+        '.then((c) => process.exit(c), (e) => { console.error(e.message); process.exit(99); })';
+      const shellCmd = `stty rows 33 cols 77; '${process.execPath}' -e '${inner.replace(/'/g, `'\\''`)}'`;
       const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = execFile('/usr/bin/script', ['-qec', `stty rows 33 cols 77; '${process.execPath}' -e '${inner.replace(/'/g, `'\\''`)}'`, '/dev/null'], { timeout: 20_000 }, (e, stdout, stderr) => resolve({ code: child.exitCode, out: stdout + stderr }));
+        const child = execFile('/usr/bin/script', ['-qec', shellCmd, '/dev/null'], { timeout: 20_000 }, (_e, stdout, stderr) =>
+          resolve({ code: child.exitCode, out: stdout + stderr }),
+        );
       });
       assert.equal(r.code, 4, r.out);
       // (\r\r\n when output comes before runc made our terminal raw: harmless on a screen)

@@ -129,7 +129,8 @@ export async function conmonCreate(
   }
   const ociLog = ociLogPath(paths);
   // a restarted container must not report the previous run's exit or pids
-  for (const p of [path.join(paths.exitDir, id), path.join(paths.persistDir, 'exit'), paths.pidFile, paths.conmonPidFile, ociLog]) rmf(p);
+  const stale = [path.join(paths.exitDir, id), path.join(paths.persistDir, 'exit'), paths.pidFile, paths.conmonPidFile, ociLog];
+  for (const p of stale) rmf(p);
 
   const args = [
     '--api-version', '1',

@@ -109,7 +109,10 @@ export async function runcExec(rt: RuntimeConfig, id: string, proc: OciProcess, 
       child.on('close', (c, signal) => resolve(c ?? 128 + (signal ? os.constants.signals[signal] : 0)));
     });
     clearInterval(poll);
-    if (typeof io[0] !== 'string' && child.stdin) io[0].unpipe(child.stdin);
+    if (typeof io[0] !== 'string' && child.stdin) {
+      io[0].unpipe(child.stdin);
+      io[0].pause(); // we no longer consume it (a still-flowing process.stdin would keep Node alive)
+    }
     checkStarted();
     if (!started && code !== 0) {
       const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';

@@ -30,8 +30,10 @@ const DOES_NOT_EXIST = /container does not exist/i;
 
 export type ContainerStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 /** Absolute path of an executable: a name is looked up in PATH (conmon execv()s what it is given). */
-export function resolveExecutable(name: string, envPath = process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'): string {
+export function resolveExecutable(name: string, envPath = process.env.PATH ?? DEFAULT_PATH): string {
   if (name.includes('/')) return path.resolve(name);
   for (const dir of envPath.split(':')) {
     if (!dir) continue;
@@ -119,11 +121,9 @@ export function classifyRuncError(stderr: string): RuncErrorClass | undefined {
   if (s.includes('permission denied')) cls = { kind: 'not-executable' };
   if (s.includes('is a directory')) return { kind: 'not-executable', suffix: ': permission denied' };
   if (s.includes('not a directory')) {
-    cls = {
-      kind: 'not-found',
-      suffix:
-        ': Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type',
-    };
+    const hint = 'Are you trying to mount a directory onto a file (or vice-versa)? '
+      + 'Check if the specified host path exists and is the expected type';
+    cls = { kind: 'not-found', suffix: `: ${hint}` };
   }
   return cls;
 }

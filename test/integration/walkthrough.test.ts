@@ -1,0 +1,43 @@
+// The README's first command runs this lesson: here it runs twice in a row,
+// non-interactively, each step checking its own outcome, and leaves nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { walkthrough } from '../../src/lesson/walkthrough';
+
+const links = () => execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' }).split('\n').filter((l) => / stowage\d+:/.test(l)).length;
+
+test('the image lesson runs end to end, twice, and leaves the machine as it found it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-walkthrough-'));
+  const root = path.join(dir, 'root');
+  const runroot = path.join(dir, 'run');
+  const bridgesBefore = links();
+  try {
+    for (let round = 1; round <= 2; round++) {
+      let out = '';
+      await walkthrough({ root, runroot, write: (s) => (out += s), color: false });
+      // every step ran and checked its outcome
+      for (const mark of [
+        'busybox:latest has one layer',
+        'lottery:v1 = the busybox layer + one layer with the page',
+        'the loaded image has the same ID',
+        'the page answers on the host',
+        'rmi was refused and names the container',
+        'the new image serves hello.html',
+        'lottery:v3 has /www/data but not notes.txt',
+      ]) {
+        assert.ok(out.includes(`✔ ${mark}`), `round ${round}: ${mark}`);
+      }
+      assert.match(out, /\$ stowage history lottery:v1\nIMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT\n[0-9a-f]{12} .* the lottery page\n[0-9a-f]{12} .*busybox-static base image\n/);
+      assert.match(out, /Error: conflict: unable to remove repository reference "lottery:v1" \(must force\) - container [0-9a-f]{12} is using its referenced image/);
+      assert.ok(!fs.existsSync(root) && !fs.existsSync(runroot), `round ${round}: the lesson's store is gone`);
+      assert.equal(links(), bridgesBefore, `round ${round}: no bridge left`);
+      assert.ok(!fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(dir), `round ${round}: no mount left`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
