@@ -11,7 +11,7 @@ import { ZERO_TIME, type MountPoint } from '../container/types';
 import { nowGoTime } from '../image/config-json';
 import { diffSize } from '../layer/apply';
 import { attach, type AttachIO, type Attachment } from '../runtime/attach';
-import { conmonCreate, containerPaths, readExitCode, resize, waitExitCode, type ContainerPaths } from '../runtime/conmon';
+import { conmonCreate, containerPaths, readExitCode, waitExitCode, type ContainerPaths } from '../runtime/conmon';
 import { runcDelete, runcKill, runcStart, runcState, type RuntimeConfig } from '../runtime/runc';
 import { buildSpec, resolveInRoot, type MountSpec } from '../runtime/spec';
 import { VolumeStore } from '../volume/store';
@@ -162,6 +162,8 @@ export class ContainerService {
         shmSize: record.hostConfig.ShmSize,
         cgroupsPath: `/stowage/${record.id}`,
       });
+      // the terminal's size from the start: runc sizes the pty before the process runs
+      if (io?.consoleSize && record.config.Tty) spec.process.consoleSize = { height: io.consoleSize[0], width: io.consoleSize[1] };
       fs.writeFileSync(path.join(paths.bundle, 'config.json'), JSON.stringify(spec));
       const exitCommand = [...this.opts.selfCommand, '--root', this.store.root, '--runroot', this.store.runroot, 'container', 'cleanup', record.id];
       const { pid, conmonPid } = await conmonCreate(rt, record.id, record.name, paths, {
@@ -171,8 +173,6 @@ export class ContainerService {
         exitCommand,
       });
       const attachment = io ? attach(paths, io) : undefined;
-      // the terminal's size before the process starts, so it never sees 0x0
-      if (io?.consoleSize && record.config.Tty) resize(paths, ...io.consoleSize);
       try {
         await runcStart(rt, record.id);
       } catch (e) {

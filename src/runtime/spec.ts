@@ -67,6 +67,7 @@ export interface OciSpec {
   ociVersion: string;
   process: {
     terminal?: boolean;
+    consoleSize?: { height: number; width: number };
     user: { uid: number; gid: number; additionalGids?: number[] };
     args: string[];
     env: string[];
