@@ -1,6 +1,6 @@
 // What every command gets: output streams, global options, and the services,
 // opened lazily so `--help` and argument errors never touch the store.
-import path from 'node:path';
+import { CLI_PATH } from '../util/paths';
 import { ContainerService } from '../engine/containers';
 import { DEFAULT_ROOT, DEFAULT_RUNROOT, Store } from '../engine/store';
 import { ImageService } from '../engine/images';
@@ -46,7 +46,7 @@ export class Ctx {
     this.containers_ ??= new ContainerService(this.store, this.images, {
       runtime: this.globals.runtime,
       // conmon runs this when a container exits (`container cleanup`)
-      selfCommand: [process.execPath, path.resolve(__dirname, '..', '..', '..', 'bin', 'stowage')],
+      selfCommand: [process.execPath, CLI_PATH],
     });
     return this.containers_;
   }

@@ -12,7 +12,7 @@ import { nowGoTime } from '../image/config-json';
 import { diffSize } from '../layer/apply';
 import { attach, type AttachIO, type Attachment } from '../runtime/attach';
 import { conmonCreate, containerPaths, readExitCode, waitExitCode, type ContainerPaths } from '../runtime/conmon';
-import { runcDelete, runcKill, runcStart, runcState, type RuntimeConfig } from '../runtime/runc';
+import { runcDelete, runcKill, runcStart, type RuntimeConfig } from '../runtime/runc';
 import { buildSpec, resolveInRoot, type MountSpec } from '../runtime/spec';
 import { VolumeStore } from '../volume/store';
 import { resolvConf } from '../network/etc-files';
@@ -165,7 +165,10 @@ export class ContainerService {
       // the terminal's size from the start: runc sizes the pty before the process runs
       if (io?.consoleSize && record.config.Tty) spec.process.consoleSize = { height: io.consoleSize[0], width: io.consoleSize[1] };
       fs.writeFileSync(path.join(paths.bundle, 'config.json'), JSON.stringify(spec));
-      const exitCommand = [...this.opts.selfCommand, '--root', this.store.root, '--runroot', this.store.runroot, 'container', 'cleanup', record.id];
+      // An attached caller waits for the exit and cleans up itself; a detached container
+      // has conmon run `container cleanup` when it exits. Either way, should nobody be
+      // left to do it, the next command that looks at the container finishes the job.
+      const exitCommand = io ? undefined : [...this.opts.selfCommand, '--root', this.store.root, '--runroot', this.store.runroot, 'container', 'cleanup', record.id];
       const { pid, conmonPid } = await conmonCreate(rt, record.id, record.name, paths, {
         terminal: !!record.config.Tty,
         stdin: !!record.config.OpenStdin,
@@ -273,7 +276,8 @@ export class ContainerService {
 
   private async removeRuntimeState(c: Container): Promise<void> {
     const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
-    if (await runcState(rt, c.record.id)) await runcDelete(rt, c.record.id, true);
+    // runc keeps <root>/<id>/state.json while it knows a container: no need to ask it otherwise
+    if (fs.existsSync(path.join(rt.runtimeRoot, c.record.id))) await runcDelete(rt, c.record.id, true);
     fs.rmSync(path.join(this.paths(c.record.id).exitDir, c.record.id), { force: true });
   }
 

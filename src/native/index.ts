@@ -1,5 +1,6 @@
 // Typed face of the project's N-API addon (native/stowage.c).
 import path from 'node:path';
+import { REPO_ROOT } from '../util/paths';
 
 export interface Native {
   mknod(path: string, mode: number, major: number, minor: number): void;
@@ -16,8 +17,7 @@ export interface Native {
   copyFileRange(fdIn: number, fdOut: number, length: number): number;
 }
 
-// dist/src/native/index.js -> <repo>/build/Release
-export const native: Native = require(path.join(__dirname, '..', '..', '..', 'build', 'Release', 'stowage_native.node'));
+export const native: Native = require(path.join(REPO_ROOT, 'build', 'Release', 'stowage_native.node'));
 
 export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { REPO_ROOT } from './paths';
 import type { Digest } from '../digest';
 
 type Request =
@@ -27,7 +28,8 @@ const drained = new Map<number, () => void>();
 
 function getWorker(): Worker {
   if (!worker) {
-    worker = new Worker(__filename);
+    // this module's own compiled file, also when the CLI runs from the bundle
+    worker = new Worker(path.join(REPO_ROOT, 'dist', 'src', 'util', 'hash-worker.js'));
     worker.unref();
     worker.on('message', (r: Reply) => {
       if (r.ok && r.acked !== undefined) {

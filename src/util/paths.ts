@@ -1,0 +1,17 @@
+// Where stowage's own files are, whether it runs from dist/ or from the bundle.
+import fs from 'node:fs';
+import path from 'node:path';
+
+function findRepoRoot(start: string): string {
+  for (let d = start; ; d = path.dirname(d)) {
+    try {
+      if (JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')).name === 'stowage') return d;
+    } catch {
+      /* keep looking */
+    }
+    if (path.dirname(d) === d) throw new Error(`cannot find stowage's directory above ${start}`);
+  }
+}
+
+export const REPO_ROOT = findRepoRoot(__dirname);
+export const CLI_PATH = path.join(REPO_ROOT, 'bin', 'stowage');
