@@ -56,3 +56,26 @@ export function machine(): string {
   const mem = Math.round(Number(fs.readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s*(\d+)/)?.[1] ?? 0) / 1024 / 1024);
   return `${cpu}, ${require('node:os').cpus().length} cores, ${mem} GiB, kernel ${require('node:os').release()}, node ${process.version}`;
 }
+
+/**
+ * The 400 MB image of the benchmarks as three layer tarballs (kept in `dir`):
+ * 200 files of 1 MB random data, 5,000 small files, 200 more 1 MB files.
+ */
+export function makeBenchLayers(dir: string): string[] {
+  const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
+  const spec: Array<[string, number, () => number]> = [
+    ['big1', 200, () => 1 << 20],
+    ['small', 5000, () => 10 + Math.floor(Math.random() * 4000)],
+    ['big2', 200, () => 1 << 20],
+  ];
+  return spec.map(([name, count, size]) => {
+    const tar = path.join(dir, `${name}.tar`);
+    if (fs.existsSync(tar)) return tar;
+    const src = path.join(dir, name);
+    fs.mkdirSync(src, { recursive: true });
+    for (let i = 0; i < count; i++) fs.writeFileSync(path.join(src, `f${i}`), randomBytes(size()));
+    spawnSync('tar', ['-C', src, '-cf', tar, '.']);
+    fs.rmSync(src, { recursive: true });
+    return tar;
+  });
+}

@@ -5,40 +5,21 @@
 // file creation, which would make the order of the steps decide the result.
 //
 //   node dist/bench/save-load.js [--rounds N] [--write]
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeDockerArchive } from './make-archive';
-import { CLI, duBytes, machine, median, sync, timed, writeSection } from './lib';
+import { CLI, duBytes, machine, makeBenchLayers, median, sync, timed, writeSection } from './lib';
 import { startDockerDaemon, type DockerDaemon } from '../test/reference/docker-daemon';
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1]) || 5;
 const BENCH_DIR = process.env.BENCH_DIR ?? '/var/tmp/stowage-bench';
 
-function makeLayers(dir: string): string[] {
-  const spec: Array<[string, number, () => number]> = [
-    ['big1', 200, () => 1 << 20],
-    ['small', 5000, () => 10 + Math.floor(Math.random() * 4000)],
-    ['big2', 200, () => 1 << 20],
-  ];
-  return spec.map(([name, count, size]) => {
-    const tar = path.join(dir, `${name}.tar`);
-    if (fs.existsSync(tar)) return tar;
-    const src = path.join(dir, name);
-    fs.mkdirSync(src, { recursive: true });
-    for (let i = 0; i < count; i++) fs.writeFileSync(path.join(src, `f${i}`), randomBytes(size()));
-    require('node:child_process').execFileSync('tar', ['-C', src, '-cf', tar, '.']);
-    fs.rmSync(src, { recursive: true });
-    return tar;
-  });
-}
-
 async function main() {
   fs.mkdirSync(BENCH_DIR, { recursive: true });
   process.env.TMPDIR = BENCH_DIR; // the reference daemons live beside stowage's stores
   const archive = path.join(BENCH_DIR, 'image.tar');
-  if (!fs.existsSync(archive)) makeDockerArchive(archive, makeLayers(BENCH_DIR), 'bench:400mb');
+  if (!fs.existsSync(archive)) makeDockerArchive(archive, makeBenchLayers(BENCH_DIR), 'bench:400mb');
   const size = fs.statSync(archive).size;
   const run = path.join(BENCH_DIR, `run-${process.pid}`);
   fs.mkdirSync(run);
