@@ -6,6 +6,7 @@ import { resize } from '../../../runtime/conmon';
 import { runcKill } from '../../../runtime/runc';
 import type { Command } from '../../command';
 import type { Ctx } from '../../context';
+import { errorOutput } from '../../exit';
 import { CREATE_FLAGS, createOptions, volumeRequests } from './create-flags';
 
 async function createContainer(ctx: Ctx, args: string[], flags: Parameters<Command['run']>[2]) {
@@ -118,16 +119,16 @@ export const containerStart: Command = {
       const c = ctx.containers.find(args[0]);
       return runAttached(ctx, c.record.id, { tty: !!c.record.config.Tty, interactive: flags.interactive as boolean });
     }
-    let failed = false;
+    const failed: string[] = [];
     for (const a of args) {
       try {
         await ctx.containers.start(a);
         ctx.out(`${a}\n`);
       } catch (e) {
-        ctx.err(`Error response from daemon: ${(e as Error).message}\n`);
-        failed = true;
+        ctx.err(errorOutput(e).message);
+        failed.push(a);
       }
     }
-    if (failed) throw new StowageError('failed-precondition', 'failed to start containers: ' + args.join(', '));
+    if (failed.length) throw new StowageError('failed-precondition', `failed to start containers: ${failed.join(', ')}`);
   },
 };
