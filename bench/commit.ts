@@ -9,7 +9,7 @@ import path from 'node:path';
 import { baseTarball } from '../test/helpers';
 import { startDockerDaemon } from '../test/reference/docker-daemon';
 import { makeDockerArchive } from './make-archive';
-import { CLI, machine, makeBenchLayers, median, sync, timed, writeSection } from './lib';
+import { CLI, machine, makeBenchLayers, median, scratchFs, sync, timed, writeSection } from './lib';
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1]) || 5;
@@ -17,13 +17,14 @@ const BENCH_DIR = process.env.BENCH_DIR ?? '/var/tmp/stowage-bench';
 
 async function main() {
   fs.mkdirSync(BENCH_DIR, { recursive: true });
-  process.env.TMPDIR = BENCH_DIR;
+  const scratch = scratchFs(BENCH_DIR, 6);
+  process.env.TMPDIR = scratch.mount;
   const base = baseTarball();
   const bigArchive = path.join(BENCH_DIR, 'commit-big.tar');
   if (!fs.existsSync(bigArchive)) makeDockerArchive(bigArchive, [base, ...makeBenchLayers(BENCH_DIR)], 'big:1');
   const smallArchive = path.join(BENCH_DIR, 'commit-small.tar');
   makeDockerArchive(smallArchive, [base], 'small:1');
-  const run = fs.mkdtempSync(path.join(BENCH_DIR, 'commit-'));
+  const run = fs.mkdtempSync(path.join(scratch.mount, 'commit-'));
   const senv = { ...process.env, STOWAGE_ROOT: path.join(run, 'root'), STOWAGE_RUNROOT: path.join(run, 'run') };
   const s = (a: string[]) => execFileSync(process.execPath, [CLI, ...a], { env: senv, encoding: 'utf8' });
   const docker = await startDockerDaemon();
@@ -49,7 +50,7 @@ async function main() {
   } finally {
     execFileSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env: senv });
     await docker.stop();
-    fs.rmSync(run, { recursive: true, force: true });
+    scratch.dispose();
   }
   const m = (k: string) => median(times[k]);
   const table = `

@@ -79,3 +79,26 @@ export function makeBenchLayers(dir: string): string[] {
     return tar;
   });
 }
+
+/**
+ * A fresh ext4 filesystem (a sparse file, loop-mounted) for the stores of one
+ * benchmark run: every tool starts on the same clean filesystem, whatever the
+ * machine's own disk has just been through.
+ */
+export function scratchFs(dir: string, sizeGb: number): { mount: string; dispose(): void } {
+  const image = path.join(dir, 'scratch.ext4');
+  const mount = path.join(dir, 'scratch');
+  fs.mkdirSync(mount, { recursive: true });
+  spawnSync('truncate', ['-s', `${sizeGb}G`, image]);
+  const mk = spawnSync('mkfs.ext4', ['-q', '-F', image], { encoding: 'utf8' });
+  if (mk.status !== 0) throw new Error(`mkfs.ext4: ${mk.stderr}`);
+  const m = spawnSync('mount', ['-o', 'loop', image, mount], { encoding: 'utf8' });
+  if (m.status !== 0) throw new Error(`mount: ${m.stderr}`);
+  return {
+    mount,
+    dispose() {
+      spawnSync('umount', ['-l', mount]);
+      fs.rmSync(image, { force: true });
+    },
+  };
+}

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { baseTarball } from '../test/helpers';
 import { startDockerDaemon } from '../test/reference/docker-daemon';
-import { CLI, machine, median, writeSection } from './lib';
+import { CLI, machine, median, scratchFs, writeSection } from './lib';
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1]) || 15;
@@ -23,7 +23,9 @@ function time(cmd: string, argv: string[], env: NodeJS.ProcessEnv): number {
 }
 
 async function main() {
-  const dir = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? '/var/tmp', 'stowage-runbench-'));
+  fs.mkdirSync(process.env.BENCH_DIR ?? '/var/tmp/stowage-bench', { recursive: true });
+  const scratch = scratchFs(process.env.BENCH_DIR ?? '/var/tmp/stowage-bench', 2);
+  const dir = scratch.mount;
   process.env.TMPDIR = dir;
   const tarball = baseTarball();
   const senv = { ...process.env, STOWAGE_ROOT: path.join(dir, 's-root'), STOWAGE_RUNROOT: path.join(dir, 's-run') };
@@ -57,7 +59,7 @@ async function main() {
     spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env: senv });
     spawnSync('podman', [...pargs, 'system', 'reset', '-f'], { stdio: 'ignore' });
     await docker.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    scratch.dispose();
   }
   const m = (k: string) => median(results[k]);
   const row = (what: string, s: string, d: string, p?: string, target = '') =>

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeDockerArchive } from './make-archive';
-import { CLI, duBytes, machine, makeBenchLayers, median, sync, timed, writeSection } from './lib';
+import { CLI, duBytes, machine, makeBenchLayers, median, scratchFs, sync, timed, writeSection } from './lib';
 import { startDockerDaemon, type DockerDaemon } from '../test/reference/docker-daemon';
 
 const args = process.argv.slice(2);
@@ -17,12 +17,15 @@ const BENCH_DIR = process.env.BENCH_DIR ?? '/var/tmp/stowage-bench';
 
 async function main() {
   fs.mkdirSync(BENCH_DIR, { recursive: true });
-  process.env.TMPDIR = BENCH_DIR; // the reference daemons live beside stowage's stores
   const archive = path.join(BENCH_DIR, 'image.tar');
   if (!fs.existsSync(archive)) makeDockerArchive(archive, makeBenchLayers(BENCH_DIR), 'bench:400mb');
   const size = fs.statSync(archive).size;
-  const run = path.join(BENCH_DIR, `run-${process.pid}`);
-  fs.mkdirSync(run);
+  const scratch = scratchFs(BENCH_DIR, 4 * rounds + 3);
+  const run = scratch.mount;
+  // the archive sits on the same filesystem as the stores, as a user's download would
+  const input = path.join(run, 'image.tar');
+  fs.copyFileSync(archive, input);
+  process.env.TMPDIR = run; // the reference daemons live beside stowage's stores
   const results = { stowageLoad: [] as number[], stowageSave: [] as number[], dockerLoad: [] as number[], dockerSave: [] as number[], rssLoad: [] as number[], rssSave: [] as number[] };
   const daemons: DockerDaemon[] = [];
   let stowageDisk = 0;
@@ -31,7 +34,7 @@ async function main() {
     for (let r = 0; r < rounds; r++) {
       const env = { ...process.env, STOWAGE_ROOT: path.join(run, `s${r}`, 'root'), STOWAGE_RUNROOT: path.join(run, `s${r}`, 'run') };
       sync();
-      const load = timed(process.execPath, [CLI, 'load', '-q', '-i', archive], env);
+      const load = timed(process.execPath, [CLI, 'load', '-q', '-i', input], env);
       results.stowageLoad.push(load.seconds);
       results.rssLoad.push(load.maxRssKb);
       sync();
@@ -44,7 +47,7 @@ async function main() {
       daemons.push(d);
       const denv = { ...process.env, ...d.cliEnv() };
       sync();
-      results.dockerLoad.push(timed('docker', ['load', '-q', '-i', archive], denv).seconds);
+      results.dockerLoad.push(timed('docker', ['load', '-q', '-i', input], denv).seconds);
       sync();
       results.dockerSave.push(timed('docker', ['save', '-o', path.join(run, `d${r}.tar`), 'bench:400mb'], denv).seconds);
       dockerDisk = duBytes(path.join(d.dataRoot, 'overlay2'));
@@ -52,7 +55,7 @@ async function main() {
     }
   } finally {
     for (const d of daemons) await d.stop();
-    fs.rmSync(run, { recursive: true, force: true });
+    scratch.dispose();
   }
   const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<keyof typeof results, number>;
   const peakRss = Math.max(...results.rssLoad, ...results.rssSave) / 1024;

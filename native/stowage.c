@@ -320,6 +320,49 @@ static napi_value js_copyfilerange(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// copyFileRangeAt(fdIn, offsetIn, fdOut, length): as copyFileRange, but reading
+// fdIn at an explicit offset (its position untouched); the output goes to fdOut's
+// position. load copies a file's body straight from the archive into the layer.
+static napi_value js_copyfilerangeat(napi_env env, napi_callback_info info) {
+  size_t argc = 4; napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t in, off, out, len;
+  if (arg_int(env, argv[0], &in) || arg_int(env, argv[1], &off) || arg_int(env, argv[2], &out) || arg_int(env, argv[3], &len)) return NULL;
+  loff_t pos = (loff_t)off;
+  int64_t done = 0;
+  char *buf = NULL;
+  while (done < len) {
+    size_t want = (size_t)(len - done > (1 << 30) ? (1 << 30) : len - done);
+    ssize_t n = buf ? -1 : copy_file_range((int)in, &pos, (int)out, NULL, want, 0);
+    if (!buf && n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+      buf = malloc(1 << 20);
+      continue;
+    }
+    if (buf) {
+      n = pread((int)in, buf, want > (1 << 20) ? (1 << 20) : want, pos);
+      if (n > 0) {
+        ssize_t w = 0;
+        while (w < n) {
+          ssize_t k = write((int)out, buf + w, (size_t)(n - w));
+          if (k < 0) { if (errno == EINTR) continue; free(buf); return throw_errno(env, errno, "write", NULL); }
+          w += k;
+        }
+        pos += n;
+      }
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno; free(buf);
+      return throw_errno(env, e, "copy_file_range", NULL);
+    }
+    if (n == 0) break;
+    done += n;
+  }
+  free(buf);
+  napi_value r; napi_create_double(env, (double)done, &r);
+  return r;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "mknod", NULL, js_mknod, NULL, NULL, NULL, napi_enumerable, NULL },
@@ -334,6 +377,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "accept", NULL, js_accept, NULL, NULL, NULL, napi_enumerable, NULL },
     { "resize", NULL, js_resize, NULL, NULL, NULL, napi_enumerable, NULL },
     { "copyFileRange", NULL, js_copyfilerange, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "copyFileRangeAt", NULL, js_copyfilerangeat, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

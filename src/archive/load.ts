@@ -6,6 +6,7 @@
 // once the archive has been read and every digest checked, the layers are
 // adopted and the images recorded. A bad archive changes nothing.
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { hex, isDigest, sha256, type Digest } from '../digest';
@@ -15,7 +16,7 @@ import type { Store } from '../engine/store';
 import type { UnpackedLayer } from '../layer/store';
 import { MEDIA, type ImageConfig, type Index, type Manifest } from '../oci/types';
 import { parseNormalized, withDefaultTag, type Reference } from '../reference';
-import { readTar } from '../tar/reader';
+import { readTar, readTarRange } from '../tar/reader';
 import type { Progress } from '../cli/output/progress';
 import { autoDecompress, decompressStream, detectCompression, peek } from './decompress';
 import { Channel } from './channel';
@@ -51,11 +52,15 @@ function memberName(name: string): string {
   return path.posix.normalize(name.replace(/^\/+/, '')).replace(/^(\.\/)+/, '').replace(/\/$/, '');
 }
 
-export async function loadArchive(store: Store, images: ImageService, source: AsyncIterable<Buffer>, ev: LoadEvents): Promise<LoadedImage[]> {
+/** Where the archive comes from: a stream (stdin), or a file, which can be read faster. */
+export type ArchiveSource = { stream: AsyncIterable<Buffer> } | { file: string };
+
+export async function loadArchive(store: Store, images: ImageService, source: ArchiveSource, ev: LoadEvents): Promise<LoadedImage[]> {
   const members = new Map<string, Member>();
   const links = new Map<string, string>();
   try {
-    await readMembers(store, source, members, links, ev.progress);
+    if ('file' in source && isPlainTar(source.file)) await readMembersOfFile(store, source.file, members, links, ev.progress);
+    else await readMembers(store, 'file' in source ? fs.createReadStream(source.file, { highWaterMark: 1 << 20 }) : source.stream, members, links, ev.progress);
     const resolve = (name: string): Member | undefined => {
       let n = memberName(name);
       for (let hops = 0; hops < 16 && !members.has(n) && links.has(n); hops++) n = links.get(n)!;
@@ -70,6 +75,63 @@ export async function loadArchive(store: Store, images: ImageService, source: As
   } finally {
     for (const m of members.values()) if (m.kind === 'layer') store.layers.discard(m.unpacked);
     store.layers.releaseLeases();
+  }
+}
+
+function isPlainTar(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(6);
+    return fs.readSync(fd, head, 0, 6, 0) === 6 && detectCompression(head) === 'none';
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The fast path for an uncompressed archive file: headers are read where they
+ * are, and each uncompressed layer member is unpacked from its byte range
+ * (bodies copied in the kernel, hashed on the worker thread meanwhile).
+ */
+async function readMembersOfFile(store: Store, file: string, members: Map<string, Member>, links: Map<string, string>, progress: Progress) {
+  const fd = fs.openSync(file, 'r');
+  let name = '';
+  try {
+    await readTarRange(fd, 0, fs.fstatSync(fd).size, {
+      entry(h) {
+        name = memberName(h.name);
+        if (h.type === 'symlink') links.set(name, memberName(path.posix.join(path.posix.dirname(name), h.linkname)));
+        else if (h.type === 'link') links.set(name, memberName(h.linkname));
+      },
+      async body(_fd, offset, size) {
+        if (size <= SMALL) {
+          const bytes = Buffer.alloc(size);
+          fs.readSync(fd, bytes, 0, size, offset);
+          members.set(name, { kind: 'data', bytes });
+          return;
+        }
+        const id = shortName(name);
+        progress.start(id, 'Loading layer', size);
+        const head = Buffer.alloc(6);
+        fs.readSync(fd, head, 0, 6, offset);
+        if (detectCompression(head) === 'none') {
+          try {
+            const unpacked = await store.layers.unpackRange(file, fd, offset, offset + size);
+            members.set(name, { kind: 'layer', unpacked, digest: unpacked.diffId, compressed: false });
+          } catch (e) {
+            throw new ArchiveError(`invalid archive: layer ${name}: ${(e as Error).message}`, e);
+          }
+        } else {
+          members.set(name, await unpackMember(store, name, fs.createReadStream(file, { start: offset, end: offset + size - 1, highWaterMark: 1 << 20 }), size));
+        }
+        progress.finish(id);
+      },
+    });
+  } catch (e) {
+    if (e instanceof ArchiveError) throw e;
+    throw bad(`${members.size === 0 ? 'not a tar archive: ' : ''}${(e as Error).message}${name ? ` (while reading ${name})` : ''}`);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -1,10 +1,9 @@
 // Container lifecycle: create, start (through conmon and runc), stop, kill,
 // remove, wait, exec, and keeping the recorded state true to what runs.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { shortId } from '../digest';
-import { CommandNotFoundError, CommandNotInvocableError, conflict, failedPrecondition, internal, invalidArgument } from '../errdefs';
+import { CommandNotFoundError, CommandNotInvocableError, conflict, failedPrecondition, invalidArgument } from '../errdefs';
 import { ContainerStore, type Container } from '../container/store';
 import { mountRootfs, rootfsPaths, unmountRootfs, type RootfsPaths } from '../container/rootfs';
 import { ZERO_TIME, type MountPoint } from '../container/types';
@@ -13,10 +12,10 @@ import { diffSize } from '../layer/apply';
 import { attach, type AttachIO, type Attachment } from '../runtime/attach';
 import { conmonCreate, containerPaths, readExitCode, waitExitCode, type ContainerPaths } from '../runtime/conmon';
 import { runcDelete, runcKill, runcStart, type RuntimeConfig } from '../runtime/runc';
-import { buildSpec, resolveInRoot, type MountSpec } from '../runtime/spec';
+import { buildSpec } from '../runtime/spec';
 import { VolumeStore } from '../volume/store';
-import { resolvConf } from '../network/etc-files';
 import { ContainerNetworking, type NetworkSetup } from './container-network';
+import { etcMounts, volumeMounts } from './container-mounts';
 import { checkDuplicates, imageVolumes, type VolumeRequest } from '../volume/specs';
 import { isAlive, processStart } from '../util/proc';
 import { buildRecord, type CreateOptions } from './container-create';
@@ -156,7 +155,7 @@ export class ContainerService {
         cpus: record.hostConfig.NanoCpus ? record.hostConfig.NanoCpus / 1e9 : undefined,
         pidsLimit: record.hostConfig.PidsLimit ?? undefined,
         init: record.hostConfig.Init ? initBinary() : undefined,
-        mounts: [...this.etcMounts(c, this.networking.hosts(c, net.endpoints)), ...this.volumeMounts(c, rootfs.merged)],
+        mounts: [...etcMounts(c, this.containerDir(record.id), this.networking.hosts(c, net.endpoints)), ...volumeMounts(c, rootfs.merged)],
         netns: net.netns,
         labels: record.config.Labels ?? undefined,
         shmSize: record.hostConfig.ShmSize,
@@ -216,40 +215,6 @@ export class ContainerService {
     }
     if (m.Type === 'bind' && !fs.existsSync(m.Source)) fs.mkdirSync(m.Source, { recursive: true }); // as `-v` does
     return m;
-  }
-
-  /** Volumes, binds and tmpfs for the runtime spec; a new empty volume is first filled from the image. */
-  private volumeMounts(c: Container, merged: string): MountSpec[] {
-    return c.record.mounts.map((m) => {
-      if (m.Type === 'tmpfs') {
-        return { destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...(m.RW ? [] : ['ro']), ...(m.TmpfsOptions ?? [])] };
-      }
-      if (m.Type === 'volume' && !(m as VolumeRequest).NoCopy) copyUp(merged, m.Destination, m.Source);
-      const propagation = m.Type === 'bind' ? m.Propagation || 'rprivate' : 'rprivate';
-      return { destination: m.Destination, type: 'bind', source: m.Source, options: ['rbind', propagation, m.RW ? 'rw' : 'ro'] };
-    });
-  }
-
-  /** /etc/hostname, /etc/hosts and /etc/resolv.conf, written for the container and bind-mounted. */
-  private etcMounts(c: Container, hosts: string): MountSpec[] {
-    const dir = this.containerDir(c.record.id);
-    const { Hostname } = c.record.config;
-    const files: Record<string, string> = {
-      hostname: `${Hostname}\n`,
-      hosts,
-      'resolv.conf': resolvConf(readOr('/etc/resolv.conf', '')),
-    };
-    if (c.record.hostConfig.NetworkMode === 'host') {
-      files.hosts = readOr('/etc/hosts', files.hosts);
-      files.hostname = readOr('/etc/hostname', files.hostname);
-    }
-    const mounts: MountSpec[] = [];
-    for (const [name, content] of Object.entries(files)) {
-      const file = path.join(dir, name);
-      fs.writeFileSync(file, content);
-      mounts.push({ destination: `/etc/${name}`, type: 'bind', source: file, options: ['rbind', 'rprivate', c.record.hostConfig.ReadonlyRootfs ? 'ro' : 'rw'] });
-    }
-    return mounts;
   }
 
   // ---- exit and cleanup ----
@@ -395,36 +360,6 @@ export class ContainerService {
       const r = this.refresh(c);
       return { id: r.record.id, running: r.state.Status === 'running' || r.state.Status === 'paused' };
     });
-  }
-}
-
-/**
- * Docker's copy-up: a volume that is still empty gets what the image has at the
- * mount point. The path is resolved inside the root filesystem, so a symlink in
- * the image can never point the copy at the host.
- */
-function copyUp(merged: string, dest: string, volumeDir: string): void {
-  if (fs.readdirSync(volumeDir).length > 0) return;
-  let src: string;
-  try {
-    src = resolveInRoot(merged, dest);
-  } catch {
-    return;
-  }
-  const st = fs.lstatSync(src, { throwIfNoEntry: false });
-  if (!st?.isDirectory()) return;
-  const r = spawnSync('cp', ['-a', '--no-dereference', `${src}/.`, `${volumeDir}/`], { encoding: 'utf8' });
-  if (r.status !== 0) throw internal(`copying ${dest} from the image into its volume: ${r.stderr.trim()}`);
-  const root = fs.statSync(src);
-  fs.chownSync(volumeDir, root.uid, root.gid);
-  fs.chmodSync(volumeDir, root.mode & 0o7777);
-}
-
-function readOr(file: string, fallback: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return fallback;
   }
 }
 

@@ -9,7 +9,7 @@ import type { Digest } from '../digest';
 import { invalidArgument, errnoCode, StowageError } from '../errdefs';
 import { native, S_IFBLK, S_IFCHR, S_IFIFO } from '../native';
 import type { TarHeader } from '../tar/header';
-import { readTar } from '../tar/reader';
+import { readTar, readTarRange, type RangeVisitor } from '../tar/reader';
 import { TarSplitBuilder } from './tar-split';
 import { ParallelHash } from '../util/hash-worker';
 
@@ -56,8 +56,6 @@ export interface ApplyOptions {
 }
 
 export async function applyTar(source: AsyncIterable<Buffer>, layerDir: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
-  const diffDir = path.join(layerDir, 'diff');
-  fs.mkdirSync(diffDir, { recursive: true, mode: 0o755 });
   const hash = opts.parallelHash ? new ParallelHash() : createHash('sha256');
   let tarSize = 0;
   async function* hashed(): AsyncGenerator<Buffer> {
@@ -68,6 +66,26 @@ export async function applyTar(source: AsyncIterable<Buffer>, layerDir: string, 
       yield chunk;
     }
   }
+  const tarSplit = await unpackInto(layerDir, (v) => readTar(hashed(), v));
+  const diffId: Digest = hash instanceof ParallelHash ? await hash.digest() : `sha256:${hash.digest('hex')}`;
+  return { diffId, tarSize, tarSplit };
+}
+
+/**
+ * Unpacks the tar stored at [start, end) of an open file: bodies are copied in
+ * the kernel (copy_file_range) while `diffId` (hashed elsewhere, on the worker
+ * thread, from the same range) is awaited.
+ */
+export async function applyTarRange(fd: number, start: number, end: number, layerDir: string, diffId: Promise<Digest>): Promise<ApplyResult> {
+  diffId.catch(() => {}); // awaited below, after the unpacking
+  const tarSplit = await unpackInto(layerDir, (v) => readTarRange(fd, start, end, v));
+  return { diffId: await diffId, tarSize: end - start, tarSplit };
+}
+
+/** The unpacking itself, fed by either reader; returns the tar-split. */
+async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<void>): Promise<Buffer> {
+  const diffDir = path.join(layerDir, 'diff');
+  fs.mkdirSync(diffDir, { recursive: true, mode: 0o755 });
   const split = new TarSplitBuilder();
   const kinds = new Map<string, Kind>([['', 'dir']]);
   const fileSegments = new Map<string, number>(); // rel path -> tar-split segment holding its content
@@ -109,9 +127,15 @@ export async function applyTar(source: AsyncIterable<Buffer>, layerDir: string, 
     for (const p of [...kinds.keys()]) if (p === rel || p.startsWith(`${rel}/`)) kinds.delete(p);
   };
 
-  const setMeta = (p: string, h: TarHeader, kind: Kind) => {
-    fs.lchownSync(p, h.uid, h.gid);
-    if (kind !== 'symlink') fs.chmodSync(p, h.mode & 0o7777);
+  /** Owner, mode, xattrs and times; through the open descriptor of a regular file (no path lookups). */
+  const setMeta = (p: string, h: TarHeader, kind: Kind, openFd = -1) => {
+    if (openFd >= 0) {
+      fs.fchownSync(openFd, h.uid, h.gid);
+      fs.fchmodSync(openFd, h.mode & 0o7777); // after chown, which clears setuid bits
+    } else {
+      fs.lchownSync(p, h.uid, h.gid);
+      if (kind !== 'symlink') fs.chmodSync(p, h.mode & 0o7777);
+    }
     for (const [name, value] of h.xattrs) {
       if (name.startsWith('trusted.overlay.')) continue; // a layer must not forge overlayfs metadata
       try {
@@ -123,6 +147,7 @@ export async function applyTar(source: AsyncIterable<Buffer>, layerDir: string, 
     const mtime = h.mtime;
     const atime = h.atime ?? mtime;
     if (kind === 'dir') dirTimes.push([p, atime, mtime]);
+    else if (openFd >= 0) fs.futimesSync(openFd, atime, mtime);
     else fs.lutimesSync(p, atime, mtime);
   };
 
@@ -203,7 +228,7 @@ export async function applyTar(source: AsyncIterable<Buffer>, layerDir: string, 
   };
 
   try {
-    await readTar(hashed(), {
+    await read({
       raw: (b) => split.raw(b),
       entry: onEntry,
       data: (b) => {
@@ -212,12 +237,20 @@ export async function applyTar(source: AsyncIterable<Buffer>, layerDir: string, 
           while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
         } else split.raw(b);
       },
+      body: (src, offset, size) => {
+        if (fd >= 0) {
+          if (native.copyFileRangeAt(src, offset, fd, size) !== size) throw invalidArgument('archive/tar: unexpected EOF');
+          return;
+        }
+        const b = Buffer.allocUnsafe(size); // a whiteout's (unusual) body stays in the tar-split
+        fs.readSync(src, b, 0, size, offset);
+        split.raw(b);
+      },
       endEntry: (h) => {
         if (fd >= 0) {
-          const p = abs(cleanEntryPath(h.name));
+          setMeta(abs(cleanEntryPath(h.name)), h, 'file', fd);
           fs.closeSync(fd);
           fd = -1;
-          setMeta(p, h, 'file');
         }
         current = undefined;
       },
@@ -232,8 +265,7 @@ export async function applyTar(source: AsyncIterable<Buffer>, layerDir: string, 
     const [p, at, mt] = dirTimes[i];
     fs.utimesSync(p, at, mt);
   }
-  const diffId: Digest = hash instanceof ParallelHash ? await hash.digest() : `sha256:${hash.digest('hex')}`;
-  return { diffId, tarSize, tarSplit: split.serialize() };
+  return split.serialize();
 }
 
 /** Disk usage as Docker counts it: sizes of all non-directories, hard links once. */

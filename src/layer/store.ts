@@ -7,7 +7,8 @@ import { chainIds, hex, sha256, type Digest } from '../digest';
 import { invalidArgument, notFound } from '../errdefs';
 import { type DB, writeTx } from '../metadata/db';
 import { isAlive, selfId } from '../util/proc';
-import { applyTar, diffSize, type ApplyResult } from './apply';
+import { applyTar, applyTarRange, diffSize, type ApplyResult } from './apply';
+import { hashFileRange } from '../util/hash-worker';
 import { rebuildTar } from './rebuild';
 import { parseTarSplit, type Segment } from './tar-split';
 
@@ -124,6 +125,20 @@ export class LayerStore {
     const dir = this.tmpDir('layer');
     try {
       return { dir, ...(await applyTar(source, dir, { parallelHash: sizeHint >= PARALLEL_HASH_MIN })) };
+    } catch (e) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /**
+   * Unpacks the uncompressed layer tar stored at [start, end) of `file` (open as
+   * fd): bodies copied in the kernel, the diff ID hashed on the worker meanwhile.
+   */
+  async unpackRange(file: string, fd: number, start: number, end: number): Promise<UnpackedLayer> {
+    const dir = this.tmpDir('layer');
+    try {
+      return { dir, ...(await applyTarRange(fd, start, end, dir, hashFileRange(file, start, end))) };
     } catch (e) {
       fs.rmSync(dir, { recursive: true, force: true });
       throw e;

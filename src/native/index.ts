@@ -15,6 +15,7 @@ export interface Native {
   accept(fd: number): number;
   resize(fd: number, rows: number, cols: number): void;
   copyFileRange(fdIn: number, fdOut: number, length: number): number;
+  copyFileRangeAt(fdIn: number, offsetIn: number, fdOut: number, length: number): number;
 }
 
 export const native: Native = require(path.join(REPO_ROOT, 'build', 'Release', 'stowage_native.node'));

@@ -1,6 +1,7 @@
 // Streaming tar reader that reports every byte: header blocks, PAX and GNU
 // long-name records, padding and the trailer come out as `raw`, file contents
 // as `data`. That is what tar-split needs to rebuild a layer byte for byte.
+import { readSync as fsReadSync } from 'node:fs';
 import { invalidArgument } from '../errdefs';
 import { BLOCK, decodeBlock, hasBody, isZeroBlock, paddingFor, parsePax, resolveHeader, type TarHeader } from './header';
 
@@ -148,4 +149,87 @@ export async function readTar(source: AsyncIterable<Buffer>, v: TarVisitor): Pro
 function trimNul(b: Buffer): Buffer {
   const i = b.indexOf(0);
   return i < 0 ? b : b.subarray(0, i);
+}
+
+/** A visitor that can also take a body as a byte range of a file (not read into memory). */
+export interface RangeVisitor extends TarVisitor {
+  /** The body of the current entry lies at [offset, offset+size) of fd. */
+  body(fd: number, offset: number, size: number): void | Promise<void>;
+}
+
+/**
+ * Reads the tar stored at [start, end) of an open file: headers are read with
+ * pread, bodies are handed over as ranges (load copies them with copy_file_range
+ * straight from the archive into the layer, and hashes them on another core).
+ */
+export async function readTarRange(fd: number, start: number, end: number, v: RangeVisitor): Promise<void> {
+  let pos = start;
+  const read = (n: number): Buffer => {
+    if (pos + n > end) throw truncated();
+    const b = Buffer.allocUnsafe(n);
+    let got = 0;
+    while (got < n) {
+      const k = fsReadSync(fd, b, got, n - got, pos + got);
+      if (k === 0) throw truncated();
+      got += k;
+    }
+    pos += n;
+    return b;
+  };
+  const raw = async (b: Buffer) => {
+    if (v.raw) await v.raw(b);
+  };
+  const readSpecial = async (size: number): Promise<Buffer> => {
+    if (size > MAX_SPECIAL) throw invalidArgument('archive/tar: extended header too large');
+    const b = read(size + paddingFor(size));
+    await raw(b);
+    return b.subarray(0, size);
+  };
+  let pax: Map<string, Buffer> | undefined;
+  let longName: Buffer | undefined;
+  let longLink: Buffer | undefined;
+  for (;;) {
+    if (pos + BLOCK > end) {
+      if (pos === end && !pax && !longName && !longLink) return;
+      throw truncated();
+    }
+    const blk = read(BLOCK);
+    if (isZeroBlock(blk)) {
+      await raw(blk);
+      if (pos + BLOCK <= end) {
+        const second = read(BLOCK);
+        if (!isZeroBlock(second)) throw invalidArgument('archive/tar: invalid tar header');
+        await raw(second);
+      }
+      while (pos < end) await raw(read(Math.min(1 << 20, end - pos)));
+      return;
+    }
+    const rh = decodeBlock(blk);
+    await raw(blk);
+    switch (rh.typeflag) {
+      case 'x':
+        pax = new Map([...(pax ?? []), ...parsePax(await readSpecial(rh.size))]);
+        continue;
+      case 'g':
+        await readSpecial(rh.size);
+        continue;
+      case 'L':
+        longName = trimNul(await readSpecial(rh.size));
+        continue;
+      case 'K':
+        longLink = trimNul(await readSpecial(rh.size));
+        continue;
+    }
+    const h = resolveHeader(rh, pax, longName, longLink);
+    pax = longName = longLink = undefined;
+    await v.entry(h);
+    if (hasBody(h.type)) {
+      if (pos + h.size > end) throw truncated();
+      await v.body(fd, pos, h.size);
+      pos += h.size;
+      const pad = paddingFor(h.size);
+      if (pad) await raw(read(pad));
+    }
+    if (v.endEntry) await v.endEntry(h);
+  }
 }

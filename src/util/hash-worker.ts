@@ -11,7 +11,8 @@ import type { Digest } from '../digest';
 type Request =
   | { op: 'data'; id: number; sab: SharedArrayBuffer; len: number }
   | { op: 'digest'; id: number }
-  | { op: 'verify'; id: number; layerDir: string; tarSplit: string; expect: string };
+  | { op: 'verify'; id: number; layerDir: string; tarSplit: string; expect: string }
+  | { op: 'range'; id: number; file: string; start: number; end: number };
 type Reply = { id: number; ok: true; digest?: string; acked?: number; sab?: SharedArrayBuffer } | { id: number; ok: false; error: string };
 
 const BATCH = 1 << 20;
@@ -92,6 +93,13 @@ export class ParallelHash {
   }
 }
 
+/** sha256 of the bytes [start, end) of a file, read and hashed on the worker. */
+export async function hashFileRange(file: string, start: number, end: number): Promise<Digest> {
+  const r = await request({ op: 'range', id: nextId++, file, start, end });
+  if (!r.ok) throw new Error(r.error);
+  return `sha256:${r.digest}`;
+}
+
 /** Rebuilds a stored layer's tar on the worker and checks it against its diff ID. */
 export async function verifyLayer(layerDir: string, tarSplit: string, expect: Digest): Promise<void> {
   const r = await request({ op: 'verify', id: nextId++, layerDir, tarSplit, expect });
@@ -111,6 +119,22 @@ if (!isMainThread && parentPort) {
       } else if (m.op === 'digest') {
         const h = hashes.get(m.id) ?? createHash('sha256');
         hashes.delete(m.id);
+        port.postMessage({ id: m.id, ok: true, digest: h.digest('hex') } satisfies Reply);
+      } else if (m.op === 'range') {
+        const fs = require('node:fs') as typeof import('node:fs');
+        const h = createHash('sha256');
+        const fd = fs.openSync(m.file, 'r');
+        try {
+          const buf = Buffer.allocUnsafe(1 << 20);
+          for (let pos = m.start; pos < m.end; ) {
+            const n = fs.readSync(fd, buf, 0, Math.min(buf.length, m.end - pos), pos);
+            if (n === 0) throw new Error('unexpected EOF');
+            h.update(buf.subarray(0, n));
+            pos += n;
+          }
+        } finally {
+          fs.closeSync(fd);
+        }
         port.postMessage({ id: m.id, ok: true, digest: h.digest('hex') } satisfies Reply);
       } else {
         // required lazily: the worker needs only these two modules

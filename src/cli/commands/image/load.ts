@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { loadArchive } from '../../../archive/load';
+import { loadArchive, type ArchiveSource } from '../../../archive/load';
 import { invalidArgument } from '../../../errdefs';
 import { familiarString } from '../../../reference';
 import type { Command } from '../../command';
@@ -17,17 +17,17 @@ export const imageLoad: Command = {
   ],
   async run(ctx, _args, flags) {
     const input = flags.input as string;
-    let source: AsyncIterable<Buffer>;
+    let source: ArchiveSource;
     if (input) {
       try {
         fs.accessSync(input, fs.constants.R_OK);
       } catch (e) {
         throw invalidArgument(`open ${input}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
       }
-      source = fs.createReadStream(input, { highWaterMark: 1 << 20 });
+      source = fs.statSync(input).isFile() ? { file: input } : { stream: fs.createReadStream(input, { highWaterMark: 1 << 20 }) };
     } else {
       if (ctx.stdin.isTTY) throw invalidArgument('requested load from stdin, but stdin is empty');
-      source = ctx.stdin;
+      source = { stream: ctx.stdin };
     }
     const quiet = (flags.quiet as boolean) || !ctx.stdout.isTTY;
     const loaded = await loadArchive(ctx.store, ctx.images, source, {

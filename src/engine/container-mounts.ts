@@ -1,0 +1,74 @@
+// What a container mounts besides its root filesystem: the /etc files stowage
+// writes for it, and its volumes, bind mounts and tmpfs.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { internal } from '../errdefs';
+import type { Container } from '../container/store';
+import { resolvConf } from '../network/etc-files';
+import { resolveInRoot, type MountSpec } from '../runtime/spec';
+import type { VolumeRequest } from '../volume/specs';
+
+/** Volumes, binds and tmpfs for the runtime spec; a new empty volume is first filled from the image. */
+export function volumeMounts(c: Container, merged: string): MountSpec[] {
+  return c.record.mounts.map((m) => {
+    if (m.Type === 'tmpfs') {
+      return { destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...(m.RW ? [] : ['ro']), ...(m.TmpfsOptions ?? [])] };
+    }
+    if (m.Type === 'volume' && !(m as VolumeRequest).NoCopy) copyUp(merged, m.Destination, m.Source);
+    const propagation = m.Type === 'bind' ? m.Propagation || 'rprivate' : 'rprivate';
+    return { destination: m.Destination, type: 'bind', source: m.Source, options: ['rbind', propagation, m.RW ? 'rw' : 'ro'] };
+  });
+}
+
+/** /etc/hostname, /etc/hosts and /etc/resolv.conf, written for the container and bind-mounted. */
+export function etcMounts(c: Container, dir: string, hosts: string): MountSpec[] {
+  const { Hostname } = c.record.config;
+  const files: Record<string, string> = {
+    hostname: `${Hostname}\n`,
+    hosts,
+    'resolv.conf': resolvConf(readOr('/etc/resolv.conf', '')),
+  };
+  if (c.record.hostConfig.NetworkMode === 'host') {
+    files.hosts = readOr('/etc/hosts', files.hosts);
+    files.hostname = readOr('/etc/hostname', files.hostname);
+  }
+  const mounts: MountSpec[] = [];
+  for (const [name, content] of Object.entries(files)) {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, content);
+    mounts.push({ destination: `/etc/${name}`, type: 'bind', source: file, options: ['rbind', 'rprivate', c.record.hostConfig.ReadonlyRootfs ? 'ro' : 'rw'] });
+  }
+  return mounts;
+}
+
+/**
+ * Docker's copy-up: a volume that is still empty gets what the image has at the
+ * mount point. The path is resolved inside the root filesystem, so a symlink in
+ * the image can never point the copy at the host.
+ */
+function copyUp(merged: string, dest: string, volumeDir: string): void {
+  if (fs.readdirSync(volumeDir).length > 0) return;
+  let src: string;
+  try {
+    src = resolveInRoot(merged, dest);
+  } catch {
+    return;
+  }
+  const st = fs.lstatSync(src, { throwIfNoEntry: false });
+  if (!st?.isDirectory()) return;
+  const r = spawnSync('cp', ['-a', '--no-dereference', `${src}/.`, `${volumeDir}/`], { encoding: 'utf8' });
+  if (r.status !== 0) throw internal(`copying ${dest} from the image into its volume: ${r.stderr.trim()}`);
+  const root = fs.statSync(src);
+  fs.chownSync(volumeDir, root.uid, root.gid);
+  fs.chmodSync(volumeDir, root.mode & 0o7777);
+}
+
+export function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
