@@ -1,10 +1,11 @@
 // Benchmark: save and load of a 400 MB, three-layer image (200 × 1 MB random
 // files, 5,000 small files, 200 more × 1 MB), stowage beside Docker 20.10 in the
-// same run. Each round uses fresh stores, and nothing is deleted until the end:
-// on ext4 without a journal, inodes deleted in the last minute slow down every
-// file creation, which would make the order of the steps decide the result.
+// same run. Each round runs on a fresh loop-mounted ext4: on this machine's own
+// disk (ext4 without a journal) inodes deleted in the last minutes slow down every
+// file creation, which would let earlier steps decide the result.
 //
 //   node dist/bench/save-load.js [--rounds N] [--write]
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeDockerArchive } from './make-archive';
@@ -20,48 +21,48 @@ async function main() {
   const archive = path.join(BENCH_DIR, 'image.tar');
   if (!fs.existsSync(archive)) makeDockerArchive(archive, makeBenchLayers(BENCH_DIR), 'bench:400mb');
   const size = fs.statSync(archive).size;
-  const scratch = scratchFs(BENCH_DIR, 4 * rounds + 3);
-  const run = scratch.mount;
-  // the archive sits on the same filesystem as the stores, as a user's download would
-  const input = path.join(run, 'image.tar');
-  fs.copyFileSync(archive, input);
-  process.env.TMPDIR = run; // the reference daemons live beside stowage's stores
   const results = { stowageLoad: [] as number[], stowageSave: [] as number[], dockerLoad: [] as number[], dockerSave: [] as number[], rssLoad: [] as number[], rssSave: [] as number[] };
-  const daemons: DockerDaemon[] = [];
   let stowageDisk = 0;
   let dockerDisk = 0;
-  try {
-    for (let r = 0; r < rounds; r++) {
-      const env = { ...process.env, STOWAGE_ROOT: path.join(run, `s${r}`, 'root'), STOWAGE_RUNROOT: path.join(run, `s${r}`, 'run') };
+  for (let r = 0; r < rounds; r++) {
+    // each round on a fresh filesystem holding the archive (as a user's download) and both stores
+    const scratch = scratchFs(BENCH_DIR, 5);
+    const run = scratch.mount;
+    process.env.TMPDIR = run;
+    const input = path.join(run, 'image.tar');
+    fs.copyFileSync(archive, input);
+    let d: DockerDaemon | undefined;
+    try {
+      const env = { ...process.env, STOWAGE_ROOT: path.join(run, 's', 'root'), STOWAGE_RUNROOT: path.join(run, 's', 'run') };
       sync();
       const load = timed(process.execPath, [CLI, 'load', '-q', '-i', input], env);
       results.stowageLoad.push(load.seconds);
       results.rssLoad.push(load.maxRssKb);
       sync();
-      const save = timed(process.execPath, [CLI, 'save', '-o', path.join(run, `s${r}.tar`), 'bench:400mb'], env);
+      const save = timed(process.execPath, [CLI, 'save', '-o', path.join(run, 's.tar'), 'bench:400mb'], env);
       results.stowageSave.push(save.seconds);
       results.rssSave.push(save.maxRssKb);
       stowageDisk = duBytes(path.join(env.STOWAGE_ROOT, 'overlay'));
 
-      const d = await startDockerDaemon();
-      daemons.push(d);
+      d = await startDockerDaemon();
       const denv = { ...process.env, ...d.cliEnv() };
       sync();
       results.dockerLoad.push(timed('docker', ['load', '-q', '-i', input], denv).seconds);
       sync();
-      results.dockerSave.push(timed('docker', ['save', '-o', path.join(run, `d${r}.tar`), 'bench:400mb'], denv).seconds);
+      results.dockerSave.push(timed('docker', ['save', '-o', path.join(run, 'd.tar'), 'bench:400mb'], denv).seconds);
       dockerDisk = duBytes(path.join(d.dataRoot, 'overlay2'));
       console.error(`round ${r + 1}/${rounds}: stowage load ${load.seconds}s save ${save.seconds}s, docker load ${results.dockerLoad[r]}s save ${results.dockerSave[r]}s`);
+    } finally {
+      await d?.stop();
+      spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env: { ...process.env, STOWAGE_ROOT: path.join(run, 's', 'root'), STOWAGE_RUNROOT: path.join(run, 's', 'run') } });
+      scratch.dispose();
     }
-  } finally {
-    for (const d of daemons) await d.stop();
-    scratch.dispose();
   }
   const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<keyof typeof results, number>;
   const peakRss = Math.max(...results.rssLoad, ...results.rssSave) / 1024;
   const table = `
 Image: ${(size / 1e6).toFixed(0)} MB archive, 3 layers (200 × 1 MB random, 5,000 small files, 200 × 1 MB random).
-Median of ${rounds} rounds, fresh stores each round, \`sync\` before every timed step. Machine: ${machine()}.
+Median of ${rounds} rounds; each round on a fresh loop-mounted ext4 holding the archive and both stores; \`sync\` before every timed step. Machine: ${machine()}.
 Reproduce: \`npm run build && node dist/bench/save-load.js --rounds ${rounds} --write\` (needs \`scripts/setup.sh --with-references\`).
 
 | step | stowage | Docker 20.10 | Docker ÷ stowage | target |

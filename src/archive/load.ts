@@ -96,14 +96,26 @@ function isPlainTar(file: string): boolean {
 async function readMembersOfFile(store: Store, file: string, members: Map<string, Member>, links: Map<string, string>, progress: Progress) {
   const fd = fs.openSync(file, 'r');
   let name = '';
+  let small: Buffer[] = [];
+  let ranged = false; // the body came as a range (body()), not as data
   try {
     await readTarRange(fd, 0, fs.fstatSync(fd).size, {
       entry(h) {
         name = memberName(h.name);
+        small = [];
+        ranged = false;
         if (h.type === 'symlink') links.set(name, memberName(path.posix.join(path.posix.dirname(name), h.linkname)));
         else if (h.type === 'link') links.set(name, memberName(h.linkname));
       },
+      // bodies the reader had in its window
+      data(b) {
+        small.push(b);
+      },
+      endEntry(h) {
+        if (h.type === 'file' && !ranged) members.set(name, { kind: 'data', bytes: Buffer.concat(small) });
+      },
       async body(_fd, offset, size) {
+        ranged = true;
         if (size <= SMALL) {
           const bytes = Buffer.alloc(size);
           fs.readSync(fd, bytes, 0, size, offset);

@@ -17,6 +17,10 @@ export interface TarVisitor {
 // PAX and GNU long-name records above this size are refused (Go's limit too).
 const MAX_SPECIAL = 1 << 20;
 
+// readTarRange: the read-ahead window, and the largest body copied from it.
+const WINDOW = 256 << 10;
+const SMALL_BODY = 64 << 10;
+
 /** A queue of chunks pulled from an async source on demand. */
 class ByteQueue {
   private chunks: Buffer[] = [];
@@ -164,15 +168,26 @@ export interface RangeVisitor extends TarVisitor {
  */
 export async function readTarRange(fd: number, start: number, end: number, v: RangeVisitor): Promise<void> {
   let pos = start;
-  const read = (n: number): Buffer => {
-    if (pos + n > end) throw truncated();
-    const b = Buffer.allocUnsafe(n);
+  // Headers and small bodies come from a read-ahead window (a fresh buffer each
+  // time, so slices handed out stay valid); large bodies are passed as ranges.
+  let win = Buffer.alloc(0);
+  let winStart = start;
+  const fill = (n: number) => {
+    const len = Math.min(Math.max(n, WINDOW), end - pos);
+    win = Buffer.allocUnsafe(len);
     let got = 0;
-    while (got < n) {
-      const k = fsReadSync(fd, b, got, n - got, pos + got);
+    while (got < len) {
+      const k = fsReadSync(fd, win, got, len - got, pos + got);
       if (k === 0) throw truncated();
       got += k;
     }
+    winStart = pos;
+  };
+  const inWindow = (n: number) => pos >= winStart && pos + n <= winStart + win.length;
+  const read = (n: number): Buffer => {
+    if (pos + n > end) throw truncated();
+    if (!inWindow(n)) fill(n);
+    const b = win.subarray(pos - winStart, pos - winStart + n);
     pos += n;
     return b;
   };
@@ -225,8 +240,13 @@ export async function readTarRange(fd: number, start: number, end: number, v: Ra
     await v.entry(h);
     if (hasBody(h.type)) {
       if (pos + h.size > end) throw truncated();
-      await v.body(fd, pos, h.size);
-      pos += h.size;
+      if (h.size <= SMALL_BODY || inWindow(h.size)) {
+        const b = read(h.size);
+        if (v.data && h.size > 0) await v.data(b);
+      } else {
+        await v.body(fd, pos, h.size);
+        pos += h.size;
+      }
       const pad = paddingFor(h.size);
       if (pad) await raw(read(pad));
     }
