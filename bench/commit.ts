@@ -51,6 +51,7 @@ async function main() {
     execFileSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env: senv });
     await docker.stop();
     scratch.dispose();
+    scratch.remove();
   }
   const m = (k: string) => median(times[k]);
   const table = `

@@ -85,9 +85,10 @@ export function makeBenchLayers(dir: string): string[] {
  * benchmark run: every tool starts on the same clean filesystem, whatever the
  * machine's own disk has just been through.
  */
-export function scratchFs(dir: string, sizeGb: number): { mount: string; dispose(): void } {
-  const image = path.join(dir, 'scratch.ext4');
-  const mount = path.join(dir, 'scratch');
+export function scratchFs(dir: string, sizeGb: number): { mount: string; dispose(): void; remove(): void } {
+  const id = `${process.pid}-${Date.now()}`;
+  const image = path.join(dir, `scratch-${id}.ext4`);
+  const mount = path.join(dir, `scratch-${id}`);
   fs.mkdirSync(mount, { recursive: true });
   spawnSync('truncate', ['-s', `${sizeGb}G`, image]);
   const mk = spawnSync('mkfs.ext4', ['-q', '-F', image], { encoding: 'utf8' });
@@ -96,8 +97,12 @@ export function scratchFs(dir: string, sizeGb: number): { mount: string; dispose
   if (m.status !== 0) throw new Error(`mount: ${m.stderr}`);
   return {
     mount,
+    /** Unmounts; the image file stays until remove() (deleting gigabytes trims the disk meanwhile). */
     dispose() {
       spawnSync('umount', ['-l', mount]);
+      fs.rmSync(mount, { recursive: true, force: true });
+    },
+    remove() {
       fs.rmSync(image, { force: true });
     },
   };

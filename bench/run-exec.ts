@@ -60,6 +60,7 @@ async function main() {
     spawnSync('podman', [...pargs, 'system', 'reset', '-f'], { stdio: 'ignore' });
     await docker.stop();
     scratch.dispose();
+    scratch.remove();
   }
   const m = (k: string) => median(results[k]);
   const row = (what: string, s: string, d: string, p?: string, target = '') =>

@@ -24,9 +24,11 @@ async function main() {
   const results = { stowageLoad: [] as number[], stowageSave: [] as number[], dockerLoad: [] as number[], dockerSave: [] as number[], rssLoad: [] as number[], rssSave: [] as number[] };
   let stowageDisk = 0;
   let dockerDisk = 0;
+  const scratches: Array<{ remove(): void }> = [];
   for (let r = 0; r < rounds; r++) {
     // each round on a fresh filesystem holding the archive (as a user's download) and both stores
     const scratch = scratchFs(BENCH_DIR, 5);
+    scratches.push(scratch);
     const run = scratch.mount;
     process.env.TMPDIR = run;
     const input = path.join(run, 'image.tar');
@@ -58,6 +60,7 @@ async function main() {
       scratch.dispose();
     }
   }
+  for (const s of scratches) s.remove();
   const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<keyof typeof results, number>;
   const peakRss = Math.max(...results.rssLoad, ...results.rssSave) / 1024;
   const table = `
