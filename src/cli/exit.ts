@@ -19,7 +19,7 @@ export function errorOutput(e: unknown, usageLine?: string, engine?: { command: 
   if (e instanceof CommandNotFoundError) return { message: `stowage: Error: ${e.message}\n${runHint}`, code: 127 };
   if (e instanceof CommandNotInvocableError) return { message: `stowage: Error: ${e.message}\n${runHint}`, code: 126 };
   if (engine) return { message: `stowage: Error: ${(e as Error)?.message ?? String(e)}\n${runHint}`, code: 125 };
-  if (e instanceof StowageError) return { message: `Error: ${e.message}\n`, code: 1 };
+  if (e instanceof StowageError) return { message: `${e.bare ? '' : 'Error: '}${e.message}\n`, code: 1 };
   const err = e as Error;
   if (process.env.STOWAGE_DEBUG) return { message: `Error: ${err?.stack ?? String(e)}\n`, code: 1 };
   return { message: `Error: ${err?.message ?? String(e)}\n`, code: 1 };

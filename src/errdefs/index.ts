@@ -16,10 +16,13 @@ export type ErrorKind =
 export class StowageError extends Error {
   readonly kind: ErrorKind;
   readonly hint?: string;
-  constructor(kind: ErrorKind, message: string, opts: { cause?: unknown; hint?: string } = {}) {
+  /** Printed as it is, without "Error: " (messages the docker CLI itself prints so). */
+  readonly bare: boolean;
+  constructor(kind: ErrorKind, message: string, opts: { cause?: unknown; hint?: string; bare?: boolean } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.kind = kind;
     this.hint = opts.hint;
+    this.bare = opts.bare ?? false;
   }
 }
 

@@ -24,8 +24,11 @@ const ANCHORED_TAG_RE = new RegExp(`^${tag}$`);
 const ANCHORED_HEX64 = /^[a-f0-9]{64}$/;
 
 export class InvalidReferenceError extends StowageError {
-  constructor(message: string) {
+  /** For an uppercase repository: its path as the docker CLI names it (library/Bad). */
+  readonly remote?: string;
+  constructor(message: string, remote?: string) {
     super('invalid-argument', message);
+    this.remote = remote;
   }
 }
 
@@ -98,7 +101,10 @@ export function parseNormalized(s: string): Reference {
   }
   const remainder = splitDomainRaw(s);
   if (remainder.toLowerCase() !== remainder) {
-    throw new InvalidReferenceError('invalid reference format: repository name must be lowercase');
+    const first = s.split('/')[0];
+    const hasDomain = s.includes('/') && (/[.:]/.test(first) || first === 'localhost' || first !== first.toLowerCase());
+    const remote = hasDomain || remainder.includes('/') ? remainder : `library/${remainder}`;
+    throw new InvalidReferenceError('invalid reference format: repository name must be lowercase', remote);
   }
   const m = REFERENCE_RE.exec(s);
   if (!m) throw new InvalidReferenceError('invalid reference format');

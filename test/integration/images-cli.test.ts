@@ -51,7 +51,7 @@ test('tag and rmi: untag versus delete, several tags, prefixes, Docker wording',
   assert.equal((await env.run(['rmi', '-f', 'nope:1'])).code, 0, 'rmi -f of a missing image exits 0, as Docker');
   const badTag = await env.run(['tag', 'tiny:1', 'Bad:Tag']);
   assert.equal(badTag.code, 1);
-  assert.match(badTag.stderr, /invalid reference format: repository name must be lowercase/);
+  assert.equal(badTag.stderr, 'Error parsing reference: "Bad:Tag" is not a valid repository/tag: invalid reference format: repository name (library/Bad) must be lowercase\n');
   const hex = await env.run(['tag', 'tiny:1', 'a'.repeat(64)]);
   assert.match(hex.stderr, /cannot specify 64-byte hexadecimal strings/);
   // history and inspect of the imported image

@@ -31,6 +31,12 @@ test('if, else, range, with and variables', () => {
 test('missing fields: errors for formatters, <no value> for raw inspect', () => {
   assert.throws(() => renderTemplate('{{.Nope}}', data), /can't evaluate field Nope/);
   assert.equal(renderTemplate('{{.Nope}}', data, { lenient: true }), '<no value>');
+  // inspect: a map's missing key is <no value>, a struct's is an error with Go's position
+  const isMap = (p: string[]) => p.join('.') === 'Labels';
+  assert.equal(renderTemplate('{{.Labels.none}}', data, { isMap }), '<no value>');
+  assert.throws(() => renderTemplate('{{.Nope}}', data, { isMap }), /template: :1:2: executing "" at <\.Nope>: map has no entry for key "Nope"/);
+  assert.throws(() => renderTemplate('{{.State.Nope}}', data, { isMap }), /template: :1:8: executing "" at <\.State\.Nope>: map has no entry for key "Nope"/);
+  assert.equal(renderTemplate('{{with .Labels}}{{.none}}{{end}}', data, { isMap }), '<no value>');
   assert.throws(() => renderTemplate('{{if .ID}}', data), /unexpected EOF/);
   assert.throws(() => renderTemplate('{{nofunc .ID}}', data), /function "nofunc" not defined/);
 });

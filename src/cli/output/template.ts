@@ -13,51 +13,58 @@ type Node =
   | { t: 'range'; p: Pipeline; vars: string[]; body: Node[]; else?: Node[] };
 type Pipeline = { decl: string[]; cmds: Arg[][] };
 type Arg =
-  | { k: 'field'; base: 'dot' | string; path: string[] }
+  | { k: 'field'; base: 'dot' | string; path: string[]; pos: number }
   | { k: 'lit'; v: unknown }
   | { k: 'ident'; name: string }
   | { k: 'sub'; p: Pipeline };
 
 const templateError = (msg: string) => invalidArgument(`template parsing error: template: :1: ${msg}`);
 
-function tokenize(action: string): string[] {
-  const toks: string[] = [];
+interface Tok {
+  s: string;
+  /** Offset in the whole template, for Go-style error positions. */
+  pos: number;
+}
+
+function tokenize(action: string, base: number): Tok[] {
+  const toks: Tok[] = [];
   const re = /\s*("(?:[^"\\]|\\.)*"|`[^`]*`|'(?:[^'\\]|\\.)'|\(|\)|\||:=|,|=|[^\s()|,=]+)/y;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(action)) && m[1] !== undefined) toks.push(m[1]);
+  while ((m = re.exec(action)) && m[1] !== undefined) toks.push({ s: m[1], pos: base + m.index + m[0].length - m[1].length });
   return toks;
 }
 
-function parseArg(tok: string): Arg {
+function parseArg(t: Tok): Arg {
+  const tok = t.s;
   if (tok.startsWith('"')) return { k: 'lit', v: JSON.parse(tok) };
   if (tok.startsWith('`')) return { k: 'lit', v: tok.slice(1, -1) };
   if (/^-?\d+(\.\d+)?$/.test(tok)) return { k: 'lit', v: Number(tok) };
   if (tok === 'true' || tok === 'false') return { k: 'lit', v: tok === 'true' };
   if (tok === 'nil') return { k: 'lit', v: null };
-  if (tok === '.') return { k: 'field', base: 'dot', path: [] };
-  if (tok.startsWith('.')) return { k: 'field', base: 'dot', path: tok.slice(1).split('.') };
+  if (tok === '.') return { k: 'field', base: 'dot', path: [], pos: t.pos };
+  if (tok.startsWith('.')) return { k: 'field', base: 'dot', path: tok.slice(1).split('.'), pos: t.pos };
   if (tok.startsWith('$')) {
     const [v, ...path] = tok.split('.');
-    return { k: 'field', base: v, path };
+    return { k: 'field', base: v, path, pos: t.pos + v.length };
   }
   return { k: 'ident', name: tok };
 }
 
-function parsePipeline(toks: string[]): Pipeline {
+function parsePipeline(toks: Tok[]): Pipeline {
   let i = 0;
   const decl: string[] = [];
-  const declEnd = toks.indexOf(':=');
-  if (declEnd > 0 && toks.slice(0, declEnd).every((t) => t.startsWith('$') || t === ',')) {
-    for (const t of toks.slice(0, declEnd)) if (t !== ',') decl.push(t);
+  const declEnd = toks.findIndex((t) => t.s === ':=');
+  if (declEnd > 0 && toks.slice(0, declEnd).every((t) => t.s.startsWith('$') || t.s === ',')) {
+    for (const t of toks.slice(0, declEnd)) if (t.s !== ',') decl.push(t.s);
     i = declEnd + 1;
   }
   const parseCmds = (): Arg[][] => {
     const cmds: Arg[][] = [[]];
     while (i < toks.length) {
       const t = toks[i++];
-      if (t === ')') return cmds;
-      if (t === '|') cmds.push([]);
-      else if (t === '(') cmds[cmds.length - 1].push({ k: 'sub', p: { decl: [], cmds: parseCmds() } });
+      if (t.s === ')') return cmds;
+      if (t.s === '|') cmds.push([]);
+      else if (t.s === '(') cmds[cmds.length - 1].push({ k: 'sub', p: { decl: [], cmds: parseCmds() } });
       else cmds[cmds.length - 1].push(parseArg(t));
     }
     return cmds;
@@ -88,9 +95,11 @@ export function parseTemplate(src: string): Node[] {
     const close = src.indexOf('}}', open);
     if (close < 0) throw templateError('unclosed action');
     let inner = src.slice(open + 2, close);
+    let innerStart = open + 2;
     if (inner.startsWith('-')) {
       text = text.replace(/\s+$/, '');
       inner = inner.slice(1);
+      innerStart++;
     }
     if (inner.endsWith('-')) {
       trimNext = true;
@@ -98,10 +107,9 @@ export function parseTemplate(src: string): Node[] {
     }
     if (text) out().push({ t: 'text', s: text });
     pos = close + 2;
-    inner = inner.trim();
-    if (inner.startsWith('/*')) continue;
-    const toks = tokenize(inner);
-    const kw = toks[0];
+    if (inner.trim().startsWith('/*')) continue;
+    const toks = tokenize(inner, innerStart);
+    const kw = toks[0]?.s;
     if (kw === 'if' || kw === 'with' || kw === 'range') {
       const p = parsePipeline(toks.slice(1));
       const node =
@@ -113,7 +121,7 @@ export function parseTemplate(src: string): Node[] {
     } else if (kw === 'else') {
       const top = stack[stack.length - 1];
       if (!top) throw templateError('unexpected {{else}}');
-      if (toks[1] === 'if') {
+      if (toks[1]?.s === 'if') {
         // else if: nest an if in the else branch, closed by the same {{end}}
         const node = { t: 'if', p: parsePipeline(toks.slice(2)), body: [] } as Node & { body: Node[] };
         top.inElse = true;
@@ -199,27 +207,43 @@ const FUNCS: Record<string, (...a: unknown[]) => unknown> = {
 };
 
 export interface TemplateOptions {
-  /** Missing fields print "<no value>" (inspect of raw JSON) instead of failing (formatters). */
+  /** Every missing field prints "<no value>" (table headers). */
   lenient?: boolean;
+  /**
+   * Inspect's rule: a missing key of a map (the object at `path` is one) prints
+   * "<no value>"; of anything else it is an error, worded as Go's missingkey=error.
+   */
+  isMap?: (path: string[]) => boolean;
 }
 
 export function execTemplate(nodes: Node[], data: unknown, opts: TemplateOptions = {}): string {
   let out = '';
   const vars = new Map<string, unknown>([['$', data]]);
-  const field = (obj: unknown, path: string[], whole: string): unknown => {
+  // where an object sits in the data, so `with`/`range` bodies still know map from struct
+  const dotPath = new WeakMap<object, string[]>();
+  const field = (obj: unknown, path: string[], whole: string, pos: number, rootPath: string[] = []): unknown => {
     let v = obj;
-    for (const p of path) {
+    let col = pos;
+    for (let i = 0; i < path.length; i++) {
+      const p = path[i];
+      const at = `template: :1:${col}: executing "" at <${whole}>`;
+      col += p.length + 1;
       if (v === null || v === undefined) {
-        if (opts.lenient) return NO_VALUE;
-        throw invalidArgument(`template: :1: executing "" at <${whole}>: nil pointer evaluating interface {}.${p}`);
+        if (opts.lenient || opts.isMap) return NO_VALUE;
+        throw invalidArgument(`${at}: nil pointer evaluating interface {}.${p}`);
       }
       if (typeof v !== 'object' || !(p in (v as object))) {
         if (opts.lenient && typeof v === 'object') return NO_VALUE;
-        throw invalidArgument(`template: :1: executing "" at <${whole}>: can't evaluate field ${p}`);
+        if (opts.isMap && typeof v === 'object') {
+          if (opts.isMap([...rootPath, ...path.slice(0, i)])) return NO_VALUE;
+          throw invalidArgument(`${at}: map has no entry for key "${p}"`);
+        }
+        throw invalidArgument(`${at}: can't evaluate field ${p}`);
       }
       v = (v as Record<string, unknown>)[p];
       if (typeof v === 'function') v = (v as () => unknown).call(obj);
     }
+    if (v && typeof v === 'object') dotPath.set(v, [...rootPath, ...path]);
     return v;
   };
   const evalArg = (a: Arg, dot: unknown): unknown => {
@@ -231,7 +255,7 @@ export function execTemplate(nodes: Node[], data: unknown, opts: TemplateOptions
       case 'field': {
         const base = a.base === 'dot' ? dot : vars.get(a.base);
         if (a.base !== 'dot' && !vars.has(a.base)) throw templateError(`undefined variable "${a.base}"`);
-        return field(base, a.path, a.base === 'dot' ? `.${a.path.join('.')}` : [a.base, ...a.path].join('.'));
+        return field(base, a.path, a.base === 'dot' ? `.${a.path.join('.')}` : [a.base, ...a.path].join('.'), a.pos, a.base === 'dot' && dot && typeof dot === 'object' ? dotPath.get(dot) ?? [] : []);
       }
       case 'ident': {
         const f = FUNCS[a.name];

@@ -10,6 +10,15 @@ import { renderTemplate } from '../../output/template';
 
 export type Inspector = (ctx: Ctx, ref: string) => unknown;
 
+// Fields of the inspected objects that are Go maps: a missing key there prints
+// "<no value>"; anywhere else it is an error, as with docker's typed structs.
+const MAP_FIELDS = new Set([
+  'Labels', 'Options', 'Containers', 'GraphDriver.Data', 'Config.Labels', 'Config.ExposedPorts', 'Config.Volumes',
+  'ContainerConfig.Labels', 'ContainerConfig.ExposedPorts', 'ContainerConfig.Volumes', 'NetworkSettings.Ports',
+  'NetworkSettings.Networks', 'HostConfig.PortBindings', 'HostConfig.Sysctls', 'HostConfig.Tmpfs', 'HostConfig.LogConfig.Config',
+]);
+const isMapField = (path: string[]) => MAP_FIELDS.has(path.join('.'));
+
 export const inspectImage: Inspector = (ctx, ref) => imageInspect(ctx.images, ctx.store.layers, ctx.images.resolve(ref));
 
 /** Prints objects as docker inspect does: a JSON array, or a template per object. */
@@ -26,7 +35,17 @@ export function printInspect(ctx: Ctx, refs: string[], format: string, find: (re
     }
   }
   if (format && format !== 'json') {
-    for (const o of found) ctx.out(`${renderTemplate(format.replace(/\\n/g, '\n').replace(/\\t/g, '\t'), o, { lenient: true })}\n`);
+    const tmpl = format.replace(/\\n/g, '\n').replace(/\\t/g, '\t');
+    for (const o of found) {
+      try {
+        ctx.out(`${renderTemplate(tmpl, o, { isMap: isMapField })}\n`);
+      } catch (e) {
+        // as docker: what was printed so far, an empty line, then the error
+        ctx.out('\n');
+        ctx.err(`template parsing error: ${(e as Error).message}\n`);
+        return 1;
+      }
+    }
   } else {
     ctx.out(`${found.length ? goJsonIndent(found) : '[]'}\n`);
   }
