@@ -12,6 +12,7 @@ import { diffSize } from '../layer/apply';
 import { attach, type AttachIO, type Attachment } from '../runtime/attach';
 import { conmonCreate, containerPaths, readExitCode, waitExitCode, type ContainerPaths } from '../runtime/conmon';
 import { runcDelete, runcKill, runcStart, type RuntimeConfig } from '../runtime/runc';
+import { runcForeground } from '../runtime/exec';
 import { buildSpec } from '../runtime/spec';
 import { VolumeStore } from '../volume/store';
 import { ContainerNetworking, type NetworkSetup } from './container-network';
@@ -117,12 +118,12 @@ export class ContainerService {
   }
 
   /**
-   * Starts a created or exited container. With `io`, attaches before starting so
-   * no output is lost; returns the attachment.
+   * Everything a start needs before the runtime runs: the root filesystem mounted,
+   * the network namespace attached (ports claimed: a taken port fails here,
+   * before any process exists), the /etc files and the OCI spec written.
+   * On failure nothing of it is left.
    */
-  async start(idOrName: string, io?: AttachIO & { consoleSize?: [number, number] }): Promise<{ container: Container; attachment?: Attachment }> {
-    let c = this.find(idOrName);
-    if (c.state.Status === 'running' || c.state.Status === 'paused') return { container: c };
+  private async prepare(c: Container, consoleSize?: [number, number]) {
     const { record } = c;
     const rt = this.runtime(record.hostConfig.Runtime || undefined);
     const paths = this.paths(record.id);
@@ -132,7 +133,6 @@ export class ContainerService {
     mountRootfs(this.store.layers, record.topLayer, rootfs);
     let net: NetworkSetup | undefined;
     try {
-      // ports are claimed before the container exists: a taken port fails the start cleanly
       net = await this.networking.setup(c, (x) => ContainerNetworking.netnsOf(this.store.runroot, this.find(x)));
       const spec = buildSpec({
         id: record.id,
@@ -162,8 +162,51 @@ export class ContainerService {
         cgroupsPath: `/stowage/${record.id}`,
       });
       // the terminal's size from the start: runc sizes the pty before the process runs
-      if (io?.consoleSize && record.config.Tty) spec.process.consoleSize = { height: io.consoleSize[0], width: io.consoleSize[1] };
+      if (consoleSize && record.config.Tty) spec.process.consoleSize = { height: consoleSize[0], width: consoleSize[1] };
       fs.writeFileSync(path.join(paths.bundle, 'config.json'), JSON.stringify(spec));
+      return { rt, paths, rootfs, net };
+    } catch (e) {
+      await this.failedStart(c, e, !!net);
+      throw e;
+    }
+  }
+
+  /** Records why a start failed (126/127 as Docker) and takes back what it set up. */
+  private async failedStart(c: Container, e: unknown, netSetUp: boolean): Promise<void> {
+    const code = e instanceof CommandNotFoundError ? 127 : e instanceof CommandNotInvocableError ? 126 : 128;
+    this.records.updateState(c.record.id, (s) => ({ ...s, Status: s.StartedAt === ZERO_TIME ? 'created' : 'exited', ExitCode: code, Error: (e as Error).message }));
+    await this.removeRuntimeState(c).catch(() => {});
+    if (netSetUp) await this.networking.teardown(c).catch(() => {});
+    unmountRootfs(this.rootfs(c.record.id));
+  }
+
+  private markRunning(c: Container, pid: number, net: NetworkSetup, conmonPid?: number): Container {
+    const state = this.records.updateState(c.record.id, (s) => ({
+      ...s,
+      Status: 'running',
+      Pid: pid,
+      PidStart: processStart(pid),
+      ConmonPid: conmonPid,
+      ConmonStart: conmonPid ? processStart(conmonPid) : undefined,
+      ExitCode: 0,
+      Error: '',
+      StartedAt: nowGoTime(),
+      FinishedAt: ZERO_TIME,
+      Networks: net.endpoints,
+    }));
+    return { record: c.record, state };
+  }
+
+  /**
+   * Starts a created or exited container under conmon. With `io`, attaches
+   * before starting so no output is lost; returns the attachment.
+   */
+  async start(idOrName: string, io?: AttachIO & { consoleSize?: [number, number] }): Promise<{ container: Container; attachment?: Attachment }> {
+    let c = this.find(idOrName);
+    if (c.state.Status === 'running' || c.state.Status === 'paused') return { container: c };
+    const { record } = c;
+    const { rt, paths, net } = await this.prepare(c, io?.consoleSize);
+    try {
       // An attached caller waits for the exit and cleans up itself; a detached container
       // has conmon run `container cleanup` when it exits. Either way, should nobody be
       // left to do it, the next command that looks at the container finishes the job.
@@ -181,30 +224,41 @@ export class ContainerService {
         attachment?.detach();
         throw e;
       }
-      const state = this.records.updateState(record.id, (s) => ({
-        ...s,
-        Status: 'running',
-        Pid: pid,
-        PidStart: processStart(pid),
-        ConmonPid: conmonPid,
-        ConmonStart: processStart(conmonPid),
-        ExitCode: 0,
-        Error: '',
-        StartedAt: nowGoTime(),
-        FinishedAt: ZERO_TIME,
-        Networks: net!.endpoints,
-      }));
-      c = { record, state };
-      for (const name of Object.keys(net!.endpoints)) await this.networking.refreshPeers(name, record.id);
+      c = this.markRunning(c, pid, net, conmonPid);
+      for (const name of Object.keys(net.endpoints)) await this.networking.refreshPeers(name, record.id);
       return { container: c, attachment };
     } catch (e) {
-      const code = e instanceof CommandNotFoundError ? 127 : e instanceof CommandNotInvocableError ? 126 : 128;
-      this.records.updateState(record.id, (s) => ({ ...s, Status: s.StartedAt === ZERO_TIME ? 'created' : 'exited', ExitCode: code, Error: (e as Error).message }));
-      await this.removeRuntimeState(c).catch(() => {});
-      if (net) await this.networking.teardown(c).catch(() => {});
-      unmountRootfs(rootfs);
+      await this.failedStart(c, e, true);
       throw e;
     }
+  }
+
+  /**
+   * `run --rm` in the foreground: runc itself runs the container to its end
+   * (`runc run`), relaying stdio and signals, with no monitor and no log (the
+   * container goes away with its exit anyway). Returns the exit code.
+   */
+  async runOnce(idOrName: string, opts: { interactive: boolean; onSpawn?: (pid: number) => void }): Promise<number> {
+    const c = this.find(idOrName);
+    const { rt, paths, net } = await this.prepare(c);
+    let code: number;
+    try {
+      code = await runcForeground(rt, 'create', ['run', '--bundle', paths.bundle], c.record.id, {
+        stdio: [opts.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'],
+        workDir: paths.bundle,
+        onSpawn: opts.onSpawn,
+        onStarted: (pid) => {
+          this.markRunning(c, pid, net);
+          for (const name of Object.keys(net.endpoints)) void this.networking.refreshPeers(name, c.record.id);
+        },
+      });
+    } catch (e) {
+      await this.failedStart(c, e, true);
+      throw e;
+    }
+    this.finish(this.records.get(c.record.id) ?? c, code);
+    await this.flush();
+    return code;
   }
 
   /** Creates the volume a mount needs (a named one once, an anonymous one each time). */
@@ -235,7 +289,7 @@ export class ContainerService {
 
   private releaseResources(c: Container): void {
     unmountRootfs(this.rootfs(c.record.id));
-    this.pending.push(runcDelete(this.runtime(), c.record.id, true).catch(() => {}));
+    this.pending.push(this.removeRuntimeState(c).catch(() => {}));
     this.pending.push(this.networking.teardown(c).catch(() => {}));
   }
 

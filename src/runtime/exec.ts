@@ -67,62 +67,85 @@ export async function runcExec(rt: RuntimeConfig, id: string, proc: OciProcess, 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-exec-'));
   try {
     const procFile = path.join(tmp, 'process.json');
-    const pidFile = path.join(tmp, 'pid');
-    const logFile = path.join(tmp, 'log');
     fs.writeFileSync(procFile, JSON.stringify(proc));
-    const args = [...runcGlobalArgs(rt), '--log', logFile, 'exec', '--process', procFile, '--pid-file', pidFile];
-    if (opts.detach) args.push('--detach');
-    args.push(id);
-
+    const sub = ['exec', '--process', procFile, ...(opts.detach ? ['--detach'] : [])];
     const io = opts.detach ? (['ignore', 'ignore', 'ignore'] as const) : inherited;
-    const stdio: StdioOptions = [kind(io[0]), kind(io[1]), opts.detach ? 'ignore' : 'pipe'];
-    const child = spawn(rt.runtimePath, args, { stdio });
-    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
-
-    // stdin / stdout relays
-    if (typeof io[0] !== 'string' && child.stdin) {
-      io[0].pipe(child.stdin);
-      child.stdin.on('error', () => undefined); // the process may exit without reading
-    }
-    if (typeof io[1] !== 'string' && child.stdout) child.stdout.pipe(io[1], { end: false });
-
-    // stderr: held back until runc wrote the pid file (the process started)
-    const errTarget: NodeJS.WritableStream | undefined =
-      typeof io[2] !== 'string' ? io[2] : io[2] === 'inherit' ? process.stderr : undefined;
-    const held: Buffer[] = [];
-    let started = false;
-    const checkStarted = () => {
-      if (started || !fs.existsSync(pidFile)) return;
-      started = true;
-      for (const b of held.splice(0)) errTarget?.write(b);
-    };
-    const poll = setInterval(checkStarted, 20);
-    poll.unref();
-    child.stderr?.on('data', (d: Buffer) => {
-      checkStarted();
-      if (started) errTarget?.write(d);
-      else held.push(d);
-    });
-
-    const code = await new Promise<number>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (c, signal) => resolve(c ?? 128 + (signal ? os.constants.signals[signal] : 0)));
-    });
-    clearInterval(poll);
-    if (typeof io[0] !== 'string' && child.stdin) {
-      io[0].unpipe(child.stdin);
-      io[0].pause(); // we no longer consume it (a still-flowing process.stdin would keep Node alive)
-    }
-    checkStarted();
-    if (!started && code !== 0) {
-      const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
-      throw runtimeError('exec', log.trim() ? log : Buffer.concat(held).toString('utf8'), id);
-    }
-    for (const b of held.splice(0)) errTarget?.write(b);
-    return code;
+    return await runcForeground(rt, 'exec', sub, id, { stdio: [io[0], io[1], io[2]], onSpawn: opts.onSpawn, workDir: tmp, quietStderr: opts.detach });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+export interface ForegroundOptions {
+  stdio: [ExecInput, ExecOutput, ExecOutput];
+  onSpawn?: (runcPid: number) => void;
+  /** Called once the container's process started, with its pid. */
+  onStarted?: (pid: number) => void;
+  /** Where the pid file and runc's log go (removed by the caller). */
+  workDir: string;
+  quietStderr?: boolean;
+}
+
+/**
+ * `runc exec` or `runc run` in the foreground: runc relays the process's stdio
+ * (or its own pty) and exits with the process's status. runc's own failure (the
+ * command does not exist...) happens before it writes --pid-file: until that file
+ * exists runc's stderr is held back, so a failure is thrown with Docker's wording
+ * (CommandNotFoundError / CommandNotInvocableError), never printed raw.
+ */
+export async function runcForeground(rt: RuntimeConfig, op: 'exec' | 'create', sub: string[], id: string, opts: ForegroundOptions): Promise<number> {
+  const pidFile = path.join(opts.workDir, 'pid');
+  const logFile = path.join(opts.workDir, 'log');
+  fs.rmSync(pidFile, { force: true });
+  const args = [...runcGlobalArgs(rt), '--log', logFile, ...sub, '--pid-file', pidFile, id];
+  const io = opts.stdio;
+  const stdio: StdioOptions = [kind(io[0]), kind(io[1]), opts.quietStderr ? 'ignore' : 'pipe'];
+  const child = spawn(rt.runtimePath, args, { stdio });
+  if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+
+  // stdin / stdout relays
+  if (typeof io[0] !== 'string' && child.stdin) {
+    io[0].pipe(child.stdin);
+    child.stdin.on('error', () => undefined); // the process may exit without reading
+  }
+  if (typeof io[1] !== 'string' && child.stdout) child.stdout.pipe(io[1], { end: false });
+
+  // stderr: held back until runc wrote the pid file (the process started)
+  const errTarget: NodeJS.WritableStream | undefined =
+    typeof io[2] !== 'string' ? io[2] : io[2] === 'inherit' ? process.stderr : undefined;
+  const held: Buffer[] = [];
+  let started = false;
+  const checkStarted = () => {
+    if (started || !fs.existsSync(pidFile)) return;
+    started = true;
+    const pid = Number.parseInt(fs.readFileSync(pidFile, 'utf8'), 10);
+    if (pid > 0) opts.onStarted?.(pid);
+    for (const b of held.splice(0)) errTarget?.write(b);
+  };
+  const poll = setInterval(checkStarted, 20);
+  poll.unref();
+  child.stderr?.on('data', (d: Buffer) => {
+    checkStarted();
+    if (started) errTarget?.write(d);
+    else held.push(d);
+  });
+
+  const code = await new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (c, signal) => resolve(c ?? 128 + (signal ? os.constants.signals[signal] : 0)));
+  });
+  clearInterval(poll);
+  if (typeof io[0] !== 'string' && child.stdin) {
+    io[0].unpipe(child.stdin);
+    io[0].pause(); // we no longer consume it (a still-flowing process.stdin would keep Node alive)
+  }
+  checkStarted();
+  if (!started && code !== 0) {
+    const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+    throw runtimeError(op, log.trim() ? log : Buffer.concat(held).toString('utf8'), id);
+  }
+  for (const b of held.splice(0)) errTarget?.write(b);
+  return code;
 }
 
 /** `exec -d -t`: conmon --exec holds the pty; resolves 0 once the process started. */

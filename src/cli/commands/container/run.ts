@@ -65,6 +65,26 @@ async function runAttached(ctx: Ctx, id: string, opts: { tty: boolean; interacti
   }
 }
 
+/**
+ * `run --rm` attached: runc runs the container to its end itself (no monitor,
+ * no log: both would go with the container). Signals we receive go to runc,
+ * which passes them on to the container.
+ */
+async function runOnce(ctx: Ctx, id: string, opts: { interactive: boolean }): Promise<number> {
+  let runcPid = 0;
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  const forward = signals.map((sig) => {
+    const h = () => runcPid && process.kill(runcPid, sig);
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  try {
+    return await ctx.containers.runOnce(id, { interactive: opts.interactive, onSpawn: (pid) => (runcPid = pid) });
+  } finally {
+    for (const [sig, h] of forward) process.off(sig, h);
+  }
+}
+
 export const containerRun: Command = {
   name: 'container run',
   aliases: [['run']],
@@ -82,9 +102,14 @@ export const containerRun: Command = {
       ctx.out(`${id}\n`);
       return 0;
     }
-    const code = await runAttached(ctx, id, { tty: flags.tty as boolean, interactive: flags.interactive as boolean });
-    if (c.record.hostConfig.AutoRemove) await ctx.containers.remove(id, { force: true, volumes: true }).catch(() => {});
-    return code;
+    const opts = { tty: flags.tty as boolean, interactive: flags.interactive as boolean };
+    if (!c.record.hostConfig.AutoRemove) return runAttached(ctx, id, opts);
+    try {
+      // runc's own terminal relay echoes a stray ^@ at the start: terminals go through conmon
+      return opts.tty ? await runAttached(ctx, id, opts) : await runOnce(ctx, id, opts);
+    } finally {
+      await ctx.containers.remove(id, { force: true, volumes: true }).catch(() => {});
+    }
   },
 };
 
