@@ -37,8 +37,9 @@ async function main() {
   const docker = await startDockerDaemon({ bridge: true });
   const denv = { ...process.env, ...docker.cliEnv() };
   await docker.ok(['import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest']);
-  const pargs = ['--root', path.join(dir, 'p-root'), '--runroot', path.join(dir, 'p-run'), '--runtime', '/usr/sbin/runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--storage-driver', 'overlay'];
-  execFileSync('podman', [...pargs, 'import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest'], { stdio: 'ignore' });
+  // podman refuses a run root longer than 50 characters
+  const pargs = ['--root', path.join(dir, 'p-root'), '--runroot', `/run/stowage-bench-${process.pid}`, '--runtime', '/usr/sbin/runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--storage-driver', 'overlay'];
+  execFileSync('podman', [...pargs, 'import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const results: Record<string, number[]> = {};
   const add = (k: string, v: number) => (results[k] ??= []).push(v);
   try {
@@ -58,6 +59,7 @@ async function main() {
   } finally {
     spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env: senv });
     spawnSync('podman', [...pargs, 'system', 'reset', '-f'], { stdio: 'ignore' });
+    fs.rmSync(`/run/stowage-bench-${process.pid}`, { recursive: true, force: true });
     await docker.stop();
     scratch.dispose();
     scratch.remove();
