@@ -1,6 +1,5 @@
 // Digests: 'sha256:<64 hex>' strings, parsed once at the edge.
 import { createHash, randomBytes } from 'node:crypto';
-import { invalidArgument } from '../errdefs';
 
 export type Digest = `sha256:${string}`;
 
@@ -13,11 +12,6 @@ export function isDigest(s: string): s is Digest {
 
 export function isHex64(s: string): boolean {
   return HEX64_RE.test(s);
-}
-
-export function parseDigest(s: string): Digest {
-  if (!isDigest(s)) throw invalidArgument(`invalid digest "${s}"`);
-  return s;
 }
 
 export function hex(d: Digest): string {

@@ -1,6 +1,5 @@
 // Image operations behind `images`, `tag`, `rmi`, `import`, `inspect`, `history`
 // and `image prune`, with Docker's rules for lookups and conflicts.
-import type { Readable } from 'node:stream';
 import { autoDecompress } from '../archive/decompress';
 import { hex, isHex64, shortId, type Digest } from '../digest';
 import { conflict, isNotFound, StowageError } from '../errdefs';

@@ -74,7 +74,6 @@ export const internal = (msg: string, cause?: unknown) => new StowageError('inte
 
 export const isKind = (err: unknown, kind: ErrorKind): boolean => err instanceof StowageError && err.kind === kind;
 export const isNotFound = (err: unknown) => isKind(err, 'not-found');
-export const isConflict = (err: unknown) => isKind(err, 'conflict');
 
 /** errno code of a Node system error, if any. */
 export function errnoCode(err: unknown): string | undefined {

@@ -20,7 +20,6 @@ const tag = '[\\w][\\w.-]{0,127}';
 const digest = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
 const name = `(?:${domain}/)?${pathComponent}(?:/${pathComponent})*`;
 const REFERENCE_RE = new RegExp(`^(${name})(?::(${tag}))?(?:@(${digest}))?$`);
-const ANCHORED_TAG_RE = new RegExp(`^${tag}$`);
 const ANCHORED_HEX64 = /^[a-f0-9]{64}$/;
 
 export class InvalidReferenceError extends StowageError {
@@ -140,8 +139,4 @@ export function parseTagTarget(s: string): Reference {
   const ref = parseNormalized(s);
   if (ref.digest !== undefined) throw new InvalidReferenceError('refusing to create a tag with a digest reference');
   return withDefaultTag(ref);
-}
-
-export function isValidTag(t: string): boolean {
-  return ANCHORED_TAG_RE.test(t);
 }
