@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { shortId } from '../digest';
-import { CommandNotFoundError, CommandNotInvocableError, conflict, failedPrecondition, invalidArgument } from '../errdefs';
+import { CommandNotFoundError, CommandNotInvocableError, conflict, failedPrecondition } from '../errdefs';
 import { ContainerStore, type Container } from '../container/store';
 import { mountRootfs, rootfsPaths, unmountRootfs, type RootfsPaths } from '../container/rootfs';
 import { ZERO_TIME, type MountPoint } from '../container/types';
@@ -13,7 +13,7 @@ import { attach, type AttachIO, type Attachment } from '../runtime/attach';
 import { conmonCreate, containerPaths, readExitCode, waitExitCode, type ContainerPaths } from '../runtime/conmon';
 import { runcDelete, runcKill, runcStart, type RuntimeConfig } from '../runtime/runc';
 import { runcForeground } from '../runtime/exec';
-import { buildSpec } from '../runtime/spec';
+import { containerSpec } from './container-spec';
 import { VolumeStore } from '../volume/store';
 import { ContainerNetworking, type NetworkSetup } from './container-network';
 import { etcMounts, volumeMounts } from './container-mounts';
@@ -134,33 +134,7 @@ export class ContainerService {
     let net: NetworkSetup | undefined;
     try {
       net = await this.networking.setup(c, (x) => ContainerNetworking.netnsOf(this.store.runroot, this.find(x)));
-      const spec = buildSpec({
-        id: record.id,
-        rootfs: rootfs.merged,
-        image: { ...record.config, Env: [] },
-        cmd: [record.path, ...record.args],
-        entrypoint: '',
-        env: record.config.Env ?? [],
-        workdir: record.config.WorkingDir || undefined,
-        user: record.config.User || undefined,
-        hostname: record.config.Hostname,
-        tty: record.config.Tty,
-        readOnly: record.hostConfig.ReadonlyRootfs,
-        privileged: record.hostConfig.Privileged,
-        capAdd: record.hostConfig.CapAdd ?? [],
-        capDrop: record.hostConfig.CapDrop ?? [],
-        noNewPrivileges: (record.hostConfig.SecurityOpt ?? []).some((o) => /^no-new-privileges(:true|=true)?$/.test(o)),
-        memory: record.hostConfig.Memory || undefined,
-        memorySwap: record.hostConfig.MemorySwap || undefined,
-        cpus: record.hostConfig.NanoCpus ? record.hostConfig.NanoCpus / 1e9 : undefined,
-        pidsLimit: record.hostConfig.PidsLimit ?? undefined,
-        init: record.hostConfig.Init ? initBinary() : undefined,
-        mounts: [...etcMounts(c, this.containerDir(record.id), this.networking.hosts(c, net.endpoints)), ...volumeMounts(c, rootfs.merged)],
-        netns: net.netns,
-        labels: record.config.Labels ?? undefined,
-        shmSize: record.hostConfig.ShmSize,
-        cgroupsPath: `/stowage/${record.id}`,
-      });
+      const spec = containerSpec(c, rootfs.merged, [...etcMounts(c, this.containerDir(record.id), this.networking.hosts(c, net.endpoints)), ...volumeMounts(c, rootfs.merged)], net.netns);
       // the terminal's size from the start: runc sizes the pty before the process runs
       if (consoleSize && record.config.Tty) spec.process.consoleSize = { height: consoleSize[0], width: consoleSize[1] };
       fs.writeFileSync(path.join(paths.bundle, 'config.json'), JSON.stringify(spec));
@@ -416,12 +390,3 @@ export class ContainerService {
     });
   }
 }
-
-/** Debian's tini or catatonit, bind-mounted as the container's init with --init. */
-export function initBinary(): string {
-  for (const p of ['/usr/bin/tini-static', '/usr/bin/tini', '/usr/libexec/podman/catatonit', '/usr/bin/catatonit']) {
-    if (fs.existsSync(p)) return p;
-  }
-  throw invalidArgument('--init needs tini or catatonit (apt-get install tini)');
-}
-

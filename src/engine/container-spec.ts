@@ -1,0 +1,46 @@
+// A container's OCI runtime spec: its record (the image config merged with the
+// flags) turned into runc's config.json with Docker's defaults.
+import fs from 'node:fs';
+import type { Container } from '../container/store';
+import { invalidArgument } from '../errdefs';
+import { buildSpec, type MountSpec, type OciSpec } from '../runtime/spec';
+
+export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[], netns: string | undefined): OciSpec {
+  const { record } = c;
+  return buildSpec({
+    id: record.id,
+    rootfs,
+    image: { ...record.config, Env: [] },
+    cmd: [record.path, ...record.args],
+    entrypoint: '',
+    env: record.config.Env ?? [],
+    workdir: record.config.WorkingDir || undefined,
+    user: record.config.User || undefined,
+    hostname: record.config.Hostname,
+    tty: record.config.Tty,
+    readOnly: record.hostConfig.ReadonlyRootfs,
+    privileged: record.hostConfig.Privileged,
+    capAdd: record.hostConfig.CapAdd ?? [],
+    capDrop: record.hostConfig.CapDrop ?? [],
+    noNewPrivileges: (record.hostConfig.SecurityOpt ?? []).some((o) => /^no-new-privileges(:true|=true)?$/.test(o)),
+    memory: record.hostConfig.Memory || undefined,
+    memorySwap: record.hostConfig.MemorySwap || undefined,
+    cpus: record.hostConfig.NanoCpus ? record.hostConfig.NanoCpus / 1e9 : undefined,
+    pidsLimit: record.hostConfig.PidsLimit ?? undefined,
+    init: record.hostConfig.Init ? initBinary() : undefined,
+    mounts,
+    netns,
+    labels: record.config.Labels ?? undefined,
+    shmSize: record.hostConfig.ShmSize,
+    cgroupsPath: `/stowage/${record.id}`,
+  });
+}
+
+/** Debian's tini or catatonit, bind-mounted as the container's init with --init. */
+function initBinary(): string {
+  for (const p of ['/usr/bin/tini-static', '/usr/bin/tini', '/usr/libexec/podman/catatonit', '/usr/bin/catatonit']) {
+    if (fs.existsSync(p)) return p;
+  }
+  throw invalidArgument('--init needs tini or catatonit (apt-get install tini)');
+}
+
