@@ -5,8 +5,8 @@ import { COMMANDS, GROUPS } from './commands';
 import { Ctx, defaultGlobals, type GlobalOptions } from './context';
 import { errorOutput } from './exit';
 import { parseFlags, type FlagDef } from './flags';
+import { VERSION } from './version';
 
-const VERSION = '0.1.0';
 
 const GLOBAL_FLAGS: FlagDef[] = [
   { long: 'root', kind: 'string', help: 'Root directory of the store (env STOWAGE_ROOT)', valueName: 'string' },
@@ -36,13 +36,23 @@ function aliasesOf(cmd: Command): string[] {
   return [cmd.name, ...(cmd.aliases ?? []).map((a) => a.join(' '))];
 }
 
+// The docker CLI's grouping of its top-level commands.
+const COMMON = ['run', 'exec', 'ps', 'images', 'version', 'info'];
+
 function topHelp(): string {
-  const list = COMMANDS.filter((c) => !c.name.includes(' '));
-  const w = Math.max(...[...list.map((c) => c.name), ...Object.keys(GROUPS)].map((n) => n.length)) + 2;
-  let s = '\nUsage:  stowage [OPTIONS] COMMAND\n\nA daemonless, Docker-compatible container engine\n\nCommands:\n';
-  s += list.map((c) => `  ${c.name.padEnd(w)}${c.description}`).join('\n');
+  const top = new Map<string, string>();
+  for (const c of COMMANDS) {
+    for (const p of [c.name.split(' '), ...(c.aliases ?? [])]) if (p.length === 1) top.set(p[0], c.description);
+  }
+  const names = [...top.keys(), ...Object.keys(GROUPS)];
+  const w = Math.max(...names.map((n) => n.length)) + 2;
+  const row = (n: string, d: string) => `  ${n.padEnd(w)}${d}`;
+  let s = '\nUsage:  stowage [OPTIONS] COMMAND\n\nA daemonless, Docker-compatible container engine\n\nCommon Commands:\n';
+  s += COMMON.filter((n) => top.has(n)).map((n) => row(n, top.get(n)!)).join('\n');
   s += '\n\nManagement Commands:\n';
-  s += Object.entries(GROUPS).map(([n, d]) => `  ${n.padEnd(w)}${d}`).join('\n');
+  s += Object.entries(GROUPS).map(([n, d]) => row(n, d)).join('\n');
+  s += '\n\nCommands:\n';
+  s += [...top.keys()].filter((n) => !COMMON.includes(n)).sort().map((n) => row(n, top.get(n)!)).join('\n');
   s += `\n\nGlobal Options:\n`;
   s += GLOBAL_FLAGS.map((f) => `  ${f.short ? `-${f.short}, ` : '    '}--${f.long}${f.kind === 'bool' ? '' : ' string'}`.padEnd(30) + f.help).join('\n');
   return `${s}\n\nRun 'stowage COMMAND --help' for more information on a command.\n`;

@@ -11,7 +11,7 @@ import { nowGoTime } from '../image/config-json';
 import { diffSize } from '../layer/apply';
 import { attach, type AttachIO, type Attachment } from '../runtime/attach';
 import { conmonCreate, containerPaths, readExitCode, waitExitCode, type ContainerPaths } from '../runtime/conmon';
-import { runcDelete, runcKill, runcStart, type RuntimeConfig } from '../runtime/runc';
+import { runcDelete, runcKill, runcPause, runcResume, runcStart, type RuntimeConfig } from '../runtime/runc';
 import { runcForeground } from '../runtime/exec';
 import { containerSpec } from './container-spec';
 import { VolumeStore } from '../volume/store';
@@ -316,6 +316,7 @@ export class ContainerService {
     const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
     const timeout = timeoutSec ?? c.record.config.StopTimeout ?? 10;
     const signal = stopSignal || c.record.config.StopSignal || 'SIGTERM';
+    if (c.state.Status === 'paused') await this.pause(c.record.id, false); // frozen processes cannot take a signal
     await runcKill(rt, c.record.id, signal).catch(() => {});
     let after = timeout > 0 ? await this.waitExit(c, timeout * 1000) : c;
     if (after && (after.state.Status === 'running' || after.state.Status === 'paused')) {
@@ -336,6 +337,21 @@ export class ContainerService {
     if (/^(SIG)?KILL$|^9$/.test(signal)) await this.waitExit(c, 10_000);
   }
 
+  /** Freezes (or thaws) every process of the container: the cgroup freezer, through runc. */
+  async pause(idOrName: string, paused: boolean): Promise<void> {
+    const c = this.find(idOrName);
+    const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
+    if (paused) {
+      if (c.state.Status === 'paused') throw conflict(`Container ${c.record.id} is already paused`);
+      if (c.state.Status !== 'running') throw conflict(`Container ${c.record.id} is not running`);
+      await runcPause(rt, c.record.id);
+    } else {
+      if (c.state.Status !== 'paused') throw conflict(`Container ${c.record.id} is not paused`);
+      await runcResume(rt, c.record.id);
+    }
+    this.records.updateState(c.record.id, (s) => ({ ...s, Status: paused ? 'paused' : 'running' }));
+  }
+
   async wait(idOrName: string): Promise<number> {
     const c = this.find(idOrName);
     for (let cur: Container | undefined = c; cur; ) {
@@ -352,6 +368,7 @@ export class ContainerService {
         throw conflict(`You cannot remove a running container ${c.record.id}. Stop the container before attempting removal or force remove`);
       }
       const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
+      if (c.state.Status === 'paused') await runcResume(rt, c.record.id).catch(() => {});
       await runcKill(rt, c.record.id, 'KILL', true).catch(() => {});
       c = (await this.waitExit(c, 15_000)) ?? c;
       if (c.state.Status === 'running') c = this.finish(c, 137, 'killed');

@@ -88,6 +88,27 @@ test('exec -it gives a real terminal', async () => {
   assert.match(run.stdout, /30 90/);
 });
 
+test('pause and unpause freeze and thaw the processes', async () => {
+  await env.ok(['run', '-d', '--name', 'freezer', 'busybox', 'sh', '-c', 'while true; do date +%s%N > /tmp/tick; sleep 0.05; done']);
+  await sleep(300);
+  assert.equal(await env.ok(['pause', 'freezer']), 'freezer\n');
+  assert.match(await env.ok(['ps', '--filter', 'name=freezer', '--format', '{{.Status}}']), /^Up .* \(Paused\)$/m);
+  const upper = (await env.ok(['inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', 'freezer'])).trim();
+  const frozen = fs.readFileSync(path.join(upper, 'tmp', 'tick'), 'utf8');
+  await sleep(300);
+  assert.equal(fs.readFileSync(path.join(upper, 'tmp', 'tick'), 'utf8'), frozen, 'nothing ran while paused');
+  const again = await env.run(['pause', 'freezer']);
+  assert.match(again.stderr, /is already paused/);
+  await env.ok(['unpause', 'freezer']);
+  await sleep(300);
+  assert.notEqual(fs.readFileSync(path.join(upper, 'tmp', 'tick'), 'utf8'), frozen);
+  // a paused container can still be stopped and removed
+  await env.ok(['pause', 'freezer']);
+  await env.ok(['stop', '-t', '1', 'freezer']);
+  assert.equal((await env.ok(['inspect', '-f', '{{.State.Status}}', 'freezer'])).trim(), 'exited');
+  await env.ok(['rm', '-f', 'freezer']);
+});
+
 test('logs of a detached container, with --tail and -t', async () => {
   await env.ok(['run', '-d', '--name', 'logger', 'busybox', 'sh', '-c', 'echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three']);
   assert.equal((await env.ok(['wait', 'logger'])).trim(), '0');

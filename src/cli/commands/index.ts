@@ -14,7 +14,7 @@ import { containerCommit, containerDiff } from './container/commit';
 import { containerCp, containerExport } from './container/cp';
 import { containerExec } from './container/exec';
 import { containerInspectCmd } from './container/inspect';
-import { containerCleanup, containerKill, containerPrune, containerRemove, containerRename, containerRestart, containerStop, containerWait } from './container/lifecycle';
+import { containerCleanup, containerPause, containerUnpause, containerKill, containerPrune, containerRemove, containerRename, containerRestart, containerStop, containerWait } from './container/lifecycle';
 import { containerLogs } from './container/logs';
 import { containerList } from './container/ps';
 import { containerCreate, containerRun, containerStart } from './container/run';
@@ -23,13 +23,14 @@ import { networkCreate, networkInspectCmd, networkList, networkPrune, networkRem
 import { containerPort } from './container/ports-column';
 import { systemDf } from './system/df';
 import { systemReset } from './system/reset';
+import { infoCmd, versionCmd } from './system/info';
 import { volumeCreate, volumeInspectCmd, volumeList, volumePrune, volumeRemove } from './volume/volume';
 
 export const COMMANDS: Command[] = [
   containerRun, containerCreate, containerStart, containerStop, containerRestart, containerKill, containerRemove, containerWait,
-  containerRename, containerPrune, containerCommit, containerDiff, containerCp, containerExport, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
+  containerRename, containerPrune, containerPause, containerUnpause, containerCommit, containerDiff, containerCp, containerExport, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
   networkCreate, networkList, networkInspectCmd, networkRemove, networkPrune, containerPort,
-  systemDf, systemReset,
+  systemDf, systemReset, versionCmd, infoCmd,
   volumeCreate, volumeList, volumeInspectCmd, volumeRemove, volumePrune,
   imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad,
 ];

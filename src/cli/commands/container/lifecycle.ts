@@ -79,6 +79,24 @@ export const containerRemove: Command = {
     }),
 };
 
+export const containerPause: Command = {
+  name: 'container pause',
+  aliases: [['pause']],
+  usage: 'CONTAINER [CONTAINER...]',
+  description: 'Pause all processes within one or more containers',
+  minArgs: 1,
+  run: (ctx, args) => each(ctx, args, (a) => ctx.containers.pause(a, true)),
+};
+
+export const containerUnpause: Command = {
+  name: 'container unpause',
+  aliases: [['unpause']],
+  usage: 'CONTAINER [CONTAINER...]',
+  description: 'Unpause all processes within one or more containers',
+  minArgs: 1,
+  run: (ctx, args) => each(ctx, args, (a) => ctx.containers.pause(a, false)),
+};
+
 export const containerWait: Command = {
   name: 'container wait',
   aliases: [['wait']],
