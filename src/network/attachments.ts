@@ -1,0 +1,248 @@
+// Container attachments: connecting a container's namespace to a network with
+// the CNI plugins (conflist.ts), published host ports checked and reserved
+// first, and disconnecting with the stored results (state-db.ts).
+import { StowageError, conflict, invalidArgument, notFound } from '../errdefs';
+import { selfId } from '../util/proc';
+import { CNI_VERSION, CniAddError, type CniResult, type CniRuntime, type NetConfList } from './cni';
+import { bridgeConflist, resultFromIpam, teardownMasq } from './conflist';
+import { PortError, allocatePorts, dnatPorts, portRequests, type BoundPort, type ReservedPort } from './host-ports';
+import { isNetns } from './netns';
+import { newId, type Networks } from './networks';
+import type { AttachmentRow, StateDb } from './state-db';
+import { contains, parseCidr } from './subnet';
+import type { AttachOptions, Endpoint, Peer, PortMap } from './types';
+
+export class Attachments {
+  constructor(
+    private readonly state: StateDb,
+    private readonly cni: CniRuntime,
+    private readonly ipamDir: string,
+    private readonly networks: Networks,
+  ) {}
+
+  /** Brings up lo in a namespace (loopback plugin). */
+  async loopback(netns: string, containerId = 'stowage-loopback'): Promise<void> {
+    await this.cni.exec('ADD', { cniVersion: CNI_VERSION, name: 'loopback', type: 'loopback' }, { containerId, netns, ifname: 'lo' });
+  }
+
+  /**
+   * Connects a container's namespace to a network. Published ports are checked
+   * and reserved first (Docker's errors), then the CNI chain runs; on failure
+   * everything done is undone. The first network a container joins gets the
+   * default route.
+   */
+  async attach(containerId: string, netns: string, network: string, opts: AttachOptions): Promise<Endpoint> {
+    const net = await this.networks.inspect(network);
+    if (net.driver !== 'bridge') {
+      if (net.driver === 'null') await this.loopback(netns, containerId);
+      return {
+        NetworkID: net.id,
+        NetworkName: net.name,
+        EndpointID: newId(),
+        Gateway: '',
+        IPAddress: '',
+        IPPrefixLen: 0,
+        MacAddress: '',
+        Aliases: [],
+        InterfaceName: '',
+        Ports: {},
+      };
+    }
+    if (!isNetns(netns)) throw notFound(`network namespace ${netns} does not exist`);
+    if (opts.ip !== undefined) {
+      if (net.name === 'bridge') throw invalidArgument('user specified IP address is supported on user defined networks only');
+      if (!contains(parseCidr(net.subnet!), opts.ip)) {
+        throw invalidArgument(`no configured subnet or ip-range contain the IP address ${opts.ip}`);
+      }
+    }
+    const endpointId = newId();
+    // internal networks publish nothing (Docker programs no port mapping there either)
+    const requests = net.internal ? [] : portRequests(opts.ports ?? {});
+    const aliases = opts.aliases ?? [];
+
+    // Reserve: ports and the row, atomically with respect to other stowage processes.
+    const row = await this.state.exclusive(async () => {
+      const mine = this.state.rowsOf(containerId);
+      if (mine.some((r) => r.network_id === net.id)) throw conflict(`endpoint with name ${opts.name} already exists in network ${net.name}`);
+      let ports: BoundPort[] = [];
+      if (requests.length > 0) {
+        const reserved = [...this.reservedPorts(), ...(await dnatPorts())];
+        try {
+          ports = await allocatePorts(requests, reserved);
+        } catch (err) {
+          if (err instanceof PortError) {
+            throw new StowageError(
+              'internal',
+              `driver failed programming external connectivity on endpoint ${opts.name} (${endpointId}): ${err.message}`,
+            );
+          }
+          throw err;
+        }
+      }
+      const used = new Set(mine.map((r) => r.ifname));
+      let i = 0;
+      while (used.has(`eth${i}`)) i++;
+      const defaultRoute = !net.internal && !mine.some((r) => r.default_route === 1);
+      const list = bridgeConflist(net, this.ipamDir, defaultRoute, ports.length > 0);
+      const capabilityArgs: Record<string, unknown> = {};
+      if (ports.length > 0) {
+        capabilityArgs.portMappings = ports.map((p) => ({
+          hostPort: p.hostPort,
+          containerPort: p.containerPort,
+          protocol: p.proto,
+          ...(p.hostIp ? { hostIP: p.hostIp } : {}),
+        }));
+      }
+      if (opts.ip !== undefined) capabilityArgs.ips = [opts.ip];
+      const self = selfId();
+      const r: AttachmentRow = {
+        container_id: containerId,
+        network_id: net.id,
+        network_name: net.name,
+        endpoint_id: endpointId,
+        ifname: `eth${i}`,
+        netns,
+        name: opts.name,
+        aliases: JSON.stringify(aliases),
+        default_route: defaultRoute ? 1 : 0,
+        conflist: JSON.stringify(list),
+        capability_args: JSON.stringify(capabilityArgs),
+        ports: JSON.stringify(ports),
+        result: null,
+        complete: 0,
+        owner_pid: self.pid,
+        owner_start: self.start,
+        created_at: new Date().toISOString(),
+      };
+      this.state.insert(r);
+      return r;
+    });
+
+    const list = JSON.parse(row.conflist) as NetConfList;
+    const rt = { containerId, netns, ifname: row.ifname, capabilityArgs: JSON.parse(row.capability_args) as Record<string, unknown> };
+    let result: CniResult;
+    try {
+      await this.loopback(netns, containerId);
+      result = await this.cni.addList(list, rt, (partial) =>
+        this.state.locked(() => this.state.setResult(containerId, net.id, JSON.stringify(partial))),
+      );
+    } catch (err) {
+      const partial = err instanceof CniAddError ? err.partial : undefined;
+      await this.cni.delList(list, rt, partial).catch(() => {});
+      await teardownMasq(list.name, containerId);
+      await this.state.locked(() => this.state.delete(containerId, net.id));
+      if (err instanceof CniAddError) {
+        if (opts.ip !== undefined && /requested IP address .* is not available/.test(err.message)) throw conflict('Address already in use');
+        throw err.error;
+      }
+      throw err;
+    }
+    await this.state.locked(() => this.state.setComplete(containerId, net.id, JSON.stringify(result)));
+    return endpointOf({ ...row, result: JSON.stringify(result), complete: 1 });
+  }
+
+  /**
+   * Disconnects a container from a network: CNI DEL in reverse with the stored
+   * result, then stowage's own sweep of what the bridge plugin cannot undo when
+   * the namespace is gone (its MASQUERADE chain). Idempotent; netns may be
+   * undefined or already removed. The row (and its ports) is kept when a plugin
+   * fails, so the call can be retried.
+   */
+  async detach(containerId: string, netns: string | undefined, network: string): Promise<void> {
+    const rows = this.state.rowsOf(containerId);
+    const row = rows.find((r) => r.network_id === network || r.network_name === network) ?? rows.find((r) => network.length >= 3 && r.network_id.startsWith(network));
+    if (!row) return;
+    await this.state.locked(() => this.del(row, netns));
+  }
+
+  /** Detaches a container from every network it is on (container stop, cleanup after a crash). */
+  async detachAll(containerId: string, netns?: string): Promise<void> {
+    const rows = this.state.rowsOf(containerId);
+    let first: unknown;
+    for (const row of rows.reverse()) {
+      try {
+        await this.state.locked(() => this.del(row, netns));
+      } catch (err) {
+        first ??= err;
+      }
+    }
+    if (first !== undefined) throw first;
+  }
+
+  private async del(row: AttachmentRow, netns: string | undefined): Promise<void> {
+    const list = JSON.parse(row.conflist) as NetConfList;
+    const ns = netns ?? row.netns;
+    const rt = {
+      containerId: row.container_id,
+      netns: ns && isNetns(ns) ? ns : '',
+      ifname: row.ifname,
+      capabilityArgs: JSON.parse(row.capability_args) as Record<string, unknown>,
+    };
+    const prev = row.result ? (JSON.parse(row.result) as CniResult) : resultFromIpam(this.ipamDir, list, row.container_id, row.ifname);
+    let failure: unknown;
+    try {
+      await this.cni.delList(list, rt, prev);
+    } catch (err) {
+      failure = err;
+    }
+    await teardownMasq(list.name, row.container_id);
+    if (failure !== undefined) throw failure;
+    this.state.delete(row.container_id, row.network_id);
+  }
+
+  /** Host ports held by attachments (stowage's table). */
+  reservedPorts(): ReservedPort[] {
+    const out: ReservedPort[] = [];
+    for (const ports of this.state.allPorts()) {
+      for (const p of JSON.parse(ports) as BoundPort[]) out.push({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort });
+    }
+    return out;
+  }
+
+  /** A container's endpoints, in the order it joined the networks. */
+  endpoints(containerId: string): Endpoint[] {
+    return this.state.completeRowsOf(containerId).map(endpointOf);
+  }
+
+  /** Containers attached to a network: for `network inspect` Containers and /etc/hosts peers. */
+  peers(network: string): Peer[] {
+    return this.state.completeRowsOn(network).map((r) => {
+      const e = endpointOf(r);
+      return { containerId: r.container_id, ip: e.IPAddress, name: r.name, aliases: JSON.parse(r.aliases) as string[] };
+    });
+  }
+
+  /** Every attachment: container, network, namespace, and whether ADD completed. */
+  list(): Array<{ containerId: string; networkId: string; networkName: string; netns: string; complete: boolean }> {
+    return this.state.allRows().map((r) => ({
+      containerId: r.container_id,
+      networkId: r.network_id,
+      networkName: r.network_name,
+      netns: r.netns,
+      complete: r.complete === 1,
+    }));
+  }
+}
+
+function endpointOf(r: AttachmentRow): Endpoint {
+  const result = r.result ? (JSON.parse(r.result) as CniResult) : undefined;
+  const ip = result?.ips?.[0];
+  const [addr, prefix] = (ip?.address ?? '/').split('/');
+  const iface = ip?.interface !== undefined ? result?.interfaces?.[ip.interface] : result?.interfaces?.find((i) => i.sandbox);
+  const ports: PortMap = {};
+  for (const p of JSON.parse(r.ports) as BoundPort[]) {
+    (ports[`${p.containerPort}/${p.proto}`] ??= []).push({ HostIp: p.hostIp || '0.0.0.0', HostPort: String(p.hostPort) });
+  }
+  return {
+    NetworkID: r.network_id,
+    NetworkName: r.network_name,
+    EndpointID: r.endpoint_id,
+    Gateway: ip?.gateway ?? '',
+    IPAddress: addr,
+    IPPrefixLen: prefix ? Number(prefix) : 0,
+    MacAddress: iface?.mac ?? '',
+    Aliases: JSON.parse(r.aliases) as string[],
+    InterfaceName: r.ifname,
+    Ports: ports,
+  };
+}

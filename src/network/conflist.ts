@@ -1,0 +1,96 @@
+// The CNI chain a bridge network runs for a container, and what stowage does
+// itself where the plugins fall short on DEL.
+//
+// Attaching a container runs the conflist  bridge (+ host-local IPAM) -> portmap
+// -> firewall  against the container's network namespace:
+//   - bridge: veth pair, gateway address on the bridge (isGateway; the plugin
+//     also turns on net.ipv4.ip_forward), per-container MASQUERADE (ipMasq),
+//     hairpin mode on the host end of the veth;
+//   - host-local: addresses from the subnet, reservations under
+//     <runroot>/network/ipam/<network id> (tmpfs: gone after a reboot, with the
+//     containers that held them);
+//   - portmap (only with published ports): DNAT from the host port, SNAT for
+//     127.0.0.1 and hairpin traffic (snat; the plugin sets route_localnet on
+//     the bridge);
+//   - firewall: ACCEPT in CNI-FORWARD for the container's address, and
+//     ingressPolicy same-bridge, so bridge networks cannot reach each other
+//     (Docker's DOCKER-ISOLATION chains).
+// The loopback plugin brings up lo.
+import fs from 'node:fs';
+import path from 'node:path';
+import { CNI_VERSION, type CniResult, type NetConfList, type PluginConf } from './cni';
+import { cniChainName, deleteRules } from './iptables';
+import { firstHost, lastHost, parseCidr } from './subnet';
+import type { NetworkConfig } from './types';
+
+/** The conflist attaching a container to a bridge network; IPAM state under ipamDir. */
+export function bridgeConflist(net: NetworkConfig, ipamDir: string, defaultRoute: boolean, withPorts: boolean): NetConfList {
+  const range: Record<string, string> = { subnet: net.subnet!, gateway: net.gateway! };
+  if (net.ipRange) {
+    const r = parseCidr(net.ipRange);
+    range.rangeStart = firstHost(r); // host-local skips the gateway itself
+    range.rangeEnd = lastHost(r);
+  }
+  const plugins: PluginConf[] = [
+    {
+      type: 'bridge',
+      bridge: net.bridge,
+      isGateway: true,
+      ipMasq: !net.internal,
+      hairpinMode: true,
+      ipam: {
+        type: 'host-local',
+        dataDir: ipamDir,
+        ranges: [[range]],
+        routes: defaultRoute && !net.internal ? [{ dst: '0.0.0.0/0' }] : [],
+      },
+      capabilities: { ips: true },
+    },
+  ];
+  if (withPorts && !net.internal) plugins.push({ type: 'portmap', snat: true, capabilities: { portMappings: true } });
+  plugins.push({ type: 'firewall', backend: 'iptables', ingressPolicy: 'same-bridge' });
+  // the network's ID names it for the plugins: host-local's directory, chain-name hashes, rule comments
+  return { cniVersion: CNI_VERSION, name: net.id, plugins };
+}
+
+/**
+ * The bridge plugin removes its MASQUERADE chain only when it finds the
+ * container's interface (it reads the addresses from it): with the namespace
+ * gone the chain would stay. Remove it, and the POSTROUTING jump, by name.
+ */
+export async function teardownMasq(cniName: string, containerId: string): Promise<void> {
+  const chain = cniChainName(cniName, containerId);
+  await deleteRules('nat', (a) => a[1] === 'POSTROUTING' && a.includes(chain), [chain]);
+}
+
+/**
+ * A stand-in prevResult when ADD died before storing any result: the address
+ * host-local reserved for this container, found in its data directory.
+ */
+export function resultFromIpam(ipamDir: string, list: NetConfList, containerId: string, ifname: string): CniResult | undefined {
+  const dir = path.join(ipamDir, list.name);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const want = `${containerId}\r\n${ifname}`;
+  const bridge = list.plugins[0] as PluginConf & { bridge?: string; ipam?: { ranges?: Array<Array<{ subnet: string; gateway?: string }>> } };
+  const range = bridge.ipam?.ranges?.[0]?.[0];
+  for (const n of names) {
+    if (!/^\d+\.\d+\.\d+\.\d+$/.test(n)) continue;
+    try {
+      if (fs.readFileSync(path.join(dir, n), 'utf8').trim() !== want) continue;
+    } catch {
+      continue;
+    }
+    const prefix = range ? parseCidr(range.subnet).prefix : 32;
+    return {
+      cniVersion: CNI_VERSION,
+      interfaces: [{ name: bridge.bridge ?? '' }],
+      ips: [{ address: `${n}/${prefix}`, gateway: range?.gateway }],
+    };
+  }
+  return undefined;
+}

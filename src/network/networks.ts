@@ -1,0 +1,193 @@
+// Network definitions: Docker's lookup, the predefined networks, and `network
+// create/rm/prune`. A bridge network is a Linux bridge with an IPv4 subnet
+// (bridges.ts); definitions live in a NetworkStore (JSON files under
+// <root>/networks by default). Creating and removing take the state DB's write
+// lock, as attaching does, so they are serialized with other stowage processes
+// and checked against the attachments.
+import { randomBytes } from 'node:crypto';
+import { StowageError, alreadyExists, conflict, invalidArgument, notFound } from '../errdefs';
+import { claimBridge, teardownBridge } from './bridges';
+import type { StateDb } from './state-db';
+import type { NetworkConfig, NetworkStore } from './types';
+
+/** Subnets the default "bridge" network may take (the first that overlaps nothing), /16 each. */
+export const DEFAULT_BRIDGE_POOLS = ['10.66.0.0/15', '10.68.0.0/15', '10.80.0.0/12'];
+/** Pool of user-defined networks, split into /24s. */
+export const USER_NETWORK_POOLS = ['10.70.0.0/15'];
+export const USER_NETWORK_PREFIX = 24;
+export const DEFAULT_BRIDGE_PREFIX = 'stowage';
+export const PREDEFINED = ['bridge', 'host', 'none'] as const;
+
+const isPredefined = (name: string) => (PREDEFINED as readonly string[]).includes(name);
+
+export interface CreateNetworkOptions {
+  driver?: string;
+  subnet?: string;
+  gateway?: string;
+  ipRange?: string;
+  internal?: boolean;
+  labels?: Record<string, string>;
+  options?: Record<string, string>;
+}
+
+/** A random 64-hex ID: networks' and endpoints'. */
+export const newId = () => randomBytes(32).toString('hex');
+
+export class Networks {
+  constructor(
+    private readonly store: NetworkStore,
+    private readonly state: StateDb,
+    private readonly ipamDir: string,
+  ) {}
+
+  /** Every network, the predefined ones (bridge, host, none) first created if missing. */
+  async list(): Promise<NetworkConfig[]> {
+    await this.ensureDefault();
+    return this.store.list().sort((a, b) => a.created.localeCompare(b.created) || a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Docker's lookup (api/server/router/network findUniqueNetwork): full ID, then
+   * exact name, then unique ID prefix.
+   */
+  async inspect(nameOrId: string): Promise<NetworkConfig> {
+    await this.ensureDefault();
+    return this.find(nameOrId);
+  }
+
+  private find(term: string): NetworkConfig {
+    const all = this.store.list();
+    const byId = all.find((n) => n.id === term);
+    if (byId) return byId;
+    const byName = all.filter((n) => n.name === term);
+    if (byName.length === 1) return byName[0];
+    if (byName.length > 1) throw invalidArgument(`network ${term} is ambiguous (${byName.length} matches found based on name)`);
+    const byPrefix = term === '' ? [] : all.filter((n) => n.id.startsWith(term));
+    if (byPrefix.length === 1) return byPrefix[0];
+    if (byPrefix.length > 1) throw invalidArgument(`network ${term} is ambiguous (${byPrefix.length} matches found based on ID prefix)`);
+    throw notFound(`network ${term} not found`);
+  }
+
+  /** The predefined networks: "bridge" (stowage's default bridge), "host" and "none". */
+  async ensureDefault(): Promise<NetworkConfig> {
+    const known = this.store.list();
+    const existing = known.find((n) => n.name === 'bridge');
+    if (existing && known.some((n) => n.name === 'host') && known.some((n) => n.name === 'none')) return existing;
+    return this.state.exclusive(() => {
+      const all = this.store.list();
+      for (const [name, driver] of [
+        ['host', 'host'],
+        ['none', 'null'],
+      ] as const) {
+        if (!all.some((n) => n.name === name)) {
+          this.store.put({ name, id: newId(), driver, internal: false, labels: {}, options: {}, created: new Date().toISOString() });
+        }
+      }
+      const bridge = all.find((n) => n.name === 'bridge');
+      if (bridge) return bridge;
+      const net = this.claim('bridge', newId(), DEFAULT_BRIDGE_POOLS, 16, {}, (i) => `${DEFAULT_BRIDGE_PREFIX}${i}`);
+      net.options = {
+        'com.docker.network.bridge.default_bridge': 'true',
+        'com.docker.network.bridge.enable_icc': 'true',
+        'com.docker.network.bridge.enable_ip_masquerade': 'true',
+        'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+        'com.docker.network.bridge.name': net.bridge!,
+        'com.docker.network.driver.mtu': '1500',
+      };
+      this.store.put(net);
+      return net;
+    });
+  }
+
+  /** `docker network create`: a bridge network with its own bridge device and subnet. */
+  async create(name: string, opts: CreateNetworkOptions = {}): Promise<NetworkConfig> {
+    if (isPredefined(name) || name === 'default') {
+      throw new StowageError('forbidden', `operation is not permitted on predefined ${name} network `);
+    }
+    if (name === '') throw invalidArgument('network name must not be empty');
+    const driver = opts.driver ?? 'bridge';
+    if (driver !== 'bridge') throw notFound(`plugin "${driver}" not found`);
+    await this.ensureDefault();
+    return this.state.exclusive(() => {
+      if (this.store.list().some((n) => n.name === name)) throw alreadyExists(`network with name ${name} already exists`);
+      const id = newId();
+      const net = this.claim(name, id, USER_NETWORK_POOLS, USER_NETWORK_PREFIX, opts, () => `stw-${id.slice(0, 11)}`);
+      this.store.put(net);
+      return net;
+    });
+  }
+
+  /** A bridge network's definition, its bridge and subnet claimed on the host (not stored yet). */
+  private claim(
+    name: string,
+    id: string,
+    pools: readonly string[],
+    prefix: number,
+    opts: CreateNetworkOptions,
+    bridgeName: (i: number) => string,
+  ): NetworkConfig {
+    const { bridge, subnet, gateway } = claimBridge(this.store.list(), pools, prefix, opts, bridgeName);
+    return {
+      name,
+      id,
+      driver: 'bridge',
+      bridge,
+      subnet,
+      gateway,
+      ...(opts.ipRange ? { ipRange: opts.ipRange } : {}),
+      internal: opts.internal ?? false,
+      labels: { ...(opts.labels ?? {}) },
+      options: { ...(opts.options ?? {}) },
+      created: new Date().toISOString(),
+    };
+  }
+
+  /** `docker network rm`: refused for predefined networks and while containers are attached. */
+  async remove(nameOrId: string): Promise<void> {
+    await this.ensureDefault();
+    await this.state.exclusive(async () => {
+      const net = this.find(nameOrId);
+      if (isPredefined(net.name)) {
+        throw new StowageError('forbidden', `${net.name} is a pre-defined network and cannot be removed`);
+      }
+      if (this.state.count(net.id) > 0) {
+        throw new StowageError('forbidden', `error while removing network: network ${net.name} id ${net.id} has active endpoints`);
+      }
+      await this.teardown(net);
+    });
+  }
+
+  /** `docker network prune`: removes user-defined networks no container uses; returns their names. */
+  async prune(filter: (net: NetworkConfig) => boolean = () => true): Promise<string[]> {
+    await this.ensureDefault();
+    return this.state.exclusive(async () => {
+      const removed: string[] = [];
+      for (const net of this.store.list()) {
+        if (isPredefined(net.name) || !filter(net)) continue;
+        if (this.state.count(net.id) > 0) continue;
+        await this.teardown(net);
+        removed.push(net.name);
+      }
+      return removed;
+    });
+  }
+
+  /**
+   * Tears down every network of this root (attachments must be gone): bridges
+   * including the default one, isolation rules, IPAM state. For tests and
+   * `system reset`; networks are defined again by the next ensureDefault().
+   */
+  async destroy(): Promise<void> {
+    await this.state.exclusive(async () => {
+      const n = this.state.count();
+      if (n > 0) throw conflict(`${n} network endpoints are still attached`);
+      for (const net of this.store.list()) await this.teardown(net);
+    });
+  }
+
+  /** Removes a network from the host, then its definition. */
+  private async teardown(net: NetworkConfig): Promise<void> {
+    await teardownBridge(net, this.ipamDir);
+    this.store.delete(net.id);
+  }
+}
