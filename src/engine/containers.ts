@@ -212,9 +212,9 @@ export class ContainerService {
    * (`runc run`), relaying stdio and signals, with no monitor and no log (the
    * container goes away with its exit anyway). Returns the exit code.
    */
-  async runOnce(idOrName: string, opts: { interactive: boolean; onSpawn?: (pid: number) => void }): Promise<number> {
+  async runOnce(idOrName: string, opts: { interactive: boolean; consoleSize?: [number, number]; onSpawn?: (pid: number) => void }): Promise<number> {
     const c = this.find(idOrName);
-    const { rt, paths, net } = await this.prepare(c);
+    const { rt, paths, net } = await this.prepare(c, opts.consoleSize);
     let code: number;
     try {
       code = await runcForeground(rt, 'create', ['run', '--bundle', paths.bundle], c.record.id, {

@@ -70,7 +70,9 @@ async function runAttached(ctx: Ctx, id: string, opts: { tty: boolean; interacti
  * no log: both would go with the container). Signals we receive go to runc,
  * which passes them on to the container.
  */
-async function runOnce(ctx: Ctx, id: string, opts: { interactive: boolean }): Promise<number> {
+async function runOnce(ctx: Ctx, id: string, opts: { tty: boolean; interactive: boolean }): Promise<number> {
+  if (opts.tty && opts.interactive && !ctx.stdin.isTTY) throw invalidArgument('the input device is not a TTY');
+  const size = ctx.stdout.isTTY && ctx.stdout.rows > 0 && ctx.stdout.columns > 0 ? ([ctx.stdout.rows, ctx.stdout.columns] as [number, number]) : undefined;
   let runcPid = 0;
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   const forward = signals.map((sig) => {
@@ -79,7 +81,7 @@ async function runOnce(ctx: Ctx, id: string, opts: { interactive: boolean }): Pr
     return [sig, h] as const;
   });
   try {
-    return await ctx.containers.runOnce(id, { interactive: opts.interactive, onSpawn: (pid) => (runcPid = pid) });
+    return await ctx.containers.runOnce(id, { interactive: opts.interactive, consoleSize: size, onSpawn: (pid) => (runcPid = pid) });
   } finally {
     for (const [sig, h] of forward) process.off(sig, h);
   }
@@ -105,8 +107,7 @@ export const containerRun: Command = {
     const opts = { tty: flags.tty as boolean, interactive: flags.interactive as boolean };
     if (!c.record.hostConfig.AutoRemove) return runAttached(ctx, id, opts);
     try {
-      // runc's own terminal relay echoes a stray ^@ at the start: terminals go through conmon
-      return opts.tty ? await runAttached(ctx, id, opts) : await runOnce(ctx, id, opts);
+      return await runOnce(ctx, id, opts);
     } finally {
       await ctx.containers.remove(id, { force: true, volumes: true }).catch(() => {});
     }
