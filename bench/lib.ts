@@ -6,6 +6,8 @@ import path from 'node:path';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(REPO, 'bin', 'stowage');
+/** `stowage` as on PATH: the native front end (runs `exec` itself, the rest through CLI). */
+export const FRONT_END = path.join(REPO, 'build', 'Release', 'stowage');
 
 export interface Timed {
   seconds: number;

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { baseTarball } from '../test/helpers';
 import { startDockerDaemon } from '../test/reference/docker-daemon';
-import { CLI, machine, median, scratchFs, writeSection } from './lib';
+import { CLI, FRONT_END, machine, median, scratchFs, writeSection } from './lib';
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1]) || 15;
@@ -29,7 +29,7 @@ async function main() {
   process.env.TMPDIR = dir;
   const tarball = baseTarball();
   const senv = { ...process.env, STOWAGE_ROOT: path.join(dir, 's-root'), STOWAGE_RUNROOT: path.join(dir, 's-run') };
-  const stowage = (a: string[]): [string, string[]] => [process.execPath, [CLI, ...a]];
+  const stowage = (a: string[]): [string, string[]] => [FRONT_END, a];
   // podman's default rlimits (nofile 1048576, nproc 4194304) exceed this machine's hard limits
   // and it has no CAP_SYS_RESOURCE, so runc refuses them: podman gets limits it can set
   const limits = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];

@@ -11,7 +11,7 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
-pkgs="runc conmon containernetworking-plugins iptables iproute2 busybox-static skopeo tini catatonit xz-utils bzip2 zstd ca-certificates python3 make g++ tar gzip util-linux procps"
+pkgs="runc conmon containernetworking-plugins iptables iproute2 busybox-static skopeo tini catatonit xz-utils bzip2 zstd ca-certificates python3 make g++ libsqlite3-dev tar gzip util-linux procps"
 [ "${1:-}" = "--with-references" ] && pkgs="$pkgs docker.io podman docker-registry"
 
 missing=""
@@ -36,5 +36,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 echo "setup: building"
 npm run --silent build
-ln -sf "$here/bin/stowage" /usr/local/bin/stowage
+# the native front end (runs `exec` itself, everything else through bin/stowage)
+ln -sf "$here/build/Release/stowage" /usr/local/bin/stowage
 echo "setup: done ($(stowage --version))"

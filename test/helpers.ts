@@ -7,6 +7,8 @@ import path from 'node:path';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(REPO, 'bin', 'stowage');
+/** What `stowage` on PATH is: the native front end, which runs CLI for all but plain `exec`. */
+export const FRONT_END = path.join(REPO, 'build', 'Release', 'stowage');
 export const FIXTURES = [path.resolve(REPO, '..', 'shared', 'fixtures', 'archives'), path.join(REPO, 'test', 'fixtures', 'archives')].find(
   (p) => fs.existsSync(path.join(p, 'expected.json')),
 );
@@ -40,7 +42,7 @@ export class TestEnv {
 
   run(args: string[], opts: RunOptions = {}): Promise<Result> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: { ...this.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(FRONT_END, args, { env: { ...this.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));

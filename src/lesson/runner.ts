@@ -1,7 +1,7 @@
 // Runs the lesson's steps: each shows the real stowage command, its real output,
 // and checks the outcome, so the same steps serve the reader and the test.
 import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { FRONT_END_PATH } from '../util/paths';
 
 export interface CommandResult {
   code: number;
@@ -15,7 +15,6 @@ export interface LessonIO {
 }
 
 export class Lesson {
-  readonly cli = path.resolve(__dirname, '..', '..', '..', 'bin', 'stowage');
   private step = 0;
 
   constructor(
@@ -41,7 +40,7 @@ export class Lesson {
   /** Runs `stowage ARGS`, echoing the command and its output; fails unless the exit status is `expect`. */
   async sh(args: string[], opts: { expect?: number; input?: string; quiet?: boolean } = {}): Promise<CommandResult> {
     this.io.write(`${this.style('1', `$ stowage ${args.map(quote).join(' ')}`)}\n`);
-    const r = await run(process.execPath, [this.cli, ...args], this.env, opts.input);
+    const r = await run(FRONT_END_PATH, args, this.env, opts.input);
     if (!opts.quiet) {
       if (r.stdout) this.io.write(r.stdout.endsWith('\n') ? r.stdout : `${r.stdout}\n`);
       if (r.stderr) this.io.write(this.style('31', r.stderr.endsWith('\n') ? r.stderr : `${r.stderr}\n`));

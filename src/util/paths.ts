@@ -15,3 +15,5 @@ function findRepoRoot(start: string): string {
 
 export const REPO_ROOT = findRepoRoot(__dirname);
 export const CLI_PATH = path.join(REPO_ROOT, 'bin', 'stowage');
+/** The native front end (native/launcher.c): `exec` without Node.js, the rest through CLI_PATH. */
+export const FRONT_END_PATH = path.join(REPO_ROOT, 'build', 'Release', 'stowage');

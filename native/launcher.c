@@ -1,0 +1,373 @@
+// stowage's front end, the `stowage` on PATH. It runs `stowage exec` itself in
+// the common case (-i, -e, -w; no terminal, no user, not detached) and hands
+// every other command to the Node.js CLI (bin/stowage) unchanged.
+//
+// Why in C: Node.js alone takes about 60 ms to start on the machines stowage
+// targets, as long as Docker's whole `exec` (a Go client asking a daemon that
+// already runs). The fast path does what the Node CLI does for `exec`: find
+// the container in the store's SQLite database, then `runc exec` with the
+// container's own process (runc reads it from the bundle's config.json; the
+// flags change args, env and cwd exactly as the Node CLI's process.json does).
+//
+// It is only ever a shortcut: when anything is unusual (a flag it does not
+// know, no such container, not running) or runc fails before the process
+// started (runc writes --pid-file only once it did), nothing has run yet and the
+// Node CLI is started with the same arguments; it does the full work, or says
+// what is wrong in Docker's words. STOWAGE_NO_FASTPATH=1 always takes that path.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int g_argc;
+static char **g_argv;
+
+// ---- the Node.js CLI ----
+
+/** `node` as `#!/usr/bin/env node` would find it. */
+static int find_node(char *out, size_t size) {
+  const char *p = getenv("PATH");
+  if (!p || !*p) p = "/usr/local/bin:/usr/bin:/bin";
+  while (*p) {
+    const char *end = strchr(p, ':');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (len > 0 && (size_t)snprintf(out, size, "%.*s/node", (int)len, p) < size && access(out, X_OK) == 0) return 0;
+    p += len + (end ? 1 : 0);
+  }
+  return -1;
+}
+
+/** <repo>/bin/stowage, <repo> being three levels above build/Release/stowage. */
+static int node_cli(char *out, size_t size) {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return -1;
+  self[n] = 0;
+  for (int up = 0; up < 3; up++) {
+    char *slash = strrchr(self, '/');
+    if (!slash) return -1;
+    *slash = 0;
+  }
+  return (size_t)snprintf(out, size, "%s/bin/stowage", self) < size ? 0 : -1;
+}
+
+static void run_node_cli(void) {
+  char node[PATH_MAX], cli[PATH_MAX];
+  if (node_cli(cli, sizeof cli) != 0) {
+    fprintf(stderr, "stowage: cannot locate bin/stowage next to %s\n", g_argv[0]);
+    exit(127);
+  }
+  if (find_node(node, sizeof node) != 0) {
+    fprintf(stderr, "stowage: node: not found in PATH (stowage runs on Node.js)\n");
+    exit(127);
+  }
+  char **args = calloc((size_t)g_argc + 2, sizeof *args);
+  if (!args) exit(125);
+  args[0] = "node";
+  args[1] = cli;
+  for (int i = 1; i < g_argc; i++) args[i + 1] = g_argv[i];
+  execv(node, args);
+  fprintf(stderr, "stowage: %s: %s\n", node, strerror(errno));
+  exit(127);
+}
+
+// ---- `exec`'s arguments ----
+
+#define MAX_ENV 256
+
+struct exec_request {
+  const char *root, *runroot, *runtime;
+  int interactive;
+  const char *workdir;
+  const char *env[MAX_ENV];
+  int nenv;
+  const char *container;
+  char **cmd; // NULL-terminated, from argv
+};
+
+/** A flag's value: after '=' or the rest of a short cluster, else the next argument. */
+static const char *flag_value(const char *inline_value, int *i) {
+  if (inline_value) return inline_value;
+  if (*i + 1 >= g_argc) return NULL;
+  return g_argv[++*i];
+}
+
+/** -e as the Node CLI takes it (resolveEnv): NAME=VALUE, or NAME from our own environment. */
+static int add_env(struct exec_request *r, const char *v) {
+  if (!v || v[0] == '=' || r->nenv >= MAX_ENV) return -1; // `-e =x` is an error the Node CLI words
+  if (strchr(v, '=')) {
+    r->env[r->nenv++] = v;
+    return 0;
+  }
+  const char *host = getenv(v);
+  if (!host) return 0; // unset: dropped, as Docker does
+  char *kv;
+  if (asprintf(&kv, "%s=%s", v, host) < 0) return -1;
+  r->env[r->nenv++] = kv;
+  return 0;
+}
+
+/**
+ * Global options (--root, --runroot, --runtime), then `exec` or `container exec`
+ * and its -i/-e/-w flags up to the container's name. 0 when the fast path applies.
+ */
+static int parse(struct exec_request *r) {
+  r->root = getenv("STOWAGE_ROOT");
+  r->runroot = getenv("STOWAGE_RUNROOT");
+  r->runtime = getenv("STOWAGE_RUNTIME");
+  if (!r->root || !*r->root) r->root = "/var/lib/stowage";
+  if (!r->runroot || !*r->runroot) r->runroot = "/run/stowage";
+  if (!r->runtime || !*r->runtime) r->runtime = "runc";
+
+  int i = 1;
+  for (; i < g_argc && g_argv[i][0] == '-'; i++) {
+    const char *a = g_argv[i];
+    const char *eq = strchr(a, '=');
+    size_t len = eq ? (size_t)(eq - a) : strlen(a);
+    const char **slot = NULL;
+    if (len == 6 && strncmp(a, "--root", len) == 0) slot = &r->root;
+    else if (len == 9 && strncmp(a, "--runroot", len) == 0) slot = &r->runroot;
+    else if (len == 9 && strncmp(a, "--runtime", len) == 0) slot = &r->runtime;
+    else return -1;
+    if (!(*slot = flag_value(eq ? eq + 1 : NULL, &i))) return -1;
+  }
+  if (i < g_argc && strcmp(g_argv[i], "container") == 0) i++;
+  if (i >= g_argc || strcmp(g_argv[i], "exec") != 0) return -1;
+
+  for (i++; i < g_argc; i++) {
+    const char *a = g_argv[i];
+    if (strcmp(a, "--") == 0) {
+      i++;
+      break;
+    }
+    if (a[0] != '-' || a[1] == 0) break;
+    if (a[1] == '-') {
+      const char *name = a + 2;
+      const char *eq = strchr(name, '=');
+      size_t len = eq ? (size_t)(eq - name) : strlen(name);
+      if (len == 11 && strncmp(name, "interactive", len) == 0 && !eq) r->interactive = 1;
+      else if (len == 3 && strncmp(name, "env", len) == 0) {
+        if (add_env(r, flag_value(eq ? eq + 1 : NULL, &i)) != 0) return -1;
+      } else if (len == 7 && strncmp(name, "workdir", len) == 0) {
+        if (!(r->workdir = flag_value(eq ? eq + 1 : NULL, &i))) return -1;
+      } else return -1; // -t, -d, -u, --privileged, --env-file, --help...: the Node CLI
+      continue;
+    }
+    for (int j = 1; a[j]; j++) {
+      if (a[j] == 'i') {
+        r->interactive = 1;
+        continue;
+      }
+      if (a[j] != 'e' && a[j] != 'w') return -1;
+      const char *v = flag_value(a[j + 1] ? a + j + 1 : NULL, &i);
+      if (a[j] == 'e' ? add_env(r, v) != 0 : !(r->workdir = v)) return -1;
+      break;
+    }
+  }
+  if (i + 1 >= g_argc) return -1; // no command: the Node CLI prints the usage error
+  r->container = g_argv[i];
+  r->cmd = g_argv + i + 1;
+  return 0;
+}
+
+// ---- the store ----
+
+/** One row of `sql` bound to `arg` (and its length first when `with_len`): id and runtime. */
+static int lookup_one(sqlite3 *db, const char *sql, const char *arg, int with_len, char *id, size_t id_size, char *rt, size_t rt_size) {
+  sqlite3_stmt *st;
+  int found = 0;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+  int k = 1;
+  if (with_len) sqlite3_bind_int(st, k++, (int)strlen(arg));
+  sqlite3_bind_text(st, k, arg, -1, SQLITE_STATIC);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (++found > 1) break;
+    const char *status = (const char *)sqlite3_column_text(st, 2);
+    const char *runtime = (const char *)sqlite3_column_text(st, 1);
+    // only a running container: anything else is for the Node CLI to word
+    if (!status || strcmp(status, "running") != 0) found = -1;
+    snprintf(id, id_size, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(rt, rt_size, "%s", runtime ? runtime : "");
+    if (found < 0) break;
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return -1;
+  return found;
+}
+
+/** The container as the Node CLI finds it: full ID, then name, then unique ID prefix. */
+static int find_container(const struct exec_request *r, char *id, size_t id_size, char *rt, size_t rt_size) {
+  char dbpath[PATH_MAX];
+  if ((size_t)snprintf(dbpath, sizeof dbpath, "%s/stowage.db", r->root) >= sizeof dbpath) return -1;
+  sqlite3 *db;
+  if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    sqlite3_close(db);
+    return -1;
+  }
+  sqlite3_busy_timeout(db, 10000);
+  const char *cols = "SELECT id, json_extract(config, '$.hostConfig.Runtime'), json_extract(state, '$.Status') FROM containers";
+  char sql[512];
+  const char *name = r->container[0] == '/' ? r->container + 1 : r->container;
+  int found;
+  snprintf(sql, sizeof sql, "%s WHERE id = ?", cols);
+  found = lookup_one(db, sql, r->container, 0, id, id_size, rt, rt_size);
+  if (found == 0) {
+    snprintf(sql, sizeof sql, "%s WHERE name = ?", cols);
+    found = lookup_one(db, sql, name, 0, id, id_size, rt, rt_size);
+  }
+  if (found == 0 && strspn(r->container, "0123456789abcdef") == strlen(r->container)) {
+    snprintf(sql, sizeof sql, "%s WHERE substr(id, 1, ?) = ?", cols);
+    found = lookup_one(db, sql, r->container, 1, id, id_size, rt, rt_size);
+  }
+  sqlite3_close(db);
+  return found == 1 ? 0 : -1;
+}
+
+// ---- runc exec ----
+
+static pid_t g_child;
+
+static void forward(int sig) {
+  if (g_child > 0) kill(g_child, sig);
+}
+
+static void cleanup(const char *dir, const char *pid_file, const char *log_file) {
+  unlink(pid_file);
+  unlink(log_file);
+  rmdir(dir);
+}
+
+/**
+ * `runc exec` in the foreground, its stderr held back until runc wrote the pid
+ * file (the process started). Returns the process's exit status, or -1 when runc
+ * failed before the process started.
+ */
+static int runc_exec(const struct exec_request *r, const char *id, const char *runtime) {
+  const char *tmp = getenv("TMPDIR");
+  char dir[PATH_MAX], pid_file[PATH_MAX + 8], log_file[PATH_MAX + 8], runc_root[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s/stowage-exec-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(dir)) return -1;
+  snprintf(pid_file, sizeof pid_file, "%s/pid", dir);
+  snprintf(log_file, sizeof log_file, "%s/log", dir);
+  snprintf(runc_root, sizeof runc_root, "%s/runc", r->runroot);
+
+  int nargs = 0;
+  for (char **c = r->cmd; *c; c++) nargs++;
+  const char **args = calloc((size_t)(16 + 2 * r->nenv + nargs), sizeof *args);
+  if (!args) return -1;
+  int k = 0;
+  args[k++] = runtime;
+  args[k++] = "--root";
+  args[k++] = runc_root;
+  args[k++] = "--log-format";
+  args[k++] = "json";
+  args[k++] = "--log";
+  args[k++] = log_file;
+  args[k++] = "exec";
+  for (int e = 0; e < r->nenv; e++) {
+    args[k++] = "--env";
+    args[k++] = r->env[e];
+  }
+  if (r->workdir) {
+    args[k++] = "--cwd";
+    args[k++] = r->workdir;
+  }
+  args[k++] = "--pid-file";
+  args[k++] = pid_file;
+  args[k++] = id;
+  for (char **c = r->cmd; *c; c++) args[k++] = *c;
+
+  int err[2];
+  if (pipe2(err, O_CLOEXEC) != 0) return -1;
+  // a terminal's ^C and ^\ reach runc too (same process group): runc passes them on
+  signal(SIGINT, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  g_child = fork();
+  if (g_child < 0) return -1;
+  if (g_child == 0) {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
+    if (!r->interactive) {
+      int null = open("/dev/null", O_RDONLY);
+      if (null < 0 || dup2(null, 0) < 0) _exit(125);
+    }
+    if (dup2(err[1], 2) < 0) _exit(125);
+    execvp(runtime, (char **)args);
+    fprintf(stderr, "exec: \"%s\": %s\n", runtime, strerror(errno));
+    _exit(127);
+  }
+  close(err[1]);
+  free(args);
+  struct sigaction sa = {0};
+  sa.sa_handler = forward;
+  sa.sa_flags = SA_RESTART;
+  for (int s = 0, sigs[] = {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}; s < 4; s++) sigaction(sigs[s], &sa, NULL);
+
+  char *held = NULL;
+  size_t held_len = 0;
+  int started = 0;
+  struct pollfd p = {.fd = err[0], .events = POLLIN};
+  for (;;) {
+    int ready = poll(&p, 1, started ? -1 : 20);
+    if (ready < 0 && errno != EINTR) break;
+    if (!started && access(pid_file, F_OK) == 0) {
+      started = 1;
+      if (held_len) (void)!write(2, held, held_len);
+      held_len = 0;
+    }
+    if (ready <= 0) continue;
+    char buf[65536];
+    ssize_t n = read(err[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (started) {
+      (void)!write(2, buf, (size_t)n);
+    } else {
+      char *grown = realloc(held, held_len + (size_t)n);
+      if (!grown) break;
+      held = grown;
+      memcpy(held + held_len, buf, (size_t)n);
+      held_len += (size_t)n;
+    }
+  }
+  close(err[0]);
+  int status;
+  while (waitpid(g_child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!started && access(pid_file, F_OK) == 0) started = 1;
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  cleanup(dir, pid_file, log_file);
+  if (!started && code != 0) {
+    free(held);
+    return -1;
+  }
+  if (held_len) (void)!write(2, held, held_len);
+  free(held);
+  return code;
+}
+
+int main(int argc, char **argv) {
+  g_argc = argc;
+  g_argv = argv;
+  const char *off = getenv("STOWAGE_NO_FASTPATH");
+  struct exec_request r = {0};
+  char id[128], runtime[PATH_MAX];
+  if ((off && *off && strcmp(off, "0") != 0) || parse(&r) != 0 || find_container(&r, id, sizeof id, runtime, sizeof runtime) != 0) run_node_cli();
+  int code = runc_exec(&r, id, runtime[0] ? runtime : r.runtime);
+  if (code < 0) {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
+    run_node_cli();
+  }
+  return code;
+}

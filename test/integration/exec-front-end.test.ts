@@ -1,0 +1,84 @@
+// The native front end (native/launcher.c) runs plain `exec` without Node.js:
+// it must give exactly what the Node CLI gives, and hand everything else over.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { TestEnv, type Result } from '../helpers';
+
+const env = new TestEnv();
+let id = '';
+before(async () => {
+  await env.baseImage('busybox:latest');
+  id = (await env.ok(['run', '-d', '--network', 'none', '--name', 'fe', '-e', 'FROM_RUN=1', '-w', '/tmp', 'busybox', 'sleep', '1000'])).trim();
+  await env.ok(['create', '--name', 'stopped', 'busybox', 'true']);
+});
+after(() => env.cleanup());
+
+/** The same command through the front end and through the Node CLI alone. */
+async function both(args: string[], input?: string): Promise<[Result, Result]> {
+  const fast = await env.run(args, { input, env: { HOME_ON_HOST: '/home/me' } });
+  const slow = await env.run(args, { input, env: { HOME_ON_HOST: '/home/me', STOWAGE_NO_FASTPATH: '1' } });
+  return [fast, slow];
+}
+
+const cases: Array<[string, string[], string?]> = [
+  ['exit status and both streams', ['exec', 'fe', 'sh', '-c', 'echo out; echo err >&2; exit 3']],
+  ['env and workdir, short and long, a variable taken from the host', ['exec', '-e', 'A=1', '--env=B=2', '-e', 'HOME_ON_HOST', '-e', 'UNSET_ON_HOST', '-w', '/etc', 'fe', 'sh', '-c', 'pwd; echo $A $B $HOME_ON_HOST $FROM_RUN ${UNSET_ON_HOST-unset}']],
+  ['an -e that overrides the container\'s own variable', ['exec', '-e', 'FROM_RUN=2', '--workdir=/', 'fe', 'sh', '-c', 'pwd; echo $FROM_RUN; env | grep -c FROM_RUN']],
+  ['stdin with -i (clustered), none without', ['exec', '-ie', 'X=y', 'fe', 'sh', '-c', 'cat; echo $X'], 'from stdin\n'],
+  ['no stdin without -i', ['exec', 'fe', 'cat'], 'not read\n'],
+  ['a flag after the container belongs to the command', ['exec', 'fe', 'echo', '-e', 'x']],
+  ['a command that does not exist (127)', ['exec', 'fe', 'nosuch']],
+  ['a command that cannot run (126)', ['exec', 'fe', '/etc']],
+  ['a relative working directory', ['exec', '-w', 'rel', 'fe', 'pwd']],
+  ['no such container', ['exec', 'nosuch', 'true']],
+  ['a container that is not running', ['exec', 'stopped', 'true']],
+  ['an invalid variable', ['exec', '-e', '=x', 'fe', 'true']],
+  ['no command', ['exec', 'fe']],
+];
+
+for (const [what, args, input] of cases) {
+  test(`front end = Node CLI: ${what}`, async () => {
+    const [fast, slow] = await both(args, input);
+    assert.deepEqual(fast, slow);
+  });
+}
+
+test('results are what Docker gives', async () => {
+  const [r] = await both(cases[1][1]);
+  assert.deepEqual(r, { code: 0, stdout: '/etc\n1 2 /home/me 1 unset\n', stderr: '' });
+  const [over] = await both(cases[2][1]);
+  assert.equal(over.stdout, '/\n2\n1\n', 'one FROM_RUN, the one given to exec');
+  const [io] = await both(cases[3][1], cases[3][2]);
+  assert.equal(io.stdout, 'from stdin\ny\n');
+  const [missing] = await both(cases[6][1]);
+  assert.equal(missing.code, 127);
+  assert.match(missing.stderr, /executable file not found in \$PATH/);
+  const [stopped] = await both(cases[10][1]);
+  assert.notEqual(stopped.code, 0);
+  assert.match(stopped.stderr, /is not running/);
+});
+
+test('by ID prefix and by full ID; paused refused with Docker\'s words', async () => {
+  assert.equal(await env.ok(['exec', id.slice(0, 12), 'hostname']), `${id.slice(0, 12)}\n`);
+  assert.equal(await env.ok(['exec', id, 'hostname']), `${id.slice(0, 12)}\n`);
+  await env.ok(['pause', 'fe']);
+  try {
+    const [fast, slow] = await both(['exec', 'fe', 'true']);
+    assert.deepEqual(fast, slow);
+    assert.match(fast.stderr, /is paused, unpause the container before exec/);
+  } finally {
+    await env.ok(['unpause', 'fe']);
+  }
+});
+
+test('plain exec runs without Node.js; everything else goes to the Node CLI', async () => {
+  // runc is in /usr/sbin, node is not: only the native path can succeed
+  const noNode = { PATH: '/usr/sbin:/sbin' };
+  const r = await env.run(['exec', '-e', 'V=fast', 'fe', 'sh', '-c', 'echo $V'], { env: noNode });
+  assert.deepEqual(r, { code: 0, stdout: 'fast\n', stderr: '' });
+  const ps = await env.run(['ps'], { env: noNode });
+  assert.equal(ps.code, 127);
+  assert.match(ps.stderr, /node: not found in PATH/);
+  const tty = await env.run(['exec', '-t', 'fe', 'true'], { env: noNode });
+  assert.match(tty.stderr, /node: not found in PATH/, '-t is left to the Node CLI');
+});
