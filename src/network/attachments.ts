@@ -4,6 +4,7 @@
 import { StowageError, conflict, invalidArgument, notFound } from '../errdefs';
 import { selfId } from '../util/proc';
 import { CNI_VERSION, CniAddError, type CniResult, type CniRuntime, type NetConfList } from './cni';
+import { ensureBridgeRules } from './bridge-rules';
 import { bridgeConflist, resultFromIpam, teardownMasq } from './conflist';
 import { PortError, allocatePorts, dnatPorts, portRequests, type BoundPort, type ReservedPort } from './host-ports';
 import { isNetns } from './netns';
@@ -64,6 +65,7 @@ export class Attachments {
     const row = await this.state.exclusive(async () => {
       const mine = this.state.rowsOf(containerId);
       if (mine.some((r) => r.network_id === net.id)) throw conflict(`endpoint with name ${opts.name} already exists in network ${net.name}`);
+      await ensureBridgeRules(net);
       let ports: BoundPort[] = [];
       if (requests.length > 0) {
         const reserved = [...this.reservedPorts(), ...(await dnatPorts())];
@@ -129,7 +131,7 @@ export class Attachments {
     } catch (err) {
       const partial = err instanceof CniAddError ? err.partial : undefined;
       await this.cni.delList(list, rt, partial).catch(() => {});
-      await teardownMasq(list.name, containerId);
+      await teardownMasq(list, containerId);
       await this.state.locked(() => this.state.delete(containerId, net.id));
       if (err instanceof CniAddError) {
         if (opts.ip !== undefined && /requested IP address .* is not available/.test(err.message)) throw conflict('Address already in use');
@@ -185,7 +187,7 @@ export class Attachments {
     } catch (err) {
       failure = err;
     }
-    await teardownMasq(list.name, row.container_id);
+    await teardownMasq(list, row.container_id);
     if (failure !== undefined) throw failure;
     this.state.delete(row.container_id, row.network_id);
   }

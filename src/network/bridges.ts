@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StowageError, invalidArgument } from '../errdefs';
+import { removeBridgeRules } from './bridge-rules';
 import { deleteRules } from './iptables';
 import { contains, firstHost, formatCidr, hostRoutes, overlaps, parseCidr, pickSubnet, type Cidr } from './subnet';
 import type { NetworkConfig } from './types';
@@ -130,11 +131,13 @@ export function claimBridge(
 
 /**
  * Removes what a bridge network put on the host: the bridge device, its
- * same-bridge isolation rules and its IPAM directory (under ipamDir).
+ * rules (bridge-rules.ts; and the firewall plugin's isolation rules, which
+ * networks made by earlier versions have) and its IPAM directory (under ipamDir).
  */
 export async function teardownBridge(net: NetworkConfig, ipamDir: string): Promise<void> {
   if (net.driver !== 'bridge' || !net.bridge) return;
   const br = net.bridge;
+  await removeBridgeRules(net);
   await deleteRules('filter', (a) => {
     if (a[1] !== 'CNI-ISOLATION-STAGE-1' && a[1] !== 'CNI-ISOLATION-STAGE-2') return false;
     const i = a.indexOf('-i');

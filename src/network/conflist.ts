@@ -2,19 +2,18 @@
 // itself where the plugins fall short on DEL.
 //
 // Attaching a container runs the conflist  bridge (+ host-local IPAM) -> portmap
-// -> firewall  against the container's network namespace:
+// against the container's network namespace:
 //   - bridge: veth pair, gateway address on the bridge (isGateway; the plugin
-//     also turns on net.ipv4.ip_forward), per-container MASQUERADE (ipMasq),
-//     hairpin mode on the host end of the veth;
+//     also turns on net.ipv4.ip_forward), hairpin mode on the host end of the veth;
 //   - host-local: addresses from the subnet, reservations under
 //     <runroot>/network/ipam/<network id> (tmpfs: gone after a reboot, with the
 //     containers that held them);
 //   - portmap (only with published ports): DNAT from the host port, SNAT for
 //     127.0.0.1 and hairpin traffic (snat; the plugin sets route_localnet on
 //     the bridge);
-//   - firewall: ACCEPT in CNI-FORWARD for the container's address, and
-//     ingressPolicy same-bridge, so bridge networks cannot reach each other
-//     (Docker's DOCKER-ISOLATION chains).
+// Masquerading, forwarding and isolation between networks are the network's own
+// rules (bridge-rules.ts), once per network as Docker has them, not per container
+// (the plugin's ipMasq and the firewall plugin would run a dozen iptables each).
 // The loopback plugin brings up lo.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,7 +35,7 @@ export function bridgeConflist(net: NetworkConfig, ipamDir: string, defaultRoute
       type: 'bridge',
       bridge: net.bridge,
       isGateway: true,
-      ipMasq: !net.internal,
+      ipMasq: false, // the network's own MASQUERADE rule (bridge-rules.ts)
       hairpinMode: true,
       ipam: {
         type: 'host-local',
@@ -48,7 +47,6 @@ export function bridgeConflist(net: NetworkConfig, ipamDir: string, defaultRoute
     },
   ];
   if (withPorts && !net.internal) plugins.push({ type: 'portmap', snat: true, capabilities: { portMappings: true } });
-  plugins.push({ type: 'firewall', backend: 'iptables', ingressPolicy: 'same-bridge' });
   // the network's ID names it for the plugins: host-local's directory, chain-name hashes, rule comments
   return { cniVersion: CNI_VERSION, name: net.id, plugins };
 }
@@ -57,9 +55,11 @@ export function bridgeConflist(net: NetworkConfig, ipamDir: string, defaultRoute
  * The bridge plugin removes its MASQUERADE chain only when it finds the
  * container's interface (it reads the addresses from it): with the namespace
  * gone the chain would stay. Remove it, and the POSTROUTING jump, by name.
+ * Only attachments made by earlier versions (ipMasq on) have one.
  */
-export async function teardownMasq(cniName: string, containerId: string): Promise<void> {
-  const chain = cniChainName(cniName, containerId);
+export async function teardownMasq(list: NetConfList, containerId: string): Promise<void> {
+  if (!(list.plugins[0] as PluginConf & { ipMasq?: boolean }).ipMasq) return;
+  const chain = cniChainName(list.name, containerId);
   await deleteRules('nat', (a) => a[1] === 'POSTROUTING' && a.includes(chain), [chain]);
 }
 

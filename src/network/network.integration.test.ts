@@ -11,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { cniChainName } from './iptables';
 import { NetworkManager } from './manager';
 import { createNetns, netnsDir, removeNetns } from './netns';
 import { diffHostState, relevantTo, snapshotHostState, type HostState } from './host-state';
@@ -270,6 +271,32 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
     });
   });
 
+  test('networks are isolated from each other; one MASQUERADE rule per network, put back when flushed', async () => {
+    const x = await newNs('iso-x');
+    const y = await newNs('iso-y');
+    const X = id('150a');
+    const Y = id('150b');
+    const natRules = () => spawnSync('iptables', ['-w', '-t', 'nat', '-S'], { encoding: 'utf8' }).stdout.split('\n');
+    const masq = `-A POSTROUTING -s ${def.subnet} ! -o ${def.bridge} -j MASQUERADE`;
+    await scoped([X, Y], async () => {
+      const ex = await m.attach(X, x, 'bridge', { name: 'x' });
+      const ey = await m.attach(Y, y, 'appnet', { name: 'y' });
+      assert.equal(inNs(x, ['ping', '-c', '1', '-W', '1', def.gateway!]).status, 0, 'its own gateway answers');
+      assert.notEqual(inNs(x, ['ping', '-c', '1', '-W', '1', ey.IPAddress]).status, 0, 'bridge -> appnet dropped');
+      assert.notEqual(inNs(y, ['ping', '-c', '1', '-W', '1', ex.IPAddress]).status, 0, 'appnet -> bridge dropped');
+      assert.equal(natRules().filter((l) => l === masq).length, 1);
+      assert.ok(!natRules().some((l) => l.includes(cniChainName(def.id, X))), 'no per-container NAT chain');
+
+      // the host's rules flushed (a reboot, an admin): the next attach writes them again
+      await m.detachAll(X, x);
+      spawnSync('iptables', ['-w', '-t', 'nat', '-D', ...masq.split(' ').slice(1)]);
+      spawnSync('iptables', ['-w', '-t', 'filter', '-D', 'STOWAGE-FORWARD', '-i', def.bridge!, '-o', def.bridge!, '-j', 'ACCEPT']);
+      await m.attach(X, x, 'bridge', { name: 'x' });
+      assert.equal(natRules().filter((l) => l === masq).length, 1);
+      assert.notEqual(inNs(x, ['ping', '-c', '1', '-W', '1', ey.IPAddress]).status, 0, 'isolated again');
+    });
+  });
+
   test('published TCP port: from the host on 127.0.0.1, from a neighbour through the gateway (hairpin)', async () => {
     const srv = await newNs('srv');
     const cli = await newNs('cli');
@@ -391,6 +418,8 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
       await m.remove('inside');
     }
     assert.ok(!fs.existsSync(`/sys/class/net/${internalNet.bridge}`));
+    const saved = spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout;
+    assert.ok(!saved.includes(internalNet.bridge!) && !saved.includes(internalNet.subnet!), 'its rules went with it');
   });
 
   test('detach after the namespace is gone removes everything (crash recovery)', async () => {

@@ -6,6 +6,7 @@
 // and checked against the attachments.
 import { randomBytes } from 'node:crypto';
 import { StowageError, alreadyExists, conflict, invalidArgument, notFound } from '../errdefs';
+import { ensureBridgeRules } from './bridge-rules';
 import { claimBridge, teardownBridge } from './bridges';
 import type { StateDb } from './state-db';
 import type { NetworkConfig, NetworkStore } from './types';
@@ -108,10 +109,16 @@ export class Networks {
     const driver = opts.driver ?? 'bridge';
     if (driver !== 'bridge') throw notFound(`plugin "${driver}" not found`);
     await this.ensureDefault();
-    return this.state.exclusive(() => {
+    return this.state.exclusive(async () => {
       if (this.store.list().some((n) => n.name === name)) throw alreadyExists(`network with name ${name} already exists`);
       const id = newId();
       const net = this.claim(name, id, USER_NETWORK_POOLS, USER_NETWORK_PREFIX, opts, () => `stw-${id.slice(0, 11)}`);
+      try {
+        await ensureBridgeRules(net); // isolated from the other networks from the start, as Docker's are
+      } catch (err) {
+        await teardownBridge(net, this.ipamDir);
+        throw err;
+      }
       this.store.put(net);
       return net;
     });

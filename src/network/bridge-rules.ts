@@ -1,0 +1,99 @@
+// The iptables rules of a bridge network, once per network as Docker's bridge
+// driver programs them, rather than per container (the bridge plugin's ipMasq
+// and the firewall plugin add and remove a dozen rules for every container, and
+// every iptables run costs milliseconds):
+//   nat     POSTROUTING -s SUBNET ! -o BR -j MASQUERADE          (not for internal networks)
+//   filter  STOWAGE-FORWARD: replies and published (DNAT'd) connections into BR,
+//           anything out of BR (internal: only BR to BR);
+//           STOWAGE-ISOLATION-STAGE-1/2: no traffic from one stowage bridge to another
+//           (Docker's DOCKER-ISOLATION chains); internal networks drop what leaves
+//           or enters from elsewhere.
+// The chains and the FORWARD jumps to them are shared by every network and
+// stay, as Docker's do; a network's own rules go with the network.
+import { deleteRules, run } from './iptables';
+import type { NetworkConfig } from './types';
+
+export const FORWARD_CHAIN = 'STOWAGE-FORWARD';
+export const ISOLATION_1 = 'STOWAGE-ISOLATION-STAGE-1';
+export const ISOLATION_2 = 'STOWAGE-ISOLATION-STAGE-2';
+
+export interface BridgeRules {
+  filter: string[][];
+  nat: string[][];
+}
+
+/** A network's rules, each as `-A CHAIN match... -j TARGET` arguments. */
+export function bridgeRules(net: NetworkConfig): BridgeRules {
+  const br = net.bridge!;
+  const subnet = net.subnet!;
+  const filter: string[][] = [['-A', FORWARD_CHAIN, '-i', br, '-o', br, '-j', 'ACCEPT']];
+  if (net.internal) {
+    filter.push(
+      ['-A', ISOLATION_1, '!', '-s', subnet, '-o', br, '-j', 'DROP'],
+      ['-A', ISOLATION_1, '!', '-d', subnet, '-i', br, '-j', 'DROP'],
+    );
+    return { filter, nat: [] };
+  }
+  filter.push(
+    ['-A', FORWARD_CHAIN, '-o', br, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
+    ['-A', FORWARD_CHAIN, '-o', br, '-m', 'conntrack', '--ctstate', 'DNAT', '-j', 'ACCEPT'],
+    ['-A', FORWARD_CHAIN, '-i', br, '!', '-o', br, '-j', 'ACCEPT'],
+    ['-A', ISOLATION_1, '-i', br, '!', '-o', br, '-j', ISOLATION_2],
+    ['-A', ISOLATION_2, '-o', br, '-j', 'DROP'],
+  );
+  return { filter, nat: [['-A', 'POSTROUTING', '-s', subnet, '!', '-o', br, '-j', 'MASQUERADE']] };
+}
+
+/** Does an `iptables -S` rule belong to this bridge network? */
+function isOwnRule(net: NetworkConfig, args: string[]): boolean {
+  const br = net.bridge!;
+  const at = (flag: string) => {
+    const i = args.indexOf(flag);
+    return i > 0 ? args[i + 1] : undefined;
+  };
+  if (args[1] === 'POSTROUTING') return args.at(-1) === 'MASQUERADE' && at('-o') === br && at('-s') === net.subnet;
+  if (![FORWARD_CHAIN, ISOLATION_1, ISOLATION_2].includes(args[1])) return false;
+  return at('-i') === br || at('-o') === br;
+}
+
+/**
+ * Makes sure a bridge network's rules are in place: one `iptables -C` when they
+ * are (the usual case), else (a new network, or the host's rules were flushed,
+ * e.g. by a reboot) the chains and jumps are created if missing and the
+ * network's rules written afresh in one iptables-restore per table.
+ * Callers serialize this per store (the state DB's lock); bridges are per host.
+ */
+export async function ensureBridgeRules(net: NetworkConfig): Promise<void> {
+  if (net.driver !== 'bridge' || !net.bridge || !net.subnet) return;
+  const rules = bridgeRules(net);
+  const probe = rules.filter[0];
+  if ((await run('iptables', ['-w', '-t', 'filter', '-C', ...probe.slice(1)])).code === 0) return;
+  const listed = await run('iptables', ['-w', '-t', 'filter', '-S']);
+  const lines = listed.stdout.split('\n');
+  for (const chain of [ISOLATION_2, ISOLATION_1, FORWARD_CHAIN]) {
+    if (!lines.includes(`-N ${chain}`)) await run('iptables', ['-w', '-t', 'filter', '-N', chain]); // "exists" from a racing root is fine
+  }
+  // isolation first, then the accepts, both ahead of whatever else FORWARD holds:
+  // unless both jumps are there, both are put back in that order
+  const jumps = [ISOLATION_1, FORWARD_CHAIN];
+  if (!jumps.every((chain) => lines.includes(`-A FORWARD -j ${chain}`))) {
+    for (const chain of jumps) {
+      for (const line of lines) if (line === `-A FORWARD -j ${chain}`) await run('iptables', ['-w', '-t', 'filter', '-D', 'FORWARD', '-j', chain]);
+    }
+    for (const chain of [...jumps].reverse()) await run('iptables', ['-w', '-t', 'filter', '-I', 'FORWARD', '1', '-j', chain]);
+  }
+  await removeBridgeRules(net); // a partial set left behind: written again whole
+  for (const [table, list] of [['filter', rules.filter], ['nat', rules.nat]] as const) {
+    if (list.length === 0) continue;
+    const input = `*${table}\n${list.map((r) => r.join(' ')).join('\n')}\nCOMMIT\n`;
+    const r = await run('iptables-restore', ['-w', '--noflush'], input);
+    if (r.code !== 0) throw new Error(`iptables-restore (${table}) for bridge ${net.bridge}: ${r.stderr.trim()}`);
+  }
+}
+
+/** Removes a bridge network's own rules (the shared chains stay). */
+export async function removeBridgeRules(net: NetworkConfig): Promise<void> {
+  if (net.driver !== 'bridge' || !net.bridge) return;
+  await deleteRules('filter', (a) => isOwnRule(net, a));
+  await deleteRules('nat', (a) => isOwnRule(net, a));
+}
