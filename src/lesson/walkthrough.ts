@@ -10,7 +10,8 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Lesson } from './runner';
+import { FRONT_END_PATH, REPO_ROOT } from '../util/paths';
+import { Lesson, run } from './runner';
 
 export interface WalkthroughOptions {
   root: string;
@@ -19,7 +20,6 @@ export interface WalkthroughOptions {
   color: boolean;
 }
 
-const REPO = path.resolve(__dirname, '..', '..', '..');
 
 const LOTTERY_PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>Lottery</title></head>
@@ -63,10 +63,16 @@ async function fetchPage(port: number, p: string): Promise<{ status: number; bod
   }
 }
 
-export async function walkthrough(o: WalkthroughOptions): Promise<void> {
+/** What the lesson put on the host besides its store: its networks' bridge devices (gone at the end). */
+export interface WalkthroughTrace {
+  bridges: string[];
+}
+
+export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTrace> {
   const env = { ...process.env, STOWAGE_ROOT: o.root, STOWAGE_RUNROOT: o.runroot };
   const L = new Lesson({ write: o.write, color: o.color }, env);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-lesson-'));
+  const trace: WalkthroughTrace = { bridges: [] };
   // a run that was interrupted left things behind: start clean
   await L.sh(['system', 'reset', '-f'], { quiet: true });
   try {
@@ -77,7 +83,7 @@ export async function walkthrough(o: WalkthroughOptions): Promise<void> {
       'one read-only layer. (The kernel is not in the image: every container uses the host\'s.)',
     );
     const tarball = path.join(work, 'rootfs.tar');
-    execFileSync(path.join(REPO, 'scripts', 'base-image.sh'), ['busybox:latest'], { env: { ...env, BASE_TARBALL: tarball }, stdio: 'ignore' });
+    execFileSync(path.join(REPO_ROOT, 'scripts', 'base-image.sh'), ['busybox:latest'], { env: { ...env, BASE_TARBALL: tarball }, stdio: 'ignore' });
     L.show(`scripts/base-image.sh busybox:latest   # builds ${path.basename(tarball)} and imports it`, `${tarball}: ${fs.statSync(tarball).size} bytes`);
     await L.sh(['images']);
     const baseLayers = JSON.parse((await L.sh(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'busybox'], { quiet: true })).stdout);
@@ -186,9 +192,12 @@ export async function walkthrough(o: WalkthroughOptions): Promise<void> {
     await L.sh(['ps', '-a']);
     await L.sh(['images']);
   } finally {
+    const nets = await run(FRONT_END_PATH, ['network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.name"}}', 'bridge'], env);
+    trace.bridges = nets.stdout.split('\n').filter(Boolean);
     await L.sh(['system', 'reset', '-f'], { quiet: true }).catch(() => undefined);
     fs.rmSync(work, { recursive: true, force: true });
   }
+  return trace;
 }
 
 if (require.main === module) {

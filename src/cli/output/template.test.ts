@@ -32,11 +32,21 @@ test('missing fields: errors for formatters, <no value> for raw inspect', () => 
   assert.throws(() => renderTemplate('{{.Nope}}', data), /can't evaluate field Nope/);
   assert.equal(renderTemplate('{{.Nope}}', data, { lenient: true }), '<no value>');
   // inspect: a map's missing key is <no value>, a struct's is an error with Go's position
-  const isMap = (p: string[]) => p.join('.') === 'Labels';
-  assert.equal(renderTemplate('{{.Labels.none}}', data, { isMap }), '<no value>');
-  assert.throws(() => renderTemplate('{{.Nope}}', data, { isMap }), /template: :1:2: executing "" at <\.Nope>: map has no entry for key "Nope"/);
-  assert.throws(() => renderTemplate('{{.State.Nope}}', data, { isMap }), /template: :1:8: executing "" at <\.State\.Nope>: map has no entry for key "Nope"/);
-  assert.equal(renderTemplate('{{with .Labels}}{{.none}}{{end}}', data, { isMap }), '<no value>');
+  const isMap = { shapeOf: (p: string[]) => (p.join('.') === 'Labels' ? ('map' as const) : undefined) };
+  assert.equal(renderTemplate('{{.Labels.none}}', data, isMap), '<no value>');
+  assert.throws(() => renderTemplate('{{.Nope}}', data, isMap), /template: :1:2: executing "" at <\.Nope>: map has no entry for key "Nope"/);
+  assert.throws(() => renderTemplate('{{.State.Nope}}', data, isMap), /template: :1:8: executing "" at <\.State\.Nope>: map has no entry for key "Nope"/);
+  assert.equal(renderTemplate('{{with .Labels}}{{.none}}{{end}}', data, isMap), '<no value>');
   assert.throws(() => renderTemplate('{{if .ID}}', data), /unexpected EOF/);
   assert.throws(() => renderTemplate('{{nofunc .ID}}', data), /function "nofunc" not defined/);
+});
+
+test("null maps and slices print as Go's typed nils: map[] and [], json still null", () => {
+  const obj = { Config: { Env: null, Labels: null, Cmd: ['sh'] }, Healthcheck: null, RepoDigests: [] };
+  const shapes = { Env: 'slice', Labels: 'map', Cmd: 'slice' } as const;
+  const opts = { shapeOf: (p: string[]) => (p[0] === 'Config' ? shapes[p[1] as keyof typeof shapes] : p[0] === 'RepoDigests' ? ('slice' as const) : undefined) };
+  assert.equal(renderTemplate('{{.Config.Env}}|{{.Config.Labels}}|{{.Config.Cmd}}|{{.RepoDigests}}|{{.Healthcheck}}', obj, opts), '[]|map[]|[sh]|[]|<nil>');
+  assert.equal(renderTemplate('{{json .Config.Env}} {{json .Config.Labels}} {{len .Config.Env}}', obj, opts), 'null null 0');
+  assert.equal(renderTemplate('{{if .Config.Env}}x{{else}}empty{{end}}{{range .Config.Labels}}y{{end}}', obj, opts), 'empty');
+  assert.equal(renderTemplate('{{with .Config}}{{.Env}}{{end}} {{$e := .Config.Labels}}{{$e}}', obj, opts), '[] map[]');
 });

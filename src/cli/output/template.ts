@@ -160,6 +160,11 @@ function truthy(v: unknown): boolean {
 }
 
 const NO_VALUE = Symbol('no value');
+// a null where Go has a typed nil slice or map: fmt prints "[]" or "map[]" for those
+const NIL_SLICE = Symbol('nil slice');
+const NIL_MAP = Symbol('nil map');
+/** A value as functions and conditions see it (the markers are Go's nil). */
+const plain = (x: unknown): unknown => (x === NO_VALUE ? undefined : x === NIL_SLICE || x === NIL_MAP ? null : x);
 
 function title(s: string): string {
   return s.replace(/(^|[^\p{L}\p{N}'])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase());
@@ -210,10 +215,11 @@ export interface TemplateOptions {
   /** Every missing field prints "<no value>" (table headers). */
   lenient?: boolean;
   /**
-   * Inspect's rule: a missing key of a map (the object at `path` is one) prints
-   * "<no value>"; of anything else it is an error, worded as Go's missingkey=error.
+   * The Go type behind a path of the data, where it is a map or a slice. Inspect's
+   * rules: a missing key of a map prints "<no value>", of anything else it is an
+   * error, worded as Go's missingkey=error; a null map prints "map[]", a null slice "[]".
    */
-  isMap?: (path: string[]) => boolean;
+  shapeOf?: (path: string[]) => 'map' | 'slice' | undefined;
 }
 
 export function execTemplate(nodes: Node[], data: unknown, opts: TemplateOptions = {}): string {
@@ -229,19 +235,23 @@ export function execTemplate(nodes: Node[], data: unknown, opts: TemplateOptions
       const at = `template: :1:${col}: executing "" at <${whole}>`;
       col += p.length + 1;
       if (v === null || v === undefined) {
-        if (opts.lenient || opts.isMap) return NO_VALUE;
+        if (opts.lenient || opts.shapeOf) return NO_VALUE;
         throw invalidArgument(`${at}: nil pointer evaluating interface {}.${p}`);
       }
       if (typeof v !== 'object' || !(p in (v as object))) {
         if (opts.lenient && typeof v === 'object') return NO_VALUE;
-        if (opts.isMap && typeof v === 'object') {
-          if (opts.isMap([...rootPath, ...path.slice(0, i)])) return NO_VALUE;
+        if (opts.shapeOf && typeof v === 'object') {
+          if (opts.shapeOf([...rootPath, ...path.slice(0, i)]) === 'map') return NO_VALUE;
           throw invalidArgument(`${at}: map has no entry for key "${p}"`);
         }
         throw invalidArgument(`${at}: can't evaluate field ${p}`);
       }
       v = (v as Record<string, unknown>)[p];
       if (typeof v === 'function') v = (v as () => unknown).call(obj);
+    }
+    if ((v === null || v === undefined) && opts.shapeOf) {
+      const shape = opts.shapeOf([...rootPath, ...path]);
+      if (shape) return shape === 'map' ? NIL_MAP : NIL_SLICE;
     }
     if (v && typeof v === 'object') dotPath.set(v, [...rootPath, ...path]);
     return v;
@@ -273,8 +283,8 @@ export function execTemplate(nodes: Node[], data: unknown, opts: TemplateOptions
       if (head.k === 'ident') {
         const f = FUNCS[head.name];
         if (!f) throw templateError(`function "${head.name}" not defined`);
-        const args = rest.map((r) => evalArg(r, dot)).map((x) => (x === NO_VALUE ? undefined : x));
-        if (!first) args.push(prev);
+        const args = rest.map((r) => plain(evalArg(r, dot)));
+        if (!first) args.push(plain(prev));
         v = f(...args);
       } else {
         if (rest.length) throw templateError(`can't give argument to non-function ${JSON.stringify(head)}`);
@@ -294,22 +304,22 @@ export function execTemplate(nodes: Node[], data: unknown, opts: TemplateOptions
           break;
         case 'action': {
           const v = evalPipe(n.p, dot);
-          if (n.p.decl.length === 0) out += v === NO_VALUE ? '<no value>' : goPrint(v);
+          if (n.p.decl.length === 0) out += v === NO_VALUE ? '<no value>' : v === NIL_SLICE ? '[]' : v === NIL_MAP ? 'map[]' : goPrint(v);
           break;
         }
         case 'if': {
           const v = evalPipe(n.p, dot);
-          run(truthy(v === NO_VALUE ? undefined : v) ? n.body : n.else ?? [], dot);
+          run(truthy(plain(v)) ? n.body : n.else ?? [], dot);
           break;
         }
         case 'with': {
           const v = evalPipe(n.p, dot);
-          if (truthy(v === NO_VALUE ? undefined : v)) run(n.body, v);
+          if (truthy(plain(v))) run(n.body, v);
           else run(n.else ?? [], dot);
           break;
         }
         case 'range': {
-          const v = evalPipe(n.p, dot);
+          const v = plain(evalPipe(n.p, dot));
           const entries: Array<[unknown, unknown]> = Array.isArray(v)
             ? v.map((x, i) => [i, x])
             : v && typeof v === 'object'

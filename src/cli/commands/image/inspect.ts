@@ -10,14 +10,27 @@ import { renderTemplate } from '../../output/template';
 
 export type Inspector = (ctx: Ctx, ref: string) => unknown;
 
-// Fields of the inspected objects that are Go maps: a missing key there prints
-// "<no value>"; anywhere else it is an error, as with docker's typed structs.
+// Fields of the inspected objects that are Go maps or slices in Docker's types.
+// A missing key of a map prints "<no value>" (anywhere else it is an error), and
+// a null map prints "map[]", a null slice "[]", as with docker's typed structs.
 const MAP_FIELDS = new Set([
   'Labels', 'Options', 'Containers', 'GraphDriver.Data', 'Config.Labels', 'Config.ExposedPorts', 'Config.Volumes',
   'ContainerConfig.Labels', 'ContainerConfig.ExposedPorts', 'ContainerConfig.Volumes', 'NetworkSettings.Ports',
   'NetworkSettings.Networks', 'HostConfig.PortBindings', 'HostConfig.Sysctls', 'HostConfig.Tmpfs', 'HostConfig.LogConfig.Config',
+  'HostConfig.StorageOpt', 'IPAM.Options', 'Status', 'UsageData',
 ]);
-const isMapField = (path: string[]) => MAP_FIELDS.has(path.join('.'));
+const IMAGE_CONFIG_SLICES = ['Env', 'Cmd', 'Entrypoint', 'OnBuild', 'Shell'];
+const SLICE_FIELDS = new Set([
+  'RepoTags', 'RepoDigests', 'RootFS.Layers', 'Args', 'Mounts', 'ExecIDs', 'IPAM.Config',
+  ...IMAGE_CONFIG_SLICES.flatMap((f) => [`Config.${f}`, `ContainerConfig.${f}`]),
+  ...['Binds', 'Links', 'Dns', 'DnsOptions', 'DnsSearch', 'ExtraHosts', 'CapAdd', 'CapDrop', 'GroupAdd', 'SecurityOpt', 'Devices',
+    'Ulimits', 'VolumesFrom', 'DeviceCgroupRules', 'DeviceRequests', 'ConsoleSize', 'MaskedPaths', 'ReadonlyPaths', 'Mounts',
+    'BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps'].map((f) => `HostConfig.${f}`),
+]);
+const shapeOf = (path: string[]) => {
+  const p = path.join('.');
+  return MAP_FIELDS.has(p) ? 'map' : SLICE_FIELDS.has(p) ? 'slice' : undefined;
+};
 
 export const inspectImage: Inspector = (ctx, ref) => imageInspect(ctx.images, ctx.store.layers, ctx.images.resolve(ref));
 
@@ -38,7 +51,7 @@ export function printInspect(ctx: Ctx, refs: string[], format: string, find: (re
     const tmpl = format.replace(/\\n/g, '\n').replace(/\\t/g, '\t');
     for (const o of found) {
       try {
-        ctx.out(`${renderTemplate(tmpl, o, { isMap: isMapField })}\n`);
+        ctx.out(`${renderTemplate(tmpl, o, { shapeOf })}\n`);
       } catch (e) {
         // as docker: what was printed so far, an empty line, then the error
         ctx.out('\n');
