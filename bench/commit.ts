@@ -27,7 +27,7 @@ async function main() {
   const run = fs.mkdtempSync(path.join(scratch.mount, 'commit-'));
   const senv = { ...process.env, STOWAGE_ROOT: path.join(run, 'root'), STOWAGE_RUNROOT: path.join(run, 'run') };
   const s = (a: string[]) => execFileSync(process.execPath, [CLI, ...a], { env: senv, encoding: 'utf8' });
-  const docker = await startDockerDaemon();
+  const docker = await startDockerDaemon({ stateDir: scratch.mount }); // on the same filesystem as stowage's store
   const d = (a: string[]) => docker.ok(a);
   const times: Record<string, number[]> = {};
   try {

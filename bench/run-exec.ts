@@ -34,7 +34,7 @@ async function main() {
   // and it has no CAP_SYS_RESOURCE, so runc refuses them: podman gets limits it can set
   const limits = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
   execFileSync(process.execPath, [CLI, 'import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest'], { env: senv });
-  const docker = await startDockerDaemon({ bridge: true });
+  const docker = await startDockerDaemon({ bridge: true, stateDir: dir }); // on the same filesystem as stowage's store
   const denv = { ...process.env, ...docker.cliEnv() };
   await docker.ok(['import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest']);
   // podman refuses a run root longer than 50 characters

@@ -46,7 +46,7 @@ async function main() {
       results.rssSave.push(save.maxRssKb);
       stowageDisk = duBytes(path.join(env.STOWAGE_ROOT, 'overlay'));
 
-      d = await startDockerDaemon();
+      d = await startDockerDaemon({ stateDir: run }); // the store on the same filesystem as stowage's
       const denv = { ...process.env, ...d.cliEnv() };
       sync();
       results.dockerLoad.push(timed('docker', ['load', '-q', '-i', input], denv).seconds);

@@ -52,6 +52,11 @@ export interface DockerDaemonOptions {
   bridge?: boolean | { subnet?: string; iptables?: boolean; ipMasq?: boolean; ipForward?: boolean };
   /** Storage driver (default overlay2). */
   storageDriver?: string;
+  /**
+   * Where --data-root and --exec-root go (default: the daemon's own temporary
+   * directory). Benchmarks put them on the filesystem that holds stowage's store.
+   */
+  stateDir?: string;
   /** More dockerd arguments, appended last. */
   extraArgs?: string[];
   /** How long to wait for `/_ping` to answer (default 60 s). */
@@ -176,6 +181,8 @@ export class DockerDaemon {
   readonly dir: string;
   readonly dataRoot: string;
   readonly execRoot: string;
+  /** Directories that are this daemon's: its processes, mounts and files are found by them. */
+  private readonly roots: string[];
   readonly socket: string;
   /** DOCKER_HOST value for this daemon. */
   readonly host: string;
@@ -204,8 +211,10 @@ export class DockerDaemon {
     const base = os.tmpdir().length <= 40 ? os.tmpdir() : '/tmp';
     this.dir = fs.mkdtempSync(path.join(base, 'stowage-dockerd-'));
     this.token = randomBytes(5).toString('hex');
-    this.dataRoot = path.join(this.dir, 'data');
-    this.execRoot = path.join(this.dir, 'exec');
+    const state = opts.stateDir ? fs.mkdtempSync(path.join(opts.stateDir, 'dockerd-')) : this.dir;
+    this.roots = [...new Set([this.dir, state])];
+    this.dataRoot = path.join(state, 'data');
+    this.execRoot = path.join(state, 'exec');
     this.socket = path.join(this.dir, 'docker.sock');
     this.host = `unix://${this.socket}`;
     this.pidFile = path.join(this.dir, 'docker.pid');
@@ -379,7 +388,7 @@ export class DockerDaemon {
       const ns = cmdline.indexOf('-namespace');
       const mine =
         pid === this.daemonPid ||
-        cmdline.some((a) => a.startsWith(this.dir)) ||
+        cmdline.some((a) => this.roots.some((r) => a.startsWith(r))) ||
         // a shim of a system containerd (see the note at the top) is ours by its namespace
         (ns >= 0 && cmdline[ns + 1] === this.containerdNamespace);
       const inCgroup = cgroup.split('\n').some((l) => l.split(':').slice(2).join(':').startsWith(cgroupMark));
@@ -453,11 +462,13 @@ export class DockerDaemon {
     removeCgroups(this.cgroupParent);
     // 5. the bridge
     if (this.bridgeName) spawnSync('ip', ['link', 'del', this.bridgeName], { stdio: 'ignore' });
-    // 6. the directory
-    try {
-      fs.rmSync(this.dir, { recursive: true, force: true });
-    } catch (e) {
-      process.emitWarning(`reference dockerd: could not remove ${this.dir}: ${(e as Error).message}`);
+    // 6. the directories
+    for (const dir of this.roots) {
+      try {
+        fs.rmSync(dir, { recursive: true, force: true });
+      } catch (e) {
+        process.emitWarning(`reference dockerd: could not remove ${dir}: ${(e as Error).message}`);
+      }
     }
   }
 
@@ -468,14 +479,14 @@ export class DockerDaemon {
         .readFileSync('/proc/self/mountinfo', 'utf8')
         .split('\n')
         .map((l) => unescape(l.split(' ')[4] ?? ''))
-        .filter((m) => m === this.dir || m.startsWith(`${this.dir}/`));
+        .filter((m) => this.roots.some((r) => m === r || m.startsWith(`${r}/`)));
     } catch {
       return [];
     }
   }
 
   private unmountAll(): void {
-    spawnSync('umount', ['-R', '-l', this.dir], { stdio: 'ignore' });
+    for (const dir of this.roots) spawnSync('umount', ['-R', '-l', dir], { stdio: 'ignore' });
     for (let round = 0; round < 5; round++) {
       const mounts = [...new Set(this.mountsUnder())].sort((a, b) => b.length - a.length);
       if (!mounts.length) return;
