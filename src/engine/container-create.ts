@@ -5,6 +5,7 @@ import { randomId } from '../digest';
 import { invalidArgument } from '../errdefs';
 import { nowGoTime } from '../image/config-json';
 import type { Image } from '../image/store';
+import { seccompFromProfile, seccompOption } from '../runtime/seccomp';
 import { containerArgs } from '../runtime/spec';
 import type { ContainerRecord, HostConfig, MountPoint, PortBindings } from '../container/types';
 
@@ -62,6 +63,8 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
       throw invalidArgument(`Invalid --security-opt: "${o}"`);
     }
   }
+  const profile = seccompOption(opts.securityOpt);
+  if (profile !== undefined && profile !== 'unconfined') seccompFromProfile(profile, []); // a bad profile fails create, not start
   const argv = containerArgs(ic, opts.cmd.length ? opts.cmd : undefined, opts.entrypoint); // throws "no command specified"
   const id = randomId();
   const entrypoint = opts.entrypoint === undefined ? (ic.Entrypoint ?? null) : opts.entrypoint === '' ? null : [opts.entrypoint];

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { ContainerConfig } from '../oci/types';
 import { invalidArgument } from '../errdefs';
 import { boundingCaps, tweakCapabilities } from './caps';
+import { containerSeccomp, type LinuxSeccomp } from './seccomp';
 import { defaultDeviceRules, hostDevices, type LinuxDevice, type LinuxDeviceCgroup } from './devices';
 import { resolveUser } from './user';
 
@@ -42,6 +43,8 @@ export interface SpecInput {
   capAdd?: string[];
   capDrop?: string[];
   noNewPrivileges?: boolean;
+  /** --security-opt values: seccomp=unconfined|<profile JSON> (default: the default filter) */
+  securityOpt?: string[];
   memory?: number;
   /** total memory+swap in bytes; -1 = unlimited; unset = 2 × memory */
   memorySwap?: number;
@@ -94,7 +97,7 @@ export interface OciSpec {
     sysctl: Record<string, string>;
     maskedPaths?: string[];
     readonlyPaths?: string[];
-    seccomp?: unknown;
+    seccomp?: LinuxSeccomp;
   };
 }
 
@@ -309,10 +312,10 @@ export function buildSpec(input: SpecInput): OciSpec {
       cgroupsPath: input.cgroupsPath ?? `/stowage/${input.id}`,
       sysctl,
       ...(input.privileged ? {} : { maskedPaths: [...MASKED_PATHS], readonlyPaths: [...READONLY_PATHS] }),
-      // TODO(seccomp): Docker converts its default profile (moby/profiles seccomp/default.json,
-      // filtered by the container's capabilities and the architecture) into linux.seccomp for
-      // each container; not done yet, so containers currently run without a seccomp filter.
+      ...withSeccomp(containerSeccomp(input.securityOpt ?? [], !!input.privileged, caps)),
     },
   };
   return spec;
 }
+
+const withSeccomp = (seccomp: LinuxSeccomp | undefined) => (seccomp ? { seccomp } : {});

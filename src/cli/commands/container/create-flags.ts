@@ -101,6 +101,27 @@ export function volumeRequests(flags: FlagValues): VolumeRequest[] {
   ];
 }
 
+/**
+ * `seccomp=FILE`: the file's JSON, compacted, takes the file name's place (the docker
+ * CLI does the same: the daemon side never reads the caller's files).
+ */
+function readSeccompProfile(opt: string): string {
+  const m = /^seccomp[=:](.*)$/s.exec(opt);
+  if (!m || m[1] === 'unconfined') return opt;
+  let text: string;
+  try {
+    text = fs.readFileSync(m[1], 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw invalidArgument(`opening seccomp profile (${m[1]}) failed: open ${m[1]}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
+  }
+  try {
+    return `seccomp=${JSON.stringify(JSON.parse(text))}`;
+  } catch (e) {
+    throw invalidArgument(`compacting json for seccomp profile (${m[1]}) failed: ${(e as Error).message}`);
+  }
+}
+
 export function createOptions(flags: FlagValues, image: string, cmd: string[], runtime: string): CreateOptions {
   const list = (k: string) => flags[k] as string[];
   const set = (k: string) => flags._changed.has(k);
@@ -126,7 +147,7 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[], r
     privileged: flags.privileged as boolean,
     capAdd: list('cap-add'),
     capDrop: list('cap-drop'),
-    securityOpt: list('security-opt'),
+    securityOpt: list('security-opt').map(readSeccompProfile),
     memory,
     memorySwap: set('memory-swap') ? (flags['memory-swap'] as number) : undefined,
     cpus: set('cpus') ? (flags.cpus as number) : 0,

@@ -20,7 +20,7 @@ export const versionCmd: Command = {
   usage: '[OPTIONS]',
   description: 'Show the stowage version information',
   maxArgs: 0,
-  flags: [FORMAT_FLAG],
+  flags: [{ ...FORMAT_FLAG, short: 'f' }], // -f here, as docker's version and info
   run(ctx, _args, flags) {
     const info = {
       Client: { Version: VERSION, NodeVersion: process.version, Os: 'linux', Arch: hostArch() },
@@ -44,7 +44,7 @@ export const infoCmd: Command = {
   usage: '[OPTIONS]',
   description: 'Display system-wide information',
   maxArgs: 0,
-  flags: [FORMAT_FLAG],
+  flags: [{ ...FORMAT_FLAG, short: 'f' }], // -f here, as docker's version and info
   run(ctx, _args, flags) {
     const containers = ctx.containers.list();
     const count = (s: string[]) => containers.filter((c) => s.includes(c.state.Status)).length;
@@ -66,6 +66,8 @@ export const infoCmd: Command = {
       MemTotal: os.totalmem(),
       Name: os.hostname(),
       ServerVersion: VERSION,
+      // as Docker's /info: seccomp with its default profile (runtime/seccomp.ts)
+      SecurityOptions: ['name=seccomp,profile=default'],
     };
     if (flags.format) {
       ctx.out(`${renderTemplate(String(flags.format), info)}\n`);
@@ -82,6 +84,9 @@ export const infoCmd: Command = {
         `Storage Driver: overlay2`,
         `Logging Driver: k8s-file (conmon)`,
         `Default Runtime: ${info.DefaultRuntime}`,
+        `Security Options:`,
+        ` seccomp`,
+        `  Profile: default`,
         `Kernel Version: ${info.KernelVersion}`,
         `Architecture: ${info.Architecture}`,
         `CPUs: ${info.NCPU}`,
