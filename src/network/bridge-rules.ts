@@ -57,8 +57,8 @@ function isOwnRule(net: NetworkConfig, args: string[]): boolean {
 }
 
 /**
- * Makes sure a bridge network's rules are in place: one `iptables -C` when they
- * are (the usual case), else (a new network, or the host's rules were flushed,
+ * Makes sure a bridge network's rules are in place: an `iptables -C` per table
+ * when they are (the usual case), else (a new network, or the host's rules were flushed,
  * e.g. by a reboot) the chains and jumps are created if missing and the
  * network's rules written afresh in one iptables-restore per table.
  * Callers serialize this per store (the state DB's lock); bridges are per host.
@@ -66,8 +66,13 @@ function isOwnRule(net: NetworkConfig, args: string[]): boolean {
 export async function ensureBridgeRules(net: NetworkConfig): Promise<void> {
   if (net.driver !== 'bridge' || !net.bridge || !net.subnet) return;
   const rules = bridgeRules(net);
-  const probe = rules.filter[0];
-  if ((await run('iptables', ['-w', '-t', 'filter', '-C', ...probe.slice(1)])).code === 0) return;
+  const probes: Array<[string, string[]]> = [['filter', rules.filter[0]], ...rules.nat.map((r): [string, string[]] => ['nat', r])];
+  let complete = true;
+  for (const [table, rule] of probes) {
+    if ((await run('iptables', ['-w', '-t', table, '-C', ...rule.slice(1)])).code !== 0) complete = false;
+    if (!complete) break;
+  }
+  if (complete) return;
   const listed = await run('iptables', ['-w', '-t', 'filter', '-S']);
   const lines = listed.stdout.split('\n');
   for (const chain of [ISOLATION_2, ISOLATION_1, FORWARD_CHAIN]) {

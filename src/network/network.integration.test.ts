@@ -290,6 +290,10 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
       // the host's rules flushed (a reboot, an admin): the next attach writes them again
       await m.detachAll(X, x);
       spawnSync('iptables', ['-w', '-t', 'nat', '-D', ...masq.split(' ').slice(1)]);
+      await m.attach(X, x, 'bridge', { name: 'x' });
+      assert.equal(natRules().filter((l) => l === masq).length, 1, 'the nat table alone flushed');
+      await m.detachAll(X, x);
+      spawnSync('iptables', ['-w', '-t', 'nat', '-D', ...masq.split(' ').slice(1)]);
       spawnSync('iptables', ['-w', '-t', 'filter', '-D', 'STOWAGE-FORWARD', '-i', def.bridge!, '-o', def.bridge!, '-j', 'ACCEPT']);
       await m.attach(X, x, 'bridge', { name: 'x' });
       assert.equal(natRules().filter((l) => l === masq).length, 1);
