@@ -3,7 +3,7 @@
 // as `data`. That is what tar-split needs to rebuild a layer byte for byte.
 import { readSync as fsReadSync } from 'node:fs';
 import { invalidArgument } from '../errdefs';
-import { BLOCK, decodeBlock, hasBody, isZeroBlock, paddingFor, parsePax, resolveHeader, type TarHeader } from './header';
+import { BLOCK, decodeBlock, hasBody, isZeroBlock, paddingFor, parsePax, resolveHeader, type RawHeader, type TarHeader } from './header';
 
 export interface TarVisitor {
   /** Bytes that are not file content, in stream order. */
@@ -94,12 +94,10 @@ export async function readTar(source: AsyncIterable<Buffer>, v: TarVisitor): Pro
     await raw(b);
     return b.subarray(0, size);
   };
-  let pax: Map<string, Buffer> | undefined;
-  let longName: Buffer | undefined;
-  let longLink: Buffer | undefined;
+  const meta = new MetaRecords();
   for (;;) {
     if (!(await q.ensure(BLOCK))) {
-      if (q.length === 0 && !pax && !longName && !longLink) return; // no end marker: accepted, as Go does
+      if (q.length === 0 && meta.empty) return; // no end marker: accepted, as Go does
       throw truncated();
     }
     const blk = q.take(BLOCK);
@@ -113,24 +111,9 @@ export async function readTar(source: AsyncIterable<Buffer>, v: TarVisitor): Pro
       for await (const rest of q.drain()) await raw(rest); // trailing padding belongs to the stream too
       return;
     }
-    const rh = decodeBlock(blk);
     await raw(blk);
-    switch (rh.typeflag) {
-      case 'x':
-        pax = new Map([...(pax ?? []), ...parsePax(await readSpecial(rh.size))]);
-        continue;
-      case 'g':
-        await readSpecial(rh.size); // global PAX records are ignored, as Docker does
-        continue;
-      case 'L':
-        longName = trimNul(await readSpecial(rh.size));
-        continue;
-      case 'K':
-        longLink = trimNul(await readSpecial(rh.size));
-        continue;
-    }
-    const h = resolveHeader(rh, pax, longName, longLink);
-    pax = longName = longLink = undefined;
+    const h = await meta.fold(decodeBlock(blk), readSpecial);
+    if (!h) continue;
     await v.entry(h);
     if (hasBody(h.type)) {
       let left = h.size;
@@ -153,6 +136,42 @@ export async function readTar(source: AsyncIterable<Buffer>, v: TarVisitor): Pro
 function trimNul(b: Buffer): Buffer {
   const i = b.indexOf(0);
   return i < 0 ? b : b.subarray(0, i);
+}
+
+/**
+ * The records that describe the next entry (PAX 'x', GNU long name 'L' and long
+ * link 'K'), folded into its header; both readers share it.
+ */
+class MetaRecords {
+  private pax?: Map<string, Buffer>;
+  private longName?: Buffer;
+  private longLink?: Buffer;
+
+  /** Nothing pending: the archive may end here. */
+  get empty(): boolean {
+    return !this.pax && !this.longName && !this.longLink;
+  }
+
+  /** The entry's header, or undefined when rh was a record for the next one (its body read by readSpecial). */
+  async fold(rh: RawHeader, readSpecial: (size: number) => Promise<Buffer>): Promise<TarHeader | undefined> {
+    switch (rh.typeflag) {
+      case 'x':
+        this.pax = new Map([...(this.pax ?? []), ...parsePax(await readSpecial(rh.size))]);
+        return undefined;
+      case 'g':
+        await readSpecial(rh.size); // global PAX records are ignored, as Docker does
+        return undefined;
+      case 'L':
+        this.longName = trimNul(await readSpecial(rh.size));
+        return undefined;
+      case 'K':
+        this.longLink = trimNul(await readSpecial(rh.size));
+        return undefined;
+    }
+    const h = resolveHeader(rh, this.pax, this.longName, this.longLink);
+    this.pax = this.longName = this.longLink = undefined;
+    return h;
+  }
 }
 
 /** A visitor that can also take a body as a byte range of a file (not read into memory). */
@@ -200,12 +219,10 @@ export async function readTarRange(fd: number, start: number, end: number, v: Ra
     await raw(b);
     return b.subarray(0, size);
   };
-  let pax: Map<string, Buffer> | undefined;
-  let longName: Buffer | undefined;
-  let longLink: Buffer | undefined;
+  const meta = new MetaRecords();
   for (;;) {
     if (pos + BLOCK > end) {
-      if (pos === end && !pax && !longName && !longLink) return;
+      if (pos === end && meta.empty) return;
       throw truncated();
     }
     const blk = read(BLOCK);
@@ -219,24 +236,9 @@ export async function readTarRange(fd: number, start: number, end: number, v: Ra
       while (pos < end) await raw(read(Math.min(1 << 20, end - pos)));
       return;
     }
-    const rh = decodeBlock(blk);
     await raw(blk);
-    switch (rh.typeflag) {
-      case 'x':
-        pax = new Map([...(pax ?? []), ...parsePax(await readSpecial(rh.size))]);
-        continue;
-      case 'g':
-        await readSpecial(rh.size);
-        continue;
-      case 'L':
-        longName = trimNul(await readSpecial(rh.size));
-        continue;
-      case 'K':
-        longLink = trimNul(await readSpecial(rh.size));
-        continue;
-    }
-    const h = resolveHeader(rh, pax, longName, longLink);
-    pax = longName = longLink = undefined;
+    const h = await meta.fold(decodeBlock(blk), readSpecial);
+    if (!h) continue;
     await v.entry(h);
     if (hasBody(h.type)) {
       if (pos + h.size > end) throw truncated();
