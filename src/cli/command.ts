@@ -1,6 +1,7 @@
 // What a CLI command is: its docker-style usage, flags, argument count and action.
 import { UsageError } from '../errdefs';
 import type { Ctx } from './context';
+import { errorOutput } from './exit';
 import { formatFlagHelp, type FlagDef, type FlagValues } from './flags';
 
 export interface Command {
@@ -52,3 +53,28 @@ export const FORMAT_FLAG: FlagDef = {
 export const QUIET_FLAG = (help: string): FlagDef => ({ long: 'quiet', short: 'q', kind: 'bool', help });
 export const NO_TRUNC_FLAG: FlagDef = { long: 'no-trunc', kind: 'bool', help: "Don't truncate output" };
 export const FILTER_FLAG: FlagDef = { long: 'filter', short: 'f', kind: 'list', valueName: 'filter', help: 'Filter output based on conditions provided' };
+
+/**
+ * Runs `fn` for every argument, printing its result (or the argument) or its
+ * error, and going on with the next one, as docker does for rm, stop, kill...
+ * Errors `skip` accepts are neither printed nor failures (`network rm -f`).
+ */
+export async function eachArg(
+  ctx: Ctx,
+  args: string[],
+  fn: (a: string) => Promise<string | void> | string | void,
+  skip: (e: unknown) => boolean = () => false,
+): Promise<number> {
+  let failed = false;
+  for (const a of args) {
+    try {
+      const out = await fn(a);
+      ctx.out(`${out ?? a}\n`);
+    } catch (e) {
+      if (skip(e)) continue;
+      ctx.err(errorOutput(e).message);
+      failed = true;
+    }
+  }
+  return failed ? 1 : 0;
+}

@@ -1,25 +1,9 @@
 // stop, restart, kill, rm, wait, rename, container prune, and conmon's cleanup hook.
 import { StowageError } from '../../../errdefs';
-import type { Command } from '../../command';
-import type { Ctx } from '../../context';
-import { errorOutput } from '../../exit';
+import { eachArg, type Command } from '../../command';
 import { confirm } from '../image/prune';
 import { humanSize } from '../../output/units';
 
-/** Runs `fn` for every argument, printing each result or error, as docker does. */
-async function each(ctx: Ctx, args: string[], fn: (a: string) => Promise<string | void>): Promise<number> {
-  let failed = false;
-  for (const a of args) {
-    try {
-      const out = await fn(a);
-      ctx.out(`${out ?? a}\n`);
-    } catch (e) {
-      ctx.err(errorOutput(e).message);
-      failed = true;
-    }
-  }
-  return failed ? 1 : 0;
-}
 
 const TIMEOUT_FLAG = { long: 'timeout', short: 't', kind: 'int' as const, help: 'Seconds to wait before killing the container', aliases: ['time'] };
 
@@ -31,7 +15,7 @@ export const containerStop: Command = {
   minArgs: 1,
   flags: [{ long: 'signal', short: 's', kind: 'string', valueName: 'string', help: 'Signal to send to the container' }, TIMEOUT_FLAG],
   run: (ctx, args, flags) =>
-    each(ctx, args, async (a) => {
+    eachArg(ctx, args, async (a) => {
       await ctx.containers.stop(a, flags._changed.has('timeout') ? (flags.timeout as number) : undefined, (flags.signal as string) || undefined);
     }),
 };
@@ -44,7 +28,7 @@ export const containerRestart: Command = {
   minArgs: 1,
   flags: [{ long: 'signal', short: 's', kind: 'string', valueName: 'string', help: 'Signal to send to the container' }, TIMEOUT_FLAG],
   run: (ctx, args, flags) =>
-    each(ctx, args, async (a) => {
+    eachArg(ctx, args, async (a) => {
       await ctx.containers.stop(a, flags._changed.has('timeout') ? (flags.timeout as number) : undefined, (flags.signal as string) || undefined);
       await ctx.containers.start(a);
     }),
@@ -58,7 +42,7 @@ export const containerKill: Command = {
   minArgs: 1,
   flags: [{ long: 'signal', short: 's', kind: 'string', valueName: 'string', help: 'Signal to send to the container', default: 'KILL' }],
   run: (ctx, args, flags) =>
-    each(ctx, args, async (a) => {
+    eachArg(ctx, args, async (a) => {
       await ctx.containers.kill(a, String(flags.signal));
     }),
 };
@@ -74,7 +58,7 @@ export const containerRemove: Command = {
     { long: 'volumes', short: 'v', kind: 'bool', help: 'Remove anonymous volumes associated with the container' },
   ],
   run: (ctx, args, flags) =>
-    each(ctx, args, async (a) => {
+    eachArg(ctx, args, async (a) => {
       await ctx.containers.remove(a, { force: flags.force as boolean, volumes: flags.volumes as boolean });
     }),
 };
@@ -85,7 +69,7 @@ export const containerPause: Command = {
   usage: 'CONTAINER [CONTAINER...]',
   description: 'Pause all processes within one or more containers',
   minArgs: 1,
-  run: (ctx, args) => each(ctx, args, (a) => ctx.containers.pause(a, true)),
+  run: (ctx, args) => eachArg(ctx, args, (a) => ctx.containers.pause(a, true)),
 };
 
 export const containerUnpause: Command = {
@@ -94,7 +78,7 @@ export const containerUnpause: Command = {
   usage: 'CONTAINER [CONTAINER...]',
   description: 'Unpause all processes within one or more containers',
   minArgs: 1,
-  run: (ctx, args) => each(ctx, args, (a) => ctx.containers.pause(a, false)),
+  run: (ctx, args) => eachArg(ctx, args, (a) => ctx.containers.pause(a, false)),
 };
 
 export const containerWait: Command = {
@@ -103,7 +87,7 @@ export const containerWait: Command = {
   usage: 'CONTAINER [CONTAINER...]',
   description: 'Block until one or more containers stop, then print their exit codes',
   minArgs: 1,
-  run: (ctx, args) => each(ctx, args, async (a) => String(await ctx.containers.wait(a))),
+  run: (ctx, args) => eachArg(ctx, args, async (a) => String(await ctx.containers.wait(a))),
 };
 
 export const containerRename: Command = {

@@ -3,9 +3,8 @@ import { shortId } from '../../../digest';
 import { conflict, isNotFound, notFound } from '../../../errdefs';
 import type { NetworkConfig } from '../../../network/types';
 import type { Command } from '../../command';
-import { FILTER_FLAG, FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG } from '../../command';
+import { FILTER_FLAG, FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG, eachArg } from '../../command';
 import type { Ctx } from '../../context';
-import { errorOutput } from '../../exit';
 import { labelMatches, parseFilters } from '../../filters';
 import { formatRows } from '../../output/table';
 import { confirm } from '../image/prune';
@@ -142,20 +141,7 @@ export const networkRemove: Command = {
   description: 'Remove one or more networks',
   minArgs: 1,
   flags: [{ long: 'force', short: 'f', kind: 'bool', help: 'Do not error if the network does not exist' }],
-  async run(ctx, args, flags) {
-    let failed = false;
-    for (const a of args) {
-      try {
-        await removeNetwork(ctx, a);
-        ctx.out(`${a}\n`);
-      } catch (e) {
-        if (flags.force && isNotFound(e)) continue;
-        ctx.err(errorOutput(e).message);
-        failed = true;
-      }
-    }
-    return failed ? 1 : 0;
-  },
+  run: (ctx, args, flags) => eachArg(ctx, args, (a) => removeNetwork(ctx, a), (e) => !!flags.force && isNotFound(e)),
 };
 
 export const networkPrune: Command = {

@@ -2,14 +2,13 @@
 import { invalidArgument } from '../../../errdefs';
 import type { Volume } from '../../../volume/store';
 import type { Command } from '../../command';
-import { FILTER_FLAG, FORMAT_FLAG, QUIET_FLAG } from '../../command';
+import { FILTER_FLAG, FORMAT_FLAG, QUIET_FLAG, eachArg } from '../../command';
 import type { Ctx } from '../../context';
 import { boolFilter, labelMatches, parseFilters } from '../../filters';
 import { formatRows } from '../../output/table';
 import { humanSize } from '../../output/units';
 import { confirm } from '../image/prune';
 import { printInspect } from '../image/inspect';
-import { errorOutput } from '../../exit';
 
 function labels(values: string[]): Record<string, string> {
   return Object.fromEntries(values.map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, ''])));
@@ -85,19 +84,7 @@ export const volumeRemove: Command = {
   description: 'Remove one or more volumes',
   minArgs: 1,
   flags: [{ long: 'force', short: 'f', kind: 'bool', help: 'Force the removal of one or more volumes' }],
-  run(ctx, args, flags) {
-    let failed = false;
-    for (const name of args) {
-      try {
-        ctx.containers.volumes.remove(name, ctx.containers.volumeUsers(name), flags.force as boolean);
-        ctx.out(`${name}\n`);
-      } catch (e) {
-        ctx.err(errorOutput(e).message);
-        failed = true;
-      }
-    }
-    return failed ? 1 : 0;
-  },
+  run: (ctx, args, flags) => eachArg(ctx, args, (name) => ctx.containers.volumes.remove(name, ctx.containers.volumeUsers(name), flags.force as boolean)),
 };
 
 export const volumePrune: Command = {
