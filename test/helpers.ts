@@ -1,9 +1,10 @@
 // Shared test kit: a temporary store per test, the CLI run as a user runs it,
 // and the busybox base image every container test starts from.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { capture, type Captured } from '../src/util/capture';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(REPO, 'bin', 'stowage');
@@ -13,11 +14,7 @@ export const FIXTURES = [path.resolve(REPO, '..', 'shared', 'fixtures', 'archive
   (p) => fs.existsSync(path.join(p, 'expected.json')),
 );
 
-export interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type Result = Captured;
 
 export interface RunOptions {
   input?: string | Buffer;
@@ -41,21 +38,7 @@ export class TestEnv {
   }
 
   run(args: string[], opts: RunOptions = {}): Promise<Result> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(FRONT_END, args, { env: { ...this.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-      child.on('error', reject);
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? 128 + (signal ? os.constants.signals[signal] : 0), stdout, stderr });
-      });
-      child.stdin.on('error', () => {});
-      child.stdin.end(opts.input);
-    });
+    return capture(FRONT_END, args, { env: { ...this.env, ...opts.env }, input: opts.input, timeoutMs: opts.timeoutMs ?? 120_000 });
   }
 
   /** Runs and fails the test unless the exit status is 0; returns stdout. */

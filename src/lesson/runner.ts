@@ -1,13 +1,9 @@
 // Runs the lesson's steps: each shows the real stowage command, its real output,
 // and checks the outcome, so the same steps serve the reader and the test.
-import { spawn } from 'node:child_process';
+import { capture, type Captured } from '../util/capture';
 import { FRONT_END_PATH } from '../util/paths';
 
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CommandResult = Captured;
 
 export interface LessonIO {
   write(s: string): void;
@@ -40,7 +36,7 @@ export class Lesson {
   /** Runs `stowage ARGS`, echoing the command and its output; fails unless the exit status is `expect`. */
   async sh(args: string[], opts: { expect?: number; input?: string; quiet?: boolean } = {}): Promise<CommandResult> {
     this.io.write(`${this.style('1', `$ stowage ${args.map(quote).join(' ')}`)}\n`);
-    const r = await run(FRONT_END_PATH, args, this.env, opts.input);
+    const r = await capture(FRONT_END_PATH, args, { env: this.env, input: opts.input });
     if (!opts.quiet) {
       if (r.stdout) this.io.write(r.stdout.endsWith('\n') ? r.stdout : `${r.stdout}\n`);
       if (r.stderr) this.io.write(this.style('31', r.stderr.endsWith('\n') ? r.stderr : `${r.stderr}\n`));
@@ -65,15 +61,3 @@ function quote(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
-export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}

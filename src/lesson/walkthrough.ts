@@ -11,7 +11,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { FRONT_END_PATH, REPO_ROOT } from '../util/paths';
-import { Lesson, run } from './runner';
+import { capture } from '../util/capture';
+import { Lesson } from './runner';
 
 export interface WalkthroughOptions {
   root: string;
@@ -192,7 +193,7 @@ export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTra
     await L.sh(['ps', '-a']);
     await L.sh(['images']);
   } finally {
-    const nets = await run(FRONT_END_PATH, ['network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.name"}}', 'bridge'], env);
+    const nets = await capture(FRONT_END_PATH, ['network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.name"}}', 'bridge'], { env });
     trace.bridges = nets.stdout.split('\n').filter(Boolean);
     await L.sh(['system', 'reset', '-f'], { quiet: true }).catch(() => undefined);
     fs.rmSync(work, { recursive: true, force: true });

@@ -1,26 +1,11 @@
 // The few iptables operations stowage does itself (the CNI plugins do the rest):
 // removing rules the plugins cannot remove in some situations.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { capture, type Captured } from '../util/capture';
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export function run(cmd: string, args: readonly string[], input?: string): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', (err) => resolve({ code: 127, stdout, stderr: err.message }));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
-  });
+/** Runs a program; one that cannot start gives code 127 and the reason as stderr. */
+export function run(cmd: string, args: readonly string[], input?: string): Promise<Captured> {
+  return capture(cmd, args, { input }).catch((err: Error) => ({ code: 127, stdout: '', stderr: err.message }));
 }
 
 /** Splits one `iptables -S` line into arguments (double quotes, backslash escapes). */

@@ -27,12 +27,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { capture, type Captured } from '../../src/util/capture';
 
-export interface DockerResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type DockerResult = Captured;
 
 export interface DockerRunOptions {
   input?: string | Buffer;
@@ -345,21 +342,7 @@ export class DockerDaemon {
 
   /** Runs the docker CLI against this daemon. */
   docker(args: string[], opts: DockerRunOptions = {}): Promise<DockerResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.cli, args, { env: this.cliEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-      child.on('error', reject);
-      child.on('close', (code, sig) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? 128 + (sig ? os.constants.signals[sig] : 0), stdout, stderr });
-      });
-      child.stdin.on('error', () => {});
-      child.stdin.end(opts.input);
-    });
+    return capture(this.cli, args, { env: this.cliEnv(opts.env), input: opts.input, timeoutMs: opts.timeoutMs ?? 120_000 });
   }
 
   /** Runs the docker CLI and fails unless it exits 0; returns stdout. */

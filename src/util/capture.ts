@@ -1,0 +1,40 @@
+// Running a program to completion with its output captured: the engine's
+// iptables calls, the lesson's steps, and the tests' CLI and docker runs.
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+
+export interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CaptureOptions {
+  env?: NodeJS.ProcessEnv;
+  /** written to stdin, which is then closed */
+  input?: string | Buffer;
+  /** SIGKILL after this long */
+  timeoutMs?: number;
+}
+
+/** Exit code, or 128+N when killed by signal N. Rejects when the program cannot start. */
+export function capture(cmd: string, args: readonly string[], opts: CaptureOptions = {}): Promise<Captured> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 128 + (signal ? os.constants.signals[signal] : 0), stdout, stderr });
+    });
+    child.stdin.on('error', () => {}); // the program may exit without reading
+    child.stdin.end(opts.input);
+  });
+}
