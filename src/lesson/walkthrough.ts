@@ -13,6 +13,7 @@ import path from 'node:path';
 import { FRONT_END_PATH, REPO_ROOT } from '../util/paths';
 import { capture } from '../util/capture';
 import { Lesson } from './runner';
+import { linkId, type LinkId } from '../network/host-state';
 
 export interface WalkthroughOptions {
   root: string;
@@ -66,7 +67,7 @@ async function fetchPage(port: number, p: string): Promise<{ status: number; bod
 
 /** What the lesson put on the host besides its store: its networks' bridge devices (gone at the end). */
 export interface WalkthroughTrace {
-  bridges: string[];
+  bridges: LinkId[];
 }
 
 export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTrace> {
@@ -194,7 +195,10 @@ export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTra
     await L.sh(['images']);
   } finally {
     const nets = await capture(FRONT_END_PATH, ['network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.name"}}', 'bridge'], { env });
-    trace.bridges = nets.stdout.split('\n').filter(Boolean);
+    trace.bridges = nets.stdout
+      .split('\n')
+      .filter(Boolean)
+      .flatMap((name) => linkId(name) ?? []);
     await L.sh(['system', 'reset', '-f'], { quiet: true }).catch(() => undefined);
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -46,6 +46,30 @@ function ipam(dir: string | undefined): string[] {
   return out;
 }
 
+/**
+ * A link's identity: its name plus its interface index, which the kernel never
+ * hands out twice in a namespace (until it wraps). Bridge names such as
+ * "stowage0" are reused by the next store that creates a default network, so
+ * "is this bridge gone" must compare identities, not names.
+ */
+export interface LinkId {
+  name: string;
+  ifindex: number;
+}
+
+export function linkId(name: string): LinkId | undefined {
+  try {
+    return { name, ifindex: Number(fs.readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8')) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when that very link no longer exists (another of the same name may). */
+export function linkGone(id: LinkId): boolean {
+  return linkId(id.name)?.ifindex !== id.ifindex;
+}
+
 /** Snapshot of the host; ipamDir is a NetworkManager's `ipamDir`. */
 export function snapshotHostState(ipamDir?: string): HostState {
   return { iptables: save('iptables-save'), ip6tables: save('ip6tables-save'), links: links(), ipam: ipam(ipamDir) };

@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import { cniChainName } from './iptables';
 import { NetworkManager } from './manager';
 import { createNetns, netnsDir, removeNetns } from './netns';
-import { diffHostState, relevantTo, snapshotHostState, type HostState } from './host-state';
+import { diffHostState, linkGone, linkId, relevantTo, snapshotHostState, type HostState, type LinkId } from './host-state';
 import { isKind } from '../errdefs';
 import type { NetworkConfig } from './types';
 
@@ -116,6 +116,7 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
   let m: NetworkManager;
   let user: NetworkConfig;
   let def: NetworkConfig;
+  let defLink: LinkId;
   const namespaces: string[] = [];
   const containers = new Set<string>();
 
@@ -165,6 +166,7 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-net-'));
     m = new NetworkManager({ root: path.join(dir, 'root'), runroot: path.join(dir, 'run') });
     def = await m.ensureDefault();
+    defLink = linkId(def.bridge!)!;
     user = await m.create('appnet');
   });
 
@@ -176,7 +178,7 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
     m.close();
     spawnSync('umount', ['-R', '-l', netnsDir(path.join(dir, 'run'))], { stdio: 'ignore' });
     fs.rmSync(dir, { recursive: true, force: true });
-    assert.ok(!fs.existsSync(`/sys/class/net/${def.bridge}`), 'default bridge removed');
+    assert.ok(linkGone(defLink), 'default bridge removed');
     assert.ok(!fs.existsSync(`/sys/class/net/${user.bridge}`), 'user bridge removed');
   });
 
