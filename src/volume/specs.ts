@@ -39,7 +39,8 @@ export function parseVolumeFlag(spec: string): VolumeRequest {
   if (!NAME.test(src)) {
     throw invalidArgument(`create ${src}: "${src}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
   }
-  return { Type: 'volume', Name: src, Source: '', Destination: absDest(spec, dst, 'volume'), Driver: 'local', Mode: mode, RW: rw, Propagation: '', NoCopy: modes.includes('nocopy') };
+  // a named volume given without a mode shows Mode "z", as Docker's setBindModeIfNull makes it
+  return { Type: 'volume', Name: src, Source: '', Destination: absDest(spec, dst, 'volume'), Driver: 'local', Mode: mode || 'z', RW: rw, Propagation: '', NoCopy: modes.includes('nocopy') };
 }
 
 /** `--mount type=volume|bind|tmpfs,source=...,target=...,readonly,...` */

@@ -76,7 +76,8 @@ test('volumes: named ones are filled from the image once, in use they stay, rm -
   await env.ok(['run', '-d', '--name', 'volc', '-v', 'etcvol:/etc', '-v', '/anon', '--mount', 'type=tmpfs,target=/scratch', 'busybox', 'sleep', '100']);
   assert.ok(fs.existsSync(path.join(v.Mountpoint, 'passwd')), "the image's /etc was copied into the new volume");
   const mounts = JSON.parse(await env.ok(['inspect', '-f', '{{json .Mounts}}', 'volc']));
-  assert.deepEqual(mounts.map((m: { Type: string; Destination: string }) => `${m.Type} ${m.Destination}`).sort(), ['tmpfs /scratch', 'volume /anon', 'volume /etc']);
+  // Mode as Docker shows it: "z" for a named volume given with -v and no mode
+  assert.deepEqual(mounts.map((m: { Type: string; Destination: string; Mode: string }) => `${m.Type} ${m.Destination} ${m.Mode}`).sort(), ['tmpfs /scratch ', 'volume /anon ', 'volume /etc z']);
   const anon = mounts.find((m: { Destination: string }) => m.Destination === '/anon').Name;
   const inUse = await env.run(['volume', 'rm', 'etcvol']);
   assert.equal(inUse.code, 1);

@@ -82,6 +82,15 @@ test('a published port answers on 127.0.0.1, and from another container on the g
   assert.match(settings.IPAddress, /^\d+\.\d+\.\d+\.\d+$/);
   assert.deepEqual(settings.Ports['80/tcp'], [{ HostIp: '0.0.0.0', HostPort: String(port) }]);
   assert.ok(settings.Networks.bridge);
+  // templates print the docker CLI's typed structs (Docker's documented port example included)
+  assert.equal((await env.ok(['inspect', '-f', '{{.NetworkSettings.Ports}}|{{.HostConfig.PortBindings}}', 'web'])).trim(), `map[80/tcp:[{0.0.0.0 ${port}}]]|map[80/tcp:[{ ${port}}]]`);
+  assert.equal(
+    await env.ok(['inspect', '--format', '{{range $p, $conf := .NetworkSettings.Ports}} {{$p}} -> {{(index $conf 0).HostPort}} {{end}}', 'web']),
+    ` 80/tcp -> ${port} \n`,
+  );
+  assert.match(await env.ok(['inspect', '-f', '{{.State}}', 'web']), /^\{running true false false false false \d+ 0  \S+Z 0001-01-01T00:00:00Z <nil>\}\n$/);
+  const parseError = await env.run(['inspect', '-f', '{{nofunc .Id}}', 'web', 'nonexistent']);
+  assert.deepEqual([parseError.code, parseError.stdout, parseError.stderr], [64, '', 'template parsing error: template: :1: function "nofunc" not defined\n']);
   const gw = settings.Gateway;
   const out = await env.ok(['run', '--rm', 'busybox', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc ${gw} ${port}`]);
   assert.match(out, /HTTP\/1\.[01] 200 OK/);

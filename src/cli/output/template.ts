@@ -3,8 +3,9 @@
 // (json, join, split, lower, upper, title, truncate, pad, println, index, len,
 // printf, eq/ne/lt/le/gt/ge, and/or/not). No library reproduces Go's
 // template semantics, so this is a small interpreter of our own.
-import { invalidArgument } from '../../errdefs';
+import { invalidArgument, StowageError } from '../../errdefs';
 import { goJson } from '../../util/gojson';
+import { annotate, fieldValue, findField, formatGo, GoTime, typeOf, type GoType } from './gotype';
 
 type Node =
   | { t: 'text'; s: string }
@@ -16,9 +17,12 @@ type Arg =
   | { k: 'field'; base: 'dot' | string; path: string[]; pos: number }
   | { k: 'lit'; v: unknown }
   | { k: 'ident'; name: string }
-  | { k: 'sub'; p: Pipeline };
+  | { k: 'sub'; p: Pipeline }
+  /** `(pipeline).Field.Other` */
+  | { k: 'chain'; base: Arg; path: string[]; pos: number };
 
-const templateError = (msg: string) => invalidArgument(`template parsing error: template: :1: ${msg}`);
+// printed as docker prints them: no "Error:" in front
+const templateError = (msg: string) => new StowageError('invalid-argument', `template parsing error: template: :1: ${msg}`, { bare: true });
 
 interface Tok {
   s: string;
@@ -47,6 +51,8 @@ function parseArg(t: Tok): Arg {
     const [v, ...path] = tok.split('.');
     return { k: 'field', base: v, path, pos: t.pos + v.length };
   }
+  // as Go's parser: an unknown function is a parse error, before anything runs
+  if (!(tok in FUNCS)) throw templateError(`function "${tok}" not defined`);
   return { k: 'ident', name: tok };
 }
 
@@ -64,8 +70,16 @@ function parsePipeline(toks: Tok[]): Pipeline {
       const t = toks[i++];
       if (t.s === ')') return cmds;
       if (t.s === '|') cmds.push([]);
-      else if (t.s === '(') cmds[cmds.length - 1].push({ k: 'sub', p: { decl: [], cmds: parseCmds() } });
-      else cmds[cmds.length - 1].push(parseArg(t));
+      else if (t.s === '(') {
+        const sub: Arg = { k: 'sub', p: { decl: [], cmds: parseCmds() } };
+        // a field chain right after the closing parenthesis applies to its result
+        const close = toks[i - 1];
+        const next = toks[i];
+        if (next && next.s.startsWith('.') && next.s.length > 1 && next.pos === close.pos + 1) {
+          i++;
+          cmds[cmds.length - 1].push({ k: 'chain', base: sub, path: next.s.slice(1).split('.'), pos: next.pos });
+        } else cmds[cmds.length - 1].push(sub);
+      } else cmds[cmds.length - 1].push(parseArg(t));
     }
     return cmds;
   };
@@ -111,6 +125,7 @@ export function parseTemplate(src: string): Node[] {
     const toks = tokenize(inner, innerStart);
     const kw = toks[0]?.s;
     if (kw === 'if' || kw === 'with' || kw === 'range') {
+      if (toks.length === 1) throw templateError(`missing value for ${kw}`);
       const p = parsePipeline(toks.slice(1));
       const node =
         kw === 'range'
@@ -139,8 +154,16 @@ export function parseTemplate(src: string): Node[] {
   return root;
 }
 
-/** Go's fmt %v for values decoded from JSON or built by formatters. */
-export function goPrint(v: unknown): string {
+/**
+ * How values print: "typed" as the docker CLI's typed structs (gotype.ts),
+ * "raw" as its fallback on the decoded JSON (a map[string]interface{}, where a
+ * null is "<no value>"), "plain" for the formatters of `images`, `ps`, ...
+ * Set for the duration of one (synchronous) execution.
+ */
+type Mode = 'typed' | 'raw' | 'plain';
+let printMode: Mode = 'plain';
+
+function untypedPrint(v: unknown): string {
   if (v === null || v === undefined) return '<nil>';
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
@@ -152,10 +175,19 @@ export function goPrint(v: unknown): string {
   return String(v);
 }
 
+/** Go's fmt %v of a value (typed ones as their Go type, see gotype.ts). */
+export function goPrint(v: unknown): string {
+  return printMode === 'typed' ? formatGo(v, undefined, untypedPrint) : untypedPrint(v instanceof GoTime ? v.iso : v);
+}
+
 function truthy(v: unknown): boolean {
   if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
   if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === 'object') return Object.keys(v as object).length > 0;
+  if (v instanceof GoTime) return true;
+  if (typeof v === 'object') {
+    const t = printMode === 'typed' ? typeOf(v) : undefined;
+    return t?.k === 'struct' || t?.k === 'empty' || Object.keys(v as object).length > 0;
+  }
   return true;
 }
 
@@ -170,19 +202,53 @@ function title(s: string): string {
   return s.replace(/(^|[^\p{L}\p{N}'])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase());
 }
 
+/** Go's fmt.Sprintf for the verbs templates use: v s q d x X f e t, flags - + 0, width and precision. */
 function sprintf(fmt: string, args: unknown[]): string {
   let i = 0;
-  return fmt.replace(/%([-+ 0#]*)(\d*)(?:\.(\d+))?([vsdqxf%])/g, (_m, fl: string, w: string, prec: string, verb: string) => {
+  return fmt.replace(/%([-+ 0#]*)(\d*)(?:\.(\d*))?([vsdqxXfet%])/g, (_m, fl: string, w: string, precStr: string | undefined, verb: string) => {
     if (verb === '%') return '%';
+    if (i >= args.length) return `%!${verb}(MISSING)`;
     const a = args[i++];
+    const prec = precStr === undefined ? undefined : Number(precStr || 0);
     let s: string;
-    if (verb === 'q') s = JSON.stringify(String(a));
-    else if (verb === 'd') s = String(Math.trunc(Number(a)));
-    else if (verb === 'x') s = typeof a === 'number' ? a.toString(16) : Buffer.from(String(a)).toString('hex');
-    else if (verb === 'f') s = Number(a).toFixed(prec ? Number(prec) : 6);
-    else s = goPrint(a);
+    let numeric = false;
+    switch (verb) {
+      case 'q':
+        s = JSON.stringify(goPrint(a));
+        break;
+      case 'd':
+        s = String(Math.trunc(Number(a)));
+        numeric = true;
+        break;
+      case 'x':
+      case 'X':
+        s = typeof a === 'number' ? Math.trunc(a).toString(16) : Buffer.from(goPrint(a)).toString('hex');
+        if (verb === 'X') s = s.toUpperCase();
+        numeric = typeof a === 'number';
+        break;
+      case 'f':
+        s = Number(a).toFixed(prec ?? 6);
+        numeric = true;
+        break;
+      case 'e':
+        s = Number(a).toExponential(prec ?? 6).replace(/e([+-])(\d)$/, 'e$10$2');
+        numeric = true;
+        break;
+      case 't':
+        s = typeof a === 'boolean' ? String(a) : `%!t(${goPrint(a)})`;
+        break;
+      default:
+        s = goPrint(a);
+        if (prec !== undefined) s = [...s].slice(0, prec).join('');
+    }
+    if (numeric && fl.includes('+') && !s.startsWith('-')) s = `+${s}`;
     const width = Number(w || 0);
-    return fl.includes('-') ? s.padEnd(width) : s.padStart(width);
+    if (fl.includes('-')) return s.padEnd(width);
+    if (numeric && fl.includes('0') && s.length < width) {
+      const sign = /^[+-]/.test(s) ? s[0] : '';
+      return sign + s.slice(sign.length).padStart(width - sign.length, '0');
+    }
+    return s.padStart(width);
   });
 }
 
@@ -215,45 +281,58 @@ export interface TemplateOptions {
   /** Every missing field prints "<no value>" (table headers). */
   lenient?: boolean;
   /**
-   * The Go type behind a path of the data, where it is a map or a slice. Inspect's
-   * rules: a missing key of a map prints "<no value>", of anything else it is an
-   * error, worded as Go's missingkey=error; a null map prints "map[]", a null slice "[]".
+   * The Go type of the data (inspect). As the docker CLI, the template runs
+   * on the typed value first (unknown field: an error; missing map key:
+   * "<no value>"; nil slice "[]", nil map "map[]"); if that fails in any way,
+   * it runs again on the plain JSON with missingkey=error, and that run's
+   * output or error is the result.
    */
-  shapeOf?: (path: string[]) => 'map' | 'slice' | undefined;
+  type?: GoType;
 }
 
-export function execTemplate(nodes: Node[], data: unknown, opts: TemplateOptions = {}): string {
+function execMode(nodes: Node[], data: unknown, mode: Mode, lenient: boolean): string {
   let out = '';
   const vars = new Map<string, unknown>([['$', data]]);
-  // where an object sits in the data, so `with`/`range` bodies still know map from struct
-  const dotPath = new WeakMap<object, string[]>();
-  const field = (obj: unknown, path: string[], whole: string, pos: number, rootPath: string[] = []): unknown => {
+  const field = (obj: unknown, path: string[], whole: string, pos: number): unknown => {
     let v = obj;
+    let type: GoType | undefined;
     let col = pos;
     for (let i = 0; i < path.length; i++) {
       const p = path[i];
       const at = `template: :1:${col}: executing "" at <${whole}>`;
       col += p.length + 1;
-      if (v === null || v === undefined) {
-        if (opts.lenient || opts.shapeOf) return NO_VALUE;
+      if (v === NO_VALUE && mode === 'typed') throw invalidArgument(`${at}: nil data; no entry for key "${p}"`);
+      if (v === null || v === undefined || v === NO_VALUE) {
+        if (lenient) return NO_VALUE;
         throw invalidArgument(`${at}: nil pointer evaluating interface {}.${p}`);
       }
-      if (typeof v !== 'object' || !(p in (v as object))) {
-        if (opts.lenient && typeof v === 'object') return NO_VALUE;
-        if (opts.shapeOf && typeof v === 'object') {
-          if (opts.shapeOf([...rootPath, ...path.slice(0, i)]) === 'map') return NO_VALUE;
-          throw invalidArgument(`${at}: map has no entry for key "${p}"`);
+      const t = mode === 'typed' ? typeOf(v) : undefined;
+      if (t?.k === 'struct') {
+        const f = findField(t, p);
+        if (!f) throw invalidArgument(`${at}: can't evaluate field ${p}`);
+        v = fieldValue(v as Record<string, unknown>, f);
+        type = f.type;
+        continue;
+      }
+      type = t?.k === 'map' ? t.elem : undefined;
+      if (typeof v !== 'object' || Array.isArray(v) || t || !(p in (v as object))) {
+        const isMap = typeof v === 'object' && !Array.isArray(v) && (!t || t.k === 'map');
+        if (isMap && (lenient || mode === 'typed')) {
+          v = (v as Record<string, unknown>)[p];
+          if (v === undefined) v = NO_VALUE;
+          continue;
         }
+        if (isMap && mode === 'raw') throw invalidArgument(`${at}: map has no entry for key "${p}"`);
         throw invalidArgument(`${at}: can't evaluate field ${p}`);
       }
       v = (v as Record<string, unknown>)[p];
       if (typeof v === 'function') v = (v as () => unknown).call(obj);
     }
-    if ((v === null || v === undefined) && opts.shapeOf) {
-      const shape = opts.shapeOf([...rootPath, ...path]);
-      if (shape) return shape === 'map' ? NIL_MAP : NIL_SLICE;
+    if (v === null || v === undefined) {
+      if (mode === 'raw') return NO_VALUE;
+      if (type?.k === 'slice') return NIL_SLICE;
+      if (type?.k === 'map') return NIL_MAP;
     }
-    if (v && typeof v === 'object') dotPath.set(v, [...rootPath, ...path]);
     return v;
   };
   const evalArg = (a: Arg, dot: unknown): unknown => {
@@ -262,10 +341,12 @@ export function execTemplate(nodes: Node[], data: unknown, opts: TemplateOptions
         return a.v;
       case 'sub':
         return evalPipe(a.p, dot);
+      case 'chain':
+        return field(plain(evalArg(a.base, dot)), a.path, `(...).${a.path.join('.')}`, a.pos);
       case 'field': {
         const base = a.base === 'dot' ? dot : vars.get(a.base);
         if (a.base !== 'dot' && !vars.has(a.base)) throw templateError(`undefined variable "${a.base}"`);
-        return field(base, a.path, a.base === 'dot' ? `.${a.path.join('.')}` : [a.base, ...a.path].join('.'), a.pos, a.base === 'dot' && dot && typeof dot === 'object' ? dotPath.get(dot) ?? [] : []);
+        return field(base, a.path, a.base === 'dot' ? `.${a.path.join('.')}` : [a.base, ...a.path].join('.'), a.pos);
       }
       case 'ident': {
         const f = FUNCS[a.name];
@@ -287,7 +368,7 @@ export function execTemplate(nodes: Node[], data: unknown, opts: TemplateOptions
         if (!first) args.push(plain(prev));
         v = f(...args);
       } else {
-        if (rest.length) throw templateError(`can't give argument to non-function ${JSON.stringify(head)}`);
+        if (rest.length) throw templateError(`can't give argument to non-function ${head.k === 'field' ? `.${head.path.join('.')}` : 'value'}`);
         v = evalArg(head, dot);
       }
       prev = v;
@@ -339,8 +420,24 @@ export function execTemplate(nodes: Node[], data: unknown, opts: TemplateOptions
       }
     }
   };
-  run(nodes, data);
+  const saved = printMode;
+  printMode = mode;
+  try {
+    run(nodes, data);
+  } finally {
+    printMode = saved;
+  }
   return out;
+}
+
+export function execTemplate(nodes: Node[], data: unknown, opts: TemplateOptions = {}): string {
+  if (!opts.type) return execMode(nodes, data, 'plain', !!opts.lenient);
+  annotate(data, opts.type);
+  try {
+    return execMode(nodes, data, 'typed', false);
+  } catch {
+    return execMode(nodes, data, 'raw', false);
+  }
 }
 
 export function renderTemplate(src: string, data: unknown, opts?: TemplateOptions): string {

@@ -1,5 +1,6 @@
 import { containerInspect } from '../../../engine/container-inspect';
 import type { Command } from '../../command';
+import { CONTAINER_INSPECT } from '../../output/docker-types';
 import { printInspect } from '../image/inspect';
 
 export const containerInspectCmd: Command = {
@@ -12,5 +13,8 @@ export const containerInspectCmd: Command = {
     { long: 'size', short: 's', kind: 'bool', help: 'Display total file sizes' },
   ],
   run: (ctx, args, flags) =>
-    printInspect(ctx, args, flags.format as string, (r) => containerInspect(ctx.store, ctx.containers, ctx.containers.find(r), flags.size as boolean)),
+    printInspect(ctx, args, flags.format as string, (r) => ({
+      value: containerInspect(ctx.store, ctx.containers, ctx.containers.find(r), flags.size as boolean),
+      type: CONTAINER_INSPECT,
+    })),
 };

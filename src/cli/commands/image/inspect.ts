@@ -6,37 +6,37 @@ import { goJsonIndent } from '../../../util/gojson';
 import type { Command } from '../../command';
 import type { Ctx } from '../../context';
 import { errorOutput } from '../../exit';
-import { renderTemplate } from '../../output/template';
+import { CONTAINER_INSPECT, IMAGE_INSPECT, VOLUME_INSPECT } from '../../output/docker-types';
+import type { GoType } from '../../output/gotype';
+import { execTemplate, parseTemplate } from '../../output/template';
 
-export type Inspector = (ctx: Ctx, ref: string) => unknown;
+/** An inspected object and the Go type the docker CLI decodes it into (for templates). */
+export interface Inspected {
+  value: unknown;
+  type: GoType;
+}
 
-// Fields of the inspected objects that are Go maps or slices in Docker's types.
-// A missing key of a map prints "<no value>" (anywhere else it is an error), and
-// a null map prints "map[]", a null slice "[]", as with docker's typed structs.
-const MAP_FIELDS = new Set([
-  'Labels', 'Options', 'Containers', 'GraphDriver.Data', 'Config.Labels', 'Config.ExposedPorts', 'Config.Volumes',
-  'ContainerConfig.Labels', 'ContainerConfig.ExposedPorts', 'ContainerConfig.Volumes', 'NetworkSettings.Ports',
-  'NetworkSettings.Networks', 'HostConfig.PortBindings', 'HostConfig.Sysctls', 'HostConfig.Tmpfs', 'HostConfig.LogConfig.Config',
-  'HostConfig.StorageOpt', 'IPAM.Options', 'Status', 'UsageData',
-]);
-const IMAGE_CONFIG_SLICES = ['Env', 'Cmd', 'Entrypoint', 'OnBuild', 'Shell'];
-const SLICE_FIELDS = new Set([
-  'RepoTags', 'RepoDigests', 'RootFS.Layers', 'Args', 'Mounts', 'ExecIDs', 'IPAM.Config',
-  ...IMAGE_CONFIG_SLICES.flatMap((f) => [`Config.${f}`, `ContainerConfig.${f}`]),
-  ...['Binds', 'Links', 'Dns', 'DnsOptions', 'DnsSearch', 'ExtraHosts', 'CapAdd', 'CapDrop', 'GroupAdd', 'SecurityOpt', 'Devices',
-    'Ulimits', 'VolumesFrom', 'DeviceCgroupRules', 'DeviceRequests', 'ConsoleSize', 'MaskedPaths', 'ReadonlyPaths', 'Mounts',
-    'BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps'].map((f) => `HostConfig.${f}`),
-]);
-const shapeOf = (path: string[]) => {
-  const p = path.join('.');
-  return MAP_FIELDS.has(p) ? 'map' : SLICE_FIELDS.has(p) ? 'slice' : undefined;
-};
+export type Inspector = (ctx: Ctx, ref: string) => Inspected;
 
-export const inspectImage: Inspector = (ctx, ref) => imageInspect(ctx.images, ctx.store.layers, ctx.images.resolve(ref));
+export const inspectImage: Inspector = (ctx, ref) => ({
+  value: imageInspect(ctx.images, ctx.store.layers, ctx.images.resolve(ref)),
+  type: IMAGE_INSPECT,
+});
 
 /** Prints objects as docker inspect does: a JSON array, or a template per object. */
-export function printInspect(ctx: Ctx, refs: string[], format: string, find: (ref: string) => unknown): number {
-  const found: unknown[] = [];
+export function printInspect(ctx: Ctx, refs: string[], format: string, find: (ref: string) => Inspected): number {
+  const templated = format && format !== 'json';
+  let tmpl: ReturnType<typeof parseTemplate> = [];
+  if (templated) {
+    // as docker: the template is parsed before anything is looked up; a bad one exits 64
+    try {
+      tmpl = parseTemplate(format.replace(/\\n/g, '\n').replace(/\\t/g, '\t'));
+    } catch (e) {
+      ctx.err(`${(e as Error).message}\n`);
+      return 64;
+    }
+  }
+  const found: Inspected[] = [];
   let failed = false;
   for (const ref of refs) {
     try {
@@ -47,20 +47,19 @@ export function printInspect(ctx: Ctx, refs: string[], format: string, find: (re
       failed = true;
     }
   }
-  if (format && format !== 'json') {
-    const tmpl = format.replace(/\\n/g, '\n').replace(/\\t/g, '\t');
+  if (templated) {
     for (const o of found) {
       try {
-        ctx.out(`${renderTemplate(tmpl, o, { shapeOf })}\n`);
+        ctx.out(`${execTemplate(tmpl, o.value, { type: o.type })}\n`);
       } catch (e) {
         // as docker: what was printed so far, an empty line, then the error
         ctx.out('\n');
-        ctx.err(`template parsing error: ${(e as Error).message}\n`);
+        ctx.err(`${(e as Error).message.replace(/^(?!template parsing error: )/, 'template parsing error: ')}\n`);
         return 1;
       }
     }
   } else {
-    ctx.out(`${found.length ? goJsonIndent(found) : '[]'}\n`);
+    ctx.out(`${found.length ? goJsonIndent(found.map((o) => o.value)) : '[]'}\n`);
   }
   return failed ? 1 : 0;
 }
@@ -78,9 +77,9 @@ export const imageInspectCmd: Command = {
 
 /** Inspectors tried in turn by `stowage inspect` (containers and others register here). */
 export const INSPECTORS: Array<{ type: string; find: Inspector }> = [
-  { type: 'container', find: (ctx, ref) => containerInspect(ctx.store, ctx.containers, ctx.containers.find(ref)) },
+  { type: 'container', find: (ctx, ref) => ({ value: containerInspect(ctx.store, ctx.containers, ctx.containers.find(ref)), type: CONTAINER_INSPECT }) },
   { type: 'image', find: inspectImage },
-  { type: 'volume', find: (ctx, ref) => volumeInspect(ctx.containers.volumes.mustGet(ref)) },
+  { type: 'volume', find: (ctx, ref) => ({ value: volumeInspect(ctx.containers.volumes.mustGet(ref)), type: VOLUME_INSPECT }) },
 ];
 
 export const inspectCmd: Command = {

@@ -8,6 +8,7 @@ import type { Ctx } from '../../context';
 import { labelMatches, parseFilters } from '../../filters';
 import { formatRows } from '../../output/table';
 import { confirm } from '../image/prune';
+import { NETWORK_INSPECT } from '../../output/docker-types';
 import { printInspect } from '../image/inspect';
 
 const PREDEFINED = ['bridge', 'host', 'none'];
@@ -119,7 +120,7 @@ export const networkInspectCmd: Command = {
     return printInspect(ctx, args, flags.format as string, (a) => {
       const n = found.get(a);
       if (!n) throw notFound(`network ${a} not found`);
-      return networkInspect(ctx, n);
+      return { value: networkInspect(ctx, n), type: NETWORK_INSPECT };
     });
   },
 };

@@ -8,6 +8,7 @@ import { boolFilter, labelMatches, parseFilters } from '../../filters';
 import { formatRows } from '../../output/table';
 import { humanSize } from '../../output/units';
 import { confirm } from '../image/prune';
+import { VOLUME_INSPECT } from '../../output/docker-types';
 import { printInspect } from '../image/inspect';
 
 function labels(values: string[]): Record<string, string> {
@@ -74,7 +75,7 @@ export const volumeInspectCmd: Command = {
   description: 'Display detailed information on one or more volumes',
   minArgs: 1,
   flags: [{ long: 'format', short: 'f', kind: 'string', valueName: 'string', help: 'Format output using a custom template' }],
-  run: (ctx, args, flags) => printInspect(ctx, args, flags.format as string, (n) => volumeInspect(ctx.containers.volumes.mustGet(n))),
+  run: (ctx, args, flags) => printInspect(ctx, args, flags.format as string, (n) => ({ value: volumeInspect(ctx.containers.volumes.mustGet(n)), type: VOLUME_INSPECT })),
 };
 
 export const volumeRemove: Command = {
