@@ -57,13 +57,14 @@ export const FILTER_FLAG: FlagDef = { long: 'filter', short: 'f', kind: 'list', 
 /**
  * Runs `fn` for every argument, printing its result (or the argument) or its
  * error, and going on with the next one, as docker does for rm, stop, kill...
- * Errors `skip` accepts are neither printed nor failures (`network rm -f`).
+ * Errors `tolerate` accepts are not failures: 'quiet' ones are not printed
+ * either (`network rm -f`), 'printed' ones are (`rm -f` of a missing container).
  */
 export async function eachArg(
   ctx: Ctx,
   args: string[],
   fn: (a: string) => Promise<string | void> | string | void,
-  skip: (e: unknown) => boolean = () => false,
+  tolerate: (e: unknown) => 'quiet' | 'printed' | false = () => false,
 ): Promise<number> {
   let failed = false;
   for (const a of args) {
@@ -71,9 +72,9 @@ export async function eachArg(
       const out = await fn(a);
       ctx.out(`${out ?? a}\n`);
     } catch (e) {
-      if (skip(e)) continue;
-      ctx.err(errorOutput(e).message);
-      failed = true;
+      const tolerated = tolerate(e);
+      if (tolerated !== 'quiet') ctx.err(errorOutput(e).message);
+      if (!tolerated) failed = true;
     }
   }
   return failed ? 1 : 0;

@@ -94,7 +94,11 @@ export class ContainerStore {
       const name = newName.replace(/^\//, '');
       if (!isValidName(name)) throw invalidArgument(`Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
       if (c.record.name === name) throw invalidArgument('Renaming a container with the same name as its current name');
-      this.checkNameFree(name);
+      try {
+        this.checkNameFree(name);
+      } catch (e) {
+        throw conflict(`Error when allocating new name: ${(e as Error).message}`);
+      }
       c.record.name = name;
       this.db.prepare('UPDATE containers SET name = ?, config = ? WHERE id = ?').run(name, JSON.stringify(c.record), id);
     });

@@ -3,6 +3,7 @@
 import type { Digest } from '../digest';
 import type { ContainerConfig } from '../oci/types';
 import type { Endpoint } from '../network/types';
+import type { RestartPolicy } from './restart-policy';
 
 export type PortBindings = Record<string, Array<{ HostIp: string; HostPort: string }>>;
 
@@ -40,6 +41,8 @@ export interface HostConfig {
   ShmSize: number;
   Tmpfs?: Record<string, string>;
   Sysctls?: Record<string, string>;
+  /** absent in records made before restart policies: "no" */
+  RestartPolicy?: RestartPolicy;
 }
 
 export interface ContainerRecord {
@@ -81,6 +84,17 @@ export interface ContainerState {
   PidStart?: string;
   /** Network endpoints while running, keyed by network name. */
   Networks?: Record<string, Endpoint>;
+  /** The current run (see ContainerService.start): conmon's exit command names the run it ends. */
+  RunId?: string;
+  /** Restarts done by the restart policy (Docker's RestartCount). */
+  RestartCount?: number;
+  /** Stopped or killed by a user since the last start: the policy does not apply (Docker's HasBeenManuallyStopped). */
+  ManuallyStopped?: boolean;
+  /** The last wait before a restart, for the doubling backoff. */
+  RestartDelayMs?: number;
+  /** While "restarting": the process waiting out the delay (pid and start time), so a dead one is noticed. */
+  RestarterPid?: number;
+  RestarterStart?: string;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

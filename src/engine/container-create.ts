@@ -7,6 +7,7 @@ import { nowGoTime } from '../image/config-json';
 import type { Image } from '../image/store';
 import { seccompFromProfile, seccompOption } from '../runtime/seccomp';
 import { containerArgs } from '../runtime/spec';
+import { NO_RESTART, validateRestartPolicy, type RestartPolicy } from '../container/restart-policy';
 import type { ContainerRecord, HostConfig, MountPoint, PortBindings } from '../container/types';
 
 export interface CreateOptions {
@@ -42,6 +43,7 @@ export interface CreateOptions {
   stopSignal?: string;
   stopTimeout?: number;
   shmSize?: number;
+  restartPolicy?: RestartPolicy;
 }
 
 /** Env with later KEY=VALUE entries replacing earlier ones of the same key, order kept. */
@@ -65,6 +67,7 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
   }
   const profile = seccompOption(opts.securityOpt);
   if (profile !== undefined && profile !== 'unconfined') seccompFromProfile(profile, []); // a bad profile fails create, not start
+  if (opts.restartPolicy) validateRestartPolicy(opts.restartPolicy);
   const argv = containerArgs(ic, opts.cmd.length ? opts.cmd : undefined, opts.entrypoint); // throws "no command specified"
   const id = randomId();
   const entrypoint = opts.entrypoint === undefined ? (ic.Entrypoint ?? null) : opts.entrypoint === '' ? null : [opts.entrypoint];
@@ -87,6 +90,7 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
     Init: opts.init ? true : null,
     Runtime: opts.runtime,
     ShmSize: opts.shmSize ?? 64 * 1024 * 1024,
+    RestartPolicy: opts.restartPolicy ?? NO_RESTART,
   };
   const exposed = { ...(ic.ExposedPorts ?? {}), ...opts.exposedPorts };
   for (const k of Object.keys(opts.portBindings)) exposed[k] = {};

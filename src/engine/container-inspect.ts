@@ -1,5 +1,6 @@
 // The Engine API's ContainerJSON shape (Docker 20.10's field order).
 import path from 'node:path';
+import { NO_RESTART } from '../container/restart-policy';
 import type { Container } from '../container/store';
 import { fullContainerConfig } from '../image/config-json';
 import type { ContainerService } from './containers';
@@ -21,9 +22,9 @@ export function containerInspect(store: Store, svc: ContainerService, c: Contain
     Args: r.args,
     State: {
       Status: s.Status,
-      Running: running,
+      Running: running || s.Status === 'restarting', // as Docker's: running while it waits to restart
       Paused: s.Status === 'paused',
-      Restarting: false,
+      Restarting: s.Status === 'restarting',
       OOMKilled: s.OOMKilled,
       Dead: s.Status === 'dead',
       Pid: running ? s.Pid : 0,
@@ -38,7 +39,7 @@ export function containerInspect(store: Store, svc: ContainerService, c: Contain
     HostsPath: path.join(dir, 'hosts'),
     LogPath: svc.paths(r.id).logPath,
     Name: `/${r.name}`,
-    RestartCount: 0,
+    RestartCount: s.RestartCount ?? 0,
     Driver: 'overlay2',
     Platform: 'linux',
     MountLabel: '',
@@ -51,7 +52,7 @@ export function containerInspect(store: Store, svc: ContainerService, c: Contain
       LogConfig: { Type: 'k8s-file', Config: {} },
       NetworkMode: hc.NetworkMode,
       PortBindings: hc.PortBindings,
-      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      RestartPolicy: hc.RestartPolicy ?? NO_RESTART,
       AutoRemove: hc.AutoRemove,
       VolumeDriver: '',
       VolumesFrom: null,

@@ -1,12 +1,14 @@
 // Container lifecycle: create, start (through conmon and runc), stop, kill,
 // remove, wait, exec, and keeping the recorded state true to what runs.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { shortId } from '../digest';
-import { CommandNotFoundError, CommandNotInvocableError, conflict, failedPrecondition } from '../errdefs';
+import { CommandNotFoundError, CommandNotInvocableError, conflict, failedPrecondition, invalidArgument, isNotFound, notFound } from '../errdefs';
 import { ContainerStore, type Container } from '../container/store';
 import { mountRootfs, rootfsPaths, unmountRootfs, type RootfsPaths } from '../container/rootfs';
-import { ZERO_TIME, type MountPoint } from '../container/types';
+import { ZERO_TIME, type ContainerRecord, type ContainerState, type MountPoint } from '../container/types';
 import { nowGoTime } from '../image/config-json';
 import { diffSize } from '../layer/apply';
 import { attach, type AttachIO, type Attachment } from '../runtime/attach';
@@ -18,6 +20,7 @@ import { VolumeStore } from '../volume/store';
 import { ContainerNetworking, type NetworkSetup } from './container-network';
 import { etcMounts, volumeMounts } from './container-mounts';
 import { checkDuplicates, imageVolumes, type VolumeRequest } from '../volume/specs';
+import { isNoRestart, nextRestart } from '../container/restart-policy';
 import { isAlive, processStart } from '../util/proc';
 import { buildRecord, type CreateOptions } from './container-create';
 import type { ImageService } from './images';
@@ -92,9 +95,22 @@ export class ContainerService {
    * its code), or conmon was killed and the container is gone too.
    */
   refresh(c: Container): Container {
+    if (c.state.Status === 'restarting') {
+      // the process waiting to restart it is gone (killed): nobody will
+      const waiting = !!c.state.RestarterPid && isAlive({ pid: c.state.RestarterPid, start: c.state.RestarterStart ?? '' });
+      return waiting ? c : { record: c.record, state: this.records.updateState(c.record.id, (s) => (s.Status === 'restarting' ? { ...s, Status: 'exited' } : s)) };
+    }
     if (c.state.Status !== 'running' && c.state.Status !== 'paused') return c;
     const code = readExitCode(this.paths(c.record.id), c.record.id);
-    if (code !== undefined) return this.finish(c, code);
+    if (code !== undefined) {
+      // with a restart policy, conmon's exit command records the exit and restarts it;
+      // until then it shows as exited (releasing it here would race with the restart)
+      if (!isNoRestart(c.record.hostConfig.RestartPolicy)) {
+        const exited = { ...c.state, Status: 'exited' as const, Pid: 0, ExitCode: code, FinishedAt: nowGoTime() };
+        return { record: c.record, state: restartPlan(c.record, exited) ? { ...exited, Status: 'restarting' } : exited };
+      }
+      return this.finish(c, code);
+    }
     const conmonAlive = !!c.state.ConmonPid && isAlive({ pid: c.state.ConmonPid, start: c.state.ConmonStart ?? '' });
     const pidAlive = c.state.Pid > 0 && isAlive({ pid: c.state.Pid, start: c.state.PidStart ?? '' });
     if (!conmonAlive && !pidAlive) return this.finish(c, 255, 'container monitor died before the container exited');
@@ -146,15 +162,17 @@ export class ContainerService {
   }
 
   /** Records why a start failed (126/127 as Docker) and takes back what it set up. */
-  private async failedStart(c: Container, e: unknown, netSetUp: boolean): Promise<void> {
+  private async failedStart(c: Container, e: unknown, netSetUp: boolean, recordError = true): Promise<void> {
     const code = e instanceof CommandNotFoundError ? 127 : e instanceof CommandNotInvocableError ? 126 : 128;
-    this.records.updateState(c.record.id, (s) => ({ ...s, Status: s.StartedAt === ZERO_TIME ? 'created' : 'exited', ExitCode: code, Error: (e as Error).message }));
+    if (recordError) {
+      this.records.updateState(c.record.id, (s) => ({ ...s, Status: s.StartedAt === ZERO_TIME ? 'created' : 'exited', ExitCode: code, Error: (e as Error).message }));
+    }
     await this.removeRuntimeState(c).catch(() => {});
     if (netSetUp) await this.networking.teardown(c).catch(() => {});
     unmountRootfs(this.rootfs(c.record.id));
   }
 
-  private markRunning(c: Container, pid: number, net: NetworkSetup, conmonPid?: number): Container {
+  private markRunning(c: Container, pid: number, net: NetworkSetup, conmonPid?: number, runId?: string): Container {
     const state = this.records.updateState(c.record.id, (s) => ({
       ...s,
       Status: 'running',
@@ -167,6 +185,9 @@ export class ContainerService {
       StartedAt: nowGoTime(),
       FinishedAt: ZERO_TIME,
       Networks: net.endpoints,
+      RunId: runId,
+      RestarterPid: undefined,
+      RestarterStart: undefined,
     }));
     return { record: c.record, state };
   }
@@ -175,22 +196,39 @@ export class ContainerService {
    * Starts a created or exited container under conmon. With `io`, attaches
    * before starting so no output is lost; returns the attachment.
    */
-  async start(idOrName: string, io?: AttachIO & { consoleSize?: [number, number] }): Promise<{ container: Container; attachment?: Attachment }> {
+  async start(
+    idOrName: string,
+    io?: AttachIO & { consoleSize?: [number, number] },
+    opts: { restart?: boolean } = {},
+  ): Promise<{ container: Container; attachment?: Attachment }> {
     let c = this.find(idOrName);
     if (c.state.Status === 'running' || c.state.Status === 'paused') return { container: c };
+    // an exit conmon's exit command has not recorded yet (see refresh): record it and
+    // release the run here; that command then sees a later run and leaves it alone
+    const stored = this.records.get(c.record.id);
+    if (stored && (stored.state.Status === 'running' || stored.state.Status === 'paused')) {
+      c = this.finish(stored, c.state.ExitCode);
+      await this.flush();
+    }
     const { record } = c;
+    if (!opts.restart) this.records.updateState(record.id, (st) => ({ ...st, ManuallyStopped: false })); // a user's start
     const { rt, paths, net } = await this.prepare(c, io?.consoleSize);
     try {
       // An attached caller waits for the exit and cleans up itself; a detached container
       // has conmon run `container cleanup` when it exits. Either way, should nobody be
       // left to do it, the next command that looks at the container finishes the job.
-      const exitCommand = io ? undefined : [...this.opts.selfCommand, '--root', this.store.root, '--runroot', this.store.runroot, 'container', 'cleanup', record.id];
+      // With a restart policy the exit command always runs: it is what restarts it.
+      const runId = newRunId();
+      const cleanupCommand = [...this.opts.selfCommand, '--root', this.store.root, '--runroot', this.store.runroot, 'container', 'cleanup', '--run', runId, record.id];
+      const exitCommand = io && isNoRestart(record.hostConfig.RestartPolicy) ? undefined : cleanupCommand;
       const { pid, conmonPid } = await conmonCreate(rt, record.id, record.name, paths, {
         terminal: !!record.config.Tty,
         stdin: !!record.config.OpenStdin,
         leaveStdinOpen: !!record.config.OpenStdin && !io,
         exitCommand,
       });
+      // a restart stopped, started or removed while it was being set up goes no further
+      if (opts.restart && this.records.get(record.id)?.state.Status !== 'restarting') throw new RestartCalledOff();
       const attachment = io ? attach(paths, io) : undefined;
       try {
         await runcStart(rt, record.id);
@@ -198,10 +236,14 @@ export class ContainerService {
         attachment?.detach();
         throw e;
       }
-      c = this.markRunning(c, pid, net, conmonPid);
+      c = this.markRunning(c, pid, net, conmonPid, runId);
       for (const name of Object.keys(net.endpoints)) await this.networking.refreshPeers(name, record.id);
       return { container: c, attachment };
     } catch (e) {
+      if (e instanceof RestartCalledOff) {
+        await this.failedStart(c, e, true, false);
+        return { container: this.find(record.id) };
+      }
       await this.failedStart(c, e, true);
       throw e;
     }
@@ -252,6 +294,7 @@ export class ContainerService {
     let won = false;
     const state = this.records.updateState(c.record.id, (s) => {
       if (s.Status !== 'running' && s.Status !== 'paused') return s;
+      if (s.StartedAt !== c.state.StartedAt) return s; // a later run: it was started again meanwhile
       won = true;
       const exitFile = path.join(this.paths(c.record.id).exitDir, c.record.id);
       const finishedAt = fs.existsSync(exitFile) ? new Date(fs.statSync(exitFile).mtimeMs).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z') : nowGoTime();
@@ -276,23 +319,62 @@ export class ContainerService {
 
   /**
    * conmon's exit command: the container exited; record its code, release the
-   * mount and runtime state, and remove it when it was run with --rm.
+   * mount and runtime state, then restart it as its restart policy says, or
+   * remove it when it was run with --rm.
    */
-  async cleanup(id: string): Promise<void> {
+  async cleanup(id: string, runId?: string): Promise<void> {
     let c: Container;
     try {
       c = this.records.find(id);
+      // the run this exit ends may not be recorded yet (a very short one); a later
+      // run means this one was already finished by someone else: nothing to do
+      for (const deadline = Date.now() + 5000; runId && c.state.RunId !== runId && runIdTime(c.state.RunId) < runIdTime(runId) && Date.now() < deadline; ) {
+        await new Promise((r) => setTimeout(r, 20));
+        c = this.records.find(id);
+      }
+      if (runId && c.state.RunId !== runId) return;
     } catch {
       return; // already removed
     }
     const paths = this.paths(c.record.id);
     const code = readExitCode(paths, c.record.id) ?? (await waitExitCode(paths, c.record.id, 2000));
     if (code !== undefined) c = this.finish(c, code);
+    const now = this.records.get(c.record.id);
+    if (!now || (runId && now.state.RunId !== runId)) return; // a start finished this run and began the next
+    // "restarting" at once, before the release, so that nobody sees it exited in between
+    const plan = c.state.Status === 'exited' ? restartPlan(c.record, c.state) : undefined;
+    const restarting = !!plan && this.beginRestart(c.record.id, plan.delayMs);
+    const decidedAt = Date.now();
     await runcDelete(this.runtime(c.record.hostConfig.Runtime || undefined), c.record.id, true).catch(() => {});
     unmountRootfs(this.rootfs(c.record.id));
     await this.networking.teardown(c).catch(() => {});
     await this.flush();
-    if (c.record.hostConfig.AutoRemove && c.state.Status === 'exited') await this.remove(c.record.id, { force: true, volumes: true });
+    if (restarting) await this.completeRestart(c.record.id, plan!.delayMs, decidedAt);
+    else if (c.record.hostConfig.AutoRemove && c.state.Status === 'exited') await this.remove(c.record.id, { force: true, volumes: true });
+  }
+
+  /** The restart policy's decision made: "restarting" (RestartCount counted), unless a user stopped it meanwhile. */
+  private beginRestart(id: string, delayMs: number): boolean {
+    let waiting = false;
+    this.records.updateState(id, (s) => {
+      if (s.Status !== 'exited' || s.ManuallyStopped) return s;
+      waiting = true;
+      const restarter = { RestarterPid: process.pid, RestarterStart: processStart(process.pid) };
+      return { ...s, ...restarter, Status: 'restarting', RestartCount: (s.RestartCount ?? 0) + 1, RestartDelayMs: delayMs };
+    });
+    return waiting;
+  }
+
+  /** After the delay (counted from `since`), started again, unless stopped, started or removed meanwhile. */
+  private async completeRestart(id: string, delayMs: number, since: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, Math.max(0, since + delayMs - Date.now())));
+    if (this.records.get(id)?.state.Status !== 'restarting') return;
+    await this.start(id, undefined, { restart: true }).catch(() => undefined); // a failed start is recorded in the state, as Docker's
+  }
+
+  /** Docker's HasBeenManuallyStopped: a user stopped or killed it; a pending restart is called off. */
+  private markManuallyStopped(id: string): void {
+    this.records.updateState(id, (s) => ({ ...s, ManuallyStopped: true, ...(s.Status === 'restarting' ? { Status: 'exited' as const } : {}) }));
   }
 
   // ---- stop / kill / wait / remove ----
@@ -311,7 +393,9 @@ export class ContainerService {
 
   /** SIGTERM (or the container's stop signal), then SIGKILL after `timeout` seconds. */
   async stop(idOrName: string, timeoutSec?: number, stopSignal?: string): Promise<Container> {
-    const c = this.find(idOrName);
+    const found = this.find(idOrName);
+    this.markManuallyStopped(found.record.id);
+    const c = this.find(found.record.id);
     if (c.state.Status !== 'running' && c.state.Status !== 'paused') return c;
     const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
     const timeout = timeoutSec ?? c.record.config.StopTimeout ?? 10;
@@ -328,10 +412,19 @@ export class ContainerService {
   }
 
   async kill(idOrName: string, signal = 'KILL'): Promise<void> {
-    const c = this.find(idOrName);
+    if (!isSignal(signal)) throw invalidArgument(`Invalid signal: ${signal}`);
+    let c: Container;
+    try {
+      c = this.find(idOrName);
+    } catch (e) {
+      if (isNotFound(e)) throw notFound(`Cannot kill container: ${idOrName}: ${(e as Error).message}`);
+      throw e;
+    }
+    if (c.state.Status === 'restarting') return this.markManuallyStopped(c.record.id); // nothing runs: the restart is called off
     if (c.state.Status !== 'running' && c.state.Status !== 'paused') {
       throw conflict(`Cannot kill container: ${idOrName}: Container ${c.record.id} is not running`);
     }
+    this.markManuallyStopped(c.record.id);
     const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
     await runcKill(rt, c.record.id, signal);
     if (/^(SIG)?KILL$|^9$/.test(signal)) await this.waitExit(c, 10_000);
@@ -363,10 +456,17 @@ export class ContainerService {
 
   async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     let c = this.find(idOrName);
+    if (c.state.Status === 'restarting') {
+      if (!opts.force) {
+        throw conflict(`You cannot remove a restarting container ${c.record.id}. Stop the container before attempting removal or force remove`);
+      }
+      this.markManuallyStopped(c.record.id);
+    }
     if (c.state.Status === 'running' || c.state.Status === 'paused') {
       if (!opts.force) {
         throw conflict(`You cannot remove a running container ${c.record.id}. Stop the container before attempting removal or force remove`);
       }
+      this.markManuallyStopped(c.record.id);
       const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
       if (c.state.Status === 'paused') await runcResume(rt, c.record.id).catch(() => {});
       await runcKill(rt, c.record.id, 'KILL', true).catch(() => {});
@@ -407,3 +507,32 @@ export class ContainerService {
     });
   }
 }
+
+/** Docker's signal.ParseSignal: a number from 1 to 64, or a name, with or without SIG, in any case (RTMIN+n too). */
+export function isSignal(raw: string): boolean {
+  if (/^\d+$/.test(raw)) return Number(raw) >= 1 && Number(raw) <= 64;
+  const name = raw.toUpperCase().replace(/^SIG/, '');
+  if (/^RTM(IN|AX)([+-]\d+)?$/.test(name)) return true;
+  return `SIG${name}` in os.constants.signals;
+}
+
+/** What the restart policy makes of a container that has just exited (`state`). */
+function restartPlan(record: ContainerRecord, state: ContainerState): { delayMs: number } | undefined {
+  return nextRestart(record.hostConfig.RestartPolicy, {
+    exitCode: state.ExitCode,
+    manuallyStopped: !!state.ManuallyStopped,
+    restartCount: state.RestartCount ?? 0,
+    ranMs: Date.parse(state.FinishedAt) - Date.parse(state.StartedAt),
+    lastDelayMs: state.RestartDelayMs ?? 0,
+  });
+}
+
+/** A restart the container's state no longer wants (stopped, started or removed meanwhile). */
+class RestartCalledOff extends Error {}
+
+/** A run of a container, named at its start: its start time (for ordering) and a random part. */
+function newRunId(): string {
+  return `${Date.now().toString(36)}.${randomBytes(4).toString('hex')}`;
+}
+
+const runIdTime = (runId: string | undefined): number => (runId ? parseInt(runId.split('.')[0], 36) : 0);

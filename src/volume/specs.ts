@@ -30,7 +30,8 @@ export function parseVolumeFlag(spec: string): VolumeRequest {
   }
   const [src, dst, mode = ''] = parts;
   const modes = mode ? mode.split(',') : [];
-  for (const m of modes) if (!MODES.has(m)) throw badSpec(spec, `invalid mode: ${m}`);
+  // Docker names the whole mode string, without the spec
+  for (const m of modes) if (!MODES.has(m)) throw invalidArgument(`invalid mode: ${mode}`);
   const rw = !modes.includes('ro');
   if (src.startsWith('/')) {
     const propagation = modes.find((m) => /private|shared|slave/.test(m)) ?? 'rprivate';

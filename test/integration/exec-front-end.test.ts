@@ -34,6 +34,7 @@ const cases: Array<[string, string[], string?]> = [
   ['a container that is not running', ['exec', 'stopped', 'true']],
   ['an invalid variable', ['exec', '-e', '=x', 'fe', 'true']],
   ['no command', ['exec', 'fe']],
+  ['an unknown user (126)', ['exec', '-u', 'nouser', 'fe', 'true']],
 ];
 
 for (const [what, args, input] of cases) {
@@ -52,7 +53,11 @@ test('results are what Docker gives', async () => {
   assert.equal(io.stdout, 'from stdin\ny\n');
   const [missing] = await both(cases[6][1]);
   assert.equal(missing.code, 127);
-  assert.match(missing.stderr, /executable file not found in \$PATH/);
+  // as the docker CLI shows it: on stdout (the exec's own stream), without a prefix
+  assert.match(missing.stdout, /^OCI runtime exec failed: exec failed: unable to start container process: exec: "\S+": executable file not found in \$PATH: unknown\n$/);
+  assert.equal(missing.stderr, '');
+  const [nouser] = await both(cases[13][1]);
+  assert.deepEqual(nouser, { code: 126, stdout: 'unable to find user nouser: no matching entries in passwd file\n', stderr: '' });
   const [stopped] = await both(cases[10][1]);
   assert.notEqual(stopped.code, 0);
   assert.match(stopped.stderr, /is not running/);

@@ -31,5 +31,14 @@ test('memory sizes parse as binary multiples', () => {
   assert.equal(ramInBytes('512m'), 512 * 1024 * 1024);
   assert.equal(ramInBytes('1g'), 1024 ** 3);
   assert.equal(ramInBytes('100'), 100);
-  assert.throws(() => ramInBytes('lots'), /invalid size/);
+  assert.equal(ramInBytes('2GiB'), 2 * 1024 ** 3);
+  assert.equal(ramInBytes('1.5k'), 1536);
+  assert.equal(ramInBytes('64 MB'), 64 * 1024 ** 2);
+  assert.equal(ramInBytes('7b'), 7);
+  // go-units' own wording
+  assert.throws(() => ramInBytes('lots'), /^Error: invalid size: 'lots'$/);
+  assert.throws(() => ramInBytes('10x'), /^Error: invalid suffix: 'x'$/);
+  assert.throws(() => ramInBytes('10MX'), /^Error: invalid suffix: 'mx'$/);
+  assert.throws(() => ramInBytes('10kbytes'), /^Error: invalid suffix: 'kbytes'$/);
+  assert.throws(() => ramInBytes('1.2.3m'), /^Error: strconv.ParseFloat: parsing "1.2.3": invalid syntax$/);
 });

@@ -66,12 +66,30 @@ export function ago(date: Date | number, now = Date.now()): string {
   return `${humanDuration(now - t)} ago`;
 }
 
-/** Parses sizes such as 512m, 1g, 100k (go-units RAMInBytes: binary multiples). */
+/**
+ * Parses sizes such as 512m, 1g, 100k, 2GiB (binary multiples) with go-units'
+ * parseSize rules and error wording: the number is everything up to the last
+ * digit, dot or space; the suffix is b, or k/m/g/t/p optionally followed by b or ib.
+ */
 export function ramInBytes(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b)?$/i.exec(s.trim());
-  if (!m) throw new Error(`invalid size: '${s}'`);
-  const mult: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
-  return Math.floor(Number(m[1]) * mult[m[2].toLowerCase()]);
+  const sep = Math.max(...[...'0123456789. '].map((c) => s.lastIndexOf(c)));
+  if (sep === -1) throw new Error(`invalid size: '${s}'`);
+  const num = s[sep] === ' ' ? s.slice(0, sep) : s.slice(0, sep + 1);
+  let sfx = s.slice(sep + 1);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(num)) throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(num)}: invalid syntax`);
+  const size = Number(num);
+  if (size < 0) throw new Error(`invalid size: '${s}'`);
+  if (!sfx) return Math.trunc(size);
+  const bad = () => new Error(`invalid suffix: '${sfx}'`);
+  if (sfx.length > 3) throw bad();
+  sfx = sfx.toLowerCase();
+  if (sfx[0] === 'b') {
+    if (sfx.length > 1) throw bad();
+    return Math.trunc(size);
+  }
+  const mult: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+  if (!(sfx[0] in mult) || (sfx.length === 2 && sfx[1] !== 'b') || (sfx.length === 3 && sfx.slice(1) !== 'ib')) throw bad();
+  return Math.trunc(size * mult[sfx[0]]);
 }
 
 /** Go's time.Time.String(): "2024-01-01 00:00:00 +0000 UTC". */

@@ -1,7 +1,8 @@
 // The flags of `docker create` and `docker run`, and their translation into
 // create options (values parsed and checked as the docker CLI does).
 import fs from 'node:fs';
-import { invalidArgument } from '../../../errdefs';
+import { invalidArgument, StowageError } from '../../../errdefs';
+import { isNoRestart, parseRestartPolicy } from '../../../container/restart-policy';
 import type { CreateOptions } from '../../../engine/container-create';
 import type { FlagDef, FlagValues } from '../../flags';
 import { parseMountFlag, parseVolumeFlag, type VolumeRequest } from '../../../volume/specs';
@@ -31,6 +32,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'publish', short: 'p', kind: 'list', help: "Publish a container's port(s) to the host" },
   { long: 'publish-all', short: 'P', kind: 'bool', help: 'Publish all exposed ports to random ports' },
   { long: 'read-only', kind: 'bool', help: "Mount the container's root filesystem as read only" },
+  { long: 'restart', kind: 'string', valueName: 'string', help: 'Restart policy to apply when a container exits', default: 'no' },
   { long: 'rm', kind: 'bool', help: 'Automatically remove the container when it exits' },
   { long: 'runtime', kind: 'string', valueName: 'string', help: 'Runtime to use for this container' },
   { long: 'security-opt', kind: 'list', help: 'Security Options' },
@@ -128,6 +130,10 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[], r
   const env = [...list('env-file').flatMap(parseEnvFile), ...resolveEnv(list('env'))];
   const memory = (flags.memory as number) || 0;
   if (memory && memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
+  const restartPolicy = parseRestartPolicy(String(flags.restart));
+  if (flags.rm && !isNoRestart(restartPolicy)) {
+    throw new StowageError('invalid-argument', 'conflicting options: cannot specify both --restart and --rm', { bare: true });
+  }
   const network = String(flags.network);
   const published = parsePublish(list('publish'));
   const exposed = parseExpose(list('expose'), published.exposedPorts);
@@ -164,5 +170,6 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[], r
     stopSignal: set('stop-signal') ? String(flags['stop-signal']) : undefined,
     stopTimeout: set('stop-timeout') ? (flags['stop-timeout'] as number) : undefined,
     shmSize: set('shm-size') ? (flags['shm-size'] as number) : undefined,
+    restartPolicy,
   };
 }

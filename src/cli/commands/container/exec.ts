@@ -1,10 +1,11 @@
 // `exec`: a new process in a running container, run by runc directly.
 import fs from 'node:fs';
 import path from 'node:path';
-import { conflict } from '../../../errdefs';
+import { CommandNotFoundError, CommandNotInvocableError, conflict } from '../../../errdefs';
 import { runcExec } from '../../../runtime/exec';
 import { ALL_CAPS, resolveUser, type OciSpec } from '../../../runtime/spec';
 import type { Command } from '../../command';
+import type { Ctx } from '../../context';
 import { resolveEnv } from './create-flags';
 
 export const containerExec: Command = {
@@ -27,6 +28,7 @@ export const containerExec: Command = {
   async run(ctx, [name, ...cmd], flags) {
     const c = ctx.containers.find(name);
     if (c.state.Status === 'paused') throw conflict(`Container ${c.record.id} is paused, unpause the container before exec`);
+    if (c.state.Status === 'restarting') throw conflict(`Container ${c.record.id} is restarting, wait until the container is running`);
     if (c.state.Status !== 'running') throw conflict(`Container ${c.record.id} is not running`);
     const spec = JSON.parse(fs.readFileSync(path.join(ctx.containers.paths(c.record.id).bundle, 'config.json'), 'utf8')) as OciSpec;
     const proc = structuredClone(spec.process);
@@ -40,14 +42,35 @@ export const containerExec: Command = {
     if (flags.tty && !proc.env.some((e) => e.startsWith('TERM='))) proc.env.push('TERM=xterm');
     if (flags.workdir) proc.cwd = String(flags.workdir);
     if (flags.user) {
-      const u = resolveUser(ctx.containers.rootfs(c.record.id).merged, String(flags.user));
+      let u: ReturnType<typeof resolveUser>;
+      try {
+        u = resolveUser(ctx.containers.rootfs(c.record.id).merged, String(flags.user));
+      } catch (e) {
+        return startFailed(ctx, e, 126);
+      }
       proc.user = { uid: u.uid, gid: u.gid, additionalGids: u.additionalGids };
     }
     if (flags.privileged) proc.capabilities = { bounding: ALL_CAPS, effective: ALL_CAPS, permitted: ALL_CAPS };
     const rt = ctx.containers.runtime(c.record.hostConfig.Runtime || undefined);
-    return runcExec(rt, c.record.id, proc, {
-      detach: flags.detach as boolean,
-      stdio: [flags.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'],
-    });
+    try {
+      return await runcExec(rt, c.record.id, proc, {
+        detach: flags.detach as boolean,
+        stdio: [flags.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'],
+      });
+    } catch (e) {
+      if (e instanceof CommandNotFoundError) return startFailed(ctx, e, 127);
+      if (e instanceof CommandNotInvocableError) return startFailed(ctx, e, 126);
+      throw e;
+    }
   },
 };
+
+/**
+ * A process that could not start: Docker's engine writes why into the exec's
+ * output stream, so the docker CLI shows it on stdout, as it is, and exits with
+ * the exec's code (127 not found, else 126).
+ */
+function startFailed(ctx: Ctx, e: unknown, code: number): number {
+  ctx.out(`${(e as Error).message}\n`);
+  return code;
+}

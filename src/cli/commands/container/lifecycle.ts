@@ -1,6 +1,7 @@
 // stop, restart, kill, rm, wait, rename, container prune, and conmon's cleanup hook.
-import { StowageError } from '../../../errdefs';
+import { isNotFound, StowageError } from '../../../errdefs';
 import { eachArg, type Command } from '../../command';
+import { errorOutput } from '../../exit';
 import { confirm } from '../image/prune';
 import { humanSize } from '../../output/units';
 
@@ -58,9 +59,15 @@ export const containerRemove: Command = {
     { long: 'volumes', short: 'v', kind: 'bool', help: 'Remove anonymous volumes associated with the container' },
   ],
   run: (ctx, args, flags) =>
-    eachArg(ctx, args, async (a) => {
-      await ctx.containers.remove(a, { force: flags.force as boolean, volumes: flags.volumes as boolean });
-    }),
+    eachArg(
+      ctx,
+      args,
+      async (a) => {
+        await ctx.containers.remove(a, { force: flags.force as boolean, volumes: flags.volumes as boolean });
+      },
+      // as docker: with -f a missing container is reported but is not a failure
+      (e) => !!flags.force && isNotFound(e) && 'printed',
+    ),
 };
 
 export const containerPause: Command = {
@@ -98,7 +105,14 @@ export const containerRename: Command = {
   minArgs: 2,
   maxArgs: 2,
   run(ctx, [c, name]) {
-    ctx.containers.records.rename(ctx.containers.find(c).record.id, name);
+    try {
+      ctx.containers.records.rename(ctx.containers.find(c).record.id, name);
+    } catch (e) {
+      // as docker: the engine's error, then the CLI's own line
+      ctx.err(errorOutput(e).message);
+      ctx.err(`Error: failed to rename container named ${c}\n`);
+      return 1;
+    }
   },
 };
 
@@ -130,9 +144,10 @@ export const containerCleanup: Command = {
   description: 'Release the resources of an exited container (run by the container monitor)',
   minArgs: 1,
   maxArgs: 1,
-  async run(ctx, [id]) {
+  flags: [{ long: 'run', kind: 'string', valueName: 'string', help: 'The run that ended (conmon passes it)' }],
+  async run(ctx, [id], flags) {
     try {
-      await ctx.containers.cleanup(id);
+      await ctx.containers.cleanup(id, (flags.run as string) || undefined);
     } catch (e) {
       if (!(e instanceof StowageError)) throw e;
     }

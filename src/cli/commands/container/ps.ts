@@ -17,6 +17,7 @@ export function statusText(c: Container, now = Date.now()): string {
   const since = (t: string) => humanDuration(now - Date.parse(t));
   if (s.Status === 'running') return `Up ${since(s.StartedAt)}`;
   if (s.Status === 'paused') return `Up ${since(s.StartedAt)} (Paused)`;
+  if (s.Status === 'restarting') return `Restarting (${s.ExitCode}) ${since(s.FinishedAt)} ago`;
   if (s.Status === 'removing') return 'Removal In Progress';
   if (s.Status === 'dead') return 'Dead';
   if (s.StartedAt === ZERO_TIME) return 'Created';
@@ -64,7 +65,7 @@ export const containerList: Command = {
     let list = ctx.containers.list();
     const last = flags.latest ? 1 : (flags.last as number);
     const all = flags.all || last > 0 || !!statuses;
-    if (!all) list = list.filter((c) => c.state.Status === 'running' || c.state.Status === 'paused');
+    if (!all) list = list.filter((c) => ['running', 'paused', 'restarting'].includes(c.state.Status));
     list = list.filter(
       (c) =>
         (!statuses || statuses.includes(c.state.Status)) &&
@@ -77,7 +78,8 @@ export const containerList: Command = {
     if (last > 0) list = list.slice(0, last);
     const trunc = !flags['no-trunc'];
     const rows = list.map((c) => {
-      const command = [c.record.path, ...c.record.args].join(' ');
+      // as Docker's daemon lists it: arguments with a space in single quotes
+      const command = [c.record.path, ...c.record.args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' ');
       const image = c.record.imageRef;
       let size = '';
       if (flags.size) {

@@ -155,6 +155,9 @@ export const containerStart: Command = {
         failed.push(a);
       }
     }
-    if (failed.length) throw new StowageError('failed-precondition', `failed to start containers: ${failed.join(', ')}`);
+    if (!failed.length) return 0;
+    // the CLI's own summary: no engine prefix, exit 1 (not 125)
+    ctx.err(`Error: failed to start containers: ${failed.join(', ')}\n`);
+    return 1;
   },
 };

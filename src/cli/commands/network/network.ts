@@ -142,7 +142,7 @@ export const networkRemove: Command = {
   description: 'Remove one or more networks',
   minArgs: 1,
   flags: [{ long: 'force', short: 'f', kind: 'bool', help: 'Do not error if the network does not exist' }],
-  run: (ctx, args, flags) => eachArg(ctx, args, (a) => removeNetwork(ctx, a), (e) => !!flags.force && isNotFound(e)),
+  run: (ctx, args, flags) => eachArg(ctx, args, (a) => removeNetwork(ctx, a), (e) => !!flags.force && isNotFound(e) && 'quiet'),
 };
 
 export const networkPrune: Command = {
