@@ -218,3 +218,30 @@ test('ps filters, -q, -n, -l and --no-trunc', async () => {
   assert.match(header, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
   await env.ok(['rm', '-f', a, b]);
 });
+
+// Each expectation is what the docker CLI 28 printed against a dockerd 20.10 for the
+// same command ("Error response from daemon: " being stowage's "Error: ").
+test("errors worded, streamed and coded as docker's", async () => {
+  const expect = async (args: string[], out: { code: number; stdout?: string; stderr: string }) => {
+    const r = await env.run(args);
+    assert.deepEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr }, { stdout: '', ...out }, args.join(' '));
+  };
+  await expect(['kill', 'nonexist'], { code: 1, stderr: 'Error: Cannot kill container: nonexist: No such container: nonexist\n' });
+  await expect(['start', 'nonexist'], { code: 1, stderr: 'Error: No such container: nonexist\nError: failed to start containers: nonexist\n' });
+  await expect(['rm', '-f', 'nonexist', 'other'], { code: 0, stderr: 'Error: No such container: nonexist\nError: No such container: other\n' });
+  await expect(['run', '--network', 'none', '-v', 'data:/x:zz', 'busybox', 'true'], { code: 125, stderr: "stowage: Error: invalid mode: zz\n\nRun 'stowage run --help' for more information\n" });
+  await expect(['run', '--memory', '10x', 'busybox', 'true'], {
+    code: 125,
+    stderr: `invalid argument "10x" for "-m, --memory" flag: invalid suffix: 'x'\n\nUsage:  stowage run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'stowage run --help' for more information\n`,
+  });
+  await env.ok(['run', '-d', '--name', 'quoted', '--network', 'none', 'busybox', 'sh', '-c', 'sleep 1000; exit 3']);
+  await env.ok(['create', '--name', 'taken', 'busybox']);
+  await expect(['kill', '-s', 'FOO', 'quoted'], { code: 1, stderr: 'Error: Invalid signal: FOO\n' });
+  await expect(['port', 'quoted', '80'], { code: 1, stderr: "Error: No public port '80' published for quoted\n" });
+  const rename = await env.run(['rename', 'quoted', 'taken']);
+  assert.equal(rename.code, 1);
+  assert.match(rename.stderr, /^Error: Error when allocating new name: Conflict\. The container name "\/taken" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.\nError: failed to rename container named quoted\n$/);
+  // the daemon quotes the arguments that hold a space
+  assert.equal((await env.ok(['ps', '--filter', 'name=quoted', '--format', '{{.Command}}', '--no-trunc'])).trim(), `"sh -c 'sleep 1000; exit 3'"`);
+  await env.ok(['rm', '-f', 'quoted', 'taken']);
+});
