@@ -12,6 +12,7 @@ export interface Change {
 
 export function overlayChanges(upper: string, lowers: string[], exclude: (rel: string) => boolean = () => false): Change[] {
   const out: Change[] = [];
+  if (!fs.existsSync(upper)) return out; // a container never started has no writable layer yet
   const inLower = (rel: string) => lowers.some((l) => fs.lstatSync(path.join(l, rel), { throwIfNoEntry: false }) !== undefined);
   const walk = (rel: string, hiddenBelow: boolean) => {
     for (const name of fs.readdirSync(path.join(upper, rel)).sort()) {

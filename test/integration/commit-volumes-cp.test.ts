@@ -65,6 +65,15 @@ test('commit: a stopped container, --change, -p=false, an empty change', async (
   const bad = await env.run(['commit', '-c', 'RUN echo no', 'untouched']);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /run is not a valid change command/);
+  // a container never started has no writable layer yet: diff shows nothing, commit adds no layer
+  await env.ok(['create', '--name', 'never', 'busybox']);
+  assert.equal(await env.ok(['diff', 'never']), '');
+  await env.ok(['commit', 'never', 'never:1']);
+  assert.deepEqual(JSON.parse(await env.ok(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'never:1'])), bb.RootFS.Layers);
+  // the new name is checked by the CLI first, in its words
+  const upper = await env.run(['commit', 'never', 'Bad:Name']);
+  assert.deepEqual([upper.code, upper.stderr], [1, 'invalid reference format: repository name (library/Bad) must be lowercase\n']);
+  await env.ok(['rm', 'never']);
 });
 
 test('volumes: named ones are filled from the image once, in use they stay, rm -v takes anonymous ones', async () => {

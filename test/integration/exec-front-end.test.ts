@@ -70,7 +70,7 @@ test('by ID prefix and by full ID; paused refused with Docker\'s words', async (
   try {
     const [fast, slow] = await both(['exec', 'fe', 'true']);
     assert.deepEqual(fast, slow);
-    assert.match(fast.stderr, /is paused, unpause the container before exec/);
+    assert.equal(fast.stderr, 'Error: Container fe is paused, unpause the container before exec\n', 'named as the user named it, as Docker');
   } finally {
     await env.ok(['unpause', 'fe']);
   }

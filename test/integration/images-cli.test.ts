@@ -52,6 +52,8 @@ test('tag and rmi: untag versus delete, several tags, prefixes, Docker wording',
   const badTag = await env.run(['tag', 'tiny:1', 'Bad:Tag']);
   assert.equal(badTag.code, 1);
   assert.equal(badTag.stderr, 'Error parsing reference: "Bad:Tag" is not a valid repository/tag: invalid reference format: repository name (library/Bad) must be lowercase\n');
+  const badImport = await env.run(['import', '-', 'UPPER'], { input: Buffer.alloc(1024) });
+  assert.deepEqual([badImport.code, badImport.stderr], [1, 'invalid reference format: repository name (library/UPPER) must be lowercase\n'], 'checked by the CLI, before reading');
   const hex = await env.run(['tag', 'tiny:1', 'a'.repeat(64)]);
   assert.match(hex.stderr, /cannot specify 64-byte hexadecimal strings/);
   // history and inspect of the imported image

@@ -1,4 +1,5 @@
 import { commitContainer, notCommitted } from '../../../engine/commit';
+import { checkNewName } from '../image/tag';
 import { overlayChanges } from '../../../layer/changes';
 import type { Command } from '../../command';
 
@@ -16,6 +17,7 @@ export const containerCommit: Command = {
     { long: 'pause', short: 'p', kind: 'bool', default: true, help: 'Pause container during commit' },
   ],
   async run(ctx, [container, ref], flags) {
+    if (ref) checkNewName(ref);
     const id = await commitContainer(ctx.store, ctx.images, ctx.containers, container, {
       ref,
       author: flags.author as string,

@@ -27,7 +27,7 @@ export const containerExec: Command = {
   ],
   async run(ctx, [name, ...cmd], flags) {
     const c = ctx.containers.find(name);
-    if (c.state.Status === 'paused') throw conflict(`Container ${c.record.id} is paused, unpause the container before exec`);
+    if (c.state.Status === 'paused') throw conflict(`Container ${name} is paused, unpause the container before exec`);
     if (c.state.Status === 'restarting') throw conflict(`Container ${c.record.id} is restarting, wait until the container is running`);
     if (c.state.Status !== 'running') throw conflict(`Container ${c.record.id} is not running`);
     const spec = JSON.parse(fs.readFileSync(path.join(ctx.containers.paths(c.record.id).bundle, 'config.json'), 'utf8')) as OciSpec;

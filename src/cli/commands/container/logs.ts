@@ -1,16 +1,19 @@
 // `logs`: what a container wrote, from conmon's log file.
 import fs from 'node:fs';
-import { invalidArgument } from '../../../errdefs';
+import { invalidArgument, StowageError } from '../../../errdefs';
 import { readLogs } from '../../../runtime/logs';
 import type { Command } from '../../command';
 
 /** --since/--until: RFC 3339 times, Unix timestamps, or durations like 10m ago. */
-export function parseTimeArg(v: string, now = Date.now()): number {
+export function parseTimeArg(v: string, flag: 'since' | 'until' = 'since', now = Date.now()): number {
   const dur = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v);
   if (dur) return now - Number(dur[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[dur[2] as 'ms' | 's' | 'm' | 'h'];
   if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw invalidArgument(`invalid value for "since": failed to parse value as time or duration: "${v}"`);
+  if (Number.isNaN(t)) {
+    // the docker CLI's own check: no "Error:" in front
+    throw new StowageError('invalid-argument', `invalid value for "${flag}": failed to parse value as time or duration: "${v}"`, { bare: true });
+  }
   return t;
 }
 
@@ -44,7 +47,7 @@ export const containerLogs: Command = {
         return !!cur && ['running', 'paused'].includes(ctx.containers.refresh(cur).state.Status);
       },
       since: flags.since ? parseTimeArg(String(flags.since)) : undefined,
-      until: flags.until ? parseTimeArg(String(flags.until)) : undefined,
+      until: flags.until ? parseTimeArg(String(flags.until), 'until') : undefined,
       tail: tail !== undefined && tail >= 0 ? tail : undefined,
     })) {
       const text = `${flags.timestamps ? `${r.time} ` : ''}${r.line}${r.partial ? '' : '\n'}`;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { invalidArgument } from '../../../errdefs';
 import type { Command } from '../../command';
+import { checkNewName } from './tag';
 
 export const imageImport: Command = {
   name: 'image import',
@@ -15,6 +16,7 @@ export const imageImport: Command = {
     { long: 'platform', kind: 'string', valueName: 'string', help: 'Set platform if server is multi-platform capable' },
   ],
   async run(ctx, [source, ref], flags) {
+    if (ref) checkNewName(ref);
     if (/^https?:\/\//.test(source)) throw invalidArgument('importing from a URL is not supported: no registry or web server is reachable; download the file first');
     let input: AsyncIterable<Buffer>;
     let sizeHint = 0;

@@ -2,6 +2,20 @@ import { StowageError } from '../../../errdefs';
 import { InvalidReferenceError, parseTagTarget } from '../../../reference';
 import type { Command } from '../../command';
 
+/**
+ * The docker CLI checks a new image name itself (tag, import, commit), before
+ * asking the engine anything, and prints its error without "Error:".
+ */
+export function checkNewName(target: string, context = (why: string) => why): void {
+  try {
+    parseTagTarget(target);
+  } catch (e) {
+    if (!(e instanceof InvalidReferenceError)) throw e;
+    const why = e.remote ? `invalid reference format: repository name (${e.remote}) must be lowercase` : e.message;
+    throw new StowageError('invalid-argument', context(why), { bare: true });
+  }
+}
+
 export const imageTag: Command = {
   name: 'image tag',
   aliases: [['tag']],
@@ -10,14 +24,7 @@ export const imageTag: Command = {
   minArgs: 2,
   maxArgs: 2,
   run(ctx, [source, target]) {
-    try {
-      parseTagTarget(target);
-    } catch (e) {
-      if (!(e instanceof InvalidReferenceError)) throw e;
-      // the docker CLI checks the new name itself, and words it so
-      const why = e.remote ? `invalid reference format: repository name (${e.remote}) must be lowercase` : e.message;
-      throw new StowageError('invalid-argument', `Error parsing reference: "${target}" is not a valid repository/tag: ${why}`, { bare: true });
-    }
+    checkNewName(target, (why) => `Error parsing reference: "${target}" is not a valid repository/tag: ${why}`);
     ctx.images.tag(source, target);
   },
 };
