@@ -70,11 +70,15 @@ static void run_node_cli(void) {
     fprintf(stderr, "stowage: node: not found in PATH (stowage runs on Node.js)\n");
     exit(127);
   }
-  char **args = calloc((size_t)g_argc + 2, sizeof *args);
+  /* "--" before the script: Node.js 20 otherwise acts on an --env-file anywhere
+     in argv, even one meant for `stowage run` (it reads the file into its own
+     environment, or fails when it does not exist). */
+  char **args = calloc((size_t)g_argc + 3, sizeof *args);
   if (!args) exit(125);
   args[0] = "node";
-  args[1] = cli;
-  for (int i = 1; i < g_argc; i++) args[i + 1] = g_argv[i];
+  args[1] = "--";
+  args[2] = cli;
+  for (int i = 1; i < g_argc; i++) args[i + 2] = g_argv[i];
   execv(node, args);
   fprintf(stderr, "stowage: %s: %s\n", node, strerror(errno));
   exit(127);

@@ -46,7 +46,7 @@ export class Ctx {
     this.containers_ ??= new ContainerService(this.store, this.images, {
       runtime: this.globals.runtime,
       // conmon runs this when a container exits (`container cleanup`)
-      selfCommand: [process.execPath, CLI_PATH],
+      selfCommand: [process.execPath, '--', CLI_PATH],
     });
     return this.containers_;
   }

@@ -9,7 +9,7 @@ export function parseFilters(raw: unknown, accepted: string[]): Filters {
     const eq = f.indexOf('=');
     if (eq < 0) throw invalidArgument('bad format of filter (expected name=value)');
     const key = f.slice(0, eq).trim().toLowerCase();
-    if (!accepted.includes(key)) throw invalidArgument(`invalid filter '${key}'`);
+    if (!accepted.includes(key)) throw invalidArgument(`Invalid filter '${key}'`);
     out.set(key, [...(out.get(key) ?? []), f.slice(eq + 1)]);
   }
   return out;

@@ -3,6 +3,7 @@
 import type { Digest } from '../digest';
 import type { ContainerConfig } from '../oci/types';
 import type { Endpoint } from '../network/types';
+import type { Ulimit } from './host-options';
 import type { RestartPolicy } from './restart-policy';
 
 export type PortBindings = Record<string, Array<{ HostIp: string; HostPort: string }>>;
@@ -43,6 +44,12 @@ export interface HostConfig {
   Sysctls?: Record<string, string>;
   /** absent in records made before restart policies: "no" */
   RestartPolicy?: RestartPolicy;
+  /** --add-host values, HOST:IP */
+  ExtraHosts?: string[] | null;
+  Dns?: string[];
+  DnsSearch?: string[];
+  DnsOptions?: string[];
+  Ulimits?: Ulimit[] | null;
 }
 
 export interface ContainerRecord {

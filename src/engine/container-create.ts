@@ -7,6 +7,8 @@ import { nowGoTime } from '../image/config-json';
 import type { Image } from '../image/store';
 import { seccompFromProfile, seccompOption } from '../runtime/seccomp';
 import { containerArgs } from '../runtime/spec';
+import { isSignal } from '../runtime/signal';
+import type { Ulimit } from '../container/host-options';
 import { NO_RESTART, validateRestartPolicy, type RestartPolicy } from '../container/restart-policy';
 import type { ContainerRecord, HostConfig, MountPoint, PortBindings } from '../container/types';
 
@@ -44,6 +46,11 @@ export interface CreateOptions {
   stopTimeout?: number;
   shmSize?: number;
   restartPolicy?: RestartPolicy;
+  extraHosts?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  ulimits?: Ulimit[];
 }
 
 /** Env with later KEY=VALUE entries replacing earlier ones of the same key, order kept. */
@@ -68,6 +75,7 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
   const profile = seccompOption(opts.securityOpt);
   if (profile !== undefined && profile !== 'unconfined') seccompFromProfile(profile, []); // a bad profile fails create, not start
   if (opts.restartPolicy) validateRestartPolicy(opts.restartPolicy);
+  if (opts.stopSignal && !isSignal(opts.stopSignal)) throw invalidArgument(`Invalid signal: ${opts.stopSignal}`);
   const argv = containerArgs(ic, opts.cmd.length ? opts.cmd : undefined, opts.entrypoint); // throws "no command specified"
   const id = randomId();
   const entrypoint = opts.entrypoint === undefined ? (ic.Entrypoint ?? null) : opts.entrypoint === '' ? null : [opts.entrypoint];
@@ -91,6 +99,11 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
     Runtime: opts.runtime,
     ShmSize: opts.shmSize ?? 64 * 1024 * 1024,
     RestartPolicy: opts.restartPolicy ?? NO_RESTART,
+    ExtraHosts: opts.extraHosts?.length ? opts.extraHosts : null,
+    Dns: opts.dns ?? [],
+    DnsSearch: opts.dnsSearch ?? [],
+    DnsOptions: opts.dnsOptions ?? [],
+    Ulimits: opts.ulimits?.length ? opts.ulimits : null,
   };
   const exposed = { ...(ic.ExposedPorts ?? {}), ...opts.exposedPorts };
   for (const k of Object.keys(opts.portBindings)) exposed[k] = {};

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { internal } from '../errdefs';
 import type { Container } from '../container/store';
-import { resolvConf } from '../network/etc-files';
+import { customResolvConf, resolvConf } from '../network/etc-files';
 import { resolveInRoot, type MountSpec } from '../runtime/spec';
 import type { VolumeRequest } from '../volume/specs';
 
@@ -21,13 +21,19 @@ export function volumeMounts(c: Container, merged: string): MountSpec[] {
   });
 }
 
+function resolvConfOf(c: Container): string {
+  const host = readOr('/etc/resolv.conf', '');
+  const { Dns = [], DnsSearch = [], DnsOptions = [] } = c.record.hostConfig;
+  return Dns.length || DnsSearch.length || DnsOptions.length ? customResolvConf(host, Dns, DnsSearch, DnsOptions) : resolvConf(host);
+}
+
 /** /etc/hostname, /etc/hosts and /etc/resolv.conf, written for the container and bind-mounted. */
 export function etcMounts(c: Container, dir: string, hosts: string): MountSpec[] {
   const { Hostname } = c.record.config;
   const files: Record<string, string> = {
     hostname: `${Hostname}\n`,
     hosts,
-    'resolv.conf': resolvConf(readOr('/etc/resolv.conf', '')),
+    'resolv.conf': resolvConfOf(c),
   };
   if (c.record.hostConfig.NetworkMode === 'host') {
     files.hosts = readOr('/etc/hosts', files.hosts);

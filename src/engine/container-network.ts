@@ -4,6 +4,7 @@
 // user-defined network find each other by name.
 import fs from 'node:fs';
 import path from 'node:path';
+import { extraHostRecords } from '../container/host-options';
 import { conflict, invalidArgument } from '../errdefs';
 import type { Container, ContainerStore } from '../container/store';
 import { NetworkManager } from '../network/manager';
@@ -86,9 +87,10 @@ export class ContainerNetworking {
   hosts(c: Container, endpoints: Record<string, Endpoint>): string {
     const [net, ep] = Object.entries(endpoints)[0] ?? [];
     const self = { ip: ep?.IPAddress, hostname: c.record.config.Hostname ?? '', name: c.record.name };
-    if (!ep || net === 'bridge') return hostsFile(self);
+    const extra = extraHostRecords(c.record.hostConfig.ExtraHosts, ep?.Gateway);
+    if (!ep || net === 'bridge') return hostsFile(self, [], extra);
     const peers = this.manager.peers(net!).filter((p) => p.containerId !== c.record.id).map((p) => ({ ip: p.ip, name: p.name, aliases: p.aliases }));
-    return hostsFile(self, peers);
+    return hostsFile(self, peers, extra);
   }
 
   /** Rewrites the hosts files of the running containers on a network (someone joined or left). */

@@ -2,7 +2,6 @@
 // remove, wait, exec, and keeping the recorded state true to what runs.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { shortId } from '../digest';
 import { CommandNotFoundError, CommandNotInvocableError, conflict, failedPrecondition, invalidArgument, isNotFound, notFound } from '../errdefs';
@@ -15,7 +14,9 @@ import { attach, type AttachIO, type Attachment } from '../runtime/attach';
 import { conmonCreate, containerPaths, readExitCode, waitExitCode, type ContainerPaths } from '../runtime/conmon';
 import { runcDelete, runcKill, runcPause, runcResume, runcStart, type RuntimeConfig } from '../runtime/runc';
 import { runcForeground } from '../runtime/exec';
+import { isSignal } from '../runtime/signal';
 import { containerSpec } from './container-spec';
+import { specJson } from '../runtime/spec';
 import { VolumeStore } from '../volume/store';
 import { ContainerNetworking, type NetworkSetup } from './container-network';
 import { etcMounts, volumeMounts } from './container-mounts';
@@ -153,7 +154,7 @@ export class ContainerService {
       const spec = containerSpec(c, rootfs.merged, [...etcMounts(c, this.containerDir(record.id), this.networking.hosts(c, net.endpoints)), ...volumeMounts(c, rootfs.merged)], net.netns);
       // the terminal's size from the start: runc sizes the pty before the process runs
       if (consoleSize && record.config.Tty) spec.process.consoleSize = { height: consoleSize[0], width: consoleSize[1] };
-      fs.writeFileSync(path.join(paths.bundle, 'config.json'), JSON.stringify(spec));
+      fs.writeFileSync(path.join(paths.bundle, 'config.json'), specJson(spec));
       return { rt, paths, rootfs, net };
     } catch (e) {
       await this.failedStart(c, e, !!net);
@@ -506,14 +507,6 @@ export class ContainerService {
       return { id: r.record.id, running: r.state.Status === 'running' || r.state.Status === 'paused' };
     });
   }
-}
-
-/** Docker's signal.ParseSignal: a number from 1 to 64, or a name, with or without SIG, in any case (RTMIN+n too). */
-export function isSignal(raw: string): boolean {
-  if (/^\d+$/.test(raw)) return Number(raw) >= 1 && Number(raw) <= 64;
-  const name = raw.toUpperCase().replace(/^SIG/, '');
-  if (/^RTM(IN|AX)([+-]\d+)?$/.test(name)) return true;
-  return `SIG${name}` in os.constants.signals;
 }
 
 /** What the restart policy makes of a container that has just exited (`state`). */

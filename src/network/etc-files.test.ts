@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { filterResolvDNS, hostResolvConfPath, hostsFile, nameservers, resolvConf } from './etc-files';
+import { customResolvConf, filterResolvDNS, hostResolvConfPath, hostsFile, nameservers, resolvConf } from './etc-files';
 
 const DEFAULTS =
   '127.0.0.1\tlocalhost\n' +
@@ -58,4 +58,11 @@ test('systemd-resolved stub: the real resolv.conf is used', () => {
   assert.equal(hostResolvConfPath((p) => files[p]), '/run/systemd/resolve/resolv.conf');
   files['/etc/resolv.conf'] = 'nameserver 10.0.0.1\n';
   assert.equal(hostResolvConfPath((p) => files[p]), '/etc/resolv.conf');
+});
+
+test('--dns, --dns-search and --dns-option replace the host\'s own, as resolvconf.Build writes them', () => {
+  const host = '# from the host\nsearch lan corp.example\nnameserver 10.0.0.2\nnameserver 127.0.0.53\noptions edns0\n';
+  assert.equal(customResolvConf(host, ['9.9.9.9'], [], []), 'search lan corp.example\nnameserver 9.9.9.9\noptions edns0\n');
+  assert.equal(customResolvConf(host, [], ['example.com'], ['ndots:2']), 'search example.com\nnameserver 10.0.0.2\nnameserver 127.0.0.53\noptions ndots:2\n');
+  assert.equal(customResolvConf('', ['1.1.1.1', '2606:4700::1111'], ['.'], []), 'nameserver 1.1.1.1\nnameserver 2606:4700::1111\n', 'search "." means none');
 });

@@ -122,6 +122,33 @@ export function resolvConf(hostResolvConf: string): string {
   return filterResolvDNS(filterResolvDNS(hostResolvConf, true), false);
 }
 
+/** The last `search` or `options` line's values (resolvconf.GetSearchDomains / GetOptions). */
+function lastLineValues(content: string, key: 'search' | 'options'): string[] {
+  let out: string[] = [];
+  for (const raw of content.split('\n')) {
+    const line = raw.replace(/#.*/, '').trim();
+    const fields = line.split(/\s+/);
+    if (fields[0] === key) out = fields.slice(1);
+  }
+  return out;
+}
+
+/**
+ * The container's /etc/resolv.conf with --dns, --dns-search or --dns-option
+ * given: the host's servers, search domains and options, each replaced by the
+ * given ones if any, written as resolvconf.Build writes them.
+ */
+export function customResolvConf(hostResolvConf: string, dns: readonly string[], search: readonly string[], options: readonly string[]): string {
+  const servers = dns.length ? dns : nameservers(hostResolvConf);
+  const domains = search.length ? search : lastLineValues(hostResolvConf, 'search');
+  const opts = options.length ? options : lastLineValues(hostResolvConf, 'options');
+  let out = '';
+  if (domains.length && domains.join(' ').trim() !== '.') out += `search ${domains.join(' ')}\n`;
+  for (const ns of servers) out += `nameserver ${ns}\n`;
+  if (opts.length && opts.join(' ').trim() !== '') out += `options ${opts.join(' ')}\n`;
+  return out;
+}
+
 /** The host's resolv.conf as Docker picks it: systemd-resolved's real one behind a lone 127.0.0.53. */
 export function hostResolvConfPath(read: (p: string) => string | undefined): string {
   const main = read('/etc/resolv.conf');

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { conflict, notFound } from '../errdefs';
 import { conmonRuntimeArgs, spawnConmon } from './conmon-spawn';
-import type { OciSpec } from './spec';
+import { specJson, type OciSpec } from './spec';
 import { resolveExecutable, runcGlobalArgs, runcState, runtimeError, type RuntimeConfig } from './runc';
 
 export type OciProcess = OciSpec['process'] & {
@@ -67,7 +67,7 @@ export async function runcExec(rt: RuntimeConfig, id: string, proc: OciProcess, 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-exec-'));
   try {
     const procFile = path.join(tmp, 'process.json');
-    fs.writeFileSync(procFile, JSON.stringify(proc));
+    fs.writeFileSync(procFile, specJson(proc));
     const sub = ['exec', '--process', procFile, ...(opts.detach ? ['--detach'] : [])];
     const io = opts.detach ? (['ignore', 'ignore', 'ignore'] as const) : inherited;
     return await runcForeground(rt, 'exec', sub, id, { stdio: [io[0], io[1], io[2]], onSpawn: opts.onSpawn, workDir: tmp, quietStderr: opts.detach });
@@ -159,7 +159,7 @@ async function conmonExecDetached(rt: RuntimeConfig, id: string, proc: OciProces
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const procFile = path.join(dir, 'process.json');
   const ociLog = path.join(dir, 'oci-log');
-  fs.writeFileSync(procFile, JSON.stringify(proc));
+  fs.writeFileSync(procFile, specJson(proc));
   const args = [
     '--api-version', '1',
     '-c', id,

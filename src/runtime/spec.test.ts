@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildSpec, containerArgs, containerEnv, DEFAULT_PATH, type SpecInput } from './spec';
+import { buildSpec, containerArgs, containerEnv, DEFAULT_PATH, specJson, type SpecInput } from './spec';
 import { ALL_CAPS, DEFAULT_CAPS, boundingCaps } from './caps';
 import { isKind } from '../errdefs';
 
@@ -238,4 +238,17 @@ test('memory, swap, cpus, pids', () => {
   assert.deepEqual(spec({ pidsLimit: 100 }).linux.resources.pids, { limit: 100 });
   assert.deepEqual(spec({ pidsLimit: 0 }).linux.resources.pids, { limit: -1 });
   assert.equal(spec().linux.resources.pids, undefined);
+});
+
+test('--ulimit values replace the default of their kind; -1 is RLIM_INFINITY in the JSON runc reads', () => {
+  const s = spec({ ulimits: [{ Name: 'nofile', Hard: 200, Soft: 100 }, { Name: 'core', Hard: -1, Soft: -1 }] });
+  assert.deepEqual(
+    s.process.rlimits!.map((r) => r.type),
+    ['RLIMIT_NOFILE', 'RLIMIT_CORE'],
+  );
+  assert.deepEqual(s.process.rlimits![0], { type: 'RLIMIT_NOFILE', hard: 200, soft: 100 });
+  const json = specJson(s);
+  assert.match(json, /\{"type":"RLIMIT_CORE","hard":18446744073709551615,"soft":18446744073709551615\}/);
+  // read back (an exec's process), the number is past 2^53 and is written the same again
+  assert.equal(specJson(JSON.parse(json)), json);
 });

@@ -58,6 +58,8 @@ export interface SpecInput {
   labels?: Record<string, string>;
   cgroupsPath?: string;
   hostRlimits?: { nofile: number; nproc?: number };
+  /** --ulimit values: each replaces the default of its kind (-1: unlimited) */
+  ulimits?: { Name: string; Soft: number; Hard: number }[];
   /** --shm-size in bytes (default 64 MiB) */
   shmSize?: number;
   /** what "all capabilities" means (privileged, --cap-add ALL); default: this process's bounding set */
@@ -186,6 +188,30 @@ export function containerEnv(input: EnvInput): string[] {
   return [...out.values()].filter((e): e is string => e !== undefined);
 }
 
+// RLIM_INFINITY, 2^64-1, cannot be a JS number; the spec's writer puts it in (see specJson)
+const RLIM_INFINITY = 'RLIM_INFINITY';
+
+function rlimits(nofile: number, ulimits: readonly { Name: string; Soft: number; Hard: number }[]): { type: string; hard: number; soft: number }[] {
+  const out = new Map([['RLIMIT_NOFILE', { type: 'RLIMIT_NOFILE', hard: nofile, soft: nofile }]]);
+  const value = (n: number) => (n === -1 ? (RLIM_INFINITY as unknown as number) : n);
+  for (const u of ulimits) {
+    const type = `RLIMIT_${u.Name.toUpperCase()}`;
+    out.set(type, { type, hard: value(u.Hard), soft: value(u.Soft) });
+  }
+  return [...out.values()];
+}
+
+/**
+ * config.json's (or an exec's process.json's) text: JSON, with RLIM_INFINITY as the
+ * number runc reads (read back from config.json it is a JS number past 2^53).
+ */
+export function specJson(spec: unknown): string {
+  return JSON.stringify(spec, (_k, v) => (typeof v === 'number' && v > Number.MAX_SAFE_INTEGER ? RLIM_INFINITY : v)).replace(
+    /"RLIM_INFINITY"/g,
+    '18446744073709551615',
+  );
+}
+
 /** Hard RLIMIT_NOFILE of this process (Infinity when unlimited). */
 function hostNofile(): number {
   try {
@@ -294,7 +320,7 @@ export function buildSpec(input: SpecInput): OciSpec {
       cwd: input.workdir || image.WorkingDir || '/',
       // Docker (since 20.10.14) gives a non-root user only the bounding set, as execve would
       capabilities: user.uid === 0 ? { bounding: caps, effective: [...caps], permitted: [...caps] } : { bounding: caps },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: nofile, soft: nofile }],
+      rlimits: rlimits(nofile, input.ulimits ?? []),
       ...(input.noNewPrivileges ? { noNewPrivileges: true } : {}),
       oomScoreAdj: 0, // Docker always sets HostConfig.OomScoreAdj (default 0)
     },

@@ -234,7 +234,23 @@ test("errors worded, streamed and coded as docker's", async () => {
     code: 125,
     stderr: `invalid argument "10x" for "-m, --memory" flag: invalid suffix: 'x'\n\nUsage:  stowage run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'stowage run --help' for more information\n`,
   });
+  await expect(['inspect', '--type', 'bogus', 'busybox'], {
+    code: 1,
+    stderr: 'unknown type: "bogus": must be one of "config", "container", "image", "network", "node", "plugin", "secret", "service", "task", "volume"\n',
+  });
+  await expect(['inspect', '--type', 'container', 'busybox'], { code: 1, stdout: '[]\n', stderr: 'Error: No such container: busybox\n' });
+  await expect(['ps', '--filter', 'bogus=1'], { code: 1, stderr: "Error: Invalid filter 'bogus'\n" });
+  await expect(['run', '--stop-signal', 'FOO', 'busybox', 'true'], { code: 125, stderr: "stowage: Error: Invalid signal: FOO\n\nRun 'stowage run --help' for more information\n" });
+  await expect(['run', '-p', '99999:80', 'busybox', 'true'], { code: 125, stderr: "stowage: invalid hostPort: 99999\n\nRun 'stowage run --help' for more information\n" });
+  await expect(['run', '--env-file', '/nonexistent', 'busybox', 'true'], { code: 125, stderr: "stowage: open /nonexistent: no such file or directory\n\nRun 'stowage run --help' for more information\n" });
+  // -it with a stdin that is no terminal: refused before anything is created
+  const before = await env.ok(['ps', '-aq']);
+  await expect(['run', '-it', 'busybox', 'true'], { code: 1, stderr: 'the input device is not a TTY\n' });
+  assert.equal(await env.ok(['ps', '-aq']), before, 'no container was created');
+  // generic inspect finds networks too
+  assert.equal(await env.ok(['inspect', '-f', '{{.Name}} {{.Driver}}', 'none']), 'none null\n');
   await env.ok(['run', '-d', '--name', 'quoted', '--network', 'none', 'busybox', 'sh', '-c', 'sleep 1000; exit 3']);
+  await expect(['exec', '-it', 'quoted', 'true'], { code: 1, stderr: 'the input device is not a TTY\n' });
   await env.ok(['create', '--name', 'taken', 'busybox']);
   await expect(['kill', '-s', 'FOO', 'quoted'], { code: 1, stderr: 'Error: Invalid signal: FOO\n' });
   await expect(['port', 'quoted', '80'], { code: 1, stderr: "Error: No public port '80' published for quoted\n" });

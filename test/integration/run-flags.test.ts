@@ -74,3 +74,28 @@ test('labels are recorded and filterable', async () => {
   assert.equal((await env.ok(['ps', '-a', '--filter', 'label=tier=web', '--format', '{{.Names}}'])).trim(), 'labelled');
   await env.ok(['rm', 'labelled']);
 });
+
+test('--add-host, --dns, --dns-search, --dns-option and --ulimit reach the container (exec too); bad values get the CLI\'s words', async () => {
+  assert.equal(await run(['--add-host', 'h1:10.1.2.3', '--add-host', 'h2=[::1]', 'busybox', 'sh', '-c', 'grep h[12] /etc/hosts']), '10.1.2.3\th1\n::1\th2\n');
+  assert.equal(await run(['--dns', '9.9.9.9', '--dns-search', 'example.com', '--dns-option', 'ndots:2', 'busybox', 'cat', '/etc/resolv.conf']), 'search example.com\nnameserver 9.9.9.9\noptions ndots:2\n');
+  assert.equal(await run(['--ulimit', 'nofile=100:200', 'busybox', 'sh', '-c', 'ulimit -n; ulimit -Hn']), '100\n200\n');
+  const id = (await env.ok(['run', '-d', '--network', 'none', '--ulimit', 'nofile=64', '--add-host', 'gw:host-gateway', 'busybox', 'sleep', '100'])).trim();
+  try {
+    assert.equal(await env.ok(['exec', id, 'sh', '-c', 'ulimit -n']), '64\n');
+    assert.equal(await env.ok(['inspect', '-f', '{{json .HostConfig.Ulimits}} {{json .HostConfig.ExtraHosts}}', id]), '[{"Name":"nofile","Hard":64,"Soft":64}] ["gw:host-gateway"]\n');
+    assert.equal((await env.run(['exec', id, 'grep', '-c', 'gw', '/etc/hosts'])).stdout, '0\n', 'host-gateway: the gateway of the container\'s network, here none');
+  } finally {
+    await env.ok(['rm', '-f', id]);
+  }
+  for (const [flag, value, why] of [
+    ['--add-host', 'bad', 'bad format for add-host: "bad"'],
+    ['--add-host', 'h:1.2.3', 'invalid IP address in add-host: "1.2.3"'],
+    ['--dns', 'x', 'IP address is not correctly formatted: x'],
+    ['--ulimit', 'nofile=300:200', 'ulimit soft limit must be less than or equal to hard limit: 300 > 200'],
+    ['--ulimit', 'bogus=1', 'invalid ulimit type: bogus'],
+  ]) {
+    const r = await env.run(['run', '--rm', flag, value, 'busybox', 'true']);
+    assert.equal(r.code, 125);
+    assert.ok(r.stderr.startsWith(`invalid argument "${value}" for "${flag}" flag: ${why}\n\nUsage:`), r.stderr);
+  }
+});

@@ -2,6 +2,7 @@
 // create options (values parsed and checked as the docker CLI does).
 import fs from 'node:fs';
 import { invalidArgument, StowageError } from '../../../errdefs';
+import { parseDnsServer, parseExtraHost, parseUlimit, type Ulimit } from '../../../container/host-options';
 import { isNoRestart, parseRestartPolicy } from '../../../container/restart-policy';
 import type { CreateOptions } from '../../../engine/container-create';
 import type { FlagDef, FlagValues } from '../../flags';
@@ -10,9 +11,13 @@ import { parseExpose, parsePublish } from '../../../network/ports';
 import { ramInBytes } from '../../output/units';
 
 export const CREATE_FLAGS: FlagDef[] = [
+  { long: 'add-host', kind: 'list', valueName: 'list', help: 'Add a custom host-to-IP mapping (host:ip)', parse: parseExtraHost },
   { long: 'cap-add', kind: 'list', help: 'Add Linux capabilities' },
   { long: 'cap-drop', kind: 'list', help: 'Drop Linux capabilities' },
   { long: 'cpus', kind: 'string', valueName: 'decimal', help: 'Number of CPUs', parse: parseCpus },
+  { long: 'dns', kind: 'list', valueName: 'list', help: 'Set custom DNS servers', parse: parseDnsServer },
+  { long: 'dns-option', kind: 'list', valueName: 'list', help: 'Set DNS options' },
+  { long: 'dns-search', kind: 'list', valueName: 'list', help: 'Set custom DNS search domains' },
   { long: 'entrypoint', kind: 'string', valueName: 'string', help: 'Overwrite the default ENTRYPOINT of the image' },
   { long: 'env', short: 'e', kind: 'list', help: 'Set environment variables' },
   { long: 'env-file', kind: 'list', help: 'Read in a file of environment variables' },
@@ -41,6 +46,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'stop-timeout', kind: 'int', help: 'Timeout (in seconds) to stop a container' },
   { long: 'tty', short: 't', kind: 'bool', help: 'Allocate a pseudo-TTY' },
   { long: 'tmpfs', kind: 'list', help: 'Mount a tmpfs directory' },
+  { long: 'ulimit', kind: 'list', valueName: 'ulimit', help: 'Ulimit options', parse: parseUlimit },
   { long: 'user', short: 'u', kind: 'string', valueName: 'string', help: 'Username or UID (format: <name|uid>[:<group|gid>])' },
   { long: 'volume', short: 'v', kind: 'list', help: 'Bind mount a volume' },
   { long: 'workdir', short: 'w', kind: 'string', valueName: 'string', help: 'Working directory inside the container' },
@@ -124,10 +130,19 @@ function readSeccompProfile(opt: string): string {
   }
 }
 
+/** A check the docker CLI makes itself: its error prints without "Error:" ("docker: <error>"). */
+function cliCheck<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw new StowageError('invalid-argument', (e as Error).message, { bare: true });
+  }
+}
+
 export function createOptions(flags: FlagValues, image: string, cmd: string[], runtime: string): CreateOptions {
   const list = (k: string) => flags[k] as string[];
   const set = (k: string) => flags._changed.has(k);
-  const env = [...list('env-file').flatMap(parseEnvFile), ...resolveEnv(list('env'))];
+  const env = [...cliCheck(() => list('env-file').flatMap(parseEnvFile)), ...resolveEnv(list('env'))];
   const memory = (flags.memory as number) || 0;
   if (memory && memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
   const restartPolicy = parseRestartPolicy(String(flags.restart));
@@ -135,8 +150,8 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[], r
     throw new StowageError('invalid-argument', 'conflicting options: cannot specify both --restart and --rm', { bare: true });
   }
   const network = String(flags.network);
-  const published = parsePublish(list('publish'));
-  const exposed = parseExpose(list('expose'), published.exposedPorts);
+  const published = cliCheck(() => parsePublish(list('publish')));
+  const exposed = cliCheck(() => parseExpose(list('expose'), published.exposedPorts));
   return {
     image,
     cmd,
@@ -171,5 +186,10 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[], r
     stopTimeout: set('stop-timeout') ? (flags['stop-timeout'] as number) : undefined,
     shmSize: set('shm-size') ? (flags['shm-size'] as number) : undefined,
     restartPolicy,
+    extraHosts: list('add-host'),
+    dns: list('dns'),
+    dnsSearch: list('dns-search'),
+    dnsOptions: list('dns-option'),
+    ulimits: flags.ulimit as Ulimit[],
   };
 }

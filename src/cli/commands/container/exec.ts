@@ -7,6 +7,7 @@ import { ALL_CAPS, resolveUser, type OciSpec } from '../../../runtime/spec';
 import type { Command } from '../../command';
 import type { Ctx } from '../../context';
 import { resolveEnv } from './create-flags';
+import { noTerminal } from './run';
 
 export const containerExec: Command = {
   name: 'container exec',
@@ -26,6 +27,7 @@ export const containerExec: Command = {
     { long: 'workdir', short: 'w', kind: 'string', valueName: 'string', help: 'Working directory inside the container' },
   ],
   async run(ctx, [name, ...cmd], flags) {
+    if (!flags.detach && noTerminal(ctx, flags)) return 1;
     const c = ctx.containers.find(name);
     if (c.state.Status === 'paused') throw conflict(`Container ${name} is paused, unpause the container before exec`);
     if (c.state.Status === 'restarting') throw conflict(`Container ${c.record.id} is restarting, wait until the container is running`);

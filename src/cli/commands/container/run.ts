@@ -28,6 +28,13 @@ async function createContainer(ctx: Ctx, args: string[], flags: Parameters<Comma
   }
 }
 
+/** -it with a stdin that is no terminal: the docker CLI refuses before doing anything (exit 1, its own words). */
+export function noTerminal(ctx: Ctx, flags: Record<string, unknown>): boolean {
+  if (!flags.tty || !flags.interactive || ctx.stdin.isTTY) return false;
+  ctx.err('the input device is not a TTY\n');
+  return true;
+}
+
 /** Runs attached: stdio relayed, the terminal in raw mode with -t, signals forwarded; returns the exit code. */
 async function runAttached(ctx: Ctx, id: string, opts: { tty: boolean; interactive: boolean }): Promise<number> {
   const stdin = ctx.stdin;
@@ -97,6 +104,7 @@ export const containerRun: Command = {
   engineExit: true,
   flags: [...CREATE_FLAGS, { long: 'detach', short: 'd', kind: 'bool', help: 'Run container in background and print container ID' }],
   async run(ctx, args, flags) {
+    if (!flags.detach && noTerminal(ctx, flags)) return 1;
     const c = await createContainer(ctx, args, flags);
     const id = c.record.id;
     if (flags.detach) {

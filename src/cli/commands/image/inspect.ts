@@ -1,12 +1,14 @@
 import { volumeInspect } from '../volume/volume';
 import { containerInspect } from '../../../engine/container-inspect';
 import { imageInspect } from '../../../engine/image-inspect';
-import { isNotFound, notFound } from '../../../errdefs';
+import { isNotFound, notFound, StowageError } from '../../../errdefs';
+import type { NetworkConfig } from '../../../network/types';
+import { networkInspect } from '../network/network';
 import { goJsonIndent } from '../../../util/gojson';
 import type { Command } from '../../command';
 import type { Ctx } from '../../context';
 import { errorOutput } from '../../exit';
-import { CONTAINER_INSPECT, IMAGE_INSPECT, VOLUME_INSPECT } from '../../output/docker-types';
+import { CONTAINER_INSPECT, IMAGE_INSPECT, NETWORK_INSPECT, VOLUME_INSPECT } from '../../output/docker-types';
 import type { GoType } from '../../output/gotype';
 import { execTemplate, parseTemplate } from '../../output/template';
 
@@ -75,12 +77,11 @@ export const imageInspectCmd: Command = {
   run: (ctx, args, flags) => printInspect(ctx, args, flags.format as string, (r) => inspectImage(ctx, r)),
 };
 
-/** Inspectors tried in turn by `stowage inspect` (containers and others register here). */
-export const INSPECTORS: Array<{ type: string; find: Inspector }> = [
-  { type: 'container', find: (ctx, ref) => ({ value: containerInspect(ctx.store, ctx.containers, ctx.containers.find(ref)), type: CONTAINER_INSPECT }) },
-  { type: 'image', find: inspectImage },
-  { type: 'volume', find: (ctx, ref) => ({ value: volumeInspect(ctx.containers.volumes.mustGet(ref)), type: VOLUME_INSPECT }) },
-];
+/** The object types the docker CLI's `inspect --type` accepts (swarm ones have no objects here). */
+const DOCKER_TYPES = ['config', 'container', 'image', 'network', 'node', 'plugin', 'secret', 'service', 'task', 'volume'];
+
+const inspectContainer: Inspector = (ctx, ref) => ({ value: containerInspect(ctx.store, ctx.containers, ctx.containers.find(ref)), type: CONTAINER_INSPECT });
+const inspectVolume: Inspector = (ctx, ref) => ({ value: volumeInspect(ctx.containers.volumes.mustGet(ref)), type: VOLUME_INSPECT });
 
 export const inspectCmd: Command = {
   name: 'inspect',
@@ -92,16 +93,36 @@ export const inspectCmd: Command = {
     { long: 'size', short: 's', kind: 'bool', help: 'Display total file sizes if the type is container' },
     { long: 'type', kind: 'string', valueName: 'string', help: 'Only inspect objects of the given type' },
   ],
-  run(ctx, args, flags) {
+  async run(ctx, args, flags) {
     const type = flags.type as string;
-    const inspectors = type ? INSPECTORS.filter((i) => i.type === type) : INSPECTORS;
-    if (type && !inspectors.length) throw notFound(`"${type}" is not a valid value for --type`);
+    if (type && !DOCKER_TYPES.includes(type)) {
+      throw new StowageError('invalid-argument', `unknown type: "${type}": must be one of ${DOCKER_TYPES.map((t) => `"${t}"`).join(', ')}`, { bare: true });
+    }
+    // networks are looked up asynchronously: found before the others are tried
+    const networks = new Map<string, NetworkConfig>();
+    if (!type || type === 'network') {
+      for (const a of args) await ctx.containers.networking.manager.inspect(a).then((n) => networks.set(a, n), () => {});
+    }
+    const inspectNetwork: Inspector = (c, ref) => {
+      const n = networks.get(ref);
+      if (!n) throw notFound(`network ${ref} not found`);
+      return { value: networkInspect(c, n), type: NETWORK_INSPECT };
+    };
+    // tried in the docker CLI's order
+    const all: Array<{ type: string; find: Inspector }> = [
+      { type: 'container', find: inspectContainer },
+      { type: 'image', find: inspectImage },
+      { type: 'network', find: inspectNetwork },
+      { type: 'volume', find: inspectVolume },
+    ];
+    const inspectors = type ? all.filter((i) => i.type === type) : all;
     return printInspect(ctx, args, flags.format as string, (ref) => {
       for (const i of inspectors) {
         try {
           return i.find(ctx, ref);
         } catch (e) {
-          if (!isNotFound(e)) throw e;
+          // one type asked for: its own "not found"
+          if (!isNotFound(e) || type) throw e;
         }
       }
       throw notFound(`No such object: ${ref}`);
