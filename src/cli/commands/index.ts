@@ -22,6 +22,7 @@ import { containerTop } from './container/top';
 import { networkCreate, networkInspectCmd, networkList, networkPrune, networkRemove } from './network/network';
 import { containerPort } from './container/ports-column';
 import { systemDf } from './system/df';
+import { systemPrune } from './system/prune';
 import { systemReset } from './system/reset';
 import { infoCmd, versionCmd } from './system/info';
 import { volumeCreate, volumeInspectCmd, volumeList, volumePrune, volumeRemove } from './volume/volume';
@@ -30,7 +31,7 @@ export const COMMANDS: Command[] = [
   containerRun, containerCreate, containerStart, containerStop, containerRestart, containerKill, containerRemove, containerWait,
   containerRename, containerPrune, containerPause, containerUnpause, containerCommit, containerDiff, containerCp, containerExport, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
   networkCreate, networkList, networkInspectCmd, networkRemove, networkPrune, containerPort,
-  systemDf, systemReset, versionCmd, infoCmd,
+  systemDf, systemPrune, systemReset, versionCmd, infoCmd,
   volumeCreate, volumeList, volumeInspectCmd, volumeRemove, volumePrune,
   imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad,
 ];

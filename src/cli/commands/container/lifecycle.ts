@@ -4,6 +4,7 @@ import { eachArg, type Command } from '../../command';
 import { errorOutput } from '../../exit';
 import { confirm } from '../image/prune';
 import { humanSize } from '../../output/units';
+import type { Ctx } from '../../context';
 
 
 const TIMEOUT_FLAG = { long: 'timeout', short: 't', kind: 'int' as const, help: 'Seconds to wait before killing the container', aliases: ['time'] };
@@ -124,18 +125,29 @@ export const containerPrune: Command = {
   flags: [{ long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' }],
   async run(ctx, _args, flags) {
     if (!flags.force && !(await confirm(ctx, 'WARNING! This will remove all stopped containers.'))) return 0;
-    const removed: string[] = [];
-    let reclaimed = 0;
-    for (const c of ctx.containers.list()) {
-      if (c.state.Status === 'running' || c.state.Status === 'paused') continue;
-      reclaimed += ctx.containers.upperSize(c.record.id);
-      await ctx.containers.remove(c.record.id);
-      removed.push(c.record.id);
-    }
-    if (removed.length) ctx.out(`Deleted Containers:\n${removed.join('\n')}\n\n`);
+    const { output, reclaimed } = await pruneContainers(ctx);
+    if (output) ctx.out(`${output}\n`);
     ctx.out(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
   },
 };
+
+/** What a prune did: the lines it prints and the bytes it freed (for `system prune` too). */
+export interface Pruned {
+  output: string;
+  reclaimed: number;
+}
+
+export async function pruneContainers(ctx: Ctx): Promise<Pruned> {
+  const removed: string[] = [];
+  let reclaimed = 0;
+  for (const c of ctx.containers.list()) {
+    if (c.state.Status === 'running' || c.state.Status === 'paused' || c.state.Status === 'restarting') continue;
+    reclaimed += ctx.containers.upperSize(c.record.id);
+    await ctx.containers.remove(c.record.id);
+    removed.push(c.record.id);
+  }
+  return { output: removed.length ? `Deleted Containers:\n${removed.join('\n')}\n` : '', reclaimed };
+}
 
 /** Run by conmon when a container exits (podman's `container cleanup`). */
 export const containerCleanup: Command = {

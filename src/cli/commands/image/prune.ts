@@ -2,6 +2,7 @@ import { invalidArgument } from '../../../errdefs';
 import type { Command } from '../../command';
 import type { Ctx } from '../../context';
 import { humanSize } from '../../output/units';
+import type { Pruned } from '../container/lifecycle';
 
 /** Asks y/N on the terminal, as docker's prune commands do without --force. */
 export async function confirm(ctx: Ctx, warning: string): Promise<boolean> {
@@ -39,12 +40,14 @@ export const imagePrune: Command = {
       ? 'WARNING! This will remove all images without at least one container associated to them.'
       : 'WARNING! This will remove all dangling images.';
     if (!flags.force && !(await confirm(ctx, warning))) return 0;
-    const { records, reclaimed } = ctx.images.prune({ all: flags.all as boolean });
-    if (records.length) {
-      ctx.out('Deleted Images:\n');
-      for (const r of records) ctx.out(r.untagged ? `untagged: ${r.untagged}\n` : `deleted: ${r.deleted}\n`);
-      ctx.out('\n');
-    }
+    const { output, reclaimed } = pruneImages(ctx, flags.all as boolean);
+    if (output) ctx.out(`${output}\n`);
     ctx.out(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
   },
 };
+
+export function pruneImages(ctx: Ctx, all: boolean): Pruned {
+  const { records, reclaimed } = ctx.images.prune({ all });
+  const lines = records.map((r) => (r.untagged ? `untagged: ${r.untagged}\n` : `deleted: ${r.deleted}\n`));
+  return { output: records.length ? `Deleted Images:\n${lines.join('')}` : '', reclaimed };
+}

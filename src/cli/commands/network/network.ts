@@ -10,6 +10,7 @@ import { formatRows } from '../../output/table';
 import { confirm } from '../image/prune';
 import { NETWORK_INSPECT } from '../../output/docker-types';
 import { printInspect } from '../image/inspect';
+import type { Pruned } from '../container/lifecycle';
 
 const PREDEFINED = ['bridge', 'host', 'none'];
 
@@ -156,8 +157,13 @@ export const networkPrune: Command = {
   ],
   async run(ctx, _args, flags) {
     if (!flags.force && !(await confirm(ctx, 'WARNING! This will remove all custom networks not used by at least one container.'))) return 0;
-    const used = new Set(ctx.containers.records.list().map((c) => networkOf(c.record.hostConfig.NetworkMode)));
-    const removed = await ctx.containers.networking.manager.prune((n) => !PREDEFINED.includes(n.name) && !used.has(n.name));
-    if (removed.length) ctx.out(`Deleted Networks:\n${removed.join('\n')}\n\n`);
+    const { output } = await pruneNetworks(ctx);
+    if (output) ctx.out(`${output}\n`);
   },
 };
+
+export async function pruneNetworks(ctx: Ctx): Promise<Pruned> {
+  const used = new Set(ctx.containers.records.list().map((c) => networkOf(c.record.hostConfig.NetworkMode)));
+  const removed = await ctx.containers.networking.manager.prune((n) => !PREDEFINED.includes(n.name) && !used.has(n.name));
+  return { output: removed.length ? `Deleted Networks:\n${removed.join('\n')}\n` : '', reclaimed: 0 };
+}

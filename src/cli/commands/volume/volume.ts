@@ -10,6 +10,7 @@ import { humanSize } from '../../output/units';
 import { confirm } from '../image/prune';
 import { VOLUME_INSPECT } from '../../output/docker-types';
 import { printInspect } from '../image/inspect';
+import type { Pruned } from '../container/lifecycle';
 
 function labels(values: string[]): Record<string, string> {
   return Object.fromEntries(values.map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, ''])));
@@ -100,15 +101,20 @@ export const volumePrune: Command = {
   ],
   async run(ctx, _args, flags) {
     if (!flags.force && !(await confirm(ctx, 'WARNING! This will remove anonymous local volumes not used by at least one container.'))) return 0;
-    const removed: string[] = [];
-    let reclaimed = 0;
-    for (const v of filtered(ctx, flags.filter)) {
-      if ((!flags.all && !v.anonymous) || ctx.containers.volumeUsers(v.name).length) continue;
-      reclaimed += ctx.containers.volumes.size(v.name);
-      ctx.containers.volumes.remove(v.name, []);
-      removed.push(v.name);
-    }
-    if (removed.length) ctx.out(`Deleted Volumes:\n${removed.join('\n')}\n\n`);
+    const { output, reclaimed } = pruneVolumes(ctx, flags.all as boolean, flags.filter);
+    if (output) ctx.out(`${output}\n`);
     ctx.out(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
   },
 };
+
+export function pruneVolumes(ctx: Ctx, all: boolean, filters: unknown = []): Pruned {
+  const removed: string[] = [];
+  let reclaimed = 0;
+  for (const v of filtered(ctx, filters)) {
+    if ((!all && !v.anonymous) || ctx.containers.volumeUsers(v.name).length) continue;
+    reclaimed += ctx.containers.volumes.size(v.name);
+    ctx.containers.volumes.remove(v.name, []);
+    removed.push(v.name);
+  }
+  return { output: removed.length ? `Deleted Volumes:\n${removed.join('\n')}\n` : '', reclaimed };
+}
