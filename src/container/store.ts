@@ -104,6 +104,17 @@ export class ContainerStore {
     });
   }
 
+  /** Changes the record under the write lock (`network connect`/`disconnect`); `fn` returns the new one. */
+  updateRecord(id: string, fn: (r: ContainerRecord) => ContainerRecord): ContainerRecord {
+    return writeTx(this.db, () => {
+      const c = this.get(id);
+      if (!c) throw new NoSuchContainerError(id);
+      const next = fn(c.record);
+      this.db.prepare('UPDATE containers SET config = ? WHERE id = ?').run(JSON.stringify(next), id);
+      return next;
+    });
+  }
+
   /** Changes state under the write lock; `fn` sees the current state and returns the new one. */
   updateState(id: string, fn: (s: ContainerState, r: ContainerRecord) => ContainerState): ContainerState {
     return writeTx(this.db, () => {

@@ -144,6 +144,7 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
     cmdArgs: opts.cmd,
     mounts: opts.mounts,
     envFlags: opts.env,
-    networks: {},
+    // the --network one; `network connect` adds more (host, none and container: have no endpoint)
+    networks: /^(host|none|container:)/.test(opts.networkMode) ? {} : { [opts.networkMode === 'default' ? 'bridge' : opts.networkMode]: { aliases: [] } },
   };
 }

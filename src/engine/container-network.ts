@@ -7,6 +7,7 @@ import path from 'node:path';
 import { extraHostRecords } from '../container/host-options';
 import { conflict, invalidArgument } from '../errdefs';
 import type { Container, ContainerStore } from '../container/store';
+import type { ContainerRecord } from '../container/types';
 import { NetworkManager } from '../network/manager';
 import { createNetns, netnsPath, removeNetns } from '../network/netns';
 import { effectiveBindings } from '../network/ports';
@@ -25,6 +26,25 @@ export function networkName(mode: string): string {
 }
 
 const special = (mode: string) => mode === 'host' || mode === 'none' || mode.startsWith('container:');
+
+const without = <T>(o: Record<string, T>, key: string): Record<string, T> => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
+
+/** A record's networks with its --network one made explicit (records of before `network connect`). */
+function withPrimary(r: ContainerRecord): ContainerRecord['networks'] {
+  return Object.keys(r.networks).length ? r.networks : { [networkName(r.hostConfig.NetworkMode)]: { aliases: [] } };
+}
+
+/**
+ * The networks a container is connected to, its own first: `--network` and then
+ * those of `network connect` (records made before that only have `--network`).
+ * None for host, none and container: modes (no endpoint of their own).
+ */
+export function connectedNetworks(record: ContainerRecord): string[] {
+  const mode = record.hostConfig.NetworkMode;
+  if (special(mode)) return [];
+  const names = Object.keys(record.networks);
+  return names.length ? names : [networkName(mode)];
+}
 
 export class ContainerNetworking {
   private manager_?: NetworkManager;
@@ -56,7 +76,6 @@ export class ContainerNetworking {
     if (mode === 'host') return { netns: 'host', endpoints: {} };
     if (mode === 'none') return { endpoints: {} };
     if (mode.startsWith('container:')) return { netns: peerNetns(mode.slice('container:'.length)), endpoints: {} };
-    const name = networkName(mode);
     const ns = await createNetns(this.runroot, c.record.id);
     try {
       const ports = effectiveBindings(
@@ -64,8 +83,12 @@ export class ContainerNetworking {
         c.record.hostConfig.PortBindings,
         c.record.hostConfig.PublishAllPorts,
       );
-      const ep = await this.manager.attach(c.record.id, ns, name, { name: c.record.name, ports, aliases: [c.record.config.Hostname ?? ''].filter(Boolean) });
-      return { netns: ns, endpoints: { [name]: ep } };
+      const endpoints: Record<string, Endpoint> = {};
+      // published ports go with the first network (eth0), as Docker's
+      for (const [i, name] of connectedNetworks(c.record).entries()) {
+        endpoints[name] = await this.manager.attach(c.record.id, ns, name, this.endpointOptions(c, name, i === 0 ? ports : {}));
+      }
+      return { netns: ns, endpoints };
     } catch (e) {
       await this.manager.detachAll(c.record.id, ns).catch(() => {});
       await removeNetns(ns).catch(() => {});
@@ -73,24 +96,71 @@ export class ContainerNetworking {
     }
   }
 
+  private endpointOptions(c: Container, network: string, ports: PortMap, extraAliases: string[] = []) {
+    const aliases = [...(c.record.networks[network]?.aliases ?? []), ...extraAliases];
+    return { name: c.record.name, ports, aliases: [...new Set([c.record.config.Hostname ?? '', ...aliases].filter(Boolean))] };
+  }
+
   /** Gives back addresses, ports, rules and the namespace; safe to call twice. */
   async teardown(c: Container): Promise<void> {
-    const mode = c.record.hostConfig.NetworkMode;
-    if (special(mode)) return;
+    if (special(c.record.hostConfig.NetworkMode)) return;
     const ns = netnsPath(this.runroot, c.record.id);
     await this.manager.detachAll(c.record.id, fs.existsSync(ns) ? ns : undefined);
     await removeNetns(ns).catch(() => {});
-    await this.refreshPeers(networkName(mode), c.record.id);
+    for (const name of new Set([...connectedNetworks(c.record), ...Object.keys(c.state.Networks ?? {})])) await this.refreshPeers(name, c.record.id);
   }
 
-  /** /etc/hosts of a container: itself, and on a user-defined network its peers by name. */
+  /** /etc/hosts of a container: itself, and on user-defined networks its peers by name. */
   hosts(c: Container, endpoints: Record<string, Endpoint>): string {
-    const [net, ep] = Object.entries(endpoints)[0] ?? [];
+    const [, ep] = Object.entries(endpoints)[0] ?? [];
     const self = { ip: ep?.IPAddress, hostname: c.record.config.Hostname ?? '', name: c.record.name };
     const extra = extraHostRecords(c.record.hostConfig.ExtraHosts, ep?.Gateway);
-    if (!ep || net === 'bridge') return hostsFile(self, [], extra);
-    const peers = this.manager.peers(net!).filter((p) => p.containerId !== c.record.id).map((p) => ({ ip: p.ip, name: p.name, aliases: p.aliases }));
+    const peers = Object.keys(endpoints)
+      .filter((net) => net !== 'bridge')
+      .flatMap((net) => this.manager.peers(net))
+      .filter((p) => p.containerId !== c.record.id)
+      .map((p) => ({ ip: p.ip, name: p.name, aliases: p.aliases }));
     return hostsFile(self, peers, extra);
+  }
+
+  /**
+   * `network connect`: recorded for the container's next starts, and attached now
+   * (a new interface in its namespace) when it runs.
+   */
+  async connect(c: Container, network: string, opts: { aliases: string[]; ip?: string }): Promise<void> {
+    const mode = c.record.hostConfig.NetworkMode;
+    if (mode === 'none') throw invalidArgument('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+    if (special(mode)) throw invalidArgument('container sharing network namespace with another container or host cannot be connected to any other network');
+    const net = await this.manager.inspect(network);
+    if (net.name === 'host' || net.name === 'none') throw invalidArgument(`container cannot be disconnected from host network or connected to host network`);
+    if (connectedNetworks(c.record).includes(net.name)) throw conflict(`endpoint with name ${c.record.name} already exists in network ${net.name}`);
+    const running = c.state.Status === 'running' || c.state.Status === 'paused';
+    if (running) {
+      const ep = await this.manager.attach(c.record.id, netnsPath(this.runroot, c.record.id), net.name, { ...this.endpointOptions(c, net.name, {}, opts.aliases), ip: opts.ip });
+      this.records.updateState(c.record.id, (s) => ({ ...s, Networks: { ...(s.Networks ?? {}), [net.name]: ep } }));
+    }
+    const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: { ...withPrimary(r), [net.name]: { aliases: opts.aliases } } }));
+    if (running) await this.rewriteHosts({ record, state: this.records.get(c.record.id)!.state }, net.name);
+  }
+
+  /** `network disconnect`: off the network now if it runs, and at its next starts. */
+  async disconnect(c: Container, network: string): Promise<void> {
+    const net = await this.manager.inspect(network);
+    if (!connectedNetworks(c.record).includes(net.name)) throw invalidArgument(`container ${c.record.id} is not connected to network ${net.name}`);
+    if ((c.state.Status === 'running' || c.state.Status === 'paused') && c.state.Networks?.[net.name]) {
+      await this.manager.detach(c.record.id, netnsPath(this.runroot, c.record.id), net.name);
+      this.records.updateState(c.record.id, (s) => ({ ...s, Networks: without(s.Networks ?? {}, net.name) }));
+    }
+    const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: without(withPrimary(r), net.name) }));
+    const now = this.records.get(c.record.id)!;
+    if (now.state.Networks) await this.rewriteHosts({ record, state: now.state }, net.name);
+  }
+
+  /** The container's own /etc/hosts, and its peers' on `network`. */
+  private async rewriteHosts(c: Container, network: string): Promise<void> {
+    const file = path.join(this.containerDir(c.record.id), 'hosts');
+    if (fs.existsSync(file) && c.state.Networks) fs.writeFileSync(file, this.hosts(c, c.state.Networks));
+    await this.refreshPeers(network, c.record.id);
   }
 
   /** Rewrites the hosts files of the running containers on a network (someone joined or left). */

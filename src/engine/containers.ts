@@ -202,6 +202,7 @@ export class ContainerService {
     io?: AttachIO & { consoleSize?: [number, number] },
     opts: { restart?: boolean } = {},
   ): Promise<{ container: Container; attachment?: Attachment }> {
+    await this.flush(); // a release of this process still under way (stop, then start: restart)
     let c = this.find(idOrName);
     if (c.state.Status === 'running' || c.state.Status === 'paused') return { container: c };
     // an exit conmon's exit command has not recorded yet (see refresh): record it and
@@ -212,14 +213,16 @@ export class ContainerService {
       await this.flush();
     }
     const { record } = c;
-    if (!opts.restart) this.records.updateState(record.id, (st) => ({ ...st, ManuallyStopped: false })); // a user's start
+    // the run is named before anything is set up: an exit command of the last run
+    // that comes late sees a newer run and leaves what this start makes alone
+    const runId = newRunId();
+    this.records.updateState(record.id, (st) => ({ ...st, RunId: runId, ...(opts.restart ? {} : { ManuallyStopped: false }) }));
     const { rt, paths, net } = await this.prepare(c, io?.consoleSize);
     try {
       // An attached caller waits for the exit and cleans up itself; a detached container
       // has conmon run `container cleanup` when it exits. Either way, should nobody be
       // left to do it, the next command that looks at the container finishes the job.
       // With a restart policy the exit command always runs: it is what restarts it.
-      const runId = newRunId();
       const cleanupCommand = [...this.opts.selfCommand, '--root', this.store.root, '--runroot', this.store.runroot, 'container', 'cleanup', '--run', runId, record.id];
       const exitCommand = io && isNoRestart(record.hostConfig.RestartPolicy) ? undefined : cleanupCommand;
       const { pid, conmonPid } = await conmonCreate(rt, record.id, record.name, paths, {
@@ -327,12 +330,7 @@ export class ContainerService {
     let c: Container;
     try {
       c = this.records.find(id);
-      // the run this exit ends may not be recorded yet (a very short one); a later
-      // run means this one was already finished by someone else: nothing to do
-      for (const deadline = Date.now() + 5000; runId && c.state.RunId !== runId && runIdTime(c.state.RunId) < runIdTime(runId) && Date.now() < deadline; ) {
-        await new Promise((r) => setTimeout(r, 20));
-        c = this.records.find(id);
-      }
+      // a later run (named when its start began): this one was finished by someone else
       if (runId && c.state.RunId !== runId) return;
     } catch {
       return; // already removed
@@ -523,9 +521,7 @@ function restartPlan(record: ContainerRecord, state: ContainerState): { delayMs:
 /** A restart the container's state no longer wants (stopped, started or removed meanwhile). */
 class RestartCalledOff extends Error {}
 
-/** A run of a container, named at its start: its start time (for ordering) and a random part. */
+/** A run of a container, named when its start begins. */
 function newRunId(): string {
-  return `${Date.now().toString(36)}.${randomBytes(4).toString('hex')}`;
+  return randomBytes(8).toString('hex');
 }
-
-const runIdTime = (runId: string | undefined): number => (runId ? parseInt(runId.split('.')[0], 36) : 0);

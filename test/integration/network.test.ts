@@ -152,6 +152,42 @@ test('containers on a user-defined network reach each other by name', async () =
   assert.equal(await env.ok(['network', 'rm', 'lessonnet']), 'lessonnet\n');
 });
 
+test('network connect and disconnect: a running container gets and loses an interface; a stopped one at its next start', async () => {
+  await env.ok(['network', 'create', 'front']);
+  await env.ok(['network', 'create', 'back']);
+  await env.ok(['run', '-d', '--name', 'api', '--network', 'back', 'busybox', 'sleep', '1000']);
+  await env.ok(['run', '-d', '--name', 'www', '--network', 'front', 'busybox', 'sleep', '1000']);
+  const ifaces = async (c: string) => (await env.ok(['exec', c, 'ip', '-o', 'link'])).trim().split('\n').map((l) => l.split(':')[1].trim().replace(/@.*/, ''));
+  assert.equal(await env.ok(['network', 'connect', '--alias', 'site', 'back', 'www']), '');
+  assert.deepEqual(await ifaces('www'), ['lo', 'eth0', 'eth1']);
+  // reachable both ways on the new network, by name and by alias
+  assert.equal((await env.run(['exec', 'www', 'ping', '-c', '1', '-W', '3', 'api'])).code, 0);
+  assert.equal((await env.run(['exec', 'api', 'ping', '-c', '1', '-W', '3', 'site'])).code, 0);
+  assert.equal((await env.ok(['ps', '--filter', 'name=www', '--format', '{{.Networks}}'])).trim(), 'front,back');
+  assert.equal(await env.ok(['inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', 'www']), 'back front \n');
+  const twice = await env.run(['network', 'connect', 'back', 'www']);
+  assert.deepEqual([twice.code, twice.stderr], [1, 'Error: endpoint with name www already exists in network back\n']);
+  // kept across a restart
+  await env.ok(['restart', '-t', '0', 'www']);
+  assert.deepEqual(await ifaces('www'), ['lo', 'eth0', 'eth1']);
+  assert.equal(await env.ok(['network', 'disconnect', 'back', 'www']), '');
+  assert.deepEqual(await ifaces('www'), ['lo', 'eth0']);
+  assert.doesNotMatch(await env.ok(['exec', 'api', 'cat', '/etc/hosts']), /\bsite\b/, 'its peers forgot it');
+  const notThere = await env.run(['network', 'disconnect', 'back', 'www']);
+  assert.equal(notThere.code, 1);
+  assert.match(notThere.stderr, /^Error: container [0-9a-f]{64} is not connected to network back\n$/);
+  // a stopped container: recorded, attached when it starts
+  await env.ok(['stop', '-t', '0', 'api']);
+  await env.ok(['network', 'connect', 'front', 'api']);
+  await env.ok(['start', 'api']);
+  assert.deepEqual(await ifaces('api'), ['lo', 'eth0', 'eth1']);
+  assert.equal((await env.run(['exec', 'api', 'ping', '-c', '1', '-W', '3', 'www'])).code, 0);
+  const none = await env.run(['network', 'connect', 'front', (await env.ok(['create', '--network', 'none', 'busybox'])).trim()]);
+  assert.deepEqual([none.code, none.stderr], [1, 'Error: container cannot be connected to multiple networks with one of the networks in private (none) mode\n']);
+  await env.ok(['rm', '-f', 'api', 'www']);
+  assert.equal(await env.ok(['network', 'rm', 'front', 'back']), 'front\nback\n', 'nothing holds them any more');
+});
+
 test('--network none and host', async () => {
   const none = await env.ok(['run', '--rm', '--network', 'none', 'busybox', 'ip', '-o', 'link']);
   assert.deepEqual(none.trim().split('\n').map((l) => l.split(':')[1].trim()), ['lo']);

@@ -19,7 +19,7 @@ import { containerLogs } from './container/logs';
 import { containerList } from './container/ps';
 import { containerCreate, containerRun, containerStart } from './container/run';
 import { containerTop } from './container/top';
-import { networkCreate, networkInspectCmd, networkList, networkPrune, networkRemove } from './network/network';
+import { networkConnect, networkCreate, networkDisconnect, networkInspectCmd, networkList, networkPrune, networkRemove } from './network/network';
 import { containerPort } from './container/ports-column';
 import { systemDf } from './system/df';
 import { systemPrune } from './system/prune';
@@ -30,7 +30,7 @@ import { volumeCreate, volumeInspectCmd, volumeList, volumePrune, volumeRemove }
 export const COMMANDS: Command[] = [
   containerRun, containerCreate, containerStart, containerStop, containerRestart, containerKill, containerRemove, containerWait,
   containerRename, containerPrune, containerPause, containerUnpause, containerCommit, containerDiff, containerCp, containerExport, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
-  networkCreate, networkList, networkInspectCmd, networkRemove, networkPrune, containerPort,
+  networkConnect, networkCreate, networkDisconnect, networkList, networkInspectCmd, networkRemove, networkPrune, containerPort,
   systemDf, systemPrune, systemReset, versionCmd, infoCmd,
   volumeCreate, volumeList, volumeInspectCmd, volumeRemove, volumePrune,
   imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad,

@@ -10,6 +10,14 @@ import { formatRows } from '../../output/table';
 import { ago, goTimeString, humanDuration, humanSize } from '../../output/units';
 import { ellipsis } from '../image/history';
 import { formatPortsColumn } from './ports-column';
+import { connectedNetworks } from '../../../engine/container-network';
+
+/** What Docker lists: the networks a container is connected to, or its host/none mode. */
+function networksColumn(record: Container['record']): string {
+  const mode = record.hostConfig.NetworkMode;
+  if (mode === 'host' || mode === 'none') return mode;
+  return connectedNetworks(record).join(',');
+}
 
 /** moby's State.String(). */
 export function statusText(c: Container, now = Date.now()): string {
@@ -100,7 +108,7 @@ export const containerList: Command = {
         Names: c.record.name,
         Labels: Object.entries(c.record.config.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
         Mounts: c.record.mounts.map((m) => m.Name ?? m.Source).join(','),
-        Networks: Object.keys(c.record.networks).join(','),
+        Networks: networksColumn(c.record),
       };
     });
     let format = flags.format as string;

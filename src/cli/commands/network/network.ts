@@ -11,6 +11,7 @@ import { confirm } from '../image/prune';
 import { NETWORK_INSPECT } from '../../output/docker-types';
 import { printInspect } from '../image/inspect';
 import type { Pruned } from '../container/lifecycle';
+import { connectedNetworks } from '../../../engine/container-network';
 
 const PREDEFINED = ['bridge', 'host', 'none'];
 
@@ -129,12 +130,11 @@ export const networkInspectCmd: Command = {
 async function removeNetwork(ctx: Ctx, nameOrId: string): Promise<void> {
   const m = ctx.containers.networking.manager;
   const net = await m.inspect(nameOrId);
-  const users = ctx.containers.records.list().filter((c) => networkOf(c.record.hostConfig.NetworkMode) === net.name && (c.state.Status === 'running' || c.state.Status === 'paused'));
+  const users = ctx.containers.records.list().filter((c) => connectedNetworks(c.record).includes(net.name) && (c.state.Status === 'running' || c.state.Status === 'paused'));
   if (users.length) throw conflict(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
   await m.remove(nameOrId);
 }
 
-const networkOf = (mode: string) => (mode === 'default' ? 'bridge' : mode);
 
 export const networkRemove: Command = {
   name: 'network rm',
@@ -163,7 +163,35 @@ export const networkPrune: Command = {
 };
 
 export async function pruneNetworks(ctx: Ctx): Promise<Pruned> {
-  const used = new Set(ctx.containers.records.list().map((c) => networkOf(c.record.hostConfig.NetworkMode)));
+  const used = new Set(ctx.containers.records.list().flatMap((c) => connectedNetworks(c.record)));
   const removed = await ctx.containers.networking.manager.prune((n) => !PREDEFINED.includes(n.name) && !used.has(n.name));
   return { output: removed.length ? `Deleted Networks:\n${removed.join('\n')}\n` : '', reclaimed: 0 };
 }
+
+export const networkConnect: Command = {
+  name: 'network connect',
+  usage: '[OPTIONS] NETWORK CONTAINER',
+  description: 'Connect a container to a network',
+  minArgs: 2,
+  maxArgs: 2,
+  flags: [
+    { long: 'alias', kind: 'list', valueName: 'strings', help: 'Add network-scoped alias for the container' },
+    { long: 'ip', kind: 'string', valueName: 'string', help: 'IPv4 address (e.g., "172.30.100.104")' },
+  ],
+  async run(ctx, [network, container], flags) {
+    const c = ctx.containers.find(container);
+    await ctx.containers.networking.connect(c, network, { aliases: flags.alias as string[], ip: (flags.ip as string) || undefined });
+  },
+};
+
+export const networkDisconnect: Command = {
+  name: 'network disconnect',
+  usage: '[OPTIONS] NETWORK CONTAINER',
+  description: 'Disconnect a container from a network',
+  minArgs: 2,
+  maxArgs: 2,
+  flags: [{ long: 'force', short: 'f', kind: 'bool', help: 'Force the container to disconnect from a network' }],
+  async run(ctx, [network, container]) {
+    await ctx.containers.networking.disconnect(ctx.containers.find(container), network);
+  },
+};
