@@ -6,7 +6,7 @@
 import { hex, sha256, type Digest } from '../digest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { internal, notFound } from '../errdefs';
+import { internal, isNotFound, notFound } from '../errdefs';
 import { verifyLayer } from '../util/hash-worker';
 import type { ImageService } from '../engine/images';
 import type { Store } from '../engine/store';
@@ -41,7 +41,14 @@ export function resolveSaveTargets(images: ImageService, store: Store, names: st
       const repo = fullString(ref);
       const tagged = store.images.allRefs().filter((r) => !r.isDigest && r.name.startsWith(`${repo}:`)).sort((a, b) => (a.name < b.name ? -1 : 1));
       if (tagged.length) for (const r of tagged) add(r.imageId, parseNormalized(r.name));
-      else add(images.resolveId(name)); // a short ID looks like a repository name
+      else {
+        // a short ID looks like a repository name; not found, it is named as given
+        try {
+          add(images.resolveId(name));
+        } catch (e) {
+          throw isNotFound(e) ? notFound(`No such image: ${name}`) : e;
+        }
+      }
       continue;
     }
     const id = store.images.resolveRef(fullString(ref));

@@ -92,7 +92,7 @@ export class ContainerStore {
       const c = this.get(id);
       if (!c) throw new NoSuchContainerError(id);
       const name = newName.replace(/^\//, '');
-      if (!isValidName(name)) throw invalidArgument(`Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+      if (!isValidName(name)) throw invalidArgument(`Error when allocating new name: Invalid container name (/${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
       if (c.record.name === name) throw invalidArgument('Renaming a container with the same name as its current name');
       try {
         this.checkNameFree(name);

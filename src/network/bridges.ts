@@ -78,7 +78,7 @@ export function claimBridge(
     try {
       fixed = parseCidr(req.subnet);
     } catch (err) {
-      throw invalidArgument(`invalid subnet: ${(err as Error).message}`);
+      throw invalidArgument(`Invalid subnet ${req.subnet} : ${(err as Error).message}`);
     }
     if (others.some((o) => overlaps(o, fixed!))) throw new StowageError('forbidden', 'Pool overlaps with other one on this address space');
   } else if (req.gateway || req.ipRange) {

@@ -257,6 +257,15 @@ test("errors worded, streamed and coded as docker's", async () => {
   const rename = await env.run(['rename', 'quoted', 'taken']);
   assert.equal(rename.code, 1);
   assert.match(rename.stderr, /^Error: Error when allocating new name: Conflict\. The container name "\/taken" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.\nError: failed to rename container named quoted\n$/);
+  await expect(['rename', 'quoted', 'bad name'], {
+    code: 1,
+    stderr: 'Error: Error when allocating new name: Invalid container name (/bad name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed\nError: failed to rename container named quoted\n',
+  });
+  await expect(['cp', '/nonexistent', 'quoted:/'], { code: 1, stderr: 'lstat /nonexistent: no such file or directory\n' });
+  await expect(['cp', 'quoted:/etc/passwd', '/nonexistent-dir/x'], { code: 1, stderr: 'invalid output path: directory "/nonexistent-dir" does not exist\n' });
+  await expect(['cp', '/etc/passwd', '/tmp/x'], { code: 1, stderr: 'must specify at least one container source\n' });
+  await expect(['export', '-o', '/nonexistent-dir/x.tar', 'quoted'], { code: 1, stderr: 'failed to export container: invalid output path: stat /nonexistent-dir: no such file or directory\n' });
+  await expect(['network', 'create', '--subnet', 'bogus', 'badnet'], { code: 1, stderr: 'Error: Invalid subnet bogus : invalid CIDR address: bogus\n' });
   // the daemon quotes the arguments that hold a space
   assert.equal((await env.ok(['ps', '--filter', 'name=quoted', '--format', '{{.Command}}', '--no-trunc'])).trim(), `"sh -c 'sleep 1000; exit 3'"`);
   await env.ok(['rm', '-f', 'quoted', 'taken']);

@@ -54,10 +54,16 @@ test('tag and rmi: untag versus delete, several tags, prefixes, Docker wording',
   assert.equal(badTag.stderr, 'Error parsing reference: "Bad:Tag" is not a valid repository/tag: invalid reference format: repository name (library/Bad) must be lowercase\n');
   const badImport = await env.run(['import', '-', 'UPPER'], { input: Buffer.alloc(1024) });
   assert.deepEqual([badImport.code, badImport.stderr], [1, 'invalid reference format: repository name (library/UPPER) must be lowercase\n'], 'checked by the CLI, before reading');
+  const unknown = await env.run(['save', 'nonexist']);
+  assert.deepEqual([unknown.code, unknown.stderr], [1, 'Error: No such image: nonexist\n'], 'named as given, as Docker');
+  const missingFile = await env.run(['load', '-i', '/nonexistent.tar']);
+  assert.deepEqual([missingFile.code, missingFile.stderr], [1, 'open /nonexistent.tar: no such file or directory\n']);
   const hex = await env.run(['tag', 'tiny:1', 'a'.repeat(64)]);
   assert.match(hex.stderr, /cannot specify 64-byte hexadecimal strings/);
   // history and inspect of the imported image
   assert.equal((await env.ok(['history', '--format', '{{.ID}}|{{.Size}}|{{.Comment}}', 'tiny:1'])).trim(), `${tiny.slice(7, 19)}|3B|tiny one`);
+  // -H=false: exact sizes and RFC 3339 times to the second, under CREATED AT
+  assert.match(await env.ok(['history', '-H=false', 'tiny:1']), new RegExp(`^IMAGE +CREATED AT +CREATED BY +SIZE +COMMENT\n${tiny.slice(7, 19)} +\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ +3 +tiny one\n$`));
   assert.equal((await env.ok(['history', '-q', '--no-trunc', 'tiny:1'])).trim(), tiny);
   assert.equal((await env.ok(['inspect', '-f', '{{.Config.Labels.tier}} {{.Comment}} {{.Os}}', 'tiny:1'])).trim(), 'web tiny one linux');
   const nothing = await env.run(['inspect', 'nothing-here']);

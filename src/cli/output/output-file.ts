@@ -4,7 +4,10 @@
 // refused as the docker CLI refuses them, never replaced.
 import fs from 'node:fs';
 import path from 'node:path';
-import { invalidArgument } from '../../errdefs';
+import { StowageError } from '../../errdefs';
+
+// the docker CLI checks these itself: its messages have no "Error:" in front
+const cliError = (msg: string) => new StowageError('invalid-argument', msg, { bare: true });
 
 export interface OutputFile {
   fd: number;
@@ -16,13 +19,13 @@ export interface OutputFile {
 
 export function checkOutputPath(file: string, verb: string): void {
   const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir)) throw invalidArgument(`failed to ${verb}: invalid output path: directory "${dir}" does not exist`);
+  if (!fs.existsSync(dir)) throw cliError(`failed to ${verb}: invalid output path: stat ${dir}: no such file or directory`);
   const st = fs.statSync(file, { throwIfNoEntry: false });
   if (!st || st.isFile()) return;
-  if (st.isDirectory()) throw invalidArgument(`failed to ${verb}: invalid output path: "${file}" is a directory`);
-  if (st.isCharacterDevice()) throw invalidArgument(`failed to ${verb}: cannot write to a character device file`);
-  if (st.isBlockDevice()) throw invalidArgument(`failed to ${verb}: cannot write to a block device file`);
-  throw invalidArgument(`failed to ${verb}: cannot write to an irregular file`);
+  if (st.isDirectory()) throw cliError(`failed to ${verb}: invalid output path: "${file}" is a directory`);
+  if (st.isCharacterDevice()) throw cliError(`failed to ${verb}: cannot write to a character device file`);
+  if (st.isBlockDevice()) throw cliError(`failed to ${verb}: cannot write to a block device file`);
+  throw cliError(`failed to ${verb}: cannot write to an irregular file`);
 }
 
 export function openOutput(file: string, verb: string): OutputFile {
@@ -32,7 +35,7 @@ export function openOutput(file: string, verb: string): OutputFile {
   try {
     fd = fs.openSync(tmp, 'wx', 0o600);
   } catch (e) {
-    throw invalidArgument(`failed to ${verb}: invalid output path: ${(e as Error).message}`);
+    throw cliError(`failed to ${verb}: invalid output path: ${(e as Error).message}`);
   }
   let open = true;
   const close = () => {

@@ -64,10 +64,12 @@ export const imageHistoryCmd: Command = {
   run(ctx, [ref], flags) {
     const trunc = !flags['no-trunc'];
     const human = flags.human as boolean;
+    // RFC 3339 to the second: the engine gives history times in whole seconds
+    const createdAt = (t: string | number) => new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
     const rows = imageHistory(ctx, ref).map((h) => ({
       ID: h.id === '<missing>' ? h.id : trunc ? shortId(h.id) : h.id.startsWith('sha256:') ? h.id : `sha256:${hex(h.id as Digest)}`,
-      CreatedSince: human ? ago(h.created) : new Date(h.created).toISOString().replace(/\.000Z$/, 'Z'),
-      CreatedAt: new Date(h.created).toISOString().replace(/\.000Z$/, 'Z'),
+      CreatedSince: human ? ago(h.created) : createdAt(h.created),
+      CreatedAt: createdAt(h.created),
       CreatedBy: trunc ? ellipsis(h.createdBy.replace(/\t/g, ' '), 45) : h.createdBy.replace(/\t/g, ' '),
       Size: human ? humanSizeWithPrecision(h.size, 3) : String(h.size),
       Comment: h.comment,
@@ -75,7 +77,7 @@ export const imageHistoryCmd: Command = {
     const format = flags.quiet ? '{{.ID}}' : (flags.format as string);
     ctx.out(
       formatRows(format, rows, {
-        defaultFormat: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
+        defaultFormat: `table {{.ID}}\t{{.${human ? 'CreatedSince' : 'CreatedAt'}}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`,
         headers: { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' },
       }),
     );
