@@ -219,12 +219,11 @@ export class ContainerService {
     this.records.updateState(record.id, (st) => ({ ...st, RunId: runId, ...(opts.restart ? {} : { ManuallyStopped: false }) }));
     const { rt, paths, net } = await this.prepare(c, io?.consoleSize);
     try {
-      // An attached caller waits for the exit and cleans up itself; a detached container
-      // has conmon run `container cleanup` when it exits. Either way, should nobody be
-      // left to do it, the next command that looks at the container finishes the job.
-      // With a restart policy the exit command always runs: it is what restarts it.
-      const cleanupCommand = [...this.opts.selfCommand, '--root', this.store.root, '--runroot', this.store.runroot, 'container', 'cleanup', '--run', runId, record.id];
-      const exitCommand = io && isNoRestart(record.hostConfig.RestartPolicy) ? undefined : cleanupCommand;
+      // conmon runs `container cleanup` when the container exits: it releases the run (an
+      // attached caller that waited for the exit may have done so already: the clean-up
+      // is idempotent) and applies the restart policy. Should nobody be left to do it,
+      // the next command that looks at the container finishes the job.
+      const exitCommand = [...this.opts.selfCommand, '--root', this.store.root, '--runroot', this.store.runroot, 'container', 'cleanup', '--run', runId, record.id];
       const { pid, conmonPid } = await conmonCreate(rt, record.id, record.name, paths, {
         terminal: !!record.config.Tty,
         stdin: !!record.config.OpenStdin,

@@ -88,6 +88,48 @@ test('exec -it gives a real terminal', async () => {
   assert.match(run.stdout, /30 90/);
 });
 
+/** Runs `cmd` on a terminal (script's pty), types `line`, waits for `expect` in the output, then types ctrl-p ctrl-q. */
+function typeThenDetach(cmd: string, line: string, expect: RegExp): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('script', ['-qec', cmd, '/dev/null'], { env: env.env });
+    let out = '';
+    let detaching = false;
+    const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
+    p.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      // the keys once the terminal is in raw mode (before, the tty driver would take ctrl-q as XON)
+      if (!detaching && expect.test(out)) {
+        detaching = true;
+        setTimeout(() => p.stdin.write('\x10\x11'), 200);
+      }
+    });
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+    setTimeout(() => p.stdin.write(line), 500);
+  });
+}
+
+test('attach: to a terminal (left with ctrl-p ctrl-q, the container still running), to stdin and output, refused when stopped', async () => {
+  await env.ok(['run', '-dit', '--name', 'att-tty', 'busybox', 'sh']);
+  const r = await typeThenDetach(`${process.execPath} ${CLI} attach att-tty`, 'echo marker-$((40+2))\n', /marker-42/);
+  assert.equal(r.code, 0, r.out);
+  assert.equal((await env.ok(['inspect', '-f', '{{.State.Status}}', 'att-tty'])).trim(), 'running', 'detached, not stopped');
+  // the same keys leave `run -it` too
+  const run = await typeThenDetach(`${process.execPath} ${CLI} run -it --name run-tty busybox sh`, 'echo in-$((1+1))-run\n', /in-2-run/);
+  assert.equal(run.code, 0, run.out);
+  assert.equal((await env.ok(['inspect', '-f', '{{.State.Status}}', 'run-tty'])).trim(), 'running');
+  // without a tty: stdin to the container, its output back, its exit code ours
+  // (the end of our stdin does not close the container's: it was not started attached)
+  await env.ok(['run', '-di', '--name', 'att-cat', 'busybox', 'sh', '-c', 'read line; echo "got $line"; exit 3']);
+  const cat = await env.run(['attach', 'att-cat'], { input: 'through attach\n' });
+  assert.deepEqual([cat.code, cat.stdout], [3, 'got through attach\n']);
+  const stopped = await env.run(['attach', 'att-cat']);
+  assert.deepEqual([stopped.code, stopped.stderr], [1, 'Error: You cannot attach to a stopped container, start it first\n']);
+  await env.ok(['rm', '-f', 'att-tty', 'run-tty', 'att-cat']);
+});
+
 test('pause and unpause freeze and thaw the processes', async () => {
   await env.ok(['run', '-d', '--name', 'freezer', 'busybox', 'sh', '-c', 'while true; do date +%s%N > /tmp/tick; sleep 0.05; done']);
   await sleep(300);

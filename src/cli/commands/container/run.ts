@@ -1,8 +1,10 @@
 // `run`, `create` and `start`: a container from an image, attached or detached.
 import { NoSuchImageError } from '../../../engine/images';
-import { invalidArgument, StowageError } from '../../../errdefs';
+import { conflict, invalidArgument, StowageError } from '../../../errdefs';
 import { familiarString, parseNormalized, withDefaultTag } from '../../../reference';
+import { attach, type AttachIO, type Attachment } from '../../../runtime/attach';
 import { resize } from '../../../runtime/conmon';
+import { DEFAULT_DETACH_KEYS, DetachWatcher, parseDetachKeys } from '../../../runtime/detach-keys';
 import { runcKill } from '../../../runtime/runc';
 import type { Command } from '../../command';
 import type { Ctx } from '../../context';
@@ -35,41 +37,71 @@ export function noTerminal(ctx: Ctx, flags: Record<string, unknown>): boolean {
   return true;
 }
 
-/** Runs attached: stdio relayed, the terminal in raw mode with -t, signals forwarded; returns the exit code. */
-async function runAttached(ctx: Ctx, id: string, opts: { tty: boolean; interactive: boolean }): Promise<number> {
+export const DETACH_KEYS_FLAG = { long: 'detach-keys', kind: 'string' as const, valueName: 'string', help: 'Override the key sequence for detaching a container' };
+
+/** How a terminal is attached: stdin relayed or not, a tty (raw mode, resize, detach keys) or not. */
+export interface AttachMode {
+  tty: boolean;
+  interactive: boolean;
+  /** the detach sequence, as --detach-keys gives it */
+  detachKeys?: string;
+  /** forward the signals we receive (without a tty) */
+  sigProxy?: boolean;
+}
+
+/**
+ * Relays a terminal to an attachment until the container exits (its exit code)
+ * or the detach keys are typed (0, the container left running): the terminal in
+ * raw mode with a tty, resizes passed on, signals forwarded without one.
+ */
+export async function relay(ctx: Ctx, id: string, mode: AttachMode, connect: (io: AttachIO & { consoleSize?: [number, number] }) => Promise<Attachment>): Promise<number> {
   const stdin = ctx.stdin;
-  if (opts.tty && opts.interactive && !stdin.isTTY) throw invalidArgument('the input device is not a TTY');
-  const raw = opts.tty && opts.interactive && stdin.isTTY;
+  const raw = mode.tty && mode.interactive && stdin.isTTY;
   const size = ctx.stdout.isTTY && ctx.stdout.rows > 0 && ctx.stdout.columns > 0 ? ([ctx.stdout.rows, ctx.stdout.columns] as [number, number]) : undefined;
-  const { container, attachment } = await ctx.containers.start(id, {
-    stdin: opts.interactive ? stdin : undefined,
-    stdout: ctx.stdout,
-    stderr: ctx.stderr,
-    consoleSize: size,
+  // with a tty the detach keys leave the container running, as docker's
+  const watcher = raw ? new DetachWatcher(parseDetachKeys(mode.detachKeys || DEFAULT_DETACH_KEYS)) : undefined;
+  if (watcher) stdin.pipe(watcher);
+  const attachment = await connect({ stdin: mode.interactive ? watcher ?? stdin : undefined, stdout: ctx.stdout, stderr: ctx.stderr, consoleSize: size });
+  let detached = false;
+  watcher?.on('detach', () => {
+    detached = true;
+    attachment.detach();
   });
-  const paths = ctx.containers.paths(container.record.id);
-  const rt = ctx.containers.runtime(container.record.hostConfig.Runtime || undefined);
+  const c = ctx.containers.find(id);
+  const paths = ctx.containers.paths(c.record.id);
+  const rt = ctx.containers.runtime(c.record.hostConfig.Runtime || undefined);
   const onResize = () => {
     if (ctx.stdout.isTTY && ctx.stdout.rows > 0 && ctx.stdout.columns > 0) resize(paths, ctx.stdout.rows, ctx.stdout.columns);
   };
   // as docker --sig-proxy: signals we receive go to the container
-  const signals: NodeJS.Signals[] = opts.tty ? [] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  const signals: NodeJS.Signals[] = mode.tty || mode.sigProxy === false ? [] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   const proxies = signals.map((sig) => {
-    const h = () => void runcKill(rt, container.record.id, sig).catch(() => {});
+    const h = () => void runcKill(rt, c.record.id, sig).catch(() => {});
     process.on(sig, h);
     return [sig, h] as const;
   });
-  if (opts.tty) process.on('SIGWINCH', onResize);
+  if (mode.tty) process.on('SIGWINCH', onResize);
   if (raw) stdin.setRawMode(true);
   try {
-    await attachment!.done;
-    return await ctx.containers.wait(container.record.id);
+    await attachment.done;
+    return detached ? 0 : await ctx.containers.wait(c.record.id);
   } finally {
     if (raw) stdin.setRawMode(false);
+    if (watcher) stdin.unpipe(watcher);
     process.off('SIGWINCH', onResize);
     for (const [sig, h] of proxies) process.off(sig, h);
     stdin.pause();
   }
+}
+
+/** Runs attached (run, start -a): the container started with the terminal already attached. */
+async function runAttached(ctx: Ctx, id: string, opts: AttachMode): Promise<number> {
+  if (opts.tty && opts.interactive && !ctx.stdin.isTTY) throw invalidArgument('the input device is not a TTY');
+  return relay(ctx, id, opts, async (io) => {
+    const started = await ctx.containers.start(id, io);
+    // already running (start -a of a running container): attach to it
+    return started.attachment ?? attach(ctx.containers.paths(started.container.record.id), io);
+  });
 }
 
 /**
@@ -102,7 +134,12 @@ export const containerRun: Command = {
   minArgs: 1,
   interspersed: false,
   engineExit: true,
-  flags: [...CREATE_FLAGS, { long: 'detach', short: 'd', kind: 'bool', help: 'Run container in background and print container ID' }],
+  flags: [
+    ...CREATE_FLAGS,
+    { long: 'detach', short: 'd', kind: 'bool', help: 'Run container in background and print container ID' },
+    DETACH_KEYS_FLAG,
+    { long: 'sig-proxy', kind: 'bool', default: true, help: 'Proxy received signals to the process' },
+  ],
   async run(ctx, args, flags) {
     if (!flags.detach && noTerminal(ctx, flags)) return 1;
     const c = await createContainer(ctx, args, flags);
@@ -113,7 +150,7 @@ export const containerRun: Command = {
       return 0;
     }
     const opts = { tty: flags.tty as boolean, interactive: flags.interactive as boolean };
-    if (!c.record.hostConfig.AutoRemove) return runAttached(ctx, id, opts);
+    if (!c.record.hostConfig.AutoRemove) return runAttached(ctx, id, { ...opts, detachKeys: flags['detach-keys'] as string, sigProxy: flags['sig-proxy'] as boolean });
     try {
       return await runOnce(ctx, id, opts);
     } finally {
@@ -145,13 +182,14 @@ export const containerStart: Command = {
   engineExit: true,
   flags: [
     { long: 'attach', short: 'a', kind: 'bool', help: 'Attach STDOUT/STDERR and forward signals' },
+    DETACH_KEYS_FLAG,
     { long: 'interactive', short: 'i', kind: 'bool', help: "Attach container's STDIN" },
   ],
   async run(ctx, args, flags) {
     if (flags.attach || flags.interactive) {
       if (args.length > 1) throw invalidArgument('you cannot start and attach multiple containers at once');
       const c = ctx.containers.find(args[0]);
-      return runAttached(ctx, c.record.id, { tty: !!c.record.config.Tty, interactive: flags.interactive as boolean });
+      return runAttached(ctx, c.record.id, { tty: !!c.record.config.Tty, interactive: flags.interactive as boolean, detachKeys: flags['detach-keys'] as string });
     }
     const failed: string[] = [];
     for (const a of args) {
@@ -167,5 +205,32 @@ export const containerStart: Command = {
     // the CLI's own summary: no engine prefix, exit 1 (not 125)
     ctx.err(`Error: failed to start containers: ${failed.join(', ')}\n`);
     return 1;
+  },
+};
+
+export const containerAttach: Command = {
+  name: 'container attach',
+  aliases: [['attach']],
+  usage: '[OPTIONS] CONTAINER',
+  description: 'Attach local standard input, output, and error streams to a running container',
+  minArgs: 1,
+  maxArgs: 1,
+  flags: [
+    DETACH_KEYS_FLAG,
+    { long: 'no-stdin', kind: 'bool', help: 'Do not attach STDIN' },
+    { long: 'sig-proxy', kind: 'bool', default: true, help: 'Proxy all received signals to the process' },
+  ],
+  async run(ctx, [name], flags) {
+    const c = ctx.containers.find(name);
+    if (c.state.Status === 'paused') throw conflict('You cannot attach to a paused container, unpause it first');
+    if (c.state.Status !== 'running') throw conflict('You cannot attach to a stopped container, start it first');
+    const mode = {
+      tty: !!c.record.config.Tty,
+      interactive: !flags['no-stdin'] && !!c.record.config.OpenStdin,
+      detachKeys: flags['detach-keys'] as string,
+      sigProxy: flags['sig-proxy'] as boolean,
+    };
+    if (mode.tty && mode.interactive && noTerminal(ctx, { tty: true, interactive: true })) return 1;
+    return relay(ctx, c.record.id, mode, async (io) => attach(ctx.containers.paths(c.record.id), io));
   },
 };
