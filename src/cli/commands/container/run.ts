@@ -1,4 +1,5 @@
 // `run`, `create` and `start`: a container from an image, attached or detached.
+import { isatty } from 'node:tty';
 import { NoSuchImageError } from '../../../engine/images';
 import { conflict, invalidArgument, StowageError } from '../../../errdefs';
 import { familiarString, parseNormalized, withDefaultTag } from '../../../reference';
@@ -32,7 +33,8 @@ async function createContainer(ctx: Ctx, args: string[], flags: Parameters<Comma
 
 /** -it with a stdin that is no terminal: the docker CLI refuses before doing anything (exit 1, its own words). */
 export function noTerminal(ctx: Ctx, flags: Record<string, unknown>): boolean {
-  if (!flags.tty || !flags.interactive || ctx.stdin.isTTY) return false;
+  // asked of fd 0 itself: opening process.stdin would make it non-blocking under runc's feet (exec -it)
+  if (!flags.tty || !flags.interactive || isatty(0)) return false;
   ctx.err('the input device is not a TTY\n');
   return true;
 }
