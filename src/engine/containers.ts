@@ -12,16 +12,16 @@ import { nowGoTime } from '../image/config-json';
 import { diffSize } from '../layer/apply';
 import { attach, type AttachIO, type Attachment } from '../runtime/attach';
 import { conmonCreate, containerPaths, readExitCode, waitExitCode, type ContainerPaths } from '../runtime/conmon';
-import { runcDelete, runcKill, runcPause, runcResume, runcStart, type RuntimeConfig } from '../runtime/runc';
+import { runcDelete, runcKill, runcPause, runcResume, runcStart, runcUpdate, type RuntimeConfig } from '../runtime/runc';
 import { runcForeground } from '../runtime/exec';
 import { isSignal } from '../runtime/signal';
 import { containerSpec } from './container-spec';
-import { specJson } from '../runtime/spec';
+import { buildResources, specJson } from '../runtime/spec';
 import { VolumeStore } from '../volume/store';
 import { ContainerNetworking, type NetworkSetup } from './container-network';
 import { etcMounts, volumeMounts } from './container-mounts';
 import { checkDuplicates, imageVolumes, type VolumeRequest } from '../volume/specs';
-import { isNoRestart, nextRestart } from '../container/restart-policy';
+import { isNoRestart, nextRestart, validateRestartPolicy, type RestartPolicy } from '../container/restart-policy';
 import { isAlive, processStart } from '../util/proc';
 import { buildRecord, type CreateOptions } from './container-create';
 import type { ImageService } from './images';
@@ -428,6 +428,35 @@ export class ContainerService {
     if (/^(SIG)?KILL$|^9$/.test(signal)) await this.waitExit(c, 10_000);
   }
 
+  /**
+   * `update`: new limits (and restart policy) kept in the record for the next starts,
+   * and applied at once to a running container's cgroup (runc update).
+   */
+  async update(idOrName: string, changes: ResourceChanges): Promise<void> {
+    const c = this.find(idOrName);
+    const hc = { ...c.record.hostConfig };
+    if (changes.restartPolicy) {
+      validateRestartPolicy(changes.restartPolicy);
+      if (hc.AutoRemove && !isNoRestart(changes.restartPolicy)) throw invalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
+      hc.RestartPolicy = changes.restartPolicy;
+    }
+    if (changes.memory !== undefined) hc.Memory = changes.memory;
+    if (changes.memorySwap !== undefined) hc.MemorySwap = changes.memorySwap;
+    if (changes.cpus !== undefined) hc.NanoCpus = Math.round(changes.cpus * 1e9);
+    if (changes.pidsLimit !== undefined) hc.PidsLimit = changes.pidsLimit;
+    const resources = buildResources({ memory: hc.Memory || undefined, memorySwap: hc.MemorySwap || undefined, cpus: hc.NanoCpus ? hc.NanoCpus / 1e9 : undefined, pidsLimit: hc.PidsLimit ?? undefined });
+    if (c.state.Status === 'running' || c.state.Status === 'paused') {
+      const file = path.join(this.paths(c.record.id).bundle, 'update.json');
+      fs.writeFileSync(file, JSON.stringify(resources));
+      try {
+        await runcUpdate(this.runtime(hc.Runtime || undefined), c.record.id, file);
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+    }
+    this.records.updateRecord(c.record.id, (r) => ({ ...r, hostConfig: hc }));
+  }
+
   /** Freezes (or thaws) every process of the container: the cgroup freezer, through runc. */
   async pause(idOrName: string, paused: boolean): Promise<void> {
     const c = this.find(idOrName);
@@ -504,6 +533,15 @@ export class ContainerService {
       return { id: r.record.id, running: r.state.Status === 'running' || r.state.Status === 'paused' };
     });
   }
+}
+
+/** What `update` changes; absent: kept. */
+export interface ResourceChanges {
+  memory?: number;
+  memorySwap?: number;
+  cpus?: number;
+  pidsLimit?: number;
+  restartPolicy?: RestartPolicy;
 }
 
 /** What the restart policy makes of a container that has just exited (`state`). */

@@ -209,6 +209,12 @@ export async function runcDelete(rt: RuntimeConfig, id: string, force = false): 
   if (r.code !== 0 && !DOES_NOT_EXIST.test(runcErrorMessage(r.stderr))) throw failure(rt, id, 'delete', r);
 }
 
+/** `runc update --resources FILE`: new cgroup limits for a running container (`update`). */
+export async function runcUpdate(rt: RuntimeConfig, id: string, resourcesFile: string): Promise<void> {
+  const r = await runRunc(rt, ['update', '--resources', resourcesFile, id]);
+  if (r.code !== 0) throw failure(rt, id, 'update', r);
+}
+
 /** `runc pause`: freezes every process of the container (cgroup freezer). */
 export async function runcPause(rt: RuntimeConfig, id: string): Promise<void> {
   const r = await runRunc(rt, ['pause', id]);

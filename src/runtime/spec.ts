@@ -251,7 +251,8 @@ function buildMounts(input: SpecInput): MountSpec[] {
   return [...kept, ...user.map((m) => ({ ...m, options: [...m.options] }))];
 }
 
-function buildResources(input: SpecInput): Omit<OciSpec['linux']['resources'], 'devices'> {
+/** The cgroup limits of --memory, --memory-swap, --cpus and --pids-limit (checked as Docker checks them). */
+export function buildResources(input: Pick<SpecInput, 'memory' | 'memorySwap' | 'cpus' | 'pidsLimit'>): Omit<OciSpec['linux']['resources'], 'devices'> {
   const res: Omit<OciSpec['linux']['resources'], 'devices'> = {};
   const memory = input.memory ?? 0;
   let swap = input.memorySwap ?? 0;

@@ -99,3 +99,18 @@ test('--add-host, --dns, --dns-search, --dns-option and --ulimit reach the conta
     assert.ok(r.stderr.startsWith(`invalid argument "${value}" for "${flag}" flag: ${why}\n\nUsage:`), r.stderr);
   }
 });
+
+test('update changes the limits of a running container at once, and its restart policy, for the next starts too', async () => {
+  const cg = 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max';
+  await env.ok(['run', '-d', '--name', 'upd', '--network', 'none', 'busybox', 'sleep', '1000']);
+  assert.equal(await env.ok(['update', '--memory', '64m', '--pids-limit', '50', '--restart', 'on-failure:2', 'upd']), 'upd\n');
+  assert.equal(await env.ok(['exec', 'upd', 'sh', '-c', cg]), `${64 * 1024 * 1024}\n50\n`);
+  assert.equal(await env.ok(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy}}', 'upd']), `${64 * 1024 * 1024} 50 {on-failure 2}\n`);
+  await env.ok(['restart', '-t', '0', 'upd']);
+  assert.equal(await env.ok(['exec', 'upd', 'sh', '-c', cg]), `${64 * 1024 * 1024}\n50\n`, 'kept for the next start');
+  const none = await env.run(['update', 'upd']);
+  assert.deepEqual([none.code, none.stderr], [1, 'You must provide one or more flags when using this command.\n']);
+  const small = await env.run(['update', '--memory', '1m', 'upd', 'nonexist']);
+  assert.deepEqual([small.code, small.stdout, small.stderr], [1, '', 'Error: Minimum memory limit allowed is 6MB\nError: No such container: nonexist\n']);
+  await env.ok(['rm', '-f', 'upd']);
+});
