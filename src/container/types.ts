@@ -93,6 +93,8 @@ export interface ContainerState {
   Networks?: Record<string, Endpoint>;
   /** The current run (see ContainerService.start): conmon's exit command names the run it ends. */
   RunId?: string;
+  /** The last run whose exit command has released what it held (a start waits for it). */
+  ReleasedRun?: string;
   /** Restarts done by the restart policy (Docker's RestartCount). */
   RestartCount?: number;
   /** Stopped or killed by a user since the last start: the policy does not apply (Docker's HasBeenManuallyStopped). */

@@ -34,9 +34,12 @@ export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[],
     netns,
     labels: record.config.Labels ?? undefined,
     shmSize: record.hostConfig.ShmSize,
-    cgroupsPath: `/stowage/${record.id}`,
+    cgroupsPath: cgroupsPathOf(record.id),
   });
 }
+
+/** The container's cgroup, under every controller (v1) or the unified tree (v2). */
+export const cgroupsPathOf = (id: string) => `/stowage/${id}`;
 
 /** Debian's tini or catatonit, bind-mounted as the container's init with --init. */
 function initBinary(): string {

@@ -171,6 +171,11 @@ export class ContainerService {
     await this.removeRuntimeState(c).catch(() => {});
     if (netSetUp) await this.networking.teardown(c).catch(() => {});
     unmountRootfs(this.rootfs(c.record.id));
+    try {
+      this.records.updateState(c.record.id, (s) => ({ ...s, ReleasedRun: s.RunId })); // released here: nobody else will
+    } catch {
+      /* removed meanwhile */
+    }
   }
 
   private markRunning(c: Container, pid: number, net: NetworkSetup, conmonPid?: number, runId?: string): Container {
@@ -213,6 +218,9 @@ export class ContainerService {
       await this.flush();
     }
     const { record } = c;
+    // the last run's exit command may still be releasing what it held (a start right
+    // after a stop: restart): wait for it, so it cannot undo what this start sets up
+    if (!opts.restart) await this.lastRunReleased(record.id);
     // the run is named before anything is set up: an exit command of the last run
     // that comes late sees a newer run and leaves what this start makes alone
     const runId = newRunId();
@@ -347,8 +355,18 @@ export class ContainerService {
     unmountRootfs(this.rootfs(c.record.id));
     await this.networking.teardown(c).catch(() => {});
     await this.flush();
+    this.records.updateState(c.record.id, (s) => (s.RunId === now.state.RunId ? { ...s, ReleasedRun: s.RunId } : s));
     if (restarting) await this.completeRestart(c.record.id, plan!.delayMs, decidedAt);
     else if (c.record.hostConfig.AutoRemove && c.state.Status === 'exited') await this.remove(c.record.id, { force: true, volumes: true });
+  }
+
+  /** Waits (a few seconds at most: the exit command may never come) until the last run is released. */
+  private async lastRunReleased(id: string): Promise<void> {
+    for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+      const s = this.records.get(id)?.state;
+      if (!s?.RunId || s.ReleasedRun === s.RunId || s.Status === 'running' || s.Status === 'paused') return;
+      if (Date.now() - Date.parse(s.FinishedAt) > 10_000) return; // long over: its exit command is not coming (a reboot)
+    }
   }
 
   /** The restart policy's decision made: "restarting" (RestartCount counted), unless a user stopped it meanwhile. */

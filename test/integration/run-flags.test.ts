@@ -114,3 +114,19 @@ test('update changes the limits of a running container at once, and its restart 
   assert.deepEqual([small.code, small.stdout, small.stderr], [1, '', 'Error: Minimum memory limit allowed is 6MB\nError: No such container: nonexist\n']);
   await env.ok(['rm', '-f', 'upd']);
 });
+
+test('stats --no-stream: a busy container shows its CPU share, memory under its limit and its processes', async () => {
+  await env.ok(['run', '-d', '--name', 'busy', '--network', 'none', '-m', '64m', 'busybox', 'sh', '-c', 'yes > /dev/null']);
+  try {
+    const out = await env.ok(['stats', '--no-stream', 'busy']);
+    const [header, row, ...rest] = out.split('\n');
+    assert.match(header, /^CONTAINER ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS$/);
+    assert.deepEqual(rest, ['']);
+    const m = /^([0-9a-f]{12}) +busy +(\d+\.\d\d)% +([\d.]+[KMG]?i?B) \/ 64MiB +(\d+\.\d\d)% +0B \/ 0B +\S+ \/ \S+ +1$/.exec(row); // sh runs yes in its place: one process
+    assert.ok(m, row);
+    assert.ok(Number(m[2]) > 1, `yes keeps a CPU busy: ${m[2]}%`);
+    assert.equal(await env.ok(['stats', '--no-stream', '--format', '{{.Name}}: {{.PIDs}}', 'busy']), 'busy: 1\n');
+  } finally {
+    await env.ok(['rm', '-f', 'busy']);
+  }
+});

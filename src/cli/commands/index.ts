@@ -18,6 +18,7 @@ import { containerCleanup, containerPause, containerUnpause, containerKill, cont
 import { containerLogs } from './container/logs';
 import { containerList } from './container/ps';
 import { containerAttach, containerCreate, containerRun, containerStart } from './container/run';
+import { containerStats } from './container/stats';
 import { containerUpdate } from './container/update';
 import { containerTop } from './container/top';
 import { networkConnect, networkCreate, networkDisconnect, networkInspectCmd, networkList, networkPrune, networkRemove } from './network/network';
@@ -29,7 +30,7 @@ import { infoCmd, versionCmd } from './system/info';
 import { volumeCreate, volumeInspectCmd, volumeList, volumePrune, volumeRemove } from './volume/volume';
 
 export const COMMANDS: Command[] = [
-  containerRun, containerCreate, containerStart, containerAttach, containerUpdate, containerStop, containerRestart, containerKill, containerRemove, containerWait,
+  containerRun, containerCreate, containerStart, containerAttach, containerUpdate, containerStats, containerStop, containerRestart, containerKill, containerRemove, containerWait,
   containerRename, containerPrune, containerPause, containerUnpause, containerCommit, containerDiff, containerCp, containerExport, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
   networkConnect, networkCreate, networkDisconnect, networkList, networkInspectCmd, networkRemove, networkPrune, containerPort,
   systemDf, systemPrune, systemReset, versionCmd, infoCmd,
