@@ -224,7 +224,12 @@ export class ContainerService {
     // the run is named before anything is set up: an exit command of the last run
     // that comes late sees a newer run and leaves what this start makes alone
     const runId = newRunId();
-    this.records.updateState(record.id, (st) => ({ ...st, RunId: runId, ...(opts.restart ? {} : { ManuallyStopped: false }) }));
+    // (a user's start also takes over a restart the policy has scheduled)
+    this.records.updateState(record.id, (st) => ({
+      ...st,
+      RunId: runId,
+      ...(opts.restart ? {} : { ManuallyStopped: false, ...(st.Status === 'restarting' ? { Status: 'exited' as const } : {}) }),
+    }));
     const { rt, paths, net } = await this.prepare(c, io?.consoleSize);
     try {
       // conmon runs `container cleanup` when the container exits: it releases the run (an
@@ -349,7 +354,7 @@ export class ContainerService {
     if (!now || (runId && now.state.RunId !== runId)) return; // a start finished this run and began the next
     // "restarting" at once, before the release, so that nobody sees it exited in between
     const plan = c.state.Status === 'exited' ? restartPlan(c.record, c.state) : undefined;
-    const restarting = !!plan && this.beginRestart(c.record.id, plan.delayMs);
+    const restarting = !!plan && this.beginRestart(c.record.id, plan.delayMs, now.state.RunId);
     const decidedAt = Date.now();
     await runcDelete(this.runtime(c.record.hostConfig.Runtime || undefined), c.record.id, true).catch(() => {});
     unmountRootfs(this.rootfs(c.record.id));
@@ -370,10 +375,10 @@ export class ContainerService {
   }
 
   /** The restart policy's decision made: "restarting" (RestartCount counted), unless a user stopped it meanwhile. */
-  private beginRestart(id: string, delayMs: number): boolean {
+  private beginRestart(id: string, delayMs: number, runId: string | undefined): boolean {
     let waiting = false;
     this.records.updateState(id, (s) => {
-      if (s.Status !== 'exited' || s.ManuallyStopped) return s;
+      if (s.Status !== 'exited' || s.ManuallyStopped || s.RunId !== runId) return s; // stopped, or started by a user meanwhile
       waiting = true;
       const restarter = { RestarterPid: process.pid, RestarterStart: processStart(process.pid) };
       return { ...s, ...restarter, Status: 'restarting', RestartCount: (s.RestartCount ?? 0) + 1, RestartDelayMs: delayMs };
