@@ -2,7 +2,7 @@
 // parsing, as the docker CLI and engine check them, and the decision Docker's
 // restart manager makes when a container exits. No daemon watches containers
 // here: conmon's exit command (`container cleanup`) asks `nextRestart`.
-import { invalidArgument, StowageError } from '../errdefs';
+import { invalidArgument, cliError } from '../errdefs';
 
 export interface RestartPolicy {
   Name: string;
@@ -16,7 +16,6 @@ export function parseRestartPolicy(raw: string): RestartPolicy {
   const colon = raw.indexOf(':');
   const name = colon < 0 ? raw : raw.slice(0, colon);
   const count = colon < 0 ? '' : raw.slice(colon + 1);
-  const cliError = (msg: string) => new StowageError('invalid-argument', msg, { bare: true });
   if (colon >= 0 && name === '') throw cliError('invalid restart policy format: no policy provided before colon');
   if (count !== '' && !/^[+-]?\d+$/.test(count)) throw cliError('invalid restart policy format: maximum retry count must be an integer');
   return { Name: name, MaximumRetryCount: count === '' ? 0 : Number(count) };

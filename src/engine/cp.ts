@@ -5,7 +5,7 @@
 // cannot happen. Host tools never run inside the container.
 import fs from 'node:fs';
 import path from 'node:path';
-import { invalidArgument, notFound, StowageError } from '../errdefs';
+import { invalidArgument, notFound, cliError } from '../errdefs';
 import type { Container } from '../container/store';
 import { isMounted, mountRootfs, unmountRootfs } from '../container/rootfs';
 import { resolveContainerPath, type MountView } from '../container/paths';
@@ -47,7 +47,7 @@ function destination(destHost: string, destGiven: string, srcIsDir: boolean, src
   if (!st && destGiven.endsWith('/')) throw notFound(`no such directory: ${destGiven}`);
   const parent = path.dirname(destHost);
   if (!fs.statSync(parent, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new StowageError('not-found', `invalid output path: directory ${JSON.stringify(path.dirname(destGiven))} does not exist`, { bare: true });
+    throw cliError(`invalid output path: directory ${JSON.stringify(path.dirname(destGiven))} does not exist`, 'not-found');
   }
   return { dir: parent, name: path.basename(destHost) };
 }
@@ -86,7 +86,7 @@ export async function copyToContainer(
   if (!fromStream) {
     srcHost = path.resolve(src);
     srcSt = (opts.follow ? fs.statSync : fs.lstatSync)(srcHost, { throwIfNoEntry: false });
-    if (!srcSt) throw new StowageError('not-found', `lstat ${srcHost}: no such file or directory`, { bare: true }); // the docker CLI's own
+    if (!srcSt) throw cliError(`lstat ${srcHost}: no such file or directory`, 'not-found'); // the docker CLI's own
     if (opts.follow) srcHost = fs.realpathSync(srcHost);
   }
   return withContainerFs(store, svc, c, async (root, mounts) => {

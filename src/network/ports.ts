@@ -8,7 +8,7 @@
 // Formatting follows docker/cli cli/command/formatter/container.go
 // (DisplayablePorts) and cli/command/container/port.go (runPort).
 import net from 'node:net';
-import { invalidArgument, StowageError } from '../errdefs';
+import { invalidArgument, cliError } from '../errdefs';
 import type { PortBinding, PortMap, PortSet, ApiPort, Protocol } from './types';
 
 export const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
@@ -415,12 +415,12 @@ export function formatPortCommand(
     try {
       parseUint16(port);
     } catch (err) {
-      throw new StowageError('invalid-argument', `Error: invalid port (${port}): ${(err as Error).message}`, { bare: true });
+      throw cliError(`Error: invalid port (${port}): ${(err as Error).message}`);
     }
     const frontends = ports[`${port}/${proto}`];
     if (!frontends || frontends.length === 0) {
       // the docker CLI's own message, "Error:" included
-      throw new StowageError('invalid-argument', `Error: No public port '${privatePort}' published for ${container}`, { bare: true });
+      throw cliError(`Error: No public port '${privatePort}' published for ${container}`);
     }
     for (const f of frontends) out.push(joinHostPort(f.HostIp, f.HostPort));
   } else {

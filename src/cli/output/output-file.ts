@@ -4,10 +4,8 @@
 // refused as the docker CLI refuses them, never replaced.
 import fs from 'node:fs';
 import path from 'node:path';
-import { StowageError } from '../../errdefs';
+import { cliError } from '../../errdefs';
 
-// the docker CLI checks these itself: its messages have no "Error:" in front
-const cliError = (msg: string) => new StowageError('invalid-argument', msg, { bare: true });
 
 export interface OutputFile {
   fd: number;

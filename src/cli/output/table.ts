@@ -17,6 +17,13 @@ export function tabwrite(text: string, minwidth = 10, padding = 3): string {
     .join('\n');
 }
 
+/** A LABELS column: key=value pairs joined by commas, as the docker CLI lists them. */
+export function labelsColumn(labels: Record<string, string> | null | undefined): string {
+  return Object.entries(labels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
 export interface TableSpec {
   /** The default format, e.g. "table {{.ID}}\t{{.Image}}". */
   defaultFormat: string;

@@ -3,7 +3,7 @@
 // (json, join, split, lower, upper, title, truncate, pad, println, index, len,
 // printf, eq/ne/lt/le/gt/ge, and/or/not). No library reproduces Go's
 // template semantics, so this is a small interpreter of our own.
-import { invalidArgument, StowageError } from '../../errdefs';
+import { invalidArgument, cliError } from '../../errdefs';
 import { goJson } from '../../util/gojson';
 import { annotate, fieldValue, findField, formatGo, GoTime, typeOf, type GoType } from './gotype';
 
@@ -22,7 +22,7 @@ type Arg =
   | { k: 'chain'; base: Arg; path: string[]; pos: number };
 
 // printed as docker prints them: no "Error:" in front
-const templateError = (msg: string) => new StowageError('invalid-argument', `template parsing error: template: :1: ${msg}`, { bare: true });
+const templateError = (msg: string) => cliError(`template parsing error: template: :1: ${msg}`);
 
 interface Tok {
   s: string;

@@ -1,5 +1,5 @@
 import { copyFromContainer, copyToContainer } from '../../../engine/cp';
-import { invalidArgument, StowageError } from '../../../errdefs';
+import { invalidArgument, cliError } from '../../../errdefs';
 import { packDir } from '../../../layer/pack';
 import { isMounted, mountRootfs, unmountRootfs } from '../../../container/rootfs';
 import type { Command } from '../../command';
@@ -30,7 +30,7 @@ export const containerCp: Command = {
     const src = splitArg(a);
     const dst = splitArg(b);
     if (src.container && dst.container) throw invalidArgument('copying between containers is not supported');
-    if (!src.container && !dst.container) throw new StowageError('invalid-argument', 'must specify at least one container source', { bare: true });
+    if (!src.container && !dst.container) throw cliError('must specify at least one container source');
     if (!src.path || !dst.path) throw invalidArgument('filepath cannot be empty');
     const opts = { follow: flags['follow-link'] as boolean, archive: flags.archive as boolean };
     let n: number;

@@ -1,7 +1,7 @@
 // The flags of `docker create` and `docker run`, and their translation into
 // create options (values parsed and checked as the docker CLI does).
 import fs from 'node:fs';
-import { invalidArgument, StowageError } from '../../../errdefs';
+import { invalidArgument, cliError } from '../../../errdefs';
 import { parseDnsServer, parseExtraHost, parseUlimit, type Ulimit } from '../../../container/host-options';
 import { isNoRestart, parseRestartPolicy } from '../../../container/restart-policy';
 import type { CreateOptions } from '../../../engine/container-create';
@@ -135,7 +135,7 @@ function cliCheck<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    throw new StowageError('invalid-argument', (e as Error).message, { bare: true });
+    throw cliError((e as Error).message);
   }
 }
 
@@ -147,7 +147,7 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[], r
   if (memory && memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
   const restartPolicy = parseRestartPolicy(String(flags.restart));
   if (flags.rm && !isNoRestart(restartPolicy)) {
-    throw new StowageError('invalid-argument', 'conflicting options: cannot specify both --restart and --rm', { bare: true });
+    throw cliError('conflicting options: cannot specify both --restart and --rm');
   }
   const network = String(flags.network);
   const published = cliCheck(() => parsePublish(list('publish')));

@@ -1,7 +1,7 @@
 import { containerInspect } from '../../../engine/container-inspect';
 import type { Command } from '../../command';
 import { CONTAINER_INSPECT } from '../../output/docker-types';
-import { printInspect } from '../image/inspect';
+import { INSPECT_FORMAT_FLAG, printInspect } from '../image/inspect';
 
 export const containerInspectCmd: Command = {
   name: 'container inspect',
@@ -9,7 +9,7 @@ export const containerInspectCmd: Command = {
   description: 'Display detailed information on one or more containers',
   minArgs: 1,
   flags: [
-    { long: 'format', short: 'f', kind: 'string', valueName: 'string', help: 'Format output using a custom template' },
+    INSPECT_FORMAT_FLAG,
     { long: 'size', short: 's', kind: 'bool', help: 'Display total file sizes' },
   ],
   run: (ctx, args, flags) =>

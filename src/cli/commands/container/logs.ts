@@ -1,6 +1,6 @@
 // `logs`: what a container wrote, from conmon's log file.
 import fs from 'node:fs';
-import { invalidArgument, StowageError } from '../../../errdefs';
+import { invalidArgument, cliError } from '../../../errdefs';
 import { readLogs } from '../../../runtime/logs';
 import type { Command } from '../../command';
 
@@ -12,7 +12,7 @@ export function parseTimeArg(v: string, flag: 'since' | 'until' = 'since', now =
   const t = Date.parse(v);
   if (Number.isNaN(t)) {
     // the docker CLI's own check: no "Error:" in front
-    throw new StowageError('invalid-argument', `invalid value for "${flag}": failed to parse value as time or duration: "${v}"`, { bare: true });
+    throw cliError(`invalid value for "${flag}": failed to parse value as time or duration: "${v}"`);
   }
   return t;
 }

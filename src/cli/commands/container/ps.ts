@@ -6,7 +6,7 @@ import type { Command } from '../../command';
 import { FILTER_FLAG, FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG } from '../../command';
 import type { Ctx } from '../../context';
 import { labelMatches, parseFilters } from '../../filters';
-import { formatRows } from '../../output/table';
+import { formatRows, labelsColumn } from '../../output/table';
 import { ago, goTimeString, humanDuration, humanSize } from '../../output/units';
 import { ellipsis } from '../image/history';
 import { formatPortsColumn } from './ports-column';
@@ -106,7 +106,7 @@ export const containerList: Command = {
         Status: statusText(c),
         Size: size,
         Names: c.record.name,
-        Labels: Object.entries(c.record.config.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+        Labels: labelsColumn(c.record.config.Labels),
         Mounts: c.record.mounts.map((m) => m.Name ?? m.Source).join(','),
         Networks: networksColumn(c.record),
       };

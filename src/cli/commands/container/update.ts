@@ -1,6 +1,6 @@
 // `update`: a container's limits and restart policy, changed while it runs or not.
 import { parseRestartPolicy } from '../../../container/restart-policy';
-import { StowageError } from '../../../errdefs';
+import { cliError } from '../../../errdefs';
 import type { ResourceChanges } from '../../../engine/containers';
 import { eachArg, type Command } from '../../command';
 import { CREATE_FLAGS } from './create-flags';
@@ -17,7 +17,7 @@ export const containerUpdate: Command = {
   flags: CREATE_FLAGS.filter((f) => UPDATABLE.includes(f.long)).map((f) => ({ ...f, default: undefined })),
   run(ctx, args, flags) {
     const set = (k: string) => flags._changed.has(k);
-    if (!UPDATABLE.some(set)) throw new StowageError('invalid-argument', 'You must provide one or more flags when using this command.', { bare: true });
+    if (!UPDATABLE.some(set)) throw cliError('You must provide one or more flags when using this command.');
     const changes: ResourceChanges = {
       memory: set('memory') ? (flags.memory as number) : undefined,
       memorySwap: set('memory-swap') ? (flags['memory-swap'] as number) : undefined,

@@ -1,7 +1,7 @@
 import { volumeInspect } from '../volume/volume';
 import { containerInspect } from '../../../engine/container-inspect';
 import { imageInspect } from '../../../engine/image-inspect';
-import { isNotFound, notFound, StowageError } from '../../../errdefs';
+import { isNotFound, notFound, cliError } from '../../../errdefs';
 import type { NetworkConfig } from '../../../network/types';
 import { networkInspect } from '../network/network';
 import { goJsonIndent } from '../../../util/gojson';
@@ -66,14 +66,15 @@ export function printInspect(ctx: Ctx, refs: string[], format: string, find: (re
   return failed ? 1 : 0;
 }
 
-const FORMAT = { long: 'format', short: 'f', kind: 'string' as const, valueName: 'string', help: 'Format output using a custom template' };
+/** `-f/--format` of every inspect command */
+export const INSPECT_FORMAT_FLAG = { long: 'format', short: 'f', kind: 'string' as const, valueName: 'string', help: 'Format output using a custom template' };
 
 export const imageInspectCmd: Command = {
   name: 'image inspect',
   usage: '[OPTIONS] IMAGE [IMAGE...]',
   description: 'Display detailed information on one or more images',
   minArgs: 1,
-  flags: [FORMAT],
+  flags: [INSPECT_FORMAT_FLAG],
   run: (ctx, args, flags) => printInspect(ctx, args, flags.format as string, (r) => inspectImage(ctx, r)),
 };
 
@@ -89,14 +90,14 @@ export const inspectCmd: Command = {
   description: 'Return low-level information on Docker objects',
   minArgs: 1,
   flags: [
-    FORMAT,
+    INSPECT_FORMAT_FLAG,
     { long: 'size', short: 's', kind: 'bool', help: 'Display total file sizes if the type is container' },
     { long: 'type', kind: 'string', valueName: 'string', help: 'Only inspect objects of the given type' },
   ],
   async run(ctx, args, flags) {
     const type = flags.type as string;
     if (type && !DOCKER_TYPES.includes(type)) {
-      throw new StowageError('invalid-argument', `unknown type: "${type}": must be one of ${DOCKER_TYPES.map((t) => `"${t}"`).join(', ')}`, { bare: true });
+      throw cliError(`unknown type: "${type}": must be one of ${DOCKER_TYPES.map((t) => `"${t}"`).join(', ')}`);
     }
     // networks are looked up asynchronously: found before the others are tried
     const networks = new Map<string, NetworkConfig>();

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { loadArchive, type ArchiveSource } from '../../../archive/load';
-import { invalidArgument, StowageError } from '../../../errdefs';
+import { invalidArgument, cliError } from '../../../errdefs';
 import { familiarString } from '../../../reference';
 import type { Command } from '../../command';
 import { NO_PROGRESS, TerminalProgress } from '../../output/progress';
@@ -23,7 +23,7 @@ export const imageLoad: Command = {
         fs.accessSync(input, fs.constants.R_OK);
       } catch (e) {
         const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message;
-        throw new StowageError('invalid-argument', `open ${input}: ${why}`, { bare: true }); // the docker CLI opens the file
+        throw cliError(`open ${input}: ${why}`); // the docker CLI opens the file
       }
       source = fs.statSync(input).isFile() ? { file: input } : { stream: fs.createReadStream(input, { highWaterMark: 1 << 20 }) };
     } else {

@@ -1,4 +1,4 @@
-import { StowageError } from '../../../errdefs';
+import { cliError } from '../../../errdefs';
 import { InvalidReferenceError, parseTagTarget } from '../../../reference';
 import type { Command } from '../../command';
 
@@ -12,7 +12,7 @@ export function checkNewName(target: string, context = (why: string) => why): vo
   } catch (e) {
     if (!(e instanceof InvalidReferenceError)) throw e;
     const why = e.remote ? `invalid reference format: repository name (${e.remote}) must be lowercase` : e.message;
-    throw new StowageError('invalid-argument', context(why), { bare: true });
+    throw cliError(context(why));
   }
 }
 

@@ -6,10 +6,10 @@ import type { Command } from '../../command';
 import { FILTER_FLAG, FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG, eachArg } from '../../command';
 import type { Ctx } from '../../context';
 import { labelMatches, parseFilters } from '../../filters';
-import { formatRows } from '../../output/table';
+import { formatRows, labelsColumn } from '../../output/table';
 import { confirm } from '../image/prune';
 import { NETWORK_INSPECT } from '../../output/docker-types';
-import { printInspect } from '../image/inspect';
+import { INSPECT_FORMAT_FLAG, printInspect } from '../image/inspect';
 import type { Pruned } from '../container/lifecycle';
 import { connectedNetworks } from '../../../engine/container-network';
 
@@ -99,7 +99,7 @@ export const networkList: Command = {
     nets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // the docker CLI sorts by name
     const rows = nets.map((n) => ({
       ID: trunc ? shortId(n.id) : n.id, Name: n.name, Driver: n.driver, Scope: 'local', IPv6: 'false', Internal: String(n.internal),
-      Labels: Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','), CreatedAt: n.created,
+      Labels: labelsColumn(n.labels), CreatedAt: n.created,
     }));
     ctx.out(
       formatRows(flags.quiet ? '{{.ID}}' : (flags.format as string), rows, {
@@ -115,7 +115,7 @@ export const networkInspectCmd: Command = {
   usage: '[OPTIONS] NETWORK [NETWORK...]',
   description: 'Display detailed information on one or more networks',
   minArgs: 1,
-  flags: [{ long: 'format', short: 'f', kind: 'string', valueName: 'string', help: 'Format output using a custom template' }],
+  flags: [INSPECT_FORMAT_FLAG],
   async run(ctx, args, flags) {
     const found = new Map<string, NetworkConfig>();
     for (const a of args) await ctx.containers.networking.manager.inspect(a).then((n) => found.set(a, n), () => {});

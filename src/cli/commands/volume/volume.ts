@@ -5,11 +5,11 @@ import type { Command } from '../../command';
 import { FILTER_FLAG, FORMAT_FLAG, QUIET_FLAG, eachArg } from '../../command';
 import type { Ctx } from '../../context';
 import { boolFilter, labelMatches, parseFilters } from '../../filters';
-import { formatRows } from '../../output/table';
+import { formatRows, labelsColumn } from '../../output/table';
 import { humanSize } from '../../output/units';
 import { confirm } from '../image/prune';
 import { VOLUME_INSPECT } from '../../output/docker-types';
-import { printInspect } from '../image/inspect';
+import { INSPECT_FORMAT_FLAG, printInspect } from '../image/inspect';
 import type { Pruned } from '../container/lifecycle';
 
 function labels(values: string[]): Record<string, string> {
@@ -59,7 +59,7 @@ export const volumeList: Command = {
   run(ctx, _args, flags) {
     const rows = filtered(ctx, flags.filter).map((v) => ({
       Driver: 'local', Name: v.name, Mountpoint: v.mountpoint, Scope: 'local', CreatedAt: v.createdAt,
-      Labels: Object.entries(v.labels).map(([k, x]) => `${k}=${x}`).join(','), Links: String(ctx.containers.volumeUsers(v.name).length), Size: 'N/A',
+      Labels: labelsColumn(v.labels), Links: String(ctx.containers.volumeUsers(v.name).length), Size: 'N/A',
     }));
     ctx.out(
       formatRows(flags.quiet ? '{{.Name}}' : (flags.format as string), rows, {
@@ -75,7 +75,7 @@ export const volumeInspectCmd: Command = {
   usage: '[OPTIONS] VOLUME [VOLUME...]',
   description: 'Display detailed information on one or more volumes',
   minArgs: 1,
-  flags: [{ long: 'format', short: 'f', kind: 'string', valueName: 'string', help: 'Format output using a custom template' }],
+  flags: [INSPECT_FORMAT_FLAG],
   run: (ctx, args, flags) => printInspect(ctx, args, flags.format as string, (n) => ({ value: volumeInspect(ctx.containers.volumes.mustGet(n)), type: VOLUME_INSPECT })),
 };
 
