@@ -52,6 +52,10 @@ export const FORMAT_FLAG: FlagDef = {
 };
 export const QUIET_FLAG = (help: string): FlagDef => ({ long: 'quiet', short: 'q', kind: 'bool', help });
 export const NO_TRUNC_FLAG: FlagDef = { long: 'no-trunc', kind: 'bool', help: "Don't truncate output" };
+/** -f/--format of every inspect command (a Go template per object) */
+export const INSPECT_FORMAT_FLAG: FlagDef = { long: 'format', short: 'f', kind: 'string', valueName: 'string', help: 'Format output using a custom template' };
+/** -f/--force of the commands that ask before removing (prunes, reset) */
+export const NO_PROMPT_FLAG: FlagDef = { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' };
 export const FILTER_FLAG: FlagDef = { long: 'filter', short: 'f', kind: 'list', valueName: 'filter', help: 'Filter output based on conditions provided' };
 
 /**

@@ -18,6 +18,9 @@ export interface StoreOptions {
 export const DEFAULT_ROOT = '/var/lib/stowage';
 export const DEFAULT_RUNROOT = '/run/stowage';
 
+/** The store's SQLite database: it exists once the store does. */
+export const storeDbPath = (root: string) => path.join(root, 'stowage.db');
+
 export class Store {
   readonly root: string;
   readonly runroot: string;
@@ -34,7 +37,7 @@ export class Store {
     fs.mkdirSync(this.runroot, { recursive: true, mode: 0o700 });
     this.tmpRoot = path.join(this.root, 'tmp');
     fs.mkdirSync(this.tmpRoot, { recursive: true });
-    this.db = openDb(path.join(this.root, 'stowage.db'));
+    this.db = openDb(storeDbPath(this.root));
     this.blobs = new BlobStore(path.join(this.root, 'blobs'), () => this.tmpPath('blob'));
     this.layers = new LayerStore(this.db, path.join(this.root, 'overlay'), (p) => this.tmpDir(p));
     this.images = new ImageStore(this.db, this.blobs);

@@ -1,7 +1,7 @@
 import { containerInspect } from '../../../engine/container-inspect';
-import type { Command } from '../../command';
+import { INSPECT_FORMAT_FLAG, type Command } from '../../command';
 import { CONTAINER_INSPECT } from '../../output/docker-types';
-import { INSPECT_FORMAT_FLAG, printInspect } from '../image/inspect';
+import { printInspect } from '../image/inspect';
 
 export const containerInspectCmd: Command = {
   name: 'container inspect',

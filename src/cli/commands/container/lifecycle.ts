@@ -1,6 +1,8 @@
 // stop, restart, kill, rm, wait, rename, container prune, and conmon's cleanup hook.
+import fs from 'node:fs';
+import { storeDbPath } from '../../../engine/store';
 import { isNotFound, StowageError } from '../../../errdefs';
-import { eachArg, type Command } from '../../command';
+import { eachArg, type Command, NO_PROMPT_FLAG } from '../../command';
 import { errorOutput } from '../../exit';
 import { confirm } from '../image/prune';
 import { humanSize } from '../../output/units';
@@ -122,7 +124,7 @@ export const containerPrune: Command = {
   usage: '[OPTIONS]',
   description: 'Remove all stopped containers',
   maxArgs: 0,
-  flags: [{ long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' }],
+  flags: [NO_PROMPT_FLAG],
   async run(ctx, _args, flags) {
     if (!flags.force && !(await confirm(ctx, 'WARNING! This will remove all stopped containers.'))) return 0;
     const { output, reclaimed } = await pruneContainers(ctx);
@@ -158,6 +160,8 @@ export const containerCleanup: Command = {
   maxArgs: 1,
   flags: [{ long: 'run', kind: 'string', valueName: 'string', help: 'The run that ended (conmon passes it)' }],
   async run(ctx, [id], flags) {
+    // the store was removed meanwhile (system reset): nothing to release, and nothing to recreate
+    if (!fs.existsSync(storeDbPath(ctx.globals.root))) return;
     try {
       await ctx.containers.cleanup(id, (flags.run as string) || undefined);
     } catch (e) {

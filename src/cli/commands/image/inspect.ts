@@ -5,7 +5,7 @@ import { isNotFound, notFound, cliError } from '../../../errdefs';
 import type { NetworkConfig } from '../../../network/types';
 import { networkInspect } from '../network/network';
 import { goJsonIndent } from '../../../util/gojson';
-import type { Command } from '../../command';
+import { INSPECT_FORMAT_FLAG, type Command } from '../../command';
 import type { Ctx } from '../../context';
 import { errorOutput } from '../../exit';
 import { CONTAINER_INSPECT, IMAGE_INSPECT, NETWORK_INSPECT, VOLUME_INSPECT } from '../../output/docker-types';
@@ -66,8 +66,6 @@ export function printInspect(ctx: Ctx, refs: string[], format: string, find: (re
   return failed ? 1 : 0;
 }
 
-/** `-f/--format` of every inspect command */
-export const INSPECT_FORMAT_FLAG = { long: 'format', short: 'f', kind: 'string' as const, valueName: 'string', help: 'Format output using a custom template' };
 
 export const imageInspectCmd: Command = {
   name: 'image inspect',

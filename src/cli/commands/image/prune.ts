@@ -1,5 +1,5 @@
 import { invalidArgument } from '../../../errdefs';
-import type { Command } from '../../command';
+import { type Command, NO_PROMPT_FLAG } from '../../command';
 import type { Ctx } from '../../context';
 import { humanSize } from '../../output/units';
 import type { Pruned } from '../container/lifecycle';
@@ -32,7 +32,7 @@ export const imagePrune: Command = {
   flags: [
     { long: 'all', short: 'a', kind: 'bool', help: 'Remove all unused images, not just dangling ones' },
     { long: 'filter', kind: 'list', valueName: 'filter', help: 'Provide filter values (e.g. "until=<timestamp>")' },
-    { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
+    NO_PROMPT_FLAG,
   ],
   async run(ctx, _args, flags) {
     if ((flags.filter as string[]).length) throw invalidArgument('filters are not supported by image prune yet');

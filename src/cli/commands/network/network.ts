@@ -2,14 +2,13 @@
 import { shortId } from '../../../digest';
 import { conflict, isNotFound, notFound } from '../../../errdefs';
 import type { NetworkConfig } from '../../../network/types';
-import type { Command } from '../../command';
-import { FILTER_FLAG, FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG, eachArg } from '../../command';
+import { INSPECT_FORMAT_FLAG, FILTER_FLAG, FORMAT_FLAG, NO_PROMPT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG, eachArg, type Command } from '../../command';
 import type { Ctx } from '../../context';
 import { labelMatches, parseFilters } from '../../filters';
 import { formatRows, labelsColumn } from '../../output/table';
 import { confirm } from '../image/prune';
 import { NETWORK_INSPECT } from '../../output/docker-types';
-import { INSPECT_FORMAT_FLAG, printInspect } from '../image/inspect';
+import { printInspect } from '../image/inspect';
 import type { Pruned } from '../container/lifecycle';
 import { connectedNetworks } from '../../../engine/container-network';
 
@@ -153,7 +152,7 @@ export const networkPrune: Command = {
   maxArgs: 0,
   flags: [
     { long: 'filter', kind: 'list', valueName: 'filter', help: 'Provide filter values (e.g. "until=<timestamp>")' },
-    { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
+    NO_PROMPT_FLAG,
   ],
   async run(ctx, _args, flags) {
     if (!flags.force && !(await confirm(ctx, 'WARNING! This will remove all custom networks not used by at least one container.'))) return 0;

@@ -1,6 +1,6 @@
 // `system prune`: the container, network, (volume) and image prunes in turn, as
 // the docker CLI runs them, with one total. stowage has no build cache to prune.
-import type { Command } from '../../command';
+import { type Command, NO_PROMPT_FLAG } from '../../command';
 import { pruneContainers } from '../container/lifecycle';
 import { confirm, pruneImages } from '../image/prune';
 import { pruneNetworks } from '../network/network';
@@ -14,7 +14,7 @@ export const systemPrune: Command = {
   maxArgs: 0,
   flags: [
     { long: 'all', short: 'a', kind: 'bool', help: 'Remove all unused images not just dangling ones' },
-    { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
+    NO_PROMPT_FLAG,
     { long: 'volumes', kind: 'bool', help: 'Prune anonymous volumes' },
   ],
   async run(ctx, _args, flags) {

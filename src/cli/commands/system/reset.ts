@@ -2,8 +2,9 @@
 // network of the store, the bridges and rules they made, and the store itself.
 import fs from 'node:fs';
 import path from 'node:path';
+import { storeDbPath } from '../../../engine/store';
 import { MNT_DETACH, native } from '../../../native';
-import type { Command } from '../../command';
+import { type Command, NO_PROMPT_FLAG } from '../../command';
 import { confirm } from '../image/prune';
 
 export const systemReset: Command = {
@@ -11,12 +12,12 @@ export const systemReset: Command = {
   usage: '[OPTIONS]',
   description: 'Reset stowage storage: remove all containers, images, volumes and networks',
   maxArgs: 0,
-  flags: [{ long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' }],
+  flags: [NO_PROMPT_FLAG],
   async run(ctx, _args, flags) {
     const { root, runroot } = ctx.globals;
     const warning = `WARNING! This will remove:\n - all containers\n - all images\n - all volumes\n - all networks and their bridges\nand the directories ${root} and ${runroot}.`;
     if (!flags.force && !(await confirm(ctx, warning))) return 0;
-    if (fs.existsSync(path.join(root, 'stowage.db'))) {
+    if (fs.existsSync(storeDbPath(root))) {
       for (const c of ctx.containers.list()) await ctx.containers.remove(c.record.id, { force: true, volumes: true });
       for (const v of ctx.containers.volumes.list()) ctx.containers.volumes.remove(v.name, [], true);
       // children before their parents

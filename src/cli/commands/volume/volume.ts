@@ -1,15 +1,14 @@
 // `volume create / ls / inspect / rm / prune`.
 import { invalidArgument } from '../../../errdefs';
 import type { Volume } from '../../../volume/store';
-import type { Command } from '../../command';
-import { FILTER_FLAG, FORMAT_FLAG, QUIET_FLAG, eachArg } from '../../command';
+import { INSPECT_FORMAT_FLAG, FILTER_FLAG, FORMAT_FLAG, NO_PROMPT_FLAG, QUIET_FLAG, eachArg, type Command } from '../../command';
 import type { Ctx } from '../../context';
 import { boolFilter, labelMatches, parseFilters } from '../../filters';
 import { formatRows, labelsColumn } from '../../output/table';
 import { humanSize } from '../../output/units';
 import { confirm } from '../image/prune';
 import { VOLUME_INSPECT } from '../../output/docker-types';
-import { INSPECT_FORMAT_FLAG, printInspect } from '../image/inspect';
+import { printInspect } from '../image/inspect';
 import type { Pruned } from '../container/lifecycle';
 
 function labels(values: string[]): Record<string, string> {
@@ -97,7 +96,7 @@ export const volumePrune: Command = {
   flags: [
     { long: 'all', short: 'a', kind: 'bool', help: 'Remove all unused volumes, not just anonymous ones' },
     { long: 'filter', kind: 'list', valueName: 'filter', help: 'Provide filter values (e.g. "label=<label>")' },
-    { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
+    NO_PROMPT_FLAG,
   ],
   async run(ctx, _args, flags) {
     if (!flags.force && !(await confirm(ctx, 'WARNING! This will remove anonymous local volumes not used by at least one container.'))) return 0;
