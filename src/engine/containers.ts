@@ -6,7 +6,8 @@ import path from 'node:path';
 import { shortId } from '../digest';
 import { CommandNotFoundError, CommandNotInvocableError, conflict, failedPrecondition, invalidArgument, isNotFound, notFound } from '../errdefs';
 import { ContainerStore, type Container } from '../container/store';
-import { mountRootfs, rootfsPaths, unmountRootfs, type RootfsPaths } from '../container/rootfs';
+import { rootfsPaths, type RootfsPaths } from '../container/rootfs';
+import { RootfsHolders, runHolder } from '../container/rootfs-holders';
 import { ZERO_TIME, type ContainerRecord, type ContainerState, type MountPoint } from '../container/types';
 import { nowGoTime } from '../image/config-json';
 import { diffSize } from '../layer/apply';
@@ -37,6 +38,8 @@ export class ContainerService {
   readonly records: ContainerStore;
   readonly volumes: VolumeStore;
   readonly networking: ContainerNetworking;
+  /** Who holds each container's root filesystem mounted. */
+  readonly rootfsHolders: RootfsHolders;
   /** Releases started by a synchronous state refresh; awaited by flush(). */
   private pending: Promise<void>[] = [];
 
@@ -47,6 +50,7 @@ export class ContainerService {
   ) {
     this.records = new ContainerStore(store.db);
     this.volumes = new VolumeStore(store.db, path.join(store.root, 'volumes'));
+    this.rootfsHolders = new RootfsHolders(store.db, store.layers);
     this.networking = new ContainerNetworking(store.root, store.runroot, this.records, (id) => this.containerDir(id));
   }
 
@@ -140,14 +144,14 @@ export class ContainerService {
    * before any process exists), the /etc files and the OCI spec written.
    * On failure nothing of it is left.
    */
-  private async prepare(c: Container, consoleSize?: [number, number]) {
+  private async prepare(c: Container, runId: string, consoleSize?: [number, number]) {
     const { record } = c;
     const rt = this.runtime(record.hostConfig.Runtime || undefined);
     const paths = this.paths(record.id);
     const rootfs = this.rootfs(record.id);
     await this.removeRuntimeState(c);
     fs.mkdirSync(paths.bundle, { recursive: true, mode: 0o700 });
-    mountRootfs(this.store.layers, record.topLayer, rootfs);
+    this.rootfsHolders.acquire(record.id, record.topLayer, rootfs, runHolder(runId));
     let net: NetworkSetup | undefined;
     try {
       net = await this.networking.setup(c, (x) => ContainerNetworking.netnsOf(this.store.runroot, this.find(x)));
@@ -157,20 +161,20 @@ export class ContainerService {
       fs.writeFileSync(path.join(paths.bundle, 'config.json'), specJson(spec));
       return { rt, paths, rootfs, net };
     } catch (e) {
-      await this.failedStart(c, e, !!net);
+      await this.failedStart(c, runId, e, !!net);
       throw e;
     }
   }
 
   /** Records why a start failed (126/127 as Docker) and takes back what it set up. */
-  private async failedStart(c: Container, e: unknown, netSetUp: boolean, recordError = true): Promise<void> {
+  private async failedStart(c: Container, runId: string, e: unknown, netSetUp: boolean, recordError = true): Promise<void> {
     const code = e instanceof CommandNotFoundError ? 127 : e instanceof CommandNotInvocableError ? 126 : 128;
     if (recordError) {
       this.records.updateState(c.record.id, (s) => ({ ...s, Status: s.StartedAt === ZERO_TIME ? 'created' : 'exited', ExitCode: code, Error: (e as Error).message }));
     }
     await this.removeRuntimeState(c).catch(() => {});
     if (netSetUp) await this.networking.teardown(c).catch(() => {});
-    unmountRootfs(this.rootfs(c.record.id));
+    this.rootfsHolders.release(c.record.id, this.rootfs(c.record.id), runHolder(runId));
     try {
       this.records.updateState(c.record.id, (s) => ({ ...s, ReleasedRun: s.RunId })); // released here: nobody else will
     } catch {
@@ -230,7 +234,7 @@ export class ContainerService {
       RunId: runId,
       ...(opts.restart ? {} : { ManuallyStopped: false, ...(st.Status === 'restarting' ? { Status: 'exited' as const } : {}) }),
     }));
-    const { rt, paths, net } = await this.prepare(c, io?.consoleSize);
+    const { rt, paths, net } = await this.prepare(c, runId, io?.consoleSize);
     try {
       // conmon runs `container cleanup` when the container exits: it releases the run (an
       // attached caller that waited for the exit may have done so already: the clean-up
@@ -257,10 +261,10 @@ export class ContainerService {
       return { container: c, attachment };
     } catch (e) {
       if (e instanceof RestartCalledOff) {
-        await this.failedStart(c, e, true, false);
+        await this.failedStart(c, runId, e, true, false);
         return { container: this.find(record.id) };
       }
-      await this.failedStart(c, e, true);
+      await this.failedStart(c, runId, e, true);
       throw e;
     }
   }
@@ -272,7 +276,9 @@ export class ContainerService {
    */
   async runOnce(idOrName: string, opts: { interactive: boolean; consoleSize?: [number, number]; onSpawn?: (pid: number) => void }): Promise<number> {
     const c = this.find(idOrName);
-    const { rt, paths, net } = await this.prepare(c, opts.consoleSize);
+    const runId = newRunId();
+    this.records.updateState(c.record.id, (st) => ({ ...st, RunId: runId }));
+    const { rt, paths, net } = await this.prepare(c, runId, opts.consoleSize);
     let code: number;
     try {
       code = await runcForeground(rt, 'create', ['run', '--bundle', paths.bundle], c.record.id, {
@@ -280,12 +286,12 @@ export class ContainerService {
         workDir: paths.bundle,
         onSpawn: opts.onSpawn,
         onStarted: (pid) => {
-          this.markRunning(c, pid, net);
+          this.markRunning(c, pid, net, undefined, runId);
           for (const name of Object.keys(net.endpoints)) void this.networking.refreshPeers(name, c.record.id);
         },
       });
     } catch (e) {
-      await this.failedStart(c, e, true);
+      await this.failedStart(c, runId, e, true);
       throw e;
     }
     this.finish(this.records.get(c.record.id) ?? c, code);
@@ -321,7 +327,7 @@ export class ContainerService {
   }
 
   private releaseResources(c: Container): void {
-    unmountRootfs(this.rootfs(c.record.id));
+    this.rootfsHolders.release(c.record.id, this.rootfs(c.record.id), runHolder(c.state.RunId ?? ''));
     this.pending.push(this.removeRuntimeState(c).catch(() => {}));
     this.pending.push(this.networking.teardown(c).catch(() => {}));
   }
@@ -357,7 +363,7 @@ export class ContainerService {
     const restarting = !!plan && this.beginRestart(c.record.id, plan.delayMs, now.state.RunId);
     const decidedAt = Date.now();
     await runcDelete(this.runtime(c.record.hostConfig.Runtime || undefined), c.record.id, true).catch(() => {});
-    unmountRootfs(this.rootfs(c.record.id));
+    this.rootfsHolders.release(c.record.id, this.rootfs(c.record.id), runHolder(now.state.RunId ?? ''));
     await this.networking.teardown(c).catch(() => {});
     await this.flush();
     this.records.updateState(c.record.id, (s) => (s.RunId === now.state.RunId ? { ...s, ReleasedRun: s.RunId } : s));
@@ -524,7 +530,7 @@ export class ContainerService {
       if (c.state.Status === 'running') c = this.finish(c, 137, 'killed');
     }
     await this.removeRuntimeState(c).catch(() => {});
-    unmountRootfs(this.rootfs(c.record.id));
+    this.rootfsHolders.drop(c.record.id, this.rootfs(c.record.id));
     await this.networking.teardown(c).catch(() => {});
     await this.flush();
     this.records.delete(c.record.id);

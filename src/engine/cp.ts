@@ -7,13 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { invalidArgument, notFound, cliError } from '../errdefs';
 import type { Container } from '../container/store';
-import { isMounted, mountRootfs, unmountRootfs } from '../container/rootfs';
 import { resolveContainerPath, type MountView } from '../container/paths';
 import { extractInto } from '../layer/extract';
 import { packDir } from '../layer/pack';
 import { runcPause, runcResume } from '../runtime/runc';
 import type { ContainerService } from './containers';
-import type { Store } from './store';
 
 export interface CpOptions {
   follow?: boolean;
@@ -21,20 +19,19 @@ export interface CpOptions {
 }
 
 /** Runs fn with the container's root filesystem mounted and its processes frozen. */
-async function withContainerFs<T>(store: Store, svc: ContainerService, c: Container, fn: (root: string, mounts: MountView[]) => Promise<T>): Promise<T> {
+async function withContainerFs<T>(svc: ContainerService, c: Container, fn: (root: string, mounts: MountView[]) => Promise<T>): Promise<T> {
   const rootfs = svc.rootfs(c.record.id);
-  const wasMounted = isMounted(rootfs.merged);
-  if (!wasMounted) mountRootfs(store.layers, c.record.topLayer, rootfs);
-  const running = c.state.Status === 'running';
-  const rt = svc.runtime(c.record.hostConfig.Runtime || undefined);
-  if (running) await runcPause(rt, c.record.id);
-  try {
-    const mounts = c.record.mounts.filter((m) => m.Type !== 'tmpfs').map((m) => ({ dest: m.Destination, source: m.Source }));
-    return await fn(rootfs.merged, mounts);
-  } finally {
-    if (running) await runcResume(rt, c.record.id).catch(() => {});
-    if (!wasMounted) unmountRootfs(rootfs);
-  }
+  return svc.rootfsHolders.with(c.record.id, c.record.topLayer, rootfs, async () => {
+    const running = c.state.Status === 'running';
+    const rt = svc.runtime(c.record.hostConfig.Runtime || undefined);
+    if (running) await runcPause(rt, c.record.id);
+    try {
+      const mounts = c.record.mounts.filter((m) => m.Type !== 'tmpfs').map((m) => ({ dest: m.Destination, source: m.Source }));
+      return await fn(rootfs.merged, mounts);
+    } finally {
+      if (running) await runcResume(rt, c.record.id).catch(() => {});
+    }
+  });
 }
 
 /** Where entries go: the directory to extract into and the name of the copied item (undefined: its contents). */
@@ -58,9 +55,9 @@ function packItem(srcHost: string, name: string | undefined): AsyncIterable<Buff
 
 /** Container → host path (or a tar on `toStream` when dest is "-"). Returns bytes copied. */
 export async function copyFromContainer(
-  store: Store, svc: ContainerService, c: Container, src: string, dest: string, opts: CpOptions, toStream?: NodeJS.WritableStream,
+  svc: ContainerService, c: Container, src: string, dest: string, opts: CpOptions, toStream?: NodeJS.WritableStream,
 ): Promise<number> {
-  return withContainerFs(store, svc, c, async (root, mounts) => {
+  return withContainerFs(svc, c, async (root, mounts) => {
     const srcHost = resolveContainerPath(root, mounts, src, !!opts.follow);
     const st = fs.lstatSync(srcHost, { throwIfNoEntry: false });
     if (!st) throw notFound(`Could not find the file ${src} in container ${c.record.name}`);
@@ -79,7 +76,7 @@ export async function copyFromContainer(
 
 /** Host path (or a tar from `fromStream` when src is "-") → container. Returns bytes copied. */
 export async function copyToContainer(
-  store: Store, svc: ContainerService, c: Container, src: string, dest: string, opts: CpOptions, fromStream?: AsyncIterable<Buffer>,
+  svc: ContainerService, c: Container, src: string, dest: string, opts: CpOptions, fromStream?: AsyncIterable<Buffer>,
 ): Promise<number> {
   let srcHost = '';
   let srcSt: fs.Stats | undefined;
@@ -89,7 +86,7 @@ export async function copyToContainer(
     if (!srcSt) throw cliError(`lstat ${srcHost}: no such file or directory`, 'not-found'); // the docker CLI's own
     if (opts.follow) srcHost = fs.realpathSync(srcHost);
   }
-  return withContainerFs(store, svc, c, async (root, mounts) => {
+  return withContainerFs(svc, c, async (root, mounts) => {
     const destHost = resolveContainerPath(root, mounts, dest, true);
     if (fromStream) {
       if (!fs.statSync(destHost, { throwIfNoEntry: false })?.isDirectory()) throw notFound(`Could not find the file ${dest} in container ${c.record.name}`);

@@ -54,6 +54,13 @@ const SCHEMA = [
      id TEXT NOT NULL UNIQUE,
      config TEXT NOT NULL
    )`,
+  // Who holds a container's root filesystem mounted: its run ("run:RUNID") or a
+  // command reading it ("pid:PID:START"); the last one out unmounts it.
+  `CREATE TABLE rootfs_holders (
+     container_id TEXT NOT NULL,
+     holder TEXT NOT NULL,
+     PRIMARY KEY (container_id, holder)
+   )`,
 ];
 
 export function openDb(file: string): DB {

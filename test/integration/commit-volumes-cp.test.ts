@@ -1,10 +1,10 @@
 // commit, diff, volumes, cp and export on real overlayfs and runc.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { TestEnv } from '../helpers';
+import { FRONT_END, TestEnv } from '../helpers';
 
 const env = new TestEnv();
 before(async () => {
@@ -195,4 +195,40 @@ test('export writes the flattened filesystem, which import reads back', async ()
   const tty = spawnSync('script', ['-qec', `${process.execPath} ${path.join(__dirname, '..', '..', '..', 'bin', 'stowage')} export exp`, '/dev/null'], { env: env.env, encoding: 'utf8' });
   assert.notEqual(tty.status, 0);
   assert.match(tty.stdout, /cowardly refusing to save to a terminal/);
+});
+
+test("an export holds the container's root filesystem: a stop meanwhile does not unmount it under the export, a start does not lose it after", async (t) => {
+  const merged = (id: string) => path.join(env.root, 'containers', id, 'merged');
+  const mounted = (dir: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
+  const id = (await env.ok(['run', '-d', '--name', 'held', 'busybox', 'sleep', '600'])).trim();
+  // the export blocks on a full pipe nobody reads yet, its files half walked
+  const exp = spawn(FRONT_END, ['export', 'held'], { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => exp.kill('SIGKILL')); // a failed assertion must not leave it blocked
+  exp.stdout.pause();
+  const done = new Promise<number | null>((resolve) => exp.on('close', resolve));
+  await new Promise((r) => setTimeout(r, 1000));
+  await env.ok(['stop', '-t', '0', 'held']);
+  assert.ok(mounted(merged(id)), 'still mounted: the export holds it');
+  const chunks: Buffer[] = [];
+  exp.stdout.on('data', (b: Buffer) => chunks.push(b));
+  exp.stdout.resume();
+  let stderr = '';
+  exp.stderr.on('data', (b: Buffer) => (stderr += b));
+  assert.equal(await done, 0, stderr);
+  const names = execFileSync('tar', ['t'], { input: Buffer.concat(chunks), encoding: 'utf8' }).split('\n');
+  assert.ok(names.includes('bin/busybox') && names.includes('etc/passwd'), 'the whole tree was exported');
+  assert.ok(!mounted(merged(id)), 'the last holder out unmounted it');
+  // and the other way round: a start while an export reads the stopped container
+  const exp2 = spawn(FRONT_END, ['export', 'held'], { env: env.env, stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => exp2.kill('SIGKILL'));
+  exp2.stdout.pause();
+  const done2 = new Promise<number | null>((resolve) => exp2.on('close', resolve));
+  await new Promise((r) => setTimeout(r, 1000));
+  await env.ok(['start', 'held']);
+  exp2.stdout.resume();
+  assert.equal(await done2, 0);
+  assert.ok(mounted(merged(id)), 'the running container keeps its root filesystem mounted');
+  assert.equal(await env.ok(['exec', '-u', 'nobody', 'held', 'id', '-un']), 'nobody\n');
+  await env.ok(['rm', '-f', 'held']);
+  assert.ok(!mounted(merged(id)));
 });

@@ -1,7 +1,6 @@
 import { copyFromContainer, copyToContainer } from '../../../engine/cp';
 import { invalidArgument, cliError } from '../../../errdefs';
 import { packDir } from '../../../layer/pack';
-import { isMounted, mountRootfs, unmountRootfs } from '../../../container/rootfs';
 import type { Command } from '../../command';
 import { humanSize } from '../../output/units';
 import { openOutput } from '../../output/output-file';
@@ -37,11 +36,11 @@ export const containerCp: Command = {
     let where: string;
     if (src.container) {
       const c = ctx.containers.find(src.container);
-      n = await copyFromContainer(ctx.store, ctx.containers, c, src.path, dst.path, opts, dst.path === '-' ? ctx.stdout : undefined);
+      n = await copyFromContainer(ctx.containers, c, src.path, dst.path, opts, dst.path === '-' ? ctx.stdout : undefined);
       where = dst.path;
     } else {
       const c = ctx.containers.find(dst.container!);
-      n = await copyToContainer(ctx.store, ctx.containers, c, src.path, dst.path, opts, src.path === '-' ? ctx.stdin : undefined);
+      n = await copyToContainer(ctx.containers, c, src.path, dst.path, opts, src.path === '-' ? ctx.stdin : undefined);
       where = b;
     }
     if (!flags.quiet && ctx.stderr.isTTY && where !== '-') ctx.err(`Successfully copied ${humanSize(n)} to ${where}\n`);
@@ -61,18 +60,16 @@ export const containerExport: Command = {
     if (!output && ctx.stdout.isTTY) throw invalidArgument('cowardly refusing to save to a terminal. Use the -o flag or redirect');
     const c = ctx.containers.find(name);
     const rootfs = ctx.containers.rootfs(c.record.id);
-    const wasMounted = isMounted(rootfs.merged);
-    if (!wasMounted) mountRootfs(ctx.store.layers, c.record.topLayer, rootfs);
-    const file = output ? openOutput(output, 'export container') : undefined;
-    const sink = file ? fdSink(file.fd) : streamSink(ctx.stdout);
-    try {
-      for await (const chunk of packDir(rootfs.merged)) await sink.write(chunk);
-      file?.commit();
-    } catch (e) {
-      file?.abort();
-      throw e;
-    } finally {
-      if (!wasMounted) unmountRootfs(rootfs);
-    }
+    await ctx.containers.rootfsHolders.with(c.record.id, c.record.topLayer, rootfs, async () => {
+      const file = output ? openOutput(output, 'export container') : undefined;
+      const sink = file ? fdSink(file.fd) : streamSink(ctx.stdout);
+      try {
+        for await (const chunk of packDir(rootfs.merged)) await sink.write(chunk);
+        file?.commit();
+      } catch (e) {
+        file?.abort();
+        throw e;
+      }
+    });
   },
 };
