@@ -22,10 +22,29 @@ export function rootfsPaths(containerDir: string): RootfsPaths {
   return { dir: containerDir, init: path.join(containerDir, 'init'), upper: path.join(containerDir, 'diff'), work: path.join(containerDir, 'work'), merged: path.join(containerDir, 'merged') };
 }
 
+/** Mount points as /proc/self/mountinfo escapes them (space, tab, newline, backslash in octal). */
+function escapeMountPath(p: string): string {
+  return p.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
+function mountPoints(): string[] {
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter(Boolean);
+}
+
 export function isMounted(target: string): boolean {
-  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  const esc = target.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
-  return mounts.split('\n').some((l) => l.split(' ')[4] === esc);
+  return mountPoints().includes(escapeMountPath(target));
+}
+
+/** Detaches every mount below `dir` (what a killed process left in its temporary directory). */
+export function unmountUnder(dir: string): void {
+  const prefix = `${escapeMountPath(dir)}/`;
+  for (const m of mountPoints().filter((x) => x.startsWith(prefix)).reverse()) {
+    try {
+      native.umount2(m.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))), MNT_DETACH);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
 }
 
 /** Creates the upper and work dirs (once) and mounts the overlay if it is not mounted. */

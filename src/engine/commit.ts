@@ -24,6 +24,21 @@ export interface CommitOptions {
 /** Paths of a writable layer that are never image content (the init layer's mount points). */
 export const notCommitted = (rel: string) => INIT_PATHS.has(rel);
 
+export interface Layer {
+  chainId: Digest;
+  diffId: Digest;
+}
+
+/**
+ * A container's writable layer (its overlay upper dir) registered as a layer on
+ * top of `parentTop`; undefined when nothing changed (an empty layer, as Docker).
+ * The caller releases the layer store's leases once an image holds the layer.
+ */
+export async function writableLayer(store: Store, upper: string, parentTop: Digest | null): Promise<Layer | undefined> {
+  if (overlayChanges(upper, [], notCommitted).length === 0) return undefined;
+  return store.layers.register(packDir(upper, { overlay: true, exclude: notCommitted }), parentTop);
+}
+
 export async function commitContainer(store: Store, images: ImageService, containers: ContainerService, idOrName: string, opts: CommitOptions): Promise<Digest> {
   const target = opts.ref ? parseTagTarget(opts.ref) : undefined;
   const c = containers.find(idOrName);
@@ -34,10 +49,9 @@ export async function commitContainer(store: Store, images: ImageService, contai
   const upper = containers.rootfs(c.record.id).upper;
   // freeze the processes so the layer is read in one consistent state
   if (running && opts.pause !== false) await runcPause(rt, c.record.id);
-  let layer: { chainId: Digest; diffId: Digest } | undefined;
+  let layer: Layer | undefined;
   try {
-    const empty = overlayChanges(upper, [], notCommitted).length === 0;
-    if (!empty) layer = await store.layers.register(packDir(upper, { overlay: true, exclude: notCommitted }), base.record.topLayer);
+    layer = await writableLayer(store, upper, base.record.topLayer);
   } finally {
     if (running && opts.pause !== false) await runcResume(rt, c.record.id).catch(() => {});
   }

@@ -200,33 +200,41 @@ test('export writes the flattened filesystem, which import reads back', async ()
 test("an export holds the container's root filesystem: a stop meanwhile does not unmount it under the export, a start does not lose it after", async (t) => {
   const merged = (id: string) => path.join(env.root, 'containers', id, 'merged');
   const mounted = (dir: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
+  /** An export that has begun (its first bytes came) and then blocks on a pipe nobody reads, its files half walked. */
+  const blockedExport = async () => {
+    const p = spawn(FRONT_END, ['export', 'held'], { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => p.kill('SIGKILL')); // a failed assertion must not leave it blocked
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    p.stderr.on('data', (b: Buffer) => (stderr += b));
+    const done = new Promise<string>((resolve) => p.on('close', (code) => resolve(`exit ${code} ${stderr}`)));
+    await new Promise<void>((resolve) => {
+      p.stdout.on('data', (b: Buffer) => {
+        chunks.push(b);
+        p.stdout.pause();
+        resolve();
+      });
+    });
+    return {
+      /** Reads the rest; the tar's names. */
+      async finish(): Promise<string[]> {
+        p.stdout.resume();
+        assert.equal(await done, 'exit 0 ');
+        return execFileSync('tar', ['t'], { input: Buffer.concat(chunks), encoding: 'utf8' }).split('\n');
+      },
+    };
+  };
   const id = (await env.ok(['run', '-d', '--name', 'held', 'busybox', 'sleep', '600'])).trim();
-  // the export blocks on a full pipe nobody reads yet, its files half walked
-  const exp = spawn(FRONT_END, ['export', 'held'], { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => exp.kill('SIGKILL')); // a failed assertion must not leave it blocked
-  exp.stdout.pause();
-  const done = new Promise<number | null>((resolve) => exp.on('close', resolve));
-  await new Promise((r) => setTimeout(r, 1000));
+  const exp = await blockedExport();
   await env.ok(['stop', '-t', '0', 'held']);
   assert.ok(mounted(merged(id)), 'still mounted: the export holds it');
-  const chunks: Buffer[] = [];
-  exp.stdout.on('data', (b: Buffer) => chunks.push(b));
-  exp.stdout.resume();
-  let stderr = '';
-  exp.stderr.on('data', (b: Buffer) => (stderr += b));
-  assert.equal(await done, 0, stderr);
-  const names = execFileSync('tar', ['t'], { input: Buffer.concat(chunks), encoding: 'utf8' }).split('\n');
+  const names = await exp.finish();
   assert.ok(names.includes('bin/busybox') && names.includes('etc/passwd'), 'the whole tree was exported');
   assert.ok(!mounted(merged(id)), 'the last holder out unmounted it');
   // and the other way round: a start while an export reads the stopped container
-  const exp2 = spawn(FRONT_END, ['export', 'held'], { env: env.env, stdio: ['ignore', 'pipe', 'ignore'] });
-  t.after(() => exp2.kill('SIGKILL'));
-  exp2.stdout.pause();
-  const done2 = new Promise<number | null>((resolve) => exp2.on('close', resolve));
-  await new Promise((r) => setTimeout(r, 1000));
+  const exp2 = await blockedExport();
   await env.ok(['start', 'held']);
-  exp2.stdout.resume();
-  assert.equal(await done2, 0);
+  assert.ok((await exp2.finish()).includes('bin/busybox'));
   assert.ok(mounted(merged(id)), 'the running container keeps its root filesystem mounted');
   assert.equal(await env.ok(['exec', '-u', 'nobody', 'held', 'id', '-un']), 'nobody\n');
   await env.ok(['rm', '-f', 'held']);

@@ -81,7 +81,8 @@ test('exec -it gives a real terminal', async () => {
   const cmd = `stty rows 40 cols 100; ${process.execPath} ${CLI} exec -it tty sh`;
   const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { env: env.env, input: 'tty; stty size; exit 7\n', encoding: 'utf8', timeout: 20_000 });
   assert.match(r.stdout, /\/dev\/pts\/\d+/);
-  assert.match(r.stdout, /\r?\n40 100\r?\n/);
+  // (output written before runc puts script's terminal in raw mode goes through two line disciplines: \r\r\n)
+  assert.match(r.stdout, /\r*\n40 100\r*\n/);
   assert.equal(r.status, 7);
   const run = spawnSync('script', ['-qec', `stty rows 30 cols 90; ${process.execPath} ${CLI} run --rm -it busybox sh -c "tty && test -t 0 && stty size"`, '/dev/null'], { env: env.env, encoding: 'utf8', timeout: 20_000 });
   assert.match(run.stdout, /\/dev\/pts\/0/);

@@ -9,6 +9,7 @@ import { imageRemove } from './image/remove';
 import { imageTag } from './image/tag';
 import { imageSave } from './image/save';
 import { imageLoad } from './image/load';
+import { imageBuild } from './image/build';
 
 import { containerCommit, containerDiff } from './container/commit';
 import { containerCp, containerExport } from './container/cp';
@@ -35,7 +36,7 @@ export const COMMANDS: Command[] = [
   networkConnect, networkCreate, networkDisconnect, networkList, networkInspectCmd, networkRemove, networkPrune, containerPort,
   systemDf, systemPrune, systemReset, versionCmd, infoCmd,
   volumeCreate, volumeList, volumeInspectCmd, volumeRemove, volumePrune,
-  imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad,
+  imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad, imageBuild,
 ];
 
 export const GROUPS: Record<string, string> = {

@@ -1,0 +1,172 @@
+// `build` (`image build`): the Dockerfile and its context as the docker CLI
+// finds them (PATH, or `-` for a tar context or a lone Dockerfile on stdin;
+// -f relative to the current directory), then the classic builder's steps and
+// lines, "Successfully built" and "Successfully tagged".
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { Builder, StepFailedError, type BuildOutput } from '../../../build/builder';
+import { BuildContext } from '../../../build/context';
+import { DockerfileParseError } from '../../../build/dockerfile';
+import { decompressStream, detectCompression } from '../../../archive/decompress';
+import { cliError, invalidArgument } from '../../../errdefs';
+import { extractInto } from '../../../layer/extract';
+import { familiarString, parseTagTarget } from '../../../reference';
+import type { Command } from '../../command';
+import type { Ctx } from '../../context';
+
+const DISCARD = new Writable({ write: (_c, _e, cb) => cb() });
+
+async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const b of stream) parts.push(b);
+  return Buffer.concat(parts);
+}
+
+/** A tar (maybe compressed) rather than a Dockerfile: how the docker CLI tells the two apart on stdin. */
+function isTar(head: Buffer): boolean {
+  return detectCompression(head) !== 'none' || (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar');
+}
+
+/** The context and the Dockerfile's text; `cleanup` removes a context unpacked from stdin. */
+async function prepare(ctx: Ctx, source: string, file: string | undefined): Promise<{ context: BuildContext; dockerfile: string; name: string; cleanup: () => void }> {
+  if (/^(https?|git):\/\//.test(source) || source.startsWith('git@')) {
+    throw cliError(`unable to prepare context: stowage cannot fetch ${source}: no network is reachable; clone or download it and build from the directory`);
+  }
+  const readDockerfile = (p: string) => {
+    try {
+      fs.lstatSync(p);
+    } catch {
+      throw cliError(`unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${p}: no such file or directory`);
+    }
+    return fs.readFileSync(p, 'utf8');
+  };
+  if (source === '-') {
+    if (file === '-') throw cliError('invalid argument: can\'t use stdin for both build context and dockerfile');
+    const input = await readAll(ctx.stdin);
+    const dir = ctx.store.tmpDir('context');
+    const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      if (!isTar(input.subarray(0, 512))) return { context: new BuildContext(dir), dockerfile: input.toString('utf8'), name: 'Dockerfile', cleanup };
+      const tar = decompressStream(Readable.from([input]), detectCompression(input.subarray(0, 6)));
+      await extractInto(tar as AsyncIterable<Buffer>, dir, { keepOwners: true });
+      const name = file ?? 'Dockerfile';
+      const inside = path.join(dir, path.posix.normalize(`/${name}`));
+      if (!fs.existsSync(inside)) throw cliError(`Cannot locate specified Dockerfile: ${name}`);
+      return { context: new BuildContext(dir), dockerfile: fs.readFileSync(inside, 'utf8'), name, cleanup };
+    } catch (e) {
+      cleanup();
+      throw e;
+    }
+  }
+  const root = path.resolve(source);
+  if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw cliError(`unable to prepare context: path "${source}" not found`);
+  const context = new BuildContext(root);
+  if (file === '-') return { context, dockerfile: (await readAll(ctx.stdin)).toString('utf8'), name: '-', cleanup: () => {} };
+  const p = file ? path.resolve(file) : path.join(root, 'Dockerfile');
+  return { context, dockerfile: readDockerfile(p), name: file ? path.basename(file) : 'Dockerfile', cleanup: () => {} };
+}
+
+function buildArgs(values: string[]): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    // `--build-arg NAME` takes the value from the environment, as the docker CLI does
+    if (eq < 0) out.set(v, process.env[v]);
+    else out.set(v.slice(0, eq), v.slice(eq + 1));
+  }
+  return out;
+}
+
+function labels(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    out[eq < 0 ? v : v.slice(0, eq)] = eq < 0 ? '' : v.slice(eq + 1);
+  }
+  return out;
+}
+
+export const imageBuild: Command = {
+  name: 'image build',
+  aliases: [['build'], ['builder', 'build']],
+  usage: '[OPTIONS] PATH | URL | -',
+  description: 'Build an image from a Dockerfile',
+  minArgs: 1,
+  maxArgs: 1,
+  flags: [
+    { long: 'build-arg', kind: 'list', valueName: 'list', help: 'Set build-time variables' },
+    { long: 'file', short: 'f', kind: 'string', valueName: 'string', help: "Name of the Dockerfile (Default is 'PATH/Dockerfile')" },
+    { long: 'force-rm', kind: 'bool', help: 'Always remove intermediate containers' },
+    { long: 'iidfile', kind: 'string', valueName: 'string', help: 'Write the image ID to the file' },
+    { long: 'label', kind: 'list', valueName: 'list', help: 'Set metadata for an image' },
+    { long: 'network', kind: 'string', valueName: 'string', default: 'default', help: 'Set the networking mode for the RUN instructions during build' },
+    { long: 'no-cache', kind: 'bool', help: 'Do not use cache when building the image' },
+    { long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress the build output and print image ID on success' },
+    { long: 'rm', kind: 'bool', default: true, help: 'Remove intermediate containers after a successful build' },
+    { long: 'tag', short: 't', kind: 'list', valueName: 'list', help: 'Name and optionally a tag in the "name:tag" format' },
+    { long: 'target', kind: 'string', valueName: 'string', help: 'Set the target build stage to build.' },
+  ],
+  async run(ctx, [source], flags) {
+    const tags = (flags.tag as string[]).map((t) => {
+      try {
+        return parseTagTarget(t);
+      } catch (e) {
+        throw cliError(`invalid argument "${t}" for "-t, --tag" flag: ${(e as Error).message}`);
+      }
+    });
+    const iidfile = flags.iidfile as string;
+    if (iidfile) fs.rmSync(iidfile, { force: true }); // no stale ID if the build fails
+    const quiet = flags.quiet as boolean;
+    const { context, dockerfile, name, cleanup } = await prepare(ctx, source, (flags.file as string) || undefined);
+    const stderrColor = ctx.stdout.isTTY ? colored(ctx.stdout) : ctx.stdout;
+    const out: BuildOutput = quiet
+      ? { line: () => {}, stdout: DISCARD, stderr: DISCARD }
+      : { line: (s) => ctx.out(s), stdout: ctx.stdout, stderr: stderrColor };
+    try {
+      if (!dockerfile.trim()) throw invalidArgument(`the Dockerfile (${name}) cannot be empty`);
+      const builder = new Builder(ctx.store, ctx.images, ctx.containers, {
+        dockerfile,
+        context,
+        buildArgs: buildArgs(flags['build-arg'] as string[]),
+        labels: labels(flags.label as string[]),
+        noCache: flags['no-cache'] as boolean,
+        rm: flags.rm as boolean,
+        forceRm: flags['force-rm'] as boolean,
+        target: (flags.target as string) || undefined,
+        network: String(flags.network),
+        runtime: ctx.globals.runtime,
+        out,
+      });
+      const id = await builder.build();
+      for (const t of tags) ctx.images.tag(id, familiarString(t));
+      if (iidfile) fs.writeFileSync(iidfile, id);
+      if (quiet) ctx.out(`${id}\n`);
+      else {
+        ctx.out(`Successfully built ${id.slice(7, 19)}\n`);
+        for (const t of tags) ctx.out(`Successfully tagged ${familiarString(t)}\n`);
+      }
+      return 0;
+    } catch (e) {
+      if (e instanceof StepFailedError) {
+        ctx.err(`${e.message}\n`);
+        return e.code;
+      }
+      if (e instanceof DockerfileParseError) throw invalidArgument(e.message);
+      throw e;
+    } finally {
+      cleanup();
+      await ctx.containers.flush();
+    }
+  },
+};
+
+/** A step's stderr on a terminal: in red, as the docker CLI shows it. */
+function colored(stream: NodeJS.WritableStream): NodeJS.WritableStream {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      stream.write(`\x1b[91m${chunk.toString()}\x1b[0m`);
+      cb();
+    },
+  });
+}
