@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { Builder, StepFailedError, type BuildOutput } from '../../../build/builder';
 import { BuildContext } from '../../../build/context';
-import { DockerfileParseError } from '../../../build/dockerfile';
+import { DockerfileParseError, parseDockerfile } from '../../../build/dockerfile';
 import { decompressStream, detectCompression } from '../../../archive/decompress';
 import { cliError, invalidArgument } from '../../../errdefs';
 import { extractInto } from '../../../layer/extract';
@@ -124,7 +124,7 @@ export const imageBuild: Command = {
       ? { line: () => {}, stdout: DISCARD, stderr: DISCARD }
       : { line: (s) => ctx.out(s), stdout: ctx.stdout, stderr: stderrColor };
     try {
-      if (!dockerfile.trim()) throw invalidArgument(`the Dockerfile (${name}) cannot be empty`);
+      if (parseDockerfile(dockerfile).instructions.length === 0) throw invalidArgument(`the Dockerfile (${name}) cannot be empty`);
       const builder = new Builder(ctx.store, ctx.images, ctx.containers, {
         dockerfile,
         context,
