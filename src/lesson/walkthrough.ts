@@ -1,5 +1,5 @@
 // The image lesson, end to end, on stowage: what an image is (a stack of
-// read-only layers), why it is bigger than the program in it, how it travels
+// read-only layers, built from a Dockerfile), why it is bigger than the program in it, how it travels
 // (save/load), how a container runs on it (one writable layer on top), why an
 // image in use cannot be removed, and how a changed container becomes a new
 // image (commit) while volume data stays out. Run by scripts/walkthrough.sh;
@@ -23,6 +23,7 @@ export interface WalkthroughOptions {
 }
 
 
+const LOTTERY_DOCKERFILE = ['FROM busybox', 'COPY index.html /www/index.html', 'EXPOSE 80', 'CMD ["httpd", "-f", "-p", "80", "-h", "/www"]', ''].join('\n');
 const LOTTERY_PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>Lottery</title></head>
 <body><h1>Today's lucky numbers</h1>
@@ -93,20 +94,20 @@ export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTra
 
     L.section(
       'An application image on top of it',
-      'The application is one small web page served by busybox httpd. We start a container from the base',
-      'image, copy the page in, and `commit` the container: the page becomes a new layer on top of busybox.',
+      'The application is one small web page served by busybox httpd. A Dockerfile says how to make its image:',
+      'start FROM busybox, COPY the page in, say which port it serves and what to run. `build` runs each',
+      'instruction as a step; COPY adds one layer with the page, the others only change the configuration.',
     );
-    const page = path.join(work, 'index.html');
-    fs.writeFileSync(page, LOTTERY_PAGE);
-    await L.sh(['run', '-id', '--name', 'lesson-builder', 'busybox']);
-    await L.sh(['exec', 'lesson-builder', 'mkdir', '-p', '/www']);
-    await L.sh(['cp', page, 'lesson-builder:/www/index.html']);
-    await L.sh(['commit', '-m', 'the lottery page', '-c', 'CMD ["httpd","-f","-p","80","-h","/www"]', '-c', 'EXPOSE 80', 'lesson-builder', 'lottery:v1']);
-    await L.sh(['rm', '-f', 'lesson-builder']);
+    const app = path.join(work, 'app');
+    fs.mkdirSync(app);
+    fs.writeFileSync(path.join(app, 'index.html'), LOTTERY_PAGE);
+    fs.writeFileSync(path.join(app, 'Dockerfile'), LOTTERY_DOCKERFILE);
+    L.show(`cat ${path.basename(app)}/Dockerfile`, LOTTERY_DOCKERFILE);
+    await L.sh(['build', '-t', 'lottery:v1', app]);
 
     L.section(
       'Why an image is bigger than the program in it',
-      `The page is ${LOTTERY_PAGE.length} bytes, yet the image is about 2 MB: SIZE counts every layer underneath.`,
+      `The page is ${Buffer.byteLength(LOTTERY_PAGE)} bytes, yet the image is about 2 MB: SIZE counts every layer underneath.`,
       '`history` shows one row per layer: what made it and what it weighs. `inspect` lists the layers',
       '(RootFS.Layers) and the directories overlayfs stacks to show them as one filesystem (GraphDriver).',
     );

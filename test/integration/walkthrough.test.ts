@@ -29,7 +29,12 @@ test('the image lesson runs end to end, twice, and leaves the machine as it foun
       ]) {
         assert.ok(out.includes(`✔ ${mark}`), `round ${round}: ${mark}`);
       }
-      assert.match(out, /\$ stowage history lottery:v1\nIMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT\n[0-9a-f]{12} .* the lottery page\n[0-9a-f]{12} .*busybox-static base image\n/);
+      // built from the Dockerfile: one step each, COPY the only one with a layer
+      assert.match(out, /\$ stowage build -t lottery:v1 \S+\nStep 1\/4 : FROM busybox\n[\s\S]*Successfully tagged lottery:v1\n/);
+      assert.match(
+        out,
+        /\$ stowage history lottery:v1\nIMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT\n[0-9a-f]{12} .*#\(nop\)  CMD \["httpd" .* 0B .*\n[0-9a-f]{12} .*EXPOSE 80 .* 0B .*\n[0-9a-f]{12} .*COPY file:.* 344B .*\n[0-9a-f]{12} .*busybox-static base image\n/,
+      );
       assert.match(out, /Error: conflict: unable to remove repository reference "lottery:v1" \(must force\) - container [0-9a-f]{12} is using its referenced image/);
       assert.ok(!fs.existsSync(root) && !fs.existsSync(runroot), `round ${round}: the lesson's store is gone`);
       assert.equal(bridges.length, 1, `round ${round}: the default network's bridge`);
