@@ -130,7 +130,8 @@ test('multi-stage builds: COPY --from a named stage, --target, ONBUILD triggers,
     Dockerfile: [
       'ARG BASE=busybox',
       'FROM $BASE AS builder',
-      'RUN mkdir /out && echo compiled > /out/app',
+      'ARG BASE',
+      'RUN mkdir /out && echo compiled > /out/app && echo "from $BASE" > /out/base',
       'FROM scratch',
       'COPY --from=builder /out/app /app',
       'COPY --from=builder /bin/busybox /bin/busybox',
@@ -140,12 +141,12 @@ test('multi-stage builds: COPY --from a named stage, --target, ONBUILD triggers,
   });
   const r = await env.run(['build', '-t', 'multi:1', dir]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /Step 3\/6 : FROM scratch\n ---> \n/);
+  assert.match(r.stdout, /Step 4\/7 : FROM scratch\n ---> \n/);
   assert.equal(await env.ok(['run', '--rm', 'multi:1']), 'compiled\n');
   const [img] = JSON.parse(await env.ok(['image', 'inspect', 'multi:1']));
   assert.equal(img.RootFS.Layers.length, 2, 'only what the last stage copied');
   const target = await env.ok(['build', '-q', '--target', 'builder', dir]);
-  assert.equal(await env.ok(['run', '--rm', target.trim(), 'cat', '/out/app']), 'compiled\n');
+  assert.equal(await env.ok(['run', '--rm', target.trim(), 'cat', '/out/app', '/out/base']), 'compiled\nfrom busybox\n', "a stage's ARG takes the value of the ARG before FROM");
   assert.match((await env.run(['build', '--target', 'nope', dir])).stderr, /failed to reach build target nope in Dockerfile/);
   // an image with ONBUILD runs its triggers in the builds FROM it
   const base = context('onbuild', { Dockerfile: 'FROM busybox\nONBUILD RUN echo triggered > /trigger.txt\n' });
@@ -189,6 +190,9 @@ test('bad Dockerfiles and contexts get Docker\'s errors, and nothing is added to
     [{ Dockerfile: 'FROM busybox\nCOPY a b /x\n', a: '', b: '' }, /When using COPY with more than one source file, the destination must be a directory and end with a \//],
     [{ Dockerfile: 'FROM busybox\nCOPY --chown=nobody:nogroup a /a\n', a: '' }, /can't find gid for group nogroup: no such group: nogroup/],
     [{ Dockerfile: 'FROM busybox\nCOPY *.none /x/\n' }, /COPY failed: no source files were specified/],
+    [{ Dockerfile: 'FROM busybox\nRUN --mount=type=cache,target=/c true\n' }, /the --mount option requires BuildKit/],
+    [{ Dockerfile: 'FROM busybox\nCOPY --chmod=600 a /a\n', a: '' }, /the --chmod option requires BuildKit/],
+    [{ Dockerfile: 'FROM busybox\nADD http://127.0.0.1:9/x /x\n' }, /ADD failed: source can't be a URL/],
   ];
   for (const [i, [files, want]] of cases.entries()) {
     const r = await env.run(['build', context(`bad${i}`, files)]);

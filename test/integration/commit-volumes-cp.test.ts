@@ -208,10 +208,13 @@ test("an export holds the container's root filesystem: a stop meanwhile does not
     let stderr = '';
     p.stderr.on('data', (b: Buffer) => (stderr += b));
     const done = new Promise<string>((resolve) => p.on('close', (code) => resolve(`exit ${code} ${stderr}`)));
+    let started = false;
     await new Promise<void>((resolve) => {
       p.stdout.on('data', (b: Buffer) => {
         chunks.push(b);
-        p.stdout.pause();
+        if (started) return;
+        started = true;
+        p.stdout.pause(); // once: finish() lets the rest flow
         resolve();
       });
     });

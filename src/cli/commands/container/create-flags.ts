@@ -87,7 +87,8 @@ export function resolveEnv(values: string[]): string[] {
   });
 }
 
-function parseLabels(values: string[]): Record<string, string> {
+/** --label KEY=VALUE (a bare KEY: an empty value). */
+export function parseLabels(values: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const l of values) {
     const eq = l.indexOf('=');

@@ -4,15 +4,17 @@
 // lines, "Successfully built" and "Successfully tagged".
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { Builder, StepFailedError, type BuildOutput } from '../../../build/builder';
 import { BuildContext } from '../../../build/context';
 import { DockerfileParseError, parseDockerfile } from '../../../build/dockerfile';
-import { decompressStream, detectCompression } from '../../../archive/decompress';
+import { decompressStream, detectCompression, peek } from '../../../archive/decompress';
+import { resolveContainerPath } from '../../../container/paths';
 import { cliError, invalidArgument } from '../../../errdefs';
 import { extractInto } from '../../../layer/extract';
 import { familiarString, parseTagTarget } from '../../../reference';
 import type { Command } from '../../command';
+import { parseLabels } from '../container/create-flags';
 import type { Ctx } from '../../context';
 
 const DISCARD = new Writable({ write: (_c, _e, cb) => cb() });
@@ -43,16 +45,21 @@ async function prepare(ctx: Ctx, source: string, file: string | undefined): Prom
   };
   if (source === '-') {
     if (file === '-') throw cliError('invalid argument: can\'t use stdin for both build context and dockerfile');
-    const input = await readAll(ctx.stdin);
+    const { head, stream } = await peek(ctx.stdin, 512);
     const dir = ctx.store.tmpDir('context');
     const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
     try {
-      if (!isTar(input.subarray(0, 512))) return { context: new BuildContext(dir), dockerfile: input.toString('utf8'), name: 'Dockerfile', cleanup };
-      const tar = decompressStream(Readable.from([input]), detectCompression(input.subarray(0, 6)));
-      await extractInto(tar as AsyncIterable<Buffer>, dir, { keepOwners: true });
+      if (!isTar(head)) return { context: new BuildContext(dir), dockerfile: (await readAll(stream)).toString('utf8'), name: 'Dockerfile', cleanup };
+      await extractInto(decompressStream(stream, detectCompression(head)) as AsyncIterable<Buffer>, dir, { keepOwners: true });
       const name = file ?? 'Dockerfile';
-      const inside = path.join(dir, path.posix.normalize(`/${name}`));
-      if (!fs.existsSync(inside)) throw cliError(`Cannot locate specified Dockerfile: ${name}`);
+      // inside the unpacked context: a Dockerfile that is a symlink cannot lead to a host file
+      let inside: string;
+      try {
+        inside = resolveContainerPath(dir, [], name, true);
+      } catch {
+        inside = '';
+      }
+      if (!inside || !fs.statSync(inside, { throwIfNoEntry: false })?.isFile()) throw cliError(`Cannot locate specified Dockerfile: ${name}`);
       return { context: new BuildContext(dir), dockerfile: fs.readFileSync(inside, 'utf8'), name, cleanup };
     } catch (e) {
       cleanup();
@@ -74,15 +81,6 @@ function buildArgs(values: string[]): Map<string, string | undefined> {
     // `--build-arg NAME` takes the value from the environment, as the docker CLI does
     if (eq < 0) out.set(v, process.env[v]);
     else out.set(v.slice(0, eq), v.slice(eq + 1));
-  }
-  return out;
-}
-
-function labels(values: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const v of values) {
-    const eq = v.indexOf('=');
-    out[eq < 0 ? v : v.slice(0, eq)] = eq < 0 ? '' : v.slice(eq + 1);
   }
   return out;
 }
@@ -129,7 +127,7 @@ export const imageBuild: Command = {
         dockerfile,
         context,
         buildArgs: buildArgs(flags['build-arg'] as string[]),
-        labels: labels(flags.label as string[]),
+        labels: parseLabels(flags.label as string[]),
         noCache: flags['no-cache'] as boolean,
         rm: flags.rm as boolean,
         forceRm: flags['force-rm'] as boolean,
