@@ -2,6 +2,7 @@
 // and the busybox base image every container test starts from.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { capture, type Captured } from '../src/util/capture';
@@ -68,6 +69,18 @@ export class TestEnv {
     // a container monitor may still be finishing its cleanup: retry a moment
     fs.rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on (just now). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 let cachedTarball: string | undefined;

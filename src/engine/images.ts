@@ -113,7 +113,7 @@ export class ImageService {
    */
   commitImage(
     raw: Buffer,
-    opts: { topLayer: Digest | null; parent?: Digest | null; tags?: Reference[]; onRetag?: (ref: Reference, oldId: Digest) => void },
+    opts: { topLayer: Digest | null; parent?: Digest | null; tags?: Reference[]; digests?: string[]; onRetag?: (ref: Reference, oldId: Digest) => void },
   ): Digest {
     const id = this.store.blobs.put(raw);
     const size = this.store.layers.stack(opts.topLayer).reduce((n, l) => n + l.size, 0);
@@ -123,6 +123,7 @@ export class ImageService {
         const old = this.store.images.setRef(fullString(t), id);
         if (old && opts.onRetag) opts.onRetag(t, old);
       }
+      for (const d of opts.digests ?? []) this.store.images.setRef(d, id, true);
       this.store.layers.releaseLeases();
     });
     return id;

@@ -61,6 +61,15 @@ const SCHEMA = [
      holder TEXT NOT NULL,
      PRIMARY KEY (container_id, holder)
    )`,
+  // The compressed blobs known for a layer (pulled, or pushed once): push checks these
+  // with the registry before compressing the layer again.
+  `CREATE TABLE layer_blobs (
+     diff_id TEXT NOT NULL,
+     digest TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     media_type TEXT NOT NULL,
+     PRIMARY KEY (diff_id, digest)
+   )`,
 ];
 
 export function openDb(file: string): DB {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { TestEnv } from '../helpers';
+import { freePort, TestEnv } from '../helpers';
 
 const env = new TestEnv();
 let ctxDir: string;
@@ -184,7 +184,7 @@ test('bad Dockerfiles and contexts get Docker\'s errors, and nothing is added to
     [{ Dockerfile: 'FROM busybox\nFOO bar\n' }, /^Error: dockerfile parse error line 2: unknown instruction: FOO\n$/],
     [{ Dockerfile: 'RUN echo no base\n' }, /^Error: no build stage in current context\n$/],
     [{ Dockerfile: '\n# only a comment\n' }, /^Error: the Dockerfile \(Dockerfile\) cannot be empty\n$/],
-    [{ Dockerfile: 'FROM nosuchimage\n' }, /No such image: nosuchimage:latest/],
+    [{ Dockerfile: `FROM 127.0.0.1:${await freePort()}/nosuchimage\n` }, /dial tcp 127\.0\.0\.1:\d+: connect: connection refused/],
     [{ Dockerfile: 'FROM busybox\nCOPY ../outside /x\n' }, /^Error: COPY failed: forbidden path outside the build context: \.\.\/outside \(\)\n$/],
     [{ Dockerfile: 'FROM busybox\nCOPY missing /x\n' }, /COPY failed: file not found in build context or excluded by \.dockerignore: stat missing: file does not exist/],
     [{ Dockerfile: 'FROM busybox\nCOPY a b /x\n', a: '', b: '' }, /When using COPY with more than one source file, the destination must be a directory and end with a \//],

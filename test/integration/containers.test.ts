@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLI, TestEnv } from '../helpers';
+import { CLI, freePort, TestEnv } from '../helpers';
 
 const env = new TestEnv();
 before(async () => {
@@ -42,9 +42,12 @@ test('exit codes: 125 for stowage, 126 cannot invoke, 127 not found', async () =
   const ni = await env.run(['run', '--rm', 'busybox', '/etc/passwd']);
   assert.equal(ni.code, 126);
   assert.match(ni.stderr, /permission denied/);
-  const missing = await env.run(['run', '--rm', 'no-such-image:1']);
+  // not in the store: pulled, from a registry that is not there
+  const port = await freePort();
+  const missing = await env.run(['run', '--rm', `127.0.0.1:${port}/no-such-image:1`]);
   assert.equal(missing.code, 125);
-  assert.match(missing.stderr, /Unable to find image 'no-such-image:1' locally/);
+  assert.match(missing.stderr, new RegExp(`Unable to find image '127.0.0.1:${port}/no-such-image:1' locally\n1: Pulling from no-such-image\n`));
+  assert.match(missing.stderr, new RegExp(`Get "http://127.0.0.1:${port}/v2/": dial tcp 127.0.0.1:${port}: connect: connection refused`));
   const badFlag = await env.run(['run', '--bogus', 'busybox']);
   assert.equal(badFlag.code, 125);
   assert.match(badFlag.stderr, /unknown flag: --bogus/);

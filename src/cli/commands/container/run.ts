@@ -1,7 +1,8 @@
 // `run`, `create` and `start`: a container from an image, attached or detached.
 import { isatty } from 'node:tty';
 import { NoSuchImageError } from '../../../engine/images';
-import { conflict, invalidArgument, StowageError } from '../../../errdefs';
+import { conflict, invalidArgument } from '../../../errdefs';
+import { pullAndReport } from '../image/registry';
 import { familiarString, parseNormalized, withDefaultTag } from '../../../reference';
 import { attach, type AttachIO, type Attachment } from '../../../runtime/attach';
 import { resize } from '../../../runtime/conmon';
@@ -12,23 +13,23 @@ import type { Ctx } from '../../context';
 import { errorOutput } from '../../exit';
 import { CREATE_FLAGS, createOptions, volumeRequests } from './create-flags';
 
+/** Creates the container; an image not in the store is pulled first, as Docker does (its lines on stderr). */
 async function createContainer(ctx: Ctx, args: string[], flags: Parameters<Command['run']>[2]) {
   const [image, ...cmd] = args;
+  const create = () => ctx.containers.create(createOptions(flags, image, cmd, ctx.globals.runtime), volumeRequests(flags));
   try {
-    return await ctx.containers.create(createOptions(flags, image, cmd, ctx.globals.runtime), volumeRequests(flags));
+    return await create();
   } catch (e) {
-    if (e instanceof NoSuchImageError) {
-      let shown = image;
-      try {
-        shown = familiarString(withDefaultTag(parseNormalized(image)));
-      } catch {
-        /* an ID */
-      }
-      ctx.err(`Unable to find image '${shown}' locally\n`);
-      throw new StowageError('not-found', `${e.message}: stowage has no registry to pull from; load or import the image first`);
-    }
-    throw e;
+    if (!(e instanceof NoSuchImageError) || isIdLike(image)) throw e;
+    ctx.err(`Unable to find image '${familiarString(withDefaultTag(parseNormalized(image)))}' locally\n`);
+    await pullAndReport(ctx, image, { out: ctx.stderr });
+    return create();
   }
+}
+
+/** An image ID (full, short or sha256:-prefixed): never pulled. */
+function isIdLike(image: string): boolean {
+  return /^(sha256:)?[0-9a-f]{12,64}$/.test(image);
 }
 
 /** -it with a stdin that is no terminal: the docker CLI refuses before doing anything (exit 1, its own words). */

@@ -15,6 +15,7 @@ import { extractInto } from '../../../layer/extract';
 import { familiarString, parseTagTarget } from '../../../reference';
 import type { Command } from '../../command';
 import { parseLabels } from '../container/create-flags';
+import { pullAndReport } from './registry';
 import type { Ctx } from '../../context';
 
 const DISCARD = new Writable({ write: (_c, _e, cb) => cb() });
@@ -135,6 +136,7 @@ export const imageBuild: Command = {
         network: String(flags.network),
         runtime: ctx.globals.runtime,
         out,
+        pull: (image) => pullAndReport(ctx, image, { quiet, out: ctx.stdout }),
       });
       const id = await builder.build();
       for (const t of tags) ctx.images.tag(id, familiarString(t));
