@@ -126,6 +126,20 @@ export class ContainerStore {
     });
   }
 
+  /** Keeps the exit code of an auto-removed container for a late `wait` (a few minutes). */
+  keepExitCode(id: string, code: number): void {
+    const now = Date.now();
+    writeTx(this.db, () => {
+      this.db.prepare('DELETE FROM removed_exits WHERE removed_at < ?').run(now - 300_000);
+      this.db.prepare('INSERT OR REPLACE INTO removed_exits (id, exit_code, removed_at) VALUES (?, ?, ?)').run(id, code, now);
+    });
+  }
+
+  /** The exit code kept for a removed container, if any. */
+  removedExitCode(id: string): number | undefined {
+    return (this.db.prepare('SELECT exit_code FROM removed_exits WHERE id = ?').get(id) as { exit_code: number } | undefined)?.exit_code;
+  }
+
   delete(id: string): void {
     this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
   }

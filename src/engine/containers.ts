@@ -533,6 +533,7 @@ export class ContainerService {
     this.rootfsHolders.drop(c.record.id, this.rootfs(c.record.id));
     await this.networking.teardown(c).catch(() => {});
     await this.flush();
+    if (c.record.hostConfig.AutoRemove) this.records.keepExitCode(c.record.id, c.state.ExitCode);
     this.records.delete(c.record.id);
     if (opts.volumes) {
       for (const m of c.record.mounts) {

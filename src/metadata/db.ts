@@ -70,6 +70,13 @@ const SCHEMA = [
      media_type TEXT NOT NULL,
      PRIMARY KEY (diff_id, digest)
    )`,
+  // The exit code of a container removed as it exited (--rm), for a `wait` that
+  // comes to read it after the container is gone (kept a few minutes).
+  `CREATE TABLE removed_exits (
+     id TEXT PRIMARY KEY,
+     exit_code INTEGER NOT NULL,
+     removed_at INTEGER NOT NULL
+   )`,
 ];
 
 export function openDb(file: string): DB {

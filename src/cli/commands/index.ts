@@ -28,6 +28,7 @@ import { containerPort } from './container/ports-column';
 import { systemDf } from './system/df';
 import { systemPrune } from './system/prune';
 import { systemReset } from './system/reset';
+import { systemService } from './system/service';
 import { infoCmd, versionCmd } from './system/info';
 import { volumeCreate, volumeInspectCmd, volumeList, volumePrune, volumeRemove } from './volume/volume';
 
@@ -35,7 +36,7 @@ export const COMMANDS: Command[] = [
   containerRun, containerCreate, containerStart, containerAttach, containerUpdate, containerStats, containerStop, containerRestart, containerKill, containerRemove, containerWait,
   containerRename, containerPrune, containerPause, containerUnpause, containerCommit, containerDiff, containerCp, containerExport, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
   networkConnect, networkCreate, networkDisconnect, networkList, networkInspectCmd, networkRemove, networkPrune, containerPort,
-  systemDf, systemPrune, systemReset, versionCmd, infoCmd,
+  systemDf, systemPrune, systemReset, systemService, versionCmd, infoCmd,
   volumeCreate, volumeList, volumeInspectCmd, volumeRemove, volumePrune,
   imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad, imageBuild, imagePull, imagePush,
 ];

@@ -1,9 +1,7 @@
 // `exec`: a new process in a running container, run by runc directly.
-import fs from 'node:fs';
-import path from 'node:path';
-import { CommandNotFoundError, CommandNotInvocableError, conflict } from '../../../errdefs';
+import { checkExecutable, execProcess } from '../../../engine/exec-process';
+import { CommandNotFoundError, CommandNotInvocableError } from '../../../errdefs';
 import { runcExec } from '../../../runtime/exec';
-import { ALL_CAPS, resolveUser, type OciSpec } from '../../../runtime/spec';
 import type { Command } from '../../command';
 import type { Ctx } from '../../context';
 import { resolveEnv } from './create-flags';
@@ -29,30 +27,20 @@ export const containerExec: Command = {
   async run(ctx, [name, ...cmd], flags) {
     if (!flags.detach && noTerminal(ctx, flags)) return 1;
     const c = ctx.containers.find(name);
-    if (c.state.Status === 'paused') throw conflict(`Container ${name} is paused, unpause the container before exec`);
-    if (c.state.Status === 'restarting') throw conflict(`Container ${c.record.id} is restarting, wait until the container is running`);
-    if (c.state.Status !== 'running') throw conflict(`Container ${c.record.id} is not running`);
-    const spec = JSON.parse(fs.readFileSync(path.join(ctx.containers.paths(c.record.id).bundle, 'config.json'), 'utf8')) as OciSpec;
-    const proc = structuredClone(spec.process);
-    proc.args = cmd;
-    proc.terminal = flags.tty as boolean;
-    const extra = resolveEnv(flags.env as string[]).filter((e) => e.includes('='));
-    for (const e of extra) {
-      const key = e.split('=')[0];
-      proc.env = [...proc.env.filter((x) => x.split('=')[0] !== key), e];
+    checkExecutable(c, name);
+    let proc;
+    try {
+      proc = execProcess(ctx.containers, c, {
+        cmd,
+        tty: flags.tty as boolean,
+        env: resolveEnv(flags.env as string[]).filter((e) => e.includes('=')),
+        workdir: (flags.workdir as string) || undefined,
+        user: (flags.user as string) || undefined,
+        privileged: flags.privileged as boolean,
+      });
+    } catch (e) {
+      return startFailed(ctx, e, 126); // a user that cannot be resolved
     }
-    if (flags.tty && !proc.env.some((e) => e.startsWith('TERM='))) proc.env.push('TERM=xterm');
-    if (flags.workdir) proc.cwd = String(flags.workdir);
-    if (flags.user) {
-      let u: ReturnType<typeof resolveUser>;
-      try {
-        u = resolveUser(ctx.containers.rootfs(c.record.id).merged, String(flags.user));
-      } catch (e) {
-        return startFailed(ctx, e, 126);
-      }
-      proc.user = { uid: u.uid, gid: u.gid, additionalGids: u.additionalGids };
-    }
-    if (flags.privileged) proc.capabilities = { bounding: ALL_CAPS, effective: ALL_CAPS, permitted: ALL_CAPS };
     const rt = ctx.containers.runtime(c.record.hostConfig.Runtime || undefined);
     try {
       return await runcExec(rt, c.record.id, proc, {

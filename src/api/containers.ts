@@ -1,0 +1,402 @@
+// Engine API routes for containers: create (Docker's Config + HostConfig),
+// start, attach (hijacked, before or after start), wait, stop, kill, restart,
+// pause, rm, list, inspect, logs, and exec (create, hijacked start, inspect).
+import type { Duplex } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { statusText } from '../cli/commands/container/ps';
+import type { Container } from '../container/store';
+import type { PortBindings } from '../container/types';
+import type { CreateOptions } from '../engine/container-create';
+import { containerInspect } from '../engine/container-inspect';
+import { checkExecutable, execProcess } from '../engine/exec-process';
+import { CommandNotFoundError, invalidArgument, notFound, StowageError } from '../errdefs';
+import { attach, type AttachIO } from '../runtime/attach';
+import { runcExec } from '../runtime/exec';
+import { readLogs } from '../runtime/logs';
+import { parseMountFlag, parseVolumeFlag, type VolumeRequest } from '../volume/specs';
+import { filtersOf } from './images';
+import { flag, sendJson, type Route } from './server';
+import { frame, framed, hijack, STDERR, STDOUT } from './stream';
+
+interface CreateBody {
+  Image?: string;
+  Cmd?: string[] | null;
+  Entrypoint?: string[] | string | null;
+  Env?: string[] | null;
+  WorkingDir?: string;
+  User?: string;
+  Hostname?: string;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  Labels?: Record<string, string> | null;
+  ExposedPorts?: Record<string, object> | null;
+  Volumes?: Record<string, object> | null;
+  StopSignal?: string;
+  StopTimeout?: number;
+  HostConfig?: {
+    Binds?: string[] | null;
+    Mounts?: Array<{ Type?: string; Source?: string; Target?: string; ReadOnly?: boolean }> | null;
+    Tmpfs?: Record<string, string> | null;
+    AutoRemove?: boolean;
+    NetworkMode?: string;
+    PortBindings?: PortBindings | null;
+    PublishAllPorts?: boolean;
+    Privileged?: boolean;
+    ReadonlyRootfs?: boolean;
+    CapAdd?: string[] | null;
+    CapDrop?: string[] | null;
+    SecurityOpt?: string[] | null;
+    Memory?: number;
+    MemorySwap?: number;
+    NanoCpus?: number;
+    PidsLimit?: number | null;
+    Init?: boolean | null;
+    RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
+    ExtraHosts?: string[] | null;
+    Dns?: string[] | null;
+    DnsSearch?: string[] | null;
+    DnsOptions?: string[] | null;
+    Ulimits?: Array<{ Name: string; Hard: number; Soft: number }> | null;
+    ShmSize?: number;
+    Runtime?: string;
+  };
+}
+
+/** Docker's container create body as stowage's create options and volume requests. */
+export function createRequest(body: CreateBody, name: string | undefined, runtime: string): { opts: CreateOptions; volumes: VolumeRequest[] } {
+  const h = body.HostConfig ?? {};
+  let cmd = body.Cmd ?? [];
+  let entrypoint: string | undefined;
+  if (body.Entrypoint !== undefined && body.Entrypoint !== null) {
+    const ep = Array.isArray(body.Entrypoint) ? body.Entrypoint : [body.Entrypoint];
+    entrypoint = ep[0] ?? '';
+    cmd = [...ep.slice(1), ...cmd];
+  }
+  const binds = h.Binds ?? [];
+  const volumes: VolumeRequest[] = [
+    ...binds.map(parseVolumeFlag),
+    ...Object.keys(body.Volumes ?? {}).filter((d) => !binds.some((b) => b.split(':')[1] === d)).map(parseVolumeFlag),
+    ...(h.Mounts ?? []).map((m) => parseMountFlag([`type=${m.Type ?? 'volume'}`, m.Source ? `source=${m.Source}` : '', `target=${m.Target ?? ''}`, m.ReadOnly ? 'readonly' : ''].filter(Boolean).join(','))),
+    ...Object.entries(h.Tmpfs ?? {}).map(([dest, o]) => ({ ...parseMountFlag(`type=tmpfs,target=${dest}`), TmpfsOptions: o ? o.split(',') : [] })),
+  ];
+  return {
+    volumes,
+    opts: {
+      image: body.Image ?? '',
+      cmd,
+      name,
+      entrypoint,
+      env: body.Env ?? [],
+      workdir: body.WorkingDir || undefined,
+      user: body.User || undefined,
+      hostname: body.Hostname || undefined,
+      tty: !!body.Tty,
+      interactive: !!body.OpenStdin,
+      autoRemove: !!h.AutoRemove,
+      readOnly: !!h.ReadonlyRootfs,
+      privileged: !!h.Privileged,
+      capAdd: h.CapAdd ?? [],
+      capDrop: h.CapDrop ?? [],
+      securityOpt: h.SecurityOpt ?? [],
+      memory: h.Memory ?? 0,
+      memorySwap: h.MemorySwap || undefined,
+      cpus: (h.NanoCpus ?? 0) / 1e9,
+      pidsLimit: h.PidsLimit ?? undefined,
+      init: !!h.Init,
+      labels: body.Labels ?? {},
+      runtime: h.Runtime || runtime,
+      networkMode: !h.NetworkMode || h.NetworkMode === 'default' ? 'default' : h.NetworkMode,
+      portBindings: h.PortBindings ?? {},
+      publishAll: !!h.PublishAllPorts,
+      exposedPorts: body.ExposedPorts ?? {},
+      mounts: [],
+      binds,
+      stopSignal: body.StopSignal || undefined,
+      stopTimeout: body.StopTimeout,
+      shmSize: h.ShmSize || undefined,
+      restartPolicy: h.RestartPolicy?.Name ? { Name: h.RestartPolicy.Name, MaximumRetryCount: h.RestartPolicy.MaximumRetryCount ?? 0 } : undefined,
+      extraHosts: h.ExtraHosts ?? [],
+      dns: h.Dns ?? [],
+      dnsSearch: h.DnsSearch ?? [],
+      dnsOptions: h.DnsOptions ?? [],
+      ulimits: h.Ulimits ?? [],
+    },
+  };
+}
+
+/** Attachments asked for before the container started: its start connects them. */
+const pendingAttach = new Map<string, { io: AttachIO; socket: Duplex }>();
+
+interface ExecSession {
+  containerId: string;
+  cmd: string[];
+  tty: boolean;
+  stdin: boolean;
+  env: string[];
+  workdir?: string;
+  user?: string;
+  privileged: boolean;
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+}
+const execs = new Map<string, ExecSession>();
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function listEntry(c: Container) {
+  const ports: Array<Record<string, unknown>> = [];
+  for (const [key, bindings] of Object.entries(c.state.Status === 'running' ? c.record.hostConfig.PortBindings ?? {} : {})) {
+    const [port, proto] = key.split('/');
+    for (const b of bindings ?? []) ports.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: proto });
+  }
+  return {
+    Id: c.record.id,
+    Names: [`/${c.record.name}`],
+    Image: c.record.imageRef,
+    ImageID: c.record.imageId,
+    Command: [c.record.path, ...c.record.args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' '),
+    Created: Math.floor(Date.parse(c.record.created) / 1000),
+    Ports: ports,
+    Labels: c.record.config.Labels ?? {},
+    State: c.state.Status,
+    Status: statusText(c),
+    HostConfig: { NetworkMode: c.record.hostConfig.NetworkMode },
+    Mounts: c.record.mounts.map((m) => ({ Type: m.Type, Name: m.Name, Source: m.Source, Destination: m.Destination, Mode: m.Mode, RW: m.RW, Propagation: m.Propagation })),
+    NetworkSettings: { Networks: Object.fromEntries(Object.keys(c.state.Networks ?? {}).map((n) => [n, {}])) },
+  };
+}
+
+/** The streams an attach or exec start writes to its hijacked connection. */
+function streamsFor(socket: Duplex, tty: boolean, want: { stdin: boolean; stdout: boolean; stderr: boolean }): AttachIO {
+  const sink = { write: () => true } as unknown as NodeJS.WritableStream;
+  return {
+    stdin: want.stdin ? socket : undefined,
+    stdout: want.stdout ? framed(socket, STDOUT, tty) : framed(sink, STDOUT, true),
+    stderr: want.stderr ? framed(socket, STDERR, tty) : framed(sink, STDERR, true),
+  };
+}
+
+export const CONTAINER_ROUTES: Route[] = [
+  {
+    method: 'GET',
+    re: /^\/containers\/json$/,
+    async handler(ctx, r, res) {
+      const f = filtersOf(r.query);
+      let list = ctx.containers.list();
+      if (!flag(r.query, 'all') && !f.get('status')) list = list.filter((c) => ['running', 'paused', 'restarting'].includes(c.state.Status));
+      list = list.filter(
+        (c) =>
+          (!f.get('status') || f.get('status')!.includes(c.state.Status)) &&
+          (!f.get('name') || f.get('name')!.some((n) => new RegExp(n).test(c.record.name))) &&
+          (!f.get('id') || f.get('id')!.some((p) => c.record.id.startsWith(p))),
+      );
+      const limit = Number(r.query.get('limit') ?? -1);
+      if (limit > 0) list = list.slice(0, limit);
+      sendJson(res, 200, list.map((c) => listEntry(c)));
+    },
+  },
+  {
+    method: 'POST',
+    re: /^\/containers\/create$/,
+    async handler(ctx, r, res) {
+      const { opts, volumes } = createRequest(await r.json<CreateBody>(), r.query.get('name') ?? undefined, ctx.globals.runtime);
+      const c = await ctx.containers.create(opts, volumes);
+      sendJson(res, 201, { Id: c.record.id, Warnings: [] });
+    },
+  },
+  {
+    method: 'GET',
+    re: /^\/containers\/([^/]+)\/json$/,
+    async handler(ctx, r, res) {
+      sendJson(res, 200, containerInspect(ctx.store, ctx.containers, ctx.containers.find(r.params[0]), flag(r.query, 'size')));
+    },
+  },
+  {
+    method: 'POST',
+    re: /^\/containers\/([^/]+)\/start$/,
+    async handler(ctx, r, res) {
+      const c = ctx.containers.find(r.params[0]);
+      if (c.state.Status === 'running') return void res.writeHead(304).end();
+      const pending = pendingAttach.get(c.record.id);
+      pendingAttach.delete(c.record.id);
+      const started = await ctx.containers.start(c.record.id, pending?.io);
+      if (pending) {
+        if (started.attachment) void started.attachment.done.finally(() => pending.socket.end());
+        else pending.socket.end();
+      }
+      res.writeHead(204).end();
+    },
+  },
+  {
+    method: 'POST',
+    re: /^\/containers\/([^/]+)\/attach$/,
+    async upgrade(ctx, r, socket) {
+      const c = ctx.containers.find(r.params[0]);
+      const tty = !!c.record.config.Tty;
+      hijack(socket, !tty);
+      const io = streamsFor(socket, tty, { stdin: flag(r.query, 'stdin'), stdout: flag(r.query, 'stdout'), stderr: flag(r.query, 'stderr') });
+      if (c.state.Status === 'running') {
+        const a = attach(ctx.containers.paths(c.record.id), io);
+        void a.done.finally(() => socket.end());
+        socket.on('close', () => a.detach());
+      } else {
+        pendingAttach.set(c.record.id, { io, socket });
+        socket.on('close', () => pendingAttach.get(c.record.id)?.socket === socket && pendingAttach.delete(c.record.id));
+      }
+    },
+  },
+  {
+    // answered when the condition holds: next-exit (default), not-running, removed
+    method: 'POST',
+    re: /^\/containers\/([^/]+)\/wait$/,
+    async handler(ctx, r, res) {
+      const condition = r.query.get('condition') || 'not-running';
+      const first = ctx.containers.find(r.params[0]);
+      const id = first.record.id;
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.flushHeaders();
+      let gone = false; // the client went away: stop waiting for it
+      res.on('close', () => (gone = true));
+      const live = (s: string) => ['running', 'paused', 'restarting'].includes(s);
+      if (condition !== 'not-running' && !live(first.state.Status)) {
+        // wait for the start this wait was asked before (docker run: wait, then start)
+        for (; !gone; await sleep(20)) {
+          const cur = ctx.containers.records.get(id);
+          if (!cur || cur.state.StartedAt !== first.state.StartedAt || live(ctx.containers.refresh(cur).state.Status)) break;
+        }
+      }
+      let code = ctx.containers.records.get(id) ? await ctx.containers.wait(id).catch(() => ctx.containers.records.removedExitCode(id) ?? 0) : (ctx.containers.records.removedExitCode(id) ?? 0);
+      if (condition === 'removed') {
+        while (!gone && ctx.containers.records.get(id)) await sleep(50);
+        code = ctx.containers.records.removedExitCode(id) ?? code;
+      }
+      res.end(JSON.stringify({ StatusCode: code, Error: null }));
+    },
+  },
+  {
+    method: 'POST',
+    re: /^\/containers\/([^/]+)\/stop$/,
+    async handler(ctx, r, res) {
+      const c = ctx.containers.find(r.params[0]);
+      if (!['running', 'paused', 'restarting'].includes(c.state.Status)) return void res.writeHead(304).end();
+      const t = r.query.get('t');
+      await ctx.containers.stop(c.record.id, t === null ? undefined : Number(t), r.query.get('signal') ?? undefined);
+      res.writeHead(204).end();
+    },
+  },
+  {
+    method: 'POST',
+    re: /^\/containers\/([^/]+)\/restart$/,
+    async handler(ctx, r, res) {
+      const c = ctx.containers.find(r.params[0]);
+      const t = r.query.get('t');
+      if (['running', 'paused'].includes(c.state.Status)) await ctx.containers.stop(c.record.id, t === null ? undefined : Number(t));
+      await ctx.containers.start(c.record.id);
+      res.writeHead(204).end();
+    },
+  },
+  {
+    method: 'POST',
+    re: /^\/containers\/([^/]+)\/kill$/,
+    async handler(ctx, r, res) {
+      await ctx.containers.kill(r.params[0], r.query.get('signal') || 'KILL');
+      res.writeHead(204).end();
+    },
+  },
+  {
+    method: 'POST',
+    re: /^\/containers\/([^/]+)\/(pause|unpause)$/,
+    async handler(ctx, r, res) {
+      await ctx.containers.pause(r.params[0], r.params[1] === 'pause');
+      res.writeHead(204).end();
+    },
+  },
+  {
+    method: 'DELETE',
+    re: /^\/containers\/([^/]+)$/,
+    async handler(ctx, r, res) {
+      await ctx.containers.remove(r.params[0], { force: flag(r.query, 'force'), volumes: flag(r.query, 'v') });
+      res.writeHead(204).end();
+    },
+  },
+  {
+    method: 'GET',
+    re: /^\/containers\/([^/]+)\/logs$/,
+    async handler(ctx, r, res) {
+      const c = ctx.containers.find(r.params[0]);
+      const tty = !!c.record.config.Tty;
+      const tail = r.query.get('tail');
+      res.writeHead(200, { 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+      const want = { stdout: flag(r.query, 'stdout'), stderr: flag(r.query, 'stderr') };
+      const id = c.record.id;
+      for await (const rec of readLogs(ctx.containers.paths(id).logPath, {
+        follow: flag(r.query, 'follow'),
+        isRunning: () => {
+          const cur = ctx.containers.records.get(id);
+          return !!cur && ['running', 'paused'].includes(ctx.containers.refresh(cur).state.Status);
+        },
+        tail: tail && tail !== 'all' && Number(tail) >= 0 ? Number(tail) : undefined,
+        since: Number(r.query.get('since') ?? 0) * 1000 || undefined,
+      })) {
+        if (!want[rec.stream === 'stderr' ? 'stderr' : 'stdout']) continue;
+        const text = Buffer.from(`${flag(r.query, 'timestamps') ? `${rec.time} ` : ''}${rec.line}${rec.partial ? '' : '\n'}`);
+        if (res.destroyed) break;
+        res.write(tty ? text : frame(rec.stream === 'stderr' ? STDERR : STDOUT, text));
+      }
+      res.end();
+    },
+  },
+  {
+    method: 'POST',
+    re: /^\/containers\/([^/]+)\/exec$/,
+    async handler(ctx, r, res) {
+      const c = ctx.containers.find(r.params[0]);
+      checkExecutable(c, r.params[0]);
+      const b = await r.json<{ Cmd?: string[]; Tty?: boolean; AttachStdin?: boolean; Env?: string[]; WorkingDir?: string; User?: string; Privileged?: boolean }>();
+      if (!b.Cmd?.length) throw invalidArgument('No exec command specified');
+      if (b.Tty) throw new StowageError('not-implemented', 'a terminal (-t) for exec is not served through the API yet: use stowage exec -t');
+      const id = randomBytes(32).toString('hex');
+      execs.set(id, {
+        containerId: c.record.id, cmd: b.Cmd, tty: !!b.Tty, stdin: !!b.AttachStdin, env: b.Env ?? [], workdir: b.WorkingDir || undefined,
+        user: b.User || undefined, privileged: !!b.Privileged, running: false, exitCode: null, pid: 0,
+      });
+      sendJson(res, 201, { Id: id });
+    },
+  },
+  {
+    method: 'POST',
+    re: /^\/exec\/([^/]+)\/start$/,
+    async upgrade(ctx, r, socket) {
+      const e = execs.get(r.params[0]);
+      if (!e) throw notFound(`No such exec instance: ${r.params[0]}`);
+      await r.body(); // {"Detach":false,"Tty":false}
+      hijack(socket, !e.tty);
+      const io = streamsFor(socket, e.tty, { stdin: e.stdin, stdout: true, stderr: true });
+      const c = ctx.containers.find(e.containerId);
+      e.running = true;
+      try {
+        const proc = execProcess(ctx.containers, c, { cmd: e.cmd, tty: e.tty, env: e.env, workdir: e.workdir, user: e.user, privileged: e.privileged });
+        e.exitCode = await runcExec(ctx.containers.runtime(c.record.hostConfig.Runtime || undefined), c.record.id, proc, {
+          stdio: [io.stdin ?? 'ignore', io.stdout, io.stderr],
+          onSpawn: (pid) => (e.pid = pid),
+        });
+      } catch (err) {
+        // as Docker's engine: why it could not start, on the exec's output; 127 not found, else 126
+        io.stdout.write(`${(err as Error).message}\r\n`);
+        e.exitCode = err instanceof CommandNotFoundError ? 127 : 126;
+      }
+      e.running = false;
+      socket.end();
+    },
+  },
+  {
+    method: 'GET',
+    re: /^\/exec\/([^/]+)\/json$/,
+    async handler(_ctx, r, res) {
+      const e = execs.get(r.params[0]);
+      if (!e) throw notFound(`No such exec instance: ${r.params[0]}`);
+      sendJson(res, 200, { ID: r.params[0], ContainerID: e.containerId, Running: e.running, ExitCode: e.exitCode, Pid: e.pid, OpenStdin: e.stdin, ProcessConfig: { entrypoint: e.cmd[0], arguments: e.cmd.slice(1), tty: e.tty } });
+    },
+  },
+];

@@ -1,0 +1,139 @@
+// Engine API routes for images: list, inspect, history, tag, remove, pull
+// (images/create), save (images/get) and load, in Docker's JSON shapes.
+import { Readable } from 'node:stream';
+import { imageHistory } from '../cli/commands/image/history';
+import { listImages } from '../cli/commands/image/list';
+import { loadArchive } from '../archive/load';
+import { resolveSaveTargets, saveImages } from '../archive/save';
+import { streamSink } from '../archive/tar-writer';
+import { NO_PROGRESS } from '../cli/output/progress';
+import { imageInspect } from '../engine/image-inspect';
+import { familiarString, parseNormalized } from '../reference';
+import { pullImage } from '../registry/pull';
+import { RegistryClient } from '../registry/client';
+import { flag, sendJson, type Route } from './server';
+
+/** ?filters={"key":["value"]} (or the old {"key":{"value":true}}) as the CLI's filter map. */
+export function filtersOf(q: URLSearchParams): Map<string, string[]> {
+  const raw = q.get('filters');
+  const out = new Map<string, string[]>();
+  if (!raw) return out;
+  const parsed = JSON.parse(raw) as Record<string, string[] | Record<string, boolean>>;
+  for (const [k, v] of Object.entries(parsed)) out.set(k, Array.isArray(v) ? v : Object.keys(v));
+  return out;
+}
+
+const unix = (ms: number) => Math.floor(ms / 1000);
+
+export const IMAGE_ROUTES: Route[] = [
+  {
+    method: 'GET',
+    re: /^\/images\/json$/,
+    async handler(ctx, r, res) {
+      const list = listImages(ctx, { all: flag(r.query, 'all'), filters: filtersOf(r.query) });
+      sendJson(
+        res,
+        200,
+        list.map((i) => ({
+          Containers: i.containers,
+          Created: unix(i.created),
+          Id: i.id,
+          Labels: i.labels,
+          ParentId: ctx.store.images.get(i.id)?.parent ?? '',
+          RepoDigests: i.repoDigests,
+          RepoTags: i.repoTags,
+          SharedSize: -1,
+          Size: i.size,
+          VirtualSize: i.size,
+        })),
+      );
+    },
+  },
+  {
+    method: 'GET',
+    re: /^\/images\/(.+)\/json$/,
+    async handler(ctx, r, res) {
+      sendJson(res, 200, imageInspect(ctx.images, ctx.store.layers, ctx.images.resolve(r.params[0])));
+    },
+  },
+  {
+    method: 'GET',
+    re: /^\/images\/(.+)\/history$/,
+    async handler(ctx, r, res) {
+      const items = imageHistory(ctx, r.params[0]);
+      sendJson(res, 200, items.map((h) => ({ Comment: h.comment, Created: unix(h.created), CreatedBy: h.createdBy, Id: h.id, Size: h.size, Tags: h.tags.length ? h.tags : null })));
+    },
+  },
+  {
+    method: 'POST',
+    re: /^\/images\/(.+)\/tag$/,
+    async handler(ctx, r, res) {
+      const repo = r.query.get('repo') ?? '';
+      const tag = r.query.get('tag');
+      ctx.images.tag(r.params[0], tag ? `${repo}:${tag}` : repo);
+      res.writeHead(201).end();
+    },
+  },
+  {
+    method: 'DELETE',
+    re: /^\/images\/(.+)$/,
+    async handler(ctx, r, res) {
+      const records = ctx.images.remove(r.params[0], { force: flag(r.query, 'force'), noPrune: flag(r.query, 'noprune') });
+      sendJson(res, 200, records.map((x) => ('untagged' in x ? { Untagged: x.untagged } : { Deleted: x.deleted })));
+    },
+  },
+  {
+    // pull: a stream of JSON messages, as the docker CLI shows them
+    method: 'POST',
+    re: /^\/images\/create$/,
+    async handler(ctx, r, res) {
+      const from = r.query.get('fromImage');
+      if (!from) throw new Error('importing through the API is not supported: use stowage import');
+      const tag = r.query.get('tag');
+      const base = parseNormalized(from);
+      const ref = tag ? (/^sha256:/.test(tag) ? { ...base, digest: tag } : { ...base, tag }) : { ...base, tag: base.tag ?? 'latest' };
+      await new RegistryClient(ref.domain).ping();
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const msg = (m: Record<string, unknown>) => res.write(`${JSON.stringify(m)}\n`);
+      msg({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag });
+      try {
+        const out = await pullImage(ctx.store, ctx.images, ref, {
+          status: (id, text) => msg({ status: text, progressDetail: {}, id }),
+          progress: (id, current, total) => msg({ status: 'Downloading', progressDetail: { current, total }, id }),
+        });
+        msg({ status: `Digest: ${out.digest}` });
+        msg({ status: `Status: ${out.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(ref)}` });
+      } catch (e) {
+        msg({ errorDetail: { message: (e as Error).message }, error: (e as Error).message });
+      }
+      res.end();
+    },
+  },
+  {
+    method: 'GET',
+    re: /^\/images\/get$/,
+    async handler(ctx, r, res) {
+      const targets = resolveSaveTargets(ctx.images, ctx.store, r.query.getAll('names'));
+      res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+      await saveImages(ctx.store, targets, streamSink(res), NO_PROGRESS);
+      res.end();
+    },
+  },
+  {
+    method: 'POST',
+    re: /^\/images\/load$/,
+    async handler(ctx, r, res) {
+      const lines: string[] = [];
+      const loaded = await loadArchive(ctx.store, ctx.images, { stream: r.req as Readable }, {
+        progress: NO_PROGRESS,
+        onRetag: (ref, oldId) => lines.push(`The image ${familiarString(ref)} already exists, renaming the old one with ID ${oldId} to empty string\n`),
+      });
+      for (const l of loaded) {
+        if (l.tags.length) for (const t of l.tags) lines.push(`Loaded image: ${familiarString(t)}\n`);
+        else lines.push(`Loaded image ID: ${l.id}\n`);
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(lines.map((s) => `${JSON.stringify({ stream: s })}\n`).join(''));
+    },
+  },
+];

@@ -1,0 +1,157 @@
+// The Docker Engine API on a unix socket (`stowage system service`), so the
+// real docker CLI and Docker SDKs can drive stowage. Each route calls the same
+// services the CLI commands call; errors keep Docker's wording and status
+// codes, which the docker CLI prints as "Error response from daemon: ...".
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { StowageError, type ErrorKind } from '../errdefs';
+import type { Ctx } from '../cli/context';
+
+/** The API version served: Docker 20.10's (the docker CLI negotiates down to it). */
+export const API_VERSION = '1.41';
+export const MIN_API_VERSION = '1.12';
+
+export interface ApiRequest {
+  method: string;
+  /** the path without its /v1.xx prefix */
+  path: string;
+  params: string[];
+  query: URLSearchParams;
+  req: http.IncomingMessage;
+  /** the body (for upgraded requests: what came with the headers, and more to its Content-Length) */
+  body(): Promise<Buffer>;
+  json<T>(): Promise<T>;
+}
+
+export type Handler = (ctx: Ctx, r: ApiRequest, res: http.ServerResponse) => Promise<void>;
+export type UpgradeHandler = (ctx: Ctx, r: ApiRequest, socket: Duplex) => Promise<void>;
+
+export interface Route {
+  method: string;
+  re: RegExp;
+  handler?: Handler;
+  upgrade?: UpgradeHandler;
+}
+
+const STATUS: Partial<Record<ErrorKind, number>> = {
+  'not-found': 404,
+  'already-exists': 409,
+  conflict: 409,
+  'invalid-argument': 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-implemented': 501,
+};
+
+export function statusOf(e: unknown): number {
+  return e instanceof StowageError ? (STATUS[e.kind] ?? 500) : 500;
+}
+
+export function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
+  const body = Buffer.from(JSON.stringify(value));
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+  res.end(body);
+}
+
+export function sendError(res: http.ServerResponse, e: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, statusOf(e), { message: (e as Error)?.message ?? String(e) });
+}
+
+export const flag = (q: URLSearchParams, name: string): boolean => ['1', 'true', 'True'].includes(q.get(name) ?? '');
+
+function apiRequest(req: http.IncomingMessage, routes: Route[], head: Buffer = Buffer.alloc(0)) {
+  const url = new URL(req.url ?? '/', 'http://stowage');
+  const path = url.pathname.replace(/^\/v[0-9.]+(?=\/)/, '');
+  let cached: Promise<Buffer> | undefined;
+  const body = () =>
+    (cached ??= new Promise<Buffer>((resolve, reject) => {
+      const parts: Buffer[] = head.length ? [head] : [];
+      const want = Number(req.headers['content-length'] ?? -1);
+      let got = head.length;
+      if (want >= 0 && got >= want) return resolve(Buffer.concat(parts).subarray(0, want));
+      req.on('data', (b: Buffer) => {
+        parts.push(b);
+        got += b.length;
+      });
+      req.on('end', () => resolve(Buffer.concat(parts)));
+      req.on('error', reject);
+    }));
+  for (const r of routes) {
+    if (r.method !== req.method && !(r.method === 'GET' && req.method === 'HEAD')) continue;
+    const m = r.re.exec(path);
+    if (!m) continue;
+    const a: ApiRequest = {
+      method: req.method ?? 'GET',
+      path,
+      params: m.slice(1).map(decodeURIComponent),
+      query: url.searchParams,
+      req,
+      body,
+      async json<T>() {
+        const b = await body();
+        if (!b.length) return {} as T;
+        try {
+          return JSON.parse(b.toString('utf8')) as T;
+        } catch {
+          throw new StowageError('invalid-argument', 'invalid JSON in the request body');
+        }
+      },
+    };
+    return { route: r, a };
+  }
+  return undefined;
+}
+
+export function createApiServer(ctx: Ctx, routes: Route[]): http.Server {
+  const server = http.createServer((req, res) => {
+    const found = apiRequest(req, routes);
+    res.setHeader('Api-Version', API_VERSION);
+    res.setHeader('Server', `stowage (linux)`);
+    if (!found?.route.handler) {
+      sendJson(res, 404, { message: `page not found` });
+      return;
+    }
+    found.route.handler(ctx, found.a, res).catch((e) => sendError(res, e));
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const found = apiRequest(req, routes, head);
+    if (!found?.route.upgrade) {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    // the request body (exec start's JSON) comes on the socket, before the stream
+    const a = found.a;
+    const want = Number(req.headers['content-length'] ?? 0);
+    let buffered: Buffer = Buffer.from(head);
+    a.body = () =>
+      new Promise<Buffer>((resolve) => {
+        if (buffered.length >= want) return resolve(buffered.subarray(0, want));
+        const onData = (b: Buffer) => {
+          buffered = Buffer.concat([buffered, b]);
+          if (buffered.length >= want) {
+            socket.off('data', onData);
+            socket.pause();
+            const rest = buffered.subarray(want);
+            if (rest.length) socket.unshift(rest);
+            resolve(buffered.subarray(0, want));
+          }
+        };
+        socket.on('data', onData);
+      });
+    a.json = async <T>() => {
+      const b = await a.body();
+      return (b.length ? JSON.parse(b.toString('utf8')) : {}) as T;
+    };
+    found.route.upgrade(ctx, a, socket).catch((e) => {
+      if (!socket.destroyed) {
+        const body = JSON.stringify({ message: (e as Error).message });
+        socket.end(`HTTP/1.1 ${statusOf(e)} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      }
+    });
+  });
+  return server;
+}

@@ -1,0 +1,72 @@
+// Engine API routes about the engine itself: ping (the docker CLI's version
+// negotiation reads its headers), version and info.
+import os from 'node:os';
+import { hostArch } from '../image/config-json';
+import { VERSION } from '../cli/version';
+import { API_VERSION, MIN_API_VERSION, sendJson, type Route } from './server';
+
+export const SYSTEM_ROUTES: Route[] = [
+  {
+    method: 'GET',
+    re: /^\/_ping$/,
+    async handler(_ctx, r, res) {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Api-Version': API_VERSION, 'Builder-Version': '1', 'Docker-Experimental': 'false', 'Ostype': 'linux', 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache' });
+      res.end(r.method === 'HEAD' ? undefined : 'OK');
+    },
+  },
+  {
+    method: 'GET',
+    re: /^\/version$/,
+    async handler(_ctx, _r, res) {
+      sendJson(res, 200, {
+        Platform: { Name: 'stowage' },
+        Components: [{ Name: 'Engine', Version: VERSION, Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: hostArch(), KernelVersion: os.release(), NodeVersion: process.version } }],
+        Version: VERSION,
+        ApiVersion: API_VERSION,
+        MinAPIVersion: MIN_API_VERSION,
+        GitCommit: '',
+        GoVersion: process.version,
+        Os: 'linux',
+        Arch: hostArch(),
+        KernelVersion: os.release(),
+        BuildTime: '',
+      });
+    },
+  },
+  {
+    method: 'GET',
+    re: /^\/info$/,
+    async handler(ctx, _r, res) {
+      const cs = ctx.containers.list();
+      const count = (s: string) => cs.filter((c) => c.state.Status === s).length;
+      sendJson(res, 200, {
+        ID: '',
+        Containers: cs.length,
+        ContainersRunning: count('running'),
+        ContainersPaused: count('paused'),
+        ContainersStopped: cs.length - count('running') - count('paused'),
+        Images: ctx.store.images.list().length,
+        Driver: 'overlay2',
+        DriverStatus: [['Backing Filesystem', 'extfs']],
+        DockerRootDir: ctx.globals.root,
+        OperatingSystem: 'stowage (daemonless engine)',
+        OSType: 'linux',
+        Architecture: hostArch() === 'amd64' ? 'x86_64' : hostArch(),
+        KernelVersion: os.release(),
+        NCPU: os.cpus().length,
+        MemTotal: os.totalmem(),
+        Name: os.hostname(),
+        ServerVersion: VERSION,
+        DefaultRuntime: ctx.globals.runtime,
+        Runtimes: { [ctx.globals.runtime]: { path: ctx.globals.runtime } },
+        CgroupDriver: 'cgroupfs',
+        LoggingDriver: 'k8s-file',
+        SecurityOptions: ['name=seccomp,profile=default'],
+        Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Log: ['k8s-file'] },
+        RegistryConfig: { InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: {}, Mirrors: [] },
+        Labels: [],
+        Warnings: [],
+      });
+    },
+  },
+];

@@ -1,0 +1,38 @@
+// `system service`: serve the Docker Engine API on a unix socket until stopped,
+// so the docker CLI (DOCKER_HOST=unix://...) and Docker SDKs can drive stowage.
+import fs from 'node:fs';
+import path from 'node:path';
+import { CONTAINER_ROUTES } from '../../../api/containers';
+import { IMAGE_ROUTES } from '../../../api/images';
+import { createApiServer } from '../../../api/server';
+import { SYSTEM_ROUTES } from '../../../api/system';
+import { invalidArgument } from '../../../errdefs';
+import type { Command } from '../../command';
+
+export const systemService: Command = {
+  name: 'system service',
+  usage: '[OPTIONS] [URI]',
+  description: 'Run an API service (the Docker Engine API on a unix socket)',
+  maxArgs: 1,
+  flags: [],
+  async run(ctx, [uri]) {
+    const socketPath = uri ? uri.replace(/^unix:\/\//, '') : path.join(ctx.globals.runroot, 'stowage.sock');
+    if (uri && !/^(unix:\/\/)?\//.test(uri)) throw invalidArgument(`only unix sockets are served: ${uri}`);
+    fs.mkdirSync(path.dirname(socketPath), { recursive: true });
+    fs.rmSync(socketPath, { force: true });
+    const server = createApiServer(ctx, [...SYSTEM_ROUTES, ...IMAGE_ROUTES, ...CONTAINER_ROUTES]);
+    await new Promise<void>((resolve, reject) => server.listen(socketPath, resolve).once('error', reject));
+    fs.chmodSync(socketPath, 0o660);
+    ctx.err(`API listening on unix://${socketPath}\n`);
+    await new Promise<void>((resolve) => {
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+        process.once(sig, () => {
+          server.close(() => resolve());
+          server.closeAllConnections(); // keep-alive and hijacked connections would hold it open
+        });
+      }
+    });
+    fs.rmSync(socketPath, { force: true });
+    return 0;
+  },
+};

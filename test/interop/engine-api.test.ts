@@ -1,0 +1,100 @@
+// `stowage system service`: the real docker CLI (DOCKER_HOST=unix://...) drives
+// stowage through the Engine API, on the same store the stowage CLI uses.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { capture, type Captured } from '../../src/util/capture';
+import { FRONT_END, TestEnv } from '../helpers';
+
+const env = new TestEnv('stowage-api-');
+let service: ChildProcess;
+let socket: string;
+let imageId: string;
+
+function docker(args: string[], input?: string): Promise<Captured> {
+  return capture('docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: path.join(env.dir, 'docker-config') }, input, timeoutMs: 60_000 });
+}
+
+async function dockerOk(args: string[], input?: string): Promise<string> {
+  const r = await docker(args, input);
+  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r.stdout;
+}
+
+before(async () => {
+  imageId = await env.baseImage('busybox:latest');
+  socket = path.join(env.dir, 'api.sock');
+  service = spawn(FRONT_END, ['system', 'service', `unix://${socket}`], { env: env.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  service.stderr!.on('data', (b: Buffer) => (stderr += b));
+  for (const deadline = Date.now() + 30_000; !stderr.includes('API listening'); await new Promise((r) => setTimeout(r, 50))) {
+    if (Date.now() > deadline || service.exitCode !== null) throw new Error(`the service did not start: ${stderr}`);
+  }
+});
+after(async () => {
+  if (service.exitCode === null) {
+    service.kill('SIGTERM');
+    await new Promise((r) => service.once('exit', r));
+  }
+  const ids = (await env.run(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean);
+  if (ids.length) await env.run(['rm', '-f', ...ids]);
+  env.cleanup();
+});
+
+test('docker version and images speak to stowage, on the store the stowage CLI uses', async () => {
+  const v = await dockerOk(['version', '--format', '{{.Server.Platform.Name}} {{.Server.APIVersion}}']);
+  assert.equal(v, 'stowage 1.41\n');
+  assert.equal((await dockerOk(['images', '-q', '--no-trunc'])).trim(), imageId);
+  assert.equal((await dockerOk(['image', 'inspect', '-f', '{{.Id}} {{index .RepoTags 0}}', 'busybox'])).trim(), `${imageId} busybox:latest`);
+  assert.match(await dockerOk(['history', 'busybox']), /busybox-static base image/);
+});
+
+test('docker run in the foreground: its streams apart and its exit code; run -d, ps, logs, exec, stop, rm', async () => {
+  const fg = await docker(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+  assert.equal(fg.code, 3);
+  assert.equal(fg.stdout, 'out\n');
+  assert.equal(fg.stderr, 'err\n');
+  assert.equal((await env.ok(['ps', '-aq'])).trim(), '', '--rm removed it');
+  const id = (await dockerOk(['run', '-d', '--name', 'api-web', '--network', 'none', 'busybox', 'sh', '-c', 'echo hello; exec sleep 100'])).trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  // the stowage CLI sees what the docker CLI made
+  assert.equal((await env.ok(['ps', '--format', '{{.Names}} {{.State}}'])).trim(), 'api-web running');
+  assert.match(await dockerOk(['ps', '--format', '{{.ID}} {{.Names}} {{.Status}}']), new RegExp(`^${id.slice(0, 12)} api-web Up `));
+  for (let i = 0; i < 50 && !(await dockerOk(['logs', 'api-web'])).includes('hello'); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await dockerOk(['logs', 'api-web']), 'hello\n');
+  const ex = await docker(['exec', 'api-web', 'sh', '-c', 'echo in-exec; echo e >&2; exit 4']);
+  assert.deepEqual([ex.code, ex.stdout, ex.stderr], [4, 'in-exec\n', 'e\n']);
+  assert.equal(await dockerOk(['exec', '-i', 'api-web', 'cat'], 'piped\n'), 'piped\n');
+  const missing = await docker(['exec', 'api-web', 'nope']);
+  assert.equal(missing.code, 127);
+  assert.match(missing.stdout, /executable file not found in \$PATH/);
+  assert.equal((await dockerOk(['inspect', '-f', '{{.State.Status}} {{.Name}}', 'api-web'])).trim(), 'running /api-web');
+  const rmi = await docker(['rmi', 'busybox']);
+  assert.equal(rmi.code, 1);
+  assert.equal(rmi.stderr, `Error response from daemon: conflict: unable to remove repository reference "busybox" (must force) - container ${id.slice(0, 12)} is using its referenced image ${imageId.slice(7, 19)}\n`);
+  assert.equal(await dockerOk(['stop', '-t', '1', 'api-web']), 'api-web\n');
+  assert.equal((await dockerOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'api-web'])).trim(), 'exited 137');
+  assert.equal(await dockerOk(['rm', 'api-web']), 'api-web\n');
+  const gone = await docker(['inspect', 'api-web']);
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, /No such object: api-web/);
+});
+
+test('docker save, rmi and load through the API give the same image', async () => {
+  const file = path.join(env.dir, 'api-save.tar');
+  await dockerOk(['tag', 'busybox', 'api/tagged:1']);
+  await dockerOk(['save', '-o', file, 'api/tagged:1']);
+  assert.ok(fs.statSync(file).size > 1_000_000);
+  assert.equal(await dockerOk(['rmi', 'api/tagged:1']), 'Untagged: api/tagged:1\n');
+  assert.equal(await dockerOk(['load', '-i', file]), 'Loaded image: api/tagged:1\n');
+  assert.equal((await env.ok(['image', 'inspect', '-f', '{{.Id}}', 'api/tagged:1'])).trim(), imageId);
+});
+
+test('the service stops on SIGTERM and takes its socket away', async () => {
+  service.kill('SIGTERM');
+  const code = await new Promise((r) => service.once('exit', r));
+  assert.equal(code, 0);
+  assert.ok(!fs.existsSync(socket));
+});
