@@ -63,20 +63,23 @@ export function sendError(res: http.ServerResponse, e: unknown): void {
 
 export const flag = (q: URLSearchParams, name: string): boolean => ['1', 'true', 'True'].includes(q.get(name) ?? '');
 
-function apiRequest(req: http.IncomingMessage, routes: Route[], head: Buffer = Buffer.alloc(0)) {
+function parseBody<T>(b: Buffer): T {
+  if (!b.length) return {} as T;
+  try {
+    return JSON.parse(b.toString('utf8')) as T;
+  } catch {
+    throw new StowageError('invalid-argument', 'invalid JSON in the request body');
+  }
+}
+
+function apiRequest(req: http.IncomingMessage, routes: Route[]) {
   const url = new URL(req.url ?? '/', 'http://stowage');
   const path = url.pathname.replace(/^\/v[0-9.]+(?=\/)/, '');
   let cached: Promise<Buffer> | undefined;
   const body = () =>
     (cached ??= new Promise<Buffer>((resolve, reject) => {
-      const parts: Buffer[] = head.length ? [head] : [];
-      const want = Number(req.headers['content-length'] ?? -1);
-      let got = head.length;
-      if (want >= 0 && got >= want) return resolve(Buffer.concat(parts).subarray(0, want));
-      req.on('data', (b: Buffer) => {
-        parts.push(b);
-        got += b.length;
-      });
+      const parts: Buffer[] = [];
+      req.on('data', (b: Buffer) => parts.push(b));
       req.on('end', () => resolve(Buffer.concat(parts)));
       req.on('error', reject);
     }));
@@ -91,15 +94,7 @@ function apiRequest(req: http.IncomingMessage, routes: Route[], head: Buffer = B
       query: url.searchParams,
       req,
       body,
-      async json<T>() {
-        const b = await body();
-        if (!b.length) return {} as T;
-        try {
-          return JSON.parse(b.toString('utf8')) as T;
-        } catch {
-          throw new StowageError('invalid-argument', 'invalid JSON in the request body');
-        }
-      },
+      json: async <T>() => parseBody<T>(await body()),
     };
     return { route: r, a };
   }
@@ -118,7 +113,7 @@ export function createApiServer(ctx: Ctx, routes: Route[]): http.Server {
     found.route.handler(ctx, found.a, res).catch((e) => sendError(res, e));
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    const found = apiRequest(req, routes, head);
+    const found = apiRequest(req, routes);
     if (!found?.route.upgrade) {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -126,10 +121,11 @@ export function createApiServer(ctx: Ctx, routes: Route[]): http.Server {
     // the request body (exec start's JSON) comes on the socket, before the stream
     const a = found.a;
     const want = Number(req.headers['content-length'] ?? 0);
-    let buffered: Buffer = Buffer.from(head);
+    if (head.length) socket.unshift(head); // what came with the headers: the body, or stdin already
+    let buffered = Buffer.alloc(0);
     a.body = () =>
       new Promise<Buffer>((resolve) => {
-        if (buffered.length >= want) return resolve(buffered.subarray(0, want));
+        if (want === 0) return resolve(buffered);
         const onData = (b: Buffer) => {
           buffered = Buffer.concat([buffered, b]);
           if (buffered.length >= want) {
@@ -142,10 +138,7 @@ export function createApiServer(ctx: Ctx, routes: Route[]): http.Server {
         };
         socket.on('data', onData);
       });
-    a.json = async <T>() => {
-      const b = await a.body();
-      return (b.length ? JSON.parse(b.toString('utf8')) : {}) as T;
-    };
+    a.json = async <T>() => parseBody<T>(await a.body());
     found.route.upgrade(ctx, a, socket).catch((e) => {
       if (!socket.destroyed) {
         const body = JSON.stringify({ message: (e as Error).message });

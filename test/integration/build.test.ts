@@ -1,10 +1,10 @@
 // build: the classic builder's steps, cache, contexts and errors on real runc and overlayfs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, TestEnv } from '../helpers';
+import { FRONT_END, freePort, TestEnv } from '../helpers';
 
 const env = new TestEnv();
 let ctxDir: string;
@@ -122,6 +122,20 @@ test('a failing RUN stops the build with its code and Docker\'s message, keeping
   assert.match(await env.ok(['ps', '-a', '--format', '{{.Status}}']), /^Exited \(3\)/);
   await env.ok(['container', 'prune', '-f']);
   assert.equal((await env.run(['build', '--force-rm', dir])).code, 3);
+  assert.equal((await env.ok(['ps', '-aq'])).trim(), '');
+});
+
+test('an interrupted build takes its RUN container away', async () => {
+  const dir = context('interrupted', { Dockerfile: 'FROM busybox\nRUN echo started && sleep 300\n' });
+  const p = spawn(FRONT_END, ['build', '--network', 'none', dir], { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout.on('data', (b: Buffer) => (out += b));
+  for (const deadline = Date.now() + 60_000; !out.includes('started\n'); await new Promise((r) => setTimeout(r, 50))) {
+    if (Date.now() > deadline) throw new Error(`the RUN did not start: ${out}`);
+  }
+  assert.equal((await env.ok(['ps', '-q'])).trim().split('\n').length, 1, 'the RUN container runs');
+  p.kill('SIGINT');
+  assert.equal(await new Promise((r) => p.once('exit', r)), 130);
   assert.equal((await env.ok(['ps', '-aq'])).trim(), '');
 });
 

@@ -138,7 +138,23 @@ export const imageBuild: Command = {
         out,
         pull: (image) => pullAndReport(ctx, image, { quiet, out: ctx.stdout }),
       });
-      const id = await builder.build();
+      // interrupted: the RUN container at work is removed before the CLI goes (exit 130/143 as a
+      // shell); the build, which sees its RUN killed meanwhile, must not exit first
+      let interrupted: Promise<never> | undefined;
+      const stops = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
+        const h = () => (interrupted ??= builder.cancel().then(() => process.exit(sig === 'SIGINT' ? 130 : 143)));
+        process.once(sig, h);
+        return [sig, h] as const;
+      });
+      let id;
+      try {
+        id = await builder.build();
+      } catch (e) {
+        if (interrupted) await interrupted;
+        throw e;
+      } finally {
+        for (const [sig, h] of stops) process.off(sig, h);
+      }
       for (const t of tags) ctx.images.tag(id, familiarString(t));
       if (iidfile) fs.writeFileSync(iidfile, id);
       if (quiet) ctx.out(`${id}\n`);
