@@ -11,6 +11,7 @@ import { containerInspect } from '../engine/container-inspect';
 import { checkExecutable, execProcess } from '../engine/exec-process';
 import { CommandNotFoundError, invalidArgument, notFound, StowageError } from '../errdefs';
 import { attach, type AttachIO } from '../runtime/attach';
+import { resize } from '../runtime/conmon';
 import { runcExec } from '../runtime/exec';
 import { readLogs } from '../runtime/logs';
 import { parseMountFlag, parseVolumeFlag, type VolumeRequest } from '../volume/specs';
@@ -126,6 +127,8 @@ export function createRequest(body: CreateBody, name: string | undefined, runtim
 
 /** Attachments asked for before the container started: its start connects them. */
 const pendingAttach = new Map<string, { io: AttachIO; socket: Duplex }>();
+/** Terminal sizes given before the start (the pty is made with it). */
+const pendingSize = new Map<string, [number, number]>();
 
 interface ExecSession {
   containerId: string;
@@ -220,7 +223,9 @@ export const CONTAINER_ROUTES: Route[] = [
       if (c.state.Status === 'running') return void res.writeHead(304).end();
       const pending = pendingAttach.get(c.record.id);
       pendingAttach.delete(c.record.id);
-      const started = await ctx.containers.start(c.record.id, pending?.io);
+      const consoleSize = pendingSize.get(c.record.id);
+      pendingSize.delete(c.record.id);
+      const started = await ctx.containers.start(c.record.id, pending ? { ...pending.io, consoleSize } : undefined);
       if (pending) {
         if (started.attachment) void started.attachment.done.finally(() => pending.socket.end());
         else pending.socket.end();
@@ -294,6 +299,18 @@ export const CONTAINER_ROUTES: Route[] = [
       if (['running', 'paused'].includes(c.state.Status)) await ctx.containers.stop(c.record.id, t === null ? undefined : Number(t));
       await ctx.containers.start(c.record.id);
       res.writeHead(204).end();
+    },
+  },
+  {
+    // the docker CLI follows its terminal's size
+    method: 'POST',
+    re: /^\/containers\/([^/]+)\/resize$/,
+    async handler(ctx, r, res) {
+      const c = ctx.containers.find(r.params[0]);
+      const size: [number, number] = [Number(r.query.get('h')), Number(r.query.get('w'))];
+      if (c.state.Status === 'running') resize(ctx.containers.paths(c.record.id), size[0], size[1]);
+      else pendingSize.set(c.record.id, size);
+      res.writeHead(200).end();
     },
   },
   {
