@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { capture, type Captured } from '../../src/util/capture';
 import { FRONT_END, TestEnv } from '../helpers';
@@ -90,6 +91,22 @@ test('docker save, rmi and load through the API give the same image', async () =
   assert.equal(await dockerOk(['rmi', 'api/tagged:1']), 'Untagged: api/tagged:1\n');
   assert.equal(await dockerOk(['load', '-i', file]), 'Loaded image: api/tagged:1\n');
   assert.equal((await env.ok(['image', 'inspect', '-f', '{{.Id}}', 'api/tagged:1'])).trim(), imageId);
+});
+
+test('a container with a terminal follows the size the client gives it', async () => {
+  const id = (await dockerOk(['run', '-d', '-t', '--network', 'none', 'busybox', 'sh', '-c', 'sleep 1; stty size; exec sleep 100'])).trim();
+  const status = await new Promise<number | undefined>((resolve, reject) => {
+    const req = http.request({ socketPath: socket, method: 'POST', path: `/v1.41/containers/${id}/resize?h=33&w=77` }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(status, 200);
+  for (let i = 0; i < 50 && !(await dockerOk(['logs', id])).includes('33'); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await dockerOk(['logs', id]), '33 77\r\n');
+  await dockerOk(['rm', '-f', id]);
 });
 
 test('the service stops on SIGTERM and takes its socket away', async () => {
