@@ -6,7 +6,7 @@ import { marshalImageConfig, nowGoTime } from '../image/config-json';
 import type { ImageConfig } from '../oci/types';
 import { INIT_PATHS } from '../container/init-layer';
 import { packDir } from '../layer/pack';
-import { overlayChanges } from '../layer/changes';
+import { overlayChanges, type Change } from '../layer/changes';
 import { parseTagTarget } from '../reference';
 import { runcPause, runcResume } from '../runtime/runc';
 import type { ContainerService } from './containers';
@@ -37,6 +37,14 @@ export interface Layer {
 export async function writableLayer(store: Store, upper: string, parentTop: Digest | null): Promise<Layer | undefined> {
   if (overlayChanges(upper, [], notCommitted).length === 0) return undefined;
   return store.layers.register(packDir(upper, { overlay: true, exclude: notCommitted }), parentTop);
+}
+
+/** `docker diff`: what the container changed, against its image's layers. */
+export function containerChanges(store: Store, containers: ContainerService, idOrName: string): Change[] {
+  const c = containers.find(idOrName);
+  const rootfs = containers.rootfs(c.record.id);
+  const lowers = [rootfs.init, ...store.layers.stack(c.record.topLayer).map((l) => store.layers.diffDir(l.chainId))];
+  return overlayChanges(rootfs.upper, lowers, notCommitted);
 }
 
 export async function commitContainer(store: Store, images: ImageService, containers: ContainerService, idOrName: string, opts: CommitOptions): Promise<Digest> {

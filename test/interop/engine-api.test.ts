@@ -8,6 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { capture, type Captured } from '../../src/util/capture';
 import { FRONT_END, TestEnv } from '../helpers';
+import { startRegistry } from '../reference/registry';
 
 const env = new TestEnv('stowage-api-');
 let service: ChildProcess;
@@ -91,6 +92,43 @@ test('docker save, rmi and load through the API give the same image', async () =
   assert.equal(await dockerOk(['rmi', 'api/tagged:1']), 'Untagged: api/tagged:1\n');
   assert.equal(await dockerOk(['load', '-i', file]), 'Loaded image: api/tagged:1\n');
   assert.equal((await env.ok(['image', 'inspect', '-f', '{{.Id}}', 'api/tagged:1'])).trim(), imageId);
+});
+
+test('docker diff, commit and build (the classic builder) through the API', async () => {
+  await dockerOk(['run', '-d', '--name', 'api-changed', '--network', 'none', 'busybox', 'sh', '-c', 'echo x > /added; rm /bin/vi; exec sleep 100']);
+  for (let i = 0; i < 50 && !(await dockerOk(['diff', 'api-changed'])).includes('/added'); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await dockerOk(['diff', 'api-changed']), await env.ok(['diff', 'api-changed']));
+  assert.match(await dockerOk(['diff', 'api-changed']), /^A \/added$/m);
+  const id = (await dockerOk(['commit', '-m', 'through the API', 'api-changed', 'api/committed:1'])).trim();
+  assert.equal((await env.ok(['image', 'inspect', '-f', '{{.Id}} {{.Comment}}', 'api/committed:1'])).trim(), `${id} through the API`);
+  await dockerOk(['rm', '-f', 'api-changed']);
+  const ctxDir = path.join(env.dir, 'api-build');
+  fs.mkdirSync(ctxDir);
+  fs.writeFileSync(path.join(ctxDir, 'Dockerfile'), 'FROM busybox\nCOPY page.html /www/\nRUN echo built > /www/built\nCMD ["cat", "/www/page.html", "/www/built"]\n');
+  fs.writeFileSync(path.join(ctxDir, 'page.html'), 'page\n');
+  const built = await docker(['build', '--network', 'none', '-t', 'api/built:1', ctxDir]);
+  assert.equal(built.code, 0, built.stderr);
+  assert.match(built.stdout, /Step 1\/4 : FROM busybox\n[\s\S]*Step 3\/4 : RUN echo built > \/www\/built\n ---> Running in [0-9a-f]{12}\n[\s\S]*Successfully tagged api\/built:1\n/);
+  assert.equal(await env.ok(['run', '--rm', '--network', 'none', 'api/built:1']), 'page\nbuilt\n');
+  const failed = await docker(['build', '--network', 'none', '-'], 'FROM busybox\nRUN exit 7\n');
+  assert.equal(failed.code, 7);
+  assert.match(failed.stderr, /The command '\/bin\/sh -c exit 7' returned a non-zero code: 7/);
+});
+
+test('docker push and pull through the API, to a real registry', async () => {
+  const reg = await startRegistry();
+  try {
+    const name = `${reg.host}/api:1`;
+    await dockerOk(['tag', 'busybox', name]);
+    const pushed = await dockerOk(['push', name]);
+    assert.match(pushed, new RegExp(`^The push refers to repository \\[${reg.host}/api\\]\n[\\s\\S]*: Pushed\n1: digest: sha256:[0-9a-f]{64} size: \\d+\n$`));
+    await dockerOk(['rmi', name]);
+    const pulled = await dockerOk(['pull', name]);
+    assert.match(pulled, new RegExp(`Status: (Downloaded newer image|Image is up to date) for ${name}\n${name}\n$`));
+    assert.equal((await env.ok(['image', 'inspect', '-f', '{{.Id}}', name])).trim(), imageId);
+  } finally {
+    await reg.stop();
+  }
 });
 
 test('a container with a terminal follows the size the client gives it', async () => {

@@ -1,6 +1,5 @@
-import { commitContainer, notCommitted } from '../../../engine/commit';
+import { commitContainer, containerChanges } from '../../../engine/commit';
 import { checkNewName } from '../image/tag';
-import { overlayChanges } from '../../../layer/changes';
 import type { Command } from '../../command';
 
 export const containerCommit: Command = {
@@ -37,9 +36,6 @@ export const containerDiff: Command = {
   minArgs: 1,
   maxArgs: 1,
   run(ctx, [name]) {
-    const c = ctx.containers.find(name);
-    const rootfs = ctx.containers.rootfs(c.record.id);
-    const lowers = [rootfs.init, ...ctx.store.layers.stack(c.record.topLayer).map((l) => ctx.store.layers.diffDir(l.chainId))];
-    for (const ch of overlayChanges(rootfs.upper, lowers, notCommitted)) ctx.out(`${ch.kind} ${ch.path}\n`);
+    for (const ch of containerChanges(ctx.store, ctx.containers, name)) ctx.out(`${ch.kind} ${ch.path}\n`);
   },
 };

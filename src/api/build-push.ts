@@ -1,0 +1,149 @@
+// Engine API routes that make or send images: commit, changes (`docker diff`),
+// build (the classic builder, a tar context in the body) and push. Their
+// progress goes out as Docker's JSON message stream.
+import fs from 'node:fs';
+import type http from 'node:http';
+import { Writable, type Readable } from 'node:stream';
+import { decompressStream, detectCompression, peek } from '../archive/decompress';
+import { Builder, StepFailedError } from '../build/builder';
+import { BuildContext } from '../build/context';
+import { parseDockerfile } from '../build/dockerfile';
+import { resolveContainerPath } from '../container/paths';
+import { commitContainer, containerChanges } from '../engine/commit';
+import { invalidArgument } from '../errdefs';
+import { extractInto } from '../layer/extract';
+import { familiarString, fullString, parseNormalized, parseTagTarget } from '../reference';
+import { pullImage } from '../registry/pull';
+import { pushImage } from '../registry/push';
+import { RegistryClient } from '../registry/client';
+import { flag, sendJson, type Route } from './server';
+
+const KIND = { C: 0, A: 1, D: 2 } as const;
+
+/** Writes one JSON message per line, as the docker CLI's jsonmessage reads them. */
+function messages(res: http.ServerResponse): (m: Record<string, unknown>) => void {
+  if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
+  return (m) => void res.write(`${JSON.stringify(m)}\n`);
+}
+
+/** A stream whose text goes out as {"stream": ...} messages. */
+function streamOf(send: (m: Record<string, unknown>) => void): NodeJS.WritableStream {
+  return new Writable({
+    write(chunk: Buffer, _e, cb) {
+      send({ stream: chunk.toString() });
+      cb();
+    },
+  });
+}
+
+const jsonParam = <T>(q: URLSearchParams, name: string): T | undefined => {
+  const v = q.get(name);
+  return v ? (JSON.parse(v) as T) : undefined;
+};
+
+export const BUILD_PUSH_ROUTES: Route[] = [
+  {
+    method: 'POST',
+    re: /^\/commit$/,
+    async handler(ctx, r, res) {
+      const container = r.query.get('container') ?? '';
+      const repo = r.query.get('repo');
+      const tag = r.query.get('tag');
+      const id = await commitContainer(ctx.store, ctx.images, ctx.containers, container, {
+        ref: repo ? (tag ? `${repo}:${tag}` : repo) : undefined,
+        author: r.query.get('author') ?? undefined,
+        message: r.query.get('comment') ?? undefined,
+        changes: r.query.getAll('changes'),
+        pause: r.query.get('pause') !== '0' && r.query.get('pause') !== 'false',
+      });
+      sendJson(res, 201, { Id: id });
+    },
+  },
+  {
+    method: 'GET',
+    re: /^\/containers\/([^/]+)\/changes$/,
+    async handler(ctx, r, res) {
+      sendJson(res, 200, containerChanges(ctx.store, ctx.containers, r.params[0]).map((c) => ({ Path: c.path, Kind: KIND[c.kind] })));
+    },
+  },
+  {
+    method: 'POST',
+    re: /^\/images\/(.+)\/push$/,
+    async handler(ctx, r, res) {
+      const base = parseNormalized(r.params[0]);
+      const ref = { domain: base.domain, path: base.path, tag: r.query.get('tag') || base.tag || 'latest' };
+      const id = ctx.images.resolveId(fullString(ref));
+      await new RegistryClient(ref.domain).ping();
+      const send = messages(res);
+      send({ status: `The push refers to repository [${ref.domain}/${ref.path}]` });
+      try {
+        const out = await pushImage(ctx.store, id, ref, {
+          status: (lid, text) => send({ status: text, progressDetail: {}, id: lid }),
+          progress: (lid, current, total) => send({ status: 'Pushing', progressDetail: { current, total }, id: lid }),
+        });
+        send({ status: `${ref.tag}: digest: ${out.digest} size: ${out.size}` });
+        send({ progressDetail: {}, aux: { Tag: ref.tag, Digest: out.digest, Size: out.size } });
+      } catch (e) {
+        send({ errorDetail: { message: (e as Error).message }, error: (e as Error).message });
+      }
+      res.end();
+    },
+  },
+  {
+    // the classic builder: the body is the context as a tar (maybe compressed)
+    method: 'POST',
+    re: /^\/build$/,
+    async handler(ctx, r, res) {
+      const q = r.query;
+      const tags = q.getAll('t').map((t) => parseTagTarget(t));
+      const dir = ctx.store.tmpDir('context');
+      try {
+        const { head, stream } = await peek(r.req as AsyncIterable<Buffer>, 6);
+        await extractInto(decompressStream(stream as Readable, detectCompression(head)) as AsyncIterable<Buffer>, dir, { keepOwners: true });
+        const name = q.get('dockerfile') || 'Dockerfile';
+        let file: string;
+        try {
+          file = resolveContainerPath(dir, [], name, true);
+        } catch {
+          file = '';
+        }
+        if (!file || !fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw invalidArgument(`Cannot locate specified Dockerfile: ${name}`);
+        const dockerfile = fs.readFileSync(file, 'utf8');
+        if (parseDockerfile(dockerfile).instructions.length === 0) throw invalidArgument(`the Dockerfile (${name}) cannot be empty`);
+        const send = messages(res);
+        const quiet = flag(q, 'q');
+        const out = streamOf(send);
+        const builder = new Builder(ctx.store, ctx.images, ctx.containers, {
+          dockerfile,
+          context: new BuildContext(dir),
+          buildArgs: new Map(Object.entries(jsonParam<Record<string, string | null>>(q, 'buildargs') ?? {}).map(([k, v]) => [k, v ?? undefined])),
+          labels: jsonParam<Record<string, string>>(q, 'labels') ?? {},
+          noCache: flag(q, 'nocache'),
+          rm: q.get('rm') !== '0' && q.get('rm') !== 'false',
+          forceRm: flag(q, 'forcerm'),
+          target: q.get('target') || undefined,
+          network: q.get('networkmode') || 'default',
+          runtime: ctx.globals.runtime,
+          out: quiet ? { line: () => {}, stdout: new Writable({ write: (_c, _e, cb) => cb() }), stderr: new Writable({ write: (_c, _e, cb) => cb() }) } : { line: (s) => send({ stream: s }), stdout: out, stderr: out },
+          pull: async (image) => (await pullImage(ctx.store, ctx.images, { ...parseNormalized(image), tag: parseNormalized(image).tag ?? 'latest' }, { status() {}, progress() {} })).id,
+        });
+        try {
+          const id = await builder.build();
+          for (const t of tags) ctx.images.tag(id, familiarString(t));
+          send({ aux: { ID: id } });
+          if (!quiet) {
+            send({ stream: `Successfully built ${id.slice(7, 19)}\n` });
+            for (const t of tags) send({ stream: `Successfully tagged ${familiarString(t)}\n` });
+          }
+        } catch (e) {
+          const code = e instanceof StepFailedError ? e.code : 1;
+          send({ errorDetail: { code, message: (e as Error).message }, error: (e as Error).message });
+        }
+        res.end();
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+        await ctx.containers.flush();
+      }
+    },
+  },
+];
