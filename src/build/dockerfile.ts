@@ -2,7 +2,6 @@
 // the escape character, one instruction per logical line with its flags
 // (--from=, --chown=) and its JSON or plain form, as Docker's parser reads them.
 // Written here because no maintained JavaScript parser follows Docker's rules.
-import { invalidArgument } from '../errdefs';
 
 export const INSTRUCTIONS = [
   'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
