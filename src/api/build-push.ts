@@ -38,7 +38,11 @@ function streamOf(send: (m: Record<string, unknown>) => void): NodeJS.WritableSt
 
 const jsonParam = <T>(q: URLSearchParams, name: string): T | undefined => {
   const v = q.get(name);
-  return v ? (JSON.parse(v) as T) : undefined;
+  try {
+    return v ? (JSON.parse(v) as T) : undefined;
+  } catch {
+    throw invalidArgument(`invalid ${name}: ${v}`);
+  }
 };
 
 export const BUILD_PUSH_ROUTES: Route[] = [
@@ -110,14 +114,17 @@ export const BUILD_PUSH_ROUTES: Route[] = [
         if (!file || !fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw invalidArgument(`Cannot locate specified Dockerfile: ${name}`);
         const dockerfile = fs.readFileSync(file, 'utf8');
         if (parseDockerfile(dockerfile).instructions.length === 0) throw invalidArgument(`the Dockerfile (${name}) cannot be empty`);
+        // parameters read before the answer begins: a bad one is a 400, not a cut stream
+        const buildArgs = new Map(Object.entries(jsonParam<Record<string, string | null>>(q, 'buildargs') ?? {}).map(([k, v]) => [k, v ?? undefined]));
+        const labels = jsonParam<Record<string, string>>(q, 'labels') ?? {};
         const send = messages(res);
         const quiet = flag(q, 'q');
         const out = streamOf(send);
         const builder = new Builder(ctx.store, ctx.images, ctx.containers, {
           dockerfile,
           context: new BuildContext(dir),
-          buildArgs: new Map(Object.entries(jsonParam<Record<string, string | null>>(q, 'buildargs') ?? {}).map(([k, v]) => [k, v ?? undefined])),
-          labels: jsonParam<Record<string, string>>(q, 'labels') ?? {},
+          buildArgs,
+          labels,
           noCache: flag(q, 'nocache'),
           rm: q.get('rm') !== '0' && q.get('rm') !== 'false',
           forceRm: flag(q, 'forcerm'),

@@ -9,10 +9,10 @@ import type { PortBindings } from '../container/types';
 import type { CreateOptions } from '../engine/container-create';
 import { containerInspect } from '../engine/container-inspect';
 import { checkExecutable, execProcess } from '../engine/exec-process';
-import { CommandNotFoundError, invalidArgument, notFound, StowageError } from '../errdefs';
+import { CommandNotFoundError, conflict, invalidArgument, notFound, StowageError } from '../errdefs';
 import { attach, type AttachIO } from '../runtime/attach';
 import { resize } from '../runtime/conmon';
-import { runcExec } from '../runtime/exec';
+import { runcExec, type ExecInput, type ExecOutput } from '../runtime/exec';
 import { readLogs } from '../runtime/logs';
 import { parseMountFlag, parseVolumeFlag, type VolumeRequest } from '../volume/specs';
 import { filtersOf } from './images';
@@ -126,11 +126,12 @@ export function createRequest(body: CreateBody, name: string | undefined, runtim
 }
 
 /** Attachments asked for before the container started: its start connects them. */
-const pendingAttach = new Map<string, { io: AttachIO; socket: Duplex }>();
+const pendingAttach = new Map<string, { io: ReturnType<typeof streamsFor>; socket: Duplex }>();
 /** Terminal sizes given before the start (the pty is made with it). */
 const pendingSize = new Map<string, [number, number]>();
 
 interface ExecSession {
+  id: string;
   containerId: string;
   cmd: string[];
   tty: boolean;
@@ -146,6 +147,28 @@ interface ExecSession {
 const execs = new Map<string, ExecSession>();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function session(id: string): ExecSession {
+  const e = execs.get(id);
+  if (!e) throw notFound(`No such exec instance: ${id}`);
+  return e;
+}
+
+/** Runs an exec session; its exit code stays readable for a while (exec inspect), then the session goes. */
+async function runExec(ctx: Parameters<NonNullable<Route['handler']>>[0], e: ExecSession, opts: { stdio: [ExecInput, ExecOutput, ExecOutput]; detach?: boolean }, out?: NodeJS.WritableStream): Promise<void> {
+  const c = ctx.containers.find(e.containerId);
+  e.running = true;
+  try {
+    const proc = execProcess(ctx.containers, c, { cmd: e.cmd, tty: e.tty, env: e.env, workdir: e.workdir, user: e.user, privileged: e.privileged });
+    e.exitCode = await runcExec(ctx.containers.runtime(c.record.hostConfig.Runtime || undefined), c.record.id, proc, { ...opts, onSpawn: (pid) => (e.pid = pid) });
+  } catch (err) {
+    // as Docker's engine: why it could not start, on the exec's output; 127 not found, else 126
+    out?.write(`${(err as Error).message}\r\n`);
+    e.exitCode = err instanceof CommandNotFoundError ? 127 : 126;
+  }
+  e.running = false;
+  setTimeout(() => execs.delete(e.id), 300_000).unref();
+}
 
 function listEntry(c: Container) {
   const ports: Array<Record<string, unknown>> = [];
@@ -170,13 +193,17 @@ function listEntry(c: Container) {
   };
 }
 
-/** The streams an attach or exec start writes to its hijacked connection. */
-function streamsFor(socket: Duplex, tty: boolean, want: { stdin: boolean; stdout: boolean; stderr: boolean }): AttachIO {
+/** The streams an attach or exec start writes to its hijacked connection; close() ends it once they are flushed. */
+function streamsFor(socket: Duplex, tty: boolean, want: { stdin: boolean; stdout: boolean; stderr: boolean }): AttachIO & { close(): void } {
   const sink = { write: () => true } as unknown as NodeJS.WritableStream;
+  const stdout = want.stdout ? framed(socket, STDOUT, tty) : framed(sink, STDOUT, true);
+  const stderr = want.stderr ? framed(socket, STDERR, tty) : framed(sink, STDERR, true);
+  const flushed = (w: NodeJS.WritableStream) => new Promise<void>((resolve) => w.end(() => resolve()));
   return {
     stdin: want.stdin ? socket : undefined,
-    stdout: want.stdout ? framed(socket, STDOUT, tty) : framed(sink, STDOUT, true),
-    stderr: want.stderr ? framed(socket, STDERR, tty) : framed(sink, STDERR, true),
+    stdout,
+    stderr,
+    close: () => void Promise.all([flushed(stdout), flushed(stderr)]).then(() => socket.end()),
   };
 }
 
@@ -225,10 +252,18 @@ export const CONTAINER_ROUTES: Route[] = [
       pendingAttach.delete(c.record.id);
       const consoleSize = pendingSize.get(c.record.id);
       pendingSize.delete(c.record.id);
-      const started = await ctx.containers.start(c.record.id, pending ? { ...pending.io, consoleSize } : undefined);
+      let started;
+      try {
+        started = await ctx.containers.start(c.record.id, pending ? { ...pending.io, consoleSize } : undefined);
+      } catch (e) {
+        // nothing will come on the attachment; a --rm container goes, as the docker CLI's run expects
+        pending?.io.close();
+        if (c.record.hostConfig.AutoRemove) await ctx.containers.remove(c.record.id, { force: true, volumes: true }).catch(() => {});
+        throw e;
+      }
       if (pending) {
-        if (started.attachment) void started.attachment.done.finally(() => pending.socket.end());
-        else pending.socket.end();
+        if (started.attachment) void started.attachment.done.catch(() => {}).finally(() => pending.io.close());
+        else pending.io.close();
       }
       res.writeHead(204).end();
     },
@@ -238,12 +273,13 @@ export const CONTAINER_ROUTES: Route[] = [
     re: /^\/containers\/([^/]+)\/attach$/,
     async upgrade(ctx, r, socket) {
       const c = ctx.containers.find(r.params[0]);
+      if (!['running', 'created'].includes(c.state.Status)) throw conflict('You cannot attach to a stopped container, start it first');
       const tty = !!c.record.config.Tty;
       hijack(socket, !tty);
       const io = streamsFor(socket, tty, { stdin: flag(r.query, 'stdin'), stdout: flag(r.query, 'stdout'), stderr: flag(r.query, 'stderr') });
       if (c.state.Status === 'running') {
         const a = attach(ctx.containers.paths(c.record.id), io);
-        void a.done.finally(() => socket.end());
+        void a.done.catch(() => {}).finally(() => io.close());
         socket.on('close', () => a.detach());
       } else {
         pendingAttach.set(c.record.id, { io, socket });
@@ -271,7 +307,9 @@ export const CONTAINER_ROUTES: Route[] = [
           if (!cur || cur.state.StartedAt !== first.state.StartedAt || live(ctx.containers.refresh(cur).state.Status)) break;
         }
       }
-      let code = ctx.containers.records.get(id) ? await ctx.containers.wait(id).catch(() => ctx.containers.records.removedExitCode(id) ?? 0) : (ctx.containers.records.removedExitCode(id) ?? 0);
+      const kept = () => ctx.containers.records.removedExitCode(id) ?? 0; // --rm: removed as it exited
+      let code = ctx.containers.records.get(id) ? await ctx.containers.wait(id).catch(kept) : kept();
+      if (!ctx.containers.records.get(id)) code = kept();
       if (condition === 'removed') {
         while (!gone && ctx.containers.records.get(id)) await sleep(50);
         code = ctx.containers.records.removedExitCode(id) ?? code;
@@ -333,7 +371,10 @@ export const CONTAINER_ROUTES: Route[] = [
     method: 'DELETE',
     re: /^\/containers\/([^/]+)$/,
     async handler(ctx, r, res) {
-      await ctx.containers.remove(r.params[0], { force: flag(r.query, 'force'), volumes: flag(r.query, 'v') });
+      const c = ctx.containers.find(r.params[0]);
+      await ctx.containers.remove(c.record.id, { force: flag(r.query, 'force'), volumes: flag(r.query, 'v') });
+      pendingSize.delete(c.record.id);
+      for (const [id, e] of execs) if (e.containerId === c.record.id) execs.delete(id);
       res.writeHead(204).end();
     },
   },
@@ -350,6 +391,7 @@ export const CONTAINER_ROUTES: Route[] = [
       for await (const rec of readLogs(ctx.containers.paths(id).logPath, {
         follow: flag(r.query, 'follow'),
         isRunning: () => {
+          if (res.destroyed) return false; // the client went away
           const cur = ctx.containers.records.get(id);
           return !!cur && ['running', 'paused'].includes(ctx.containers.refresh(cur).state.Status);
         },
@@ -359,7 +401,7 @@ export const CONTAINER_ROUTES: Route[] = [
         if (!want[rec.stream === 'stderr' ? 'stderr' : 'stdout']) continue;
         const text = Buffer.from(`${flag(r.query, 'timestamps') ? `${rec.time} ` : ''}${rec.line}${rec.partial ? '' : '\n'}`);
         if (res.destroyed) break;
-        res.write(tty ? text : frame(rec.stream === 'stderr' ? STDERR : STDOUT, text));
+        if (!res.write(tty ? text : frame(rec.stream === 'stderr' ? STDERR : STDOUT, text))) await new Promise((ok) => res.once('drain', ok));
       }
       res.end();
     },
@@ -375,6 +417,7 @@ export const CONTAINER_ROUTES: Route[] = [
       if (b.Tty) throw new StowageError('not-implemented', 'a terminal (-t) for exec is not served through the API yet: use stowage exec -t');
       const id = randomBytes(32).toString('hex');
       execs.set(id, {
+        id,
         containerId: c.record.id, cmd: b.Cmd, tty: !!b.Tty, stdin: !!b.AttachStdin, env: b.Env ?? [], workdir: b.WorkingDir || undefined,
         user: b.User || undefined, privileged: !!b.Privileged, running: false, exitCode: null, pid: 0,
       });
@@ -384,27 +427,20 @@ export const CONTAINER_ROUTES: Route[] = [
   {
     method: 'POST',
     re: /^\/exec\/([^/]+)\/start$/,
+    // docker exec -d: no stream, the process runs on
+    async handler(ctx, r, res) {
+      const e = session(r.params[0]);
+      await r.json();
+      await runExec(ctx, e, { stdio: ['ignore', 'ignore', 'ignore'], detach: true });
+      res.writeHead(200).end();
+    },
     async upgrade(ctx, r, socket) {
-      const e = execs.get(r.params[0]);
-      if (!e) throw notFound(`No such exec instance: ${r.params[0]}`);
+      const e = session(r.params[0]);
       await r.body(); // {"Detach":false,"Tty":false}
       hijack(socket, !e.tty);
       const io = streamsFor(socket, e.tty, { stdin: e.stdin, stdout: true, stderr: true });
-      const c = ctx.containers.find(e.containerId);
-      e.running = true;
-      try {
-        const proc = execProcess(ctx.containers, c, { cmd: e.cmd, tty: e.tty, env: e.env, workdir: e.workdir, user: e.user, privileged: e.privileged });
-        e.exitCode = await runcExec(ctx.containers.runtime(c.record.hostConfig.Runtime || undefined), c.record.id, proc, {
-          stdio: [io.stdin ?? 'ignore', io.stdout, io.stderr],
-          onSpawn: (pid) => (e.pid = pid),
-        });
-      } catch (err) {
-        // as Docker's engine: why it could not start, on the exec's output; 127 not found, else 126
-        io.stdout.write(`${(err as Error).message}\r\n`);
-        e.exitCode = err instanceof CommandNotFoundError ? 127 : 126;
-      }
-      e.running = false;
-      socket.end();
+      await runExec(ctx, e, { stdio: [io.stdin ?? 'ignore', io.stdout, io.stderr] }, io.stdout);
+      io.close();
     },
   },
   {

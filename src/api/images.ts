@@ -8,6 +8,7 @@ import { resolveSaveTargets, saveImages } from '../archive/save';
 import { streamSink } from '../archive/tar-writer';
 import { NO_PROGRESS } from '../cli/output/progress';
 import { imageInspect } from '../engine/image-inspect';
+import { invalidArgument } from '../errdefs';
 import { familiarString, parseNormalized } from '../reference';
 import { pullImage } from '../registry/pull';
 import { RegistryClient } from '../registry/client';
@@ -18,7 +19,12 @@ export function filtersOf(q: URLSearchParams): Map<string, string[]> {
   const raw = q.get('filters');
   const out = new Map<string, string[]>();
   if (!raw) return out;
-  const parsed = JSON.parse(raw) as Record<string, string[] | Record<string, boolean>>;
+  let parsed: Record<string, string[] | Record<string, boolean>>;
+  try {
+    parsed = JSON.parse(raw) as typeof parsed;
+  } catch {
+    throw invalidArgument(`invalid filter: ${raw}`);
+  }
   for (const [k, v] of Object.entries(parsed)) out.set(k, Array.isArray(v) ? v : Object.keys(v));
   return out;
 }

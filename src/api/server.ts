@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { StowageError, type ErrorKind } from '../errdefs';
 import type { Ctx } from '../cli/context';
+import { wasHijacked } from './stream';
 
 /** The API version served: Docker 20.10's (the docker CLI negotiates down to it). */
 export const API_VERSION = '1.41';
@@ -101,9 +102,26 @@ function apiRequest(req: http.IncomingMessage, routes: Route[]) {
   return undefined;
 }
 
-export function createApiServer(ctx: Ctx, routes: Route[]): http.Server {
+/** A request's route, or an answer of 400 when its URL cannot be read. */
+function routeOf(req: http.IncomingMessage, routes: Route[]): ReturnType<typeof apiRequest> | Error {
+  try {
+    return apiRequest(req, routes);
+  } catch (e) {
+    return e as Error;
+  }
+}
+
+export interface ApiServer {
+  server: http.Server;
+  /** Stops listening and closes every connection, hijacked ones too. */
+  close(): Promise<void>;
+}
+
+export function createApiServer(ctx: Ctx, routes: Route[]): ApiServer {
+  const upgraded = new Set<Duplex>();
   const server = http.createServer((req, res) => {
-    const found = apiRequest(req, routes);
+    const found = routeOf(req, routes);
+    if (found instanceof Error) return sendJson(res, 400, { message: `bad request: ${found.message}` });
     res.setHeader('Api-Version', API_VERSION);
     res.setHeader('Server', `stowage (linux)`);
     if (!found?.route.handler) {
@@ -113,8 +131,11 @@ export function createApiServer(ctx: Ctx, routes: Route[]): http.Server {
     found.route.handler(ctx, found.a, res).catch((e) => sendError(res, e));
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    const found = apiRequest(req, routes);
-    if (!found?.route.upgrade) {
+    socket.on('error', () => socket.destroy()); // a client gone mid-stream must not take the service down
+    upgraded.add(socket);
+    socket.on('close', () => upgraded.delete(socket));
+    const found = routeOf(req, routes);
+    if (found instanceof Error || !found?.route.upgrade) {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
       return;
     }
@@ -140,11 +161,20 @@ export function createApiServer(ctx: Ctx, routes: Route[]): http.Server {
       });
     a.json = async <T>() => parseBody<T>(await a.body());
     found.route.upgrade(ctx, a, socket).catch((e) => {
-      if (!socket.destroyed) {
+      if (wasHijacked(socket)) socket.destroy(); // the stream has begun: no HTTP answer fits in it
+      else if (!socket.destroyed) {
         const body = JSON.stringify({ message: (e as Error).message });
         socket.end(`HTTP/1.1 ${statusOf(e)} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       }
     });
   });
-  return server;
+  return {
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // keep-alive ones
+        for (const s of upgraded) s.destroy(); // attach and exec streams are no longer the server's to close
+      }),
+  };
 }

@@ -27,8 +27,16 @@ export function framed(out: Duplex | NodeJS.WritableStream, stream: number, raw:
   });
 }
 
+const hijacked = new WeakSet<Duplex>();
+
+/** Whether the socket already answered 101 (an error then can only close it). */
+export function wasHijacked(socket: Duplex): boolean {
+  return hijacked.has(socket);
+}
+
 /** Answers an upgrade request: from now on the socket carries the stream. */
 export function hijack(socket: Duplex, multiplexed: boolean): void {
+  hijacked.add(socket);
   socket.write(
     'HTTP/1.1 101 UPGRADED\r\n' +
       `Content-Type: application/vnd.docker.${multiplexed ? 'multiplexed' : 'raw'}-stream\r\n` +

@@ -133,18 +133,48 @@ test('docker push and pull through the API, to a real registry', async () => {
 
 test('a container with a terminal follows the size the client gives it', async () => {
   const id = (await dockerOk(['run', '-d', '-t', '--network', 'none', 'busybox', 'sh', '-c', 'sleep 1; stty size; exec sleep 100'])).trim();
-  const status = await new Promise<number | undefined>((resolve, reject) => {
-    const req = http.request({ socketPath: socket, method: 'POST', path: `/v1.41/containers/${id}/resize?h=33&w=77` }, (res) => {
+  assert.equal(await rawStatus('POST', `/v1.41/containers/${id}/resize?h=33&w=77`), 200);
+  for (let i = 0; i < 50 && !(await dockerOk(['logs', id])).includes('33'); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await dockerOk(['logs', id]), '33 77\r\n');
+  await dockerOk(['rm', '-f', id]);
+});
+
+/** A raw request on the service's socket: its status. */
+function rawStatus(method: string, urlPath: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: socket, method, path: urlPath }, (res) => {
       res.resume();
       resolve(res.statusCode);
     });
     req.on('error', reject);
     req.end();
   });
-  assert.equal(status, 200);
-  for (let i = 0; i < 50 && !(await dockerOk(['logs', id])).includes('33'); i++) await new Promise((r) => setTimeout(r, 100));
-  assert.equal(await dockerOk(['logs', id]), '33 77\r\n');
-  await dockerOk(['rm', '-f', id]);
+}
+
+test('the service outlives bad requests and clients that go away; failed starts of --rm containers clean up; exec -d', async () => {
+  assert.equal(await rawStatus('GET', '/v1.41/containers/%E0/json'), 400);
+  assert.equal(await rawStatus('GET', '/v1.41/images/json?filters=%7Bnot-json'), 400);
+  // a client killed while its container keeps printing
+  const chatty = spawn('docker', ['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'while true; do echo lots of output; done'], {
+    env: { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: path.join(env.dir, 'docker-config') },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  await new Promise((r) => chatty.stdout!.once('data', r));
+  chatty.kill('SIGKILL');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(service.exitCode, null, 'the service is still up');
+  assert.equal((await dockerOk(['version', '--format', '{{.Server.Platform.Name}}'])).trim(), 'stowage');
+  await dockerOk(['rm', '-f', ...(await dockerOk(['ps', '-aq'])).trim().split('\n').filter(Boolean)]).catch(() => '');
+  // a --rm container whose command does not exist: Docker's 127, and it is gone
+  const missing = await docker(['run', '--rm', '--network', 'none', 'busybox', 'no-such-command']);
+  assert.equal(missing.code, 127);
+  assert.equal((await env.ok(['ps', '-aq'])).trim(), '');
+  // exec -d: the process runs on in the container
+  await dockerOk(['run', '-d', '--name', 'api-execd', '--network', 'none', 'busybox', 'sleep', '100']);
+  await dockerOk(['exec', '-d', 'api-execd', 'sh', '-c', 'echo detached > /tmp/d']);
+  for (let i = 0; i < 50 && (await docker(['exec', 'api-execd', 'cat', '/tmp/d'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await dockerOk(['exec', 'api-execd', 'cat', '/tmp/d']), 'detached\n');
+  await dockerOk(['rm', '-f', 'api-execd']);
 });
 
 test('the service stops on SIGTERM and takes its socket away', async () => {

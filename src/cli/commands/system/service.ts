@@ -21,17 +21,12 @@ export const systemService: Command = {
     if (uri && !/^(unix:\/\/)?\//.test(uri)) throw invalidArgument(`only unix sockets are served: ${uri}`);
     fs.mkdirSync(path.dirname(socketPath), { recursive: true });
     fs.rmSync(socketPath, { force: true });
-    const server = createApiServer(ctx, [...SYSTEM_ROUTES, ...BUILD_PUSH_ROUTES, ...IMAGE_ROUTES, ...CONTAINER_ROUTES]);
-    await new Promise<void>((resolve, reject) => server.listen(socketPath, resolve).once('error', reject));
+    const api = createApiServer(ctx, [...SYSTEM_ROUTES, ...BUILD_PUSH_ROUTES, ...IMAGE_ROUTES, ...CONTAINER_ROUTES]);
+    await new Promise<void>((resolve, reject) => api.server.listen(socketPath, resolve).once('error', reject));
     fs.chmodSync(socketPath, 0o660);
     ctx.err(`API listening on unix://${socketPath}\n`);
     await new Promise<void>((resolve) => {
-      for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-        process.once(sig, () => {
-          server.close(() => resolve());
-          server.closeAllConnections(); // keep-alive and hijacked connections would hold it open
-        });
-      }
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void api.close().then(resolve));
     });
     fs.rmSync(socketPath, { force: true });
     return 0;
