@@ -62,6 +62,9 @@ export class StepFailedError extends StowageError {
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/** Build args every RUN sees without an ARG, kept out of history and cache (Docker's proxy args). */
+const PREDEFINED_ARGS = new Set(['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'].flatMap((a) => [a, a.toLowerCase()]));
+
 interface Stage {
   name?: string;
   /** The image the next step builds on (null: FROM scratch, nothing yet). */
@@ -136,7 +139,7 @@ export class Builder {
       const config = { ...st.config, Labels: { ...(st.config.Labels ?? {}), ...Object.fromEntries(labels) } };
       await this.commitStep(st, this.metadataStep(config, `LABEL ${labels.map(([k, v]) => `${k}=${v}`).join(' ')}`));
     }
-    const unused = [...this.opts.buildArgs.keys()].filter((k) => !this.usedArgs.has(k)).sort();
+    const unused = [...this.opts.buildArgs.keys()].filter((k) => !this.usedArgs.has(k) && !PREDEFINED_ARGS.has(k)).sort();
     if (unused.length) this.opts.out.line(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
     const last = this.current();
     if (!last.imageId) throw invalidArgument('No image was generated. Is your Dockerfile empty?');
@@ -244,7 +247,8 @@ export class Builder {
       config: st.config,
       cmd: recorded,
       make: async () => {
-        const c = await this.containers.create(containerOptions(st.imageId!, cmd, args, this.opts));
+        const proxies = [...this.opts.buildArgs].filter(([k, v]) => PREDEFINED_ARGS.has(k) && v !== undefined && !st.args.has(k)).map(([k, v]) => `${k}=${v}`);
+        const c = await this.containers.create(containerOptions(st.imageId!, cmd, [...args, ...proxies], this.opts));
         const id = c.record.id;
         this.running = id;
         this.opts.out.line(` ---> Running in ${shortId(id)}\n`);
@@ -300,7 +304,7 @@ export class Builder {
         if (root !== undefined) items.push({ host: imageSource(root, src, inst.name) });
         else {
           const ctx = this.opts.context;
-          for (const s of ctx.sources(src, inst.name)) items.push({ host: s.host, exclude: (r) => ctx.ignore.ignores(s.rel ? `${s.rel}/${r}` : r) });
+          for (const s of ctx.sources(src, inst.name)) items.push({ host: s.host, name: s.name, exclude: ctx.excluder(s.rel) });
         }
       }
       if (!items.length) throw invalidArgument(`${inst.name} failed: no source files were specified`);
@@ -313,7 +317,7 @@ export class Builder {
     const digest = await withSources(async (items) => sourcesDigest(items));
     return {
       config: st.config,
-      cmd: [...shellOf(st.config), `#(nop) ${inst.name} ${digest} in ${destWord} `],
+      cmd: [...shellOf(st.config), `#(nop) ${inst.name} ${chown ? `--chown=${chown} ` : ''}${digest} in ${destWord} `],
       make: () =>
         withSources((items) =>
           this.withStepRoot(st, (root) =>
@@ -351,14 +355,15 @@ export class Builder {
     const top = this.topOf(st.imageId);
     return this.withOverlay(top, async (p) => {
       await fn(p);
-      return { layer: await writableLayer(this.store, p.upper, top) };
+      return { layer: await writableLayer(this.store, p.upper, top, () => false) };
     });
   }
 
+  /** A private overlay of an image's layers under tmp/ (no init layer: everything in it is image content). */
   private async withOverlay<T>(top: Digest | null, fn: (p: RootfsPaths) => Promise<T>): Promise<T> {
     const p = rootfsPaths(this.store.tmpDir('build'));
-    mountRootfs(this.store.layers, top, p);
     try {
+      mountRootfs(this.store.layers, top, p, { init: false });
       return await fn(p);
     } finally {
       unmountRootfs(p);

@@ -9,10 +9,12 @@ import { invalidArgument, notFound } from '../errdefs';
 import { globRegExp, IgnoreMatcher } from './dockerignore';
 
 export interface Source {
-  /** Host path of the source (symlink-free below the context root). */
+  /** Host path of the source, resolved inside the context (symlink-free below its root). */
   host: string;
-  /** Path relative to the context root (for .dockerignore inside directories). */
+  /** Its path relative to the context root, resolved (for .dockerignore inside directories). */
   rel: string;
+  /** The name it was given (a symlink's own name, not its target's): what a copy into a directory is called. */
+  name: string;
 }
 
 const GLOB = /[*?[]/;
@@ -32,27 +34,58 @@ export class BuildContext {
       throw invalidArgument(`${instruction} failed: forbidden path outside the build context: ${src} ()`);
     }
     const rel = cleaned.replace(/^\/+/, '').replace(/\/+$/, '').replace(/^\.$/, '');
-    if (GLOB.test(rel)) {
-      const re = globRegExp(rel);
-      const found: Source[] = [];
-      this.walk('', (r) => {
-        if (!re.test(r)) return true;
-        found.push({ host: path.join(this.root, r), rel: r });
-        return false; // a matched directory is copied whole
-      });
-      return found;
-    }
     const missing = () =>
       notFound(`${instruction} failed: file not found in build context or excluded by .dockerignore: stat ${src}: file does not exist`);
-    if (rel && this.ignore.ignores(rel)) throw missing();
+    if (!GLOB.test(rel)) {
+      const found = this.resolve(rel);
+      if (!found) throw missing();
+      return [found];
+    }
+    const re = globRegExp(rel);
+    const found: Source[] = [];
+    this.walk('', (r) => {
+      if (!re.test(r)) return true;
+      const s = this.resolve(r);
+      if (s) found.push(s);
+      return false; // a matched directory is copied whole
+    });
+    return found;
+  }
+
+  /**
+   * A path of the context, its symlinks followed inside the context (never out to
+   * the host); undefined if it, or what it resolves to, is missing or ignored.
+   */
+  private resolve(rel: string): Source | undefined {
+    if (rel && this.ignore.ignores(rel)) return undefined;
     let host: string;
     try {
       host = resolveContainerPath(this.root, [], `/${rel}`, true);
     } catch {
-      throw missing();
+      return undefined;
     }
-    if (!fs.existsSync(host)) throw missing();
-    return [{ host, rel: path.relative(this.root, host).split(path.sep).join('/') }];
+    if (!fs.existsSync(host)) return undefined;
+    const resolved = path.relative(this.root, host).split(path.sep).join('/');
+    if (resolved && this.ignore.ignores(resolved)) return undefined; // a link to an ignored file
+    return { host, rel: resolved, name: rel ? path.posix.basename(rel) : '.' };
+  }
+
+  /**
+   * What a copy of directory `dirRel` leaves out: ignored paths, except directories
+   * holding something a `!` pattern takes back.
+   */
+  excluder(dirRel: string): (rel: string) => boolean {
+    return (r) => {
+      const full = dirRel ? `${dirRel}/${r}` : r;
+      if (!this.ignore.ignores(full)) return false;
+      return !(this.ignore.hasExclusions() && this.holdsIncluded(full));
+    };
+  }
+
+  private holdsIncluded(rel: string): boolean {
+    const abs = path.join(this.root, rel);
+    if (!fs.lstatSync(abs, { throwIfNoEntry: false })?.isDirectory()) return false;
+    return fs.readdirSync(abs).some((n) => !this.ignore.ignores(`${rel}/${n}`) || this.holdsIncluded(`${rel}/${n}`));
   }
 
   /** Walks the context (ignored paths left out); `visit` returns false to skip a directory's contents. */

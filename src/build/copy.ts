@@ -4,7 +4,7 @@
 // to root unless --chown says otherwise, and ADD unpacks local tar archives.
 // Every destination path resolves inside the root: the image's own symlinks
 // are followed there, never out to the host.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -18,6 +18,8 @@ import { resolveUser } from '../runtime/user';
 export interface CopyItem {
   /** Host path of a source file or directory. */
   host: string;
+  /** Its name in a destination directory (default: the host path's). */
+  name?: string;
   /** Leaves out paths under a directory source (relative to it): .dockerignore. */
   exclude?: (rel: string) => boolean;
 }
@@ -27,6 +29,17 @@ export interface Owner {
   gid: number;
 }
 
+/** Adds a file's bytes to a hash a megabyte at a time (files of any size, in constant memory). */
+function hashFile(h: Hash, file: string): void {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf)) h.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** `file:`, `dir:` or `multi:` and a hash of the sources' names, modes, owners and contents (not times): the cache key. */
 export function sourcesDigest(items: CopyItem[]): string {
   const h = createHash('sha256');
@@ -34,7 +47,7 @@ export function sourcesDigest(items: CopyItem[]): string {
     const st = fs.lstatSync(abs);
     h.update(`${rel}\0${st.mode}\0${st.uid}:${st.gid}\0`);
     if (st.isSymbolicLink()) h.update(fs.readlinkSync(abs));
-    else if (st.isFile()) h.update(fs.readFileSync(abs));
+    else if (st.isFile()) hashFile(h, abs);
     else if (st.isDirectory()) {
       for (const name of fs.readdirSync(abs).sort()) {
         const r = rel ? `${rel}/${name}` : name;
@@ -59,11 +72,12 @@ export function chownOwner(rootfs: string, spec: string | undefined): Owner {
   } catch {
     throw invalidArgument(`${prefix}: can't find uid for user ${user}: no such user: ${user}`);
   }
-  if (group === undefined) return { uid, gid: uid };
+  // without a group Docker looks up the user's own string as the group (a number stands for itself)
+  const g = group ?? user;
   try {
-    return { uid, gid: resolveUser(rootfs, `${uid}:${group}`).gid };
+    return { uid, gid: resolveUser(rootfs, `${uid}:${g}`).gid };
   } catch {
-    throw invalidArgument(`${prefix}: can't find gid for group ${group}: no such group: ${group}`);
+    throw invalidArgument(`${prefix}: can't find gid for group ${g}: no such group: ${g}`);
   }
 }
 
@@ -133,7 +147,7 @@ export async function copyInto(rootfs: string, items: CopyItem[], dest: string, 
     } else {
       const intoDir = opts.destIsDir || isDirIn(rootfs, dest);
       const dir = intoDir ? dest : path.posix.dirname(dest);
-      const name = intoDir ? path.basename(it.host) : path.posix.basename(dest);
+      const name = intoDir ? (it.name ?? path.basename(it.host)) : path.posix.basename(dest);
       await extractInto(packDir(it.host, { prefix: name }), ensureDir(rootfs, dir, opts.owner), ids);
     }
   }

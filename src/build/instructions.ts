@@ -140,6 +140,7 @@ export interface MetadataResult {
  * config, with variables expanded where Docker expands them.
  */
 export function applyMetadata(cfg: ContainerConfig, inst: Instruction, vars: Vars, escape: string, cmdSet = false): MetadataResult {
+  if (inst.name !== 'HEALTHCHECK') for (const f of Object.keys(inst.flags)) throw invalidArgument(`Unknown flag: ${f}`);
   const c: ContainerConfig = { ...cfg };
   const shell = c.Shell?.length ? c.Shell : DEFAULT_SHELL;
   const args = () => expandWords(inst.rest, vars, escape);
@@ -164,7 +165,7 @@ export function applyMetadata(cfg: ContainerConfig, inst: Instruction, vars: Var
       return { config: c, message: `LABEL ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}` };
     }
     case 'EXPOSE': {
-      const ports = args();
+      const ports = args().flatMap((w) => w.split(/\s+/).filter(Boolean)); // a variable may hold several ports
       if (!ports.length) throw invalidArgument('EXPOSE requires at least one argument');
       c.ExposedPorts = { ...(c.ExposedPorts ?? {}) };
       for (const p of ports) for (const k of exposeKeys(p)) c.ExposedPorts[k] = {};

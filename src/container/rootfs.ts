@@ -47,13 +47,24 @@ export function unmountUnder(dir: string): void {
   }
 }
 
-/** Creates the upper and work dirs (once) and mounts the overlay if it is not mounted. */
-export function mountRootfs(layers: LayerStore, top: Digest | null, p: RootfsPaths): void {
+/**
+ * Creates the upper and work dirs (once) and mounts the overlay if it is not mounted.
+ * `init: false` leaves Docker's init layer out (a build step's overlay: what it writes
+ * there, /etc/hosts included, is image content).
+ */
+export function mountRootfs(layers: LayerStore, top: Digest | null, p: RootfsPaths, opts: { init?: boolean } = {}): void {
   for (const d of [p.upper, p.work, p.merged]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
   if (isMounted(p.merged)) return;
-  makeInitLayer(p.init);
+  const withInit = opts.init !== false;
+  if (withInit) makeInitLayer(p.init);
   const stack = layers.stack(top);
-  const lower = [p.init, ...stack.map((l) => layers.shortLink(l.chainId)).reverse()].join(':');
+  const lowerDirs = [...(withInit ? [p.init] : []), ...stack.map((l) => layers.shortLink(l.chainId)).reverse()];
+  // overlayfs wants a lower dir: a scratch image with no layer gets an empty one
+  if (!lowerDirs.length) {
+    fs.mkdirSync(p.init, { recursive: true, mode: 0o755 });
+    lowerDirs.push(p.init);
+  }
+  const lower = lowerDirs.join(':');
   // Short relative links keep the option under a page even with 125 layers, as
   // Docker's overlay2 does; they resolve against the layers directory.
   const cwd = process.cwd();

@@ -31,12 +31,13 @@ export interface Layer {
 
 /**
  * A container's writable layer (its overlay upper dir) registered as a layer on
- * top of `parentTop`; undefined when nothing changed (an empty layer, as Docker).
+ * top of `parentTop`, less what `exclude` leaves out (by default the init layer's
+ * mount points); undefined when nothing changed (an empty layer, as Docker).
  * The caller releases the layer store's leases once an image holds the layer.
  */
-export async function writableLayer(store: Store, upper: string, parentTop: Digest | null): Promise<Layer | undefined> {
-  if (overlayChanges(upper, [], notCommitted).length === 0) return undefined;
-  return store.layers.register(packDir(upper, { overlay: true, exclude: notCommitted }), parentTop);
+export async function writableLayer(store: Store, upper: string, parentTop: Digest | null, exclude: (rel: string) => boolean = notCommitted): Promise<Layer | undefined> {
+  if (overlayChanges(upper, [], exclude).length === 0) return undefined;
+  return store.layers.register(packDir(upper, { overlay: true, exclude }), parentTop);
 }
 
 /** `docker diff`: what the container changed, against its image's layers. */

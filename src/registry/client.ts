@@ -71,7 +71,8 @@ export class RegistryClient {
       });
     };
     let res = await send();
-    if (res.status === 401 && !this.token) {
+    // a token for the scope this request needs (a pull token does not push; tokens expire)
+    if (res.status === 401) {
       const challenge = res.headers.get('www-authenticate') ?? '';
       if (/^Bearer /i.test(challenge)) {
         await res.arrayBuffer().catch(() => {});

@@ -192,6 +192,62 @@ test('contexts: a Dockerfile or a tar on stdin, -f elsewhere, --iidfile, --label
   assert.match(warned, /\[Warning\] One or more build-args \[UNUSED\] were not consumed\nSuccessfully built/);
 });
 
+test('sources: globs and links resolve inside the context, ignored files stay out however named, `!` takes files back, a link keeps its own name', async () => {
+  // a glob matching a link to a host file: the link resolves inside the context, where there is nothing
+  const hostTar = path.join(env.dir, 'host-only.tar');
+  execFileSync('tar', ['-C', env.dir, '-cf', hostTar, '--files-from', '/dev/null']);
+  const globDir = context('globlink', { Dockerfile: 'FROM busybox\nADD *.tar /x/\n' });
+  fs.symlinkSync(hostTar, path.join(globDir, 'evil.tar'));
+  const g = await env.run(['build', globDir]);
+  assert.equal(g.code, 1);
+  assert.match(g.stderr, /no source files were specified/);
+  // an ignored file reached through a link is still ignored
+  const ignDir = context('ignlink', { Dockerfile: 'FROM busybox\nCOPY link /\n', 'secret.key': 'secret', '.dockerignore': 'secret.key\n' });
+  fs.symlinkSync('secret.key', path.join(ignDir, 'link'));
+  assert.match((await env.run(['build', ignDir])).stderr, /file not found in build context or excluded by \.dockerignore/);
+  // ! re-includes inside an excluded directory; a link is copied under its own name
+  const dir = context('reinclude', {
+    Dockerfile: 'FROM busybox\nCOPY . /app\nCOPY config /named/\n',
+    'docs/keep.md': 'kept\n',
+    'docs/other.md': 'not kept\n',
+    'config.prod.json': '{"prod":true}\n',
+    '.dockerignore': 'docs\n!docs/keep.md\n',
+  });
+  fs.symlinkSync('config.prod.json', path.join(dir, 'config'));
+  const id = (await env.ok(['build', '-q', dir])).trim();
+  assert.equal(await env.ok(['run', '--rm', id, 'sh', '-c', 'cat /app/docs/keep.md; ls /app/docs; cat /named/config']), 'kept\nkeep.md\n{"prod":true}\n');
+});
+
+test('cache and config details: --chown is part of the step, EXPOSE of a variable with several ports, unknown flags, -q shows the log of a failure', async () => {
+  const plain = context('chown1', { Dockerfile: 'FROM busybox\nCOPY a /a\n', a: 'x' });
+  await env.ok(['build', plain]);
+  fs.writeFileSync(path.join(plain, 'Dockerfile'), 'FROM busybox\nCOPY --chown=nobody a /a\n');
+  const r = await env.ok(['build', '-t', 'chowned:1', plain]);
+  assert.doesNotMatch(r, /Using cache/);
+  assert.equal(await env.ok(['run', '--rm', 'chowned:1', 'stat', '-c', '%u:%g', '/a']), '65534:65534\n');
+  const ports = context('ports', { Dockerfile: 'FROM busybox\nARG P="80 443"\nEXPOSE $P\n' });
+  const pid = (await env.ok(['build', '-q', ports])).trim();
+  assert.equal((await env.ok(['image', 'inspect', '-f', '{{json .Config.ExposedPorts}}', pid])).trim(), '{"443/tcp":{},"80/tcp":{}}');
+  assert.match((await env.run(['build', context('flags', { Dockerfile: 'FROM busybox\nCMD --verbose x\n' })])).stderr, /Unknown flag: verbose/);
+  const q = await env.run(['build', '-q', '--network', 'none', context('qfail', { Dockerfile: 'FROM busybox\nRUN echo shown on failure; exit 2\n' })]);
+  assert.equal(q.code, 2);
+  assert.equal(q.stdout, '');
+  assert.match(q.stderr, /Step 2\/2 : RUN echo shown on failure; exit 2\n ---> Running in [0-9a-f]{12}\nshown on failure\nThe command/);
+});
+
+test('FROM scratch and ADD of a root filesystem: every path in it is kept (no init layer in build steps)', async () => {
+  const dir = context('rootfs', { Dockerfile: 'FROM scratch\nADD rootfs.tar /\nCMD ["/bin/busybox", "ls", "/"]\n' });
+  const src = fs.mkdtempSync(path.join(env.dir, 'rootfs-'));
+  for (const d of ['bin', 'dev', 'proc', 'sys', 'etc']) fs.mkdirSync(path.join(src, d));
+  fs.copyFileSync('/bin/busybox', path.join(src, 'bin', 'busybox'));
+  fs.writeFileSync(path.join(src, 'etc', 'hostname'), 'image-own\n');
+  execFileSync('tar', ['-C', src, '-cf', path.join(dir, 'rootfs.tar'), '.']);
+  const id = (await env.ok(['build', '-q', dir])).trim();
+  const layer = (await env.ok(['image', 'inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', id])).trim();
+  for (const p of ['dev', 'proc', 'sys', 'etc/hostname']) assert.ok(fs.existsSync(path.join(layer, p)), `${p} is in the layer`);
+  assert.equal(fs.readFileSync(path.join(layer, 'etc', 'hostname'), 'utf8'), 'image-own\n');
+});
+
 test('bad Dockerfiles and contexts get Docker\'s errors, and nothing is added to the store', async () => {
   const before = await imageIds();
   const cases: Array<[Record<string, string>, RegExp]> = [

@@ -18,8 +18,6 @@ import { parseLabels } from '../container/create-flags';
 import { pullAndReport } from './registry';
 import type { Ctx } from '../../context';
 
-const DISCARD = new Writable({ write: (_c, _e, cb) => cb() });
-
 async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const b of stream) parts.push(b);
@@ -79,9 +77,10 @@ function buildArgs(values: string[]): Map<string, string | undefined> {
   const out = new Map<string, string | undefined>();
   for (const v of values) {
     const eq = v.indexOf('=');
-    // `--build-arg NAME` takes the value from the environment, as the docker CLI does
-    if (eq < 0) out.set(v, process.env[v]);
-    else out.set(v.slice(0, eq), v.slice(eq + 1));
+    // `--build-arg NAME` takes the value from the environment, as the docker CLI does (unset: not sent)
+    if (eq < 0) {
+      if (process.env[v] !== undefined) out.set(v, process.env[v]);
+    } else out.set(v.slice(0, eq), v.slice(eq + 1));
   }
   return out;
 }
@@ -119,8 +118,16 @@ export const imageBuild: Command = {
     const quiet = flags.quiet as boolean;
     const { context, dockerfile, name, cleanup } = await prepare(ctx, source, (flags.file as string) || undefined);
     const stderrColor = ctx.stdout.isTTY ? colored(ctx.stdout) : ctx.stdout;
+    // -q: the output is kept, and shown on stderr only if the build fails (as Docker does)
+    const kept: Buffer[] = [];
+    const keep = new Writable({
+      write: (c: Buffer, _e, cb) => {
+        kept.push(Buffer.from(c));
+        cb();
+      },
+    });
     const out: BuildOutput = quiet
-      ? { line: () => {}, stdout: DISCARD, stderr: DISCARD }
+      ? { line: (s) => kept.push(Buffer.from(s)), stdout: keep, stderr: keep }
       : { line: (s) => ctx.out(s), stdout: ctx.stdout, stderr: stderrColor };
     try {
       if (parseDockerfile(dockerfile).instructions.length === 0) throw invalidArgument(`the Dockerfile (${name}) cannot be empty`);
@@ -164,6 +171,7 @@ export const imageBuild: Command = {
       }
       return 0;
     } catch (e) {
+      if (quiet) ctx.stderr.write(Buffer.concat(kept));
       if (e instanceof StepFailedError) {
         ctx.err(`${e.message}\n`);
         return e.code;

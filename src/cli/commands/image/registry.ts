@@ -2,6 +2,7 @@
 // layer when piped, a progress bar per layer on a terminal.
 import type { Digest } from '../../../digest';
 import { invalidArgument } from '../../../errdefs';
+import { hostArch } from '../../../image/config-json';
 import { NoSuchImageError } from '../../../engine/images';
 import { familiarName, familiarString, fullString, parseNormalized, type Reference } from '../../../reference';
 import { pullImage, type PullEvents } from '../../../registry/pull';
@@ -63,6 +64,8 @@ export const imagePull: Command = {
     { long: 'platform', kind: 'string', valueName: 'string', help: 'Set platform if server is multi-platform capable' },
   ],
   async run(ctx, [name], flags) {
+    const platform = flags.platform as string;
+    if (platform && platform !== `linux/${hostArch()}`) throw invalidArgument(`stowage pulls images for this machine only (linux/${hostArch()}), not ${platform}`);
     await pullAndReport(ctx, name, { quiet: flags.quiet as boolean, printName: true });
   },
 };
