@@ -98,8 +98,9 @@ export class Builder {
   /** ARGs declared before the first FROM: FROM lines see them, and a stage's ARG of the same name takes their value. */
   private readonly metaArgs = new Map<string, string | undefined>();
   private escape = '\\';
-  /** The RUN container at work, for cancel(). */
+  /** The RUN container, and the overlays, at work: for cancel(). */
   private running?: string;
+  private readonly overlays = new Set<RootfsPaths>();
 
   constructor(
     private readonly store: Store,
@@ -126,18 +127,21 @@ export class Builder {
       steps = steps.slice(0, starts[at + 1]?.i ?? steps.length);
     }
     const labels = Object.entries(this.opts.labels).sort(([a], [b]) => (a < b ? -1 : 1));
-    const total = steps.length + (labels.length ? 1 : 0);
+    const metaSteps = df.instructions.slice(0, first);
+    const total = metaSteps.length + steps.length + labels.length;
     let n = 0;
+    // ARGs before FROM are steps with nothing to show, as in Docker's output
+    for (const inst of metaSteps) this.opts.out.line(`Step ${++n}/${total} : ${inst.original}\n`);
     for (const inst of steps) {
       this.opts.out.line(`Step ${++n}/${total} : ${inst.original}\n`);
       if (inst.name === 'FROM') await this.from(inst);
       else await this.step(this.current(), inst);
     }
-    if (labels.length) {
-      this.opts.out.line(`Step ${++n}/${total} : LABEL ${labels.map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+    // each --label is one more LABEL step, by name
+    for (const [k, v] of labels) {
+      this.opts.out.line(`Step ${++n}/${total} : LABEL ${k}=${v}\n`);
       const st = this.current();
-      const config = { ...st.config, Labels: { ...(st.config.Labels ?? {}), ...Object.fromEntries(labels) } };
-      await this.commitStep(st, this.metadataStep(config, `LABEL ${labels.map(([k, v]) => `${k}=${v}`).join(' ')}`));
+      await this.commitStep(st, this.metadataStep({ ...st.config, Labels: { ...(st.config.Labels ?? {}), [k]: v } }, `LABEL ${k}=${v}`));
     }
     const unused = [...this.opts.buildArgs.keys()].filter((k) => !this.usedArgs.has(k) && !PREDEFINED_ARGS.has(k)).sort();
     if (unused.length) this.opts.out.line(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
@@ -146,9 +150,13 @@ export class Builder {
     return last.imageId;
   }
 
-  /** The build was interrupted: the RUN container at work goes, as Docker cancels a build. */
+  /** The build was interrupted: the RUN container and the overlays at work go, as Docker cancels a build. */
   async cancel(): Promise<void> {
     if (this.running) await this.containers.remove(this.running, { force: true, volumes: true }).catch(() => {});
+    for (const p of this.overlays) {
+      unmountRootfs(p);
+      fs.rmSync(p.dir, { recursive: true, force: true });
+    }
   }
 
   private arg(name: string): string | undefined {
@@ -362,10 +370,12 @@ export class Builder {
   /** A private overlay of an image's layers under tmp/ (no init layer: everything in it is image content). */
   private async withOverlay<T>(top: Digest | null, fn: (p: RootfsPaths) => Promise<T>): Promise<T> {
     const p = rootfsPaths(this.store.tmpDir('build'));
+    this.overlays.add(p);
     try {
       mountRootfs(this.store.layers, top, p, { init: false });
       return await fn(p);
     } finally {
+      this.overlays.delete(p);
       unmountRootfs(p);
       fs.rmSync(p.dir, { recursive: true, force: true });
     }
@@ -405,10 +415,12 @@ export class Builder {
 
   /** A child of the stage's image made by the same step with the same config. */
   private cached(st: Stage, createdBy: string, config: ContainerConfig): Digest | undefined {
-    if (!st.imageId) return undefined;
     const want = comparable(config);
-    for (const child of this.store.images.children(st.imageId)) {
+    // the first step after FROM scratch: an image with no parent and that one step
+    const candidates = st.imageId ? this.store.images.children(st.imageId) : this.store.images.list().filter((r) => !r.parent).map((r) => r.id);
+    for (const child of candidates) {
       const img = this.store.images.load(child).config;
+      if (!st.imageId && img.history?.length !== 1) continue;
       if (img.history?.at(-1)?.created_by === createdBy && comparable(img.config ?? {}) === want && (img.author ?? undefined) === st.author) return child;
     }
     return undefined;

@@ -155,7 +155,8 @@ test('multi-stage builds: COPY --from a named stage, --target, ONBUILD triggers,
   });
   const r = await env.run(['build', '-t', 'multi:1', dir]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /Step 4\/7 : FROM scratch\n ---> \n/);
+  assert.match(r.stdout, /^Step 1\/8 : ARG BASE=busybox\nStep 2\/8 : FROM \$BASE AS builder\n ---> [0-9a-f]{12}\n/);
+  assert.match(r.stdout, /Step 5\/8 : FROM scratch\n ---> \n/);
   assert.equal(await env.ok(['run', '--rm', 'multi:1']), 'compiled\n');
   const [img] = JSON.parse(await env.ok(['image', 'inspect', 'multi:1']));
   assert.equal(img.RootFS.Layers.length, 2, 'only what the last stage copied');
@@ -178,9 +179,9 @@ test('contexts: a Dockerfile or a tar on stdin, -f elsewhere, --iidfile, --label
   const tarDir = context('tarctx', { Dockerfile: 'FROM busybox\nCOPY data.txt /\n', 'data.txt': 'in a tar\n' });
   const tar = execFileSync('tar', ['-C', tarDir, '-czf', '-', '.']);
   const iid = path.join(env.dir, 'iid');
-  const fromTar = await env.run(['build', '--iidfile', iid, '--label', 'built.by=test', '-'], { input: tar });
+  const fromTar = await env.run(['build', '--iidfile', iid, '--label', 'built.by=test', '--label', 'a=first', '-'], { input: tar });
   assert.equal(fromTar.code, 0, fromTar.stderr);
-  assert.match(fromTar.stdout, /Step 3\/3 : LABEL built.by=test\n/);
+  assert.match(fromTar.stdout, /Step 3\/4 : LABEL a=first\n[\s\S]*Step 4\/4 : LABEL built.by=test\n/, 'one step per label, by name');
   const id = fs.readFileSync(iid, 'utf8');
   assert.equal(await env.ok(['run', '--rm', id, 'cat', '/data.txt']), 'in a tar\n');
   assert.equal((await env.ok(['image', 'inspect', '-f', '{{index .Config.Labels "built.by"}}', id])).trim(), 'test');
@@ -243,6 +244,7 @@ test('FROM scratch and ADD of a root filesystem: every path in it is kept (no in
   fs.writeFileSync(path.join(src, 'etc', 'hostname'), 'image-own\n');
   execFileSync('tar', ['-C', src, '-cf', path.join(dir, 'rootfs.tar'), '.']);
   const id = (await env.ok(['build', '-q', dir])).trim();
+  assert.match(await env.ok(['build', dir]), /Step 2\/3 : ADD rootfs.tar \/\n ---> Using cache\n/, 'the step after FROM scratch is cached too');
   const layer = (await env.ok(['image', 'inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', id])).trim();
   for (const p of ['dev', 'proc', 'sys', 'etc/hostname']) assert.ok(fs.existsSync(path.join(layer, p)), `${p} is in the layer`);
   assert.equal(fs.readFileSync(path.join(layer, 'etc', 'hostname'), 'utf8'), 'image-own\n');

@@ -16,7 +16,8 @@ let docker: DockerDaemon;
 let ctx: string;
 
 const DOCKERFILE = [
-  'FROM busybox',
+  'ARG BASE=busybox',
+  'FROM $BASE',
   'ARG VER=1',
   'ENV APP=/app \\',
   '    X="y z"',
@@ -92,9 +93,9 @@ after(async () => {
 
 test('the same Dockerfile: the same steps, history, sizes and config as Docker 20.10', async () => {
   const out: Record<Side, string> = { docker: '', stowage: '' };
-  for (const side of sides) out[side] = await ok(side, ['build', '--network', 'none', '-t', 'app:v1', ctx]);
+  for (const side of sides) out[side] = await ok(side, ['build', '--network', 'none', '--label', 'z=last', '--label', 'a=first', '-t', 'app:v1', ctx]);
   assert.deepEqual(steps(out.stowage), steps(out.docker));
-  assert.equal(steps(out.docker).filter((l) => l.startsWith('Step ')).length, 20);
+  assert.equal(steps(out.docker).filter((l) => l.startsWith('Step ')).length, 23, 'the ARG before FROM, 20 steps, a step per label');
   assert.ok(steps(out.docker).includes('Successfully tagged app:v1'));
   const history = async (side: Side) =>
     (await ok(side, ['history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Size}}', 'app:v1'])).replace(/(file|dir|multi):[0-9a-f]{64}/g, '$1:HASH');
