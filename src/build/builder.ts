@@ -8,7 +8,6 @@
 // WORKDIR write into a private overlay of the current image.
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveContainerPath } from '../container/paths';
 import { mountRootfs, rootfsPaths, unmountRootfs, type RootfsPaths } from '../container/rootfs';
 import type { Digest } from '../digest';
 import { shortId } from '../digest';
@@ -17,11 +16,11 @@ import { writableLayer, type Layer } from '../engine/commit';
 import type { ContainerService } from '../engine/containers';
 import { NoSuchImageError, type ImageService } from '../engine/images';
 import type { Store } from '../engine/store';
-import { invalidArgument, notFound, StowageError } from '../errdefs';
+import { invalidArgument, StowageError } from '../errdefs';
 import { fullContainerConfig, hostArch, marshalImageConfig, nowGoTime } from '../image/config-json';
 import type { ContainerConfig, ImageConfig } from '../oci/types';
 import type { Reference } from '../reference';
-import type { BuildContext } from './context';
+import { BuildContext } from './context';
 import { chownOwner, copyInto, ensureDir, sourcesDigest, type CopyItem } from './copy';
 import { parseDockerfile, parseInstruction, type Instruction } from './dockerfile';
 import { applyMetadata, DEFAULT_SHELL, keyValues } from './instructions';
@@ -304,16 +303,14 @@ export class Builder {
     const dest = path.posix.resolve(st.config.WorkingDir || '/', destWord);
     const destIsDir = /\/$|(^|\/)\.$/.test(destWord);
     const chown = inst.flags.chown ? expandWord(inst.flags.chown, vars, this.escape) : undefined;
-    const from = inst.flags.from ? this.stageOrImage(expandWord(inst.flags.from, vars, this.escape)) : undefined;
+    const from = inst.flags.from ? await this.stageOrImage(expandWord(inst.flags.from, vars, this.escape)) : undefined;
     const sources = (root: string | undefined): CopyItem[] => {
       const items: CopyItem[] = [];
+      // the build context, or (--from) another image's root: paths and globs resolve inside either
+      const ctx = root === undefined ? this.opts.context : new BuildContext(root, 'image');
       for (const src of words.slice(0, -1)) {
         if (/^https?:\/\//.test(src)) throw invalidArgument(`${inst.name} failed: source can't be a URL: stowage builds without a network; download ${src} into the context first`);
-        if (root !== undefined) items.push({ host: imageSource(root, src, inst.name) });
-        else {
-          const ctx = this.opts.context;
-          for (const s of ctx.sources(src, inst.name)) items.push({ host: s.host, name: s.name, exclude: ctx.excluder(s.rel) });
-        }
+        for (const s of ctx.sources(src, inst.name)) items.push({ host: s.host, name: s.name, exclude: ctx.excluder(s.rel) });
       }
       if (!items.length) throw invalidArgument(`${inst.name} failed: no source files were specified`);
       return items;
@@ -347,11 +344,17 @@ export class Builder {
     };
   }
 
-  private stageOrImage(ref: string): Digest | null {
+  /** COPY --from: a stage by name or index, or an image (pulled when the store lacks it). */
+  private async stageOrImage(ref: string): Promise<Digest | null> {
     const byName = this.stages.find((s) => s.name === ref.toLowerCase());
     if (byName) return byName.imageId;
     if (/^\d+$/.test(ref) && Number(ref) < this.stages.length - 1) return this.stages[Number(ref)].imageId;
-    return this.images.resolveId(ref);
+    try {
+      return this.images.resolveId(ref);
+    } catch (e) {
+      if (!(e instanceof NoSuchImageError)) throw e;
+      return this.opts.pull(ref);
+    }
   }
 
   private topOf(imageId: Digest | null): Digest | null {
@@ -462,17 +465,6 @@ function comparable(c: ContainerConfig): string {
   void _i;
   void _h;
   return JSON.stringify(rest);
-}
-
-/** A source of COPY --from, inside another image's root. */
-function imageSource(root: string, src: string, instruction: string): string {
-  try {
-    const p = resolveContainerPath(root, [], src, true);
-    if (fs.existsSync(p)) return p;
-  } catch {
-    /* reported below */
-  }
-  throw notFound(`${instruction} failed: stat ${src}: file does not exist`);
 }
 
 function containerOptions(imageId: Digest, cmd: string[], argEnv: string[], opts: BuildOptions): CreateOptions {

@@ -22,20 +22,28 @@ const GLOB = /[*?[]/;
 export class BuildContext {
   readonly ignore: IgnoreMatcher;
 
-  constructor(readonly root: string) {
+  /** `image`: another image's root, the sources of COPY --from (no .dockerignore there). */
+  constructor(
+    readonly root: string,
+    private readonly kind: 'context' | 'image' = 'context',
+  ) {
     const file = path.join(root, '.dockerignore');
-    this.ignore = new IgnoreMatcher(fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+    this.ignore = new IgnoreMatcher(kind === 'context' && fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
   }
 
   /** The sources one COPY/ADD argument names (a path or a glob). */
   sources(src: string, instruction: string): Source[] {
     const cleaned = path.posix.normalize(src);
-    if (cleaned === '..' || cleaned.startsWith('../')) {
+    if (this.kind === 'context' && (cleaned === '..' || cleaned.startsWith('../'))) {
       throw invalidArgument(`${instruction} failed: forbidden path outside the build context: ${src} ()`);
     }
     const rel = cleaned.replace(/^\/+/, '').replace(/\/+$/, '').replace(/^\.$/, '');
     const missing = () =>
-      notFound(`${instruction} failed: file not found in build context or excluded by .dockerignore: stat ${src}: file does not exist`);
+      notFound(
+        this.kind === 'context'
+          ? `${instruction} failed: file not found in build context or excluded by .dockerignore: stat ${src}: file does not exist`
+          : `${instruction} failed: stat ${src}: file does not exist`,
+      );
     if (!GLOB.test(rel)) {
       const found = this.resolve(rel);
       if (!found) throw missing();
