@@ -3,15 +3,13 @@
 // progress goes out as Docker's JSON message stream.
 import fs from 'node:fs';
 import type http from 'node:http';
-import { Writable, type Readable } from 'node:stream';
-import { decompressStream, detectCompression, peek } from '../archive/decompress';
+import { Writable } from 'node:stream';
+import { peek } from '../archive/decompress';
 import { Builder, StepFailedError } from '../build/builder';
-import { BuildContext } from '../build/context';
+import { BuildContext, dockerfileIn, unpackContext } from '../build/context';
 import { parseDockerfile } from '../build/dockerfile';
-import { resolveContainerPath } from '../container/paths';
 import { commitContainer, containerChanges } from '../engine/commit';
 import { invalidArgument } from '../errdefs';
-import { extractInto } from '../layer/extract';
 import { familiarString, fullString, parseNormalized, parseTagTarget } from '../reference';
 import { pullImage } from '../registry/pull';
 import { pushImage } from '../registry/push';
@@ -103,16 +101,10 @@ export const BUILD_PUSH_ROUTES: Route[] = [
       const dir = ctx.store.tmpDir('context');
       try {
         const { head, stream } = await peek(r.req as AsyncIterable<Buffer>, 6);
-        await extractInto(decompressStream(stream as Readable, detectCompression(head)) as AsyncIterable<Buffer>, dir, { keepOwners: true });
+        await unpackContext(head, stream, dir);
         const name = q.get('dockerfile') || 'Dockerfile';
-        let file: string;
-        try {
-          file = resolveContainerPath(dir, [], name, true);
-        } catch {
-          file = '';
-        }
-        if (!file || !fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw invalidArgument(`Cannot locate specified Dockerfile: ${name}`);
-        const dockerfile = fs.readFileSync(file, 'utf8');
+        const dockerfile = dockerfileIn(dir, name);
+        if (dockerfile === undefined) throw invalidArgument(`Cannot locate specified Dockerfile: ${name}`);
         if (parseDockerfile(dockerfile).instructions.length === 0) throw invalidArgument(`the Dockerfile (${name}) cannot be empty`);
         // parameters read before the answer begins: a bad one is a 400, not a cut stream
         const buildArgs = new Map(Object.entries(jsonParam<Record<string, string | null>>(q, 'buildargs') ?? {}).map(([k, v]) => [k, v ?? undefined]));

@@ -4,8 +4,11 @@
 // followed inside it, and ignored files do not exist.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { decompressStream, detectCompression } from '../archive/decompress';
 import { resolveContainerPath } from '../container/paths';
 import { invalidArgument, notFound } from '../errdefs';
+import { extractInto } from '../layer/extract';
 import { globRegExp, IgnoreMatcher } from './dockerignore';
 
 export interface Source {
@@ -108,4 +111,20 @@ export class BuildContext {
       if (descend && fs.lstatSync(path.join(this.root, r)).isDirectory()) this.walk(r, visit);
     }
   }
+}
+
+/** Unpacks a context sent as a tar (plain or compressed; `head` its first bytes) into `dir`, never outside it. */
+export async function unpackContext(head: Buffer, stream: Readable, dir: string): Promise<void> {
+  await extractInto(decompressStream(stream, detectCompression(head)) as AsyncIterable<Buffer>, dir, { keepOwners: true });
+}
+
+/** The Dockerfile `name` inside an unpacked context (a symlink cannot lead out of it); undefined if there is none. */
+export function dockerfileIn(dir: string, name: string): string | undefined {
+  let file: string;
+  try {
+    file = resolveContainerPath(dir, [], name, true);
+  } catch {
+    return undefined;
+  }
+  return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(file, 'utf8') : undefined;
 }

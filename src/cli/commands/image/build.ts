@@ -6,12 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Builder, StepFailedError, type BuildOutput } from '../../../build/builder';
-import { BuildContext } from '../../../build/context';
+import { BuildContext, dockerfileIn, unpackContext } from '../../../build/context';
 import { DockerfileParseError, parseDockerfile } from '../../../build/dockerfile';
-import { decompressStream, detectCompression, peek } from '../../../archive/decompress';
-import { resolveContainerPath } from '../../../container/paths';
+import { detectCompression, peek } from '../../../archive/decompress';
 import { cliError, invalidArgument } from '../../../errdefs';
-import { extractInto } from '../../../layer/extract';
 import { familiarString, parseTagTarget } from '../../../reference';
 import type { Command } from '../../command';
 import { parseLabels } from '../container/create-flags';
@@ -49,17 +47,11 @@ async function prepare(ctx: Ctx, source: string, file: string | undefined): Prom
     const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
     try {
       if (!isTar(head)) return { context: new BuildContext(dir), dockerfile: (await readAll(stream)).toString('utf8'), name: 'Dockerfile', cleanup };
-      await extractInto(decompressStream(stream, detectCompression(head)) as AsyncIterable<Buffer>, dir, { keepOwners: true });
+      await unpackContext(head, stream, dir);
       const name = file ?? 'Dockerfile';
-      // inside the unpacked context: a Dockerfile that is a symlink cannot lead to a host file
-      let inside: string;
-      try {
-        inside = resolveContainerPath(dir, [], name, true);
-      } catch {
-        inside = '';
-      }
-      if (!inside || !fs.statSync(inside, { throwIfNoEntry: false })?.isFile()) throw cliError(`Cannot locate specified Dockerfile: ${name}`);
-      return { context: new BuildContext(dir), dockerfile: fs.readFileSync(inside, 'utf8'), name, cleanup };
+      const dockerfile = dockerfileIn(dir, name);
+      if (dockerfile === undefined) throw cliError(`Cannot locate specified Dockerfile: ${name}`);
+      return { context: new BuildContext(dir), dockerfile, name, cleanup };
     } catch (e) {
       cleanup();
       throw e;
