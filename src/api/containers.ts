@@ -8,6 +8,7 @@ import type { Container } from '../container/store';
 import type { PortBindings } from '../container/types';
 import type { CreateOptions } from '../engine/container-create';
 import { containerInspect } from '../engine/container-inspect';
+import { copyFromContainer, copyToContainer, statInContainer } from '../engine/cp';
 import { checkExecutable, execProcess } from '../engine/exec-process';
 import { CommandNotFoundError, conflict, invalidArgument, notFound, StowageError } from '../errdefs';
 import { attach, type AttachIO } from '../runtime/attach';
@@ -404,6 +405,36 @@ export const CONTAINER_ROUTES: Route[] = [
         if (!res.write(tty ? text : frame(rec.stream === 'stderr' ? STDERR : STDOUT, text))) await new Promise((ok) => res.once('drain', ok));
       }
       res.end();
+    },
+  },
+  {
+    // docker cp: HEAD stats a path, GET sends it as a tar, PUT unpacks a tar into a directory
+    method: 'HEAD',
+    re: /^\/containers\/([^/]+)\/archive$/,
+    async handler(ctx, r, res) {
+      const st = await statInContainer(ctx.containers, ctx.containers.find(r.params[0]), r.query.get('path') ?? '/');
+      res.writeHead(200, { 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(st)).toString('base64') }).end();
+    },
+  },
+  {
+    method: 'GET',
+    re: /^\/containers\/([^/]+)\/archive$/,
+    async handler(ctx, r, res) {
+      const c = ctx.containers.find(r.params[0]);
+      const p = r.query.get('path') ?? '/';
+      const st = await statInContainer(ctx.containers, c, p);
+      res.writeHead(200, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(st)).toString('base64') });
+      await copyFromContainer(ctx.containers, c, p, '-', { follow: false }, res);
+      res.end();
+    },
+  },
+  {
+    method: 'PUT',
+    re: /^\/containers\/([^/]+)\/archive$/,
+    async handler(ctx, r, res) {
+      const c = ctx.containers.find(r.params[0]);
+      await copyToContainer(ctx.containers, c, '-', r.query.get('path') ?? '/', {}, r.req as AsyncIterable<Buffer>);
+      res.writeHead(200).end();
     },
   },
   {

@@ -53,6 +53,32 @@ function packItem(srcHost: string, name: string | undefined): AsyncIterable<Buff
   return packDir(srcHost, { prefix: name ?? '' });
 }
 
+/** Docker's container path stat (the Engine API's X-Docker-Container-Path-Stat): mode as Go's os.FileMode. */
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+function goFileMode(st: fs.Stats): number {
+  const type = st.isDirectory() ? 1 << 31 : st.isSymbolicLink() ? 1 << 27 : st.isFIFO() ? 1 << 25 : st.isSocket() ? 1 << 24 : st.isCharacterDevice() ? (1 << 26) | (1 << 21) : st.isBlockDevice() ? 1 << 26 : 0;
+  const special = (st.mode & 0o4000 ? 1 << 23 : 0) | (st.mode & 0o2000 ? 1 << 22 : 0) | (st.mode & 0o1000 ? 1 << 20 : 0);
+  return (type | special | (st.mode & 0o777)) >>> 0;
+}
+
+/** A path in the container, as `docker cp` asks for it before copying (a final link is described, not followed). */
+export async function statInContainer(svc: ContainerService, c: Container, p: string): Promise<PathStat> {
+  return withContainerFs(svc, c, async (root, mounts) => {
+    const host = resolveContainerPath(root, mounts, p, false);
+    const st = fs.lstatSync(host, { throwIfNoEntry: false });
+    if (!st) throw notFound(`Could not find the file ${p} in container ${c.record.name}`);
+    const linkTarget = st.isSymbolicLink() ? path.posix.resolve(path.posix.dirname(p), fs.readlinkSync(host)) : '';
+    return { name: path.posix.basename(p) || '/', size: st.size, mode: goFileMode(st), mtime: st.mtime.toISOString(), linkTarget };
+  });
+}
+
 /** Container → host path (or a tar on `toStream` when dest is "-"). Returns bytes copied. */
 export async function copyFromContainer(
   svc: ContainerService, c: Container, src: string, dest: string, opts: CpOptions, toStream?: NodeJS.WritableStream,

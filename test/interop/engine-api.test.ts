@@ -115,6 +115,23 @@ test('docker diff, commit and build (the classic builder) through the API', asyn
   assert.match(failed.stderr, /The command '\/bin\/sh -c exit 7' returned a non-zero code: 7/);
 });
 
+test('docker cp through the API, both ways', async () => {
+  await dockerOk(['run', '-d', '--name', 'api-cp', '--network', 'none', 'busybox', 'sleep', '100']);
+  const out = path.join(env.dir, 'cp-out');
+  fs.mkdirSync(out);
+  await dockerOk(['cp', 'api-cp:/etc/passwd', `${out}/`]);
+  assert.equal(fs.readFileSync(path.join(out, 'passwd'), 'utf8'), await env.ok(['exec', 'api-cp', 'cat', '/etc/passwd']));
+  const tree = path.join(env.dir, 'cp-in');
+  fs.mkdirSync(path.join(tree, 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(tree, 'sub', 'f'), 'deep\n');
+  await dockerOk(['cp', tree, 'api-cp:/newdir']);
+  assert.equal(await env.ok(['exec', 'api-cp', 'cat', '/newdir/sub/f']), 'deep\n');
+  const missing = await docker(['cp', 'api-cp:/nope', `${out}/`]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /Could not find the file \/nope in container api-cp/);
+  await dockerOk(['rm', '-f', 'api-cp']);
+});
+
 test('docker push and pull through the API, to a real registry', async () => {
   const reg = await startRegistry();
   try {
