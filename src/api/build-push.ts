@@ -124,7 +124,7 @@ export const BUILD_PUSH_ROUTES: Route[] = [
           network: q.get('networkmode') || 'default',
           runtime: ctx.globals.runtime,
           out: quiet ? { line: () => {}, stdout: new Writable({ write: (_c, _e, cb) => cb() }), stderr: new Writable({ write: (_c, _e, cb) => cb() }) } : { line: (s) => send({ stream: s }), stdout: out, stderr: out },
-          pull: async (image) => (await pullImage(ctx.store, ctx.images, { ...parseNormalized(image), tag: parseNormalized(image).tag ?? 'latest' }, { status() {}, progress() {} })).id,
+          pull: async (image) => (await pullImage(ctx.store, ctx.images, parseNormalized(image), { status() {}, progress() {} })).id,
         });
         try {
           const id = await builder.build();

@@ -3,7 +3,7 @@
 // pause, rm, list, inspect, logs, and exec (create, hijacked start, inspect).
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { statusText } from '../cli/commands/container/ps';
+import { commandLine, statusText } from '../cli/commands/container/ps';
 import type { Container } from '../container/store';
 import type { PortBindings } from '../container/types';
 import type { CreateOptions } from '../engine/container-create';
@@ -182,7 +182,7 @@ function listEntry(c: Container) {
     Names: [`/${c.record.name}`],
     Image: c.record.imageRef,
     ImageID: c.record.imageId,
-    Command: [c.record.path, ...c.record.args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' '),
+    Command: commandLine(c),
     Created: Math.floor(Date.parse(c.record.created) / 1000),
     Ports: ports,
     Labels: c.record.config.Labels ?? {},
@@ -391,11 +391,7 @@ export const CONTAINER_ROUTES: Route[] = [
       const id = c.record.id;
       for await (const rec of readLogs(ctx.containers.paths(id).logPath, {
         follow: flag(r.query, 'follow'),
-        isRunning: () => {
-          if (res.destroyed) return false; // the client went away
-          const cur = ctx.containers.records.get(id);
-          return !!cur && ['running', 'paused'].includes(ctx.containers.refresh(cur).state.Status);
-        },
+        isRunning: () => !res.destroyed && ctx.containers.isRunning(id), // (or the client went away)
         tail: tail && tail !== 'all' && Number(tail) >= 0 ? Number(tail) : undefined,
         since: Number(r.query.get('since') ?? 0) * 1000 || undefined,
       })) {

@@ -9,7 +9,7 @@ import { streamSink } from '../archive/tar-writer';
 import { NO_PROGRESS } from '../cli/output/progress';
 import { imageInspect } from '../engine/image-inspect';
 import { invalidArgument } from '../errdefs';
-import { familiarString, parseNormalized } from '../reference';
+import { familiarString, parseNormalized, withDefaultTag } from '../reference';
 import { pullImage } from '../registry/pull';
 import { RegistryClient } from '../registry/client';
 import { flag, sendJson, type Route } from './server';
@@ -97,7 +97,7 @@ export const IMAGE_ROUTES: Route[] = [
       if (!from) throw new Error('importing through the API is not supported: use stowage import');
       const tag = r.query.get('tag');
       const base = parseNormalized(from);
-      const ref = tag ? (/^sha256:/.test(tag) ? { ...base, digest: tag } : { ...base, tag }) : { ...base, tag: base.tag ?? 'latest' };
+      const ref = withDefaultTag(tag ? (/^sha256:/.test(tag) ? { ...base, digest: tag } : { ...base, tag }) : base);
       await new RegistryClient(ref.domain).ping();
       res.writeHead(200, { 'Content-Type': 'application/json' });
       const msg = (m: Record<string, unknown>) => res.write(`${JSON.stringify(m)}\n`);

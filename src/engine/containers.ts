@@ -95,6 +95,12 @@ export class ContainerService {
     return this.records.list().map((c) => this.refresh(c));
   }
 
+  /** Whether the container is still up (its record checked against conmon and the process): log follows stop when not. */
+  isRunning(id: string): boolean {
+    const cur = this.records.get(id);
+    return !!cur && ['running', 'paused'].includes(this.refresh(cur).state.Status);
+  }
+
   /**
    * Makes a "running" record tell the truth: the container exited (conmon wrote
    * its code), or conmon was killed and the container is gone too.

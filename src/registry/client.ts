@@ -97,8 +97,11 @@ export class RegistryClient {
     return t;
   }
 
-  /** The registry's error for a failed response: "<what>: <code>: <message>" as Docker shows it. */
-  async fail(res: Response, what: string): Promise<never> {
+  /**
+   * The registry's error for a failed response: "<what>: <code>: <message>" as Docker
+   * shows it; `what` may depend on the registry's error code.
+   */
+  async fail(res: Response, what: string | ((code: string | undefined) => string)): Promise<never> {
     let code: string | undefined;
     let detail = `${res.status} ${res.statusText}`;
     try {
@@ -111,6 +114,6 @@ export class RegistryClient {
     } catch {
       /* no JSON body */
     }
-    throw new RegistryError(`${what}: ${detail}`, res.status, code);
+    throw new RegistryError(`${typeof what === 'string' ? what : what(code)}: ${detail}`, res.status, code);
   }
 }

@@ -15,8 +15,8 @@ import type { Store } from '../engine/store';
 import { invalidArgument } from '../errdefs';
 import { hostArch } from '../image/config-json';
 import type { ImageConfig, Index, Manifest } from '../oci/types';
-import { familiarName, fullString, repoName, type Reference } from '../reference';
-import { MANIFEST_ACCEPT, RegistryClient, RegistryError } from './client';
+import { familiarName, fullString, repoName, withDefaultTag, type Reference } from '../reference';
+import { MANIFEST_ACCEPT, RegistryClient } from './client';
 import { recordBlob } from './blobs';
 
 const INDEX_TYPES = ['application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.oci.image.index.v1+json'];
@@ -51,9 +51,19 @@ function parse<T>(bytes: Buffer, what: string): T {
   }
 }
 
+/** Manifests and configs are read whole: a registry sending more than this is refused (Docker's manifest limit is 4 MiB). */
+const MAX_DOCUMENT = 8 << 20;
+
 /** Reads a whole (small) response, checked against its digest. */
 async function verified(res: Response, digest: Digest | undefined, what: string): Promise<Buffer> {
-  const bytes = Buffer.from(await res.arrayBuffer());
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > MAX_DOCUMENT) throw bad(`${what} is larger than ${MAX_DOCUMENT} bytes`); // (leaving the loop cancels the body)
+    parts.push(Buffer.from(chunk));
+  }
+  const bytes = Buffer.concat(parts);
   if (digest && sha256(bytes) !== digest) throw bad(`${what} does not match its digest ${digest}: content hashes to ${sha256(bytes)}`);
   return bytes;
 }
@@ -64,12 +74,11 @@ export async function pullImage(store: Store, images: ImageService, ref: Referen
   const wanted = ref.digest ?? ref.tag ?? 'latest';
   const getManifest = async (reference: string, digest?: Digest) => {
     const res = await client.request('GET', `/v2/${repo}/manifests/${reference}`, { headers: { Accept: MANIFEST_ACCEPT } });
-    if (res.status === 404) {
-      const err = await client.fail(res, `manifest for ${familiarName(ref)}:${wanted} not found`).catch((e: RegistryError) => e);
-      if (err.code === 'NAME_UNKNOWN') throw new RegistryError(`repository ${familiarName(ref)} not found: ${err.message.split(': ').slice(1).join(': ')}`, 404, err.code);
-      throw err;
+    if (!res.ok) {
+      await client.fail(res, (code) =>
+        res.status !== 404 ? `pull ${fullString(ref)}` : code === 'NAME_UNKNOWN' ? `repository ${familiarName(ref)} not found` : `manifest for ${familiarName(ref)}:${wanted} not found`,
+      );
     }
-    if (!res.ok) await client.fail(res, `pull ${fullString(ref)}`);
     const type = (res.headers.get('content-type') ?? '').split(';')[0];
     const bytes = await verified(res, digest, `manifest ${reference}`);
     return { bytes, type, digest: digest ?? sha256(bytes) };
@@ -98,22 +107,19 @@ export async function pullImage(store: Store, images: ImageService, ref: Referen
   if (diffIds.length !== manifest.layers.length) throw bad(`the config lists ${diffIds.length} layers but the manifest ${manifest.layers.length}`);
   const chains = chainIds(diffIds);
   const id = sha256(configBytes);
-  const tag = ref.digest ? undefined : { ...ref, tag: ref.tag ?? 'latest' };
+  const tag = ref.digest ? undefined : withDefaultTag(ref);
   const upToDate = !!store.images.get(id) && (!tag || store.images.resolveRef(fullString(tag)) === id);
   try {
-    let parent: Digest | null = null;
+    // what is there and what is to come, first (as Docker lists them), then the downloads in order
+    const have = chains.map((c) => store.layers.lease(c));
+    manifest.layers.forEach((l, i) => ev.status(l.digest.slice(7, 19), have[i] ? 'Already exists' : 'Pulling fs layer'));
     for (const [i, l] of manifest.layers.entries()) {
-      const short = l.digest.slice(7, 19);
-      if (store.layers.lease(chains[i])) {
-        ev.status(short, 'Already exists');
-      } else {
-        ev.status(short, 'Pulling fs layer');
-        await pullLayer(store, client, repo, l.digest, l.size, diffIds[i], parent, ev);
-        recordBlob(store, diffIds[i], l.digest, l.size, l.mediaType);
-        ev.status(short, 'Pull complete');
-      }
-      parent = chains[i];
+      if (have[i]) continue;
+      await pullLayer(store, client, repo, l.digest, l.size, diffIds[i], i ? chains[i - 1] : null, ev);
+      recordBlob(store, diffIds[i], l.digest, l.size, l.mediaType);
+      ev.status(l.digest.slice(7, 19), 'Pull complete');
     }
+    const parent = chains.length ? chains[chains.length - 1] : null;
     images.commitImage(configBytes, { topLayer: parent, tags: tag ? [tag] : [], digests: [`${repoName(ref)}@${m.digest}`] });
   } catch (e) {
     // layers of this pull that no image took are removed at once, not left to a later GC

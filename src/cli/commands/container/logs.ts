@@ -42,10 +42,7 @@ export const containerLogs: Command = {
     const id = c.record.id;
     for await (const r of readLogs(logPath, {
       follow: flags.follow as boolean,
-      isRunning: () => {
-        const cur = ctx.containers.records.get(id);
-        return !!cur && ['running', 'paused'].includes(ctx.containers.refresh(cur).state.Status);
-      },
+      isRunning: () => ctx.containers.isRunning(id),
       since: flags.since ? parseTimeArg(String(flags.since)) : undefined,
       until: flags.until ? parseTimeArg(String(flags.until), 'until') : undefined,
       tail: tail !== undefined && tail >= 0 ? tail : undefined,

@@ -19,6 +19,11 @@ function networksColumn(record: Container['record']): string {
   return connectedNetworks(record).join(',');
 }
 
+/** The command as Docker's daemon lists it: arguments with a space in single quotes. */
+export function commandLine(c: Container): string {
+  return [c.record.path, ...c.record.args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' ');
+}
+
 /** moby's State.String(). */
 export function statusText(c: Container, now = Date.now()): string {
   const s = c.state;
@@ -86,8 +91,7 @@ export const containerList: Command = {
     if (last > 0) list = list.slice(0, last);
     const trunc = !flags['no-trunc'];
     const rows = list.map((c) => {
-      // as Docker's daemon lists it: arguments with a space in single quotes
-      const command = [c.record.path, ...c.record.args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' ');
+      const command = commandLine(c);
       const image = c.record.imageRef;
       let size = '';
       if (flags.size) {

@@ -11,7 +11,7 @@ import { DockerfileParseError, parseDockerfile } from '../../../build/dockerfile
 import { detectCompression, peek } from '../../../archive/decompress';
 import { cliError, invalidArgument } from '../../../errdefs';
 import { familiarString, parseTagTarget } from '../../../reference';
-import type { Command } from '../../command';
+import { QUIET_FLAG, type Command } from '../../command';
 import { parseLabels } from '../container/create-flags';
 import { pullAndReport } from './registry';
 import type { Ctx } from '../../context';
@@ -92,7 +92,7 @@ export const imageBuild: Command = {
     { long: 'label', kind: 'list', valueName: 'list', help: 'Set metadata for an image' },
     { long: 'network', kind: 'string', valueName: 'string', default: 'default', help: 'Set the networking mode for the RUN instructions during build' },
     { long: 'no-cache', kind: 'bool', help: 'Do not use cache when building the image' },
-    { long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress the build output and print image ID on success' },
+    QUIET_FLAG('Suppress the build output and print image ID on success'),
     { long: 'rm', kind: 'bool', default: true, help: 'Remove intermediate containers after a successful build' },
     { long: 'tag', short: 't', kind: 'list', valueName: 'list', help: 'Name and optionally a tag in the "name:tag" format' },
     { long: 'target', kind: 'string', valueName: 'string', help: 'Set the target build stage to build.' },

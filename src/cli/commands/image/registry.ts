@@ -4,12 +4,12 @@ import type { Digest } from '../../../digest';
 import { invalidArgument } from '../../../errdefs';
 import { hostArch } from '../../../image/config-json';
 import { NoSuchImageError } from '../../../engine/images';
-import { familiarName, familiarString, fullString, parseNormalized, type Reference } from '../../../reference';
+import { familiarName, familiarString, fullString, parseNormalized, withDefaultTag, type Reference } from '../../../reference';
 import { pullImage, type PullEvents } from '../../../registry/pull';
 import { pushImage } from '../../../registry/push';
 import { RegistryClient } from '../../../registry/client';
 import { TerminalProgress } from '../../output/progress';
-import type { Command } from '../../command';
+import { QUIET_FLAG, type Command } from '../../command';
 import type { Ctx } from '../../context';
 
 /** Status lines when piped; on a terminal, one bar per layer that moves (`action` names what it does). */
@@ -36,11 +36,9 @@ function layerEvents(out: NodeJS.WritableStream, tty: boolean, action: string, q
 /** Pulls `name` and prints what Docker prints; returns the image ID (run and build use it too). */
 export async function pullAndReport(ctx: Ctx, name: string, opts: { quiet?: boolean; out?: NodeJS.WritableStream; printName?: boolean } = {}): Promise<Digest> {
   const out = opts.out ?? ctx.stdout;
-  let ref = parseNormalized(name);
-  if (!ref.tag && !ref.digest) {
-    if (!opts.quiet) out.write('Using default tag: latest\n');
-    ref = { ...ref, tag: 'latest' };
-  }
+  const named = parseNormalized(name);
+  if (!named.tag && !named.digest && !opts.quiet) out.write('Using default tag: latest\n');
+  const ref = withDefaultTag(named);
   if (!opts.quiet) out.write(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}\n`);
   await new RegistryClient(ref.domain).ping();
   const r = await pullImage(ctx.store, ctx.images, ref, layerEvents(out, !!(out as NodeJS.WriteStream).isTTY, 'Downloading', !!opts.quiet));
@@ -60,7 +58,7 @@ export const imagePull: Command = {
   minArgs: 1,
   maxArgs: 1,
   flags: [
-    { long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress verbose output' },
+    QUIET_FLAG('Suppress verbose output'),
     { long: 'platform', kind: 'string', valueName: 'string', help: 'Set platform if server is multi-platform capable' },
   ],
   async run(ctx, [name], flags) {
@@ -79,7 +77,7 @@ export const imagePush: Command = {
   maxArgs: 1,
   flags: [
     { long: 'all-tags', short: 'a', kind: 'bool', help: 'Push all tags of an image to the repository' },
-    { long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress verbose output' },
+    QUIET_FLAG('Suppress verbose output'),
   ],
   async run(ctx, [name], flags) {
     const ref = parseNormalized(name);
