@@ -107,12 +107,12 @@ for (const [file, exp] of Object.entries(expected)) {
       const env = new TestEnv();
       envs.push(env);
       await env.baseImage('busybox:latest');
-      const before = { images: await env.ok(['images', '-a', '--no-trunc']), tree: listTree(env.root).filter((p) => !p.startsWith('stowage.db')) };
+      const before = { images: await env.ok(['images', '-a', '--no-trunc', '--format', '{{.Repository}}:{{.Tag}} {{.ID}} {{.CreatedAt}} {{.Size}}']), tree: listTree(env.root).filter((p) => !p.startsWith('stowage.db')) };
       const r = await env.run(['load', '-i', path.join(FIXTURES!, file)]);
       assert.equal(r.code, 1, `exit status (stderr: ${r.stderr})`);
       assert.match(r.stderr, /^Error: invalid archive: .{20,}/);
       assert.equal(r.stdout, '');
-      assert.equal(await env.ok(['images', '-a', '--no-trunc']), before.images);
+      assert.equal(await env.ok(['images', '-a', '--no-trunc', '--format', '{{.Repository}}:{{.Tag}} {{.ID}} {{.CreatedAt}} {{.Size}}']), before.images);
       assert.deepEqual(listTree(env.root).filter((p) => !p.startsWith('stowage.db')), before.tree, 'no layer, blob or temporary file left');
       const forbidden = [...(exp.must_not_register?.repo_tags ?? []), ...(exp.must_not_register?.image_ids ?? [])];
       for (const name of forbidden) {
