@@ -3,7 +3,7 @@
 // pause, rm, list, inspect, logs, and exec (create, hijacked start, inspect).
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { commandLine, statusText } from '../cli/commands/container/ps';
+import { commandLine, listContainers, statusText } from '../engine/container-queries';
 import type { Container } from '../container/store';
 import type { PortBindings } from '../container/types';
 import type { CreateOptions } from '../engine/container-create';
@@ -213,17 +213,8 @@ export const CONTAINER_ROUTES: Route[] = [
     method: 'GET',
     re: /^\/containers\/json$/,
     async handler(ctx, r, res) {
-      const f = filtersOf(r.query);
-      let list = ctx.containers.list();
-      if (!flag(r.query, 'all') && !f.get('status')) list = list.filter((c) => ['running', 'paused', 'restarting'].includes(c.state.Status));
-      list = list.filter(
-        (c) =>
-          (!f.get('status') || f.get('status')!.includes(c.state.Status)) &&
-          (!f.get('name') || f.get('name')!.some((n) => new RegExp(n).test(c.record.name))) &&
-          (!f.get('id') || f.get('id')!.some((p) => c.record.id.startsWith(p))),
-      );
       const limit = Number(r.query.get('limit') ?? -1);
-      if (limit > 0) list = list.slice(0, limit);
+      const list = listContainers(ctx, { all: flag(r.query, 'all'), limit, filters: filtersOf(r.query) });
       sendJson(res, 200, list.map((c) => listEntry(c)));
     },
   },
@@ -333,10 +324,8 @@ export const CONTAINER_ROUTES: Route[] = [
     method: 'POST',
     re: /^\/containers\/([^/]+)\/restart$/,
     async handler(ctx, r, res) {
-      const c = ctx.containers.find(r.params[0]);
       const t = r.query.get('t');
-      if (['running', 'paused'].includes(c.state.Status)) await ctx.containers.stop(c.record.id, t === null ? undefined : Number(t));
-      await ctx.containers.start(c.record.id);
+      await ctx.containers.restart(r.params[0], t === null ? undefined : Number(t), r.query.get('signal') ?? undefined);
       res.writeHead(204).end();
     },
   },

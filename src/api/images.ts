@@ -1,12 +1,11 @@
 // Engine API routes for images: list, inspect, history, tag, remove, pull
 // (images/create), save (images/get) and load, in Docker's JSON shapes.
 import { Readable } from 'node:stream';
-import { imageHistory } from '../cli/commands/image/history';
-import { listImages } from '../cli/commands/image/list';
+import { imageHistory, listImages } from '../engine/image-queries';
 import { loadArchive } from '../archive/load';
 import { resolveSaveTargets, saveImages } from '../archive/save';
 import { streamSink } from '../archive/tar-writer';
-import { NO_PROGRESS } from '../cli/output/progress';
+import { NO_PROGRESS } from '../util/progress';
 import { imageInspect } from '../engine/image-inspect';
 import { invalidArgument } from '../errdefs';
 import { familiarString, parseNormalized, withDefaultTag } from '../reference';

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { StowageError, type ErrorKind } from '../errdefs';
-import type { Ctx } from '../cli/context';
+import type { Engine as Ctx } from '../engine/engine';
 import { wasHijacked } from './stream';
 
 /** The API version served: Docker 20.10's (the docker CLI negotiates down to it). */

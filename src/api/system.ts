@@ -2,7 +2,9 @@
 // negotiation reads its headers), version and info.
 import os from 'node:os';
 import { hostArch } from '../image/config-json';
-import { VERSION } from '../cli/version';
+import { VERSION } from '../util/version';
+import { checkEventFilters, eventJson, parseApiTimestamp } from '../engine/events';
+import { filtersOf } from './images';
 import { API_VERSION, MIN_API_VERSION, sendJson, type Route } from './server';
 
 export const SYSTEM_ROUTES: Route[] = [
@@ -67,6 +69,25 @@ export const SYSTEM_ROUTES: Route[] = [
         Labels: [],
         Warnings: [],
       });
+    },
+  },
+  {
+    // past events (since) and new ones as they come, until `until` or the client goes
+    method: 'GET',
+    re: /^\/events$/,
+    async handler(ctx, r, res) {
+      const filters = filtersOf(r.query);
+      checkEventFilters(filters);
+      const sinceNano = parseApiTimestamp(r.query.get('since'));
+      const untilNano = parseApiTimestamp(r.query.get('until'));
+      const ac = new AbortController();
+      res.on('close', () => ac.abort());
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.flushHeaders();
+      for await (const e of ctx.events.follow({ sinceNano, untilNano, filters, signal: ac.signal })) {
+        if (!res.write(`${eventJson(e)}\n`)) await new Promise((ok) => res.once('drain', ok));
+      }
+      res.end();
     },
   },
 ];

@@ -11,7 +11,7 @@ import { sha256, type Digest } from '../digest';
 import type { ImageService } from '../engine/images';
 import type { Store } from '../engine/store';
 import type { Reference } from '../reference';
-import type { Progress } from '../cli/output/progress';
+import type { Progress } from '../util/progress';
 import { bad, isPlainTar, memberName, readMembers, readMembersOfFile, unpackMember, type Member } from './members';
 import { planDocker, planOci, type ImagePlan } from './plan';
 

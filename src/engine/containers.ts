@@ -15,7 +15,7 @@ import { attach, type AttachIO, type Attachment } from '../runtime/attach';
 import { conmonCreate, containerPaths, readExitCode, waitExitCode, type ContainerPaths } from '../runtime/conmon';
 import { runcDelete, runcKill, runcPause, runcResume, runcStart, runcUpdate, type RuntimeConfig } from '../runtime/runc';
 import { runcForeground } from '../runtime/exec';
-import { isSignal } from '../runtime/signal';
+import { isSignal, signalNumber } from '../runtime/signal';
 import { containerSpec } from './container-spec';
 import { buildResources, specJson } from '../runtime/spec';
 import { VolumeStore } from '../volume/store';
@@ -25,6 +25,7 @@ import { checkDuplicates, imageVolumes, type VolumeRequest } from '../volume/spe
 import { isNoRestart, nextRestart, validateRestartPolicy, type RestartPolicy } from '../container/restart-policy';
 import { isAlive, processStart } from '../util/proc';
 import { buildRecord, type CreateOptions } from './container-create';
+import type { EventService } from './events';
 import type { ImageService } from './images';
 import type { Store } from './store';
 
@@ -46,6 +47,7 @@ export class ContainerService {
   constructor(
     private readonly store: Store,
     private readonly images: ImageService,
+    readonly events: EventService,
     private readonly opts: EngineOptions,
   ) {
     this.records = new ContainerStore(store.db);
@@ -61,6 +63,11 @@ export class ContainerService {
 
   close(): void {
     this.networking.close();
+  }
+
+  /** Records a container event (Docker's attributes: labels, image, name, and `extra`). */
+  emit(c: Container, action: string, extra: Record<string, string> = {}): void {
+    this.events.container({ id: c.record.id, name: c.record.name, image: c.record.imageRef, labels: c.record.config.Labels }, action, extra);
   }
 
   // ---- paths ----
@@ -141,6 +148,7 @@ export class ContainerService {
     for (const m of volumeRequests) if (m.Anonymous) record.config.Volumes = { ...(record.config.Volumes ?? {}), [m.Destination]: {} };
     const c = this.records.insert(record, opts.name);
     fs.mkdirSync(this.containerDir(record.id), { recursive: true, mode: 0o700 });
+    this.emit(c, 'create');
     return c;
   }
 
@@ -205,6 +213,7 @@ export class ContainerService {
       RestarterPid: undefined,
       RestarterStart: undefined,
     }));
+    this.emit(c, 'start');
     return { record: c.record, state };
   }
 
@@ -328,7 +337,10 @@ export class ContainerService {
       const finishedAt = fs.existsSync(exitFile) ? new Date(fs.statSync(exitFile).mtimeMs).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z') : nowGoTime();
       return { ...s, Status: 'exited', Pid: 0, ExitCode: exitCode, Error: error, FinishedAt: finishedAt };
     });
-    if (won) this.releaseResources(c);
+    if (won) {
+      this.emit(c, 'die', { exitCode: String(exitCode) });
+      this.releaseResources(c);
+    }
     return { record: c.record, state };
   }
 
@@ -434,6 +446,7 @@ export class ContainerService {
     const timeout = timeoutSec ?? c.record.config.StopTimeout ?? 10;
     const signal = stopSignal || c.record.config.StopSignal || 'SIGTERM';
     if (c.state.Status === 'paused') await this.pause(c.record.id, false); // frozen processes cannot take a signal
+    this.emit(c, 'kill', { signal: String(signalNumber(signal) ?? 15) });
     await runcKill(rt, c.record.id, signal).catch(() => {});
     let after = timeout > 0 ? await this.waitExit(c, timeout * 1000) : c;
     if (after && (after.state.Status === 'running' || after.state.Status === 'paused')) {
@@ -441,6 +454,7 @@ export class ContainerService {
       after = await this.waitExit(c, 30_000);
     }
     if (after && after.state.Status === 'running') throw failedPrecondition(`cannot stop container: ${idOrName}: tried to kill container, but did not receive an exit event`);
+    this.emit(c, 'stop');
     return after ?? c;
   }
 
@@ -459,6 +473,7 @@ export class ContainerService {
     }
     this.markManuallyStopped(c.record.id);
     const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
+    this.emit(c, 'kill', { signal: String(signalNumber(signal)) });
     await runcKill(rt, c.record.id, signal);
     if (/^(SIG)?KILL$|^9$/.test(signal)) await this.waitExit(c, 10_000);
   }
@@ -490,6 +505,7 @@ export class ContainerService {
       }
     }
     this.records.updateRecord(c.record.id, (r) => ({ ...r, hostConfig: hc }));
+    this.emit(c, 'update');
   }
 
   /** Freezes (or thaws) every process of the container: the cgroup freezer, through runc. */
@@ -505,6 +521,24 @@ export class ContainerService {
       await runcResume(rt, c.record.id);
     }
     this.records.updateState(c.record.id, (s) => ({ ...s, Status: paused ? 'paused' : 'running' }));
+    this.emit(c, paused ? 'pause' : 'unpause');
+  }
+
+  /** `restart`: stopped (if it runs), then started again. */
+  async restart(idOrName: string, timeoutSec?: number, stopSignal?: string): Promise<void> {
+    const c = this.find(idOrName);
+    if (['running', 'paused'].includes(c.state.Status)) await this.stop(c.record.id, timeoutSec, stopSignal);
+    await this.start(c.record.id);
+    this.emit(this.find(c.record.id), 'restart');
+  }
+
+  async rename(idOrName: string, newName: string): Promise<void> {
+    const c = this.find(idOrName);
+    this.records.rename(c.record.id, newName);
+    const renamed = this.find(c.record.id);
+    this.emit(renamed, 'rename', { oldName: `/${c.record.name}` });
+    // peers find it by its new name
+    if (renamed.state.Status === 'running') for (const net of Object.keys(renamed.state.Networks ?? {})) await this.networking.refreshPeers(net, renamed.record.id);
   }
 
   async wait(idOrName: string): Promise<number> {
@@ -531,6 +565,7 @@ export class ContainerService {
       this.markManuallyStopped(c.record.id);
       const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
       if (c.state.Status === 'paused') await runcResume(rt, c.record.id).catch(() => {});
+      this.emit(c, 'kill', { signal: '9' });
       await runcKill(rt, c.record.id, 'KILL', true).catch(() => {});
       c = (await this.waitExit(c, 15_000)) ?? c;
       if (c.state.Status === 'running') c = this.finish(c, 137, 'killed');
@@ -541,6 +576,7 @@ export class ContainerService {
     await this.flush();
     if (c.record.hostConfig.AutoRemove) this.records.keepExitCode(c.record.id, c.state.ExitCode);
     this.records.delete(c.record.id);
+    this.emit(c, 'destroy');
     if (opts.volumes) {
       for (const m of c.record.mounts) {
         if (m.Type === 'volume' && m.Anonymous && m.Name && this.volumeUsers(m.Name).length === 0) this.volumes.remove(m.Name, [], true);

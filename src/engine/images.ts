@@ -11,6 +11,7 @@ import type { ImageConfig } from '../oci/types';
 import {
   familiarString, fullString, parseNormalized, parseTagTarget, withDefaultTag, type Reference,
 } from '../reference';
+import type { EventService } from './events';
 import type { Store } from './store';
 
 export interface ContainerUse {
@@ -33,7 +34,23 @@ export interface DeleteRecord {
 }
 
 export class ImageService {
-  constructor(private readonly store: Store, private readonly users: ImageUsers = () => []) {}
+  constructor(
+    private readonly store: Store,
+    private readonly users: ImageUsers = () => [],
+    readonly events?: EventService,
+  ) {}
+
+  /** Records an image event (Docker's: the actor is the image ID or the reference pulled/pushed). */
+  emit(id: string, name: string, action: string): void {
+    if (!this.events) return;
+    let labels: Record<string, string> | null | undefined;
+    try {
+      labels = /^sha256:/.test(id) ? this.store.images.load(id as Digest).config.config?.Labels : undefined;
+    } catch {
+      labels = undefined; // deleted already
+    }
+    this.events.image(id, name, action, labels);
+  }
 
   /** Finds an image by name, tag, digest, full ID or unique ID prefix (Docker's GetImage). */
   resolve(refOrId: string): Image {
@@ -100,7 +117,9 @@ export class ImageService {
         rootfs: { type: 'layers', diff_ids: [layer.diffId] },
         history: [{ created, comment }],
       };
-      return this.commitImage(marshalImageConfig(config), { topLayer: layer.chainId, tags: target ? [target] : [] });
+      const id = this.commitImage(marshalImageConfig(config), { topLayer: layer.chainId, tags: target ? [target] : [] });
+      this.emit(id, id, 'import');
+      return id;
     } finally {
       this.store.layers.releaseLeases();
     }
@@ -133,17 +152,32 @@ export class ImageService {
     const id = this.resolveId(source);
     const ref = parseTagTarget(target);
     writeTx(this.store.db, () => this.store.images.setRef(fullString(ref), id));
+    this.emit(id, familiarString(ref), 'tag');
   }
 
   /** `docker rmi`: untags or deletes, following moby's image_delete.go rules. */
   remove(refOrId: string, opts: { force?: boolean; noPrune?: boolean } = {}): DeleteRecord[] {
     const records: DeleteRecord[] = [];
+    const id = this.tryResolve(refOrId);
     const deleted = writeTx(this.store.db, () => this.removeTx(refOrId, !!opts.force, !opts.noPrune, records));
+    // Docker's events: "untag" for each reference removed, "delete" for each image
+    for (const r of records) {
+      if (r.untagged) this.events?.image(id ?? r.untagged, id ?? r.untagged, 'untag');
+      if (r.deleted) this.events?.image(r.deleted, r.deleted, 'delete');
+    }
     if (deleted.length) {
       for (const id of deleted) this.store.blobs.delete(id);
       for (const c of this.store.gc()) records.push({ deleted: c });
     }
     return records;
+  }
+
+  private tryResolve(refOrId: string): string | undefined {
+    try {
+      return this.resolveId(refOrId);
+    } catch {
+      return undefined;
+    }
   }
 
   private removeTx(refOrId: string, force: boolean, prune: boolean, records: DeleteRecord[]): Digest[] {

@@ -77,6 +77,15 @@ const SCHEMA = [
      exit_code INTEGER NOT NULL,
      removed_at INTEGER NOT NULL
    )`,
+  // Docker's events, recorded by the process that made the change (see events.ts).
+  `CREATE TABLE events (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     time_nano INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     action TEXT NOT NULL,
+     actor_id TEXT NOT NULL,
+     attributes TEXT NOT NULL
+   )`,
 ];
 
 export function openDb(file: string): DB {

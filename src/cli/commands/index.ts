@@ -26,6 +26,7 @@ import { containerTop } from './container/top';
 import { networkConnect, networkCreate, networkDisconnect, networkInspectCmd, networkList, networkPrune, networkRemove } from './network/network';
 import { containerPort } from './container/ports-column';
 import { systemDf } from './system/df';
+import { systemEvents } from './system/events';
 import { systemPrune } from './system/prune';
 import { systemReset } from './system/reset';
 import { systemService } from './system/service';
@@ -36,7 +37,7 @@ export const COMMANDS: Command[] = [
   containerRun, containerCreate, containerStart, containerAttach, containerUpdate, containerStats, containerStop, containerRestart, containerKill, containerRemove, containerWait,
   containerRename, containerPrune, containerPause, containerUnpause, containerCommit, containerDiff, containerCp, containerExport, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
   networkConnect, networkCreate, networkDisconnect, networkList, networkInspectCmd, networkRemove, networkPrune, containerPort,
-  systemDf, systemPrune, systemReset, systemService, versionCmd, infoCmd,
+  systemDf, systemEvents, systemPrune, systemReset, systemService, versionCmd, infoCmd,
   volumeCreate, volumeList, volumeInspectCmd, volumeRemove, volumePrune,
   imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad, imageBuild, imagePull, imagePush,
 ];

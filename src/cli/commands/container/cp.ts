@@ -2,7 +2,7 @@ import { copyFromContainer, copyToContainer } from '../../../engine/cp';
 import { invalidArgument, cliError } from '../../../errdefs';
 import { packDir } from '../../../layer/pack';
 import type { Command } from '../../command';
-import { humanSize } from '../../output/units';
+import { humanSize } from '../../../util/units';
 import { openOutput } from '../../output/output-file';
 import { fdSink, streamSink } from '../../../archive/tar-writer';
 

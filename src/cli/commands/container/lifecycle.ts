@@ -5,7 +5,7 @@ import { isNotFound, StowageError } from '../../../errdefs';
 import { eachArg, type Command, NO_PROMPT_FLAG } from '../../command';
 import { errorOutput } from '../../exit';
 import { confirm } from '../image/prune';
-import { humanSize } from '../../output/units';
+import { humanSize } from '../../../util/units';
 import type { Ctx } from '../../context';
 
 
@@ -33,8 +33,7 @@ export const containerRestart: Command = {
   flags: [{ long: 'signal', short: 's', kind: 'string', valueName: 'string', help: 'Signal to send to the container' }, TIMEOUT_FLAG],
   run: (ctx, args, flags) =>
     eachArg(ctx, args, async (a) => {
-      await ctx.containers.stop(a, flags._changed.has('timeout') ? (flags.timeout as number) : undefined, (flags.signal as string) || undefined);
-      await ctx.containers.start(a);
+      await ctx.containers.restart(a, flags._changed.has('timeout') ? (flags.timeout as number) : undefined, (flags.signal as string) || undefined);
     }),
 };
 
@@ -107,9 +106,9 @@ export const containerRename: Command = {
   description: 'Rename a container',
   minArgs: 2,
   maxArgs: 2,
-  run(ctx, [c, name]) {
+  async run(ctx, [c, name]) {
     try {
-      ctx.containers.records.rename(ctx.containers.find(c).record.id, name);
+      await ctx.containers.rename(c, name);
     } catch (e) {
       // as docker: the engine's error, then the CLI's own line
       ctx.err(errorOutput(e).message);

@@ -8,7 +8,7 @@ import { cpuPercent, sample, type Sample } from '../../../runtime/cgroup-stats';
 import { FORMAT_FLAG, NO_TRUNC_FLAG, type Command } from '../../command';
 import type { Ctx } from '../../context';
 import { formatRows } from '../../output/table';
-import { bytesSize, humanSizeWithPrecision } from '../../output/units';
+import { bytesSize, humanSizeWithPrecision } from '../../../util/units';
 
 const running = (c: Container) => c.state.Status === 'running' || c.state.Status === 'paused';
 const size3 = (n: number) => humanSizeWithPrecision(n, 3);

@@ -1,7 +1,7 @@
 import { invalidArgument } from '../../../errdefs';
 import { type Command, NO_PROMPT_FLAG } from '../../command';
 import type { Ctx } from '../../context';
-import { humanSize } from '../../output/units';
+import { humanSize } from '../../../util/units';
 import type { Pruned } from '../container/lifecycle';
 
 /** Asks y/N on the terminal, as docker's prune commands do without --force. */

@@ -4,7 +4,7 @@ import { conflict, isNotFound, notFound } from '../../../errdefs';
 import type { NetworkConfig } from '../../../network/types';
 import { INSPECT_FORMAT_FLAG, FILTER_FLAG, FORMAT_FLAG, NO_PROMPT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG, eachArg, type Command } from '../../command';
 import type { Ctx } from '../../context';
-import { labelMatches, parseFilters } from '../../filters';
+import { labelMatches, parseFilters } from '../../../engine/filters';
 import { formatRows, labelsColumn } from '../../output/table';
 import { confirm } from '../image/prune';
 import { NETWORK_INSPECT } from '../../output/docker-types';

@@ -5,10 +5,10 @@ import type { Command } from '../../command';
 import { FORMAT_FLAG } from '../../command';
 import type { Ctx } from '../../context';
 import { formatRows, tabwrite } from '../../output/table';
-import { ago, humanSize, humanSizeWithPrecision } from '../../output/units';
+import { ago, humanSize, humanSizeWithPrecision } from '../../../util/units';
 import { ellipsis } from '../image/history';
-import { listImages } from '../image/list';
-import { statusText } from '../container/ps';
+import { listImages } from '../../../engine/image-queries';
+import { statusText } from '../../../engine/container-queries';
 
 function withPercent(reclaimable: number, total: number): string {
   return total > 0 ? `${humanSize(reclaimable)} (${Math.floor((reclaimable * 100) / total)}%)` : humanSize(reclaimable);

@@ -4,7 +4,7 @@ import { type Command, NO_PROMPT_FLAG } from '../../command';
 import { pruneContainers } from '../container/lifecycle';
 import { confirm, pruneImages } from '../image/prune';
 import { pruneNetworks } from '../network/network';
-import { humanSize } from '../../output/units';
+import { humanSize } from '../../../util/units';
 import { pruneVolumes } from '../volume/volume';
 
 export const systemPrune: Command = {
