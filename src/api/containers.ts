@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { commandLine, listContainers, statusText } from '../engine/container-queries';
 import type { Container } from '../container/store';
 import type { PortBindings } from '../container/types';
+import type { HealthConfig } from '../container/healthcheck';
 import type { CreateOptions } from '../engine/container-create';
 import { containerInspect } from '../engine/container-inspect';
 import { copyFromContainer, copyToContainer, statInContainer } from '../engine/cp';
@@ -35,6 +36,8 @@ interface CreateBody {
   Volumes?: Record<string, object> | null;
   StopSignal?: string;
   StopTimeout?: number;
+  Healthcheck?: HealthConfig | null;
+  Shell?: string[] | null;
   HostConfig?: {
     Binds?: string[] | null;
     Mounts?: Array<{ Type?: string; Source?: string; Target?: string; ReadOnly?: boolean }> | null;
@@ -122,6 +125,8 @@ export function createRequest(body: CreateBody, name: string | undefined, runtim
       dnsSearch: h.DnsSearch ?? [],
       dnsOptions: h.DnsOptions ?? [],
       ulimits: h.Ulimits ?? [],
+      healthcheck: body.Healthcheck ?? undefined,
+      shell: body.Shell ?? undefined,
     },
   };
 }

@@ -9,6 +9,7 @@ import { seccompFromProfile, seccompOption } from '../runtime/seccomp';
 import { containerArgs } from '../runtime/spec';
 import { isSignal } from '../runtime/signal';
 import type { Ulimit } from '../container/host-options';
+import { mergeHealthcheck, validateHealthcheck, type HealthConfig } from '../container/healthcheck';
 import { NO_RESTART, validateRestartPolicy, type RestartPolicy } from '../container/restart-policy';
 import type { ContainerRecord, HostConfig, MountPoint, PortBindings } from '../container/types';
 
@@ -51,6 +52,10 @@ export interface CreateOptions {
   dnsSearch?: string[];
   dnsOptions?: string[];
   ulimits?: Ulimit[];
+  /** the run's healthcheck (merged with the image's) */
+  healthcheck?: HealthConfig;
+  /** Config.Shell (API only): the shell of CMD-SHELL healthchecks */
+  shell?: string[];
 }
 
 /** Env with later KEY=VALUE entries replacing earlier ones of the same key, order kept. */
@@ -75,6 +80,8 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
   const profile = seccompOption(opts.securityOpt);
   if (profile !== undefined && profile !== 'unconfined') seccompFromProfile(profile, []); // a bad profile fails create, not start
   if (opts.restartPolicy) validateRestartPolicy(opts.restartPolicy);
+  const healthcheck = mergeHealthcheck(opts.healthcheck, ic.Healthcheck as HealthConfig | undefined);
+  validateHealthcheck(healthcheck);
   if (opts.stopSignal && !isSignal(opts.stopSignal)) throw invalidArgument(`Invalid signal: ${opts.stopSignal}`);
   const argv = containerArgs(ic, opts.cmd.length ? opts.cmd : undefined, opts.entrypoint); // throws "no command specified"
   const id = randomId();
@@ -130,6 +137,7 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
       StdinOnce: opts.interactive,
       Env: mergeEnv(ic.Env ?? [], opts.env.filter((e) => e.includes('='))),
       Cmd: cmd,
+      Healthcheck: healthcheck,
       Image: opts.image,
       Volumes: Object.keys(volumes).length ? volumes : null,
       WorkingDir: opts.workdir ?? ic.WorkingDir ?? '',
@@ -138,6 +146,7 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
       Labels: { ...(ic.Labels ?? {}), ...opts.labels },
       StopSignal: opts.stopSignal ?? ic.StopSignal,
       StopTimeout: opts.stopTimeout,
+      ...(opts.shell?.length ? { Shell: opts.shell } : {}),
     },
     hostConfig,
     entrypointFlag: opts.entrypoint,

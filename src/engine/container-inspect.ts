@@ -32,6 +32,7 @@ export function containerInspect(store: Store, svc: ContainerService, c: Contain
       Error: s.Error,
       StartedAt: s.StartedAt,
       FinishedAt: s.FinishedAt,
+      ...(s.Health ? { Health: s.Health } : {}),
     },
     Image: r.imageId,
     ResolvConfPath: path.join(dir, 'resolv.conf'),

@@ -25,9 +25,10 @@ import { checkDuplicates, imageVolumes, type VolumeRequest } from '../volume/spe
 import { isNoRestart, nextRestart, validateRestartPolicy, type RestartPolicy } from '../container/restart-policy';
 import { isAlive, processStart } from '../util/proc';
 import { buildRecord, type CreateOptions } from './container-create';
+import { checkRunner, healthAtStart, startHealthMonitor } from './health-monitor';
 import type { EventService } from './events';
 import type { ImageService } from './images';
-import type { Store } from './store';
+import { storeDbPath, type Store } from './store';
 
 export interface EngineOptions {
   runtime: string;
@@ -86,6 +87,11 @@ export class ContainerService {
       exitDir: path.join(this.store.runroot, 'exits'),
       logPath: path.join(this.containerDir(id), 'ctr.log'),
     });
+  }
+
+  /** The store's database file (the healthcheck runner writes to it). */
+  get dbPath(): string {
+    return storeDbPath(this.store.root);
   }
 
   runtime(runtimePath = this.opts.runtime): RuntimeConfig {
@@ -163,6 +169,7 @@ export class ContainerService {
     const rt = this.runtime(record.hostConfig.Runtime || undefined);
     const paths = this.paths(record.id);
     const rootfs = this.rootfs(record.id);
+    checkRunner(record);
     await this.removeRuntimeState(c);
     fs.mkdirSync(paths.bundle, { recursive: true, mode: 0o700 });
     this.rootfsHolders.acquire(record.id, record.topLayer, rootfs, runHolder(runId));
@@ -212,9 +219,22 @@ export class ContainerService {
       RunId: runId,
       RestarterPid: undefined,
       RestarterStart: undefined,
+      Health: healthAtStart(c.record, s.Health),
     }));
     this.emit(c, 'start');
     return { record: c.record, state };
+  }
+
+  /** Starts the healthcheck's runner; should that fail, the container runs on, shown unhealthy with the reason. */
+  private monitorHealth(c: Container, runId: string): void {
+    try {
+      startHealthMonitor(this, c, runId);
+    } catch (e) {
+      const now = nowGoTime();
+      this.records.updateState(c.record.id, (s) =>
+        s.Health ? { ...s, Health: { ...s.Health, Status: 'unhealthy', Log: [...s.Health.Log.slice(-4), { Start: now, End: now, ExitCode: -1, Output: (e as Error).message }] } } : s,
+      );
+    }
   }
 
   /**
@@ -272,6 +292,7 @@ export class ContainerService {
         throw e;
       }
       c = this.markRunning(c, pid, net, conmonPid, runId);
+      this.monitorHealth(c, runId);
       for (const name of Object.keys(net.endpoints)) await this.networking.refreshPeers(name, record.id);
       return { container: c, attachment };
     } catch (e) {
@@ -301,7 +322,7 @@ export class ContainerService {
         workDir: paths.bundle,
         onSpawn: opts.onSpawn,
         onStarted: (pid) => {
-          this.markRunning(c, pid, net, undefined, runId);
+          this.monitorHealth(this.markRunning(c, pid, net, undefined, runId), runId);
           for (const name of Object.keys(net.endpoints)) void this.networking.refreshPeers(name, c.record.id);
         },
       });

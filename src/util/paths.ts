@@ -17,3 +17,5 @@ export const REPO_ROOT = findRepoRoot(__dirname);
 export const CLI_PATH = path.join(REPO_ROOT, 'bin', 'stowage');
 /** The native front end (native/launcher.c): `exec` without Node.js, the rest through CLI_PATH. */
 export const FRONT_END_PATH = path.join(REPO_ROOT, 'build', 'Release', 'stowage');
+/** The healthcheck runner (native/health.c): one small process per running container with a healthcheck. */
+export const HEALTH_RUNNER_PATH = path.join(REPO_ROOT, 'build', 'Release', 'stowage-health');

@@ -9,6 +9,8 @@ import type { FlagDef, FlagValues } from '../../flags';
 import { parseMountFlag, parseVolumeFlag, type VolumeRequest } from '../../../volume/specs';
 import { parseExpose, parsePublish } from '../../../network/ports';
 import { ramInBytes } from '../../../util/units';
+import { parseGoDuration } from '../../../util/go-duration';
+import { healthFromFlags } from '../../../container/healthcheck';
 
 export const CREATE_FLAGS: FlagDef[] = [
   { long: 'add-host', kind: 'list', valueName: 'list', help: 'Add a custom host-to-IP mapping (host:ip)', parse: parseExtraHost },
@@ -22,6 +24,11 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'env', short: 'e', kind: 'list', help: 'Set environment variables' },
   { long: 'env-file', kind: 'list', help: 'Read in a file of environment variables' },
   { long: 'expose', kind: 'list', help: 'Expose a port or a range of ports' },
+  { long: 'health-cmd', kind: 'string', valueName: 'string', help: 'Command to run to check health' },
+  { long: 'health-interval', kind: 'string', valueName: 'duration', help: 'Time between running the check (ms|s|m|h)', default: '0s', parse: parseGoDuration },
+  { long: 'health-retries', kind: 'int', help: 'Consecutive failures needed to report unhealthy' },
+  { long: 'health-start-period', kind: 'string', valueName: 'duration', help: 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h)', default: '0s', parse: parseGoDuration },
+  { long: 'health-timeout', kind: 'string', valueName: 'duration', help: 'Maximum time to allow one check to run (ms|s|m|h)', default: '0s', parse: parseGoDuration },
   { long: 'hostname', short: 'h', kind: 'string', valueName: 'string', help: 'Container host name' },
   { long: 'init', kind: 'bool', help: 'Run an init inside the container that forwards signals and reaps processes' },
   { long: 'interactive', short: 'i', kind: 'bool', help: 'Keep STDIN open even if not attached' },
@@ -32,6 +39,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'name', kind: 'string', valueName: 'string', help: 'Assign a name to the container' },
   { long: 'network', kind: 'string', valueName: 'network', help: 'Connect a container to a network', aliases: ['net'], default: 'default' },
   { long: 'pids-limit', kind: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
+  { long: 'no-healthcheck', kind: 'bool', help: 'Disable any container-specified HEALTHCHECK' },
   { long: 'platform', kind: 'string', valueName: 'string', help: 'Set platform if server is multi-platform capable' },
   { long: 'privileged', kind: 'bool', help: 'Give extended privileges to this container' },
   { long: 'publish', short: 'p', kind: 'list', help: "Publish a container's port(s) to the host" },
@@ -153,9 +161,20 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[], r
   const network = String(flags.network);
   const published = cliCheck(() => parsePublish(list('publish')));
   const exposed = cliCheck(() => parseExpose(list('expose'), published.exposedPorts));
+  const healthcheck = cliCheck(() =>
+    healthFromFlags({
+      cmd: String(flags['health-cmd']),
+      interval: flags['health-interval'] as number,
+      timeout: flags['health-timeout'] as number,
+      startPeriod: flags['health-start-period'] as number,
+      retries: flags['health-retries'] as number,
+      none: flags['no-healthcheck'] as boolean,
+    }),
+  );
   return {
     image,
     cmd,
+    healthcheck,
     name: set('name') ? String(flags.name) : undefined,
     entrypoint: set('entrypoint') ? String(flags.entrypoint) : undefined,
     env,
