@@ -13,9 +13,9 @@
       "libraries": ["-lsqlite3"]
     },
     {
-      "target_name": "stowage-health",
+      "target_name": "stowage-keeper",
       "type": "executable",
-      "sources": ["native/health.c"],
+      "sources": ["native/keeper.c"],
       "cflags": ["-Wall", "-O2"],
       "libraries": ["-lsqlite3"]
     }

@@ -67,12 +67,49 @@ test('readLogs: skips what is not a log line, reads a missing file as empty, fol
     const follow = (async () => {
       for await (const r of readLogs(file, { follow: true, isRunning: () => running, pollMs: 10 })) got.push(r.line);
     })();
-    await new Promise((r) => setTimeout(r, 50));
+    // (waited for, not timed: a loaded machine may take a while to read)
+    for (let i = 0; i < 500 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50)); // a few more polls: the unfinished line must still wait
     assert.deepEqual(got, ['one', 'två'], 'an unfinished line waits for its newline');
     fs.appendFileSync(file, 'shed\n2026-11-30T01:36:56.1Z stdout F last\n');
     running = false;
     await follow;
     assert.deepEqual(got, ['one', 'två', 'unfinished', 'last']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('readLogs: the rotated files first, oldest first; a follower goes on into the files that replace the log', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-logs-'));
+  const line = (n: number) => `2026-11-30T01:36:${String(n).padStart(2, '0')}.1Z stdout F l${n}\n`;
+  try {
+    const file = path.join(dir, 'ctr.log');
+    fs.writeFileSync(`${file}.2`, line(1));
+    fs.writeFileSync(`${file}.1`, line(2));
+    fs.writeFileSync(`${file}.keep`, 'not a log file of its rotation\n');
+    fs.writeFileSync(file, line(3));
+    const all: string[] = [];
+    for await (const r of readLogs(file)) all.push(r.line);
+    assert.deepEqual(all, ['l1', 'l2', 'l3']);
+
+    const got: string[] = [];
+    let running = true;
+    const follow = (async () => {
+      for await (const r of readLogs(file, { follow: true, isRunning: () => running, pollMs: 10 })) got.push(r.line);
+    })();
+    for (let i = 0; i < 500 && got.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    // two rotations before the follower looks again: l4 in the file that became .1, l5 in one that became .1 next
+    fs.appendFileSync(file, line(4));
+    fs.renameSync(`${file}.1`, `${file}.2`);
+    fs.renameSync(file, `${file}.1`);
+    fs.writeFileSync(file, line(5));
+    fs.renameSync(`${file}.1`, `${file}.2`);
+    fs.renameSync(file, `${file}.1`);
+    fs.writeFileSync(file, line(6));
+    running = false;
+    await follow;
+    assert.deepEqual(got, ['l1', 'l2', 'l3', 'l4', 'l5', 'l6']);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

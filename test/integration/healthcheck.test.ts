@@ -1,5 +1,5 @@
 // Healthchecks without a daemon: --health-* flags and images' HEALTHCHECK, the
-// per-container runner (build/Release/stowage-health), State.Health in inspect,
+// per-container keeper (build/Release/stowage-keeper), State.Health in inspect,
 // `(healthy)` in ps, the health filter and the health_status events.
 // Waits poll the recorded state (no timing is asserted).
 import { test, before, after } from 'node:test';
@@ -38,7 +38,7 @@ async function waitHealth(name: string, ok: (h: Health) => boolean): Promise<Hea
 const runners = (id: string) =>
   fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
     try {
-      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`stowage-health\0--db\0${path.join(env.root, 'stowage.db')}\0--id\0${id}`);
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`stowage-keeper\0--db\0${path.join(env.root, 'stowage.db')}\0--id\0${id}`);
     } catch {
       return false;
     }

@@ -1,30 +1,35 @@
-// stowage-health: the healthcheck of one running container, without a daemon.
+// stowage-keeper: what a running container needs kept between commands, without a
+// daemon: its healthcheck and the rotation of its log.
 //
-// Docker runs a monitor goroutine per container inside dockerd (daemon/health.go);
-// stowage has no daemon, so each start of a container with a healthcheck starts
-// this small process (about 1 MB resident, asleep between probes). It detaches
-// (fork + setsid), then for as long as the container's process lives and its
-// record still names this run:
+// Docker runs a monitor goroutine per container inside dockerd (daemon/health.go)
+// and rotates json-file logs as it writes them; stowage has no daemon, so a start
+// of a container with a healthcheck or with --log-opt max-file > 1 starts this
+// small process (about 1.7 MB PSS, asleep between probes and rotations). It
+// detaches (fork + setsid) and lives as long as the container's process (a pidfd)
+// and as long as its record still names this run.
 //
-//   wait the interval -> `runc exec` the probe (the process file the engine
-//   wrote: the container's own user, env and directory) -> its exit code and
-//   the first 4096 bytes of its output -> State.Health in the store (status,
-//   failing streak, the last 5 results) and Docker's events (exec_create,
-//   exec_start, exec_die, health_status: X).
+// Healthcheck: wait the interval -> `runc exec` the probe (the process file the
+// engine wrote: the container's own user, env and directory) -> its exit code and
+// the first 4096 bytes of its output -> State.Health in the store (status, failing
+// streak, the last 5 results) and Docker's events (exec_create, exec_start,
+// exec_die, health_status: X). The rules are Docker 20.10's: the first probe one
+// interval after the start, the next one interval after the previous ended; a
+// probe past its timeout is killed and counts as a failure (exit code -1, "Health
+// check exceeded timeout (30s)"); a probe runc cannot start is a failure with
+// runc's error; failures inside the start period do not count until a probe
+// succeeded; `retries` failures in a row make the container unhealthy, one success
+// healthy. No probes while the container is paused.
 //
-// The rules are Docker 20.10's: the first probe one interval after the start,
-// the next one interval after the previous ended; a probe past its timeout is
-// killed and counts as a failure (exit code -1, "Health check exceeded timeout
-// (30s)"); a probe runc cannot start is a failure with runc's error; failures
-// inside the start period do not count until a probe succeeded; `retries`
-// failures in a row make the container unhealthy, one success healthy. No
-// probes while the container is paused. Which process to run, the timings and
-// the texts are decided by the engine (src/engine/health-monitor.ts); this
-// program only keeps time, runs the probe and records its result.
+// Log rotation (max-size with max-file > 1): when conmon has written the log past
+// max-size (inotify tells of each write; checks are at most 50 a second), the
+// files move up as json-file moves them (LOG -> LOG.1 -> LOG.2 ..., the oldest
+// beyond max-file goes) and conmon is asked through its ctl FIFO to start a
+// fresh LOG. What it writes in between lands at the end of LOG.1, in order.
 //
-// The store is opened for each write and closed again, so a store that was
-// removed (system reset) ends the runner too, and nothing is held open between
-// probes. The container's end is seen through a pidfd of its process.
+// Which process to probe, the timings and the texts are decided by the engine
+// (src/engine/keeper.ts); this program keeps time, runs probes, renames files and
+// records results. The store is opened for each write and closed again, so a store
+// that was removed (system reset) ends the keeper too.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +41,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <sys/inotify.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -48,6 +55,10 @@
 
 struct options {
   const char *db, *id, *run, *runtime, *runtime_root, *process, *pid_file, *log_file;
+  const char *rotate_log; /* the container's log, rotated past log_size */
+  const char *log_ctl;    /* conmon's ctl FIFO: "2 0 0" makes it reopen the log */
+  int64_t log_size;       /* max-size */
+  int log_files;          /* max-file: the current log and log_files - 1 rotated ones */
   const char *exec_text, *timeout_text;
   pid_t pid;
   int64_t started_ns, interval_ns, timeout_ns, start_period_ns;
@@ -95,6 +106,93 @@ static int exited(int pidfd, int timeout_ms) {
   do r = poll(&p, 1, timeout_ms);
   while (r < 0 && errno == EINTR);
   return r > 0;
+}
+
+// ---- log rotation ----
+
+static int inotify_fd = -1;
+static char log_name[256];
+static int64_t next_check; /* CLOCK_MONOTONIC: checks are spaced 20 ms apart */
+
+/** Watches the log's directory: conmon's writes to the log (IN_MODIFY). */
+static void watch_log(void) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s", o.rotate_log);
+  snprintf(log_name, sizeof log_name, "%s", basename(tmp));
+  snprintf(tmp, sizeof tmp, "%s", o.rotate_log);
+  inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (inotify_fd >= 0 && inotify_add_watch(inotify_fd, dirname(tmp), IN_MODIFY) < 0) {
+    close(inotify_fd);
+    inotify_fd = -1;
+  }
+}
+
+/** LOG.(n-1) goes, LOG.i becomes LOG.(i+1), LOG becomes LOG.1; then conmon opens a fresh LOG. */
+static void rotate(void) {
+  char from[4300], to[4300];
+  snprintf(to, sizeof to, "%s.%d", o.rotate_log, o.log_files - 1);
+  unlink(to);
+  for (int i = o.log_files - 2; i >= 1; i--) {
+    snprintf(from, sizeof from, "%s.%d", o.rotate_log, i);
+    snprintf(to, sizeof to, "%s.%d", o.rotate_log, i + 1);
+    rename(from, to);
+  }
+  snprintf(to, sizeof to, "%s.1", o.rotate_log);
+  if (rename(o.rotate_log, to) != 0) return;
+  int fd = open(o.log_ctl, O_WRONLY | O_NONBLOCK | O_CLOEXEC); /* never blocks: conmon gone is ENXIO */
+  if (fd >= 0) {
+    if (write(fd, "2 0 0\n", 6) < 0) { /* conmon went away meanwhile: nothing more will be written */
+    }
+    close(fd);
+  }
+}
+
+/** Reads pending inotify events; rotates when the log has grown past max-size. */
+static void log_events(void) {
+  char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+  ssize_t n;
+  int written = 0;
+  while ((n = read(inotify_fd, buf, sizeof buf)) > 0) {
+    for (char *p = buf; p < buf + n;) {
+      struct inotify_event *ev = (struct inotify_event *)p;
+      if (ev->len && strcmp(ev->name, log_name) == 0) written = 1;
+      p += sizeof *ev + ev->len;
+    }
+  }
+  if (!written) return;
+  struct stat st;
+  if (stat(o.rotate_log, &st) == 0 && st.st_size >= o.log_size) rotate();
+  next_check = now_ns(CLOCK_MONOTONIC) + 20000000;
+}
+
+/** The inotify fd to poll now (-1 while the next check waits: a busy log wakes the keeper at most 50 times a second). */
+static int log_fd(void) { return inotify_fd >= 0 && now_ns(CLOCK_MONOTONIC) >= next_check ? inotify_fd : -1; }
+
+/** Waits up to timeout_ms (-1: no limit), rotating the log as needed; 1 when the container's process has exited. */
+static int wait_events(int pidfd, int timeout_ms) {
+  int64_t deadline = timeout_ms < 0 ? -1 : now_ns(CLOCK_MONOTONIC) + (int64_t)timeout_ms * 1000000;
+  for (;;) {
+    int wait = -1;
+    if (deadline >= 0) {
+      int64_t left = deadline - now_ns(CLOCK_MONOTONIC);
+      wait = left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+    }
+    int lfd = log_fd();
+    if (inotify_fd >= 0 && lfd < 0) { /* a check is due in a moment */
+      int until = (int)((next_check - now_ns(CLOCK_MONOTONIC) + 999999) / 1000000);
+      if (wait < 0 || until < wait) wait = until < 0 ? 0 : until;
+    }
+    struct pollfd pf[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = lfd, .events = POLLIN}};
+    int r = poll(pf, 2, wait);
+    if (r < 0 && errno == EINTR) continue;
+    if (r > 0 && (pf[0].revents & POLLIN)) return 1;
+    if (r > 0 && (pf[1].revents & POLLIN)) {
+      log_events();
+      continue;
+    }
+    if (deadline < 0 || now_ns(CLOCK_MONOTONIC) < deadline) continue; /* woke for a log check, not the deadline */
+    return 0;
+  }
 }
 
 // ---- the probe ----
@@ -236,9 +334,11 @@ static void run_probe(struct probe *p) {
       break;
     }
     if (timed_out && !killed && left > 20000000) left = 20000000;
-    struct pollfd pf[2] = {{.fd = open_out ? fds[0] : -1, .events = POLLIN}, {.fd = childfd, .events = POLLIN}};
-    int r = poll(pf, 2, (int)((left + 999999) / 1000000));
+    struct pollfd pf[3] = {{.fd = open_out ? fds[0] : -1, .events = POLLIN}, {.fd = childfd, .events = POLLIN}, {.fd = log_fd(), .events = POLLIN}};
+    if (inotify_fd >= 0 && pf[2].fd < 0 && left > 20000000) left = 20000000;
+    int r = poll(pf, 3, (int)((left + 999999) / 1000000));
     if (r < 0 && errno != EINTR) break;
+    if (r > 0 && (pf[2].revents & POLLIN)) log_events(); /* a long probe does not hold up a rotation */
     if (open_out && (pf[0].revents & (POLLIN | POLLHUP))) {
       unsigned char chunk[8192];
       ssize_t n = read(fds[0], chunk, sizeof chunk);
@@ -456,10 +556,11 @@ static int64_t num(const char *s) { return strtoll(s, NULL, 10); }
 
 static int parse(int argc, char **argv) {
   static struct option opts[] = {
-      {"db", 1, 0, 'd'},          {"id", 1, 0, 'i'},           {"run", 1, 0, 'r'},           {"pid", 1, 0, 'p'},
-      {"runtime", 1, 0, 'R'},     {"runtime-root", 1, 0, 'T'}, {"process", 1, 0, 'P'},       {"pid-file", 1, 0, 'f'},
-      {"log-file", 1, 0, 'l'},    {"started", 1, 0, 's'},      {"interval", 1, 0, 'v'},      {"timeout", 1, 0, 't'},
-      {"start-period", 1, 0, 'S'}, {"retries", 1, 0, 'n'},     {"exec-text", 1, 0, 'x'},     {"timeout-text", 1, 0, 'X'},
+      {"db", 1, 0, 'd'},           {"id", 1, 0, 'i'},           {"run", 1, 0, 'r'},         {"pid", 1, 0, 'p'},
+      {"runtime", 1, 0, 'R'},      {"runtime-root", 1, 0, 'T'}, {"process", 1, 0, 'P'},     {"pid-file", 1, 0, 'f'},
+      {"runc-log", 1, 0, 'l'},     {"started", 1, 0, 's'},      {"interval", 1, 0, 'v'},    {"timeout", 1, 0, 't'},
+      {"start-period", 1, 0, 'S'}, {"retries", 1, 0, 'n'},      {"exec-text", 1, 0, 'x'},   {"timeout-text", 1, 0, 'X'},
+      {"rotate-log", 1, 0, 'L'},   {"log-files", 1, 0, 'N'},    {"log-size", 1, 0, 'M'},    {"log-ctl", 1, 0, 'C'},
       {0, 0, 0, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -480,20 +581,27 @@ static int parse(int argc, char **argv) {
       case 'n': o.retries = (int)num(optarg); break;
       case 'x': o.exec_text = optarg; break;
       case 'X': o.timeout_text = optarg; break;
+      case 'L': o.rotate_log = optarg; break;
+      case 'N': o.log_files = (int)num(optarg); break;
+      case 'M': o.log_size = num(optarg); break;
+      case 'C': o.log_ctl = optarg; break;
       default: return -1;
     }
   }
-  return o.db && o.id && o.run && o.pid > 0 && o.runtime && o.runtime_root && o.process && o.pid_file && o.log_file && o.exec_text &&
-                 o.timeout_text && o.interval_ns > 0 && o.timeout_ns > 0 && o.retries > 0
-             ? 0
-             : -1;
+  if (!o.db || !o.id || !o.run || o.pid <= 0) return -1;
+  if (o.process && !(o.runtime && o.runtime_root && o.pid_file && o.log_file && o.exec_text && o.timeout_text && o.interval_ns > 0 &&
+                     o.timeout_ns > 0 && o.retries > 0))
+    return -1;
+  if (o.rotate_log && (o.log_files < 2 || o.log_size <= 0 || !o.log_ctl)) return -1;
+  return o.process || o.rotate_log ? 0 : -1;
 }
 
 int main(int argc, char **argv) {
   if (parse(argc, argv) != 0) {
-    fprintf(stderr, "usage: stowage-health --db FILE --id ID --run RUN --pid PID --runtime RUNC --runtime-root DIR --process FILE "
-                    "--pid-file FILE --log-file FILE --started NS --interval NS --timeout NS --start-period NS --retries N "
-                    "--exec-text TEXT --timeout-text TEXT\n");
+    fprintf(stderr, "usage: stowage-keeper --db FILE --id ID --run RUN --pid PID\n"
+                    "  [--process FILE --runtime RUNC --runtime-root DIR --pid-file FILE --runc-log FILE --started NS --interval NS\n"
+                    "   --timeout NS --start-period NS --retries N --exec-text TEXT --timeout-text TEXT]\n"
+                    "  [--rotate-log FILE --log-size BYTES --log-files N --log-ctl FIFO]\n");
     return 2;
   }
   int pidfd = pidfd_open_(o.pid);
@@ -514,23 +622,32 @@ int main(int argc, char **argv) {
   if (chdir("/") != 0) return 1;
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
+  if (o.rotate_log) watch_log();
 
+  int64_t next_probe = o.process ? now_ns(CLOCK_MONOTONIC) + o.interval_ns : INT64_MAX;
   for (;;) {
-    int64_t wait_ms = (o.interval_ns + 999999) / 1000000;
-    if (exited(pidfd, wait_ms > 0x7fffffff ? 0x7fffffff : (int)wait_ms)) return 0;
+    int wait = -1;
+    if (next_probe != INT64_MAX) {
+      int64_t left = (next_probe - now_ns(CLOCK_MONOTONIC) + 999999) / 1000000;
+      wait = left < 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left;
+    }
+    if (wait_events(pidfd, wait)) return 0;
+    if (now_ns(CLOCK_MONOTONIC) < next_probe) continue;
     char exec_id[65];
     random_id(exec_id);
     int64_t at = now_ns(CLOCK_REALTIME);
     enum state s = announce(exec_id, at);
     if (s == GONE) return 0;
-    if (s == PAUSED) continue; /* Docker runs no probes while paused */
-    struct probe p = {0};
-    run_probe(&p);
-    p.start_ns = at;
-    /* the container ended meanwhile: Docker drops a probe cancelled by the stop */
-    if (exited(pidfd, 0)) return 0;
-    s = record(&p, exec_id);
-    free(p.output);
-    if (s == GONE) return 0;
+    if (s == RUNNING) { /* Docker runs no probes while paused */
+      struct probe p = {0};
+      run_probe(&p);
+      p.start_ns = at;
+      /* the container ended meanwhile: Docker drops a probe cancelled by the stop */
+      if (exited(pidfd, 0)) return 0;
+      s = record(&p, exec_id);
+      free(p.output);
+      if (s == GONE) return 0;
+    }
+    next_probe = now_ns(CLOCK_MONOTONIC) + o.interval_ns;
   }
 }
