@@ -128,6 +128,8 @@ function checkHostOptions(opts: CreateOptions): void {
   if (opts.endpoint?.aliases?.length && !isUserDefinedNetwork(opts.networkMode)) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
   const ip = opts.endpoint?.ipv4Address;
   if (ip && !isIPv4(ip)) throw invalidArgument(`invalid IPv4 address: ${ip}`);
+  // (the default bridge refuses it when the start attaches it; these modes have no endpoint to refuse it then)
+  if (ip && /^(host|none|container:)/.test(opts.networkMode)) throw invalidArgument('user specified IP address is supported on user defined networks only');
 }
 
 /** Env with later KEY=VALUE entries replacing earlier ones of the same key, order kept. */

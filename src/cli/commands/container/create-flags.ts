@@ -24,7 +24,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'cpu-shares', short: 'c', kind: 'int', help: 'CPU shares (relative weight)' },
   { long: 'cpus', kind: 'string', valueName: 'decimal', help: 'Number of CPUs', parse: parseCpus },
   { long: 'cpuset-cpus', kind: 'string', valueName: 'string', help: 'CPUs in which to allow execution (0-3, 0,1)' },
-  { long: 'device', kind: 'list', valueName: 'list', help: 'Add a host device to the container', parse: (v) => parseDevice(v) && v },
+  { long: 'device', kind: 'list', valueName: 'list', help: 'Add a host device to the container' }, // checked after the flags, as the docker CLI does
   { long: 'dns', kind: 'list', valueName: 'list', help: 'Set custom DNS servers', parse: parseDnsServer },
   { long: 'dns-option', kind: 'list', valueName: 'list', help: 'Set DNS options' },
   { long: 'dns-search', kind: 'list', valueName: 'list', help: 'Set custom DNS search domains' },
