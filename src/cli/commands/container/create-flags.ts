@@ -72,7 +72,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'shm-size', kind: 'string', valueName: 'bytes', help: 'Size of /dev/shm', parse: ramInBytes },
   { long: 'stop-signal', kind: 'string', valueName: 'string', help: 'Signal to stop the container' },
   { long: 'stop-timeout', kind: 'int', help: 'Timeout (in seconds) to stop a container' },
-  { long: 'sysctl', kind: 'list', valueName: 'map', help: 'Sysctl options', parse: validateSysctl },
+  { long: 'sysctl', kind: 'list', valueName: 'map', help: 'Sysctl options (default map[])', parse: validateSysctl },
   { long: 'tty', short: 't', kind: 'bool', help: 'Allocate a pseudo-TTY' },
   { long: 'tmpfs', kind: 'list', help: 'Mount a tmpfs directory' },
   { long: 'ulimit', kind: 'list', valueName: 'ulimit', help: 'Ulimit options', parse: parseUlimit },
