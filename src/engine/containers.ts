@@ -92,7 +92,7 @@ export class ContainerService {
     });
   }
 
-  /** The store's database file (the healthcheck runner writes to it). */
+  /** The store's database file (the container keeper writes to it). */
   get dbPath(): string {
     return storeDbPath(this.store.root);
   }
