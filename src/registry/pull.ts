@@ -15,7 +15,7 @@ import type { Store } from '../engine/store';
 import { invalidArgument } from '../errdefs';
 import { hostArch } from '../image/config-json';
 import type { ImageConfig, Index, Manifest } from '../oci/types';
-import { familiarName, fullString, repoName, withDefaultTag, type Reference } from '../reference';
+import { familiarName, familiarString, fullString, repoName, withDefaultTag, type Reference } from '../reference';
 import { MANIFEST_ACCEPT, RegistryClient } from './client';
 import { recordBlob } from './blobs';
 
@@ -129,6 +129,7 @@ export async function pullImage(store: Store, images: ImageService, ref: Referen
   } finally {
     store.layers.releaseLeases();
   }
+  images.emit(id, familiarString(ref), 'pull');
   return { id, digest: m.digest as Digest, upToDate };
 }
 

@@ -178,9 +178,8 @@ test('stop sends SIGTERM, then SIGKILL after the timeout', async () => {
   // PID 1 ignores SIGTERM unless it handles it: with --init, tini passes it on
   await env.ok(['run', '-d', '--init', '--name', 'polite', 'busybox', 'sleep', '100']);
   await sleep(200);
-  const t1 = Date.now();
   await env.ok(['stop', 'polite']);
-  assert.ok(Date.now() - t1 < 5000, 'stopped by SIGTERM, not by the timeout');
+  // 143 = 128 + SIGTERM: it went at the signal, not at the timeout's SIGKILL (137)
   assert.equal((await env.ok(['inspect', '-f', '{{.State.ExitCode}}', 'polite'])).trim(), '143');
 });
 
