@@ -120,13 +120,15 @@ export function parseSeccompProfile(text: string): SeccompProfile {
   optional(profile.defaultAction, 'string', 'defaultAction');
   if (profile.defaultAction !== undefined && profile.defaultAction !== '') action(profile.defaultAction as string, 'defaultAction');
   if (profile.defaultErrnoRet != null) uint(profile.defaultErrnoRet, 'defaultErrnoRet');
-  for (const a of list(profile.architectures, 'architectures')) architecture(a, 'architectures');
-  for (const [i, m] of list(profile.archMap, 'archMap').entries()) {
+  const architectures = list(profile.architectures, 'architectures');
+  const archMap = list(profile.archMap, 'archMap');
+  for (const a of architectures) architecture(a, 'architectures');
+  for (const [i, m] of archMap.entries()) {
     if (!isObject(m)) throw failed(`archMap[${i}] is not an object`);
     architecture(m.architecture, `archMap[${i}].architecture`);
     for (const a of list(m.subArchitectures, `archMap[${i}].subArchitectures`)) architecture(a, `archMap[${i}].subArchitectures`);
   }
-  if (list(profile.architectures, '').length && list(profile.archMap, '').length) {
+  if (architectures.length && archMap.length) {
     throw invalidArgument("'architectures' and 'archMap' were specified in the seccomp profile, use either 'architectures' or 'archMap'");
   }
   const rules = list(profile.syscalls, 'syscalls');
