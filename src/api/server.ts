@@ -135,7 +135,7 @@ function apiRequest(req: http.IncomingMessage, routes: Route[]) {
     const a: ApiRequest = {
       method: req.method ?? 'GET',
       path,
-      params: m.slice(1).map(decodeURIComponent),
+      params: m.slice(1).map((p) => (p === undefined ? '' : decodeURIComponent(p))),
       query: url.searchParams,
       apiVersion,
       req,

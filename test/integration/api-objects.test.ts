@@ -34,7 +34,7 @@ test('networks: create with labels and a subnet, ls with filters, inspect, conne
   await api.dockerOk(['rm', '-f', 'net-b']);
   await api.dockerOk(['run', '-d', '--name', 'net-b', 'busybox', 'sleep', '300']);
   await api.dockerOk(['network', 'connect', '--alias', 'db', '--ip', '10.231.7.77', 'api-net', 'net-b']);
-  assert.equal((await api.dockerOk(['inspect', '-f', '{{.NetworkSettings.Networks.api-net.IPAddress}}', 'net-b'])).trim(), '10.231.7.77');
+  assert.equal((await api.dockerOk(['inspect', '-f', '{{(index .NetworkSettings.Networks "api-net").IPAddress}}', 'net-b'])).trim(), '10.231.7.77');
   // the alias resolves for the other container on the network
   assert.match(await api.dockerOk(['exec', 'net-a', 'ping', '-c', '1', '-W', '5', 'db']), /10\.231\.7\.77/);
   const members = await api.dockerOk(['network', 'inspect', '-f', '{{range .Containers}}{{.Name}} {{end}}', 'api-net']);
@@ -92,7 +92,7 @@ test('events: past ones with since/until and filters, and new ones followed as o
   const actions = past.trim().split('\n');
   assert.deepEqual(actions.filter((l) => /create|start|die|destroy/.test(l)), ['container create v', 'container start v', 'container die v', 'container destroy v']);
   assert.ok(actions.includes('container kill v'), past);
-  const line = await api.dockerOk(['events', '--since', since, '--until', until, '--filter', 'event=destroy']);
+  const line = await api.dockerOk(['events', '--since', since, '--until', until, '--filter', 'event=destroy', '--filter', 'container=ev-one']);
   assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z container destroy [0-9a-f]{64} \(image=busybox, k=v, name=ev-one\)\n$/);
 });
 
@@ -118,7 +118,7 @@ test('exec with a terminal: a pty of the size asked for, stdin, the exit code in
   const { Id } = JSON.parse(create.body) as { Id: string };
   assert.equal((await api.request('POST', `/v1.41/exec/${Id}/resize?h=21&w=66`)).status, 200);
   const out = await hijackedExec(Id, 'hello\n');
-  assert.match(out, /^\/dev\/pts\/\d+\r\n21 66\r\n/);
+  assert.match(out, /\/dev\/pts\/\d+\r\n21 66\r\n/);
   assert.match(out, /got hello\r\n/);
   const inspect = JSON.parse((await api.request('GET', `/v1.41/exec/${Id}/json`)).body) as { ExitCode: number; Running: boolean; ProcessConfig: { tty: boolean } };
   assert.deepEqual([inspect.ExitCode, inspect.Running, inspect.ProcessConfig.tty], [4, false, true]);
@@ -150,9 +150,26 @@ test('top, stats, export, rename, update, port; container, image and system prun
   const df = await api.dockerOk(['system', 'df']);
   assert.match(df, /^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE\nImages\s+1\s+0\s+/);
   const dfv = await api.dockerOk(['system', 'df', '-v']);
-  assert.match(dfv, /busybox\s+latest\s+[0-9a-f]{12}\s+.*\s+1\.99MB\s+0B\s+1\.99MB\s+0\n/);
+  // (the docker CLI prints the unique size with more digits)
+  assert.match(dfv, /busybox\s+latest\s+[0-9a-f]{12}\s+.*\s+1\.99MB\s+0B\s+1\.986MB\s+0\n/);
   assert.match(await api.dockerOk(['image', 'prune', '-f']), /^Total reclaimed space: 0B\n$/);
 });
+
+/** The status line the service answers a raw request with (the rest of a big body is never sent). */
+function rawStatusLine(head: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(api.socket, () => s.write(head));
+    let got = '';
+    s.on('data', (d) => {
+      got += d;
+      if (got.includes('\r\n')) {
+        resolve(got.slice(0, got.indexOf('\r\n')));
+        s.destroy();
+      }
+    });
+    s.on('error', reject);
+  });
+}
 
 test("bad requests get Docker's status codes and messages, and the service keeps serving", async () => {
   const notFound = await api.request('GET', '/v1.41/no/such/endpoint');
@@ -164,8 +181,8 @@ test("bad requests get Docker's status codes and messages, and the service keeps
   assert.match(JSON.parse(tooOld.body).message, /client version 1\.5 is too old\. Minimum supported API version is 1\.12/);
   const malformed = await api.request('POST', '/v1.41/networks/create', '{"Name": ');
   assert.equal(malformed.status, 400);
-  const big = await api.request('POST', '/v1.41/containers/create', Buffer.alloc(17 * 1024 * 1024, 32));
-  assert.equal(big.status, 413);
+  assert.match(await rawStatusLine(`POST /v1.41/containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${17 * 1024 * 1024}\r\n\r\n{`), /^HTTP\/1\.1 413 /);
+  assert.match(await rawStatusLine('POST /v1.41/networks/create HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n'), /^HTTP\/1\.1 400 /);
   const noNet = await api.request('GET', '/v1.41/networks/no-such-net');
   assert.deepEqual([noNet.status, JSON.parse(noNet.body).message], [404, 'network no-such-net not found']);
   const noVol = await api.request('DELETE', '/v1.41/volumes/no-such-vol');
