@@ -45,6 +45,14 @@ const jsonParam = <T>(q: URLSearchParams, name: string): T | undefined => {
 
 export const BUILD_PUSH_ROUTES: Route[] = [
   {
+    // the classic builder's cache is made of images, pruned with them: no build cache of its own
+    method: 'POST',
+    re: /^\/build\/prune$/,
+    async handler(_ctx, _r, res) {
+      sendJson(res, 200, { CachesDeleted: null, SpaceReclaimed: 0 });
+    },
+  },
+  {
     method: 'POST',
     re: /^\/commit$/,
     async handler(ctx, r, res) {

@@ -5,6 +5,8 @@ import type { Duplex } from 'node:stream';
 import { commandLine, listContainers, statusText } from '../engine/container-queries';
 import type { Container } from '../container/store';
 import type { PortBindings } from '../container/types';
+import { containerPorts } from '../engine/container-ports';
+import { apiPorts } from '../network/ports';
 import type { CreateOptions } from '../engine/container-create';
 import { containerInspect } from '../engine/container-inspect';
 import { copyFromContainer, copyToContainer, statInContainer } from '../engine/cp';
@@ -136,11 +138,7 @@ function parseApiTimestampMs(v: string | null): number | undefined {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function listEntry(c: Container) {
-  const ports: Array<Record<string, unknown>> = [];
-  for (const [key, bindings] of Object.entries(c.state.Status === 'running' ? c.record.hostConfig.PortBindings ?? {} : {})) {
-    const [port, proto] = key.split('/');
-    for (const b of bindings ?? []) ports.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: proto });
-  }
+  const ports = apiPorts(containerPorts(c));
   return {
     Id: c.record.id,
     Names: [`/${c.record.name}`],

@@ -215,6 +215,7 @@ export class ContainerService {
       RestarterPid: undefined,
       RestarterStart: undefined,
     }));
+    for (const ep of Object.values(net.endpoints)) this.events.network(ep.NetworkID, ep.NetworkName, 'connect', { container: c.record.id });
     for (const m of c.record.mounts) {
       if (m.Type === 'volume' && m.Name) {
         this.events.volume(m.Name, 'mount', { container: c.record.id, destination: m.Destination, propagation: m.Propagation ?? '', 'read/write': String(m.RW) });
@@ -349,6 +350,7 @@ export class ContainerService {
     if (won) {
       this.emit(c, 'die', { exitCode: String(exitCode) });
       this.releaseResources(c);
+      for (const ep of Object.values(c.state.Networks ?? {})) this.events.network(ep.NetworkID, ep.NetworkName, 'disconnect', { container: c.record.id });
       for (const m of c.record.mounts) if (m.Type === 'volume' && m.Name) this.events.volume(m.Name, 'unmount', { container: c.record.id });
     }
     return { record: c.record, state };

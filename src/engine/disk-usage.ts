@@ -14,7 +14,8 @@ export interface DiskUsage {
 }
 
 export function diskUsage(engine: Engine): DiskUsage {
-  const images = listImages(engine, { all: true, filters: new Map() });
+  // the images `images` lists (Docker's df leaves out build intermediates too)
+  const images = listImages(engine, { all: false, filters: new Map() });
   const layerUse = new Map<string, number>();
   const stacks = new Map(images.map((i) => [i.id, engine.store.layers.stack(engine.store.images.get(i.id)?.topLayer ?? null)]));
   for (const s of stacks.values()) for (const l of s) layerUse.set(l.chainId, (layerUse.get(l.chainId) ?? 0) + 1);
