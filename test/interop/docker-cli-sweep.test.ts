@@ -87,7 +87,7 @@ const STEPS: Step[] = [
   { args: ['rm', 'sw-web2'] },
   { args: ['rm', 'sw-web2'] },
   { args: ['stop', 'no-such-container'] },
-  { args: ['run', '-di', '--name', 'sw-attach', 'busybox', 'sh', '-c', 'read x; echo got $x; exit 2'] },
+  { args: ['run', '-di', '--name', 'sw-attach', 'busybox', 'sh', '-c', 'read x; echo got $x; sleep 1; exit 2'] },
   { args: ['attach', 'sw-attach'], input: 'attached\n' },
   { args: ['rm', 'sw-attach'] },
   { args: ['run', '-d', '--name', 'sw-files', 'busybox', 'sleep', '300'] },
