@@ -33,7 +33,9 @@ function publish(repo: string, tag: string, layers: Buffer[], lie: { blobAt?: nu
     }),
   );
   blobs.set(digestOf(config), config);
-  gz.forEach((g, i) => blobs.set(digestOf(g), lie.blobAt === i ? gzipSync(buildTar([{ name: 'swapped', data: 'not the promised layer' }])) : g));
+  // a swapped blob has the promised size: one byte differs in the middle
+  const swap = (g: Buffer) => Buffer.from(g.map((b, j) => (j === g.length >> 1 ? b ^ 0xff : b)));
+  gz.forEach((g, i) => blobs.set(digestOf(g), lie.blobAt === i ? swap(g) : g));
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,

@@ -11,6 +11,7 @@ import { imageSave } from './image/save';
 import { imageLoad } from './image/load';
 import { imageBuild } from './image/build';
 import { imagePull, imagePush } from './image/registry';
+import { loginCmd, logoutCmd } from './registry/login';
 
 import { containerCommit, containerDiff } from './container/commit';
 import { containerCp, containerExport } from './container/cp';
@@ -39,6 +40,7 @@ export const COMMANDS: Command[] = [
   systemDf, systemPrune, systemReset, systemService, versionCmd, infoCmd,
   volumeCreate, volumeList, volumeInspectCmd, volumeRemove, volumePrune,
   imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad, imageBuild, imagePull, imagePush,
+  loginCmd, logoutCmd,
 ];
 
 export const GROUPS: Record<string, string> = {

@@ -2,6 +2,7 @@
 // so the docker CLI (DOCKER_HOST=unix://...) and Docker SDKs can drive stowage.
 import fs from 'node:fs';
 import path from 'node:path';
+import { AUTH_ROUTES } from '../../../api/auth';
 import { BUILD_PUSH_ROUTES } from '../../../api/build-push';
 import { CONTAINER_ROUTES } from '../../../api/containers';
 import { IMAGE_ROUTES } from '../../../api/images';
@@ -21,7 +22,7 @@ export const systemService: Command = {
     if (uri && !/^(unix:\/\/)?\//.test(uri)) throw invalidArgument(`only unix sockets are served: ${uri}`);
     fs.mkdirSync(path.dirname(socketPath), { recursive: true });
     fs.rmSync(socketPath, { force: true });
-    const api = createApiServer(ctx, [...SYSTEM_ROUTES, ...BUILD_PUSH_ROUTES, ...IMAGE_ROUTES, ...CONTAINER_ROUTES]);
+    const api = createApiServer(ctx, [...SYSTEM_ROUTES, ...AUTH_ROUTES, ...BUILD_PUSH_ROUTES, ...IMAGE_ROUTES, ...CONTAINER_ROUTES]);
     await new Promise<void>((resolve, reject) => api.server.listen(socketPath, resolve).once('error', reject));
     fs.chmodSync(socketPath, 0o660);
     ctx.err(`API listening on unix://${socketPath}\n`);
