@@ -71,8 +71,22 @@ export type Sender = (url: URL, init: RequestInit) => Promise<HttpResponse>;
 /** Docker's floor for a token's lifetime, whatever the server says. */
 const MIN_TOKEN_SECONDS = 60;
 
-/** The registry's (or token server's) error text: "code: message" of errors[0], or its details. */
+/**
+ * The registry's (or token server's) error text, as distribution's client
+ * reads it: a bearer challenge's `error` first (insufficient_scope is DENIED,
+ * invalid_token UNAUTHORIZED), then "code: message" of errors[0], or its details.
+ */
 export async function errorText(res: HttpResponse): Promise<{ code?: string; text: string }> {
+  if (res.status >= 400 && res.status < 500) {
+    const bearer = parseChallenges(res.header('www-authenticate')).find((c) => c.scheme === 'bearer');
+    const oauth = bearer?.params.error;
+    if (oauth === 'insufficient_scope' || oauth === 'invalid_token') {
+      res.discard();
+      const code = oauth === 'insufficient_scope' ? 'DENIED' : 'UNAUTHORIZED';
+      const message = bearer?.params.error_description || (code === 'DENIED' ? 'requested access to the resource is denied' : 'authentication required');
+      return { code, text: `${code.toLowerCase()}: ${message}` };
+    }
+  }
   let body = '';
   try {
     body = (await res.bytes(LIMITS.error, 'an error body')).toString('utf8');
@@ -88,6 +102,8 @@ export async function errorText(res: HttpResponse): Promise<{ code?: string; tex
   } catch {
     /* not JSON */
   }
+  if (!body.trim() && res.status === 401) return { code: 'UNAUTHORIZED', text: 'unauthorized: authentication required' };
+  if (!body.trim() && res.status === 403) return { code: 'DENIED', text: 'denied: requested access to the resource is denied' };
   const snippet = body.trim().split('\n')[0].slice(0, 200);
   return { text: snippet ? `${res.status} ${res.statusText}: ${snippet}` : `${res.status} ${res.statusText}` };
 }
@@ -139,7 +155,9 @@ export class Authorizer {
     if (!c) return undefined;
     if (c.scheme === 'basic') {
       const { username, password } = this.creds ?? {};
-      return username || password ? `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}` : undefined;
+      // (Docker's words: the request is not sent without them)
+      if (!username && !password) throw new StowageError('unauthorized', 'no basic auth credentials');
+      return `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`;
     }
     if (c.scheme !== 'bearer') return undefined;
     if (this.creds?.registrytoken) return `Bearer ${this.creds.registrytoken}`;

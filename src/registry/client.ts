@@ -155,6 +155,8 @@ export class Registry {
   /** Throws the registry's error for a failed answer: "<what>: <code>: <message>". */
   async fail(res: HttpResponse, what: string | ((code: string | undefined) => string)): Promise<never> {
     const e = await errorText(res);
+    // a refusal is the registry's own words, as Docker prints them
+    if (typeof what === 'string' && (res.status === 401 || res.status === 403)) throw new RegistryError(e.text, res.status, e.code);
     throw new RegistryError(`${typeof what === 'string' ? what : what(e.code)}: ${e.text}`, res.status, e.code);
   }
 

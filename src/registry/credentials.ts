@@ -172,8 +172,9 @@ export function storeCredentials(auth: AuthConfig): { plainFile?: string } {
     return {};
   }
   const entry: StoredAuth = {};
+  // (with an identity token the docker CLI keeps "user:" as auth beside it)
+  if (auth.username || auth.password) entry.auth = Buffer.from(`${auth.username ?? ''}:${auth.password ?? ''}`).toString('base64');
   if (auth.identitytoken) entry.identitytoken = auth.identitytoken;
-  else if (auth.username || auth.password) entry.auth = Buffer.from(`${auth.username ?? ''}:${auth.password ?? ''}`).toString('base64');
   if (auth.email) entry.email = auth.email;
   cfg.auths[server] = entry;
   writeConfig(cfg);

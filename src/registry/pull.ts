@@ -90,7 +90,6 @@ interface Resolved {
   manifest: Manifest;
   /** the digest the reference names (the index's, for an index) */
   digest: Digest;
-  warning?: string;
 }
 
 /** Fetches a manifest and parses it; the digest is checked when the reference pins one. */
@@ -98,7 +97,13 @@ async function getManifest(repo: Repository, reference: string, pinned: Digest |
   const wanted = ref.digest ?? ref.tag ?? 'latest';
   const m = await repo.manifest(reference, (res) =>
     repo.registry.fail(res, (code) =>
-      res.status !== 404 ? `pull ${fullString(ref)}` : code === 'NAME_UNKNOWN' ? `repository ${familiarName(ref)} not found` : `manifest for ${familiarName(ref)}:${wanted} not found`,
+      code === 'DENIED' || code === 'UNAUTHORIZED' || res.status === 401 || res.status === 403
+        ? `pull access denied for ${familiarName(ref)}, repository does not exist or may require 'stowage login'`
+        : res.status !== 404
+          ? `pull ${fullString(ref)}`
+          : code === 'NAME_UNKNOWN'
+            ? `repository ${familiarName(ref)} not found`
+            : `manifest for ${familiarName(ref)}:${wanted} not found`,
     ),
   );
   const digest = sha256(m.bytes);
@@ -109,24 +114,21 @@ async function getManifest(repo: Repository, reference: string, pinned: Digest |
 }
 
 /** The manifest for `platform`, from the first source that answers; every error falls through to the next source. */
-async function resolve(ref: Reference, repos: SourceRepo[], platform: Platform, explicitPlatform: boolean): Promise<Resolved> {
+async function resolve(ref: Reference, repos: SourceRepo[], platform: Platform): Promise<Resolved> {
   let lastError: unknown;
   for (let i = 0; i < repos.length; i++) {
     try {
       const repo = repos[i].get();
       const first = await getManifest(repo, ref.digest ?? ref.tag ?? 'latest', ref.digest as Digest | undefined, ref);
       let doc = first.doc;
-      let warning: string | undefined;
       if (INDEX_TYPES.includes(first.mediaType) || Array.isArray(doc.manifests)) {
         const entry = (doc as Index).manifests.find((d) => platformMatches(platform, d.platform));
         if (!entry) throw bad(`no matching manifest for ${formatPlatform(platform)} in the manifest list entries`);
         doc = (await getManifest(repo, entry.digest, entry.digest, ref)).doc;
-      } else if (explicitPlatform) {
-        warning = 'check-config';
       }
       const manifest = doc as Manifest;
       if (!manifest.config?.digest || !Array.isArray(manifest.layers)) throw bad('the manifest has no config or no layers');
-      return { repos: repos.slice(i), manifest, digest: first.digest, warning };
+      return { repos: repos.slice(i), manifest, digest: first.digest };
     } catch (e) {
       lastError = e;
       if ((e as { name?: string }).name === 'AbortError') throw e;
@@ -160,10 +162,9 @@ function checkLayers(layers: Descriptor[]): void {
 export async function pullImage(store: Store, images: ImageService, named: Reference, opts: PullOptions = {}): Promise<PullResult> {
   const ref = withDefaultTag(named);
   const emit = opts.onProgress ?? NO_PROGRESS;
-  const explicit = opts.platform !== undefined;
   const platform = typeof opts.platform === 'string' ? parsePlatform(opts.platform) : (opts.platform ?? hostPlatform());
   const repos = pullSources(ref, opts.sources).map((s) => new SourceRepo(s, opts, ref));
-  const resolved = await resolve(ref, repos, platform, explicit);
+  const resolved = await resolve(ref, repos, platform);
   const { manifest } = resolved;
   emit({ id: ref.digest ?? ref.tag, status: `Pulling from ${ref.path}` });
   checkLayers(manifest.layers);
@@ -174,17 +175,14 @@ export async function pullImage(store: Store, images: ImageService, named: Refer
   const config = parse<ImageConfig>(configBytes, 'the image config');
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length !== manifest.layers.length) throw bad(`the config lists ${diffIds.length} layers but the manifest ${manifest.layers.length}`);
-  if (resolved.warning && !platformMatches(platform, config)) {
-    emit({ status: `WARNING: image with reference ${familiarString(ref)} was found but does not match the specified platform: wanted ${formatPlatform(platform)}, actual: ${formatPlatform({ os: config.os, architecture: config.architecture, variant: config.variant })}` });
-  }
-
   const chains = chainIds(diffIds);
   const id = sha256(configBytes);
   const tag = ref.digest ? undefined : ref;
   const upToDate = !!store.images.get(id) && (!tag || store.images.resolveRef(fullString(tag)) === id);
   const origin = repoName(ref);
   try {
-    await fetchLayers(store, resolved.repos, manifest.layers, diffIds, chains, emit, origin);
+    // an image the store has already: nothing to download, nothing listed (as Docker)
+    if (!store.images.get(id)) await fetchLayers(store, resolved.repos, manifest.layers, diffIds, chains, emit, origin);
     const parent = chains.length ? chains[chains.length - 1] : null;
     images.commitImage(configBytes, { topLayer: parent, tags: tag ? [tag] : [], digests: [`${origin}@${resolved.digest}`] });
   } catch (e) {

@@ -1,7 +1,7 @@
 // `pull` and `push` (`image pull|push`), with Docker's lines: a status line per
 // layer when piped, a line per layer with its progress bar on a terminal.
 import type { Digest } from '../../../digest';
-import { invalidArgument } from '../../../errdefs';
+import { invalidArgument, StowageError } from '../../../errdefs';
 import { NoSuchImageError } from '../../../engine/images';
 import { familiarName, familiarString, fullString, parseNormalized, repoName, type Reference } from '../../../reference';
 import { parsePlatform, pullAllTags, pullImage, pushImage, pushRegistry, type OnProgress } from '../../../registry';
@@ -11,9 +11,24 @@ import type { Ctx } from '../../context';
 
 const PLATFORM_FLAG = { long: 'platform', kind: 'string' as const, valueName: 'string', help: 'Set platform if server is multi-platform capable' };
 
-function display(out: NodeJS.WritableStream, quiet: boolean): OnProgress {
-  if (quiet) return () => {};
-  return new JsonMessageDisplay(out, !!(out as NodeJS.WriteStream).isTTY).write;
+function display(out: NodeJS.WritableStream, quiet: boolean): OnProgress & { started: boolean } {
+  const d = quiet ? undefined : new JsonMessageDisplay(out, !!(out as NodeJS.WriteStream).isTTY);
+  const show = Object.assign((m: Parameters<OnProgress>[0]) => {
+    show.started = true;
+    d?.write(m);
+  }, { started: false });
+  return show;
+}
+
+/**
+ * An error once the engine's messages have begun: the docker CLI prints those
+ * as they come in the stream, without "Error response from daemon:" (here "Error:").
+ */
+function inStream<T>(show: { started: boolean }, work: () => Promise<T>): Promise<T> {
+  return work().catch((e: unknown) => {
+    if (show.started && e instanceof StowageError && !e.bare) throw new StowageError(e.kind, e.message, { bare: true, cause: e });
+    throw e;
+  });
 }
 
 export interface PullReportOptions {
@@ -33,13 +48,13 @@ export async function pullAndReport(ctx: Ctx, name: string, opts: PullReportOpti
   const show = display(out, !!opts.quiet);
   if (opts.allTags) {
     if (named.tag || named.digest) throw invalidArgument('tag can\'t be used with --all-tags/-a');
-    const r = await pullAllTags(ctx.store, ctx.images, named, { platform, onProgress: show });
+    const r = await inStream(show, () => pullAllTags(ctx.store, ctx.images, named, { platform, onProgress: show }));
     show({ status: `Status: ${r.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarName(named)}` });
     if (opts.printName) ctx.out(`${repoName(named)}\n`);
     return r.images[r.images.length - 1]?.id as Digest;
   }
   if (!named.tag && !named.digest && !opts.quiet) out.write('Using default tag: latest\n');
-  const r = await pullImage(ctx.store, ctx.images, named, { platform, onProgress: show });
+  const r = await inStream(show, () => pullImage(ctx.store, ctx.images, named, { platform, onProgress: show }));
   show({ status: `Status: ${r.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(r.ref)}` });
   if (opts.printName) ctx.out(`${fullString(r.ref)}\n`);
   return r.id;
@@ -96,11 +111,13 @@ export const imagePush: Command = {
     });
     const { registry } = pushRegistry(ref);
     await registry.connect();
+
     if (!quiet) ctx.out(`The push refers to repository [${ref.domain}/${ref.path}]\n`);
     const show = display(ctx.stdout, quiet);
+    show.started = true; // (the line above is the stream's first)
     for (const [i, tag] of tags.entries()) {
       const tagged: Reference & { tag: string } = { domain: ref.domain, path: ref.path, tag };
-      const r = await pushImage(ctx.store, ids[i], tagged, { onProgress: show, registry });
+      const r = await inStream(show, () => pushImage(ctx.store, ids[i], tagged, { onProgress: show, registry }));
       if (quiet) ctx.out(`${familiarString(tagged)}\n`);
       else show({ status: `${tag}: digest: ${r.digest} size: ${r.size}` });
     }
