@@ -118,6 +118,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
         else if (grant === 'password' && opts.users[form.get('username') ?? ''] === form.get('password')) user = form.get('username') ?? undefined;
         requests.push({ method: 'POST', scopes, user, grant, offline: form.get('access_type') === 'offline', authorization: req.headers.authorization });
         if (!user) return refuse(res);
+        if (lie === 'huge' || lie === 'garbage') return answer(res, user, scopes, false);
         const expiresIn = opts.expiresIn ?? 300;
         const token = sign(user, scopes, expiresIn);
         const body: Record<string, unknown> = { access_token: token, expires_in: expiresIn, scope: scopes.join(' ') };
