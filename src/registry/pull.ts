@@ -109,7 +109,7 @@ async function getManifest(repo: Repository, reference: string, pinned: Digest |
   const digest = sha256(m.bytes);
   if (pinned && digest !== pinned) throw bad(`manifest ${reference} does not match its digest ${pinned}: content hashes to ${digest}`);
   const doc = parse<Manifest & Index>(m.bytes, 'the manifest');
-  if ((doc.schemaVersion as number) === 1 || m.mediaType.includes('manifest.v1+')) throw bad(`${familiarString(ref)} uses the deprecated image format v2 schema 1, which stowage does not pull`);
+  if ((doc.schemaVersion as number) === 1 || /^application\/vnd\.docker\.distribution\.manifest\.v1\+/.test(m.mediaType)) throw bad(`${familiarString(ref)} uses the deprecated image format v2 schema 1, which stowage does not pull`);
   return { doc, digest, mediaType: doc.mediaType ?? m.mediaType };
 }
 
