@@ -73,7 +73,8 @@ export const BUILD_PUSH_ROUTES: Route[] = [
       const base = parseNormalized(r.params[0]);
       const ref = { domain: base.domain, path: base.path, tag: r.query.get('tag') || base.tag || 'latest' };
       const id = ctx.images.resolveId(fullString(ref));
-      const auth = decodeRegistryAuthHeader(r.req.headers['x-registry-auth'] as string | undefined);
+      // (no header: no credentials, as Docker's daemon has none of its own)
+      const auth = decodeRegistryAuthHeader(r.req.headers['x-registry-auth'] as string | undefined) ?? {};
       // the answer begins with the first message: a failure before it is an HTTP error
       let started = false;
       const send = (m: object) => {
@@ -130,7 +131,7 @@ export const BUILD_PUSH_ROUTES: Route[] = [
           out: quiet ? { line: () => {}, stdout: new Writable({ write: (_c, _e, cb) => cb() }), stderr: new Writable({ write: (_c, _e, cb) => cb() }) } : { line: (s) => send({ stream: s }), stdout: out, stderr: out },
           pull: async (image) => {
             const ref = parseNormalized(image);
-            return (await pullImage(ctx.store, ctx.images, ref, { auth: registryAuth(ref.domain) })).id;
+            return (await pullImage(ctx.store, ctx.images, ref, { auth: registryAuth(ref.domain) ?? {} })).id;
           },
         });
         try {

@@ -97,7 +97,8 @@ export const IMAGE_ROUTES: Route[] = [
       const tag = r.query.get('tag');
       const base = parseNormalized(from);
       const ref = withDefaultTag(tag ? (/^sha256:/.test(tag) ? { ...base, digest: tag } : { ...base, tag }) : base);
-      const auth = decodeRegistryAuthHeader(r.req.headers['x-registry-auth'] as string | undefined);
+      // (no header: no credentials, as Docker's daemon has none of its own)
+      const auth = decodeRegistryAuthHeader(r.req.headers['x-registry-auth'] as string | undefined) ?? {};
       // the answer begins with the first message: a failure before it (no such registry, no manifest) is an HTTP error
       const msg = (m: object) => {
         if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });

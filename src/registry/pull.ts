@@ -35,7 +35,7 @@ const LAYER_TYPES = [
 const CONCURRENT_DOWNLOADS = 3;
 
 export interface PullOptions {
-  /** credentials for the reference's registry (the Engine API's); otherwise config.json's */
+  /** credentials for the reference's registry (the Engine API's; {} for none); when absent, config.json's */
   auth?: AuthConfig;
   /** os/arch[/variant] to pick from an index (default: this machine's) */
   platform?: Platform | string;
