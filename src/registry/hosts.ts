@@ -18,11 +18,6 @@ export interface HostPolicy {
 
 type Addresses = HostRoute['addresses'];
 
-/** Default port of a URL's scheme, as host[:port] keys leave it out. */
-export function hostKey(u: URL): string {
-  return u.host;
-}
-
 export class RegistryHosts {
   private readonly addresses = new Map<string, Promise<Addresses>>();
   /** scheme found per registry host (https unless it proved to speak plain HTTP) */

@@ -1,0 +1,120 @@
+// Benchmark: push and pull of the 400 MB, three-layer image (200 × 1 MB
+// random files, 5,000 small files, 200 more × 1 MB) to and from a registry on
+// 127.0.0.1 (Debian's docker-registry), stowage beside Docker 20.10 and
+// podman 4 in the same run. Each round starts every tool on a fresh
+// loop-mounted ext4 with the image loaded from the same archive (not timed);
+// each pushes it to a repository of its own (so nothing is mounted or known
+// from before: every layer is compressed and uploaded), then, with its store
+// emptied, pulls the same image (pushed once by stowage before the rounds).
+//
+//   node dist/bench/registry.js [--rounds N] [--write]
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeDockerArchive } from './make-archive';
+import { CLI, machine, makeBenchLayers, median, scratchFs, sync, timed, writeSection } from './lib';
+import { startDockerDaemon, type DockerDaemon } from '../test/reference/docker-daemon';
+import { startRegistry } from '../test/reference/registry';
+
+const args = process.argv.slice(2);
+const rounds = Number(args[args.indexOf('--rounds') + 1]) || 3;
+const BENCH_DIR = process.env.BENCH_DIR ?? '/var/tmp/stowage-bench';
+
+async function main() {
+  fs.mkdirSync(BENCH_DIR, { recursive: true });
+  const archive = path.join(BENCH_DIR, 'image.tar');
+  if (!fs.existsSync(archive)) makeDockerArchive(archive, makeBenchLayers(BENCH_DIR), 'bench:400mb');
+  process.env.TMPDIR = BENCH_DIR;
+  const reg = await startRegistry();
+  const src = `${reg.host}/bench/src:1`;
+  const results: Record<string, number[]> = {};
+  const rss: Record<string, number[]> = {};
+  const add = (k: string, t: { seconds: number; maxRssKb: number }) => {
+    (results[k] ??= []).push(t.seconds);
+    (rss[k] ??= []).push(t.maxRssKb);
+  };
+  const scratches: Array<{ remove(): void }> = [];
+  try {
+    {
+      // the image every tool pulls, pushed once by stowage from a store of its own
+      const scratch = scratchFs(BENCH_DIR, 3);
+      scratches.push(scratch);
+      const env = { ...process.env, STOWAGE_ROOT: path.join(scratch.mount, 'root'), STOWAGE_RUNROOT: path.join(scratch.mount, 'run') };
+      execFileSync(process.execPath, [CLI, 'load', '-q', '-i', archive], { env, stdio: 'ignore' });
+      execFileSync(process.execPath, [CLI, 'tag', 'bench:400mb', src], { env });
+      execFileSync(process.execPath, [CLI, 'push', '-q', src], { env, stdio: 'ignore' });
+      spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env, stdio: 'ignore' });
+      scratch.dispose();
+    }
+    for (let r = 1; r <= rounds; r++) {
+      const scratch = scratchFs(BENCH_DIR, 10);
+      scratches.push(scratch);
+      const run = scratch.mount;
+      const senv = { ...process.env, STOWAGE_ROOT: path.join(run, 's-root'), STOWAGE_RUNROOT: path.join(run, 's-run') };
+      const stowage = (a: string[]) => execFileSync(process.execPath, [CLI, ...a], { env: senv, stdio: 'ignore' });
+      let d: DockerDaemon | undefined;
+      // podman refuses a run root longer than 50 characters
+      const pargs = ['--root', path.join(run, 'p-root'), '--runroot', `/run/stowage-bench-${process.pid}`, '--runtime', '/usr/sbin/runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--storage-driver', 'overlay'];
+      const podman = (a: string[]) => execFileSync('podman', [...pargs, ...a], { stdio: 'ignore' });
+      try {
+        stowage(['load', '-q', '-i', archive]);
+        stowage(['tag', 'bench:400mb', `${reg.host}/bench/stowage-${r}:1`]);
+        sync();
+        add('stowage push', timed(process.execPath, [CLI, 'push', '-q', `${reg.host}/bench/stowage-${r}:1`], senv));
+        spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env: senv, stdio: 'ignore' });
+        sync();
+        add('stowage pull', timed(process.execPath, [CLI, 'pull', '-q', src], senv));
+
+        d = await startDockerDaemon({ stateDir: run, extraArgs: ['--insecure-registry', reg.host] });
+        const denv = { ...process.env, ...d.cliEnv() };
+        execFileSync('docker', ['load', '-q', '-i', archive], { env: denv, stdio: 'ignore' });
+        execFileSync('docker', ['tag', 'bench:400mb', `${reg.host}/bench/docker-${r}:1`], { env: denv });
+        sync();
+        add('docker push', timed('docker', ['push', '-q', `${reg.host}/bench/docker-${r}:1`], denv));
+        execFileSync('docker', ['rmi', 'bench:400mb', `${reg.host}/bench/docker-${r}:1`], { env: denv, stdio: 'ignore' });
+        sync();
+        add('docker pull', timed('docker', ['pull', '-q', src], denv));
+
+        podman(['load', '-q', '-i', archive]);
+        podman(['tag', 'bench:400mb', `${reg.host}/bench/podman-${r}:1`]);
+        sync();
+        add('podman push', timed('podman', [...pargs, 'push', '-q', '--tls-verify=false', `${reg.host}/bench/podman-${r}:1`]));
+        podman(['rmi', '-a', '-f']);
+        sync();
+        add('podman pull', timed('podman', [...pargs, 'pull', '-q', '--tls-verify=false', src]));
+        console.error(`round ${r}/${rounds}: ${Object.entries(results).map(([k, v]) => `${k} ${v[v.length - 1]}s`).join(', ')}`);
+      } finally {
+        await d?.stop();
+        spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env: senv, stdio: 'ignore' });
+        spawnSync('podman', [...pargs, 'system', 'reset', '-f'], { stdio: 'ignore' });
+        scratch.dispose();
+      }
+    }
+  } finally {
+    await reg.stop();
+    for (const s of scratches) s.remove();
+  }
+  const m = (k: string) => median(results[k]);
+  const row = (what: string, k: string, target: string) =>
+    `| ${what} | ${m(`stowage ${k}`).toFixed(2)} s | ${m(`docker ${k}`).toFixed(2)} s | ${m(`podman ${k}`).toFixed(2)} s | **${(m(`docker ${k}`) / m(`stowage ${k}`)).toFixed(1)}×** | ${(m(`podman ${k}`) / m(`stowage ${k}`)).toFixed(1)}× | ${target} |`;
+  const table = `
+Image: 433 MB, 3 layers (200 × 1 MB random, 5,000 small files, 200 × 1 MB random), gzip-compressed in the registry (Debian's docker-registry 2.8 on 127.0.0.1, plain HTTP).
+Median of ${rounds} rounds; every round on a fresh loop-mounted ext4 holding the three stores, the image loaded into each from the same archive (not timed); each tool pushes to a repository of its own and then, its store emptied, pulls the image stowage pushed before the rounds; \`sync\` before every timed step. Docker 20.10 with \`--insecure-registry\`, podman 4 with \`--tls-verify=false\`. Machine: ${machine()}.
+Reproduce: \`npm run build && node dist/bench/registry.js --rounds ${rounds} --write\` (needs \`scripts/setup.sh --with-references\`).
+
+| step | stowage | Docker 20.10 | podman 4 | Docker ÷ stowage | podman ÷ stowage | target (Docker ÷ stowage) |
+|---|---|---|---|---|---|---|
+${row('pull', 'pull', '≥ 2×')}
+${row('push', 'push', '≥ 1.5×')}
+
+Peak memory of the stowage CLI process: pull ${(Math.max(...rss['stowage pull']) / 1024).toFixed(0)} MB, push ${(Math.max(...rss['stowage push']) / 1024).toFixed(0)} MB.
+Rounds (s): ${Object.entries(results).map(([k, v]) => `${k} ${v.join(', ')}`).join('; ')}.
+`;
+  console.log(table);
+  if (args.includes('--write')) writeSection('registry', `## pull and push (issue 15)\n${table}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
