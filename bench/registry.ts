@@ -1,11 +1,13 @@
 // Benchmark: push and pull of the 400 MB, three-layer image (200 × 1 MB
 // random files, 5,000 small files, 200 more × 1 MB) to and from a registry on
 // 127.0.0.1 (Debian's docker-registry), stowage beside Docker 20.10 and
-// podman 4 in the same run. Each round starts every tool on a fresh
-// loop-mounted ext4 with the image loaded from the same archive (not timed);
-// each pushes it to a repository of its own (so nothing is mounted or known
-// from before: every layer is compressed and uploaded), then, with its store
-// emptied, pulls the same image (pushed once by stowage before the rounds).
+// podman 4 in the same run. Each round runs on a fresh loop-mounted ext4 and
+// gives every tool two empty stores (Docker two daemons): into the first each
+// pulls the image stowage pushed before the rounds; into the second each loads
+// the image from the same archive (not timed) and pushes it to a repository of
+// its own, so nothing is mounted or known from before (every layer is
+// compressed and uploaded). Nothing is deleted before a timed step: on these
+// disks files made right after thousands were deleted cost ten times more.
 //
 //   node dist/bench/registry.js [--rounds N] [--write]
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -50,43 +52,44 @@ async function main() {
       const scratch = scratchFs(BENCH_DIR, 10);
       scratches.push(scratch);
       const run = scratch.mount;
-      const senv = { ...process.env, STOWAGE_ROOT: path.join(run, 's-root'), STOWAGE_RUNROOT: path.join(run, 's-run') };
-      const stowage = (a: string[]) => execFileSync(process.execPath, [CLI, ...a], { env: senv, stdio: 'ignore' });
-      let d: DockerDaemon | undefined;
+      const senv = (n: string) => ({ ...process.env, STOWAGE_ROOT: path.join(run, `s${n}-root`), STOWAGE_RUNROOT: path.join(run, `s${n}-run`) });
       // podman refuses a run root longer than 50 characters
-      const pargs = ['--root', path.join(run, 'p-root'), '--runroot', `/run/stowage-bench-${process.pid}`, '--runtime', '/usr/sbin/runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--storage-driver', 'overlay'];
-      const podman = (a: string[]) => execFileSync('podman', [...pargs, ...a], { stdio: 'ignore' });
+      const pargs = (n: string) => ['--root', path.join(run, `p${n}-root`), '--runroot', `/run/stowage-bench-${process.pid}-${n}`, '--runtime', '/usr/sbin/runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--storage-driver', 'overlay'];
+      const daemons: DockerDaemon[] = [];
       try {
-        stowage(['load', '-q', '-i', archive]);
-        stowage(['tag', 'bench:400mb', `${reg.host}/bench/stowage-${r}:1`]);
+        // pulls, each into an empty store
         sync();
-        add('stowage push', timed(process.execPath, [CLI, 'push', '-q', `${reg.host}/bench/stowage-${r}:1`], senv));
-        spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env: senv, stdio: 'ignore' });
+        add('stowage pull', timed(process.execPath, [CLI, 'pull', '-q', src], senv('1')));
+        const d1 = await startDockerDaemon({ stateDir: run, extraArgs: ['--insecure-registry', reg.host] });
+        daemons.push(d1);
         sync();
-        add('stowage pull', timed(process.execPath, [CLI, 'pull', '-q', src], senv));
+        add('docker pull', timed('docker', ['pull', '-q', src], { ...process.env, ...d1.cliEnv() }));
+        sync();
+        add('podman pull', timed('podman', [...pargs('1'), 'pull', '-q', '--tls-verify=false', src]));
 
-        d = await startDockerDaemon({ stateDir: run, extraArgs: ['--insecure-registry', reg.host] });
-        const denv = { ...process.env, ...d.cliEnv() };
+        // pushes, each from a store that loaded the image
+        execFileSync(process.execPath, [CLI, 'load', '-q', '-i', archive], { env: senv('2'), stdio: 'ignore' });
+        execFileSync(process.execPath, [CLI, 'tag', 'bench:400mb', `${reg.host}/bench/stowage-${r}:1`], { env: senv('2') });
+        sync();
+        add('stowage push', timed(process.execPath, [CLI, 'push', '-q', `${reg.host}/bench/stowage-${r}:1`], senv('2')));
+        const d2 = await startDockerDaemon({ stateDir: run, extraArgs: ['--insecure-registry', reg.host] });
+        daemons.push(d2);
+        const denv = { ...process.env, ...d2.cliEnv() };
         execFileSync('docker', ['load', '-q', '-i', archive], { env: denv, stdio: 'ignore' });
         execFileSync('docker', ['tag', 'bench:400mb', `${reg.host}/bench/docker-${r}:1`], { env: denv });
         sync();
         add('docker push', timed('docker', ['push', '-q', `${reg.host}/bench/docker-${r}:1`], denv));
-        execFileSync('docker', ['rmi', 'bench:400mb', `${reg.host}/bench/docker-${r}:1`], { env: denv, stdio: 'ignore' });
+        execFileSync('podman', [...pargs('2'), 'load', '-q', '-i', archive], { stdio: 'ignore' });
+        execFileSync('podman', [...pargs('2'), 'tag', 'bench:400mb', `${reg.host}/bench/podman-${r}:1`], { stdio: 'ignore' });
         sync();
-        add('docker pull', timed('docker', ['pull', '-q', src], denv));
-
-        podman(['load', '-q', '-i', archive]);
-        podman(['tag', 'bench:400mb', `${reg.host}/bench/podman-${r}:1`]);
-        sync();
-        add('podman push', timed('podman', [...pargs, 'push', '-q', '--tls-verify=false', `${reg.host}/bench/podman-${r}:1`]));
-        podman(['rmi', '-a', '-f']);
-        sync();
-        add('podman pull', timed('podman', [...pargs, 'pull', '-q', '--tls-verify=false', src]));
+        add('podman push', timed('podman', [...pargs('2'), 'push', '-q', '--tls-verify=false', `${reg.host}/bench/podman-${r}:1`]));
         console.error(`round ${r}/${rounds}: ${Object.entries(results).map(([k, v]) => `${k} ${v[v.length - 1]}s`).join(', ')}`);
       } finally {
-        await d?.stop();
-        spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env: senv, stdio: 'ignore' });
-        spawnSync('podman', [...pargs, 'system', 'reset', '-f'], { stdio: 'ignore' });
+        for (const d of daemons) await d.stop();
+        for (const n of ['1', '2']) {
+          spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env: senv(n), stdio: 'ignore' });
+          spawnSync('podman', [...pargs(n), 'system', 'reset', '-f'], { stdio: 'ignore' });
+        }
         scratch.dispose();
       }
     }
@@ -99,7 +102,7 @@ async function main() {
     `| ${what} | ${m(`stowage ${k}`).toFixed(2)} s | ${m(`docker ${k}`).toFixed(2)} s | ${m(`podman ${k}`).toFixed(2)} s | **${(m(`docker ${k}`) / m(`stowage ${k}`)).toFixed(1)}×** | ${(m(`podman ${k}`) / m(`stowage ${k}`)).toFixed(1)}× | ${target} |`;
   const table = `
 Image: 433 MB, 3 layers (200 × 1 MB random, 5,000 small files, 200 × 1 MB random), gzip-compressed in the registry (Debian's docker-registry 2.8 on 127.0.0.1, plain HTTP).
-Median of ${rounds} rounds; every round on a fresh loop-mounted ext4 holding the three stores, the image loaded into each from the same archive (not timed); each tool pushes to a repository of its own and then, its store emptied, pulls the image stowage pushed before the rounds; \`sync\` before every timed step. Docker 20.10 with \`--insecure-registry\`, podman 4 with \`--tls-verify=false\`. Machine: ${machine()}.
+Median of ${rounds} rounds; every round on a fresh loop-mounted ext4 where each tool has two empty stores (Docker two daemons): it pulls into the first the image stowage pushed before the rounds, and pushes from the second, which loaded the image from the same archive (not timed), to a repository of its own (every layer compressed and uploaded); \`sync\` before every timed step. stowage gzips a layer whose first megabyte does not compress (here the random files) at gzip's fastest level, any other at the default level, as Docker does. Docker 20.10 with \`--insecure-registry\`, podman 4 with \`--tls-verify=false\`. Machine: ${machine()}.
 Reproduce: \`npm run build && node dist/bench/registry.js --rounds ${rounds} --write\` (needs \`scripts/setup.sh --with-references\`).
 
 | step | stowage | Docker 20.10 | podman 4 | Docker ÷ stowage | podman ÷ stowage | target (Docker ÷ stowage) |
