@@ -5,8 +5,8 @@
 // gives every tool two empty stores (Docker two daemons): into the first each
 // pulls the image stowage pushed before the rounds; into the second each loads
 // the image from the same archive (not timed) and pushes it to a repository of
-// its own, so nothing is mounted or known from before (every layer is
-// compressed and uploaded). Nothing is deleted before a timed step: on these
+// its own in a registry started for the round, so nothing is mounted or
+// known from before (every layer is compressed and uploaded). Nothing is deleted before a timed step: on these
 // disks files made right after thousands were deleted cost ten times more.
 //
 //   node dist/bench/registry.js [--rounds N] [--write]
@@ -56,6 +56,10 @@ async function main() {
       // podman refuses a run root longer than 50 characters
       const pargs = (n: string) => ['--root', path.join(run, `p${n}-root`), '--runroot', `/run/stowage-bench-${process.pid}-${n}`, '--runtime', '/usr/sbin/runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--storage-driver', 'overlay'];
       const daemons: DockerDaemon[] = [];
+      // pushes go to a registry of this round: no tool finds there a blob it knows from
+      // an earlier push or pull (podman's blob-info cache is machine-wide)
+      const target = await startRegistry();
+      const to = (tool: string) => `${target.host}/bench/${tool}:1`;
       try {
         // pulls, each into an empty store
         sync();
@@ -69,22 +73,23 @@ async function main() {
 
         // pushes, each from a store that loaded the image
         execFileSync(process.execPath, [CLI, 'load', '-q', '-i', archive], { env: senv('2'), stdio: 'ignore' });
-        execFileSync(process.execPath, [CLI, 'tag', 'bench:400mb', `${reg.host}/bench/stowage-${r}:1`], { env: senv('2') });
+        execFileSync(process.execPath, [CLI, 'tag', 'bench:400mb', to('stowage')], { env: senv('2') });
         sync();
-        add('stowage push', timed(process.execPath, [CLI, 'push', '-q', `${reg.host}/bench/stowage-${r}:1`], senv('2')));
-        const d2 = await startDockerDaemon({ stateDir: run, extraArgs: ['--insecure-registry', reg.host] });
+        add('stowage push', timed(process.execPath, [CLI, 'push', '-q', to('stowage')], senv('2')));
+        const d2 = await startDockerDaemon({ stateDir: run, extraArgs: ['--insecure-registry', target.host] });
         daemons.push(d2);
         const denv = { ...process.env, ...d2.cliEnv() };
         execFileSync('docker', ['load', '-q', '-i', archive], { env: denv, stdio: 'ignore' });
-        execFileSync('docker', ['tag', 'bench:400mb', `${reg.host}/bench/docker-${r}:1`], { env: denv });
+        execFileSync('docker', ['tag', 'bench:400mb', to('docker')], { env: denv });
         sync();
-        add('docker push', timed('docker', ['push', '-q', `${reg.host}/bench/docker-${r}:1`], denv));
+        add('docker push', timed('docker', ['push', '-q', to('docker')], denv));
         execFileSync('podman', [...pargs('2'), 'load', '-q', '-i', archive], { stdio: 'ignore' });
-        execFileSync('podman', [...pargs('2'), 'tag', 'bench:400mb', `${reg.host}/bench/podman-${r}:1`], { stdio: 'ignore' });
+        execFileSync('podman', [...pargs('2'), 'tag', 'bench:400mb', to('podman')], { stdio: 'ignore' });
         sync();
-        add('podman push', timed('podman', [...pargs('2'), 'push', '-q', '--tls-verify=false', `${reg.host}/bench/podman-${r}:1`]));
+        add('podman push', timed('podman', [...pargs('2'), 'push', '-q', '--tls-verify=false', to('podman')]));
         console.error(`round ${r}/${rounds}: ${Object.entries(results).map(([k, v]) => `${k} ${v[v.length - 1]}s`).join(', ')}`);
       } finally {
+        await target.stop();
         for (const d of daemons) await d.stop();
         for (const n of ['1', '2']) {
           spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env: senv(n), stdio: 'ignore' });
@@ -102,7 +107,7 @@ async function main() {
     `| ${what} | ${m(`stowage ${k}`).toFixed(2)} s | ${m(`docker ${k}`).toFixed(2)} s | ${m(`podman ${k}`).toFixed(2)} s | **${(m(`docker ${k}`) / m(`stowage ${k}`)).toFixed(1)}×** | ${(m(`podman ${k}`) / m(`stowage ${k}`)).toFixed(1)}× | ${target} |`;
   const table = `
 Image: 433 MB, 3 layers (200 × 1 MB random, 5,000 small files, 200 × 1 MB random), gzip-compressed in the registry (Debian's docker-registry 2.8 on 127.0.0.1, plain HTTP).
-Median of ${rounds} rounds; every round on a fresh loop-mounted ext4 where each tool has two empty stores (Docker two daemons): it pulls into the first the image stowage pushed before the rounds, and pushes from the second, which loaded the image from the same archive (not timed), to a repository of its own (every layer compressed and uploaded); \`sync\` before every timed step. stowage gzips a layer whose first megabyte does not compress (here the random files) at gzip's fastest level, any other at the default level, as Docker does. Docker 20.10 with \`--insecure-registry\`, podman 4 with \`--tls-verify=false\`. Machine: ${machine()}.
+Median of ${rounds} rounds; every round on a fresh loop-mounted ext4 where each tool has two empty stores (Docker two daemons): it pulls into the first the image stowage pushed before the rounds, and pushes from the second, which loaded the image from the same archive (not timed), to a registry started for the round (every layer compressed and uploaded: podman's blob-info cache is machine-wide); \`sync\` before every timed step. stowage gzips a layer whose first megabyte does not compress (here the random files) at gzip's fastest level, any other at the default level, as Docker does. Docker 20.10 with \`--insecure-registry\`, podman 4 with \`--tls-verify=false\`. Machine: ${machine()}.
 Reproduce: \`npm run build && node dist/bench/registry.js --rounds ${rounds} --write\` (needs \`scripts/setup.sh --with-references\`).
 
 | step | stowage | Docker 20.10 | podman 4 | Docker ÷ stowage | podman ÷ stowage | target (Docker ÷ stowage) |
