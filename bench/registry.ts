@@ -61,32 +61,47 @@ async function main() {
       const target = await startRegistry();
       const to = (tool: string) => `${target.host}/bench/${tool}:1`;
       try {
-        // pulls, each into an empty store
-        sync();
-        add('stowage pull', timed(process.execPath, [CLI, 'pull', '-q', src], senv('1')));
-        const d1 = await startDockerDaemon({ stateDir: run, extraArgs: ['--insecure-registry', reg.host] });
-        daemons.push(d1);
-        sync();
-        add('docker pull', timed('docker', ['pull', '-q', src], { ...process.env, ...d1.cliEnv() }));
-        sync();
-        add('podman pull', timed('podman', [...pargs('1'), 'pull', '-q', '--tls-verify=false', src]));
-
-        // pushes, each from a store that loaded the image
-        execFileSync(process.execPath, [CLI, 'load', '-q', '-i', archive], { env: senv('2'), stdio: 'ignore' });
-        execFileSync(process.execPath, [CLI, 'tag', 'bench:400mb', to('stowage')], { env: senv('2') });
-        sync();
-        add('stowage push', timed(process.execPath, [CLI, 'push', '-q', to('stowage')], senv('2')));
-        const d2 = await startDockerDaemon({ stateDir: run, extraArgs: ['--insecure-registry', target.host] });
-        daemons.push(d2);
-        const denv = { ...process.env, ...d2.cliEnv() };
-        execFileSync('docker', ['load', '-q', '-i', archive], { env: denv, stdio: 'ignore' });
-        execFileSync('docker', ['tag', 'bench:400mb', to('docker')], { env: denv });
-        sync();
-        add('docker push', timed('docker', ['push', '-q', to('docker')], denv));
-        execFileSync('podman', [...pargs('2'), 'load', '-q', '-i', archive], { stdio: 'ignore' });
-        execFileSync('podman', [...pargs('2'), 'tag', 'bench:400mb', to('podman')], { stdio: 'ignore' });
-        sync();
-        add('podman push', timed('podman', [...pargs('2'), 'push', '-q', '--tls-verify=false', to('podman')]));
+        // pulls, each into an empty store; then pushes, each from a store that loaded the image.
+        // The tools take turns at going first.
+        const pulls: Array<() => Promise<void>> = [
+          async () => add('stowage pull', timed(process.execPath, [CLI, 'pull', '-q', src], senv('1'))),
+          async () => {
+            const d1 = await startDockerDaemon({ stateDir: run, extraArgs: ['--insecure-registry', reg.host] });
+            daemons.push(d1);
+            sync();
+            add('docker pull', timed('docker', ['pull', '-q', src], { ...process.env, ...d1.cliEnv() }));
+          },
+          async () => add('podman pull', timed('podman', [...pargs('1'), 'pull', '-q', '--tls-verify=false', src])),
+        ];
+        const pushes: Array<() => Promise<void>> = [
+          async () => {
+            execFileSync(process.execPath, [CLI, 'load', '-q', '-i', archive], { env: senv('2'), stdio: 'ignore' });
+            execFileSync(process.execPath, [CLI, 'tag', 'bench:400mb', to('stowage')], { env: senv('2') });
+            sync();
+            add('stowage push', timed(process.execPath, [CLI, 'push', '-q', to('stowage')], senv('2')));
+          },
+          async () => {
+            const d2 = await startDockerDaemon({ stateDir: run, extraArgs: ['--insecure-registry', target.host] });
+            daemons.push(d2);
+            const denv = { ...process.env, ...d2.cliEnv() };
+            execFileSync('docker', ['load', '-q', '-i', archive], { env: denv, stdio: 'ignore' });
+            execFileSync('docker', ['tag', 'bench:400mb', to('docker')], { env: denv });
+            sync();
+            add('docker push', timed('docker', ['push', '-q', to('docker')], denv));
+          },
+          async () => {
+            execFileSync('podman', [...pargs('2'), 'load', '-q', '-i', archive], { stdio: 'ignore' });
+            execFileSync('podman', [...pargs('2'), 'tag', 'bench:400mb', to('podman')], { stdio: 'ignore' });
+            sync();
+            add('podman push', timed('podman', [...pargs('2'), 'push', '-q', '--tls-verify=false', to('podman')]));
+          },
+        ];
+        for (const steps of [pulls, pushes]) {
+          for (let i = 0; i < steps.length; i++) {
+            sync();
+            await steps[(i + r - 1) % steps.length]();
+          }
+        }
         console.error(`round ${r}/${rounds}: ${Object.entries(results).map(([k, v]) => `${k} ${v[v.length - 1]}s`).join(', ')}`);
       } finally {
         await target.stop();
@@ -107,7 +122,7 @@ async function main() {
     `| ${what} | ${m(`stowage ${k}`).toFixed(2)} s | ${m(`docker ${k}`).toFixed(2)} s | ${m(`podman ${k}`).toFixed(2)} s | **${(m(`docker ${k}`) / m(`stowage ${k}`)).toFixed(1)}×** | ${(m(`podman ${k}`) / m(`stowage ${k}`)).toFixed(1)}× | ${target} |`;
   const table = `
 Image: 433 MB, 3 layers (200 × 1 MB random, 5,000 small files, 200 × 1 MB random), gzip-compressed in the registry (Debian's docker-registry 2.8 on 127.0.0.1, plain HTTP).
-Median of ${rounds} rounds; every round on a fresh loop-mounted ext4 where each tool has two empty stores (Docker two daemons): it pulls into the first the image stowage pushed before the rounds, and pushes from the second, which loaded the image from the same archive (not timed), to a registry started for the round (every layer compressed and uploaded: podman's blob-info cache is machine-wide); \`sync\` before every timed step. stowage gzips a layer whose first megabyte does not compress (here the random files) at gzip's fastest level, any other at the default level, as Docker does. Docker 20.10 with \`--insecure-registry\`, podman 4 with \`--tls-verify=false\`. Machine: ${machine()}.
+Median of ${rounds} rounds; every round on a fresh loop-mounted ext4 where each tool has two empty stores (Docker two daemons), the tools taking turns at going first: it pulls into the first the image stowage pushed before the rounds, and pushes from the second, which loaded the image from the same archive (not timed), to a registry started for the round (every layer compressed and uploaded: podman's blob-info cache is machine-wide); \`sync\` before every timed step. stowage gzips a layer whose first megabyte does not compress (here the random files) at gzip's fastest level, any other at the default level, as Docker does. Docker 20.10 with \`--insecure-registry\`, podman 4 with \`--tls-verify=false\`. Machine: ${machine()}.
 Reproduce: \`npm run build && node dist/bench/registry.js --rounds ${rounds} --write\` (needs \`scripts/setup.sh --with-references\`).
 
 | step | stowage | Docker 20.10 | podman 4 | Docker ÷ stowage | podman ÷ stowage | target (Docker ÷ stowage) |

@@ -107,7 +107,8 @@ export class Registry {
       res = await this.sender(new URL(`${origin}/v2/`), { method: 'GET', follow: true });
     }
     this.hosts.setScheme(this.host, origin.startsWith('https') ? 'https' : 'http');
-    this.origin_ = originOf(res.url);
+    // the registry is where it was asked for, whatever its /v2/ redirected to: credentials stay with it
+    this.origin_ = origin;
     if (res.status === 401) {
       this.authorizer = new Authorizer(this.origin_, this.credentials(), this.sender, { offline: this.opts.offline });
       this.authorizer.learn(res);

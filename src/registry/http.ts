@@ -10,6 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { Readable } from 'node:stream';
+import tls from 'node:tls';
 import { invalidArgument, StowageError } from '../errdefs';
 
 /** Caps on what is read whole from a registry or a token server. */
@@ -127,7 +128,7 @@ function agentFor(route: HostRoute): http.Agent {
     const t = route.tls ?? { ca: [], verify: true };
     agent = new https.Agent({
       ...common,
-      ca: t.ca.length ? [...require('node:tls').rootCertificates, ...t.ca.map((c) => c.toString())] : undefined,
+      ca: t.ca.length ? [...tls.rootCertificates, ...t.ca.map((c) => c.toString())] : undefined,
       cert: t.cert,
       key: t.key,
       rejectUnauthorized: t.verify,
