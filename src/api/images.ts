@@ -9,8 +9,7 @@ import { NO_PROGRESS } from '../util/progress';
 import { imageInspect } from '../engine/image-inspect';
 import { invalidArgument } from '../errdefs';
 import { familiarString, parseNormalized, withDefaultTag } from '../reference';
-import { pullImage } from '../registry/pull';
-import { RegistryClient } from '../registry/client';
+import { decodeRegistryAuthHeader, pullImage } from '../registry';
 import type { ServerResponse } from 'node:http';
 import type { Engine } from '../engine/engine';
 import { flag, sendJson, type ApiRequest, type Route } from './server';
@@ -121,18 +120,18 @@ export const IMAGE_ROUTES: Route[] = [
       const tag = r.query.get('tag');
       const base = parseNormalized(from);
       const ref = withDefaultTag(tag ? (/^sha256:/.test(tag) ? { ...base, digest: tag } : { ...base, tag }) : base);
-      await new RegistryClient(ref.domain).ping();
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      const msg = (m: Record<string, unknown>) => res.write(`${JSON.stringify(m)}\n`);
-      msg({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag });
+      // (no header: no credentials, as Docker's daemon has none of its own)
+      const auth = decodeRegistryAuthHeader(r.req.headers['x-registry-auth'] as string | undefined) ?? {};
+      // the answer begins with the first message: a failure before it (no such registry, no manifest) is an HTTP error
+      const msg = (m: object) => {
+        if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write(`${JSON.stringify(m)}\n`);
+      };
       try {
-        const out = await pullImage(ctx.store, ctx.images, ref, {
-          status: (id, text) => msg({ status: text, progressDetail: {}, id }),
-          progress: (id, current, total) => msg({ status: 'Downloading', progressDetail: { current, total }, id }),
-        });
-        msg({ status: `Digest: ${out.digest}` });
+        const out = await pullImage(ctx.store, ctx.images, ref, { auth, platform: r.query.get('platform') || undefined, onProgress: msg });
         msg({ status: `Status: ${out.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(ref)}` });
       } catch (e) {
+        if (!res.headersSent) throw e;
         msg({ errorDetail: { message: (e as Error).message }, error: (e as Error).message });
       }
       res.end();

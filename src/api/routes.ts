@@ -1,5 +1,6 @@
 // Every Engine API route, in matching order (specific paths before patterns
 // that would also match them).
+import { AUTH_ROUTES } from './auth';
 import { BUILD_PUSH_ROUTES } from './build-push';
 import { CONTAINER_OPS_ROUTES } from './container-ops';
 import { CONTAINER_ROUTES } from './containers';
@@ -12,6 +13,7 @@ import { VOLUME_ROUTES } from './volumes';
 
 export const ROUTES: Route[] = [
   ...SYSTEM_ROUTES,
+  ...AUTH_ROUTES,
   ...BUILD_PUSH_ROUTES,
   ...IMAGE_ROUTES,
   ...CONTAINER_OPS_ROUTES,

@@ -11,6 +11,7 @@ import { imageSave } from './image/save';
 import { imageLoad } from './image/load';
 import { imageBuild } from './image/build';
 import { imagePull, imagePush } from './image/registry';
+import { loginCmd, logoutCmd } from './registry/login';
 
 import { containerCommit, containerDiff } from './container/commit';
 import { containerCp, containerExport } from './container/cp';
@@ -40,6 +41,7 @@ export const COMMANDS: Command[] = [
   systemDf, systemEvents, systemPrune, systemReset, systemService, versionCmd, infoCmd,
   volumeCreate, volumeList, volumeInspectCmd, volumeRemove, volumePrune,
   imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad, imageBuild, imagePull, imagePush,
+  loginCmd, logoutCmd,
 ];
 
 export const GROUPS: Record<string, string> = {

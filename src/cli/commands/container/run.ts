@@ -20,7 +20,7 @@ async function createContainer(ctx: Ctx, args: string[], flags: Parameters<Comma
   } catch (e) {
     if (!(e instanceof NoSuchImageError) || isIdLike(image)) throw e;
     ctx.err(`Unable to find image '${familiarString(withDefaultTag(parseNormalized(image)))}' locally\n`);
-    await pullAndReport(ctx, image, { out: ctx.stderr });
+    await pullAndReport(ctx, image, { out: ctx.stderr, platform: (flags.platform as string) || undefined });
     return create();
   }
 }
