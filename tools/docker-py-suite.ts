@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   if (!src || !fs.existsSync(path.join(src, 'tests', 'integration'))) throw new Error('--src must be a docker-py checkout (tag 5.0.3) with tests/integration');
   const engine = arg('--engine', 'both');
   const k = arg('-k');
-  if (spawnSync('/usr/bin/python3', ['-c', 'import pytest, docker']).status !== 0) throw new Error('needs Debian python3-pytest and python3-docker');
+  if (spawnSync('/usr/bin/python3', ['-c', 'import pytest, docker, paramiko']).status !== 0) throw new Error("needs Debian's python3-pytest, python3-docker and python3-paramiko");
   const results: Record<string, Map<string, string>> = {};
   if (engine === 'both' || engine === 'docker') {
     const d = await startDockerDaemon({ bridge: true, extraArgs: ['--default-address-pool', 'base=10.216.0.0/16,size=24'] });
@@ -82,6 +82,10 @@ async function main(): Promise<void> {
     }
   }
   const count = (m: Map<string, string>, v: string) => [...m.values()].filter((x) => x === v).length;
+  for (const [name, m] of Object.entries(results)) {
+    const log = path.join(os.tmpdir(), `docker-py-${name}.log`);
+    if (m.size === 0) throw new Error(`no test ran against ${name}: see ${log}`);
+  }
   for (const [name, m] of Object.entries(results)) console.log(`${name}: ${count(m, 'PASSED')} passed, ${count(m, 'FAILED') + count(m, 'ERROR')} failed, ${count(m, 'SKIPPED')} skipped`);
   if (results.docker && results.stowage) {
     const missing = [...results.docker].filter(([id, v]) => v === 'PASSED' && results.stowage.get(id) !== 'PASSED').map(([id]) => id);
