@@ -136,8 +136,13 @@ export function claimBridge(
  */
 export async function teardownBridge(net: NetworkConfig, ipamDir: string): Promise<void> {
   if (net.driver !== 'bridge' || !net.bridge) return;
-  const br = net.bridge;
-  await removeBridgeRules(net);
+  await removeBridgeFromHost(net.bridge, net.subnet, net.internal);
+  fs.rmSync(path.join(ipamDir, net.id), { recursive: true, force: true });
+}
+
+/** Removes a bridge device and the rules naming it (its subnet's MASQUERADE rule when given). */
+export async function removeBridgeFromHost(br: string, subnet: string | undefined, internal = false): Promise<void> {
+  await removeBridgeRules({ name: br, id: '', driver: 'bridge', bridge: br, subnet, internal, labels: {}, options: {}, created: '' });
   await deleteRules('filter', (a) => {
     if (a[1] !== 'CNI-ISOLATION-STAGE-1' && a[1] !== 'CNI-ISOLATION-STAGE-2') return false;
     const i = a.indexOf('-i');
@@ -145,5 +150,4 @@ export async function teardownBridge(net: NetworkConfig, ipamDir: string): Promi
     return (i > 0 && a[i + 1] === br) || (o > 0 && a[o + 1] === br);
   });
   if (linkExists(br)) sh('ip', ['link', 'del', br]);
-  fs.rmSync(path.join(ipamDir, net.id), { recursive: true, force: true });
 }

@@ -8,15 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { StowageError, alreadyExists, conflict, invalidArgument, notFound } from '../errdefs';
 import { ensureBridgeRules } from './bridge-rules';
 import { claimBridge, teardownBridge } from './bridges';
+import { netNaming } from './naming';
 import type { StateDb } from './state-db';
 import type { NetworkConfig, NetworkStore } from './types';
 
-/** Subnets the default "bridge" network may take (the first that overlaps nothing), /16 each. */
-export const DEFAULT_BRIDGE_POOLS = ['10.66.0.0/15', '10.68.0.0/15', '10.80.0.0/12'];
-/** Pool of user-defined networks, split into /24s. */
-export const USER_NETWORK_POOLS = ['10.70.0.0/15'];
-export const USER_NETWORK_PREFIX = 24;
-export const DEFAULT_BRIDGE_PREFIX = 'stowage';
+export { DEFAULT_BRIDGE_POOLS, USER_NETWORK_POOLS, USER_NETWORK_PREFIX, DEFAULT_BRIDGE_PREFIX } from './naming';
 export const PREDEFINED = ['bridge', 'host', 'none'] as const;
 
 const isPredefined = (name: string) => (PREDEFINED as readonly string[]).includes(name);
@@ -86,7 +82,8 @@ export class Networks {
       }
       const bridge = all.find((n) => n.name === 'bridge');
       if (bridge) return bridge;
-      const net = this.claim('bridge', newId(), DEFAULT_BRIDGE_POOLS, 16, {}, (i) => `${DEFAULT_BRIDGE_PREFIX}${i}`);
+      const naming = netNaming();
+      const net = this.claim('bridge', newId(), naming.defaultPools, naming.defaultSize, {}, naming.defaultBridge);
       net.options = {
         'com.docker.network.bridge.default_bridge': 'true',
         'com.docker.network.bridge.enable_icc': 'true',
@@ -112,7 +109,8 @@ export class Networks {
     return this.state.exclusive(async () => {
       if (this.store.list().some((n) => n.name === name)) throw alreadyExists(`network with name ${name} already exists`);
       const id = newId();
-      const net = this.claim(name, id, USER_NETWORK_POOLS, USER_NETWORK_PREFIX, opts, () => `stw-${id.slice(0, 11)}`);
+      const naming = netNaming();
+      const net = this.claim(name, id, naming.userPools, naming.userSize, opts, () => naming.userBridge(id));
       try {
         await ensureBridgeRules(net); // isolated from the other networks from the start, as Docker's are
       } catch (err) {
