@@ -31,14 +31,20 @@ function sh(cmd: string, args: string[]): { code: number; stderr: string } {
 
 const linkExists = (name: string) => fs.existsSync(`/sys/class/net/${name}`);
 
-/** The first free name bridgeName(0), bridgeName(1), ... created as a bridge (atomically, by the kernel). */
-function createBridgeDevice(bridgeName: (i: number) => string): string {
+/**
+ * The first free name bridgeName(0), bridgeName(1), ... created as a bridge (atomically,
+ * by the kernel); `made` labels it before anything else is done with it.
+ */
+function createBridgeDevice(bridgeName: (i: number) => string, made?: (bridge: string) => void): string {
   for (let i = 0; i < 100; i++) {
     const candidate = bridgeName(i);
     if (i > 0 && candidate === bridgeName(i - 1)) break; // a fixed name: one try
     if (linkExists(candidate)) continue;
     const r = sh('ip', ['link', 'add', candidate, 'type', 'bridge']);
-    if (r.code === 0) return candidate;
+    if (r.code === 0) {
+      made?.(candidate);
+      return candidate;
+    }
     if (!/exists/i.test(r.stderr)) throw new StowageError('internal', `failed to create bridge ${candidate}: ${r.stderr}`);
   }
   throw new StowageError('internal', `failed to create a bridge device (${bridgeName(0)})`);
@@ -63,7 +69,8 @@ function hostAddresses(except?: string): Cidr[] {
  * sees another interface with an overlapping address yields (deletes its bridge)
  * and tries the next subnet. Whatever the interleaving, at least one of two racing
  * claimants sees the other, so two bridges never keep overlapping subnets.
- * `networks` are this root's networks: their subnets are taken too.
+ * `networks` are this root's networks: their subnets are taken too. `made` is
+ * called with each bridge device as soon as it exists (owners.ts labels it).
  */
 export function claimBridge(
   networks: readonly NetworkConfig[],
@@ -71,6 +78,7 @@ export function claimBridge(
   prefix: number,
   req: SubnetRequest,
   bridgeName: (i: number) => string,
+  made?: (bridge: string) => void,
 ): ClaimedBridge {
   const others = networks.filter((n) => n.subnet).map((n) => parseCidr(n.subnet!));
   let fixed: Cidr | undefined;
@@ -112,7 +120,7 @@ export function claimBridge(
       subnet = picked;
     }
     const gateway = req.gateway ?? firstHost(subnet);
-    const bridge = createBridgeDevice(bridgeName);
+    const bridge = createBridgeDevice(bridgeName, made);
     const addr = sh('ip', ['addr', 'add', `${gateway}/${subnet.prefix}`, 'dev', bridge]);
     const up = sh('ip', ['link', 'set', bridge, 'up']);
     if (addr.code !== 0 || up.code !== 0) {

@@ -466,7 +466,7 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
     assert.deepEqual(left(K), []);
   });
 
-  test('50 attach/detach cycles leave iptables, links and IPAM exactly as before', { timeout: 300_000 }, async () => {
+  test('50 attach/detach cycles leave iptables, links and IPAM exactly as before', { timeout: 900_000 }, async () => {
     const ns = await newNs('cycle');
     const ids = Array.from({ length: 50 }, (_, i) => id(`cyc${i.toString(16)}`));
     ids.forEach((c) => containers.add(c));

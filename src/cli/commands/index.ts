@@ -25,6 +25,7 @@ import { containerUpdate } from './container/update';
 import { containerTop } from './container/top';
 import { networkConnect, networkCreate, networkDisconnect, networkInspectCmd, networkList, networkPrune, networkRemove } from './network/network';
 import { containerPort } from './container/ports-column';
+import { systemCheck } from './system/check';
 import { systemDf } from './system/df';
 import { systemPrune } from './system/prune';
 import { systemReset } from './system/reset';
@@ -36,7 +37,7 @@ export const COMMANDS: Command[] = [
   containerRun, containerCreate, containerStart, containerAttach, containerUpdate, containerStats, containerStop, containerRestart, containerKill, containerRemove, containerWait,
   containerRename, containerPrune, containerPause, containerUnpause, containerCommit, containerDiff, containerCp, containerExport, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
   networkConnect, networkCreate, networkDisconnect, networkList, networkInspectCmd, networkRemove, networkPrune, containerPort,
-  systemDf, systemPrune, systemReset, systemService, versionCmd, infoCmd,
+  systemCheck, systemDf, systemPrune, systemReset, systemService, versionCmd, infoCmd,
   volumeCreate, volumeList, volumeInspectCmd, volumeRemove, volumePrune,
   imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad, imageBuild, imagePull, imagePush,
 ];
