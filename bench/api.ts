@@ -7,7 +7,6 @@
 //   node dist/bench/api.js [--rounds N] [--write]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { baseTarball, startService, TestEnv } from '../test/helpers';
 import { startDockerDaemon } from '../test/reference/docker-daemon';
 import { machine, median, writeSection } from './lib';
@@ -30,7 +29,7 @@ async function main() {
   const env = new TestEnv('api-');
   await env.baseImage('busybox:latest');
   const api = await startService(env);
-  const docker = await startDockerDaemon({ bridge: true, stateDir: path.join(base, `docker-${process.pid}`) });
+  const docker = await startDockerDaemon({ bridge: true, stateDir: base });
   await docker.ok(['import', '-c', 'CMD ["sh"]', baseTarball(), 'busybox:latest']);
   const engines = {
     stowage: { ...process.env, DOCKER_HOST: `unix://${api.socket}` },

@@ -216,8 +216,18 @@ export const CONTAINER_ROUTES: Route[] = [
         throw e;
       }
       if (pending) {
-        if (started.attachment) void started.attachment.done.catch(() => {}).finally(() => pending.io.close());
-        else pending.io.close();
+        const runId = started.container.state.RunId;
+        if (started.attachment) {
+          void started.attachment.done
+            .catch(() => {})
+            .finally(() => {
+              pending.io.close();
+              // the attachment ends when the container exits: release it (and remove a --rm
+              // one) here at once, rather than after conmon's exit command has started a CLI
+              // (a client that detached leaves it running: nothing to release then)
+              if (!ctx.containers.isRunning(c.record.id)) void ctx.containers.cleanup(c.record.id, runId).catch(() => {});
+            });
+        } else pending.io.close();
       }
       res.writeHead(204).end();
     },
