@@ -9,8 +9,8 @@
 //
 // Swarm, plugin, secret, config and service tests are left out (no swarm
 // here); tests that need Docker Hub fail on both engines and so count for
-// neither. The suite's test image (alpine:3.10) is the busybox base image
-// under that name on both engines.
+// neither. The suite's test images (alpine:3.10, alpine:latest, busybox) are
+// the busybox base image under those names on both engines.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +20,8 @@ import { baseTarball, startService, TestEnv } from '../test/helpers';
 import { startDockerDaemon } from '../test/reference/docker-daemon';
 
 const LEFT_OUT = ['api_swarm_test.py', 'models_swarm_test.py', 'api_service_test.py', 'models_services_test.py', 'api_secret_test.py', 'api_config_test.py', 'models_nodes_test.py', 'api_plugin_test.py'];
+/** The names the suite's tests run (it would pull them from Docker Hub): the busybox base image under each. */
+const TEST_IMAGES = ['alpine:3.10', 'alpine:latest', 'busybox:latest'];
 const IMPORT = ['-m', 'busybox-static base image', '-c', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '-c', 'CMD ["sh"]'];
 
 function arg(name: string, dflt?: string): string | undefined {
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
   if (engine === 'both' || engine === 'docker') {
     const d = await startDockerDaemon({ bridge: true, extraArgs: ['--default-address-pool', 'base=10.216.0.0/16,size=24'] });
     try {
-      for (const t of ['alpine:3.10', 'busybox:latest']) await d.docker(['import', ...IMPORT, baseTarball(), t]);
+      for (const t of TEST_IMAGES) await d.docker(['import', ...IMPORT, baseTarball(), t]);
       results.docker = await runSuite(src, d.host, 'docker', k);
     } finally {
       await d.stop();
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
     const env = new TestEnv('stowage-docker-py-');
     try {
       await env.baseImage('alpine:3.10');
-      await env.ok(['tag', 'alpine:3.10', 'busybox:latest']);
+      for (const t of TEST_IMAGES.slice(1)) await env.ok(['tag', 'alpine:3.10', t]);
       const api = await startService(env);
       try {
         results.stowage = await runSuite(src, `unix://${api.socket}`, 'stowage', k);
