@@ -14,6 +14,8 @@ const OPAQUE = '.wh..wh..opq';
 /** The bytes behind one or more names (hard links share one). */
 export interface Inode {
   size: number;
+  /** A regular file (not a symlink, device or fifo). */
+  file: boolean;
   /** Index of the layer that holds it (0 = bottom). */
   layer: number;
   /** Names of it a container sees in the view built so far. */
@@ -109,7 +111,7 @@ export function layerTree(entries: LayerEntry[], layer: number): LayerTree {
       const target = lookup(root, cleanEntryPath(e.linkname.replace(/^\/+/, '')));
       if (target?.kind === 'leaf') inode = target.inode;
     }
-    inode ??= { size: bytesOf(e), layer, names: 0 };
+    inode ??= { size: bytesOf(e), file: e.type === 'file', layer, names: 0 };
     if (parent.children.get(base)?.kind === 'dir') lastParentPath = undefined;
     parent.children.set(base, { kind: 'leaf', inode });
   }

@@ -10,6 +10,7 @@ import { imageTag } from './image/tag';
 import { imageSave } from './image/save';
 import { imageLoad } from './image/load';
 import { imageBuild } from './image/build';
+import { imageExplain } from './image/explain';
 import { imagePull, imagePush } from './image/registry';
 
 import { containerCommit, containerDiff } from './container/commit';
@@ -38,7 +39,7 @@ export const COMMANDS: Command[] = [
   networkConnect, networkCreate, networkDisconnect, networkList, networkInspectCmd, networkRemove, networkPrune, containerPort,
   systemDf, systemPrune, systemReset, systemService, versionCmd, infoCmd,
   volumeCreate, volumeList, volumeInspectCmd, volumeRemove, volumePrune,
-  imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad, imageBuild, imagePull, imagePush,
+  imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad, imageBuild, imagePull, imagePush, imageExplain,
 ];
 
 export const GROUPS: Record<string, string> = {

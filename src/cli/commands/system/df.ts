@@ -9,18 +9,18 @@ import { ago, humanSize, humanSizeWithPrecision } from '../../output/units';
 import { ellipsis } from '../image/history';
 import { listImages } from '../image/list';
 import { statusText } from '../container/ps';
+import { ExplainService } from '../../../explain/service';
 
 function withPercent(reclaimable: number, total: number): string {
   return total > 0 ? `${humanSize(reclaimable)} (${Math.floor((reclaimable * 100) / total)}%)` : humanSize(reclaimable);
 }
 
 function usage(ctx: Ctx) {
-  const images = listImages(ctx, { all: true, filters: new Map() });
-  const layerUse = new Map<string, number>();
-  const stacks = new Map(images.map((i) => [i.id, ctx.store.layers.stack(ctx.store.images.get(i.id)?.topLayer ?? null)]));
-  for (const s of stacks.values()) for (const l of s) layerUse.set(l.chainId, (layerUse.get(l.chainId) ?? 0) + 1);
+  // Docker 20.10 lists (and counts layer references over) the images `images` shows without -a
+  const images = listImages(ctx, { all: false, filters: new Map() });
+  const sharing = new ExplainService(ctx.store, ctx.images).diskSharing();
   const imageRows = images.map((i) => {
-    const shared = stacks.get(i.id)!.filter((l) => (layerUse.get(l.chainId) ?? 0) > 1).reduce((n, l) => n + l.size, 0);
+    const shared = sharing.get(i.id)?.shared ?? 0;
     return { ...i, shared, unique: i.size - shared };
   });
   const layersSize = ctx.images.diskUsage();
