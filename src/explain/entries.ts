@@ -11,7 +11,9 @@ function collector(out: LayerEntry[]): RangeVisitor {
   return {
     entry(h: TarHeader) {
       const path = cleanEntryPath(h.name);
-      if (path !== '') out.push({ path, type: h.type, size: h.type === 'file' ? h.size : 0, linkname: h.linkname });
+      // a hard link names its target from the layer root, as unpacking takes it (and refuses it climbing out)
+      const linkname = h.type === 'link' ? cleanEntryPath(h.linkname.replace(/^\/+/, '')) : h.linkname;
+      if (path !== '') out.push({ path, type: h.type, size: h.type === 'file' ? h.size : 0, linkname });
     },
     body() {}, // a body handed over as a byte range is never read
   };

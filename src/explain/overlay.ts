@@ -4,7 +4,6 @@
 // opaque directories delete and any entry overwrites. Every copy of a file that
 // no container can see any more is counted against the layer that shipped it.
 // Cost: O(entries × path depth) time and O(entries) memory.
-import { cleanEntryPath } from '../layer/apply';
 import type { LayerEntry } from './types';
 
 const WHITEOUT = '.wh.';
@@ -108,7 +107,7 @@ export function layerTree(entries: LayerEntry[], layer: number): LayerTree {
     }
     let inode: Inode | undefined;
     if (e.type === 'link') {
-      const target = lookup(root, cleanEntryPath(e.linkname.replace(/^\/+/, '')));
+      const target = lookup(root, e.linkname);
       if (target?.kind === 'leaf') inode = target.inode;
     }
     inode ??= { size: bytesOf(e), file: e.type === 'file', layer, names: 0 };

@@ -11,6 +11,7 @@ export interface LayerEntry {
   type: EntryType;
   /** The header's size: the content's length for regular files, 0 for all others. */
   size: number;
+  /** A symlink's target as written; a hard link's target cleaned to a path from the layer root. */
   linkname: string;
 }
 
