@@ -7,14 +7,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TestEnv } from '../helpers';
-import { buildTar, type TestEntry } from '../tar-builder';
-import { makeDockerArchive } from '../../bench/make-archive';
+import { archiveOf, BIG, F, KNOWN } from '../explain-kit';
 import { humanSize, humanSizeWithPrecision } from '../../src/cli/output/units';
 import type { ExplainReport } from '../../src/explain/types';
 
-const MiB = 1 << 20;
-const BIG = 10 * MiB;
-const F = 4096;
 
 let env: TestEnv;
 before(async () => {
@@ -27,30 +23,8 @@ async function explain(args: string[]): Promise<ExplainReport> {
   return JSON.parse(await env.ok(['image', 'explain', '--format', 'json', ...args])) as ExplainReport;
 }
 
-/** A docker-archive of hand-made layers; returns its path. */
-function archiveOf(name: string, tag: string, layers: TestEntry[][]): string {
-  const dir = path.join(env.dir, name);
-  fs.mkdirSync(dir, { recursive: true });
-  const files = layers.map((entries, i) => {
-    const f = path.join(dir, `layer${i}.tar`);
-    fs.writeFileSync(f, buildTar(entries));
-    return f;
-  });
-  const out = path.join(env.dir, `${name}.tar`);
-  makeDockerArchive(out, files, tag);
-  return out;
-}
-
-// 1: a tool and a config; 2: a 10 MiB file and /app/f; 3: deletes the big file, writes /app/f again; 4: writes /app/f a third time
-const KNOWN: TestEntry[][] = [
-  [{ name: 'bin/' }, { name: 'bin/tool', data: Buffer.alloc(5000, 1) }, { name: 'etc/' }, { name: 'etc/conf', data: Buffer.alloc(100, 2) }],
-  [{ name: 'data/' }, { name: 'data/big', data: Buffer.alloc(BIG, 3) }, { name: 'app/' }, { name: 'app/f', data: Buffer.alloc(F, 4) }],
-  [{ name: 'data/' }, { name: 'data/.wh.big' }, { name: 'app/' }, { name: 'app/f', data: Buffer.alloc(F, 5) }],
-  [{ name: 'app/' }, { name: 'app/f', data: Buffer.alloc(F, 6) }],
-];
-
 test('deleted and overwritten files are wasted, by path and layer; efficiency is dive\'s formula', async () => {
-  const archive = archiveOf('known', 'known:1', KNOWN);
+  const archive = archiveOf(env, 'known', 'known:1', KNOWN);
   await env.ok(['load', '-i', archive]);
   const r = await explain(['known:1']);
   assert.equal(r.layers.length, 4);
@@ -80,7 +54,7 @@ test('deleted and overwritten files are wasted, by path and layer; efficiency is
 });
 
 test('the same report from the store and from --archive on the saved image', async () => {
-  await env.ok(['load', '-i', archiveOf('same', 'same:1', [...KNOWN.slice(0, 3), [...KNOWN[3], { name: 'app/readme', data: 'same' }]])]);
+  await env.ok(['load', '-i', archiveOf(env, 'same', 'same:1', [...KNOWN.slice(0, 3), [...KNOWN[3], { name: 'app/readme', data: 'same' }]])]);
   const saved = path.join(env.dir, 'same-saved.tar');
   await env.ok(['save', '-o', saved, 'same:1']);
   const imagesBefore = await env.ok(['images', '-aq']);
