@@ -32,7 +32,8 @@ export function layerLabel(l: LayerReport): string {
 /** A bar of `width` cells: the seen part in full blocks (eighths at its end), the hidden part shaded. */
 export function layerBar(seen: number, hidden: number, max: number, width = BAR): { seen: string; hidden: string } {
   if (max <= 0) return { seen: '', hidden: '' };
-  const seenEighths = Math.round((seen / max) * width * 8);
+  // the smallest layer still gets a sliver: a bar of nothing would read as an empty layer
+  const seenEighths = seen > 0 ? Math.max(1, Math.round((seen / max) * width * 8)) : 0;
   const full = Math.floor(seenEighths / 8);
   const seenBar = '█'.repeat(full) + EIGHTHS[seenEighths % 8];
   const used = full + (seenEighths % 8 ? 1 : 0);
