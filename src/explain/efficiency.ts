@@ -44,19 +44,16 @@ function layerTree(entries: LayerEntry[]): DNode {
   return root;
 }
 
-/** The path a node stands for: a whiteout's own name loses its prefix. */
-const pathOf = (dir: string[], name: string) => [...dir, name.startsWith(WHITEOUT) ? name.slice(WHITEOUT.length) : name];
-
-function visitLeaves(n: DNode, dir: string[], fn: (leaf: DNode, name: string, dir: string[]) => void): void {
+function visitLeaves(n: DNode, dir: string, fn: (leaf: DNode, name: string, dir: string) => void): void {
   for (const [name, c] of n.children) {
-    if (c.children.size > 0) visitLeaves(c, [...dir, name], fn);
+    if (c.children.size > 0) visitLeaves(c, dir === '' ? name : `${dir}/${name}`, fn);
     else fn(c, name, dir);
   }
 }
 
-function get(root: DNode, parts: string[]): DNode | undefined {
+function get(root: DNode, path: string): DNode | undefined {
   let n: DNode | undefined = root;
-  for (const p of parts) n = n?.children.get(p);
+  for (const p of path.split('/')) n = n?.children.get(p);
   return n;
 }
 
@@ -66,16 +63,23 @@ function subtreeSize(n: DNode): number {
   return s;
 }
 
-/** dive's FileTree.Stack: whiteouts remove, everything else is added (children first, as dive walks). */
-function stack(lower: DNode, upper: DNode, dir: string[] = []): void {
+/**
+ * dive's FileTree.Stack: every node of the upper tree, children first in name
+ * order, is removed from the lower one (a whiteout) or added to it (its size and
+ * type replace the node's, its children stay). Walked side by side here.
+ */
+function stack(lower: DNode, upper: DNode): void {
   for (const name of [...upper.children.keys()].sort()) {
     const c = upper.children.get(name)!;
-    const parts = [...dir, name];
-    stack(lower, c, parts);
     if (name.startsWith(WHITEOUT)) {
-      const p = pathOf(dir, name);
-      get(lower, p.slice(0, -1))?.children.delete(p[p.length - 1]);
-    } else addPath(lower, parts, c.size, c.isDir);
+      lower.children.delete(name.slice(WHITEOUT.length));
+      continue;
+    }
+    let l = lower.children.get(name);
+    if (!l) lower.children.set(name, (l = node()));
+    stack(l, c);
+    l.size = c.size;
+    l.isDir = c.isDir;
   }
 }
 
@@ -89,14 +93,15 @@ export function diveEfficiency(layers: LayerEntry[][]): Efficiency {
   const below = node();
   for (const entries of layers) {
     const tree = layerTree(entries);
-    visitLeaves(tree, [], (leaf, name, dir) => {
-      const parts = pathOf(dir, name);
+    visitLeaves(tree, '', (leaf, name, dir) => {
+      const whiteout = name.startsWith(WHITEOUT);
+      if (whiteout) name = name.slice(WHITEOUT.length); // it stands for the path it deletes
+      const key = dir === '' ? name : `${dir}/${name}`;
       let size = leaf.size;
-      if (name.startsWith(WHITEOUT)) {
-        const deleted = get(below, parts);
+      if (whiteout) {
+        const deleted = get(below, key);
         size = deleted?.isDir ? subtreeSize(deleted) : 0;
       }
-      const key = parts.join('/');
       const d = paths.get(key);
       if (d) {
         d.cumulative += size;

@@ -66,7 +66,7 @@ export class ExplainService {
     const img = this.images.resolve(ref);
     const stack = this.store.layers.stack(img.record.topLayer);
     const entries: LayerEntry[][] = [];
-    for (const l of stack) entries.push(await entriesOfTarSplit(this.store.layers.tarSplit(l.chainId)));
+    for (const l of stack) entries.push(entriesOfTarSplit(this.store.layers.tarSplit(l.chainId)));
     const a = analyze(inputs(img.config, stack.map((l) => l.diffId), stack.map((l) => l.chainId), entries));
     const own = { id: img.record.id, layers: stack.map((l) => ({ chainId: l.chainId, size: l.size })) };
     return this.withSharing(a, { id: img.record.id, tags: this.images.repoTags(img.record.id), source: 'store' }, own, this.storeImages(), (id) => this.nameOf(id));
