@@ -34,7 +34,6 @@ export interface NetworkCheckInput {
   detachAll(containerId: string, netns?: string): Promise<void>;
 }
 
-const SHARED_CHAIN = /^CNI-(HOSTPORT-|ISOLATION-|FORWARD$)/;
 
 async function listRules(table: string): Promise<string[][]> {
   const r = await run('iptables', ['-w', '-t', table, '-S']);
