@@ -57,7 +57,7 @@ async function runSuite(src: string, dockerHost: string, tag: string, k?: string
   const ignore = LEFT_OUT.flatMap((f) => ['--ignore', `tests/integration/${f}`]);
   const shimDir = fs.mkdtempSync(path.join(os.tmpdir(), 'docker-py-shim-'));
   fs.writeFileSync(path.join(shimDir, 'stowage_warnings_shim.py'), SHIM);
-  const args = ['-m', 'pytest', '-p', 'stowage_warnings_shim', '-p', 'no:cacheprovider', '-rA', '-q', '--tb=line', ...ignore, ...(k ? ['-k', k] : []), 'tests/integration'];
+  const args = ['-m', 'pytest', '-p', 'stowage_warnings_shim', '-p', 'no:cacheprovider', '--timeout', '120', '-rA', '-q', '--tb=line', ...ignore, ...(k ? ['-k', k] : []), 'tests/integration'];
   console.error(`[${tag}] python3 ${args.join(' ')}`);
   const r = await capture('/usr/bin/python3', args, {
     cwd: src,
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   if (!src || !fs.existsSync(path.join(src, 'tests', 'integration'))) throw new Error('--src must be a docker-py checkout (tag 5.0.3) with tests/integration');
   const engine = arg('--engine', 'both');
   const k = arg('-k');
-  if (spawnSync('/usr/bin/python3', ['-c', 'import pytest, docker, paramiko']).status !== 0) throw new Error("needs Debian's python3-pytest, python3-docker and python3-paramiko");
+  if (spawnSync('/usr/bin/python3', ['-c', 'import pytest, pytest_timeout, docker, paramiko']).status !== 0) throw new Error("needs Debian's python3-pytest, python3-pytest-timeout, python3-docker and python3-paramiko");
   const results: Record<string, Map<string, string>> = {};
   if (engine === 'both' || engine === 'docker') {
     const d = await startDockerDaemon({ bridge: true, extraArgs: ['--default-address-pool', 'base=10.216.0.0/16,size=24'] });
