@@ -30,21 +30,13 @@ const special = (mode: string) => mode === 'host' || mode === 'none' || mode.sta
 
 const without = <T>(o: Record<string, T>, key: string): Record<string, T> => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
 
-/** A record's networks with its --network one made explicit (records of before `network connect`). */
-function withPrimary(r: ContainerRecord): ContainerRecord['networks'] {
-  return Object.keys(r.networks).length ? r.networks : { [networkName(r.hostConfig.NetworkMode)]: { aliases: [] } };
-}
-
 /**
  * The networks a container is connected to, its own first: `--network` and then
- * those of `network connect` (records made before that only have `--network`).
- * None for host, none and container: modes (no endpoint of their own).
+ * those of `network connect`. None for host, none and container: modes (no endpoint
+ * of their own), and none once it was disconnected from all (it then starts with lo only, as Docker's).
  */
 export function connectedNetworks(record: ContainerRecord): string[] {
-  const mode = record.hostConfig.NetworkMode;
-  if (special(mode)) return [];
-  const names = Object.keys(record.networks);
-  return names.length ? names : [networkName(mode)];
+  return special(record.hostConfig.NetworkMode) ? [] : Object.keys(record.networks);
 }
 
 export class ContainerNetworking {
@@ -163,7 +155,7 @@ export class ContainerNetworking {
       this.records.updateState(c.record.id, (s) => ({ ...s, Networks: { ...(s.Networks ?? {}), [net.name]: ep } }));
     }
     const attachment = { aliases: opts.aliases, ...(opts.ip ? { ipv4Address: opts.ip } : {}) }; // kept for the next starts
-    const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: { ...withPrimary(r), [net.name]: attachment } }));
+    const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: { ...r.networks, [net.name]: attachment } }));
     if (running) await this.rewriteHosts({ record, state: this.records.get(c.record.id)!.state }, net.name);
   }
 
@@ -175,7 +167,7 @@ export class ContainerNetworking {
       await this.manager.detach(c.record.id, netnsPath(this.runroot, c.record.id), net.name);
       this.records.updateState(c.record.id, (s) => ({ ...s, Networks: without(s.Networks ?? {}, net.name) }));
     }
-    const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: without(withPrimary(r), net.name) }));
+    const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: without(r.networks, net.name) }));
     const now = this.records.get(c.record.id)!;
     if (now.state.Networks) await this.rewriteHosts({ record, state: now.state }, net.name);
   }
