@@ -8,6 +8,8 @@ import { errnoCode } from '../errdefs';
 import type { LayerStore } from '../layer/store';
 import { MNT_DETACH, native } from '../native';
 import { makeInitLayer } from './init-layer';
+import { isRootless } from '../rootless/identity';
+import { mountUserOverlay } from '../rootless/overlay';
 
 export interface RootfsPaths {
   dir: string;
@@ -67,10 +69,12 @@ export function mountRootfs(layers: LayerStore, top: Digest | null, p: RootfsPat
   const lower = lowerDirs.join(':');
   // Short relative links keep the option under a page even with 125 layers, as
   // Docker's overlay2 does; they resolve against the layers directory.
+  const options = `lowerdir=${lower},upperdir=${p.upper},workdir=${p.work}`;
+  if (isRootless()) return mountUserOverlay(options, p.merged, layers.root);
   const cwd = process.cwd();
   process.chdir(layers.root);
   try {
-    native.mount('overlay', p.merged, 'overlay', 0, `lowerdir=${lower},upperdir=${p.upper},workdir=${p.work}`);
+    native.mount('overlay', p.merged, 'overlay', 0, options);
   } finally {
     process.chdir(cwd);
   }

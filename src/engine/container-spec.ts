@@ -4,10 +4,13 @@ import fs from 'node:fs';
 import type { Container } from '../container/store';
 import { invalidArgument } from '../errdefs';
 import { buildSpec, type MountSpec, type OciSpec } from '../runtime/spec';
+import { isRootless } from '../rootless/identity';
+import { rootlessSpec } from '../rootless/spec';
+import { rootlessCgroupsPath } from '../rootless/cgroups';
 
 export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[], netns: string | undefined): OciSpec {
   const { record } = c;
-  return buildSpec({
+  const spec = buildSpec({
     id: record.id,
     rootfs,
     image: { ...record.config, Env: [] },
@@ -36,6 +39,7 @@ export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[],
     shmSize: record.hostConfig.ShmSize,
     cgroupsPath: cgroupsPathOf(record.id),
   });
+  return isRootless() ? rootlessSpec(spec, { cgroupsPath: rootlessCgroupsPath(record.id) }) : spec;
 }
 
 /** The container's cgroup, under every controller (v1) or the unified tree (v2). */

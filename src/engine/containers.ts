@@ -19,6 +19,7 @@ import { runcForeground } from '../runtime/exec';
 import { isSignal, signalNumber } from '../runtime/signal';
 import { containerSpec } from './container-spec';
 import { buildResources, specJson } from '../runtime/spec';
+import { checkCanFreeze, checkRootlessLimits } from '../rootless/cgroups';
 import { VolumeStore } from '../volume/store';
 import { ContainerNetworking, type NetworkSetup } from './container-network';
 import { etcMounts, volumeMounts } from './container-mounts';
@@ -144,6 +145,7 @@ export class ContainerService {
     await this.networking.validate(opts.networkMode, opts.portBindings);
     const image = this.store.images.load(imageId);
     const record = buildRecord(opts, image, imageId);
+    checkRootlessLimits(record.hostConfig);
     record.topLayer = image.record.topLayer;
     checkDuplicates(volumeRequests);
     record.mounts = [...volumeRequests, ...imageVolumes(image.config.config?.Volumes, volumeRequests)].map((m) => this.provideMount(m));
@@ -506,6 +508,7 @@ export class ContainerService {
     if (changes.memorySwap !== undefined) hc.MemorySwap = changes.memorySwap;
     if (changes.cpus !== undefined) hc.NanoCpus = Math.round(changes.cpus * 1e9);
     if (changes.pidsLimit !== undefined) hc.PidsLimit = changes.pidsLimit;
+    checkRootlessLimits(hc);
     const resources = buildResources({ memory: hc.Memory || undefined, memorySwap: hc.MemorySwap || undefined, cpus: hc.NanoCpus ? hc.NanoCpus / 1e9 : undefined, pidsLimit: hc.PidsLimit ?? undefined });
     if (c.state.Status === 'running' || c.state.Status === 'paused') {
       const file = path.join(this.paths(c.record.id).bundle, 'update.json');
@@ -527,6 +530,7 @@ export class ContainerService {
     if (paused) {
       if (c.state.Status === 'paused') throw conflict(`Container ${c.record.id} is already paused`);
       if (c.state.Status !== 'running') throw conflict(`Container ${c.record.id} is not running`);
+      checkCanFreeze();
       await runcPause(rt, c.record.id);
     } else {
       if (c.state.Status !== 'paused') throw conflict(`Container ${c.record.id} is not paused`);
