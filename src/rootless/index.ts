@@ -8,7 +8,8 @@ import { identity } from './identity';
 import { ensurePrivateDir, rootlessDataDir, rootlessRunDir } from './paths';
 
 export { identity, isRootless, inUserNamespace, type Identity } from './identity';
-export { reenterInUserNamespace } from './userns';
+export { reenterInUserNamespace, endUserNamespaceIfIdle, USERNS_FILES } from './userns';
+export { rootlessRunDir } from './paths';
 
 /** The default store and run root of this process: the user's (rootless), else undefined (root's defaults). */
 export function rootlessDefaults(env: NodeJS.ProcessEnv = process.env): { root: string; runroot: string } | undefined {

@@ -13,7 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { StowageError, failedPrecondition } from '../errdefs';
 import { FRONT_END_PATH, REPO_ROOT } from '../util/paths';
-import type { Identity } from './identity';
+import { identity, type Identity } from './identity';
+import { processStart } from '../util/proc';
 import { ensurePrivateDir, rootlessRunDir, userNameOf } from './paths';
 import { idMap, rangesFor, type IdRange } from './subids';
 
@@ -139,3 +140,55 @@ export async function reenterInUserNamespace(id: Extract<Identity, { kind: 'outs
 }
 
 export type { IdRange };
+
+/** The pause process recorded in runDir, if it is alive. */
+function pauseProcess(runDir: string): { pid: number; start: string } | undefined {
+  const [pid, start] = readText(path.join(runDir, 'userns.pid')).trim().split(' ');
+  const p = { pid: Number(pid), start };
+  return Number.isInteger(p.pid) && p.pid > 0 && processStart(p.pid) === start ? p : undefined;
+}
+
+/** Processes in this process's user namespace other than itself and the pause process. */
+function othersInNamespace(pause: number | undefined): number[] {
+  let mine: string;
+  try {
+    mine = fs.readlinkSync('/proc/self/ns/user');
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid || pid === pause) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/ns/user`) === mine) out.push(pid);
+    } catch {
+      /* gone, or not ours to see */
+    }
+  }
+  return out;
+}
+
+/**
+ * Ends the user's namespace (its pause process and pid file) when nothing but
+ * this process is in it any more (`system reset`); true when it did. With other
+ * commands or containers in it, it stays.
+ */
+export function endUserNamespaceIfIdle(runDir: string): boolean {
+  if (identity().kind !== 'inside') return false;
+  const pause = pauseProcess(runDir);
+  if (othersInNamespace(pause?.pid).length > 0) return false;
+  if (pause) {
+    try {
+      process.kill(pause.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
+  fs.rmSync(path.join(runDir, 'userns.pid'), { force: true });
+  fs.rmSync(path.join(runDir, 'userns.lock'), { force: true });
+  return true;
+}
+
+/** The files of the user's namespace in its run directory (kept when the namespace is). */
+export const USERNS_FILES = ['userns.pid', 'userns.lock'];
