@@ -6,6 +6,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { capture, type Captured } from '../src/util/capture';
+import { testSlot } from '../src/network/test-slot';
+
+// This test process's own address pool, bridge names and iptables chains, in the
+// environment every CLI run inherits: test runs on one host never share them.
+testSlot();
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(REPO, 'bin', 'stowage');

@@ -12,6 +12,7 @@ import { containerInspect } from '../engine/container-inspect';
 import { copyFromContainer, copyToContainer, statInContainer } from '../engine/cp';
 import { conflict } from '../errdefs';
 import type { AttachIO } from '../runtime/attach';
+import { DEFAULT_DETACH_KEYS, DetachWatcher, parseDetachKeys } from '../util/detach-keys';
 import { parseApiTimestamp } from '../engine/events';
 import { parseMountFlag, parseVolumeFlag, type VolumeRequest } from '../volume/specs';
 import { filtersOf } from './images';
@@ -125,7 +126,7 @@ export function createRequest(body: CreateBody, name: string | undefined, runtim
 }
 
 /** Attachments asked for before the container started: its start connects them. */
-const pendingAttach = new Map<string, { io: ReturnType<typeof streamsFor>; socket: Duplex }>();
+const pendingAttach = new Map<string, { io: ReturnType<typeof streamsFor>; socket: Duplex; watcher?: DetachWatcher }>();
 /** Terminal sizes given before the start (the pty is made with it). */
 const pendingSize = new Map<string, [number, number]>();
 
@@ -216,8 +217,20 @@ export const CONTAINER_ROUTES: Route[] = [
         throw e;
       }
       if (pending) {
-        if (started.attachment) void started.attachment.done.catch(() => {}).finally(() => pending.io.close());
-        else pending.io.close();
+        const runId = started.container.state.RunId;
+        if (started.attachment) {
+          const attachment = started.attachment;
+          pending.watcher?.on('detach', () => attachment.detach());
+          void started.attachment.done
+            .catch(() => {})
+            .finally(() => {
+              pending.io.close();
+              // the attachment ends when the container exits: release it (and remove a --rm
+              // one) here at once, rather than after conmon's exit command has started a CLI
+              // (a client that detached leaves it running: nothing to release then)
+              if (!ctx.containers.isRunning(c.record.id)) void ctx.containers.cleanup(c.record.id, runId).catch(() => {});
+            });
+        } else pending.io.close();
       }
       res.writeHead(204).end();
     },
@@ -229,14 +242,19 @@ export const CONTAINER_ROUTES: Route[] = [
       const c = ctx.containers.find(r.params[0]);
       if (!['running', 'created'].includes(c.state.Status)) throw conflict('You cannot attach to a stopped container, start it first');
       const tty = !!c.record.config.Tty;
+      // the detach keys, typed on stdin, end the attachment and leave the container running (checked before the stream begins)
+      const keys = flag(r.query, 'stdin') ? parseDetachKeys(r.query.get('detachKeys') || DEFAULT_DETACH_KEYS) : undefined;
       hijack(socket, !tty);
       const io = streamsFor(socket, tty, { stdin: flag(r.query, 'stdin'), stdout: flag(r.query, 'stdout'), stderr: flag(r.query, 'stderr') });
+      const watcher = keys && io.stdin ? new DetachWatcher(keys) : undefined;
+      if (watcher) io.stdin = io.stdin!.pipe(watcher);
       if (c.state.Status === 'running') {
         const a = ctx.containers.attach(c.record.id, io);
+        watcher?.on('detach', () => a.detach());
         void a.done.catch(() => {}).finally(() => io.close());
         socket.on('close', () => a.detach());
       } else {
-        pendingAttach.set(c.record.id, { io, socket });
+        pendingAttach.set(c.record.id, { io, socket, watcher });
         socket.on('close', () => pendingAttach.get(c.record.id)?.socket === socket && pendingAttach.delete(c.record.id));
       }
     },

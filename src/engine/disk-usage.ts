@@ -1,6 +1,8 @@
 // The daemon half of `system df`: space used by images (shared layers counted
-// once), containers' writable layers and volumes, for the CLI and the API.
+// once, with `image explain`'s sharing code), containers' writable layers and
+// volumes, for the CLI and the API.
 import type { Container } from '../container/store';
+import { sharedSizes } from '../explain/sharing';
 import type { Volume } from '../volume/store';
 import type { Engine } from './engine';
 import { listImages, type ImageSummary } from './image-queries';
@@ -14,14 +16,14 @@ export interface DiskUsage {
 }
 
 export function diskUsage(engine: Engine): DiskUsage {
-  // the images `images` lists (Docker's df leaves out build intermediates too)
+  // Docker 20.10 lists (and counts layer references over) the images `images` shows without -a
   const images = listImages(engine, { all: false, filters: new Map() });
-  const layerUse = new Map<string, number>();
-  const stacks = new Map(images.map((i) => [i.id, engine.store.layers.stack(engine.store.images.get(i.id)?.topLayer ?? null)]));
-  for (const s of stacks.values()) for (const l of s) layerUse.set(l.chainId, (layerUse.get(l.chainId) ?? 0) + 1);
+  const sharing = sharedSizes(
+    images.map((i) => ({ id: i.id, layers: engine.store.layers.stack(engine.store.images.get(i.id)?.topLayer ?? null).map((l) => ({ chainId: l.chainId, size: l.size })) })),
+  );
   return {
     images: images.map((i) => {
-      const shared = stacks.get(i.id)!.filter((l) => (layerUse.get(l.chainId) ?? 0) > 1).reduce((n, l) => n + l.size, 0);
+      const shared = sharing.get(i.id)?.shared ?? 0;
       return { ...i, shared, unique: i.size - shared };
     }),
     layersSize: engine.images.diskUsage(),

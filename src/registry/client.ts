@@ -102,7 +102,11 @@ export class Registry {
     try {
       res = await this.sender(new URL(`${origin}/v2/`), { method: 'GET', follow: true });
     } catch (e) {
-      if (!(e instanceof NetworkError && e.plainHttp && known !== 'http' && (await this.hosts.mayFallBackToHttp(this.host)))) throw e;
+      // a registry that answers in plain HTTP, or does not answer HTTPS at all, is tried in
+      // plain HTTP where that is allowed (Docker tries the http endpoint after the https one,
+      // and reports its error)
+      const fallback = e instanceof NetworkError && (e.plainHttp || e.code === 'ECONNREFUSED');
+      if (!(fallback && known !== 'http' && (await this.hosts.mayFallBackToHttp(this.host)))) throw e;
       origin = `http://${this.host}`;
       res = await this.sender(new URL(`${origin}/v2/`), { method: 'GET', follow: true });
     }

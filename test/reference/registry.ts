@@ -32,7 +32,7 @@ export interface RegistryOptions {
 }
 
 function config(dir: string, port: number, o: RegistryOptions): string {
-  const lines = ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${dir}/data`, '  delete:', '    enabled: true', 'http:', `  addr: 127.0.0.1:${port}`];
+  const lines = ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${dir}/data`, '  delete:', '    enabled: true', 'http:', `  addr: 127.0.0.1:${port}`, '  headers:', `    X-Stowage-Test-Registry: [${path.basename(dir)}]`];
   if (o.tls) {
     lines.push('  tls:', `    certificate: ${o.tls.server.cert}`, `    key: ${o.tls.server.key}`);
     if (o.tls.clientCas?.length) lines.push('    clientcas:', ...o.tls.clientCas.map((c) => `      - ${c}`));
@@ -48,9 +48,9 @@ function config(dir: string, port: number, o: RegistryOptions): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Whether the registry answers /v2/ (401 included: it wants credentials). */
-function answers(host: string, o: RegistryOptions): Promise<boolean> {
-  if (!o.tls) return fetch(`http://${host}/v2/`).then((r) => r.status === 200 || r.status === 401, () => false);
+/** Whether this very registry answers /v2/ (401 included: it wants credentials), not another that took the port first. */
+function answers(host: string, dir: string, o: RegistryOptions): Promise<boolean> {
+  if (!o.tls) return fetch(`http://${host}/v2/`).then((r) => (r.status === 200 || r.status === 401) && r.headers.get('x-stowage-test-registry') === path.basename(dir), () => false);
   return new Promise((resolve) => {
     const req = https.get(
       { host: '127.0.0.1', port: Number(host.split(':')[1]), path: '/v2/', rejectUnauthorized: false },
@@ -64,7 +64,21 @@ function answers(host: string, o: RegistryOptions): Promise<boolean> {
   });
 }
 
+/**
+ * Starts the registry on a port free when picked; another program (another test
+ * run on this host) taking it first makes the registry exit, and a new port is tried.
+ */
 export async function startRegistry(opts: RegistryOptions = {}): Promise<Registry> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (attempt >= 5 || !/address already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(opts: RegistryOptions): Promise<Registry> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-registry-'));
   const port = await freePort();
   const file = path.join(dir, 'config.yml');
@@ -74,9 +88,12 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   child.stderr.on('data', (b: Buffer) => (stderr += b));
   const host = `127.0.0.1:${port}`;
   for (const deadline = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 100))) {
-    if (child.exitCode !== null) throw new Error(`docker-registry exited: ${stderr}`);
+    if (child.exitCode !== null) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw new Error(`docker-registry exited: ${stderr}`);
+    }
     if (Date.now() > deadline) throw new Error(`docker-registry did not answer on ${host}: ${stderr}`);
-    if (await answers(host, opts)) break;
+    if (await answers(host, dir, opts)) break;
   }
   return {
     host,

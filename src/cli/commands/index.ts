@@ -10,6 +10,7 @@ import { imageTag } from './image/tag';
 import { imageSave } from './image/save';
 import { imageLoad } from './image/load';
 import { imageBuild } from './image/build';
+import { imageExplain } from './image/explain';
 import { imagePull, imagePush } from './image/registry';
 import { loginCmd, logoutCmd } from './registry/login';
 
@@ -26,6 +27,7 @@ import { containerUpdate } from './container/update';
 import { containerTop } from './container/top';
 import { networkConnect, networkCreate, networkDisconnect, networkInspectCmd, networkList, networkPrune, networkRemove } from './network/network';
 import { containerPort } from './container/ports-column';
+import { systemCheck } from './system/check';
 import { systemDf } from './system/df';
 import { systemEvents } from './system/events';
 import { systemPrune } from './system/prune';
@@ -38,9 +40,9 @@ export const COMMANDS: Command[] = [
   containerRun, containerCreate, containerStart, containerAttach, containerUpdate, containerStats, containerStop, containerRestart, containerKill, containerRemove, containerWait,
   containerRename, containerPrune, containerPause, containerUnpause, containerCommit, containerDiff, containerCp, containerExport, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
   networkConnect, networkCreate, networkDisconnect, networkList, networkInspectCmd, networkRemove, networkPrune, containerPort,
-  systemDf, systemEvents, systemPrune, systemReset, systemService, versionCmd, infoCmd,
+  systemCheck, systemDf, systemEvents, systemPrune, systemReset, systemService, versionCmd, infoCmd,
   volumeCreate, volumeList, volumeInspectCmd, volumeRemove, volumePrune,
-  imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad, imageBuild, imagePull, imagePush,
+  imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad, imageBuild, imagePull, imagePush, imageExplain,
   loginCmd, logoutCmd,
 ];
 
