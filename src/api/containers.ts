@@ -58,6 +58,7 @@ interface CreateBody {
     DnsSearch?: string[] | null;
     DnsOptions?: string[] | null;
     Ulimits?: Array<{ Name: string; Hard: number; Soft: number }> | null;
+    UsernsMode?: string;
     ShmSize?: number;
     Runtime?: string;
   };
@@ -121,6 +122,7 @@ export function createRequest(body: CreateBody, name: string | undefined, runtim
       dnsSearch: h.DnsSearch ?? [],
       dnsOptions: h.DnsOptions ?? [],
       ulimits: h.Ulimits ?? [],
+      usernsMode: h.UsernsMode || undefined,
     },
   };
 }

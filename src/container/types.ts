@@ -50,6 +50,8 @@ export interface HostConfig {
   DnsSearch?: string[];
   DnsOptions?: string[];
   Ulimits?: Ulimit[] | null;
+  /** --userns: absent for the engine's own (Docker's ''), keep-id for podman's */
+  UsernsMode?: string;
 }
 
 export interface ContainerRecord {

@@ -1,5 +1,6 @@
 // From `docker create` / `docker run` options to a container record: the image's
 // config merged with the flags exactly as Docker merges them.
+import { checkUsernsMode, keepIdOfThisUser } from '../rootless/keep-id';
 import type { Digest } from '../digest';
 import { randomId } from '../digest';
 import { invalidArgument } from '../errdefs';
@@ -36,6 +37,8 @@ export interface CreateOptions {
   init: boolean;
   labels: Record<string, string>;
   runtime: string;
+  /** --userns: '' or host, or keep-id (rootless, as podman) */
+  usernsMode?: string;
   networkMode: string;
   portBindings: PortBindings;
   publishAll: boolean;
@@ -75,6 +78,9 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
   const profile = seccompOption(opts.securityOpt);
   if (profile !== undefined && profile !== 'unconfined') seccompFromProfile(profile, []); // a bad profile fails create, not start
   if (opts.restartPolicy) validateRestartPolicy(opts.restartPolicy);
+  checkUsernsMode(opts.usernsMode ?? '');
+  // keep-id runs as the user unless --user says otherwise (podman)
+  const keep = opts.usernsMode === 'keep-id' ? keepIdOfThisUser() : undefined;
   if (opts.stopSignal && !isSignal(opts.stopSignal)) throw invalidArgument(`Invalid signal: ${opts.stopSignal}`);
   const argv = containerArgs(ic, opts.cmd.length ? opts.cmd : undefined, opts.entrypoint); // throws "no command specified"
   const id = randomId();
@@ -104,6 +110,7 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
     DnsSearch: opts.dnsSearch ?? [],
     DnsOptions: opts.dnsOptions ?? [],
     Ulimits: opts.ulimits?.length ? opts.ulimits : null,
+    ...(opts.usernsMode ? { UsernsMode: opts.usernsMode } : {}),
   };
   const exposed = { ...(ic.ExposedPorts ?? {}), ...opts.exposedPorts };
   for (const k of Object.keys(opts.portBindings)) exposed[k] = {};
@@ -120,7 +127,7 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
     config: {
       Hostname: opts.hostname || id.slice(0, 12),
       Domainname: '',
-      User: opts.user ?? ic.User ?? '',
+      User: opts.user ?? (keep ? `${keep.uid}:${keep.gid}` : (ic.User ?? '')),
       AttachStdin: opts.interactive,
       AttachStdout: true,
       AttachStderr: true,

@@ -74,7 +74,7 @@ export function containerInspect(store: Store, svc: ContainerService, c: Contain
       ReadonlyRootfs: hc.ReadonlyRootfs,
       SecurityOpt: hc.SecurityOpt,
       UTSMode: '',
-      UsernsMode: '',
+      UsernsMode: hc.UsernsMode ?? '',
       ShmSize: hc.ShmSize,
       Runtime: hc.Runtime,
       ConsoleSize: [0, 0],

@@ -7,8 +7,9 @@ import { buildSpec, type MountSpec, type OciSpec } from '../runtime/spec';
 import { isRootless } from '../rootless/identity';
 import { rootlessSpec } from '../rootless/spec';
 import { rootlessCgroupsPath } from '../rootless/cgroups';
+import { keepIdHome, keepIdSpec, type KeepId } from '../rootless/keep-id';
 
-export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[], netns: string | undefined): OciSpec {
+export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[], netns: string | undefined, keepId?: KeepId): OciSpec {
   const { record } = c;
   const spec = buildSpec({
     id: record.id,
@@ -39,7 +40,14 @@ export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[],
     shmSize: record.hostConfig.ShmSize,
     cgroupsPath: cgroupsPathOf(record.id),
   });
-  return isRootless() ? rootlessSpec(spec, { cgroupsPath: rootlessCgroupsPath(record.id) }) : spec;
+  if (!isRootless()) return spec;
+  const rootless = rootlessSpec(spec, { cgroupsPath: rootlessCgroupsPath(record.id) });
+  if (!keepId) return rootless;
+  // HOME is the user's (podman), unless the container's environment sets it
+  const home = keepIdHome();
+  const ownHome = (record.config.Env ?? []).some((e) => e.startsWith('HOME='));
+  const env = home && !ownHome ? [...rootless.process.env.filter((e) => !e.startsWith('HOME=')), `HOME=${home}`] : rootless.process.env;
+  return keepIdSpec({ ...rootless, process: { ...rootless.process, env } }, keepId);
 }
 
 /** The container's cgroup, under every controller (v1) or the unified tree (v2). */

@@ -1,5 +1,7 @@
 // Container lifecycle: create, start (through conmon and runc), stop, kill,
 // remove, wait, exec, and keeping the recorded state true to what runs.
+import { keepIdFile, keepIdOfThisUser, readKeepId } from '../rootless/keep-id';
+import { keepIdMounts } from './container-mounts';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -152,6 +154,7 @@ export class ContainerService {
     for (const m of volumeRequests) if (m.Anonymous) record.config.Volumes = { ...(record.config.Volumes ?? {}), [m.Destination]: {} };
     const c = this.records.insert(record, opts.name);
     fs.mkdirSync(this.containerDir(record.id), { recursive: true, mode: 0o700 });
+    if (record.hostConfig.UsernsMode === 'keep-id') fs.writeFileSync(keepIdFile(this.containerDir(record.id)), JSON.stringify(keepIdOfThisUser()));
     this.emit(c, 'create');
     return c;
   }
@@ -173,7 +176,8 @@ export class ContainerService {
     let net: NetworkSetup | undefined;
     try {
       net = await this.networking.setup(c, (x) => ContainerNetworking.netnsOf(this.store.runroot, this.find(x)));
-      const spec = containerSpec(c, rootfs.merged, [...etcMounts(c, this.containerDir(record.id), this.networking.hosts(c, net.endpoints)), ...volumeMounts(c, rootfs.merged)], net.netns);
+      const dir = this.containerDir(record.id);
+      const spec = containerSpec(c, rootfs.merged, [...etcMounts(c, dir, this.networking.hosts(c, net.endpoints)), ...keepIdMounts(c, rootfs.merged, dir), ...volumeMounts(c, rootfs.merged)], net.netns, readKeepId(dir));
       // the terminal's size from the start: runc sizes the pty before the process runs
       if (consoleSize && record.config.Tty) spec.process.consoleSize = { height: consoleSize[0], width: consoleSize[1] };
       fs.writeFileSync(path.join(paths.bundle, 'config.json'), specJson(spec));

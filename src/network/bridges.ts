@@ -8,7 +8,7 @@ import { removeBridgeRules } from './bridge-rules';
 import { deleteRules } from './iptables';
 import { contains, firstHost, formatCidr, hostRoutes, overlaps, parseCidr, pickSubnet, type Cidr } from './subnet';
 import type { NetworkConfig } from './types';
-import { inNetworkHost } from './host-netns';
+import { inNetworkHost, networkLinkExists } from './host-netns';
 
 /** What a network asks for (`--subnet/--gateway/--ip-range`); all optional. */
 export interface SubnetRequest {
@@ -30,7 +30,7 @@ function sh(cmd: string, args: string[]): { code: number; stderr: string } {
   return { code: r.status ?? 1, stderr: (r.stderr ?? '').trim() };
 }
 
-const linkExists = (name: string) => fs.existsSync(`/sys/class/net/${name}`);
+const linkExists = networkLinkExists;
 
 /**
  * The first free name bridgeName(0), bridgeName(1), ... created as a bridge (atomically,

@@ -20,14 +20,19 @@ export function rootlessDefaults(env: NodeJS.ProcessEnv = process.env): { root: 
 
 /**
  * Prepares a rootless process inside the namespace: its run directory private,
- * and temporary files there rather than in /tmp (nothing outside the user's
- * directories is written). Root: nothing.
+ * temporary files there rather than in /tmp (nothing outside the user's
+ * directories is written), the sbin directories on PATH. Root: nothing.
  */
 export function prepareRootlessProcess(env: NodeJS.ProcessEnv = process.env): void {
   const id = identity();
   if (id.kind !== 'inside') return;
   const runDir = rootlessRunDir(env, id.uid);
   ensurePrivateDir(runDir);
+  // an ordinary user's PATH (Debian's: /usr/local/bin:/usr/bin:/bin) lacks the sbin
+  // directories of iptables, ip and the other tools stowage runs in the user's namespace
+  const dirs = (env.PATH ?? '').split(':').filter(Boolean);
+  const missing = ['/usr/local/sbin', '/usr/sbin', '/sbin'].filter((d) => !dirs.includes(d));
+  if (missing.length) env.PATH = [...dirs, ...missing].join(':');
   if (!env.TMPDIR) {
     const tmp = path.join(runDir, 'tmp');
     fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });

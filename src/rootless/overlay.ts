@@ -6,9 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { errnoCode, failedPrecondition, internal } from '../errdefs';
 import { native } from '../native';
 
-/** Mounts an overlay with `options` (lowerdir=...,upperdir=...,workdir=...; lower dirs may be relative to cwd) on target. */
-export function mountUserOverlay(options: string, target: string, cwd: string, env: NodeJS.ProcessEnv = process.env): void {
-  if (env.STOWAGE_OVERLAY !== 'fuse-overlayfs') {
+/**
+ * Mounts an overlay with `options` (lowerdir=...,upperdir=...,workdir=...; lower dirs may be relative to cwd) on target;
+ * fuseOnly: with fuse-overlayfs only (its ID mapping options).
+ */
+export function mountUserOverlay(options: string, target: string, cwd: string, env: NodeJS.ProcessEnv = process.env, fuseOnly = false): void {
+  if (env.STOWAGE_OVERLAY !== 'fuse-overlayfs' && !fuseOnly) {
     const prev = process.cwd();
     process.chdir(cwd);
     try {

@@ -30,10 +30,9 @@ function readText(file: string): string {
   }
 }
 
-/** A program on PATH (or in the usual system directories). */
+/** A program on PATH (as podman looks for newuidmap). */
 function which(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  const dirs = [...(env.PATH ?? '').split(':'), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
-  for (const d of dirs) {
+  for (const d of (env.PATH ?? '').split(':')) {
     if (!d) continue;
     const p = path.join(d, name);
     try {
@@ -97,7 +96,7 @@ export function ensureUserNamespace(id: Extract<Identity, { kind: 'outside' }>, 
   const existed = fs.existsSync(runDir);
   ensurePrivateDir(runDir);
   const r = spawnSync(USERNS_HELPER_PATH, [runDir, ...flat(maps.uidMap), '--', ...flat(maps.gidMap)], {
-    env: { ...env, PATH: `${env.PATH ?? ''}:/usr/bin:/bin` },
+    env,
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
   });

@@ -48,6 +48,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'tmpfs', kind: 'list', help: 'Mount a tmpfs directory' },
   { long: 'ulimit', kind: 'list', valueName: 'ulimit', help: 'Ulimit options', parse: parseUlimit },
   { long: 'user', short: 'u', kind: 'string', valueName: 'string', help: 'Username or UID (format: <name|uid>[:<group|gid>])' },
+  { long: 'userns', kind: 'string', valueName: 'string', help: 'User namespace to use (host; keep-id for an ordinary user, as podman)' },
   { long: 'volume', short: 'v', kind: 'list', help: 'Bind mount a volume' },
   { long: 'workdir', short: 'w', kind: 'string', valueName: 'string', help: 'Working directory inside the container' },
 ];
@@ -161,6 +162,7 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[], r
     env,
     workdir: set('workdir') ? String(flags.workdir) : undefined,
     user: set('user') ? String(flags.user) : undefined,
+    usernsMode: set('userns') ? String(flags.userns) : undefined,
     hostname: set('hostname') ? String(flags.hostname) : undefined,
     tty: flags.tty as boolean,
     interactive: flags.interactive as boolean,
