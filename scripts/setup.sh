@@ -55,15 +55,7 @@ if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
   chmod 0666 /dev/net/tun
 fi
 for u in $rootless_users; do
-  id "$u" >/dev/null 2>&1 || { echo "setup: no user $u" >&2; exit 1; }
-  for f in /etc/subuid /etc/subgid; do
-    touch "$f"
-    grep -q "^$u:\|^$(id -u "$u"):" "$f" && continue
-    # the first 65536 IDs past every range already given
-    start=$(awk -F: 'BEGIN { s = 100000 } { if ($2 + $3 > s) s = $2 + $3 } END { print s }' "$f")
-    echo "$u:$start:65536" >> "$f"
-    echo "setup: $f: $u:$start:65536"
-  done
+  "$here/scripts/rootless-user.sh" "$u"
 done
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

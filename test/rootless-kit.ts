@@ -48,15 +48,18 @@ export class RootlessUser {
       for (const r of ranges('/etc/subuid')) must('usermod', ['--del-subuids', `${r.start}-${r.start + r.count - 1}`, this.name]);
       for (const r of ranges('/etc/subgid')) must('usermod', ['--del-subgids', `${r.start}-${r.start + r.count - 1}`, this.name]);
     } else if (!ranges('/etc/subuid').length || !ranges('/etc/subgid').length) {
-      // useradd gives ranges only where /etc/subuid already exists: the first 65536 IDs past every range given
-      for (const [f, flag] of [['/etc/subuid', '--add-subuids'], ['/etc/subgid', '--add-subgids']]) {
-        const text = fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '';
-        const start = text.split('\n').reduce((s, l) => Math.max(s, Number(l.split(':')[1]) + Number(l.split(':')[2]) || 0), 100000);
-        must('usermod', [flag, `${start}-${start + 65535}`, this.name]);
-      }
+      // useradd gives ranges only where /etc/subuid already exists: the set-up's way then
+      must(path.join(REPO, 'scripts', 'rootless-user.sh'), [this.name]);
     }
     this.subuids = ranges('/etc/subuid');
     this.subgids = ranges('/etc/subgid');
+  }
+
+  /** The user's ranges as the files have them now (after a set-up gave some). */
+  rereadRanges(): void {
+    const ranges = (f: string) => rangesFor(fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '', this.name, this.uid);
+    (this as { subuids: IdRange[] }).subuids = ranges('/etc/subuid');
+    (this as { subgids: IdRange[] }).subgids = ranges('/etc/subgid');
   }
 
   /** Where stowage keeps the user's run state (XDG_RUNTIME_DIR unset). */

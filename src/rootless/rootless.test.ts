@@ -8,7 +8,7 @@ import path from 'node:path';
 import { idMap, mappedCount, parseIdMap, rangesFor } from './subids';
 import { homeOf, rootlessDataDir, rootlessRunDir, userNameOf } from './paths';
 import { mappedRoot } from './identity';
-import { userMaps } from './userns';
+import { kernelRefusal, userMaps } from './userns';
 import { checkUnprivilegedPorts, forwardsOf } from './network';
 import { unifiedPath } from './cgroups';
 
@@ -101,4 +101,14 @@ test('published ports become slirp4netns host forwards on their address', () => 
 test('the cgroup v2 path of a process, none on v1', () => {
   assert.equal(unifiedPath('0::/user.slice/user-1000.slice/session-1.scope\n'), '/user.slice/user-1000.slice/session-1.scope');
   assert.equal(unifiedPath('12:pids:/\n11:memory:/\n0::/\n'), undefined);
+});
+
+test('a kernel that refuses unprivileged user namespaces is named with the sysctl that allows them', () => {
+  const sysctls = (values: Record<string, string>) => (f: string) => values[f] ?? '';
+  assert.equal(kernelRefusal(sysctls({ '/proc/sys/user/max_user_namespaces': '15000\n' })), undefined);
+  assert.match(kernelRefusal(sysctls({ '/proc/sys/user/max_user_namespaces': '0\n' }))!, /user.max_user_namespaces is 0; as root: sysctl -w user.max_user_namespaces=15000/);
+  assert.match(kernelRefusal(sysctls({ '/proc/sys/kernel/unprivileged_userns_clone': '0' }))!, /sysctl -w kernel.unprivileged_userns_clone=1/);
+  assert.match(kernelRefusal(sysctls({ '/proc/sys/kernel/apparmor_restrict_unprivileged_userns': '1' }))!, /AppArmor restricts unprivileged user namespaces/);
+  // this machine allows them (the integration tests run as ordinary users)
+  assert.equal(kernelRefusal(), undefined);
 });

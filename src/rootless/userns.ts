@@ -68,11 +68,11 @@ export function userMaps(uid: number, gid: number, files = { passwd: '/etc/passw
 }
 
 /** Why the kernel would refuse an unprivileged user namespace, if it says so in /proc/sys. */
-function kernelRefusal(): string | undefined {
-  const max = readText('/proc/sys/user/max_user_namespaces').trim();
+export function kernelRefusal(read: (file: string) => string = readText): string | undefined {
+  const max = read('/proc/sys/user/max_user_namespaces').trim();
   if (max === '0') return 'user.max_user_namespaces is 0; as root: sysctl -w user.max_user_namespaces=15000';
-  if (readText('/proc/sys/kernel/unprivileged_userns_clone').trim() === '0') return 'kernel.unprivileged_userns_clone is 0; as root: sysctl -w kernel.unprivileged_userns_clone=1';
-  if (readText('/proc/sys/kernel/apparmor_restrict_unprivileged_userns').trim() === '1') {
+  if (read('/proc/sys/kernel/unprivileged_userns_clone').trim() === '0') return 'kernel.unprivileged_userns_clone is 0; as root: sysctl -w kernel.unprivileged_userns_clone=1';
+  if (read('/proc/sys/kernel/apparmor_restrict_unprivileged_userns').trim() === '1') {
     return 'AppArmor restricts unprivileged user namespaces; as root: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0';
   }
   return undefined;

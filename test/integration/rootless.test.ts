@@ -5,6 +5,7 @@
 // named, and writes nothing outside its own directories.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -169,6 +170,15 @@ test('containers: root of the namespace inside, --userns=keep-id, ports on 127.0
   assert.equal(page.body, 'rootless\n');
   assert.equal((await user.ok(['port', web])).trim(), `80/tcp -> 127.0.0.1:${port}`);
   await user.ok(['rm', '-f', web]);
+  const any = await freePort();
+  const web2 = (await user.ok(['run', '-d', '-p', `${any}:80`, 'busybox', 'sh', '-c', 'mkdir /www && echo everywhere > /www/index.html && httpd -f -p 80 -h /www'])).trim();
+  assert.equal((await answered(any)).body, 'everywhere\n');
+  assert.equal((await user.ok(['port', web2])).trim(), `80/tcp -> 0.0.0.0:${any}`);
+  await user.ok(['rm', '-f', web2]);
+  // the way out is slirp4netns: its gateway answers from the container's default route
+  const out = await user.run(['run', '--rm', 'busybox', 'sh', '-c', 'ip route | grep default; ping -c1 -W5 10.0.2.2']);
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stdout, /1 packets transmitted, 1 packets received/);
   const low = await user.run(['run', '--rm', '-p', '80:80', 'busybox', 'true']);
   assert.notEqual(low.code, 0);
   assert.match(low.stderr, /80/);
@@ -205,6 +215,13 @@ test('clear errors: no subordinate IDs, no newuidmap; nothing made', async () =>
     assert.match(r.stderr, new RegExp(`scripts/setup.sh --rootless-user ${bare.name}`));
     assert.ok(!fs.existsSync(bare.runDir) && !fs.existsSync(bare.store), 'nothing made');
     assert.deepEqual(bare.processes(), []);
+    // the fix the message names (its ranges part), then the same command works
+    const fix = spawnSync(path.join(REPO, 'scripts', 'rootless-user.sh'), [bare.name], { encoding: 'utf8' });
+    assert.equal(fix.status, 0, fix.stderr);
+    assert.match(fix.stdout, new RegExp(`/etc/subuid: ${bare.name}:\\d+:65536\n.*/etc/subgid: ${bare.name}:\\d+:65536\n`));
+    bare.rereadRanges();
+    assert.equal(await bare.ok(['images']), 'REPOSITORY   TAG       IMAGE ID   CREATED   SIZE\n');
+    assert.equal(spawnSync(path.join(REPO, 'scripts', 'rootless-user.sh'), [bare.name], { encoding: 'utf8' }).stdout, '', 'a second time: nothing to do');
   } finally {
     bare.remove();
   }
