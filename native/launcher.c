@@ -228,18 +228,20 @@ static int find_container(const struct exec_request *r, char *id, size_t id_size
     return -1;
   }
   sqlite3_busy_timeout(db, 10000);
-  const char *cols = "SELECT id, json_extract(config, '$.hostConfig.Runtime'), json_extract(state, '$.Status') FROM containers";
+  // a --userns=keep-id container is the Node CLI's (it refuses exec there, with the reason)
+  const char *cols = "SELECT id, json_extract(config, '$.hostConfig.Runtime'), json_extract(state, '$.Status') FROM containers "
+                     "WHERE coalesce(json_extract(config, '$.hostConfig.UsernsMode'), '') != 'keep-id' AND";
   char sql[512];
   const char *name = r->container[0] == '/' ? r->container + 1 : r->container;
   int found;
-  snprintf(sql, sizeof sql, "%s WHERE id = ?", cols);
+  snprintf(sql, sizeof sql, "%s id = ?", cols);
   found = lookup_one(db, sql, r->container, 0, id, id_size, rt, rt_size);
   if (found == 0) {
-    snprintf(sql, sizeof sql, "%s WHERE name = ?", cols);
+    snprintf(sql, sizeof sql, "%s name = ?", cols);
     found = lookup_one(db, sql, name, 0, id, id_size, rt, rt_size);
   }
   if (found == 0 && strspn(r->container, "0123456789abcdef") == strlen(r->container)) {
-    snprintf(sql, sizeof sql, "%s WHERE substr(id, 1, ?) = ?", cols);
+    snprintf(sql, sizeof sql, "%s substr(id, 1, ?) = ?", cols);
     found = lookup_one(db, sql, r->container, 1, id, id_size, rt, rt_size);
   }
   sqlite3_close(db);

@@ -156,6 +156,17 @@ export class RootlessUser {
       }
     }
     for (const m of this.mounts().reverse()) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+    // what any engine run by the user left in the shared temporary directories (podman's run root, locks)
+    for (const dir of ['/tmp', '/var/tmp', '/dev/shm']) {
+      for (const e of fs.readdirSync(dir)) {
+        const p = path.join(dir, e);
+        try {
+          if (fs.lstatSync(p).uid === this.uid) fs.rmSync(p, { recursive: true, force: true });
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+    }
     spawnSync('userdel', ['-r', '-f', this.name], { stdio: 'ignore' });
     fs.rmSync(this.home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     fs.rmSync(this.runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });

@@ -158,6 +158,20 @@ test('containers: root of the namespace inside, --userns=keep-id, ports on 127.0
   // keep-id: the user's own IDs inside, as podman's
   const keep = await user.ok(['run', '--rm', '--userns=keep-id', 'busybox', 'sh', '-c', 'id -u; id -g; id -un; echo $HOME; stat -c %u /bin/busybox']);
   assert.equal(keep, `${user.uid}\n${user.gid}\n${user.name}\n${user.home}\n0\n`);
+  const kept = (await user.ok(['run', '-d', '--userns=keep-id', 'busybox', 'sleep', '1000'])).trim();
+  assert.equal((await user.ok(['inspect', '-f', '{{.HostConfig.UsernsMode}} {{.Config.User}}', kept])).trim(), `keep-id ${user.uid}:${user.gid}`);
+  const noExec = await user.run(['exec', kept, 'id']);
+  assert.equal(noExec.code, 1);
+  assert.equal(noExec.stderr, `Error: cannot exec in container ${kept}: exec into a --userns=keep-id container is not supported with runc 1.1 (it cannot join the container's network namespace after its user namespace)\n`);
+  await user.ok(['rm', '-f', kept]);
+  // overlayfs: the kernel's own in the user's namespace; fuse-overlayfs where it refuses (forced here)
+  assert.match(await user.ok(['run', '--rm', 'busybox', 'sh', '-c', "grep ' / / ' /proc/self/mountinfo"]), / - overlay overlay .*userxattr/);
+  const fused = (await user.ok(['run', '-d', 'busybox', 'sh', '-c', "grep ' / / ' /proc/self/mountinfo; echo kept > /kept; sleep 1000"], { env: { STOWAGE_OVERLAY: 'fuse-overlayfs' } })).trim();
+  for (let i = 0; (await user.run(['exec', fused, 'cat', '/kept'])).code !== 0; i++) assert.ok(i < 100, 'the container wrote /kept');
+  await user.ok(['commit', fused, 'fused:1']);
+  assert.match(await user.ok(['logs', fused]), / - fuse\.fuse-overlayfs /);
+  await user.ok(['rm', '-f', fused]);
+  assert.equal(await user.ok(['run', '--rm', 'fused:1', 'cat', '/kept']), 'kept\n');
   const bad = await user.run(['run', '--rm', '--userns=keep-all', 'busybox', 'true']);
   assert.equal(bad.code, 125);
   assert.match(bad.stderr, /keep-all/);
