@@ -8,7 +8,7 @@
     {
       "target_name": "stowage",
       "type": "executable",
-      "sources": ["native/launcher.c"],
+      "sources": ["native/launcher.c", "native/userns.c"],
       "cflags": ["-Wall", "-O2"],
       "libraries": ["-lsqlite3"]
     },
@@ -18,6 +18,12 @@
       "sources": ["native/keeper.c"],
       "cflags": ["-Wall", "-O2"],
       "libraries": ["-lsqlite3"]
+    },
+    {
+      "target_name": "stowage-userns",
+      "type": "executable",
+      "sources": ["native/userns-helper.c", "native/userns.c"],
+      "cflags": ["-Wall", "-O2"]
     }
   ]
 }

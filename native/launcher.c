@@ -14,6 +14,12 @@
 // started (runc writes --pid-file only once it did), nothing has run yet and the
 // Node CLI is started with the same arguments; it does the full work, or says
 // what is wrong in Docker's words. STOWAGE_NO_FASTPATH=1 always takes that path.
+//
+// An ordinary user's commands run inside the user's own namespace (rootless,
+// src/rootless/): the front end joins it first (native/userns.c), so that Node.js
+// starts inside, single-threaded code being the only kind that can join a user
+// namespace. When there is none yet, the Node CLI makes it (with its checks and
+// messages) and comes back through here.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +33,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "userns.h"
 
 static int g_argc;
 static char **g_argv;
@@ -90,6 +97,7 @@ static void run_node_cli(void) {
 
 struct exec_request {
   const char *root, *runroot, *runtime;
+  const char *default_root, *default_runroot; // the host's, or the user's (rootless)
   int interactive;
   const char *workdir;
   const char *env[MAX_ENV];
@@ -128,8 +136,8 @@ static int parse(struct exec_request *r) {
   r->root = getenv("STOWAGE_ROOT");
   r->runroot = getenv("STOWAGE_RUNROOT");
   r->runtime = getenv("STOWAGE_RUNTIME");
-  if (!r->root || !*r->root) r->root = "/var/lib/stowage";
-  if (!r->runroot || !*r->runroot) r->runroot = "/run/stowage";
+  if (!r->root || !*r->root) r->root = r->default_root;
+  if (!r->runroot || !*r->runroot) r->runroot = r->default_runroot;
   if (!r->runtime || !*r->runtime) r->runtime = "runc";
 
   int i = 1;
@@ -144,6 +152,7 @@ static int parse(struct exec_request *r) {
     else return -1;
     if (!(*slot = flag_value(eq ? eq + 1 : NULL, &i))) return -1;
   }
+  if (!r->root || !r->runroot) return -1; // a rootless user without a home: the Node CLI finds it
   if (i < g_argc && strcmp(g_argv[i], "container") == 0) i++;
   if (i >= g_argc || strcmp(g_argv[i], "exec") != 0) return -1;
 
@@ -219,18 +228,20 @@ static int find_container(const struct exec_request *r, char *id, size_t id_size
     return -1;
   }
   sqlite3_busy_timeout(db, 10000);
-  const char *cols = "SELECT id, json_extract(config, '$.hostConfig.Runtime'), json_extract(state, '$.Status') FROM containers";
+  // a --userns=keep-id container is the Node CLI's (it refuses exec there, with the reason)
+  const char *cols = "SELECT id, json_extract(config, '$.hostConfig.Runtime'), json_extract(state, '$.Status') FROM containers "
+                     "WHERE coalesce(json_extract(config, '$.hostConfig.UsernsMode'), '') != 'keep-id' AND";
   char sql[512];
   const char *name = r->container[0] == '/' ? r->container + 1 : r->container;
   int found;
-  snprintf(sql, sizeof sql, "%s WHERE id = ?", cols);
+  snprintf(sql, sizeof sql, "%s id = ?", cols);
   found = lookup_one(db, sql, r->container, 0, id, id_size, rt, rt_size);
   if (found == 0) {
-    snprintf(sql, sizeof sql, "%s WHERE name = ?", cols);
+    snprintf(sql, sizeof sql, "%s name = ?", cols);
     found = lookup_one(db, sql, name, 0, id, id_size, rt, rt_size);
   }
   if (found == 0 && strspn(r->container, "0123456789abcdef") == strlen(r->container)) {
-    snprintf(sql, sizeof sql, "%s WHERE substr(id, 1, ?) = ?", cols);
+    snprintf(sql, sizeof sql, "%s substr(id, 1, ?) = ?", cols);
     found = lookup_one(db, sql, r->container, 1, id, id_size, rt, rt_size);
   }
   sqlite3_close(db);
@@ -360,11 +371,40 @@ static int runc_exec(const struct exec_request *r, const char *id, const char *r
   return code;
 }
 
+/**
+ * An ordinary user: into the user's namespace (or on to the Node CLI, which
+ * makes it), with the user's default store and run directories.
+ */
+static void rootless(struct exec_request *r) {
+  static char run_dir[PATH_MAX], data_dir[PATH_MAX], tmp_dir[PATH_MAX + 8];
+  uid_t host_uid;
+  enum identity who = userns_identity(&host_uid);
+  if (who == ID_ROOT) {
+    r->default_root = "/var/lib/stowage";
+    r->default_runroot = "/run/stowage";
+    return;
+  }
+  if (userns_run_dir(host_uid, run_dir, sizeof run_dir) != 0) run_node_cli();
+  if (who == ID_OUTSIDE) {
+    if (userns_join(run_dir) != 0) run_node_cli();
+    unsetenv("STOWAGE_USERNS_TRIED"); // the Node CLI's guard against trying twice
+  }
+  r->default_runroot = run_dir;
+  if (userns_data_dir(data_dir, sizeof data_dir) == 0) r->default_root = data_dir;
+  // temporary files stay in the user's run directory (the Node CLI does the same)
+  const char *tmp = getenv("TMPDIR");
+  if (!tmp || !*tmp) {
+    snprintf(tmp_dir, sizeof tmp_dir, "%s/tmp", run_dir);
+    if (mkdir(tmp_dir, 0700) == 0 || errno == EEXIST) setenv("TMPDIR", tmp_dir, 1);
+  }
+}
+
 int main(int argc, char **argv) {
   g_argc = argc;
   g_argv = argv;
   const char *off = getenv("STOWAGE_NO_FASTPATH");
   struct exec_request r = {0};
+  rootless(&r);
   char id[128], runtime[PATH_MAX];
   if ((off && *off && strcmp(off, "0") != 0) || parse(&r) != 0 || find_container(&r, id, sizeof id, runtime, sizeof runtime) != 0) run_node_cli();
   int code = runc_exec(&r, id, runtime[0] ? runtime : r.runtime);

@@ -11,12 +11,28 @@
 #                                        for the tests' certificate authority; chromium,
 #                                        which opens `image explain --html` pages in tests;
 #                                        docker-compose 1.29, run against both engines)
+#   scripts/setup.sh --rootless-user NAME
+#                                        also lets user NAME run stowage rootless: subordinate
+#                                        ID ranges in /etc/subuid and /etc/subgid when it has none
+#
+# Rootless stowage (any ordinary user) needs uidmap (newuidmap/newgidmap), slirp4netns and
+# fuse-overlayfs, installed always, and /dev/net/tun open to every user (mode 0666, Debian's
+# own default; some machines ship 0600, which keeps slirp4netns from ordinary users): the
+# set-up restores 0666.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
-pkgs="runc conmon containernetworking-plugins iptables iproute2 busybox-static skopeo tini catatonit xz-utils bzip2 zstd ca-certificates python3 make g++ libsqlite3-dev tar gzip util-linux procps"
-[ "${1:-}" = "--with-references" ] && pkgs="$pkgs docker.io podman docker-registry apache2-utils openssl chromium docker-compose"
+pkgs="runc conmon containernetworking-plugins iptables iproute2 busybox-static skopeo tini catatonit xz-utils bzip2 zstd ca-certificates python3 make g++ libsqlite3-dev tar gzip util-linux procps uidmap slirp4netns fuse-overlayfs passt"
+rootless_users=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --with-references) pkgs="$pkgs docker.io podman docker-registry apache2-utils openssl chromium docker-compose" ;;
+    --rootless-user) rootless_users="$rootless_users ${2:?--rootless-user needs a user name}"; shift ;;
+    *) echo "setup: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
 
 missing=""
 for p in $pkgs; do
@@ -33,6 +49,15 @@ fi
 if [ -n "$(command -v systemctl || true)" ] && systemctl is-active --quiet docker 2>/dev/null; then
   systemctl stop docker docker.socket 2>/dev/null || true
 fi
+
+# rootless networking: slirp4netns opens /dev/net/tun in the user's namespace
+if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+  echo "setup: /dev/net/tun mode 0666 (Debian's default), for rootless networking"
+  chmod 0666 /dev/net/tun
+fi
+for u in $rootless_users; do
+  "$here/scripts/rootless-user.sh" "$u"
+done
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies"

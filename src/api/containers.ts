@@ -63,6 +63,7 @@ interface CreateBody {
     DnsSearch?: string[] | null;
     DnsOptions?: string[] | null;
     Ulimits?: Array<{ Name: string; Hard: number; Soft: number }> | null;
+    UsernsMode?: string;
     ShmSize?: number;
     Runtime?: string;
     ContainerIDFile?: string;
@@ -72,7 +73,6 @@ interface CreateBody {
     IpcMode?: string;
     PidMode?: string;
     UTSMode?: string;
-    UsernsMode?: string;
     CpuShares?: number;
     CpusetCpus?: string;
     MemoryReservation?: number;

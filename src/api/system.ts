@@ -3,6 +3,7 @@
 import os from 'node:os';
 import { hostArch } from '../image/config-json';
 import { VERSION } from '../util/version';
+import { isRootless } from '../rootless';
 import { checkEventFilters, eventJson, parseApiTimestamp } from '../engine/events';
 import { diskUsage } from '../engine/disk-usage';
 import { StowageError } from '../errdefs';
@@ -66,7 +67,7 @@ export const SYSTEM_ROUTES: Route[] = [
         Runtimes: { [ctx.globals.runtime]: { path: ctx.globals.runtime } },
         CgroupDriver: 'cgroupfs',
         LoggingDriver: 'json-file',
-        SecurityOptions: ['name=seccomp,profile=default'],
+        SecurityOptions: ['name=seccomp,profile=default', ...(isRootless() ? ['name=rootless'] : [])],
         Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
         Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
         RegistryConfig: { InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: {}, Mirrors: [] },

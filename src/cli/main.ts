@@ -6,6 +6,7 @@ import { Ctx, defaultGlobals, type GlobalOptions } from './context';
 import { errorOutput } from './exit';
 import { parseFlags, type FlagDef } from './flags';
 import { VERSION } from '../util/version';
+import { identity, prepareRootlessProcess, reenterInUserNamespace } from '../rootless';
 
 
 const GLOBAL_FLAGS: FlagDef[] = [
@@ -110,6 +111,10 @@ export async function run(argv: string[], ctxFactory = (g: GlobalOptions) => new
       return 0;
     }
     checkArgCount(cmd, path, parsed.args);
+    // an ordinary user's commands work inside the user's namespace (rootless)
+    const who = identity();
+    if (who.kind === 'outside') return await reenterInUserNamespace(who, argv);
+    prepareRootlessProcess();
     ctx = ctxFactory(globals);
     const code = await cmd.run(ctx, parsed.args, parsed.flags);
     return typeof code === 'number' ? code : 0;

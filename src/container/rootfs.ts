@@ -8,6 +8,9 @@ import { errnoCode } from '../errdefs';
 import type { LayerStore } from '../layer/store';
 import { MNT_DETACH, native } from '../native';
 import { makeInitLayer } from './init-layer';
+import { isRootless } from '../rootless/identity';
+import { mountUserOverlay } from '../rootless/overlay';
+import { fuseMapping, readKeepId } from '../rootless/keep-id';
 
 export interface RootfsPaths {
   dir: string;
@@ -67,10 +70,17 @@ export function mountRootfs(layers: LayerStore, top: Digest | null, p: RootfsPat
   const lower = lowerDirs.join(':');
   // Short relative links keep the option under a page even with 125 layers, as
   // Docker's overlay2 does; they resolve against the layers directory.
+  const options = `lowerdir=${lower},upperdir=${p.upper},workdir=${p.work}`;
+  if (isRootless()) {
+    // keep-id: the container's own user namespace sees the image's owners through fuse-overlayfs's mapping
+    const keep = readKeepId(p.dir);
+    const mapped = keep ? `,uidmapping=${fuseMapping(keep.uidMappings)},gidmapping=${fuseMapping(keep.gidMappings)}` : '';
+    return mountUserOverlay(options + mapped, p.merged, layers.root, process.env, !!keep);
+  }
   const cwd = process.cwd();
   process.chdir(layers.root);
   try {
-    native.mount('overlay', p.merged, 'overlay', 0, `lowerdir=${lower},upperdir=${p.upper},workdir=${p.work}`);
+    native.mount('overlay', p.merged, 'overlay', 0, options);
   } finally {
     process.chdir(cwd);
   }

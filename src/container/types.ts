@@ -63,7 +63,7 @@ export interface HostConfig {
   PidMode?: string;
   /** '' (private), host */
   UTSMode?: string;
-  /** '' or host: stowage has no user namespaces */
+  /** --userns: '' (the engine's own), host, or keep-id for an ordinary user (podman's) */
   UsernsMode?: string;
   CpuShares?: number;
   CpusetCpus?: string;

@@ -9,6 +9,7 @@ import { packDir } from '../layer/pack';
 import { overlayChanges, type Change } from '../layer/changes';
 import { parseTagTarget } from '../reference';
 import { runcPause, runcResume } from '../runtime/runc';
+import { canFreeze } from '../rootless/cgroups';
 import type { ContainerService } from './containers';
 import type { ImageService } from './images';
 import type { Store } from './store';
@@ -57,7 +58,7 @@ export async function commitContainer(store: Store, images: ImageService, contai
   const rt = containers.runtime(c.record.hostConfig.Runtime || undefined);
   const upper = containers.rootfs(c.record.id).upper;
   // freeze the processes so the layer is read in one consistent state
-  if (running && opts.pause !== false) await runcPause(rt, c.record.id);
+  if (running && opts.pause !== false && canFreeze()) await runcPause(rt, c.record.id);
   let layer: Layer | undefined;
   try {
     layer = await writableLayer(store, upper, base.record.topLayer);

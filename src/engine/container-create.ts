@@ -1,5 +1,6 @@
 // From `docker create` / `docker run` options to a container record: the image's
 // config merged with the flags exactly as Docker merges them.
+import { checkUsernsMode, keepIdOfThisUser } from '../rootless/keep-id';
 import type { Digest } from '../digest';
 import { randomId } from '../digest';
 import { invalidArgument } from '../errdefs';
@@ -40,6 +41,8 @@ export interface CreateOptions {
   init: boolean;
   labels: Record<string, string>;
   runtime: string;
+  /** --userns: '' or host, or keep-id (rootless, as podman) */
+  usernsMode?: string;
   networkMode: string;
   portBindings: PortBindings;
   publishAll: boolean;
@@ -68,7 +71,6 @@ export interface CreateOptions {
   ipcMode?: string;
   pidMode?: string;
   utsMode?: string;
-  usernsMode?: string;
   cpuShares?: number;
   cpusetCpus?: string;
   memoryReservation?: number;
@@ -158,6 +160,9 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
   const logConfig = logConfigOf(opts.logDriver, opts.logOpts);
   const healthcheck = mergeHealthcheck(opts.healthcheck, ic.Healthcheck as HealthConfig | undefined);
   validateHealthcheck(healthcheck);
+  checkUsernsMode(opts.usernsMode ?? '');
+  // keep-id runs as the user unless --user says otherwise (podman)
+  const keep = opts.usernsMode === 'keep-id' ? keepIdOfThisUser() : undefined;
   if (opts.stopSignal && !isSignal(opts.stopSignal)) throw invalidArgument(`Invalid signal: ${opts.stopSignal}`);
   const argv = containerArgs(ic, opts.cmd.length ? opts.cmd : undefined, opts.entrypoint); // throws "no command specified"
   const id = randomId();
@@ -218,7 +223,7 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
     config: {
       Hostname: opts.hostname || id.slice(0, 12),
       Domainname: '',
-      User: opts.user ?? ic.User ?? '',
+      User: opts.user ?? (keep ? `${keep.uid}:${keep.gid}` : (ic.User ?? '')),
       AttachStdin: opts.interactive,
       AttachStdout: true,
       AttachStderr: true,

@@ -1,5 +1,6 @@
 // What a container mounts besides its root filesystem: the /etc files stowage
 // writes for it, and its volumes, bind mounts and tmpfs.
+import { keepIdEtcFiles, readKeepId } from '../rootless/keep-id';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -46,6 +47,15 @@ export function etcMounts(c: Container, dir: string, hosts: string): MountSpec[]
     mounts.push({ destination: `/etc/${name}`, type: 'bind', source: file, options: ['rbind', 'rprivate', c.record.hostConfig.ReadonlyRootfs ? 'ro' : 'rw'] });
   }
   return mounts;
+}
+
+/** --userns=keep-id: /etc/passwd and /etc/group naming the user, when the image does not. */
+export function keepIdMounts(c: Container, merged: string, dir: string): MountSpec[] {
+  if (c.record.hostConfig.UsernsMode !== 'keep-id') return [];
+  const k = readKeepId(dir);
+  if (!k) return [];
+  const ro = c.record.hostConfig.ReadonlyRootfs ? 'ro' : 'rw';
+  return keepIdEtcFiles(merged, dir, k).map((f) => ({ destination: `/etc/${f.name}`, type: 'bind', source: f.file, options: ['rbind', 'rprivate', ro] }));
 }
 
 /**

@@ -14,6 +14,9 @@ import { effectiveBindings } from '../network/ports';
 import { hostsFile, type HostRecord } from '../network/etc-files';
 import { linkHostNames, parseLink } from '../container/links';
 import type { Endpoint, PortMap } from '../network/types';
+import { setNetworkHost } from '../network/host-netns';
+import { isRootless } from '../rootless/identity';
+import { RootlessNetwork } from '../rootless/network';
 
 export interface NetworkSetup {
   /** Namespace for the spec: a path, 'host', or undefined for a private one of runc's. */
@@ -41,6 +44,8 @@ export function connectedNetworks(record: ContainerRecord): string[] {
 
 export class ContainerNetworking {
   private manager_?: NetworkManager;
+  /** An ordinary user's networks live in a namespace of the user's own (rootless). */
+  private rootless_?: RootlessNetwork;
 
   constructor(
     private readonly root: string,
@@ -50,8 +55,18 @@ export class ContainerNetworking {
   ) {}
 
   get manager(): NetworkManager {
+    if (!this.manager_ && isRootless()) {
+      this.rootless_ = new RootlessNetwork(this.runroot);
+      setNetworkHost(this.rootless_.ensureNetns());
+    }
     this.manager_ ??= new NetworkManager({ root: this.root, runroot: this.runroot });
     return this.manager_;
+  }
+
+  /** The rootless network namespace's slirp4netns and the namespace itself go (`system reset`). */
+  async destroyRootless(): Promise<void> {
+    void this.manager;
+    await this.rootless_?.destroy();
   }
 
   /** Checks --network and -p at create time, as Docker refuses them then. */
@@ -69,24 +84,29 @@ export class ContainerNetworking {
     if (mode === 'host') return { netns: 'host', endpoints: {} };
     if (mode === 'none') return { endpoints: {} };
     if (mode.startsWith('container:')) return { netns: peerNetns(mode.slice('container:'.length)), endpoints: {} };
-    const ns = await createNetns(this.runroot, c.record.id);
-    try {
-      const ports = effectiveBindings(
-        (c.record.config.ExposedPorts ?? {}) as Record<string, Record<string, never>>,
-        c.record.hostConfig.PortBindings,
-        c.record.hostConfig.PublishAllPorts,
-      );
-      const endpoints: Record<string, Endpoint> = {};
-      // published ports go with the first network (eth0), as Docker's
-      for (const [i, name] of connectedNetworks(c.record).entries()) {
-        endpoints[name] = await this.manager.attach(c.record.id, ns, name, this.endpointOptions(c, name, i === 0 ? ports : {}));
+    const ports = effectiveBindings(
+      (c.record.config.ExposedPorts ?? {}) as Record<string, Record<string, never>>,
+      c.record.hostConfig.PortBindings,
+      c.record.hostConfig.PublishAllPorts,
+    );
+    const manager = this.manager;
+    const attach = async () => {
+      const ns = await createNetns(this.runroot, c.record.id);
+      try {
+        const endpoints: Record<string, Endpoint> = {};
+        // published ports go with the first network (eth0), as Docker's
+        for (const [i, name] of connectedNetworks(c.record).entries()) {
+          endpoints[name] = await manager.attach(c.record.id, ns, name, this.endpointOptions(c, name, i === 0 ? ports : {}));
+        }
+        return endpoints;
+      } catch (e) {
+        await manager.detachAll(c.record.id, ns).catch(() => {});
+        await removeNetns(ns).catch(() => {});
+        throw e;
       }
-      return { netns: ns, endpoints };
-    } catch (e) {
-      await this.manager.detachAll(c.record.id, ns).catch(() => {});
-      await removeNetns(ns).catch(() => {});
-      throw e;
-    }
+    };
+    const endpoints = this.rootless_ ? await this.rootless_.connect(ports, attach, () => manager.attachments().length) : await attach();
+    return { netns: netnsPath(this.runroot, c.record.id), endpoints };
   }
 
   private endpointOptions(c: Container, network: string, ports: PortMap, extraAliases: string[] = []) {
@@ -104,8 +124,13 @@ export class ContainerNetworking {
   async teardown(c: Container): Promise<void> {
     if (special(c.record.hostConfig.NetworkMode)) return;
     const ns = netnsPath(this.runroot, c.record.id);
-    await this.manager.detachAll(c.record.id, fs.existsSync(ns) ? ns : undefined);
-    await removeNetns(ns).catch(() => {});
+    const manager = this.manager;
+    const detach = async () => {
+      await manager.detachAll(c.record.id, fs.existsSync(ns) ? ns : undefined);
+      await removeNetns(ns).catch(() => {});
+    };
+    if (this.rootless_) await this.rootless_.disconnect(manager.endpoints(c.record.id), detach, () => manager.attachments().length);
+    else await detach();
     for (const name of new Set([...connectedNetworks(c.record), ...Object.keys(c.state.Networks ?? {})])) await this.refreshPeers(name, c.record.id);
   }
 

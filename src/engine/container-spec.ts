@@ -8,6 +8,10 @@ import { additionalGroups } from '../runtime/user';
 import { resolveDevices } from '../container/devices';
 import { checkIpcMode } from '../container/namespace-modes';
 import { logRotation } from '../container/log-config';
+import { isRootless } from '../rootless/identity';
+import { rootlessSpec } from '../rootless/spec';
+import { rootlessCgroupsPath } from '../rootless/cgroups';
+import { keepIdHome, keepIdSpec, type KeepId } from '../rootless/keep-id';
 
 /** What a start works out from other containers and the host: shared namespaces, /dev/shm, legacy links' variables. */
 export interface StartContext {
@@ -16,13 +20,13 @@ export interface StartContext {
   linkEnv?: string[];
 }
 
-export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[], netns: string | undefined, ctx: StartContext = {}): OciSpec {
+export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[], netns: string | undefined, ctx: StartContext = {}, keepId?: KeepId): OciSpec {
   const { record } = c;
   const hc = record.hostConfig;
   const devices = hc.Devices?.length && !hc.Privileged ? resolveDevices(hc.Devices) : undefined;
   checkIpcMode(hc.IpcMode ?? 'private');
   logRotation(hc.LogConfig); // a bad max-size or max-file fails the start, as Docker's logger does
-  return buildSpec({
+  const spec = buildSpec({
     id: record.id,
     rootfs,
     image: { ...record.config, Env: [] },
@@ -63,6 +67,14 @@ export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[],
     oomKillDisable: hc.OomKillDisable || undefined,
     oomScoreAdj: hc.OomScoreAdj || undefined,
   });
+  if (!isRootless()) return spec;
+  const rootless = rootlessSpec(spec, { cgroupsPath: rootlessCgroupsPath(record.id) });
+  if (!keepId) return rootless;
+  // HOME is the user's (podman), unless the container's environment sets it
+  const home = keepIdHome();
+  const ownHome = (record.config.Env ?? []).some((e) => e.startsWith('HOME='));
+  const env = home && !ownHome ? [...rootless.process.env.filter((e) => !e.startsWith('HOME=')), `HOME=${home}`] : rootless.process.env;
+  return keepIdSpec({ ...rootless, process: { ...rootless.process, env } }, keepId);
 }
 
 /** The container's cgroup, under every controller (v1) or the unified tree (v2). */

@@ -1,5 +1,7 @@
 // Container lifecycle: create, start (through conmon and runc), stop, kill,
 // remove, wait, exec, and keeping the recorded state true to what runs.
+import { keepIdFile, keepIdOfThisUser, readKeepId } from '../rootless/keep-id';
+import { keepIdMounts } from './container-mounts';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +21,7 @@ import { runcForeground } from '../runtime/exec';
 import { isSignal, signalNumber } from '../runtime/signal';
 import { containerSpec } from './container-spec';
 import { buildResources, specJson } from '../runtime/spec';
+import { checkCanFreeze, checkRootlessLimits } from '../rootless/cgroups';
 import { VolumeStore } from '../volume/store';
 import { ContainerNetworking, type NetworkSetup } from './container-network';
 import { etcMounts, volumeMounts } from './container-mounts';
@@ -155,6 +158,7 @@ export class ContainerService {
     const image = this.store.images.load(imageId);
     const refs = this.references(opts);
     const record = buildRecord({ ...opts, ipcMode: refs.ipcMode, pidMode: refs.pidMode }, image, imageId);
+    checkRootlessLimits(record.hostConfig);
     record.topLayer = image.record.topLayer;
     if (refs.links.length) record.links = refs.links;
     checkDuplicates(volumeRequests);
@@ -166,6 +170,7 @@ export class ContainerService {
     for (const m of volumeRequests) if (m.Anonymous) record.config.Volumes = { ...(record.config.Volumes ?? {}), [m.Destination]: {} };
     const c = this.records.insert(record, opts.name);
     fs.mkdirSync(this.containerDir(record.id), { recursive: true, mode: 0o700 });
+    if (record.hostConfig.UsernsMode === 'keep-id') fs.writeFileSync(keepIdFile(this.containerDir(record.id)), JSON.stringify(keepIdOfThisUser()));
     this.emit(c, 'create');
     return c;
   }
@@ -222,7 +227,8 @@ export class ContainerService {
     try {
       const ctx = startContext(this, c); // other containers' namespaces and links are checked before anything is attached
       net = await this.networking.setup(c, (x) => ContainerNetworking.netnsOf(this.store.runroot, this.find(x)));
-      const spec = containerSpec(c, rootfs.merged, [...etcMounts(c, this.containerDir(record.id), this.networking.hosts(c, net.endpoints)), ...volumeMounts(c, rootfs.merged)], net.netns, ctx);
+      const dir = this.containerDir(record.id);
+      const spec = containerSpec(c, rootfs.merged, [...etcMounts(c, dir, this.networking.hosts(c, net.endpoints)), ...keepIdMounts(c, rootfs.merged, dir), ...volumeMounts(c, rootfs.merged)], net.netns, ctx, readKeepId(dir));
       // the terminal's size from the start: runc sizes the pty before the process runs
       if (consoleSize && record.config.Tty) spec.process.consoleSize = { height: consoleSize[0], width: consoleSize[1] };
       fs.writeFileSync(path.join(paths.bundle, 'config.json'), specJson(spec));
@@ -575,6 +581,7 @@ export class ContainerService {
     if (changes.memorySwap !== undefined) hc.MemorySwap = changes.memorySwap;
     if (changes.cpus !== undefined) hc.NanoCpus = Math.round(changes.cpus * 1e9);
     if (changes.pidsLimit !== undefined) hc.PidsLimit = changes.pidsLimit;
+    checkRootlessLimits(hc);
     const resources = buildResources({ memory: hc.Memory || undefined, memorySwap: hc.MemorySwap || undefined, cpus: hc.NanoCpus ? hc.NanoCpus / 1e9 : undefined, pidsLimit: hc.PidsLimit ?? undefined });
     if (c.state.Status === 'running' || c.state.Status === 'paused') {
       const file = path.join(this.paths(c.record.id).bundle, 'update.json');
@@ -596,6 +603,7 @@ export class ContainerService {
     if (paused) {
       if (c.state.Status === 'paused') throw conflict(`Container ${c.record.id} is already paused`);
       if (c.state.Status !== 'running') throw conflict(`Container ${c.record.id} is not running`);
+      checkCanFreeze();
       await runcPause(rt, c.record.id);
     } else {
       if (c.state.Status !== 'paused') throw conflict(`Container ${c.record.id} is not paused`);

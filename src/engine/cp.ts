@@ -11,6 +11,7 @@ import { resolveContainerPath, type MountView } from '../container/paths';
 import { extractInto } from '../layer/extract';
 import { packDir } from '../layer/pack';
 import { runcPause, runcResume } from '../runtime/runc';
+import { canFreeze } from '../rootless/cgroups';
 import type { Sink } from '../archive/tar-writer';
 import type { ContainerService } from './containers';
 
@@ -25,7 +26,7 @@ async function withContainerFs<T>(svc: ContainerService, c: Container, fn: (root
   return svc.rootfsHolders.with(c.record.id, c.record.topLayer, rootfs, async () => {
     const running = c.state.Status === 'running';
     const rt = svc.runtime(c.record.hostConfig.Runtime || undefined);
-    if (running) await runcPause(rt, c.record.id);
+    if (running && canFreeze()) await runcPause(rt, c.record.id);
     try {
       const mounts = c.record.mounts.filter((m) => m.Type !== 'tmpfs').map((m) => ({ dest: m.Destination, source: m.Source }));
       return await fn(rootfs.merged, mounts);

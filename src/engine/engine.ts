@@ -9,6 +9,7 @@ import { ImageService } from './images';
 import { NetworkService } from './networks';
 import { VolumeService } from './volumes';
 import { DEFAULT_ROOT, DEFAULT_RUNROOT, Store } from './store';
+import { rootlessDefaults } from '../rootless';
 
 export interface EngineConfig {
   root: string;
@@ -82,10 +83,12 @@ export class Engine {
   }
 }
 
+/** Flags win over the environment, which wins over the defaults: root's, or an ordinary user's (rootless). */
 export function defaultConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
+  const user = env.STOWAGE_ROOT && env.STOWAGE_RUNROOT ? undefined : rootlessDefaults(env);
   return {
-    root: env.STOWAGE_ROOT || DEFAULT_ROOT,
-    runroot: env.STOWAGE_RUNROOT || DEFAULT_RUNROOT,
+    root: env.STOWAGE_ROOT || user?.root || DEFAULT_ROOT,
+    runroot: env.STOWAGE_RUNROOT || user?.runroot || DEFAULT_RUNROOT,
     runtime: env.STOWAGE_RUNTIME || 'runc',
   };
 }

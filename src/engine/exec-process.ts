@@ -3,7 +3,7 @@
 // Shared by the CLI's exec and the Engine API's exec.
 import fs from 'node:fs';
 import path from 'node:path';
-import { conflict } from '../errdefs';
+import { conflict, failedPrecondition } from '../errdefs';
 import type { Container } from '../container/store';
 import type { OciProcess } from '../runtime/exec';
 import { ALL_CAPS, resolveUser, type OciSpec } from '../runtime/spec';
@@ -24,6 +24,11 @@ export function checkExecutable(c: Container, name: string): void {
   if (c.state.Status === 'paused') throw conflict(`Container ${name} is paused, unpause the container before exec`);
   if (c.state.Status === 'restarting') throw conflict(`Container ${c.record.id} is restarting, wait until the container is running`);
   if (c.state.Status !== 'running') throw conflict(`Container ${c.record.id} is not running`);
+  // runc 1.1 joins the container's user namespace first, and then may not join its
+  // network namespace, which belongs to the user's namespace (runc 1.2 retries it)
+  if (c.record.hostConfig.UsernsMode === 'keep-id') {
+    throw failedPrecondition(`cannot exec in container ${name}: exec into a --userns=keep-id container is not supported with runc 1.1 (it cannot join the container's network namespace after its user namespace)`);
+  }
 }
 
 /** The process to run; a user that cannot be resolved throws (Docker reports it as the exec's output, exit 126). */

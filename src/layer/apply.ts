@@ -12,11 +12,13 @@ import type { TarHeader } from '../tar/header';
 import { readTar, readTarRange, type RangeVisitor } from '../tar/reader';
 import { TarSplitBuilder } from './tar-split';
 import { ParallelHash } from '../util/hash-worker';
+import { OVERLAY_OPAQUE_XATTR, forbiddenLayerXattr } from './overlay-xattr';
+import { makeNode } from './device-nodes';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const WHITEOUT_META_PREFIX = '.wh..wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';
-export const OVERLAY_OPAQUE_XATTR = 'trusted.overlay.opaque';
+export { OVERLAY_OPAQUE_XATTR } from './overlay-xattr';
 
 export interface ApplyResult {
   diffId: Digest;
@@ -137,7 +139,7 @@ async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<v
       if (kind !== 'symlink') fs.chmodSync(p, h.mode & 0o7777);
     }
     for (const [name, value] of h.xattrs) {
-      if (name.startsWith('trusted.overlay.')) continue; // a layer must not forge overlayfs metadata
+      if (forbiddenLayerXattr(name)) continue; // a layer must not forge overlayfs metadata
       try {
         native.lsetxattr(p, name, value);
       } catch (e) {
@@ -203,7 +205,7 @@ async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<v
       case 'block':
       case 'fifo': {
         const type = h.type === 'char' ? S_IFCHR : h.type === 'block' ? S_IFBLK : S_IFIFO;
-        native.mknod(p, type | (h.mode & 0o777), h.devmajor, h.devminor);
+        if (!makeNode(p, type | (h.mode & 0o777), h.devmajor, h.devminor)) return;
         kinds.set(rel, 'other');
         setMeta(p, h, 'other');
         return;

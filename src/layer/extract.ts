@@ -4,10 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { invalidArgument } from '../errdefs';
-import { native, S_IFBLK, S_IFCHR, S_IFIFO } from '../native';
+import { S_IFBLK, S_IFCHR, S_IFIFO } from '../native';
 import type { TarHeader } from '../tar/header';
 import { readTar } from '../tar/reader';
 import { cleanEntryPath, LayerEntryError } from './apply';
+import { makeNode } from './device-nodes';
 
 export interface ExtractOptions {
   /** Keep the archive's owners (cp -a); otherwise everything belongs to uid/gid below. */
@@ -76,8 +77,7 @@ export async function extractInto(source: AsyncIterable<Buffer>, dest: string, o
         default: {
           replace(p, false);
           const type = h.type === 'char' ? S_IFCHR : h.type === 'block' ? S_IFBLK : S_IFIFO;
-          native.mknod(p, type | (h.mode & 0o777), h.devmajor, h.devminor);
-          meta(p, h);
+          if (makeNode(p, type | (h.mode & 0o777), h.devmajor, h.devminor)) meta(p, h);
         }
       }
     },

@@ -9,6 +9,7 @@ import { errnoCode } from '../errdefs';
 import { native } from '../native';
 import { encodeHeader, END_OF_ARCHIVE, paddingFor, type EntryType } from '../tar/header';
 import { OPAQUE_MARKER, OVERLAY_OPAQUE_XATTR, WHITEOUT_PREFIX } from './apply';
+import { OVERLAY_XATTR_PREFIX } from './overlay-xattr';
 
 export interface PackOptions {
   /** Translate overlayfs whiteouts and opaque directories into Docker's form. */
@@ -31,7 +32,7 @@ function readXattrs(p: string): Map<string, Buffer> | undefined {
   }
   const out = new Map<string, Buffer>();
   for (const n of names.sort()) {
-    if (n.startsWith('trusted.overlay.')) continue; // overlayfs bookkeeping, never image content
+    if (n.startsWith(OVERLAY_XATTR_PREFIX)) continue; // overlayfs bookkeeping, never image content
     const v = native.lgetxattr(p, n);
     if (v) out.set(n, v);
   }

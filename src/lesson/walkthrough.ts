@@ -14,6 +14,7 @@ import { FRONT_END_PATH, REPO_ROOT } from '../util/paths';
 import { capture } from '../util/capture';
 import { Lesson } from './runner';
 import { linkId, type LinkId } from '../network/host-state';
+import { rootlessDefaults } from '../rootless';
 
 export interface WalkthroughOptions {
   root: string;
@@ -227,8 +228,10 @@ export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTra
 }
 
 if (require.main === module) {
-  const root = process.env.LESSON_ROOT ?? '/var/lib/stowage-lesson';
-  const runroot = process.env.LESSON_RUNROOT ?? '/run/stowage-lesson';
+  // an ordinary user's lesson store sits beside the user's own (rootless)
+  const user = rootlessDefaults();
+  const root = process.env.LESSON_ROOT ?? (user ? `${user.root}-lesson` : '/var/lib/stowage-lesson');
+  const runroot = process.env.LESSON_RUNROOT ?? (user ? path.join(user.runroot, 'lesson') : '/run/stowage-lesson');
   walkthrough({ root, runroot, write: (s) => process.stdout.write(s), color: !!process.stdout.isTTY }).then(
     () => process.stdout.write('\nThe lesson is over; everything it made has been removed.\n'),
     (e) => {

@@ -8,6 +8,7 @@ import { ensureBridgeRules } from './bridge-rules';
 import { bridgeConflist, resultFromIpam, teardownMasq } from './conflist';
 import { PortError, allocatePorts, dnatPorts, portRequests, type BoundPort, type ReservedPort } from './host-ports';
 import { isNetns } from './netns';
+import { networkHost } from './host-netns';
 import { newId, type Networks } from './networks';
 import type { AttachmentRow, StateDb } from './state-db';
 import { contains, parseCidr } from './subnet';
@@ -93,7 +94,8 @@ export class Attachments {
           hostPort: p.hostPort,
           containerPort: p.containerPort,
           protocol: p.proto,
-          ...(p.hostIp ? { hostIP: p.hostIp } : {}),
+          // in a user's own namespace (rootless) slirp4netns listens on the host address; the DNAT matches any
+          ...(p.hostIp && !networkHost() ? { hostIP: p.hostIp } : {}),
         }));
       }
       if (opts.ip !== undefined) capabilityArgs.ips = [opts.ip];

@@ -8,6 +8,7 @@ import { removeBridgeRules } from './bridge-rules';
 import { deleteRules } from './iptables';
 import { contains, firstHost, formatCidr, hostRoutes, overlaps, parseCidr, pickSubnet, type Cidr } from './subnet';
 import type { NetworkConfig } from './types';
+import { inNetworkHost, networkLinkExists } from './host-netns';
 
 /** What a network asks for (`--subnet/--gateway/--ip-range`); all optional. */
 export interface SubnetRequest {
@@ -25,11 +26,11 @@ export interface ClaimedBridge {
 }
 
 function sh(cmd: string, args: string[]): { code: number; stderr: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  const r = spawnSync(...inNetworkHost(cmd, args), { encoding: 'utf8' });
   return { code: r.status ?? 1, stderr: (r.stderr ?? '').trim() };
 }
 
-const linkExists = (name: string) => fs.existsSync(`/sys/class/net/${name}`);
+const linkExists = networkLinkExists;
 
 /**
  * The first free name bridgeName(0), bridgeName(1), ... created as a bridge (atomically,
@@ -52,7 +53,7 @@ function createBridgeDevice(bridgeName: (i: number) => string, made?: (bridge: s
 
 /** IPv4 subnets of the host's interface addresses (optionally except one interface). */
 function hostAddresses(except?: string): Cidr[] {
-  const r = spawnSync('ip', ['-4', '-j', 'addr', 'show'], { encoding: 'utf8' });
+  const r = spawnSync(...inNetworkHost('ip', ['-4', '-j', 'addr', 'show']), { encoding: 'utf8' });
   if (r.status !== 0) return [];
   const out: Cidr[] = [];
   for (const link of JSON.parse(r.stdout || '[]') as Array<{ ifname: string; addr_info?: Array<{ local: string; prefixlen: number }> }>) {

@@ -11,6 +11,7 @@ import { removeBridgeFromHost } from './bridges';
 import { deleteRules, run, splitRule } from './iptables';
 import { bridgeTag, isStowageBridgeName, netNaming } from './naming';
 import { isNetns, removeNetns } from './netns';
+import { networkLinks } from './host-netns';
 import { linkSubnets, ownedBridges, ownerGone, reclaimBridge } from './owners';
 import { contains, parseCidr } from './subnet';
 import type { NetworkConfig } from './types';
@@ -42,13 +43,7 @@ async function listRules(table: string): Promise<string[][]> {
 
 /** IPv4 subnets of every link of the host. */
 function hostSubnets(): ReturnType<typeof parseCidr>[] {
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync('/sys/class/net');
-  } catch {
-    /* no sysfs */
-  }
-  return names.flatMap((n) => linkSubnets(n).map(parseCidr));
+  return [...networkLinks().keys()].flatMap((n) => linkSubnets(n).map(parseCidr));
 }
 
 /**
@@ -71,7 +66,8 @@ export async function checkNetwork(input: NetworkCheckInput): Promise<Finding[]>
   }
 
   // rules naming a stowage bridge that does not exist
-  const exists = (l: string) => fs.existsSync(`/sys/class/net/${l}`);
+  const links = networkLinks();
+  const exists = (l: string) => links.has(l);
   for (const table of ['filter', 'nat']) {
     const rules = await listRules(table);
     for (const a of rules) {

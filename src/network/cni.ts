@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StowageError, notFound } from '../errdefs';
+import { inNetworkHost } from './host-netns';
 
 export const CNI_VERSION = '1.0.0';
 export const DEFAULT_CNI_PATH = '/usr/lib/cni';
@@ -127,7 +128,7 @@ export class CniRuntime {
         .join(';');
     }
     return new Promise((resolve, reject) => {
-      const child = spawn(file, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(...inNetworkHost(file, []), { env, stdio: ['pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (d: Buffer) => out.push(d));

@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { invalidArgument } from '../errdefs';
 import { hostPortRange, splitProtoPort } from './ports';
 import type { PortMap, Protocol } from './types';
+import { inNetworkHost } from './host-netns';
 
 /** A published port as programmed: hostIp '' means every address (0.0.0.0). */
 export interface BoundPort {
@@ -184,7 +185,7 @@ export function parseDnatPorts(iptablesS: string): ReservedPort[] {
 /** DNAT'd ports of the live nat table (empty if iptables is missing). */
 export function dnatPorts(): Promise<ReservedPort[]> {
   return new Promise((resolve) => {
-    const child = spawn('iptables', ['-w', '-t', 'nat', '-S'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(...inNetworkHost('iptables', ['-w', '-t', 'nat', '-S']), { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', () => resolve([]));

@@ -2,10 +2,12 @@
 // removing rules the plugins cannot remove in some situations.
 import { createHash } from 'node:crypto';
 import { capture, type Captured } from '../util/capture';
+import { inNetworkHost } from './host-netns';
 
 /** Runs a program; one that cannot start gives code 127 and the reason as stderr. */
 export function run(cmd: string, args: readonly string[], input?: string): Promise<Captured> {
-  return capture(cmd, args, { input }).catch((err: Error) => ({ code: 127, stdout: '', stderr: err.message }));
+  const [file, argv] = inNetworkHost(cmd, args);
+  return capture(file, argv, { input }).catch((err: Error) => ({ code: 127, stdout: '', stderr: err.message }));
 }
 
 /** Splits one `iptables -S` line into arguments (double quotes, backslash escapes). */

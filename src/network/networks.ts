@@ -10,6 +10,7 @@ import { StowageError, alreadyExists, conflict, invalidArgument, notFound } from
 import { ensureBridgeRules } from './bridge-rules';
 import { claimBridge, teardownBridge } from './bridges';
 import { netNaming } from './naming';
+import { networkLinkExists } from './host-netns';
 import { ensureStoreId, linkOwner, reclaimOrphanBridges, setLinkOwner } from './owners';
 import type { StateDb } from './state-db';
 import type { NetworkConfig, NetworkStore } from './types';
@@ -167,7 +168,7 @@ export class Networks {
    * an earlier version, or remade by the bridge plugin after it was deleted). One read.
    */
   ensureOwner(net: NetworkConfig): void {
-    if (net.driver !== 'bridge' || !net.bridge || linkOwner(net.bridge) || !fs.existsSync(`/sys/class/net/${net.bridge}`)) return;
+    if (net.driver !== 'bridge' || !net.bridge || linkOwner(net.bridge) || !networkLinkExists(net.bridge)) return;
     setLinkOwner(net.bridge, { store: ensureStoreId(this.paths.root, this.paths.runroot), network: net.id, ...this.paths });
   }
 

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { errnoCode } from '../errdefs';
 import { native, MNT_DETACH } from '../native';
 import { removeBridgeFromHost } from './bridges';
+import { inNetworkHost, networkLinkAlias, networkLinks } from './host-netns';
 import { deleteRules } from './iptables';
 import { bridgeTag, isStowageBridgeName, netNaming } from './naming';
 
@@ -54,17 +55,13 @@ export function parseOwnerAlias(text: string): BridgeOwner | undefined {
 
 /** The owner recorded on a link, if it has one. */
 export function linkOwner(name: string): BridgeOwner | undefined {
-  try {
-    return parseOwnerAlias(fs.readFileSync(`/sys/class/net/${name}/ifalias`, 'utf8').trim());
-  } catch {
-    return undefined;
-  }
+  return parseOwnerAlias(networkLinkAlias(name));
 }
 
 /** Records the owner on a bridge just made (before anyone could judge it: a link without an alias is never removed). */
 export function setLinkOwner(name: string, o: BridgeOwner): void {
   const alias = ownerAlias(o);
-  if (alias) spawnSync('ip', ['link', 'set', 'dev', name, 'alias', alias], { stdio: 'ignore' });
+  if (alias) spawnSync(...inNetworkHost('ip', ['link', 'set', 'dev', name, 'alias', alias]), { stdio: 'ignore' });
 }
 
 const storeIdFile = (root: string) => path.join(root, 'store-id');
@@ -126,16 +123,10 @@ export interface OwnedBridge {
  * only its own, so runs sharing a host never remove each other's).
  */
 export function ownedBridges(tag = netNaming().tag): OwnedBridge[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync('/sys/class/net');
-  } catch {
-    return [];
-  }
   const out: OwnedBridge[] = [];
-  for (const name of names) {
+  for (const [name, alias] of networkLinks()) {
     if (!isStowageBridgeName(name) || bridgeTag(name) !== tag) continue;
-    const owner = linkOwner(name);
+    const owner = parseOwnerAlias(alias);
     if (owner) out.push({ name, owner });
   }
   return out;
@@ -148,7 +139,7 @@ export function orphanBridges(): OwnedBridge[] {
 
 /** IPv4 subnets of a link's addresses ("10.66.0.0/16"). */
 export function linkSubnets(name: string): string[] {
-  const r = spawnSync('ip', ['-j', '-4', 'addr', 'show', 'dev', name], { encoding: 'utf8' });
+  const r = spawnSync(...inNetworkHost('ip', ['-j', '-4', 'addr', 'show', 'dev', name]), { encoding: 'utf8' });
   if (r.status !== 0) return [];
   const out: string[] = [];
   for (const l of JSON.parse(r.stdout || '[]') as Array<{ addr_info?: Array<{ local: string; prefixlen: number }> }>) {

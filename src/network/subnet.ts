@@ -2,6 +2,7 @@
 import net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { invalidArgument } from '../errdefs';
+import { inNetworkHost } from './host-netns';
 
 export interface Cidr {
   /** network address as an unsigned 32-bit number */
@@ -64,7 +65,7 @@ export function lastHost(c: Cidr): string {
  * The default route is not a conflict.
  */
 export function hostRoutes(): Cidr[] {
-  const r = spawnSync('ip', ['-4', '-j', 'route', 'show', 'table', 'all'], { encoding: 'utf8' });
+  const r = spawnSync(...inNetworkHost('ip', ['-4', '-j', 'route', 'show', 'table', 'all']), { encoding: 'utf8' });
   if (r.status !== 0) return [];
   const out: Cidr[] = [];
   for (const route of JSON.parse(r.stdout || '[]') as Array<{ dst?: string; table?: string; type?: string }>) {

@@ -6,6 +6,7 @@ import type { Command } from '../../command';
 import { FORMAT_FLAG } from '../../command';
 import { renderTemplate } from '../../output/template';
 import { VERSION } from '../../../util/version';
+import { isRootless } from '../../../rootless';
 
 function toolVersion(cmd: string, args: string[], pattern: RegExp): string {
   try {
@@ -67,7 +68,7 @@ export const infoCmd: Command = {
       Name: os.hostname(),
       ServerVersion: VERSION,
       // as Docker's /info: seccomp with its default profile (runtime/seccomp.ts)
-      SecurityOptions: ['name=seccomp,profile=default'],
+      SecurityOptions: ['name=seccomp,profile=default', ...(isRootless() ? ['name=rootless'] : [])],
     };
     if (flags.format) {
       ctx.out(`${renderTemplate(String(flags.format), info)}\n`);
@@ -87,6 +88,7 @@ export const infoCmd: Command = {
         `Security Options:`,
         ` seccomp`,
         `  Profile: default`,
+        ...(isRootless() ? [' rootless'] : []),
         `Kernel Version: ${info.KernelVersion}`,
         `Architecture: ${info.Architecture}`,
         `CPUs: ${info.NCPU}`,

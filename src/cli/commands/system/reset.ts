@@ -6,6 +6,7 @@ import { storeDbPath } from '../../../engine/store';
 import { MNT_DETACH, native } from '../../../native';
 import { type Command, NO_PROMPT_FLAG } from '../../command';
 import { confirm } from '../../prune';
+import { endUserNamespaceIfIdle, identity, rootlessRunDir, USERNS_FILES } from '../../../rootless';
 
 export const systemReset: Command = {
   name: 'system reset',
@@ -26,6 +27,7 @@ export const systemReset: Command = {
         for (const img of leaves) ctx.images.remove(img.id.slice(7), { force: true });
       }
       await ctx.containers.networking.manager.destroy();
+      await ctx.containers.networking.destroyRootless();
     }
     const netns = path.join(runroot, 'netns');
     for (let i = 0; i < 3; i++) {
@@ -36,6 +38,20 @@ export const systemReset: Command = {
       }
     }
     fs.rmSync(root, { recursive: true, force: true });
-    fs.rmSync(runroot, { recursive: true, force: true });
+    // rootless: the user's namespace ends too, unless something else still runs in it
+    const who = identity();
+    const runDir = who.kind === 'inside' ? rootlessRunDir(process.env, who.uid) : undefined;
+    if (runDir && path.resolve(runroot) === runDir && !endUserNamespaceIfIdle(runDir)) {
+      for (const f of fs.readdirSync(runroot)) if (!USERNS_FILES.includes(f)) fs.rmSync(path.join(runroot, f), { recursive: true, force: true });
+    } else {
+      fs.rmSync(runroot, { recursive: true, force: true });
+    }
+    if (runDir && runDir !== path.resolve(runroot)) endUserNamespaceIfIdle(runDir) && removeIfEmpty(runDir);
   },
 };
+
+/** A directory with nothing left in it but temporary files (the user's run directory after the namespace ended). */
+function removeIfEmpty(dir: string): void {
+  const left = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f !== 'tmp') : [];
+  if (left.length === 0) fs.rmSync(dir, { recursive: true, force: true });
+}
