@@ -1,0 +1,112 @@
+// The CRI front end (`stowage system cri`) driven over its socket as the kubelet
+// drives it: pods with their network and files, containers in them, logs in
+// the CRI format at the kubelet's path, and nothing left behind afterwards.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { freePort, TestEnv } from '../helpers';
+import { containerConfig, podConfig, startCri, type CriProcess } from '../cri-kit';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
+  for (const deadline = Date.now() + ms; ; await sleep(50)) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
+const mountsUnder = (dir: string) =>
+  fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(dir));
+
+describe('CRI: pods and containers', () => {
+  const env = new TestEnv('stowage-cri-');
+  let cri: CriProcess;
+
+  before(async () => {
+    await env.baseImage('busybox:latest');
+    cri = await startCri(env);
+  });
+  after(async () => {
+    await cri?.stop();
+    env.cleanup();
+  });
+
+  test('a pod with a host port serves a web page from its container, logs in the CRI format, and leaves nothing behind', async () => {
+    const { rt, img } = cri.client;
+    const port = await freePort();
+    const logDir = path.join(env.dir, 'pod-logs');
+    const { pod_sandbox_id: pod } = await rt.RunPodSandbox({
+      config: podConfig('web', { hostname: 'lottery-pod', log_directory: logDir, port_mappings: [{ container_port: 80, host_port: port }], labels: { app: 'lottery' } }),
+    });
+    const status = (await rt.PodSandboxStatus({ pod_sandbox_id: pod })).status;
+    assert.equal(status.state, 'SANDBOX_READY');
+    assert.match(status.network.ip, /^\d+\.\d+\.\d+\.\d+$/);
+    assert.deepEqual(status.labels, { app: 'lottery' });
+
+    const images = await img.ListImages({});
+    const busybox = images.images.find((i: { repo_tags: string[] }) => i.repo_tags.includes('docker.io/library/busybox:latest'));
+    assert.ok(busybox, 'the image imported by the CLI is in the CRI list');
+
+    const script = "echo started; mkdir -p /www; echo '<h1>lottery</h1>' > /www/index.html; hostname; exec httpd -f -p 80 -h /www";
+    const { container_id: web } = await rt.CreateContainer({
+      pod_sandbox_id: pod,
+      config: containerConfig('web', 'busybox', { command: ['sh', '-c', script], log_path: 'web/0.log', labels: { tier: 'front' } }),
+    });
+    assert.equal((await rt.ContainerStatus({ container_id: web })).status.state, 'CONTAINER_CREATED');
+    await rt.StartContainer({ container_id: web });
+    const page = await until('the page on the host port', async () => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/`);
+        return res.ok ? await res.text() : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    assert.equal(page, '<h1>lottery</h1>\n');
+    assert.equal(await (await fetch(`http://${status.network.ip}/`)).text(), '<h1>lottery</h1>\n');
+
+    const log = await until('the log', () => {
+      const t = fs.existsSync(path.join(logDir, 'web/0.log')) ? fs.readFileSync(path.join(logDir, 'web/0.log'), 'utf8') : '';
+      return t.includes('lottery-pod') ? t : undefined;
+    });
+    const lines = log.trim().split('\n');
+    assert.match(lines[0], /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}(Z|[+-]\d{2}:\d{2}) stdout F started$/);
+    assert.match(lines[1], / stdout F lottery-pod$/, 'the pod hostname is the container hostname');
+
+    const st = (await rt.ContainerStatus({ container_id: web })).status;
+    assert.equal(st.state, 'CONTAINER_RUNNING');
+    assert.equal(st.log_path, path.join(logDir, 'web/0.log'));
+    assert.equal(st.image.image, 'docker.io/library/busybox:latest');
+    assert.equal(st.image_ref, busybox.id);
+    const listed = await rt.ListContainers({ filter: { label_selector: { tier: 'front' } } });
+    assert.deepEqual(listed.containers.map((c: { id: string }) => c.id), [web]);
+    assert.deepEqual((await rt.ListContainers({ filter: { label_selector: { tier: 'back' } } })).containers, []);
+    assert.deepEqual((await rt.ListPodSandbox({ filter: { id: pod.slice(0, 12) } })).items.map((p: { id: string }) => p.id), [pod]);
+
+    await rt.StopPodSandbox({ pod_sandbox_id: pod });
+    const stopped = (await rt.ContainerStatus({ container_id: web })).status;
+    assert.equal(stopped.state, 'CONTAINER_EXITED');
+    assert.equal(stopped.exit_code, 137);
+    assert.equal(stopped.reason, 'Error');
+    assert.equal((await rt.PodSandboxStatus({ pod_sandbox_id: pod })).status.state, 'SANDBOX_NOTREADY');
+    assert.ok(!fs.existsSync(path.join(env.runroot, 'netns', pod)), 'the network namespace is gone once the pod stopped');
+
+    await rt.RemovePodSandbox({ pod_sandbox_id: pod });
+    assert.deepEqual((await rt.ListPodSandbox({})).items, []);
+    assert.deepEqual((await rt.ListContainers({})).containers, []);
+    assert.deepEqual(fs.readdirSync(path.join(env.root, 'cri', 'sandboxes')), []);
+    assert.deepEqual(fs.readdirSync(path.join(env.root, 'cri', 'containers')), []);
+    assert.deepEqual(fs.readdirSync(path.join(env.runroot, 'cri', 'b')), []);
+    assert.deepEqual(mountsUnder(env.dir).filter((m) => !m.endsWith('/netns')), []);
+    assert.ok(!execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).includes(`--dport ${port} `), 'no rule for the host port is left');
+    assert.ok(!execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(pod), 'no process of the pod is left');
+    assert.ok(fs.readFileSync(path.join(logDir, 'web/0.log'), 'utf8').startsWith(log), 'the log stays for the kubelet');
+
+    const events = await env.ok(['events', '--since', '10m', '--until', '0s', '--filter', `container=${web}`, '--format', '{{.Action}}']);
+    assert.deepEqual(events.trim().split('\n'), ['create', 'start', 'kill', 'die', 'stop', 'destroy']);
+  });
+});
