@@ -11,6 +11,7 @@ import { notFound } from '../errdefs';
 import { mountRootfs, unmountRootfs } from '../container/rootfs';
 import { reopenLogs } from '../runtime/conmon';
 import { isAlive, processStart } from '../util/proc';
+import { execSync } from './exec';
 import type { CriImages } from './images';
 import type { KeyedLock } from './keyed-lock';
 import { matchesLabels, newId, type Sandboxes } from './sandboxes';
@@ -286,6 +287,11 @@ export class Containers {
     await Promise.all(this.d.store.containers(sandboxId).map((c) => this.d.locks.run(c.record.id, () => this.stopLocked(c.record.id, 0))));
   }
 
+  /** The pod's containers, their state made true. */
+  inPod(sandboxId: string): Container[] {
+    return this.d.store.containers(sandboxId).map((c) => this.refresh(c));
+  }
+
   async removeAll(sandboxId: string): Promise<void> {
     for (const c of this.d.store.containers(sandboxId)) await this.remove(c.record.id);
   }
@@ -375,6 +381,18 @@ export class Containers {
       const config: ContainerConfig = { ...c.record.config, linux: { resources, security_context: c.record.config.linux?.security_context ?? null } };
       this.d.store.updateContainerRecord(id, { ...c.record, config });
     });
+  }
+
+  /** The container, which must be running (for exec, attach, stats). */
+  running(idOrPrefix: string): Container {
+    const c = this.find(idOrPrefix);
+    if (c.state.status !== 'running') throw unknown(`container is in ${CRI_STATE[c.state.status]} state`);
+    return c;
+  }
+
+  async execSync(idOrPrefix: string, cmd: string[], timeoutSec: number) {
+    const c = this.running(idOrPrefix);
+    return execSync(this.d.tasks, c.record.id, cmd, timeoutSec);
   }
 
   /** Has conmon reopen the log file (after the kubelet rotated it); resolves once the new file exists. */

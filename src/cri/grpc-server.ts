@@ -2,8 +2,11 @@
 // function from the request object to the response object; a thrown error
 // becomes its gRPC status (status.ts). RPCs without a handler answer Unimplemented.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
+import { AuthorityFix } from './h2-authority';
 import { grpcStatus } from './status';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -50,12 +53,22 @@ export function implementation(service: grpc.ServiceDefinition, handlers: Handle
   return impl;
 }
 
-/** Binds a server on a unix socket (a stale socket file is replaced; the socket is 0660). */
-export async function listenUnix(server: grpc.Server, socket: string): Promise<void> {
+/**
+ * Serves on a unix socket (a stale socket file is replaced; the socket is 0660).
+ * Connections reach grpc-js through AuthorityFix (see there): grpc-go clients name
+ * the socket's path as :authority, which Node's HTTP/2 would refuse.
+ */
+export async function listenUnix(server: grpc.Server, socket: string): Promise<net.Server> {
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   fs.mkdirSync(path.dirname(socket), { recursive: true });
   fs.rmSync(socket, { force: true });
-  await new Promise<void>((resolve, reject) => {
-    server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()));
+  const front = net.createServer((sock) => {
+    const fix = new AuthorityFix();
+    sock.on('error', () => sock.destroy());
+    fix.on('error', () => sock.destroy());
+    injector.injectConnection(Duplex.from({ readable: sock.pipe(fix), writable: sock }));
   });
+  await new Promise<void>((resolve, reject) => front.listen(socket, resolve).once('error', reject));
   fs.chmodSync(socket, 0o660);
+  return front;
 }

@@ -4,7 +4,8 @@ import type { CriConfig } from './config';
 import type { ContainerFilter, Containers } from './containers';
 import type { Handlers } from './grpc-server';
 import { runtimeConditions, versionInfo } from './runtime-info';
-import type { SandboxFilter, Sandboxes } from './sandboxes';
+import { matchesLabels, type SandboxFilter, type Sandboxes } from './sandboxes';
+import type { Stats } from './stats';
 import type { ContainerConfig, LinuxContainerResources, PodSandboxConfig } from './types';
 
 export interface RuntimeDeps {
@@ -12,12 +13,21 @@ export interface RuntimeDeps {
   config: CriConfig;
   sandboxes: Sandboxes;
   containers: Containers;
-  /** the streaming parts (exec, attach, port forward, stats), added as they come */
+  stats: Stats;
+  /** the streaming parts (exec, attach, port forward) */
   extra?: Handlers;
 }
 
 export function runtimeHandlers(deps: RuntimeDeps): Handlers {
-  const { engine, config, sandboxes, containers } = deps;
+  const { engine, config, sandboxes, containers, stats } = deps;
+  const containerStats = (id: string) => {
+    const c = containers.find(id);
+    return stats.container(sandboxes.find(c.record.sandboxId).record, c);
+  };
+  const podStats = (id: string) => {
+    const s = sandboxes.find(id);
+    return stats.sandbox(s, containers.inPod(s.record.id));
+  };
   return {
     async Version() {
       return versionInfo();
@@ -78,6 +88,34 @@ export function runtimeHandlers(deps: RuntimeDeps): Handlers {
     async ReopenContainerLog(req: { container_id: string }) {
       await containers.reopenLog(req.container_id);
       return {};
+    },
+    async ExecSync(req: { container_id: string; cmd: string[]; timeout: string }) {
+      return containers.execSync(req.container_id, req.cmd, Number(req.timeout));
+    },
+
+    async ContainerStats(req: { container_id: string }) {
+      return { stats: containerStats(req.container_id) };
+    },
+    async ListContainerStats(req: { filter: { id: string; pod_sandbox_id: string; label_selector: Record<string, string> } | null }) {
+      const f = req.filter;
+      const list = containers.list({ id: f?.id ?? '', pod_sandbox_id: f?.pod_sandbox_id ?? '', state: null, label_selector: f?.label_selector ?? {} });
+      const out = [];
+      for (const c of list) {
+        try {
+          out.push(containerStats(c.id));
+        } catch {
+          // removed meanwhile
+        }
+      }
+      return { stats: out };
+    },
+    async PodSandboxStats(req: { pod_sandbox_id: string }) {
+      return { stats: podStats(req.pod_sandbox_id) };
+    },
+    async ListPodSandboxStats(req: { filter: { id: string; label_selector: Record<string, string> } | null }) {
+      const f = req.filter;
+      const pods = sandboxes.list(null).filter((p) => (!f?.id || p.id.startsWith(f.id)) && matchesLabels(p.labels, f?.label_selector ?? {}));
+      return { stats: pods.map((p) => podStats(p.id)) };
     },
     ...deps.extra,
   };

@@ -14,6 +14,9 @@ import { PodNetwork } from './pod-network';
 import { criServices } from './proto';
 import { runtimeHandlers } from './runtime-service';
 import { Sandboxes } from './sandboxes';
+import { Stats } from './stats';
+import { StreamingServer } from './streaming/server';
+import { streamingHandlers } from './streaming-service';
 import { CriStore } from './store';
 import { CriLayout, Tasks } from './tasks';
 
@@ -76,13 +79,19 @@ export async function startCriServer(engine: Engine, config: CriConfig, log: Log
   const watcher = watchExits(parts, log);
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 << 20, 'grpc.max_send_message_length': 16 << 20 });
   server.addService(services.image, implementation(services.image, imageHandlers(parts.images), log));
-  const runtime = runtimeHandlers({ engine, config, sandboxes: parts.sandboxes, containers: parts.containers });
+  const streaming = new StreamingServer(config.streaming.address, config.streaming.port);
+  const streamingUrl = await streaming.start();
+  const extra = streamingHandlers({ server: streaming, containers: parts.containers, sandboxes: parts.sandboxes, tasks: parts.tasks });
+  const runtime = runtimeHandlers({ engine, config, sandboxes: parts.sandboxes, containers: parts.containers, stats: new Stats(parts.layout), extra });
   server.addService(services.runtime, implementation(services.runtime, runtime, log));
-  await listenUnix(server, config.socket);
+  const front = await listenUnix(server, config.socket);
   return {
     socket: config.socket,
+    streamingUrl,
     async close() {
+      await streaming.close();
       watcher.close();
+      front.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       parts.network.close();
       fs.rmSync(config.socket, { force: true });
