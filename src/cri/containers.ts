@@ -278,8 +278,9 @@ export class Containers {
       fs.rmSync(rootfs.dir, { recursive: true, force: true });
       this.d.store.deleteContainer(id);
       this.emit(c.record, 'destroy');
+      // its image was removed meanwhile: the layers it kept may go now
+      if (!this.d.engine.store.images.get(c.record.imageId as Digest)) this.d.engine.store.gc();
     });
-    this.d.engine.store.gc();
   }
 
   /** StopPodSandbox: every container of the pod is killed at once, as containerd does. */

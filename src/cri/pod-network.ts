@@ -53,16 +53,19 @@ export class PodNetwork {
     return this.ready;
   }
 
-  /** Creates the pod's namespace and attaches it; resolves with the namespace and the pod's IP. */
-  async setUp(podId: string, name: string, mappings: PortMapping[]): Promise<{ netns: string; ip: string }> {
+  /** The pod's network namespace (attach it when the pause process is on its way). */
+  createNetns(podId: string): Promise<string> {
+    return createNetns(this.runroot, podId);
+  }
+
+  /** Attaches the pod's namespace to the pods' network; resolves with the pod's IP. */
+  async attach(podId: string, netns: string, name: string, mappings: PortMapping[]): Promise<string> {
     await this.ensure();
-    const netns = await createNetns(this.runroot, podId);
     try {
       const ep = await this.manager.attach(podId, netns, this.opts.network, { name, ports: portMap(mappings) });
-      return { netns, ip: ep.IPAddress };
+      return ep.IPAddress;
     } catch (e) {
       await this.manager.detachAll(podId, netns).catch(() => {});
-      await removeNetns(netns);
       throw e;
     }
   }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { Digest } from '../digest';
 import type { Engine } from '../engine/engine';
-import { netnsPath } from '../network/netns';
+import { netnsPath, removeNetns } from '../network/netns';
 import { notFound } from '../errdefs';
 import { mountRootfs, unmountRootfs } from '../container/rootfs';
 import { isAlive, processStart } from '../util/proc';
@@ -145,21 +145,28 @@ export class Sandboxes {
         mountRootfs(this.d.engine.store.layers, record.topLayer as Digest | null, paths, { init: false });
         rootfs = paths.merged;
       }
-      if (!record.hostNetwork) {
-        let ip: string;
-        try {
-          ({ ip } = await network.setUp(record.id, record.name, record.config.port_mappings));
-        } catch (e) {
-          throw unknown(`failed to setup network for sandbox "${record.id}": ${(e as Error).message}`);
-        }
-        undo.push(() => network.tearDown(record.id, record.netnsPath));
-        store.updateSandbox(record.id, (st) => ({ ...st, ip, networkAttached: true }));
-      }
       const spec = sandboxSpec({ sandbox: record, rootfs, image, pauseCommand: this.d.config.pauseCommand });
+      if (!record.hostNetwork) {
+        await network.createNetns(record.id);
+        undo.push(() => removeNetns(record.netnsPath));
+      }
+      // the pause process and the CNI plugins at the same time: both need only the namespace
       undo.push(() => tasks.delete(record.id));
-      const { pid, conmonPid } = await tasks.create(record.id, record.name, spec, { terminal: false, stdin: false, stdinOnce: false, logPath: '' });
-      await tasks.start(record.id);
-      store.updateSandbox(record.id, (st) => ({ ...st, status: 'ready', pid, pidStart: processStart(pid) ?? '', conmonPid, conmonStart: processStart(conmonPid) ?? '' }));
+      const attached = record.hostNetwork ? Promise.resolve('') : network.attach(record.id, record.netnsPath, record.name, record.config.port_mappings);
+      const started = tasks.runDetached(record.id, spec);
+      const [net, run] = await Promise.allSettled([attached, started]);
+      if (!record.hostNetwork && net.status === 'fulfilled') undo.push(() => network.tearDown(record.id, record.netnsPath));
+      if (net.status === 'rejected') throw unknown(`failed to setup network for sandbox "${record.id}": ${(net.reason as Error).message}`);
+      if (run.status === 'rejected') throw unknown(`failed to create containerd task: ${(run.reason as Error).message}`);
+      const pid = run.value;
+      store.updateSandbox(record.id, (st) => ({
+        ...st,
+        status: 'ready',
+        pid,
+        pidStart: processStart(pid) ?? '',
+        ip: net.value,
+        networkAttached: !record.hostNetwork,
+      }));
       this.emit(record, 'create');
       this.emit(record, 'start');
       return record.id;
@@ -193,12 +200,13 @@ export class Sandboxes {
     await this.d.locks.run(id, async () => {
       const cur = this.d.store.sandbox(id);
       if (!cur) return;
-      await this.stopPause(cur.record);
-      if (cur.state.networkAttached) {
-        await this.d.network.tearDown(id, cur.record.netnsPath).catch((e: Error) => {
-          throw unknown(`failed to destroy network for sandbox "${id}": ${e.message}`);
-        });
-      }
+      // the pause process and the network go at the same time
+      const [pause, net] = await Promise.allSettled([
+        this.stopPause(cur.record, cur.state),
+        cur.state.networkAttached ? this.d.network.tearDown(id, cur.record.netnsPath) : Promise.resolve(),
+      ]);
+      if (pause.status === 'rejected') throw pause.reason;
+      if (net.status === 'rejected') throw unknown(`failed to destroy network for sandbox "${id}": ${(net.reason as Error).message}`);
       unmountShm(this.d.layout.sandboxDir(id));
       const wasReady = cur.state.status === 'ready';
       this.d.store.updateSandbox(id, (st) => ({ ...st, status: 'notready', pid: 0, pidStart: '', networkAttached: false }));
@@ -207,16 +215,19 @@ export class Sandboxes {
     });
   }
 
-  private async stopPause(r: SandboxRecord): Promise<void> {
-    const { tasks } = this.d;
-    if (tasks.exitCode(r.id) === undefined && (await tasks.running(r.id))) {
-      await tasks.kill(r.id, 'KILL', true);
-      for (const deadline = Date.now() + 10_000; tasks.exitCode(r.id) === undefined && Date.now() < deadline; ) {
-        await new Promise((res) => setTimeout(res, 10));
+  /** Kills the pause process (it holds nothing worth a signal first) and forgets it. */
+  private async stopPause(r: SandboxRecord, st: SandboxState): Promise<void> {
+    const proc = { pid: st.pid, start: st.pidStart };
+    if (st.pid > 0 && isAlive(proc)) {
+      try {
+        process.kill(st.pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
       }
+      for (const deadline = Date.now() + 10_000; isAlive(proc) && Date.now() < deadline; ) await new Promise((res) => setTimeout(res, 5));
     }
-    await tasks.delete(r.id);
-    if (r.topLayer !== null || r.imageId) unmountRootfs(this.d.layout.containerRootfs(r.id));
+    await this.d.tasks.delete(r.id);
+    if (r.imageId) unmountRootfs(this.d.layout.containerRootfs(r.id));
   }
 
   /** Removes the pod and its containers; a ready pod is stopped first. An unknown pod is no error. */
@@ -229,7 +240,7 @@ export class Sandboxes {
     await this.d.locks.run(id, async () => {
       const cur = this.d.store.sandbox(id);
       if (!cur) return;
-      await this.stopPause(cur.record);
+      await this.stopPause(cur.record, cur.state);
       removeSandboxFiles(this.d.layout.sandboxDir(id));
       fs.rmSync(this.d.layout.containerRootfs(id).dir, { recursive: true, force: true });
       this.d.store.deleteSandbox(id);

@@ -7,11 +7,12 @@
 //   <runroot>/cri/b/<id[:12]>/   conmon's bundle: config.json, attach socket, ctl FIFO
 //   <runroot>/cri/exits/<id>     exit codes, written by conmon
 //   <runroot>/cri/runc/          runc's state
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { rootfsPaths, type RootfsPaths } from '../container/rootfs';
 import { conmonCreate, containerPaths, readExitCode, type ContainerPaths } from '../runtime/conmon';
-import { runcDelete, runcKill, runcStart, runcState, runcUpdate, type RuntimeConfig } from '../runtime/runc';
+import { runcDelete, runcGlobalArgs, runcKill, runcStart, runcState, runcUpdate, runtimeError, type RuntimeConfig } from '../runtime/runc';
 import { specJson, type OciSpec } from '../runtime/spec';
 import { isAlive } from '../util/proc';
 
@@ -83,6 +84,32 @@ export class Tasks {
       stdin: opts.stdin,
       leaveStdinOpen: opts.stdin && !opts.stdinOnce,
     });
+  }
+
+  /**
+   * Creates and starts a process that needs no monitor (a pod's pause process):
+   * one `runc run --detach`, no conmon; nobody waits for its exit code, its
+   * liveness is all that matters. Resolves with its pid.
+   */
+  async runDetached(id: string, spec: OciSpec): Promise<number> {
+    const paths = this.layout.paths(id);
+    fs.rmSync(paths.bundle, { recursive: true, force: true });
+    fs.mkdirSync(paths.bundle, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(paths.bundle, 'config.json'), specJson(spec));
+    // the process inherits runc's stdio: /dev/null, and runc's errors go to its log file
+    // (a pipe would stay open as long as the process lives)
+    const log = path.join(paths.bundle, 'runc.log');
+    const args = [...runcGlobalArgs(this.rt), '--log', log, 'run', '--detach', '--bundle', paths.bundle, '--pid-file', paths.pidFile, id];
+    const code = await new Promise<number>((resolve, reject) => {
+      const child = spawn(this.rt.runtimePath, args, { stdio: 'ignore' });
+      child.on('error', reject);
+      child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 : 0)));
+    });
+    if (code !== 0) {
+      await runcDelete(this.rt, id, true).catch(() => undefined);
+      throw runtimeError('create', fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : `runc run exited ${code}`, id);
+    }
+    return Number.parseInt(fs.readFileSync(paths.pidFile, 'utf8'), 10);
   }
 
   start(id: string): Promise<void> {

@@ -14,7 +14,7 @@ export const systemCri: Command = {
     const config = loadCriConfig(ctx.globals.runroot, (flags.config as string | undefined) || undefined);
     if (uri) config.socket = socketPath(uri);
     const { startCriServer } = await import('../../../cri/server');
-    const debug = ctx.globals.logLevel === 'debug';
+    const debug = ctx.globals.logLevel === 'debug' || process.env.STOWAGE_DEBUG === '1';
     const server = await startCriServer(ctx, config, {
       debug: (m) => debug && ctx.err(`${new Date().toISOString()} ${m}\n`),
       error: (m) => ctx.err(`${new Date().toISOString()} ${m}\n`),
