@@ -61,6 +61,7 @@ export class Containers {
   constructor(private readonly d: ContainerDeps) {}
 
   find(idOrPrefix: string): Container {
+    if (!idOrPrefix) throw unknown(`an error occurred when try to find container "": Prefix can't be empty`);
     const exact = idOrPrefix ? this.d.store.container(idOrPrefix) : undefined;
     if (exact) return this.refresh(exact);
     const ids = idOrPrefix ? this.d.store.idsWithPrefix('cri_containers', idOrPrefix) : [];

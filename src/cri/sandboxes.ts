@@ -63,6 +63,7 @@ export class Sandboxes {
 
   /** A pod by its ID or a unique prefix of it. */
   find(idOrPrefix: string): { record: SandboxRecord; state: SandboxState } {
+    if (!idOrPrefix) throw unknown(`an error occurred when try to find sandbox "": Prefix can't be empty`);
     const exact = idOrPrefix ? this.d.store.sandbox(idOrPrefix) : undefined;
     if (exact) return this.refresh(exact);
     const ids = idOrPrefix ? this.d.store.idsWithPrefix('cri_sandboxes', idOrPrefix) : [];
