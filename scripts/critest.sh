@@ -1,0 +1,118 @@
+#!/bin/bash
+# Runs the CRI conformance suite (critest v1.26.1 of the kit, see
+# scripts/cri-kit.sh) against `stowage system cri` on a store of its own, in the
+# kit's mirror mode: images keep their names (registry.k8s.io/..., gcr.io/...)
+# and stowage pulls them from the kit's registry through its configured mirrors.
+#
+#   scripts/critest.sh                the validation specs; last line "N passed, N failed, N skipped"
+#   scripts/critest.sh --benchmark    critest -benchmark against stowage and the kit's containerd,
+#                                     one after the other on this machine; prints both and the ratios
+#   scripts/critest.sh -- ARGS...     extra critest/ginkgo flags (e.g. --ginkgo.focus=Streaming)
+#
+# Environment: CRI_KIT (default /opt/cri-tools), OUT (results folder, default a new one under
+# /var/tmp), BENCH_PODS / BENCH_CONTAINERS (samples per benchmark, default 20), TIMEOUT (seconds).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+kit=${CRI_KIT:-/opt/cri-tools}
+mode=validate
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --benchmark) mode=benchmark ;;
+    --) shift; extra=("$@"); break ;;
+    *) echo "usage: scripts/critest.sh [--benchmark] [-- critest flags]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+"$here/scripts/cri-kit.sh" >/dev/null
+out=${OUT:-$(mktemp -d /var/tmp/stowage-critest.XXXXXX)}
+mkdir -p "$out"
+work=$(mktemp -d /var/tmp/stowage-cri.XXXXXX)
+sock="$work/cri.sock"
+cat > "$work/cri.toml" <<EOF
+# the kit's mirror mode: the suite's registries are served by the kit's registry
+[registry.mirrors]
+"registry.k8s.io" = ["127.0.0.1:5000"]
+"gcr.io" = ["127.0.0.1:5000"]
+EOF
+export STOWAGE_ROOT="$work/root" STOWAGE_RUNROOT="$work/run"
+server=""
+cleanup() {
+  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
+    "$kit/bin/crictl" --runtime-endpoint "unix://$sock" --image-endpoint "unix://$sock" rmp -fa >/dev/null 2>&1 || true
+    kill -TERM "$server"; wait "$server" 2>/dev/null || true
+  fi
+  node "$here/bin/stowage" system reset -f >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+node "$here/bin/stowage" system cri --config "$work/cri.toml" "unix://$sock" >"$out/stowage-cri.log" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do grep -q 'CRI listening' "$out/stowage-cri.log" 2>/dev/null && break; sleep 0.2; done
+grep -q 'CRI listening' "$out/stowage-cri.log" || { cat "$out/stowage-cri.log" >&2; exit 1; }
+
+if [ "$mode" = validate ]; then
+  MODE=mirror OUT="$out/validation" TIMEOUT=${TIMEOUT:-1200} "$kit/run-critest.sh" "unix://$sock" "${extra[@]}" | tail -n +3
+  exit 0
+fi
+
+# --benchmark: the same parameters for both runtimes, run one after the other
+n_pods=${BENCH_PODS:-20}
+n_ctrs=${BENCH_CONTAINERS:-20}
+cat > "$out/benchmark-params.yaml" <<EOF
+containersNumber: $n_ctrs
+containersNumberParallel: 1
+podsNumber: $n_pods
+podsNumberParallel: 1
+EOF
+run_bench() { # NAME ENDPOINT
+  mkdir -p "$out/$1"
+  MODE=mirror OUT="$out/$1" TIMEOUT=${TIMEOUT:-1800} "$kit/run-critest.sh" "$2" -benchmark \
+    --benchmarking-params-file "$out/benchmark-params.yaml" --benchmarking-output-dir "$out/$1" "${extra[@]}" >"$out/$1/run.log" 2>&1 || true
+  tail -1 "$out/$1/run.log"
+}
+echo "stowage:    $(run_bench stowage "unix://$sock")"
+echo "containerd: $(run_bench containerd "unix://$kit/containerd/containerd.sock")"
+python3 - "$out" <<'PY'
+import json, os, statistics, sys
+out = sys.argv[1]
+def ops(runtime, name):
+    p = os.path.join(out, runtime, name)
+    if not os.path.exists(p):
+        return {}
+    d = json.load(open(p))
+    names = d["OperationsNames"]
+    cols = {n: [] for n in names}
+    for dp in d.get("Datapoints") or []:
+        for n, ns in zip(names, dp["OperationsDurationsNs"]):
+            cols[n].append(ns / 1e6)
+    return cols
+def scratch(runtime):
+    p = os.path.join(out, runtime, "report.json")
+    if not os.path.exists(p):
+        return []
+    for suite in json.load(open(p)):
+        for r in suite.get("SpecReports") or []:
+            for e in r.get("ReportEntries") or []:
+                v = (e.get("Value") or {}).get("AsJSON")
+                if not v:
+                    continue
+                for m in json.loads(v).get("Measurements", []):
+                    if m.get("Name") == "create PodSandbox and container":
+                        return [x / 1e6 for x in m.get("Values", [])]
+    return []
+rows = []
+for f in ("pod_benchmark_data.json", "container_benchmark_data.json"):
+    s, c = ops("stowage", f), ops("containerd", f)
+    for op in s:
+        if s[op] and c.get(op):
+            rows.append((op, statistics.median(s[op]), statistics.median(c[op]), len(s[op])))
+s, c = scratch("stowage"), scratch("containerd")
+if s and c:
+    rows.append(("pod + container from scratch", statistics.median(s), statistics.median(c), len(s)))
+print(f"{'operation':32} {'stowage ms':>11} {'containerd ms':>14} {'ratio':>6}  samples")
+for op, a, b, n in rows:
+    print(f"{op:32} {a:11.1f} {b:14.1f} {a / b:6.2f}  {n}")
+PY
+echo "results in $out"
