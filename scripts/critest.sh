@@ -66,11 +66,13 @@ containersNumberParallel: 1
 podsNumber: $n_pods
 podsNumberParallel: 1
 EOF
-run_bench() { # NAME ENDPOINT
+run_bench() { # NAME ENDPOINT (critest itself: its benchmark mode is succinct, run-critest.sh's is verbose)
   mkdir -p "$out/$1"
-  MODE=mirror OUT="$out/$1" TIMEOUT=${TIMEOUT:-1800} "$kit/run-critest.sh" "$2" -benchmark \
-    --benchmarking-params-file "$out/benchmark-params.yaml" --benchmarking-output-dir "$out/$1" "${extra[@]}" >"$out/$1/run.log" 2>&1 || true
-  tail -1 "$out/$1/run.log"
+  : > "$out/$1/crictl-empty.yaml"
+  (cd "$out/$1" && timeout --kill-after=30 "${TIMEOUT:-1800}" "$kit/bin/critest" --runtime-endpoint "$2" --image-endpoint "$2" \
+    --config "$out/$1/crictl-empty.yaml" -benchmark --benchmarking-params-file "$out/benchmark-params.yaml" \
+    --benchmarking-output-dir "$out/$1" --ginkgo.no-color --ginkgo.json-report "$out/$1/report.json" "${extra[@]}" >"$out/$1/critest.log" 2>&1) || true
+  grep -oE '(SUCCESS|FAIL)! [^ ]+' "$out/$1/critest.log" | tail -1
 }
 echo "stowage:    $(run_bench stowage "unix://$sock")"
 echo "containerd: $(run_bench containerd "unix://$kit/containerd/containerd.sock")"
@@ -82,10 +84,10 @@ def ops(runtime, name):
     if not os.path.exists(p):
         return {}
     d = json.load(open(p))
-    names = d["OperationsNames"]
+    names = d["operationsNames"]
     cols = {n: [] for n in names}
-    for dp in d.get("Datapoints") or []:
-        for n, ns in zip(names, dp["OperationsDurationsNs"]):
+    for dp in d.get("datapoints") or []:
+        for n, ns in zip(names, dp["operationsDurationsNs"]):
             cols[n].append(ns / 1e6)
     return cols
 def scratch(runtime):
@@ -100,7 +102,7 @@ def scratch(runtime):
                     continue
                 for m in json.loads(v).get("Measurements", []):
                     if m.get("Name") == "create PodSandbox and container":
-                        return [x / 1e6 for x in m.get("Values", [])]
+                        return [x / 1e6 for x in m.get("Durations") or []]
     return []
 rows = []
 for f in ("pod_benchmark_data.json", "container_benchmark_data.json"):

@@ -6,7 +6,8 @@
 #   scripts/setup.sh                     what stowage needs to run
 #   scripts/setup.sh --with-references   also docker.io, podman and docker-registry,
 #                                        the reference tools of the interop tests
-#                                        and benchmarks
+#                                        and benchmarks, and the CRI conformance kit
+#                                        (scripts/cri-kit.sh)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -38,4 +39,6 @@ echo "setup: building"
 npm run --silent build
 # the native front end (runs `exec` itself, everything else through bin/stowage)
 ln -sf "$here/build/Release/stowage" /usr/local/bin/stowage
+# the CRI conformance kit: critest and crictl, its registry of test images, a reference containerd
+[ "${1:-}" = "--with-references" ] && "$here/scripts/cri-kit.sh"
 echo "setup: done ($(stowage --version))"

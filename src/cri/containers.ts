@@ -107,13 +107,22 @@ export class Containers {
     return { record: c.record, state };
   }
 
-  private async release(id: string): Promise<void> {
-    await this.d.tasks.delete(id).catch(() => undefined);
-    try {
-      unmountRootfs(this.d.layout.containerRootfs(id));
-    } catch {
-      // busy: the removal unmounts it
-    }
+  /** Releases under way (an exit's), awaited by a removal instead of doing the same again. */
+  private readonly releasing = new Map<string, Promise<void>>();
+
+  private release(id: string): Promise<void> {
+    const p = (async () => {
+      await this.d.tasks.delete(id).catch(() => undefined);
+      try {
+        unmountRootfs(this.d.layout.containerRootfs(id));
+      } catch {
+        // busy: the removal unmounts it
+      }
+    })().finally(() => {
+      if (this.releasing.get(id) === p) this.releasing.delete(id);
+    });
+    this.releasing.set(id, p);
+    return p;
   }
 
   /** The exit conmon just wrote (the exit directory watcher). */
@@ -157,17 +166,25 @@ export class Containers {
     return this.d.locks.run(record.id, async () => {
       this.d.store.insertContainer(record, { status: 'created', pid: 0, pidStart: '', startedAt: '0', finishedAt: '0', exitCode: 0, reason: '', message: '' });
       const rootfs = this.d.layout.containerRootfs(record.id);
+      let stage = 'generate container spec';
       try {
         mountRootfs(this.d.engine.store.layers, record.topLayer as Digest | null, rootfs, { init: false });
-        this.spec(record, pod.state.pid); // the user, mounts, devices... checked against the image's root
+        const spec = this.spec(record, pod.state.pid); // the user, mounts, devices... checked against the image's root
+        // the process is made now and only started by StartContainer, as CRI-O does:
+        // conmon and `runc create` here, `runc start` there
+        stage = 'create container';
+        const cfg = record.config;
+        const { pid, conmonPid } = await this.d.tasks.create(record.id, record.name, spec, { terminal: cfg.tty, stdin: cfg.stdin, stdinOnce: cfg.stdin_once, logPath: record.logPath });
+        this.d.store.updateContainer(record.id, (st) => ({ ...st, pid, pidStart: processStart(pid) ?? '', conmonPid, conmonStart: processStart(conmonPid) ?? '' }));
       } catch (e) {
         try {
+          await this.d.tasks.delete(record.id);
           unmountRootfs(rootfs);
         } finally {
           fs.rmSync(rootfs.dir, { recursive: true, force: true });
           this.d.store.deleteContainer(record.id);
         }
-        throw e instanceof CriError ? e : unknown(`failed to generate container "${record.id}" spec: ${(e as Error).message}`);
+        throw e instanceof CriError ? e : unknown(`failed to ${stage} "${record.id}": ${(e as Error).message}`);
       }
       this.emit(record, 'create');
       return record.id;
@@ -197,28 +214,16 @@ export class Containers {
       if (c.state.status !== 'created') throw unknown(`failed to set starting state for container "${id}": container is in ${CRI_STATE[c.state.status]} state`);
       const pod = this.d.sandboxes.tryFind(c.record.sandboxId);
       if (!pod || pod.state.status !== 'ready') throw unknown(`sandbox container "${c.record.sandboxId}" is not running`);
-      const rootfs = this.d.layout.containerRootfs(id);
       try {
-        mountRootfs(this.d.engine.store.layers, c.record.topLayer as Digest | null, rootfs, { init: false });
-        const spec = this.spec(c.record, pod.state.pid);
-        const cfg = c.record.config;
-        const { pid, conmonPid } = await this.d.tasks.create(id, c.record.name, spec, { terminal: cfg.tty, stdin: cfg.stdin, stdinOnce: cfg.stdin_once, logPath: c.record.logPath });
+        if (!(c.state.pid > 0) || !isAlive({ pid: c.state.pid, start: c.state.pidStart })) throw new Error('the container process is gone');
         await this.d.tasks.start(id);
-        this.d.store.updateContainer(id, (s) => ({
-          ...s,
-          status: 'running',
-          pid,
-          pidStart: processStart(pid) ?? '',
-          conmonPid,
-          conmonStart: processStart(conmonPid) ?? '',
-          startedAt: nowNs(),
-        }));
+        this.d.store.updateContainer(id, (s) => ({ ...s, status: 'running', startedAt: nowNs() }));
         this.emit(c.record, 'start');
       } catch (e) {
         // containerd's StartError: the container is exited, with why
         this.d.store.updateContainer(id, (s) => ({ ...s, status: 'exited', exitCode: 128, finishedAt: nowNs(), reason: 'StartError', message: (e as Error).message }));
         await this.release(id);
-        throw unknown(`failed to create containerd task: ${(e as Error).message}`);
+        throw unknown(`failed to start containerd task "${id}": ${(e as Error).message}`);
       }
     });
   }
@@ -273,7 +278,8 @@ export class Containers {
       const c = this.d.store.container(id);
       if (!c) return;
       if (this.refresh(c).state.status === 'running') await this.stopLocked(id, 0);
-      await this.d.tasks.delete(id);
+      await this.releasing.get(id);
+      await this.d.tasks.forget(id);
       const rootfs = this.d.layout.containerRootfs(id);
       unmountRootfs(rootfs);
       fs.rmSync(rootfs.dir, { recursive: true, force: true });
@@ -286,7 +292,16 @@ export class Containers {
 
   /** StopPodSandbox: every container of the pod is killed at once, as containerd does. */
   async stopAll(sandboxId: string): Promise<void> {
-    await Promise.all(this.d.store.containers(sandboxId).map((c) => this.d.locks.run(c.record.id, () => this.stopLocked(c.record.id, 0))));
+    await Promise.all(
+      this.d.store.containers(sandboxId).map((c) =>
+        this.d.locks.run(c.record.id, async () => {
+          const cur = this.d.store.container(c.record.id);
+          // a created container's process waits for its start, which will not come now
+          if (cur?.state.status === 'created') await this.d.tasks.delete(c.record.id);
+          else await this.stopLocked(c.record.id, 0);
+        }),
+      ),
+    );
   }
 
   /** The pod's containers, their state made true. */

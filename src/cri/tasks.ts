@@ -152,6 +152,13 @@ export class Tasks {
     }
   }
 
+  /** delete() without asking runc about a process it no longer knows (its state is gone). */
+  async forget(id: string): Promise<void> {
+    if (fs.existsSync(path.join(this.rt.runtimeRoot, id))) return this.delete(id);
+    fs.rmSync(path.join(this.layout.exitDir, id), { force: true });
+    fs.rmSync(this.layout.paths(id).bundle, { recursive: true, force: true });
+  }
+
   /** Forgets the task: runc's state, the exit file, the bundle. Idempotent. */
   async delete(id: string): Promise<void> {
     await runcDelete(this.rt, id, true).catch(() => undefined);
