@@ -1,8 +1,9 @@
 // Exec, Attach and PortForward: checked as containerd and the kubelet's
 // streaming library check them, answered with a one-time URL of the streaming
 // server, and served there when the client comes.
+import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { Writable } from 'node:stream';
+import { Duplex, Writable } from 'node:stream';
 import { invalidArgument } from '../errdefs';
 import { attach } from '../runtime/attach';
 import { resize } from '../runtime/conmon';
@@ -15,6 +16,9 @@ import { portForward } from './streaming/portforward';
 import { ExitCodeError, readResizes, remoteCommand, type RemoteCommandOptions } from './streaming/remotecommand';
 import type { StreamingServer } from './streaming/server';
 import type { Tasks } from './tasks';
+
+/** Debian's busybox (busybox-static also provides it): its nc connects inside pods' namespaces. */
+const BUSYBOX = '/bin/busybox';
 
 export interface StreamingDeps {
   server: StreamingServer;
@@ -31,6 +35,38 @@ function checkStreams(id: string, opts: RemoteCommandOptions): void {
 }
 
 const discard = () => new Writable({ write: (_c, _e, cb) => cb() });
+
+/** 127.0.0.1:port of this host (a pod on the host's network). */
+function dialLocal(port: number): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host: '127.0.0.1', port }, () => {
+      sock.off('error', reject);
+      resolve(sock);
+    });
+    sock.once('error', reject);
+  });
+}
+
+/**
+ * 127.0.0.1:port in a network namespace: Node cannot enter one, so busybox's nc
+ * connects from inside it (`nsenter --net`), as dockershim's socat did. Its
+ * failure ("can't connect...") comes as the connection's error.
+ */
+function dialInNetns(netns: string, port: number): Promise<Duplex> {
+  const child = spawn('nsenter', [`--net=${netns}`, BUSYBOX, 'nc', '127.0.0.1', String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  let answered = false;
+  child.stderr.on('data', (x: Buffer) => (stderr += x.toString()));
+  child.stdout.once('data', () => (answered = true));
+  const conn = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  child.on('exit', (code) => {
+    // a connection that never came about (nc's "can't connect"); a later exit is the end of it
+    if (code && !answered) conn.destroy(new Error(stderr.trim().replace(/^nc: /, '') || `nc exited ${code}`));
+  });
+  child.on('error', (e) => conn.destroy(e));
+  conn.on('close', () => child.kill('SIGKILL'));
+  return Promise.resolve(conn);
+}
 
 export function streamingHandlers(d: StreamingDeps): Handlers {
   return {
@@ -80,20 +116,10 @@ export function streamingHandlers(d: StreamingDeps): Handlers {
       const pod = d.sandboxes.find(req.pod_sandbox_id);
       if (pod.state.status !== 'ready') throw unknown('sandbox container is not running');
       const { record } = pod;
-      const host = record.hostNetwork ? '127.0.0.1' : pod.state.ip;
+      // localhost in the pod's network namespace, as the kubelet's runtimes connect
+      const dial = (port: number) => (record.hostNetwork ? dialLocal(port) : dialInNetns(record.netnsPath, port));
       const url = d.server.url('portforward', (conn) =>
-        portForward(
-          conn,
-          (port) =>
-            new Promise((resolve, reject) => {
-              const sock = net.connect({ host, port }, () => {
-                sock.off('error', reject);
-                resolve(sock);
-              });
-              sock.once('error', reject);
-            }),
-          () => `${record.config.metadata?.name ?? record.id}, uid ${record.config.metadata?.uid ?? ''}`,
-        ),
+        portForward(conn, dial, () => `${record.config.metadata?.name ?? record.id}, uid ${record.config.metadata?.uid ?? ''}`),
       );
       return { url };
     },

@@ -3,10 +3,11 @@
 // connection the client opens a pair of streams, "error" and "data", with the
 // same "requestid" and the pod's "port"; the server connects to that port in
 // the pod and copies both ways; a failure is written on the error stream.
-import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { SpdyConnection, SpdyStream } from './spdy';
 
-export type Dialer = (port: number) => Promise<net.Socket>;
+/** A connection to the pod's port; an 'error' on it is reported to the client. */
+export type Dialer = (port: number) => Promise<Duplex>;
 
 interface Pair {
   error?: SpdyStream;
@@ -24,27 +25,32 @@ function forward(pair: Required<Pair>, dial: Dialer, describe: (port: number) =>
   pair.error.resume(); // the client sends nothing on it
   dial(port).then(
     (sock) => {
-      let ended = 0;
-      const oneDone = () => {
-        if (++ended === 2) pair.error.end();
+      let closed = false;
+      const close = (message?: string) => {
+        if (closed) return;
+        closed = true;
+        if (message) pair.error.write(message);
+        pair.error.end();
+        if (!pair.data.writableEnded) pair.data.end();
+        sock.destroy();
       };
-      sock.on('error', () => undefined);
-      pair.data.on('error', () => sock.destroy());
       pair.data.pipe(sock); // the client's FIN ends our writing side
-      sock.on('end', () => {
-        pair.data.end();
-        oneDone();
-      });
-      pair.data.on('end', oneDone);
+      pair.data.on('error', () => sock.destroy());
       sock.on('data', (d: Buffer) => {
         if (!pair.data.write(d)) {
           sock.pause();
           pair.data.once('drain', () => sock.resume());
         }
       });
-      sock.on('close', () => {
+      sock.on('end', () => {
         if (!pair.data.writableEnded) pair.data.end();
       });
+      sock.on('error', (err: NodeJS.ErrnoException) => {
+        // one side of the copy ending first is how a connection ends, not a failure
+        if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'EPIPE' || err.code === 'ECONNRESET') return close();
+        close(`error forwarding port ${port} to pod ${describe(port)}: ${err.message}`);
+      });
+      sock.on('close', () => close());
     },
     (err: Error) => finish(`error forwarding port ${port} to pod ${describe(port)}: ${err.message}`),
   );
