@@ -47,6 +47,8 @@ export interface CriProcess {
   output(): string;
   /** Removes every pod (a failed test may have left some), then stops the server. */
   stop(): Promise<void>;
+  /** Stops the server and leaves its pods running (as the kubelet's runtime restarting would). */
+  halt(): Promise<void>;
 }
 
 /** Starts `stowage system cri` on the env's store with a configuration file of `toml` (may be empty). */
@@ -70,6 +72,11 @@ export async function startCri(env: TestEnv, toml = ''): Promise<CriProcess> {
     socket,
     client,
     output: () => out,
+    async halt() {
+      client.close();
+      child.kill('SIGTERM');
+      await exited;
+    },
     async stop() {
       try {
         const { items } = await client.rt.ListPodSandbox({});

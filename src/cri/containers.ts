@@ -238,17 +238,33 @@ export class Containers {
   private async stopLocked(id: string, timeoutSec: number): Promise<void> {
     const c = this.find(id);
     if (c.state.status !== 'running') return;
-    const { tasks } = this.d;
     if (timeoutSec > 0) {
       const signal = this.stopSignal(c.record);
       this.emit(c.record, 'kill', { signal });
-      await tasks.kill(id, signal);
+      await this.signal(c, signal, false);
       if (await this.waitExit(id, timeoutSec * 1000)) return this.stopped(c);
     }
     this.emit(c.record, 'kill', { signal: 'SIGKILL' });
-    await tasks.kill(id, 'KILL', true);
+    await this.signal(c, 'SIGKILL', true);
     if (!(await this.waitExit(id, 30_000))) throw unknown(`failed to stop container "${id}": the process did not exit after SIGKILL`);
     this.stopped(c);
+  }
+
+  /**
+   * Signals the container's process itself (no runc to start for it). `all`: every
+   * process of the container, which is what killing its first one does when it
+   * has a PID namespace of its own; else runc signals its whole cgroup.
+   */
+  private async signal(c: Container, signal: string, all: boolean): Promise<void> {
+    const ownPidNs = (c.record.config.linux?.security_context?.namespace_options?.pid ?? 'CONTAINER') === 'CONTAINER';
+    if (all && !ownPidNs) return this.d.tasks.kill(c.record.id, signal.replace(/^SIG/, ''), true);
+    if (!isAlive({ pid: c.state.pid, start: c.state.pidStart })) return;
+    try {
+      process.kill(c.state.pid, /^\d+$/.test(signal) ? Number(signal) : (signal.startsWith('SIG') ? signal : `SIG${signal}`) as NodeJS.Signals);
+    } catch {
+      // gone meanwhile, or a signal Node does not name: runc does
+      await this.d.tasks.kill(c.record.id, signal.replace(/^SIG/, ''), all);
+    }
   }
 
   private stopped(c: Container): void {
@@ -310,7 +326,7 @@ export class Containers {
   }
 
   async removeAll(sandboxId: string): Promise<void> {
-    for (const c of this.d.store.containers(sandboxId)) await this.remove(c.record.id);
+    await Promise.all(this.d.store.containers(sandboxId).map((c) => this.remove(c.record.id)));
   }
 
   status(idOrPrefix: string, verbose: boolean) {

@@ -2,9 +2,8 @@
 import { isNotFound } from '../errdefs';
 import type { CriImages } from './images';
 import type { Handlers } from './grpc-server';
-import { CriError, unknown } from './status';
+import { criNotFound, unknown } from './status';
 import type { AuthConfig, ImageSpec } from './types';
-import { status } from '@grpc/grpc-js';
 
 /** The image a request names; none is containerd's "ambiguous digest string". */
 const imageName = (spec: ImageSpec | null | undefined): string => {
@@ -28,7 +27,7 @@ export function imageHandlers(images: CriImages): Handlers {
       } catch (e) {
         // containerd's wording; "not found" keeps its code, anything else is Unknown
         const msg = `failed to pull and unpack image "${name}": ${(e as Error).message}`;
-        throw isNotFound(e) ? new CriError(status.NOT_FOUND, msg) : unknown(msg);
+        throw isNotFound(e) ? criNotFound(msg) : unknown(msg);
       }
     },
     async RemoveImage(req: { image: ImageSpec | null }) {

@@ -197,15 +197,16 @@ export class Sandboxes {
   async stop(idOrPrefix: string): Promise<void> {
     const found = this.find(idOrPrefix);
     const id = found.record.id;
-    await this.d.containers.stopAll(id);
     await this.d.locks.run(id, async () => {
       const cur = this.d.store.sandbox(id);
       if (!cur) return;
-      // the pause process and the network go at the same time
-      const [pause, net] = await Promise.allSettled([
+      // the containers, the pause process and the network all go at the same time
+      const [ctrs, pause, net] = await Promise.allSettled([
+        this.d.containers.stopAll(id),
         this.stopPause(cur.record, cur.state),
         cur.state.networkAttached ? this.d.network.tearDown(id, cur.record.netnsPath) : Promise.resolve(),
       ]);
+      if (ctrs.status === 'rejected') throw ctrs.reason;
       if (pause.status === 'rejected') throw pause.reason;
       if (net.status === 'rejected') throw unknown(`failed to destroy network for sandbox "${id}": ${(net.reason as Error).message}`);
       unmountShm(this.d.layout.sandboxDir(id));

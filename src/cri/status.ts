@@ -26,6 +26,7 @@ export class CriError extends Error {
 /** containerd's wording for errors it does not classify (gRPC Unknown). */
 export const unknown = (message: string) => new CriError(status.UNKNOWN, message);
 export const deadlineExceeded = (message: string) => new CriError(status.DEADLINE_EXCEEDED, message);
+export const criNotFound = (message: string) => new CriError(status.NOT_FOUND, message);
 
 export function grpcStatus(err: unknown): { code: status; details: string } {
   if (err instanceof CriError) return { code: err.code, details: err.message };

@@ -109,4 +109,50 @@ describe('CRI: pods and containers', () => {
     const events = await env.ok(['events', '--since', '10m', '--until', '0s', '--filter', `container=${web}`, '--format', '{{.Action}}']);
     assert.deepEqual(events.trim().split('\n'), ['create', 'start', 'kill', 'die', 'stop', 'destroy']);
   });
+
+  test('resources: UpdateContainerResources changes the running container\'s cgroup and its status', async () => {
+    const { rt } = cri.client;
+    const { pod_sandbox_id: pod } = await rt.RunPodSandbox({ config: podConfig('limits') });
+    const { container_id: id } = await rt.CreateContainer({
+      pod_sandbox_id: pod,
+      config: containerConfig('limited', 'busybox', { command: ['sleep', '3600'], linux: { resources: { memory_limit_in_bytes: 64 << 20, cpu_shares: 256 } } }),
+    });
+    await rt.StartContainer({ container_id: id });
+    const cgroup = (ctrl: string, file: string) => fs.readFileSync(`/sys/fs/cgroup/${ctrl}/stowage-cri/${id}/${file}`, 'utf8').trim();
+    assert.equal(cgroup('memory', 'memory.limit_in_bytes'), String(64 << 20));
+    assert.equal(cgroup('cpu', 'cpu.shares'), '256');
+    await rt.UpdateContainerResources({ container_id: id, linux: { memory_limit_in_bytes: 96 << 20, cpu_shares: 512 } });
+    assert.equal(cgroup('memory', 'memory.limit_in_bytes'), String(96 << 20));
+    assert.equal(cgroup('cpu', 'cpu.shares'), '512');
+    const st = (await rt.ContainerStatus({ container_id: id })).status;
+    assert.equal(st.resources.linux.memory_limit_in_bytes, String(96 << 20));
+    const stats = (await rt.ContainerStats({ container_id: id })).stats;
+    assert.ok(Number(stats.memory.working_set_bytes.value) > 0, 'memory in use is read from the cgroup');
+    assert.ok(Number(stats.cpu.timestamp) > 0);
+    await rt.RemovePodSandbox({ pod_sandbox_id: pod });
+    assert.ok(!fs.existsSync(`/sys/fs/cgroup/memory/stowage-cri/${id}`), 'the container\'s cgroup is gone');
+  });
+
+  test('a restart of the server finds its pods, and an exit that happened meanwhile', async () => {
+    const { pod_sandbox_id: pod } = await cri.client.rt.RunPodSandbox({ config: podConfig('survivor') });
+    const mk = async (name: string) => {
+      const { container_id: id } = await cri.client.rt.CreateContainer({ pod_sandbox_id: pod, config: containerConfig(name, 'busybox', { command: ['sleep', '3600'] }) });
+      await cri.client.rt.StartContainer({ container_id: id });
+      return id as string;
+    };
+    const [keeps, dies] = [await mk('keeps'), await mk('dies')];
+    const pid = JSON.parse((await cri.client.rt.ContainerStatus({ container_id: dies, verbose: true })).info.info).pid as number;
+    await cri.halt();
+    process.kill(pid, 'SIGKILL');
+    cri = await startCri(env);
+    const { rt } = cri.client;
+    assert.equal((await rt.PodSandboxStatus({ pod_sandbox_id: pod })).status.state, 'SANDBOX_READY');
+    assert.equal((await rt.ContainerStatus({ container_id: keeps })).status.state, 'CONTAINER_RUNNING');
+    const died = (await rt.ContainerStatus({ container_id: dies })).status;
+    assert.deepEqual([died.state, died.exit_code, died.reason], ['CONTAINER_EXITED', 137, 'Error']);
+    assert.equal((await rt.ExecSync({ container_id: keeps, cmd: ['echo', 'still here'], timeout: 10 })).stdout.toString(), 'still here\n');
+    await rt.StopPodSandbox({ pod_sandbox_id: pod });
+    await rt.RemovePodSandbox({ pod_sandbox_id: pod });
+    assert.deepEqual((await rt.ListContainers({})).containers, []);
+  });
 });
