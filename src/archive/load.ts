@@ -95,6 +95,7 @@ async function register(store: Store, images: ImageService, plans: ImagePlan[], 
       if (!from) adopted.set(m, parent);
     }
     const id = images.commitImage(p.config, { topLayer: parent, tags: p.tags, onRetag: ev.onRetag });
+    images.emit(id, id, 'load');
     out.push({ id, tags: p.tags });
   }
   return out;

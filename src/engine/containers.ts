@@ -12,7 +12,8 @@ import { ZERO_TIME, type ContainerRecord, type ContainerState, type MountPoint }
 import { nowGoTime } from '../image/config-json';
 import { diffSize } from '../layer/apply';
 import { attach, type AttachIO, type Attachment } from '../runtime/attach';
-import { conmonCreate, containerPaths, readExitCode, waitExitCode, type ContainerPaths } from '../runtime/conmon';
+import { conmonCreate, containerPaths, readExitCode, resize, waitExitCode, type ContainerPaths } from '../runtime/conmon';
+import { readLogs, type ReadLogsOptions, type LogRecord } from '../runtime/logs';
 import { runcDelete, runcKill, runcPause, runcResume, runcStart, runcUpdate, type RuntimeConfig } from '../runtime/runc';
 import { runcForeground } from '../runtime/exec';
 import { isSignal, signalNumber } from '../runtime/signal';
@@ -26,6 +27,7 @@ import { isNoRestart, nextRestart, validateRestartPolicy, type RestartPolicy } f
 import { isAlive, processStart } from '../util/proc';
 import { buildRecord, type CreateOptions } from './container-create';
 import type { EventService } from './events';
+import { labelMatches, untilTime, type Filters } from './filters';
 import type { ImageService } from './images';
 import type { Store } from './store';
 
@@ -213,6 +215,12 @@ export class ContainerService {
       RestarterPid: undefined,
       RestarterStart: undefined,
     }));
+    for (const ep of Object.values(net.endpoints)) this.events.network(ep.NetworkID, ep.NetworkName, 'connect', { container: c.record.id });
+    for (const m of c.record.mounts) {
+      if (m.Type === 'volume' && m.Name) {
+        this.events.volume(m.Name, 'mount', { container: c.record.id, destination: m.Destination, propagation: m.Propagation ?? '', 'read/write': String(m.RW) });
+      }
+    }
     this.emit(c, 'start');
     return { record: c.record, state };
   }
@@ -317,7 +325,9 @@ export class ContainerService {
   /** Creates the volume a mount needs (a named one once, an anonymous one each time). */
   private provideMount(m: VolumeRequest): MountPoint {
     if (m.Type === 'volume') {
+      const existed = !!m.Name && !!this.volumes.get(m.Name);
       const v = this.volumes.create(m.Name, { anonymous: m.Anonymous });
+      if (!existed) this.events.volume(v.name, 'create');
       return { ...m, Name: v.name, Source: v.mountpoint };
     }
     if (m.Type === 'bind' && !fs.existsSync(m.Source)) fs.mkdirSync(m.Source, { recursive: true }); // as `-v` does
@@ -340,6 +350,8 @@ export class ContainerService {
     if (won) {
       this.emit(c, 'die', { exitCode: String(exitCode) });
       this.releaseResources(c);
+      for (const ep of Object.values(c.state.Networks ?? {})) this.events.network(ep.NetworkID, ep.NetworkName, 'disconnect', { container: c.record.id });
+      for (const m of c.record.mounts) if (m.Type === 'volume' && m.Name) this.events.volume(m.Name, 'unmount', { container: c.record.id });
     }
     return { record: c.record, state };
   }
@@ -524,6 +536,34 @@ export class ContainerService {
     this.emit(c, paused ? 'pause' : 'unpause');
   }
 
+  /** Attaches to a running container's stdio (conmon's attach socket). */
+  attach(idOrName: string, io: AttachIO): Attachment {
+    const c = this.find(idOrName);
+    const a = attach(this.paths(c.record.id), io);
+    this.emit(c, 'attach');
+    return a;
+  }
+
+  /** Sets a running container's terminal size. */
+  resize(idOrName: string, rows: number, cols: number): void {
+    const c = this.find(idOrName);
+    if (c.state.Status === 'running') resize(this.paths(c.record.id), rows, cols);
+  }
+
+  /** Sends a signal to the container's process, with no event and no state change (a relayed ^C). */
+  async signal(idOrName: string, signal: string): Promise<void> {
+    const c = this.find(idOrName);
+    await runcKill(this.runtime(c.record.hostConfig.Runtime || undefined), c.record.id, signal);
+  }
+
+  /** What the container wrote, from its log; `follow` goes on until it stops (or `until` says). */
+  logs(idOrName: string, opts: Omit<ReadLogsOptions, 'isRunning'> & { stillWanted?: () => boolean } = {}): AsyncIterable<LogRecord> {
+    const c = this.find(idOrName);
+    const id = c.record.id;
+    const wanted = opts.stillWanted ?? (() => true);
+    return readLogs(this.paths(id).logPath, { ...opts, isRunning: () => wanted() && this.isRunning(id) });
+  }
+
   /** `restart`: stopped (if it runs), then started again. */
   async restart(idOrName: string, timeoutSec?: number, stopSignal?: string): Promise<void> {
     const c = this.find(idOrName);
@@ -579,12 +619,33 @@ export class ContainerService {
     this.emit(c, 'destroy');
     if (opts.volumes) {
       for (const m of c.record.mounts) {
-        if (m.Type === 'volume' && m.Anonymous && m.Name && this.volumeUsers(m.Name).length === 0) this.volumes.remove(m.Name, [], true);
+        if (m.Type === 'volume' && m.Anonymous && m.Name && this.volumeUsers(m.Name).length === 0) {
+          this.volumes.remove(m.Name, [], true);
+          this.events.volume(m.Name, 'destroy');
+        }
       }
     }
     fs.rmSync(this.containerDir(c.record.id), { recursive: true, force: true });
     fs.rmSync(this.paths(c.record.id).bundle, { recursive: true, force: true });
     this.store.gc();
+  }
+
+  /** `container prune`: removes stopped containers that pass the filters (until, label, label!). */
+  async prune(filters: Filters = new Map()): Promise<{ removed: string[]; reclaimed: number }> {
+    for (const k of filters.keys()) if (!['until', 'label', 'label!'].includes(k)) throw invalidArgument(`Invalid filter '${k}'`);
+    const until = filters.get('until')?.map((u) => untilTime(u));
+    const removed: string[] = [];
+    let reclaimed = 0;
+    for (const c of this.list()) {
+      if (c.state.Status === 'running' || c.state.Status === 'paused' || c.state.Status === 'restarting') continue;
+      const labels = c.record.config.Labels;
+      if (!labelMatches(filters.get('label'), labels) || (filters.get('label!') ?? []).some((l) => labelMatches([l], labels))) continue;
+      if (until && until.some((t) => Date.parse(c.record.created) >= t)) continue;
+      reclaimed += this.upperSize(c.record.id);
+      await this.remove(c.record.id);
+      removed.push(c.record.id);
+    }
+    return { removed, reclaimed };
   }
 
   /** Bytes in the container's writable layer (Docker's SizeRw). */

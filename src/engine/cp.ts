@@ -11,6 +11,7 @@ import { resolveContainerPath, type MountView } from '../container/paths';
 import { extractInto } from '../layer/extract';
 import { packDir } from '../layer/pack';
 import { runcPause, runcResume } from '../runtime/runc';
+import type { Sink } from '../archive/tar-writer';
 import type { ContainerService } from './containers';
 
 export interface CpOptions {
@@ -121,4 +122,13 @@ export async function copyToContainer(
     const to = destination(destHost, dest, srcSt!.isDirectory(), src);
     return extractInto(packItem(srcHost, to.name), to.dir, { keepOwners: opts.archive, uid: 0, gid: 0 });
   });
+}
+
+/** `export`: the container's root filesystem as one tar, written to `sink` (held mounted meanwhile). */
+export async function exportContainer(svc: ContainerService, c: Container, sink: Sink): Promise<void> {
+  const rootfs = svc.rootfs(c.record.id);
+  await svc.rootfsHolders.with(c.record.id, c.record.topLayer, rootfs, async () => {
+    for await (const chunk of packDir(rootfs.merged)) await sink.write(chunk);
+  });
+  svc.emit(c, 'export');
 }

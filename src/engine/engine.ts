@@ -4,7 +4,10 @@
 import { CLI_PATH } from '../util/paths';
 import { ContainerService } from './containers';
 import { EventService } from './events';
+import { ExecService } from './exec-sessions';
 import { ImageService } from './images';
+import { NetworkService } from './networks';
+import { VolumeService } from './volumes';
 import { DEFAULT_ROOT, DEFAULT_RUNROOT, Store } from './store';
 
 export interface EngineConfig {
@@ -18,6 +21,9 @@ export class Engine {
   private images_?: ImageService;
   private containers_?: ContainerService;
   private events_?: EventService;
+  private networks_?: NetworkService;
+  private volumes_?: VolumeService;
+  private execs_?: ExecService;
 
   constructor(readonly globals: EngineConfig) {}
 
@@ -43,6 +49,22 @@ export class Engine {
       selfCommand: [process.execPath, '--', CLI_PATH],
     });
     return this.containers_;
+  }
+
+  get networks(): NetworkService {
+    this.networks_ ??= new NetworkService(this.containers);
+    return this.networks_;
+  }
+
+  /** Exec sessions (the API's; the CLI runs its exec at once). */
+  get execs(): ExecService {
+    this.execs_ ??= new ExecService(this.containers);
+    return this.execs_;
+  }
+
+  get volumes(): VolumeService {
+    this.volumes_ ??= new VolumeService(this.containers);
+    return this.volumes_;
   }
 
   /** Containers using an image, for rmi's conflict rules. */

@@ -2,7 +2,7 @@
 // and `image prune`, with Docker's rules for lookups and conflicts.
 import { autoDecompress } from '../archive/decompress';
 import { hex, isHex64, shortId, type Digest } from '../digest';
-import { conflict, isNotFound, StowageError } from '../errdefs';
+import { conflict, invalidArgument, isNotFound, StowageError } from '../errdefs';
 import { applyChanges } from '../image/changes';
 import { hostArch, marshalImageConfig, nowGoTime } from '../image/config-json';
 import type { Image } from '../image/store';
@@ -12,6 +12,7 @@ import {
   familiarString, fullString, parseNormalized, parseTagTarget, withDefaultTag, type Reference,
 } from '../reference';
 import type { EventService } from './events';
+import { boolFilter, labelMatches, untilTime, type Filters } from './filters';
 import type { Store } from './store';
 
 export interface ContainerUse {
@@ -21,6 +22,8 @@ export interface ContainerUse {
 
 /** Who uses an image: answered by the container service, faked in tests. */
 export type ImageUsers = (imageId: Digest) => ContainerUse[];
+
+export const IMAGE_PRUNE_FILTERS = ['dangling', 'until', 'label', 'label!'];
 
 export class NoSuchImageError extends StowageError {
   constructor(what: string) {
@@ -261,16 +264,26 @@ export class ImageService {
   }
 
   /** Images that `image prune` removes: dangling ones, or with `all` every unused one. */
-  prune(opts: { all?: boolean } = {}): { records: DeleteRecord[]; reclaimed: number } {
+  prune(opts: { all?: boolean; filters?: Filters } = {}): { records: DeleteRecord[]; reclaimed: number } {
+    const f = opts.filters ?? new Map<string, string[]>();
+    for (const k of f.keys()) if (!IMAGE_PRUNE_FILTERS.includes(k)) throw invalidArgument(`Invalid filter '${k}'`);
+    const all = opts.all || boolFilter(f.get('dangling'), 'dangling') === false;
+    const until = f.get('until')?.map((u) => untilTime(u));
     const records: DeleteRecord[] = [];
     const before = this.diskUsage();
     for (const img of this.store.images.list()) {
       if (!this.store.images.get(img.id)) continue;
       const refs = this.store.images.refsOf(img.id);
       if (this.users(img.id).length > 0) continue;
-      if (!opts.all && (refs.length > 0 || this.store.images.children(img.id).length > 0)) continue;
+      if (!all && (refs.length > 0 || this.store.images.children(img.id).length > 0)) continue;
+      if (f.has('label') || f.has('label!') || until) {
+        const config = this.store.images.load(img.id).config;
+        const labels = config.config?.Labels;
+        if (!labelMatches(f.get('label'), labels) || (f.get('label!') ?? []).some((l) => labelMatches([l], labels))) continue;
+        if (until && until.some((t) => Date.parse(config.created ?? '0') >= t)) continue;
+      }
       try {
-        records.push(...this.remove(img.id.slice(7), { force: opts.all }));
+        records.push(...this.remove(img.id.slice(7), { force: all }));
       } catch (e) {
         if (!(e instanceof ConflictError) && !isNotFound(e)) throw e;
       }

@@ -56,33 +56,47 @@ export class Store {
     return p;
   }
 
+  /** Temporary files and directories of processes that are gone (killed mid-operation). */
+  staleTmp(): string[] {
+    return fs
+      .readdirSync(this.tmpRoot)
+      .filter((name) => {
+        const m = /^[a-z-]+?-(\d+)-(\d+)-[0-9a-f]+/.exec(name);
+        return !(m && isAlive({ pid: Number(m[1]), start: m[2] }));
+      })
+      .map((name) => path.join(this.tmpRoot, name));
+  }
+
+  /** Removes one of staleTmp()'s entries, unmounting what is mounted below it first (a killed build's overlay). */
+  removeTmp(p: string): void {
+    unmountUnder(p);
+    fs.rmSync(p, { recursive: true, force: true });
+  }
+
   /** Removes temporary files of processes that are gone (killed mid-operation). */
   cleanTmp(): void {
-    for (const name of fs.readdirSync(this.tmpRoot)) {
-      const m = /^[a-z-]+?-(\d+)-(\d+)-[0-9a-f]+/.exec(name);
-      if (m && isAlive({ pid: Number(m[1]), start: m[2] })) continue;
-      unmountUnder(path.join(this.tmpRoot, name)); // a killed build's overlay
-      fs.rmSync(path.join(this.tmpRoot, name), { recursive: true, force: true });
+    for (const p of this.staleTmp()) this.removeTmp(p);
+  }
+
+  /** Top layers images and containers use (containers keep theirs even when the image was removed with -f). */
+  referencedTops(): Set<Digest> {
+    const tops = new Set<Digest>();
+    for (const img of this.images.list()) if (img.topLayer) tops.add(img.topLayer);
+    const rows = this.db.prepare('SELECT config FROM containers').all() as Array<{ config: string }>;
+    for (const r of rows) {
+      const top = (JSON.parse(r.config) as { topLayer?: Digest }).topLayer;
+      if (top) tops.add(top);
     }
+    // and so do the pods and containers of the CRI (`system cri`)
+    const cri = this.db.prepare('SELECT top_layer FROM cri_containers UNION SELECT top_layer FROM cri_sandboxes').all() as Array<{ top_layer: Digest | null }>;
+    for (const r of cri) if (r.top_layer) tops.add(r.top_layer);
+    return tops;
   }
 
   /** Collects layers nothing references any more; returns their chain IDs. */
   gc(): Digest[] {
     this.cleanTmp();
-    return this.layers.gc(() => {
-      const tops = new Set<Digest>();
-      for (const img of this.images.list()) if (img.topLayer) tops.add(img.topLayer);
-      // containers keep their image's layers even when the image was removed with -f
-      const rows = this.db.prepare('SELECT config FROM containers').all() as Array<{ config: string }>;
-      for (const r of rows) {
-        const top = (JSON.parse(r.config) as { topLayer?: Digest }).topLayer;
-        if (top) tops.add(top);
-      }
-      // and so do the pods and containers of the CRI (`system cri`)
-      const cri = this.db.prepare('SELECT top_layer FROM cri_containers UNION SELECT top_layer FROM cri_sandboxes').all() as Array<{ top_layer: Digest | null }>;
-      for (const r of cri) if (r.top_layer) tops.add(r.top_layer);
-      return tops;
-    });
+    return this.layers.gc(() => this.referencedTops());
   }
 
   close(): void {

@@ -86,6 +86,13 @@ const SCHEMA = [
      actor_id TEXT NOT NULL,
      attributes TEXT NOT NULL
    )`,
+  // Repositories known to hold a blob (pulled from, or pushed to): a push to another
+  // repository of the same registry asks it to mount the blob from there.
+  `CREATE TABLE blob_sources (
+     digest TEXT NOT NULL,
+     repository TEXT NOT NULL,
+     PRIMARY KEY (digest, repository)
+   )`,
   // Kubernetes CRI pod sandboxes and their containers (`system cri`, src/cri/store.ts):
   // the configuration the kubelet sent and what became of it, as JSON.
   `CREATE TABLE cri_sandboxes (

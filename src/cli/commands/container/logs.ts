@@ -1,8 +1,6 @@
 // `logs`: what a container wrote, from conmon's log file.
-import fs from 'node:fs';
 import { invalidArgument } from '../../../errdefs';
 import { parseTimeArg } from '../../../util/time-arg';
-import { readLogs } from '../../../runtime/logs';
 import type { Command } from '../../command';
 
 export const containerLogs: Command = {
@@ -25,12 +23,8 @@ export const containerLogs: Command = {
     const tailArg = String(flags.tail);
     const tail = tailArg === 'all' || tailArg === '' ? undefined : Number(tailArg);
     if (tail !== undefined && !Number.isInteger(tail)) throw invalidArgument(`invalid value for "tail": "${tailArg}"`);
-    const logPath = ctx.containers.paths(c.record.id).logPath;
-    if (!fs.existsSync(logPath)) return;
-    const id = c.record.id;
-    for await (const r of readLogs(logPath, {
+    for await (const r of ctx.containers.logs(c.record.id, {
       follow: flags.follow as boolean,
-      isRunning: () => ctx.containers.isRunning(id),
       since: flags.since ? parseTimeArg(String(flags.since)) : undefined,
       until: flags.until ? parseTimeArg(String(flags.until), 'until') : undefined,
       tail: tail !== undefined && tail >= 0 ? tail : undefined,
