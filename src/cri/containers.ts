@@ -10,6 +10,7 @@ import type { Engine } from '../engine/engine';
 import { notFound } from '../errdefs';
 import { mountRootfs, unmountRootfs } from '../container/rootfs';
 import { reopenLogs } from '../runtime/conmon';
+import { signalNumber } from '../runtime/signal';
 import { isAlive, processStart } from '../util/proc';
 import { execSync } from './exec';
 import type { CriImages } from './images';
@@ -56,6 +57,26 @@ export function containerName(config: ContainerConfig, pod: PodSandboxConfig): s
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Whether a container's process is still `runc init`, before the exec of its command. */
+function isRuncInit(pid: number): boolean {
+  try {
+    const [argv0, argv1] = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+    return argv1 === 'init' && path.basename(argv0) === 'runc';
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a process has a handler for a signal (SigCgt of /proc/PID/status). */
+export function catches(pid: number, signo: number): boolean {
+  try {
+    const hex = /^SigCgt:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return hex !== undefined && ((BigInt(`0x${hex}`) >> BigInt(signo - 1)) & 1n) === 1n;
+  } catch {
+    return false;
+  }
+}
 
 export class Containers {
   constructor(private readonly d: ContainerDeps) {}
@@ -241,8 +262,22 @@ export class Containers {
     if (timeoutSec > 0) {
       const signal = this.stopSignal(c.record);
       this.emit(c.record, 'kill', { signal });
+      // A container's first process drops a signal it has no handler for; one that has
+      // just started may not have set its handler yet. When that was so, the signal is
+      // sent again once the handler is there (and only then: it was surely lost).
+      const signo = signalNumber(signal);
+      const proc = { pid: c.state.pid, start: c.state.pidStart };
+      // just started, it may still be runc's init (a Go program that dies of it): wait for its exec
+      for (const deadline = Date.now() + 2000; isRuncInit(proc.pid) && Date.now() < deadline; ) await sleep(5);
+      let pending = signo !== undefined && !catches(proc.pid, signo);
       await this.signal(c, signal, false);
-      if (await this.waitExit(id, timeoutSec * 1000)) return this.stopped(c);
+      const again = () => {
+        if (pending && isAlive(proc) && catches(proc.pid, signo!)) {
+          pending = false;
+          void this.signal(c, signal, false);
+        }
+      };
+      if (await this.waitExit(id, timeoutSec * 1000, again)) return this.stopped(c);
     }
     this.emit(c.record, 'kill', { signal: 'SIGKILL' });
     await this.signal(c, 'SIGKILL', true);
@@ -277,11 +312,12 @@ export class Containers {
   }
 
   /** Waits until the container exited (recorded); false after timeoutMs. */
-  private async waitExit(id: string, timeoutMs: number): Promise<boolean> {
+  private async waitExit(id: string, timeoutMs: number, tick?: () => void): Promise<boolean> {
     for (const deadline = Date.now() + timeoutMs; ; await sleep(10)) {
       const cur = this.d.store.container(id);
       if (!cur || this.refresh(cur).state.status !== 'running') return true;
       if (Date.now() >= deadline) return false;
+      tick?.();
     }
   }
 

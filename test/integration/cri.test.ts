@@ -133,6 +133,22 @@ describe('CRI: pods and containers', () => {
     assert.ok(!fs.existsSync(`/sys/fs/cgroup/memory/stowage-cri/${id}`), 'the container\'s cgroup is gone');
   });
 
+  test('a stop right after the start reaches the process (not lost before its handler is set): it exits of the stop signal', async () => {
+    const { rt } = cri.client;
+    const { pod_sandbox_id: pod } = await rt.RunPodSandbox({ config: podConfig('quick-stop') });
+    for (let i = 0; i < 5; i++) {
+      const { container_id: id } = await rt.CreateContainer({
+        pod_sandbox_id: pod,
+        config: containerConfig(`quick-${i}`, 'busybox', { command: ['sh', '-c', 'trap "exit 42" TERM; while :; do sleep 0.1; done'] }),
+      });
+      await rt.StartContainer({ container_id: id });
+      await rt.StopContainer({ container_id: id, timeout: 20 });
+      const st = (await rt.ContainerStatus({ container_id: id })).status;
+      assert.deepEqual([st.state, st.exit_code], ['CONTAINER_EXITED', 42], `run ${i}: the TERM trap ran (137 would be the SIGKILL after the timeout)`);
+    }
+    await rt.RemovePodSandbox({ pod_sandbox_id: pod });
+  });
+
   test('a restart of the server finds its pods, and an exit that happened meanwhile', async () => {
     const { pod_sandbox_id: pod } = await cri.client.rt.RunPodSandbox({ config: podConfig('survivor') });
     const mk = async (name: string) => {
