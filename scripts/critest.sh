@@ -2,7 +2,7 @@
 # Runs the CRI conformance suite (critest v1.26.1 of the kit, see
 # scripts/cri-kit.sh) against `stowage system cri` on a store of its own, in the
 # kit's mirror mode: images keep their names (registry.k8s.io/..., gcr.io/...)
-# and stowage pulls them from the kit's registry through its configured mirrors.
+# and stowage pulls them from the kit's registry through the mirrors of a registries.conf.
 #
 #   scripts/critest.sh                the validation specs; last line "N passed, N failed, N skipped"
 #   scripts/critest.sh --benchmark    critest -benchmark against stowage and the kit's containerd,
@@ -31,13 +31,23 @@ out=${OUT:-$(mktemp -d /var/tmp/stowage-critest.XXXXXX)}
 mkdir -p "$out"
 work=$(mktemp -d /var/tmp/stowage-cri.XXXXXX)
 sock="$work/cri.sock"
-cat > "$work/cri.toml" <<EOF
-# the kit's mirror mode: the suite's registries are served by the kit's registry
-[registry.mirrors]
-"registry.k8s.io" = ["127.0.0.1:5000"]
-"gcr.io" = ["127.0.0.1:5000"]
+# the kit's mirror mode: the suite's registries are served by the kit's registry,
+# through a containers-registries.conf(5) file as CRI-O's would have it
+cat > "$work/registries.conf" <<EOF
+[[registry]]
+prefix = "registry.k8s.io"
+location = "registry.k8s.io"
+[[registry.mirror]]
+location = "127.0.0.1:5000"
+
+[[registry]]
+prefix = "gcr.io"
+location = "gcr.io"
+[[registry.mirror]]
+location = "127.0.0.1:5000"
 EOF
-export STOWAGE_ROOT="$work/root" STOWAGE_RUNROOT="$work/run"
+: > "$work/cri.toml"
+export STOWAGE_ROOT="$work/root" STOWAGE_RUNROOT="$work/run" STOWAGE_REGISTRIES_CONF="$work/registries.conf"
 server=""
 cleanup() {
   if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
