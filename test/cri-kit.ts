@@ -51,14 +51,14 @@ export interface CriProcess {
   halt(): Promise<void>;
 }
 
-/** Starts `stowage system cri` on the env's store with a configuration file of `toml` (may be empty). */
-export async function startCri(env: TestEnv, toml = ''): Promise<CriProcess> {
+/** Starts `stowage system cri` on the env's store with a configuration file of `toml` (may be empty) and `vars` in its environment. */
+export async function startCri(env: TestEnv, toml = '', vars: Record<string, string> = {}): Promise<CriProcess> {
   fs.mkdirSync(env.dir, { recursive: true });
   const socket = path.join(env.dir, 'cri.sock');
   const configFile = path.join(env.dir, 'cri.toml');
   fs.writeFileSync(configFile, toml);
   let out = '';
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'system', 'cri', '--config', configFile, `unix://${socket}`], { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'system', 'cri', '--config', configFile, `unix://${socket}`], { env: { ...env.env, ...vars }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
