@@ -11,7 +11,8 @@
 #
 # Environment: CRI_KIT (default /opt/cri-tools), OUT (results folder, default a new one under
 # /var/tmp), BENCH_PODS / BENCH_CONTAINERS (samples per benchmark, default 20), BENCH_SCRATCH (runs of
-# the pod + container from scratch spec, one sample each, default 5), TIMEOUT (seconds).
+# the pod + container from scratch spec, one sample each, default 5), BENCH_ROUNDS (rounds, the
+# runtimes taking turns at going first; default 2), TIMEOUT (seconds).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 kit=${CRI_KIT:-/opt/cri-tools}
@@ -91,26 +92,37 @@ run_bench() { # NAME ENDPOINT (critest itself: its benchmark mode is succinct, r
       --ginkgo.json-report "$out/$1/report-scratch-$i.json" >>"$out/$1/critest-scratch.log" 2>&1) || true
   done
 }
-echo "stowage:    $(run_bench stowage "unix://$sock")"
-echo "containerd: $(run_bench containerd "unix://$kit/containerd/containerd.sock")"
+# rounds, the runtimes taking turns at going first (the machine's load changes as it goes)
+for r in $(seq 1 "${BENCH_ROUNDS:-2}"); do
+  if [ $((r % 2)) = 1 ]; then order="stowage containerd"; else order="containerd stowage"; fi
+  for rt in $order; do
+    if [ "$rt" = stowage ]; then ep="unix://$sock"; else ep="unix://$kit/containerd/containerd.sock"; fi
+    printf 'round %s %-11s %s\n' "$r" "$rt:" "$(run_bench "$rt-r$r" "$ep")"
+  done
+done
 python3 - "$out" <<'PY'
 import json, os, statistics, sys
 out = sys.argv[1]
+def dirs(runtime):
+    return [os.path.join(out, d) for d in sorted(os.listdir(out)) if d.startswith(runtime + "-r")]
 def ops(runtime, name):
-    p = os.path.join(out, runtime, name)
-    if not os.path.exists(p):
-        return {}
-    d = json.load(open(p))
-    names = d["operationsNames"]
-    cols = {n: [] for n in names}
-    for dp in d.get("datapoints") or []:
-        for n, ns in zip(names, dp["operationsDurationsNs"]):
-            cols[n].append(ns / 1e6)
+    cols = {}
+    for rd in dirs(runtime):
+        p = os.path.join(rd, name)
+        if not os.path.exists(p):
+            continue
+        d = json.load(open(p))
+        names = d["operationsNames"]
+        for n in names:
+            cols.setdefault(n, [])
+        for dp in d.get("datapoints") or []:
+            for n, ns in zip(names, dp["operationsDurationsNs"]):
+                cols[n].append(ns / 1e6)
     return cols
 def scratch(runtime):
     found = []
-    d = os.path.join(out, runtime)
-    for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+    for d in dirs(runtime):
+      for f in sorted(os.listdir(d)):
         if not (f == "report.json" or f.startswith("report-scratch-")):
             continue
         for suite in json.load(open(os.path.join(d, f))):
@@ -127,6 +139,9 @@ for f in ("pod_benchmark_data.json", "container_benchmark_data.json"):
     for op in s:
         if s[op] and c.get(op):
             rows.append((op, statistics.median(s[op]), statistics.median(c[op]), len(s[op])))
+    if "CreateContainer" in s and "StartContainer" in s and c.get("CreateContainer") and c.get("StartContainer"):
+        both = lambda x: [a + b for a, b in zip(x["CreateContainer"], x["StartContainer"])]
+        rows.append(("CreateContainer + StartContainer", statistics.median(both(s)), statistics.median(both(c)), len(s["CreateContainer"])))
 s, c = scratch("stowage"), scratch("containerd")
 if s and c:
     rows.append(("pod + container from scratch", statistics.median(s), statistics.median(c), len(s)))

@@ -81,9 +81,9 @@ describe('CRI: bad input', () => {
     assert.deepEqual((await cri.client.rt.ListPodSandbox({})).items, [], 'nothing was made');
   });
 
-  test('the same codes from the kit\'s containerd', { timeout: 30 * 60_000 }, async () => {
+  test('the same codes from the kit\'s containerd', { timeout: 10 * 60_000 }, async () => {
     // the kit (set up by setup.sh --with-references) is checked, and started if it is down
-    const kit = spawnSync(path.join(REPO, 'scripts', 'cri-kit.sh'), [], { encoding: 'utf8', timeout: 30 * 60_000 });
+    const kit = spawnSync(path.join(REPO, 'scripts', 'cri-kit.sh'), [], { encoding: 'utf8', timeout: 8 * 60_000 });
     assert.equal(kit.status, 0, `the kit could not be set up: ${kit.stderr}`);
     const ref = criClient(KIT_CONTAINERD);
     try {
