@@ -68,6 +68,12 @@ test('crictl runs the lottery page as a pod and leaves nothing behind', { timeou
   assert.match(it.stdout, /^lottery\r?$/m, 'the pod\'s hostname');
   assert.match(it.stdout, /<h1>lottery<\/h1>/);
   assert.match(it.stdout, /exit code 3/, 'the shell\'s exit code reaches crictl');
+  // the terminal's size reaches the container (remotecommand's resize stream)
+  const sized = await capture('script', ['-qec', `stty rows 41 cols 107; ${CRICTL} --runtime-endpoint unix://${cri.socket} exec -it ${ctr} sh`, '/dev/null'], {
+    input: 'stty size; exit 0\n',
+    timeoutMs: 60_000,
+  });
+  assert.match(sized.stdout, /^41 107\r?$/m, sized.stdout);
 
   const log = await crictl(['logs', ctr], true);
   assert.match(log, /GET \/ HTTP\/1\.1|response:200/, 'httpd -v logged the request (on stderr)');

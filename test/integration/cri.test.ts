@@ -110,9 +110,9 @@ describe('CRI: pods and containers', () => {
     assert.deepEqual(events.trim().split('\n'), ['create', 'start', 'kill', 'die', 'stop', 'destroy']);
   });
 
-  test('resources: UpdateContainerResources changes the running container\'s cgroup and its status', async () => {
+  test('resources: UpdateContainerResources changes the running container\'s cgroup and its status; stats of the container and of the pod', async () => {
     const { rt } = cri.client;
-    const { pod_sandbox_id: pod } = await rt.RunPodSandbox({ config: podConfig('limits') });
+    const { pod_sandbox_id: pod } = await rt.RunPodSandbox({ config: podConfig('limits', { labels: { stats: 'yes' }, annotations: { note: 'kept' } }) });
     const { container_id: id } = await rt.CreateContainer({
       pod_sandbox_id: pod,
       config: containerConfig('limited', 'busybox', { command: ['sleep', '3600'], linux: { resources: { memory_limit_in_bytes: 64 << 20, cpu_shares: 256 } } }),
@@ -129,6 +129,18 @@ describe('CRI: pods and containers', () => {
     const stats = (await rt.ContainerStats({ container_id: id })).stats;
     assert.ok(Number(stats.memory.working_set_bytes.value) > 0, 'memory in use is read from the cgroup');
     assert.ok(Number(stats.cpu.timestamp) > 0);
+
+    const ps = (await rt.PodSandboxStats({ pod_sandbox_id: pod })).stats;
+    assert.equal(ps.attributes.id, pod);
+    assert.deepEqual([ps.attributes.labels, ps.attributes.annotations], [{ stats: 'yes' }, { note: 'kept' }]);
+    assert.deepEqual(ps.linux.containers.map((c: { attributes: { id: string } }) => c.attributes.id), [id]);
+    assert.ok(Number(ps.linux.memory.working_set_bytes.value) > 0, 'the pod\'s memory: its pause process and its container');
+    assert.ok(Number(ps.linux.process.process_count.value) >= 1, 'the pause process counted');
+    const podsBy = async (label_selector: Record<string, string>) =>
+      (await rt.ListPodSandboxStats({ filter: { id: '', label_selector } })).stats.map((x: { attributes: { id: string } }) => x.attributes.id);
+    assert.deepEqual(await podsBy({ stats: 'yes' }), [pod]);
+    assert.deepEqual(await podsBy({ stats: 'no' }), []);
+    assert.deepEqual((await rt.PodSandboxStatus({ pod_sandbox_id: pod })).status.annotations, { note: 'kept' });
     await rt.RemovePodSandbox({ pod_sandbox_id: pod });
     assert.ok(!fs.existsSync(`/sys/fs/cgroup/memory/stowage-cri/${id}`), 'the container\'s cgroup is gone');
   });
