@@ -10,7 +10,8 @@
 #                                        for the registry's password file; openssl
 #                                        for the tests' certificate authority; chromium,
 #                                        which opens `image explain --html` pages in tests;
-#                                        docker-compose 1.29, run against both engines)
+#                                        docker-compose 1.29, run against both engines),
+#                                        and the CRI conformance kit (scripts/cri-kit.sh)
 #   scripts/setup.sh --rootless-user NAME
 #                                        also lets user NAME run stowage rootless: subordinate
 #                                        ID ranges in /etc/subuid and /etc/subgid when it has none
@@ -25,9 +26,10 @@ cd "$here"
 
 pkgs="runc conmon containernetworking-plugins iptables iproute2 busybox-static skopeo tini catatonit xz-utils bzip2 zstd ca-certificates python3 make g++ libsqlite3-dev tar gzip util-linux procps uidmap slirp4netns fuse-overlayfs passt"
 rootless_users=""
+with_references=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --with-references) pkgs="$pkgs docker.io podman docker-registry apache2-utils openssl chromium docker-compose" ;;
+    --with-references) with_references=1; pkgs="$pkgs docker.io podman docker-registry apache2-utils openssl chromium docker-compose" ;;
     --rootless-user) rootless_users="$rootless_users ${2:?--rootless-user needs a user name}"; shift ;;
     *) echo "setup: unknown option $1" >&2; exit 2 ;;
   esac
@@ -67,4 +69,6 @@ echo "setup: building"
 npm run --silent build
 # the native front end (runs `exec` itself, everything else through bin/stowage)
 ln -sf "$here/build/Release/stowage" /usr/local/bin/stowage
+# the CRI conformance kit: critest and crictl, its registry of test images, a reference containerd
+if [ -n "$with_references" ]; then "$here/scripts/cri-kit.sh"; fi
 echo "setup: done ($(stowage --version))"

@@ -87,6 +87,9 @@ export class Store {
       const top = (JSON.parse(r.config) as { topLayer?: Digest }).topLayer;
       if (top) tops.add(top);
     }
+    // and so do the pods and containers of the CRI (`system cri`)
+    const cri = this.db.prepare('SELECT top_layer FROM cri_containers UNION SELECT top_layer FROM cri_sandboxes').all() as Array<{ top_layer: Digest | null }>;
+    for (const r of cri) if (r.top_layer) tops.add(r.top_layer);
     return tops;
   }
 

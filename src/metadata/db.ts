@@ -93,6 +93,23 @@ const SCHEMA = [
      repository TEXT NOT NULL,
      PRIMARY KEY (digest, repository)
    )`,
+  // Kubernetes CRI pod sandboxes and their containers (`system cri`, src/cri/store.ts):
+  // the configuration the kubelet sent and what became of it, as JSON.
+  `CREATE TABLE cri_sandboxes (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     top_layer TEXT,
+     record TEXT NOT NULL,
+     state TEXT NOT NULL
+   )`,
+  `CREATE TABLE cri_containers (
+     id TEXT PRIMARY KEY,
+     sandbox_id TEXT NOT NULL,
+     name TEXT NOT NULL UNIQUE,
+     top_layer TEXT,
+     record TEXT NOT NULL,
+     state TEXT NOT NULL
+   )`,
 ];
 
 export function openDb(file: string): DB {

@@ -62,6 +62,9 @@ export class Attachments {
     const requests = net.internal ? [] : portRequests(opts.ports ?? {});
     const aliases = opts.aliases ?? [];
 
+    // lo comes up inside the namespace while the host's rules and ports are checked
+    const lo = this.loopback(netns, containerId);
+    lo.catch(() => undefined);
     // Reserve: ports and the row, atomically with respect to other stowage processes.
     const row = await this.state.exclusive(async () => {
       const mine = this.state.rowsOf(containerId);
@@ -121,13 +124,16 @@ export class Attachments {
       };
       this.state.insert(r);
       return r;
+    }).catch(async (err: unknown) => {
+      await lo.catch(() => undefined);
+      throw err;
     });
 
     const list = JSON.parse(row.conflist) as NetConfList;
     const rt = { containerId, netns, ifname: row.ifname, capabilityArgs: JSON.parse(row.capability_args) as Record<string, unknown> };
     let result: CniResult;
     try {
-      await this.loopback(netns, containerId);
+      await lo;
       result = await this.cni.addList(list, rt, (partial) =>
         this.state.locked(() => this.state.setResult(containerId, net.id, JSON.stringify(partial))),
       );

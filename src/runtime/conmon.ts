@@ -225,7 +225,7 @@ export function isMonitored(paths: ContainerPaths, id: string): boolean {
 const RESIZE_SPACING_MS = 40;
 const resizeState = new Map<string, { last: number; pending?: [number, number]; timer?: NodeJS.Timeout }>();
 
-function writeCtl(ctl: string, rows: number, cols: number): void {
+function writeCtl(ctl: string, rows: number, cols: number, type = 1): void {
   let fd: number;
   try {
     // O_NONBLOCK: never hang when conmon (the reader) is gone (ENXIO then)
@@ -235,12 +235,21 @@ function writeCtl(ctl: string, rows: number, cols: number): void {
     throw err;
   }
   try {
-    fs.writeSync(fd, `1 ${rows} ${cols}\n`);
+    fs.writeSync(fd, `${type} ${rows} ${cols}\n`);
   } catch (err) {
     if (!['EPIPE', 'EAGAIN'].includes(errnoCode(err) ?? '')) throw err;
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Has conmon close and reopen the container's log file ("2 0 0\n" on the ctl FIFO:
+ * conmon's REOPEN_LOGS_EVENT), after the file was moved away for rotation.
+ * A container that is not running is ignored.
+ */
+export function reopenLogs(paths: ContainerPaths): void {
+  writeCtl(paths.ctlFifo, 0, 0, 2);
 }
 
 /**

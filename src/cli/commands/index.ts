@@ -33,6 +33,7 @@ import { systemEvents } from './system/events';
 import { systemPrune } from './system/prune';
 import { systemReset } from './system/reset';
 import { systemService } from './system/service';
+import { systemCri } from './system/cri';
 import { infoCmd, versionCmd } from './system/info';
 import { volumeCreate, volumeInspectCmd, volumeList, volumePrune, volumeRemove } from './volume/volume';
 
@@ -40,7 +41,7 @@ export const COMMANDS: Command[] = [
   containerRun, containerCreate, containerStart, containerAttach, containerUpdate, containerStats, containerStop, containerRestart, containerKill, containerRemove, containerWait,
   containerRename, containerPrune, containerPause, containerUnpause, containerCommit, containerDiff, containerCp, containerExport, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
   networkConnect, networkCreate, networkDisconnect, networkList, networkInspectCmd, networkRemove, networkPrune, containerPort,
-  systemCheck, systemDf, systemEvents, systemPrune, systemReset, systemService, versionCmd, infoCmd,
+  systemCheck, systemDf, systemEvents, systemPrune, systemReset, systemService, systemCri, versionCmd, infoCmd,
   volumeCreate, volumeList, volumeInspectCmd, volumeRemove, volumePrune,
   imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad, imageBuild, imagePull, imagePush, imageExplain,
   loginCmd, logoutCmd,
