@@ -1,7 +1,7 @@
 // Entry point: global options, then the command (docker's names and aliases).
 import { ExitStatus, UsageError } from '../errdefs';
 import { checkArgCount, commandHelp, type Command } from './command';
-import { COMMANDS, GROUPS } from './commands';
+import { COMMANDS, GROUPS, loadAll, type CommandEntry } from './commands';
 import { Ctx, defaultGlobals, type GlobalOptions } from './context';
 import { errorOutput } from './exit';
 import { parseFlags, type FlagDef } from './flags';
@@ -18,7 +18,7 @@ const GLOBAL_FLAGS: FlagDef[] = [
 ];
 
 interface Resolved {
-  cmd: Command;
+  cmd: CommandEntry;
   path: string;
   rest: string[];
 }
@@ -32,7 +32,7 @@ function lookup(argv: string[]): Resolved | undefined {
   return undefined;
 }
 
-function aliasesOf(cmd: Command): string[] {
+function aliasesOf(cmd: CommandEntry): string[] {
   return [cmd.name, ...(cmd.aliases ?? []).map((a) => a.join(' '))];
 }
 
@@ -41,7 +41,8 @@ const COMMON = ['run', 'exec', 'ps', 'images', 'version', 'info'];
 
 function topHelp(): string {
   const top = new Map<string, string>();
-  for (const c of COMMANDS) {
+  const all = loadAll();
+  for (const c of all) {
     for (const p of [c.name.split(' '), ...(c.aliases ?? [])]) if (p.length === 1) top.set(p[0], c.description);
   }
   const names = [...top.keys(), ...Object.keys(GROUPS)];
@@ -59,7 +60,7 @@ function topHelp(): string {
 }
 
 function groupHelp(group: string): string {
-  const subs = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
+  const subs = loadAll().filter((c) => c.name.startsWith(`${group} `));
   const w = Math.max(...subs.map((c) => c.name.length - group.length - 1)) + 2;
   return (
     `\nUsage:  stowage ${group} COMMAND\n\n${GROUPS[group]}\n\nCommands:\n` +
@@ -101,12 +102,13 @@ export async function run(argv: string[], ctxFactory = (g: GlobalOptions) => new
       process.stderr.write(`stowage: unknown command: stowage ${words[0]}\n\nRun 'stowage --help' for more information\n`);
       return 1;
     }
-    const { cmd, path, rest } = found;
+    const { path, rest } = found;
+    const cmd: Command = found.cmd.load();
     usageLine = `stowage ${path} ${cmd.usage}`;
     if (cmd.engineExit) engine = { command: path };
     const parsed = parseFlags(path, cmd.flags ?? [], rest, { interspersed: cmd.interspersed });
     if (parsed.help) {
-      process.stdout.write(commandHelp(cmd, path, aliasesOf(cmd)));
+      process.stdout.write(commandHelp(cmd, path, aliasesOf(found.cmd)));
       return 0;
     }
     checkArgCount(cmd, path, parsed.args);
