@@ -110,3 +110,50 @@ export function scratchFs(dir: string, sizeGb: number): { mount: string; dispose
     },
   };
 }
+
+export type PlaceKind = 'root' | 'scratch';
+
+/**
+ * Where one benchmark run keeps the stores: 'root' is a directory under /var/lib
+ * on the machine's root filesystem, where /var/lib/stowage and /var/lib/docker
+ * live (as a user has them, with whatever that filesystem has just been
+ * through); 'scratch' a fresh loop-mounted ext4 (see scratchFs).
+ */
+export function place(kind: PlaceKind, benchDir: string, sizeGb: number): { mount: string; dispose(): void; remove(): void } {
+  if (kind === 'scratch') return scratchFs(benchDir, sizeGb);
+  const dir = path.join('/var/lib', `stowage-bench-${process.pid}-${Date.now()}`);
+  fs.mkdirSync(dir, { recursive: true });
+  return {
+    mount: dir,
+    dispose() {},
+    remove() {
+      // what a tool left mounted under it (podman keeps its overlay directory bind-mounted)
+      const mounts = fs
+        .readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .map((l) => l.split(' ')[4])
+        .filter((m) => m && (m === dir || m.startsWith(`${dir}/`)))
+        .sort((a, b) => b.length - a.length);
+      for (const m of mounts) spawnSync('umount', ['-l', m]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The places a benchmark measures: --place root|scratch, both by default. */
+export function placesFromArgs(args: string[]): PlaceKind[] {
+  const i = args.indexOf('--place');
+  const v = i >= 0 ? args[i + 1] : 'both';
+  return v === 'root' || v === 'scratch' ? [v] : ['root', 'scratch'];
+}
+
+export const PLACE_NAME: Record<PlaceKind, string> = {
+  root: 'root filesystem (/var/lib)',
+  scratch: 'fresh ext4',
+};
+
+/** Waits (sync first) so every tool starts its timed step from the same quiet disk. */
+export function rest(ms: number): void {
+  sync();
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

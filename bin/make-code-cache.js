@@ -20,7 +20,9 @@ async function main() {
   const { exports: cli, script } = loadBundle(bundle, st, false);
   const write = process.stdout.write;
   const writeErr = process.stderr.write;
+  const writeSync = fs.writeSync;
   process.stdout.write = process.stderr.write = () => true;
+  fs.writeSync = (fd, ...rest) => (fd === 1 || fd === 2 ? (typeof rest[0] === 'string' ? Buffer.byteLength(rest[0]) : rest[2] ?? rest[0].length - (rest[1] ?? 0)) : writeSync(fd, ...rest));
   try {
     for (const argv of [['--help'], ['version'], ['images'], ['ps', '-a'], ['inspect', 'none'], ['logs', 'none'], ['port', 'none'], ['volume', 'ls'], ['network', 'ls']]) {
       await cli.run(argv).catch(() => {});
@@ -28,6 +30,7 @@ async function main() {
   } finally {
     process.stdout.write = write;
     process.stderr.write = writeErr;
+    fs.writeSync = writeSync;
     fs.rmSync(dir, { recursive: true, force: true });
   }
   fs.writeFileSync(cachePath(bundle, st), script.createCachedData());

@@ -2,7 +2,7 @@
 import { ExitStatus, UsageError } from '../errdefs';
 import { checkArgCount, commandHelp, type Command } from './command';
 import { COMMANDS, GROUPS, loadAll, type CommandEntry } from './commands';
-import { Ctx, defaultGlobals, type GlobalOptions } from './context';
+import { Ctx, defaultGlobals, processStdout, stdoutStreamMade, writeStdoutSync, type GlobalOptions } from './context';
 import { errorOutput } from './exit';
 import { parseFlags, type FlagDef } from './flags';
 import { VERSION } from '../util/version';
@@ -81,12 +81,12 @@ export async function run(argv: string[], ctxFactory = (g: GlobalOptions) => new
     if (g.flags._changed.has('runtime')) globals.runtime = String(g.flags.runtime);
     if (g.flags.debug) process.env.STOWAGE_DEBUG = '1';
     if (g.flags.version) {
-      process.stdout.write(`stowage version ${VERSION}\n`);
+      writeStdoutSync(`stowage version ${VERSION}\n`);
       return 0;
     }
     const words = g.args;
     if (words.length === 0 || g.help) {
-      process.stdout.write(topHelp());
+      writeStdoutSync(topHelp());
       return 0;
     }
     const found = lookup(words);
@@ -96,7 +96,7 @@ export async function run(argv: string[], ctxFactory = (g: GlobalOptions) => new
           process.stderr.write(`stowage: unknown command: stowage ${words[0]} ${words[1]}\n\nRun 'stowage ${words[0]} --help' for more information\n`);
           return 1;
         }
-        process.stdout.write(groupHelp(words[0]));
+        writeStdoutSync(groupHelp(words[0]));
         return 0;
       }
       process.stderr.write(`stowage: unknown command: stowage ${words[0]}\n\nRun 'stowage --help' for more information\n`);
@@ -108,7 +108,7 @@ export async function run(argv: string[], ctxFactory = (g: GlobalOptions) => new
     if (cmd.engineExit) engine = { command: path };
     const parsed = parseFlags(path, cmd.flags ?? [], rest, { interspersed: cmd.interspersed });
     if (parsed.help) {
-      process.stdout.write(commandHelp(cmd, path, aliasesOf(found.cmd)));
+      writeStdoutSync(commandHelp(cmd, path, aliasesOf(found.cmd)));
       return 0;
     }
     checkArgCount(cmd, path, parsed.args);
@@ -125,14 +125,10 @@ export async function run(argv: string[], ctxFactory = (g: GlobalOptions) => new
 }
 
 export function main(): void {
-  // a closed pipe on stdout (`stowage export c | head`) ends the command quietly, as for any Unix tool
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-  });
   run(process.argv.slice(2)).then(
     (code) => {
       // let stdout drain before exiting (it may be a slow pipe)
-      if (process.stdout.writableLength > 0) process.stdout.once('drain', () => process.exit(code));
+      if (stdoutStreamMade() && processStdout().writableLength > 0) processStdout().once('drain', () => process.exit(code));
       else process.exit(code);
     },
     (e) => {

@@ -2,8 +2,7 @@
 // file, hashed while streaming, renamed into place only if the digest matches.
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Writable, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { hex, sha256Hasher, type Digest } from '../digest';
 import { invalidArgument, notFound } from '../errdefs';
 
@@ -44,6 +43,9 @@ export class BlobStore {
     const hash = sha256Hasher();
     const fd = fs.openSync(tmp, 'w', 0o644);
     try {
+      // node:stream is loaded here, not with the store: reading commands never stream a blob in
+      const { pipeline } = require('node:stream/promises') as typeof import('node:stream/promises'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const { Writable } = require('node:stream') as typeof import('node:stream'); // eslint-disable-line @typescript-eslint/no-require-imports
       await pipeline(
         src,
         new Writable({

@@ -2,7 +2,6 @@
 import { isatty } from 'node:tty';
 import { NoSuchImageError } from '../../../engine/images';
 import { conflict, invalidArgument } from '../../../errdefs';
-import { pullAndReport } from '../image/registry';
 import { familiarString, parseNormalized, withDefaultTag } from '../../../reference';
 import type { AttachIO, Attachment } from '../../../runtime/attach';
 import { DEFAULT_DETACH_KEYS, DetachWatcher, parseDetachKeys } from '../../../util/detach-keys';
@@ -20,6 +19,8 @@ async function createContainer(ctx: Ctx, args: string[], flags: Parameters<Comma
   } catch (e) {
     if (!(e instanceof NoSuchImageError) || isIdLike(image)) throw e;
     ctx.err(`Unable to find image '${familiarString(withDefaultTag(parseNormalized(image)))}' locally\n`);
+    // the registry client (and https, tls) is loaded only when an image is missing
+    const { pullAndReport } = require('../image/registry') as typeof import('../image/registry'); // eslint-disable-line @typescript-eslint/no-require-imports
     await pullAndReport(ctx, image, { out: ctx.stderr, platform: (flags.platform as string) || undefined });
     return create();
   }
