@@ -61,6 +61,9 @@ export class Attachments {
     const requests = net.internal ? [] : portRequests(opts.ports ?? {});
     const aliases = opts.aliases ?? [];
 
+    // lo comes up (its own plugin process) while the reservation runs
+    const lo = this.loopback(netns, containerId);
+    lo.catch(() => {}); // awaited below, after the reservation
     // Reserve: ports and the row, atomically with respect to other stowage processes.
     const row = await this.state.exclusive(async () => {
       const mine = this.state.rowsOf(containerId);
@@ -125,7 +128,7 @@ export class Attachments {
     const rt = { containerId, netns, ifname: row.ifname, capabilityArgs: JSON.parse(row.capability_args) as Record<string, unknown> };
     let result: CniResult;
     try {
-      await this.loopback(netns, containerId);
+      await lo;
       result = await this.cni.addList(list, rt, (partial) =>
         this.state.locked(() => this.state.setResult(containerId, net.id, JSON.stringify(partial))),
       );
