@@ -13,16 +13,18 @@ export interface Timed {
   seconds: number;
   /** Peak resident memory in KiB of the timed process (GNU time's %M). */
   maxRssKb: number;
+  /** CPU time (user + system) of the process and the children it waited for. */
+  cpuSeconds: number;
   stdout: string;
 }
 
 /** Runs a command under GNU time; fails loudly if it fails. */
 export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: Buffer): Timed {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { env, input, maxBuffer: 1 << 26 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], { env, input, maxBuffer: 1 << 26 });
   const lines = r.stderr.toString().trim().split('\n');
-  const [secs, rss] = lines[lines.length - 1].split(' ').map(Number);
+  const [secs, rss, user, sys] = lines[lines.length - 1].split(' ').map(Number);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.toString()}`);
-  return { seconds: secs, maxRssKb: rss, stdout: r.stdout.toString() };
+  return { seconds: secs, maxRssKb: rss, cpuSeconds: user + sys, stdout: r.stdout.toString() };
 }
 
 export function sync(): void {
@@ -156,4 +158,26 @@ export const PLACE_NAME: Record<PlaceKind, string> = {
 export function rest(ms: number): void {
   sync();
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * CPU seconds (user + system, with reaped children) used so far by the processes
+ * whose command line names one of `marks` (a daemon found by its directories).
+ */
+export function daemonCpuSeconds(marks: string[]): number {
+  const tick = 100; // USER_HZ
+  let total = 0;
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (!marks.some((m) => cmdline.includes(m))) continue;
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / tick; // utime stime cutime cstime
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeDockerArchive } from './make-archive';
-import { CLI, duBytes, machine, makeBenchLayers, median, place, PLACE_NAME, placesFromArgs, rest, timed, writeSection, type PlaceKind } from './lib';
+import { CLI, daemonCpuSeconds, duBytes, machine, makeBenchLayers, median, place, PLACE_NAME, placesFromArgs, rest, timed, writeSection, type PlaceKind } from './lib';
 import { startDockerDaemon, type DockerDaemon } from '../test/reference/docker-daemon';
 
 const args = process.argv.slice(2);
@@ -26,12 +26,14 @@ interface Results {
   dockerSave: number[];
   rssLoad: number[];
   rssSave: number[];
+  /** CPU seconds: stowage's CLI; Docker's CLI, dockerd and its containerd. */
+  cpu: Record<'stowageLoad' | 'stowageSave' | 'dockerLoad' | 'dockerSave', number[]>;
   stowageDisk: number;
   dockerDisk: number;
 }
 
 async function measure(kind: PlaceKind, archive: string): Promise<Results> {
-  const res: Results = { stowageLoad: [], stowageSave: [], dockerLoad: [], dockerSave: [], rssLoad: [], rssSave: [], stowageDisk: 0, dockerDisk: 0 };
+  const res: Results = { stowageLoad: [], stowageSave: [], dockerLoad: [], dockerSave: [], rssLoad: [], rssSave: [], cpu: { stowageLoad: [], stowageSave: [], dockerLoad: [], dockerSave: [] }, stowageDisk: 0, dockerDisk: 0 };
   for (let r = 0; r < rounds; r++) {
     const where = place(kind, BENCH_DIR, 5);
     const run = where.mount;
@@ -52,13 +54,22 @@ async function measure(kind: PlaceKind, archive: string): Promise<Results> {
         res.rssLoad.push(load.maxRssKb);
         res.stowageSave.push(save.seconds);
         res.rssSave.push(save.maxRssKb);
+        res.cpu.stowageLoad.push(load.cpuSeconds);
+        res.cpu.stowageSave.push(save.cpuSeconds);
         res.stowageDisk = duBytes(path.join(env.STOWAGE_ROOT, 'overlay'));
       };
       const docker = () => {
+        const marks = [d!.dataRoot, d!.execRoot];
         rest(REST_MS);
-        res.dockerLoad.push(timed('docker', ['load', '-q', '-i', input], denv).seconds);
+        let before = daemonCpuSeconds(marks);
+        const load = timed('docker', ['load', '-q', '-i', input], denv);
+        res.dockerLoad.push(load.seconds);
+        res.cpu.dockerLoad.push(load.cpuSeconds + daemonCpuSeconds(marks) - before);
         rest(REST_MS);
-        res.dockerSave.push(timed('docker', ['save', '-o', path.join(run, 'd.tar'), 'bench:400mb'], denv).seconds);
+        before = daemonCpuSeconds(marks);
+        const save = timed('docker', ['save', '-o', path.join(run, 'd.tar'), 'bench:400mb'], denv);
+        res.dockerSave.push(save.seconds);
+        res.cpu.dockerSave.push(save.cpuSeconds + daemonCpuSeconds(marks) - before);
         res.dockerDisk = duBytes(path.join(d!.dataRoot, 'overlay2'));
       };
       if (r % 2 === 0) {
@@ -96,8 +107,9 @@ async function main() {
   const roundsText: string[] = [];
   for (const [kind, res] of all) {
     const m = (xs: number[]) => median(xs);
-    rows.push(`| load -i | ${PLACE_NAME[kind]} | ${m(res.stowageLoad).toFixed(2)} s | ${m(res.dockerLoad).toFixed(2)} s | **${(m(res.dockerLoad) / m(res.stowageLoad)).toFixed(1)}×** | ≥ 4× |`);
-    rows.push(`| save -o | ${PLACE_NAME[kind]} | ${m(res.stowageSave).toFixed(2)} s | ${m(res.dockerSave).toFixed(2)} s | **${(m(res.dockerSave) / m(res.stowageSave)).toFixed(1)}×** | ≥ 5× |`);
+    const c = res.cpu;
+    rows.push(`| load -i | ${PLACE_NAME[kind]} | ${m(res.stowageLoad).toFixed(2)} s (${m(c.stowageLoad).toFixed(2)} s) | ${m(res.dockerLoad).toFixed(2)} s (${m(c.dockerLoad).toFixed(2)} s) | **${(m(res.dockerLoad) / m(res.stowageLoad)).toFixed(1)}×** (${(m(c.dockerLoad) / m(c.stowageLoad)).toFixed(1)}×) | ≥ 4× |`);
+    rows.push(`| save -o | ${PLACE_NAME[kind]} | ${m(res.stowageSave).toFixed(2)} s (${m(c.stowageSave).toFixed(2)} s) | ${m(res.dockerSave).toFixed(2)} s (${m(c.dockerSave).toFixed(2)} s) | **${(m(res.dockerSave) / m(res.stowageSave)).toFixed(1)}×** (${(m(c.dockerSave) / m(c.stowageSave)).toFixed(1)}×) | ≥ 5× |`);
     const peak = Math.max(...res.rssLoad, ...res.rssSave) / 1024;
     memo.push(`| peak memory of the CLI process (load, save), ${PLACE_NAME[kind]} | ${(m(res.rssLoad) / 1024).toFixed(0)} MB, ${(m(res.rssSave) / 1024).toFixed(0)} MB (max ${peak.toFixed(0)} MB) | n/a (daemon) | | < 150 MB |`);
     memo.push(`| store disk use for the image, ${PLACE_NAME[kind]} | ${(res.stowageDisk / 1e6).toFixed(0)} MB | ${(res.dockerDisk / 1e6).toFixed(0)} MB (overlay2) | ${(res.stowageDisk / res.dockerDisk).toFixed(2)}× | ≤ 1.1× |`);
@@ -108,7 +120,7 @@ Image: ${(size / 1e6).toFixed(0)} MB archive, 3 layers (200 × 1 MB random, 5,00
 Median of ${rounds} rounds per place. Root filesystem: both stores (and the archive) in a directory under /var/lib, removed after each round, as a user's stores live; fresh ext4: a loop-mounted ext4 made for each round. Each round starts a Docker daemon whose data root sits beside stowage's store; the tools take turns at going first; \`sync\` and ${REST_MS / 1000} s of rest before every timed step. Machine: ${machine()}; load average ${require('node:os').loadavg()[0].toFixed(2)} at the end of the run.
 Reproduce: \`npm run build && node dist/bench/save-load.js --rounds ${rounds} --write\` (needs \`scripts/setup.sh --with-references\`).
 
-| step | where | stowage | Docker 20.10 | Docker ÷ stowage | target |
+| step | where | stowage: wall (CPU) | Docker 20.10: wall (CPU) | Docker ÷ stowage: wall (CPU) | target |
 |---|---|---|---|---|---|
 ${rows.join('\n')}
 
