@@ -13,16 +13,18 @@ export interface Timed {
   seconds: number;
   /** Peak resident memory in KiB of the timed process (GNU time's %M). */
   maxRssKb: number;
+  /** CPU time (user + system) of the process and the children it waited for. */
+  cpuSeconds: number;
   stdout: string;
 }
 
 /** Runs a command under GNU time; fails loudly if it fails. */
 export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: Buffer): Timed {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { env, input, maxBuffer: 1 << 26 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], { env, input, maxBuffer: 1 << 26 });
   const lines = r.stderr.toString().trim().split('\n');
-  const [secs, rss] = lines[lines.length - 1].split(' ').map(Number);
+  const [secs, rss, user, sys] = lines[lines.length - 1].split(' ').map(Number);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.toString()}`);
-  return { seconds: secs, maxRssKb: rss, stdout: r.stdout.toString() };
+  return { seconds: secs, maxRssKb: rss, cpuSeconds: user + sys, stdout: r.stdout.toString() };
 }
 
 export function sync(): void {
@@ -109,4 +111,73 @@ export function scratchFs(dir: string, sizeGb: number): { mount: string; dispose
       fs.rmSync(image, { force: true });
     },
   };
+}
+
+export type PlaceKind = 'root' | 'scratch';
+
+/**
+ * Where one benchmark run keeps the stores: 'root' is a directory under /var/lib
+ * on the machine's root filesystem, where /var/lib/stowage and /var/lib/docker
+ * live (as a user has them, with whatever that filesystem has just been
+ * through); 'scratch' a fresh loop-mounted ext4 (see scratchFs).
+ */
+export function place(kind: PlaceKind, benchDir: string, sizeGb: number): { mount: string; dispose(): void; remove(): void } {
+  if (kind === 'scratch') return scratchFs(benchDir, sizeGb);
+  const dir = path.join('/var/lib', `stowage-bench-${process.pid}-${Date.now()}`);
+  fs.mkdirSync(dir, { recursive: true });
+  return {
+    mount: dir,
+    dispose() {},
+    remove() {
+      // what a tool left mounted under it (podman keeps its overlay directory bind-mounted)
+      const mounts = fs
+        .readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .map((l) => l.split(' ')[4])
+        .filter((m) => m && (m === dir || m.startsWith(`${dir}/`)))
+        .sort((a, b) => b.length - a.length);
+      for (const m of mounts) spawnSync('umount', ['-l', m]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The places a benchmark measures: --place root|scratch, both by default. */
+export function placesFromArgs(args: string[]): PlaceKind[] {
+  const i = args.indexOf('--place');
+  const v = i >= 0 ? args[i + 1] : 'both';
+  return v === 'root' || v === 'scratch' ? [v] : ['root', 'scratch'];
+}
+
+export const PLACE_NAME: Record<PlaceKind, string> = {
+  root: 'root filesystem (/var/lib)',
+  scratch: 'fresh ext4',
+};
+
+/** Waits (sync first) so every tool starts its timed step from the same quiet disk. */
+export function rest(ms: number): void {
+  sync();
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * CPU seconds (user + system, with reaped children) used so far by the processes
+ * whose command line names one of `marks` (a daemon found by its directories).
+ */
+export function daemonCpuSeconds(marks: string[]): number {
+  const tick = 100; // USER_HZ
+  let total = 0;
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (!marks.some((m) => cmdline.includes(m))) continue;
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / tick; // utime stime cutime cstime
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }

@@ -1,87 +1,137 @@
 // Benchmark: save and load of a 400 MB, three-layer image (200 × 1 MB random
 // files, 5,000 small files, 200 more × 1 MB), stowage beside Docker 20.10 in the
-// same run. Each round runs on a fresh loop-mounted ext4: on this machine's own
-// disk (ext4 without a journal) inodes deleted in the last minutes slow down every
-// file creation, which would let earlier steps decide the result.
+// same run, in two places: the root filesystem (stores under /var/lib, as a user
+// has them) and a fresh loop-mounted ext4 per round. On this machine's root
+// filesystem (ext4 without a journal) inodes deleted in the last minutes slow
+// down file creation near them; both tools meet the same filesystem, and take
+// turns at going first.
 //
-//   node dist/bench/save-load.js [--rounds N] [--write]
+//   node dist/bench/save-load.js [--rounds N] [--place root|scratch] [--write]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeDockerArchive } from './make-archive';
-import { CLI, duBytes, machine, makeBenchLayers, median, scratchFs, sync, timed, writeSection } from './lib';
+import { CLI, daemonCpuSeconds, duBytes, machine, makeBenchLayers, median, place, PLACE_NAME, placesFromArgs, rest, timed, writeSection, type PlaceKind } from './lib';
 import { startDockerDaemon, type DockerDaemon } from '../test/reference/docker-daemon';
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1]) || 5;
 const BENCH_DIR = process.env.BENCH_DIR ?? '/var/tmp/stowage-bench';
+const REST_MS = 3000;
+
+interface Results {
+  stowageLoad: number[];
+  stowageSave: number[];
+  dockerLoad: number[];
+  dockerSave: number[];
+  rssLoad: number[];
+  rssSave: number[];
+  /** CPU seconds: stowage's CLI; Docker's CLI, dockerd and its containerd. */
+  cpu: Record<'stowageLoad' | 'stowageSave' | 'dockerLoad' | 'dockerSave', number[]>;
+  stowageDisk: number;
+  dockerDisk: number;
+}
+
+async function measure(kind: PlaceKind, archive: string): Promise<Results> {
+  const res: Results = { stowageLoad: [], stowageSave: [], dockerLoad: [], dockerSave: [], rssLoad: [], rssSave: [], cpu: { stowageLoad: [], stowageSave: [], dockerLoad: [], dockerSave: [] }, stowageDisk: 0, dockerDisk: 0 };
+  for (let r = 0; r < rounds; r++) {
+    const where = place(kind, BENCH_DIR, 5);
+    const run = where.mount;
+    process.env.TMPDIR = run;
+    const input = path.join(run, 'image.tar');
+    fs.copyFileSync(archive, input);
+    const env = { ...process.env, STOWAGE_ROOT: path.join(run, 's', 'root'), STOWAGE_RUNROOT: path.join(run, 's', 'run') };
+    let d: DockerDaemon | undefined;
+    try {
+      d = await startDockerDaemon({ stateDir: run }); // its store beside stowage's
+      const denv = { ...process.env, ...d.cliEnv() };
+      const stowage = () => {
+        rest(REST_MS);
+        const load = timed(process.execPath, [CLI, 'load', '-q', '-i', input], env);
+        rest(REST_MS);
+        const save = timed(process.execPath, [CLI, 'save', '-o', path.join(run, 's.tar'), 'bench:400mb'], env);
+        res.stowageLoad.push(load.seconds);
+        res.rssLoad.push(load.maxRssKb);
+        res.stowageSave.push(save.seconds);
+        res.rssSave.push(save.maxRssKb);
+        res.cpu.stowageLoad.push(load.cpuSeconds);
+        res.cpu.stowageSave.push(save.cpuSeconds);
+        res.stowageDisk = duBytes(path.join(env.STOWAGE_ROOT, 'overlay'));
+      };
+      const docker = () => {
+        const marks = [d!.dataRoot, d!.execRoot];
+        rest(REST_MS);
+        let before = daemonCpuSeconds(marks);
+        const load = timed('docker', ['load', '-q', '-i', input], denv);
+        res.dockerLoad.push(load.seconds);
+        res.cpu.dockerLoad.push(load.cpuSeconds + daemonCpuSeconds(marks) - before);
+        rest(REST_MS);
+        before = daemonCpuSeconds(marks);
+        const save = timed('docker', ['save', '-o', path.join(run, 'd.tar'), 'bench:400mb'], denv);
+        res.dockerSave.push(save.seconds);
+        res.cpu.dockerSave.push(save.cpuSeconds + daemonCpuSeconds(marks) - before);
+        res.dockerDisk = duBytes(path.join(d!.dataRoot, 'overlay2'));
+      };
+      if (r % 2 === 0) {
+        stowage();
+        docker();
+      } else {
+        docker();
+        stowage();
+      }
+      console.error(`${kind} round ${r + 1}/${rounds}: stowage load ${res.stowageLoad[r]}s save ${res.stowageSave[r]}s, docker load ${res.dockerLoad[r]}s save ${res.dockerSave[r]}s`);
+    } finally {
+      await d?.stop();
+      spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env });
+      where.dispose();
+      if (kind === 'root') where.remove(); // scratch images go at the end: deleting gigabytes trims the disk meanwhile
+      else scratches.push(where);
+    }
+  }
+  return res;
+}
+
+const scratches: Array<{ remove(): void }> = [];
 
 async function main() {
   fs.mkdirSync(BENCH_DIR, { recursive: true });
   const archive = path.join(BENCH_DIR, 'image.tar');
   if (!fs.existsSync(archive)) makeDockerArchive(archive, makeBenchLayers(BENCH_DIR), 'bench:400mb');
   const size = fs.statSync(archive).size;
-  const results = { stowageLoad: [] as number[], stowageSave: [] as number[], dockerLoad: [] as number[], dockerSave: [] as number[], rssLoad: [] as number[], rssSave: [] as number[] };
-  let stowageDisk = 0;
-  let dockerDisk = 0;
-  const scratches: Array<{ remove(): void }> = [];
-  for (let r = 0; r < rounds; r++) {
-    // each round on a fresh filesystem holding the archive (as a user's download) and both stores
-    const scratch = scratchFs(BENCH_DIR, 5);
-    scratches.push(scratch);
-    const run = scratch.mount;
-    process.env.TMPDIR = run;
-    const input = path.join(run, 'image.tar');
-    fs.copyFileSync(archive, input);
-    let d: DockerDaemon | undefined;
-    try {
-      const env = { ...process.env, STOWAGE_ROOT: path.join(run, 's', 'root'), STOWAGE_RUNROOT: path.join(run, 's', 'run') };
-      sync();
-      const load = timed(process.execPath, [CLI, 'load', '-q', '-i', input], env);
-      results.stowageLoad.push(load.seconds);
-      results.rssLoad.push(load.maxRssKb);
-      sync();
-      const save = timed(process.execPath, [CLI, 'save', '-o', path.join(run, 's.tar'), 'bench:400mb'], env);
-      results.stowageSave.push(save.seconds);
-      results.rssSave.push(save.maxRssKb);
-      stowageDisk = duBytes(path.join(env.STOWAGE_ROOT, 'overlay'));
-
-      d = await startDockerDaemon({ stateDir: run }); // the store on the same filesystem as stowage's
-      const denv = { ...process.env, ...d.cliEnv() };
-      sync();
-      results.dockerLoad.push(timed('docker', ['load', '-q', '-i', input], denv).seconds);
-      sync();
-      results.dockerSave.push(timed('docker', ['save', '-o', path.join(run, 'd.tar'), 'bench:400mb'], denv).seconds);
-      dockerDisk = duBytes(path.join(d.dataRoot, 'overlay2'));
-      console.error(`round ${r + 1}/${rounds}: stowage load ${load.seconds}s save ${save.seconds}s, docker load ${results.dockerLoad[r]}s save ${results.dockerSave[r]}s`);
-    } finally {
-      await d?.stop();
-      spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env: { ...process.env, STOWAGE_ROOT: path.join(run, 's', 'root'), STOWAGE_RUNROOT: path.join(run, 's', 'run') } });
-      scratch.dispose();
-    }
-  }
+  const places = placesFromArgs(args);
+  const all = new Map<PlaceKind, Results>();
+  for (const kind of places) all.set(kind, await measure(kind, archive));
   for (const s of scratches) s.remove();
-  const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<keyof typeof results, number>;
-  const peakRss = Math.max(...results.rssLoad, ...results.rssSave) / 1024;
+  const rows: string[] = [];
+  const memo: string[] = [];
+  const roundsText: string[] = [];
+  for (const [kind, res] of all) {
+    const m = (xs: number[]) => median(xs);
+    const c = res.cpu;
+    rows.push(`| load -i | ${PLACE_NAME[kind]} | ${m(res.stowageLoad).toFixed(2)} s (${m(c.stowageLoad).toFixed(2)} s) | ${m(res.dockerLoad).toFixed(2)} s (${m(c.dockerLoad).toFixed(2)} s) | **${(m(res.dockerLoad) / m(res.stowageLoad)).toFixed(1)}×** (${(m(c.dockerLoad) / m(c.stowageLoad)).toFixed(1)}×) | ≥ 4× |`);
+    rows.push(`| save -o | ${PLACE_NAME[kind]} | ${m(res.stowageSave).toFixed(2)} s (${m(c.stowageSave).toFixed(2)} s) | ${m(res.dockerSave).toFixed(2)} s (${m(c.dockerSave).toFixed(2)} s) | **${(m(res.dockerSave) / m(res.stowageSave)).toFixed(1)}×** (${(m(c.dockerSave) / m(c.stowageSave)).toFixed(1)}×) | ≥ 5× |`);
+    const peak = Math.max(...res.rssLoad, ...res.rssSave) / 1024;
+    memo.push(`| peak memory of the CLI process (load, save), ${PLACE_NAME[kind]} | ${(m(res.rssLoad) / 1024).toFixed(0)} MB, ${(m(res.rssSave) / 1024).toFixed(0)} MB (max ${peak.toFixed(0)} MB) | n/a (daemon) | | < 150 MB |`);
+    memo.push(`| store disk use for the image, ${PLACE_NAME[kind]} | ${(res.stowageDisk / 1e6).toFixed(0)} MB | ${(res.dockerDisk / 1e6).toFixed(0)} MB (overlay2) | ${(res.stowageDisk / res.dockerDisk).toFixed(2)}× | ≤ 1.1× |`);
+    roundsText.push(`${PLACE_NAME[kind]}: stowage load ${res.stowageLoad.join(', ')}; save ${res.stowageSave.join(', ')}; docker load ${res.dockerLoad.join(', ')}; save ${res.dockerSave.join(', ')}`);
+  }
   const table = `
 Image: ${(size / 1e6).toFixed(0)} MB archive, 3 layers (200 × 1 MB random, 5,000 small files, 200 × 1 MB random).
-Median of ${rounds} rounds; each round on a fresh loop-mounted ext4 holding the archive and both stores; \`sync\` before every timed step. Machine: ${machine()}.
+Median of ${rounds} rounds per place. Root filesystem: both stores (and the archive) in a directory under /var/lib, removed after each round, as a user's stores live; fresh ext4: a loop-mounted ext4 made for each round. Each round starts a Docker daemon whose data root sits beside stowage's store; the tools take turns at going first; \`sync\` and ${REST_MS / 1000} s of rest before every timed step. Machine: ${machine()}; load average ${require('node:os').loadavg()[0].toFixed(2)} at the end of the run.
 Reproduce: \`npm run build && node dist/bench/save-load.js --rounds ${rounds} --write\` (needs \`scripts/setup.sh --with-references\`).
 
-| step | stowage | Docker 20.10 | Docker ÷ stowage | target |
-|---|---|---|---|---|
-| load -i | ${m.stowageLoad.toFixed(2)} s | ${m.dockerLoad.toFixed(2)} s | **${(m.dockerLoad / m.stowageLoad).toFixed(1)}×** | ≥ 4× |
-| save -o | ${m.stowageSave.toFixed(2)} s | ${m.dockerSave.toFixed(2)} s | **${(m.dockerSave / m.stowageSave).toFixed(1)}×** | ≥ 5× |
+| step | where | stowage: wall (CPU) | Docker 20.10: wall (CPU) | Docker ÷ stowage: wall (CPU) | target |
+|---|---|---|---|---|---|
+${rows.join('\n')}
 
 | measure | stowage | Docker 20.10 | ratio | target |
 |---|---|---|---|---|
-| peak memory of the CLI process (load, save) | ${(median(results.rssLoad) / 1024).toFixed(0)} MB, ${(median(results.rssSave) / 1024).toFixed(0)} MB (max ${peakRss.toFixed(0)} MB) | n/a (daemon) | | < 150 MB |
-| store disk use for the image | ${(stowageDisk / 1e6).toFixed(0)} MB | ${(dockerDisk / 1e6).toFixed(0)} MB (overlay2) | ${(stowageDisk / dockerDisk).toFixed(2)}× | ≤ 1.1× |
+${memo.join('\n')}
 
-Rounds (s): stowage load ${results.stowageLoad.join(', ')}; save ${results.stowageSave.join(', ')}; docker load ${results.dockerLoad.join(', ')}; save ${results.dockerSave.join(', ')}.
+Rounds (s): ${roundsText.join('. ')}.
 `;
   console.log(table);
-  if (args.includes('--write')) writeSection('save-load', `## save and load (issue 3)\n${table}`);
+  if (args.includes('--write')) writeSection('save-load', `## save and load (issues 3 and 17)\n${table}`);
 }
 
 main().catch((e) => {

@@ -363,6 +363,34 @@ static napi_value js_copyfilerangeat(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// markTopDir(path): sets ext4's "top of directory hierarchy" flag (chattr +T)
+// on a directory, so that ext4 gives each directory made in it a block group of
+// its own (the Orlov allocator's spread for top-level directories) instead of
+// its parent's. Layers are unpacked under such a directory: on ext4 without a
+// journal, creating a file in a group with many recently deleted inodes scans
+// past each of them first (ialloc.c's recently_deleted), which made unpacking
+// 5,000 files take seconds. Returns false where the filesystem has no such flag.
+#include <linux/fs.h>
+static napi_value js_marktopdir(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char *path = arg_string(env, argv[0]); if (!path) return NULL;
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) { napi_value err = throw_errno(env, errno, "open", path); free(path); return err; }
+  free(path);
+  int flags = 0, ok = 0;
+  if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+    ok = (flags & FS_TOPDIR_FL) != 0;
+    if (!ok) {
+      flags |= FS_TOPDIR_FL;
+      ok = ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+    }
+  }
+  close(fd);
+  napi_value r; napi_get_boolean(env, ok, &r);
+  return r;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "mknod", NULL, js_mknod, NULL, NULL, NULL, napi_enumerable, NULL },
@@ -378,6 +406,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "resize", NULL, js_resize, NULL, NULL, NULL, napi_enumerable, NULL },
     { "copyFileRange", NULL, js_copyfilerange, NULL, NULL, NULL, napi_enumerable, NULL },
     { "copyFileRangeAt", NULL, js_copyfilerangeat, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "markTopDir", NULL, js_marktopdir, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

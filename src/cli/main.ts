@@ -1,8 +1,8 @@
 // Entry point: global options, then the command (docker's names and aliases).
 import { ExitStatus, UsageError } from '../errdefs';
 import { checkArgCount, commandHelp, type Command } from './command';
-import { COMMANDS, GROUPS } from './commands';
-import { Ctx, defaultGlobals, type GlobalOptions } from './context';
+import { COMMANDS, GROUPS, loadAll, type CommandEntry } from './commands';
+import { Ctx, defaultGlobals, processStdout, stdoutStreamMade, writeStdoutSync, type GlobalOptions } from './context';
 import { errorOutput } from './exit';
 import { parseFlags, type FlagDef } from './flags';
 import { VERSION } from '../util/version';
@@ -19,7 +19,7 @@ const GLOBAL_FLAGS: FlagDef[] = [
 ];
 
 interface Resolved {
-  cmd: Command;
+  cmd: CommandEntry;
   path: string;
   rest: string[];
 }
@@ -33,7 +33,7 @@ function lookup(argv: string[]): Resolved | undefined {
   return undefined;
 }
 
-function aliasesOf(cmd: Command): string[] {
+function aliasesOf(cmd: CommandEntry): string[] {
   return [cmd.name, ...(cmd.aliases ?? []).map((a) => a.join(' '))];
 }
 
@@ -42,7 +42,8 @@ const COMMON = ['run', 'exec', 'ps', 'images', 'version', 'info'];
 
 function topHelp(): string {
   const top = new Map<string, string>();
-  for (const c of COMMANDS) {
+  const all = loadAll();
+  for (const c of all) {
     for (const p of [c.name.split(' '), ...(c.aliases ?? [])]) if (p.length === 1) top.set(p[0], c.description);
   }
   const names = [...top.keys(), ...Object.keys(GROUPS)];
@@ -60,7 +61,7 @@ function topHelp(): string {
 }
 
 function groupHelp(group: string): string {
-  const subs = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
+  const subs = loadAll().filter((c) => c.name.startsWith(`${group} `));
   const w = Math.max(...subs.map((c) => c.name.length - group.length - 1)) + 2;
   return (
     `\nUsage:  stowage ${group} COMMAND\n\n${GROUPS[group]}\n\nCommands:\n` +
@@ -81,12 +82,12 @@ export async function run(argv: string[], ctxFactory = (g: GlobalOptions) => new
     if (g.flags._changed.has('runtime')) globals.runtime = String(g.flags.runtime);
     if (g.flags.debug) process.env.STOWAGE_DEBUG = '1';
     if (g.flags.version) {
-      process.stdout.write(`stowage version ${VERSION}\n`);
+      writeStdoutSync(`stowage version ${VERSION}\n`);
       return 0;
     }
     const words = g.args;
     if (words.length === 0 || g.help) {
-      process.stdout.write(topHelp());
+      writeStdoutSync(topHelp());
       return 0;
     }
     const found = lookup(words);
@@ -96,18 +97,19 @@ export async function run(argv: string[], ctxFactory = (g: GlobalOptions) => new
           process.stderr.write(`stowage: unknown command: stowage ${words[0]} ${words[1]}\n\nRun 'stowage ${words[0]} --help' for more information\n`);
           return 1;
         }
-        process.stdout.write(groupHelp(words[0]));
+        writeStdoutSync(groupHelp(words[0]));
         return 0;
       }
       process.stderr.write(`stowage: unknown command: stowage ${words[0]}\n\nRun 'stowage --help' for more information\n`);
       return 1;
     }
-    const { cmd, path, rest } = found;
+    const { path, rest } = found;
+    const cmd: Command = found.cmd.load();
     usageLine = `stowage ${path} ${cmd.usage}`;
     if (cmd.engineExit) engine = { command: path };
     const parsed = parseFlags(path, cmd.flags ?? [], rest, { interspersed: cmd.interspersed });
     if (parsed.help) {
-      process.stdout.write(commandHelp(cmd, path, aliasesOf(cmd)));
+      writeStdoutSync(commandHelp(cmd, path, aliasesOf(found.cmd)));
       return 0;
     }
     checkArgCount(cmd, path, parsed.args);
@@ -128,14 +130,10 @@ export async function run(argv: string[], ctxFactory = (g: GlobalOptions) => new
 }
 
 export function main(): void {
-  // a closed pipe on stdout (`stowage export c | head`) ends the command quietly, as for any Unix tool
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-  });
   run(process.argv.slice(2)).then(
     (code) => {
       // let stdout drain before exiting (it may be a slow pipe)
-      if (process.stdout.writableLength > 0) process.stdout.once('drain', () => process.exit(code));
+      if (stdoutStreamMade() && processStdout().writableLength > 0) processStdout().once('drain', () => process.exit(code));
       else process.exit(code);
     },
     (e) => {

@@ -1,11 +1,9 @@
 // Blobs addressed by sha256 (image configs, manifests): written to a temporary
 // file, hashed while streaming, renamed into place only if the digest matches.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Writable, type Readable } from 'node:stream';
-import { hex, type Digest } from '../digest';
+import type { Readable } from 'node:stream';
+import { hex, sha256Hasher, type Digest } from '../digest';
 import { invalidArgument, notFound } from '../errdefs';
 
 export class BlobStore {
@@ -31,7 +29,7 @@ export class BlobStore {
 
   /** Stores bytes; when `expected` is given the content must hash to it. */
   put(data: Buffer, expected?: Digest): Digest {
-    const d: Digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+    const d: Digest = `sha256:${sha256Hasher().update(data).digest('hex')}`;
     if (expected && d !== expected) throw invalidArgument(`digest mismatch: expected ${expected}, got ${d}`);
     if (this.has(d)) return d;
     const tmp = this.tmp();
@@ -42,9 +40,12 @@ export class BlobStore {
 
   async putStream(src: Readable, expected?: Digest): Promise<Digest> {
     const tmp = this.tmp();
-    const hash = createHash('sha256');
+    const hash = sha256Hasher();
     const fd = fs.openSync(tmp, 'w', 0o644);
     try {
+      // node:stream is loaded here, not with the store: reading commands never stream a blob in
+      const { pipeline } = require('node:stream/promises') as typeof import('node:stream/promises'); // eslint-disable-line @typescript-eslint/no-require-imports
+      const { Writable } = require('node:stream') as typeof import('node:stream'); // eslint-disable-line @typescript-eslint/no-require-imports
       await pipeline(
         src,
         new Writable({

@@ -1,5 +1,7 @@
 // Digests: 'sha256:<64 hex>' strings, parsed once at the edge.
-import { createHash, randomBytes } from 'node:crypto';
+// node:crypto is required where a digest is computed: commands that only read
+// digests (ps, images) do not load it.
+const crypto = (): typeof import('node:crypto') => require('node:crypto'); // eslint-disable-line @typescript-eslint/no-require-imports
 
 export type Digest = `sha256:${string}`;
 
@@ -18,8 +20,18 @@ export function hex(d: Digest): string {
   return d.slice(7);
 }
 
+/** A running SHA-256 (node:crypto's Hash). */
+export function sha256Hasher(): import('node:crypto').Hash {
+  return crypto().createHash('sha256');
+}
+
+/** `bytes` random bytes in hex. */
+export function randomHex(bytes: number): string {
+  return crypto().randomBytes(bytes).toString('hex');
+}
+
 export function sha256(data: string | Buffer): Digest {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  return `sha256:${crypto().createHash('sha256').update(data).digest('hex')}`;
 }
 
 /** The 12-character form Docker prints. */
@@ -37,7 +49,7 @@ export function chainIds(diffIds: readonly Digest[]): Digest[] {
 /** A random 64-hex ID, as Docker's stringid.GenerateRandomID (never all-digits in the short form). */
 export function randomId(): string {
   for (;;) {
-    const id = randomBytes(32).toString('hex');
+    const id = crypto().randomBytes(32).toString('hex');
     if (!/^\d{12}/.test(id)) return id;
   }
 }

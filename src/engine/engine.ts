@@ -1,14 +1,19 @@
 // The engine every front end drives (the CLI, the Engine API, the CRI): one
 // store and the services over it, opened lazily so that `--help` and argument
-// errors never touch the store.
+// errors never touch the store. Each service's module is loaded when the
+// service is first used (require() in its getter): a command that lists images
+// does not load the container runtime, the network code or their Node.js modules.
 import { CLI_PATH } from '../util/paths';
-import { ContainerService } from './containers';
-import { EventService } from './events';
-import { ExecService } from './exec-sessions';
-import { ImageService } from './images';
-import { NetworkService } from './networks';
-import { VolumeService } from './volumes';
-import { DEFAULT_ROOT, DEFAULT_RUNROOT, Store } from './store';
+import type { ContainerService } from './containers';
+import type { EventService } from './events';
+import type { ExecService } from './exec-sessions';
+import type { ImageService } from './images';
+import type { NetworkService } from './networks';
+import type { VolumeService } from './volumes';
+import type { Store } from './store';
+import { DEFAULT_ROOT, DEFAULT_RUNROOT } from './store-paths';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading, see above */
 import { rootlessDefaults } from '../rootless';
 
 export interface EngineConfig {
@@ -29,22 +34,22 @@ export class Engine {
   constructor(readonly globals: EngineConfig) {}
 
   get store(): Store {
-    this.store_ ??= new Store({ root: this.globals.root, runroot: this.globals.runroot });
+    this.store_ ??= new (require('./store') as typeof import('./store')).Store({ root: this.globals.root, runroot: this.globals.runroot });
     return this.store_;
   }
 
   get events(): EventService {
-    this.events_ ??= new EventService(this.store.db);
+    this.events_ ??= new (require('./events') as typeof import('./events')).EventService(this.store.db);
     return this.events_;
   }
 
   get images(): ImageService {
-    this.images_ ??= new ImageService(this.store, (id) => this.imageUsers(id), this.events);
+    this.images_ ??= new (require('./images') as typeof import('./images')).ImageService(this.store, (id) => this.imageUsers(id), this.events);
     return this.images_;
   }
 
   get containers(): ContainerService {
-    this.containers_ ??= new ContainerService(this.store, this.images, this.events, {
+    this.containers_ ??= new (require('./containers') as typeof import('./containers')).ContainerService(this.store, this.images, this.events, {
       runtime: this.globals.runtime,
       // conmon runs this when a container exits (`container cleanup`)
       selfCommand: [process.execPath, '--', CLI_PATH],
@@ -53,19 +58,24 @@ export class Engine {
   }
 
   get networks(): NetworkService {
-    this.networks_ ??= new NetworkService(this.containers);
+    this.networks_ ??= new (require('./networks') as typeof import('./networks')).NetworkService(this.containers);
     return this.networks_;
   }
 
   /** Exec sessions (the API's; the CLI runs its exec at once). */
   get execs(): ExecService {
-    this.execs_ ??= new ExecService(this.containers);
+    this.execs_ ??= new (require('./exec-sessions') as typeof import('./exec-sessions')).ExecService(this.containers);
     return this.execs_;
   }
 
   get volumes(): VolumeService {
-    this.volumes_ ??= new VolumeService(this.containers);
+    this.volumes_ ??= new (require('./volumes') as typeof import('./volumes')).VolumeService(this.containers);
     return this.volumes_;
+  }
+
+  /** How many containers use an image (the records alone: listing images does not load the container service). */
+  imageUserCount(id: string): number {
+    return new (require('../container/store') as typeof import('../container/store')).ContainerStore(this.store.db).usersOf(id).length;
   }
 
   /** Containers using an image, for rmi's conflict rules. */

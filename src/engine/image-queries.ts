@@ -44,7 +44,7 @@ export function listImages(ctx: Engine, opts: { all: boolean; filters: Map<strin
     } else if (dangling === true) continue;
     out.push({
       id: rec.id, repoTags: tags, repoDigests: digests, created, size: rec.size,
-      labels: img.config.config?.Labels ?? null, containers: ctx.imageUsers(rec.id).length,
+      labels: img.config.config?.Labels ?? null, containers: ctx.imageUserCount(rec.id),
     });
   }
   return out.sort((a, b) => b.created - a.created || (a.id < b.id ? -1 : 1));

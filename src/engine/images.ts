@@ -1,6 +1,5 @@
 // Image operations behind `images`, `tag`, `rmi`, `import`, `inspect`, `history`
 // and `image prune`, with Docker's rules for lookups and conflicts.
-import { autoDecompress } from '../archive/decompress';
 import { hex, isHex64, shortId, type Digest } from '../digest';
 import { conflict, invalidArgument, isNotFound, StowageError } from '../errdefs';
 import { applyChanges } from '../image/changes';
@@ -106,7 +105,7 @@ export class ImageService {
   ): Promise<Digest> {
     const target = opts.ref ? parseTagTarget(opts.ref) : undefined;
     const cfg = applyChanges({}, opts.changes ?? []);
-    const { stream } = await autoDecompress(src);
+    const { stream } = await (require('../archive/decompress') as typeof import('../archive/decompress')).autoDecompress(src); // eslint-disable-line @typescript-eslint/no-require-imports -- only import needs it
     try {
       const layer = await this.store.layers.register(stream, null, { sizeHint: opts.sizeHint });
       const created = nowGoTime();

@@ -1,9 +1,8 @@
 // One stowage store: the root (images, layers, containers, volumes, metadata)
 // and the run root (live runtime state). Everything stowage writes lives here.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Digest } from '../digest';
+import { randomHex, type Digest } from '../digest';
 import { BlobStore } from '../content/store';
 import { ImageStore } from '../image/store';
 import { LayerStore } from '../layer/store';
@@ -16,8 +15,7 @@ export interface StoreOptions {
   runroot: string;
 }
 
-export const DEFAULT_ROOT = '/var/lib/stowage';
-export const DEFAULT_RUNROOT = '/run/stowage';
+export { DEFAULT_ROOT, DEFAULT_RUNROOT } from './store-paths';
 
 /** The store's SQLite database: it exists once the store does. */
 export const storeDbPath = (root: string) => path.join(root, 'stowage.db');
@@ -47,7 +45,7 @@ export class Store {
   /** A fresh path in the store's temporary area, tagged with this process's identity. */
   tmpPath(prefix: string): string {
     const me = selfId();
-    return path.join(this.tmpRoot, `${prefix}-${me.pid}-${me.start}-${randomBytes(6).toString('hex')}`);
+    return path.join(this.tmpRoot, `${prefix}-${me.pid}-${me.start}-${randomHex(6)}`);
   }
 
   tmpDir(prefix: string): string {

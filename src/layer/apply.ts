@@ -2,10 +2,9 @@
 // its tar-split, and computes its diff ID, all in one pass over the stream.
 // The directory is private to this call, so what it holds is tracked in memory:
 // nothing is ever written through a symlink or outside `diff/`.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Digest } from '../digest';
+import { sha256Hasher, type Digest } from '../digest';
 import { invalidArgument, errnoCode, StowageError } from '../errdefs';
 import { native, S_IFBLK, S_IFCHR, S_IFIFO } from '../native';
 import type { TarHeader } from '../tar/header';
@@ -58,7 +57,7 @@ export interface ApplyOptions {
 }
 
 export async function applyTar(source: AsyncIterable<Buffer>, layerDir: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
-  const hash = opts.parallelHash ? new ParallelHash() : createHash('sha256');
+  const hash = opts.parallelHash ? new ParallelHash() : sha256Hasher();
   let tarSize = 0;
   async function* hashed(): AsyncGenerator<Buffer> {
     for await (const chunk of source) {

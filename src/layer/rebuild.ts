@@ -1,16 +1,15 @@
 // Rebuilds a layer's original tar from its unpacked directory and tar-split,
 // checking it against the diff ID as it goes (nothing is read back on trust).
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Digest } from '../digest';
+import { sha256Hasher, type Digest } from '../digest';
 import { internal } from '../errdefs';
 import type { Segment } from './tar-split';
 
 const CHUNK = 1 << 20;
 
 export async function* rebuildTar(layerDir: string, segments: Segment[], expect?: Digest): AsyncGenerator<Buffer> {
-  const hash = expect ? createHash('sha256') : undefined;
+  const hash = expect ? sha256Hasher() : undefined;
   for (const s of segments) {
     if ('raw' in s) {
       hash?.update(s.raw);

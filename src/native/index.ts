@@ -16,6 +16,8 @@ export interface Native {
   resize(fd: number, rows: number, cols: number): void;
   copyFileRange(fdIn: number, fdOut: number, length: number): number;
   copyFileRangeAt(fdIn: number, offsetIn: number, fdOut: number, length: number): number;
+  /** chattr +T: directories made in this one get block groups of their own (ext4); false where unsupported. */
+  markTopDir(path: string): boolean;
 }
 
 export const native: Native = require(path.join(REPO_ROOT, 'build', 'Release', 'stowage_native.node'));

@@ -70,12 +70,9 @@ export async function ensureBridgeRules(net: NetworkConfig): Promise<void> {
   if (net.driver !== 'bridge' || !net.bridge || !net.subnet) return;
   const rules = bridgeRules(net);
   const probes: Array<[string, string[]]> = [['filter', rules.filter[0]], ...rules.nat.map((r): [string, string[]] => ['nat', r])];
-  let complete = true;
-  for (const [table, rule] of probes) {
-    if ((await run('iptables', ['-w', '-t', table, '-C', ...rule.slice(1)])).code !== 0) complete = false;
-    if (!complete) break;
-  }
-  if (complete) return;
+  // the probes at once: on every container start, they are most of what the network adds before runc
+  const checked = await Promise.all(probes.map(([table, rule]) => run('iptables', ['-w', '-t', table, '-C', ...rule.slice(1)])));
+  if (checked.every((r) => r.code === 0)) return;
   const listed = await run('iptables', ['-w', '-t', 'filter', '-S']);
   const lines = listed.stdout.split('\n');
   const { forward, isolation1, isolation2 } = chainsFor(net.bridge);

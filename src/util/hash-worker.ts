@@ -2,11 +2,12 @@
 // so load hashes on a worker thread while the main thread writes files, and save
 // re-reads and checks each layer on the worker while the main thread copies it.
 // Chunks travel in SharedArrayBuffer batches: one copy, no transfer games.
-import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when a hash is first sent to the worker
+const threads = (): typeof import('node:worker_threads') => require('node:worker_threads');
 import { REPO_ROOT } from './paths';
-import type { Digest } from '../digest';
+import { sha256Hasher, type Digest } from '../digest';
 
 type Request =
   | { op: 'data'; id: number; sab: SharedArrayBuffer; len: number }
@@ -30,7 +31,7 @@ const drained = new Map<number, () => void>();
 function getWorker(): Worker {
   if (!worker) {
     // this module's own compiled file, also when the CLI runs from the bundle
-    worker = new Worker(path.join(REPO_ROOT, 'dist', 'src', 'util', 'hash-worker.js'));
+    worker = new (threads().Worker)(path.join(REPO_ROOT, 'dist', 'src', 'util', 'hash-worker.js'), { env: { ...process.env, STOWAGE_HASH_WORKER: '1' } });
     worker.unref();
     worker.on('message', (r: Reply) => {
       if (r.ok && r.acked !== undefined) {
@@ -106,23 +107,24 @@ export async function verifyLayer(layerDir: string, tarSplit: string, expect: Di
   if (!r.ok) throw new Error(r.error);
 }
 
+const { isMainThread, parentPort } = process.env.STOWAGE_HASH_WORKER ? threads() : { isMainThread: true, parentPort: null };
 if (!isMainThread && parentPort) {
   const port = parentPort;
-  const hashes = new Map<number, ReturnType<typeof createHash>>();
+  const hashes = new Map<number, ReturnType<typeof sha256Hasher>>();
   port.on('message', async (m: Request) => {
     try {
       if (m.op === 'data') {
         let h = hashes.get(m.id);
-        if (!h) hashes.set(m.id, (h = createHash('sha256')));
+        if (!h) hashes.set(m.id, (h = sha256Hasher()));
         h.update(new Uint8Array(m.sab, 0, m.len));
         port.postMessage({ id: m.id, ok: true, acked: m.len, sab: m.sab } satisfies Reply);
       } else if (m.op === 'digest') {
-        const h = hashes.get(m.id) ?? createHash('sha256');
+        const h = hashes.get(m.id) ?? sha256Hasher();
         hashes.delete(m.id);
         port.postMessage({ id: m.id, ok: true, digest: h.digest('hex') } satisfies Reply);
       } else if (m.op === 'range') {
         const fs = require('node:fs') as typeof import('node:fs');
-        const h = createHash('sha256');
+        const h = sha256Hasher();
         const fd = fs.openSync(m.file, 'r');
         try {
           const buf = Buffer.allocUnsafe(1 << 20);

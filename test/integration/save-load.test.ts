@@ -36,6 +36,17 @@ test('save, rmi, load gives back the same image', async () => {
   assert.equal(await env.ok(hist), historyBefore);
 });
 
+test("layers are unpacked under a directory with ext4's top-directory flag (chattr +T), where the filesystem has it", async () => {
+  const file = path.join(env.dir, 'app.tar');
+  await env.ok(['save', '-o', file, 'app:v1']);
+  await env.ok(['load', '-i', file]);
+  const tmp = path.join(env.root, 'tmp');
+  const EXT4_MAGIC = 0xef53;
+  if (fs.statfsSync(tmp).type !== EXT4_MAGIC) return; // the flag is ext4's; elsewhere markTopDir reports false
+  const attrs = execFileSync('lsattr', ['-d', tmp], { encoding: 'utf8' }).split(' ')[0];
+  assert.match(attrs, /T/, `lsattr -d ${tmp}: ${attrs}`);
+});
+
 test('the same image saved twice gives byte-identical archives, to a file or to a pipe', async () => {
   const a = path.join(env.dir, 'a.tar');
   const b = path.join(env.dir, 'b.tar');

@@ -1,51 +1,88 @@
-// Every command, with docker's names and aliases.
+// Every command, with docker's names and aliases. A command's module, and all it
+// imports, is loaded only when that command runs (or for help): `stowage ps`
+// does not evaluate build, pull or the API server at start-up. index.test.ts
+// checks these names against the modules' own.
 import type { Command } from '../command';
-import { imageHistoryCmd } from './image/history';
-import { imageImport } from './image/import';
-import { imageInspectCmd, inspectCmd } from './image/inspect';
-import { imageList } from './image/list';
-import { imagePrune } from './image/prune';
-import { imageRemove } from './image/remove';
-import { imageTag } from './image/tag';
-import { imageSave } from './image/save';
-import { imageLoad } from './image/load';
-import { imageBuild } from './image/build';
-import { imageExplain } from './image/explain';
-import { imagePull, imagePush } from './image/registry';
-import { loginCmd, logoutCmd } from './registry/login';
 
-import { containerCommit, containerDiff } from './container/commit';
-import { containerCp, containerExport } from './container/cp';
-import { containerExec } from './container/exec';
-import { containerInspectCmd } from './container/inspect';
-import { containerCleanup, containerPause, containerUnpause, containerKill, containerPrune, containerRemove, containerRename, containerRestart, containerStop, containerWait } from './container/lifecycle';
-import { containerLogs } from './container/logs';
-import { containerList } from './container/ps';
-import { containerAttach, containerCreate, containerRun, containerStart } from './container/run';
-import { containerStats } from './container/stats';
-import { containerUpdate } from './container/update';
-import { containerTop } from './container/top';
-import { networkConnect, networkCreate, networkDisconnect, networkInspectCmd, networkList, networkPrune, networkRemove } from './network/network';
-import { containerPort } from './container/ports-column';
-import { systemCheck } from './system/check';
-import { systemDf } from './system/df';
-import { systemEvents } from './system/events';
-import { systemPrune } from './system/prune';
-import { systemReset } from './system/reset';
-import { systemService } from './system/service';
-import { systemCri } from './system/cri';
-import { infoCmd, versionCmd } from './system/info';
-import { volumeCreate, volumeInspectCmd, volumeList, volumePrune, volumeRemove } from './volume/volume';
+export interface CommandEntry {
+  /** As Command.name. */
+  name: string;
+  /** As Command.aliases. */
+  aliases?: string[][];
+  load(): Command;
+}
 
-export const COMMANDS: Command[] = [
-  containerRun, containerCreate, containerStart, containerAttach, containerUpdate, containerStats, containerStop, containerRestart, containerKill, containerRemove, containerWait,
-  containerRename, containerPrune, containerPause, containerUnpause, containerCommit, containerDiff, containerCp, containerExport, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
-  networkConnect, networkCreate, networkDisconnect, networkList, networkInspectCmd, networkRemove, networkPrune, containerPort,
-  systemCheck, systemDf, systemEvents, systemPrune, systemReset, systemService, systemCri, versionCmd, infoCmd,
-  volumeCreate, volumeList, volumeInspectCmd, volumeRemove, volumePrune,
-  imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad, imageBuild, imagePull, imagePush, imageExplain,
-  loginCmd, logoutCmd,
+/* eslint-disable @typescript-eslint/no-require-imports -- require() inside load() is what makes loading lazy */
+export const COMMANDS: CommandEntry[] = [
+  { name: 'container run', aliases: [['run']], load: () => (require('./container/run') as typeof import('./container/run')).containerRun },
+  { name: 'container create', aliases: [['create']], load: () => (require('./container/run') as typeof import('./container/run')).containerCreate },
+  { name: 'container start', aliases: [['start']], load: () => (require('./container/run') as typeof import('./container/run')).containerStart },
+  { name: 'container attach', aliases: [['attach']], load: () => (require('./container/run') as typeof import('./container/run')).containerAttach },
+  { name: 'container update', aliases: [['update']], load: () => (require('./container/update') as typeof import('./container/update')).containerUpdate },
+  { name: 'container stats', aliases: [['stats']], load: () => (require('./container/stats') as typeof import('./container/stats')).containerStats },
+  { name: 'container stop', aliases: [['stop']], load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerStop },
+  { name: 'container restart', aliases: [['restart']], load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerRestart },
+  { name: 'container kill', aliases: [['kill']], load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerKill },
+  { name: 'container rm', aliases: [['container', 'remove'], ['rm']], load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerRemove },
+  { name: 'container wait', aliases: [['wait']], load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerWait },
+  { name: 'container rename', aliases: [['rename']], load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerRename },
+  { name: 'container prune', load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerPrune },
+  { name: 'container pause', aliases: [['pause']], load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerPause },
+  { name: 'container unpause', aliases: [['unpause']], load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerUnpause },
+  { name: 'container commit', aliases: [['commit']], load: () => (require('./container/commit') as typeof import('./container/commit')).containerCommit },
+  { name: 'container diff', aliases: [['diff']], load: () => (require('./container/commit') as typeof import('./container/commit')).containerDiff },
+  { name: 'container cp', aliases: [['cp']], load: () => (require('./container/cp') as typeof import('./container/cp')).containerCp },
+  { name: 'container export', aliases: [['export']], load: () => (require('./container/cp') as typeof import('./container/cp')).containerExport },
+  { name: 'container cleanup', load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerCleanup },
+  { name: 'container ls', aliases: [['container', 'list'], ['container', 'ps'], ['ps']], load: () => (require('./container/ps') as typeof import('./container/ps')).containerList },
+  { name: 'container exec', aliases: [['exec']], load: () => (require('./container/exec') as typeof import('./container/exec')).containerExec },
+  { name: 'container logs', aliases: [['logs']], load: () => (require('./container/logs') as typeof import('./container/logs')).containerLogs },
+  { name: 'container top', aliases: [['top']], load: () => (require('./container/top') as typeof import('./container/top')).containerTop },
+  { name: 'container inspect', load: () => (require('./container/inspect') as typeof import('./container/inspect')).containerInspectCmd },
+  { name: 'network connect', load: () => (require('./network/network') as typeof import('./network/network')).networkConnect },
+  { name: 'network create', load: () => (require('./network/network') as typeof import('./network/network')).networkCreate },
+  { name: 'network disconnect', load: () => (require('./network/network') as typeof import('./network/network')).networkDisconnect },
+  { name: 'network ls', aliases: [['network', 'list']], load: () => (require('./network/network') as typeof import('./network/network')).networkList },
+  { name: 'network inspect', load: () => (require('./network/network') as typeof import('./network/network')).networkInspectCmd },
+  { name: 'network rm', aliases: [['network', 'remove']], load: () => (require('./network/network') as typeof import('./network/network')).networkRemove },
+  { name: 'network prune', load: () => (require('./network/network') as typeof import('./network/network')).networkPrune },
+  { name: 'container port', aliases: [['port']], load: () => (require('./container/ports-column') as typeof import('./container/ports-column')).containerPort },
+  { name: 'system check', load: () => (require('./system/check') as typeof import('./system/check')).systemCheck },
+  { name: 'system df', load: () => (require('./system/df') as typeof import('./system/df')).systemDf },
+  { name: 'system events', aliases: [['events']], load: () => (require('./system/events') as typeof import('./system/events')).systemEvents },
+  { name: 'system prune', load: () => (require('./system/prune') as typeof import('./system/prune')).systemPrune },
+  { name: 'system reset', load: () => (require('./system/reset') as typeof import('./system/reset')).systemReset },
+  { name: 'system service', load: () => (require('./system/service') as typeof import('./system/service')).systemService },
+  { name: 'system cri', load: () => (require('./system/cri') as typeof import('./system/cri')).systemCri },
+  { name: 'version', load: () => (require('./system/info') as typeof import('./system/info')).versionCmd },
+  { name: 'system info', aliases: [['info']], load: () => (require('./system/info') as typeof import('./system/info')).infoCmd },
+  { name: 'volume create', load: () => (require('./volume/volume') as typeof import('./volume/volume')).volumeCreate },
+  { name: 'volume ls', aliases: [['volume', 'list']], load: () => (require('./volume/volume') as typeof import('./volume/volume')).volumeList },
+  { name: 'volume inspect', load: () => (require('./volume/volume') as typeof import('./volume/volume')).volumeInspectCmd },
+  { name: 'volume rm', aliases: [['volume', 'remove']], load: () => (require('./volume/volume') as typeof import('./volume/volume')).volumeRemove },
+  { name: 'volume prune', load: () => (require('./volume/volume') as typeof import('./volume/volume')).volumePrune },
+  { name: 'image ls', aliases: [['image', 'list'], ['images']], load: () => (require('./image/list') as typeof import('./image/list')).imageList },
+  { name: 'image tag', aliases: [['tag']], load: () => (require('./image/tag') as typeof import('./image/tag')).imageTag },
+  { name: 'image rm', aliases: [['image', 'remove'], ['rmi']], load: () => (require('./image/remove') as typeof import('./image/remove')).imageRemove },
+  { name: 'image prune', load: () => (require('./image/prune') as typeof import('./image/prune')).imagePrune },
+  { name: 'image inspect', load: () => (require('./image/inspect') as typeof import('./image/inspect')).imageInspectCmd },
+  { name: 'image history', aliases: [['history']], load: () => (require('./image/history') as typeof import('./image/history')).imageHistoryCmd },
+  { name: 'image import', aliases: [['import']], load: () => (require('./image/import') as typeof import('./image/import')).imageImport },
+  { name: 'inspect', load: () => (require('./image/inspect') as typeof import('./image/inspect')).inspectCmd },
+  { name: 'image save', aliases: [['save']], load: () => (require('./image/save') as typeof import('./image/save')).imageSave },
+  { name: 'image load', aliases: [['load']], load: () => (require('./image/load') as typeof import('./image/load')).imageLoad },
+  { name: 'image build', aliases: [['build'], ['builder', 'build']], load: () => (require('./image/build') as typeof import('./image/build')).imageBuild },
+  { name: 'image pull', aliases: [['pull']], load: () => (require('./image/registry') as typeof import('./image/registry')).imagePull },
+  { name: 'image push', aliases: [['push']], load: () => (require('./image/registry') as typeof import('./image/registry')).imagePush },
+  { name: 'image explain', load: () => (require('./image/explain') as typeof import('./image/explain')).imageExplain },
+  { name: 'login', load: () => (require('./registry/login') as typeof import('./registry/login')).loginCmd },
+  { name: 'logout', load: () => (require('./registry/login') as typeof import('./registry/login')).logoutCmd },
 ];
+
+/** Every command loaded (help lists them all). */
+export function loadAll(): Command[] {
+  return COMMANDS.map((c) => c.load());
+}
 
 export const GROUPS: Record<string, string> = {
   container: 'Manage containers',

@@ -5,7 +5,6 @@ import type { Container } from '../../../container/store';
 import { createWarnings } from '../../../engine/container-create';
 import { NoSuchImageError } from '../../../engine/images';
 import { cliError, conflict, invalidArgument } from '../../../errdefs';
-import { pullAndReport } from '../image/registry';
 import { familiarString, parseNormalized, withDefaultTag } from '../../../reference';
 import type { AttachIO, Attachment } from '../../../runtime/attach';
 import { DEFAULT_DETACH_KEYS, DetachWatcher, parseDetachKeys } from '../../../util/detach-keys';
@@ -27,6 +26,8 @@ async function createContainer(ctx: Ctx, args: string[], flags: Parameters<Comma
     } catch (e) {
       if (!(e instanceof NoSuchImageError) || isIdLike(image)) throw e;
       ctx.err(`Unable to find image '${familiarString(withDefaultTag(parseNormalized(image)))}' locally\n`);
+      // the registry client (and https, tls) is loaded only when an image is missing
+      const { pullAndReport } = require('../image/registry') as typeof import('../image/registry'); // eslint-disable-line @typescript-eslint/no-require-imports
       await pullAndReport(ctx, image, { out: ctx.stderr, platform: (flags.platform as string) || undefined });
       c = await create();
     }
