@@ -13,7 +13,7 @@ import { nowGoTime } from '../image/config-json';
 import { diffSize } from '../layer/apply';
 import { attach, type AttachIO, type Attachment } from '../runtime/attach';
 import { conmonCreate, containerPaths, readExitCode, waitExitCode, type ContainerPaths } from '../runtime/conmon';
-import { runcDelete, runcKill, runcPause, runcResume, runcStart, runcUpdate, type RuntimeConfig } from '../runtime/runc';
+import { runcDelete, runcKill, runcPause, runcResume, runcStart, runcState, runcUpdate, type RuntimeConfig } from '../runtime/runc';
 import { runcForeground } from '../runtime/exec';
 import { isSignal } from '../runtime/signal';
 import { containerSpec } from './container-spec';
@@ -492,6 +492,11 @@ export class ContainerService {
     this.records.updateRecord(c.record.id, (r) => ({ ...r, hostConfig: hc }));
   }
 
+  /** A fresh directory in the store's temporary area (removed by the next clean-up if this process dies). */
+  tmpDir(prefix: string): string {
+    return this.store.tmpDir(prefix);
+  }
+
   /** Freezes (or thaws) every process of the container: the cgroup freezer, through runc. */
   async pause(idOrName: string, paused: boolean): Promise<void> {
     const c = this.find(idOrName);
@@ -501,7 +506,10 @@ export class ContainerService {
       if (c.state.Status !== 'running') throw conflict(`Container ${c.record.id} is not running`);
       await runcPause(rt, c.record.id);
     } else {
-      if (c.state.Status !== 'paused') throw conflict(`Container ${c.record.id} is not paused`);
+      // A cp or commit killed while it held the container frozen leaves runc's state
+      // paused under a record that says running: unpause thaws that one too.
+      const frozen = c.state.Status === 'running' && (await runcState(rt, c.record.id).catch(() => undefined))?.status === 'paused';
+      if (c.state.Status !== 'paused' && !frozen) throw conflict(`Container ${c.record.id} is not paused`);
       await runcResume(rt, c.record.id);
     }
     this.records.updateState(c.record.id, (s) => ({ ...s, Status: paused ? 'paused' : 'running' }));

@@ -9,7 +9,7 @@ import { ImageStore } from '../image/store';
 import { LayerStore } from '../layer/store';
 import { openDb, type DB } from '../metadata/db';
 import { isAlive, selfId } from '../util/proc';
-import { unmountUnder } from '../container/rootfs';
+import { hasMountsUnder, unmountUnder } from '../container/rootfs';
 
 export interface StoreOptions {
   root: string;
@@ -61,8 +61,10 @@ export class Store {
     for (const name of fs.readdirSync(this.tmpRoot)) {
       const m = /^[a-z-]+?-(\d+)-(\d+)-[0-9a-f]+/.exec(name);
       if (m && isAlive({ pid: Number(m[1]), start: m[2] })) continue;
-      unmountUnder(path.join(this.tmpRoot, name)); // a killed build's overlay
-      fs.rmSync(path.join(this.tmpRoot, name), { recursive: true, force: true });
+      const dir = path.join(this.tmpRoot, name);
+      unmountUnder(dir); // a killed build's overlay, a killed cp's view of a container
+      if (hasMountsUnder(dir)) continue; // never remove through a mount: a container's files are there
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   }
 
