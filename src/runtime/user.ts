@@ -19,20 +19,22 @@ const MAX_ID = 2 ** 31 - 1;
 export const USER_DB_MAX = 4 << 20;
 
 /**
- * Contents of a file of the rootfs, or undefined when it is absent or no regular
- * file (runc then treats it as absent). The path is resolved by the kernel inside
- * the rootfs (symlinks followed there, never out), and nothing but a regular
- * file is opened: a FIFO would hang `start`, /dev/zero would never end.
+ * Contents of a file of the rootfs, or undefined when it is absent or unreadable
+ * (runc then treats it as absent). The path is resolved by the kernel inside the
+ * rootfs (symlinks followed there, never out), and nothing but a regular file is
+ * ever opened: a FIFO would hang the start (runc's own lookup in the container
+ * too, so that is refused with a message), a device such as /dev/zero never ends.
  */
 function readInRoot(root: string, p: string): string | undefined {
   let r: RegularRead;
   try {
     r = using(fs.openSync(root, O_PATH | fs.constants.O_DIRECTORY), (rootFd) => readRegularInRoot(rootFd, p, USER_DB_MAX));
   } catch (e) {
-    if (isKind(e, 'invalid-argument')) throw invalidArgument(`unable to read ${p} of the image: it is larger than ${USER_DB_MAX} bytes`, e);
+    if (isKind(e, 'invalid-argument')) throw failedPrecondition(`unable to read ${p} of the image: it is larger than ${USER_DB_MAX} bytes`, e);
     if (errnoCode(e) === 'ELOOP') throw failedPrecondition(`EvalSymlinks: too many links in ${p}`, e);
-    return undefined; // unreadable: as runc, no entries
+    return undefined;
   }
+  if (r.kind === 'not-regular') throw failedPrecondition(`unable to read ${p} of the image: it is a ${r.type}, not a regular file`);
   return r.kind === 'file' ? r.bytes.toString('utf8') : undefined;
 }
 

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import { finished } from 'node:stream/promises';
 import { copyFromContainer, copyToContainer } from '../../../engine/cp';
 import { cliError, errnoCode, invalidArgument } from '../../../errdefs';
 import { packDir } from '../../../layer/pack';
@@ -38,12 +36,8 @@ export const containerCp: Command = {
     let where: string;
     if (src.container) {
       const c = ctx.containers.find(src.container);
-      // a tar on stdout goes through asynchronous writes: a reader that stalls never blocks the
-      // process, so a signal meanwhile still thaws the container (see runtime/freeze)
-      const out = dst.path !== '-' ? undefined : ctx.stdout === process.stdout ? fs.createWriteStream('', { fd: 1, autoClose: false }) : ctx.stdout;
       try {
-        n = await copyFromContainer(ctx.containers, c, src.path, dst.path, opts, out);
-        if (out && out !== ctx.stdout) await finished(out.end());
+        n = await copyFromContainer(ctx.containers, c, src.path, dst.path, opts, dst.path === '-' ? ctx.stdout : undefined);
       } catch (e) {
         if (errnoCode(e) === 'EPIPE') return; // the reader had enough (`| head`): quiet, as for any Unix tool
         throw e;
