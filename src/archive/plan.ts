@@ -21,7 +21,7 @@ function dataMember(resolve: Resolve, name: string, what: string): Buffer {
   const m = resolve(name);
   if (!m) throw bad(`${what} "${name}" is missing from the archive`);
   if (m.kind !== 'data') throw bad(`${what} "${name}" is too large to be one`);
-  return m.bytes;
+  return m.data.bytes();
 }
 
 function parseJson<T>(bytes: Buffer, what: string): T {

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { Writable, type Readable } from 'node:stream';
 import { hex, type Digest } from '../digest';
 import { invalidArgument, notFound } from '../errdefs';
+import { syncDir } from '../util/durable';
 
 export class BlobStore {
   constructor(private readonly dir: string, private readonly tmp: () => string) {
@@ -35,8 +36,14 @@ export class BlobStore {
     if (expected && d !== expected) throw invalidArgument(`digest mismatch: expected ${expected}, got ${d}`);
     if (this.has(d)) return d;
     const tmp = this.tmp();
-    fs.writeFileSync(tmp, data, { mode: 0o644 });
-    fs.renameSync(tmp, this.path(d));
+    const fd = fs.openSync(tmp, 'w', 0o644);
+    try {
+      fs.writeSync(fd, data);
+      fs.fsyncSync(fd); // on disk before its name (and the row naming it) can be
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.publish(tmp, d);
     return d;
   }
 
@@ -54,6 +61,7 @@ export class BlobStore {
           },
         }),
       );
+      fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
@@ -62,8 +70,14 @@ export class BlobStore {
       fs.rmSync(tmp, { force: true });
       throw invalidArgument(`digest mismatch: expected ${expected}, got ${d}`);
     }
-    fs.renameSync(tmp, this.path(d));
+    this.publish(tmp, d);
     return d;
+  }
+
+  /** Renames a flushed temporary file into place, and flushes the rename. */
+  private publish(tmp: string, d: Digest): void {
+    fs.renameSync(tmp, this.path(d));
+    syncDir(path.dirname(this.path(d)));
   }
 
   delete(d: Digest): void {

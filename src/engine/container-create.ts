@@ -10,6 +10,7 @@ import { containerArgs } from '../runtime/spec';
 import { isSignal } from '../runtime/signal';
 import type { Ulimit } from '../container/host-options';
 import { NO_RESTART, validateRestartPolicy, type RestartPolicy } from '../container/restart-policy';
+import { checkHostname, checkHostsName, checkResolvWord } from '../network/host-names';
 import type { ContainerRecord, HostConfig, MountPoint, PortBindings } from '../container/types';
 
 export interface CreateOptions {
@@ -53,6 +54,15 @@ export interface CreateOptions {
   ulimits?: Ulimit[];
 }
 
+/** Every name the container's /etc files will hold (its peers' too): checked before anything is recorded. */
+function checkNames(opts: CreateOptions): void {
+  if (opts.hostname) checkHostname(opts.hostname);
+  for (const h of opts.extraHosts ?? []) checkHostsName(h.includes(':') ? h.slice(0, h.indexOf(':')) : h, 'host name in add-host');
+  for (const d of opts.dnsSearch ?? []) if (d !== '.') checkResolvWord(d, 'DNS search domain');
+  for (const o of opts.dnsOptions ?? []) checkResolvWord(o, 'DNS option');
+  for (const d of opts.dns ?? []) checkResolvWord(d, 'DNS server');
+}
+
 /** Env with later KEY=VALUE entries replacing earlier ones of the same key, order kept. */
 export function mergeEnv(base: string[], extra: string[]): string[] {
   const out = [...base];
@@ -76,6 +86,7 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
   if (profile !== undefined && profile !== 'unconfined') seccompFromProfile(profile, []); // a bad profile fails create, not start
   if (opts.restartPolicy) validateRestartPolicy(opts.restartPolicy);
   if (opts.stopSignal && !isSignal(opts.stopSignal)) throw invalidArgument(`Invalid signal: ${opts.stopSignal}`);
+  checkNames(opts);
   const argv = containerArgs(ic, opts.cmd.length ? opts.cmd : undefined, opts.entrypoint); // throws "no command specified"
   const id = randomId();
   const entrypoint = opts.entrypoint === undefined ? (ic.Entrypoint ?? null) : opts.entrypoint === '' ? null : [opts.entrypoint];

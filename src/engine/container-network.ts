@@ -12,6 +12,7 @@ import { NetworkManager } from '../network/manager';
 import { createNetns, netnsPath, removeNetns } from '../network/netns';
 import { effectiveBindings } from '../network/ports';
 import { hostsFile } from '../network/etc-files';
+import { checkHostsName } from '../network/host-names';
 import type { Endpoint, PortMap } from '../network/types';
 
 export interface NetworkSetup {
@@ -128,6 +129,7 @@ export class ContainerNetworking {
    * (a new interface in its namespace) when it runs.
    */
   async connect(c: Container, network: string, opts: { aliases: string[]; ip?: string }): Promise<void> {
+    for (const a of opts.aliases) checkHostsName(a, 'network alias'); // peers' /etc/hosts will list it
     const mode = c.record.hostConfig.NetworkMode;
     if (mode === 'none') throw invalidArgument('container cannot be connected to multiple networks with one of the networks in private (none) mode');
     if (special(mode)) throw invalidArgument('container sharing network namespace with another container or host cannot be connected to any other network');

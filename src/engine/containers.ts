@@ -82,7 +82,7 @@ export class ContainerService {
   }
 
   runtime(runtimePath = this.opts.runtime): RuntimeConfig {
-    return { runtimePath, runtimeRoot: path.join(this.store.runroot, 'runc') };
+    return { runtimePath, runtimeRoot: path.join(this.store.runroot, 'runc'), scratchDir: (prefix) => this.store.tmpDir(prefix) };
   }
 
   // ---- lookups ----
