@@ -11,7 +11,7 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
-pkgs="runc conmon containernetworking-plugins iptables iproute2 busybox-static skopeo tini catatonit xz-utils bzip2 zstd ca-certificates python3 make g++ libsqlite3-dev tar gzip util-linux procps"
+pkgs="runc conmon containernetworking-plugins iptables iproute2 busybox-static skopeo tini catatonit xz-utils bzip2 zstd ca-certificates python3 make g++ libsqlite3-dev tar gzip util-linux procps strace"
 [ "${1:-}" = "--with-references" ] && pkgs="$pkgs docker.io podman docker-registry"
 
 missing=""
