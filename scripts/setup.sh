@@ -6,13 +6,16 @@
 #   scripts/setup.sh                     what stowage needs to run
 #   scripts/setup.sh --with-references   also docker.io, podman and docker-registry,
 #                                        the reference tools of the interop tests
-#                                        and benchmarks
+#                                        and benchmarks (apache2-utils: htpasswd
+#                                        for the registry's password file; openssl
+#                                        for the tests' certificate authority; chromium,
+#                                        which opens `image explain --html` pages in tests)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
 pkgs="runc conmon containernetworking-plugins iptables iproute2 busybox-static skopeo tini catatonit xz-utils bzip2 zstd ca-certificates python3 make g++ libsqlite3-dev tar gzip util-linux procps strace"
-[ "${1:-}" = "--with-references" ] && pkgs="$pkgs docker.io podman docker-registry"
+[ "${1:-}" = "--with-references" ] && pkgs="$pkgs docker.io podman docker-registry apache2-utils openssl chromium"
 
 missing=""
 for p in $pkgs; do

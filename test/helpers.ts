@@ -6,6 +6,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { capture, type Captured } from '../src/util/capture';
+import { testSlot } from '../src/network/test-slot';
+
+// This test process's own address pool, bridge names and iptables chains, in the
+// environment every CLI run inherits: test runs on one host never share them.
+testSlot();
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(REPO, 'bin', 'stowage');
@@ -121,3 +126,55 @@ export function sha256File(file: string): string {
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+/** `stowage system service` on a socket of the test's own, and the docker CLI pointed at it. */
+export interface ApiService {
+  socket: string;
+  docker(args: string[], opts?: RunOptions): Promise<Result>;
+  dockerOk(args: string[], opts?: RunOptions): Promise<string>;
+  /** A raw request: status, headers and body. */
+  request(method: string, urlPath: string, body?: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>;
+  stop(): Promise<number | null>;
+  running(): boolean;
+}
+
+export async function startService(env: TestEnv): Promise<ApiService> {
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  const http = require('node:http') as typeof import('node:http');
+  const socket = path.join(env.dir, `api-${Math.random().toString(36).slice(2, 8)}.sock`);
+  const service = spawn(FRONT_END, ['system', 'service', `unix://${socket}`], { env: env.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  service.stderr!.on('data', (b: Buffer) => (stderr += b));
+  for (const deadline = Date.now() + 60_000; !stderr.includes('API listening'); await new Promise((r) => setTimeout(r, 50))) {
+    if (Date.now() > deadline || service.exitCode !== null) throw new Error(`the service did not start: ${stderr}`);
+  }
+  const dockerEnv = { ...(process.env as Record<string, string>), DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: path.join(env.dir, 'docker-config') };
+  const docker = (args: string[], opts: RunOptions = {}) =>
+    capture('docker', args, { env: { ...dockerEnv, ...opts.env }, input: opts.input, timeoutMs: opts.timeoutMs ?? 120_000 });
+  return {
+    socket,
+    docker,
+    async dockerOk(args, opts) {
+      const r = await docker(args, opts);
+      if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      return r.stdout;
+    },
+    request(method, urlPath, body, headers = {}) {
+      return new Promise((resolve, reject) => {
+        const req = http.request({ socketPath: socket, method, path: urlPath, headers: { 'Content-Type': 'application/json', ...headers } }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (b: Buffer) => parts.push(b));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    },
+    async stop() {
+      if (service.exitCode !== null) return service.exitCode;
+      service.kill('SIGTERM');
+      return new Promise((r) => service.once('exit', (code) => r(code)));
+    },
+    running: () => service.exitCode === null,
+  };
+}

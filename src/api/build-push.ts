@@ -11,9 +11,7 @@ import { parseDockerfile } from '../build/dockerfile';
 import { commitContainer, containerChanges } from '../engine/commit';
 import { invalidArgument } from '../errdefs';
 import { familiarString, fullString, parseNormalized, parseTagTarget } from '../reference';
-import { pullImage } from '../registry/pull';
-import { pushImage } from '../registry/push';
-import { RegistryClient } from '../registry/client';
+import { decodeRegistryAuthHeader, decodeRegistryConfigHeader, pullImage, pushImage } from '../registry';
 import { flag, sendJson, type Route } from './server';
 
 const KIND = { C: 0, A: 1, D: 2 } as const;
@@ -45,6 +43,14 @@ const jsonParam = <T>(q: URLSearchParams, name: string): T | undefined => {
 
 export const BUILD_PUSH_ROUTES: Route[] = [
   {
+    // the classic builder's cache is made of images, pruned with them: no build cache of its own
+    method: 'POST',
+    re: /^\/build\/prune$/,
+    async handler(_ctx, _r, res) {
+      sendJson(res, 200, { CachesDeleted: null, SpaceReclaimed: 0 });
+    },
+  },
+  {
     method: 'POST',
     re: /^\/commit$/,
     async handler(ctx, r, res) {
@@ -75,17 +81,23 @@ export const BUILD_PUSH_ROUTES: Route[] = [
       const base = parseNormalized(r.params[0]);
       const ref = { domain: base.domain, path: base.path, tag: r.query.get('tag') || base.tag || 'latest' };
       const id = ctx.images.resolveId(fullString(ref));
-      await new RegistryClient(ref.domain).ping();
-      const send = messages(res);
-      send({ status: `The push refers to repository [${ref.domain}/${ref.path}]` });
+      // (no header: no credentials, as Docker's daemon has none of its own)
+      const auth = decodeRegistryAuthHeader(r.req.headers['x-registry-auth'] as string | undefined) ?? {};
+      // the answer begins with the first message: a failure before it is an HTTP error
+      let started = false;
+      const send = (m: object) => {
+        if (!started) {
+          started = true;
+          messages(res)({ status: `The push refers to repository [${ref.domain}/${ref.path}]` });
+        }
+        messages(res)(m as Record<string, unknown>);
+      };
       try {
-        const out = await pushImage(ctx.store, id, ref, {
-          status: (lid, text) => send({ status: text, progressDetail: {}, id: lid }),
-          progress: (lid, current, total) => send({ status: 'Pushing', progressDetail: { current, total }, id: lid }),
-        });
+        const out = await pushImage(ctx.store, id, ref, { auth, onProgress: send });
         send({ status: `${ref.tag}: digest: ${out.digest} size: ${out.size}` });
         send({ progressDetail: {}, aux: { Tag: ref.tag, Digest: out.digest, Size: out.size } });
       } catch (e) {
+        if (!started) throw e;
         send({ errorDetail: { message: (e as Error).message }, error: (e as Error).message });
       }
       res.end();
@@ -109,6 +121,7 @@ export const BUILD_PUSH_ROUTES: Route[] = [
         // parameters read before the answer begins: a bad one is a 400, not a cut stream
         const buildArgs = new Map(Object.entries(jsonParam<Record<string, string | null>>(q, 'buildargs') ?? {}).map(([k, v]) => [k, v ?? undefined]));
         const labels = jsonParam<Record<string, string>>(q, 'labels') ?? {};
+        const registryAuth = decodeRegistryConfigHeader(r.req.headers['x-registry-config'] as string | undefined);
         const send = messages(res);
         const quiet = flag(q, 'q');
         const out = streamOf(send);
@@ -124,7 +137,10 @@ export const BUILD_PUSH_ROUTES: Route[] = [
           network: q.get('networkmode') || 'default',
           runtime: ctx.globals.runtime,
           out: quiet ? { line: () => {}, stdout: new Writable({ write: (_c, _e, cb) => cb() }), stderr: new Writable({ write: (_c, _e, cb) => cb() }) } : { line: (s) => send({ stream: s }), stdout: out, stderr: out },
-          pull: async (image) => (await pullImage(ctx.store, ctx.images, parseNormalized(image), { status() {}, progress() {} })).id,
+          pull: async (image) => {
+            const ref = parseNormalized(image);
+            return (await pullImage(ctx.store, ctx.images, ref, { auth: registryAuth(ref.domain) ?? {} })).id;
+          },
         });
         try {
           const id = await builder.build();

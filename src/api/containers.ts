@@ -1,20 +1,19 @@
 // Engine API routes for containers: create (Docker's Config + HostConfig),
 // start, attach (hijacked, before or after start), wait, stop, kill, restart,
-// pause, rm, list, inspect, logs, and exec (create, hijacked start, inspect).
+// pause, rm, list, inspect, logs, cp archives.
 import type { Duplex } from 'node:stream';
-import { randomBytes } from 'node:crypto';
-import { commandLine, statusText } from '../cli/commands/container/ps';
+import { commandLine, listContainers, statusText } from '../engine/container-queries';
 import type { Container } from '../container/store';
 import type { PortBindings } from '../container/types';
+import { containerPorts } from '../engine/container-ports';
+import { apiPorts } from '../network/ports';
 import type { CreateOptions } from '../engine/container-create';
 import { containerInspect } from '../engine/container-inspect';
 import { copyFromContainer, copyToContainer, statInContainer } from '../engine/cp';
-import { checkExecutable, execProcess } from '../engine/exec-process';
-import { CommandNotFoundError, conflict, invalidArgument, notFound, StowageError } from '../errdefs';
-import { attach, type AttachIO } from '../runtime/attach';
-import { resize } from '../runtime/conmon';
-import { runcExec, type ExecInput, type ExecOutput } from '../runtime/exec';
-import { readLogs } from '../runtime/logs';
+import { conflict } from '../errdefs';
+import type { AttachIO } from '../runtime/attach';
+import { DEFAULT_DETACH_KEYS, DetachWatcher, parseDetachKeys } from '../util/detach-keys';
+import { parseApiTimestamp } from '../engine/events';
 import { parseMountFlag, parseVolumeFlag, type VolumeRequest } from '../volume/specs';
 import { filtersOf } from './images';
 import { flag, sendJson, type Route } from './server';
@@ -127,56 +126,20 @@ export function createRequest(body: CreateBody, name: string | undefined, runtim
 }
 
 /** Attachments asked for before the container started: its start connects them. */
-const pendingAttach = new Map<string, { io: ReturnType<typeof streamsFor>; socket: Duplex }>();
+const pendingAttach = new Map<string, { io: ReturnType<typeof streamsFor>; socket: Duplex; watcher?: DetachWatcher }>();
 /** Terminal sizes given before the start (the pty is made with it). */
 const pendingSize = new Map<string, [number, number]>();
 
-interface ExecSession {
-  id: string;
-  containerId: string;
-  cmd: string[];
-  tty: boolean;
-  stdin: boolean;
-  env: string[];
-  workdir?: string;
-  user?: string;
-  privileged: boolean;
-  running: boolean;
-  exitCode: number | null;
-  pid: number;
+/** since/until of logs: "SECONDS[.NANOS]" as milliseconds (0 or absent: no bound). */
+function parseApiTimestampMs(v: string | null): number | undefined {
+  const ns = parseApiTimestamp(v);
+  return ns ? Number(ns / 1_000_000n) : undefined;
 }
-const execs = new Map<string, ExecSession>();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function session(id: string): ExecSession {
-  const e = execs.get(id);
-  if (!e) throw notFound(`No such exec instance: ${id}`);
-  return e;
-}
-
-/** Runs an exec session; its exit code stays readable for a while (exec inspect), then the session goes. */
-async function runExec(ctx: Parameters<NonNullable<Route['handler']>>[0], e: ExecSession, opts: { stdio: [ExecInput, ExecOutput, ExecOutput]; detach?: boolean }, out?: NodeJS.WritableStream): Promise<void> {
-  const c = ctx.containers.find(e.containerId);
-  e.running = true;
-  try {
-    const proc = execProcess(ctx.containers, c, { cmd: e.cmd, tty: e.tty, env: e.env, workdir: e.workdir, user: e.user, privileged: e.privileged });
-    e.exitCode = await runcExec(ctx.containers.runtime(c.record.hostConfig.Runtime || undefined), c.record.id, proc, { ...opts, onSpawn: (pid) => (e.pid = pid) });
-  } catch (err) {
-    // as Docker's engine: why it could not start, on the exec's output; 127 not found, else 126
-    out?.write(`${(err as Error).message}\r\n`);
-    e.exitCode = err instanceof CommandNotFoundError ? 127 : 126;
-  }
-  e.running = false;
-  setTimeout(() => execs.delete(e.id), 300_000).unref();
-}
-
-function listEntry(c: Container) {
-  const ports: Array<Record<string, unknown>> = [];
-  for (const [key, bindings] of Object.entries(c.state.Status === 'running' ? c.record.hostConfig.PortBindings ?? {} : {})) {
-    const [port, proto] = key.split('/');
-    for (const b of bindings ?? []) ports.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: proto });
-  }
+export function listEntry(c: Container) {
+  const ports = apiPorts(containerPorts(c));
   return {
     Id: c.record.id,
     Names: [`/${c.record.name}`],
@@ -195,7 +158,7 @@ function listEntry(c: Container) {
 }
 
 /** The streams an attach or exec start writes to its hijacked connection; close() ends it once they are flushed. */
-function streamsFor(socket: Duplex, tty: boolean, want: { stdin: boolean; stdout: boolean; stderr: boolean }): AttachIO & { close(): void } {
+export function streamsFor(socket: Duplex, tty: boolean, want: { stdin: boolean; stdout: boolean; stderr: boolean }): AttachIO & { close(): void } {
   const sink = { write: () => true } as unknown as NodeJS.WritableStream;
   const stdout = want.stdout ? framed(socket, STDOUT, tty) : framed(sink, STDOUT, true);
   const stderr = want.stderr ? framed(socket, STDERR, tty) : framed(sink, STDERR, true);
@@ -213,17 +176,8 @@ export const CONTAINER_ROUTES: Route[] = [
     method: 'GET',
     re: /^\/containers\/json$/,
     async handler(ctx, r, res) {
-      const f = filtersOf(r.query);
-      let list = ctx.containers.list();
-      if (!flag(r.query, 'all') && !f.get('status')) list = list.filter((c) => ['running', 'paused', 'restarting'].includes(c.state.Status));
-      list = list.filter(
-        (c) =>
-          (!f.get('status') || f.get('status')!.includes(c.state.Status)) &&
-          (!f.get('name') || f.get('name')!.some((n) => new RegExp(n).test(c.record.name))) &&
-          (!f.get('id') || f.get('id')!.some((p) => c.record.id.startsWith(p))),
-      );
       const limit = Number(r.query.get('limit') ?? -1);
-      if (limit > 0) list = list.slice(0, limit);
+      const list = listContainers(ctx, { all: flag(r.query, 'all'), limit, filters: filtersOf(r.query) });
       sendJson(res, 200, list.map((c) => listEntry(c)));
     },
   },
@@ -263,8 +217,20 @@ export const CONTAINER_ROUTES: Route[] = [
         throw e;
       }
       if (pending) {
-        if (started.attachment) void started.attachment.done.catch(() => {}).finally(() => pending.io.close());
-        else pending.io.close();
+        const runId = started.container.state.RunId;
+        if (started.attachment) {
+          const attachment = started.attachment;
+          pending.watcher?.on('detach', () => attachment.detach());
+          void started.attachment.done
+            .catch(() => {})
+            .finally(() => {
+              pending.io.close();
+              // the attachment ends when the container exits: release it (and remove a --rm
+              // one) here at once, rather than after conmon's exit command has started a CLI
+              // (a client that detached leaves it running: nothing to release then)
+              if (!ctx.containers.isRunning(c.record.id)) void ctx.containers.cleanup(c.record.id, runId).catch(() => {});
+            });
+        } else pending.io.close();
       }
       res.writeHead(204).end();
     },
@@ -276,14 +242,19 @@ export const CONTAINER_ROUTES: Route[] = [
       const c = ctx.containers.find(r.params[0]);
       if (!['running', 'created'].includes(c.state.Status)) throw conflict('You cannot attach to a stopped container, start it first');
       const tty = !!c.record.config.Tty;
+      // the detach keys, typed on stdin, end the attachment and leave the container running (checked before the stream begins)
+      const keys = flag(r.query, 'stdin') ? parseDetachKeys(r.query.get('detachKeys') || DEFAULT_DETACH_KEYS) : undefined;
       hijack(socket, !tty);
       const io = streamsFor(socket, tty, { stdin: flag(r.query, 'stdin'), stdout: flag(r.query, 'stdout'), stderr: flag(r.query, 'stderr') });
+      const watcher = keys && io.stdin ? new DetachWatcher(keys) : undefined;
+      if (watcher) io.stdin = io.stdin!.pipe(watcher);
       if (c.state.Status === 'running') {
-        const a = attach(ctx.containers.paths(c.record.id), io);
+        const a = ctx.containers.attach(c.record.id, io);
+        watcher?.on('detach', () => a.detach());
         void a.done.catch(() => {}).finally(() => io.close());
         socket.on('close', () => a.detach());
       } else {
-        pendingAttach.set(c.record.id, { io, socket });
+        pendingAttach.set(c.record.id, { io, socket, watcher });
         socket.on('close', () => pendingAttach.get(c.record.id)?.socket === socket && pendingAttach.delete(c.record.id));
       }
     },
@@ -333,10 +304,8 @@ export const CONTAINER_ROUTES: Route[] = [
     method: 'POST',
     re: /^\/containers\/([^/]+)\/restart$/,
     async handler(ctx, r, res) {
-      const c = ctx.containers.find(r.params[0]);
       const t = r.query.get('t');
-      if (['running', 'paused'].includes(c.state.Status)) await ctx.containers.stop(c.record.id, t === null ? undefined : Number(t));
-      await ctx.containers.start(c.record.id);
+      await ctx.containers.restart(r.params[0], t === null ? undefined : Number(t), r.query.get('signal') ?? undefined);
       res.writeHead(204).end();
     },
   },
@@ -347,7 +316,7 @@ export const CONTAINER_ROUTES: Route[] = [
     async handler(ctx, r, res) {
       const c = ctx.containers.find(r.params[0]);
       const size: [number, number] = [Number(r.query.get('h')), Number(r.query.get('w'))];
-      if (c.state.Status === 'running') resize(ctx.containers.paths(c.record.id), size[0], size[1]);
+      if (c.state.Status === 'running') ctx.containers.resize(c.record.id, size[0], size[1]);
       else pendingSize.set(c.record.id, size);
       res.writeHead(200).end();
     },
@@ -375,7 +344,7 @@ export const CONTAINER_ROUTES: Route[] = [
       const c = ctx.containers.find(r.params[0]);
       await ctx.containers.remove(c.record.id, { force: flag(r.query, 'force'), volumes: flag(r.query, 'v') });
       pendingSize.delete(c.record.id);
-      for (const [id, e] of execs) if (e.containerId === c.record.id) execs.delete(id);
+      ctx.execs.forget(c.record.id);
       res.writeHead(204).end();
     },
   },
@@ -388,12 +357,12 @@ export const CONTAINER_ROUTES: Route[] = [
       const tail = r.query.get('tail');
       res.writeHead(200, { 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
       const want = { stdout: flag(r.query, 'stdout'), stderr: flag(r.query, 'stderr') };
-      const id = c.record.id;
-      for await (const rec of readLogs(ctx.containers.paths(id).logPath, {
+      for await (const rec of ctx.containers.logs(c.record.id, {
         follow: flag(r.query, 'follow'),
-        isRunning: () => !res.destroyed && ctx.containers.isRunning(id), // (or the client went away)
+        stillWanted: () => !res.destroyed, // the client went away: stop following
         tail: tail && tail !== 'all' && Number(tail) >= 0 ? Number(tail) : undefined,
-        since: Number(r.query.get('since') ?? 0) * 1000 || undefined,
+        since: parseApiTimestampMs(r.query.get('since')),
+        until: parseApiTimestampMs(r.query.get('until')),
       })) {
         if (!want[rec.stream === 'stderr' ? 'stderr' : 'stdout']) continue;
         const text = Buffer.from(`${flag(r.query, 'timestamps') ? `${rec.time} ` : ''}${rec.line}${rec.partial ? '' : '\n'}`);
@@ -431,52 +400,6 @@ export const CONTAINER_ROUTES: Route[] = [
       const c = ctx.containers.find(r.params[0]);
       await copyToContainer(ctx.containers, c, '-', r.query.get('path') ?? '/', {}, r.req as AsyncIterable<Buffer>);
       res.writeHead(200).end();
-    },
-  },
-  {
-    method: 'POST',
-    re: /^\/containers\/([^/]+)\/exec$/,
-    async handler(ctx, r, res) {
-      const c = ctx.containers.find(r.params[0]);
-      checkExecutable(c, r.params[0]);
-      const b = await r.json<{ Cmd?: string[]; Tty?: boolean; AttachStdin?: boolean; Env?: string[]; WorkingDir?: string; User?: string; Privileged?: boolean }>();
-      if (!b.Cmd?.length) throw invalidArgument('No exec command specified');
-      if (b.Tty) throw new StowageError('not-implemented', 'a terminal (-t) for exec is not served through the API yet: use stowage exec -t');
-      const id = randomBytes(32).toString('hex');
-      execs.set(id, {
-        id,
-        containerId: c.record.id, cmd: b.Cmd, tty: !!b.Tty, stdin: !!b.AttachStdin, env: b.Env ?? [], workdir: b.WorkingDir || undefined,
-        user: b.User || undefined, privileged: !!b.Privileged, running: false, exitCode: null, pid: 0,
-      });
-      sendJson(res, 201, { Id: id });
-    },
-  },
-  {
-    method: 'POST',
-    re: /^\/exec\/([^/]+)\/start$/,
-    // docker exec -d: no stream, the process runs on
-    async handler(ctx, r, res) {
-      const e = session(r.params[0]);
-      await r.json();
-      await runExec(ctx, e, { stdio: ['ignore', 'ignore', 'ignore'], detach: true });
-      res.writeHead(200).end();
-    },
-    async upgrade(ctx, r, socket) {
-      const e = session(r.params[0]);
-      await r.body(); // {"Detach":false,"Tty":false}
-      hijack(socket, !e.tty);
-      const io = streamsFor(socket, e.tty, { stdin: e.stdin, stdout: true, stderr: true });
-      await runExec(ctx, e, { stdio: [io.stdin ?? 'ignore', io.stdout, io.stderr] }, io.stdout);
-      io.close();
-    },
-  },
-  {
-    method: 'GET',
-    re: /^\/exec\/([^/]+)\/json$/,
-    async handler(_ctx, r, res) {
-      const e = execs.get(r.params[0]);
-      if (!e) throw notFound(`No such exec instance: ${r.params[0]}`);
-      sendJson(res, 200, { ID: r.params[0], ContainerID: e.containerId, Running: e.running, ExitCode: e.exitCode, Pid: e.pid, OpenStdin: e.stdin, ProcessConfig: { entrypoint: e.cmd[0], arguments: e.cmd.slice(1), tty: e.tty } });
     },
   },
 ];

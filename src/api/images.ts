@@ -1,18 +1,18 @@
 // Engine API routes for images: list, inspect, history, tag, remove, pull
 // (images/create), save (images/get) and load, in Docker's JSON shapes.
 import { Readable } from 'node:stream';
-import { imageHistory } from '../cli/commands/image/history';
-import { listImages } from '../cli/commands/image/list';
+import { imageHistory, listImages, type ImageSummary } from '../engine/image-queries';
 import { loadArchive } from '../archive/load';
 import { resolveSaveTargets, saveImages } from '../archive/save';
 import { streamSink } from '../archive/tar-writer';
-import { NO_PROGRESS } from '../cli/output/progress';
+import { NO_PROGRESS } from '../util/progress';
 import { imageInspect } from '../engine/image-inspect';
 import { invalidArgument } from '../errdefs';
 import { familiarString, parseNormalized, withDefaultTag } from '../reference';
-import { pullImage } from '../registry/pull';
-import { RegistryClient } from '../registry/client';
-import { flag, sendJson, type Route } from './server';
+import { decodeRegistryAuthHeader, pullImage } from '../registry';
+import type { ServerResponse } from 'node:http';
+import type { Engine } from '../engine/engine';
+import { flag, sendJson, type ApiRequest, type Route } from './server';
 
 /** ?filters={"key":["value"]} (or the old {"key":{"value":true}}) as the CLI's filter map. */
 export function filtersOf(q: URLSearchParams): Map<string, string[]> {
@@ -31,6 +31,37 @@ export function filtersOf(q: URLSearchParams): Map<string, string[]> {
 
 const unix = (ms: number) => Math.floor(ms / 1000);
 
+/** Docker's types.ImageSummary. */
+export function imageSummary(ctx: Engine, i: ImageSummary, sharedSize = -1) {
+  return {
+    Containers: i.containers,
+    Created: unix(i.created),
+    Id: i.id,
+    Labels: i.labels,
+    ParentId: ctx.store.images.get(i.id)?.parent ?? '',
+    RepoDigests: i.repoDigests,
+    RepoTags: i.repoTags,
+    SharedSize: sharedSize,
+    Size: i.size,
+    VirtualSize: i.size,
+  };
+}
+
+/** docker import: the body is the tarball (fromSrc=-); a URL would need a network this engine does not reach for. */
+async function importImage(ctx: Engine, r: ApiRequest, res: ServerResponse, src: string): Promise<void> {
+  if (src !== '-') throw invalidArgument(`importing from a URL is not supported: ${src} (send the archive in the request body, fromSrc=-)`);
+  const repo = r.query.get('repo');
+  const tag = r.query.get('tag');
+  const id = await ctx.images.importTarball(r.req as AsyncIterable<Buffer>, {
+    ref: repo ? `${repo}${tag ? `:${tag}` : ''}` : undefined,
+    changes: r.query.getAll('changes'),
+    message: r.query.get('message') ?? undefined,
+    sourceName: '-',
+  });
+  res.writeHead(200, { 'Content-Type': 'application/json' });
+  res.end(`${JSON.stringify({ status: id })}\n`);
+}
+
 export const IMAGE_ROUTES: Route[] = [
   {
     method: 'GET',
@@ -40,18 +71,7 @@ export const IMAGE_ROUTES: Route[] = [
       sendJson(
         res,
         200,
-        list.map((i) => ({
-          Containers: i.containers,
-          Created: unix(i.created),
-          Id: i.id,
-          Labels: i.labels,
-          ParentId: ctx.store.images.get(i.id)?.parent ?? '',
-          RepoDigests: i.repoDigests,
-          RepoTags: i.repoTags,
-          SharedSize: -1,
-          Size: i.size,
-          VirtualSize: i.size,
-        })),
+        list.map((i) => imageSummary(ctx, i)),
       );
     },
   },
@@ -93,33 +113,45 @@ export const IMAGE_ROUTES: Route[] = [
     method: 'POST',
     re: /^\/images\/create$/,
     async handler(ctx, r, res) {
+      const src = r.query.get('fromSrc');
+      if (src !== null) return importImage(ctx, r, res, src);
       const from = r.query.get('fromImage');
-      if (!from) throw new Error('importing through the API is not supported: use stowage import');
+      if (!from) throw invalidArgument('fromImage or fromSrc must be given');
       const tag = r.query.get('tag');
       const base = parseNormalized(from);
       const ref = withDefaultTag(tag ? (/^sha256:/.test(tag) ? { ...base, digest: tag } : { ...base, tag }) : base);
-      await new RegistryClient(ref.domain).ping();
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      const msg = (m: Record<string, unknown>) => res.write(`${JSON.stringify(m)}\n`);
-      msg({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag });
+      // (no header: no credentials, as Docker's daemon has none of its own)
+      const auth = decodeRegistryAuthHeader(r.req.headers['x-registry-auth'] as string | undefined) ?? {};
+      // the answer begins with the first message: a failure before it (no such registry, no manifest) is an HTTP error
+      const msg = (m: object) => {
+        if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write(`${JSON.stringify(m)}\n`);
+      };
       try {
-        const out = await pullImage(ctx.store, ctx.images, ref, {
-          status: (id, text) => msg({ status: text, progressDetail: {}, id }),
-          progress: (id, current, total) => msg({ status: 'Downloading', progressDetail: { current, total }, id }),
-        });
-        msg({ status: `Digest: ${out.digest}` });
+        const out = await pullImage(ctx.store, ctx.images, ref, { auth, platform: r.query.get('platform') || undefined, onProgress: msg });
         msg({ status: `Status: ${out.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(ref)}` });
       } catch (e) {
+        if (!res.headersSent) throw e;
         msg({ errorDetail: { message: (e as Error).message }, error: (e as Error).message });
       }
       res.end();
     },
   },
   {
-    method: 'GET',
-    re: /^\/images\/get$/,
+    method: 'POST',
+    re: /^\/images\/prune$/,
     async handler(ctx, r, res) {
-      const targets = resolveSaveTargets(ctx.images, ctx.store, r.query.getAll('names'));
+      const { records, reclaimed } = ctx.images.prune({ filters: filtersOf(r.query) });
+      const deleted = records.map((x) => (x.untagged ? { Untagged: x.untagged } : { Deleted: x.deleted }));
+      sendJson(res, 200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed });
+    },
+  },
+  {
+    // save: every image named (?names=a&names=b), or the one in the path
+    method: 'GET',
+    re: /^\/images\/(?:(.+)\/)?get$/,
+    async handler(ctx, r, res) {
+      const targets = resolveSaveTargets(ctx.images, ctx.store, r.params[0] ? [r.params[0]] : r.query.getAll('names'));
       res.writeHead(200, { 'Content-Type': 'application/x-tar' });
       await saveImages(ctx.store, targets, streamSink(res), NO_PROGRESS);
       res.end();

@@ -5,12 +5,15 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { StowageError, type ErrorKind } from '../errdefs';
-import type { Ctx } from '../cli/context';
+import type { Engine as Ctx } from '../engine/engine';
 import { wasHijacked } from './stream';
 
 /** The API version served: Docker 20.10's (the docker CLI negotiates down to it). */
 export const API_VERSION = '1.41';
 export const MIN_API_VERSION = '1.12';
+
+/** The largest JSON body read into memory (container create, network create...); streams are not capped. */
+export const MAX_JSON_BODY = 16 * 1024 * 1024;
 
 export interface ApiRequest {
   method: string;
@@ -18,6 +21,8 @@ export interface ApiRequest {
   path: string;
   params: string[];
   query: URLSearchParams;
+  /** the version in the path (/v1.40/...), or the newest served */
+  apiVersion: number;
   req: http.IncomingMessage;
   /** the body (for upgraded requests: what came with the headers, and more to its Content-Length) */
   body(): Promise<Buffer>;
@@ -42,9 +47,12 @@ const STATUS: Partial<Record<ErrorKind, number>> = {
   unauthorized: 401,
   forbidden: 403,
   'not-implemented': 501,
+  unavailable: 503,
 };
 
 export function statusOf(e: unknown): number {
+  const explicit = (e as { status?: number })?.status;
+  if (typeof explicit === 'number') return explicit;
   return e instanceof StowageError ? (STATUS[e.kind] ?? 500) : 500;
 }
 
@@ -73,17 +81,53 @@ function parseBody<T>(b: Buffer): T {
   }
 }
 
+/** A request body read whole, refused past MAX_JSON_BODY (413) whatever its Content-Length says. */
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_JSON_BODY) return reject(tooLarge());
+    const parts: Buffer[] = [];
+    let n = 0;
+    req.on('data', (b: Buffer) => {
+      n += b.length;
+      if (n > MAX_JSON_BODY) {
+        req.destroy();
+        reject(tooLarge());
+      } else parts.push(b);
+    });
+    req.on('end', () => resolve(Buffer.concat(parts)));
+    req.on('error', reject);
+  });
+}
+
+const tooLarge = () => Object.assign(new StowageError('invalid-argument', `request body larger than ${MAX_JSON_BODY} bytes`), { status: 413 });
+
+/** The version a request asks for (/vX.Y/...): Docker's refusals of ones it does not serve. */
+function requestedVersion(pathname: string): number {
+  const m = /^\/v([0-9]+\.[0-9]+)(?=\/)/.exec(pathname);
+  if (!m) {
+    if (/^\/v[^/]*\//.test(pathname)) throw new StowageError('invalid-argument', `malformed API version in ${pathname}`);
+    return Number(API_VERSION);
+  }
+  const v = Number(m[1]);
+  const [maj, min] = m[1].split('.').map(Number);
+  const [smaj, smin] = API_VERSION.split('.').map(Number);
+  const [mmaj, mmin] = MIN_API_VERSION.split('.').map(Number);
+  if (maj > smaj || (maj === smaj && min > smin)) throw new StowageError('invalid-argument', `client version ${m[1]} is too new. Maximum supported API version is ${API_VERSION}`);
+  if (maj < mmaj || (maj === mmaj && min < mmin)) {
+    throw new StowageError('invalid-argument', `client version ${m[1]} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
+  }
+  return v;
+}
+
 function apiRequest(req: http.IncomingMessage, routes: Route[]) {
   const url = new URL(req.url ?? '/', 'http://stowage');
+  const cl = req.headers['content-length'];
+  if (cl !== undefined && !/^\d+$/.test(cl)) throw new StowageError('invalid-argument', `invalid Content-Length: ${cl}`);
+  const apiVersion = requestedVersion(url.pathname);
   const path = url.pathname.replace(/^\/v[0-9.]+(?=\/)/, '');
   let cached: Promise<Buffer> | undefined;
-  const body = () =>
-    (cached ??= new Promise<Buffer>((resolve, reject) => {
-      const parts: Buffer[] = [];
-      req.on('data', (b: Buffer) => parts.push(b));
-      req.on('end', () => resolve(Buffer.concat(parts)));
-      req.on('error', reject);
-    }));
+  const body = () => (cached ??= readBody(req));
   for (const r of routes) {
     if (r.method !== req.method && !(r.method === 'GET' && req.method === 'HEAD')) continue;
     const m = r.re.exec(path);
@@ -91,8 +135,9 @@ function apiRequest(req: http.IncomingMessage, routes: Route[]) {
     const a: ApiRequest = {
       method: req.method ?? 'GET',
       path,
-      params: m.slice(1).map(decodeURIComponent),
+      params: m.slice(1).map((p) => (p === undefined ? '' : decodeURIComponent(p))),
       query: url.searchParams,
+      apiVersion,
       req,
       body,
       json: async <T>() => parseBody<T>(await body()),
@@ -121,9 +166,9 @@ export function createApiServer(ctx: Ctx, routes: Route[]): ApiServer {
   const upgraded = new Set<Duplex>();
   const server = http.createServer((req, res) => {
     const found = routeOf(req, routes);
-    if (found instanceof Error) return sendJson(res, 400, { message: `bad request: ${found.message}` });
     res.setHeader('Api-Version', API_VERSION);
     res.setHeader('Server', `stowage (linux)`);
+    if (found instanceof Error) return sendJson(res, 400, { message: found instanceof StowageError ? found.message : `bad request: ${found.message}` });
     if (!found?.route.handler) {
       sendJson(res, 404, { message: `page not found` });
       return;
@@ -142,6 +187,10 @@ export function createApiServer(ctx: Ctx, routes: Route[]): ApiServer {
     // the request body (exec start's JSON) comes on the socket, before the stream
     const a = found.a;
     const want = Number(req.headers['content-length'] ?? 0);
+    if (want > MAX_JSON_BODY) {
+      socket.end('HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     if (head.length) socket.unshift(head); // what came with the headers: the body, or stdin already
     let buffered = Buffer.alloc(0);
     a.body = () =>

@@ -2,7 +2,12 @@
 // negotiation reads its headers), version and info.
 import os from 'node:os';
 import { hostArch } from '../image/config-json';
-import { VERSION } from '../cli/version';
+import { VERSION } from '../util/version';
+import { checkEventFilters, eventJson, parseApiTimestamp } from '../engine/events';
+import { diskUsage } from '../engine/disk-usage';
+import { StowageError } from '../errdefs';
+import { listEntry } from './containers';
+import { filtersOf, imageSummary } from './images';
 import { API_VERSION, MIN_API_VERSION, sendJson, type Route } from './server';
 
 export const SYSTEM_ROUTES: Route[] = [
@@ -60,13 +65,65 @@ export const SYSTEM_ROUTES: Route[] = [
         DefaultRuntime: ctx.globals.runtime,
         Runtimes: { [ctx.globals.runtime]: { path: ctx.globals.runtime } },
         CgroupDriver: 'cgroupfs',
-        LoggingDriver: 'k8s-file',
+        LoggingDriver: 'json-file',
         SecurityOptions: ['name=seccomp,profile=default'],
-        Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Log: ['k8s-file'] },
+        Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
+        Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
         RegistryConfig: { InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: {}, Mirrors: [] },
         Labels: [],
         Warnings: [],
       });
     },
   },
+  {
+    // past events (since) and new ones as they come, until `until` or the client goes
+    method: 'GET',
+    re: /^\/events$/,
+    async handler(ctx, r, res) {
+      const filters = filtersOf(r.query);
+      checkEventFilters(filters);
+      const sinceNano = parseApiTimestamp(r.query.get('since'));
+      const untilNano = parseApiTimestamp(r.query.get('until'));
+      const ac = new AbortController();
+      res.on('close', () => ac.abort());
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.flushHeaders();
+      for await (const e of ctx.events.follow({ sinceNano, untilNano, filters, signal: ac.signal })) {
+        if (!res.write(`${eventJson(e)}\n`)) await new Promise((ok) => res.once('drain', ok));
+      }
+      res.end();
+    },
+  },
+  {
+    method: 'GET',
+    re: /^\/system\/df$/,
+    async handler(ctx, _r, res) {
+      const u = diskUsage(ctx);
+      sendJson(res, 200, {
+        LayersSize: u.layersSize,
+        Images: u.images.map((i) => imageSummary(ctx, i, i.shared)),
+        Containers: u.containers.map(({ c, size }) => ({ ...listEntry(c), SizeRw: size, SizeRootFs: size + (ctx.store.images.get(c.record.imageId)?.size ?? 0) })),
+        Volumes: u.volumes.map(({ v, size, links }) => ({ ...ctx.volumes.inspect(v), UsageData: { Size: size, RefCount: links } })),
+        BuildCache: [],
+      });
+    },
+  },
+  // swarm is not served: Docker without swarm answers these with 503
+  ...['GET', 'POST', 'DELETE'].map((method) => ({
+    method,
+    re: /^\/(swarm|nodes|services|tasks|secrets|configs)(\/.*)?$/,
+    async handler() {
+      throw NOT_SWARM();
+    },
+  })),
+  {
+    method: 'GET',
+    re: /^\/plugins$/,
+    async handler(_ctx, _r, res) {
+      sendJson(res, 200, []);
+    },
+  },
 ];
+
+const NOT_SWARM = () =>
+  new StowageError('unavailable', 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');

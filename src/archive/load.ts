@@ -10,7 +10,7 @@ import { sha256, type Digest } from '../digest';
 import type { ImageService } from '../engine/images';
 import type { Store } from '../engine/store';
 import type { Reference } from '../reference';
-import type { Progress } from '../cli/output/progress';
+import type { Progress } from '../util/progress';
 import { MemberHold } from './member-data';
 import { bad, isPlainTar, memberName, readMembers, readMembersOfFile, unpackMember, type Member } from './members';
 import { planDocker, planOci, type ImagePlan } from './plan';
@@ -96,6 +96,7 @@ async function register(store: Store, images: ImageService, plans: ImagePlan[], 
       if (!from) adopted.set(m, parent);
     }
     const id = images.commitImage(p.config, { topLayer: parent, tags: p.tags, onRetag: ev.onRetag });
+    images.emit(id, id, 'load');
     out.push({ id, tags: p.tags });
   }
   return out;

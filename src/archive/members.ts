@@ -11,7 +11,7 @@ import { StowageError } from '../errdefs';
 import type { Store } from '../engine/store';
 import type { UnpackedLayer } from '../layer/store';
 import { readTar, readTarRange } from '../tar/reader';
-import type { Progress } from '../cli/output/progress';
+import type { Progress } from '../util/progress';
 import { autoDecompress, decompressStream, detectCompression, peek } from './decompress';
 import { Channel } from './channel';
 import type { MemberData, MemberHold, MemberWriter } from './member-data';

@@ -7,21 +7,25 @@ import { MEDIA, type ImageConfig, type Index, type Manifest } from '../oci/types
 import { parseNormalized, withDefaultTag, type Reference } from '../reference';
 import { bad, type Member } from './members';
 
-export interface ImagePlan {
+// Generic in what a layer member is: `load` unpacks layers, `image explain` only lists their entries.
+export interface ImagePlan<M = Member> {
   configName: string;
   config: Buffer;
   parsed: ImageConfig;
-  layers: Array<{ name: string; member: Member; digest?: Digest }>;
+  layers: Array<{ name: string; member: M; digest?: Digest }>;
   tags: Reference[];
 }
 
-export type Resolve = (name: string) => Member | undefined;
+// load keeps small members as MemberData (memory or a temporary file), explain as bytes
+type AnyMember = { kind: string; bytes?: Buffer; data?: { bytes(): Buffer } };
+export type Resolve<M extends AnyMember = Member> = (name: string) => M | undefined;
 
-function dataMember(resolve: Resolve, name: string, what: string): Buffer {
+function dataMember(resolve: Resolve<AnyMember>, name: string, what: string): Buffer {
   const m = resolve(name);
   if (!m) throw bad(`${what} "${name}" is missing from the archive`);
-  if (m.kind !== 'data') throw bad(`${what} "${name}" is too large to be one`);
-  return m.data.bytes();
+  const bytes = m.kind === 'data' ? (m.data?.bytes() ?? m.bytes) : undefined;
+  if (!bytes) throw bad(`${what} "${name}" is too large to be one`);
+  return bytes;
 }
 
 function parseJson<T>(bytes: Buffer, what: string): T {
@@ -40,7 +44,7 @@ function checkNamedDigest(name: string, bytes: Buffer, what: string): void {
   if (hex(got) !== m[1]) throw bad(`${what} "${name}" does not match its digest: content hashes to ${got}`);
 }
 
-export function planDocker(resolve: Resolve): ImagePlan[] {
+export function planDocker<M extends AnyMember = Member>(resolve: Resolve<M>): ImagePlan<M>[] {
   const entries = parseJson<Array<{ Config: string; RepoTags?: string[] | null; Layers: string[] }>>(dataMember(resolve, 'manifest.json', 'file'), 'manifest.json');
   if (!Array.isArray(entries)) throw bad('manifest.json is not a list of images');
   return entries.map((e) => {
@@ -62,14 +66,14 @@ function blobName(d: string): string {
   return `blobs/sha256/${hex(d as Digest)}`;
 }
 
-function blob(resolve: Resolve, d: string, what: string): Buffer {
+function blob(resolve: Resolve<AnyMember>, d: string, what: string): Buffer {
   const bytes = dataMember(resolve, blobName(d), what);
   if (sha256(bytes) !== d) throw bad(`${what} ${d} does not match its digest`);
   return bytes;
 }
 
-export function planOci(resolve: Resolve): ImagePlan[] {
-  const plans: ImagePlan[] = [];
+export function planOci<M extends AnyMember = Member>(resolve: Resolve<M>): ImagePlan<M>[] {
+  const plans: ImagePlan<M>[] = [];
   const visit = (idx: Index, inherited?: Record<string, string>) => {
     for (const desc of idx.manifests ?? []) {
       const ann = { ...inherited, ...desc.annotations };

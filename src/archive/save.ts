@@ -13,7 +13,7 @@ import type { Store } from '../engine/store';
 import { MEDIA, type Descriptor } from '../oci/types';
 import { familiarName, fullString, parseNormalized, type Reference } from '../reference';
 import { goJson } from '../util/gojson';
-import type { Progress } from '../cli/output/progress';
+import type { Progress } from '../util/progress';
 import type { Sink } from './tar-writer';
 import { TarWriter } from './tar-writer';
 

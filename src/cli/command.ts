@@ -56,6 +56,8 @@ export const NO_TRUNC_FLAG: FlagDef = { long: 'no-trunc', kind: 'bool', help: "D
 export const INSPECT_FORMAT_FLAG: FlagDef = { long: 'format', short: 'f', kind: 'string', valueName: 'string', help: 'Format output using a custom template' };
 /** -f/--force of the commands that ask before removing (prunes, reset) */
 export const NO_PROMPT_FLAG: FlagDef = { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' };
+/** --filter of the prune commands (no -f: that is --force there) */
+export const PRUNE_FILTER_FLAG: FlagDef = { long: 'filter', kind: 'list', valueName: 'filter', help: 'Provide filter values (e.g. "until=<timestamp>")' };
 export const FILTER_FLAG: FlagDef = { long: 'filter', short: 'f', kind: 'list', valueName: 'filter', help: 'Filter output based on conditions provided' };
 
 /**

@@ -5,7 +5,7 @@ import { COMMANDS, GROUPS } from './commands';
 import { Ctx, defaultGlobals, type GlobalOptions } from './context';
 import { errorOutput } from './exit';
 import { parseFlags, type FlagDef } from './flags';
-import { VERSION } from './version';
+import { VERSION } from '../util/version';
 
 
 const GLOBAL_FLAGS: FlagDef[] = [

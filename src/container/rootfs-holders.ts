@@ -21,7 +21,8 @@ export function processHolder(): string {
   return `pid:${me.pid}:${me.start}:${++holds}`;
 }
 
-function stale(holder: string): boolean {
+/** A hold of a process that is gone. */
+export function stale(holder: string): boolean {
   const m = /^pid:(\d+):(\d+):/.exec(holder);
   return !!m && !isAlive({ pid: Number(m[1]), start: m[2] });
 }
@@ -48,6 +49,19 @@ export class RootfsHolders {
       for (const h of rest.filter(stale)) this.db.prepare('DELETE FROM rootfs_holders WHERE container_id = ? AND holder = ?').run(id, h);
       if (rest.every(stale)) unmountRootfs(paths);
     });
+  }
+
+  /** Every hold: `system check` looks for those of dead processes and stopped runs. */
+  all(): Array<{ containerId: string; holder: string }> {
+    return (this.db.prepare('SELECT container_id, holder FROM rootfs_holders').all() as Array<{ container_id: string; holder: string }>).map((r) => ({
+      containerId: r.container_id,
+      holder: r.holder,
+    }));
+  }
+
+  /** Drops one hold without touching the mount (`system check --repair`). */
+  forget(containerId: string, holder: string): void {
+    this.db.prepare('DELETE FROM rootfs_holders WHERE container_id = ? AND holder = ?').run(containerId, holder);
   }
 
   /** The container goes away: every hold with it. */

@@ -104,6 +104,15 @@ export interface ContainerState {
   /** While "restarting": the process waiting out the delay (pid and start time), so a dead one is noticed. */
   RestarterPid?: number;
   RestarterStart?: string;
+  /** The healthcheck's state (Docker's State.Health) while a healthcheck is configured. */
+  Health?: HealthState;
+}
+
+/** Docker's types.Health. */
+export interface HealthState {
+  Status: 'starting' | 'healthy' | 'unhealthy' | 'none';
+  FailingStreak: number;
+  Log: Array<{ Start: string; End: string; ExitCode: number; Output: string }>;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

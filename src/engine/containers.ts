@@ -12,10 +12,11 @@ import { ZERO_TIME, type ContainerRecord, type ContainerState, type MountPoint }
 import { nowGoTime } from '../image/config-json';
 import { diffSize } from '../layer/apply';
 import { attach, type AttachIO, type Attachment } from '../runtime/attach';
-import { conmonCreate, containerPaths, readExitCode, waitExitCode, type ContainerPaths } from '../runtime/conmon';
+import { conmonCreate, containerPaths, readExitCode, resize, waitExitCode, type ContainerPaths } from '../runtime/conmon';
+import { readLogs, type ReadLogsOptions, type LogRecord } from '../runtime/logs';
 import { runcDelete, runcKill, runcPause, runcResume, runcStart, runcState, runcUpdate, type RuntimeConfig } from '../runtime/runc';
 import { runcForeground } from '../runtime/exec';
-import { isSignal } from '../runtime/signal';
+import { isSignal, signalNumber } from '../runtime/signal';
 import { containerSpec } from './container-spec';
 import { buildResources, specJson } from '../runtime/spec';
 import { VolumeStore } from '../volume/store';
@@ -25,6 +26,8 @@ import { checkDuplicates, imageVolumes, type VolumeRequest } from '../volume/spe
 import { isNoRestart, nextRestart, validateRestartPolicy, type RestartPolicy } from '../container/restart-policy';
 import { isAlive, processStart } from '../util/proc';
 import { buildRecord, type CreateOptions } from './container-create';
+import type { EventService } from './events';
+import { labelMatches, untilTime, type Filters } from './filters';
 import type { ImageService } from './images';
 import type { Store } from './store';
 
@@ -46,6 +49,7 @@ export class ContainerService {
   constructor(
     private readonly store: Store,
     private readonly images: ImageService,
+    readonly events: EventService,
     private readonly opts: EngineOptions,
   ) {
     this.records = new ContainerStore(store.db);
@@ -61,6 +65,11 @@ export class ContainerService {
 
   close(): void {
     this.networking.close();
+  }
+
+  /** Records a container event (Docker's attributes: labels, image, name, and `extra`). */
+  emit(c: Container, action: string, extra: Record<string, string> = {}): void {
+    this.events.container({ id: c.record.id, name: c.record.name, image: c.record.imageRef, labels: c.record.config.Labels }, action, extra);
   }
 
   // ---- paths ----
@@ -141,6 +150,7 @@ export class ContainerService {
     for (const m of volumeRequests) if (m.Anonymous) record.config.Volumes = { ...(record.config.Volumes ?? {}), [m.Destination]: {} };
     const c = this.records.insert(record, opts.name);
     fs.mkdirSync(this.containerDir(record.id), { recursive: true, mode: 0o700 });
+    this.emit(c, 'create');
     return c;
   }
 
@@ -205,6 +215,13 @@ export class ContainerService {
       RestarterPid: undefined,
       RestarterStart: undefined,
     }));
+    for (const ep of Object.values(net.endpoints)) this.events.network(ep.NetworkID, ep.NetworkName, 'connect', { container: c.record.id });
+    for (const m of c.record.mounts) {
+      if (m.Type === 'volume' && m.Name) {
+        this.events.volume(m.Name, 'mount', { container: c.record.id, destination: m.Destination, propagation: m.Propagation ?? '', 'read/write': String(m.RW) });
+      }
+    }
+    this.emit(c, 'start');
     return { record: c.record, state };
   }
 
@@ -308,7 +325,9 @@ export class ContainerService {
   /** Creates the volume a mount needs (a named one once, an anonymous one each time). */
   private provideMount(m: VolumeRequest): MountPoint {
     if (m.Type === 'volume') {
+      const existed = !!m.Name && !!this.volumes.get(m.Name);
       const v = this.volumes.create(m.Name, { anonymous: m.Anonymous });
+      if (!existed) this.events.volume(v.name, 'create');
       return { ...m, Name: v.name, Source: v.mountpoint };
     }
     if (m.Type === 'bind' && !fs.existsSync(m.Source)) fs.mkdirSync(m.Source, { recursive: true }); // as `-v` does
@@ -328,7 +347,12 @@ export class ContainerService {
       const finishedAt = fs.existsSync(exitFile) ? new Date(fs.statSync(exitFile).mtimeMs).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z') : nowGoTime();
       return { ...s, Status: 'exited', Pid: 0, ExitCode: exitCode, Error: error, FinishedAt: finishedAt };
     });
-    if (won) this.releaseResources(c);
+    if (won) {
+      this.emit(c, 'die', { exitCode: String(exitCode) });
+      this.releaseResources(c);
+      for (const ep of Object.values(c.state.Networks ?? {})) this.events.network(ep.NetworkID, ep.NetworkName, 'disconnect', { container: c.record.id });
+      for (const m of c.record.mounts) if (m.Type === 'volume' && m.Name) this.events.volume(m.Name, 'unmount', { container: c.record.id });
+    }
     return { record: c.record, state };
   }
 
@@ -434,6 +458,7 @@ export class ContainerService {
     const timeout = timeoutSec ?? c.record.config.StopTimeout ?? 10;
     const signal = stopSignal || c.record.config.StopSignal || 'SIGTERM';
     if (c.state.Status === 'paused') await this.pause(c.record.id, false); // frozen processes cannot take a signal
+    this.emit(c, 'kill', { signal: String(signalNumber(signal) ?? 15) });
     await runcKill(rt, c.record.id, signal).catch(() => {});
     let after = timeout > 0 ? await this.waitExit(c, timeout * 1000) : c;
     if (after && (after.state.Status === 'running' || after.state.Status === 'paused')) {
@@ -441,6 +466,7 @@ export class ContainerService {
       after = await this.waitExit(c, 30_000);
     }
     if (after && after.state.Status === 'running') throw failedPrecondition(`cannot stop container: ${idOrName}: tried to kill container, but did not receive an exit event`);
+    this.emit(c, 'stop');
     return after ?? c;
   }
 
@@ -459,6 +485,7 @@ export class ContainerService {
     }
     this.markManuallyStopped(c.record.id);
     const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
+    this.emit(c, 'kill', { signal: String(signalNumber(signal)) });
     await runcKill(rt, c.record.id, signal);
     if (/^(SIG)?KILL$|^9$/.test(signal)) await this.waitExit(c, 10_000);
   }
@@ -490,6 +517,7 @@ export class ContainerService {
       }
     }
     this.records.updateRecord(c.record.id, (r) => ({ ...r, hostConfig: hc }));
+    this.emit(c, 'update');
   }
 
   /** A fresh directory in the store's temporary area (removed by the next clean-up if this process dies). */
@@ -513,6 +541,52 @@ export class ContainerService {
       await runcResume(rt, c.record.id);
     }
     this.records.updateState(c.record.id, (s) => ({ ...s, Status: paused ? 'paused' : 'running' }));
+    this.emit(c, paused ? 'pause' : 'unpause');
+  }
+
+  /** Attaches to a running container's stdio (conmon's attach socket). */
+  attach(idOrName: string, io: AttachIO): Attachment {
+    const c = this.find(idOrName);
+    const a = attach(this.paths(c.record.id), io);
+    this.emit(c, 'attach');
+    return a;
+  }
+
+  /** Sets a running container's terminal size. */
+  resize(idOrName: string, rows: number, cols: number): void {
+    const c = this.find(idOrName);
+    if (c.state.Status === 'running') resize(this.paths(c.record.id), rows, cols);
+  }
+
+  /** Sends a signal to the container's process, with no event and no state change (a relayed ^C). */
+  async signal(idOrName: string, signal: string): Promise<void> {
+    const c = this.find(idOrName);
+    await runcKill(this.runtime(c.record.hostConfig.Runtime || undefined), c.record.id, signal);
+  }
+
+  /** What the container wrote, from its log; `follow` goes on until it stops (or `until` says). */
+  logs(idOrName: string, opts: Omit<ReadLogsOptions, 'isRunning'> & { stillWanted?: () => boolean } = {}): AsyncIterable<LogRecord> {
+    const c = this.find(idOrName);
+    const id = c.record.id;
+    const wanted = opts.stillWanted ?? (() => true);
+    return readLogs(this.paths(id).logPath, { ...opts, isRunning: () => wanted() && this.isRunning(id) });
+  }
+
+  /** `restart`: stopped (if it runs), then started again. */
+  async restart(idOrName: string, timeoutSec?: number, stopSignal?: string): Promise<void> {
+    const c = this.find(idOrName);
+    if (['running', 'paused'].includes(c.state.Status)) await this.stop(c.record.id, timeoutSec, stopSignal);
+    await this.start(c.record.id);
+    this.emit(this.find(c.record.id), 'restart');
+  }
+
+  async rename(idOrName: string, newName: string): Promise<void> {
+    const c = this.find(idOrName);
+    this.records.rename(c.record.id, newName);
+    const renamed = this.find(c.record.id);
+    this.emit(renamed, 'rename', { oldName: `/${c.record.name}` });
+    // peers find it by its new name
+    if (renamed.state.Status === 'running') for (const net of Object.keys(renamed.state.Networks ?? {})) await this.networking.refreshPeers(net, renamed.record.id);
   }
 
   async wait(idOrName: string): Promise<number> {
@@ -539,6 +613,7 @@ export class ContainerService {
       this.markManuallyStopped(c.record.id);
       const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
       if (c.state.Status === 'paused') await runcResume(rt, c.record.id).catch(() => {});
+      this.emit(c, 'kill', { signal: '9' });
       await runcKill(rt, c.record.id, 'KILL', true).catch(() => {});
       c = (await this.waitExit(c, 15_000)) ?? c;
       if (c.state.Status === 'running') c = this.finish(c, 137, 'killed');
@@ -549,14 +624,36 @@ export class ContainerService {
     await this.flush();
     if (c.record.hostConfig.AutoRemove) this.records.keepExitCode(c.record.id, c.state.ExitCode);
     this.records.delete(c.record.id);
+    this.emit(c, 'destroy');
     if (opts.volumes) {
       for (const m of c.record.mounts) {
-        if (m.Type === 'volume' && m.Anonymous && m.Name && this.volumeUsers(m.Name).length === 0) this.volumes.remove(m.Name, [], true);
+        if (m.Type === 'volume' && m.Anonymous && m.Name && this.volumeUsers(m.Name).length === 0) {
+          this.volumes.remove(m.Name, [], true);
+          this.events.volume(m.Name, 'destroy');
+        }
       }
     }
     fs.rmSync(this.containerDir(c.record.id), { recursive: true, force: true });
     fs.rmSync(this.paths(c.record.id).bundle, { recursive: true, force: true });
     this.store.gc();
+  }
+
+  /** `container prune`: removes stopped containers that pass the filters (until, label, label!). */
+  async prune(filters: Filters = new Map()): Promise<{ removed: string[]; reclaimed: number }> {
+    for (const k of filters.keys()) if (!['until', 'label', 'label!'].includes(k)) throw invalidArgument(`Invalid filter '${k}'`);
+    const until = filters.get('until')?.map((u) => untilTime(u));
+    const removed: string[] = [];
+    let reclaimed = 0;
+    for (const c of this.list()) {
+      if (c.state.Status === 'running' || c.state.Status === 'paused' || c.state.Status === 'restarting') continue;
+      const labels = c.record.config.Labels;
+      if (!labelMatches(filters.get('label'), labels) || (filters.get('label!') ?? []).some((l) => labelMatches([l], labels))) continue;
+      if (until && until.some((t) => Date.parse(c.record.created) >= t)) continue;
+      reclaimed += this.upperSize(c.record.id);
+      await this.remove(c.record.id);
+      removed.push(c.record.id);
+    }
+    return { removed, reclaimed };
   }
 
   /** Bytes in the container's writable layer (Docker's SizeRw). */

@@ -17,6 +17,7 @@ import { native } from '../native';
 import { extractInto, type ExtractOptions } from '../layer/extract';
 import { packDir, packFd } from '../layer/pack';
 import { freeze } from '../runtime/freeze';
+import type { Sink } from '../archive/tar-writer';
 import type { ContainerService } from './containers';
 
 export interface CpOptions {
@@ -209,4 +210,13 @@ export async function copyToContainer(
       throw e;
     }
   });
+}
+
+/** `export`: the container's root filesystem as one tar, written to `sink` (held mounted meanwhile). */
+export async function exportContainer(svc: ContainerService, c: Container, sink: Sink): Promise<void> {
+  const rootfs = svc.rootfs(c.record.id);
+  await svc.rootfsHolders.with(c.record.id, c.record.topLayer, rootfs, async () => {
+    for await (const chunk of packDir(rootfs.merged)) await sink.write(chunk);
+  });
+  svc.emit(c, 'export');
 }

@@ -2,7 +2,7 @@
 // and `image prune`, with Docker's rules for lookups and conflicts.
 import { autoDecompress } from '../archive/decompress';
 import { hex, isHex64, shortId, type Digest } from '../digest';
-import { conflict, isNotFound, StowageError } from '../errdefs';
+import { conflict, invalidArgument, isNotFound, StowageError } from '../errdefs';
 import { applyChanges } from '../image/changes';
 import { hostArch, marshalImageConfig, nowGoTime } from '../image/config-json';
 import type { Image } from '../image/store';
@@ -11,6 +11,8 @@ import type { ImageConfig } from '../oci/types';
 import {
   familiarString, fullString, parseNormalized, parseTagTarget, withDefaultTag, type Reference,
 } from '../reference';
+import type { EventService } from './events';
+import { boolFilter, labelMatches, untilTime, type Filters } from './filters';
 import type { Store } from './store';
 
 export interface ContainerUse {
@@ -20,6 +22,8 @@ export interface ContainerUse {
 
 /** Who uses an image: answered by the container service, faked in tests. */
 export type ImageUsers = (imageId: Digest) => ContainerUse[];
+
+export const IMAGE_PRUNE_FILTERS = ['dangling', 'until', 'label', 'label!'];
 
 export class NoSuchImageError extends StowageError {
   constructor(what: string) {
@@ -33,7 +37,23 @@ export interface DeleteRecord {
 }
 
 export class ImageService {
-  constructor(private readonly store: Store, private readonly users: ImageUsers = () => []) {}
+  constructor(
+    private readonly store: Store,
+    private readonly users: ImageUsers = () => [],
+    readonly events?: EventService,
+  ) {}
+
+  /** Records an image event (Docker's: the actor is the image ID or the reference pulled/pushed). */
+  emit(id: string, name: string, action: string): void {
+    if (!this.events) return;
+    let labels: Record<string, string> | null | undefined;
+    try {
+      labels = /^sha256:/.test(id) ? this.store.images.load(id as Digest).config.config?.Labels : undefined;
+    } catch {
+      labels = undefined; // deleted already
+    }
+    this.events.image(id, name, action, labels);
+  }
 
   /** Finds an image by name, tag, digest, full ID or unique ID prefix (Docker's GetImage). */
   resolve(refOrId: string): Image {
@@ -100,7 +120,9 @@ export class ImageService {
         rootfs: { type: 'layers', diff_ids: [layer.diffId] },
         history: [{ created, comment }],
       };
-      return this.commitImage(marshalImageConfig(config), { topLayer: layer.chainId, tags: target ? [target] : [] });
+      const id = this.commitImage(marshalImageConfig(config), { topLayer: layer.chainId, tags: target ? [target] : [] });
+      this.emit(id, id, 'import');
+      return id;
     } finally {
       this.store.layers.releaseLeases();
     }
@@ -133,17 +155,32 @@ export class ImageService {
     const id = this.resolveId(source);
     const ref = parseTagTarget(target);
     writeTx(this.store.db, () => this.store.images.setRef(fullString(ref), id));
+    this.emit(id, familiarString(ref), 'tag');
   }
 
   /** `docker rmi`: untags or deletes, following moby's image_delete.go rules. */
   remove(refOrId: string, opts: { force?: boolean; noPrune?: boolean } = {}): DeleteRecord[] {
     const records: DeleteRecord[] = [];
+    const id = this.tryResolve(refOrId);
     const deleted = writeTx(this.store.db, () => this.removeTx(refOrId, !!opts.force, !opts.noPrune, records));
+    // Docker's events: "untag" for each reference removed, "delete" for each image
+    for (const r of records) {
+      if (r.untagged) this.events?.image(id ?? r.untagged, id ?? r.untagged, 'untag');
+      if (r.deleted) this.events?.image(r.deleted, r.deleted, 'delete');
+    }
     if (deleted.length) {
       for (const id of deleted) this.store.blobs.delete(id);
       for (const c of this.store.gc()) records.push({ deleted: c });
     }
     return records;
+  }
+
+  private tryResolve(refOrId: string): string | undefined {
+    try {
+      return this.resolveId(refOrId);
+    } catch {
+      return undefined;
+    }
   }
 
   private removeTx(refOrId: string, force: boolean, prune: boolean, records: DeleteRecord[]): Digest[] {
@@ -227,16 +264,26 @@ export class ImageService {
   }
 
   /** Images that `image prune` removes: dangling ones, or with `all` every unused one. */
-  prune(opts: { all?: boolean } = {}): { records: DeleteRecord[]; reclaimed: number } {
+  prune(opts: { all?: boolean; filters?: Filters } = {}): { records: DeleteRecord[]; reclaimed: number } {
+    const f = opts.filters ?? new Map<string, string[]>();
+    for (const k of f.keys()) if (!IMAGE_PRUNE_FILTERS.includes(k)) throw invalidArgument(`Invalid filter '${k}'`);
+    const all = opts.all || boolFilter(f.get('dangling'), 'dangling') === false;
+    const until = f.get('until')?.map((u) => untilTime(u));
     const records: DeleteRecord[] = [];
     const before = this.diskUsage();
     for (const img of this.store.images.list()) {
       if (!this.store.images.get(img.id)) continue;
       const refs = this.store.images.refsOf(img.id);
       if (this.users(img.id).length > 0) continue;
-      if (!opts.all && (refs.length > 0 || this.store.images.children(img.id).length > 0)) continue;
+      if (!all && (refs.length > 0 || this.store.images.children(img.id).length > 0)) continue;
+      if (f.has('label') || f.has('label!') || until) {
+        const config = this.store.images.load(img.id).config;
+        const labels = config.config?.Labels;
+        if (!labelMatches(f.get('label'), labels) || (f.get('label!') ?? []).some((l) => labelMatches([l], labels))) continue;
+        if (until && until.some((t) => Date.parse(config.created ?? '0') >= t)) continue;
+      }
       try {
-        records.push(...this.remove(img.id.slice(7), { force: opts.all }));
+        records.push(...this.remove(img.id.slice(7), { force: all }));
       } catch (e) {
         if (!(e instanceof ConflictError) && !isNotFound(e)) throw e;
       }

@@ -56,32 +56,45 @@ export class Store {
     return p;
   }
 
+  /** Temporary files and directories of processes that are gone (killed mid-operation). */
+  staleTmp(): string[] {
+    return fs
+      .readdirSync(this.tmpRoot)
+      .filter((name) => {
+        const m = /^[a-z-]+?-(\d+)-(\d+)-[0-9a-f]+/.exec(name);
+        return !(m && isAlive({ pid: Number(m[1]), start: m[2] }));
+      })
+      .map((name) => path.join(this.tmpRoot, name));
+  }
+
+  /** Removes one of staleTmp()'s entries, unmounting what is mounted below it first (a killed build's overlay). */
+  removeTmp(p: string): void {
+    unmountUnder(p); // a killed build's overlay, a killed cp's view of a container
+    if (hasMountsUnder(p)) return; // never remove through a mount: a container's files are there
+    fs.rmSync(p, { recursive: true, force: true });
+  }
+
   /** Removes temporary files of processes that are gone (killed mid-operation). */
   cleanTmp(): void {
-    for (const name of fs.readdirSync(this.tmpRoot)) {
-      const m = /^[a-z-]+?-(\d+)-(\d+)-[0-9a-f]+/.exec(name);
-      if (m && isAlive({ pid: Number(m[1]), start: m[2] })) continue;
-      const dir = path.join(this.tmpRoot, name);
-      unmountUnder(dir); // a killed build's overlay, a killed cp's view of a container
-      if (hasMountsUnder(dir)) continue; // never remove through a mount: a container's files are there
-      fs.rmSync(dir, { recursive: true, force: true });
+    for (const p of this.staleTmp()) this.removeTmp(p);
+  }
+
+  /** Top layers images and containers use (containers keep theirs even when the image was removed with -f). */
+  referencedTops(): Set<Digest> {
+    const tops = new Set<Digest>();
+    for (const img of this.images.list()) if (img.topLayer) tops.add(img.topLayer);
+    const rows = this.db.prepare('SELECT config FROM containers').all() as Array<{ config: string }>;
+    for (const r of rows) {
+      const top = (JSON.parse(r.config) as { topLayer?: Digest }).topLayer;
+      if (top) tops.add(top);
     }
+    return tops;
   }
 
   /** Collects layers nothing references any more; returns their chain IDs. */
   gc(): Digest[] {
     this.cleanTmp();
-    return this.layers.gc(() => {
-      const tops = new Set<Digest>();
-      for (const img of this.images.list()) if (img.topLayer) tops.add(img.topLayer);
-      // containers keep their image's layers even when the image was removed with -f
-      const rows = this.db.prepare('SELECT config FROM containers').all() as Array<{ config: string }>;
-      for (const r of rows) {
-        const top = (JSON.parse(r.config) as { topLayer?: Digest }).topLayer;
-        if (top) tops.add(top);
-      }
-      return tops;
-    });
+    return this.layers.gc(() => this.referencedTops());
   }
 
   close(): void {

@@ -115,6 +115,29 @@ export class LayerStore {
     });
   }
 
+  /** Every layer record. */
+  list(): LayerInfo[] {
+    return (this.db.prepare('SELECT * FROM layers').all() as LayerRow[]).map(toInfo);
+  }
+
+  /** Every lease: the layer and the process (pid + start time) holding it. */
+  leases(): Array<{ chainId: Digest; pid: number; start: string }> {
+    return (this.db.prepare('SELECT chain_id, pid, start FROM leases').all() as Array<{ chain_id: string; pid: number; start: string }>).map((l) => ({
+      chainId: l.chain_id as Digest,
+      pid: l.pid,
+      start: l.start,
+    }));
+  }
+
+  dropLease(l: { chainId: Digest; pid: number; start: string }): void {
+    this.db.prepare('DELETE FROM leases WHERE chain_id = ? AND pid = ? AND start = ?').run(l.chainId, l.pid, l.start);
+  }
+
+  /** The name of a layer's short link under l/ (the overlay lowerdir form is l/<name>). */
+  shortName(chainId: Digest): string {
+    return hex(chainId).slice(0, SHORT);
+  }
+
   /** Drops this process's leases (once an image references its layers, or on failure). */
   releaseLeases(): void {
     const me = selfId();

@@ -24,6 +24,7 @@ export interface WalkthroughOptions {
 
 
 const LOTTERY_DOCKERFILE = ['FROM busybox', 'COPY index.html /www/index.html', 'EXPOSE 80', 'CMD ["httpd", "-f", "-p", "80", "-h", "/www"]', ''].join('\n');
+const FAT_DOCKERFILE = ['FROM lottery:v1', 'RUN dd if=/dev/zero of=/www/cache.bin bs=1M count=5', 'RUN rm /www/cache.bin', ''].join('\n');
 const LOTTERY_PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>Lottery</title></head>
 <body><h1>Today's lucky numbers</h1>
@@ -119,6 +120,25 @@ export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTra
     L.check(layers.length === 2 && layers[0] === baseLayers[0], 'lottery:v1 = the busybox layer + one layer with the page');
     const upper = (await L.sh(['image', 'inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', 'lottery:v1'], { quiet: true })).stdout.trim();
     L.check(fs.readFileSync(path.join(upper, 'www', 'index.html'), 'utf8') === LOTTERY_PAGE, 'the top layer is a plain directory holding www/index.html');
+    L.note('`image explain` answers the question itself: what each layer adds, what later layers hide, and what');
+    L.note('the image shares with other images (so it is stored once). The page is the top layer; busybox is the rest.');
+    await L.sh(['image', 'explain', 'lottery:v1']);
+    const explained = JSON.parse((await L.sh(['image', 'explain', '--format', 'json', 'lottery:v1'], { quiet: true })).stdout);
+    L.check(
+      explained.layers[1].size === Buffer.byteLength(LOTTERY_PAGE) && explained.sharedBytes === explained.layers[0].size && explained.layers[0].sharedWith.includes('busybox:latest'),
+      `the page's layer holds its ${Buffer.byteLength(LOTTERY_PAGE)} bytes; the busybox layer is shared with busybox:latest`,
+    );
+    L.note('Deleting a file in a later step does not make an image smaller: the layer that wrote it still ships it,');
+    L.note('hidden under a whiteout. Here a step writes 5 MB of "cache" and the next one removes it:');
+    const fat = path.join(work, 'fat');
+    fs.mkdirSync(fat);
+    fs.writeFileSync(path.join(fat, 'Dockerfile'), FAT_DOCKERFILE);
+    L.show(`cat ${path.basename(fat)}/Dockerfile`, FAT_DOCKERFILE);
+    await L.sh(['build', '-q', '-t', 'lottery:fat', fat]);
+    await L.sh(['image', 'explain', 'lottery:fat']);
+    const wasted = JSON.parse((await L.sh(['image', 'explain', '--format', 'json', 'lottery:fat'], { quiet: true })).stdout);
+    L.check(wasted.wastedBytes === 5 << 20 && wasted.waste[0]?.path === '/www/cache.bin', 'lottery:fat ships 5 MiB that no container sees: /www/cache.bin');
+    await L.sh(['rmi', 'lottery:fat'], { quiet: true });
 
     L.section(
       'An image travels as an archive',

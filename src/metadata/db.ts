@@ -77,6 +77,22 @@ const SCHEMA = [
      exit_code INTEGER NOT NULL,
      removed_at INTEGER NOT NULL
    )`,
+  // Docker's events, recorded by the process that made the change (see events.ts).
+  `CREATE TABLE events (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     time_nano INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     action TEXT NOT NULL,
+     actor_id TEXT NOT NULL,
+     attributes TEXT NOT NULL
+   )`,
+  // Repositories known to hold a blob (pulled from, or pushed to): a push to another
+  // repository of the same registry asks it to mount the blob from there.
+  `CREATE TABLE blob_sources (
+     digest TEXT NOT NULL,
+     repository TEXT NOT NULL,
+     PRIMARY KEY (digest, repository)
+   )`,
 ];
 
 export function openDb(file: string): DB {

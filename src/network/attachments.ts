@@ -66,6 +66,7 @@ export class Attachments {
       const mine = this.state.rowsOf(containerId);
       if (mine.some((r) => r.network_id === net.id)) throw conflict(`endpoint with name ${opts.name} already exists in network ${net.name}`);
       await ensureBridgeRules(net);
+      this.networks.ensureOwner(net);
       let ports: BoundPort[] = [];
       if (requests.length > 0) {
         const reserved = [...this.reservedPorts(), ...(await dnatPorts())];

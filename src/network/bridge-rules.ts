@@ -10,12 +10,14 @@
 //           or enters from elsewhere.
 // The chains and the FORWARD jumps to them are shared by every network and
 // stay, as Docker's do; a network's own rules go with the network.
+// A test run's bridges (stwTAG-...) have chains of their own (STWTAG-...; naming.ts).
 import { deleteRules, run } from './iptables';
+import { chainsFor, DEFAULT_CHAINS } from './naming';
 import type { NetworkConfig } from './types';
 
-export const FORWARD_CHAIN = 'STOWAGE-FORWARD';
-export const ISOLATION_1 = 'STOWAGE-ISOLATION-STAGE-1';
-export const ISOLATION_2 = 'STOWAGE-ISOLATION-STAGE-2';
+export const FORWARD_CHAIN = DEFAULT_CHAINS.forward;
+export const ISOLATION_1 = DEFAULT_CHAINS.isolation1;
+export const ISOLATION_2 = DEFAULT_CHAINS.isolation2;
 
 export interface BridgeRules {
   filter: string[][];
@@ -26,20 +28,21 @@ export interface BridgeRules {
 export function bridgeRules(net: NetworkConfig): BridgeRules {
   const br = net.bridge!;
   const subnet = net.subnet!;
-  const filter: string[][] = [['-A', FORWARD_CHAIN, '-i', br, '-o', br, '-j', 'ACCEPT']];
+  const { forward, isolation1, isolation2 } = chainsFor(br);
+  const filter: string[][] = [['-A', forward, '-i', br, '-o', br, '-j', 'ACCEPT']];
   if (net.internal) {
     filter.push(
-      ['-A', ISOLATION_1, '!', '-s', subnet, '-o', br, '-j', 'DROP'],
-      ['-A', ISOLATION_1, '!', '-d', subnet, '-i', br, '-j', 'DROP'],
+      ['-A', isolation1, '!', '-s', subnet, '-o', br, '-j', 'DROP'],
+      ['-A', isolation1, '!', '-d', subnet, '-i', br, '-j', 'DROP'],
     );
     return { filter, nat: [] };
   }
   filter.push(
-    ['-A', FORWARD_CHAIN, '-o', br, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
-    ['-A', FORWARD_CHAIN, '-o', br, '-m', 'conntrack', '--ctstate', 'DNAT', '-j', 'ACCEPT'],
-    ['-A', FORWARD_CHAIN, '-i', br, '!', '-o', br, '-j', 'ACCEPT'],
-    ['-A', ISOLATION_1, '-i', br, '!', '-o', br, '-j', ISOLATION_2],
-    ['-A', ISOLATION_2, '-o', br, '-j', 'DROP'],
+    ['-A', forward, '-o', br, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
+    ['-A', forward, '-o', br, '-m', 'conntrack', '--ctstate', 'DNAT', '-j', 'ACCEPT'],
+    ['-A', forward, '-i', br, '!', '-o', br, '-j', 'ACCEPT'],
+    ['-A', isolation1, '-i', br, '!', '-o', br, '-j', isolation2],
+    ['-A', isolation2, '-o', br, '-j', 'DROP'],
   );
   return { filter, nat: [['-A', 'POSTROUTING', '-s', subnet, '!', '-o', br, '-j', 'MASQUERADE']] };
 }
@@ -51,8 +54,8 @@ function isOwnRule(net: NetworkConfig, args: string[]): boolean {
     const i = args.indexOf(flag);
     return i > 0 ? args[i + 1] : undefined;
   };
-  if (args[1] === 'POSTROUTING') return args.at(-1) === 'MASQUERADE' && at('-o') === br && at('-s') === net.subnet;
-  if (![FORWARD_CHAIN, ISOLATION_1, ISOLATION_2].includes(args[1])) return false;
+  if (args[1] === 'POSTROUTING') return args.at(-1) === 'MASQUERADE' && at('-o') === br && (net.subnet === undefined || at('-s') === net.subnet);
+  if (!Object.values(chainsFor(br)).includes(args[1])) return false;
   return at('-i') === br || at('-o') === br;
 }
 
@@ -75,12 +78,13 @@ export async function ensureBridgeRules(net: NetworkConfig): Promise<void> {
   if (complete) return;
   const listed = await run('iptables', ['-w', '-t', 'filter', '-S']);
   const lines = listed.stdout.split('\n');
-  for (const chain of [ISOLATION_2, ISOLATION_1, FORWARD_CHAIN]) {
+  const { forward, isolation1, isolation2 } = chainsFor(net.bridge);
+  for (const chain of [isolation2, isolation1, forward]) {
     if (!lines.includes(`-N ${chain}`)) await run('iptables', ['-w', '-t', 'filter', '-N', chain]); // "exists" from a racing root is fine
   }
   // isolation first, then the accepts, both ahead of whatever else FORWARD holds:
   // unless both jumps are there, both are put back in that order
-  const jumps = [ISOLATION_1, FORWARD_CHAIN];
+  const jumps = [isolation1, forward];
   if (!jumps.every((chain) => lines.includes(`-A FORWARD -j ${chain}`))) {
     for (const chain of jumps) {
       for (const line of lines) if (line === `-A FORWARD -j ${chain}`) await run('iptables', ['-w', '-t', 'filter', '-D', 'FORWARD', '-j', chain]);

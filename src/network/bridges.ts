@@ -31,14 +31,20 @@ function sh(cmd: string, args: string[]): { code: number; stderr: string } {
 
 const linkExists = (name: string) => fs.existsSync(`/sys/class/net/${name}`);
 
-/** The first free name bridgeName(0), bridgeName(1), ... created as a bridge (atomically, by the kernel). */
-function createBridgeDevice(bridgeName: (i: number) => string): string {
+/**
+ * The first free name bridgeName(0), bridgeName(1), ... created as a bridge (atomically,
+ * by the kernel); `made` labels it before anything else is done with it.
+ */
+function createBridgeDevice(bridgeName: (i: number) => string, made?: (bridge: string) => void): string {
   for (let i = 0; i < 100; i++) {
     const candidate = bridgeName(i);
     if (i > 0 && candidate === bridgeName(i - 1)) break; // a fixed name: one try
     if (linkExists(candidate)) continue;
     const r = sh('ip', ['link', 'add', candidate, 'type', 'bridge']);
-    if (r.code === 0) return candidate;
+    if (r.code === 0) {
+      made?.(candidate);
+      return candidate;
+    }
     if (!/exists/i.test(r.stderr)) throw new StowageError('internal', `failed to create bridge ${candidate}: ${r.stderr}`);
   }
   throw new StowageError('internal', `failed to create a bridge device (${bridgeName(0)})`);
@@ -63,7 +69,8 @@ function hostAddresses(except?: string): Cidr[] {
  * sees another interface with an overlapping address yields (deletes its bridge)
  * and tries the next subnet. Whatever the interleaving, at least one of two racing
  * claimants sees the other, so two bridges never keep overlapping subnets.
- * `networks` are this root's networks: their subnets are taken too.
+ * `networks` are this root's networks: their subnets are taken too. `made` is
+ * called with each bridge device as soon as it exists (owners.ts labels it).
  */
 export function claimBridge(
   networks: readonly NetworkConfig[],
@@ -71,6 +78,7 @@ export function claimBridge(
   prefix: number,
   req: SubnetRequest,
   bridgeName: (i: number) => string,
+  made?: (bridge: string) => void,
 ): ClaimedBridge {
   const others = networks.filter((n) => n.subnet).map((n) => parseCidr(n.subnet!));
   let fixed: Cidr | undefined;
@@ -112,7 +120,7 @@ export function claimBridge(
       subnet = picked;
     }
     const gateway = req.gateway ?? firstHost(subnet);
-    const bridge = createBridgeDevice(bridgeName);
+    const bridge = createBridgeDevice(bridgeName, made);
     const addr = sh('ip', ['addr', 'add', `${gateway}/${subnet.prefix}`, 'dev', bridge]);
     const up = sh('ip', ['link', 'set', bridge, 'up']);
     if (addr.code !== 0 || up.code !== 0) {
@@ -136,8 +144,13 @@ export function claimBridge(
  */
 export async function teardownBridge(net: NetworkConfig, ipamDir: string): Promise<void> {
   if (net.driver !== 'bridge' || !net.bridge) return;
-  const br = net.bridge;
-  await removeBridgeRules(net);
+  await removeBridgeFromHost(net.bridge, net.subnet, net.internal);
+  fs.rmSync(path.join(ipamDir, net.id), { recursive: true, force: true });
+}
+
+/** Removes a bridge device and the rules naming it (its subnet's MASQUERADE rule when given). */
+export async function removeBridgeFromHost(br: string, subnet: string | undefined, internal = false): Promise<void> {
+  await removeBridgeRules({ name: br, id: '', driver: 'bridge', bridge: br, subnet, internal, labels: {}, options: {}, created: '' });
   await deleteRules('filter', (a) => {
     if (a[1] !== 'CNI-ISOLATION-STAGE-1' && a[1] !== 'CNI-ISOLATION-STAGE-2') return false;
     const i = a.indexOf('-i');
@@ -145,5 +158,4 @@ export async function teardownBridge(net: NetworkConfig, ipamDir: string): Promi
     return (i > 0 && a[i + 1] === br) || (o > 0 && a[o + 1] === br);
   });
   if (linkExists(br)) sh('ip', ['link', 'del', br]);
-  fs.rmSync(path.join(ipamDir, net.id), { recursive: true, force: true });
 }

@@ -75,6 +75,29 @@ export function snapshotHostState(ipamDir?: string): HostState {
   return { iptables: save('iptables-save'), ip6tables: save('ip6tables-save'), links: links(), ipam: ipam(ipamDir) };
 }
 
+const WORD = /[A-Za-z0-9_]/;
+
+/**
+ * Does line contain token as a word of its own ("stowage1" is not in "stowage10")?
+ * A token ending in '-' or '.' is a prefix ("stwt3-", "10.66.") and only needs its start on a boundary.
+ */
+export function hasWord(line: string, token: string): boolean {
+  if (token === '') return false;
+  const prefix = token.endsWith('-') || token.endsWith('.');
+  for (let i = line.indexOf(token); i >= 0; i = line.indexOf(token, i + 1)) {
+    const before = i === 0 ? '' : line[i - 1];
+    const after = line[i + token.length] ?? '';
+    if (WORD.test(before) || (token[0] >= '0' && token[0] <= '9' && before === '.')) continue;
+    if (prefix || !WORD.test(after)) return true;
+  }
+  return false;
+}
+
+/** The tokens naming what a test slot's stores make: its bridges and chains. */
+export function slotTokens(tag: string): string[] {
+  return [`stw${tag}-`, `STW${tag.toUpperCase()}-`];
+}
+
 /**
  * Keeps only what concerns the given tokens (network IDs, bridge names, container
  * IDs, subnet prefixes such as "10.66."). Other programs (or other tests) may change
@@ -86,7 +109,7 @@ export function relevantTo(state: HostState, tokens: { networkIds: string[]; con
   for (const n of tokens.networkIds) {
     for (const c of tokens.containerIds) words.push(cniChainName(n, c), cniChainName(n, c, 'DN-'), cniChainName(n, c, 'SN-'));
   }
-  const keep = (l: string) => words.some((w) => l.includes(w));
+  const keep = (l: string) => words.some((w) => hasWord(l, w));
   return {
     iptables: state.iptables.filter(keep),
     ip6tables: state.ip6tables.filter(keep),

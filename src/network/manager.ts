@@ -10,6 +10,10 @@
 //     serializes stowage processes.
 import path from 'node:path';
 import { Attachments } from './attachments';
+import { checkNetwork, type Finding } from './check';
+import { netnsDir } from './netns';
+import { readStoreId } from './owners';
+import { isAlive } from '../util/proc';
 import { CniRuntime } from './cni';
 import type { ReservedPort } from './host-ports';
 import { JsonNetworkStore } from './json-store';
@@ -20,6 +24,7 @@ import type { AttachOptions, Endpoint, NetworkConfig, NetworkStore, Peer } from 
 export { JsonNetworkStore } from './json-store';
 export { DEFAULT_BRIDGE_POOLS, USER_NETWORK_POOLS, USER_NETWORK_PREFIX, DEFAULT_BRIDGE_PREFIX, PREDEFINED } from './networks';
 export type { CreateNetworkOptions } from './networks';
+export type { Finding } from './check';
 
 export interface NetworkManagerOptions {
   root: string;
@@ -48,7 +53,7 @@ export class NetworkManager {
     this.stateDir = path.join(opts.runroot, 'network');
     this.ipamDir = path.join(this.stateDir, 'ipam');
     this.state = new StateDb(this.stateDir);
-    this.networks = new Networks(this.store, this.state, this.ipamDir);
+    this.networks = new Networks(this.store, this.state, this.ipamDir, { root: path.resolve(opts.root), runroot: path.resolve(opts.runroot) });
     this.attached = new Attachments(this.state, this.cni, this.ipamDir, this.networks);
   }
 
@@ -128,6 +133,28 @@ export class NetworkManager {
   /** Containers attached to a network: for `network inspect` Containers and /etc/hosts peers. */
   peers(network: string): Peer[] {
     return this.attached.peers(network);
+  }
+
+  /**
+   * What the network layer left behind, on the host and in this store, for
+   * `system check`; each finding can repair itself. `running` are the containers
+   * that are running or paused (the others need no namespace and no attachment).
+   */
+  async check(running: ReadonlySet<string>): Promise<Finding[]> {
+    return checkNetwork({
+      storeId: readStoreId(this.root),
+      networks: this.store.list(),
+      ipamDir: this.ipamDir,
+      netnsDir: netnsDir(this.runroot),
+      attachments: this.state.allRows().map((r) => ({
+        containerId: r.container_id,
+        networkId: r.network_id,
+        netns: r.netns,
+        ownerAlive: r.complete === 0 && isAlive({ pid: r.owner_pid, start: r.owner_start }),
+      })),
+      running,
+      detachAll: (id, netns) => this.detachAll(id, netns),
+    });
   }
 
   /** Every attachment: container, network, namespace, and whether ADD completed. */

@@ -5,18 +5,16 @@
 // lock, as attaching does, so they are serialized with other stowage processes
 // and checked against the attachments.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { StowageError, alreadyExists, conflict, invalidArgument, notFound } from '../errdefs';
 import { ensureBridgeRules } from './bridge-rules';
 import { claimBridge, teardownBridge } from './bridges';
+import { netNaming } from './naming';
+import { ensureStoreId, linkOwner, reclaimOrphanBridges, setLinkOwner } from './owners';
 import type { StateDb } from './state-db';
 import type { NetworkConfig, NetworkStore } from './types';
 
-/** Subnets the default "bridge" network may take (the first that overlaps nothing), /16 each. */
-export const DEFAULT_BRIDGE_POOLS = ['10.66.0.0/15', '10.68.0.0/15', '10.80.0.0/12'];
-/** Pool of user-defined networks, split into /24s. */
-export const USER_NETWORK_POOLS = ['10.70.0.0/15'];
-export const USER_NETWORK_PREFIX = 24;
-export const DEFAULT_BRIDGE_PREFIX = 'stowage';
+export { DEFAULT_BRIDGE_POOLS, USER_NETWORK_POOLS, USER_NETWORK_PREFIX, DEFAULT_BRIDGE_PREFIX } from './naming';
 export const PREDEFINED = ['bridge', 'host', 'none'] as const;
 
 const isPredefined = (name: string) => (PREDEFINED as readonly string[]).includes(name);
@@ -34,11 +32,18 @@ export interface CreateNetworkOptions {
 /** A random 64-hex ID: networks' and endpoints'. */
 export const newId = () => randomBytes(32).toString('hex');
 
+/** The store whose bridges these are: recorded on each bridge (owners.ts). */
+export interface StorePaths {
+  root: string;
+  runroot: string;
+}
+
 export class Networks {
   constructor(
     private readonly store: NetworkStore,
     private readonly state: StateDb,
     private readonly ipamDir: string,
+    private readonly paths: StorePaths,
   ) {}
 
   /** Every network, the predefined ones (bridge, host, none) first created if missing. */
@@ -74,7 +79,7 @@ export class Networks {
     const known = this.store.list();
     const existing = known.find((n) => n.name === 'bridge');
     if (existing && known.some((n) => n.name === 'host') && known.some((n) => n.name === 'none')) return existing;
-    return this.state.exclusive(() => {
+    return this.state.exclusive(async () => {
       const all = this.store.list();
       for (const [name, driver] of [
         ['host', 'host'],
@@ -86,7 +91,8 @@ export class Networks {
       }
       const bridge = all.find((n) => n.name === 'bridge');
       if (bridge) return bridge;
-      const net = this.claim('bridge', newId(), DEFAULT_BRIDGE_POOLS, 16, {}, (i) => `${DEFAULT_BRIDGE_PREFIX}${i}`);
+      const naming = netNaming();
+      const net = await this.claim('bridge', newId(), naming.defaultPools, naming.defaultSize, {}, naming.defaultBridge);
       net.options = {
         'com.docker.network.bridge.default_bridge': 'true',
         'com.docker.network.bridge.enable_icc': 'true',
@@ -112,7 +118,8 @@ export class Networks {
     return this.state.exclusive(async () => {
       if (this.store.list().some((n) => n.name === name)) throw alreadyExists(`network with name ${name} already exists`);
       const id = newId();
-      const net = this.claim(name, id, USER_NETWORK_POOLS, USER_NETWORK_PREFIX, opts, () => `stw-${id.slice(0, 11)}`);
+      const naming = netNaming();
+      const net = await this.claim(name, id, naming.userPools, naming.userSize, opts, () => naming.userBridge(id));
       try {
         await ensureBridgeRules(net); // isolated from the other networks from the start, as Docker's are
       } catch (err) {
@@ -124,16 +131,22 @@ export class Networks {
     });
   }
 
-  /** A bridge network's definition, its bridge and subnet claimed on the host (not stored yet). */
-  private claim(
+  /**
+   * A bridge network's definition, its bridge and subnet claimed on the host (not
+   * stored yet). Bridges of stores that are gone are removed first, so their names
+   * and subnets are free again; the new bridge records this store as its owner.
+   */
+  private async claim(
     name: string,
     id: string,
     pools: readonly string[],
     prefix: number,
     opts: CreateNetworkOptions,
     bridgeName: (i: number) => string,
-  ): NetworkConfig {
-    const { bridge, subnet, gateway } = claimBridge(this.store.list(), pools, prefix, opts, bridgeName);
+  ): Promise<NetworkConfig> {
+    await reclaimOrphanBridges();
+    const owner = { store: ensureStoreId(this.paths.root, this.paths.runroot), network: id, ...this.paths };
+    const { bridge, subnet, gateway } = claimBridge(this.store.list(), pools, prefix, opts, bridgeName, (br) => setLinkOwner(br, owner));
     return {
       name,
       id,
@@ -147,6 +160,15 @@ export class Networks {
       options: { ...(opts.options ?? {}) },
       created: new Date().toISOString(),
     };
+  }
+
+  /**
+   * Labels a network's bridge with this store when it has no owner recorded (made by
+   * an earlier version, or remade by the bridge plugin after it was deleted). One read.
+   */
+  ensureOwner(net: NetworkConfig): void {
+    if (net.driver !== 'bridge' || !net.bridge || linkOwner(net.bridge) || !fs.existsSync(`/sys/class/net/${net.bridge}`)) return;
+    setLinkOwner(net.bridge, { store: ensureStoreId(this.paths.root, this.paths.runroot), network: net.id, ...this.paths });
   }
 
   /** `docker network rm`: refused for predefined networks and while containers are attached. */

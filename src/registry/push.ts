@@ -1,115 +1,202 @@
-// `push`: an image's layers (gzip-compressed, as Docker pushes them), its config
-// byte for byte (so the image ID survives) and a Docker v2 schema 2 manifest.
-// A blob the registry already has is not sent again; a layer whose compressed
-// digest is known from an earlier pull or push is asked for without compressing.
+// `push`: an image's layers (gzip, as Docker pushes them), its config byte
+// for byte (so the image ID survives) and a Docker v2 schema 2 manifest, to
+// the reference's registry (or the location registries.conf rewrites it to).
+// Layers go five at a time, as Docker's. A layer whose compressed blob is
+// known is asked for first, then mounted from another repository of the same
+// registry that holds it (the token then scoped to both repositories);
+// otherwise its tar is rebuilt, gzipped and streamed to the registry in one
+// PATCH, hashed on the way, and the upload closed with that digest.
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { Readable, Transform } from 'node:stream';
+import { createGzip, gzipSync } from 'node:zlib';
 import { chainIds, sha256, type Digest } from '../digest';
 import type { Store } from '../engine/store';
 import { writeTx } from '../metadata/db';
 import { MEDIA, type Descriptor, type Manifest } from '../oci/types';
 import { repoName, type Reference } from '../reference';
-import { RegistryClient } from './client';
-import { knownBlobs, recordBlob } from './blobs';
+import { blobSources, knownBlobs, recordBlob, recordBlobSource } from './blobs';
+import { Registry, type Repository } from './client';
+import type { AuthConfig } from './credentials';
+import type { RegistryHosts } from './hosts';
+import { NO_PROGRESS, Slots, throttled, type OnProgress } from './progress';
+import { originSource, type SourceConfig } from './sources';
 
-export interface PushEvents {
-  status(id: string, text: string): void;
-  progress(id: string, done: number, total: number): void;
+/** Docker's max-concurrent-uploads default. */
+const CONCURRENT_UPLOADS = 5;
+/** Mount attempts per layer, as Docker's (for a layer known in other repositories). */
+const MAX_MOUNTS = 3;
+
+export interface PushOptions {
+  auth?: AuthConfig;
+  onProgress?: OnProgress;
+  signal?: AbortSignal;
+  sources?: SourceConfig;
+  hosts?: RegistryHosts;
+  /** one registry client for several pushes (every tag of `push -a`) */
+  registry?: Registry;
 }
 
-async function hasBlob(client: RegistryClient, repo: string, digest: Digest): Promise<boolean> {
-  const res = await client.request('HEAD', `/v2/${repo}/blobs/${digest}`);
-  if (res.status === 200) return true;
-  if (res.status === 404) return false;
-  return client.fail(res, `blob ${digest}`);
+/** The registry client a push of `ref` uses (exported so that `push -a` shares one). */
+export function pushRegistry(ref: Reference, opts: PushOptions = {}): { registry: Registry; path: string } {
+  const target = originSource(ref, opts.sources);
+  const registry = opts.registry ?? new Registry(target.domain, { auth: opts.auth, insecure: target.insecure, hosts: opts.hosts, signal: opts.signal });
+  return { registry, path: target.path };
 }
 
-/** A monolithic upload: POST for a session, then PUT with the digest and the bytes. */
-async function upload(client: RegistryClient, repo: string, digest: Digest, body: { file: string; size: number } | Buffer): Promise<void> {
-  const start = await client.request('POST', `/v2/${repo}/blobs/uploads/`);
-  if (start.status !== 202) await client.fail(start, `cannot start an upload to ${repo}`);
-  const location = new URL(start.headers.get('location') ?? '', client.base);
-  location.searchParams.set('digest', digest);
-  const headers = { 'Content-Type': 'application/octet-stream' };
-  const res = Buffer.isBuffer(body)
-    ? await client.request('PUT', location.href, { headers, body })
-    : await client.request('PUT', location.href, { headers, file: { path: body.file, size: body.size } });
-  if (res.status !== 201) await client.fail(res, `upload of ${digest}`);
+/** Tries to mount a known blob from other repositories of the registry; an upload session left open is returned for reuse. */
+async function tryMounts(store: Store, repo: Repository, known: Descriptor[]): Promise<{ mounted?: { desc: Descriptor; from: string }; session?: URL }> {
+  const prefix = `${repo.registry.domain}/`;
+  const self = `${prefix}${repo.path}`;
+  let attempts = 0;
+  let session: URL | undefined;
+  for (const desc of known) {
+    for (const source of blobSources(store, desc.digest)) {
+      if (!source.startsWith(prefix) || source === self || attempts >= MAX_MOUNTS) continue;
+      attempts++;
+      const from = source.slice(prefix.length);
+      try {
+        const r = await repo.startUpload({ digest: desc.digest, from });
+        if (r.mounted) return { mounted: { desc, from } };
+        session = r.location;
+      } catch {
+        /* no mount from there: try the next, then upload */
+      }
+    }
+  }
+  return { session };
 }
 
-/** gzip of the layer's tar into a temporary file, hashed on the way. */
-async function compressLayer(store: Store, chainId: Digest, file: string, onBytes: (n: number) => void): Promise<{ digest: Digest; size: number }> {
+/** How much of a layer is tried before its compression level is chosen. */
+const SAMPLE = 1 << 20;
+
+/**
+ * gzip's default level (Docker's), or its fastest for a layer whose first
+ * megabyte does not compress (random or already compressed data, where the
+ * default level costs four times the time for nothing). Chosen from the
+ * layer's own bytes: the same layer always gives the same blob.
+ */
+export function gzipLevel(sample: Buffer): number {
+  if (sample.length < 64 << 10) return 6;
+  return gzipSync(sample, { level: 6 }).length > sample.length * 0.95 ? 1 : 6;
+}
+
+/** The layer's tar with its first bytes read ahead, and the level they call for. */
+async function sampled(store: Store, chainId: Digest): Promise<{ level: number; tar: Readable }> {
+  const it = store.layers.openTar(chainId)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let len = 0;
+  let done = false;
+  while (len < SAMPLE) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    head.push(r.value);
+    len += r.value.length;
+  }
+  async function* all(): AsyncGenerator<Buffer> {
+    yield* head;
+    if (done) return;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  return { level: gzipLevel(Buffer.concat(head).subarray(0, SAMPLE)), tar: Readable.from(all()) };
+}
+
+/** Streams the layer's tar, gzipped, into an upload; returns the blob's digest and size. */
+async function uploadLayer(store: Store, repo: Repository, chainId: Digest, session: URL | undefined, onRaw: (n: number) => void): Promise<{ digest: Digest; size: number }> {
+  let location = session;
+  if (!location) {
+    const up = await repo.startUpload();
+    if (up.mounted) throw new Error('the registry mounted a blob it was not asked to');
+    location = up.location;
+  }
   const hash = createHash('sha256');
   let size = 0;
   let raw = 0;
-  await pipeline(
-    store.layers.openTar(chainId),
-    new Transform({
-      transform(chunk: Buffer, _e, cb) {
-        raw += chunk.length;
-        onBytes(raw);
-        cb(null, chunk);
-      },
-    }),
-    createGzip(),
-    new Transform({
-      transform(chunk: Buffer, _e, cb) {
-        hash.update(chunk);
-        size += chunk.length;
-        cb(null, chunk);
-      },
-    }),
-    fs.createWriteStream(file, { mode: 0o600 }),
-  );
-  return { digest: `sha256:${hash.digest('hex')}` as Digest, size };
+  const counter = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      raw += chunk.length;
+      onRaw(raw);
+      cb(null, chunk);
+    },
+  });
+  const hasher = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      hash.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const { level, tar } = await sampled(store, chainId);
+  const gzip = createGzip({ level, chunkSize: 1 << 20 });
+  for (const [a, b] of [[tar, counter], [counter, gzip], [gzip, hasher]] as const) {
+    a.on('error', (e) => b.destroy(e));
+    a.pipe(b);
+  }
+  let digest: Digest | undefined;
+  hasher.on('end', () => (digest = `sha256:${hash.digest('hex')}` as Digest));
+  const next = await repo.patchUpload(location, { stream: hasher });
+  if (!digest) throw new Error('the layer stream ended without a digest');
+  await repo.closeUpload(next, digest);
+  return { digest, size };
 }
 
 /** Pushes image `id` as `ref` (which has a tag); returns the manifest's digest and size. */
-export async function pushImage(store: Store, id: Digest, ref: Reference & { tag: string }, ev: PushEvents): Promise<{ digest: Digest; size: number }> {
-  const client = new RegistryClient(ref.domain);
-  const repo = ref.path;
+export async function pushImage(store: Store, id: Digest, ref: Reference & { tag: string }, opts: PushOptions = {}): Promise<{ digest: Digest; size: number }> {
+  const emit = opts.onProgress ?? NO_PROGRESS;
+  const { registry, path } = pushRegistry(ref, opts);
+  const repo = registry.repository(path);
+  const fullRepo = `${registry.domain}/${path}`;
   const image = store.images.load(id);
   const diffIds = image.config.rootfs.diff_ids;
   const chains = chainIds(diffIds);
   const top = image.record.topLayer;
   if ((top ?? null) !== (chains[chains.length - 1] ?? null)) throw new Error(`image ${id} does not match its layers`);
-  const layers: Descriptor[] = [];
+  await registry.connect();
   // Docker lists the top layer first
-  for (let i = diffIds.length - 1; i >= 0; i--) ev.status(diffIds[i].slice(7, 19), 'Preparing');
-  for (let i = diffIds.length - 1; i >= 0; i--) {
+  const order = diffIds.map((_, i) => diffIds.length - 1 - i);
+  for (const i of order) emit({ id: diffIds[i].slice(7, 19), status: 'Preparing', progressDetail: {} });
+  const slots = new Slots(CONCURRENT_UPLOADS);
+  const pushLayer = async (i: number): Promise<Descriptor> => {
     const short = diffIds[i].slice(7, 19);
-    let desc: Descriptor | undefined;
-    for (const known of knownBlobs(store, diffIds[i])) {
-      if (known.mediaType === MEDIA.dockerLayerGzip && (await hasBlob(client, repo, known.digest))) {
-        desc = { mediaType: known.mediaType, size: known.size, digest: known.digest };
-        break;
-      }
-    }
-    if (desc) {
-      ev.status(short, 'Layer already exists');
-    } else {
-      const file = store.tmpPath('push');
-      try {
-        const tarSize = store.layers.mustGet(chains[i]).tarSize;
-        const { digest, size } = await compressLayer(store, chains[i], file, (n) => ev.progress(short, n, tarSize));
-        desc = { mediaType: MEDIA.dockerLayerGzip, size, digest };
-        if (await hasBlob(client, repo, digest)) ev.status(short, 'Layer already exists');
-        else {
-          await upload(client, repo, digest, { file, size });
-          ev.status(short, 'Pushed');
+    if (slots.busy) emit({ id: short, status: 'Waiting', progressDetail: {} });
+    await slots.take();
+    try {
+      const known = knownBlobs(store, diffIds[i]).filter((k) => k.mediaType === MEDIA.dockerLayerGzip);
+      for (const k of known) {
+        if (await repo.hasBlob(k.digest)) {
+          emit({ id: short, status: 'Layer already exists', progressDetail: {} });
+          return { mediaType: k.mediaType, size: k.size, digest: k.digest };
         }
-        recordBlob(store, diffIds[i], digest, size, MEDIA.dockerLayerGzip);
-      } finally {
-        fs.rmSync(file, { force: true });
       }
+      const m = await tryMounts(store, repo, known);
+      if (m.mounted) {
+        emit({ id: short, status: `Mounted from ${m.mounted.from}`, progressDetail: {} });
+        recordBlobSource(store, m.mounted.desc.digest, fullRepo);
+        return { mediaType: m.mounted.desc.mediaType, size: m.mounted.desc.size, digest: m.mounted.desc.digest };
+      }
+      const tarSize = store.layers.mustGet(chains[i]).tarSize;
+      const progress = throttled(emit, short, 'Pushing', tarSize);
+      const { digest, size } = await uploadLayer(store, repo, chains[i], m.session, (n) => progress(n));
+      progress(tarSize, true);
+      emit({ id: short, status: 'Pushed', progressDetail: {} });
+      recordBlob(store, diffIds[i], digest, size, MEDIA.dockerLayerGzip);
+      recordBlobSource(store, digest, fullRepo);
+      return { mediaType: MEDIA.dockerLayerGzip, size, digest };
+    } finally {
+      slots.give();
     }
-    layers.unshift(desc);
-  }
+  };
+  const pushed = order.map((i) => ({ i, p: pushLayer(i) }));
+  for (const x of pushed) x.p.catch(() => {});
+  const layers: Descriptor[] = [];
+  for (const x of pushed) layers[x.i] = await x.p;
   const configDigest = sha256(image.raw);
-  if (!(await hasBlob(client, repo, configDigest))) await upload(client, repo, configDigest, image.raw);
+  if (!(await repo.hasBlob(configDigest, [`repository:${path}:pull,push`]))) {
+    const up = await repo.startUpload();
+    if (!up.mounted) await repo.closeUpload(up.location, configDigest, image.raw);
+  }
   const manifest: Manifest = {
     schemaVersion: 2,
     mediaType: MEDIA.dockerManifest,
@@ -119,8 +206,7 @@ export async function pushImage(store: Store, id: Digest, ref: Reference & { tag
   };
   // Docker's own encoding (three-space indentation), so the same image pushed twice gives the same digest
   const bytes = Buffer.from(JSON.stringify(manifest, null, 3));
-  const res = await client.request('PUT', `/v2/${repo}/manifests/${ref.tag}`, { headers: { 'Content-Type': MEDIA.dockerManifest }, body: bytes });
-  if (res.status !== 201) await client.fail(res, `manifest of ${repoName(ref)}:${ref.tag}`);
+  await repo.putManifest(ref.tag, bytes, MEDIA.dockerManifest);
   const digest = sha256(bytes);
   writeTx(store.db, () => store.images.setRef(`${repoName(ref)}@${digest}`, id, true));
   return { digest, size: bytes.length };

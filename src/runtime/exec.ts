@@ -12,11 +12,14 @@
 // process runs (its closing hangs the terminal up), so that goes through conmon
 // (`conmon --exec`, as podman does), which keeps it and discards the output.
 import { spawn, type StdioOptions } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { conflict, notFound } from '../errdefs';
+import { attach, type AttachIO, type Attachment } from './attach';
+import { containerPaths, resize } from './conmon';
 import { conmonRuntimeArgs, spawnConmon } from './conmon-spawn';
 import { specJson, type OciSpec } from './spec';
 import { resolveExecutable, runcGlobalArgs, runcState, runtimeError, type RuntimeConfig } from './runc';
@@ -152,8 +155,8 @@ export async function runcForeground(rt: RuntimeConfig, op: 'exec' | 'create', s
   return code;
 }
 
-/** `exec -d -t`: conmon --exec holds the pty; resolves 0 once the process started. */
-async function conmonExecDetached(rt: RuntimeConfig, id: string, proc: OciProcess, execDir?: string): Promise<number> {
+/** An exec session's directory under the container's bundle, with the process spec written in it. */
+async function execSessionDir(rt: RuntimeConfig, id: string, proc: OciProcess, execDir?: string): Promise<{ dir: string; session: string; procFile: string; ociLog: string }> {
   const state = await runcState(rt, id);
   if (!state) throw notFound(`No such container: ${id}`);
   if (state.status === 'paused') throw conflict(`Container ${id} is paused, unpause the container before exec`);
@@ -162,28 +165,145 @@ async function conmonExecDetached(rt: RuntimeConfig, id: string, proc: OciProces
   const dir = execDir ?? path.join(state.bundle ?? os.tmpdir(), 'exec', session);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const procFile = path.join(dir, 'process.json');
-  const ociLog = path.join(dir, 'oci-log');
   fs.writeFileSync(procFile, specJson(proc));
-  const args = [
+  return { dir, session, procFile, ociLog: path.join(dir, 'oci-log') };
+}
+
+/** conmon's arguments for an exec session in `dir` (its pty, if any, and attach socket live there). */
+function conmonExecArgs(rt: RuntimeConfig, id: string, s: { dir: string; session: string; procFile: string; ociLog: string }): string[] {
+  return [
     '--api-version', '1',
     '-c', id,
-    '-u', session,
+    '-u', s.session,
     '-r', resolveExecutable(rt.runtimePath),
-    '-b', dir,
-    '-p', path.join(dir, 'pid'),
+    '-b', s.dir,
+    '-p', path.join(s.dir, 'pid'),
     '-n', id,
-    '--exit-dir', dir,
-    '--persist-dir', dir,
+    '--exit-dir', s.dir,
+    '--persist-dir', s.dir,
     '--full-attach',
     '-l', 'none',
-    ...conmonRuntimeArgs(rt, ociLog),
-    '-e', '--exec-process-spec', procFile,
-    '-t',
+    ...conmonRuntimeArgs(rt, s.ociLog),
+    '-e', '--exec-process-spec', s.procFile,
   ];
+}
+
+/** `exec -d -t`: conmon --exec holds the pty; resolves 0 once the process started. */
+async function conmonExecDetached(rt: RuntimeConfig, id: string, proc: OciProcess, execDir?: string): Promise<number> {
+  const s = await execSessionDir(rt, id, proc, execDir);
+  const { dir, ociLog } = s;
+  const args = [...conmonExecArgs(rt, id, s), '-t'];
   const { info, stderr } = await spawnConmon(resolveExecutable(rt.conmonPath ?? 'conmon'), args, dir, 60_000);
   if (!info || info.data <= 0) {
     const log = fs.existsSync(ociLog) ? fs.readFileSync(ociLog, 'utf8') : '';
     throw runtimeError('exec', log.trim() ? log : (info?.message ?? stderr), id);
   }
   return 0;
+}
+
+/** An exec session attached through conmon: its pid, its exit, and its terminal's size. */
+export interface AttachedExec {
+  pid: number;
+  /** the process's exit code (128+signal when killed) */
+  exited: Promise<number>;
+  attachment: Attachment;
+  resize(rows: number, cols: number): void;
+}
+
+/** Reads one JSON line after another from conmon's pipe. */
+function lineReader(stream: Readable): () => Promise<{ data: number; message?: string } | undefined> {
+  let buf = '';
+  let ended = false;
+  let waiting: (() => void) | undefined;
+  stream.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    waiting?.();
+  });
+  stream.on('end', () => {
+    ended = true;
+    waiting?.();
+  });
+  stream.on('error', () => {
+    ended = true;
+    waiting?.();
+  });
+  return async () => {
+    for (;;) {
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        return JSON.parse(line) as { data: number; message?: string };
+      }
+      if (ended) return undefined;
+      await new Promise<void>((r) => (waiting = r));
+      waiting = undefined;
+    }
+  };
+}
+
+/**
+ * An exec whose stdio is relayed by conmon's attach socket, with or without a
+ * terminal (the API's exec start, `exec -t` through the service): conmon waits
+ * (--exec-attach) until we are attached and sized before it runs `runc exec`, so
+ * no output is lost. The start and attach pipes are conmon's protocol with
+ * podman: one write lets conmon set up, its attach message says the socket is
+ * there, a second write starts the process; the sync pipe gives the pid, then
+ * the exit code.
+ */
+export async function conmonExecAttached(
+  rt: RuntimeConfig,
+  id: string,
+  proc: OciProcess,
+  io: AttachIO,
+  opts: { execDir?: string; stdin?: boolean } = {},
+): Promise<AttachedExec> {
+  const s = await execSessionDir(rt, id, proc, opts.execDir);
+  const args = [...conmonExecArgs(rt, id, s), '--exec-attach', ...(proc.terminal ? ['-t'] : opts.stdin ? ['-i'] : [])];
+  const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' };
+  for (const k of ['NOTIFY_SOCKET', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES']) delete env[k];
+  const child = spawn(resolveExecutable(rt.conmonPath ?? 'conmon'), args, { cwd: s.dir, env, stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'], detached: true });
+  const pipes = child.stdio as unknown as Array<Readable & Writable>;
+  child.unref();
+  const errChunks: Buffer[] = [];
+  child.stderr!.on('data', (d: Buffer) => errChunks.push(d));
+  const sync = lineReader(pipes[3]);
+  const attachMsg = lineReader(pipes[5]);
+  const start = pipes[4];
+  const fail = (message: string): never => {
+    const log = fs.existsSync(s.ociLog) ? fs.readFileSync(s.ociLog, 'utf8') : '';
+    throw runtimeError('exec', log.trim() ? log : message, id);
+  };
+  const close = () => {
+    for (const fd of [3, 4, 5]) pipes[fd]?.destroy();
+    child.stderr?.destroy();
+  };
+  try {
+    start.write('0');
+    const exited = await new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 0)));
+    });
+    if (exited !== 0) fail(`conmon failed: exit status ${exited}: ${Buffer.concat(errChunks).toString('utf8').trim()}`);
+    if (!(await attachMsg())) fail('conmon did not set up the exec session');
+    const paths = containerPaths(s.dir, { exitDir: s.dir, persistDir: s.dir });
+    const attachment = attach(paths, io);
+    if (proc.consoleSize) resize(paths, proc.consoleSize.height, proc.consoleSize.width);
+    start.write('0');
+    const started = await sync();
+    if (!started || started.data <= 0) {
+      attachment.detach();
+      fail(started?.message ?? 'exec failed');
+    }
+    const exitedCode = sync().then((m) => {
+      close();
+      if (m) return m.data;
+      const file = path.join(s.dir, id);
+      return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : -1;
+    });
+    return { pid: started!.data, exited: exitedCode, attachment, resize: (r, c) => resize(paths, r, c) };
+  } catch (e) {
+    close();
+    throw e;
+  }
 }

@@ -67,11 +67,17 @@ test('readLogs: skips what is not a log line, reads a missing file as empty, fol
     const follow = (async () => {
       for await (const r of readLogs(file, { follow: true, isRunning: () => running, pollMs: 10 })) got.push(r.line);
     })();
-    await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(got, ['one', 'två'], 'an unfinished line waits for its newline');
-    fs.appendFileSync(file, 'shed\n2026-11-30T01:36:56.1Z stdout F last\n');
-    running = false;
-    await follow;
+    // (no time limit: on a loaded machine the first reads may take long; the
+    // follower is stopped in any case, so a failure cannot leave it spinning)
+    try {
+      while (got.length < 2) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(got, ['one', 'två'], 'an unfinished line waits for its newline');
+      fs.appendFileSync(file, 'shed\n2026-11-30T01:36:56.1Z stdout F last\n');
+    } finally {
+      running = false;
+      await follow;
+    }
     assert.deepEqual(got, ['one', 'två', 'unfinished', 'last']);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

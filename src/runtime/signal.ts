@@ -8,3 +8,13 @@ export function isSignal(raw: string): boolean {
   if (/^RTM(IN|AX)([+-]\d+)?$/.test(name)) return true;
   return `SIG${name}` in os.constants.signals;
 }
+
+/** The signal's number (events name signals by number, as Docker's do); undefined when not a signal. */
+export function signalNumber(raw: string): number | undefined {
+  if (!isSignal(raw)) return undefined;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const name = raw.toUpperCase().replace(/^SIG/, '');
+  const rt = /^RTM(IN|AX)([+-]\d+)?$/.exec(name);
+  if (rt) return (rt[1] === 'IN' ? 34 : 64) + Number(rt[2] ?? 0);
+  return (os.constants.signals as Record<string, number>)[`SIG${name}`];
+}

@@ -15,12 +15,14 @@ export interface CaptureOptions {
   input?: string | Buffer;
   /** SIGKILL after this long */
   timeoutMs?: number;
+  /** working directory (default: this process's) */
+  cwd?: string;
 }
 
 /** Exit code, or 128+N when killed by signal N. Rejects when the program cannot start. */
 export function capture(cmd: string, args: readonly string[], opts: CaptureOptions = {}): Promise<Captured> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

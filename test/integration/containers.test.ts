@@ -46,8 +46,8 @@ test('exit codes: 125 for stowage, 126 cannot invoke, 127 not found', async () =
   const port = await freePort();
   const missing = await env.run(['run', '--rm', `127.0.0.1:${port}/no-such-image:1`]);
   assert.equal(missing.code, 125);
-  assert.match(missing.stderr, new RegExp(`Unable to find image '127.0.0.1:${port}/no-such-image:1' locally\n1: Pulling from no-such-image\n`));
-  assert.match(missing.stderr, new RegExp(`Get "http://127.0.0.1:${port}/v2/": dial tcp 127.0.0.1:${port}: connect: connection refused`));
+  // as Docker 20.10: the registry is asked for before anything is pulled, https then http
+  assert.match(missing.stderr, new RegExp(`^Unable to find image '127.0.0.1:${port}/no-such-image:1' locally\nstowage: Error: Get "http://127.0.0.1:${port}/v2/": dial tcp 127.0.0.1:${port}: connect: connection refused\n`));
   const badFlag = await env.run(['run', '--bogus', 'busybox']);
   assert.equal(badFlag.code, 125);
   assert.match(badFlag.stderr, /unknown flag: --bogus/);
@@ -178,9 +178,8 @@ test('stop sends SIGTERM, then SIGKILL after the timeout', async () => {
   // PID 1 ignores SIGTERM unless it handles it: with --init, tini passes it on
   await env.ok(['run', '-d', '--init', '--name', 'polite', 'busybox', 'sleep', '100']);
   await sleep(200);
-  const t1 = Date.now();
   await env.ok(['stop', 'polite']);
-  assert.ok(Date.now() - t1 < 5000, 'stopped by SIGTERM, not by the timeout');
+  // 143 = 128 + SIGTERM: it went at the signal, not at the timeout's SIGKILL (137)
   assert.equal((await env.ok(['inspect', '-f', '{{.State.ExitCode}}', 'polite'])).trim(), '143');
 });
 

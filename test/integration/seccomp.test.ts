@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TestEnv } from '../helpers';
+import { DEFAULT_PROFILE } from '../../src/runtime/seccomp';
 
 const env = new TestEnv();
 before(async () => {
@@ -51,6 +52,14 @@ test("a profile file in Docker's format: its rules, filtered by the container's 
   assert.match(inspected[0], /^seccomp=\{"defaultAction":"SCMP_ACT_ALLOW",/, 'the compacted profile, as the docker CLI stores it');
 });
 
+test('defaultErrnoRet: the errno of a profile\'s default action (Docker 23.0 and later; 20.10 ignores it)', async () => {
+  const file = path.join(env.dir, 'errno.json');
+  // an allow list (the default profile itself) whose refusals answer EOPNOTSUPP (95) instead of EPERM
+  fs.writeFileSync(file, JSON.stringify({ ...DEFAULT_PROFILE, defaultErrnoRet: 95 }));
+  const r = await env.run(['run', '--rm', '--network', 'none', '--security-opt', `seccomp=${file}`, 'busybox', 'sh', '-c', 'mkdir -p /m; mount -t tmpfs none /m']);
+  assert.match(r.stderr, /mount: mounting none on \/m failed: Operation not supported/);
+});
+
 test('a missing or broken profile is refused before anything is created', async () => {
   const before = await env.ok(['ps', '-aq']);
   const missing = await env.run(['run', '--rm', '--security-opt', 'seccomp=/nonexistent.json', 'busybox', 'true']);
@@ -64,6 +73,10 @@ test('a missing or broken profile is refused before anything is created', async 
   fs.writeFileSync(bad, '{"defaultAction": "ALLOW"}');
   const wrong = await env.run(['run', '--rm', '--security-opt', `seccomp=${bad}`, 'busybox', 'true']);
   assert.equal(wrong.code, 125);
-  assert.match(wrong.stderr, /Decoding seccomp profile failed: invalid defaultAction "ALLOW"/);
+  assert.match(wrong.stderr, /Decoding seccomp profile failed: defaultAction "ALLOW" is not one of SCMP_ACT_KILL, /);
+  fs.writeFileSync(bad, '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 7, "op": "SCMP_CMP_EQ"}]}]}');
+  const args = await env.run(['run', '--rm', '--security-opt', `seccomp=${bad}`, 'busybox', 'true']);
+  assert.equal(args.code, 125);
+  assert.match(args.stderr, /Decoding seccomp profile failed: syscalls\[0\] \(read\)\.args\[0\]\.index is 7: a syscall has 6 arguments/);
   assert.equal(await env.ok(['ps', '-aq']), before);
 });

@@ -21,6 +21,8 @@ test('the image lesson runs end to end, twice, and leaves the machine as it foun
       for (const mark of [
         'busybox:latest has one layer',
         'lottery:v1 = the busybox layer + one layer with the page',
+        "the page's layer holds its",
+        'lottery:fat ships 5 MiB that no container sees: /www/cache.bin',
         'the loaded image has the same ID',
         'the page answers on the host',
         'rmi was refused and names the container',
@@ -35,6 +37,10 @@ test('the image lesson runs end to end, twice, and leaves the machine as it foun
         out,
         /\$ stowage history lottery:v1\nIMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT\n[0-9a-f]{12} .*#\(nop\)  CMD \["httpd" .* 0B .*\n[0-9a-f]{12} .*EXPOSE 80 .* 0B .*\n[0-9a-f]{12} .*COPY file:.* 344B .*\n[0-9a-f]{12} .*busybox-static base image\n/,
       );
+      // explain's picture: the page's layer on top of the shared busybox layer; the fat image's hidden 5 MiB
+      assert.match(out, /\$ stowage image explain lottery:v1\nImage: +lottery:v1 [\s\S]*?\n2 +344B +0B +1 +0 +0 +\/bin\/sh -c #\(nop\) COPY file:[\s\S]*?\n1 +1\.986MB +0B +\d+ +0 +0 +busybox:latest +\(busybox-static base image\)\n/);
+      assert.match(out, /\$ stowage image explain lottery:fat\n[\s\S]*?Wasted: +5\.243MB [\s\S]*?\n5\.243MB +\/www\/cache\.bin +layer 3 \(deleted in layer 4\)\n/);
+      assert.match(out, /\$ stowage image explain lottery:fat\n[\s\S]*?\n  3 ▕░{40}▏ 5\.243MB, 5\.243MB hidden\n/);
       assert.match(out, /Error: conflict: unable to remove repository reference "lottery:v1" \(must force\) - container [0-9a-f]{12} is using its referenced image/);
       assert.ok(!fs.existsSync(root) && !fs.existsSync(runroot), `round ${round}: the lesson's store is gone`);
       assert.equal(bridges.length, 1, `round ${round}: the default network's bridge`);

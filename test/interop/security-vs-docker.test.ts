@@ -3,7 +3,8 @@
 // for the same flags. Needs root and scripts/setup.sh --with-references.
 // (--privileged is not compared: Docker 20.10 asks for capabilities this host's
 // bounding set lacks and fails with "unable to apply caps"; stowage gives the
-// host's whole set, test/integration/run-flags and seccomp check it.)
+// host's whole set, test/integration/run-flags and seccomp check it;
+// seccomp-vs-docker.test.ts compares it through a runc that trims Docker's set.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestEnv, baseTarball } from '../helpers';

@@ -10,7 +10,9 @@ import { imageTag } from './image/tag';
 import { imageSave } from './image/save';
 import { imageLoad } from './image/load';
 import { imageBuild } from './image/build';
+import { imageExplain } from './image/explain';
 import { imagePull, imagePush } from './image/registry';
+import { loginCmd, logoutCmd } from './registry/login';
 
 import { containerCommit, containerDiff } from './container/commit';
 import { containerCp, containerExport } from './container/cp';
@@ -25,7 +27,9 @@ import { containerUpdate } from './container/update';
 import { containerTop } from './container/top';
 import { networkConnect, networkCreate, networkDisconnect, networkInspectCmd, networkList, networkPrune, networkRemove } from './network/network';
 import { containerPort } from './container/ports-column';
+import { systemCheck } from './system/check';
 import { systemDf } from './system/df';
+import { systemEvents } from './system/events';
 import { systemPrune } from './system/prune';
 import { systemReset } from './system/reset';
 import { systemService } from './system/service';
@@ -36,9 +40,10 @@ export const COMMANDS: Command[] = [
   containerRun, containerCreate, containerStart, containerAttach, containerUpdate, containerStats, containerStop, containerRestart, containerKill, containerRemove, containerWait,
   containerRename, containerPrune, containerPause, containerUnpause, containerCommit, containerDiff, containerCp, containerExport, containerCleanup, containerList, containerExec, containerLogs, containerTop, containerInspectCmd,
   networkConnect, networkCreate, networkDisconnect, networkList, networkInspectCmd, networkRemove, networkPrune, containerPort,
-  systemDf, systemPrune, systemReset, systemService, versionCmd, infoCmd,
+  systemCheck, systemDf, systemEvents, systemPrune, systemReset, systemService, versionCmd, infoCmd,
   volumeCreate, volumeList, volumeInspectCmd, volumeRemove, volumePrune,
-  imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad, imageBuild, imagePull, imagePush,
+  imageList, imageTag, imageRemove, imagePrune, imageInspectCmd, imageHistoryCmd, imageImport, inspectCmd, imageSave, imageLoad, imageBuild, imagePull, imagePush, imageExplain,
+  loginCmd, logoutCmd,
 ];
 
 export const GROUPS: Record<string, string> = {

@@ -1,14 +1,10 @@
 // Per-item progress bars on a terminal, in the style of docker's jsonmessage
 // ("<id>: Loading layer [=====>    ]  1.2MB/4.5MB"); nothing when not a terminal.
-import { humanSize } from './units';
+import { humanSize } from '../../util/units';
 
-export interface Progress {
-  start(id: string, action: string, total: number): void;
-  update(id: string, done: number): void;
-  finish(id: string): void;
-}
+import type { Progress } from '../../util/progress';
 
-export const NO_PROGRESS: Progress = { start() {}, update() {}, finish() {} };
+export { NO_PROGRESS, type Progress } from '../../util/progress';
 
 const WIDTH = 50;
 

@@ -1,8 +1,7 @@
-import { copyFromContainer, copyToContainer } from '../../../engine/cp';
+import { copyFromContainer, copyToContainer, exportContainer } from '../../../engine/cp';
 import { cliError, errnoCode, invalidArgument } from '../../../errdefs';
-import { packDir } from '../../../layer/pack';
 import type { Command } from '../../command';
-import { humanSize } from '../../output/units';
+import { humanSize } from '../../../util/units';
 import { openOutput } from '../../output/output-file';
 import { fdSink, streamSink } from '../../../archive/tar-writer';
 
@@ -64,17 +63,13 @@ export const containerExport: Command = {
     const output = flags.output as string;
     if (!output && ctx.stdout.isTTY) throw invalidArgument('cowardly refusing to save to a terminal. Use the -o flag or redirect');
     const c = ctx.containers.find(name);
-    const rootfs = ctx.containers.rootfs(c.record.id);
-    await ctx.containers.rootfsHolders.with(c.record.id, c.record.topLayer, rootfs, async () => {
-      const file = output ? openOutput(output, 'export container') : undefined;
-      const sink = file ? fdSink(file.fd) : streamSink(ctx.stdout);
-      try {
-        for await (const chunk of packDir(rootfs.merged)) await sink.write(chunk);
-        file?.commit();
-      } catch (e) {
-        file?.abort();
-        throw e;
-      }
-    });
+    const file = output ? openOutput(output, 'export container') : undefined;
+    try {
+      await exportContainer(ctx.containers, c, file ? fdSink(file.fd) : streamSink(ctx.stdout));
+      file?.commit();
+    } catch (e) {
+      file?.abort();
+      throw e;
+    }
   },
 };

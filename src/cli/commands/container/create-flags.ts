@@ -8,7 +8,7 @@ import type { CreateOptions } from '../../../engine/container-create';
 import type { FlagDef, FlagValues } from '../../flags';
 import { parseMountFlag, parseVolumeFlag, type VolumeRequest } from '../../../volume/specs';
 import { parseExpose, parsePublish } from '../../../network/ports';
-import { ramInBytes } from '../../output/units';
+import { ramInBytes } from '../../../util/units';
 
 export const CREATE_FLAGS: FlagDef[] = [
   { long: 'add-host', kind: 'list', valueName: 'list', help: 'Add a custom host-to-IP mapping (host:ip)', parse: parseExtraHost },

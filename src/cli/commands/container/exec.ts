@@ -1,7 +1,6 @@
 // `exec`: a new process in a running container, run by runc directly.
 import { checkExecutable, execProcess } from '../../../engine/exec-process';
 import { CommandNotFoundError, CommandNotInvocableError } from '../../../errdefs';
-import { runcExec } from '../../../runtime/exec';
 import type { Command } from '../../command';
 import type { Ctx } from '../../context';
 import { resolveEnv } from './create-flags';
@@ -41,12 +40,8 @@ export const containerExec: Command = {
     } catch (e) {
       return startFailed(ctx, e, 126); // a user that cannot be resolved
     }
-    const rt = ctx.containers.runtime(c.record.hostConfig.Runtime || undefined);
     try {
-      return await runcExec(rt, c.record.id, proc, {
-        detach: flags.detach as boolean,
-        stdio: [flags.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'],
-      });
+      return await ctx.execs.runHere(c, proc, { detach: !!flags.detach, interactive: !!flags.interactive });
     } catch (e) {
       if (e instanceof CommandNotFoundError) return startFailed(ctx, e, 127);
       if (e instanceof CommandNotInvocableError) return startFailed(ctx, e, 126);

@@ -2,11 +2,11 @@
 import fs from 'node:fs';
 import { storeDbPath } from '../../../engine/store';
 import { isNotFound, StowageError } from '../../../errdefs';
-import { eachArg, type Command, NO_PROMPT_FLAG } from '../../command';
+import { eachArg, type Command, NO_PROMPT_FLAG, PRUNE_FILTER_FLAG } from '../../command';
 import { errorOutput } from '../../exit';
-import { confirm } from '../image/prune';
-import { humanSize } from '../../output/units';
-import type { Ctx } from '../../context';
+import { confirm, pruneContainers } from '../../prune';
+import { parseFilters } from '../../../engine/filters';
+import { humanSize } from '../../../util/units';
 
 
 const TIMEOUT_FLAG = { long: 'timeout', short: 't', kind: 'int' as const, help: 'Seconds to wait before killing the container', aliases: ['time'] };
@@ -33,8 +33,7 @@ export const containerRestart: Command = {
   flags: [{ long: 'signal', short: 's', kind: 'string', valueName: 'string', help: 'Signal to send to the container' }, TIMEOUT_FLAG],
   run: (ctx, args, flags) =>
     eachArg(ctx, args, async (a) => {
-      await ctx.containers.stop(a, flags._changed.has('timeout') ? (flags.timeout as number) : undefined, (flags.signal as string) || undefined);
-      await ctx.containers.start(a);
+      await ctx.containers.restart(a, flags._changed.has('timeout') ? (flags.timeout as number) : undefined, (flags.signal as string) || undefined);
     }),
 };
 
@@ -107,9 +106,9 @@ export const containerRename: Command = {
   description: 'Rename a container',
   minArgs: 2,
   maxArgs: 2,
-  run(ctx, [c, name]) {
+  async run(ctx, [c, name]) {
     try {
-      ctx.containers.records.rename(ctx.containers.find(c).record.id, name);
+      await ctx.containers.rename(c, name);
     } catch (e) {
       // as docker: the engine's error, then the CLI's own line
       ctx.err(errorOutput(e).message);
@@ -124,32 +123,15 @@ export const containerPrune: Command = {
   usage: '[OPTIONS]',
   description: 'Remove all stopped containers',
   maxArgs: 0,
-  flags: [NO_PROMPT_FLAG],
+  flags: [PRUNE_FILTER_FLAG, NO_PROMPT_FLAG],
   async run(ctx, _args, flags) {
+    const filters = parseFilters(flags.filter, ['until', 'label', 'label!']);
     if (!flags.force && !(await confirm(ctx, 'WARNING! This will remove all stopped containers.'))) return 0;
-    const { output, reclaimed } = await pruneContainers(ctx);
+    const { output, reclaimed } = await pruneContainers(ctx, filters);
     if (output) ctx.out(`${output}\n`);
     ctx.out(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
   },
 };
-
-/** What a prune did: the lines it prints and the bytes it freed (for `system prune` too). */
-export interface Pruned {
-  output: string;
-  reclaimed: number;
-}
-
-export async function pruneContainers(ctx: Ctx): Promise<Pruned> {
-  const removed: string[] = [];
-  let reclaimed = 0;
-  for (const c of ctx.containers.list()) {
-    if (c.state.Status === 'running' || c.state.Status === 'paused' || c.state.Status === 'restarting') continue;
-    reclaimed += ctx.containers.upperSize(c.record.id);
-    await ctx.containers.remove(c.record.id);
-    removed.push(c.record.id);
-  }
-  return { output: removed.length ? `Deleted Containers:\n${removed.join('\n')}\n` : '', reclaimed };
-}
 
 /** Run by conmon when a container exits (podman's `container cleanup`). */
 export const containerCleanup: Command = {

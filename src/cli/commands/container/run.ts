@@ -4,10 +4,8 @@ import { NoSuchImageError } from '../../../engine/images';
 import { conflict, invalidArgument } from '../../../errdefs';
 import { pullAndReport } from '../image/registry';
 import { familiarString, parseNormalized, withDefaultTag } from '../../../reference';
-import { attach, type AttachIO, type Attachment } from '../../../runtime/attach';
-import { resize } from '../../../runtime/conmon';
-import { DEFAULT_DETACH_KEYS, DetachWatcher, parseDetachKeys } from '../../../runtime/detach-keys';
-import { runcKill } from '../../../runtime/runc';
+import type { AttachIO, Attachment } from '../../../runtime/attach';
+import { DEFAULT_DETACH_KEYS, DetachWatcher, parseDetachKeys } from '../../../util/detach-keys';
 import type { Command } from '../../command';
 import type { Ctx } from '../../context';
 import { errorOutput } from '../../exit';
@@ -22,7 +20,7 @@ async function createContainer(ctx: Ctx, args: string[], flags: Parameters<Comma
   } catch (e) {
     if (!(e instanceof NoSuchImageError) || isIdLike(image)) throw e;
     ctx.err(`Unable to find image '${familiarString(withDefaultTag(parseNormalized(image)))}' locally\n`);
-    await pullAndReport(ctx, image, { out: ctx.stderr });
+    await pullAndReport(ctx, image, { out: ctx.stderr, platform: (flags.platform as string) || undefined });
     return create();
   }
 }
@@ -71,15 +69,13 @@ export async function relay(ctx: Ctx, id: string, mode: AttachMode, connect: (io
     attachment.detach();
   });
   const c = ctx.containers.find(id);
-  const paths = ctx.containers.paths(c.record.id);
-  const rt = ctx.containers.runtime(c.record.hostConfig.Runtime || undefined);
   const onResize = () => {
-    if (ctx.stdout.isTTY && ctx.stdout.rows > 0 && ctx.stdout.columns > 0) resize(paths, ctx.stdout.rows, ctx.stdout.columns);
+    if (ctx.stdout.isTTY && ctx.stdout.rows > 0 && ctx.stdout.columns > 0) ctx.containers.resize(c.record.id, ctx.stdout.rows, ctx.stdout.columns);
   };
   // as docker --sig-proxy: signals we receive go to the container
   const signals: NodeJS.Signals[] = mode.tty || mode.sigProxy === false ? [] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   const proxies = signals.map((sig) => {
-    const h = () => void runcKill(rt, c.record.id, sig).catch(() => {});
+    const h = () => void ctx.containers.signal(c.record.id, sig).catch(() => {});
     process.on(sig, h);
     return [sig, h] as const;
   });
@@ -103,7 +99,7 @@ async function runAttached(ctx: Ctx, id: string, opts: AttachMode): Promise<numb
   return relay(ctx, id, opts, async (io) => {
     const started = await ctx.containers.start(id, io);
     // already running (start -a of a running container): attach to it
-    return started.attachment ?? attach(ctx.containers.paths(started.container.record.id), io);
+    return started.attachment ?? ctx.containers.attach(started.container.record.id, io);
   });
 }
 
@@ -234,6 +230,6 @@ export const containerAttach: Command = {
       sigProxy: flags['sig-proxy'] as boolean,
     };
     if (mode.tty && mode.interactive && noTerminal(ctx, { tty: true, interactive: true })) return 1;
-    return relay(ctx, c.record.id, mode, async (io) => attach(ctx.containers.paths(c.record.id), io));
+    return relay(ctx, c.record.id, mode, async (io) => ctx.containers.attach(c.record.id, io));
   },
 };

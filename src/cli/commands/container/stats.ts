@@ -3,18 +3,17 @@
 // (--no-stream) or refreshed every second until interrupted.
 import { shortId } from '../../../digest';
 import type { Container } from '../../../container/store';
-import { cgroupsPathOf } from '../../../engine/container-spec';
-import { cpuPercent, sample, type Sample } from '../../../runtime/cgroup-stats';
+import { cpuPercent, read, type Sample } from '../../../engine/container-stats';
 import { FORMAT_FLAG, NO_TRUNC_FLAG, type Command } from '../../command';
 import type { Ctx } from '../../context';
 import { formatRows } from '../../output/table';
-import { bytesSize, humanSizeWithPrecision } from '../../output/units';
+import { bytesSize, humanSizeWithPrecision } from '../../../util/units';
 
 const running = (c: Container) => c.state.Status === 'running' || c.state.Status === 'paused';
 const size3 = (n: number) => humanSizeWithPrecision(n, 3);
 
 function readings(cs: Container[]): Map<string, Sample | undefined> {
-  return new Map(cs.map((c) => [c.record.id, running(c) ? sample(cgroupsPathOf(c.record.id), c.state.Pid) : undefined]));
+  return new Map(cs.map((c) => [c.record.id, read(c).s]));
 }
 
 function table(ctx: Ctx, shown: Array<{ given: string; c: Container }>, prev: Map<string, Sample | undefined>, cur: Map<string, Sample | undefined>, flags: Record<string, unknown>): string {

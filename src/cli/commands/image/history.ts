@@ -1,46 +1,9 @@
 import { hex, shortId, type Digest } from '../../../digest';
 import type { Command } from '../../command';
 import { FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG } from '../../command';
-import type { Ctx } from '../../context';
+import { imageHistory } from '../../../engine/image-queries';
 import { formatRows } from '../../output/table';
-import { ago, humanSizeWithPrecision } from '../../output/units';
-
-export interface HistoryItem {
-  id: string;
-  created: number;
-  createdBy: string;
-  tags: string[];
-  size: number;
-  comment: string;
-}
-
-/** Docker's ImageHistory: newest first, layer sizes for non-empty entries, IDs along Parent. */
-export function imageHistory(ctx: Ctx, ref: string): HistoryItem[] {
-  const img = ctx.images.resolve(ref);
-  const stack = ctx.store.layers.stack(img.record.topLayer);
-  const items: HistoryItem[] = [];
-  let layer = 0;
-  for (const h of img.config.history ?? []) {
-    let size = 0;
-    if (!h.empty_layer) {
-      size = stack[layer]?.size ?? 0;
-      layer++;
-    }
-    items.unshift({
-      id: '<missing>', created: h.created ? Date.parse(h.created) : 0, createdBy: h.created_by ?? '', tags: [], size,
-      comment: h.comment ?? '',
-    });
-  }
-  let id: Digest | null = img.record.id;
-  for (const item of items) {
-    if (!id) break;
-    item.id = id;
-    item.tags = ctx.images.repoTags(id);
-    id = ctx.store.images.get(id)?.parent ?? null;
-    if (id && !ctx.store.images.get(id)) break;
-  }
-  return items;
-}
+import { ago, humanSizeWithPrecision } from '../../../util/units';
 
 /** The docker CLI's Ellipsis: cut to width-1 runes and add "…". */
 export function ellipsis(s: string, width: number): string {

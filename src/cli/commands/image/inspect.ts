@@ -1,9 +1,7 @@
-import { volumeInspect } from '../volume/volume';
 import { containerInspect } from '../../../engine/container-inspect';
 import { imageInspect } from '../../../engine/image-inspect';
 import { isNotFound, notFound, cliError } from '../../../errdefs';
 import type { NetworkConfig } from '../../../network/types';
-import { networkInspect } from '../network/network';
 import { goJsonIndent } from '../../../util/gojson';
 import { INSPECT_FORMAT_FLAG, type Command } from '../../command';
 import type { Ctx } from '../../context';
@@ -80,7 +78,7 @@ export const imageInspectCmd: Command = {
 const DOCKER_TYPES = ['config', 'container', 'image', 'network', 'node', 'plugin', 'secret', 'service', 'task', 'volume'];
 
 const inspectContainer: Inspector = (ctx, ref) => ({ value: containerInspect(ctx.store, ctx.containers, ctx.containers.find(ref)), type: CONTAINER_INSPECT });
-const inspectVolume: Inspector = (ctx, ref) => ({ value: volumeInspect(ctx.containers.volumes.mustGet(ref)), type: VOLUME_INSPECT });
+const inspectVolume: Inspector = (ctx, ref) => ({ value: ctx.volumes.inspect(ctx.volumes.find(ref)), type: VOLUME_INSPECT });
 
 export const inspectCmd: Command = {
   name: 'inspect',
@@ -105,7 +103,7 @@ export const inspectCmd: Command = {
     const inspectNetwork: Inspector = (c, ref) => {
       const n = networks.get(ref);
       if (!n) throw notFound(`network ${ref} not found`);
-      return { value: networkInspect(c, n), type: NETWORK_INSPECT };
+      return { value: c.networks.inspect(n), type: NETWORK_INSPECT };
     };
     // tried in the docker CLI's order
     const all: Array<{ type: string; find: Inspector }> = [

@@ -1,57 +1,12 @@
 // `images` / `image ls`: one row per repository tag, as the docker CLI prints them.
-import { hex, type Digest } from '../../../digest';
+import { hex } from '../../../digest';
 import { familiarName, parseNormalized } from '../../../reference';
 import type { Command } from '../../command';
 import { FILTER_FLAG, FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG } from '../../command';
-import type { Ctx } from '../../context';
-import { boolFilter, globMatch, labelMatches, parseFilters } from '../../filters';
+import { listImages, type ImageSummary } from '../../../engine/image-queries';
+import { parseFilters } from '../../../engine/filters';
 import { formatRows } from '../../output/table';
-import { ago, goTimeString, humanSize, humanSizeWithPrecision } from '../../output/units';
-
-export interface ImageSummary {
-  id: Digest;
-  repoTags: string[];
-  repoDigests: string[];
-  created: number;
-  size: number;
-  labels: Record<string, string> | null;
-  containers: number;
-}
-
-/** The daemon half of `docker images`: which images, with which references. */
-export function listImages(ctx: Ctx, opts: { all: boolean; filters: Map<string, string[]> }): ImageSummary[] {
-  const { images } = ctx;
-  const store = ctx.store.images;
-  const dangling = boolFilter(opts.filters.get('dangling'), 'dangling');
-  const refPatterns = opts.filters.get('reference');
-  const before = opts.filters.get('before')?.map((r) => store.load(images.resolveId(r)));
-  const since = opts.filters.get('since')?.map((r) => store.load(images.resolveId(r)));
-  const out: ImageSummary[] = [];
-  for (const rec of store.list()) {
-    const img = store.load(rec.id);
-    const created = img.config.created ? Date.parse(img.config.created) : 0;
-    if (before && before.some((b) => created >= Date.parse(b.config.created ?? '0'))) continue;
-    if (since && since.some((s) => created <= Date.parse(s.config.created ?? '0'))) continue;
-    if (!labelMatches(opts.filters.get('label'), img.config.config?.Labels)) continue;
-    let tags = images.repoTags(rec.id);
-    let digests = images.repoDigests(rec.id);
-    if (refPatterns) {
-      const match = (r: string) => refPatterns.some((p) => globMatch(p, r) || globMatch(p, familiarName(parseNormalized(r))));
-      tags = tags.filter(match);
-      digests = digests.filter(match);
-    }
-    if (tags.length === 0 && digests.length === 0) {
-      if (refPatterns || dangling === false) continue;
-      if (!opts.all && dangling !== true && store.children(rec.id).length > 0) continue;
-      if (dangling === true && store.children(rec.id).length > 0) continue;
-    } else if (dangling === true) continue;
-    out.push({
-      id: rec.id, repoTags: tags, repoDigests: digests, created, size: rec.size,
-      labels: img.config.config?.Labels ?? null, containers: ctx.imageUsers(rec.id).length,
-    });
-  }
-  return out.sort((a, b) => b.created - a.created || (a.id < b.id ? -1 : 1));
-}
+import { ago, goTimeString, humanSize, humanSizeWithPrecision } from '../../../util/units';
 
 interface Row {
   ID: string;

@@ -1,52 +1,62 @@
 // `pull` and `push` (`image pull|push`), with Docker's lines: a status line per
-// layer when piped, a progress bar per layer on a terminal.
+// layer when piped, a line per layer with its progress bar on a terminal.
 import type { Digest } from '../../../digest';
-import { invalidArgument } from '../../../errdefs';
-import { hostArch } from '../../../image/config-json';
+import { invalidArgument, StowageError } from '../../../errdefs';
 import { NoSuchImageError } from '../../../engine/images';
-import { familiarName, familiarString, fullString, parseNormalized, withDefaultTag, type Reference } from '../../../reference';
-import { pullImage, type PullEvents } from '../../../registry/pull';
-import { pushImage } from '../../../registry/push';
-import { RegistryClient } from '../../../registry/client';
-import { TerminalProgress } from '../../output/progress';
+import { familiarName, familiarString, fullString, parseNormalized, repoName, type Reference } from '../../../reference';
+import { parsePlatform, pullAllTags, pullImage, pushImage, pushRegistry, type OnProgress } from '../../../registry';
+import { JsonMessageDisplay } from '../../output/json-messages';
 import { QUIET_FLAG, type Command } from '../../command';
 import type { Ctx } from '../../context';
 
-/** Status lines when piped; on a terminal, one bar per layer that moves (`action` names what it does). */
-function layerEvents(out: NodeJS.WritableStream, tty: boolean, action: string, quiet: boolean): PullEvents {
-  if (quiet) return { status() {}, progress() {} };
-  if (!tty) return { status: (id, text) => out.write(`${id}: ${text}\n`), progress() {} };
-  const bars = new TerminalProgress(out);
-  const started = new Set<string>();
-  return {
-    status(id, text) {
-      if (['Already exists', 'Layer already exists'].includes(text)) out.write(`${id}: ${text}\n`);
-      if (['Pull complete', 'Pushed'].includes(text) && started.has(id)) bars.finish(id);
-    },
-    progress(id, done, total) {
-      if (!started.has(id)) {
-        started.add(id);
-        bars.start(id, action, total);
-      }
-      bars.update(id, done);
-    },
-  };
+const PLATFORM_FLAG = { long: 'platform', kind: 'string' as const, valueName: 'string', help: 'Set platform if server is multi-platform capable' };
+
+function display(out: NodeJS.WritableStream, quiet: boolean): OnProgress & { started: boolean } {
+  const d = quiet ? undefined : new JsonMessageDisplay(out, !!(out as NodeJS.WriteStream).isTTY);
+  const show = Object.assign((m: Parameters<OnProgress>[0]) => {
+    show.started = true;
+    d?.write(m);
+  }, { started: false });
+  return show;
+}
+
+/**
+ * An error once the engine's messages have begun: the docker CLI prints those
+ * as they come in the stream, without "Error response from daemon:" (here "Error:").
+ */
+function inStream<T>(show: { started: boolean }, work: () => Promise<T>): Promise<T> {
+  return work().catch((e: unknown) => {
+    if (show.started && e instanceof StowageError && !e.bare) throw new StowageError(e.kind, e.message, { bare: true, cause: e });
+    throw e;
+  });
+}
+
+export interface PullReportOptions {
+  quiet?: boolean;
+  out?: NodeJS.WritableStream;
+  /** print the pulled reference at the end, as `docker pull` does */
+  printName?: boolean;
+  platform?: string;
+  allTags?: boolean;
 }
 
 /** Pulls `name` and prints what Docker prints; returns the image ID (run and build use it too). */
-export async function pullAndReport(ctx: Ctx, name: string, opts: { quiet?: boolean; out?: NodeJS.WritableStream; printName?: boolean } = {}): Promise<Digest> {
+export async function pullAndReport(ctx: Ctx, name: string, opts: PullReportOptions = {}): Promise<Digest> {
   const out = opts.out ?? ctx.stdout;
   const named = parseNormalized(name);
-  if (!named.tag && !named.digest && !opts.quiet) out.write('Using default tag: latest\n');
-  const ref = withDefaultTag(named);
-  if (!opts.quiet) out.write(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}\n`);
-  await new RegistryClient(ref.domain).ping();
-  const r = await pullImage(ctx.store, ctx.images, ref, layerEvents(out, !!(out as NodeJS.WriteStream).isTTY, 'Downloading', !!opts.quiet));
-  if (!opts.quiet) {
-    out.write(`Digest: ${r.digest}\n`);
-    out.write(`Status: ${r.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(ref)}\n`);
+  const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
+  const show = display(out, !!opts.quiet);
+  if (opts.allTags) {
+    if (named.tag || named.digest) throw invalidArgument('tag can\'t be used with --all-tags/-a');
+    const r = await inStream(show, () => pullAllTags(ctx.store, ctx.images, named, { platform, onProgress: show }));
+    show({ status: `Status: ${r.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarName(named)}` });
+    if (opts.printName) ctx.out(`${repoName(named)}\n`);
+    return r.images[r.images.length - 1]?.id as Digest;
   }
-  if (opts.printName) ctx.out(`${fullString(ref)}\n`);
+  if (!named.tag && !named.digest && !opts.quiet) out.write('Using default tag: latest\n');
+  const r = await inStream(show, () => pullImage(ctx.store, ctx.images, named, { platform, onProgress: show }));
+  show({ status: `Status: ${r.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(r.ref)}` });
+  if (opts.printName) ctx.out(`${fullString(r.ref)}\n`);
   return r.id;
 }
 
@@ -58,13 +68,12 @@ export const imagePull: Command = {
   minArgs: 1,
   maxArgs: 1,
   flags: [
+    { long: 'all-tags', short: 'a', kind: 'bool', help: 'Download all tagged images in the repository' },
+    PLATFORM_FLAG,
     QUIET_FLAG('Suppress verbose output'),
-    { long: 'platform', kind: 'string', valueName: 'string', help: 'Set platform if server is multi-platform capable' },
   ],
   async run(ctx, [name], flags) {
-    const platform = flags.platform as string;
-    if (platform && platform !== `linux/${hostArch()}`) throw invalidArgument(`stowage pulls images for this machine only (linux/${hostArch()}), not ${platform}`);
-    await pullAndReport(ctx, name, { quiet: flags.quiet as boolean, printName: true });
+    await pullAndReport(ctx, name, { quiet: flags.quiet as boolean, printName: true, platform: (flags.platform as string) || undefined, allTags: flags['all-tags'] as boolean });
   },
 };
 
@@ -92,20 +101,25 @@ export const imagePush: Command = {
       if (!ref.tag && !quiet) ctx.out('Using default tag: latest\n');
       tags = [ref.tag ?? 'latest'];
     }
-    if (!quiet) ctx.out(`The push refers to repository [${ref.domain}/${ref.path}]\n`);
-    await new RegistryClient(ref.domain).ping();
-    for (const tag of tags) {
-      const tagged: Reference & { tag: string } = { domain: ref.domain, path: ref.path, tag };
-      let id;
+    const ids = tags.map((tag) => {
       try {
-        id = ctx.images.resolveId(fullString(tagged));
+        return ctx.images.resolveId(fullString({ domain: ref.domain, path: ref.path, tag }));
       } catch (e) {
         if (e instanceof NoSuchImageError) throw invalidArgument(`An image does not exist locally with the tag: ${familiarName(ref)}`);
         throw e;
       }
-      const r = await pushImage(ctx.store, id, tagged, layerEvents(ctx.stdout, !!ctx.stdout.isTTY, 'Pushing', quiet));
+    });
+    const { registry } = pushRegistry(ref);
+    await registry.connect();
+
+    if (!quiet) ctx.out(`The push refers to repository [${ref.domain}/${ref.path}]\n`);
+    const show = display(ctx.stdout, quiet);
+    show.started = true; // (the line above is the stream's first)
+    for (const [i, tag] of tags.entries()) {
+      const tagged: Reference & { tag: string } = { domain: ref.domain, path: ref.path, tag };
+      const r = await inStream(show, () => pushImage(ctx.store, ids[i], tagged, { onProgress: show, registry }));
       if (quiet) ctx.out(`${familiarString(tagged)}\n`);
-      else ctx.out(`${tag}: digest: ${r.digest} size: ${r.size}\n`);
+      else show({ status: `${tag}: digest: ${r.digest} size: ${r.size}` });
     }
   },
 };

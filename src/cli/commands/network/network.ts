@@ -1,48 +1,14 @@
 // `network create / ls / inspect / rm / prune`.
 import { shortId } from '../../../digest';
-import { conflict, isNotFound, notFound } from '../../../errdefs';
+import { isNotFound, notFound } from '../../../errdefs';
 import type { NetworkConfig } from '../../../network/types';
-import { INSPECT_FORMAT_FLAG, FILTER_FLAG, FORMAT_FLAG, NO_PROMPT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG, eachArg, type Command } from '../../command';
-import type { Ctx } from '../../context';
-import { labelMatches, parseFilters } from '../../filters';
+import { INSPECT_FORMAT_FLAG, FILTER_FLAG, FORMAT_FLAG, NO_PROMPT_FLAG, NO_TRUNC_FLAG, PRUNE_FILTER_FLAG, QUIET_FLAG, eachArg, type Command } from '../../command';
+import { parseFilters } from '../../../engine/filters';
+import { NETWORK_LIST_FILTERS, NETWORK_PRUNE_FILTERS } from '../../../engine/networks';
 import { formatRows, labelsColumn } from '../../output/table';
-import { confirm } from '../image/prune';
+import { confirm, pruneNetworks } from '../../prune';
 import { NETWORK_INSPECT } from '../../output/docker-types';
 import { printInspect } from '../image/inspect';
-import type { Pruned } from '../container/lifecycle';
-import { connectedNetworks } from '../../../engine/container-network';
-
-const PREDEFINED = ['bridge', 'host', 'none'];
-
-/** Containers attached to a network (running ones with an endpoint on it). */
-function members(ctx: Ctx, net: NetworkConfig) {
-  return ctx.containers.list().filter((c) => c.state.Networks?.[net.name] && (c.state.Status === 'running' || c.state.Status === 'paused'));
-}
-
-export function networkInspect(ctx: Ctx, net: NetworkConfig): Record<string, unknown> {
-  const containers: Record<string, unknown> = {};
-  for (const c of members(ctx, net)) {
-    const ep = c.state.Networks![net.name];
-    containers[c.record.id] = { Name: c.record.name, EndpointID: ep.EndpointID, MacAddress: ep.MacAddress, IPv4Address: `${ep.IPAddress}/${ep.IPPrefixLen}`, IPv6Address: '' };
-  }
-  return {
-    Name: net.name,
-    Id: net.id,
-    Created: net.created,
-    Scope: 'local',
-    Driver: net.driver,
-    EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: null, Config: net.subnet ? [{ Subnet: net.subnet, Gateway: net.gateway, ...(net.ipRange ? { IPRange: net.ipRange } : {}) }] : [] },
-    Internal: net.internal,
-    Attachable: false,
-    Ingress: false,
-    ConfigFrom: { Network: '' },
-    ConfigOnly: false,
-    Containers: containers,
-    Options: net.options,
-    Labels: net.labels,
-  };
-}
 
 function kv(values: string[]): Record<string, string> {
   return Object.fromEntries(values.map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, ''])));
@@ -64,7 +30,7 @@ export const networkCreate: Command = {
     { long: 'subnet', kind: 'string', valueName: 'string', help: 'Subnet in CIDR format that represents a network segment' },
   ],
   async run(ctx, [name], flags) {
-    const net = await ctx.containers.networking.manager.create(name, {
+    const net = await ctx.networks.create(name, {
       driver: flags.driver as string,
       subnet: (flags.subnet as string) || undefined,
       gateway: (flags.gateway as string) || undefined,
@@ -85,15 +51,7 @@ export const networkList: Command = {
   maxArgs: 0,
   flags: [FILTER_FLAG, FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG('Only display network IDs')],
   async run(ctx, _args, flags) {
-    const f = parseFilters(flags.filter, ['name', 'id', 'driver', 'label', 'type', 'scope', 'dangling']);
-    const nets = (await ctx.containers.networking.manager.list()).filter(
-      (n) =>
-        (!f.get('name') || f.get('name')!.some((x) => n.name.includes(x))) &&
-        (!f.get('id') || f.get('id')!.some((x) => n.id.startsWith(x))) &&
-        (!f.get('driver') || f.get('driver')!.includes(n.driver)) &&
-        (!f.get('type') || f.get('type')!.includes(PREDEFINED.includes(n.name) ? 'builtin' : 'custom')) &&
-        labelMatches(f.get('label'), n.labels),
-    );
+    const nets = await ctx.networks.list(parseFilters(flags.filter, NETWORK_LIST_FILTERS));
     const trunc = !flags['no-trunc'];
     nets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // the docker CLI sorts by name
     const rows = nets.map((n) => ({
@@ -117,23 +75,14 @@ export const networkInspectCmd: Command = {
   flags: [INSPECT_FORMAT_FLAG],
   async run(ctx, args, flags) {
     const found = new Map<string, NetworkConfig>();
-    for (const a of args) await ctx.containers.networking.manager.inspect(a).then((n) => found.set(a, n), () => {});
+    for (const a of args) await ctx.networks.find(a).then((n) => found.set(a, n), () => {});
     return printInspect(ctx, args, flags.format as string, (a) => {
       const n = found.get(a);
       if (!n) throw notFound(`network ${a} not found`);
-      return { value: networkInspect(ctx, n), type: NETWORK_INSPECT };
+      return { value: ctx.networks.inspect(n), type: NETWORK_INSPECT };
     });
   },
 };
-
-async function removeNetwork(ctx: Ctx, nameOrId: string): Promise<void> {
-  const m = ctx.containers.networking.manager;
-  const net = await m.inspect(nameOrId);
-  const users = ctx.containers.records.list().filter((c) => connectedNetworks(c.record).includes(net.name) && (c.state.Status === 'running' || c.state.Status === 'paused'));
-  if (users.length) throw conflict(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
-  await m.remove(nameOrId);
-}
-
 
 export const networkRemove: Command = {
   name: 'network rm',
@@ -142,7 +91,7 @@ export const networkRemove: Command = {
   description: 'Remove one or more networks',
   minArgs: 1,
   flags: [{ long: 'force', short: 'f', kind: 'bool', help: 'Do not error if the network does not exist' }],
-  run: (ctx, args, flags) => eachArg(ctx, args, (a) => removeNetwork(ctx, a), (e) => !!flags.force && isNotFound(e) && 'quiet'),
+  run: (ctx, args, flags) => eachArg(ctx, args, (a) => ctx.networks.remove(a), (e) => !!flags.force && isNotFound(e) && 'quiet'),
 };
 
 export const networkPrune: Command = {
@@ -151,21 +100,16 @@ export const networkPrune: Command = {
   description: 'Remove all unused networks',
   maxArgs: 0,
   flags: [
-    { long: 'filter', kind: 'list', valueName: 'filter', help: 'Provide filter values (e.g. "until=<timestamp>")' },
+    PRUNE_FILTER_FLAG,
     NO_PROMPT_FLAG,
   ],
   async run(ctx, _args, flags) {
+    const filters = parseFilters(flags.filter, NETWORK_PRUNE_FILTERS);
     if (!flags.force && !(await confirm(ctx, 'WARNING! This will remove all custom networks not used by at least one container.'))) return 0;
-    const { output } = await pruneNetworks(ctx);
+    const { output } = await pruneNetworks(ctx, filters);
     if (output) ctx.out(`${output}\n`);
   },
 };
-
-export async function pruneNetworks(ctx: Ctx): Promise<Pruned> {
-  const used = new Set(ctx.containers.records.list().flatMap((c) => connectedNetworks(c.record)));
-  const removed = await ctx.containers.networking.manager.prune((n) => !PREDEFINED.includes(n.name) && !used.has(n.name));
-  return { output: removed.length ? `Deleted Networks:\n${removed.join('\n')}\n` : '', reclaimed: 0 };
-}
 
 export const networkConnect: Command = {
   name: 'network connect',
@@ -178,8 +122,7 @@ export const networkConnect: Command = {
     { long: 'ip', kind: 'string', valueName: 'string', help: 'IPv4 address (e.g., "172.30.100.104")' },
   ],
   async run(ctx, [network, container], flags) {
-    const c = ctx.containers.find(container);
-    await ctx.containers.networking.connect(c, network, { aliases: flags.alias as string[], ip: (flags.ip as string) || undefined });
+    await ctx.networks.connect(container, network, { aliases: flags.alias as string[], ip: (flags.ip as string) || undefined });
   },
 };
 
@@ -190,7 +133,7 @@ export const networkDisconnect: Command = {
   minArgs: 2,
   maxArgs: 2,
   flags: [{ long: 'force', short: 'f', kind: 'bool', help: 'Force the container to disconnect from a network' }],
-  async run(ctx, [network, container]) {
-    await ctx.containers.networking.disconnect(ctx.containers.find(container), network);
+  async run(ctx, [network, container], flags) {
+    await ctx.networks.disconnect(container, network, !!flags.force);
   },
 };

@@ -5,28 +5,13 @@ import type { Command } from '../../command';
 import { FORMAT_FLAG } from '../../command';
 import type { Ctx } from '../../context';
 import { formatRows, tabwrite } from '../../output/table';
-import { ago, humanSize, humanSizeWithPrecision } from '../../output/units';
+import { ago, humanSize, humanSizeWithPrecision } from '../../../util/units';
 import { ellipsis } from '../image/history';
-import { listImages } from '../image/list';
-import { statusText } from '../container/ps';
+import { diskUsage, type DiskUsage } from '../../../engine/disk-usage';
+import { statusText } from '../../../engine/container-queries';
 
 function withPercent(reclaimable: number, total: number): string {
   return total > 0 ? `${humanSize(reclaimable)} (${Math.floor((reclaimable * 100) / total)}%)` : humanSize(reclaimable);
-}
-
-function usage(ctx: Ctx) {
-  const images = listImages(ctx, { all: true, filters: new Map() });
-  const layerUse = new Map<string, number>();
-  const stacks = new Map(images.map((i) => [i.id, ctx.store.layers.stack(ctx.store.images.get(i.id)?.topLayer ?? null)]));
-  for (const s of stacks.values()) for (const l of s) layerUse.set(l.chainId, (layerUse.get(l.chainId) ?? 0) + 1);
-  const imageRows = images.map((i) => {
-    const shared = stacks.get(i.id)!.filter((l) => (layerUse.get(l.chainId) ?? 0) > 1).reduce((n, l) => n + l.size, 0);
-    return { ...i, shared, unique: i.size - shared };
-  });
-  const layersSize = ctx.images.diskUsage();
-  const containers = ctx.containers.list().map((c) => ({ c, size: ctx.containers.upperSize(c.record.id) }));
-  const volumes = ctx.containers.volumes.list().map((v) => ({ v, size: ctx.containers.volumes.size(v.name), links: ctx.containers.volumeUsers(v.name).length }));
-  return { imageRows, layersSize, containers, volumes };
 }
 
 export const systemDf: Command = {
@@ -36,15 +21,15 @@ export const systemDf: Command = {
   maxArgs: 0,
   flags: [FORMAT_FLAG, { long: 'verbose', short: 'v', kind: 'bool', help: 'Show detailed information on space usage' }],
   run(ctx, _args, flags) {
-    const u = usage(ctx);
+    const u = diskUsage(ctx);
     if (flags.verbose) return verbose(ctx, u);
-    const used = u.imageRows.filter((i) => i.containers > 0).reduce((n, i) => n + i.unique, 0);
+    const used = u.images.filter((i) => i.containers > 0).reduce((n, i) => n + i.unique, 0);
     const cSize = u.containers.reduce((n, x) => n + x.size, 0);
     const cFree = u.containers.filter((x) => x.c.state.Status !== 'running').reduce((n, x) => n + x.size, 0);
     const vSize = u.volumes.reduce((n, x) => n + x.size, 0);
     const vFree = u.volumes.filter((x) => x.links === 0).reduce((n, x) => n + x.size, 0);
     const rows = [
-      { Type: 'Images', TotalCount: String(u.imageRows.length), Active: String(u.imageRows.filter((i) => i.containers > 0).length), Size: humanSize(u.layersSize), Reclaimable: withPercent(u.layersSize - used, u.layersSize) },
+      { Type: 'Images', TotalCount: String(u.images.length), Active: String(u.images.filter((i) => i.containers > 0).length), Size: humanSize(u.layersSize), Reclaimable: withPercent(u.layersSize - used, u.layersSize) },
       { Type: 'Containers', TotalCount: String(u.containers.length), Active: String(u.containers.filter((x) => x.c.state.Status === 'running').length), Size: humanSize(cSize), Reclaimable: withPercent(cFree, cSize) },
       { Type: 'Local Volumes', TotalCount: String(u.volumes.length), Active: String(u.volumes.filter((x) => x.links > 0).length), Size: humanSize(vSize), Reclaimable: withPercent(vFree, vSize) },
       { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
@@ -58,11 +43,11 @@ export const systemDf: Command = {
   },
 };
 
-function verbose(ctx: Ctx, u: ReturnType<typeof usage>): void {
+function verbose(ctx: Ctx, u: DiskUsage): void {
   const table = (lines: string[][]) => `${tabwrite(lines.map((l) => l.join('\t')).join('\n'))}\n`;
   ctx.out('Images space usage:\n\n');
   const img = [['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS']];
-  for (const i of u.imageRows) {
+  for (const i of u.images) {
     const rows = i.repoTags.length ? i.repoTags.map((t) => [t.slice(0, t.lastIndexOf(':')), t.slice(t.lastIndexOf(':') + 1)]) : [['<none>', '<none>']];
     for (const [repo, tag] of rows) {
       img.push([repo, tag, hex(i.id).slice(0, 12), ago(i.created), humanSizeWithPrecision(i.size, 3), humanSize(i.shared), humanSize(i.unique), String(i.containers)]);

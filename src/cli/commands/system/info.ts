@@ -5,7 +5,7 @@ import { hostArch } from '../../../image/config-json';
 import type { Command } from '../../command';
 import { FORMAT_FLAG } from '../../command';
 import { renderTemplate } from '../../output/template';
-import { VERSION } from '../../version';
+import { VERSION } from '../../../util/version';
 
 function toolVersion(cmd: string, args: string[], pattern: RegExp): string {
   try {

@@ -1,11 +1,9 @@
 // `system prune`: the container, network, (volume) and image prunes in turn, as
 // the docker CLI runs them, with one total. stowage has no build cache to prune.
-import { type Command, NO_PROMPT_FLAG } from '../../command';
-import { pruneContainers } from '../container/lifecycle';
-import { confirm, pruneImages } from '../image/prune';
-import { pruneNetworks } from '../network/network';
-import { humanSize } from '../../output/units';
-import { pruneVolumes } from '../volume/volume';
+import { type Command, NO_PROMPT_FLAG, PRUNE_FILTER_FLAG } from '../../command';
+import { parseFilters } from '../../../engine/filters';
+import { humanSize } from '../../../util/units';
+import { confirm, pruneContainers, pruneImages, pruneNetworks, pruneVolumes } from '../../prune';
 
 export const systemPrune: Command = {
   name: 'system prune',
@@ -14,11 +12,13 @@ export const systemPrune: Command = {
   maxArgs: 0,
   flags: [
     { long: 'all', short: 'a', kind: 'bool', help: 'Remove all unused images not just dangling ones' },
+    PRUNE_FILTER_FLAG,
     NO_PROMPT_FLAG,
     { long: 'volumes', kind: 'bool', help: 'Prune anonymous volumes' },
   ],
   async run(ctx, _args, flags) {
     const all = flags.all as boolean;
+    const filters = parseFilters(flags.filter, ['until', 'label', 'label!']);
     const warnings = [
       'all stopped containers',
       'all networks not used by at least one container',
@@ -27,8 +27,14 @@ export const systemPrune: Command = {
     ];
     if (!flags.force && !(await confirm(ctx, `WARNING! This will remove:\n${warnings.map((w) => `  - ${w}\n`).join('')}`))) return 0;
     let reclaimed = 0;
-    for (const prune of [pruneContainers, pruneNetworks, ...(flags.volumes ? [(c: typeof ctx) => pruneVolumes(c, false)] : []), (c: typeof ctx) => pruneImages(c, all)]) {
-      const done = await prune(ctx);
+    const prunes = [
+      () => pruneContainers(ctx, filters),
+      () => pruneNetworks(ctx, filters),
+      ...(flags.volumes ? [() => pruneVolumes(ctx, false, new Map([...filters].filter(([k]) => k !== 'until')))] : []),
+      () => pruneImages(ctx, all, filters),
+    ];
+    for (const prune of prunes) {
+      const done = await prune();
       reclaimed += done.reclaimed;
       if (done.output) ctx.out(`${done.output}\n`);
     }

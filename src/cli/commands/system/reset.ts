@@ -5,7 +5,7 @@ import path from 'node:path';
 import { storeDbPath } from '../../../engine/store';
 import { MNT_DETACH, native } from '../../../native';
 import { type Command, NO_PROMPT_FLAG } from '../../command';
-import { confirm } from '../image/prune';
+import { confirm } from '../../prune';
 
 export const systemReset: Command = {
   name: 'system reset',

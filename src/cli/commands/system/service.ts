@@ -2,11 +2,8 @@
 // so the docker CLI (DOCKER_HOST=unix://...) and Docker SDKs can drive stowage.
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUILD_PUSH_ROUTES } from '../../../api/build-push';
-import { CONTAINER_ROUTES } from '../../../api/containers';
-import { IMAGE_ROUTES } from '../../../api/images';
+import { ROUTES } from '../../../api/routes';
 import { createApiServer } from '../../../api/server';
-import { SYSTEM_ROUTES } from '../../../api/system';
 import { invalidArgument } from '../../../errdefs';
 import type { Command } from '../../command';
 
@@ -21,9 +18,14 @@ export const systemService: Command = {
     if (uri && !/^(unix:\/\/)?\//.test(uri)) throw invalidArgument(`only unix sockets are served: ${uri}`);
     fs.mkdirSync(path.dirname(socketPath), { recursive: true });
     fs.rmSync(socketPath, { force: true });
-    const api = createApiServer(ctx, [...SYSTEM_ROUTES, ...BUILD_PUSH_ROUTES, ...IMAGE_ROUTES, ...CONTAINER_ROUTES]);
-    await new Promise<void>((resolve, reject) => api.server.listen(socketPath, resolve).once('error', reject));
-    fs.chmodSync(socketPath, 0o660);
+    const api = createApiServer(ctx, ROUTES);
+    // the socket is made with its final mode: no moment in which others may connect
+    const umask = process.umask(0o117);
+    try {
+      await new Promise<void>((resolve, reject) => api.server.listen(socketPath, resolve).once('error', reject));
+    } finally {
+      process.umask(umask);
+    }
     ctx.err(`API listening on unix://${socketPath}\n`);
     await new Promise<void>((resolve) => {
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void api.close().then(resolve));

@@ -53,3 +53,13 @@ export function boolFilter(values: string[] | undefined, key: string): boolean |
   if (v === 'false' || v === '0') return false;
   throw invalidArgument(`Invalid filter '${key}=${values[values.length - 1]}'`);
 }
+
+/** A prune's `until`: a timestamp or a duration before now (Docker's filters.GetTimestamp). */
+export function untilTime(v: string, now = Date.now()): number {
+  const dur = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v);
+  if (dur) return now - Number(dur[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[dur[2] as 'ms' | 's' | 'm' | 'h'];
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw invalidArgument(`invalid filter 'until=${v}'`);
+  return t;
+}

@@ -1,0 +1,79 @@
+// Benchmark: the docker CLI 28 against `stowage system service` and against
+// Docker 20.10, side by side in one run, tools interleaved round by round:
+// `docker run --rm` (no network, and the default bridge), `docker exec`,
+// `docker ps` and `docker images`. Both engines keep their state on the
+// root filesystem (/var/tmp), where users have it.
+//
+//   node dist/bench/api.js [--rounds N] [--write]
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { baseTarball, startService, TestEnv } from '../test/helpers';
+import { startDockerDaemon } from '../test/reference/docker-daemon';
+import { machine, median, writeSection } from './lib';
+
+const args = process.argv.slice(2);
+const rounds = Number(args[args.indexOf('--rounds') + 1]) || 15;
+
+function time(argv: string[], env: NodeJS.ProcessEnv): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('docker', argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`docker ${argv.join(' ')}: ${r.stderr}`);
+  return s;
+}
+
+async function main() {
+  const base = '/var/tmp/stowage-bench-api';
+  fs.mkdirSync(base, { recursive: true });
+  process.env.TMPDIR = base;
+  const env = new TestEnv('api-');
+  await env.baseImage('busybox:latest');
+  const api = await startService(env);
+  const docker = await startDockerDaemon({ bridge: true, stateDir: base });
+  await docker.ok(['import', '-c', 'CMD ["sh"]', baseTarball(), 'busybox:latest']);
+  const engines = {
+    stowage: { ...process.env, DOCKER_HOST: `unix://${api.socket}` },
+    docker: { ...process.env, ...docker.cliEnv() },
+  };
+  const results: Record<string, number[]> = {};
+  const add = (k: string, v: number) => (results[k] ??= []).push(v);
+  try {
+    for (const e of Object.values(engines)) time(['run', '-d', '--network', 'none', '--name', 'bench', 'busybox', 'sleep', '100000'], e);
+    for (let i = 0; i < rounds; i++) {
+      for (const [name, e] of Object.entries(engines)) {
+        add(`${name} run --rm (none)`, time(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', ':'], e));
+        add(`${name} run --rm (bridge)`, time(['run', '--rm', 'busybox', 'sh', '-c', ':'], e));
+        add(`${name} exec`, time(['exec', 'bench', 'sh', '-c', ':'], e));
+        add(`${name} ps`, time(['ps'], e));
+        add(`${name} images`, time(['images'], e));
+      }
+    }
+  } finally {
+    for (const e of Object.values(engines)) spawnSync('docker', ['rm', '-f', 'bench'], { env: e, stdio: 'ignore' });
+    await api.stop();
+    await docker.stop();
+    env.cleanup();
+  }
+  const rows = ['run --rm (none)', 'run --rm (bridge)', 'exec', 'ps', 'images'].map((w) => {
+    const s = median(results[`stowage ${w}`]);
+    const d = median(results[`docker ${w}`]);
+    return `| \`docker ${w}\` | ${s.toFixed(3)} s | ${d.toFixed(3)} s | ${(s / d).toFixed(2)}x |`;
+  });
+  const body = [
+    '## The docker CLI through `system service`, beside Docker 20.10',
+    '',
+    `Medians of ${rounds} rounds, the two engines interleaved, both with their state on the root filesystem; ${machine()}.`,
+    'Reproduce: `node dist/bench/api.js --rounds 15 --write`.',
+    '',
+    '| command | stowage service | Docker 20.10 | ratio |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+  console.log(body);
+  if (args.includes('--write')) writeSection('api', body);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
