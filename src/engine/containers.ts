@@ -94,6 +94,14 @@ export class ContainerService {
     return { runtimePath, runtimeRoot: path.join(this.store.runroot, 'runc'), scratchDir: (prefix) => this.store.tmpDir(prefix) };
   }
 
+  /**
+   * A container's runtime is one the engine was configured with: "runc" or the engine's own
+   * (--runtime, $STOWAGE_RUNTIME), never any executable a client names (HostConfig.Runtime runs as root).
+   */
+  private checkRuntime(name: string): void {
+    if (name && name !== 'runc' && name !== this.opts.runtime) throw invalidArgument(`Unknown runtime specified ${name}`);
+  }
+
   // ---- lookups ----
 
   find(idOrName: string): Container {
@@ -144,6 +152,7 @@ export class ContainerService {
     await this.networking.validate(opts.networkMode, opts.portBindings);
     const image = this.store.images.load(imageId);
     const record = buildRecord(opts, image, imageId);
+    this.checkRuntime(record.hostConfig.Runtime);
     record.topLayer = image.record.topLayer;
     checkDuplicates(volumeRequests);
     record.mounts = [...volumeRequests, ...imageVolumes(image.config.config?.Volumes, volumeRequests)].map((m) => this.provideMount(m));

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { FRONT_END, TestEnv } from '../helpers';
+import { FRONT_END, startService, TestEnv } from '../helpers';
 
 const env = new TestEnv();
 before(async () => {
@@ -141,4 +141,24 @@ test('a container frozen for cp is thawed when the reader goes away, on a signal
   assert.equal(again.code, 1);
   assert.match(again.stderr, new RegExp(`Container ${await idOf('big')} is not paused`));
   await env.ok(['rm', '-f', 'big']);
+});
+
+test('a runtime is one the engine knows: --runtime or HostConfig.Runtime naming any other executable is refused', async () => {
+  // the engine runs its runtime as root: a client naming an executable must not get it run
+  const marker = path.join(env.dir, 'runtime-ran');
+  const evil = path.join(env.dir, 'evil-runtime');
+  fs.writeFileSync(evil, `#!/bin/sh\ntouch ${marker}\nexec runc "$@"\n`, { mode: 0o755 });
+  const cli = await env.run(['run', '--rm', '--runtime', evil, 'busybox', 'true']);
+  assert.equal(cli.code, 125);
+  assert.match(cli.stderr, new RegExp(`Unknown runtime specified ${evil}`));
+  assert.equal(await env.ok(['run', '--rm', '--runtime', 'runc', 'busybox', 'echo', 'ok']), 'ok\n');
+  const api = await startService(env);
+  try {
+    const r = await api.request('POST', '/v1.41/containers/create', JSON.stringify({ Image: 'busybox', Cmd: ['true'], HostConfig: { Runtime: evil } }));
+    assert.deepEqual([r.status, JSON.parse(r.body).message], [400, `Unknown runtime specified ${evil}`]);
+  } finally {
+    await api.stop();
+  }
+  assert.ok(!fs.existsSync(marker), 'the named executable never ran');
+  assert.equal((await env.ok(['ps', '-aq'])).trim(), '', 'nothing was created');
 });

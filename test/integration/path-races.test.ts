@@ -40,8 +40,10 @@ async function startRacer(name: string, args: string[], dir: string): Promise<vo
     'run', '-d', '--name', name, '--cpus', '0.5', ...args, '-v', `${racer}:/swap-racer:ro`, 'busybox', 'sh', '-c',
     `mkdir -p ${dir}/sub && echo container-file > ${dir}/sub/secret && ln -s ${hostDir} ${dir}/link && exec /swap-racer ${dir}/sub ${dir}/link`,
   ]);
-  // it runs: the two names keep trading places
-  await env.ok(['exec', name, 'sh', '-c', `test -d ${dir}/sub -o -d ${dir}/link`]);
+  // it runs: the two names are seen trading places (`run -d` returns before the shell has made them)
+  const seen = await env.ok(['exec', name, 'sh', '-c',
+    `for i in $(seq 2000); do if [ -L ${dir}/sub ]; then l=1; elif [ -d ${dir}/sub ]; then d=1; fi; [ "$l$d" = 11 ] && { echo swapping; exit; }; done; echo "not swapping: $l$d"`]);
+  assert.equal(seen, 'swapping\n');
 }
 
 test('cp into and out of a container while another container sharing its volume swaps a directory for a symlink to the host', async () => {
