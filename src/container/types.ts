@@ -73,6 +73,8 @@ export interface ContainerRecord {
   /** Environment from -e/--env-file as given (the image's Env is merged in at start). */
   envFlags: string[];
   networks: Record<string, { aliases: string[] }>;
+  /** Set when `network disconnect` took its last network (an empty `networks` then means none, not --network's). */
+  offAllNetworks?: boolean;
 }
 
 export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';

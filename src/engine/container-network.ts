@@ -32,7 +32,7 @@ const without = <T>(o: Record<string, T>, key: string): Record<string, T> => Obj
 
 /** A record's networks with its --network one made explicit (records of before `network connect`). */
 function withPrimary(r: ContainerRecord): ContainerRecord['networks'] {
-  return Object.keys(r.networks).length ? r.networks : { [networkName(r.hostConfig.NetworkMode)]: { aliases: [] } };
+  return Object.keys(r.networks).length || r.offAllNetworks ? r.networks : { [networkName(r.hostConfig.NetworkMode)]: { aliases: [] } };
 }
 
 /**
@@ -44,7 +44,7 @@ export function connectedNetworks(record: ContainerRecord): string[] {
   const mode = record.hostConfig.NetworkMode;
   if (special(mode)) return [];
   const names = Object.keys(record.networks);
-  return names.length ? names : [networkName(mode)];
+  return names.length || record.offAllNetworks ? names : [networkName(mode)];
 }
 
 export class ContainerNetworking {
@@ -141,7 +141,7 @@ export class ContainerNetworking {
       const ep = await this.manager.attach(c.record.id, netnsPath(this.runroot, c.record.id), net.name, { ...this.endpointOptions(c, net.name, {}, opts.aliases), ip: opts.ip });
       this.records.updateState(c.record.id, (s) => ({ ...s, Networks: { ...(s.Networks ?? {}), [net.name]: ep } }));
     }
-    const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: { ...withPrimary(r), [net.name]: { aliases: opts.aliases } } }));
+    const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: { ...withPrimary(r), [net.name]: { aliases: opts.aliases } }, offAllNetworks: undefined }));
     if (running) await this.rewriteHosts({ record, state: this.records.get(c.record.id)!.state }, net.name);
   }
 
@@ -153,7 +153,10 @@ export class ContainerNetworking {
       await this.manager.detach(c.record.id, netnsPath(this.runroot, c.record.id), net.name);
       this.records.updateState(c.record.id, (s) => ({ ...s, Networks: without(s.Networks ?? {}, net.name) }));
     }
-    const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: without(withPrimary(r), net.name) }));
+    const record = this.records.updateRecord(c.record.id, (r) => {
+      const networks = without(withPrimary(r), net.name);
+      return { ...r, networks, offAllNetworks: Object.keys(networks).length === 0 || undefined };
+    });
     const now = this.records.get(c.record.id)!;
     if (now.state.Networks) await this.rewriteHosts({ record, state: now.state }, net.name);
   }
