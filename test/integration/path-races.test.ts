@@ -86,7 +86,7 @@ test('export while the container swaps a directory for a symlink to the host', a
 
 test('commit --pause=false and diff while the container swaps a directory for a symlink to the host', async () => {
   await startRacer('commit-racer', [], '/data');
-  for (let i = 0; i < 15; i++) {
+  for (let i = 0; i < TRIES; i++) {
     const id = (await env.ok(['commit', '--pause=false', 'commit-racer'])).trim();
     const saved = await env.run(['save', id]);
     assert.equal(saved.code, 0, saved.stderr);
