@@ -162,3 +162,31 @@ test('a runtime is one the engine knows: --runtime or HostConfig.Runtime naming 
   assert.ok(!fs.existsSync(marker), 'the named executable never ran');
   assert.equal((await env.ok(['ps', '-aq'])).trim(), '', 'nothing was created');
 });
+
+test('the API socket is made with its final mode (0660): never chmod-ed after it listens', async () => {
+  const socket = path.join(env.dir, 'mode.sock');
+  const log = path.join(env.dir, 'service.strace');
+  const service = spawn('strace', ['-f', '-qq', '-e', 'trace=umask,bind,chmod,fchmodat,fchmod', '-o', log, FRONT_END, 'system', 'service', `unix://${socket}`], {
+    env: env.env, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  service.stderr!.on('data', (b: Buffer) => (stderr += b));
+  try {
+    while (!stderr.includes('API listening')) {
+      assert.equal(service.exitCode, null, stderr);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal((fs.statSync(socket).mode & 0o777).toString(8), '660');
+  } finally {
+    // the service itself is stopped (strace would only detach from it): its pid heads the log's lines
+    const pid = Number(/^(\d+) /m.exec(fs.readFileSync(log, 'utf8'))?.[1]);
+    if (pid > 0) process.kill(pid, 'SIGTERM');
+    else service.kill('SIGKILL');
+    await new Promise((r) => service.once('exit', r));
+  }
+  const calls = fs.readFileSync(log, 'utf8').split('\n');
+  const bind = calls.findIndex((l) => l.includes(`bind(`) && l.includes(socket));
+  assert.ok(bind > 0, 'the socket was bound');
+  assert.ok(calls.slice(0, bind).some((l) => /umask\(0117\)/.test(l)), 'under a umask that leaves others out');
+  assert.deepEqual(calls.filter((l) => /chmod/.test(l) && l.includes(socket)), [], 'and never chmod-ed');
+});
