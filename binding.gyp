@@ -11,6 +11,13 @@
       "sources": ["native/launcher.c"],
       "cflags": ["-Wall", "-O2"],
       "libraries": ["-lsqlite3"]
+    },
+    {
+      "target_name": "stowage-keeper",
+      "type": "executable",
+      "sources": ["native/keeper.c"],
+      "cflags": ["-Wall", "-O2"],
+      "libraries": ["-lsqlite3"]
     }
   ]
 }

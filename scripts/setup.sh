@@ -9,13 +9,14 @@
 #                                        and benchmarks (apache2-utils: htpasswd
 #                                        for the registry's password file; openssl
 #                                        for the tests' certificate authority; chromium,
-#                                        which opens `image explain --html` pages in tests)
+#                                        which opens `image explain --html` pages in tests;
+#                                        docker-compose 1.29, run against both engines)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
 pkgs="runc conmon containernetworking-plugins iptables iproute2 busybox-static skopeo tini catatonit xz-utils bzip2 zstd ca-certificates python3 make g++ libsqlite3-dev tar gzip util-linux procps strace"
-[ "${1:-}" = "--with-references" ] && pkgs="$pkgs docker.io podman docker-registry apache2-utils openssl chromium"
+[ "${1:-}" = "--with-references" ] && pkgs="$pkgs docker.io podman docker-registry apache2-utils openssl chromium docker-compose"
 
 missing=""
 for p in $pkgs; do

@@ -5,12 +5,14 @@ import type { Duplex } from 'node:stream';
 import { commandLine, listContainers, statusText } from '../engine/container-queries';
 import type { Container } from '../container/store';
 import type { PortBindings } from '../container/types';
+import type { HealthConfig } from '../container/healthcheck';
+import { isUserDefinedNetwork, type CreateOptions } from '../engine/container-create';
+import { isIPv4 } from 'node:net';
 import { containerPorts } from '../engine/container-ports';
 import { apiPorts } from '../network/ports';
-import type { CreateOptions } from '../engine/container-create';
 import { containerInspect } from '../engine/container-inspect';
 import { copyFromContainer, copyToContainer, statInContainer } from '../engine/cp';
-import { conflict } from '../errdefs';
+import { conflict, invalidArgument } from '../errdefs';
 import type { AttachIO } from '../runtime/attach';
 import { DEFAULT_DETACH_KEYS, DetachWatcher, parseDetachKeys } from '../util/detach-keys';
 import { parseApiTimestamp } from '../engine/events';
@@ -34,9 +36,12 @@ interface CreateBody {
   Volumes?: Record<string, object> | null;
   StopSignal?: string;
   StopTimeout?: number;
+  Healthcheck?: HealthConfig | null;
+  Shell?: string[] | null;
+  NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointSettings | null> | null } | null;
   HostConfig?: {
     Binds?: string[] | null;
-    Mounts?: Array<{ Type?: string; Source?: string; Target?: string; ReadOnly?: boolean }> | null;
+    Mounts?: ApiMount[] | null;
     Tmpfs?: Record<string, string> | null;
     AutoRemove?: boolean;
     NetworkMode?: string;
@@ -60,7 +65,70 @@ interface CreateBody {
     Ulimits?: Array<{ Name: string; Hard: number; Soft: number }> | null;
     ShmSize?: number;
     Runtime?: string;
+    ContainerIDFile?: string;
+    LogConfig?: { Type?: string; Config?: Record<string, string> | null } | null;
+    VolumesFrom?: string[] | null;
+    GroupAdd?: string[] | null;
+    IpcMode?: string;
+    PidMode?: string;
+    UTSMode?: string;
+    UsernsMode?: string;
+    CpuShares?: number;
+    CpusetCpus?: string;
+    MemoryReservation?: number;
+    OomKillDisable?: boolean | null;
+    OomScoreAdj?: number;
+    Devices?: Array<{ PathOnHost?: string; PathInContainer?: string; CgroupPermissions?: string }> | null;
+    Sysctls?: Record<string, string> | null;
+    Links?: string[] | null;
   };
+}
+
+/** mount.Mount of the Engine API (HostConfig.Mounts). */
+interface ApiMount {
+  Type?: string;
+  Source?: string;
+  Target?: string;
+  ReadOnly?: boolean;
+  BindOptions?: { Propagation?: string } | null;
+  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> | null } | null;
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number } | null;
+}
+
+/** network.EndpointSettings as a create names them (NetworkingConfig.EndpointsConfig). */
+interface EndpointSettings {
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null;
+  Links?: string[] | null;
+  Aliases?: string[] | null;
+}
+
+/** One of HostConfig.Mounts as a volume request (--mount's rules, with the volume's labels and nocopy). */
+function mountRequest(m: ApiMount): VolumeRequest {
+  const fields = [`type=${m.Type ?? 'volume'}`, m.Source ? `source=${m.Source}` : '', `target=${m.Target ?? ''}`, m.ReadOnly ? 'readonly' : ''];
+  if (m.BindOptions?.Propagation) fields.push(`bind-propagation=${m.BindOptions.Propagation}`);
+  if (m.TmpfsOptions?.SizeBytes) fields.push(`tmpfs-size=${m.TmpfsOptions.SizeBytes}`);
+  if (m.TmpfsOptions?.Mode) fields.push(`tmpfs-mode=${m.TmpfsOptions.Mode.toString(8)}`);
+  const req = parseMountFlag(fields.filter(Boolean).join(','));
+  if (req.Type !== 'volume') return req;
+  const labels = m.VolumeOptions?.Labels ?? {};
+  return { ...req, ...(m.VolumeOptions?.NoCopy ? { NoCopy: true } : {}), ...(Object.keys(labels).length ? { VolumeLabels: labels } : {}) };
+}
+
+/**
+ * The create's one endpoint (Docker 20.10 takes no more): its settings go to the
+ * --network's endpoint when it names that network, else they name one more network.
+ */
+function endpointOf(body: CreateBody, networkMode: string): Pick<CreateOptions, 'endpoint' | 'extraNetworks'> {
+  const eps = Object.entries(body.NetworkingConfig?.EndpointsConfig ?? {});
+  if (eps.length > 1) throw invalidArgument(`Container cannot be connected to network endpoints: ${eps.map(([k]) => k).join(', ')}`);
+  if (!eps.length) return {};
+  const [name, ep] = eps[0];
+  if (!ep) throw invalidArgument(`no EndpointSettings for ${name}`);
+  const ip = ep.IPAMConfig?.IPv4Address || undefined;
+  if (ip !== undefined && !isIPv4(ip)) throw invalidArgument(`invalid IPv4 address: ${ip}`);
+  const settings = { aliases: ep.Aliases ?? [], ipv4Address: ip, links: ep.Links ?? [] };
+  const primary = networkMode === 'default' ? ['default', 'bridge'] : [networkMode];
+  return primary.includes(name) ? { endpoint: settings } : { extraNetworks: { [name]: settings } };
 }
 
 /** Docker's container create body as stowage's create options and volume requests. */
@@ -73,11 +141,12 @@ export function createRequest(body: CreateBody, name: string | undefined, runtim
     entrypoint = ep[0] ?? '';
     cmd = [...ep.slice(1), ...cmd];
   }
+  const networkMode = !h.NetworkMode || h.NetworkMode === 'default' ? 'default' : h.NetworkMode;
   const binds = h.Binds ?? [];
   const volumes: VolumeRequest[] = [
     ...binds.map(parseVolumeFlag),
     ...Object.keys(body.Volumes ?? {}).filter((d) => !binds.some((b) => b.split(':')[1] === d)).map(parseVolumeFlag),
-    ...(h.Mounts ?? []).map((m) => parseMountFlag([`type=${m.Type ?? 'volume'}`, m.Source ? `source=${m.Source}` : '', `target=${m.Target ?? ''}`, m.ReadOnly ? 'readonly' : ''].filter(Boolean).join(','))),
+    ...(h.Mounts ?? []).map(mountRequest),
     ...Object.entries(h.Tmpfs ?? {}).map(([dest, o]) => ({ ...parseMountFlag(`type=tmpfs,target=${dest}`), TmpfsOptions: o ? o.split(',') : [] })),
   ];
   return {
@@ -106,7 +175,7 @@ export function createRequest(body: CreateBody, name: string | undefined, runtim
       init: !!h.Init,
       labels: body.Labels ?? {},
       runtime: h.Runtime || runtime,
-      networkMode: !h.NetworkMode || h.NetworkMode === 'default' ? 'default' : h.NetworkMode,
+      networkMode,
       portBindings: h.PortBindings ?? {},
       publishAll: !!h.PublishAllPorts,
       exposedPorts: body.ExposedPorts ?? {},
@@ -121,6 +190,27 @@ export function createRequest(body: CreateBody, name: string | undefined, runtim
       dnsSearch: h.DnsSearch ?? [],
       dnsOptions: h.DnsOptions ?? [],
       ulimits: h.Ulimits ?? [],
+      healthcheck: body.Healthcheck ?? undefined,
+      shell: body.Shell ?? undefined,
+      containerIdFile: h.ContainerIDFile || undefined,
+      logDriver: h.LogConfig?.Type || undefined,
+      logOpts: h.LogConfig?.Config ?? {},
+      volumesFrom: h.VolumesFrom ?? [],
+      groupAdd: h.GroupAdd ?? [],
+      ipcMode: h.IpcMode || undefined,
+      pidMode: h.PidMode ?? '',
+      utsMode: h.UTSMode ?? '',
+      usernsMode: h.UsernsMode ?? '',
+      cpuShares: h.CpuShares ?? 0,
+      cpusetCpus: h.CpusetCpus ?? '',
+      memoryReservation: h.MemoryReservation || undefined,
+      oomKillDisable: !!h.OomKillDisable,
+      oomScoreAdj: h.OomScoreAdj ?? 0,
+      devices: (h.Devices ?? []).map((d) => ({ PathOnHost: d.PathOnHost ?? '', PathInContainer: d.PathInContainer || d.PathOnHost || '', CgroupPermissions: d.CgroupPermissions || 'rwm' })),
+      sysctls: h.Sysctls ?? {},
+      // legacy links are the default bridge network's (Docker ignores them on a user-defined one)
+      links: isUserDefinedNetwork(networkMode) ? [] : (h.Links ?? []),
+      ...endpointOf(body, networkMode),
     },
   };
 }

@@ -19,6 +19,7 @@ import type { Store } from '../engine/store';
 import { invalidArgument, StowageError } from '../errdefs';
 import { fullContainerConfig, hostArch, marshalImageConfig, nowGoTime } from '../image/config-json';
 import type { ContainerConfig, ImageConfig } from '../oci/types';
+import type { HealthConfig } from '../container/healthcheck';
 import type { Reference } from '../reference';
 import { BuildContext } from './context';
 import { chownOwner, copyInto, ensureDir, sourcesDigest, type CopyItem } from './copy';
@@ -220,6 +221,8 @@ export class Builder {
       case 'WORKDIR':
         return this.commitStep(st, this.workdirStep(st, inst));
       default: {
+        const old = inst.name === 'HEALTHCHECK' ? (st.config.Healthcheck as HealthConfig | undefined)?.Test : undefined;
+        if (old?.length && old[0] !== 'NONE') this.opts.out.line(`Note: overriding previous HEALTHCHECK: [${old.join(' ')}]\n`);
         const r = applyMetadata(st.config, inst, this.vars(st), this.escape, st.cmdSet);
         if (inst.name === 'CMD') st.cmdSet = true;
         if (r.author !== undefined) st.author = r.author;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseInstruction } from './dockerfile';
-import { applyMetadata, parseGoDuration } from './instructions';
+import { applyMetadata } from './instructions';
 import { varsOf } from './shell-lex';
 
 const apply = (line: string, cfg = {}, cmdSet = false) => applyMetadata(cfg, parseInstruction(line, 1), varsOf(['B=bee']), '\\', cmdSet);
@@ -29,8 +29,16 @@ test('configs: ENTRYPOINT drops an inherited CMD, not one set in the stage; SHEL
   assert.throws(() => apply('SHELL /bin/sh'), /JSON form/);
 });
 
-test('Go durations', () => {
-  assert.equal(parseGoDuration('1m30s'), 90e9);
-  assert.equal(parseGoDuration('1.5s'), 1.5e9);
-  assert.throws(() => parseGoDuration('5 seconds'), /invalid duration/);
+test('HEALTHCHECK: the config and the errors of buildkit 0.8 (Docker 20.10)', () => {
+  assert.deepEqual(apply('HEALTHCHECK --interval=500ms --timeout=2s --start-period=1m --retries=4 CMD curl -f localhost').config.Healthcheck, {
+    Test: ['CMD-SHELL', 'curl -f localhost'], Interval: 5e8, Timeout: 2e9, StartPeriod: 60e9, Retries: 4,
+  });
+  assert.equal(apply('HEALTHCHECK --interval=500ms CMD ["true"]').message, `HEALTHCHECK &{["CMD" "true"] "500ms" "0s" "0s" '\\x00'}`);
+  assert.deepEqual(apply('HEALTHCHECK NONE').config.Healthcheck, { Test: ['NONE'] });
+  assert.throws(() => apply('HEALTHCHECK --retries=0 CMD true'), { message: '--retries must be at least 1 (not 0)' });
+  assert.throws(() => apply('HEALTHCHECK --interval=0s CMD true'), { message: 'Interval "interval" cannot be less than 1ms' });
+  assert.throws(() => apply('HEALTHCHECK --timeout=5 CMD true'), { message: 'time: missing unit in duration "5"' });
+  assert.throws(() => apply('HEALTHCHECK CMD'), { message: 'Missing command after HEALTHCHECK CMD' });
+  assert.throws(() => apply('HEALTHCHECK RUN true'), { message: 'Unknown type "RUN" in HEALTHCHECK (try CMD)' });
+  assert.throws(() => apply('HEALTHCHECK NONE x'), { message: 'HEALTHCHECK NONE takes no arguments' });
 });

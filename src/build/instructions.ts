@@ -5,6 +5,8 @@ import { invalidArgument } from '../errdefs';
 import { exposeKeys } from '../image/changes';
 import type { ContainerConfig } from '../oci/types';
 import { isSignal } from '../runtime/signal';
+import { goDuration, parseGoDuration } from '../util/go-duration';
+import type { HealthConfig } from '../container/healthcheck';
 import type { Instruction } from './dockerfile';
 import { expandWord, expandWords, type Vars } from './shell-lex';
 
@@ -49,55 +51,20 @@ function commandOf(inst: Instruction, shell: string[]): string[] {
   return inst.json ?? [...shell, inst.rest];
 }
 
-const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go's time.ParseDuration, in nanoseconds. */
-export function parseGoDuration(s: string): number {
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let m: RegExpExecArray | null;
-  let end = 0;
-  while ((m = re.exec(s))) {
-    total += Number(m[1]) * DURATION_UNITS[m[2]];
-    end = re.lastIndex;
-  }
-  if (end !== s.length || end === 0) throw invalidArgument(`time: invalid duration "${s}"`);
-  return Math.round(total);
-}
-
-/** Go's Duration.String(), for the history text of HEALTHCHECK. */
-function goDuration(ns: number): string {
-  if (ns === 0) return '0s';
-  const parts: string[] = [];
-  let rest = ns / 1e9;
-  const h = Math.floor(rest / 3600);
-  if (h) parts.push(`${h}h`);
-  rest -= h * 3600;
-  const m = Math.floor(rest / 60);
-  if (h || m) parts.push(`${m}m`);
-  rest -= m * 60;
-  parts.push(`${Number(rest.toFixed(9))}s`);
-  return parts.join('');
-}
-
-interface Healthcheck {
-  Test: string[];
-  Interval?: number;
-  Timeout?: number;
-  StartPeriod?: number;
-  Retries?: number;
-}
-
-function healthcheck(inst: Instruction): Healthcheck {
+/** HEALTHCHECK NONE | [--interval=D --timeout=D --start-period=D --retries=N] CMD command (buildkit's parseHealthcheck). */
+function healthcheck(inst: Instruction): HealthConfig {
   const m = /^(\S+)\s*([\s\S]*)$/.exec(inst.rest);
-  const kind = m?.[1].toUpperCase();
+  if (!m) throw invalidArgument('HEALTHCHECK requires at least one argument');
+  const kind = m[1].toUpperCase();
   if (kind === 'NONE') {
-    if (m![2].trim() || Object.keys(inst.flags).length) throw invalidArgument('HEALTHCHECK NONE takes no arguments');
+    if (m[2].trim()) throw invalidArgument('HEALTHCHECK NONE takes no arguments');
     return { Test: ['NONE'] };
   }
-  if (kind !== 'CMD') throw invalidArgument(`Unknown type "${m?.[1] ?? ''}" in HEALTHCHECK (try CMD)`);
-  const args = m![2];
+  for (const f of Object.keys(inst.flags)) {
+    if (!['interval', 'timeout', 'start-period', 'retries'].includes(f)) throw invalidArgument(`Unknown flag: ${f}`);
+  }
+  if (kind !== 'CMD') throw invalidArgument(`Unknown type ${JSON.stringify(kind)} in HEALTHCHECK (try CMD)`);
+  const args = m[2];
   let test: string[];
   try {
     const v: unknown = JSON.parse(args);
@@ -105,18 +72,28 @@ function healthcheck(inst: Instruction): Healthcheck {
   } catch {
     test = ['CMD-SHELL', args];
   }
-  const hc: Healthcheck = { Test: test };
-  const dur = (flag: string) => (inst.flags[flag] === undefined ? 0 : parseGoDuration(inst.flags[flag]));
-  for (const f of Object.keys(inst.flags)) {
-    if (!['interval', 'timeout', 'start-period', 'retries'].includes(f)) throw invalidArgument(`Unknown flag: ${f}`);
-  }
-  if (dur('interval')) hc.Interval = dur('interval');
-  if (dur('timeout')) hc.Timeout = dur('timeout');
-  if (dur('start-period')) hc.StartPeriod = dur('start-period');
-  if (inst.flags.retries !== undefined) {
-    const r = Number(inst.flags.retries);
-    if (!Number.isInteger(r) || r < 0) throw invalidArgument(`invalid retries: ${inst.flags.retries}`);
-    if (r) hc.Retries = r;
+  if (test.length === 1 || (test[0] === 'CMD-SHELL' && !args.trim())) throw invalidArgument('Missing command after HEALTHCHECK CMD');
+  const hc: HealthConfig = { Test: test };
+  const interval = (flag: string): number => {
+    const v = inst.flags[flag];
+    if (v === undefined || v === '') return 0;
+    let d: number;
+    try {
+      d = parseGoDuration(v);
+    } catch (e) {
+      throw invalidArgument((e as Error).message);
+    }
+    if (d < 1e6) throw invalidArgument(`Interval ${JSON.stringify(flag)} cannot be less than 1ms`);
+    return d;
+  };
+  if (interval('interval')) hc.Interval = interval('interval');
+  if (interval('timeout')) hc.Timeout = interval('timeout');
+  if (interval('start-period')) hc.StartPeriod = interval('start-period');
+  const retries = inst.flags.retries;
+  if (retries !== undefined && retries !== '') {
+    if (!/^[+-]?\d+$/.test(retries)) throw invalidArgument(`strconv.ParseInt: parsing ${JSON.stringify(retries)}: invalid syntax`);
+    if (Number(retries) < 1) throw invalidArgument(`--retries must be at least 1 (not ${Number(retries)})`);
+    hc.Retries = Number(retries);
   }
   return hc;
 }
@@ -210,7 +187,7 @@ export function applyMetadata(cfg: ContainerConfig, inst: Instruction, vars: Var
     case 'HEALTHCHECK': {
       const hc = healthcheck(inst);
       c.Healthcheck = hc;
-      const text = `&{${goQuoted(hc.Test)} ${JSON.stringify(goDuration(hc.Interval ?? 0))} ${JSON.stringify(goDuration(hc.Timeout ?? 0))} ${JSON.stringify(goDuration(hc.StartPeriod ?? 0))} ${goRune(hc.Retries ?? 0)}}`;
+      const text = `&{${goQuoted(hc.Test ?? [])} ${JSON.stringify(goDuration(hc.Interval ?? 0))} ${JSON.stringify(goDuration(hc.Timeout ?? 0))} ${JSON.stringify(goDuration(hc.StartPeriod ?? 0))} ${goRune(hc.Retries ?? 0)}}`;
       return { config: c, message: `HEALTHCHECK ${text}` };
     }
     default:

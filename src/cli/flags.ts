@@ -157,7 +157,7 @@ export function formatFlagHelp(defs: FlagDef[]): string {
       const left = d.short ? `  -${d.short}, --${d.long}${type}` : `      --${d.long}${type}`;
       const def =
         d.default !== undefined && d.default !== '' && d.default !== false && d.kind !== 'list'
-          ? ` (default ${typeof d.default === 'string' ? `"${d.default}"` : d.default})`
+          ? ` (default ${typeof d.default === 'string' && d.valueName !== 'duration' ? `"${d.default}"` : d.default})` // pflag quotes strings only
           : '';
       return [left, d.help + def];
     });

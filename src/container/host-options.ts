@@ -67,3 +67,21 @@ export function parseUlimit(val: string): Ulimit {
   }
   return { Name: name, Hard: h, Soft: soft };
 }
+
+const NAMESPACED_SYSCTLS = ['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced'];
+
+/** --sysctl KEY=VALUE: only what a container's own namespaces hold (the docker CLI's ValidateSysctl). */
+export function validateSysctl(val: string): string {
+  const eq = val.indexOf('=');
+  const key = eq < 0 ? '' : val.slice(0, eq);
+  if (key && (NAMESPACED_SYSCTLS.includes(key) || key.startsWith('net.') || key.startsWith('fs.mqueue.'))) return val;
+  throw new Error(`sysctl '${val}' is not allowed`);
+}
+
+/** -l KEY=VALUE: a name, without whitespace (the docker CLI's ValidateLabel). */
+export function validateLabel(val: string): string {
+  const key = val.split('=')[0].replace(/^[\s]+/, '');
+  if (key === '') throw new Error(`invalid label '${val}': empty name`);
+  if (/\s/.test(key)) throw new Error(`label '${key}' contains whitespaces`);
+  return val;
+}

@@ -50,6 +50,55 @@ export interface HostConfig {
   DnsSearch?: string[];
   DnsOptions?: string[];
   Ulimits?: Ulimit[] | null;
+  /** --cidfile, kept as Docker keeps it (the CLI writes the file) */
+  ContainerIDFile?: string;
+  LogConfig?: LogConfig;
+  /** --volumes-from values as given (their mounts are copied into `mounts` at create) */
+  VolumesFrom?: string[] | null;
+  /** --group-add: names or gids, resolved in the container's /etc/group at each start */
+  GroupAdd?: string[] | null;
+  /** private (default), shareable, none, host, container:ID */
+  IpcMode?: string;
+  /** '' (private), host, container:ID */
+  PidMode?: string;
+  /** '' (private), host */
+  UTSMode?: string;
+  /** '' or host: stowage has no user namespaces */
+  UsernsMode?: string;
+  CpuShares?: number;
+  CpusetCpus?: string;
+  MemoryReservation?: number;
+  OomKillDisable?: boolean | null;
+  OomScoreAdj?: number;
+  Devices?: DeviceMapping[];
+}
+
+/** Docker's container.LogConfig: stowage's log is json-file (kept by conmon, rotated by max-size/max-file). */
+export interface LogConfig {
+  Type: string;
+  Config: Record<string, string>;
+}
+
+/** Docker's container.DeviceMapping (--device). */
+export interface DeviceMapping {
+  PathOnHost: string;
+  PathInContainer: string;
+  CgroupPermissions: string;
+}
+
+/** A legacy link (--link on the default bridge): the linked container by ID, and its alias here. */
+export interface LegacyLink {
+  id: string;
+  alias: string;
+}
+
+/** A network the container joins (--network, network connect) and its endpoint settings. */
+export interface NetworkAttachment {
+  aliases: string[];
+  /** --ip / IPAMConfig.IPv4Address */
+  ipv4Address?: string;
+  /** --link on a user-defined network: "name:alias" as given */
+  links?: string[];
 }
 
 export interface ContainerRecord {
@@ -72,9 +121,9 @@ export interface ContainerRecord {
   mounts: MountPoint[];
   /** Environment from -e/--env-file as given (the image's Env is merged in at start). */
   envFlags: string[];
-  networks: Record<string, { aliases: string[] }>;
-  /** Set when `network disconnect` took its last network (an empty `networks` then means none, not --network's). */
-  offAllNetworks?: boolean;
+  networks: Record<string, NetworkAttachment>;
+  /** --link on the default bridge network */
+  links?: LegacyLink[];
 }
 
 export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';

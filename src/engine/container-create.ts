@@ -9,9 +9,13 @@ import { seccompFromProfile, seccompOption } from '../runtime/seccomp';
 import { containerArgs } from '../runtime/spec';
 import { isSignal } from '../runtime/signal';
 import type { Ulimit } from '../container/host-options';
+import { mergeHealthcheck, validateHealthcheck, type HealthConfig } from '../container/healthcheck';
 import { NO_RESTART, validateRestartPolicy, type RestartPolicy } from '../container/restart-policy';
 import { checkHostname, checkHostsName, checkResolvWord } from '../network/host-names';
-import type { ContainerRecord, HostConfig, MountPoint, PortBindings } from '../container/types';
+import { isIPv4 } from 'node:net';
+import type { ContainerRecord, DeviceMapping, HostConfig, MountPoint, NetworkAttachment, PortBindings } from '../container/types';
+import { checkCpuset } from '../container/cpuset';
+import { logConfigOf } from '../container/log-config';
 
 export interface CreateOptions {
   image: string;
@@ -52,6 +56,81 @@ export interface CreateOptions {
   dnsSearch?: string[];
   dnsOptions?: string[];
   ulimits?: Ulimit[];
+  /** the run's healthcheck (merged with the image's) */
+  healthcheck?: HealthConfig;
+  /** Config.Shell (API only): the shell of CMD-SHELL healthchecks */
+  shell?: string[];
+  containerIdFile?: string;
+  logDriver?: string;
+  logOpts?: Record<string, string>;
+  /** "container[:ro|:rw]" (the mounts are copied by ContainerService.create) */
+  volumesFrom?: string[];
+  groupAdd?: string[];
+  ipcMode?: string;
+  pidMode?: string;
+  utsMode?: string;
+  usernsMode?: string;
+  cpuShares?: number;
+  cpusetCpus?: string;
+  memoryReservation?: number;
+  oomKillDisable?: boolean;
+  oomScoreAdj?: number;
+  devices?: DeviceMapping[];
+  sysctls?: Record<string, string>;
+  /** legacy links (the default bridge network): "name[:alias]" */
+  links?: string[];
+  /** the --network's endpoint: --network-alias, --ip, and --link on a user-defined network */
+  endpoint?: EndpointOptions;
+  /** (API) an endpoint on another network than NetworkMode's: joined too */
+  extraNetworks?: Record<string, EndpointOptions>;
+}
+
+export interface EndpointOptions {
+  aliases?: string[];
+  ipv4Address?: string;
+  links?: string[];
+}
+
+const attachmentOf = (e: EndpointOptions | undefined): NetworkAttachment => ({
+  aliases: e?.aliases ?? [],
+  ...(e?.ipv4Address ? { ipv4Address: e.ipv4Address } : {}),
+  ...(e?.links?.length ? { links: e.links } : {}),
+});
+
+/** A map with its keys in order, as Go writes maps in JSON. */
+const sortedKeys = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** Whether a network mode names a user-defined network (Docker's NetworkMode.IsUserDefined). */
+export function isUserDefinedNetwork(mode: string): boolean {
+  return !['default', 'bridge', 'host', 'none'].includes(mode) && !mode.startsWith('container:');
+}
+
+/** The warnings Docker's create answers with (the docker CLI prints each as "WARNING: ..."). */
+export function createWarnings(hc: HostConfig): string[] {
+  const out: string[] = [];
+  if (hc.OomKillDisable && !hc.Memory) out.push('OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.');
+  if (hc.NetworkMode === 'host' && Object.keys(hc.PortBindings ?? {}).length) out.push('Published ports are discarded when using host network mode');
+  return out;
+}
+
+/** The daemon's create-time checks of the options that shape namespaces, resources and logs. */
+function checkHostOptions(opts: CreateOptions): void {
+  const mem = opts.memory ?? 0;
+  const reservation = opts.memoryReservation ?? 0;
+  if (reservation > 0 && reservation < 6 * 1024 * 1024) throw invalidArgument('Minimum memory reservation allowed is 6MB');
+  if (mem > 0 && reservation > 0 && mem < reservation) throw invalidArgument('Minimum memory limit can not be less than memory reservation limit, see usage');
+  if (opts.cpusetCpus) checkCpuset(opts.cpusetCpus);
+  const adj = opts.oomScoreAdj ?? 0;
+  if (adj < -1000 || adj > 1000) throw invalidArgument(`Invalid value ${adj}, range for oom score adj is [-1000, 1000]`);
+  if (opts.utsMode === 'host' && opts.hostname) throw invalidArgument('conflicting options: hostname and the UTS mode');
+  const links = [...(opts.links ?? []), ...(opts.endpoint?.links ?? [])];
+  if (links.length && opts.networkMode === 'host') throw invalidArgument("conflicting options: host type networking can't be used with links. This would result in undefined behavior");
+  if (links.length && opts.networkMode.startsWith('container:')) throw invalidArgument("conflicting options: container type network can't be used with links. This would result in undefined behavior");
+  if (opts.endpoint?.aliases?.length && !isUserDefinedNetwork(opts.networkMode)) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
+  const ip = opts.endpoint?.ipv4Address;
+  if (ip && !isIPv4(ip)) throw invalidArgument(`invalid IPv4 address: ${ip}`);
+  // (the default bridge refuses it when the start attaches it; these modes have no endpoint to refuse it then)
+  if (ip && /^(host|none|container:)/.test(opts.networkMode)) throw invalidArgument('user specified IP address is supported on user defined networks only');
 }
 
 /** Every name the container's /etc files will hold (its peers' too): checked before anything is recorded. */
@@ -61,6 +140,12 @@ function checkNames(opts: CreateOptions): void {
   for (const d of opts.dnsSearch ?? []) if (d !== '.') checkResolvWord(d, 'DNS search domain');
   for (const o of opts.dnsOptions ?? []) checkResolvWord(o, 'DNS option');
   for (const d of opts.dns ?? []) checkResolvWord(d, 'DNS server');
+  // aliases and link aliases go into peers' /etc/hosts
+  for (const e of [opts.endpoint, ...Object.values(opts.extraNetworks ?? {})]) {
+    for (const a of e?.aliases ?? []) checkHostsName(a, 'network alias');
+    for (const l of e?.links ?? []) if (l.includes(':')) checkHostsName(l.slice(l.indexOf(':') + 1), 'link alias');
+  }
+  for (const l of opts.links ?? []) if (l.includes(':')) checkHostsName(l.slice(l.indexOf(':') + 1), 'link alias');
 }
 
 /** Env with later KEY=VALUE entries replacing earlier ones of the same key, order kept. */
@@ -85,6 +170,10 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
   const profile = seccompOption(opts.securityOpt);
   if (profile !== undefined && profile !== 'unconfined') seccompFromProfile(profile, []); // a bad profile fails create, not start
   if (opts.restartPolicy) validateRestartPolicy(opts.restartPolicy);
+  checkHostOptions(opts);
+  const logConfig = logConfigOf(opts.logDriver, opts.logOpts);
+  const healthcheck = mergeHealthcheck(opts.healthcheck, ic.Healthcheck as HealthConfig | undefined);
+  validateHealthcheck(healthcheck);
   if (opts.stopSignal && !isSignal(opts.stopSignal)) throw invalidArgument(`Invalid signal: ${opts.stopSignal}`);
   checkNames(opts);
   const argv = containerArgs(ic, opts.cmd.length ? opts.cmd : undefined, opts.entrypoint); // throws "no command specified"
@@ -115,6 +204,21 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
     DnsSearch: opts.dnsSearch ?? [],
     DnsOptions: opts.dnsOptions ?? [],
     Ulimits: opts.ulimits?.length ? opts.ulimits : null,
+    ContainerIDFile: opts.containerIdFile ?? '',
+    LogConfig: { ...logConfig, Config: sortedKeys(logConfig.Config) },
+    VolumesFrom: opts.volumesFrom?.length ? opts.volumesFrom : null,
+    GroupAdd: opts.groupAdd?.length ? opts.groupAdd : null,
+    IpcMode: opts.ipcMode || 'private', // Docker's default-ipc-mode
+    PidMode: opts.pidMode ?? '',
+    UTSMode: opts.utsMode ?? '',
+    UsernsMode: opts.usernsMode ?? '',
+    CpuShares: opts.cpuShares ?? 0,
+    CpusetCpus: opts.cpusetCpus ?? '',
+    MemoryReservation: opts.memoryReservation ?? 0,
+    OomKillDisable: opts.oomKillDisable ?? false,
+    OomScoreAdj: opts.oomScoreAdj ?? 0,
+    Devices: opts.devices ?? [],
+    ...(opts.sysctls && Object.keys(opts.sysctls).length ? { Sysctls: sortedKeys(opts.sysctls) } : {}),
   };
   const exposed = { ...(ic.ExposedPorts ?? {}), ...opts.exposedPorts };
   for (const k of Object.keys(opts.portBindings)) exposed[k] = {};
@@ -141,6 +245,7 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
       StdinOnce: opts.interactive,
       Env: mergeEnv(ic.Env ?? [], opts.env.filter((e) => e.includes('='))),
       Cmd: cmd,
+      Healthcheck: healthcheck,
       Image: opts.image,
       Volumes: Object.keys(volumes).length ? volumes : null,
       WorkingDir: opts.workdir ?? ic.WorkingDir ?? '',
@@ -149,6 +254,7 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
       Labels: { ...(ic.Labels ?? {}), ...opts.labels },
       StopSignal: opts.stopSignal ?? ic.StopSignal,
       StopTimeout: opts.stopTimeout,
+      ...(opts.shell?.length ? { Shell: opts.shell } : {}),
     },
     hostConfig,
     entrypointFlag: opts.entrypoint,
@@ -156,6 +262,11 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
     mounts: opts.mounts,
     envFlags: opts.env,
     // the --network one; `network connect` adds more (host, none and container: have no endpoint)
-    networks: /^(host|none|container:)/.test(opts.networkMode) ? {} : { [opts.networkMode === 'default' ? 'bridge' : opts.networkMode]: { aliases: [] } },
+    networks: /^(host|none|container:)/.test(opts.networkMode)
+      ? {}
+      : {
+          [opts.networkMode === 'default' ? 'bridge' : opts.networkMode]: attachmentOf(opts.endpoint),
+          ...Object.fromEntries(Object.entries(opts.extraNetworks ?? {}).map(([n, e]) => [n, attachmentOf(e)])),
+        },
   };
 }

@@ -1,6 +1,8 @@
 // The Engine API's ContainerJSON shape (Docker 20.10's field order).
 import path from 'node:path';
 import { NO_RESTART } from '../container/restart-policy';
+import { LOG_DRIVER } from '../container/log-config';
+import { connectedNetworks } from './container-network';
 import type { Container } from '../container/store';
 import { fullContainerConfig } from '../image/config-json';
 import type { ContainerService } from './containers';
@@ -32,6 +34,7 @@ export function containerInspect(store: Store, svc: ContainerService, c: Contain
       Error: s.Error,
       StartedAt: s.StartedAt,
       FinishedAt: s.FinishedAt,
+      ...(s.Health ? { Health: s.Health } : {}),
     },
     Image: r.imageId,
     ResolvConfPath: path.join(dir, 'resolv.conf'),
@@ -48,14 +51,14 @@ export function containerInspect(store: Store, svc: ContainerService, c: Contain
     ExecIDs: null,
     HostConfig: {
       Binds: hc.Binds,
-      ContainerIDFile: '',
-      LogConfig: { Type: 'k8s-file', Config: {} },
+      ContainerIDFile: hc.ContainerIDFile ?? '',
+      LogConfig: hc.LogConfig ?? { Type: LOG_DRIVER, Config: {} },
       NetworkMode: hc.NetworkMode,
       PortBindings: hc.PortBindings,
       RestartPolicy: hc.RestartPolicy ?? NO_RESTART,
       AutoRemove: hc.AutoRemove,
       VolumeDriver: '',
-      VolumesFrom: null,
+      VolumesFrom: hc.VolumesFrom ?? null,
       CapAdd: hc.CapAdd,
       CapDrop: hc.CapDrop,
       CgroupnsMode: 'host',
@@ -63,37 +66,37 @@ export function containerInspect(store: Store, svc: ContainerService, c: Contain
       DnsOptions: hc.DnsOptions ?? [],
       DnsSearch: hc.DnsSearch ?? [],
       ExtraHosts: hc.ExtraHosts ?? null,
-      GroupAdd: null,
-      IpcMode: 'private',
+      GroupAdd: hc.GroupAdd ?? null,
+      IpcMode: hc.IpcMode || 'private',
       Cgroup: '',
-      Links: null,
-      OomScoreAdj: 0,
-      PidMode: '',
+      Links: legacyLinks(svc, c),
+      OomScoreAdj: hc.OomScoreAdj ?? 0,
+      PidMode: hc.PidMode ?? '',
       Privileged: hc.Privileged,
       PublishAllPorts: hc.PublishAllPorts,
       ReadonlyRootfs: hc.ReadonlyRootfs,
       SecurityOpt: hc.SecurityOpt,
-      UTSMode: '',
-      UsernsMode: '',
+      UTSMode: hc.UTSMode ?? '',
+      UsernsMode: hc.UsernsMode ?? '',
       ShmSize: hc.ShmSize,
       Runtime: hc.Runtime,
       ConsoleSize: [0, 0],
       Isolation: '',
-      CpuShares: 0,
+      CpuShares: hc.CpuShares ?? 0,
       Memory: hc.Memory,
       NanoCpus: hc.NanoCpus,
       CgroupParent: '',
       BlkioWeight: 0,
       CpuPeriod: 0,
       CpuQuota: 0,
-      CpusetCpus: '',
+      CpusetCpus: hc.CpusetCpus ?? '',
       CpusetMems: '',
-      Devices: [],
+      Devices: hc.Devices ?? [],
       KernelMemory: 0,
-      MemoryReservation: 0,
+      MemoryReservation: hc.MemoryReservation ?? 0,
       MemorySwap: hc.MemorySwap,
       MemorySwappiness: null,
-      OomKillDisable: false,
+      OomKillDisable: hc.OomKillDisable ?? false,
       PidsLimit: hc.PidsLimit,
       Ulimits: hc.Ulimits ?? null,
       Init: hc.Init,
@@ -113,6 +116,15 @@ export function containerInspect(store: Store, svc: ContainerService, c: Contain
   out.Config = { ...fullContainerConfig(r.config), Image: r.imageRef };
   out.NetworkSettings = networkSettings(c, store.runroot);
   return out;
+}
+
+/** HostConfig.Links as Docker shows them: "/child:/parent/alias", by the containers' current names. */
+function legacyLinks(svc: ContainerService, c: Container): string[] | null {
+  const links = (c.record.links ?? []).flatMap((l) => {
+    const child = svc.records.get(l.id);
+    return child ? [`/${child.record.name}:/${c.record.name}/${l.alias}`] : [];
+  });
+  return links.length ? links : null;
 }
 
 function networkSettings(c: Container, runroot: string): Record<string, unknown> {
@@ -139,10 +151,30 @@ function networkSettings(c: Container, runroot: string): Record<string, unknown>
     IPv6Gateway: '',
     MacAddress: primary?.MacAddress ?? '',
     Networks: Object.fromEntries(
-      Object.entries(eps).map(([name, e]) => [
-        name,
-        { IPAMConfig: null, Links: null, Aliases: e.Aliases?.length ? e.Aliases : null, NetworkID: e.NetworkID, EndpointID: e.EndpointID, Gateway: e.Gateway, IPAddress: e.IPAddress, IPPrefixLen: e.IPPrefixLen, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: e.MacAddress, DriverOpts: null },
-      ]),
+      [...new Set([...connectedNetworks(c.record), ...Object.keys(eps)])].map((name) => {
+        const e = eps[name];
+        const a = c.record.networks[name];
+        // Docker's: the configured aliases, and the short ID while it runs on a user-defined network
+        const aliases = name === 'bridge' ? [] : [...(a?.aliases ?? []), ...(e ? [c.record.id.slice(0, 12)] : [])];
+        return [
+          name,
+          {
+            IPAMConfig: a?.ipv4Address ? { IPv4Address: a.ipv4Address } : null,
+            Links: a?.links?.length ? a.links : null,
+            Aliases: aliases.length ? aliases : null,
+            NetworkID: e?.NetworkID ?? '',
+            EndpointID: e?.EndpointID ?? '',
+            Gateway: e?.Gateway ?? '',
+            IPAddress: e?.IPAddress ?? '',
+            IPPrefixLen: e?.IPPrefixLen ?? 0,
+            IPv6Gateway: '',
+            GlobalIPv6Address: '',
+            GlobalIPv6PrefixLen: 0,
+            MacAddress: e?.MacAddress ?? '',
+            DriverOpts: null,
+          },
+        ];
+      }),
     ),
   };
 }

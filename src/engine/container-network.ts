@@ -11,7 +11,8 @@ import type { ContainerRecord } from '../container/types';
 import { NetworkManager } from '../network/manager';
 import { createNetns, netnsPath, removeNetns } from '../network/netns';
 import { effectiveBindings } from '../network/ports';
-import { hostsFile } from '../network/etc-files';
+import { hostsFile, type HostRecord } from '../network/etc-files';
+import { linkHostNames, parseLink } from '../container/links';
 import { checkHostsName } from '../network/host-names';
 import type { Endpoint, PortMap } from '../network/types';
 
@@ -30,21 +31,13 @@ const special = (mode: string) => mode === 'host' || mode === 'none' || mode.sta
 
 const without = <T>(o: Record<string, T>, key: string): Record<string, T> => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
 
-/** A record's networks with its --network one made explicit (records of before `network connect`). */
-function withPrimary(r: ContainerRecord): ContainerRecord['networks'] {
-  return Object.keys(r.networks).length || r.offAllNetworks ? r.networks : { [networkName(r.hostConfig.NetworkMode)]: { aliases: [] } };
-}
-
 /**
  * The networks a container is connected to, its own first: `--network` and then
- * those of `network connect` (records made before that only have `--network`).
- * None for host, none and container: modes (no endpoint of their own).
+ * those of `network connect`. None for host, none and container: modes (no endpoint
+ * of their own), and none once it was disconnected from all (it then starts with lo only, as Docker's).
  */
 export function connectedNetworks(record: ContainerRecord): string[] {
-  const mode = record.hostConfig.NetworkMode;
-  if (special(mode)) return [];
-  const names = Object.keys(record.networks);
-  return names.length || record.offAllNetworks ? names : [networkName(mode)];
+  return special(record.hostConfig.NetworkMode) ? [] : Object.keys(record.networks);
 }
 
 export class ContainerNetworking {
@@ -98,8 +91,14 @@ export class ContainerNetworking {
   }
 
   private endpointOptions(c: Container, network: string, ports: PortMap, extraAliases: string[] = []) {
-    const aliases = [...(c.record.networks[network]?.aliases ?? []), ...extraAliases];
-    return { name: c.record.name, ports, aliases: [...new Set([c.record.config.Hostname ?? '', ...aliases].filter(Boolean))] };
+    const attachment = c.record.networks[network];
+    const aliases = [...(attachment?.aliases ?? []), ...extraAliases];
+    return {
+      name: c.record.name,
+      ports,
+      aliases: [...new Set([c.record.config.Hostname ?? '', ...aliases].filter(Boolean))],
+      ...(attachment?.ipv4Address ? { ip: attachment.ipv4Address } : {}),
+    };
   }
 
   /** Gives back addresses, ports, rules and the namespace; safe to call twice. */
@@ -115,13 +114,29 @@ export class ContainerNetworking {
   hosts(c: Container, endpoints: Record<string, Endpoint>): string {
     const [, ep] = Object.entries(endpoints)[0] ?? [];
     const self = { ip: ep?.IPAddress, hostname: c.record.config.Hostname ?? '', name: c.record.name };
-    const extra = extraHostRecords(c.record.hostConfig.ExtraHosts, ep?.Gateway);
+    const extra = [...extraHostRecords(c.record.hostConfig.ExtraHosts, ep?.Gateway), ...(endpoints.bridge ? this.legacyLinkRecords(c) : [])];
     const peers = Object.keys(endpoints)
       .filter((net) => net !== 'bridge')
-      .flatMap((net) => this.manager.peers(net))
+      .flatMap((net) => {
+        // --link on a user-defined network: one more name for the linked container, here only
+        const links = (c.record.networks[net]?.links ?? []).map(parseLink);
+        return this.manager.peers(net).map((p) => ({
+          ...p,
+          aliases: [...p.aliases, ...links.filter((l) => l.name === p.name || p.containerId.startsWith(l.name)).map((l) => l.alias)],
+        }));
+      })
       .filter((p) => p.containerId !== c.record.id)
       .map((p) => ({ ip: p.ip, name: p.name, aliases: p.aliases }));
     return hostsFile(self, peers, extra);
+  }
+
+  /** Legacy links on the default bridge: "IP<TAB>alias hostname name" for each linked container that runs there. */
+  private legacyLinkRecords(c: Container): HostRecord[] {
+    return (c.record.links ?? []).flatMap((l) => {
+      const child = this.records.get(l.id);
+      const ip = child?.state.Networks?.bridge?.IPAddress;
+      return child && ip ? [{ ip, hosts: linkHostNames(l.alias, { hostname: child.record.config.Hostname ?? '', name: child.record.name }) }] : [];
+    });
   }
 
   /**
@@ -141,7 +156,8 @@ export class ContainerNetworking {
       const ep = await this.manager.attach(c.record.id, netnsPath(this.runroot, c.record.id), net.name, { ...this.endpointOptions(c, net.name, {}, opts.aliases), ip: opts.ip });
       this.records.updateState(c.record.id, (s) => ({ ...s, Networks: { ...(s.Networks ?? {}), [net.name]: ep } }));
     }
-    const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: { ...withPrimary(r), [net.name]: { aliases: opts.aliases } }, offAllNetworks: undefined }));
+    const attachment = { aliases: opts.aliases, ...(opts.ip ? { ipv4Address: opts.ip } : {}) }; // kept for the next starts
+    const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: { ...r.networks, [net.name]: attachment } }));
     if (running) await this.rewriteHosts({ record, state: this.records.get(c.record.id)!.state }, net.name);
   }
 
@@ -153,10 +169,7 @@ export class ContainerNetworking {
       await this.manager.detach(c.record.id, netnsPath(this.runroot, c.record.id), net.name);
       this.records.updateState(c.record.id, (s) => ({ ...s, Networks: without(s.Networks ?? {}, net.name) }));
     }
-    const record = this.records.updateRecord(c.record.id, (r) => {
-      const networks = without(withPrimary(r), net.name);
-      return { ...r, networks, offAllNetworks: Object.keys(networks).length === 0 || undefined };
-    });
+    const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: without(r.networks, net.name) }));
     const now = this.records.get(c.record.id)!;
     if (now.state.Networks) await this.rewriteHosts({ record, state: now.state }, net.name);
   }

@@ -3,17 +3,33 @@
 import fs from 'node:fs';
 import type { Container } from '../container/store';
 import { invalidArgument } from '../errdefs';
-import { buildSpec, type MountSpec, type OciSpec } from '../runtime/spec';
+import { buildSpec, type MountSpec, type OciSpec, type SpecInput } from '../runtime/spec';
+import { additionalGroups } from '../runtime/user';
+import { resolveDevices } from '../container/devices';
+import { checkIpcMode } from '../container/namespace-modes';
+import { logRotation } from '../container/log-config';
 
-export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[], netns: string | undefined): OciSpec {
+/** What a start works out from other containers and the host: shared namespaces, /dev/shm, legacy links' variables. */
+export interface StartContext {
+  shareNamespaces?: SpecInput['shareNamespaces'];
+  shm?: SpecInput['shm'];
+  linkEnv?: string[];
+}
+
+export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[], netns: string | undefined, ctx: StartContext = {}): OciSpec {
   const { record } = c;
+  const hc = record.hostConfig;
+  const devices = hc.Devices?.length && !hc.Privileged ? resolveDevices(hc.Devices) : undefined;
+  checkIpcMode(hc.IpcMode ?? 'private');
+  logRotation(hc.LogConfig); // a bad max-size or max-file fails the start, as Docker's logger does
   return buildSpec({
     id: record.id,
     rootfs,
     image: { ...record.config, Env: [] },
     cmd: [record.path, ...record.args],
     entrypoint: '',
-    env: record.config.Env ?? [],
+    // legacy links' variables come before the container's own (Docker's CreateDaemonEnvironment)
+    env: [...(ctx.linkEnv ?? []), ...(record.config.Env ?? [])],
     workdir: record.config.WorkingDir || undefined,
     user: record.config.User || undefined,
     hostname: record.config.Hostname,
@@ -35,6 +51,17 @@ export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[],
     labels: record.config.Labels ?? undefined,
     shmSize: record.hostConfig.ShmSize,
     cgroupsPath: cgroupsPathOf(record.id),
+    sysctls: hc.Sysctls,
+    devices: devices?.devices,
+    deviceRules: devices?.rules,
+    shareNamespaces: ctx.shareNamespaces,
+    shm: ctx.shm,
+    extraGids: hc.GroupAdd?.length ? additionalGroups(rootfs, hc.GroupAdd) : undefined,
+    cpuShares: hc.CpuShares || undefined,
+    cpusetCpus: hc.CpusetCpus || undefined,
+    memoryReservation: hc.MemoryReservation || undefined,
+    oomKillDisable: hc.OomKillDisable || undefined,
+    oomScoreAdj: hc.OomScoreAdj || undefined,
   });
 }
 

@@ -8,7 +8,7 @@ import { CommandNotFoundError, CommandNotInvocableError, conflict, failedPrecond
 import { ContainerStore, type Container } from '../container/store';
 import { rootfsPaths, type RootfsPaths } from '../container/rootfs';
 import { RootfsHolders, runHolder } from '../container/rootfs-holders';
-import { ZERO_TIME, type ContainerRecord, type ContainerState, type MountPoint } from '../container/types';
+import { ZERO_TIME, type ContainerRecord, type ContainerState, type LegacyLink, type MountPoint } from '../container/types';
 import { nowGoTime } from '../image/config-json';
 import { diffSize } from '../layer/apply';
 import { attach, type AttachIO, type Attachment } from '../runtime/attach';
@@ -26,10 +26,14 @@ import { checkDuplicates, imageVolumes, type VolumeRequest } from '../volume/spe
 import { isNoRestart, nextRestart, validateRestartPolicy, type RestartPolicy } from '../container/restart-policy';
 import { isAlive, processStart } from '../util/proc';
 import { buildRecord, type CreateOptions } from './container-create';
+import { checkKeeper, conmonLogSizeMax, healthAtStart, startKeeper } from './keeper';
+import { releaseShm, startContext } from './start-context';
+import { sharedWith } from '../container/namespace-modes';
+import { parseLink } from '../container/links';
 import type { EventService } from './events';
 import { labelMatches, untilTime, type Filters } from './filters';
 import type { ImageService } from './images';
-import type { Store } from './store';
+import { storeDbPath, type Store } from './store';
 
 export interface EngineOptions {
   runtime: string;
@@ -88,6 +92,11 @@ export class ContainerService {
       exitDir: path.join(this.store.runroot, 'exits'),
       logPath: path.join(this.containerDir(id), 'ctr.log'),
     });
+  }
+
+  /** The store's database file (the container keeper writes to it). */
+  get dbPath(): string {
+    return storeDbPath(this.store.root);
   }
 
   runtime(runtimePath = this.opts.runtime): RuntimeConfig {
@@ -150,17 +159,57 @@ export class ContainerService {
   async create(opts: CreateOptions, volumeRequests: VolumeRequest[] = []): Promise<Container> {
     const imageId = this.images.resolveId(opts.image);
     await this.networking.validate(opts.networkMode, opts.portBindings);
+    for (const n of Object.keys(opts.extraNetworks ?? {})) await this.networking.validate(n, {});
     const image = this.store.images.load(imageId);
-    const record = buildRecord(opts, image, imageId);
+    const refs = this.references(opts);
+    const record = buildRecord({ ...opts, ipcMode: refs.ipcMode, pidMode: refs.pidMode }, image, imageId);
     this.checkRuntime(record.hostConfig.Runtime);
     record.topLayer = image.record.topLayer;
+    if (refs.links.length) record.links = refs.links;
     checkDuplicates(volumeRequests);
-    record.mounts = [...volumeRequests, ...imageVolumes(image.config.config?.Volumes, volumeRequests)].map((m) => this.provideMount(m));
+    // --volumes-from first, the container's own mounts over them, the image's volumes where neither is
+    const own = new Set(volumeRequests.map((m) => m.Destination));
+    const inherited = refs.inherited.filter((m) => !own.has(m.Destination));
+    const fromImage = imageVolumes(image.config.config?.Volumes, [...volumeRequests, ...inherited]);
+    record.mounts = [...inherited, ...[...volumeRequests, ...fromImage].map((m) => this.provideMount(m))];
     for (const m of volumeRequests) if (m.Anonymous) record.config.Volumes = { ...(record.config.Volumes ?? {}), [m.Destination]: {} };
     const c = this.records.insert(record, opts.name);
     fs.mkdirSync(this.containerDir(record.id), { recursive: true, mode: 0o700 });
     this.emit(c, 'create');
     return c;
+  }
+
+  /**
+   * The other containers a create names, resolved as Docker resolves them then:
+   * --ipc/--pid container:X by ID, legacy links by ID and alias, and the mounts
+   * of --volumes-from (read-only with ":ro").
+   */
+  private references(opts: CreateOptions): { ipcMode?: string; pidMode?: string; links: LegacyLink[]; inherited: MountPoint[] } {
+    const byId = (mode: string | undefined) => {
+      const ref = sharedWith(mode);
+      return ref === undefined ? mode : `container:${this.find(ref).record.id}`;
+    };
+    const links = (opts.links ?? []).map((l) => {
+      const { name, alias } = parseLink(l);
+      try {
+        return { id: this.find(name).record.id, alias };
+      } catch (e) {
+        if (isNotFound(e)) throw notFound(`could not get container for ${name}: ${(e as Error).message}`);
+        throw e;
+      }
+    });
+    const inherited = new Map<string, MountPoint>();
+    for (const spec of opts.volumesFrom ?? []) {
+      if (!spec) throw invalidArgument('volumes-from specification cannot be an empty string');
+      const colon = spec.indexOf(':');
+      const [ref, mode] = colon < 0 ? [spec, 'rw'] : [spec.slice(0, colon), spec.slice(colon + 1)];
+      if (mode !== 'ro' && mode !== 'rw') throw invalidArgument(`invalid mode: ${mode}`);
+      for (const m of this.find(ref).record.mounts) {
+        if (m.Type === 'tmpfs') continue; // not a mount point of Docker's: --tmpfs stays with its container
+        inherited.set(m.Destination, { ...m, Mode: '', RW: m.RW && mode !== 'ro' });
+      }
+    }
+    return { ipcMode: byId(opts.ipcMode), pidMode: byId(opts.pidMode), links, inherited: [...inherited.values()] };
   }
 
   /**
@@ -174,13 +223,15 @@ export class ContainerService {
     const rt = this.runtime(record.hostConfig.Runtime || undefined);
     const paths = this.paths(record.id);
     const rootfs = this.rootfs(record.id);
+    checkKeeper(record);
     await this.removeRuntimeState(c);
     fs.mkdirSync(paths.bundle, { recursive: true, mode: 0o700 });
     this.rootfsHolders.acquire(record.id, record.topLayer, rootfs, runHolder(runId));
     let net: NetworkSetup | undefined;
     try {
+      const ctx = startContext(this, c); // other containers' namespaces and links are checked before anything is attached
       net = await this.networking.setup(c, (x) => ContainerNetworking.netnsOf(this.store.runroot, this.find(x)));
-      const spec = containerSpec(c, rootfs.merged, [...etcMounts(c, this.containerDir(record.id), this.networking.hosts(c, net.endpoints)), ...volumeMounts(c, rootfs.merged)], net.netns);
+      const spec = containerSpec(c, rootfs.merged, [...etcMounts(c, this.containerDir(record.id), this.networking.hosts(c, net.endpoints)), ...volumeMounts(c, rootfs.merged)], net.netns, ctx);
       // the terminal's size from the start: runc sizes the pty before the process runs
       if (consoleSize && record.config.Tty) spec.process.consoleSize = { height: consoleSize[0], width: consoleSize[1] };
       fs.writeFileSync(path.join(paths.bundle, 'config.json'), specJson(spec));
@@ -200,6 +251,7 @@ export class ContainerService {
     await this.removeRuntimeState(c).catch(() => {});
     if (netSetUp) await this.networking.teardown(c).catch(() => {});
     this.rootfsHolders.release(c.record.id, this.rootfs(c.record.id), runHolder(runId));
+    releaseShm(this, c.record.id);
     try {
       this.records.updateState(c.record.id, (s) => ({ ...s, ReleasedRun: s.RunId })); // released here: nobody else will
     } catch {
@@ -223,6 +275,7 @@ export class ContainerService {
       RunId: runId,
       RestarterPid: undefined,
       RestarterStart: undefined,
+      Health: healthAtStart(c.record, s.Health),
     }));
     for (const ep of Object.values(net.endpoints)) this.events.network(ep.NetworkID, ep.NetworkName, 'connect', { container: c.record.id });
     for (const m of c.record.mounts) {
@@ -232,6 +285,18 @@ export class ContainerService {
     }
     this.emit(c, 'start');
     return { record: c.record, state };
+  }
+
+  /** Starts the container's keeper (healthcheck, log rotation); should that fail, the container runs on, shown unhealthy with the reason. */
+  private keep(c: Container, runId: string, logged = false): void {
+    try {
+      startKeeper(this, c, runId, { logged });
+    } catch (e) {
+      const now = nowGoTime();
+      this.records.updateState(c.record.id, (s) =>
+        s.Health ? { ...s, Health: { ...s.Health, Status: 'unhealthy', Log: [...s.Health.Log.slice(-4), { Start: now, End: now, ExitCode: -1, Output: (e as Error).message }] } } : s,
+      );
+    }
   }
 
   /**
@@ -274,6 +339,7 @@ export class ContainerService {
       // the next command that looks at the container finishes the job.
       const exitCommand = [...this.opts.selfCommand, '--root', this.store.root, '--runroot', this.store.runroot, 'container', 'cleanup', '--run', runId, record.id];
       const { pid, conmonPid } = await conmonCreate(rt, record.id, record.name, paths, {
+        logSizeMax: conmonLogSizeMax(record),
         terminal: !!record.config.Tty,
         stdin: !!record.config.OpenStdin,
         leaveStdinOpen: !!record.config.OpenStdin && !io,
@@ -289,6 +355,7 @@ export class ContainerService {
         throw e;
       }
       c = this.markRunning(c, pid, net, conmonPid, runId);
+      this.keep(c, runId, true);
       for (const name of Object.keys(net.endpoints)) await this.networking.refreshPeers(name, record.id);
       return { container: c, attachment };
     } catch (e) {
@@ -318,7 +385,7 @@ export class ContainerService {
         workDir: paths.bundle,
         onSpawn: opts.onSpawn,
         onStarted: (pid) => {
-          this.markRunning(c, pid, net, undefined, runId);
+          this.keep(this.markRunning(c, pid, net, undefined, runId), runId);
           for (const name of Object.keys(net.endpoints)) void this.networking.refreshPeers(name, c.record.id);
         },
       });
@@ -335,7 +402,7 @@ export class ContainerService {
   private provideMount(m: VolumeRequest): MountPoint {
     if (m.Type === 'volume') {
       const existed = !!m.Name && !!this.volumes.get(m.Name);
-      const v = this.volumes.create(m.Name, { anonymous: m.Anonymous });
+      const v = this.volumes.create(m.Name, { anonymous: m.Anonymous, labels: m.VolumeLabels });
       if (!existed) this.events.volume(v.name, 'create');
       return { ...m, Name: v.name, Source: v.mountpoint };
     }
@@ -367,6 +434,7 @@ export class ContainerService {
 
   private releaseResources(c: Container): void {
     this.rootfsHolders.release(c.record.id, this.rootfs(c.record.id), runHolder(c.state.RunId ?? ''));
+    releaseShm(this, c.record.id);
     this.pending.push(this.removeRuntimeState(c).catch(() => {}));
     this.pending.push(this.networking.teardown(c).catch(() => {}));
   }
@@ -403,6 +471,7 @@ export class ContainerService {
     const decidedAt = Date.now();
     await runcDelete(this.runtime(c.record.hostConfig.Runtime || undefined), c.record.id, true).catch(() => {});
     this.rootfsHolders.release(c.record.id, this.rootfs(c.record.id), runHolder(now.state.RunId ?? ''));
+    if (this.records.get(c.record.id)?.state.RunId === now.state.RunId) releaseShm(this, c.record.id); // (not a newer run's)
     await this.networking.teardown(c).catch(() => {});
     await this.flush();
     this.records.updateState(c.record.id, (s) => (s.RunId === now.state.RunId ? { ...s, ReleasedRun: s.RunId } : s));
@@ -629,6 +698,7 @@ export class ContainerService {
     }
     await this.removeRuntimeState(c).catch(() => {});
     this.rootfsHolders.drop(c.record.id, this.rootfs(c.record.id));
+    releaseShm(this, c.record.id);
     await this.networking.teardown(c).catch(() => {});
     await this.flush();
     if (c.record.hostConfig.AutoRemove) this.records.keepExitCode(c.record.id, c.state.ExitCode);

@@ -83,6 +83,8 @@ export interface CreateOptions {
   syslog?: boolean;
   /** how long to wait for `runc create` (default 240 s, as podman) */
   timeoutMs?: number;
+  /** --log-size-max: bytes after which conmon starts the log afresh (it renames a new file over it) */
+  logSizeMax?: number;
 }
 
 function checkPaths(paths: ContainerPaths): void {
@@ -147,6 +149,7 @@ export async function conmonCreate(
     '--conmon-pidfile', paths.conmonPidFile,
     ...conmonRuntimeArgs(rt, ociLog),
   ];
+  if (opts.logSizeMax) args.push('--log-size-max', String(opts.logSizeMax));
   if (opts.logLevel) args.push('--log-level', opts.logLevel);
   if (opts.syslog) args.push('--syslog');
   if (opts.terminal) args.push('-t');

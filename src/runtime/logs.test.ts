@@ -83,3 +83,38 @@ test('readLogs: skips what is not a log line, reads a missing file as empty, fol
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('readLogs: the rotated files first, oldest first; a follower goes on into the files that replace the log', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-logs-'));
+  const line = (n: number) => `2026-11-30T01:36:${String(n).padStart(2, '0')}.1Z stdout F l${n}\n`;
+  try {
+    const file = path.join(dir, 'ctr.log');
+    fs.writeFileSync(`${file}.2`, line(1));
+    fs.writeFileSync(`${file}.1`, line(2));
+    fs.writeFileSync(`${file}.keep`, 'not a log file of its rotation\n');
+    fs.writeFileSync(file, line(3));
+    const all: string[] = [];
+    for await (const r of readLogs(file)) all.push(r.line);
+    assert.deepEqual(all, ['l1', 'l2', 'l3']);
+
+    const got: string[] = [];
+    let running = true;
+    const follow = (async () => {
+      for await (const r of readLogs(file, { follow: true, isRunning: () => running, pollMs: 10 })) got.push(r.line);
+    })();
+    for (let i = 0; i < 500 && got.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    // two rotations before the follower looks again: l4 in the file that became .1, l5 in one that became .1 next
+    fs.appendFileSync(file, line(4));
+    fs.renameSync(`${file}.1`, `${file}.2`);
+    fs.renameSync(file, `${file}.1`);
+    fs.writeFileSync(file, line(5));
+    fs.renameSync(`${file}.1`, `${file}.2`);
+    fs.renameSync(file, `${file}.1`);
+    fs.writeFileSync(file, line(6));
+    running = false;
+    await follow;
+    assert.deepEqual(got, ['l1', 'l2', 'l3', 'l4', 'l5', 'l6']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -6,6 +6,7 @@
 // (8 KiB) or not ended by a newline is split: all pieces but the last are
 // "P" (partial; conmon adds the newline to the file, not to the data), the last "F".
 import fs from 'node:fs';
+import path from 'node:path';
 
 export interface LogRecord {
   /** RFC3339 with 9 fraction digits, UTC (as `docker logs --timestamps` prints it) */
@@ -67,40 +68,91 @@ export interface ReadLogsOptions {
   pollMs?: number;
 }
 
-/** Complete lines of a file from a position; keeps the position of the first unfinished line. */
+/**
+ * Complete lines of the log from a position, following the file across
+ * rotations: the file is held open, and when another file takes its name the
+ * rest of the old one is read before the new one is opened.
+ */
 class LineReader {
-  pos = 0;
+  private fh: fs.promises.FileHandle | undefined;
+  private ino = -1;
+  private pos = 0;
   private rest: Buffer = Buffer.alloc(0);
   constructor(readonly file: string) {}
 
-  /** every complete line appended since the last call ([] when the file does not exist) */
+  /** every complete line appended since the last call ([] while the file does not exist) */
   async readAvailable(): Promise<string[]> {
-    let fh: fs.promises.FileHandle;
-    try {
-      fh = await fs.promises.open(this.file, 'r');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
     const lines: string[] = [];
-    try {
-      const chunk = Buffer.alloc(64 * 1024);
-      for (;;) {
-        const { bytesRead } = await fh.read(chunk, 0, chunk.length, this.pos);
-        if (bytesRead === 0) break;
-        this.pos += bytesRead;
-        let data = Buffer.concat([this.rest, chunk.subarray(0, bytesRead)]);
-        let nl: number;
-        while ((nl = data.indexOf(0x0a)) >= 0) {
-          lines.push(data.subarray(0, nl).toString('utf8'));
-          data = data.subarray(nl + 1);
+    for (;;) {
+      if (!this.fh) {
+        try {
+          this.fh = await fs.promises.open(this.file, 'r');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return lines;
+          throw err;
         }
-        this.rest = Buffer.from(data);
+        this.ino = (await this.fh.stat()).ino;
+        this.pos = 0;
       }
-    } finally {
-      await fh.close();
+      lines.push(...(await this.drain(this.fh)));
+      const now = await fs.promises.stat(this.file).catch(() => undefined);
+      if (!now || now.ino === this.ino) return lines;
+      // rotated: the old file is read to its end above; the files rotated after it (several
+      // rotations since the last look), then the new current one
+      await this.close();
+      const rotated = rotatedLogs(this.file);
+      const at = rotated.findIndex((f) => fs.statSync(f, { throwIfNoEntry: false })?.ino === this.ino);
+      for (const f of at >= 0 ? rotated.slice(at + 1) : rotated) lines.push(...readLines(f));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.fh?.close().catch(() => undefined);
+    this.fh = undefined;
+    this.rest = Buffer.alloc(0);
+  }
+
+  private async drain(fh: fs.promises.FileHandle): Promise<string[]> {
+    const lines: string[] = [];
+    const chunk = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, this.pos);
+      if (bytesRead === 0) break;
+      this.pos += bytesRead;
+      let data = Buffer.concat([this.rest, chunk.subarray(0, bytesRead)]);
+      let nl: number;
+      while ((nl = data.indexOf(0x0a)) >= 0) {
+        lines.push(data.subarray(0, nl).toString('utf8'));
+        data = data.subarray(nl + 1);
+      }
+      this.rest = Buffer.from(data);
     }
     return lines;
+  }
+}
+
+/** The rotated files of a log (LOG.1, LOG.2 ... as json-file names them), oldest first. */
+export function rotatedLogs(logPath: string): string[] {
+  const dir = path.dirname(logPath);
+  const base = path.basename(logPath);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => ({ n, i: n.startsWith(`${base}.`) && /^\d+$/.test(n.slice(base.length + 1)) ? Number(n.slice(base.length + 1)) : 0 }))
+    .filter((x) => x.i > 0)
+    .sort((a, b) => b.i - a.i)
+    .map((x) => path.join(dir, x.n));
+}
+
+function readLines(file: string): string[] {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(0, -1);
+  } catch {
+    return []; // rotated away meanwhile
   }
 }
 
@@ -138,13 +190,18 @@ export async function* readLogs(logPath: string, opts: ReadLogsOptions = {}): As
     lines.map(parseLogLine).filter((r): r is LogRecord => r !== undefined && inWindow(r, opts));
 
   let running = opts.follow ? await (opts.isRunning?.() ?? true) : false;
-  let first = parse(await reader.readAvailable());
-  if (opts.tail !== undefined && opts.tail >= 0) first = tailRecords(first, opts.tail);
-  for (const r of first) yield r;
-  while (opts.follow && running) {
-    await sleep(opts.pollMs ?? 100);
-    // ask first, read after: what the container wrote before stopping is never missed
-    running = await (opts.isRunning?.() ?? true);
-    for (const r of parse(await reader.readAvailable())) yield r;
+  try {
+    // the rotated files first (max-size with max-file > 1), then the current one
+    let first = parse([...rotatedLogs(logPath).flatMap(readLines), ...(await reader.readAvailable())]);
+    if (opts.tail !== undefined && opts.tail >= 0) first = tailRecords(first, opts.tail);
+    for (const r of first) yield r;
+    while (opts.follow && running) {
+      await sleep(opts.pollMs ?? 100);
+      // ask first, read after: what the container wrote before stopping is never missed
+      running = await (opts.isRunning?.() ?? true);
+      for (const r of parse(await reader.readAvailable())) yield r;
+    }
+  } finally {
+    await reader.close();
   }
 }

@@ -66,6 +66,21 @@ export interface SpecInput {
   hostCaps?: string[];
   /** host devices given to a privileged container (default: scan /dev) */
   hostDevices?: LinuxDevice[];
+  /** --device nodes and their cgroup rules */
+  devices?: LinuxDevice[];
+  deviceRules?: LinuxDeviceCgroup[];
+  /** namespaces not private: 'host' (none of its own) or the path of another process's to join */
+  shareNamespaces?: { ipc?: string; pid?: string; uts?: 'host' };
+  /** /dev/shm: a tmpfs of its own (default), a host directory bound there, or none at all (--ipc none) */
+  shm?: { bind: string } | 'none';
+  /** --group-add gids, after the user's own groups */
+  extraGids?: number[];
+  cpuShares?: number;
+  cpusetCpus?: string;
+  memoryReservation?: number;
+  oomKillDisable?: boolean;
+  /** --oom-score-adj (default 0) */
+  oomScoreAdj?: number;
 }
 
 export interface OciSpec {
@@ -91,8 +106,8 @@ export interface OciSpec {
     devices: LinuxDevice[];
     resources: {
       devices: LinuxDeviceCgroup[];
-      memory?: { limit?: number; swap?: number };
-      cpu?: { quota?: number; period?: number };
+      memory?: { limit?: number; reservation?: number; swap?: number; disableOOMKiller?: boolean };
+      cpu?: { shares?: number; quota?: number; period?: number; cpus?: string };
       pids?: { limit: number };
     };
     cgroupsPath: string;
@@ -230,7 +245,12 @@ const depth = (p: string) => cleanPath(p).split('/').length;
 function buildMounts(input: SpecInput): MountSpec[] {
   const user = [...(input.mounts ?? [])].sort((a, b) => depth(a.destination) - depth(b.destination)); // stable: parents first
   const userDest = new Set(user.map((m) => cleanPath(m.destination)));
-  const defaults = defaultMounts(input.shmSize ?? DEFAULT_SHM_SIZE);
+  let defaults = defaultMounts(input.shmSize ?? DEFAULT_SHM_SIZE);
+  if (input.shm === 'none') defaults = defaults.filter((m) => m.destination !== '/dev/shm');
+  else if (input.shm) {
+    const source = input.shm.bind; // a shared /dev/shm (--ipc shareable, host, container:X)
+    defaults = defaults.map((m) => (m.destination === '/dev/shm' ? { destination: '/dev/shm', type: 'bind', source, options: ['rbind', 'rprivate'] } : m));
+  }
   if (input.init) defaults.push({ destination: INIT_PATH, type: 'bind', source: input.init, options: ['bind', 'ro'] });
 
   // A user mount replaces the default at its destination; a user /dev replaces everything under /dev.
@@ -252,7 +272,9 @@ function buildMounts(input: SpecInput): MountSpec[] {
 }
 
 /** The cgroup limits of --memory, --memory-swap, --cpus and --pids-limit (checked as Docker checks them). */
-export function buildResources(input: Pick<SpecInput, 'memory' | 'memorySwap' | 'cpus' | 'pidsLimit'>): Omit<OciSpec['linux']['resources'], 'devices'> {
+export function buildResources(
+  input: Pick<SpecInput, 'memory' | 'memorySwap' | 'cpus' | 'pidsLimit' | 'cpuShares' | 'cpusetCpus' | 'memoryReservation' | 'oomKillDisable'>,
+): Omit<OciSpec['linux']['resources'], 'devices'> {
   const res: Omit<OciSpec['linux']['resources'], 'devices'> = {};
   const memory = input.memory ?? 0;
   let swap = input.memorySwap ?? 0;
@@ -265,6 +287,8 @@ export function buildResources(input: Pick<SpecInput, 'memory' | 'memorySwap' | 
   }
   if (memory > 0 && swap === 0) swap = memory * 2; // Docker's default: as much swap as memory
   if (memory > 0) res.memory = { limit: memory, ...(swap > 0 ? { swap } : {}) };
+  if (input.memoryReservation) res.memory = { ...res.memory, reservation: input.memoryReservation };
+  if (input.oomKillDisable) res.memory = { ...res.memory, disableOOMKiller: true };
 
   if (input.cpus !== undefined && input.cpus !== 0) {
     const nano = Math.round(input.cpus * 1e9); // NanoCPUs, as the CLI sends them
@@ -275,6 +299,11 @@ export function buildResources(input: Pick<SpecInput, 'memory' | 'memorySwap' | 
     const period = 100000;
     res.cpu = { quota: Math.floor((nano * period) / 1e9), period };
   }
+  if (input.cpuShares) {
+    if (input.cpuShares < 0) throw invalidArgument('shares: invalid argument'); // the cgroup's refusal, as Docker reports it
+    res.cpu = { shares: input.cpuShares, ...res.cpu };
+  }
+  if (input.cpusetCpus) res.cpu = { ...res.cpu, cpus: input.cpusetCpus };
   if (input.pidsLimit !== undefined) res.pids = { limit: input.pidsLimit > 0 ? input.pidsLimit : -1 };
   return res;
 }
@@ -297,7 +326,14 @@ export function buildSpec(input: SpecInput): OciSpec {
 
   const namespaces: OciSpec['linux']['namespaces'] = [{ type: 'mount' }];
   if (!hostNetns) namespaces.push(input.netns ? { type: 'network', path: input.netns } : { type: 'network' });
-  namespaces.push({ type: 'uts' }, { type: 'pid' }, { type: 'ipc' });
+  const share = input.shareNamespaces ?? {};
+  const ns = (type: string, how: string | undefined) => {
+    if (how === 'host') return; // the host's: none of its own
+    namespaces.push(how ? { type, path: how } : { type });
+  };
+  ns('uts', share.uts);
+  ns('pid', share.pid);
+  ns('ipc', share.ipc);
 
   const sysctl: Record<string, string> = {};
   if (input.domainname) sysctl['kernel.domainname'] = input.domainname; // no OCI field in 1.0.2: Docker uses the sysctl
@@ -315,7 +351,7 @@ export function buildSpec(input: SpecInput): OciSpec {
     ociVersion: '1.0.2-dev',
     process: {
       terminal: !!input.tty,
-      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      user: { uid: user.uid, gid: user.gid, additionalGids: [...user.additionalGids, ...(input.extraGids ?? [])] },
       args,
       env: containerEnv({ imageEnv: image.Env, env: input.env, hostEnv: input.hostEnv, hostname, tty: input.tty }),
       cwd: input.workdir || image.WorkingDir || '/',
@@ -323,17 +359,18 @@ export function buildSpec(input: SpecInput): OciSpec {
       capabilities: user.uid === 0 ? { bounding: caps, effective: [...caps], permitted: [...caps] } : { bounding: caps },
       rlimits: rlimits(nofile, input.ulimits ?? []),
       ...(input.noNewPrivileges ? { noNewPrivileges: true } : {}),
-      oomScoreAdj: 0, // Docker always sets HostConfig.OomScoreAdj (default 0)
+      oomScoreAdj: input.oomScoreAdj ?? 0, // Docker always sets HostConfig.OomScoreAdj (default 0)
     },
     root: { path: input.rootfs, ...(input.readOnly ? { readonly: true } : {}) },
-    hostname,
+    // with the host's UTS namespace the container has no hostname of its own to set
+    ...(share.uts === 'host' ? {} : { hostname }),
     mounts: buildMounts(input),
     ...(input.labels && Object.keys(input.labels).length > 0 ? { annotations: { ...input.labels } } : {}),
     linux: {
       namespaces,
-      devices: input.privileged ? (input.hostDevices ?? hostDevices()) : [],
+      devices: input.privileged ? (input.hostDevices ?? hostDevices()) : [...(input.devices ?? [])],
       resources: {
-        devices: input.privileged ? [{ allow: true, access: 'rwm' }] : defaultDeviceRules(),
+        devices: input.privileged ? [{ allow: true, access: 'rwm' }] : [...defaultDeviceRules(), ...(input.deviceRules ?? [])],
         ...buildResources(input),
       },
       cgroupsPath: input.cgroupsPath ?? `/stowage/${input.id}`,

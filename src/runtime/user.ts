@@ -111,3 +111,23 @@ export function resolveUser(rootfs: string, user: string | undefined): ResolvedU
   // Docker lists the primary gid first; duplicates (root is often a member of group root) are dropped.
   return { uid, gid, additionalGids: [...new Set([gid, ...sgids])], home };
 }
+
+/**
+ * --group-add values as gids: a group of the container's /etc/group by name or
+ * gid, else a number (runc's GetAdditionalGroups, with Docker's wording).
+ */
+export function additionalGroups(rootfs: string, groups: readonly string[]): number[] {
+  const entries = lines(readInRoot(rootfs, '/etc/group'));
+  const out: number[] = [];
+  for (const g of groups) {
+    const entry = entries.find((e) => e[0] === g || String(field(e[2])) === g);
+    if (entry) {
+      if (!out.includes(field(entry[2]))) out.push(field(entry[2]));
+      continue;
+    }
+    const gid = atoi(g);
+    if (gid === undefined) throw invalidArgument(`Unable to find group ${g}: no matching entries in group file`);
+    if (!out.includes(checkRange(gid))) out.push(gid);
+  }
+  return out;
+}

@@ -17,3 +17,5 @@ export const REPO_ROOT = findRepoRoot(__dirname);
 export const CLI_PATH = path.join(REPO_ROOT, 'bin', 'stowage');
 /** The native front end (native/launcher.c): `exec` without Node.js, the rest through CLI_PATH. */
 export const FRONT_END_PATH = path.join(REPO_ROOT, 'build', 'Release', 'stowage');
+/** The container keeper (native/keeper.c): healthchecks and log rotation, one small process per container that needs them. */
+export const KEEPER_PATH = path.join(REPO_ROOT, 'build', 'Release', 'stowage-keeper');

@@ -13,6 +13,8 @@ const badSpec = (spec: string, why?: string) => invalidArgument(`invalid volume 
 export interface VolumeRequest extends MountPoint {
   /** Docker's nocopy: do not fill a new volume with the image's content. */
   NoCopy?: boolean;
+  /** Labels of a volume this mount creates (--mount volume-label=K=V, VolumeOptions.Labels). */
+  VolumeLabels?: Record<string, string>;
 }
 
 function absDest(spec: string, dest: string, type: string): string {
@@ -47,11 +49,16 @@ export function parseVolumeFlag(spec: string): VolumeRequest {
 /** `--mount type=volume|bind|tmpfs,source=...,target=...,readonly,...` */
 export function parseMountFlag(spec: string): VolumeRequest {
   const kv = new Map<string, string>();
+  const labels: Record<string, string> = {};
   for (const field of spec.split(',')) {
     const eq = field.indexOf('=');
     const k = (eq < 0 ? field : field.slice(0, eq)).trim().toLowerCase();
     const v = eq < 0 ? '' : field.slice(eq + 1);
     if (eq < 0 && !['readonly', 'ro', 'volume-nocopy'].includes(k)) throw invalidArgument(`invalid field '${field}' must be a key=value pair`);
+    if (k === 'volume-label') {
+      const [lk, ...lv] = v.split('=');
+      labels[lk] = lv.join('=');
+    }
     kv.set(k, v);
   }
   const type = kv.get('type') ?? 'volume';
@@ -78,6 +85,7 @@ export function parseMountFlag(spec: string): VolumeRequest {
   return {
     Type: 'volume', Name: src || undefined, Source: '', Destination: dest, Driver: 'local', Mode: '', RW: !readonly, Propagation: '',
     Anonymous: !src, NoCopy: kv.has('volume-nocopy'),
+    ...(Object.keys(labels).length ? { VolumeLabels: labels } : {}),
   };
 }
 

@@ -142,6 +142,12 @@ test('a hostname, network alias or hosts name with a newline is refused before i
   // a peer on the network: its /etc/hosts has no line anyone else chose
   await env.ok(['run', '-d', '--name', 'peer', '--network', 'names-net', 'busybox', 'sleep', '600']);
   await env.ok(['run', '-d', '--name', 'other', 'busybox', 'sleep', '600']);
+  const runAlias = await env.run(['run', '--rm', '--network', 'names-net', '--network-alias', evil, 'busybox', 'true']);
+  assert.equal(runAlias.code, 125);
+  assert.match(runAlias.stderr, /invalid network alias/);
+  const linkAlias = await env.run(['run', '--rm', '--link', `other:${evil}`, 'busybox', 'true']);
+  assert.equal(linkAlias.code, 125);
+  assert.match(linkAlias.stderr, /invalid link alias/);
   const alias = await env.run(['network', 'connect', '--alias', evil, 'names-net', 'other']);
   assert.equal(alias.code, 1);
   assert.match(alias.stderr, /invalid network alias/);

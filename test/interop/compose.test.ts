@@ -90,7 +90,7 @@ async function scenario(dockerHost: string, engine: string): Promise<void> {
   assert.match(ps.stdout, /lesson_app_1\s+sh -c echo app up; exec .*\s+Up/);
   const reach = await compose(['exec', '-T', 'app', 'wget', '-q', '-O', '-', 'http://web/']);
   assert.deepEqual([reach.code, reach.stdout], [0, '<h1>lottery</h1>\n'], `${engine}: ${reach.stderr}`);
-  const logs = await compose(['logs', 'app']);
+  const logs = await compose(['logs', '--no-color', 'app']);
   assert.match(logs.stdout, /app_1\s+\| app up/);
   const down = await compose(['down', '-v', '--rmi', 'local']);
   assert.equal(down.code, 0, `${engine}: down: ${down.stderr}`);

@@ -87,7 +87,8 @@ const NETWORK_SETTINGS = struct(
 
 const STATE = struct(
   ['Status', STRING], ['Running', BOOL], ['Paused', BOOL], ['Restarting', BOOL], ['OOMKilled', BOOL], ['Dead', BOOL], ['Pid', INT],
-  ['ExitCode', INT], ['Error', STRING], ['StartedAt', STRING], ['FinishedAt', STRING], ['Health', ptr(ANY)],
+  ['ExitCode', INT], ['Error', STRING], ['StartedAt', STRING], ['FinishedAt', STRING],
+  ['Health', ptr(struct(['Status', STRING], ['FailingStreak', INT], ['Log', slice(ptr(struct(['Start', TIME], ['End', TIME], ['ExitCode', INT], ['Output', STRING])))]))],
 );
 
 const MOUNT_POINT = struct(

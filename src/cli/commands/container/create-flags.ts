@@ -2,19 +2,29 @@
 // create options (values parsed and checked as the docker CLI does).
 import fs from 'node:fs';
 import { invalidArgument, cliError } from '../../../errdefs';
-import { parseDnsServer, parseExtraHost, parseUlimit, type Ulimit } from '../../../container/host-options';
+import { parseDnsServer, parseExtraHost, parseUlimit, validateLabel, validateSysctl, type Ulimit } from '../../../container/host-options';
+import { parseDevice } from '../../../container/devices';
+import { parseLink } from '../../../container/links';
+import { checkModes } from '../../../container/namespace-modes';
+import { isUserDefinedNetwork } from '../../../engine/container-create';
 import { isNoRestart, parseRestartPolicy } from '../../../container/restart-policy';
 import type { CreateOptions } from '../../../engine/container-create';
 import type { FlagDef, FlagValues } from '../../flags';
 import { parseMountFlag, parseVolumeFlag, type VolumeRequest } from '../../../volume/specs';
 import { parseExpose, parsePublish } from '../../../network/ports';
 import { ramInBytes } from '../../../util/units';
+import { parseGoDuration } from '../../../util/go-duration';
+import { healthFromFlags } from '../../../container/healthcheck';
 
 export const CREATE_FLAGS: FlagDef[] = [
   { long: 'add-host', kind: 'list', valueName: 'list', help: 'Add a custom host-to-IP mapping (host:ip)', parse: parseExtraHost },
   { long: 'cap-add', kind: 'list', help: 'Add Linux capabilities' },
   { long: 'cap-drop', kind: 'list', help: 'Drop Linux capabilities' },
+  { long: 'cidfile', kind: 'string', valueName: 'string', help: 'Write the container ID to the file' },
+  { long: 'cpu-shares', short: 'c', kind: 'int', help: 'CPU shares (relative weight)' },
   { long: 'cpus', kind: 'string', valueName: 'decimal', help: 'Number of CPUs', parse: parseCpus },
+  { long: 'cpuset-cpus', kind: 'string', valueName: 'string', help: 'CPUs in which to allow execution (0-3, 0,1)' },
+  { long: 'device', kind: 'list', valueName: 'list', help: 'Add a host device to the container' }, // checked after the flags, as the docker CLI does
   { long: 'dns', kind: 'list', valueName: 'list', help: 'Set custom DNS servers', parse: parseDnsServer },
   { long: 'dns-option', kind: 'list', valueName: 'list', help: 'Set DNS options' },
   { long: 'dns-search', kind: 'list', valueName: 'list', help: 'Set custom DNS search domains' },
@@ -22,16 +32,34 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'env', short: 'e', kind: 'list', help: 'Set environment variables' },
   { long: 'env-file', kind: 'list', help: 'Read in a file of environment variables' },
   { long: 'expose', kind: 'list', help: 'Expose a port or a range of ports' },
+  { long: 'group-add', kind: 'list', valueName: 'list', help: 'Add additional groups to join' },
+  { long: 'health-cmd', kind: 'string', valueName: 'string', help: 'Command to run to check health' },
+  { long: 'health-interval', kind: 'string', valueName: 'duration', help: 'Time between running the check (ms|s|m|h)', default: '0s', parse: parseGoDuration },
+  { long: 'health-retries', kind: 'int', help: 'Consecutive failures needed to report unhealthy' },
+  { long: 'health-start-period', kind: 'string', valueName: 'duration', help: 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h)', default: '0s', parse: parseGoDuration },
+  { long: 'health-timeout', kind: 'string', valueName: 'duration', help: 'Maximum time to allow one check to run (ms|s|m|h)', default: '0s', parse: parseGoDuration },
   { long: 'hostname', short: 'h', kind: 'string', valueName: 'string', help: 'Container host name' },
   { long: 'init', kind: 'bool', help: 'Run an init inside the container that forwards signals and reaps processes' },
+  { long: 'ip', kind: 'string', valueName: 'string', help: 'IPv4 address (e.g., 172.30.100.104)' },
+  { long: 'ipc', kind: 'string', valueName: 'string', help: 'IPC mode to use' },
   { long: 'interactive', short: 'i', kind: 'bool', help: 'Keep STDIN open even if not attached' },
-  { long: 'label', short: 'l', kind: 'list', help: 'Set meta data on a container' },
+  { long: 'label', short: 'l', kind: 'list', help: 'Set meta data on a container', parse: validateLabel },
+  { long: 'label-file', kind: 'list', valueName: 'list', help: 'Read in a line delimited file of labels' },
+  { long: 'link', kind: 'list', valueName: 'list', help: 'Add link to another container', parse: (v) => parseLink(v) && v },
+  { long: 'log-driver', kind: 'string', valueName: 'string', help: 'Logging driver for the container' },
+  { long: 'log-opt', kind: 'list', valueName: 'list', help: 'Log driver options' },
   { long: 'mount', kind: 'list', valueName: 'mount', help: 'Attach a filesystem mount to the container' },
   { long: 'memory', short: 'm', kind: 'string', valueName: 'bytes', help: 'Memory limit', parse: ramInBytes },
   { long: 'memory-swap', kind: 'string', valueName: 'bytes', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", parse: (v) => (v === '-1' ? -1 : ramInBytes(v)) },
+  { long: 'memory-reservation', kind: 'string', valueName: 'bytes', help: 'Memory soft limit', parse: ramInBytes },
   { long: 'name', kind: 'string', valueName: 'string', help: 'Assign a name to the container' },
   { long: 'network', kind: 'string', valueName: 'network', help: 'Connect a container to a network', aliases: ['net'], default: 'default' },
+  { long: 'oom-kill-disable', kind: 'bool', help: 'Disable OOM Killer' },
+  { long: 'oom-score-adj', kind: 'int', help: "Tune host's OOM preferences (-1000 to 1000)" },
+  { long: 'pid', kind: 'string', valueName: 'string', help: 'PID namespace to use' },
   { long: 'pids-limit', kind: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
+  { long: 'network-alias', kind: 'list', valueName: 'list', help: 'Add network-scoped alias for the container', aliases: ['net-alias'] },
+  { long: 'no-healthcheck', kind: 'bool', help: 'Disable any container-specified HEALTHCHECK' },
   { long: 'platform', kind: 'string', valueName: 'string', help: 'Set platform if server is multi-platform capable' },
   { long: 'privileged', kind: 'bool', help: 'Give extended privileges to this container' },
   { long: 'publish', short: 'p', kind: 'list', help: "Publish a container's port(s) to the host" },
@@ -44,11 +72,15 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'shm-size', kind: 'string', valueName: 'bytes', help: 'Size of /dev/shm', parse: ramInBytes },
   { long: 'stop-signal', kind: 'string', valueName: 'string', help: 'Signal to stop the container' },
   { long: 'stop-timeout', kind: 'int', help: 'Timeout (in seconds) to stop a container' },
+  { long: 'sysctl', kind: 'list', valueName: 'map', help: 'Sysctl options (default map[])', parse: validateSysctl },
   { long: 'tty', short: 't', kind: 'bool', help: 'Allocate a pseudo-TTY' },
   { long: 'tmpfs', kind: 'list', help: 'Mount a tmpfs directory' },
   { long: 'ulimit', kind: 'list', valueName: 'ulimit', help: 'Ulimit options', parse: parseUlimit },
   { long: 'user', short: 'u', kind: 'string', valueName: 'string', help: 'Username or UID (format: <name|uid>[:<group|gid>])' },
+  { long: 'userns', kind: 'string', valueName: 'string', help: 'User namespace to use' },
+  { long: 'uts', kind: 'string', valueName: 'string', help: 'UTS namespace to use' },
   { long: 'volume', short: 'v', kind: 'list', help: 'Bind mount a volume' },
+  { long: 'volumes-from', kind: 'list', valueName: 'list', help: 'Mount volumes from the specified container(s)' },
   { long: 'workdir', short: 'w', kind: 'string', valueName: 'string', help: 'Working directory inside the container' },
 ];
 
@@ -85,6 +117,31 @@ export function resolveEnv(values: string[]): string[] {
     if (e.includes('=')) return e;
     return process.env[e] !== undefined ? `${e}=${process.env[e]}` : e;
   });
+}
+
+/** --label-file: KEY=VALUE lines, # comments (the docker CLI's ReadKVStrings). */
+export function parseLabelFile(file: string): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw invalidArgument(`open ${file}: no such file or directory`);
+  }
+  return text
+    .split('\n')
+    .map((l) => l.replace(/^\s+/, ''))
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => (l.includes('=') ? l : l.trimEnd()));
+}
+
+/** KEY=VALUE values as a map (a bare KEY: an empty value); later ones win. */
+function kvMap(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    out[eq < 0 ? v : v.slice(0, eq)] = eq < 0 ? '' : v.slice(eq + 1);
+  }
+  return out;
 }
 
 /** --label KEY=VALUE (a bare KEY: an empty value). */
@@ -153,9 +210,26 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[], r
   const network = String(flags.network);
   const published = cliCheck(() => parsePublish(list('publish')));
   const exposed = cliCheck(() => parseExpose(list('expose'), published.exposedPorts));
+  const [ipc, pid, uts, userns] = ['ipc', 'pid', 'uts', 'userns'].map((k) => String(flags[k]));
+  cliCheck(() => checkModes({ pid, uts, userns }));
+  // --network-alias, --ip and (on a user-defined network) --link are the --network's endpoint settings
+  const userDefined = isUserDefinedNetwork(network);
+  if (list('network-alias').length && !userDefined) throw cliError('network-scoped aliases are only supported for user-defined networks');
+  const devices = cliCheck(() => list('device').map(parseDevice));
+  const healthcheck = cliCheck(() =>
+    healthFromFlags({
+      cmd: String(flags['health-cmd']),
+      interval: flags['health-interval'] as number,
+      timeout: flags['health-timeout'] as number,
+      startPeriod: flags['health-start-period'] as number,
+      retries: flags['health-retries'] as number,
+      none: flags['no-healthcheck'] as boolean,
+    }),
+  );
   return {
     image,
     cmd,
+    healthcheck,
     name: set('name') ? String(flags.name) : undefined,
     entrypoint: set('entrypoint') ? String(flags.entrypoint) : undefined,
     env,
@@ -175,7 +249,7 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[], r
     cpus: set('cpus') ? (flags.cpus as number) : 0,
     pidsLimit: set('pids-limit') ? (flags['pids-limit'] as number) : undefined,
     init: flags.init as boolean,
-    labels: parseLabels(list('label')),
+    labels: parseLabels([...cliCheck(() => list('label-file').flatMap(parseLabelFile)), ...list('label')]),
     runtime: set('runtime') ? String(flags.runtime) : runtime,
     networkMode: network === 'default' ? 'default' : network,
     portBindings: network === 'host' ? {} : published.portBindings, // Docker discards them with host networking
@@ -192,5 +266,27 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[], r
     dnsSearch: list('dns-search'),
     dnsOptions: list('dns-option'),
     ulimits: flags.ulimit as Ulimit[],
+    containerIdFile: set('cidfile') ? String(flags.cidfile) : undefined,
+    logDriver: set('log-driver') ? String(flags['log-driver']) : undefined,
+    logOpts: kvMap(list('log-opt')),
+    volumesFrom: list('volumes-from'),
+    groupAdd: list('group-add'),
+    ipcMode: ipc || undefined,
+    pidMode: pid,
+    utsMode: uts,
+    usernsMode: userns,
+    cpuShares: flags['cpu-shares'] as number,
+    cpusetCpus: String(flags['cpuset-cpus']),
+    memoryReservation: set('memory-reservation') ? (flags['memory-reservation'] as number) : undefined,
+    oomKillDisable: flags['oom-kill-disable'] as boolean,
+    oomScoreAdj: flags['oom-score-adj'] as number,
+    devices,
+    sysctls: kvMap(list('sysctl')),
+    links: userDefined ? [] : list('link'),
+    endpoint: {
+      aliases: list('network-alias'),
+      ipv4Address: set('ip') ? String(flags.ip) : undefined,
+      links: userDefined ? list('link') : [],
+    },
   };
 }

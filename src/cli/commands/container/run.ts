@@ -1,7 +1,10 @@
 // `run`, `create` and `start`: a container from an image, attached or detached.
+import fs from 'node:fs';
 import { isatty } from 'node:tty';
+import type { Container } from '../../../container/store';
+import { createWarnings } from '../../../engine/container-create';
 import { NoSuchImageError } from '../../../engine/images';
-import { conflict, invalidArgument } from '../../../errdefs';
+import { cliError, conflict, invalidArgument } from '../../../errdefs';
 import { pullAndReport } from '../image/registry';
 import { familiarString, parseNormalized, withDefaultTag } from '../../../reference';
 import type { AttachIO, Attachment } from '../../../runtime/attach';
@@ -14,15 +17,37 @@ import { CREATE_FLAGS, createOptions, volumeRequests } from './create-flags';
 /** Creates the container; an image not in the store is pulled first, as Docker does (its lines on stderr). */
 async function createContainer(ctx: Ctx, args: string[], flags: Parameters<Command['run']>[2]) {
   const [image, ...cmd] = args;
-  const create = () => ctx.containers.create(createOptions(flags, image, cmd, ctx.globals.runtime), volumeRequests(flags));
+  const opts = createOptions(flags, image, cmd, ctx.globals.runtime);
+  const cidFile = opts.containerIdFile ? claimCidFile(opts.containerIdFile) : undefined;
+  const create = () => ctx.containers.create(opts, volumeRequests(flags));
   try {
-    return await create();
+    let c: Container;
+    try {
+      c = await create();
+    } catch (e) {
+      if (!(e instanceof NoSuchImageError) || isIdLike(image)) throw e;
+      ctx.err(`Unable to find image '${familiarString(withDefaultTag(parseNormalized(image)))}' locally\n`);
+      await pullAndReport(ctx, image, { out: ctx.stderr, platform: (flags.platform as string) || undefined });
+      c = await create();
+    }
+    for (const w of createWarnings(c.record.hostConfig)) ctx.err(`WARNING: ${w}\n`);
+    if (cidFile) fs.writeFileSync(cidFile, c.record.id);
+    return c;
   } catch (e) {
-    if (!(e instanceof NoSuchImageError) || isIdLike(image)) throw e;
-    ctx.err(`Unable to find image '${familiarString(withDefaultTag(parseNormalized(image)))}' locally\n`);
-    await pullAndReport(ctx, image, { out: ctx.stderr, platform: (flags.platform as string) || undefined });
-    return create();
+    if (cidFile) fs.rmSync(cidFile, { force: true });
+    throw e;
   }
+}
+
+/** --cidfile: the docker CLI refuses a file that exists, and makes it before the create (removed should that fail). */
+function claimCidFile(file: string): string {
+  try {
+    fs.writeFileSync(file, '', { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw cliError(`container ID file found, make sure the other container isn't running or delete ${file}`);
+    throw cliError(`failed to create the container ID file: ${(e as Error).message}`);
+  }
+  return file;
 }
 
 /** An image ID (full, short or sha256:-prefixed): never pulled. */
