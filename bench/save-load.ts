@@ -30,10 +30,13 @@ interface Results {
   cpu: Record<'stowageLoad' | 'stowageSave' | 'dockerLoad' | 'dockerSave', number[]>;
   stowageDisk: number;
   dockerDisk: number;
+  /** load's flushes before its rows (issue 12): seconds in syncfs/fsync of a traced load, and that load's time */
+  flushLoad: number[];
+  flushTraced: number[];
 }
 
 async function measure(kind: PlaceKind, archive: string): Promise<Results> {
-  const res: Results = { stowageLoad: [], stowageSave: [], dockerLoad: [], dockerSave: [], rssLoad: [], rssSave: [], cpu: { stowageLoad: [], stowageSave: [], dockerLoad: [], dockerSave: [] }, stowageDisk: 0, dockerDisk: 0 };
+  const res: Results = { stowageLoad: [], stowageSave: [], dockerLoad: [], dockerSave: [], rssLoad: [], rssSave: [], cpu: { stowageLoad: [], stowageSave: [], dockerLoad: [], dockerSave: [] }, stowageDisk: 0, dockerDisk: 0, flushLoad: [], flushTraced: [] };
   for (let r = 0; r < rounds; r++) {
     const where = place(kind, BENCH_DIR, 5);
     const run = where.mount;
@@ -57,6 +60,11 @@ async function measure(kind: PlaceKind, archive: string): Promise<Results> {
         res.cpu.stowageLoad.push(load.cpuSeconds);
         res.cpu.stowageSave.push(save.cpuSeconds);
         res.stowageDisk = duBytes(path.join(env.STOWAGE_ROOT, 'overlay'));
+        // what flushing layers and blobs before their rows costs: one more load, into a second store
+        rest(REST_MS);
+        const flush = flushCost(input, { ...process.env, STOWAGE_ROOT: path.join(run, 's2', 'root'), STOWAGE_RUNROOT: path.join(run, 's2', 'run') }, path.join(run, 'flush.trace'));
+        res.flushLoad.push(flush.ours);
+        res.flushTraced.push(flush.load);
       };
       const docker = () => {
         const marks = [d!.dataRoot, d!.execRoot];
@@ -112,6 +120,7 @@ async function main() {
     rows.push(`| save -o | ${PLACE_NAME[kind]} | ${m(res.stowageSave).toFixed(2)} s (${m(c.stowageSave).toFixed(2)} s) | ${m(res.dockerSave).toFixed(2)} s (${m(c.dockerSave).toFixed(2)} s) | **${(m(res.dockerSave) / m(res.stowageSave)).toFixed(1)}×** (${(m(c.dockerSave) / m(c.stowageSave)).toFixed(1)}×) | ≥ 5× |`);
     const peak = Math.max(...res.rssLoad, ...res.rssSave) / 1024;
     memo.push(`| peak memory of the CLI process (load, save), ${PLACE_NAME[kind]} | ${(m(res.rssLoad) / 1024).toFixed(0)} MB, ${(m(res.rssSave) / 1024).toFixed(0)} MB (max ${peak.toFixed(0)} MB) | n/a (daemon) | | < 150 MB |`);
+    memo.push(`| load's flushes before its rows (syncfs of the layers, fsync of blobs and renames; issue 12), ${PLACE_NAME[kind]} | ${m(res.flushLoad).toFixed(2)} s of a ${m(res.flushTraced).toFixed(2)} s traced load | | | |`);
     memo.push(`| store disk use for the image, ${PLACE_NAME[kind]} | ${(res.stowageDisk / 1e6).toFixed(0)} MB | ${(res.dockerDisk / 1e6).toFixed(0)} MB (overlay2) | ${(res.stowageDisk / res.dockerDisk).toFixed(2)}× | ≤ 1.1× |`);
     roundsText.push(`${PLACE_NAME[kind]}: stowage load ${res.stowageLoad.join(', ')}; save ${res.stowageSave.join(', ')}; docker load ${res.dockerLoad.join(', ')}; save ${res.dockerSave.join(', ')}`);
   }
@@ -129,9 +138,22 @@ ${rows.join('\n')}
 ${memo.join('\n')}
 
 Rounds (s): ${roundsText.join('. ')}.
+The flush cost comes from an extra load under \`strace -f -T -e trace=syncfs,fsync\` (SQLite's own fsyncs of stowage.db left out); the timed loads above include the flushes.
 `;
   console.log(table);
   if (args.includes('--write')) writeSection('save-load', `## save and load (issues 3 and 17)\n${table}`);
+}
+
+/** A load traced for its flushes: seconds in stowage's syncfs/fsync calls, and the whole traced load. */
+function flushCost(input: string, env: NodeJS.ProcessEnv, trace: string): { ours: number; load: number } {
+  const t = timed('strace', ['-f', '-y', '-T', '-qq', '-e', 'trace=syncfs,fsync', '-o', trace, process.execPath, CLI, 'load', '-q', '-i', input], env);
+  let ours = 0;
+  for (const line of fs.readFileSync(trace, 'utf8').split('\n')) {
+    const m = /\b(syncfs|fsync)\((\d+)<([^>]*)>\).*<([\d.]+)>$/.exec(line);
+    if (m && !/stowage\.db/.test(m[3])) ours += Number(m[4]);
+  }
+  spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env });
+  return { ours, load: t.seconds };
 }
 
 main().catch((e) => {

@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/random.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -267,11 +268,37 @@ static void cleanup(const char *dir, const char *pid_file, const char *log_file)
  * file (the process started). Returns the process's exit status, or -1 when runc
  * failed before the process started.
  */
+/**
+ * A fresh directory in the store's temporary area, named as the Node CLI names
+ * its entries there (prefix-pid-starttime-hex): if this process is killed, the
+ * next clean-up of the store sees it is gone and removes what it left.
+ */
+static int make_tmp_dir(const char *root, char *out, size_t len) {
+  char stat[1024];
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, stat, sizeof stat - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  stat[n] = 0;
+  char *p = strrchr(stat, ')');
+  if (!p || !p[1]) return -1;
+  p += 2; // fields after the command name: state is the first, start time the twentieth
+  for (int field = 0; field < 19 && p; field++) {
+    p = strchr(p, ' ');
+    if (p) p++;
+  }
+  if (!p) return -1;
+  unsigned long long start = strtoull(p, NULL, 10);
+  unsigned char rnd[6];
+  if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) return -1;
+  if ((size_t)snprintf(out, len, "%s/tmp/exec-%d-%llu-%02x%02x%02x%02x%02x%02x", root, (int)getpid(), start, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]) >= len) return -1;
+  return mkdir(out, 0700);
+}
+
 static int runc_exec(const struct exec_request *r, const char *id, const char *runtime) {
-  const char *tmp = getenv("TMPDIR");
   char dir[PATH_MAX], pid_file[PATH_MAX + 8], log_file[PATH_MAX + 8], runc_root[PATH_MAX];
-  snprintf(dir, sizeof dir, "%s/stowage-exec-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(dir)) return -1;
+  if (make_tmp_dir(r->root, dir, sizeof dir) != 0) return -1;
   snprintf(pid_file, sizeof pid_file, "%s/pid", dir);
   snprintf(log_file, sizeof log_file, "%s/log", dir);
   snprintf(runc_root, sizeof runc_root, "%s/runc", r->runroot);

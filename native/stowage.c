@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <math.h>
 
 #define CHECK(call) do { if ((call) != napi_ok) return NULL; } while (0)
 
@@ -31,6 +33,8 @@ static const char *errno_name(int e) {
     case ENAMETOOLONG: return "ENAMETOOLONG"; case ELOOP: return "ELOOP"; case E2BIG: return "E2BIG";
     case ERANGE: return "ERANGE"; case EBADF: return "EBADF"; case ENODEV: return "ENODEV";
     case EAGAIN: return "EAGAIN"; case ECONNREFUSED: return "ECONNREFUSED"; case EINTR: return "EINTR";
+    case EXDEV: return "EXDEV"; case ENOTEMPTY: return "ENOTEMPTY"; case ENOSYS: return "ENOSYS";
+    case EMFILE: return "EMFILE"; case EMLINK: return "EMLINK"; case ENXIO: return "ENXIO";
     default: return "EUNKNOWN";
   }
 }
@@ -391,6 +395,287 @@ static napi_value js_marktopdir(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// ---- descriptors: paths resolved inside a root, and *at calls on what they give ----
+// Container paths are never resolved on the host by string: openat2 resolves
+// them in the kernel with the container's root as "/" (RESOLVE_IN_ROOT), and
+// every later step names one component relative to a held descriptor, without
+// following a final symlink. A container swapping a directory for a symlink
+// meanwhile can make a call fail, never make it reach the host.
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+
+static int arg_fd(napi_env env, napi_value v, int *out) {
+  int64_t x;
+  if (arg_int(env, v, &x)) return -1;
+  *out = (int)x;
+  return 0;
+}
+
+// openat2(dirfd, path, flags, mode, resolve): fd. The kernel answers EAGAIN when a
+// rename anywhere raced a ".." step under RESOLVE_IN_ROOT; that is retried a bounded
+// number of times before it is reported.
+static napi_value js_openat2(napi_env env, napi_callback_info info) {
+  size_t argc = 5; napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int dirfd; int64_t flags, mode, resolve;
+  if (arg_fd(env, argv[0], &dirfd)) return NULL;
+  char *path = arg_string(env, argv[1]); if (!path) return NULL;
+  if (arg_int(env, argv[2], &flags) || arg_int(env, argv[3], &mode) || arg_int(env, argv[4], &resolve)) { free(path); return NULL; }
+  struct open_how how = { .flags = (uint64_t)flags | O_CLOEXEC, .mode = (flags & (O_CREAT | O_TMPFILE)) ? (uint64_t)mode : 0, .resolve = (uint64_t)resolve };
+  long fd = -1;
+  for (int tries = 0; tries < 128; tries++) {
+    fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+    if (fd >= 0 || (errno != EAGAIN && errno != EINTR)) break;
+  }
+  if (fd < 0) { int e = errno; napi_value r = throw_errno(env, e, "openat2", path); free(path); return r; }
+  free(path);
+  napi_value r; napi_create_int32(env, (int32_t)fd, &r);
+  return r;
+}
+
+// openat(dirfd, name, flags, mode): fd (O_CLOEXEC always)
+static napi_value js_openat(napi_env env, napi_callback_info info) {
+  size_t argc = 4; napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int dirfd; int64_t flags, mode;
+  if (arg_fd(env, argv[0], &dirfd)) return NULL;
+  char *name = arg_string(env, argv[1]); if (!name) return NULL;
+  if (arg_int(env, argv[2], &flags) || arg_int(env, argv[3], &mode)) { free(name); return NULL; }
+  int fd;
+  do { fd = openat(dirfd, name, (int)flags | O_CLOEXEC, (mode_t)mode); } while (fd < 0 && errno == EINTR);
+  if (fd < 0) { int e = errno; napi_value r = throw_errno(env, e, "openat", name); free(name); return r; }
+  free(name);
+  napi_value r; napi_create_int32(env, fd, &r);
+  return r;
+}
+
+// mkdirat(dirfd, name, mode)
+static napi_value js_mkdirat(napi_env env, napi_callback_info info) {
+  size_t argc = 3; napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int dirfd; int64_t mode;
+  if (arg_fd(env, argv[0], &dirfd)) return NULL;
+  char *name = arg_string(env, argv[1]); if (!name) return NULL;
+  if (arg_int(env, argv[2], &mode)) { free(name); return NULL; }
+  if (mkdirat(dirfd, name, (mode_t)mode) != 0) { int e = errno; napi_value r = throw_errno(env, e, "mkdirat", name); free(name); return r; }
+  free(name);
+  return undefined(env);
+}
+
+// unlinkat(dirfd, name, flags): AT_REMOVEDIR for a directory
+static napi_value js_unlinkat(napi_env env, napi_callback_info info) {
+  size_t argc = 3; napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int dirfd; int64_t flags;
+  if (arg_fd(env, argv[0], &dirfd)) return NULL;
+  char *name = arg_string(env, argv[1]); if (!name) return NULL;
+  if (arg_int(env, argv[2], &flags)) { free(name); return NULL; }
+  if (unlinkat(dirfd, name, (int)flags) != 0) { int e = errno; napi_value r = throw_errno(env, e, "unlinkat", name); free(name); return r; }
+  free(name);
+  return undefined(env);
+}
+
+// symlinkat(target, dirfd, name)
+static napi_value js_symlinkat(napi_env env, napi_callback_info info) {
+  size_t argc = 3; napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char *target = arg_string(env, argv[0]); if (!target) return NULL;
+  int dirfd;
+  if (arg_fd(env, argv[1], &dirfd)) { free(target); return NULL; }
+  char *name = arg_string(env, argv[2]); if (!name) { free(target); return NULL; }
+  if (symlinkat(target, dirfd, name) != 0) { int e = errno; napi_value r = throw_errno(env, e, "symlinkat", name); free(target); free(name); return r; }
+  free(target); free(name);
+  return undefined(env);
+}
+
+// linkat(olddirfd, oldname, newdirfd, newname): a final symlink at oldname is linked itself, not followed
+static napi_value js_linkat(napi_env env, napi_callback_info info) {
+  size_t argc = 4; napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int olddir, newdir;
+  if (arg_fd(env, argv[0], &olddir) || arg_fd(env, argv[2], &newdir)) return NULL;
+  char *oldname = arg_string(env, argv[1]); if (!oldname) return NULL;
+  char *newname = arg_string(env, argv[3]); if (!newname) { free(oldname); return NULL; }
+  if (linkat(olddir, oldname, newdir, newname, 0) != 0) { int e = errno; napi_value r = throw_errno(env, e, "linkat", newname); free(oldname); free(newname); return r; }
+  free(oldname); free(newname);
+  return undefined(env);
+}
+
+// mknodat(dirfd, name, mode, major, minor)
+static napi_value js_mknodat(napi_env env, napi_callback_info info) {
+  size_t argc = 5; napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int dirfd; int64_t mode, maj, min;
+  if (arg_fd(env, argv[0], &dirfd)) return NULL;
+  char *name = arg_string(env, argv[1]); if (!name) return NULL;
+  if (arg_int(env, argv[2], &mode) || arg_int(env, argv[3], &maj) || arg_int(env, argv[4], &min)) { free(name); return NULL; }
+  if (mknodat(dirfd, name, (mode_t)mode, makedev((unsigned)maj, (unsigned)min)) != 0) { int e = errno; napi_value r = throw_errno(env, e, "mknodat", name); free(name); return r; }
+  free(name);
+  return undefined(env);
+}
+
+// fchownat(dirfd, name, uid, gid, flags): AT_SYMLINK_NOFOLLOW, or AT_EMPTY_PATH with "" for the fd itself
+static napi_value js_fchownat(napi_env env, napi_callback_info info) {
+  size_t argc = 5; napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int dirfd; int64_t uid, gid, flags;
+  if (arg_fd(env, argv[0], &dirfd)) return NULL;
+  char *name = arg_string(env, argv[1]); if (!name) return NULL;
+  if (arg_int(env, argv[2], &uid) || arg_int(env, argv[3], &gid) || arg_int(env, argv[4], &flags)) { free(name); return NULL; }
+  if (fchownat(dirfd, name, (uid_t)uid, (gid_t)gid, (int)flags) != 0) { int e = errno; napi_value r = throw_errno(env, e, "fchownat", name); free(name); return r; }
+  free(name);
+  return undefined(env);
+}
+
+// fchmod(fd, mode) for any descriptor, O_PATH ones too (fchmod refuses those): the
+// inode the fd holds is changed through /proc/self/fd, never a path looked up again.
+// A symlink is refused (its mode means nothing, and chmod would follow it).
+static napi_value js_fchmodany(napi_env env, napi_callback_info info) {
+  size_t argc = 2; napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd; int64_t mode;
+  if (arg_fd(env, argv[0], &fd) || arg_int(env, argv[1], &mode)) return NULL;
+  struct stat st;
+  if (fstat(fd, &st) != 0) return throw_errno(env, errno, "fstat", NULL);
+  if (S_ISLNK(st.st_mode)) return throw_errno(env, ELOOP, "fchmod", NULL);
+  if (fchmod(fd, (mode_t)mode) == 0) return undefined(env);
+  if (errno != EBADF) return throw_errno(env, errno, "fchmod", NULL);
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  if (chmod(proc, (mode_t)mode) != 0) return throw_errno(env, errno, "chmod", proc);
+  return undefined(env);
+}
+
+// utimensat(dirfd, name, atime, mtime, flags): times in seconds (fractions kept to the nanosecond)
+static napi_value js_utimensat(napi_env env, napi_callback_info info) {
+  size_t argc = 5; napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int dirfd; double at, mt; int64_t flags;
+  if (arg_fd(env, argv[0], &dirfd)) return NULL;
+  char *name = arg_string(env, argv[1]); if (!name) return NULL;
+  if (napi_get_value_double(env, argv[2], &at) != napi_ok || napi_get_value_double(env, argv[3], &mt) != napi_ok || arg_int(env, argv[4], &flags)) {
+    free(name); napi_throw_type_error(env, NULL, "expected numbers"); return NULL;
+  }
+  struct timespec ts[2];
+  double t[2] = { at, mt };
+  for (int i = 0; i < 2; i++) {
+    double s = floor(t[i]);
+    long ns = (long)((t[i] - s) * 1e9);
+    ts[i].tv_sec = (time_t)s;
+    ts[i].tv_nsec = ns < 0 ? 0 : ns > 999999999 ? 999999999 : ns;
+  }
+  if (utimensat(dirfd, name, ts, (int)flags) != 0) { int e = errno; napi_value r = throw_errno(env, e, "utimensat", name); free(name); return r; }
+  free(name);
+  return undefined(env);
+}
+
+// readlinkat(dirfd, name): string; name "" reads the symlink an O_PATH|O_NOFOLLOW fd holds
+static napi_value js_readlinkat(napi_env env, napi_callback_info info) {
+  size_t argc = 2; napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int dirfd;
+  if (arg_fd(env, argv[0], &dirfd)) return NULL;
+  char *name = arg_string(env, argv[1]); if (!name) return NULL;
+  char buf[PATH_MAX + 1];
+  ssize_t n = readlinkat(dirfd, name, buf, sizeof buf);
+  if (n < 0) { int e = errno; napi_value r = throw_errno(env, e, "readlinkat", name); free(name); return r; }
+  if (n > PATH_MAX) { napi_value r = throw_errno(env, ENAMETOOLONG, "readlinkat", name); free(name); return r; }
+  free(name);
+  napi_value r; napi_create_string_utf8(env, buf, (size_t)n, &r);
+  return r;
+}
+
+// Extended attributes of what a descriptor holds (an O_PATH one too, symlinks
+// included): through /proc/self/fd, which leads to exactly that inode.
+static void fd_proc_path(char *out, size_t len, int fd) { snprintf(out, len, "/proc/self/fd/%d", fd); }
+
+// fgetxattr(fd, name): Buffer | null
+static napi_value js_fgetxattr(napi_env env, napi_callback_info info) {
+  size_t argc = 2; napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd;
+  if (arg_fd(env, argv[0], &fd)) return NULL;
+  char *name = arg_string(env, argv[1]); if (!name) return NULL;
+  char proc[64]; fd_proc_path(proc, sizeof proc, fd);
+  ssize_t n = getxattr(proc, name, NULL, 0);
+  char *buf = NULL;
+  while (n >= 0) {
+    buf = realloc(buf, n > 0 ? (size_t)n : 1);
+    ssize_t m = getxattr(proc, name, buf, (size_t)n);
+    if (m >= 0) { n = m; break; }
+    if (errno != ERANGE) { n = -1; break; }
+    n = getxattr(proc, name, NULL, 0);
+  }
+  napi_value result;
+  if (n < 0) {
+    int e = errno; free(buf); free(name);
+    if (e == ENODATA || e == ENOTSUP) { napi_get_null(env, &result); return result; }
+    return throw_errno(env, e, "getxattr", proc);
+  }
+  napi_create_buffer_copy(env, (size_t)n, buf, NULL, &result);
+  free(buf); free(name);
+  return result;
+}
+
+// flistxattr(fd): string[]
+static napi_value js_flistxattr(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd;
+  if (arg_fd(env, argv[0], &fd)) return NULL;
+  char proc[64]; fd_proc_path(proc, sizeof proc, fd);
+  ssize_t n = listxattr(proc, NULL, 0);
+  char *buf = NULL;
+  while (n > 0) {
+    buf = realloc(buf, (size_t)n);
+    ssize_t m = listxattr(proc, buf, (size_t)n);
+    if (m >= 0) { n = m; break; }
+    if (errno != ERANGE) { n = -1; break; }
+    n = listxattr(proc, NULL, 0);
+  }
+  napi_value arr;
+  if (n < 0) {
+    int e = errno; free(buf);
+    if (e == ENOTSUP) { napi_create_array(env, &arr); return arr; }
+    return throw_errno(env, e, "listxattr", proc);
+  }
+  napi_create_array(env, &arr);
+  uint32_t idx = 0;
+  for (ssize_t off = 0; off < n;) {
+    size_t l = strlen(buf + off);
+    napi_value s; napi_create_string_utf8(env, buf + off, l, &s);
+    napi_set_element(env, arr, idx++, s);
+    off += (ssize_t)l + 1;
+  }
+  free(buf);
+  return arr;
+}
+
+// fsetxattr(fd, name, value: Buffer)
+static napi_value js_fsetxattr(napi_env env, napi_callback_info info) {
+  size_t argc = 3; napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd;
+  if (arg_fd(env, argv[0], &fd)) return NULL;
+  char *name = arg_string(env, argv[1]); if (!name) return NULL;
+  void *data; size_t len;
+  if (napi_get_buffer_info(env, argv[2], &data, &len) != napi_ok) { free(name); napi_throw_type_error(env, NULL, "expected a Buffer"); return NULL; }
+  char proc[64]; fd_proc_path(proc, sizeof proc, fd);
+  if (setxattr(proc, name, data, len, 0) != 0) { int e = errno; free(name); return throw_errno(env, e, "setxattr", proc); }
+  free(name);
+  return undefined(env);
+}
+
+// syncfs(fd): everything written to the filesystem holding fd reaches the disk
+static napi_value js_syncfs(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd;
+  if (arg_fd(env, argv[0], &fd)) return NULL;
+  if (syncfs(fd) != 0) return throw_errno(env, errno, "syncfs", NULL);
+  return undefined(env);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "mknod", NULL, js_mknod, NULL, NULL, NULL, napi_enumerable, NULL },
@@ -407,6 +692,21 @@ static napi_value init(napi_env env, napi_value exports) {
     { "copyFileRange", NULL, js_copyfilerange, NULL, NULL, NULL, napi_enumerable, NULL },
     { "copyFileRangeAt", NULL, js_copyfilerangeat, NULL, NULL, NULL, napi_enumerable, NULL },
     { "markTopDir", NULL, js_marktopdir, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "openat2", NULL, js_openat2, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "openat", NULL, js_openat, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "mkdirat", NULL, js_mkdirat, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "unlinkat", NULL, js_unlinkat, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "symlinkat", NULL, js_symlinkat, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "linkat", NULL, js_linkat, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "mknodat", NULL, js_mknodat, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "fchownat", NULL, js_fchownat, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "fchmodAny", NULL, js_fchmodany, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "utimensat", NULL, js_utimensat, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "readlinkat", NULL, js_readlinkat, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "fgetxattr", NULL, js_fgetxattr, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "flistxattr", NULL, js_flistxattr, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "fsetxattr", NULL, js_fsetxattr, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "syncfs", NULL, js_syncfs, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -24,7 +24,7 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
-pkgs="runc conmon containernetworking-plugins iptables iproute2 busybox-static skopeo tini catatonit xz-utils bzip2 zstd ca-certificates python3 make g++ libsqlite3-dev tar gzip util-linux procps uidmap slirp4netns fuse-overlayfs passt"
+pkgs="runc conmon containernetworking-plugins iptables iproute2 busybox-static skopeo tini catatonit xz-utils bzip2 zstd ca-certificates python3 make g++ libsqlite3-dev tar gzip util-linux procps uidmap slirp4netns fuse-overlayfs passt strace"
 rootless_users=""
 with_references=""
 while [ $# -gt 0 ]; do

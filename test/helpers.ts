@@ -130,6 +130,8 @@ export const isRoot = process.getuid?.() === 0;
 /** `stowage system service` on a socket of the test's own, and the docker CLI pointed at it. */
 export interface ApiService {
   socket: string;
+  /** The service's process. */
+  pid: number;
   docker(args: string[], opts?: RunOptions): Promise<Result>;
   dockerOk(args: string[], opts?: RunOptions): Promise<string>;
   /** A raw request: status, headers and body. */
@@ -153,6 +155,7 @@ export async function startService(env: TestEnv): Promise<ApiService> {
     capture('docker', args, { env: { ...dockerEnv, ...opts.env }, input: opts.input, timeoutMs: opts.timeoutMs ?? 120_000 });
   return {
     socket,
+    pid: service.pid!,
     docker,
     async dockerOk(args, opts) {
       const r = await docker(args, opts);

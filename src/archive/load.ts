@@ -6,12 +6,12 @@
 // once the archive has been read and every digest checked, the layers are
 // adopted and the images recorded. A bad archive changes nothing.
 import fs from 'node:fs';
-import { Readable } from 'node:stream';
 import { sha256, type Digest } from '../digest';
 import type { ImageService } from '../engine/images';
 import type { Store } from '../engine/store';
 import type { Reference } from '../reference';
 import type { Progress } from '../util/progress';
+import { MemberHold } from './member-data';
 import { bad, isPlainTar, memberName, readMembers, readMembersOfFile, unpackMember, type Member } from './members';
 import { planDocker, planOci, type ImagePlan } from './plan';
 
@@ -32,9 +32,10 @@ export type ArchiveSource = { stream: AsyncIterable<Buffer> } | { file: string }
 export async function loadArchive(store: Store, images: ImageService, source: ArchiveSource, ev: LoadEvents): Promise<LoadedImage[]> {
   const members = new Map<string, Member>();
   const links = new Map<string, string>();
+  const hold = new MemberHold(() => store.tmpPath('member'));
   try {
-    if ('file' in source && isPlainTar(source.file)) await readMembersOfFile(store, source.file, members, links, ev.progress);
-    else await readMembers(store, 'file' in source ? fs.createReadStream(source.file, { highWaterMark: 1 << 20 }) : source.stream, members, links, ev.progress);
+    if ('file' in source && isPlainTar(source.file)) await readMembersOfFile(store, source.file, members, links, hold, ev.progress);
+    else await readMembers(store, 'file' in source ? fs.createReadStream(source.file, { highWaterMark: 1 << 20 }) : source.stream, members, links, hold, ev.progress);
     const resolve = (name: string): Member | undefined => {
       let n = memberName(name);
       for (let hops = 0; hops < 16 && !members.has(n) && links.has(n); hops++) n = links.get(n)!;
@@ -48,6 +49,7 @@ export async function loadArchive(store: Store, images: ImageService, source: Ar
     return await register(store, images, plans, ev);
   } finally {
     for (const m of members.values()) if (m.kind === 'layer') store.layers.discard(m.unpacked);
+    hold.dispose();
     store.layers.releaseLeases();
   }
 }
@@ -63,10 +65,9 @@ async function checkLayers(store: Store, plans: ImagePlan[]): Promise<void> {
     for (let i = 0; i < p.layers.length; i++) {
       const l = p.layers[i];
       if (l.member.kind === 'data') {
-        const bytes = l.member.bytes;
-        const m = await unpackMember(store, l.name, Readable.from([bytes]));
+        const m = await unpackMember(store, l.name, l.member.data.chunks());
         Object.assign(l.member, m); // the same member object serves every image that uses it
-        delete (l.member as { bytes?: Buffer }).bytes;
+        delete (l.member as { data?: unknown }).data;
       }
       const m = l.member as Extract<Member, { kind: 'layer' }>;
       if (l.digest && m.digest !== l.digest) throw bad(`layer blob ${l.digest} does not match its digest (got ${m.digest})`);

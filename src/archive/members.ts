@@ -1,6 +1,7 @@
-// Reading an archive's members: small ones into memory, large ones unpacked as
-// layers into the store's temporary area as they go by (from a stream, or from
-// a file by byte ranges), with symlink and hard-link members remembered.
+// Reading an archive's members: small ones kept (archive/member-data: memory up
+// to a budget, then temporary files), large ones unpacked as layers into the
+// store's temporary area as they go by (from a stream, or from a file by byte
+// ranges), with symlink and hard-link members remembered.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,12 +14,13 @@ import { readTar, readTarRange } from '../tar/reader';
 import type { Progress } from '../util/progress';
 import { autoDecompress, decompressStream, detectCompression, peek } from './decompress';
 import { Channel } from './channel';
+import type { MemberData, MemberHold, MemberWriter } from './member-data';
 
-// Members up to this size are kept in memory (configs, manifests, tiny layers).
+// Members up to this size are kept as they are (configs, manifests, tiny layers).
 const SMALL = 1 << 20;
 
 export type Member =
-  | { kind: 'data'; bytes: Buffer }
+  | { kind: 'data'; data: MemberData }
   | { kind: 'layer'; unpacked: UnpackedLayer; digest: Digest; compressed: boolean };
 
 /** What is wrong with an archive (a member, a digest); the store is left unchanged. */
@@ -50,33 +52,33 @@ export function isPlainTar(file: string): boolean {
  * are, and each uncompressed layer member is unpacked from its byte range
  * (bodies copied in the kernel, hashed on the worker thread meanwhile).
  */
-export async function readMembersOfFile(store: Store, file: string, members: Map<string, Member>, links: Map<string, string>, progress: Progress) {
+export async function readMembersOfFile(store: Store, file: string, members: Map<string, Member>, links: Map<string, string>, hold: MemberHold, progress: Progress) {
   const fd = fs.openSync(file, 'r');
   let name = '';
-  let small: Buffer[] = [];
+  let small: MemberWriter | undefined;
   let ranged = false; // the body came as a range (body()), not as data
   try {
     await readTarRange(fd, 0, fs.fstatSync(fd).size, {
       entry(h) {
         name = memberName(h.name);
-        small = [];
+        small = h.type === 'file' ? hold.start(h.size) : undefined;
         ranged = false;
         if (h.type === 'symlink') links.set(name, memberName(path.posix.join(path.posix.dirname(name), h.linkname)));
         else if (h.type === 'link') links.set(name, memberName(h.linkname));
       },
       // bodies the reader had in its window
       data(b) {
-        small.push(b);
+        small?.write(b);
       },
       endEntry(h) {
-        if (h.type === 'file' && !ranged) members.set(name, { kind: 'data', bytes: Buffer.concat(small) });
+        const data = small?.end();
+        small = undefined;
+        if (h.type === 'file' && !ranged && data) members.set(name, { kind: 'data', data });
       },
       async body(_fd, offset, size) {
         ranged = true;
         if (size <= SMALL) {
-          const bytes = Buffer.alloc(size);
-          fs.readSync(fd, bytes, 0, size, offset);
-          members.set(name, { kind: 'data', bytes });
+          members.set(name, { kind: 'data', data: hold.inFile(file, offset, size) }); // read from there when needed
           return;
         }
         const id = shortName(name);
@@ -104,10 +106,10 @@ export async function readMembersOfFile(store: Store, file: string, members: Map
   }
 }
 
-export async function readMembers(store: Store, source: AsyncIterable<Buffer>, members: Map<string, Member>, links: Map<string, string>, progress: Progress) {
+export async function readMembers(store: Store, source: AsyncIterable<Buffer>, members: Map<string, Member>, links: Map<string, string>, hold: MemberHold, progress: Progress) {
   const { stream } = await autoDecompress(source);
   let sawEntry = false;
-  let current: { name: string; small?: Buffer[]; channel?: Channel; done?: Promise<Member>; bytes: number; size: number } | undefined;
+  let current: { name: string; small?: MemberWriter; channel?: Channel; done?: Promise<Member>; bytes: number; size: number } | undefined;
   try {
     await readTar(stream, {
       entry(h) {
@@ -118,7 +120,7 @@ export async function readMembers(store: Store, source: AsyncIterable<Buffer>, m
         if (h.type !== 'file') return;
         current = { name, bytes: 0, size: h.size };
         if (h.size <= SMALL) {
-          current.small = [];
+          current.small = hold.start(h.size);
           return;
         }
         const channel = new Channel();
@@ -137,7 +139,7 @@ export async function readMembers(store: Store, source: AsyncIterable<Buffer>, m
       async data(b) {
         const c = current!;
         c.bytes += b.length;
-        if (c.small) c.small.push(Buffer.from(b));
+        if (c.small) c.small.write(b);
         else {
           await c.channel!.push(b);
           progress.update(shortName(c.name), c.bytes);
@@ -148,7 +150,7 @@ export async function readMembers(store: Store, source: AsyncIterable<Buffer>, m
         const c = current;
         current = undefined;
         if (c.small) {
-          members.set(c.name, { kind: 'data', bytes: Buffer.concat(c.small) });
+          members.set(c.name, { kind: 'data', data: c.small.end() });
           return;
         }
         c.channel!.end();

@@ -16,14 +16,16 @@ export interface ImagePlan<M = Member> {
   tags: Reference[];
 }
 
-type AnyMember = { kind: string; bytes?: Buffer };
+// load keeps small members as MemberData (memory or a temporary file), explain as bytes
+type AnyMember = { kind: string; bytes?: Buffer; data?: { bytes(): Buffer } };
 export type Resolve<M extends AnyMember = Member> = (name: string) => M | undefined;
 
 function dataMember(resolve: Resolve<AnyMember>, name: string, what: string): Buffer {
   const m = resolve(name);
   if (!m) throw bad(`${what} "${name}" is missing from the archive`);
-  if (m.kind !== 'data' || !m.bytes) throw bad(`${what} "${name}" is too large to be one`);
-  return m.bytes;
+  const bytes = m.kind === 'data' ? (m.data?.bytes() ?? m.bytes) : undefined;
+  if (!bytes) throw bad(`${what} "${name}" is too large to be one`);
+  return bytes;
 }
 
 function parseJson<T>(bytes: Buffer, what: string): T {

@@ -313,7 +313,7 @@ export class Builder {
       const ctx = root === undefined ? this.opts.context : new BuildContext(root, 'image');
       for (const src of words.slice(0, -1)) {
         if (/^https?:\/\//.test(src)) throw invalidArgument(`${inst.name} failed: source can't be a URL: stowage builds without a network; download ${src} into the context first`);
-        for (const s of ctx.sources(src, inst.name)) items.push({ host: s.host, name: s.name, exclude: ctx.excluder(s.rel) });
+        for (const s of ctx.sources(src, inst.name)) items.push({ root: s.root, rel: s.rel, name: s.name, exclude: ctx.excluder(s.rel) });
       }
       if (!items.length) throw invalidArgument(`${inst.name} failed: no source files were specified`);
       return items;

@@ -1,20 +1,25 @@
 // The build context: a directory (or a tar read from stdin, unpacked into the
 // store's temporary space) with its .dockerignore. COPY and ADD sources are
 // found here only: paths are taken relative to the context root, symlinks are
-// followed inside it, and ignored files do not exist.
+// followed inside it by the kernel (src/fd), and ignored files do not exist.
+// A context may be shared with a running container (a bind mount): nothing
+// here is ever read through a path checked first and used later.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { decompressStream, detectCompression } from '../archive/decompress';
-import { resolveContainerPath } from '../container/paths';
 import { invalidArgument, notFound } from '../errdefs';
+import { O_PATH, procPath, readdirFd, readRegularInRoot, tryOpenInRoot, using } from '../fd/at';
 import { extractInto } from '../layer/extract';
 import { globRegExp, IgnoreMatcher } from './dockerignore';
 
+/** .dockerignore and Dockerfile are read whole, up to this size. */
+export const CONTEXT_FILE_MAX = 16 << 20;
+
 export interface Source {
-  /** Host path of the source, resolved inside the context (symlink-free below its root). */
-  host: string;
-  /** Its path relative to the context root, resolved (for .dockerignore inside directories). */
+  /** The directory the source is inside of (the context, or an image's root), trusted as a host path. */
+  root: string;
+  /** Its path relative to that root, symlinks resolved (for .dockerignore inside directories). */
   rel: string;
   /** The name it was given (a symlink's own name, not its target's): what a copy into a directory is called. */
   name: string;
@@ -30,8 +35,12 @@ export class BuildContext {
     readonly root: string,
     private readonly kind: 'context' | 'image' = 'context',
   ) {
-    const file = path.join(root, '.dockerignore');
-    this.ignore = new IgnoreMatcher(kind === 'context' && fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+    this.ignore = new IgnoreMatcher(kind === 'context' ? (readInRoot(root, '.dockerignore') ?? '') : '');
+  }
+
+  /** Runs fn with a descriptor of the root (a fresh one each time: contexts are not closed). */
+  private withRoot<T>(fn: (rootFd: number) => T): T {
+    return using(fs.openSync(this.root, O_PATH | fs.constants.O_DIRECTORY), fn);
   }
 
   /** The sources one COPY/ADD argument names (a path or a glob). */
@@ -69,16 +78,18 @@ export class BuildContext {
    */
   private resolve(rel: string): Source | undefined {
     if (rel && this.ignore.ignores(rel)) return undefined;
-    let host: string;
-    try {
-      host = resolveContainerPath(this.root, [], `/${rel}`, true);
-    } catch {
-      return undefined;
-    }
-    if (!fs.existsSync(host)) return undefined;
-    const resolved = path.relative(this.root, host).split(path.sep).join('/');
+    const resolved = this.withRoot((rootFd) => {
+      const fd = tryOpenInRoot(rootFd, `/${rel}`);
+      if (fd === undefined) return undefined;
+      return using(fd, () => {
+        const base = fs.readlinkSync(procPath(rootFd));
+        const full = fs.readlinkSync(procPath(fd));
+        return full === base ? '' : full.slice(base === '/' ? 1 : base.length + 1);
+      });
+    });
+    if (resolved === undefined) return undefined;
     if (resolved && this.ignore.ignores(resolved)) return undefined; // a link to an ignored file
-    return { host, rel: resolved, name: rel ? path.posix.basename(rel) : '.' };
+    return { root: this.root, rel: resolved, name: rel ? path.posix.basename(rel) : '.' };
   }
 
   /**
@@ -94,23 +105,36 @@ export class BuildContext {
   }
 
   private holdsIncluded(rel: string): boolean {
-    const abs = path.join(this.root, rel);
-    if (!fs.lstatSync(abs, { throwIfNoEntry: false })?.isDirectory()) return false;
-    return fs.readdirSync(abs).some((n) => !this.ignore.ignores(`${rel}/${n}`) || this.holdsIncluded(`${rel}/${n}`));
+    const names = this.dirNames(rel);
+    return !!names && names.some((n) => !this.ignore.ignores(`${rel}/${n}`) || this.holdsIncluded(`${rel}/${n}`));
+  }
+
+  /** The names in directory `rel` of the root (not followed if it is a link); undefined if it is no directory. */
+  private dirNames(rel: string): string[] | undefined {
+    return this.withRoot((rootFd) => {
+      const fd = tryOpenInRoot(rootFd, `/${rel}`, { follow: false });
+      if (fd === undefined) return undefined;
+      return using(fd, () => (fs.fstatSync(fd).isDirectory() ? readdirFd(fd) : undefined));
+    });
   }
 
   /** Walks the context (ignored paths left out); `visit` returns false to skip a directory's contents. */
   private walk(rel: string, visit: (rel: string) => boolean): void {
-    const dir = path.join(this.root, rel);
-    for (const name of fs.readdirSync(dir).sort()) {
+    for (const name of (this.dirNames(rel) ?? []).sort()) {
       const r = rel ? `${rel}/${name}` : name;
       const ignored = this.ignore.ignores(r);
       // an ignored directory is still walked when a `!` pattern may take something in it back
       if (ignored && !this.ignore.hasExclusions()) continue;
       const descend = ignored || visit(r);
-      if (descend && fs.lstatSync(path.join(this.root, r)).isDirectory()) this.walk(r, visit);
+      if (descend) this.walk(r, visit);
     }
   }
+}
+
+/** A file inside `root` (symlinks followed inside it), if it is a regular file. */
+function readInRoot(root: string, name: string): string | undefined {
+  const r = using(fs.openSync(root, O_PATH | fs.constants.O_DIRECTORY), (fd) => readRegularInRoot(fd, name, CONTEXT_FILE_MAX));
+  return r.kind === 'file' ? r.bytes.toString('utf8') : undefined;
 }
 
 /** Unpacks a context sent as a tar (plain or compressed; `head` its first bytes) into `dir`, never outside it. */
@@ -120,11 +144,5 @@ export async function unpackContext(head: Buffer, stream: Readable, dir: string)
 
 /** The Dockerfile `name` inside an unpacked context (a symlink cannot lead out of it); undefined if there is none. */
 export function dockerfileIn(dir: string, name: string): string | undefined {
-  let file: string;
-  try {
-    file = resolveContainerPath(dir, [], name, true);
-  } catch {
-    return undefined;
-  }
-  return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(file, 'utf8') : undefined;
+  return readInRoot(dir, name);
 }

@@ -9,16 +9,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { decompressStream, detectCompression } from '../archive/decompress';
-import { resolveContainerPath } from '../container/paths';
 import { invalidArgument } from '../errdefs';
+import { O_PATH, openChild, openInRoot, readdirFd, reopen, tryOpenInRoot, using } from '../fd/at';
 import { extractInto } from '../layer/extract';
-import { packDir } from '../layer/pack';
+import { packFd } from '../layer/pack';
+import { AT_EMPTY_PATH, native } from '../native';
 import { resolveUser } from '../runtime/user';
 
 export interface CopyItem {
-  /** Host path of a source file or directory. */
-  host: string;
-  /** Its name in a destination directory (default: the host path's). */
+  /** The directory the source is inside of (the build context, or another image's root). */
+  root: string;
+  /** The source's path relative to it, symlinks resolved ('' for the root itself). */
+  rel: string;
+  /** Its name in a destination directory (default: the last part of rel). */
   name?: string;
   /** Leaves out paths under a directory source (relative to it): .dockerignore. */
   exclude?: (rel: string) => boolean;
@@ -29,35 +32,45 @@ export interface Owner {
   gid: number;
 }
 
-/** Adds a file's bytes to a hash a megabyte at a time (files of any size, in constant memory). */
-function hashFile(h: Hash, file: string): void {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-  try {
+/** O_PATH descriptor of a source, opened again inside its root (whatever changed there, it stays inside). */
+function openItem(it: CopyItem): number {
+  return using(fs.openSync(it.root, O_PATH | fs.constants.O_DIRECTORY), (rootFd) => openInRoot(rootFd, `/${it.rel}`, { follow: false }));
+}
+
+/** Adds a regular file's bytes to a hash a megabyte at a time (files of any size, in constant memory). */
+function hashFile(h: Hash, fd: number): void {
+  using(reopen(fd, fs.constants.O_RDONLY), (rfd) => {
     const buf = Buffer.allocUnsafe(1 << 20);
-    for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf)) h.update(buf.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
+    for (let n = fs.readSync(rfd, buf); n > 0; n = fs.readSync(rfd, buf)) h.update(buf.subarray(0, n));
+  });
 }
 
 /** `file:`, `dir:` or `multi:` and a hash of the sources' names, modes, owners and contents (not times): the cache key. */
 export function sourcesDigest(items: CopyItem[]): string {
   const h = createHash('sha256');
-  const walk = (abs: string, rel: string, exclude?: (rel: string) => boolean) => {
-    const st = fs.lstatSync(abs);
+  const walk = (fd: number, rel: string, exclude?: (rel: string) => boolean) => {
+    const st = fs.fstatSync(fd);
     h.update(`${rel}\0${st.mode}\0${st.uid}:${st.gid}\0`);
-    if (st.isSymbolicLink()) h.update(fs.readlinkSync(abs));
-    else if (st.isFile()) hashFile(h, abs);
+    if (st.isSymbolicLink()) h.update(native.readlinkat(fd, ''));
+    else if (st.isFile()) hashFile(h, fd);
     else if (st.isDirectory()) {
-      for (const name of fs.readdirSync(abs).sort()) {
+      for (const name of readdirFd(fd).sort()) {
         const r = rel ? `${rel}/${name}` : name;
-        if (!exclude?.(r)) walk(path.join(abs, name), r, exclude);
+        if (exclude?.(r)) continue;
+        const child = openChild(fd, name);
+        if (child !== undefined) using(child, () => walk(child, r, exclude));
       }
     }
     h.update('\0');
   };
-  for (const it of items) walk(it.host, '', it.exclude);
-  const kind = items.length > 1 ? 'multi' : fs.lstatSync(items[0].host).isDirectory() ? 'dir' : 'file';
+  let firstIsDir = false;
+  for (const [i, it] of items.entries()) {
+    using(openItem(it), (fd) => {
+      if (i === 0) firstIsDir = fs.fstatSync(fd).isDirectory();
+      walk(fd, '', it.exclude);
+    });
+  }
+  const kind = items.length > 1 ? 'multi' : firstIsDir ? 'dir' : 'file';
   return `${kind}:${h.digest('hex')}`;
 }
 
@@ -81,47 +94,59 @@ export function chownOwner(rootfs: string, spec: string | undefined): Owner {
   }
 }
 
-/** Host path of container directory `cpath`, made (each missing part owned by `owner`) if it is not there. */
-export function ensureDir(rootfs: string, cpath: string, owner: Owner): string {
+/** Container directory `cpath` inside `rootfs`, made (each missing part owned by `owner`) if it is not there. */
+export function ensureDir(rootfs: string, cpath: string, owner: Owner): void {
+  using(fs.openSync(rootfs, O_PATH | fs.constants.O_DIRECTORY), (rootFd) => fs.closeSync(ensureDirFd(rootFd, cpath, owner)));
+}
+
+/** As ensureDir, inside the root `rootFd`; returns an O_PATH descriptor of the directory (the caller closes it). */
+function ensureDirFd(rootFd: number, cpath: string, owner: Owner): number {
   let cur = '/';
-  let host = rootfs;
-  for (const part of cpath.split('/').filter(Boolean)) {
-    cur = path.posix.join(cur, part);
-    host = resolveContainerPath(rootfs, [], cur, true);
-    const st = fs.statSync(host, { throwIfNoEntry: false });
-    if (!st) {
-      fs.mkdirSync(host, { mode: 0o755 });
-      fs.chownSync(host, owner.uid, owner.gid);
-    } else if (!st.isDirectory()) {
-      throw invalidArgument(`cannot copy to ${cpath}: ${cur} is not a directory`);
-    }
-  }
-  return host;
-}
-
-function isDirIn(rootfs: string, cpath: string): boolean {
+  let fd = openInRoot(rootFd, '/');
   try {
-    return fs.statSync(resolveContainerPath(rootfs, [], cpath, true)).isDirectory();
-  } catch {
-    return false;
+    for (const part of cpath.split('/').filter(Boolean)) {
+      cur = path.posix.join(cur, part);
+      let next = tryOpenInRoot(rootFd, cur);
+      if (next === undefined) {
+        native.mkdirat(fd, part, 0o755); // inside the directory held so far, nothing followed
+        next = native.openat(fd, part, O_PATH | fs.constants.O_NOFOLLOW | fs.constants.O_DIRECTORY, 0);
+        native.fchownat(next, '', owner.uid, owner.gid, AT_EMPTY_PATH);
+      } else if (!fs.fstatSync(next).isDirectory()) {
+        fs.closeSync(next);
+        throw invalidArgument(`cannot copy to ${cpath}: ${cur} is not a directory`);
+      }
+      fs.closeSync(fd);
+      fd = next;
+    }
+    return fd;
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
   }
 }
 
-async function* fileStream(p: string): AsyncGenerator<Buffer> {
-  yield* fs.createReadStream(p, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+function isDirIn(rootFd: number, cpath: string): boolean {
+  const fd = tryOpenInRoot(rootFd, cpath);
+  return fd !== undefined && using(fd, () => fs.fstatSync(fd).isDirectory());
+}
+
+async function* fileStream(fd: number): AsyncGenerator<Buffer> {
+  yield* fs.createReadStream('', { fd: reopen(fd, fs.constants.O_RDONLY), highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+}
+
+/** The first bytes of a regular file held by an O_PATH descriptor. */
+function head(fd: number, n: number): Buffer {
+  return using(reopen(fd, fs.constants.O_RDONLY), (rfd) => {
+    const b = Buffer.alloc(n);
+    return b.subarray(0, fs.readSync(rfd, b, 0, n, 0));
+  });
 }
 
 /** A local tar archive (plain or compressed), which ADD unpacks instead of copying. */
-function isArchive(p: string): boolean {
-  const fd = fs.openSync(p, 'r');
-  try {
-    const head = Buffer.alloc(512);
-    const n = fs.readSync(fd, head, 0, 512, 0);
-    if (detectCompression(head.subarray(0, n)) !== 'none') return true;
-    return n === 512 && head.toString('latin1', 257, 262) === 'ustar';
-  } finally {
-    fs.closeSync(fd);
-  }
+function isArchive(fd: number): boolean {
+  const h = head(fd, 512);
+  if (detectCompression(h) !== 'none') return true;
+  return h.length === 512 && h.toString('latin1', 257, 262) === 'ustar';
 }
 
 /**
@@ -133,22 +158,38 @@ export async function copyInto(rootfs: string, items: CopyItem[], dest: string, 
     throw invalidArgument(`When using ${opts.instruction} with more than one source file, the destination must be a directory and end with a /`);
   }
   const ids = { uid: opts.owner.uid, gid: opts.owner.gid };
-  for (const it of items) {
-    const st = fs.statSync(it.host);
-    if (st.isDirectory()) {
-      await extractInto(packDir(it.host, { exclude: it.exclude }), ensureDir(rootfs, dest, opts.owner), ids);
-    } else if (opts.unpackArchives && isArchive(it.host)) {
-      const fd = fs.openSync(it.host, 'r');
-      const head = Buffer.alloc(6);
-      fs.readSync(fd, head, 0, 6, 0);
-      fs.closeSync(fd);
-      const tar = decompressStream(Readable.from(fileStream(it.host)), detectCompression(head));
-      await extractInto(tar as AsyncIterable<Buffer>, ensureDir(rootfs, dest, opts.owner), { keepOwners: true });
-    } else {
-      const intoDir = opts.destIsDir || isDirIn(rootfs, dest);
-      const dir = intoDir ? dest : path.posix.dirname(dest);
-      const name = intoDir ? (it.name ?? path.basename(it.host)) : path.posix.basename(dest);
-      await extractInto(packDir(it.host, { prefix: name }), ensureDir(rootfs, dir, opts.owner), ids);
+  const rootFd = fs.openSync(rootfs, O_PATH | fs.constants.O_DIRECTORY);
+  try {
+    for (const it of items) {
+      const src = openItem(it);
+      try {
+        const st = fs.fstatSync(src);
+        let tar: AsyncIterable<Buffer>;
+        let dir: string;
+        let extract = ids as { uid: number; gid: number; keepOwners?: boolean };
+        if (st.isDirectory()) {
+          tar = packFd(src, { exclude: it.exclude });
+          dir = dest;
+        } else if (opts.unpackArchives && st.isFile() && isArchive(src)) {
+          tar = decompressStream(Readable.from(fileStream(src)), detectCompression(head(src, 6))) as AsyncIterable<Buffer>;
+          dir = dest;
+          extract = { ...ids, keepOwners: true };
+        } else {
+          const intoDir = opts.destIsDir || isDirIn(rootFd, dest);
+          dir = intoDir ? dest : path.posix.dirname(dest);
+          tar = packFd(src, { prefix: intoDir ? (it.name ?? path.posix.basename(it.rel)) : path.posix.basename(dest) });
+        }
+        const dirFd = ensureDirFd(rootFd, dir, opts.owner);
+        try {
+          await extractInto(tar, dirFd, extract);
+        } finally {
+          fs.closeSync(dirFd);
+        }
+      } finally {
+        fs.closeSync(src);
+      }
     }
+  } finally {
+    fs.closeSync(rootFd);
   }
 }

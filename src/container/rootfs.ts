@@ -38,6 +38,12 @@ export function isMounted(target: string): boolean {
   return mountPoints().includes(escapeMountPath(target));
 }
 
+/** Whether anything is mounted below `dir`. */
+export function hasMountsUnder(dir: string): boolean {
+  const prefix = `${escapeMountPath(dir)}/`;
+  return mountPoints().some((x) => x.startsWith(prefix));
+}
+
 /** Detaches every mount below `dir` (what a killed process left in its temporary directory). */
 export function unmountUnder(dir: string): void {
   const prefix = `${escapeMountPath(dir)}/`;

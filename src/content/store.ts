@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { hex, sha256Hasher, type Digest } from '../digest';
 import { invalidArgument, notFound } from '../errdefs';
+import { syncDir } from '../util/durable';
 
 export class BlobStore {
   constructor(private readonly dir: string, private readonly tmp: () => string) {
@@ -33,8 +34,14 @@ export class BlobStore {
     if (expected && d !== expected) throw invalidArgument(`digest mismatch: expected ${expected}, got ${d}`);
     if (this.has(d)) return d;
     const tmp = this.tmp();
-    fs.writeFileSync(tmp, data, { mode: 0o644 });
-    fs.renameSync(tmp, this.path(d));
+    const fd = fs.openSync(tmp, 'w', 0o644);
+    try {
+      fs.writeSync(fd, data);
+      fs.fsyncSync(fd); // on disk before its name (and the row naming it) can be
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.publish(tmp, d);
     return d;
   }
 
@@ -55,6 +62,7 @@ export class BlobStore {
           },
         }),
       );
+      fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
@@ -63,8 +71,14 @@ export class BlobStore {
       fs.rmSync(tmp, { force: true });
       throw invalidArgument(`digest mismatch: expected ${expected}, got ${d}`);
     }
-    fs.renameSync(tmp, this.path(d));
+    this.publish(tmp, d);
     return d;
+  }
+
+  /** Renames a flushed temporary file into place, and flushes the rename. */
+  private publish(tmp: string, d: Digest): void {
+    fs.renameSync(tmp, this.path(d));
+    syncDir(path.dirname(this.path(d)));
   }
 
   delete(d: Digest): void {

@@ -8,7 +8,7 @@ import { INIT_PATHS } from '../container/init-layer';
 import { packDir } from '../layer/pack';
 import { overlayChanges, type Change } from '../layer/changes';
 import { parseTagTarget } from '../reference';
-import { runcPause, runcResume } from '../runtime/runc';
+import { freeze } from '../runtime/freeze';
 import { canFreeze } from '../rootless/cgroups';
 import type { ContainerService } from './containers';
 import type { ImageService } from './images';
@@ -57,13 +57,14 @@ export async function commitContainer(store: Store, images: ImageService, contai
   const running = c.state.Status === 'running';
   const rt = containers.runtime(c.record.hostConfig.Runtime || undefined);
   const upper = containers.rootfs(c.record.id).upper;
-  // freeze the processes so the layer is read in one consistent state
-  if (running && opts.pause !== false && canFreeze()) await runcPause(rt, c.record.id);
+  // freeze the processes so the layer is read in one consistent state (with --pause=false
+  // they run on: the layer is walked by descriptor, so what they swap meanwhile stays inside)
+  const thaw = running && opts.pause !== false && canFreeze() ? await freeze(rt, c.record.id) : undefined;
   let layer: Layer | undefined;
   try {
     layer = await writableLayer(store, upper, base.record.topLayer);
   } finally {
-    if (running && opts.pause !== false) await runcResume(rt, c.record.id).catch(() => {});
+    await thaw?.();
   }
   try {
     const created = nowGoTime();

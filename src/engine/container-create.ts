@@ -12,6 +12,7 @@ import { isSignal } from '../runtime/signal';
 import type { Ulimit } from '../container/host-options';
 import { mergeHealthcheck, validateHealthcheck, type HealthConfig } from '../container/healthcheck';
 import { NO_RESTART, validateRestartPolicy, type RestartPolicy } from '../container/restart-policy';
+import { checkHostname, checkHostsName, checkResolvWord } from '../network/host-names';
 import { isIPv4 } from 'node:net';
 import type { ContainerRecord, DeviceMapping, HostConfig, MountPoint, NetworkAttachment, PortBindings } from '../container/types';
 import { checkCpuset } from '../container/cpuset';
@@ -134,6 +135,21 @@ function checkHostOptions(opts: CreateOptions): void {
   if (ip && /^(host|none|container:)/.test(opts.networkMode)) throw invalidArgument('user specified IP address is supported on user defined networks only');
 }
 
+/** Every name the container's /etc files will hold (its peers' too): checked before anything is recorded. */
+function checkNames(opts: CreateOptions): void {
+  if (opts.hostname) checkHostname(opts.hostname);
+  for (const h of opts.extraHosts ?? []) checkHostsName(h.includes(':') ? h.slice(0, h.indexOf(':')) : h, 'host name in add-host');
+  for (const d of opts.dnsSearch ?? []) if (d !== '.') checkResolvWord(d, 'DNS search domain');
+  for (const o of opts.dnsOptions ?? []) checkResolvWord(o, 'DNS option');
+  for (const d of opts.dns ?? []) checkResolvWord(d, 'DNS server');
+  // aliases and link aliases go into peers' /etc/hosts
+  for (const e of [opts.endpoint, ...Object.values(opts.extraNetworks ?? {})]) {
+    for (const a of e?.aliases ?? []) checkHostsName(a, 'network alias');
+    for (const l of e?.links ?? []) if (l.includes(':')) checkHostsName(l.slice(l.indexOf(':') + 1), 'link alias');
+  }
+  for (const l of opts.links ?? []) if (l.includes(':')) checkHostsName(l.slice(l.indexOf(':') + 1), 'link alias');
+}
+
 /** Env with later KEY=VALUE entries replacing earlier ones of the same key, order kept. */
 export function mergeEnv(base: string[], extra: string[]): string[] {
   const out = [...base];
@@ -164,6 +180,7 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
   // keep-id runs as the user unless --user says otherwise (podman)
   const keep = opts.usernsMode === 'keep-id' ? keepIdOfThisUser() : undefined;
   if (opts.stopSignal && !isSignal(opts.stopSignal)) throw invalidArgument(`Invalid signal: ${opts.stopSignal}`);
+  checkNames(opts);
   const argv = containerArgs(ic, opts.cmd.length ? opts.cmd : undefined, opts.entrypoint); // throws "no command specified"
   const id = randomId();
   const entrypoint = opts.entrypoint === undefined ? (ic.Entrypoint ?? null) : opts.entrypoint === '' ? null : [opts.entrypoint];

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { internal } from '../errdefs';
 import type { Container } from '../container/store';
 import { customResolvConf, resolvConf } from '../network/etc-files';
-import { resolveInRoot, type MountSpec } from '../runtime/spec';
+import { O_PATH, tryOpenInRoot, using } from '../fd/at';
+import type { MountSpec } from '../runtime/spec';
 import type { VolumeRequest } from '../volume/specs';
 
 /** Volumes, binds and tmpfs for the runtime spec; a new empty volume is first filled from the image. */
@@ -60,24 +61,22 @@ export function keepIdMounts(c: Container, merged: string, dir: string): MountSp
 
 /**
  * Docker's copy-up: a volume that is still empty gets what the image has at the
- * mount point. The path is resolved inside the root filesystem, so a symlink in
- * the image can never point the copy at the host.
+ * mount point. The path is resolved by the kernel inside the root filesystem, so
+ * a symlink in the image can never point the copy at the host; cp copies from
+ * that directory's descriptor (through /proc/<our pid>/fd) and does not follow the links it meets.
  */
 function copyUp(merged: string, dest: string, volumeDir: string): void {
   if (fs.readdirSync(volumeDir).length > 0) return;
-  let src: string;
-  try {
-    src = resolveInRoot(merged, dest);
-  } catch {
-    return;
-  }
-  const st = fs.lstatSync(src, { throwIfNoEntry: false });
-  if (!st?.isDirectory()) return;
-  const r = spawnSync('cp', ['-a', '--no-dereference', `${src}/.`, `${volumeDir}/`], { encoding: 'utf8' });
-  if (r.status !== 0) throw internal(`copying ${dest} from the image into its volume: ${r.stderr.trim()}`);
-  const root = fs.statSync(src);
-  fs.chownSync(volumeDir, root.uid, root.gid);
-  fs.chmodSync(volumeDir, root.mode & 0o7777);
+  const src = using(fs.openSync(merged, O_PATH | fs.constants.O_DIRECTORY), (rootFd) => tryOpenInRoot(rootFd, dest));
+  if (src === undefined) return;
+  using(src, () => {
+    const root = fs.fstatSync(src);
+    if (!root.isDirectory()) return;
+    const r = spawnSync('cp', ['-a', '--no-dereference', `/proc/${process.pid}/fd/${src}/.`, `${volumeDir}/`], { encoding: 'utf8' });
+    if (r.status !== 0) throw internal(`copying ${dest} from the image into its volume: ${r.stderr.trim()}`);
+    fs.chownSync(volumeDir, root.uid, root.gid);
+    fs.chmodSync(volumeDir, root.mode & 0o7777);
+  });
 }
 
 export function readOr(file: string, fallback: string): string {

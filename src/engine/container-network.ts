@@ -13,6 +13,7 @@ import { createNetns, netnsPath, removeNetns } from '../network/netns';
 import { effectiveBindings } from '../network/ports';
 import { hostsFile, type HostRecord } from '../network/etc-files';
 import { linkHostNames, parseLink } from '../container/links';
+import { checkHostsName } from '../network/host-names';
 import type { Endpoint, PortMap } from '../network/types';
 import { setNetworkHost } from '../network/host-netns';
 import { isRootless } from '../rootless/identity';
@@ -168,6 +169,7 @@ export class ContainerNetworking {
    * (a new interface in its namespace) when it runs.
    */
   async connect(c: Container, network: string, opts: { aliases: string[]; ip?: string }): Promise<void> {
+    for (const a of opts.aliases) checkHostsName(a, 'network alias'); // peers' /etc/hosts will list it
     const mode = c.record.hostConfig.NetworkMode;
     if (mode === 'none') throw invalidArgument('container cannot be connected to multiple networks with one of the networks in private (none) mode');
     if (special(mode)) throw invalidArgument('container sharing network namespace with another container or host cannot be connected to any other network');

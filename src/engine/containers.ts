@@ -16,7 +16,7 @@ import { diffSize } from '../layer/apply';
 import { attach, type AttachIO, type Attachment } from '../runtime/attach';
 import { conmonCreate, containerPaths, readExitCode, resize, waitExitCode, type ContainerPaths } from '../runtime/conmon';
 import { readLogs, type ReadLogsOptions, type LogRecord } from '../runtime/logs';
-import { runcDelete, runcKill, runcPause, runcResume, runcStart, runcUpdate, type RuntimeConfig } from '../runtime/runc';
+import { runcDelete, runcKill, runcPause, runcResume, runcStart, runcState, runcUpdate, type RuntimeConfig } from '../runtime/runc';
 import { runcForeground } from '../runtime/exec';
 import { isSignal, signalNumber } from '../runtime/signal';
 import { containerSpec } from './container-spec';
@@ -103,7 +103,15 @@ export class ContainerService {
   }
 
   runtime(runtimePath = this.opts.runtime): RuntimeConfig {
-    return { runtimePath, runtimeRoot: path.join(this.store.runroot, 'runc') };
+    return { runtimePath, runtimeRoot: path.join(this.store.runroot, 'runc'), scratchDir: (prefix) => this.store.tmpDir(prefix) };
+  }
+
+  /**
+   * A container's runtime is one the engine was configured with: "runc" or the engine's own
+   * (--runtime, $STOWAGE_RUNTIME), never any executable a client names (HostConfig.Runtime runs as root).
+   */
+  private checkRuntime(name: string): void {
+    if (name && name !== 'runc' && name !== this.opts.runtime) throw invalidArgument(`Unknown runtime specified ${name}`);
   }
 
   // ---- lookups ----
@@ -159,6 +167,7 @@ export class ContainerService {
     const refs = this.references(opts);
     const record = buildRecord({ ...opts, ipcMode: refs.ipcMode, pidMode: refs.pidMode }, image, imageId);
     checkRootlessLimits(record.hostConfig);
+    this.checkRuntime(record.hostConfig.Runtime);
     record.topLayer = image.record.topLayer;
     if (refs.links.length) record.links = refs.links;
     checkDuplicates(volumeRequests);
@@ -596,6 +605,11 @@ export class ContainerService {
     this.emit(c, 'update');
   }
 
+  /** A fresh directory in the store's temporary area (removed by the next clean-up if this process dies). */
+  tmpDir(prefix: string): string {
+    return this.store.tmpDir(prefix);
+  }
+
   /** Freezes (or thaws) every process of the container: the cgroup freezer, through runc. */
   async pause(idOrName: string, paused: boolean): Promise<void> {
     const c = this.find(idOrName);
@@ -606,7 +620,10 @@ export class ContainerService {
       checkCanFreeze();
       await runcPause(rt, c.record.id);
     } else {
-      if (c.state.Status !== 'paused') throw conflict(`Container ${c.record.id} is not paused`);
+      // A cp or commit killed while it held the container frozen leaves runc's state
+      // paused under a record that says running: unpause thaws that one too.
+      const frozen = c.state.Status === 'running' && (await runcState(rt, c.record.id).catch(() => undefined))?.status === 'paused';
+      if (c.state.Status !== 'paused' && !frozen) throw conflict(`Container ${c.record.id} is not paused`);
       await runcResume(rt, c.record.id);
     }
     this.records.updateState(c.record.id, (s) => ({ ...s, Status: paused ? 'paused' : 'running' }));

@@ -8,7 +8,7 @@ import { ImageStore } from '../image/store';
 import { LayerStore } from '../layer/store';
 import { openDb, type DB } from '../metadata/db';
 import { isAlive, selfId } from '../util/proc';
-import { unmountUnder } from '../container/rootfs';
+import { hasMountsUnder, unmountUnder } from '../container/rootfs';
 
 export interface StoreOptions {
   root: string;
@@ -67,7 +67,8 @@ export class Store {
 
   /** Removes one of staleTmp()'s entries, unmounting what is mounted below it first (a killed build's overlay). */
   removeTmp(p: string): void {
-    unmountUnder(p);
+    unmountUnder(p); // a killed build's overlay, a killed cp's view of a container
+    if (hasMountsUnder(p)) return; // never remove through a mount: a container's files are there
     fs.rmSync(p, { recursive: true, force: true });
   }
 

@@ -9,6 +9,7 @@ import { invalidArgument, errnoCode, StowageError } from '../errdefs';
 import { native, S_IFBLK, S_IFCHR, S_IFIFO } from '../native';
 import type { TarHeader } from '../tar/header';
 import { readTar, readTarRange, type RangeVisitor } from '../tar/reader';
+import { EntryIndex, type EntryKind } from './entry-index';
 import { TarSplitBuilder } from './tar-split';
 import { ParallelHash } from '../util/hash-worker';
 import { OVERLAY_OPAQUE_XATTR, forbiddenLayerXattr } from './overlay-xattr';
@@ -49,7 +50,6 @@ export function cleanEntryPath(name: string): string {
   return out.join('/');
 }
 
-type Kind = 'dir' | 'file' | 'symlink' | 'other';
 
 export interface ApplyOptions {
   /** Hash on the worker thread (worth it for large layers). */
@@ -88,8 +88,7 @@ async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<v
   const diffDir = path.join(layerDir, 'diff');
   fs.mkdirSync(diffDir, { recursive: true, mode: 0o755 });
   const split = new TarSplitBuilder();
-  const kinds = new Map<string, Kind>([['', 'dir']]);
-  const fileSegments = new Map<string, number>(); // rel path -> tar-split segment holding its content
+  const index = new EntryIndex();
   const dirTimes: Array<[string, number, number]> = [];
   let extraCount = 0;
   let fd = -1;
@@ -102,11 +101,11 @@ async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<v
     let prefix = '';
     for (let i = 0; i < parts.length - 1; i++) {
       prefix = prefix === '' ? parts[i] : `${prefix}/${parts[i]}`;
-      const k = kinds.get(prefix);
+      const k = index.kind(prefix);
       if (k === 'symlink') throw new LayerEntryError(entry, `its parent ${JSON.stringify(prefix)} is a symlink (writing through it could leave the layer)`);
       if (k === undefined) {
         fs.mkdirSync(abs(prefix), 0o755);
-        kinds.set(prefix, 'dir');
+        index.set(prefix, 'dir');
       } else if (k !== 'dir') {
         throw new LayerEntryError(entry, `its parent ${JSON.stringify(prefix)} is not a directory`);
       }
@@ -114,22 +113,20 @@ async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<v
   };
 
   // Removes what a later entry replaces; file contents still named by tar-split move aside.
-  const removeExisting = (rel: string) => {
-    for (const [p, seg] of fileSegments) {
-      if (p === rel || p.startsWith(`${rel}/`)) {
-        const aside = path.join('extra', String(extraCount++));
-        fs.mkdirSync(path.join(layerDir, 'extra'), { recursive: true });
-        fs.renameSync(abs(p), path.join(layerDir, aside));
-        split.repoint(seg, aside);
-        fileSegments.delete(p);
-      }
+  const removeExisting = (rel: string, entry: string) => {
+    if (rel === '') throw new LayerEntryError(entry, 'only a directory can be the layer root');
+    const named = index.remove(rel);
+    if (named.length) fs.mkdirSync(path.join(layerDir, 'extra'), { recursive: true });
+    for (const { rel: p, segment } of named) {
+      const aside = path.join('extra', String(extraCount++));
+      fs.renameSync(abs(p), path.join(layerDir, aside));
+      split.repoint(segment, aside);
     }
     fs.rmSync(abs(rel), { recursive: true, force: true });
-    for (const p of [...kinds.keys()]) if (p === rel || p.startsWith(`${rel}/`)) kinds.delete(p);
   };
 
   /** Owner, mode, xattrs and times; through the open descriptor of a regular file (no path lookups). */
-  const setMeta = (p: string, h: TarHeader, kind: Kind, openFd = -1) => {
+  const setMeta = (p: string, h: TarHeader, kind: EntryKind, openFd = -1) => {
     if (openFd >= 0) {
       fs.fchownSync(openFd, h.uid, h.gid);
       fs.fchmodSync(openFd, h.mode & 0o7777); // after chown, which clears setuid bits
@@ -163,41 +160,40 @@ async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<v
         native.lsetxattr(abs(parent), OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
       } else if (!base.startsWith(WHITEOUT_META_PREFIX)) {
         const target = parent === '' ? base.slice(WHITEOUT_PREFIX.length) : `${parent}/${base.slice(WHITEOUT_PREFIX.length)}`;
-        if (kinds.has(target)) removeExisting(target);
+        if (index.has(target)) removeExisting(target, h.name);
         native.mknod(abs(target), S_IFCHR, 0, 0);
         fs.lchownSync(abs(target), h.uid, h.gid);
-        kinds.set(target, 'other');
+        index.set(target, 'other');
       }
       return; // whiteout bodies (normally empty) stay in tar-split as raw bytes
     }
     if (rel !== '') ensureParents(rel, h.name);
-    const existing = kinds.get(rel);
-    if (existing !== undefined && !(existing === 'dir' && h.type === 'directory')) removeExisting(rel);
+    const existing = index.kind(rel);
+    if (existing !== undefined && !(existing === 'dir' && h.type === 'directory')) removeExisting(rel, h.name);
     const p = abs(rel);
     switch (h.type) {
       case 'directory':
         if (existing !== 'dir') fs.mkdirSync(p, 0o700);
-        kinds.set(rel, 'dir');
+        index.set(rel, 'dir');
         setMeta(p, h, 'dir');
         return;
       case 'file':
         fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
-        kinds.set(rel, 'file');
-        fileSegments.set(rel, split.file(path.join('diff', rel), h.size));
+        index.set(rel, 'file', split.file(path.join('diff', rel), h.size));
         return;
       case 'symlink':
         fs.symlinkSync(h.linkname, p);
-        kinds.set(rel, 'symlink');
+        index.set(rel, 'symlink');
         setMeta(p, h, 'symlink');
         return;
       case 'link': {
         const target = cleanLinkTarget(h);
-        const tk = kinds.get(target);
+        const tk = index.kind(target);
         if (tk === undefined) throw new LayerEntryError(h.name, `hard link target ${JSON.stringify(h.linkname)} is not in this layer`);
         if (tk === 'dir') throw new LayerEntryError(h.name, `hard link target ${JSON.stringify(h.linkname)} is a directory`);
         checkNoSymlinkParents(target, h.name);
         fs.linkSync(abs(target), p);
-        kinds.set(rel, tk);
+        index.set(rel, tk);
         return;
       }
       case 'char':
@@ -205,7 +201,7 @@ async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<v
       case 'fifo': {
         const type = h.type === 'char' ? S_IFCHR : h.type === 'block' ? S_IFBLK : S_IFIFO;
         if (!makeNode(p, type | (h.mode & 0o777), h.devmajor, h.devminor)) return;
-        kinds.set(rel, 'other');
+        index.set(rel, 'other');
         setMeta(p, h, 'other');
         return;
       }
@@ -222,7 +218,7 @@ async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<v
   const checkNoSymlinkParents = (rel: string, entry: string) => {
     const parts = rel.split('/');
     for (let i = 1; i < parts.length; i++) {
-      if (kinds.get(parts.slice(0, i).join('/')) === 'symlink') {
+      if (index.kind(parts.slice(0, i).join('/')) === 'symlink') {
         throw new LayerEntryError(entry, `hard link target passes through the symlink ${JSON.stringify(parts.slice(0, i).join('/'))}`);
       }
     }

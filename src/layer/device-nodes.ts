@@ -8,13 +8,29 @@ import { isRootless } from '../rootless/identity';
 
 const S_IFMT = 0o170000;
 
+/** A device node an ordinary user may not make (rootless): left out rather than failing the layer. */
+function leftOut(e: unknown, mode: number): boolean {
+  return isRootless() && errnoCode(e) === 'EPERM' && (mode & S_IFMT) !== S_IFIFO;
+}
+
 /** mknod; false when a device node was left out (rootless). */
 export function makeNode(p: string, mode: number, major: number, minor: number): boolean {
   try {
     native.mknod(p, mode, major, minor);
     return true;
   } catch (e) {
-    if (isRootless() && errnoCode(e) === 'EPERM' && (mode & S_IFMT) !== S_IFIFO) return false;
+    if (leftOut(e, mode)) return false;
+    throw e;
+  }
+}
+
+/** mknodat, relative to a held directory; false when a device node was left out (rootless). */
+export function makeNodeAt(dirFd: number, name: string, mode: number, major: number, minor: number): boolean {
+  try {
+    native.mknodat(dirFd, name, mode, major, minor);
+    return true;
+  } catch (e) {
+    if (leftOut(e, mode)) return false;
     throw e;
   }
 }

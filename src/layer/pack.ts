@@ -3,9 +3,12 @@
 // xattrs and hard links kept. For a container's overlayfs upper directory the
 // overlay forms become Docker's again (0/0 character devices → `.wh.NAME`,
 // opaque directories → `.wh..wh..opq`), which is how commit makes a layer.
+// The tree is walked by descriptors (src/fd), so a container changing it
+// meanwhile cannot make the walk follow a symlink out of it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { errnoCode } from '../errdefs';
+import { O_PATH, openChild, readdirFd, reopen } from '../fd/at';
 import { native } from '../native';
 import { encodeHeader, END_OF_ARCHIVE, paddingFor, type EntryType } from '../tar/header';
 import { OPAQUE_MARKER, OVERLAY_OPAQUE_XATTR, WHITEOUT_PREFIX } from './apply';
@@ -22,10 +25,10 @@ export interface PackOptions {
 
 const CHUNK = 1 << 20;
 
-function readXattrs(p: string): Map<string, Buffer> | undefined {
+function readXattrs(fd: number): Map<string, Buffer> | undefined {
   let names: string[];
   try {
-    names = native.llistxattr(p);
+    names = native.flistxattr(fd);
   } catch (e) {
     if (errnoCode(e) === 'ENOTSUP') return undefined;
     throw e;
@@ -33,7 +36,7 @@ function readXattrs(p: string): Map<string, Buffer> | undefined {
   const out = new Map<string, Buffer>();
   for (const n of names.sort()) {
     if (n.startsWith(OVERLAY_XATTR_PREFIX)) continue; // overlayfs bookkeeping, never image content
-    const v = native.lgetxattr(p, n);
+    const v = native.fgetxattr(fd, n);
     if (v) out.set(n, v);
   }
   return out.size ? out : undefined;
@@ -49,12 +52,31 @@ function typeOf(st: fs.Stats): EntryType | undefined {
   return undefined; // sockets are not archived, as Docker does
 }
 
-/** Tar stream of `root`'s contents (not `root` itself unless `prefix` names it). */
+/**
+ * Tar stream of the host path `root`: a directory's contents (not the directory
+ * itself unless `prefix` names it), or the one file or symlink (not followed) it is.
+ */
 export async function* packDir(root: string, opts: PackOptions = {}): AsyncGenerator<Buffer> {
+  const fd = fs.openSync(root, O_PATH | fs.constants.O_NOFOLLOW);
+  try {
+    yield* packFd(fd, opts);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Tar stream of what the descriptor `fd` holds (a directory's contents, or one file
+ * or link named by `prefix`). The walk goes by descriptors: each child is opened
+ * relative to its directory without following it, and what is archived is what
+ * that descriptor holds. A tree changed meanwhile (a directory swapped for a
+ * symlink) is archived as it was met, never followed out of it.
+ */
+export async function* packFd(rootFd: number, opts: PackOptions = {}): AsyncGenerator<Buffer> {
   const links = new Map<string, string>(); // dev:ino -> first name, for hard links
   const prefix = opts.prefix ?? '';
-  async function* entry(abs: string, rel: string): AsyncGenerator<Buffer> {
-    const st = fs.lstatSync(abs);
+  async function* entry(fd: number, rel: string): AsyncGenerator<Buffer> {
+    const st = fs.fstatSync(fd);
     const type = typeOf(st);
     if (!type) return;
     const name = rel === '' ? prefix : prefix ? `${prefix}/${rel}` : rel;
@@ -64,16 +86,22 @@ export async function* packDir(root: string, opts: PackOptions = {}): AsyncGener
       yield encodeHeader({ name: path.posix.join(prefix, dir, `${WHITEOUT_PREFIX}${base}`), type: 'file', mode: 0o600, uid: st.uid, gid: st.gid, mtime: st.mtimeMs / 1000, size: 0 });
       return;
     }
-    const common = { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000), xattrs: readXattrs(abs) };
+    const common = { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000), xattrs: readXattrs(fd) };
     if (type === 'directory') {
       if (name !== '') yield encodeHeader({ ...common, name: `${name}/`, type });
-      if (opts.overlay && native.lgetxattr(abs, OVERLAY_OPAQUE_XATTR)?.toString() === 'y') {
+      if (opts.overlay && native.fgetxattr(fd, OVERLAY_OPAQUE_XATTR)?.toString() === 'y') {
         yield encodeHeader({ name: `${name}/${OPAQUE_MARKER}`, type: 'file', mode: 0o600, mtime: 0, size: 0 });
       }
-      for (const child of fs.readdirSync(abs).sort()) {
+      for (const child of readdirFd(fd).sort()) {
         const childRel = rel === '' ? child : `${rel}/${child}`;
         if (opts.exclude?.(childRel)) continue;
-        yield* entry(path.join(abs, child), childRel);
+        const cfd = openChild(fd, child);
+        if (cfd === undefined) continue; // removed meanwhile
+        try {
+          yield* entry(cfd, childRel);
+        } finally {
+          fs.closeSync(cfd);
+        }
       }
       return;
     }
@@ -87,7 +115,7 @@ export async function* packDir(root: string, opts: PackOptions = {}): AsyncGener
       links.set(key, name);
     }
     if (type === 'symlink') {
-      yield encodeHeader({ ...common, name, type, linkname: fs.readlinkSync(abs) });
+      yield encodeHeader({ ...common, name, type, linkname: native.readlinkat(fd, '') });
       return;
     }
     if (type === 'char' || type === 'block') {
@@ -99,23 +127,23 @@ export async function* packDir(root: string, opts: PackOptions = {}): AsyncGener
       return;
     }
     yield encodeHeader({ ...common, name, type: 'file', size: st.size });
-    const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const rfd = reopen(fd, fs.constants.O_RDONLY); // a regular file: opening it has no side effect
     try {
       let left = st.size;
       while (left > 0) {
         const buf = Buffer.allocUnsafe(Math.min(CHUNK, left));
-        const n = fs.readSync(fd, buf, 0, buf.length, null);
+        const n = fs.readSync(rfd, buf, 0, buf.length, null);
         if (n === 0) break;
         left -= n;
         yield n === buf.length ? buf : buf.subarray(0, n);
       }
       if (left > 0) yield Buffer.alloc(left); // the file shrank while being read: keep the header's promise
     } finally {
-      fs.closeSync(fd);
+      fs.closeSync(rfd);
     }
     const pad = paddingFor(st.size);
     if (pad) yield Buffer.alloc(pad);
   }
-  yield* entry(root, '');
+  yield* entry(rootFd, '');
   yield END_OF_ARCHIVE;
 }

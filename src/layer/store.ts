@@ -12,6 +12,7 @@ import { applyTar, applyTarRange, diffSize, type ApplyResult } from './apply';
 import { hashFileRange } from '../util/hash-worker';
 import { rebuildTar } from './rebuild';
 import { parseTarSplit, type Segment } from './tar-split';
+import { syncDir, syncFilesystemOf } from '../util/durable';
 
 export interface LayerInfo {
   chainId: Digest;
@@ -208,6 +209,7 @@ export class LayerStore {
       if (existing) return existing;
       fs.writeFileSync(path.join(u.dir, 'tar-split.gz'), u.tarSplit);
       const size = diffSize(path.join(u.dir, 'diff'));
+      syncFilesystemOf(u.dir); // the layer's files and tar-split reach the disk before its row names them
       return writeTx(this.db, () => {
         const me = selfId();
         this.db.prepare('INSERT OR IGNORE INTO leases (chain_id, pid, start) VALUES (?, ?, ?)').run(chainId, me.pid, me.start);
@@ -219,6 +221,8 @@ export class LayerStore {
         const link = path.join(this.dir, this.shortLink(chainId));
         fs.rmSync(link, { force: true });
         fs.symlinkSync(`../${hex(chainId)}/diff`, link);
+        syncDir(this.dir); // the rename
+        syncDir(path.dirname(link)); // the short link
         this.db
           .prepare('INSERT INTO layers (chain_id, diff_id, parent, size, tar_size, created_at) VALUES (?, ?, ?, ?, ?, ?)')
           .run(chainId, u.diffId, parent, size, u.tarSize, Date.now());

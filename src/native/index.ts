@@ -18,6 +18,27 @@ export interface Native {
   copyFileRangeAt(fdIn: number, offsetIn: number, fdOut: number, length: number): number;
   /** chattr +T: directories made in this one get block groups of their own (ext4); false where unsupported. */
   markTopDir(path: string): boolean;
+  // Descriptors (see src/fd): every call below names at most one component relative to
+  // a held directory descriptor, or resolves a path inside one taken as "/".
+  /** openat2(2) (kernel 5.6+): `resolve` is RESOLVE_*; EAGAIN from a racing rename is retried. O_CLOEXEC always. */
+  openat2(dirFd: number, path: string, flags: number, mode: number, resolve: number): number;
+  openat(dirFd: number, name: string, flags: number, mode: number): number;
+  mkdirat(dirFd: number, name: string, mode: number): void;
+  unlinkat(dirFd: number, name: string, flags: number): void;
+  symlinkat(target: string, dirFd: number, name: string): void;
+  /** A final symlink at oldName is linked itself, never followed. */
+  linkat(oldDirFd: number, oldName: string, newDirFd: number, newName: string): void;
+  mknodat(dirFd: number, name: string, mode: number, major: number, minor: number): void;
+  fchownat(dirFd: number, name: string, uid: number, gid: number, flags: number): void;
+  /** fchmod for any descriptor, O_PATH ones too; ELOOP for a symlink. */
+  fchmodAny(fd: number, mode: number): void;
+  /** Times in seconds (fractions to the nanosecond). */
+  utimensat(dirFd: number, name: string, atime: number, mtime: number, flags: number): void;
+  readlinkat(dirFd: number, name: string): string;
+  fgetxattr(fd: number, name: string): Buffer | null;
+  flistxattr(fd: number): string[];
+  fsetxattr(fd: number, name: string, value: Buffer): void;
+  syncfs(fd: number): void;
 }
 
 export const native: Native = require(path.join(REPO_ROOT, 'build', 'Release', 'stowage_native.node'));
@@ -26,6 +47,21 @@ export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;
 export const S_IFIFO = 0o010000;
 
+export const MS_RDONLY = 1;
+export const MS_NOSUID = 2;
+export const MS_NODEV = 4;
+export const MS_REMOUNT = 32;
 export const MS_BIND = 4096;
 export const MS_REC = 16384;
+export const MS_PRIVATE = 1 << 18;
 export const MNT_DETACH = 2;
+
+export const O_PATH = 0o10000000;
+export const AT_FDCWD = -100;
+export const AT_SYMLINK_NOFOLLOW = 0x100;
+export const AT_REMOVEDIR = 0x200;
+export const AT_EMPTY_PATH = 0x1000;
+/** openat2's resolve flags (linux/openat2.h). */
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+export const RESOLVE_BENEATH = 0x08;
+export const RESOLVE_IN_ROOT = 0x10;

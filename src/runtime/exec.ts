@@ -23,6 +23,7 @@ import { containerPaths, resize } from './conmon';
 import { conmonRuntimeArgs, spawnConmon } from './conmon-spawn';
 import { specJson, type OciSpec } from './spec';
 import { resolveExecutable, runcGlobalArgs, runcState, runtimeError, type RuntimeConfig } from './runc';
+import { onAbruptExit } from '../util/exit-hooks';
 
 export type OciProcess = OciSpec['process'] & {
   /** the pty's size when the process starts (runc 1.1.5 honours it) */
@@ -67,7 +68,9 @@ export async function runcExec(rt: RuntimeConfig, id: string, proc: OciProcess, 
     if (tty) proc = { ...proc, consoleSize: { height: tty.rows, width: tty.columns } };
   }
   if (opts.detach && proc.terminal) return conmonExecDetached(rt, id, proc, opts.execDir);
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-exec-'));
+  const tmp = rt.scratchDir?.('exec') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-exec-'));
+  // gone however this process ends (a signal while runc runs included)
+  const forget = onAbruptExit(() => fs.rmSync(tmp, { recursive: true, force: true }));
   try {
     const procFile = path.join(tmp, 'process.json');
     fs.writeFileSync(procFile, specJson(proc));
@@ -75,6 +78,7 @@ export async function runcExec(rt: RuntimeConfig, id: string, proc: OciProcess, 
     const io = opts.detach ? (['ignore', 'ignore', 'ignore'] as const) : inherited;
     return await runcForeground(rt, 'exec', sub, id, { stdio: [io[0], io[1], io[2]], onSpawn: opts.onSpawn, workDir: tmp, quietStderr: opts.detach });
   } finally {
+    forget();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }

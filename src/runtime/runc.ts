@@ -24,6 +24,12 @@ export interface RuntimeConfig {
   runtimeRoot: string;
   /** default: 'conmon' from PATH */
   conmonPath?: string;
+  /**
+   * A fresh directory for one command's files (an exec's pid file and log), in the
+   * store's temporary area so what a killed process leaves is cleaned up later;
+   * default: a new directory under the system's temporary directory.
+   */
+  scratchDir?: (prefix: string) => string;
 }
 
 const DOES_NOT_EXIST = /container does not exist/i;

@@ -12,7 +12,7 @@ import { defaultDeviceRules, hostDevices, type LinuxDevice, type LinuxDeviceCgro
 import { resolveUser } from './user';
 
 export { DEFAULT_CAPS, ALL_CAPS, boundingCaps } from './caps';
-export { resolveUser, resolveInRoot, type ResolvedUser } from './user';
+export { resolveUser, type ResolvedUser } from './user';
 export type { LinuxDevice, LinuxDeviceCgroup } from './devices';
 
 export interface MountSpec {

@@ -1,8 +1,8 @@
 // The container user, resolved against the image's /etc/passwd and /etc/group
 // the way runc's libcontainer/user.GetExecUser does (Docker calls it for the spec).
 import fs from 'node:fs';
-import path from 'node:path';
-import { errnoCode, failedPrecondition, invalidArgument } from '../errdefs';
+import { errnoCode, failedPrecondition, invalidArgument, isKind } from '../errdefs';
+import { O_PATH, readRegularInRoot, using, type RegularRead } from '../fd/at';
 
 export interface ResolvedUser {
   uid: number;
@@ -14,62 +14,28 @@ export interface ResolvedUser {
 }
 
 const MAX_ID = 2 ** 31 - 1;
-const MAX_LINKS = 255;
+
+/** The image's /etc/passwd and /etc/group are read whole, up to this size. */
+export const USER_DB_MAX = 4 << 20;
 
 /**
- * The host path of `p` inside `root`, following symlinks as if `root` were
- * "/": absolute targets restart at `root` and ".." stops at it, so nothing
- * outside the rootfs can be reached (Docker's FollowSymlinkInScope).
- * Missing components are kept as they are (the path need not exist).
+ * Contents of a file of the rootfs, or undefined when it is absent or unreadable
+ * (runc then treats it as absent). The path is resolved by the kernel inside the
+ * rootfs (symlinks followed there, never out), and nothing but a regular file is
+ * ever opened: a FIFO would hang the start (runc's own lookup in the container
+ * too, so that is refused with a message), a device such as /dev/zero never ends.
  */
-export function resolveInRoot(root: string, p: string): string {
-  let resolved: string[] = [];
-  let pending = p.split('/');
-  let links = 0;
-  while (pending.length > 0) {
-    const part = pending.shift()!;
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      resolved.pop();
-      continue;
-    }
-    const candidate = [...resolved, part];
-    const hostPath = path.join(root, ...candidate);
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.lstatSync(hostPath);
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'ENOTDIR') throw err;
-    }
-    if (st?.isSymbolicLink()) {
-      if (++links > MAX_LINKS) throw failedPrecondition(`EvalSymlinks: too many links in ${p}`);
-      const target = fs.readlinkSync(hostPath);
-      if (target.startsWith('/')) resolved = [];
-      pending = [...target.split('/'), ...pending];
-      continue;
-    }
-    resolved = candidate;
-  }
-  return path.join(root, ...resolved);
-}
-
-/** Contents of a file of the rootfs, or undefined when it cannot be read (runc then treats it as absent). */
 function readInRoot(root: string, p: string): string | undefined {
-  const hostPath = resolveInRoot(root, p);
-  let fd: number;
+  let r: RegularRead;
   try {
-    // O_NOFOLLOW: the last component was resolved in scope; refuse it if it became a symlink since
-    fd = fs.openSync(hostPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-  } catch {
+    r = using(fs.openSync(root, O_PATH | fs.constants.O_DIRECTORY), (rootFd) => readRegularInRoot(rootFd, p, USER_DB_MAX));
+  } catch (e) {
+    if (isKind(e, 'invalid-argument')) throw failedPrecondition(`unable to read ${p} of the image: it is larger than ${USER_DB_MAX} bytes`, e);
+    if (errnoCode(e) === 'ELOOP') throw failedPrecondition(`EvalSymlinks: too many links in ${p}`, e);
     return undefined;
   }
-  try {
-    return fs.readFileSync(fd, 'utf8');
-  } catch {
-    return undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
+  if (r.kind === 'not-regular') throw failedPrecondition(`unable to read ${p} of the image: it is a ${r.type}, not a regular file`);
+  return r.kind === 'file' ? r.bytes.toString('utf8') : undefined;
 }
 
 // Go's strconv.Atoi accepts an optional sign; anything else is a name.

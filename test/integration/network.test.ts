@@ -182,6 +182,13 @@ test('network connect and disconnect: a running container gets and loses an inte
   await env.ok(['start', 'api']);
   assert.deepEqual(await ifaces('api'), ['lo', 'eth0', 'eth1']);
   assert.equal((await env.run(['exec', 'api', 'ping', '-c', '1', '-W', '3', 'www'])).code, 0);
+  // off its only network and back on it (the soak found the second step refused)
+  assert.equal(await env.ok(['network', 'disconnect', 'back', 'api']), '');
+  assert.equal(await env.ok(['network', 'disconnect', 'front', 'api']), '');
+  assert.deepEqual(await ifaces('api'), ['lo']);
+  assert.equal((await env.ok(['ps', '--filter', 'name=api', '--format', '{{.Networks}}'])).trim(), '');
+  assert.equal(await env.ok(['network', 'connect', 'back', 'api']), '');
+  assert.deepEqual(await ifaces('api'), ['lo', 'eth0']);
   const none = await env.run(['network', 'connect', 'front', (await env.ok(['create', '--network', 'none', 'busybox'])).trim()]);
   assert.deepEqual([none.code, none.stderr], [1, 'Error: container cannot be connected to multiple networks with one of the networks in private (none) mode\n']);
   await env.ok(['rm', '-f', 'api', 'www']);

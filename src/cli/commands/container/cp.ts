@@ -1,5 +1,5 @@
 import { copyFromContainer, copyToContainer, exportContainer } from '../../../engine/cp';
-import { invalidArgument, cliError } from '../../../errdefs';
+import { cliError, errnoCode, invalidArgument } from '../../../errdefs';
 import type { Command } from '../../command';
 import { humanSize } from '../../../util/units';
 import { openOutput } from '../../output/output-file';
@@ -35,7 +35,12 @@ export const containerCp: Command = {
     let where: string;
     if (src.container) {
       const c = ctx.containers.find(src.container);
-      n = await copyFromContainer(ctx.containers, c, src.path, dst.path, opts, dst.path === '-' ? ctx.stdout : undefined);
+      try {
+        n = await copyFromContainer(ctx.containers, c, src.path, dst.path, opts, dst.path === '-' ? ctx.stdout : undefined);
+      } catch (e) {
+        if (errnoCode(e) === 'EPIPE') return; // the reader had enough (`| head`): quiet, as for any Unix tool
+        throw e;
+      }
       where = dst.path;
     } else {
       const c = ctx.containers.find(dst.container!);
