@@ -41,6 +41,9 @@ export interface HostConfig {
   Runtime: string;
   ShmSize: number;
   Tmpfs?: Record<string, string>;
+  /** --device-cgroup-rule values */
+  DeviceCgroupRules?: string[];
+  Isolation?: string;
   Sysctls?: Record<string, string>;
   /** absent in records made before restart policies: "no" */
   RestartPolicy?: RestartPolicy;
