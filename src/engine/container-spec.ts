@@ -29,7 +29,8 @@ export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[],
     cmd: [record.path, ...record.args],
     entrypoint: '',
     // legacy links' variables come before the container's own (Docker's CreateDaemonEnvironment)
-    env: [...(ctx.linkEnv ?? []), ...(record.config.Env ?? []).filter((e) => e.includes('='))],
+    env: [...(ctx.linkEnv ?? []), ...(record.config.Env ?? [])],
+    hostEnv: {}, // a bare KEY in Config.Env unsets KEY, as in Docker (the CLI resolved its own already)
     workdir: record.config.WorkingDir || undefined,
     user: record.config.User || undefined,
     hostname: record.config.Hostname,
