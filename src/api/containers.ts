@@ -6,7 +6,7 @@ import { commandLine, listContainers, statusText } from '../engine/container-que
 import type { Container } from '../container/store';
 import type { PortBindings } from '../container/types';
 import type { HealthConfig } from '../container/healthcheck';
-import { isUserDefinedNetwork, type CreateOptions } from '../engine/container-create';
+import { isUserDefinedNetwork, type CreateOptions, type EndpointOptions } from '../engine/container-create';
 import { isIPv4 } from 'node:net';
 import { containerPorts } from '../engine/container-ports';
 import { apiPorts } from '../network/ports';
@@ -98,10 +98,18 @@ interface ApiMount {
 }
 
 /** network.EndpointSettings as a create names them (NetworkingConfig.EndpointsConfig). */
-interface EndpointSettings {
-  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null;
+export interface EndpointSettings {
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] | null } | null;
   Links?: string[] | null;
   Aliases?: string[] | null;
+  DriverOpts?: Record<string, string> | null;
+}
+
+/** An endpoint's settings as stowage keeps them (IPv4Address checked). */
+export function endpointOptions(ep: EndpointSettings): EndpointOptions {
+  const ip = ep.IPAMConfig?.IPv4Address || undefined;
+  if (ip !== undefined && !isIPv4(ip)) throw invalidArgument(`invalid IPv4 address: ${ip}`);
+  return { aliases: ep.Aliases ?? [], ipv4Address: ip, links: ep.Links ?? [], linkLocalIps: ep.IPAMConfig?.LinkLocalIPs ?? [], driverOpts: ep.DriverOpts ?? {} };
 }
 
 /** One of HostConfig.Mounts as a volume request (--mount's rules, with the volume's labels and nocopy). */
@@ -126,9 +134,7 @@ function endpointOf(body: CreateBody, networkMode: string): Pick<CreateOptions, 
   if (!eps.length) return {};
   const [name, ep] = eps[0];
   if (!ep) throw invalidArgument(`no EndpointSettings for ${name}`);
-  const ip = ep.IPAMConfig?.IPv4Address || undefined;
-  if (ip !== undefined && !isIPv4(ip)) throw invalidArgument(`invalid IPv4 address: ${ip}`);
-  const settings = { aliases: ep.Aliases ?? [], ipv4Address: ip, links: ep.Links ?? [] };
+  const settings = endpointOptions(ep);
   const primary = networkMode === 'default' ? ['default', 'bridge'] : [networkMode];
   return primary.includes(name) ? { endpoint: settings } : { extraNetworks: { [name]: settings } };
 }

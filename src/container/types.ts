@@ -102,6 +102,9 @@ export interface NetworkAttachment {
   ipv4Address?: string;
   /** --link on a user-defined network: "name:alias" as given */
   links?: string[];
+  /** (API) EndpointSettings.IPAMConfig.LinkLocalIPs and DriverOpts, kept and shown as given */
+  linkLocalIps?: string[];
+  driverOpts?: Record<string, string>;
 }
 
 export interface ContainerRecord {

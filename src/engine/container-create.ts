@@ -95,12 +95,16 @@ export interface EndpointOptions {
   aliases?: string[];
   ipv4Address?: string;
   links?: string[];
+  linkLocalIps?: string[];
+  driverOpts?: Record<string, string>;
 }
 
-const attachmentOf = (e: EndpointOptions | undefined): NetworkAttachment => ({
+export const attachmentOf = (e: EndpointOptions | undefined): NetworkAttachment => ({
   aliases: e?.aliases ?? [],
   ...(e?.ipv4Address ? { ipv4Address: e.ipv4Address } : {}),
   ...(e?.links?.length ? { links: e.links } : {}),
+  ...(e?.linkLocalIps?.length ? { linkLocalIps: e.linkLocalIps } : {}),
+  ...(e?.driverOpts && Object.keys(e.driverOpts).length ? { driverOpts: e.driverOpts } : {}),
 });
 
 /** A map with its keys in order, as Go writes maps in JSON. */

@@ -167,7 +167,7 @@ function networkSettings(c: Container, runroot: string): Record<string, unknown>
         return [
           name,
           {
-            IPAMConfig: a?.ipv4Address ? { IPv4Address: a.ipv4Address } : null,
+            IPAMConfig: a?.ipv4Address || a?.linkLocalIps?.length ? { ...(a.ipv4Address ? { IPv4Address: a.ipv4Address } : {}), ...(a.linkLocalIps?.length ? { LinkLocalIPs: a.linkLocalIps } : {}) } : null,
             Links: a?.links?.length ? a.links : null,
             Aliases: aliases.length ? aliases : null,
             NetworkID: e?.NetworkID ?? '',
@@ -179,7 +179,7 @@ function networkSettings(c: Container, runroot: string): Record<string, unknown>
             GlobalIPv6Address: '',
             GlobalIPv6PrefixLen: 0,
             MacAddress: e?.MacAddress ?? '',
-            DriverOpts: null,
+            DriverOpts: a?.driverOpts ?? null,
           },
         ];
       }),

@@ -132,3 +132,23 @@ test("info has Docker's fields; a bad image archive is an error in load's 200 st
   const vol = await api.request('POST', '/v1.41/volumes/create', JSON.stringify({ Name: 'v', Driver: 'invalid.driver' }));
   assert.deepEqual([vol.status, json<{ message: string }>(vol.body).message], [404, 'error looking up volume plugin invalid.driver: plugin "invalid.driver" not found']);
 });
+
+test('networks: IPAM auxiliary addresses kept (and checked to be in the subnet); endpoint links, link-local IPs and driver options kept and shown', async () => {
+  const ipam = { Driver: 'default', Config: [{ Subnet: '10.231.9.0/24', IPRange: '10.231.9.128/25', Gateway: '10.231.9.254', AuxiliaryAddresses: { a: '10.231.9.5' } }] };
+  const created = await api.request('POST', '/v1.41/networks/create', JSON.stringify({ Name: 'dp-net', IPAM: ipam }));
+  assert.equal(created.status, 201, created.body);
+  const inspect = json<{ IPAM: { Config: Array<Record<string, unknown>> } }>((await api.request('GET', '/v1.41/networks/dp-net')).body);
+  assert.deepEqual(inspect.IPAM.Config[0].AuxiliaryAddresses, { a: '10.231.9.5' });
+  const outside = await api.request('POST', '/v1.41/networks/create', JSON.stringify({ Name: 'dp-net2', IPAM: { Config: [{ Subnet: '10.231.10.0/24', AuxiliaryAddresses: { b: '10.9.9.9' } }] } }));
+  assert.deepEqual([outside.status, json<{ message: string }>(outside.body).message], [400, 'auxiliary address: (b:10.9.9.9) must belong to the master pool: 10.231.10.0/24']);
+  assert.equal((await api.request('GET', '/v1.41/networks/dp-net2')).status, 404);
+
+  await api.dockerOk(['run', '-d', '--name', 'dp-up', '--network', 'dp-net', 'busybox', 'sleep', '300']);
+  await api.dockerOk(['run', '-d', '--name', 'dp-down', 'busybox', 'sleep', '300']);
+  const connect = await api.request('POST', '/v1.41/networks/dp-net/connect', JSON.stringify({ Container: 'dp-down', EndpointConfig: { Links: ['dp-up:bar'], DriverOpts: { 'com.example.setting': 'on' }, IPAMConfig: { LinkLocalIPs: ['169.254.8.8'] } } }));
+  assert.equal(connect.status, 200, connect.body);
+  const ep = json<{ NetworkSettings: { Networks: Record<string, { Links: string[]; DriverOpts: Record<string, string>; IPAMConfig: Record<string, unknown> }> } }>((await api.request('GET', '/v1.41/containers/dp-down/json')).body).NetworkSettings.Networks['dp-net'];
+  assert.deepEqual([ep.Links, ep.DriverOpts, ep.IPAMConfig], [['dp-up:bar'], { 'com.example.setting': 'on' }, { LinkLocalIPs: ['169.254.8.8'] }]);
+  await api.dockerOk(['rm', '-f', 'dp-up', 'dp-down']);
+  await api.dockerOk(['network', 'rm', 'dp-net']);
+});
