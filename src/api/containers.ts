@@ -109,7 +109,15 @@ export interface EndpointSettings {
 export function endpointOptions(ep: EndpointSettings): EndpointOptions {
   const ip = ep.IPAMConfig?.IPv4Address || undefined;
   if (ip !== undefined && !isIPv4(ip)) throw invalidArgument(`invalid IPv4 address: ${ip}`);
-  return { aliases: ep.Aliases ?? [], ipv4Address: ip, links: ep.Links ?? [], linkLocalIps: ep.IPAMConfig?.LinkLocalIPs ?? [], driverOpts: ep.DriverOpts ?? {} };
+  const linkLocal = ep.IPAMConfig?.LinkLocalIPs ?? [];
+  const driverOpts = ep.DriverOpts ?? {};
+  return {
+    aliases: ep.Aliases ?? [],
+    ipv4Address: ip,
+    links: ep.Links ?? [],
+    ...(linkLocal.length ? { linkLocalIps: linkLocal } : {}),
+    ...(Object.keys(driverOpts).length ? { driverOpts } : {}),
+  };
 }
 
 /** One of HostConfig.Mounts as a volume request (--mount's rules, with the volume's labels and nocopy). */
