@@ -22,11 +22,11 @@ function messages(res: http.ServerResponse): (m: Record<string, unknown>) => voi
   return (m) => void res.write(`${JSON.stringify(m)}\n`);
 }
 
-/** A stream whose text goes out as {"stream": ...} messages. */
-function streamOf(send: (m: Record<string, unknown>) => void): NodeJS.WritableStream {
+/** A stream whose text goes out as {"stream": ...} messages (stderr's in red, as Docker's stderr writer sends it). */
+function streamOf(send: (m: Record<string, unknown>) => void, colour?: [string, string]): NodeJS.WritableStream {
   return new Writable({
     write(chunk: Buffer, _e, cb) {
-      send({ stream: chunk.toString() });
+      send({ stream: colour ? `${colour[0]}${chunk.toString()}${colour[1]}` : chunk.toString() });
       cb();
     },
   });
@@ -125,6 +125,16 @@ export const BUILD_PUSH_ROUTES: Route[] = [
         const send = messages(res);
         const quiet = flag(q, 'q');
         const out = streamOf(send);
+        const err = streamOf(send, ['\x1b[91m', '\x1b[0m']);
+        // an image named here that is missing is skipped, as Docker does (it only logs a warning)
+        const cacheNames = jsonParam<string[]>(q, 'cachefrom') ?? [];
+        const cacheFrom = cacheNames.flatMap((n) => {
+          try {
+            return [ctx.images.resolveId(n)];
+          } catch {
+            return [];
+          }
+        });
         const builder = new Builder(ctx.store, ctx.images, ctx.containers, {
           dockerfile,
           context: new BuildContext(dir),
@@ -136,7 +146,9 @@ export const BUILD_PUSH_ROUTES: Route[] = [
           target: q.get('target') || undefined,
           network: q.get('networkmode') || 'default',
           runtime: ctx.globals.runtime,
-          out: quiet ? { line: () => {}, stdout: new Writable({ write: (_c, _e, cb) => cb() }), stderr: new Writable({ write: (_c, _e, cb) => cb() }) } : { line: (s) => send({ stream: s }), stdout: out, stderr: out },
+          extraHosts: q.getAll('extrahosts').flatMap((h) => h.split(',')).filter(Boolean),
+          cacheFrom: cacheNames.length ? cacheFrom : undefined,
+          out: quiet ? { line: () => {}, stdout: new Writable({ write: (_c, _e, cb) => cb() }), stderr: new Writable({ write: (_c, _e, cb) => cb() }) } : { line: (s) => send({ stream: s }), stdout: out, stderr: err },
           pull: async (image) => {
             const ref = parseNormalized(image);
             return (await pullImage(ctx.store, ctx.images, ref, { auth: registryAuth(ref.domain) ?? {} })).id;

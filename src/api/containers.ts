@@ -6,13 +6,13 @@ import { commandLine, listContainers, statusText } from '../engine/container-que
 import type { Container } from '../container/store';
 import type { PortBindings } from '../container/types';
 import type { HealthConfig } from '../container/healthcheck';
-import { isUserDefinedNetwork, type CreateOptions } from '../engine/container-create';
+import { isUserDefinedNetwork, type CreateOptions, type EndpointOptions } from '../engine/container-create';
 import { isIPv4 } from 'node:net';
 import { containerPorts } from '../engine/container-ports';
 import { apiPorts } from '../network/ports';
 import { containerInspect } from '../engine/container-inspect';
 import { copyFromContainer, copyToContainer, statInContainer } from '../engine/cp';
-import { conflict, invalidArgument } from '../errdefs';
+import { conflict, invalidArgument, notFound } from '../errdefs';
 import type { AttachIO } from '../runtime/attach';
 import { DEFAULT_DETACH_KEYS, DetachWatcher, parseDetachKeys } from '../util/detach-keys';
 import { parseApiTimestamp } from '../engine/events';
@@ -81,6 +81,8 @@ interface CreateBody {
     Devices?: Array<{ PathOnHost?: string; PathInContainer?: string; CgroupPermissions?: string }> | null;
     Sysctls?: Record<string, string> | null;
     Links?: string[] | null;
+    Isolation?: string;
+    DeviceCgroupRules?: string[] | null;
   };
 }
 
@@ -96,10 +98,26 @@ interface ApiMount {
 }
 
 /** network.EndpointSettings as a create names them (NetworkingConfig.EndpointsConfig). */
-interface EndpointSettings {
-  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null;
+export interface EndpointSettings {
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] | null } | null;
   Links?: string[] | null;
   Aliases?: string[] | null;
+  DriverOpts?: Record<string, string> | null;
+}
+
+/** An endpoint's settings as stowage keeps them (IPv4Address checked). */
+export function endpointOptions(ep: EndpointSettings): EndpointOptions {
+  const ip = ep.IPAMConfig?.IPv4Address || undefined;
+  if (ip !== undefined && !isIPv4(ip)) throw invalidArgument(`invalid IPv4 address: ${ip}`);
+  const linkLocal = ep.IPAMConfig?.LinkLocalIPs ?? [];
+  const driverOpts = ep.DriverOpts ?? {};
+  return {
+    aliases: ep.Aliases ?? [],
+    ipv4Address: ip,
+    links: ep.Links ?? [],
+    ...(linkLocal.length ? { linkLocalIps: linkLocal } : {}),
+    ...(Object.keys(driverOpts).length ? { driverOpts } : {}),
+  };
 }
 
 /** One of HostConfig.Mounts as a volume request (--mount's rules, with the volume's labels and nocopy). */
@@ -124,9 +142,7 @@ function endpointOf(body: CreateBody, networkMode: string): Pick<CreateOptions, 
   if (!eps.length) return {};
   const [name, ep] = eps[0];
   if (!ep) throw invalidArgument(`no EndpointSettings for ${name}`);
-  const ip = ep.IPAMConfig?.IPv4Address || undefined;
-  if (ip !== undefined && !isIPv4(ip)) throw invalidArgument(`invalid IPv4 address: ${ip}`);
-  const settings = { aliases: ep.Aliases ?? [], ipv4Address: ip, links: ep.Links ?? [] };
+  const settings = endpointOptions(ep);
   const primary = networkMode === 'default' ? ['default', 'bridge'] : [networkMode];
   return primary.includes(name) ? { endpoint: settings } : { extraNetworks: { [name]: settings } };
 }
@@ -208,6 +224,9 @@ export function createRequest(body: CreateBody, name: string | undefined, runtim
       oomScoreAdj: h.OomScoreAdj ?? 0,
       devices: (h.Devices ?? []).map((d) => ({ PathOnHost: d.PathOnHost ?? '', PathInContainer: d.PathInContainer || d.PathOnHost || '', CgroupPermissions: d.CgroupPermissions || 'rwm' })),
       sysctls: h.Sysctls ?? {},
+      tmpfs: h.Tmpfs ?? undefined,
+      isolation: h.Isolation || undefined,
+      deviceCgroupRules: h.DeviceCgroupRules ?? [],
       // legacy links are the default bridge network's (Docker ignores them on a user-defined one)
       links: isUserDefinedNetwork(networkMode) ? [] : (h.Links ?? []),
       ...endpointOf(body, networkMode),
@@ -330,7 +349,9 @@ export const CONTAINER_ROUTES: Route[] = [
     re: /^\/containers\/([^/]+)\/attach$/,
     async upgrade(ctx, r, socket) {
       const c = ctx.containers.find(r.params[0]);
-      if (!['running', 'created'].includes(c.state.Status)) throw conflict('You cannot attach to a stopped container, start it first');
+      // (a stopped container is the docker CLI's refusal, not the daemon's: its logs can be read, and a stream waits for its next start)
+      if (c.state.Status === 'paused') throw conflict(`container ${r.params[0]} is paused, unpause the container before attach`);
+      if (c.state.Status === 'restarting') throw conflict(`container ${r.params[0]} is restarting, wait until the container is running`);
       const tty = !!c.record.config.Tty;
       // the detach keys, typed on stdin, end the attachment and leave the container running (checked before the stream begins)
       const keys = flag(r.query, 'stdin') ? parseDetachKeys(r.query.get('detachKeys') || DEFAULT_DETACH_KEYS) : undefined;
@@ -338,6 +359,14 @@ export const CONTAINER_ROUTES: Route[] = [
       const io = streamsFor(socket, tty, { stdin: flag(r.query, 'stdin'), stdout: flag(r.query, 'stdout'), stderr: flag(r.query, 'stderr') });
       const watcher = keys && io.stdin ? new DetachWatcher(keys) : undefined;
       if (watcher) io.stdin = io.stdin!.pipe(watcher);
+      if (flag(r.query, 'logs')) {
+        for await (const rec of ctx.containers.logs(c.record.id, { follow: false, stillWanted: () => !socket.destroyed })) {
+          const text = `${rec.line}${rec.partial ? '' : '\n'}`;
+          (rec.stream === 'stderr' ? io.stderr : io.stdout).write(text);
+        }
+      }
+      // stream=0 (or none): the logs only, as Docker's attach without a stream
+      if (!flag(r.query, 'stream')) return io.close();
       if (c.state.Status === 'running') {
         const a = ctx.containers.attach(c.record.id, io);
         watcher?.on('detach', () => a.detach());
@@ -428,10 +457,21 @@ export const CONTAINER_ROUTES: Route[] = [
     },
   },
   {
+    // rm --link: PARENT/ALIAS names a legacy link, not a container
+    method: 'DELETE',
+    re: /^\/containers\/([^/]+\/[^/]+)$/,
+    async handler(ctx, r, res) {
+      if (!flag(r.query, 'link')) throw notFound(`No such container: ${r.params[0]}`);
+      ctx.containers.removeLink(r.params[0]);
+      res.writeHead(204).end();
+    },
+  },
+  {
     method: 'DELETE',
     re: /^\/containers\/([^/]+)$/,
     async handler(ctx, r, res) {
       const c = ctx.containers.find(r.params[0]);
+      if (flag(r.query, 'link')) ctx.containers.removeLink(r.params[0]); // a bare name: Docker's "default link name" conflict
       await ctx.containers.remove(c.record.id, { force: flag(r.query, 'force'), volumes: flag(r.query, 'v') });
       pendingSize.delete(c.record.id);
       ctx.execs.forget(c.record.id);

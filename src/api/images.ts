@@ -161,17 +161,23 @@ export const IMAGE_ROUTES: Route[] = [
     method: 'POST',
     re: /^\/images\/load$/,
     async handler(ctx, r, res) {
-      const lines: string[] = [];
-      const loaded = await loadArchive(ctx.store, ctx.images, { stream: r.req as Readable }, {
-        progress: NO_PROGRESS,
-        onRetag: (ref, oldId) => lines.push(`The image ${familiarString(ref)} already exists, renaming the old one with ID ${oldId} to empty string\n`),
-      });
-      for (const l of loaded) {
-        if (l.tags.length) for (const t of l.tags) lines.push(`Loaded image: ${familiarString(t)}\n`);
-        else lines.push(`Loaded image ID: ${l.id}\n`);
+      const lines: object[] = [];
+      // a bad archive is a message in the 200 answer, as Docker's load reports it (SDKs look for it there)
+      try {
+        const loaded = await loadArchive(ctx.store, ctx.images, { stream: r.req as Readable }, {
+          progress: NO_PROGRESS,
+          onRetag: (ref, oldId) => lines.push({ stream: `The image ${familiarString(ref)} already exists, renaming the old one with ID ${oldId} to empty string\n` }),
+        });
+        for (const l of loaded) {
+          if (l.tags.length) for (const t of l.tags) lines.push({ stream: `Loaded image: ${familiarString(t)}\n` });
+          else lines.push({ stream: `Loaded image ID: ${l.id}\n` });
+        }
+      } catch (e) {
+        const message = (e as Error).message;
+        lines.push({ errorDetail: { message }, error: message });
       }
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(lines.map((s) => `${JSON.stringify({ stream: s })}\n`).join(''));
+      res.end(lines.map((m) => `${JSON.stringify(m)}\n`).join(''));
     },
   },
 ];

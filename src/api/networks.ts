@@ -3,6 +3,7 @@
 import { invalidArgument } from '../errdefs';
 import { NETWORK_LIST_FILTERS, NETWORK_PRUNE_FILTERS } from '../engine/networks';
 import type { Filters } from '../engine/filters';
+import { endpointOptions, type EndpointSettings } from './containers';
 import { filtersOf } from './images';
 import { sendJson, type Route } from './server';
 
@@ -22,7 +23,7 @@ interface CreateBody {
 interface ConnectBody {
   Container?: string;
   Force?: boolean;
-  EndpointConfig?: { Aliases?: string[] | null; IPAMConfig?: { IPv4Address?: string } | null } | null;
+  EndpointConfig?: EndpointSettings | null;
 }
 
 function checked(f: Filters, accepted: string[]): Filters {
@@ -55,6 +56,7 @@ export const NETWORK_ROUTES: Route[] = [
         subnet: ipam.Subnet || undefined,
         gateway: ipam.Gateway || undefined,
         ipRange: ipam.IPRange || undefined,
+        auxAddresses: ipam.AuxiliaryAddresses ?? undefined,
         internal: !!b.Internal,
         labels: b.Labels ?? {},
         options: b.Options ?? {},
@@ -92,10 +94,7 @@ export const NETWORK_ROUTES: Route[] = [
       const b = await r.json<ConnectBody>();
       if (!b.Container) throw invalidArgument('no container given');
       if (r.params[1] === 'connect') {
-        await ctx.networks.connect(b.Container, r.params[0], {
-          aliases: b.EndpointConfig?.Aliases ?? [],
-          ip: b.EndpointConfig?.IPAMConfig?.IPv4Address || undefined,
-        });
+        await ctx.networks.connect(b.Container, r.params[0], endpointOptions(b.EndpointConfig ?? {}));
       } else {
         await ctx.networks.disconnect(b.Container, r.params[0], !!b.Force);
       }

@@ -1,5 +1,6 @@
 // Engine API routes about the engine itself: ping (the docker CLI's version
 // negotiation reads its headers), version and info.
+import fs from 'node:fs';
 import os from 'node:os';
 import { hostArch } from '../image/config-json';
 import { VERSION } from '../util/version';
@@ -54,24 +55,57 @@ export const SYSTEM_ROUTES: Route[] = [
         Images: ctx.store.images.list().length,
         Driver: 'overlay2',
         DriverStatus: [['Backing Filesystem', 'extfs']],
-        DockerRootDir: ctx.globals.root,
+        Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
+        // Docker 20.10's types.Info fields, in its order (SDKs read some of them unconditionally)
+        MemoryLimit: true,
+        SwapLimit: fs.existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes') || fs.existsSync('/sys/fs/cgroup/memory.swap.max'),
+        KernelMemory: false,
+        KernelMemoryTCP: false,
+        CpuCfsPeriod: true,
+        CpuCfsQuota: true,
+        CPUShares: true,
+        CPUSet: true,
+        PidsLimit: true,
+        IPv4Forwarding: readProc('/proc/sys/net/ipv4/ip_forward') === '1',
+        BridgeNfIptables: readProc('/proc/sys/net/bridge/bridge-nf-call-iptables') === '1',
+        BridgeNfIp6tables: readProc('/proc/sys/net/bridge/bridge-nf-call-ip6tables') === '1',
+        Debug: false,
+        NFd: countDir('/proc/self/fd'),
+        OomKillDisable: true,
+        NGoroutines: 0,
+        SystemTime: new Date().toISOString(),
+        LoggingDriver: 'json-file',
+        CgroupDriver: 'cgroupfs',
+        CgroupVersion: fs.existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1',
+        NEventsListener: 0,
+        KernelVersion: os.release(),
         OperatingSystem: 'stowage (daemonless engine)',
+        OSVersion: '',
         OSType: 'linux',
         Architecture: hostArch() === 'amd64' ? 'x86_64' : hostArch(),
-        KernelVersion: os.release(),
+        IndexServerAddress: 'https://index.docker.io/v1/',
+        RegistryConfig: { AllowNondistributableArtifactsCIDRs: [], AllowNondistributableArtifactsHostnames: [], InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: {}, Mirrors: [] },
         NCPU: os.cpus().length,
         MemTotal: os.totalmem(),
+        GenericResources: null,
+        DockerRootDir: ctx.globals.root,
+        HttpProxy: process.env.HTTP_PROXY ?? process.env.http_proxy ?? '',
+        HttpsProxy: process.env.HTTPS_PROXY ?? process.env.https_proxy ?? '',
+        NoProxy: process.env.NO_PROXY ?? process.env.no_proxy ?? '',
         Name: os.hostname(),
-        ServerVersion: VERSION,
-        DefaultRuntime: ctx.globals.runtime,
-        Runtimes: { [ctx.globals.runtime]: { path: ctx.globals.runtime } },
-        CgroupDriver: 'cgroupfs',
-        LoggingDriver: 'json-file',
-        SecurityOptions: ['name=seccomp,profile=default', ...(isRootless() ? ['name=rootless'] : [])],
-        Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
-        Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
-        RegistryConfig: { InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: {}, Mirrors: [] },
         Labels: [],
+        ExperimentalBuild: false,
+        ServerVersion: VERSION,
+        Runtimes: { [ctx.globals.runtime]: { path: ctx.globals.runtime } },
+        DefaultRuntime: ctx.globals.runtime,
+        Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+        LiveRestoreEnabled: false,
+        Isolation: '',
+        InitBinary: 'docker-init',
+        ContainerdCommit: { ID: '', Expected: '' },
+        RuncCommit: { ID: '', Expected: '' },
+        InitCommit: { ID: '', Expected: '' },
+        SecurityOptions: ['name=seccomp,profile=default', ...(isRootless() ? ['name=rootless'] : [])],
         Warnings: [],
       });
     },
@@ -125,6 +159,22 @@ export const SYSTEM_ROUTES: Route[] = [
     },
   },
 ];
+
+function readProc(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function countDir(dir: string): number {
+  try {
+    return fs.readdirSync(dir).length;
+  } catch {
+    return 0;
+  }
+}
 
 const NOT_SWARM = () =>
   new StowageError('unavailable', 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');

@@ -48,6 +48,14 @@ export interface BuildOptions {
   out: BuildOutput;
   /** Pulls an image FROM names that the store does not have. */
   pull: (name: string) => Promise<Digest>;
+  /** `host:ip` lines RUN steps' /etc/hosts get (--add-host). */
+  extraHosts?: string[];
+  /**
+   * --cache-from: when given, a cached step counts only if it is one of these
+   * images or an ancestor of one (Docker's classic builder), not any local image;
+   * names that were not found still make the list, so nothing may be cached.
+   */
+  cacheFrom?: Digest[];
 }
 
 /** A RUN step's command failed: Docker's message, and its exit code for the CLI. */
@@ -422,14 +430,31 @@ export class Builder {
   /** A child of the stage's image made by the same step with the same config. */
   private cached(st: Stage, createdBy: string, config: ContainerConfig): Digest | undefined {
     const want = comparable(config);
+    const allowed = this.cacheSources();
     // the first step after FROM scratch: an image with no parent and that one step
     const candidates = st.imageId ? this.store.images.children(st.imageId) : this.store.images.list().filter((r) => !r.parent).map((r) => r.id);
     for (const child of candidates) {
       const img = this.store.images.load(child).config;
       if (!st.imageId && img.history?.length !== 1) continue;
+      if (allowed && !allowed.has(child)) continue;
       if (img.history?.at(-1)?.created_by === createdBy && comparable(img.config ?? {}) === want && (img.author ?? undefined) === st.author) return child;
     }
     return undefined;
+  }
+
+  private cacheSourceIds?: Set<Digest>;
+
+  /** The --cache-from images and all their ancestors, or undefined for any local image. */
+  private cacheSources(): Set<Digest> | undefined {
+    if (!this.opts.cacheFrom) return undefined;
+    if (!this.cacheSourceIds) {
+      const ids = new Set<Digest>();
+      for (const id of this.opts.cacheFrom) {
+        for (let cur: Digest | null | undefined = id; cur && !ids.has(cur); cur = this.store.images.get(cur)?.parent) ids.add(cur);
+      }
+      this.cacheSourceIds = ids;
+    }
+    return this.cacheSourceIds;
   }
 
   private commit(st: Stage, p: { config: ContainerConfig; createdBy: string; layer?: Layer; container?: string; containerConfig: ContainerConfig }): Digest {
@@ -490,6 +515,7 @@ function containerOptions(imageId: Digest, cmd: string[], argEnv: string[], opts
     labels: {},
     runtime: opts.runtime,
     networkMode: opts.network,
+    extraHosts: opts.extraHosts,
     portBindings: {},
     publishAll: false,
     exposedPorts: {},

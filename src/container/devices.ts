@@ -91,3 +91,11 @@ function devicesUnder(dir: string, inContainer: string): LinuxDevice[] {
   }
   return out;
 }
+
+/** --device-cgroup-rule "TYPE MAJOR:MINOR ACCESS" as an OCI rule (moby's regexp; `*` is any number). */
+export function parseDeviceCgroupRule(rule: string): LinuxDeviceCgroup {
+  const m = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/.exec(rule);
+  if (!m) throw invalidArgument(`invalid device cgroup format '${rule}'`);
+  const num = (v: string) => (v === '*' ? undefined : Number(v));
+  return { allow: true, type: m[1] as LinuxDeviceCgroup['type'], major: num(m[2]), minor: num(m[3]), access: m[4] };
+}

@@ -41,6 +41,9 @@ export interface HostConfig {
   Runtime: string;
   ShmSize: number;
   Tmpfs?: Record<string, string>;
+  /** --device-cgroup-rule values */
+  DeviceCgroupRules?: string[];
+  Isolation?: string;
   Sysctls?: Record<string, string>;
   /** absent in records made before restart policies: "no" */
   RestartPolicy?: RestartPolicy;
@@ -99,6 +102,9 @@ export interface NetworkAttachment {
   ipv4Address?: string;
   /** --link on a user-defined network: "name:alias" as given */
   links?: string[];
+  /** (API) EndpointSettings.IPAMConfig.LinkLocalIPs and DriverOpts, kept and shown as given */
+  linkLocalIps?: string[];
+  driverOpts?: Record<string, string>;
 }
 
 export interface ContainerRecord {

@@ -17,6 +17,7 @@ import { isIPv4 } from 'node:net';
 import type { ContainerRecord, DeviceMapping, HostConfig, MountPoint, NetworkAttachment, PortBindings } from '../container/types';
 import { checkCpuset } from '../container/cpuset';
 import { logConfigOf } from '../container/log-config';
+import { parseDeviceCgroupRule } from '../container/devices';
 
 export interface CreateOptions {
   image: string;
@@ -79,6 +80,12 @@ export interface CreateOptions {
   oomScoreAdj?: number;
   devices?: DeviceMapping[];
   sysctls?: Record<string, string>;
+  /** --tmpfs as HostConfig.Tmpfs records it (the mounts themselves are volume requests) */
+  tmpfs?: Record<string, string>;
+  /** HostConfig.Isolation: kept as given ("default" is the only one on Linux) */
+  isolation?: string;
+  /** --device-cgroup-rule: "TYPE MAJOR:MINOR ACCESS" */
+  deviceCgroupRules?: string[];
   /** legacy links (the default bridge network): "name[:alias]" */
   links?: string[];
   /** the --network's endpoint: --network-alias, --ip, and --link on a user-defined network */
@@ -91,12 +98,16 @@ export interface EndpointOptions {
   aliases?: string[];
   ipv4Address?: string;
   links?: string[];
+  linkLocalIps?: string[];
+  driverOpts?: Record<string, string>;
 }
 
-const attachmentOf = (e: EndpointOptions | undefined): NetworkAttachment => ({
+export const attachmentOf = (e: EndpointOptions | undefined): NetworkAttachment => ({
   aliases: e?.aliases ?? [],
   ...(e?.ipv4Address ? { ipv4Address: e.ipv4Address } : {}),
   ...(e?.links?.length ? { links: e.links } : {}),
+  ...(e?.linkLocalIps?.length ? { linkLocalIps: e.linkLocalIps } : {}),
+  ...(e?.driverOpts && Object.keys(e.driverOpts).length ? { driverOpts: e.driverOpts } : {}),
 });
 
 /** A map with its keys in order, as Go writes maps in JSON. */
@@ -122,6 +133,8 @@ function checkHostOptions(opts: CreateOptions): void {
   if (reservation > 0 && reservation < 6 * 1024 * 1024) throw invalidArgument('Minimum memory reservation allowed is 6MB');
   if (mem > 0 && reservation > 0 && mem < reservation) throw invalidArgument('Minimum memory limit can not be less than memory reservation limit, see usage');
   if (opts.cpusetCpus) checkCpuset(opts.cpusetCpus);
+  for (const r of opts.deviceCgroupRules ?? []) parseDeviceCgroupRule(r);
+  if (opts.isolation && opts.isolation !== 'default') throw invalidArgument(`Invalid isolation: "${opts.isolation}" - linux only supports 'default'`);
   const adj = opts.oomScoreAdj ?? 0;
   if (adj < -1000 || adj > 1000) throw invalidArgument(`Invalid value ${adj}, range for oom score adj is [-1000, 1000]`);
   if (opts.utsMode === 'host' && opts.hostname) throw invalidArgument('conflicting options: hostname and the UTS mode');
@@ -223,6 +236,9 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
     OomKillDisable: opts.oomKillDisable ?? false,
     OomScoreAdj: opts.oomScoreAdj ?? 0,
     Devices: opts.devices ?? [],
+    ...(opts.deviceCgroupRules?.length ? { DeviceCgroupRules: opts.deviceCgroupRules } : {}),
+    ...(opts.isolation ? { Isolation: opts.isolation } : {}),
+    ...(opts.tmpfs && Object.keys(opts.tmpfs).length ? { Tmpfs: opts.tmpfs } : {}),
     ...(opts.sysctls && Object.keys(opts.sysctls).length ? { Sysctls: sortedKeys(opts.sysctls) } : {}),
   };
   const exposed = { ...(ic.ExposedPorts ?? {}), ...opts.exposedPorts };
@@ -248,7 +264,8 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
       Tty: opts.tty,
       OpenStdin: opts.interactive,
       StdinOnce: opts.interactive,
-      Env: mergeEnv(ic.Env ?? [], opts.env.filter((e) => e.includes('='))),
+      // a bare KEY stays as given (Docker keeps it); the process gets only KEY=VALUE ones
+      Env: mergeEnv(ic.Env ?? [], opts.env),
       Cmd: cmd,
       Healthcheck: healthcheck,
       Image: opts.image,

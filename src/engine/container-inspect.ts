@@ -81,7 +81,7 @@ export function containerInspect(store: Store, svc: ContainerService, c: Contain
       ShmSize: hc.ShmSize,
       Runtime: hc.Runtime,
       ConsoleSize: [0, 0],
-      Isolation: '',
+      Isolation: hc.Isolation ?? '',
       CpuShares: hc.CpuShares ?? 0,
       Memory: hc.Memory,
       NanoCpus: hc.NanoCpus,
@@ -92,6 +92,7 @@ export function containerInspect(store: Store, svc: ContainerService, c: Contain
       CpusetCpus: hc.CpusetCpus ?? '',
       CpusetMems: '',
       Devices: hc.Devices ?? [],
+      DeviceCgroupRules: hc.DeviceCgroupRules ?? null,
       KernelMemory: 0,
       MemoryReservation: hc.MemoryReservation ?? 0,
       MemorySwap: hc.MemorySwap,
@@ -113,9 +114,16 @@ export function containerInspect(store: Store, svc: ContainerService, c: Contain
   out.Mounts = r.mounts.map((m) => ({
     Type: m.Type, Name: m.Name, Source: m.Source, Destination: m.Destination, Driver: m.Driver, Mode: m.Mode, RW: m.RW, Propagation: m.Propagation,
   }));
-  out.Config = { ...fullContainerConfig(r.config), Image: r.imageRef };
+  out.Config = withStopTimeout({ ...fullContainerConfig(r.config), Image: r.imageRef }, r.config.StopTimeout);
   out.NetworkSettings = networkSettings(c, store.runroot);
   return out;
+}
+
+/** Config.StopTimeout (containers only, not images) in its place after StopSignal, as Docker orders it. */
+function withStopTimeout(config: Record<string, unknown>, timeout: number | undefined): Record<string, unknown> {
+  if (timeout === undefined || timeout === null) return config;
+  const { Shell, ...rest } = config;
+  return { ...rest, StopTimeout: timeout, ...(Shell !== undefined ? { Shell } : {}) };
 }
 
 /** HostConfig.Links as Docker shows them: "/child:/parent/alias", by the containers' current names. */
@@ -159,7 +167,7 @@ function networkSettings(c: Container, runroot: string): Record<string, unknown>
         return [
           name,
           {
-            IPAMConfig: a?.ipv4Address ? { IPv4Address: a.ipv4Address } : null,
+            IPAMConfig: a?.ipv4Address || a?.linkLocalIps?.length ? { ...(a.ipv4Address ? { IPv4Address: a.ipv4Address } : {}), ...(a.linkLocalIps?.length ? { LinkLocalIPs: a.linkLocalIps } : {}) } : null,
             Links: a?.links?.length ? a.links : null,
             Aliases: aliases.length ? aliases : null,
             NetworkID: e?.NetworkID ?? '',
@@ -171,7 +179,7 @@ function networkSettings(c: Container, runroot: string): Record<string, unknown>
             GlobalIPv6Address: '',
             GlobalIPv6PrefixLen: 0,
             MacAddress: e?.MacAddress ?? '',
-            DriverOpts: null,
+            DriverOpts: a?.driverOpts ?? null,
           },
         ];
       }),

@@ -8,6 +8,7 @@ import { extraHostRecords } from '../container/host-options';
 import { conflict, invalidArgument } from '../errdefs';
 import type { Container, ContainerStore } from '../container/store';
 import type { ContainerRecord } from '../container/types';
+import { attachmentOf, type EndpointOptions } from './container-create';
 import { NetworkManager } from '../network/manager';
 import { createNetns, netnsPath, removeNetns } from '../network/netns';
 import { effectiveBindings } from '../network/ports';
@@ -168,8 +169,9 @@ export class ContainerNetworking {
    * `network connect`: recorded for the container's next starts, and attached now
    * (a new interface in its namespace) when it runs.
    */
-  async connect(c: Container, network: string, opts: { aliases: string[]; ip?: string }): Promise<void> {
-    for (const a of opts.aliases) checkHostsName(a, 'network alias'); // peers' /etc/hosts will list it
+  async connect(c: Container, network: string, opts: EndpointOptions): Promise<void> {
+    const aliases = opts.aliases ?? [];
+    for (const a of aliases) checkHostsName(a, 'network alias'); // peers' /etc/hosts will list it
     const mode = c.record.hostConfig.NetworkMode;
     if (mode === 'none') throw invalidArgument('container cannot be connected to multiple networks with one of the networks in private (none) mode');
     if (special(mode)) throw invalidArgument('container sharing network namespace with another container or host cannot be connected to any other network');
@@ -178,10 +180,10 @@ export class ContainerNetworking {
     if (connectedNetworks(c.record).includes(net.name)) throw conflict(`endpoint with name ${c.record.name} already exists in network ${net.name}`);
     const running = c.state.Status === 'running' || c.state.Status === 'paused';
     if (running) {
-      const ep = await this.manager.attach(c.record.id, netnsPath(this.runroot, c.record.id), net.name, { ...this.endpointOptions(c, net.name, {}, opts.aliases), ip: opts.ip });
+      const ep = await this.manager.attach(c.record.id, netnsPath(this.runroot, c.record.id), net.name, { ...this.endpointOptions(c, net.name, {}, aliases), ip: opts.ipv4Address });
       this.records.updateState(c.record.id, (s) => ({ ...s, Networks: { ...(s.Networks ?? {}), [net.name]: ep } }));
     }
-    const attachment = { aliases: opts.aliases, ...(opts.ip ? { ipv4Address: opts.ip } : {}) }; // kept for the next starts
+    const attachment = attachmentOf({ ...opts, aliases }); // kept for the next starts
     const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: { ...r.networks, [net.name]: attachment } }));
     if (running) await this.rewriteHosts({ record, state: this.records.get(c.record.id)!.state }, net.name);
   }

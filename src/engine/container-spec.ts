@@ -5,7 +5,7 @@ import type { Container } from '../container/store';
 import { invalidArgument } from '../errdefs';
 import { buildSpec, type MountSpec, type OciSpec, type SpecInput } from '../runtime/spec';
 import { additionalGroups } from '../runtime/user';
-import { resolveDevices } from '../container/devices';
+import { parseDeviceCgroupRule, resolveDevices } from '../container/devices';
 import { checkIpcMode } from '../container/namespace-modes';
 import { logRotation } from '../container/log-config';
 import { isRootless } from '../rootless/identity';
@@ -34,6 +34,7 @@ export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[],
     entrypoint: '',
     // legacy links' variables come before the container's own (Docker's CreateDaemonEnvironment)
     env: [...(ctx.linkEnv ?? []), ...(record.config.Env ?? [])],
+    hostEnv: {}, // a bare KEY in Config.Env unsets KEY, as in Docker (the CLI resolved its own already)
     workdir: record.config.WorkingDir || undefined,
     user: record.config.User || undefined,
     hostname: record.config.Hostname,
@@ -57,7 +58,7 @@ export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[],
     cgroupsPath: cgroupsPathOf(record.id),
     sysctls: hc.Sysctls,
     devices: devices?.devices,
-    deviceRules: devices?.rules,
+    deviceRules: [...(devices?.rules ?? []), ...(hc.Privileged ? [] : (hc.DeviceCgroupRules ?? []).map(parseDeviceCgroupRule))],
     shareNamespaces: ctx.shareNamespaces,
     shm: ctx.shm,
     extraGids: hc.GroupAdd?.length ? additionalGroups(rootfs, hc.GroupAdd) : undefined,

@@ -684,6 +684,26 @@ export class ContainerService {
     return c.state.ExitCode;
   }
 
+  /**
+   * `rm --link PARENT/ALIAS`: the parent container forgets that legacy link
+   * (Docker's rmLink; both containers stay, and the parent's /etc/hosts keeps
+   * the entry until its next start).
+   */
+  removeLink(linkName: string): void {
+    const full = linkName.startsWith('/') ? linkName : `/${linkName}`;
+    const cut = full.lastIndexOf('/');
+    const [parentName, alias] = [full.slice(1, cut), full.slice(cut + 1)];
+    if (!parentName) throw conflict('Conflict, cannot remove the default link name of the container');
+    let parent: Container;
+    try {
+      parent = this.records.find(parentName);
+    } catch {
+      throw invalidArgument(`Cannot get parent /${parentName} for link name ${full}`);
+    }
+    if (!parent.record.links?.some((l) => l.alias === alias)) throw notFound(`No such container: ${linkName}`);
+    this.records.updateRecord(parent.record.id, (r) => ({ ...r, links: r.links?.filter((l) => l.alias !== alias) }));
+  }
+
   async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     let c = this.find(idOrName);
     if (c.state.Status === 'restarting') {

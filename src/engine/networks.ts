@@ -5,6 +5,7 @@ import { conflict, isNotFound } from '../errdefs';
 import type { CreateNetworkOptions } from '../network/manager';
 import type { NetworkConfig } from '../network/types';
 import type { ContainerService } from './containers';
+import type { EndpointOptions } from './container-create';
 import { connectedNetworks } from './container-network';
 import { labelMatches, untilTime, type Filters } from './filters';
 
@@ -63,7 +64,7 @@ export class NetworkService {
       Scope: 'local',
       Driver: net.driver,
       EnableIPv6: false,
-      IPAM: { Driver: 'default', Options: null, Config: net.subnet ? [{ Subnet: net.subnet, Gateway: net.gateway, ...(net.ipRange ? { IPRange: net.ipRange } : {}) }] : [] },
+      IPAM: { Driver: 'default', Options: null, Config: net.subnet ? [{ Subnet: net.subnet, Gateway: net.gateway, ...(net.ipRange ? { IPRange: net.ipRange } : {}), ...(net.auxAddresses ? { AuxiliaryAddresses: net.auxAddresses } : {}) }] : [] },
       Internal: net.internal,
       Attachable: false,
       Ingress: false,
@@ -108,9 +109,9 @@ export class NetworkService {
     return pruned.map((n) => n.name);
   }
 
-  async connect(containerIdOrName: string, network: string, opts: { aliases?: string[]; ip?: string } = {}): Promise<void> {
+  async connect(containerIdOrName: string, network: string, opts: EndpointOptions = {}): Promise<void> {
     const c = this.containers.find(containerIdOrName);
-    await this.containers.networking.connect(c, network, { aliases: opts.aliases ?? [], ip: opts.ip });
+    await this.containers.networking.connect(c, network, opts);
     const net = await this.manager.inspect(network);
     this.containers.events.network(net.id, net.name, 'connect', { container: c.record.id, type: net.driver });
   }

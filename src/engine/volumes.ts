@@ -1,7 +1,7 @@
 // Volumes as the Docker engine serves them: list with filters, inspect in
 // Docker's shape, create, remove (refused while a container uses one) and
 // prune; each change recorded as an event.
-import { invalidArgument } from '../errdefs';
+import { invalidArgument, notFound } from '../errdefs';
 import type { Volume, VolumeStore } from '../volume/store';
 import type { ContainerService } from './containers';
 import { boolFilter, labelMatches, type Filters } from './filters';
@@ -46,7 +46,7 @@ export class VolumeService {
 
   create(name: string | undefined, opts: { driver?: string; labels?: Record<string, string>; driverOpts?: Record<string, string> } = {}): Volume {
     const driver = opts.driver || 'local';
-    if (driver !== 'local') throw invalidArgument(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
+    if (driver !== 'local') throw notFound(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     if (opts.driverOpts && Object.keys(opts.driverOpts).length) {
       // the local driver's options mount a filesystem (type=, device=, o=): not done here
       throw invalidArgument(`create ${name ?? ''}: volume options are not supported by stowage's local driver: ${Object.keys(opts.driverOpts).join(', ')}`);

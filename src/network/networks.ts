@@ -6,11 +6,14 @@
 // and checked against the attachments.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { isIPv4 } from 'node:net';
+import path from 'node:path';
 import { StowageError, alreadyExists, conflict, invalidArgument, notFound } from '../errdefs';
 import { ensureBridgeRules } from './bridge-rules';
 import { claimBridge, teardownBridge } from './bridges';
 import { netNaming } from './naming';
 import { networkLinkExists } from './host-netns';
+import { contains, parseCidr } from './subnet';
 import { ensureStoreId, linkOwner, reclaimOrphanBridges, setLinkOwner } from './owners';
 import type { StateDb } from './state-db';
 import type { NetworkConfig, NetworkStore } from './types';
@@ -25,9 +28,27 @@ export interface CreateNetworkOptions {
   subnet?: string;
   gateway?: string;
   ipRange?: string;
+  /** IPAM AuxiliaryAddresses: names for addresses no container gets */
+  auxAddresses?: Record<string, string>;
   internal?: boolean;
   labels?: Record<string, string>;
   options?: Record<string, string>;
+}
+
+/**
+ * Auxiliary addresses, checked to be in the subnet (libnetwork's message) and
+ * reserved in host-local's data directory (a file named by the address, as it
+ * keeps its own), so no container is given one.
+ */
+function reserveAux(net: NetworkConfig, aux: Record<string, string>, ipamDir: string): Record<string, string> {
+  const subnet = parseCidr(net.subnet!);
+  for (const [name, ip] of Object.entries(aux)) {
+    if (!isIPv4(ip) || !contains(subnet, ip)) throw invalidArgument(`auxiliary address: (${name}:${ip}) must belong to the master pool: ${net.subnet}`);
+  }
+  const dir = path.join(ipamDir, net.id);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [name, ip] of Object.entries(aux)) fs.writeFileSync(path.join(dir, ip), `aux:${name}\neth0`);
+  return { ...aux };
 }
 
 /** A random 64-hex ID: networks' and endpoints'. */
@@ -122,6 +143,7 @@ export class Networks {
       const naming = netNaming();
       const net = await this.claim(name, id, naming.userPools, naming.userSize, opts, () => naming.userBridge(id));
       try {
+        if (opts.auxAddresses && Object.keys(opts.auxAddresses).length) net.auxAddresses = reserveAux(net, opts.auxAddresses, this.ipamDir);
         await ensureBridgeRules(net); // isolated from the other networks from the start, as Docker's are
       } catch (err) {
         await teardownBridge(net, this.ipamDir);

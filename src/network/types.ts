@@ -39,6 +39,8 @@ export interface NetworkConfig {
   gateway?: string;
   /** sub-range addresses are allocated from (`--ip-range`) */
   ipRange?: string;
+  /** IPAM AuxiliaryAddresses (reserved in host-local's directory) */
+  auxAddresses?: Record<string, string>;
   /** no default route, no masquerade, no published ports (`--internal`) */
   internal: boolean;
   labels: Record<string, string>;

@@ -122,7 +122,7 @@ export const networkConnect: Command = {
     { long: 'ip', kind: 'string', valueName: 'string', help: 'IPv4 address (e.g., "172.30.100.104")' },
   ],
   async run(ctx, [network, container], flags) {
-    await ctx.networks.connect(container, network, { aliases: flags.alias as string[], ip: (flags.ip as string) || undefined });
+    await ctx.networks.connect(container, network, { aliases: flags.alias as string[], ipv4Address: (flags.ip as string) || undefined });
   },
 };
 

@@ -1,0 +1,154 @@
+// What docker-py's own integration suite (tools/docker-py-suite.ts, not run in
+// CI) found the service answering unlike Docker 20.10, each checked here with
+// raw Engine API requests as docker-py sends them.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { startService, TestEnv, type ApiService } from '../helpers';
+
+const env = new TestEnv('stowage-api-docker-py-');
+let api: ApiService;
+
+before(async () => {
+  await env.baseImage('busybox:latest');
+  api = await startService(env);
+});
+after(async () => {
+  await api.stop();
+  env.cleanup();
+});
+
+const json = <T>(body: string) => JSON.parse(body) as T;
+
+/** A build context holding only this Dockerfile, as a tar. */
+function context(dockerfile: string): Buffer {
+  const dir = fs.mkdtempSync(path.join(env.dir, 'ctx-'));
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), dockerfile);
+  return spawnSync('tar', ['-c', '-C', dir, 'Dockerfile']).stdout;
+}
+
+/** A build's JSON messages. */
+async function build(query: string, dockerfile: string): Promise<Array<{ stream?: string; error?: string }>> {
+  const r = await api.request('POST', `/v1.41/build?${query}`, context(dockerfile), { 'Content-Type': 'application/x-tar' });
+  assert.equal(r.status, 200, r.body);
+  return r.body.trim().split('\n').map((l) => json(l));
+}
+
+async function create(body: object, name?: string): Promise<string> {
+  const r = await api.request('POST', `/v1.41/containers/create${name ? `?name=${name}` : ''}`, JSON.stringify({ Image: 'busybox', ...body }));
+  assert.equal(r.status, 201, r.body);
+  return json<{ Id: string }>(r.body).Id;
+}
+
+/** A hijacked POST: everything the service sent after its headers, until it closed the connection. */
+function hijacked(urlPath: string, body: string, stdin?: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(api.socket, () => {
+      s.write(`POST ${urlPath} HTTP/1.1\r\nHost: stowage\r\nContent-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      if (stdin) setTimeout(() => s.write(stdin), 500);
+    });
+    let all = Buffer.alloc(0);
+    s.on('data', (d) => (all = Buffer.concat([all, d])));
+    s.on('error', reject);
+    s.on('close', () => resolve(all.subarray(all.indexOf('\r\n\r\n') + 4)));
+  });
+}
+
+test('build: extrahosts reach RUN steps, cachefrom limits the cache to those images, stderr comes in red', async () => {
+  const hosts = await build('t=xh&extrahosts=extrahost.local.test%3A127.0.0.1', 'FROM busybox\nRUN cp /etc/hosts /hosts-file\n');
+  assert.ok(!hosts.some((m) => m.error), JSON.stringify(hosts));
+  assert.match(await api.dockerOk(['run', '--rm', 'xh', 'cat', '/hosts-file']), /^127\.0\.0\.1\textrahost\.local\.test$/m);
+
+  const steps = 'FROM busybox\nENV FOO=bar\nRUN touch baz\n';
+  await build('t=cf1', steps);
+  const usingCache = (ms: Array<{ stream?: string }>) => ms.filter((m) => m.stream?.includes('Using cache')).length;
+  assert.equal(usingCache(await build(`t=cf2&cachefrom=${encodeURIComponent('["cf1"]')}`, steps)), 2);
+  assert.equal(usingCache(await build(`t=cf3&cachefrom=${encodeURIComponent('["nosuchtag"]')}`, steps)), 0);
+  assert.equal(usingCache(await build('t=cf4', steps)), 2);
+
+  const err = await build('nocache=1', 'FROM busybox\nRUN sh -c ">&2 echo to-stderr"\n');
+  assert.ok(err.some((m) => m.stream === '\x1b[91mto-stderr\n\x1b[0m'), JSON.stringify(err));
+});
+
+test('create keeps Tmpfs, Isolation, DeviceCgroupRules, StopTimeout and bare Env keys; the rule reaches the device cgroup', async () => {
+  const rule = 'c 7:128 rwm';
+  const id = await create({
+    Cmd: ['sh', '-c', 'cat /sys/fs/cgroup/devices/devices.list 2>/dev/null || echo no-v1-cgroup'],
+    Env: ['Foo', 'Other=one'],
+    StopTimeout: 25,
+    HostConfig: { Tmpfs: { '/tmp1': 'size=3M' }, Isolation: 'default', DeviceCgroupRules: [rule] },
+  });
+  const c = json<{ Config: { Env: string[]; StopTimeout: number }; HostConfig: Record<string, unknown> }>((await api.request('GET', `/v1.41/containers/${id}/json`)).body);
+  assert.deepEqual([c.HostConfig.Tmpfs, c.HostConfig.Isolation, c.HostConfig.DeviceCgroupRules, c.Config.StopTimeout], [{ '/tmp1': 'size=3M' }, 'default', [rule], 25]);
+  assert.ok(c.Config.Env.includes('Foo') && c.Config.Env.includes('Other=one'), c.Config.Env.join(' '));
+  assert.equal((await api.request('POST', `/v1.41/containers/${id}/start`)).status, 204);
+  await api.request('POST', `/v1.41/containers/${id}/wait`);
+  const logs = await api.dockerOk(['logs', id]);
+  if (!logs.includes('no-v1-cgroup')) assert.ok(logs.includes(rule), logs);
+
+  const bad = await api.request('POST', '/v1.41/containers/create', JSON.stringify({ Image: 'busybox', HostConfig: { DeviceCgroupRules: ['x 1:2 rwm'] } }));
+  assert.deepEqual([bad.status, json<{ message: string }>(bad.body).message], [400, "invalid device cgroup format 'x 1:2 rwm'"]);
+});
+
+test('attach with logs and no stream replays a stopped container output; rm with link=1 removes only the legacy link', async () => {
+  const id = await create({ Cmd: ['echo', 'hello'] });
+  await api.request('POST', `/v1.41/containers/${id}/start`);
+  await api.request('POST', `/v1.41/containers/${id}/wait`);
+  const out = await hijacked(`/v1.41/containers/${id}/attach?logs=1&stdout=1&stderr=1&stream=0`, '');
+  assert.deepEqual(out, Buffer.from([1, 0, 0, 0, 0, 0, 0, 6, ...Buffer.from('hello\n')]));
+
+  await api.dockerOk(['run', '-d', '--name', 'link-target', 'busybox', 'sleep', '300']);
+  await api.dockerOk(['run', '-d', '--name', 'link-user', '--link', 'link-target:mylink', 'busybox', 'sleep', '300']);
+  assert.equal((await api.request('DELETE', '/v1.41/containers/link-user/mylink?link=1')).status, 204);
+  const links = json<{ HostConfig: { Links: string[] | null } }>((await api.request('GET', '/v1.41/containers/link-user/json')).body).HostConfig.Links;
+  assert.equal(links, null);
+  assert.equal((await api.request('DELETE', '/v1.41/containers/link-user/mylink?link=1')).status, 404);
+  assert.match(await api.dockerOk(['ps', '--format', '{{.Names}}']), /link-target/);
+  await api.dockerOk(['rm', '-f', 'link-target', 'link-user']);
+});
+
+test("exec: the start's Tty says raw or framed, and the detach keys close the connection", async () => {
+  await api.dockerOk(['run', '-d', '--name', 'exec-host', 'busybox', 'sleep', '300']);
+  const exec = async (body: object) => json<{ Id: string }>((await api.request('POST', '/v1.41/containers/exec-host/exec', JSON.stringify(body))).body).Id;
+  // a terminal exec started with Tty false: its one stream in stdout frames
+  const framed = await hijacked(`/v1.41/exec/${await exec({ Cmd: ['printf', 'yay'], Tty: true, AttachStdout: true })}/start`, JSON.stringify({ Detach: false, Tty: false }));
+  assert.deepEqual(framed, Buffer.from([1, 0, 0, 0, 0, 0, 0, 3, ...Buffer.from('yay')]));
+  // ctrl-p (docker-py's detachKeys spelling) ends the connection; cat goes on running
+  const id = await exec({ Cmd: ['cat'], Tty: true, AttachStdin: true, AttachStdout: true, detachKeys: 'ctrl-p' });
+  await hijacked(`/v1.41/exec/${id}/start`, JSON.stringify({ Detach: false, Tty: true }), Buffer.from([0x10]));
+  assert.equal(json<{ Running: boolean }>((await api.request('GET', `/v1.41/exec/${id}/json`)).body).Running, true);
+  await api.dockerOk(['rm', '-f', 'exec-host']);
+});
+
+test("info has Docker's fields; a bad image archive is an error in load's 200 stream; an unknown volume driver is 404", async () => {
+  const info = json<Record<string, unknown>>((await api.request('GET', '/v1.41/info')).body);
+  for (const k of ['Debug', 'SystemTime', 'CgroupVersion', 'IndexServerAddress', 'LiveRestoreEnabled', 'ExperimentalBuild']) assert.ok(k in info, k);
+  const load = await api.request('POST', '/v1.41/images/load', 'abc', { 'Content-Type': 'application/x-tar' });
+  assert.equal(load.status, 200);
+  assert.ok(json<{ error?: string }>(load.body.trim()).error);
+  const vol = await api.request('POST', '/v1.41/volumes/create', JSON.stringify({ Name: 'v', Driver: 'invalid.driver' }));
+  assert.deepEqual([vol.status, json<{ message: string }>(vol.body).message], [404, 'error looking up volume plugin invalid.driver: plugin "invalid.driver" not found']);
+});
+
+test('networks: IPAM auxiliary addresses kept (and checked to be in the subnet); endpoint links, link-local IPs and driver options kept and shown', async () => {
+  const ipam = { Driver: 'default', Config: [{ Subnet: '10.231.9.0/24', IPRange: '10.231.9.128/25', Gateway: '10.231.9.254', AuxiliaryAddresses: { a: '10.231.9.5' } }] };
+  const created = await api.request('POST', '/v1.41/networks/create', JSON.stringify({ Name: 'dp-net', IPAM: ipam }));
+  assert.equal(created.status, 201, created.body);
+  const inspect = json<{ IPAM: { Config: Array<Record<string, unknown>> } }>((await api.request('GET', '/v1.41/networks/dp-net')).body);
+  assert.deepEqual(inspect.IPAM.Config[0].AuxiliaryAddresses, { a: '10.231.9.5' });
+  const outside = await api.request('POST', '/v1.41/networks/create', JSON.stringify({ Name: 'dp-net2', IPAM: { Config: [{ Subnet: '10.231.10.0/24', AuxiliaryAddresses: { b: '10.9.9.9' } }] } }));
+  assert.deepEqual([outside.status, json<{ message: string }>(outside.body).message], [400, 'auxiliary address: (b:10.9.9.9) must belong to the master pool: 10.231.10.0/24']);
+  assert.equal((await api.request('GET', '/v1.41/networks/dp-net2')).status, 404);
+
+  await api.dockerOk(['run', '-d', '--name', 'dp-up', '--network', 'dp-net', 'busybox', 'sleep', '300']);
+  await api.dockerOk(['run', '-d', '--name', 'dp-down', 'busybox', 'sleep', '300']);
+  const connect = await api.request('POST', '/v1.41/networks/dp-net/connect', JSON.stringify({ Container: 'dp-down', EndpointConfig: { Links: ['dp-up:bar'], DriverOpts: { 'com.example.setting': 'on' }, IPAMConfig: { LinkLocalIPs: ['169.254.8.8'] } } }));
+  assert.equal(connect.status, 200, connect.body);
+  const ep = json<{ NetworkSettings: { Networks: Record<string, { Links: string[]; DriverOpts: Record<string, string>; IPAMConfig: Record<string, unknown> }> } }>((await api.request('GET', '/v1.41/containers/dp-down/json')).body).NetworkSettings.Networks['dp-net'];
+  assert.deepEqual([ep.Links, ep.DriverOpts, ep.IPAMConfig], [['dp-up:bar'], { 'com.example.setting': 'on' }, { LinkLocalIPs: ['169.254.8.8'] }]);
+  await api.dockerOk(['rm', '-f', 'dp-up', 'dp-down']);
+  await api.dockerOk(['network', 'rm', 'dp-net']);
+});
