@@ -8,7 +8,7 @@ import { invalidArgument } from '../errdefs';
 import { attach } from '../runtime/attach';
 import { resize } from '../runtime/conmon';
 import type { Containers } from './containers';
-import { execProcess, runExec, startTtyExec } from './exec';
+import { execProcess, runExec, startTtyExec, type TtyExec } from './exec';
 import type { Handlers } from './grpc-server';
 import type { Sandboxes } from './sandboxes';
 import { unknown } from './status';
@@ -33,6 +33,9 @@ function checkStreams(id: string, opts: RemoteCommandOptions): void {
   if (opts.tty && opts.stderr) throw invalidArgument('tty and stderr cannot both be true');
   if (!opts.stdin && !opts.stdout && !opts.stderr) throw invalidArgument('one of stdin, stdout, or stderr must be set');
 }
+
+/** How long a terminal exec waits for the client's first size (crictl and the kubelet send it at once). */
+const FIRST_SIZE_WAIT_MS = 1000;
 
 const discard = () => new Writable({ write: (_c, _e, cb) => cb() });
 
@@ -81,8 +84,25 @@ export function streamingHandlers(d: StreamingDeps): Handlers {
           const proc = execProcess(d.tasks, id, req.cmd, req.tty);
           let code: number;
           if (req.tty) {
-            const t = await startTtyExec(d.tasks, id, proc, { stdin: s.stdin, stdout: s.stdout ?? discard() });
-            readResizes(s.resize, ({ width, height }) => t.resize(height, width));
+            // the client sends the terminal's size as soon as the streams exist: the first one
+            // sizes the pty before the process runs (runc's consoleSize), later ones resize it
+            let t: TtyExec | undefined;
+            let latest: { width: number; height: number } | undefined;
+            let gotFirst: () => void = () => undefined;
+            const first = new Promise<void>((resolve) => {
+              gotFirst = resolve;
+              setTimeout(resolve, FIRST_SIZE_WAIT_MS).unref();
+            });
+            readResizes(s.resize, (size) => {
+              latest = size;
+              if (t) t.resize(size.height, size.width);
+              else gotFirst();
+            });
+            if (s.resize) await first;
+            const initial = latest;
+            if (initial) proc.consoleSize = { height: initial.height, width: initial.width };
+            t = await startTtyExec(d.tasks, id, proc, { stdin: s.stdin, stdout: s.stdout ?? discard() });
+            if (latest && latest !== initial) t.resize(latest.height, latest.width);
             code = await t.done;
           } else {
             code = await runExec(d.tasks, id, proc, { stdin: s.stdin, stdout: s.stdout, stderr: s.stderr });
