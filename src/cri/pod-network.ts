@@ -25,7 +25,7 @@ export class PodNetwork {
   private ready?: Promise<void>;
 
   constructor(
-    private readonly root: string,
+    root: string,
     private readonly runroot: string,
     private readonly opts: { network: string; subnet: string; binDirs: string[] },
   ) {
