@@ -168,6 +168,22 @@ function othersInNamespace(pause: number | undefined): number[] {
   return out;
 }
 
+const IDLE_WAIT_MS = 3000;
+
+/** Polls `done` (every 50 ms, the thread blocked: a reset has nothing else to do) until true or `ms` pass. */
+function waitFor(done: () => boolean, ms: number): boolean {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (done()) return true;
+    if (Date.now() >= until) return false;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
+}
+
+function isProcess(pid: number): boolean {
+  return fs.existsSync(`/proc/${pid}`);
+}
+
 /**
  * Ends the user's namespace (its pause process and pid file) when nothing but
  * this process is in it any more (`system reset`); true when it did. With other
@@ -176,13 +192,15 @@ function othersInNamespace(pause: number | undefined): number[] {
 export function endUserNamespaceIfIdle(runDir: string): boolean {
   if (identity().kind !== 'inside') return false;
   const pause = pauseProcess(runDir);
-  if (othersInNamespace(pause?.pid).length > 0) return false;
+  // processes on their way out (a container's conmon after its cleanup, slirp4netns) get a moment
+  if (!waitFor(() => othersInNamespace(pause?.pid).length === 0, IDLE_WAIT_MS)) return false;
   if (pause) {
     try {
       process.kill(pause.pid, 'SIGTERM');
     } catch {
       /* gone */
     }
+    waitFor(() => !isProcess(pause.pid), IDLE_WAIT_MS); // gone when reset returns
   }
   fs.rmSync(path.join(runDir, 'userns.pid'), { force: true });
   fs.rmSync(path.join(runDir, 'userns.lock'), { force: true });
