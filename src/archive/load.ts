@@ -12,8 +12,8 @@ import type { Store } from '../engine/store';
 import type { Reference } from '../reference';
 import type { Progress } from '../util/progress';
 import { MemberHold } from './member-data';
-import { bad, isPlainTar, memberName, readMembers, readMembersOfFile, unpackMember, type Member } from './members';
-import { planDocker, planOci, type ImagePlan } from './plan';
+import { bad, isPlainTar, readMembers, readMembersOfFile, unpackMember, type Member } from './members';
+import { planArchive, type ImagePlan } from './plan';
 
 export interface LoadedImage {
   id: Digest;
@@ -36,15 +36,7 @@ export async function loadArchive(store: Store, images: ImageService, source: Ar
   try {
     if ('file' in source && isPlainTar(source.file)) await readMembersOfFile(store, source.file, members, links, hold, ev.progress);
     else await readMembers(store, 'file' in source ? fs.createReadStream(source.file, { highWaterMark: 1 << 20 }) : source.stream, members, links, hold, ev.progress);
-    const resolve = (name: string): Member | undefined => {
-      let n = memberName(name);
-      for (let hops = 0; hops < 16 && !members.has(n) && links.has(n); hops++) n = links.get(n)!;
-      return members.get(n);
-    };
-    const plans = members.has('manifest.json') ? planDocker(resolve) : members.has('index.json') ? planOci(resolve) : undefined;
-    if (!plans) {
-      throw bad(members.size === 0 ? 'the file is empty or not a tar archive' : 'it has neither manifest.json nor index.json: not a Docker or OCI image archive');
-    }
+    const plans = planArchive(members, links);
     await checkLayers(store, plans);
     return await register(store, images, plans, ev);
   } finally {

@@ -5,7 +5,7 @@ import { hex, isDigest, sha256, type Digest } from '../digest';
 import { hostArch } from '../image/config-json';
 import { MEDIA, type ImageConfig, type Index, type Manifest } from '../oci/types';
 import { parseNormalized, withDefaultTag, type Reference } from '../reference';
-import { bad, type Member } from './members';
+import { bad, memberName, type Member } from './members';
 
 // Generic in what a layer member is: `load` unpacks layers, `image explain` only lists their entries.
 export interface ImagePlan<M = Member> {
@@ -112,3 +112,18 @@ export function planOci<M extends AnyMember = Member>(resolve: Resolve<M>): Imag
 }
 
 
+
+/**
+ * The images of an archive's members: by manifest.json (Docker's layout) or
+ * index.json (OCI's), each name found through the archive's symlinks (16 hops at most).
+ */
+export function planArchive<M extends AnyMember>(members: Map<string, M>, links: Map<string, string>): ImagePlan<M>[] {
+  const resolve = (name: string): M | undefined => {
+    let n = memberName(name);
+    for (let hops = 0; hops < 16 && !members.has(n) && links.has(n); hops++) n = links.get(n)!;
+    return members.get(n);
+  };
+  if (members.has('manifest.json')) return planDocker(resolve);
+  if (members.has('index.json')) return planOci(resolve);
+  throw bad(members.size === 0 ? 'the file is empty or not a tar archive' : 'it has neither manifest.json nor index.json: not a Docker or OCI image archive');
+}

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CommandNotFoundError, invalidArgument } from '../errdefs';
-import type { LinuxDevice, LinuxDeviceCgroup } from '../runtime/devices';
+import { deviceEntry, type LinuxDevice, type LinuxDeviceCgroup } from '../runtime/devices';
 import type { DeviceMapping } from './types';
 
 /** r, w and m, each at most once. */
@@ -30,22 +30,10 @@ export function parseDevice(spec: string): DeviceMapping {
   return { PathOnHost: src, PathInContainer: dst ? dst : path.posix.normalize(src), CgroupPermissions: perms };
 }
 
-// Linux dev_t encoding (glibc's gnu_dev_major/minor)
-const major = (dev: bigint) => Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
-const minor = (dev: bigint) => Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
-
 function deviceAt(file: string, pathInContainer: string): LinuxDevice | undefined {
   const st = fs.statSync(file, { bigint: true });
   if (!st.isCharacterDevice() && !st.isBlockDevice()) return undefined;
-  return {
-    path: pathInContainer,
-    type: st.isBlockDevice() ? 'b' : 'c',
-    major: major(st.rdev),
-    minor: minor(st.rdev),
-    fileMode: Number(st.mode & 0o777n),
-    uid: Number(st.uid),
-    gid: Number(st.gid),
-  };
+  return deviceEntry(pathInContainer, st);
 }
 
 /**

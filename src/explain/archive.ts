@@ -10,8 +10,8 @@ import { chainIds, sha256, type Digest } from '../digest';
 import { autoDecompress, detectCompression } from '../archive/decompress';
 import { Channel } from '../archive/channel';
 import { ArchiveError, bad, isPlainTar, memberName } from '../archive/members';
-import { planDocker, planOci, type ImagePlan } from '../archive/plan';
-import type { Progress } from '../cli/output/progress';
+import { planArchive, type ImagePlan } from '../archive/plan';
+import type { Progress } from '../util/progress';
 import { readTar, readTarRange } from '../tar/reader';
 import { entriesOfTar, entriesOfTarRange } from './entries';
 import type { LayerEntry } from './types';
@@ -154,15 +154,7 @@ export async function readArchiveImages(file: string, progress: Progress): Promi
   const links = new Map<string, string>();
   if (isPlainTar(file)) await readFile(file, members, links, progress);
   else await readStream(fs.createReadStream(file, { highWaterMark: 1 << 20 }), members, links);
-  const resolve = (name: string): Member | undefined => {
-    let n = memberName(name);
-    for (let hops = 0; hops < 16 && !members.has(n) && links.has(n); hops++) n = links.get(n)!;
-    return members.get(n);
-  };
-  const plans = members.has('manifest.json') ? planDocker(resolve) : members.has('index.json') ? planOci(resolve) : undefined;
-  if (!plans) {
-    throw bad(members.size === 0 ? 'the file is empty or not a tar archive' : 'it has neither manifest.json nor index.json: not a Docker or OCI image archive');
-  }
+  const plans = planArchive(members, links);
   const out: ArchiveImage[] = [];
   for (const plan of plans) {
     const diffIds = plan.parsed.rootfs?.diff_ids;

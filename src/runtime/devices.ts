@@ -60,6 +60,19 @@ export function defaultDeviceRules(): LinuxDeviceCgroup[] {
 const major = (dev: bigint) => Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
 const minor = (dev: bigint) => Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
 
+/** The OCI entry of a device node from its stat (mode without the file type, as libcontainer's DeviceFromPath). */
+export function deviceEntry(pathInContainer: string, st: fs.BigIntStats): LinuxDevice {
+  return {
+    path: pathInContainer,
+    type: st.isBlockDevice() ? 'b' : 'c',
+    major: major(st.rdev),
+    minor: minor(st.rdev),
+    fileMode: Number(st.mode & 0o7777n),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+  };
+}
+
 /** Every char and block device under `dir`, skipping the same directories and files runc skips. */
 export function hostDevices(dir = '/dev'): LinuxDevice[] {
   const out: LinuxDevice[] = [];
@@ -76,15 +89,7 @@ export function hostDevices(dir = '/dev'): LinuxDevice[] {
     } catch {
       continue; // vanished meanwhile
     }
-    out.push({
-      path: p,
-      type: st.isBlockDevice() ? 'b' : 'c',
-      major: major(st.rdev),
-      minor: minor(st.rdev),
-      fileMode: Number(st.mode & 0o7777n),
-      uid: Number(st.uid),
-      gid: Number(st.gid),
-    });
+    out.push(deviceEntry(p, st));
   }
   return out;
 }
