@@ -38,7 +38,8 @@ async function main() {
   const results: Record<string, number[]> = {};
   const add = (k: string, v: number) => (results[k] ??= []).push(v);
   try {
-    for (const e of Object.values(engines)) time(['run', '-d', '--network', 'none', '--name', 'bench', 'busybox', 'sleep', '100000'], e);
+    for (const e of Object.values(engines))
+      time(['run', '-d', '--network', 'none', '--name', 'bench', 'busybox', 'sleep', '100000'], e);
     for (let i = 0; i < rounds; i++) {
       for (const [name, e] of Object.entries(engines)) {
         add(`${name} run --rm (none)`, time(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', ':'], e));

@@ -42,9 +42,13 @@ async function main() {
         await d(['run', '-id', '--network', 'none', '--name', name, img, 'sh']);
         await d(['exec', name, 'sh', '-c', 'echo changed > /changed.txt']);
         sync();
-        (times[`stowage ${img}`] ??= []).push(timed(process.execPath, [CLI, 'commit', name, `${name}:x`], senv).seconds);
+        (times[`stowage ${img}`] ??= []).push(
+          timed(process.execPath, [CLI, 'commit', name, `${name}:x`], senv).seconds,
+        );
         sync();
-        (times[`docker ${img}`] ??= []).push(timed('docker', ['commit', name, `${name}:x`], { ...process.env, ...docker.cliEnv() }).seconds);
+        (times[`docker ${img}`] ??= []).push(
+          timed('docker', ['commit', name, `${name}:x`], { ...process.env, ...docker.cliEnv() }).seconds,
+        );
       }
     }
   } finally {

@@ -59,17 +59,40 @@ async function measure(kind: PlaceKind): Promise<Record<'stowage' | 'docker' | '
   const docker = await startDockerDaemon({ bridge: true, stateDir: dir });
   const runroot = `/run/stowage-bench-${process.pid}`;
   const proot = path.join(dir, 'p-root');
-  const pargs = ['--root', proot, '--runroot', runroot, '--runtime', '/usr/sbin/runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--storage-driver', 'overlay'];
+  const pargs = [
+    '--root',
+    proot,
+    '--runroot',
+    runroot,
+    '--runtime',
+    '/usr/sbin/runc',
+    '--cgroup-manager',
+    'cgroupfs',
+    '--events-backend',
+    'file',
+    '--storage-driver',
+    'overlay',
+  ];
   const limits = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
   try {
     execFileSync(process.execPath, [CLI, 'import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest'], { env: senv });
     await docker.ok(['import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest']);
-    execFileSync('podman', [...pargs, 'import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('podman', [...pargs, 'import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const denv = { ...process.env, ...docker.cliEnv() };
     for (let i = 0; i < count; i++) {
-      execFileSync(FRONT_END, ['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000'], { env: senv, stdio: 'ignore' });
-      execFileSync('docker', ['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000'], { env: denv, stdio: 'ignore' });
-      execFileSync('podman', [...pargs, 'run', '-d', ...limits, '--network', 'none', 'busybox', 'sleep', '100000'], { stdio: 'ignore' });
+      execFileSync(FRONT_END, ['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000'], {
+        env: senv,
+        stdio: 'ignore',
+      });
+      execFileSync('docker', ['run', '-d', '--network', 'none', 'busybox', 'sleep', '100000'], {
+        env: denv,
+        stdio: 'ignore',
+      });
+      execFileSync('podman', [...pargs, 'run', '-d', ...limits, '--network', 'none', 'busybox', 'sleep', '100000'], {
+        stdio: 'ignore',
+      });
       if ((i + 1) % 20 === 0) console.error(`${kind}: ${i + 1}/${count} containers each`);
     }
     await new Promise((r) => setTimeout(r, 5000)); // let start-up allocations settle
@@ -102,7 +125,9 @@ async function main() {
     const row = (tool: string, x: Usage, monitor: string) => {
       const n = x.monitors.length;
       const all = [...x.monitors, ...x.daemons];
-      const daemons = x.daemons.length ? `${sum(x.daemons, 'pssKb').toFixed(0)} MB (${x.daemons.map((p) => p.comm).join(', ')})` : 'none';
+      const daemons = x.daemons.length
+        ? `${sum(x.daemons, 'pssKb').toFixed(0)} MB (${x.daemons.map((p) => p.comm).join(', ')})`
+        : 'none';
       return `| ${tool} | ${monitor} × ${n} | ${(sum(x.monitors, 'pssKb') / n).toFixed(2)} MB (RSS ${(sum(x.monitors, 'rssKb') / n).toFixed(2)} MB) | ${daemons} | **${sum(all, 'pssKb').toFixed(0)} MB** (RSS ${sum(all, 'rssKb').toFixed(0)} MB) |`;
     };
     sections.push(`On the ${PLACE_NAME[kind]}:

@@ -10,7 +10,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { baseTarball } from '../test/helpers';
 import { startDockerDaemon } from '../test/reference/docker-daemon';
-import { CLI, FRONT_END, machine, median, place, PLACE_NAME, placesFromArgs, writeSection, type PlaceKind } from './lib';
+import {
+  CLI,
+  FRONT_END,
+  machine,
+  median,
+  place,
+  PLACE_NAME,
+  placesFromArgs,
+  writeSection,
+  type PlaceKind,
+} from './lib';
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1]) || 21;
@@ -48,7 +58,20 @@ async function measure(kind: PlaceKind): Promise<Map<string, number[]>> {
   const docker = await startDockerDaemon({ bridge: true, stateDir: dir });
   const denv = { ...process.env, ...docker.cliEnv() };
   const runroot = `/run/stowage-bench-${process.pid}`;
-  const pargs = ['--root', path.join(dir, 'p-root'), '--runroot', runroot, '--runtime', '/usr/sbin/runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--storage-driver', 'overlay'];
+  const pargs = [
+    '--root',
+    path.join(dir, 'p-root'),
+    '--runroot',
+    runroot,
+    '--runtime',
+    '/usr/sbin/runc',
+    '--cgroup-manager',
+    'cgroupfs',
+    '--events-backend',
+    'file',
+    '--storage-driver',
+    'overlay',
+  ];
   const limits = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
   const results = new Map<string, number[]>();
   const add = (k: string, [wall, cpu]: [number, number]) => {
@@ -58,12 +81,20 @@ async function measure(kind: PlaceKind): Promise<Map<string, number[]>> {
   try {
     const logCmd = ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do echo line $i; done; exec sleep 100000'];
     execFileSync(process.execPath, [CLI, 'import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest'], { env: senv });
-    execFileSync(process.execPath, [CLI, 'run', '-d', '--name', 'bench', '-p', '127.0.0.1::80', 'busybox', ...logCmd], { env: senv });
+    execFileSync(process.execPath, [CLI, 'run', '-d', '--name', 'bench', '-p', '127.0.0.1::80', 'busybox', ...logCmd], {
+      env: senv,
+    });
     await docker.ok(['import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest']);
     await docker.ok(['run', '-d', '--name', 'bench', '-p', '127.0.0.1::80', 'busybox', ...logCmd]);
-    execFileSync('podman', [...pargs, 'import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('podman', [...pargs, 'import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     // podman's networks need a configuration this machine lacks: its container has no ports (port prints nothing)
-    execFileSync('podman', [...pargs, 'run', '-d', ...limits, '--network', 'none', '--name', 'bench', 'busybox', ...logCmd], { stdio: 'ignore' });
+    execFileSync(
+      'podman',
+      [...pargs, 'run', '-d', ...limits, '--network', 'none', '--name', 'bench', 'busybox', ...logCmd],
+      { stdio: 'ignore' },
+    );
     for (let i = 0; i < rounds; i++) {
       add('node -e 0', time(process.execPath, ['-e', '0'], process.env));
       for (const [name, argv] of COMMANDS) {

@@ -23,8 +23,18 @@ function writeLayer(file: string, entries: Array<{ name: string; size?: number; 
   const zeros = Buffer.alloc(1 << 20);
   for (const e of entries) {
     const size = e.dir ? 0 : (e.size ?? 0);
-    fs.writeSync(fd, encodeHeader({ name: e.name, type: e.dir ? 'directory' : 'file', mode: e.dir ? 0o755 : 0o644, size, mtime: 1_700_000_000 }));
-    for (let left = size + paddingFor(size); left > 0; left -= zeros.length) fs.writeSync(fd, zeros, 0, Math.min(left, zeros.length));
+    fs.writeSync(
+      fd,
+      encodeHeader({
+        name: e.name,
+        type: e.dir ? 'directory' : 'file',
+        mode: e.dir ? 0o755 : 0o644,
+        size,
+        mtime: 1_700_000_000,
+      }),
+    );
+    for (let left = size + paddingFor(size); left > 0; left -= zeros.length)
+      fs.writeSync(fd, zeros, 0, Math.min(left, zeros.length));
   }
   fs.writeSync(fd, END_OF_ARCHIVE);
   fs.closeSync(fd);
@@ -40,7 +50,7 @@ function makeBigLayers(dir: string): string[] {
   const fourth = path.join(dir, 'big-3.tar');
   if ([...files, fourth].every((f) => fs.existsSync(f))) return [...files, fourth];
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const per = [33_400, 33_300, 33_300];
   files.forEach((file, l) => {
     const entries: Array<{ name: string; size?: number; dir?: boolean }> = [{ name: `layer${l}/`, dir: true }];
@@ -62,7 +72,10 @@ function makeBigLayers(dir: string): string[] {
 
 /** Wall and CPU seconds and peak memory of one CLI run (GNU time). */
 function run(args: string[], env: NodeJS.ProcessEnv): { wall: number; cpu: number; rssKb: number; stdout: string } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, CLI, ...args], { env, maxBuffer: 1 << 28 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, CLI, ...args], {
+    env,
+    maxBuffer: 1 << 28,
+  });
   if (r.status !== 0) throw new Error(`stowage ${args.join(' ')} failed: ${r.stderr.toString()}`);
   const [wall, user, sys, rss] = r.stderr.toString().trim().split('\n').pop()!.split(' ').map(Number);
   return { wall, cpu: user + sys, rssKb: rss, stdout: r.stdout.toString() };
@@ -75,12 +88,23 @@ async function main() {
   const big = path.join(BENCH_DIR, 'explain-2gb.tar');
   if (!fs.existsSync(big)) makeDockerArchive(big, makeBigLayers(BENCH_DIR), 'bench:2gb');
   const scratch = scratchFs(BENCH_DIR, 8);
-  const env = { ...process.env, STOWAGE_ROOT: path.join(scratch.mount, 'root'), STOWAGE_RUNROOT: path.join(scratch.mount, 'run') };
+  const env = {
+    ...process.env,
+    STOWAGE_ROOT: path.join(scratch.mount, 'root'),
+    STOWAGE_RUNROOT: path.join(scratch.mount, 'run'),
+  };
   const images = [
     { tag: 'bench:400mb', archive: small, what: '400 MB, 3 layers, 5,400 files' },
     { tag: 'bench:2gb', archive: big, what: '2 GB, 4 layers, 100,000 files (1,000 overwritten, 5,000 deleted)' },
   ];
-  const results = images.map(() => ({ store: [] as number[], storeCpu: [] as number[], archive: [] as number[], archiveCpu: [] as number[], rss: [] as number[], report: '' }));
+  const results = images.map(() => ({
+    store: [] as number[],
+    storeCpu: [] as number[],
+    archive: [] as number[],
+    archiveCpu: [] as number[],
+    rss: [] as number[],
+    report: '',
+  }));
   try {
     for (const img of images) timed(process.execPath, [CLI, 'load', '-q', '-i', img.archive], env);
     for (let r = 0; r < rounds; r++) {
@@ -93,8 +117,11 @@ async function main() {
         results[i].archiveCpu.push(a.cpu);
         results[i].rss.push(s.rssKb, a.rssKb);
         const rep = JSON.parse(s.stdout);
-        results[i].report = `${(rep.size / 1e6).toFixed(0)} MB, ${rep.files.toLocaleString('en')} files seen, ${(rep.wastedBytes / 1e6).toFixed(0)} MB wasted`;
-        console.error(`round ${r + 1}/${rounds} ${img.tag}: store ${s.wall}s (cpu ${s.cpu.toFixed(2)}s), archive ${a.wall}s (cpu ${a.cpu.toFixed(2)}s)`);
+        results[i].report =
+          `${(rep.size / 1e6).toFixed(0)} MB, ${rep.files.toLocaleString('en')} files seen, ${(rep.wastedBytes / 1e6).toFixed(0)} MB wasted`;
+        console.error(
+          `round ${r + 1}/${rounds} ${img.tag}: store ${s.wall}s (cpu ${s.cpu.toFixed(2)}s), archive ${a.wall}s (cpu ${a.cpu.toFixed(2)}s)`,
+        );
       });
     }
   } finally {

@@ -57,7 +57,9 @@ export function writeSection(name: string, body: string): void {
 
 export function machine(): string {
   const cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
-  const mem = Math.round(Number(fs.readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s*(\d+)/)?.[1] ?? 0) / 1024 / 1024);
+  const mem = Math.round(
+    Number(fs.readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s*(\d+)/)?.[1] ?? 0) / 1024 / 1024,
+  );
   return `${cpu}, ${require('node:os').cpus().length} cores, ${mem} GiB, kernel ${require('node:os').release()}, node ${process.version}`;
 }
 
@@ -96,7 +98,9 @@ export function scratchFs(dir: string, sizeGb: number): { mount: string; dispose
   fs.mkdirSync(mount, { recursive: true });
   spawnSync('truncate', ['-s', `${sizeGb}G`, image]);
   // inode tables and journal written now, not by ext4lazyinit during the first timed steps
-  const mk = spawnSync('mkfs.ext4', ['-q', '-F', '-E', 'lazy_itable_init=0,lazy_journal_init=0', image], { encoding: 'utf8' });
+  const mk = spawnSync('mkfs.ext4', ['-q', '-F', '-E', 'lazy_itable_init=0,lazy_journal_init=0', image], {
+    encoding: 'utf8',
+  });
   if (mk.status !== 0) throw new Error(`mkfs.ext4: ${mk.stderr}`);
   const m = spawnSync('mount', ['-o', 'loop', image, mount], { encoding: 'utf8' });
   if (m.status !== 0) throw new Error(`mount: ${m.stderr}`);
@@ -121,7 +125,11 @@ export type PlaceKind = 'root' | 'scratch';
  * live (as a user has them, with whatever that filesystem has just been
  * through); 'scratch' a fresh loop-mounted ext4 (see scratchFs).
  */
-export function place(kind: PlaceKind, benchDir: string, sizeGb: number): { mount: string; dispose(): void; remove(): void } {
+export function place(
+  kind: PlaceKind,
+  benchDir: string,
+  sizeGb: number,
+): { mount: string; dispose(): void; remove(): void } {
   if (kind === 'scratch') return scratchFs(benchDir, sizeGb);
   const dir = path.join('/var/lib', `stowage-bench-${process.pid}-${Date.now()}`);
   fs.mkdirSync(dir, { recursive: true });

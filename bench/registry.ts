@@ -41,7 +41,11 @@ async function main() {
       // the image every tool pulls, pushed once by stowage from a store of its own
       const scratch = scratchFs(BENCH_DIR, 3);
       scratches.push(scratch);
-      const env = { ...process.env, STOWAGE_ROOT: path.join(scratch.mount, 'root'), STOWAGE_RUNROOT: path.join(scratch.mount, 'run') };
+      const env = {
+        ...process.env,
+        STOWAGE_ROOT: path.join(scratch.mount, 'root'),
+        STOWAGE_RUNROOT: path.join(scratch.mount, 'run'),
+      };
       execFileSync(process.execPath, [CLI, 'load', '-q', '-i', archive], { env, stdio: 'ignore' });
       execFileSync(process.execPath, [CLI, 'tag', 'bench:400mb', src], { env });
       execFileSync(process.execPath, [CLI, 'push', '-q', src], { env, stdio: 'ignore' });
@@ -52,9 +56,26 @@ async function main() {
       const scratch = scratchFs(BENCH_DIR, 10);
       scratches.push(scratch);
       const run = scratch.mount;
-      const senv = (n: string) => ({ ...process.env, STOWAGE_ROOT: path.join(run, `s${n}-root`), STOWAGE_RUNROOT: path.join(run, `s${n}-run`) });
+      const senv = (n: string) => ({
+        ...process.env,
+        STOWAGE_ROOT: path.join(run, `s${n}-root`),
+        STOWAGE_RUNROOT: path.join(run, `s${n}-run`),
+      });
       // podman refuses a run root longer than 50 characters
-      const pargs = (n: string) => ['--root', path.join(run, `p${n}-root`), '--runroot', `/run/stowage-bench-${process.pid}-${n}`, '--runtime', '/usr/sbin/runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--storage-driver', 'overlay'];
+      const pargs = (n: string) => [
+        '--root',
+        path.join(run, `p${n}-root`),
+        '--runroot',
+        `/run/stowage-bench-${process.pid}-${n}`,
+        '--runtime',
+        '/usr/sbin/runc',
+        '--cgroup-manager',
+        'cgroupfs',
+        '--events-backend',
+        'file',
+        '--storage-driver',
+        'overlay',
+      ];
       const daemons: DockerDaemon[] = [];
       // pushes go to a registry of this round: no tool finds there a blob it knows from
       // an earlier push or pull (podman's blob-info cache is machine-wide)
@@ -102,7 +123,11 @@ async function main() {
             await steps[(i + r - 1) % steps.length]();
           }
         }
-        console.error(`round ${r}/${rounds}: ${Object.entries(results).map(([k, v]) => `${k} ${v[v.length - 1]}s`).join(', ')}`);
+        console.error(
+          `round ${r}/${rounds}: ${Object.entries(results)
+            .map(([k, v]) => `${k} ${v[v.length - 1]}s`)
+            .join(', ')}`,
+        );
       } finally {
         await target.stop();
         for (const d of daemons) await d.stop();
@@ -131,7 +156,9 @@ ${row('pull', 'pull', '≥ 2×')}
 ${row('push', 'push', '≥ 1.5×')}
 
 Peak memory of the stowage CLI process: pull ${(Math.max(...rss['stowage pull']) / 1024).toFixed(0)} MB, push ${(Math.max(...rss['stowage push']) / 1024).toFixed(0)} MB.
-Rounds (s): ${Object.entries(results).map(([k, v]) => `${k} ${v.join(', ')}`).join('; ')}.
+Rounds (s): ${Object.entries(results)
+    .map(([k, v]) => `${k} ${v.join(', ')}`)
+    .join('; ')}.
 `;
   console.log(table);
   if (args.includes('--write')) writeSection('registry', `## pull and push (issue 15)\n${table}`);

@@ -15,7 +15,16 @@ const rounds = Number(args[args.indexOf('--rounds') + 1]) || 15;
 function main() {
   const user = new RootlessUser();
   const env = user.env();
-  const as = (cmd: string, argv: string[]) => ['-u', user.name, '--', 'env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), cmd, ...argv];
+  const as = (cmd: string, argv: string[]) => [
+    '-u',
+    user.name,
+    '--',
+    'env',
+    '-i',
+    ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    cmd,
+    ...argv,
+  ];
   const must = (cmd: string, argv: string[]) => {
     const r = spawnSync('runuser', as(cmd, argv), { cwd: user.home, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')}: ${r.stderr}`);
@@ -54,7 +63,8 @@ function main() {
     user.remove();
   }
   const m = (k: string) => median(results[k]);
-  const row = (what: string, k: string) => `| ${what} | ${m(`stowage ${k}`).toFixed(3)} s | ${m(`podman ${k}`).toFixed(3)} s | **${(m(`stowage ${k}`) / m(`podman ${k}`)).toFixed(2)}** | ≤ 1.0 |`;
+  const row = (what: string, k: string) =>
+    `| ${what} | ${m(`stowage ${k}`).toFixed(3)} s | ${m(`podman ${k}`).toFixed(3)} s | **${(m(`stowage ${k}`) / m(`podman ${k}`)).toFixed(2)}** | ≤ 1.0 |`;
   const table = `
 Median of ${rounds} runs each, both rootless, run by one ordinary user made for the benchmark (runuser's
 start is in every sample of both), tools interleaved and taking turns at going first, busybox-static

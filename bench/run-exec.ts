@@ -9,7 +9,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { baseTarball } from '../test/helpers';
 import { startDockerDaemon } from '../test/reference/docker-daemon';
-import { CLI, FRONT_END, machine, median, place, PLACE_NAME, placesFromArgs, writeSection, type PlaceKind } from './lib';
+import {
+  CLI,
+  FRONT_END,
+  machine,
+  median,
+  place,
+  PLACE_NAME,
+  placesFromArgs,
+  writeSection,
+  type PlaceKind,
+} from './lib';
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1]) || 15;
@@ -37,20 +47,49 @@ async function measure(kind: PlaceKind): Promise<Record<string, number[]>> {
   const denv = { ...process.env, ...docker.cliEnv() };
   await docker.ok(['import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest']);
   // podman refuses a run root longer than 50 characters
-  const pargs = ['--root', path.join(dir, 'p-root'), '--runroot', `/run/stowage-bench-${process.pid}`, '--runtime', '/usr/sbin/runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--storage-driver', 'overlay'];
-  execFileSync('podman', [...pargs, 'import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const pargs = [
+    '--root',
+    path.join(dir, 'p-root'),
+    '--runroot',
+    `/run/stowage-bench-${process.pid}`,
+    '--runtime',
+    '/usr/sbin/runc',
+    '--cgroup-manager',
+    'cgroupfs',
+    '--events-backend',
+    'file',
+    '--storage-driver',
+    'overlay',
+  ];
+  execFileSync('podman', [...pargs, 'import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const results: Record<string, number[]> = {};
   const add = (k: string, v: number) => (results[k] ??= []).push(v);
   try {
     execFileSync(process.execPath, [CLI, 'run', '-d', '--name', 'bench', 'busybox', 'sleep', '100000'], { env: senv });
     await docker.ok(['run', '-d', '--network', 'none', '--name', 'bench', 'busybox', 'sleep', '100000']);
-    execFileSync('podman', [...pargs, 'run', '-d', ...limits, '--network', 'none', '--name', 'bench', 'busybox', 'sleep', '100000'], { stdio: 'ignore' });
+    execFileSync(
+      'podman',
+      [...pargs, 'run', '-d', ...limits, '--network', 'none', '--name', 'bench', 'busybox', 'sleep', '100000'],
+      { stdio: 'ignore' },
+    );
     for (let i = 0; i < rounds; i++) {
       for (const net of ['none', 'bridge']) {
-        add(`stowage run ${net}`, time(...stowage(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', ':']), senv));
+        add(
+          `stowage run ${net}`,
+          time(...stowage(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', ':']), senv),
+        );
         add(`docker run ${net}`, time('docker', ['run', '--rm', '--network', net, 'busybox', 'sh', '-c', ':'], denv));
       }
-      add('podman run none', time('podman', [...pargs, 'run', '--rm', ...limits, '--network', 'none', 'busybox', 'sh', '-c', ':'], process.env));
+      add(
+        'podman run none',
+        time(
+          'podman',
+          [...pargs, 'run', '--rm', ...limits, '--network', 'none', 'busybox', 'sh', '-c', ':'],
+          process.env,
+        ),
+      );
       add('stowage exec', time(...stowage(['exec', 'bench', 'sh', '-c', ':']), senv));
       add('docker exec', time('docker', ['exec', 'bench', 'sh', '-c', ':'], denv));
       add('podman exec', time('podman', [...pargs, 'exec', 'bench', 'sh', '-c', ':'], process.env));
@@ -74,8 +113,24 @@ async function main() {
     const m = (k: string) => median(results[k]);
     const row = (what: string, s: string, d: string, p?: string, target = '') =>
       `| ${what} | ${PLACE_NAME[kind]} | ${m(s).toFixed(3)} s | ${m(d).toFixed(3)} s | ${p ? `${m(p).toFixed(3)} s` : 'n/a'} | **${(m(s) / m(d)).toFixed(2)}** | ${p ? (m(s) / m(p)).toFixed(2) : 'n/a'} | ${target} |`;
-    rows.push(row('`run --rm --network none busybox sh -c :`', 'stowage run none', 'docker run none', 'podman run none', '≤ 0.6 and ≤ podman'));
-    rows.push(row('`run --rm busybox sh -c :` (default bridge network)', 'stowage run bridge', 'docker run bridge', undefined, '≤ 0.6'));
+    rows.push(
+      row(
+        '`run --rm --network none busybox sh -c :`',
+        'stowage run none',
+        'docker run none',
+        'podman run none',
+        '≤ 0.6 and ≤ podman',
+      ),
+    );
+    rows.push(
+      row(
+        '`run --rm busybox sh -c :` (default bridge network)',
+        'stowage run bridge',
+        'docker run bridge',
+        undefined,
+        '≤ 0.6',
+      ),
+    );
     rows.push(row('`exec bench sh -c :`', 'stowage exec', 'docker exec', 'podman exec', '≤ 1.0'));
   }
   const table = `

@@ -11,7 +11,21 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeDockerArchive } from './make-archive';
-import { CLI, daemonCpuSeconds, duBytes, machine, makeBenchLayers, median, place, PLACE_NAME, placesFromArgs, rest, timed, writeSection, type PlaceKind } from './lib';
+import {
+  CLI,
+  daemonCpuSeconds,
+  duBytes,
+  machine,
+  makeBenchLayers,
+  median,
+  place,
+  PLACE_NAME,
+  placesFromArgs,
+  rest,
+  timed,
+  writeSection,
+  type PlaceKind,
+} from './lib';
 import { startDockerDaemon, type DockerDaemon } from '../test/reference/docker-daemon';
 
 const args = process.argv.slice(2);
@@ -36,14 +50,30 @@ interface Results {
 }
 
 async function measure(kind: PlaceKind, archive: string): Promise<Results> {
-  const res: Results = { stowageLoad: [], stowageSave: [], dockerLoad: [], dockerSave: [], rssLoad: [], rssSave: [], cpu: { stowageLoad: [], stowageSave: [], dockerLoad: [], dockerSave: [] }, stowageDisk: 0, dockerDisk: 0, flushLoad: [], flushTraced: [] };
+  const res: Results = {
+    stowageLoad: [],
+    stowageSave: [],
+    dockerLoad: [],
+    dockerSave: [],
+    rssLoad: [],
+    rssSave: [],
+    cpu: { stowageLoad: [], stowageSave: [], dockerLoad: [], dockerSave: [] },
+    stowageDisk: 0,
+    dockerDisk: 0,
+    flushLoad: [],
+    flushTraced: [],
+  };
   for (let r = 0; r < rounds; r++) {
     const where = place(kind, BENCH_DIR, 5);
     const run = where.mount;
     process.env.TMPDIR = run;
     const input = path.join(run, 'image.tar');
     fs.copyFileSync(archive, input);
-    const env = { ...process.env, STOWAGE_ROOT: path.join(run, 's', 'root'), STOWAGE_RUNROOT: path.join(run, 's', 'run') };
+    const env = {
+      ...process.env,
+      STOWAGE_ROOT: path.join(run, 's', 'root'),
+      STOWAGE_RUNROOT: path.join(run, 's', 'run'),
+    };
     let d: DockerDaemon | undefined;
     try {
       d = await startDockerDaemon({ stateDir: run }); // its store beside stowage's
@@ -62,7 +92,11 @@ async function measure(kind: PlaceKind, archive: string): Promise<Results> {
         res.stowageDisk = duBytes(path.join(env.STOWAGE_ROOT, 'overlay'));
         // what flushing layers and blobs before their rows costs: one more load, into a second store
         rest(REST_MS);
-        const flush = flushCost(input, { ...process.env, STOWAGE_ROOT: path.join(run, 's2', 'root'), STOWAGE_RUNROOT: path.join(run, 's2', 'run') }, path.join(run, 'flush.trace'));
+        const flush = flushCost(
+          input,
+          { ...process.env, STOWAGE_ROOT: path.join(run, 's2', 'root'), STOWAGE_RUNROOT: path.join(run, 's2', 'run') },
+          path.join(run, 'flush.trace'),
+        );
         res.flushLoad.push(flush.ours);
         res.flushTraced.push(flush.load);
       };
@@ -87,12 +121,15 @@ async function measure(kind: PlaceKind, archive: string): Promise<Results> {
         docker();
         stowage();
       }
-      console.error(`${kind} round ${r + 1}/${rounds}: stowage load ${res.stowageLoad[r]}s save ${res.stowageSave[r]}s, docker load ${res.dockerLoad[r]}s save ${res.dockerSave[r]}s`);
+      console.error(
+        `${kind} round ${r + 1}/${rounds}: stowage load ${res.stowageLoad[r]}s save ${res.stowageSave[r]}s, docker load ${res.dockerLoad[r]}s save ${res.dockerSave[r]}s`,
+      );
     } finally {
       await d?.stop();
       spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env });
       where.dispose();
-      if (kind === 'root') where.remove(); // scratch images go at the end: deleting gigabytes trims the disk meanwhile
+      if (kind === 'root')
+        where.remove(); // scratch images go at the end: deleting gigabytes trims the disk meanwhile
       else scratches.push(where);
     }
   }
@@ -116,13 +153,25 @@ async function main() {
   for (const [kind, res] of all) {
     const m = (xs: number[]) => median(xs);
     const c = res.cpu;
-    rows.push(`| load -i | ${PLACE_NAME[kind]} | ${m(res.stowageLoad).toFixed(2)} s (${m(c.stowageLoad).toFixed(2)} s) | ${m(res.dockerLoad).toFixed(2)} s (${m(c.dockerLoad).toFixed(2)} s) | **${(m(res.dockerLoad) / m(res.stowageLoad)).toFixed(1)}×** (${(m(c.dockerLoad) / m(c.stowageLoad)).toFixed(1)}×) | ≥ 4× |`);
-    rows.push(`| save -o | ${PLACE_NAME[kind]} | ${m(res.stowageSave).toFixed(2)} s (${m(c.stowageSave).toFixed(2)} s) | ${m(res.dockerSave).toFixed(2)} s (${m(c.dockerSave).toFixed(2)} s) | **${(m(res.dockerSave) / m(res.stowageSave)).toFixed(1)}×** (${(m(c.dockerSave) / m(c.stowageSave)).toFixed(1)}×) | ≥ 5× |`);
+    rows.push(
+      `| load -i | ${PLACE_NAME[kind]} | ${m(res.stowageLoad).toFixed(2)} s (${m(c.stowageLoad).toFixed(2)} s) | ${m(res.dockerLoad).toFixed(2)} s (${m(c.dockerLoad).toFixed(2)} s) | **${(m(res.dockerLoad) / m(res.stowageLoad)).toFixed(1)}×** (${(m(c.dockerLoad) / m(c.stowageLoad)).toFixed(1)}×) | ≥ 4× |`,
+    );
+    rows.push(
+      `| save -o | ${PLACE_NAME[kind]} | ${m(res.stowageSave).toFixed(2)} s (${m(c.stowageSave).toFixed(2)} s) | ${m(res.dockerSave).toFixed(2)} s (${m(c.dockerSave).toFixed(2)} s) | **${(m(res.dockerSave) / m(res.stowageSave)).toFixed(1)}×** (${(m(c.dockerSave) / m(c.stowageSave)).toFixed(1)}×) | ≥ 5× |`,
+    );
     const peak = Math.max(...res.rssLoad, ...res.rssSave) / 1024;
-    memo.push(`| peak memory of the CLI process (load, save), ${PLACE_NAME[kind]} | ${(m(res.rssLoad) / 1024).toFixed(0)} MB, ${(m(res.rssSave) / 1024).toFixed(0)} MB (max ${peak.toFixed(0)} MB) | n/a (daemon) | | < 150 MB |`);
-    memo.push(`| load's flushes before its rows (syncfs of the layers, fsync of blobs and renames; issue 12), ${PLACE_NAME[kind]} | ${m(res.flushLoad).toFixed(2)} s of a ${m(res.flushTraced).toFixed(2)} s traced load | | | |`);
-    memo.push(`| store disk use for the image, ${PLACE_NAME[kind]} | ${(res.stowageDisk / 1e6).toFixed(0)} MB | ${(res.dockerDisk / 1e6).toFixed(0)} MB (overlay2) | ${(res.stowageDisk / res.dockerDisk).toFixed(2)}× | ≤ 1.1× |`);
-    roundsText.push(`${PLACE_NAME[kind]}: stowage load ${res.stowageLoad.join(', ')}; save ${res.stowageSave.join(', ')}; docker load ${res.dockerLoad.join(', ')}; save ${res.dockerSave.join(', ')}`);
+    memo.push(
+      `| peak memory of the CLI process (load, save), ${PLACE_NAME[kind]} | ${(m(res.rssLoad) / 1024).toFixed(0)} MB, ${(m(res.rssSave) / 1024).toFixed(0)} MB (max ${peak.toFixed(0)} MB) | n/a (daemon) | | < 150 MB |`,
+    );
+    memo.push(
+      `| load's flushes before its rows (syncfs of the layers, fsync of blobs and renames; issue 12), ${PLACE_NAME[kind]} | ${m(res.flushLoad).toFixed(2)} s of a ${m(res.flushTraced).toFixed(2)} s traced load | | | |`,
+    );
+    memo.push(
+      `| store disk use for the image, ${PLACE_NAME[kind]} | ${(res.stowageDisk / 1e6).toFixed(0)} MB | ${(res.dockerDisk / 1e6).toFixed(0)} MB (overlay2) | ${(res.stowageDisk / res.dockerDisk).toFixed(2)}× | ≤ 1.1× |`,
+    );
+    roundsText.push(
+      `${PLACE_NAME[kind]}: stowage load ${res.stowageLoad.join(', ')}; save ${res.stowageSave.join(', ')}; docker load ${res.dockerLoad.join(', ')}; save ${res.dockerSave.join(', ')}`,
+    );
   }
   const table = `
 Image: ${(size / 1e6).toFixed(0)} MB archive, 3 layers (200 × 1 MB random, 5,000 small files, 200 × 1 MB random).
@@ -146,7 +195,26 @@ The flush cost comes from an extra load under \`strace -f -T -e trace=syncfs,fsy
 
 /** A load traced for its flushes: seconds in stowage's syncfs/fsync calls, and the whole traced load. */
 function flushCost(input: string, env: NodeJS.ProcessEnv, trace: string): { ours: number; load: number } {
-  const t = timed('strace', ['-f', '-y', '-T', '-qq', '-e', 'trace=syncfs,fsync', '-o', trace, process.execPath, CLI, 'load', '-q', '-i', input], env);
+  const t = timed(
+    'strace',
+    [
+      '-f',
+      '-y',
+      '-T',
+      '-qq',
+      '-e',
+      'trace=syncfs,fsync',
+      '-o',
+      trace,
+      process.execPath,
+      CLI,
+      'load',
+      '-q',
+      '-i',
+      input,
+    ],
+    env,
+  );
   let ours = 0;
   for (const line of fs.readFileSync(trace, 'utf8').split('\n')) {
     const m = /\b(syncfs|fsync)\((\d+)<([^>]*)>\).*<([\d.]+)>$/.exec(line);

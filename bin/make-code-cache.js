@@ -22,9 +22,23 @@ async function main() {
   const writeErr = process.stderr.write;
   const writeSync = fs.writeSync;
   process.stdout.write = process.stderr.write = () => true;
-  fs.writeSync = (fd, ...rest) => (fd === 1 || fd === 2 ? (typeof rest[0] === 'string' ? Buffer.byteLength(rest[0]) : rest[2] ?? rest[0].length - (rest[1] ?? 0)) : writeSync(fd, ...rest));
+  fs.writeSync = (fd, ...rest) =>
+    fd === 1 || fd === 2
+      ? typeof rest[0] === 'string'
+        ? Buffer.byteLength(rest[0])
+        : (rest[2] ?? rest[0].length - (rest[1] ?? 0))
+      : writeSync(fd, ...rest);
   try {
-    for (const argv of [['--help'], ['version'], ['images'], ['ps', '-a'], ['inspect', 'none'], ['logs', 'none'], ['port', 'none'], ['volume', 'ls']]) {
+    for (const argv of [
+      ['--help'],
+      ['version'],
+      ['images'],
+      ['ps', '-a'],
+      ['inspect', 'none'],
+      ['logs', 'none'],
+      ['port', 'none'],
+      ['volume', 'ls'],
+    ]) {
       await cli.run(argv).catch(() => {});
     }
   } finally {

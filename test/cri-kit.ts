@@ -19,12 +19,19 @@ export interface CriClient {
 export function criClient(socket: string): CriClient {
   const v1 = (criServices().pkg.runtime as grpc.GrpcObject).v1 as grpc.GrpcObject;
   const make = (ctor: grpc.ServiceClientConstructor) => {
-    const client = new ctor(`unix://${socket}`, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 16 << 20 });
+    const client = new ctor(`unix://${socket}`, grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': 16 << 20,
+    });
     const calls: Record<string, Call> = {};
     for (const name of Object.keys(ctor.service)) {
       calls[name] = (req) =>
         new Promise((resolve, reject) => {
-          (client as unknown as Record<string, (r: object, cb: (e: grpc.ServiceError | null, res: unknown) => void) => void>)[name](req, (err, res) => (err ? reject(err) : resolve(res)));
+          (
+            client as unknown as Record<
+              string,
+              (r: object, cb: (e: grpc.ServiceError | null, res: unknown) => void) => void
+            >
+          )[name](req, (err, res) => (err ? reject(err) : resolve(res)));
         });
     }
     return { client, calls };
@@ -58,7 +65,11 @@ export async function startCri(env: TestEnv, toml = '', vars: Record<string, str
   const configFile = path.join(env.dir, 'cri.toml');
   fs.writeFileSync(configFile, toml);
   let out = '';
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'system', 'cri', '--config', configFile, `unix://${socket}`], { env: { ...env.env, ...vars }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [CLI, 'system', 'cri', '--config', configFile, `unix://${socket}`],
+    { env: { ...env.env, ...vars }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
@@ -80,7 +91,8 @@ export async function startCri(env: TestEnv, toml = '', vars: Record<string, str
     async stop() {
       try {
         const { items } = await client.rt.ListPodSandbox({});
-        for (const p of items as Array<{ id: string }>) await client.rt.RemovePodSandbox({ pod_sandbox_id: p.id }).catch(() => undefined);
+        for (const p of items as Array<{ id: string }>)
+          await client.rt.RemovePodSandbox({ pod_sandbox_id: p.id }).catch(() => undefined);
       } finally {
         client.close();
         child.kill('SIGTERM');
@@ -95,6 +107,10 @@ export function podConfig(name: string, extra: Record<string, unknown> = {}): Re
   return { metadata: { name, namespace: 'test-ns', uid: `uid-${name}`, attempt: 1 }, linux: {}, ...extra };
 }
 
-export function containerConfig(name: string, image: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function containerConfig(
+  name: string,
+  image: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { metadata: { name, attempt: 1 }, image: { image }, linux: {}, ...extra };
 }

@@ -24,8 +24,18 @@ export function archiveOf(env: TestEnv, name: string, tag: string, layers: TestE
 
 // 1: a tool and a config; 2: a 10 MiB file and /app/f; 3: deletes the big file, writes /app/f again; 4: writes /app/f a third time
 export const KNOWN: TestEntry[][] = [
-  [{ name: 'bin/' }, { name: 'bin/tool', data: Buffer.alloc(5000, 1) }, { name: 'etc/' }, { name: 'etc/conf', data: Buffer.alloc(100, 2) }],
-  [{ name: 'data/' }, { name: 'data/big', data: Buffer.alloc(BIG, 3) }, { name: 'app/' }, { name: 'app/f', data: Buffer.alloc(F, 4) }],
+  [
+    { name: 'bin/' },
+    { name: 'bin/tool', data: Buffer.alloc(5000, 1) },
+    { name: 'etc/' },
+    { name: 'etc/conf', data: Buffer.alloc(100, 2) },
+  ],
+  [
+    { name: 'data/' },
+    { name: 'data/big', data: Buffer.alloc(BIG, 3) },
+    { name: 'app/' },
+    { name: 'app/f', data: Buffer.alloc(F, 4) },
+  ],
   [{ name: 'data/' }, { name: 'data/.wh.big' }, { name: 'app/' }, { name: 'app/f', data: Buffer.alloc(F, 5) }],
   [{ name: 'app/' }, { name: 'app/f', data: Buffer.alloc(F, 6) }],
 ];

@@ -16,9 +16,10 @@ export const REPO = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(REPO, 'bin', 'stowage');
 /** What `stowage` on PATH is: the native front end, which runs CLI for all but plain `exec`. */
 export const FRONT_END = path.join(REPO, 'build', 'Release', 'stowage');
-export const FIXTURES = [path.resolve(REPO, '..', 'shared', 'fixtures', 'archives'), path.join(REPO, 'test', 'fixtures', 'archives')].find(
-  (p) => fs.existsSync(path.join(p, 'expected.json')),
-);
+export const FIXTURES = [
+  path.resolve(REPO, '..', 'shared', 'fixtures', 'archives'),
+  path.join(REPO, 'test', 'fixtures', 'archives'),
+].find((p) => fs.existsSync(path.join(p, 'expected.json')));
 
 export type Result = Captured;
 
@@ -44,13 +45,18 @@ export class TestEnv {
   }
 
   run(args: string[], opts: RunOptions = {}): Promise<Result> {
-    return capture(FRONT_END, args, { env: { ...this.env, ...opts.env }, input: opts.input, timeoutMs: opts.timeoutMs ?? 120_000 });
+    return capture(FRONT_END, args, {
+      env: { ...this.env, ...opts.env },
+      input: opts.input,
+      timeoutMs: opts.timeoutMs ?? 120_000,
+    });
   }
 
   /** Runs and fails the test unless the exit status is 0; returns stdout. */
   async ok(args: string[], opts: RunOptions = {}): Promise<string> {
     const r = await this.run(args, opts);
-    if (r.code !== 0) throw new Error(`stowage ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    if (r.code !== 0)
+      throw new Error(`stowage ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
     return r.stdout;
   }
 
@@ -58,15 +64,23 @@ export class TestEnv {
   async baseImage(tag = 'busybox:latest'): Promise<string> {
     const tarball = baseTarball();
     const out = await this.ok([
-      'import', '-m', 'busybox-static base image', '-c', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-      '-c', 'CMD ["sh"]', tarball, tag,
+      'import',
+      '-m',
+      'busybox-static base image',
+      '-c',
+      'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      '-c',
+      'CMD ["sh"]',
+      tarball,
+      tag,
     ]);
     return out.trim();
   }
 
   cleanup(): void {
     // everything the store made outside its directories (bridges, rules) goes too
-    if (fs.existsSync(this.root)) spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env: this.env, stdio: 'ignore', timeout: 120_000 });
+    if (fs.existsSync(this.root))
+      spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env: this.env, stdio: 'ignore', timeout: 120_000 });
     for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').reverse()) {
       const target = line.split(' ')[4];
       if (target?.startsWith(this.dir)) spawnSync('umount', ['-l', target], { stdio: 'ignore' });
@@ -96,7 +110,12 @@ export function baseTarball(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-base-'));
   const file = path.join(dir, 'rootfs.tar');
   const r = spawnSync(path.join(REPO, 'scripts', 'base-image.sh'), ['base:build'], {
-    env: { ...process.env, BASE_TARBALL: file, STOWAGE_ROOT: path.join(dir, 'root'), STOWAGE_RUNROOT: path.join(dir, 'run') },
+    env: {
+      ...process.env,
+      BASE_TARBALL: file,
+      STOWAGE_ROOT: path.join(dir, 'root'),
+      STOWAGE_RUNROOT: path.join(dir, 'run'),
+    },
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`base-image.sh failed: ${r.stderr}`);
@@ -135,7 +154,12 @@ export interface ApiService {
   docker(args: string[], opts?: RunOptions): Promise<Result>;
   dockerOk(args: string[], opts?: RunOptions): Promise<string>;
   /** A raw request: status, headers and body. */
-  request(method: string, urlPath: string, body?: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>;
+  request(
+    method: string,
+    urlPath: string,
+    body?: string | Buffer,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>;
   stop(): Promise<number | null>;
   running(): boolean;
 }
@@ -144,31 +168,56 @@ export async function startService(env: TestEnv): Promise<ApiService> {
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const http = require('node:http') as typeof import('node:http');
   const socket = path.join(env.dir, `api-${Math.random().toString(36).slice(2, 8)}.sock`);
-  const service = spawn(FRONT_END, ['system', 'service', `unix://${socket}`], { env: env.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const service = spawn(FRONT_END, ['system', 'service', `unix://${socket}`], {
+    env: env.env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   service.stderr!.on('data', (b: Buffer) => (stderr += b));
-  for (const deadline = Date.now() + 60_000; !stderr.includes('API listening'); await new Promise((r) => setTimeout(r, 50))) {
+  for (
+    const deadline = Date.now() + 60_000;
+    !stderr.includes('API listening');
+    await new Promise((r) => setTimeout(r, 50))
+  ) {
     if (Date.now() > deadline || service.exitCode !== null) throw new Error(`the service did not start: ${stderr}`);
   }
-  const dockerEnv = { ...(process.env as Record<string, string>), DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: path.join(env.dir, 'docker-config') };
+  const dockerEnv = {
+    ...(process.env as Record<string, string>),
+    DOCKER_HOST: `unix://${socket}`,
+    DOCKER_CONFIG: path.join(env.dir, 'docker-config'),
+  };
   const docker = (args: string[], opts: RunOptions = {}) =>
-    capture('docker', args, { env: { ...dockerEnv, ...opts.env }, input: opts.input, timeoutMs: opts.timeoutMs ?? 120_000 });
+    capture('docker', args, {
+      env: { ...dockerEnv, ...opts.env },
+      input: opts.input,
+      timeoutMs: opts.timeoutMs ?? 120_000,
+    });
   return {
     socket,
     pid: service.pid!,
     docker,
     async dockerOk(args, opts) {
       const r = await docker(args, opts);
-      if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      if (r.code !== 0)
+        throw new Error(`docker ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
       return r.stdout;
     },
     request(method, urlPath, body, headers = {}) {
       return new Promise((resolve, reject) => {
-        const req = http.request({ socketPath: socket, method, path: urlPath, headers: { 'Content-Type': 'application/json', ...headers } }, (res) => {
-          const parts: Buffer[] = [];
-          res.on('data', (b: Buffer) => parts.push(b));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }));
-        });
+        const req = http.request(
+          { socketPath: socket, method, path: urlPath, headers: { 'Content-Type': 'application/json', ...headers } },
+          (res) => {
+            const parts: Buffer[] = [];
+            res.on('data', (b: Buffer) => parts.push(b));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                body: Buffer.concat(parts).toString('utf8'),
+              }),
+            );
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });

@@ -14,14 +14,18 @@ const PATH = '/usr/local/bin:/usr/bin:/bin:/usr/games';
 
 function must(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.error?.message || `exit ${r.status}`}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.error?.message || `exit ${r.status}`}`);
   return r.stdout;
 }
 
 /** The checkout must be readable by other users (the user runs its front end and bundle). */
 function checkoutReachable(): void {
   for (let d = REPO; d !== '/'; d = path.dirname(d)) {
-    if ((fs.statSync(d).mode & 0o005) !== 0o005) throw new Error(`${d} is not readable and searchable by other users: the rootless tests run stowage from ${REPO} as a new user`);
+    if ((fs.statSync(d).mode & 0o005) !== 0o005)
+      throw new Error(
+        `${d} is not readable and searchable by other users: the rootless tests run stowage from ${REPO} as a new user`,
+      );
   }
 }
 
@@ -45,8 +49,10 @@ export class RootlessUser {
     this.home = must('getent', ['passwd', this.name]).split(':')[5];
     const ranges = (f: string) => rangesFor(fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '', this.name, this.uid);
     if (opts.withRanges === false) {
-      for (const r of ranges('/etc/subuid')) must('usermod', ['--del-subuids', `${r.start}-${r.start + r.count - 1}`, this.name]);
-      for (const r of ranges('/etc/subgid')) must('usermod', ['--del-subgids', `${r.start}-${r.start + r.count - 1}`, this.name]);
+      for (const r of ranges('/etc/subuid'))
+        must('usermod', ['--del-subuids', `${r.start}-${r.start + r.count - 1}`, this.name]);
+      for (const r of ranges('/etc/subgid'))
+        must('usermod', ['--del-subgids', `${r.start}-${r.start + r.count - 1}`, this.name]);
     } else if (!ranges('/etc/subuid').length || !ranges('/etc/subgid').length) {
       // useradd gives ranges only where /etc/subuid already exists: the set-up's way then
       must(path.join(REPO, 'scripts', 'rootless-user.sh'), [this.name]);
@@ -76,23 +82,37 @@ export class RootlessUser {
   }
 
   /** A program run as the user (runuser: no setuid, no PAM session), in its home. */
-  exec(cmd: string, args: string[], opts: { env?: Record<string, string>; input?: string | Buffer; timeoutMs?: number } = {}): Promise<Captured> {
+  exec(
+    cmd: string,
+    args: string[],
+    opts: { env?: Record<string, string>; input?: string | Buffer; timeoutMs?: number } = {},
+  ): Promise<Captured> {
     const env = this.env(opts.env);
-    return capture('runuser', ['-u', this.name, '--', 'env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), cmd, ...args], {
-      input: opts.input,
-      cwd: this.home,
-      timeoutMs: opts.timeoutMs ?? 180_000,
-    });
+    return capture(
+      'runuser',
+      ['-u', this.name, '--', 'env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), cmd, ...args],
+      {
+        input: opts.input,
+        cwd: this.home,
+        timeoutMs: opts.timeoutMs ?? 180_000,
+      },
+    );
   }
 
   /** stowage, as the user runs it (the native front end, as on PATH). */
-  run(args: string[], opts: { env?: Record<string, string>; input?: string | Buffer; timeoutMs?: number } = {}): Promise<Captured> {
+  run(
+    args: string[],
+    opts: { env?: Record<string, string>; input?: string | Buffer; timeoutMs?: number } = {},
+  ): Promise<Captured> {
     return this.exec(FRONT_END, args, opts);
   }
 
   async ok(args: string[], opts: { env?: Record<string, string>; input?: string | Buffer } = {}): Promise<string> {
     const r = await this.run(args, opts);
-    if (r.code !== 0) throw new Error(`stowage ${args.join(' ')} (as ${this.name}) exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    if (r.code !== 0)
+      throw new Error(
+        `stowage ${args.join(' ')} (as ${this.name}) exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
+      );
     return r.stdout;
   }
 
@@ -109,7 +129,8 @@ export class RootlessUser {
    * IDs (zombies are dead: this machine's init is slow to reap what it inherits).
    */
   processes(): number[] {
-    const mine = (uid: number) => uid === this.uid || this.subuids.some((r) => uid >= r.start && uid < r.start + r.count);
+    const mine = (uid: number) =>
+      uid === this.uid || this.subuids.some((r) => uid >= r.start && uid < r.start + r.count);
     const out: number[] = [];
     for (const e of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(e)) continue;
@@ -127,13 +148,15 @@ export class RootlessUser {
 
   /** The command lines of processes (for messages). */
   static describe(pids: number[]): string {
-    return pids.map((p) => {
-      try {
-        return `${p}: ${fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ')}`;
-      } catch {
-        return `${p}: gone`;
-      }
-    }).join('\n');
+    return pids
+      .map((p) => {
+        try {
+          return `${p}: ${fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ')}`;
+        } catch {
+          return `${p}: gone`;
+        }
+      })
+      .join('\n');
   }
 
   /** Mounts anywhere under the user's home or run directory, as the host sees them. */
@@ -147,7 +170,23 @@ export class RootlessUser {
 
   /** Removes the user and all it left: processes (by their PIDs), home, run directory, ranges. */
   remove(): void {
-    if (fs.existsSync(this.store)) spawnSync('runuser', ['-u', this.name, '--', 'env', '-i', ...Object.entries(this.env()).map(([k, v]) => `${k}=${v}`), FRONT_END, 'system', 'reset', '-f'], { stdio: 'ignore', timeout: 120_000 });
+    if (fs.existsSync(this.store))
+      spawnSync(
+        'runuser',
+        [
+          '-u',
+          this.name,
+          '--',
+          'env',
+          '-i',
+          ...Object.entries(this.env()).map(([k, v]) => `${k}=${v}`),
+          FRONT_END,
+          'system',
+          'reset',
+          '-f',
+        ],
+        { stdio: 'ignore', timeout: 120_000 },
+      );
     for (const pid of this.processes()) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -178,10 +217,42 @@ export class RootlessUser {
    * files changed since `since` (the only root files such a run can change).
    */
   writtenOutside(since: string, allowed: string[]): string[] {
-    const owners = ['-uid', String(this.uid), ...this.subuids.flatMap((r) => ['-o', '(', '-uid', `+${r.start - 1}`, '-uid', `-${r.start + r.count}`, ')'])];
+    const owners = [
+      '-uid',
+      String(this.uid),
+      ...this.subuids.flatMap((r) => ['-o', '(', '-uid', `+${r.start - 1}`, '-uid', `-${r.start + r.count}`, ')']),
+    ];
     const r = spawnSync(
       'find',
-      ['/', '/dev/shm', '-xdev', '(', '-path', '/proc', '-o', '-path', '/sys', ')', '-prune', '-o', '(', ...owners, '-o', '(', '-uid', '0', '-perm', '-0002', '-type', 'f', '-newer', since, ')', ')', '-print'],
+      [
+        '/',
+        '/dev/shm',
+        '-xdev',
+        '(',
+        '-path',
+        '/proc',
+        '-o',
+        '-path',
+        '/sys',
+        ')',
+        '-prune',
+        '-o',
+        '(',
+        ...owners,
+        '-o',
+        '(',
+        '-uid',
+        '0',
+        '-perm',
+        '-0002',
+        '-type',
+        'f',
+        '-newer',
+        since,
+        ')',
+        ')',
+        '-print',
+      ],
       { encoding: 'utf8', maxBuffer: 64 << 20 },
     );
     return r.stdout

@@ -135,12 +135,27 @@ function cliRound(env: TestEnv, archive: string, c: number, r: number): Step[] {
   const n = `c${c}r${r}`;
   const expect = async (args: string[], want?: string) => {
     const out = await env.ok(args);
-    if (want !== undefined && out !== want) throw new Error(`stowage ${args.join(' ')}: ${JSON.stringify(out)}, not ${JSON.stringify(want)}`);
+    if (want !== undefined && out !== want)
+      throw new Error(`stowage ${args.join(' ')}: ${JSON.stringify(out)}, not ${JSON.stringify(want)}`);
   };
   return [
     () => expect(['network', 'create', `net-${n}`]),
     () => expect(['volume', 'create', `vol-${n}`], `vol-${n}\n`),
-    () => expect(['run', '-d', '--name', `app-${n}`, '--network', `net-${n}`, '-v', `vol-${n}:/data`, 'busybox', 'sh', '-c', `echo ${n} > /mark && sleep 600`]),
+    () =>
+      expect([
+        'run',
+        '-d',
+        '--name',
+        `app-${n}`,
+        '--network',
+        `net-${n}`,
+        '-v',
+        `vol-${n}:/data`,
+        'busybox',
+        'sh',
+        '-c',
+        `echo ${n} > /mark && sleep 600`,
+      ]),
     () => expect(['exec', `app-${n}`, 'sh', '-c', 'while [ ! -e /mark ]; do sleep 0.1; done; cat /mark'], `${n}\n`),
     () => expect(['exec', `app-${n}`, 'sh', '-c', `echo kept > /data/file`]),
     () => expect(['network', 'disconnect', `net-${n}`, `app-${n}`]),
@@ -163,7 +178,9 @@ function apiRound(api: ApiService, c: number, r: number): Step[] {
   const call = async (method: string, url: string, body?: unknown, want = [200, 201, 204]) => {
     const res = await api.request(method, `/v1.41${url}`, body === undefined ? undefined : JSON.stringify(body));
     if (!want.includes(res.status)) throw new Error(`${method} ${url}: ${res.status} ${res.body}`);
-    return /json/.test(String(res.headers['content-type'])) && res.body ? (JSON.parse(res.body) as Record<string, unknown>) : {};
+    return /json/.test(String(res.headers['content-type'])) && res.body
+      ? (JSON.parse(res.body) as Record<string, unknown>)
+      : {};
   };
   let id = '';
   let execId = '';
@@ -171,14 +188,21 @@ function apiRound(api: ApiService, c: number, r: number): Step[] {
     () => call('POST', '/volumes/create', { Name: `vol-${n}` }),
     () => call('POST', '/networks/create', { Name: `net-${n}` }),
     async () => {
-      id = (await call('POST', `/containers/create?name=app-${n}`, {
-        Image: 'busybox', Cmd: ['sh', '-c', `echo ${n} > /data/mark && sleep 600`],
-        HostConfig: { Binds: [`vol-${n}:/data`], NetworkMode: `net-${n}` },
-      })).Id as string;
+      id = (
+        await call('POST', `/containers/create?name=app-${n}`, {
+          Image: 'busybox',
+          Cmd: ['sh', '-c', `echo ${n} > /data/mark && sleep 600`],
+          HostConfig: { Binds: [`vol-${n}:/data`], NetworkMode: `net-${n}` },
+        })
+      ).Id as string;
     },
     () => call('POST', `/containers/${id}/start`),
     async () => {
-      execId = (await call('POST', `/containers/${id}/exec`, { Cmd: ['sh', '-c', 'while [ ! -e /data/mark ]; do sleep 0.1; done'] })).Id as string;
+      execId = (
+        await call('POST', `/containers/${id}/exec`, {
+          Cmd: ['sh', '-c', 'while [ ! -e /data/mark ]; do sleep 0.1; done'],
+        })
+      ).Id as string;
     },
     () => call('POST', `/exec/${execId}/start`, { Detach: false }),
     () => call('GET', `/containers/${id}/json`),
@@ -248,7 +272,15 @@ export async function soak(env: TestEnv, opts: SoakOptions): Promise<SoakReport>
       failures.push(`containers left by failed rounds: ${left.length}`);
       await env.run(['rm', '-f', ...left]);
     }
-    return { rounds, operations, failures, check: { code: check.code, stdout: check.stdout, stderr: check.stderr }, brokenImages, before, after: hostState(env, servicePid) };
+    return {
+      rounds,
+      operations,
+      failures,
+      check: { code: check.code, stdout: check.stdout, stderr: check.stderr },
+      brokenImages,
+      before,
+      after: hostState(env, servicePid),
+    };
   } finally {
     await api.stop();
   }

@@ -14,18 +14,32 @@ async function main(): Promise<number> {
   try {
     await env.baseImage('busybox:latest');
     const rounds = args.includes('--rounds') ? opt('--rounds', 1) : undefined;
-    const r = await soak(env, { clients: opt('--clients', 8), rounds, minutes: rounds ? undefined : opt('--minutes', 10), log: (l) => console.error(l) });
+    const r = await soak(env, {
+      clients: opt('--clients', 8),
+      rounds,
+      minutes: rounds ? undefined : opt('--minutes', 10),
+      log: (l) => console.error(l),
+    });
     const problems = [
       ...r.failures,
-      ...(r.check.code !== 0 || r.check.stdout || r.check.stderr ? [`system check: ${r.check.stdout}${r.check.stderr}`] : []),
+      ...(r.check.code !== 0 || r.check.stdout || r.check.stderr
+        ? [`system check: ${r.check.stdout}${r.check.stderr}`]
+        : []),
       ...r.brokenImages.map((i) => `image not whole: ${i}`),
-      ...Object.entries(leftover(r.before, r.after)).map(([kind, items]) => `left behind (${kind}): ${items.join(', ')}`),
+      ...Object.entries(leftover(r.before, r.after)).map(
+        ([kind, items]) => `left behind (${kind}): ${items.join(', ')}`,
+      ),
     ];
-    console.log(`${r.rounds} rounds, ${r.operations} operations; ${problems.length ? `problems:\n${problems.join('\n')}` : 'nothing left behind'}`);
+    console.log(
+      `${r.rounds} rounds, ${r.operations} operations; ${problems.length ? `problems:\n${problems.join('\n')}` : 'nothing left behind'}`,
+    );
     return problems.length ? 1 : 0;
   } finally {
     env.cleanup();
   }
 }
 
-main().then((code) => process.exit(code), (e) => (console.error(e), process.exit(1)));
+main().then(
+  (code) => process.exit(code),
+  (e) => (console.error(e), process.exit(1)),
+);

@@ -71,7 +71,11 @@ export const BUILD_PUSH_ROUTES: Route[] = [
     method: 'GET',
     re: /^\/containers\/([^/]+)\/changes$/,
     async handler(ctx, r, res) {
-      sendJson(res, 200, containerChanges(ctx.store, ctx.containers, r.params[0]).map((c) => ({ Path: c.path, Kind: KIND[c.kind] })));
+      sendJson(
+        res,
+        200,
+        containerChanges(ctx.store, ctx.containers, r.params[0]).map((c) => ({ Path: c.path, Kind: KIND[c.kind] })),
+      );
     },
   },
   {
@@ -117,9 +121,15 @@ export const BUILD_PUSH_ROUTES: Route[] = [
         const name = q.get('dockerfile') || 'Dockerfile';
         const dockerfile = dockerfileIn(dir, name);
         if (dockerfile === undefined) throw invalidArgument(`Cannot locate specified Dockerfile: ${name}`);
-        if (parseDockerfile(dockerfile).instructions.length === 0) throw invalidArgument(`the Dockerfile (${name}) cannot be empty`);
+        if (parseDockerfile(dockerfile).instructions.length === 0)
+          throw invalidArgument(`the Dockerfile (${name}) cannot be empty`);
         // parameters read before the answer begins: a bad one is a 400, not a cut stream
-        const buildArgs = new Map(Object.entries(jsonParam<Record<string, string | null>>(q, 'buildargs') ?? {}).map(([k, v]) => [k, v ?? undefined]));
+        const buildArgs = new Map(
+          Object.entries(jsonParam<Record<string, string | null>>(q, 'buildargs') ?? {}).map(([k, v]) => [
+            k,
+            v ?? undefined,
+          ]),
+        );
         const labels = jsonParam<Record<string, string>>(q, 'labels') ?? {};
         const registryAuth = decodeRegistryConfigHeader(r.req.headers['x-registry-config'] as string | undefined);
         const send = messages(res);
@@ -146,9 +156,18 @@ export const BUILD_PUSH_ROUTES: Route[] = [
           target: q.get('target') || undefined,
           network: q.get('networkmode') || 'default',
           runtime: ctx.globals.runtime,
-          extraHosts: q.getAll('extrahosts').flatMap((h) => h.split(',')).filter(Boolean),
+          extraHosts: q
+            .getAll('extrahosts')
+            .flatMap((h) => h.split(','))
+            .filter(Boolean),
           cacheFrom: cacheNames.length ? cacheFrom : undefined,
-          out: quiet ? { line: () => {}, stdout: new Writable({ write: (_c, _e, cb) => cb() }), stderr: new Writable({ write: (_c, _e, cb) => cb() }) } : { line: (s) => send({ stream: s }), stdout: out, stderr: err },
+          out: quiet
+            ? {
+                line: () => {},
+                stdout: new Writable({ write: (_c, _e, cb) => cb() }),
+                stderr: new Writable({ write: (_c, _e, cb) => cb() }),
+              }
+            : { line: (s) => send({ stream: s }), stdout: out, stderr: err },
           pull: async (image) => {
             const ref = parseNormalized(image);
             return (await pullImage(ctx.store, ctx.images, ref, { auth: registryAuth(ref.domain) ?? {} })).id;

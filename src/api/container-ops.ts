@@ -87,7 +87,10 @@ export const CONTAINER_OPS_ROUTES: Route[] = [
         memorySwap: b.MemorySwap || undefined,
         cpus: b.NanoCpus ? b.NanoCpus / 1e9 : undefined,
         pidsLimit: b.PidsLimit ?? undefined,
-        restartPolicy: b.RestartPolicy?.Name !== undefined ? { Name: b.RestartPolicy.Name, MaximumRetryCount: b.RestartPolicy.MaximumRetryCount ?? 0 } : undefined,
+        restartPolicy:
+          b.RestartPolicy?.Name !== undefined
+            ? { Name: b.RestartPolicy.Name, MaximumRetryCount: b.RestartPolicy.MaximumRetryCount ?? 0 }
+            : undefined,
       });
       sendJson(res, 200, { Warnings: [] });
     },

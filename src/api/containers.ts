@@ -122,14 +122,23 @@ export function endpointOptions(ep: EndpointSettings): EndpointOptions {
 
 /** One of HostConfig.Mounts as a volume request (--mount's rules, with the volume's labels and nocopy). */
 function mountRequest(m: ApiMount): VolumeRequest {
-  const fields = [`type=${m.Type ?? 'volume'}`, m.Source ? `source=${m.Source}` : '', `target=${m.Target ?? ''}`, m.ReadOnly ? 'readonly' : ''];
+  const fields = [
+    `type=${m.Type ?? 'volume'}`,
+    m.Source ? `source=${m.Source}` : '',
+    `target=${m.Target ?? ''}`,
+    m.ReadOnly ? 'readonly' : '',
+  ];
   if (m.BindOptions?.Propagation) fields.push(`bind-propagation=${m.BindOptions.Propagation}`);
   if (m.TmpfsOptions?.SizeBytes) fields.push(`tmpfs-size=${m.TmpfsOptions.SizeBytes}`);
   if (m.TmpfsOptions?.Mode) fields.push(`tmpfs-mode=${m.TmpfsOptions.Mode.toString(8)}`);
   const req = parseMountFlag(fields.filter(Boolean).join(','));
   if (req.Type !== 'volume') return req;
   const labels = m.VolumeOptions?.Labels ?? {};
-  return { ...req, ...(m.VolumeOptions?.NoCopy ? { NoCopy: true } : {}), ...(Object.keys(labels).length ? { VolumeLabels: labels } : {}) };
+  return {
+    ...req,
+    ...(m.VolumeOptions?.NoCopy ? { NoCopy: true } : {}),
+    ...(Object.keys(labels).length ? { VolumeLabels: labels } : {}),
+  };
 }
 
 /**
@@ -138,7 +147,8 @@ function mountRequest(m: ApiMount): VolumeRequest {
  */
 function endpointOf(body: CreateBody, networkMode: string): Pick<CreateOptions, 'endpoint' | 'extraNetworks'> {
   const eps = Object.entries(body.NetworkingConfig?.EndpointsConfig ?? {});
-  if (eps.length > 1) throw invalidArgument(`Container cannot be connected to network endpoints: ${eps.map(([k]) => k).join(', ')}`);
+  if (eps.length > 1)
+    throw invalidArgument(`Container cannot be connected to network endpoints: ${eps.map(([k]) => k).join(', ')}`);
   if (!eps.length) return {};
   const [name, ep] = eps[0];
   if (!ep) throw invalidArgument(`no EndpointSettings for ${name}`);
@@ -148,7 +158,11 @@ function endpointOf(body: CreateBody, networkMode: string): Pick<CreateOptions, 
 }
 
 /** Docker's container create body as stowage's create options and volume requests. */
-export function createRequest(body: CreateBody, name: string | undefined, runtime: string): { opts: CreateOptions; volumes: VolumeRequest[] } {
+export function createRequest(
+  body: CreateBody,
+  name: string | undefined,
+  runtime: string,
+): { opts: CreateOptions; volumes: VolumeRequest[] } {
   const h = body.HostConfig ?? {};
   let cmd = body.Cmd ?? [];
   let entrypoint: string | undefined;
@@ -161,9 +175,14 @@ export function createRequest(body: CreateBody, name: string | undefined, runtim
   const binds = h.Binds ?? [];
   const volumes: VolumeRequest[] = [
     ...binds.map(parseVolumeFlag),
-    ...Object.keys(body.Volumes ?? {}).filter((d) => !binds.some((b) => b.split(':')[1] === d)).map(parseVolumeFlag),
+    ...Object.keys(body.Volumes ?? {})
+      .filter((d) => !binds.some((b) => b.split(':')[1] === d))
+      .map(parseVolumeFlag),
     ...(h.Mounts ?? []).map(mountRequest),
-    ...Object.entries(h.Tmpfs ?? {}).map(([dest, o]) => ({ ...parseMountFlag(`type=tmpfs,target=${dest}`), TmpfsOptions: o ? o.split(',') : [] })),
+    ...Object.entries(h.Tmpfs ?? {}).map(([dest, o]) => ({
+      ...parseMountFlag(`type=tmpfs,target=${dest}`),
+      TmpfsOptions: o ? o.split(',') : [],
+    })),
   ];
   return {
     volumes,
@@ -200,7 +219,9 @@ export function createRequest(body: CreateBody, name: string | undefined, runtim
       stopSignal: body.StopSignal || undefined,
       stopTimeout: body.StopTimeout,
       shmSize: h.ShmSize || undefined,
-      restartPolicy: h.RestartPolicy?.Name ? { Name: h.RestartPolicy.Name, MaximumRetryCount: h.RestartPolicy.MaximumRetryCount ?? 0 } : undefined,
+      restartPolicy: h.RestartPolicy?.Name
+        ? { Name: h.RestartPolicy.Name, MaximumRetryCount: h.RestartPolicy.MaximumRetryCount ?? 0 }
+        : undefined,
       extraHosts: h.ExtraHosts ?? [],
       dns: h.Dns ?? [],
       dnsSearch: h.DnsSearch ?? [],
@@ -222,7 +243,11 @@ export function createRequest(body: CreateBody, name: string | undefined, runtim
       memoryReservation: h.MemoryReservation || undefined,
       oomKillDisable: !!h.OomKillDisable,
       oomScoreAdj: h.OomScoreAdj ?? 0,
-      devices: (h.Devices ?? []).map((d) => ({ PathOnHost: d.PathOnHost ?? '', PathInContainer: d.PathInContainer || d.PathOnHost || '', CgroupPermissions: d.CgroupPermissions || 'rwm' })),
+      devices: (h.Devices ?? []).map((d) => ({
+        PathOnHost: d.PathOnHost ?? '',
+        PathInContainer: d.PathInContainer || d.PathOnHost || '',
+        CgroupPermissions: d.CgroupPermissions || 'rwm',
+      })),
       sysctls: h.Sysctls ?? {},
       tmpfs: h.Tmpfs ?? undefined,
       isolation: h.Isolation || undefined,
@@ -261,13 +286,25 @@ export function listEntry(c: Container) {
     State: c.state.Status,
     Status: statusText(c),
     HostConfig: { NetworkMode: c.record.hostConfig.NetworkMode },
-    Mounts: c.record.mounts.map((m) => ({ Type: m.Type, Name: m.Name, Source: m.Source, Destination: m.Destination, Mode: m.Mode, RW: m.RW, Propagation: m.Propagation })),
+    Mounts: c.record.mounts.map((m) => ({
+      Type: m.Type,
+      Name: m.Name,
+      Source: m.Source,
+      Destination: m.Destination,
+      Mode: m.Mode,
+      RW: m.RW,
+      Propagation: m.Propagation,
+    })),
     NetworkSettings: { Networks: Object.fromEntries(Object.keys(c.state.Networks ?? {}).map((n) => [n, {}])) },
   };
 }
 
 /** The streams an attach or exec start writes to its hijacked connection; close() ends it once they are flushed. */
-export function streamsFor(socket: Duplex, tty: boolean, want: { stdin: boolean; stdout: boolean; stderr: boolean }): AttachIO & { close(): void } {
+export function streamsFor(
+  socket: Duplex,
+  tty: boolean,
+  want: { stdin: boolean; stdout: boolean; stderr: boolean },
+): AttachIO & { close(): void } {
   const sink = { write: () => true } as unknown as NodeJS.WritableStream;
   const stdout = want.stdout ? framed(socket, STDOUT, tty) : framed(sink, STDOUT, true);
   const stderr = want.stderr ? framed(socket, STDERR, tty) : framed(sink, STDERR, true);
@@ -287,14 +324,22 @@ export const CONTAINER_ROUTES: Route[] = [
     async handler(ctx, r, res) {
       const limit = Number(r.query.get('limit') ?? -1);
       const list = listContainers(ctx, { all: flag(r.query, 'all'), limit, filters: filtersOf(r.query) });
-      sendJson(res, 200, list.map((c) => listEntry(c)));
+      sendJson(
+        res,
+        200,
+        list.map((c) => listEntry(c)),
+      );
     },
   },
   {
     method: 'POST',
     re: /^\/containers\/create$/,
     async handler(ctx, r, res) {
-      const { opts, volumes } = createRequest(await r.json<CreateBody>(), r.query.get('name') ?? undefined, ctx.globals.runtime);
+      const { opts, volumes } = createRequest(
+        await r.json<CreateBody>(),
+        r.query.get('name') ?? undefined,
+        ctx.globals.runtime,
+      );
       const c = await ctx.containers.create(opts, volumes);
       sendJson(res, 201, { Id: c.record.id, Warnings: [] });
     },
@@ -303,7 +348,11 @@ export const CONTAINER_ROUTES: Route[] = [
     method: 'GET',
     re: /^\/containers\/([^/]+)\/json$/,
     async handler(ctx, r, res) {
-      sendJson(res, 200, containerInspect(ctx.store, ctx.containers, ctx.containers.find(r.params[0]), flag(r.query, 'size')));
+      sendJson(
+        res,
+        200,
+        containerInspect(ctx.store, ctx.containers, ctx.containers.find(r.params[0]), flag(r.query, 'size')),
+      );
     },
   },
   {
@@ -322,7 +371,8 @@ export const CONTAINER_ROUTES: Route[] = [
       } catch (e) {
         // nothing will come on the attachment; a --rm container goes, as the docker CLI's run expects
         pending?.io.close();
-        if (c.record.hostConfig.AutoRemove) await ctx.containers.remove(c.record.id, { force: true, volumes: true }).catch(() => {});
+        if (c.record.hostConfig.AutoRemove)
+          await ctx.containers.remove(c.record.id, { force: true, volumes: true }).catch(() => {});
         throw e;
       }
       if (pending) {
@@ -337,7 +387,8 @@ export const CONTAINER_ROUTES: Route[] = [
               // the attachment ends when the container exits: release it (and remove a --rm
               // one) here at once, rather than after conmon's exit command has started a CLI
               // (a client that detached leaves it running: nothing to release then)
-              if (!ctx.containers.isRunning(c.record.id)) void ctx.containers.cleanup(c.record.id, runId).catch(() => {});
+              if (!ctx.containers.isRunning(c.record.id))
+                void ctx.containers.cleanup(c.record.id, runId).catch(() => {});
             });
         } else pending.io.close();
       }
@@ -350,17 +401,28 @@ export const CONTAINER_ROUTES: Route[] = [
     async upgrade(ctx, r, socket) {
       const c = ctx.containers.find(r.params[0]);
       // (a stopped container is the docker CLI's refusal, not the daemon's: its logs can be read, and a stream waits for its next start)
-      if (c.state.Status === 'paused') throw conflict(`container ${r.params[0]} is paused, unpause the container before attach`);
-      if (c.state.Status === 'restarting') throw conflict(`container ${r.params[0]} is restarting, wait until the container is running`);
+      if (c.state.Status === 'paused')
+        throw conflict(`container ${r.params[0]} is paused, unpause the container before attach`);
+      if (c.state.Status === 'restarting')
+        throw conflict(`container ${r.params[0]} is restarting, wait until the container is running`);
       const tty = !!c.record.config.Tty;
       // the detach keys, typed on stdin, end the attachment and leave the container running (checked before the stream begins)
-      const keys = flag(r.query, 'stdin') ? parseDetachKeys(r.query.get('detachKeys') || DEFAULT_DETACH_KEYS) : undefined;
+      const keys = flag(r.query, 'stdin')
+        ? parseDetachKeys(r.query.get('detachKeys') || DEFAULT_DETACH_KEYS)
+        : undefined;
       hijack(socket, !tty);
-      const io = streamsFor(socket, tty, { stdin: flag(r.query, 'stdin'), stdout: flag(r.query, 'stdout'), stderr: flag(r.query, 'stderr') });
+      const io = streamsFor(socket, tty, {
+        stdin: flag(r.query, 'stdin'),
+        stdout: flag(r.query, 'stdout'),
+        stderr: flag(r.query, 'stderr'),
+      });
       const watcher = keys && io.stdin ? new DetachWatcher(keys) : undefined;
       if (watcher) io.stdin = io.stdin!.pipe(watcher);
       if (flag(r.query, 'logs')) {
-        for await (const rec of ctx.containers.logs(c.record.id, { follow: false, stillWanted: () => !socket.destroyed })) {
+        for await (const rec of ctx.containers.logs(c.record.id, {
+          follow: false,
+          stillWanted: () => !socket.destroyed,
+        })) {
           const text = `${rec.line}${rec.partial ? '' : '\n'}`;
           (rec.stream === 'stderr' ? io.stderr : io.stdout).write(text);
         }
@@ -374,7 +436,10 @@ export const CONTAINER_ROUTES: Route[] = [
         socket.on('close', () => a.detach());
       } else {
         pendingAttach.set(c.record.id, { io, socket, watcher });
-        socket.on('close', () => pendingAttach.get(c.record.id)?.socket === socket && pendingAttach.delete(c.record.id));
+        socket.on(
+          'close',
+          () => pendingAttach.get(c.record.id)?.socket === socket && pendingAttach.delete(c.record.id),
+        );
       }
     },
   },
@@ -395,7 +460,8 @@ export const CONTAINER_ROUTES: Route[] = [
         // wait for the start this wait was asked before (docker run: wait, then start)
         for (; !gone; await sleep(20)) {
           const cur = ctx.containers.records.get(id);
-          if (!cur || cur.state.StartedAt !== first.state.StartedAt || live(ctx.containers.refresh(cur).state.Status)) break;
+          if (!cur || cur.state.StartedAt !== first.state.StartedAt || live(ctx.containers.refresh(cur).state.Status))
+            break;
         }
       }
       const kept = () => ctx.containers.records.removedExitCode(id) ?? 0; // --rm: removed as it exited
@@ -485,7 +551,9 @@ export const CONTAINER_ROUTES: Route[] = [
       const c = ctx.containers.find(r.params[0]);
       const tty = !!c.record.config.Tty;
       const tail = r.query.get('tail');
-      res.writeHead(200, { 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+      res.writeHead(200, {
+        'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream',
+      });
       const want = { stdout: flag(r.query, 'stdout'), stderr: flag(r.query, 'stderr') };
       for await (const rec of ctx.containers.logs(c.record.id, {
         follow: flag(r.query, 'follow'),
@@ -495,9 +563,12 @@ export const CONTAINER_ROUTES: Route[] = [
         until: parseApiTimestampMs(r.query.get('until')),
       })) {
         if (!want[rec.stream === 'stderr' ? 'stderr' : 'stdout']) continue;
-        const text = Buffer.from(`${flag(r.query, 'timestamps') ? `${rec.time} ` : ''}${rec.line}${rec.partial ? '' : '\n'}`);
+        const text = Buffer.from(
+          `${flag(r.query, 'timestamps') ? `${rec.time} ` : ''}${rec.line}${rec.partial ? '' : '\n'}`,
+        );
         if (res.destroyed) break;
-        if (!res.write(tty ? text : frame(rec.stream === 'stderr' ? STDERR : STDOUT, text))) await new Promise((ok) => res.once('drain', ok));
+        if (!res.write(tty ? text : frame(rec.stream === 'stderr' ? STDERR : STDOUT, text)))
+          await new Promise((ok) => res.once('drain', ok));
       }
       res.end();
     },
@@ -518,7 +589,10 @@ export const CONTAINER_ROUTES: Route[] = [
       const c = ctx.containers.find(r.params[0]);
       const p = r.query.get('path') ?? '/';
       const st = await statInContainer(ctx.containers, c, p);
-      res.writeHead(200, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(st)).toString('base64') });
+      res.writeHead(200, {
+        'Content-Type': 'application/x-tar',
+        'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(st)).toString('base64'),
+      });
       await copyFromContainer(ctx.containers, c, p, '-', { follow: false }, res);
       res.end();
     },

@@ -39,8 +39,16 @@ export const EXEC_ROUTES: Route[] = [
       const b = await r.json<ExecBody>();
       if (b.Cmd !== undefined && !Array.isArray(b.Cmd)) throw invalidArgument('Cmd must be a list of strings');
       const id = ctx.execs.create(r.params[0], {
-        cmd: b.Cmd ?? [], tty: !!b.Tty, env: b.Env ?? [], workdir: b.WorkingDir || undefined, user: b.User || undefined, privileged: !!b.Privileged,
-        stdin: !!b.AttachStdin, stdout: b.AttachStdout !== false, stderr: b.AttachStderr !== false, detachKeys: b.DetachKeys ?? b.detachKeys,
+        cmd: b.Cmd ?? [],
+        tty: !!b.Tty,
+        env: b.Env ?? [],
+        workdir: b.WorkingDir || undefined,
+        user: b.User || undefined,
+        privileged: !!b.Privileged,
+        stdin: !!b.AttachStdin,
+        stdout: b.AttachStdout !== false,
+        stderr: b.AttachStderr !== false,
+        detachKeys: b.DetachKeys ?? b.detachKeys,
       });
       sendJson(res, 201, { Id: id });
     },
@@ -56,7 +64,9 @@ export const EXEC_ROUTES: Route[] = [
         // a client that neither detaches nor upgrades still gets the output in the body
         const e = ctx.execs.get(r.params[0]);
         const raw = !!b.Tty;
-        res.writeHead(200, { 'Content-Type': raw ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+        res.writeHead(200, {
+          'Content-Type': raw ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream',
+        });
         const io = streamsFor(res as never, raw, { stdin: false, stdout: e.config.stdout, stderr: e.config.stderr });
         await ctx.execs.start(r.params[0], io);
         io.close();

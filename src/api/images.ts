@@ -49,7 +49,10 @@ export function imageSummary(ctx: Engine, i: ImageSummary, sharedSize = -1) {
 
 /** docker import: the body is the tarball (fromSrc=-); a URL would need a network this engine does not reach for. */
 async function importImage(ctx: Engine, r: ApiRequest, res: ServerResponse, src: string): Promise<void> {
-  if (src !== '-') throw invalidArgument(`importing from a URL is not supported: ${src} (send the archive in the request body, fromSrc=-)`);
+  if (src !== '-')
+    throw invalidArgument(
+      `importing from a URL is not supported: ${src} (send the archive in the request body, fromSrc=-)`,
+    );
   const repo = r.query.get('repo');
   const tag = r.query.get('tag');
   const id = await ctx.images.importTarball(r.req as AsyncIterable<Buffer>, {
@@ -87,7 +90,18 @@ export const IMAGE_ROUTES: Route[] = [
     re: /^\/images\/(.+)\/history$/,
     async handler(ctx, r, res) {
       const items = imageHistory(ctx, r.params[0]);
-      sendJson(res, 200, items.map((h) => ({ Comment: h.comment, Created: unix(h.created), CreatedBy: h.createdBy, Id: h.id, Size: h.size, Tags: h.tags.length ? h.tags : null })));
+      sendJson(
+        res,
+        200,
+        items.map((h) => ({
+          Comment: h.comment,
+          Created: unix(h.created),
+          CreatedBy: h.createdBy,
+          Id: h.id,
+          Size: h.size,
+          Tags: h.tags.length ? h.tags : null,
+        })),
+      );
     },
   },
   {
@@ -104,8 +118,15 @@ export const IMAGE_ROUTES: Route[] = [
     method: 'DELETE',
     re: /^\/images\/(.+)$/,
     async handler(ctx, r, res) {
-      const records = ctx.images.remove(r.params[0], { force: flag(r.query, 'force'), noPrune: flag(r.query, 'noprune') });
-      sendJson(res, 200, records.map((x) => ('untagged' in x ? { Untagged: x.untagged } : { Deleted: x.deleted })));
+      const records = ctx.images.remove(r.params[0], {
+        force: flag(r.query, 'force'),
+        noPrune: flag(r.query, 'noprune'),
+      });
+      sendJson(
+        res,
+        200,
+        records.map((x) => ('untagged' in x ? { Untagged: x.untagged } : { Deleted: x.deleted })),
+      );
     },
   },
   {
@@ -128,8 +149,14 @@ export const IMAGE_ROUTES: Route[] = [
         res.write(`${JSON.stringify(m)}\n`);
       };
       try {
-        const out = await pullImage(ctx.store, ctx.images, ref, { auth, platform: r.query.get('platform') || undefined, onProgress: msg });
-        msg({ status: `Status: ${out.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(ref)}` });
+        const out = await pullImage(ctx.store, ctx.images, ref, {
+          auth,
+          platform: r.query.get('platform') || undefined,
+          onProgress: msg,
+        });
+        msg({
+          status: `Status: ${out.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(ref)}`,
+        });
       } catch (e) {
         if (!res.headersSent) throw e;
         msg({ errorDetail: { message: (e as Error).message }, error: (e as Error).message });
@@ -164,10 +191,18 @@ export const IMAGE_ROUTES: Route[] = [
       const lines: object[] = [];
       // a bad archive is a message in the 200 answer, as Docker's load reports it (SDKs look for it there)
       try {
-        const loaded = await loadArchive(ctx.store, ctx.images, { stream: r.req as Readable }, {
-          progress: NO_PROGRESS,
-          onRetag: (ref, oldId) => lines.push({ stream: `The image ${familiarString(ref)} already exists, renaming the old one with ID ${oldId} to empty string\n` }),
-        });
+        const loaded = await loadArchive(
+          ctx.store,
+          ctx.images,
+          { stream: r.req as Readable },
+          {
+            progress: NO_PROGRESS,
+            onRetag: (ref, oldId) =>
+              lines.push({
+                stream: `The image ${familiarString(ref)} already exists, renaming the old one with ID ${oldId} to empty string\n`,
+              }),
+          },
+        );
         for (const l of loaded) {
           if (l.tags.length) for (const t of l.tags) lines.push({ stream: `Loaded image: ${familiarString(t)}\n` });
           else lines.push({ stream: `Loaded image ID: ${l.id}\n` });

@@ -15,7 +15,16 @@ interface CreateBody {
   Attachable?: boolean;
   Ingress?: boolean;
   EnableIPv6?: boolean;
-  IPAM?: { Driver?: string; Config?: Array<{ Subnet?: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }> | null; Options?: Record<string, string> | null } | null;
+  IPAM?: {
+    Driver?: string;
+    Config?: Array<{
+      Subnet?: string;
+      IPRange?: string;
+      Gateway?: string;
+      AuxiliaryAddresses?: Record<string, string>;
+    }> | null;
+    Options?: Record<string, string> | null;
+  } | null;
   Options?: Record<string, string> | null;
   Labels?: Record<string, string> | null;
 }
@@ -37,7 +46,11 @@ export const NETWORK_ROUTES: Route[] = [
     re: /^\/networks$/,
     async handler(ctx, r, res) {
       const nets = await ctx.networks.list(checked(filtersOf(r.query), NETWORK_LIST_FILTERS));
-      sendJson(res, 200, nets.map((n) => ctx.networks.inspect(n)));
+      sendJson(
+        res,
+        200,
+        nets.map((n) => ctx.networks.inspect(n)),
+      );
     },
   },
   {
@@ -47,7 +60,8 @@ export const NETWORK_ROUTES: Route[] = [
       const b = await r.json<CreateBody>();
       if (!b.Name) throw invalidArgument('network name must not be empty');
       if (b.EnableIPv6) throw invalidArgument('IPv6 networks are not supported by stowage');
-      if (b.IPAM?.Driver && b.IPAM.Driver !== 'default') throw invalidArgument(`IPAM driver "${b.IPAM.Driver}" not found`);
+      if (b.IPAM?.Driver && b.IPAM.Driver !== 'default')
+        throw invalidArgument(`IPAM driver "${b.IPAM.Driver}" not found`);
       const configs = b.IPAM?.Config ?? [];
       if (configs.length > 1) throw invalidArgument('stowage networks have one IPv4 subnet');
       const ipam = configs[0] ?? {};

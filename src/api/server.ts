@@ -100,22 +100,33 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-const tooLarge = () => Object.assign(new StowageError('invalid-argument', `request body larger than ${MAX_JSON_BODY} bytes`), { status: 413 });
+const tooLarge = () =>
+  Object.assign(new StowageError('invalid-argument', `request body larger than ${MAX_JSON_BODY} bytes`), {
+    status: 413,
+  });
 
 /** The version a request asks for (/vX.Y/...): Docker's refusals of ones it does not serve. */
 function requestedVersion(pathname: string): number {
   const m = /^\/v([0-9]+\.[0-9]+)(?=\/)/.exec(pathname);
   if (!m) {
-    if (/^\/v[^/]*\//.test(pathname)) throw new StowageError('invalid-argument', `malformed API version in ${pathname}`);
+    if (/^\/v[^/]*\//.test(pathname))
+      throw new StowageError('invalid-argument', `malformed API version in ${pathname}`);
     return Number(API_VERSION);
   }
   const v = Number(m[1]);
   const [maj, min] = m[1].split('.').map(Number);
   const [smaj, smin] = API_VERSION.split('.').map(Number);
   const [mmaj, mmin] = MIN_API_VERSION.split('.').map(Number);
-  if (maj > smaj || (maj === smaj && min > smin)) throw new StowageError('invalid-argument', `client version ${m[1]} is too new. Maximum supported API version is ${API_VERSION}`);
+  if (maj > smaj || (maj === smaj && min > smin))
+    throw new StowageError(
+      'invalid-argument',
+      `client version ${m[1]} is too new. Maximum supported API version is ${API_VERSION}`,
+    );
   if (maj < mmaj || (maj === mmaj && min < mmin)) {
-    throw new StowageError('invalid-argument', `client version ${m[1]} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
+    throw new StowageError(
+      'invalid-argument',
+      `client version ${m[1]} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`,
+    );
   }
   return v;
 }
@@ -123,7 +134,8 @@ function requestedVersion(pathname: string): number {
 function apiRequest(req: http.IncomingMessage, routes: Route[]) {
   const url = new URL(req.url ?? '/', 'http://stowage');
   const cl = req.headers['content-length'];
-  if (cl !== undefined && !/^\d+$/.test(cl)) throw new StowageError('invalid-argument', `invalid Content-Length: ${cl}`);
+  if (cl !== undefined && !/^\d+$/.test(cl))
+    throw new StowageError('invalid-argument', `invalid Content-Length: ${cl}`);
   const apiVersion = requestedVersion(url.pathname);
   const path = url.pathname.replace(/^\/v[0-9.]+(?=\/)/, '');
   let cached: Promise<Buffer> | undefined;
@@ -168,7 +180,10 @@ export function createApiServer(ctx: Ctx, routes: Route[]): ApiServer {
     const found = routeOf(req, routes);
     res.setHeader('Api-Version', API_VERSION);
     res.setHeader('Server', `stowage (linux)`);
-    if (found instanceof Error) return sendJson(res, 400, { message: found instanceof StowageError ? found.message : `bad request: ${found.message}` });
+    if (found instanceof Error)
+      return sendJson(res, 400, {
+        message: found instanceof StowageError ? found.message : `bad request: ${found.message}`,
+      });
     if (!found?.route.handler) {
       sendJson(res, 404, { message: `page not found` });
       return;
@@ -210,10 +225,13 @@ export function createApiServer(ctx: Ctx, routes: Route[]): ApiServer {
       });
     a.json = async <T>() => parseBody<T>(await a.body());
     found.route.upgrade(ctx, a, socket).catch((e) => {
-      if (wasHijacked(socket)) socket.destroy(); // the stream has begun: no HTTP answer fits in it
+      if (wasHijacked(socket))
+        socket.destroy(); // the stream has begun: no HTTP answer fits in it
       else if (!socket.destroyed) {
         const body = JSON.stringify({ message: (e as Error).message });
-        socket.end(`HTTP/1.1 ${statusOf(e)} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        socket.end(
+          `HTTP/1.1 ${statusOf(e)} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
       }
     });
   });

@@ -17,7 +17,15 @@ export const SYSTEM_ROUTES: Route[] = [
     method: 'GET',
     re: /^\/_ping$/,
     async handler(_ctx, r, res) {
-      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Api-Version': API_VERSION, 'Builder-Version': '1', 'Docker-Experimental': 'false', 'Ostype': 'linux', 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache' });
+      res.writeHead(200, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Api-Version': API_VERSION,
+        'Builder-Version': '1',
+        'Docker-Experimental': 'false',
+        Ostype: 'linux',
+        'Cache-Control': 'no-cache, no-store, must-revalidate',
+        Pragma: 'no-cache',
+      });
       res.end(r.method === 'HEAD' ? undefined : 'OK');
     },
   },
@@ -27,7 +35,20 @@ export const SYSTEM_ROUTES: Route[] = [
     async handler(_ctx, _r, res) {
       sendJson(res, 200, {
         Platform: { Name: 'stowage' },
-        Components: [{ Name: 'Engine', Version: VERSION, Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: hostArch(), KernelVersion: os.release(), NodeVersion: process.version } }],
+        Components: [
+          {
+            Name: 'Engine',
+            Version: VERSION,
+            Details: {
+              ApiVersion: API_VERSION,
+              MinAPIVersion: MIN_API_VERSION,
+              Os: 'linux',
+              Arch: hostArch(),
+              KernelVersion: os.release(),
+              NodeVersion: process.version,
+            },
+          },
+        ],
         Version: VERSION,
         ApiVersion: API_VERSION,
         MinAPIVersion: MIN_API_VERSION,
@@ -58,7 +79,9 @@ export const SYSTEM_ROUTES: Route[] = [
         Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
         // Docker 20.10's types.Info fields, in its order (SDKs read some of them unconditionally)
         MemoryLimit: true,
-        SwapLimit: fs.existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes') || fs.existsSync('/sys/fs/cgroup/memory.swap.max'),
+        SwapLimit:
+          fs.existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes') ||
+          fs.existsSync('/sys/fs/cgroup/memory.swap.max'),
         KernelMemory: false,
         KernelMemoryTCP: false,
         CpuCfsPeriod: true,
@@ -84,7 +107,13 @@ export const SYSTEM_ROUTES: Route[] = [
         OSType: 'linux',
         Architecture: hostArch() === 'amd64' ? 'x86_64' : hostArch(),
         IndexServerAddress: 'https://index.docker.io/v1/',
-        RegistryConfig: { AllowNondistributableArtifactsCIDRs: [], AllowNondistributableArtifactsHostnames: [], InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: {}, Mirrors: [] },
+        RegistryConfig: {
+          AllowNondistributableArtifactsCIDRs: [],
+          AllowNondistributableArtifactsHostnames: [],
+          InsecureRegistryCIDRs: ['127.0.0.0/8'],
+          IndexConfigs: {},
+          Mirrors: [],
+        },
         NCPU: os.cpus().length,
         MemTotal: os.totalmem(),
         GenericResources: null,
@@ -98,7 +127,14 @@ export const SYSTEM_ROUTES: Route[] = [
         ServerVersion: VERSION,
         Runtimes: { [ctx.globals.runtime]: { path: ctx.globals.runtime } },
         DefaultRuntime: ctx.globals.runtime,
-        Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+        Swarm: {
+          NodeID: '',
+          NodeAddr: '',
+          LocalNodeState: 'inactive',
+          ControlAvailable: false,
+          Error: '',
+          RemoteManagers: null,
+        },
         LiveRestoreEnabled: false,
         Isolation: '',
         InitBinary: 'docker-init',
@@ -137,8 +173,15 @@ export const SYSTEM_ROUTES: Route[] = [
       sendJson(res, 200, {
         LayersSize: u.layersSize,
         Images: u.images.map((i) => imageSummary(ctx, i, i.shared)),
-        Containers: u.containers.map(({ c, size }) => ({ ...listEntry(c), SizeRw: size, SizeRootFs: size + (ctx.store.images.get(c.record.imageId)?.size ?? 0) })),
-        Volumes: u.volumes.map(({ v, size, links }) => ({ ...ctx.volumes.inspect(v), UsageData: { Size: size, RefCount: links } })),
+        Containers: u.containers.map(({ c, size }) => ({
+          ...listEntry(c),
+          SizeRw: size,
+          SizeRootFs: size + (ctx.store.images.get(c.record.imageId)?.size ?? 0),
+        })),
+        Volumes: u.volumes.map(({ v, size, links }) => ({
+          ...ctx.volumes.inspect(v),
+          UsageData: { Size: size, RefCount: links },
+        })),
         BuildCache: [],
       });
     },
@@ -177,4 +220,7 @@ function countDir(dir: string): number {
 }
 
 const NOT_SWARM = () =>
-  new StowageError('unavailable', 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
+  new StowageError(
+    'unavailable',
+    'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.',
+  );

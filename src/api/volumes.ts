@@ -18,8 +18,17 @@ export const VOLUME_ROUTES: Route[] = [
     method: 'POST',
     re: /^\/volumes\/create$/,
     async handler(ctx, r, res) {
-      const b = await r.json<{ Name?: string; Driver?: string; DriverOpts?: Record<string, string> | null; Labels?: Record<string, string> | null }>();
-      const v = ctx.volumes.create(b.Name || undefined, { driver: b.Driver, labels: b.Labels ?? {}, driverOpts: b.DriverOpts ?? undefined });
+      const b = await r.json<{
+        Name?: string;
+        Driver?: string;
+        DriverOpts?: Record<string, string> | null;
+        Labels?: Record<string, string> | null;
+      }>();
+      const v = ctx.volumes.create(b.Name || undefined, {
+        driver: b.Driver,
+        labels: b.Labels ?? {},
+        driverOpts: b.DriverOpts ?? undefined,
+      });
       sendJson(res, 201, ctx.volumes.inspect(v));
     },
   },

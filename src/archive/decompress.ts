@@ -78,7 +78,9 @@ export function decompressStream(src: Readable, kind: Compression): Readable {
 }
 
 /** Decompresses whatever compression the stream starts with. */
-export async function autoDecompress(src: AsyncIterable<Buffer>): Promise<{ stream: Readable; compression: Compression }> {
+export async function autoDecompress(
+  src: AsyncIterable<Buffer>,
+): Promise<{ stream: Readable; compression: Compression }> {
   const { head, stream } = await peek(src, 6);
   const compression = detectCompression(head);
   return { stream: decompressStream(stream, compression), compression };

@@ -29,13 +29,27 @@ export interface LoadEvents {
 /** Where the archive comes from: a stream (stdin), or a file, which can be read faster. */
 export type ArchiveSource = { stream: AsyncIterable<Buffer> } | { file: string };
 
-export async function loadArchive(store: Store, images: ImageService, source: ArchiveSource, ev: LoadEvents): Promise<LoadedImage[]> {
+export async function loadArchive(
+  store: Store,
+  images: ImageService,
+  source: ArchiveSource,
+  ev: LoadEvents,
+): Promise<LoadedImage[]> {
   const members = new Map<string, Member>();
   const links = new Map<string, string>();
   const hold = new MemberHold(() => store.tmpPath('member'));
   try {
-    if ('file' in source && isPlainTar(source.file)) await readMembersOfFile(store, source.file, members, links, hold, ev.progress);
-    else await readMembers(store, 'file' in source ? fs.createReadStream(source.file, { highWaterMark: 1 << 20 }) : source.stream, members, links, hold, ev.progress);
+    if ('file' in source && isPlainTar(source.file))
+      await readMembersOfFile(store, source.file, members, links, hold, ev.progress);
+    else
+      await readMembers(
+        store,
+        'file' in source ? fs.createReadStream(source.file, { highWaterMark: 1 << 20 }) : source.stream,
+        members,
+        links,
+        hold,
+        ev.progress,
+      );
     const plans = planArchive(members, links);
     await checkLayers(store, plans);
     return await register(store, images, plans, ev);
@@ -62,7 +76,8 @@ async function checkLayers(store: Store, plans: ImagePlan[]): Promise<void> {
         delete (l.member as { data?: unknown }).data;
       }
       const m = l.member as Extract<Member, { kind: 'layer' }>;
-      if (l.digest && m.digest !== l.digest) throw bad(`layer blob ${l.digest} does not match its digest (got ${m.digest})`);
+      if (l.digest && m.digest !== l.digest)
+        throw bad(`layer blob ${l.digest} does not match its digest (got ${m.digest})`);
       if (m.unpacked.diffId !== diffIds[i]) {
         throw bad(`invalid diffID for layer ${i} (${l.name}): calculated ${m.unpacked.diffId}, expected ${diffIds[i]}`);
       }
@@ -70,7 +85,12 @@ async function checkLayers(store: Store, plans: ImagePlan[]): Promise<void> {
   }
 }
 
-async function register(store: Store, images: ImageService, plans: ImagePlan[], ev: LoadEvents): Promise<LoadedImage[]> {
+async function register(
+  store: Store,
+  images: ImageService,
+  plans: ImagePlan[],
+  ev: LoadEvents,
+): Promise<LoadedImage[]> {
   const adopted = new Map<Member, Digest>(); // member -> chain it was moved into
   const out: LoadedImage[] = [];
   for (const p of plans) {

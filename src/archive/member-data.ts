@@ -42,7 +42,13 @@ function fileData(file: string, offset: number, size: number): MemberData {
       }
     },
     chunks() {
-      return size === 0 ? (async function* () {})() : (fs.createReadStream(file, { start: offset, end: offset + size - 1, highWaterMark: CHUNK }) as AsyncIterable<Buffer>);
+      return size === 0
+        ? (async function* () {})()
+        : (fs.createReadStream(file, {
+            start: offset,
+            end: offset + size - 1,
+            highWaterMark: CHUNK,
+          }) as AsyncIterable<Buffer>);
     },
   };
 }
@@ -82,7 +88,7 @@ export class MemberHold {
     let written = 0;
     return {
       write: (b) => {
-        for (let off = 0; off < b.length; ) off += fs.writeSync(fd, b, off, b.length - off);
+        for (let off = 0; off < b.length;) off += fs.writeSync(fd, b, off, b.length - off);
         written += b.length;
       },
       end: () => {

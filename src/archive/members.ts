@@ -20,8 +20,7 @@ import type { MemberData, MemberHold, MemberWriter } from './member-data';
 const SMALL = 1 << 20;
 
 export type Member =
-  | { kind: 'data'; data: MemberData }
-  | { kind: 'layer'; unpacked: UnpackedLayer; digest: Digest; compressed: boolean };
+  { kind: 'data'; data: MemberData } | { kind: 'layer'; unpacked: UnpackedLayer; digest: Digest; compressed: boolean };
 
 /** What is wrong with an archive (a member, a digest); the store is left unchanged. */
 export class ArchiveError extends StowageError {
@@ -32,9 +31,11 @@ export class ArchiveError extends StowageError {
 
 export const bad = (msg: string) => new ArchiveError(`invalid archive: ${msg}`);
 
-
 export function memberName(name: string): string {
-  return path.posix.normalize(name.replace(/^\/+/, '')).replace(/^(\.\/)+/, '').replace(/\/$/, '');
+  return path.posix
+    .normalize(name.replace(/^\/+/, ''))
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/$/, '');
 }
 
 export function isPlainTar(file: string): boolean {
@@ -52,7 +53,14 @@ export function isPlainTar(file: string): boolean {
  * are, and each uncompressed layer member is unpacked from its byte range
  * (bodies copied in the kernel, hashed on the worker thread meanwhile).
  */
-export async function readMembersOfFile(store: Store, file: string, members: Map<string, Member>, links: Map<string, string>, hold: MemberHold, progress: Progress) {
+export async function readMembersOfFile(
+  store: Store,
+  file: string,
+  members: Map<string, Member>,
+  links: Map<string, string>,
+  hold: MemberHold,
+  progress: Progress,
+) {
   const fd = fs.openSync(file, 'r');
   let name = '';
   let small: MemberWriter | undefined;
@@ -93,23 +101,42 @@ export async function readMembersOfFile(store: Store, file: string, members: Map
             throw new ArchiveError(`invalid archive: layer ${name}: ${(e as Error).message}`, e);
           }
         } else {
-          members.set(name, await unpackMember(store, name, fs.createReadStream(file, { start: offset, end: offset + size - 1, highWaterMark: 1 << 20 }), size));
+          members.set(
+            name,
+            await unpackMember(
+              store,
+              name,
+              fs.createReadStream(file, { start: offset, end: offset + size - 1, highWaterMark: 1 << 20 }),
+              size,
+            ),
+          );
         }
         progress.finish(id);
       },
     });
   } catch (e) {
     if (e instanceof ArchiveError) throw e;
-    throw bad(`${members.size === 0 ? 'not a tar archive: ' : ''}${(e as Error).message}${name ? ` (while reading ${name})` : ''}`);
+    throw bad(
+      `${members.size === 0 ? 'not a tar archive: ' : ''}${(e as Error).message}${name ? ` (while reading ${name})` : ''}`,
+    );
   } finally {
     fs.closeSync(fd);
   }
 }
 
-export async function readMembers(store: Store, source: AsyncIterable<Buffer>, members: Map<string, Member>, links: Map<string, string>, hold: MemberHold, progress: Progress) {
+export async function readMembers(
+  store: Store,
+  source: AsyncIterable<Buffer>,
+  members: Map<string, Member>,
+  links: Map<string, string>,
+  hold: MemberHold,
+  progress: Progress,
+) {
   const { stream } = await autoDecompress(source);
   let sawEntry = false;
-  let current: { name: string; small?: MemberWriter; channel?: Channel; done?: Promise<Member>; bytes: number; size: number } | undefined;
+  let current:
+    | { name: string; small?: MemberWriter; channel?: Channel; done?: Promise<Member>; bytes: number; size: number }
+    | undefined;
   try {
     await readTar(stream, {
       entry(h) {
@@ -176,7 +203,12 @@ function shortName(member: string): string {
 }
 
 /** Unpacks one archive member as a layer (compressed or not); a compressed blob's own digest is hashed too. */
-export async function unpackMember(store: Store, name: string, bytes: AsyncIterable<Buffer>, size = 0): Promise<Member> {
+export async function unpackMember(
+  store: Store,
+  name: string,
+  bytes: AsyncIterable<Buffer>,
+  size = 0,
+): Promise<Member> {
   try {
     const { head, stream: raw } = await peek(bytes, 6);
     const compression = detectCompression(head);
@@ -196,4 +228,3 @@ export async function unpackMember(store: Store, name: string, bytes: AsyncItera
     throw new ArchiveError(`invalid archive: layer ${name}: ${(e as Error).message}`, e);
   }
 }
-

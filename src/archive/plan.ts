@@ -45,10 +45,14 @@ function checkNamedDigest(name: string, bytes: Buffer, what: string): void {
 }
 
 export function planDocker<M extends AnyMember = Member>(resolve: Resolve<M>): ImagePlan<M>[] {
-  const entries = parseJson<Array<{ Config: string; RepoTags?: string[] | null; Layers: string[] }>>(dataMember(resolve, 'manifest.json', 'file'), 'manifest.json');
+  const entries = parseJson<Array<{ Config: string; RepoTags?: string[] | null; Layers: string[] }>>(
+    dataMember(resolve, 'manifest.json', 'file'),
+    'manifest.json',
+  );
   if (!Array.isArray(entries)) throw bad('manifest.json is not a list of images');
   return entries.map((e) => {
-    if (typeof e?.Config !== 'string' || !Array.isArray(e.Layers)) throw bad('manifest.json entry without Config or Layers');
+    if (typeof e?.Config !== 'string' || !Array.isArray(e.Layers))
+      throw bad('manifest.json entry without Config or Layers');
     const config = dataMember(resolve, e.Config, 'config');
     checkNamedDigest(e.Config, config, 'config');
     const layers = e.Layers.map((name) => {
@@ -83,7 +87,8 @@ export function planOci<M extends AnyMember = Member>(resolve: Resolve<M>): Imag
       }
       if (desc.platform && (desc.platform.os !== 'linux' || desc.platform.architecture !== hostArch())) continue;
       const manifest = parseJson<Manifest>(blob(resolve, desc.digest, 'manifest'), `manifest ${desc.digest}`);
-      if (!manifest.config?.digest || !Array.isArray(manifest.layers)) throw bad(`manifest ${desc.digest} has no config or layers`);
+      if (!manifest.config?.digest || !Array.isArray(manifest.layers))
+        throw bad(`manifest ${desc.digest} has no config or layers`);
       const config = blob(resolve, manifest.config.digest, 'config');
       const layers = manifest.layers.map((l) => {
         const member = resolve(blobName(l.digest));
@@ -101,7 +106,14 @@ export function planOci<M extends AnyMember = Member>(resolve: Resolve<M>): Imag
       }
       const existing = plans.find((p) => p.configName === manifest.config.digest);
       if (existing) existing.tags.push(...tags);
-      else plans.push({ configName: manifest.config.digest, config, parsed: parseJson<ImageConfig>(config, `config ${manifest.config.digest}`), layers, tags });
+      else
+        plans.push({
+          configName: manifest.config.digest,
+          config,
+          parsed: parseJson<ImageConfig>(config, `config ${manifest.config.digest}`),
+          layers,
+          tags,
+        });
     }
   };
   const index = parseJson<Index>(dataMember(resolve, 'index.json', 'file'), 'index.json');
@@ -110,8 +122,6 @@ export function planOci<M extends AnyMember = Member>(resolve: Resolve<M>): Imag
   if (!plans.length) throw bad('index.json lists no image for this platform');
   return plans;
 }
-
-
 
 /**
  * The images of an archive's members: by manifest.json (Docker's layout) or
@@ -125,5 +135,9 @@ export function planArchive<M extends AnyMember>(members: Map<string, M>, links:
   };
   if (members.has('manifest.json')) return planDocker(resolve);
   if (members.has('index.json')) return planOci(resolve);
-  throw bad(members.size === 0 ? 'the file is empty or not a tar archive' : 'it has neither manifest.json nor index.json: not a Docker or OCI image archive');
+  throw bad(
+    members.size === 0
+      ? 'the file is empty or not a tar archive'
+      : 'it has neither manifest.json nor index.json: not a Docker or OCI image archive',
+  );
 }

@@ -39,7 +39,10 @@ export function resolveSaveTargets(images: ImageService, store: Store, names: st
     const ref = parseNormalized(name);
     if (ref.tag === undefined && ref.digest === undefined) {
       const repo = fullString(ref);
-      const tagged = store.images.allRefs().filter((r) => !r.isDigest && r.name.startsWith(`${repo}:`)).sort((a, b) => (a.name < b.name ? -1 : 1));
+      const tagged = store.images
+        .allRefs()
+        .filter((r) => !r.isDigest && r.name.startsWith(`${repo}:`))
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
       if (tagged.length) for (const r of tagged) add(r.imageId, parseNormalized(r.name));
       else {
         // a short ID looks like a repository name; not found, it is named as given
@@ -72,7 +75,9 @@ const json = (v: unknown) => Buffer.from(goJson(v));
 export async function saveImages(store: Store, targets: SaveTarget[], sink: Sink, progress: Progress): Promise<void> {
   const plans: Planned[] = targets.map((target) => {
     const img = store.images.load(target.id);
-    const layers = store.layers.stack(img.record.topLayer).map((l) => ({ chainId: l.chainId, diffId: l.diffId, size: l.tarSize }));
+    const layers = store.layers
+      .stack(img.record.topLayer)
+      .map((l) => ({ chainId: l.chainId, diffId: l.diffId, size: l.tarSize }));
     const manifest = json({
       schemaVersion: 2,
       mediaType: MEDIA.ociManifest,
@@ -100,7 +105,10 @@ export async function saveImages(store: Store, targets: SaveTarget[], sink: Sink
     const desc = { mediaType: MEDIA.ociManifest, digest: p.manifestDigest, size: p.manifest.length };
     if (p.target.refs.length === 0) index.push(desc);
     for (const r of p.target.refs) {
-      index.push({ ...desc, annotations: { 'io.containerd.image.name': fullString(r), 'org.opencontainers.image.ref.name': r.tag! } });
+      index.push({
+        ...desc,
+        annotations: { 'io.containerd.image.name': fullString(r), 'org.opencontainers.image.ref.name': r.tag! },
+      });
       const top = p.layers[p.layers.length - 1];
       if (top) (repositories[familiarName(r)] ??= {})[r.tag!] = hex(top.diffId);
     }
@@ -152,13 +160,14 @@ async function writeLayer(store: Store, chainId: Digest, sink: Sink, onBytes: (n
       const fd = fs.openSync(path.join(dir, seg.file), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
       try {
         if (sink.copyFrom) sink.copyFrom(fd, seg.size);
-        else for (let left = seg.size; left > 0; ) {
-          const buf = Buffer.allocUnsafe(Math.min(left, 1 << 20));
-          const n = fs.readSync(fd, buf, 0, buf.length, null);
-          if (n === 0) throw internal(`layer ${layer.diffId}: ${seg.file} is shorter than recorded`);
-          await sink.write(n === buf.length ? buf : buf.subarray(0, n));
-          left -= n;
-        }
+        else
+          for (let left = seg.size; left > 0;) {
+            const buf = Buffer.allocUnsafe(Math.min(left, 1 << 20));
+            const n = fs.readSync(fd, buf, 0, buf.length, null);
+            if (n === 0) throw internal(`layer ${layer.diffId}: ${seg.file} is shorter than recorded`);
+            await sink.write(n === buf.length ? buf : buf.subarray(0, n));
+            left -= n;
+          }
       } finally {
         fs.closeSync(fd);
       }
@@ -174,6 +183,10 @@ async function writeLayer(store: Store, chainId: Digest, sink: Sink, onBytes: (n
 }
 
 function sortDeep(o: Record<string, Record<string, string>>): Record<string, Record<string, string>> {
-  const sorted = (x: Record<string, unknown>) => Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return sorted(Object.fromEntries(Object.entries(o).map(([k, v]) => [k, sorted(v)]))) as Record<string, Record<string, string>>;
+  const sorted = (x: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return sorted(Object.fromEntries(Object.entries(o).map(([k, v]) => [k, sorted(v)]))) as Record<
+    string,
+    Record<string, string>
+  >;
 }

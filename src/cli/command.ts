@@ -47,18 +47,42 @@ export function commandHelp(cmd: Command, path: string, aliases: string[]): stri
 
 // Flag definitions several commands share.
 export const FORMAT_FLAG: FlagDef = {
-  long: 'format', kind: 'string', valueName: 'string',
+  long: 'format',
+  kind: 'string',
+  valueName: 'string',
   help: "Format output using a custom template:\n'table': Print output in table format with column headers (default)\n'json': Print in JSON format\n'TEMPLATE': Print output using the given Go template",
 };
 export const QUIET_FLAG = (help: string): FlagDef => ({ long: 'quiet', short: 'q', kind: 'bool', help });
 export const NO_TRUNC_FLAG: FlagDef = { long: 'no-trunc', kind: 'bool', help: "Don't truncate output" };
 /** -f/--format of every inspect command (a Go template per object) */
-export const INSPECT_FORMAT_FLAG: FlagDef = { long: 'format', short: 'f', kind: 'string', valueName: 'string', help: 'Format output using a custom template' };
+export const INSPECT_FORMAT_FLAG: FlagDef = {
+  long: 'format',
+  short: 'f',
+  kind: 'string',
+  valueName: 'string',
+  help: 'Format output using a custom template',
+};
 /** -f/--force of the commands that ask before removing (prunes, reset) */
-export const NO_PROMPT_FLAG: FlagDef = { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' };
+export const NO_PROMPT_FLAG: FlagDef = {
+  long: 'force',
+  short: 'f',
+  kind: 'bool',
+  help: 'Do not prompt for confirmation',
+};
 /** --filter of the prune commands (no -f: that is --force there) */
-export const PRUNE_FILTER_FLAG: FlagDef = { long: 'filter', kind: 'list', valueName: 'filter', help: 'Provide filter values (e.g. "until=<timestamp>")' };
-export const FILTER_FLAG: FlagDef = { long: 'filter', short: 'f', kind: 'list', valueName: 'filter', help: 'Filter output based on conditions provided' };
+export const PRUNE_FILTER_FLAG: FlagDef = {
+  long: 'filter',
+  kind: 'list',
+  valueName: 'filter',
+  help: 'Provide filter values (e.g. "until=<timestamp>")',
+};
+export const FILTER_FLAG: FlagDef = {
+  long: 'filter',
+  short: 'f',
+  kind: 'list',
+  valueName: 'filter',
+  help: 'Filter output based on conditions provided',
+};
 
 /**
  * Runs `fn` for every argument, printing its result (or the argument) or its

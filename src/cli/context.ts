@@ -10,7 +10,11 @@ export interface GlobalOptions extends EngineConfig {
 export class Ctx extends Engine {
   constructor(
     override readonly globals: GlobalOptions,
-    private readonly streams: { stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream; stdin?: NodeJS.ReadStream } = {},
+    private readonly streams: {
+      stdout?: NodeJS.WriteStream;
+      stderr?: NodeJS.WriteStream;
+      stdin?: NodeJS.ReadStream;
+    } = {},
   ) {
     super(globals);
   }

@@ -12,7 +12,11 @@ export function errorOutput(e: unknown, usageLine?: string, engine?: { command: 
   if (e instanceof ExitStatus) return { message: '', code: e.code };
   if (e instanceof UsageError) {
     const tail = usageLine ? `\n\nUsage:  ${usageLine}\n\n` : '\n\n';
-    if (e.argCount) return { message: `stowage: ${e.message}${tail}${e.see ? 'See' : 'Run'} 'stowage ${e.command} --help' for more information\n`, code: 1 };
+    if (e.argCount)
+      return {
+        message: `stowage: ${e.message}${tail}${e.see ? 'See' : 'Run'} 'stowage ${e.command} --help' for more information\n`,
+        code: 1,
+      };
     return { message: `${e.message}${tail}Run 'stowage ${e.command} --help' for more information\n`, code: 125 };
   }
   // docker CLI 28's withHelp: "docker: <error>", a blank line, the hint

@@ -40,7 +40,10 @@ test('errors use pflag wording', () => {
   assert.throws(() => parseFlags('run', defs, ['-x']), /unknown shorthand flag: 'x' in -x/);
   assert.throws(() => parseFlags('run', defs, ['-p']), /flag needs an argument: 'p' in -p/);
   assert.throws(() => parseFlags('run', defs, ['--name']), /flag needs an argument: --name/);
-  assert.throws(() => parseFlags('run', defs, ['--time', 'abc']), /invalid argument "abc" for "--time" flag: strconv.ParseInt: parsing "abc": invalid syntax/);
+  assert.throws(
+    () => parseFlags('run', defs, ['--time', 'abc']),
+    /invalid argument "abc" for "--time" flag: strconv.ParseInt: parsing "abc": invalid syntax/,
+  );
   assert.throws(() => parseFlags('run', defs, ['--pause=maybe']), /strconv.ParseBool/);
 });
 

@@ -59,7 +59,8 @@ export function parseFlags(
   const flags = { _changed: new Set<string>() } as FlagValues;
   for (const d of defs) {
     if (d.kind === 'list') flags[d.long] = [];
-    else if (d.default !== undefined) flags[d.long] = d.parse && typeof d.default === 'string' ? d.parse(d.default) : d.default;
+    else if (d.default !== undefined)
+      flags[d.long] = d.parse && typeof d.default === 'string' ? d.parse(d.default) : d.default;
     else flags[d.long] = d.kind === 'bool' ? false : d.kind === 'int' ? 0 : '';
   }
   let help = false;
@@ -67,9 +68,17 @@ export function parseFlags(
     let v: unknown = raw;
     if (d.kind === 'bool') {
       v = parseBool(raw);
-      if (v === undefined) throw err(command, `invalid argument "${raw}" for "${flagLabel(d)}" flag: strconv.ParseBool: parsing "${raw}": invalid syntax`);
+      if (v === undefined)
+        throw err(
+          command,
+          `invalid argument "${raw}" for "${flagLabel(d)}" flag: strconv.ParseBool: parsing "${raw}": invalid syntax`,
+        );
     } else if (d.kind === 'int') {
-      if (!/^[+-]?\d+$/.test(raw)) throw err(command, `invalid argument "${raw}" for "${flagLabel(d)}" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`);
+      if (!/^[+-]?\d+$/.test(raw))
+        throw err(
+          command,
+          `invalid argument "${raw}" for "${flagLabel(d)}" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`,
+        );
       v = parseInt(raw, 10);
     }
     if (d.parse) {

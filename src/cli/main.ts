@@ -8,11 +8,15 @@ import { parseFlags, type FlagDef } from './flags';
 import { VERSION } from '../util/version';
 import { identity, prepareRootlessProcess, reenterInUserNamespace } from '../rootless';
 
-
 const GLOBAL_FLAGS: FlagDef[] = [
   { long: 'root', kind: 'string', help: 'Root directory of the store (env STOWAGE_ROOT)', valueName: 'string' },
   { long: 'runroot', kind: 'string', help: 'Directory for run state (env STOWAGE_RUNROOT)', valueName: 'string' },
-  { long: 'runtime', kind: 'string', help: 'OCI runtime to run containers with (env STOWAGE_RUNTIME)', valueName: 'string' },
+  {
+    long: 'runtime',
+    kind: 'string',
+    help: 'OCI runtime to run containers with (env STOWAGE_RUNTIME)',
+    valueName: 'string',
+  },
   { long: 'log-level', short: 'l', kind: 'string', help: 'Set the logging level', valueName: 'string' },
   { long: 'debug', short: 'D', kind: 'bool', help: 'Enable debug mode' },
   { long: 'version', short: 'v', kind: 'bool', help: 'Print version information and quit' },
@@ -49,14 +53,26 @@ function topHelp(): string {
   const names = [...top.keys(), ...Object.keys(GROUPS)];
   const w = Math.max(...names.map((n) => n.length)) + 2;
   const row = (n: string, d: string) => `  ${n.padEnd(w)}${d}`;
-  let s = '\nUsage:  stowage [OPTIONS] COMMAND\n\nA daemonless, Docker-compatible container engine\n\nCommon Commands:\n';
-  s += COMMON.filter((n) => top.has(n)).map((n) => row(n, top.get(n)!)).join('\n');
+  let s =
+    '\nUsage:  stowage [OPTIONS] COMMAND\n\nA daemonless, Docker-compatible container engine\n\nCommon Commands:\n';
+  s += COMMON.filter((n) => top.has(n))
+    .map((n) => row(n, top.get(n)!))
+    .join('\n');
   s += '\n\nManagement Commands:\n';
-  s += Object.entries(GROUPS).map(([n, d]) => row(n, d)).join('\n');
+  s += Object.entries(GROUPS)
+    .map(([n, d]) => row(n, d))
+    .join('\n');
   s += '\n\nCommands:\n';
-  s += [...top.keys()].filter((n) => !COMMON.includes(n)).sort().map((n) => row(n, top.get(n)!)).join('\n');
+  s += [...top.keys()]
+    .filter((n) => !COMMON.includes(n))
+    .sort()
+    .map((n) => row(n, top.get(n)!))
+    .join('\n');
   s += `\n\nGlobal Options:\n`;
-  s += GLOBAL_FLAGS.map((f) => `  ${f.short ? `-${f.short}, ` : '    '}--${f.long}${f.kind === 'bool' ? '' : ' string'}`.padEnd(30) + f.help).join('\n');
+  s += GLOBAL_FLAGS.map(
+    (f) =>
+      `  ${f.short ? `-${f.short}, ` : '    '}--${f.long}${f.kind === 'bool' ? '' : ' string'}`.padEnd(30) + f.help,
+  ).join('\n');
   return `${s}\n\nRun 'stowage COMMAND --help' for more information on a command.\n`;
 }
 
@@ -94,13 +110,17 @@ export async function run(argv: string[], ctxFactory = (g: GlobalOptions) => new
     if (!found) {
       if (GROUPS[words[0]]) {
         if (words.length > 1 && !words[1].startsWith('-')) {
-          process.stderr.write(`stowage: unknown command: stowage ${words[0]} ${words[1]}\n\nRun 'stowage ${words[0]} --help' for more information\n`);
+          process.stderr.write(
+            `stowage: unknown command: stowage ${words[0]} ${words[1]}\n\nRun 'stowage ${words[0]} --help' for more information\n`,
+          );
           return 1;
         }
         writeStdoutSync(groupHelp(words[0]));
         return 0;
       }
-      process.stderr.write(`stowage: unknown command: stowage ${words[0]}\n\nRun 'stowage --help' for more information\n`);
+      process.stderr.write(
+        `stowage: unknown command: stowage ${words[0]}\n\nRun 'stowage --help' for more information\n`,
+      );
       return 1;
     }
     const { path, rest } = found;
@@ -121,7 +141,11 @@ export async function run(argv: string[], ctxFactory = (g: GlobalOptions) => new
     const code = await cmd.run(ctx, parsed.args, parsed.flags);
     return typeof code === 'number' ? code : 0;
   } catch (e) {
-    const { message, code } = errorOutput(e, e instanceof UsageError ? usageLine : undefined, e instanceof UsageError ? undefined : engine);
+    const { message, code } = errorOutput(
+      e,
+      e instanceof UsageError ? usageLine : undefined,
+      e instanceof UsageError ? undefined : engine,
+    );
     if (message) process.stderr.write(message);
     return e instanceof ExitStatus ? e.code : code;
   } finally {
@@ -133,7 +157,8 @@ export function main(): void {
   run(process.argv.slice(2)).then(
     (code) => {
       // let stdout drain before exiting (it may be a slow pipe)
-      if (stdoutStreamMade() && processStdout().writableLength > 0) processStdout().once('drain', () => process.exit(code));
+      if (stdoutStreamMade() && processStdout().writableLength > 0)
+        processStdout().once('drain', () => process.exit(code));
       else process.exit(code);
     },
     (e) => {

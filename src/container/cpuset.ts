@@ -50,5 +50,7 @@ export function checkCpuset(val: string, available = availableCpus()): void {
     throw invalidArgument(`Invalid value ${val} for cpuset cpus: ${(e as Error).message}`);
   }
   const have = parseCpuList(available);
-  for (const cpu of want) if (!have.has(cpu)) throw invalidArgument(`Requested CPUs are not available - requested ${val}, available: ${available}`);
+  for (const cpu of want)
+    if (!have.has(cpu))
+      throw invalidArgument(`Requested CPUs are not available - requested ${val}, available: ${available}`);
 }

@@ -41,7 +41,10 @@ function deviceAt(file: string, pathInContainer: string): LinuxDevice | undefine
  * device node nor a directory holding some fails the start with Docker's message
  * (which the docker CLI turns into exit status 127: "no such file or directory").
  */
-export function resolveDevices(mappings: readonly DeviceMapping[]): { devices: LinuxDevice[]; rules: LinuxDeviceCgroup[] } {
+export function resolveDevices(mappings: readonly DeviceMapping[]): {
+  devices: LinuxDevice[];
+  rules: LinuxDeviceCgroup[];
+} {
   const devices: LinuxDevice[] = [];
   const rules: LinuxDeviceCgroup[] = [];
   for (const m of mappings) {
@@ -60,7 +63,9 @@ export function resolveDevices(mappings: readonly DeviceMapping[]): { devices: L
       throw why === 'no such file or directory' ? new CommandNotFoundError(msg) : invalidArgument(msg);
     }
     devices.push(...found);
-    rules.push(...found.map((d) => ({ allow: true, type: d.type, major: d.major, minor: d.minor, access: m.CgroupPermissions })));
+    rules.push(
+      ...found.map((d) => ({ allow: true, type: d.type, major: d.major, minor: d.minor, access: m.CgroupPermissions })),
+    );
   }
   return { devices, rules };
 }

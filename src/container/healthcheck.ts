@@ -22,17 +22,35 @@ const MINIMUM = 1e6; // container.MinimumDuration: 1ms
  * Test ["NONE"]; any --health-* makes a config (Test empty without --health-cmd:
  * the image's command with these timings); none: undefined.
  */
-export function healthFromFlags(f: { cmd?: string; interval?: number; timeout?: number; startPeriod?: number; retries?: number; none?: boolean }): HealthConfig | undefined {
+export function healthFromFlags(f: {
+  cmd?: string;
+  interval?: number;
+  timeout?: number;
+  startPeriod?: number;
+  retries?: number;
+  none?: boolean;
+}): HealthConfig | undefined {
   const timings = !!(f.interval || f.timeout || f.startPeriod || f.retries);
   if (f.none) {
     if (f.cmd || timings) throw invalidArgument('--no-healthcheck conflicts with --health-* options');
     return { Test: ['NONE'] };
   }
   if (!f.cmd && !timings) return undefined;
-  for (const [flag, v] of [['interval', f.interval], ['timeout', f.timeout], ['retries', f.retries], ['start-period', f.startPeriod]] as const) {
+  for (const [flag, v] of [
+    ['interval', f.interval],
+    ['timeout', f.timeout],
+    ['retries', f.retries],
+    ['start-period', f.startPeriod],
+  ] as const) {
     if ((v ?? 0) < 0) throw invalidArgument(`--health-${flag} cannot be negative`);
   }
-  return compact({ Test: f.cmd ? ['CMD-SHELL', f.cmd] : [], Interval: f.interval, Timeout: f.timeout, StartPeriod: f.startPeriod, Retries: f.retries });
+  return compact({
+    Test: f.cmd ? ['CMD-SHELL', f.cmd] : [],
+    Interval: f.interval,
+    Timeout: f.timeout,
+    StartPeriod: f.startPeriod,
+    Retries: f.retries,
+  });
 }
 
 /** The daemon's checks of a create request's healthcheck (verifyContainerSettings). */
@@ -42,15 +60,19 @@ export function validateHealthcheck(hc: HealthConfig | undefined): void {
   if (hc.Interval && hc.Interval < MINIMUM) throw invalidArgument(`Interval in Healthcheck cannot be less than ${min}`);
   if (hc.Timeout && hc.Timeout < MINIMUM) throw invalidArgument(`Timeout in Healthcheck cannot be less than ${min}`);
   if ((hc.Retries ?? 0) < 0) throw invalidArgument('Retries in Healthcheck cannot be negative');
-  if (hc.StartPeriod && hc.StartPeriod < MINIMUM) throw invalidArgument(`StartPeriod in Healthcheck cannot be less than ${min}`);
+  if (hc.StartPeriod && hc.StartPeriod < MINIMUM)
+    throw invalidArgument(`StartPeriod in Healthcheck cannot be less than ${min}`);
 }
 
 /** The container's healthcheck: its own fields, the image's where it leaves one unset (moby's merge). */
-export function mergeHealthcheck(user: HealthConfig | undefined, image: HealthConfig | undefined | null): HealthConfig | undefined {
+export function mergeHealthcheck(
+  user: HealthConfig | undefined,
+  image: HealthConfig | undefined | null,
+): HealthConfig | undefined {
   if (!user) return image ? compact({ ...image }) : undefined;
   if (!image) return compact(user);
   return compact({
-    Test: user.Test?.length ? user.Test : image.Test ?? [],
+    Test: user.Test?.length ? user.Test : (image.Test ?? []),
     Interval: user.Interval || image.Interval,
     Timeout: user.Timeout || image.Timeout,
     StartPeriod: user.StartPeriod || image.StartPeriod,
@@ -68,7 +90,12 @@ export function probeCommand(hc: HealthConfig | undefined | null, shell?: string
 }
 
 /** The probe's timings with Docker's defaults for the unset ones. */
-export function probeTimings(hc: HealthConfig): { interval: number; timeout: number; startPeriod: number; retries: number } {
+export function probeTimings(hc: HealthConfig): {
+  interval: number;
+  timeout: number;
+  startPeriod: number;
+  retries: number;
+} {
   return {
     interval: hc.Interval || HEALTH_DEFAULTS.interval,
     timeout: hc.Timeout || HEALTH_DEFAULTS.timeout,

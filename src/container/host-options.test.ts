@@ -33,7 +33,10 @@ test("--ulimit as go-units' ParseUlimit reads it", () => {
   assert.deepEqual(parseUlimit('core=10:-1'), { Name: 'core', Hard: -1, Soft: 10 });
   assert.throws(() => parseUlimit('nofile'), /^Error: invalid ulimit argument: nofile$/);
   assert.throws(() => parseUlimit('files=1'), /^Error: invalid ulimit type: files$/);
-  assert.throws(() => parseUlimit('nofile=1:2:3'), /too many limit value arguments - 1:2:3, can only have up to two, `soft\[:hard\]`/);
+  assert.throws(
+    () => parseUlimit('nofile=1:2:3'),
+    /too many limit value arguments - 1:2:3, can only have up to two, `soft\[:hard\]`/,
+  );
   assert.throws(() => parseUlimit('nofile=x'), /strconv.ParseInt: parsing "x": invalid syntax/);
   assert.throws(() => parseUlimit('nofile=-1:10'), /soft: -1 \(unlimited\), hard: 10/);
   assert.throws(() => parseUlimit('nofile=20:10'), /must be less than or equal to hard limit: 20 > 10/);

@@ -28,7 +28,10 @@ export function parseExtraHost(val: string): string {
 const HOST_GATEWAY = 'host-gateway';
 
 /** The /etc/hosts records of --add-host values; "host-gateway" is the host's address on the container's network. */
-export function extraHostRecords(extraHosts: readonly string[] | null | undefined, gateway: string | undefined): HostRecord[] {
+export function extraHostRecords(
+  extraHosts: readonly string[] | null | undefined,
+  gateway: string | undefined,
+): HostRecord[] {
   return (extraHosts ?? []).flatMap((h) => {
     const sep = h.indexOf(':');
     const ip = h.slice(sep + 1);
@@ -43,7 +46,23 @@ export function parseDnsServer(val: string): string {
   return val;
 }
 
-const ULIMIT_NAMES = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack'];
+const ULIMIT_NAMES = [
+  'core',
+  'cpu',
+  'data',
+  'fsize',
+  'locks',
+  'memlock',
+  'msgqueue',
+  'nice',
+  'nofile',
+  'nproc',
+  'rss',
+  'rtprio',
+  'rttime',
+  'sigpending',
+  'stack',
+];
 
 function parseInt64(s: string): number {
   if (!/^[+-]?\d+$/.test(s)) throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
@@ -57,18 +76,29 @@ export function parseUlimit(val: string): Ulimit {
   const name = val.slice(0, eq);
   if (!ULIMIT_NAMES.includes(name)) throw new Error(`invalid ulimit type: ${name}`);
   const values = val.slice(eq + 1).split(':');
-  if (values.length > 2) throw new Error(`too many limit value arguments - ${val.slice(eq + 1)}, can only have up to two, \`soft[:hard]\``);
+  if (values.length > 2)
+    throw new Error(`too many limit value arguments - ${val.slice(eq + 1)}, can only have up to two, \`soft[:hard]\``);
   const hard = values.length === 2 ? parseInt64(values[1]) : undefined;
   const soft = parseInt64(values[0]);
   const h = hard ?? soft;
   if (h !== -1) {
-    if (soft === -1) throw new Error(`ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: ${h}`);
+    if (soft === -1)
+      throw new Error(`ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: ${h}`);
     if (soft > h) throw new Error(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${h}`);
   }
   return { Name: name, Hard: h, Soft: soft };
 }
 
-const NAMESPACED_SYSCTLS = ['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced'];
+const NAMESPACED_SYSCTLS = [
+  'kernel.msgmax',
+  'kernel.msgmnb',
+  'kernel.msgmni',
+  'kernel.sem',
+  'kernel.shmall',
+  'kernel.shmmax',
+  'kernel.shmmni',
+  'kernel.shm_rmid_forced',
+];
 
 /** --sysctl KEY=VALUE: only what a container's own namespaces hold (the docker CLI's ValidateSysctl). */
 export function validateSysctl(val: string): string {

@@ -10,7 +10,8 @@ export function parseLink(val: string): { name: string; alias: string } {
   const parts = val.split(':');
   if (parts.length > 2) throw invalidArgument(`bad format for links: ${val}`);
   if (parts.length === 1) return { name: val, alias: val };
-  if (parts[0].startsWith('/')) return { name: parts[0].slice(1), alias: parts[1].slice(parts[1].lastIndexOf('/') + 1) };
+  if (parts[0].startsWith('/'))
+    return { name: parts[0].slice(1), alias: parts[1].slice(parts[1].lastIndexOf('/') + 1) };
   return { name: parts[0], alias: parts[1] };
 }
 
@@ -34,19 +35,32 @@ function sortedPorts(exposed: Record<string, unknown>): Port[] {
  * runs of contiguous ports as _START/_END, each port, the link's name and the
  * linked container's own environment (but HOME and PATH).
  */
-export function linkEnv(link: { name: string; childIp: string; childEnv: readonly string[]; exposed: Record<string, unknown> }): string[] {
-  const alias = link.name.slice(link.name.lastIndexOf('/') + 1).toUpperCase().replace(/-/g, '_');
+export function linkEnv(link: {
+  name: string;
+  childIp: string;
+  childEnv: readonly string[];
+  exposed: Record<string, unknown>;
+}): string[] {
+  const alias = link.name
+    .slice(link.name.lastIndexOf('/') + 1)
+    .toUpperCase()
+    .replace(/-/g, '_');
   const ip = link.childIp;
   const ports = sortedPorts(link.exposed);
   const env: string[] = [];
   if (ports.length) env.push(`${alias}_PORT=${ports[0].proto}://${ip}:${ports[0].port}`);
-  for (let i = 0; i < ports.length; ) {
+  for (let i = 0; i < ports.length;) {
     const p = ports[i];
     const j = nextContiguous(ports, i);
     if (j > i + 1) {
       const P = `${alias}_PORT_${p.port}_${p.proto.toUpperCase()}`;
       const q = ports[j];
-      env.push(`${P}_START=${p.proto}://${ip}:${p.port}`, `${P}_ADDR=${ip}`, `${P}_PROTO=${p.proto}`, `${P}_PORT_START=${p.port}`);
+      env.push(
+        `${P}_START=${p.proto}://${ip}:${p.port}`,
+        `${P}_ADDR=${ip}`,
+        `${P}_PROTO=${p.proto}`,
+        `${P}_PORT_START=${p.port}`,
+      );
       const Q = `${alias}_PORT_${p.port}_${q.proto.toUpperCase()}`;
       env.push(`${Q}_END=${q.proto}://${ip}:${q.port}`, `${Q}_PORT_END=${q.port}`);
       i = j + 1;

@@ -11,17 +11,31 @@ export const LOG_DRIVER = 'json-file';
 const JSON_FILE_OPTS = ['max-file', 'max-size', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'];
 
 /** The drivers Docker 20.10 has; stowage keeps json-file logs only. */
-const DOCKER_DRIVERS = ['none', 'local', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
+const DOCKER_DRIVERS = [
+  'none',
+  'local',
+  'syslog',
+  'journald',
+  'gelf',
+  'fluentd',
+  'awslogs',
+  'splunk',
+  'etwlogs',
+  'gcplogs',
+  'logentries',
+];
 
 /** The create's check: the driver, and the option names (the values are checked at start, as Docker does). */
 export function logConfigOf(type: string | undefined, config: Record<string, string> | null | undefined): LogConfig {
   const t = type || LOG_DRIVER;
   if (t !== LOG_DRIVER) {
-    if (DOCKER_DRIVERS.includes(t)) throw invalidArgument(`logging driver ${JSON.stringify(t)} is not supported: stowage keeps json-file logs`);
+    if (DOCKER_DRIVERS.includes(t))
+      throw invalidArgument(`logging driver ${JSON.stringify(t)} is not supported: stowage keeps json-file logs`);
     throw invalidArgument(`logger: no log driver named '${t}' is registered`);
   }
   const cfg = { ...(config ?? {}) };
-  for (const key of Object.keys(cfg)) if (!JSON_FILE_OPTS.includes(key)) throw invalidArgument(`unknown log opt '${key}' for json-file log driver`);
+  for (const key of Object.keys(cfg))
+    if (!JSON_FILE_OPTS.includes(key)) throw invalidArgument(`unknown log opt '${key}' for json-file log driver`);
   return { Type: t, Config: cfg };
 }
 
@@ -57,14 +71,17 @@ export function logRotation(cfg: LogConfig | undefined): LogRotation {
   }
   let maxFiles = 1;
   if (c['max-file'] !== undefined) {
-    if (!/^[+-]?\d+$/.test(c['max-file'])) throw fail(`strconv.Atoi: parsing ${JSON.stringify(c['max-file'])}: invalid syntax`);
+    if (!/^[+-]?\d+$/.test(c['max-file']))
+      throw fail(`strconv.Atoi: parsing ${JSON.stringify(c['max-file'])}: invalid syntax`);
     maxFiles = Number(c['max-file']);
     if (maxFiles < 1) throw fail('max-file cannot be less than 1');
   }
   if (c.compress !== undefined) {
     const on = ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(c.compress);
-    if (!on && !['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(c.compress)) throw fail(`strconv.ParseBool: parsing ${JSON.stringify(c.compress)}: invalid syntax`);
-    if (on && (maxFiles === 1 || maxSize === undefined)) throw fail('compress cannot be true when max-file is less than 2 or max-size is not set');
+    if (!on && !['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(c.compress))
+      throw fail(`strconv.ParseBool: parsing ${JSON.stringify(c.compress)}: invalid syntax`);
+    if (on && (maxFiles === 1 || maxSize === undefined))
+      throw fail('compress cannot be true when max-file is less than 2 or max-size is not set');
     if (on) throw fail('compress is not supported by stowage');
   }
   return { maxSize, maxFiles };

@@ -14,10 +14,12 @@ export function validIpcMode(mode: string): boolean {
 
 /** The docker CLI's checks of --pid, --uts and --userns (its own words). */
 export function checkModes(m: { pid: string; uts: string; userns: string }): void {
-  if (!(m.pid === '' || m.pid === 'host' || (sharedWith(m.pid) ?? '') !== '')) throw invalidArgument('--pid: invalid PID mode');
+  if (!(m.pid === '' || m.pid === 'host' || (sharedWith(m.pid) ?? '') !== ''))
+    throw invalidArgument('--pid: invalid PID mode');
   if (!(m.uts === '' || m.uts === 'host')) throw invalidArgument('--uts: invalid UTS mode');
   // stowage has no user namespaces: "host" is what every container gets
-  if (!(m.userns === '' || m.userns === 'host' || m.userns === 'keep-id')) throw invalidArgument('--userns: invalid USER mode');
+  if (!(m.userns === '' || m.userns === 'host' || m.userns === 'keep-id'))
+    throw invalidArgument('--userns: invalid USER mode');
 }
 
 /** The daemon's check at start: an unknown --ipc value fails the start, not the create. */

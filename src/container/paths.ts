@@ -13,7 +13,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errnoCode } from '../errdefs';
 import { openInRoot, procPath, tryOpenInRoot, using } from '../fd/at';
-import { MNT_DETACH, MS_BIND, MS_NODEV, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT, native, O_PATH } from '../native';
+import {
+  MNT_DETACH,
+  MS_BIND,
+  MS_NODEV,
+  MS_NOSUID,
+  MS_PRIVATE,
+  MS_RDONLY,
+  MS_REC,
+  MS_REMOUNT,
+  native,
+  O_PATH,
+} from '../native';
 
 export interface MountView {
   /** Container path of the mount point (normalized, absolute). */
@@ -71,7 +82,15 @@ export class ContainerRoot {
       native.mount(m.source, procPath(target!), '', MS_BIND | MS_REC, '');
     });
     // the new mount is now what the mount point shows: remount that one
-    using(openInRoot(this.fd, m.dest), (fd) => native.mount('', procPath(fd), '', MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | (m.readonly ? MS_RDONLY : 0), ''));
+    using(openInRoot(this.fd, m.dest), (fd) =>
+      native.mount(
+        '',
+        procPath(fd),
+        '',
+        MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | (m.readonly ? MS_RDONLY : 0),
+        '',
+      ),
+    );
   }
 
   /** O_PATH descriptor of container path `p`; a final symlink is followed only with `follow`. */
@@ -112,7 +131,10 @@ function makeMountPoint(rootFd: number, dest: string, dir: boolean): void {
       const next = tryOpenInRoot(rootFd, sub);
       if (next === undefined) {
         // the parent is held: make the component there (nothing is followed)
-        if (last && !dir) fs.closeSync(native.openat(cur, parts[i], fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o755));
+        if (last && !dir)
+          fs.closeSync(
+            native.openat(cur, parts[i], fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o755),
+          );
         else native.mkdirat(cur, parts[i], 0o755);
         if (cur !== rootFd) fs.closeSync(cur);
         cur = openInRoot(rootFd, sub);

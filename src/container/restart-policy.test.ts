@@ -6,15 +6,29 @@ test('--restart values parse as the docker CLI parses them, and the engine check
   assert.deepEqual(parseRestartPolicy('no'), { Name: 'no', MaximumRetryCount: 0 });
   assert.deepEqual(parseRestartPolicy('on-failure:5'), { Name: 'on-failure', MaximumRetryCount: 5 });
   assert.deepEqual(parseRestartPolicy('always:'), { Name: 'always', MaximumRetryCount: 0 });
-  assert.throws(() => parseRestartPolicy(':1'), /^Error: invalid restart policy format: no policy provided before colon$/);
+  assert.throws(
+    () => parseRestartPolicy(':1'),
+    /^Error: invalid restart policy format: no policy provided before colon$/,
+  );
   assert.throws(() => parseRestartPolicy('on-failure:1.5'), /maximum retry count must be an integer/);
-  for (const ok of ['', 'no', 'always', 'unless-stopped', 'on-failure', 'on-failure:3']) validateRestartPolicy(parseRestartPolicy(ok));
+  for (const ok of ['', 'no', 'always', 'unless-stopped', 'on-failure', 'on-failure:3'])
+    validateRestartPolicy(parseRestartPolicy(ok));
   assert.throws(() => validateRestartPolicy({ Name: 'sometimes', MaximumRetryCount: 0 }), /unknown policy 'sometimes'/);
-  assert.throws(() => validateRestartPolicy({ Name: 'unless-stopped', MaximumRetryCount: 2 }), /can only be used with 'on-failure'/);
+  assert.throws(
+    () => validateRestartPolicy({ Name: 'unless-stopped', MaximumRetryCount: 2 }),
+    /can only be used with 'on-failure'/,
+  );
   assert.throws(() => validateRestartPolicy({ Name: 'on-failure', MaximumRetryCount: -2 }), /cannot be negative/);
 });
 
-const exit = (f: Partial<ExitFacts>): ExitFacts => ({ exitCode: 1, manuallyStopped: false, restartCount: 0, ranMs: 50, lastDelayMs: 0, ...f });
+const exit = (f: Partial<ExitFacts>): ExitFacts => ({
+  exitCode: 1,
+  manuallyStopped: false,
+  restartCount: 0,
+  ranMs: 50,
+  lastDelayMs: 0,
+  ...f,
+});
 
 test("the restart manager's decision: by policy, exit code, count and manual stops", () => {
   const p = (raw: string) => parseRestartPolicy(raw);

@@ -17,7 +17,8 @@ export function parseRestartPolicy(raw: string): RestartPolicy {
   const name = colon < 0 ? raw : raw.slice(0, colon);
   const count = colon < 0 ? '' : raw.slice(colon + 1);
   if (colon >= 0 && name === '') throw cliError('invalid restart policy format: no policy provided before colon');
-  if (count !== '' && !/^[+-]?\d+$/.test(count)) throw cliError('invalid restart policy format: maximum retry count must be an integer');
+  if (count !== '' && !/^[+-]?\d+$/.test(count))
+    throw cliError('invalid restart policy format: maximum retry count must be an integer');
   return { Name: name, MaximumRetryCount: count === '' ? 0 : Number(count) };
 }
 
@@ -25,7 +26,9 @@ export function parseRestartPolicy(raw: string): RestartPolicy {
 export function validateRestartPolicy(p: RestartPolicy): void {
   const known = ['', 'no', 'always', 'unless-stopped', 'on-failure'];
   if (!known.includes(p.Name)) {
-    throw invalidArgument(`invalid restart policy: unknown policy '${p.Name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+    throw invalidArgument(
+      `invalid restart policy: unknown policy '${p.Name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`,
+    );
   }
   if (p.MaximumRetryCount < 0) throw invalidArgument('invalid restart policy: maximum retry count cannot be negative');
   if (p.MaximumRetryCount !== 0 && p.Name !== 'on-failure') {
@@ -61,7 +64,9 @@ export function nextRestart(p: RestartPolicy | undefined, f: ExitFacts): { delay
   const restart =
     p!.Name === 'always' ||
     p!.Name === 'unless-stopped' ||
-    (p!.Name === 'on-failure' && f.exitCode !== 0 && (p!.MaximumRetryCount === 0 || f.restartCount < p!.MaximumRetryCount));
+    (p!.Name === 'on-failure' &&
+      f.exitCode !== 0 &&
+      (p!.MaximumRetryCount === 0 || f.restartCount < p!.MaximumRetryCount));
   if (!restart) return undefined;
   const last = f.ranMs >= 10_000 ? 0 : f.lastDelayMs;
   return { delayMs: last === 0 ? FIRST_DELAY_MS : Math.min(last * 2, MAX_DELAY_MS) };

@@ -45,15 +45,23 @@ export class RootfsHolders {
   release(id: string, paths: RootfsPaths, holder: string): void {
     writeTx(this.db, () => {
       this.db.prepare('DELETE FROM rootfs_holders WHERE container_id = ? AND holder = ?').run(id, holder);
-      const rest = (this.db.prepare('SELECT holder FROM rootfs_holders WHERE container_id = ?').all(id) as Array<{ holder: string }>).map((r) => r.holder);
-      for (const h of rest.filter(stale)) this.db.prepare('DELETE FROM rootfs_holders WHERE container_id = ? AND holder = ?').run(id, h);
+      const rest = (
+        this.db.prepare('SELECT holder FROM rootfs_holders WHERE container_id = ?').all(id) as Array<{ holder: string }>
+      ).map((r) => r.holder);
+      for (const h of rest.filter(stale))
+        this.db.prepare('DELETE FROM rootfs_holders WHERE container_id = ? AND holder = ?').run(id, h);
       if (rest.every(stale)) unmountRootfs(paths);
     });
   }
 
   /** Every hold: `system check` looks for those of dead processes and stopped runs. */
   all(): Array<{ containerId: string; holder: string }> {
-    return (this.db.prepare('SELECT container_id, holder FROM rootfs_holders').all() as Array<{ container_id: string; holder: string }>).map((r) => ({
+    return (
+      this.db.prepare('SELECT container_id, holder FROM rootfs_holders').all() as Array<{
+        container_id: string;
+        holder: string;
+      }>
+    ).map((r) => ({
       containerId: r.container_id,
       holder: r.holder,
     }));

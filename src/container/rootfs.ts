@@ -22,7 +22,13 @@ export interface RootfsPaths {
 }
 
 export function rootfsPaths(containerDir: string): RootfsPaths {
-  return { dir: containerDir, init: path.join(containerDir, 'init'), upper: path.join(containerDir, 'diff'), work: path.join(containerDir, 'work'), merged: path.join(containerDir, 'merged') };
+  return {
+    dir: containerDir,
+    init: path.join(containerDir, 'init'),
+    upper: path.join(containerDir, 'diff'),
+    work: path.join(containerDir, 'work'),
+    merged: path.join(containerDir, 'merged'),
+  };
 }
 
 /** Mount points as /proc/self/mountinfo escapes them (space, tab, newline, backslash in octal). */
@@ -31,7 +37,11 @@ function escapeMountPath(p: string): string {
 }
 
 function mountPoints(): string[] {
-  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter(Boolean);
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter(Boolean);
 }
 
 export function isMounted(target: string): boolean {
@@ -47,9 +57,14 @@ export function hasMountsUnder(dir: string): boolean {
 /** Detaches every mount below `dir` (what a killed process left in its temporary directory). */
 export function unmountUnder(dir: string): void {
   const prefix = `${escapeMountPath(dir)}/`;
-  for (const m of mountPoints().filter((x) => x.startsWith(prefix)).reverse()) {
+  for (const m of mountPoints()
+    .filter((x) => x.startsWith(prefix))
+    .reverse()) {
     try {
-      native.umount2(m.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))), MNT_DETACH);
+      native.umount2(
+        m.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))),
+        MNT_DETACH,
+      );
     } catch {
       /* gone meanwhile */
     }
@@ -61,7 +76,12 @@ export function unmountUnder(dir: string): void {
  * `init: false` leaves Docker's init layer out (a build step's overlay: what it writes
  * there, /etc/hosts included, is image content).
  */
-export function mountRootfs(layers: LayerStore, top: Digest | null, p: RootfsPaths, opts: { init?: boolean } = {}): void {
+export function mountRootfs(
+  layers: LayerStore,
+  top: Digest | null,
+  p: RootfsPaths,
+  opts: { init?: boolean } = {},
+): void {
   for (const d of [p.upper, p.work, p.merged]) fs.mkdirSync(d, { recursive: true, mode: 0o755 });
   if (isMounted(p.merged)) return;
   const withInit = opts.init !== false;
@@ -80,7 +100,9 @@ export function mountRootfs(layers: LayerStore, top: Digest | null, p: RootfsPat
   if (isRootless()) {
     // keep-id: the container's own user namespace sees the image's owners through fuse-overlayfs's mapping
     const keep = readKeepId(p.dir);
-    const mapped = keep ? `,uidmapping=${fuseMapping(keep.uidMappings)},gidmapping=${fuseMapping(keep.gidMappings)}` : '';
+    const mapped = keep
+      ? `,uidmapping=${fuseMapping(keep.uidMappings)},gidmapping=${fuseMapping(keep.gidMappings)}`
+      : '';
     return mountUserOverlay(options + mapped, p.merged, layers.root, process.env, !!keep);
   }
   const cwd = process.cwd();

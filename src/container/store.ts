@@ -47,9 +47,12 @@ export class ContainerStore {
     const byName = this.db.prepare('SELECT * FROM containers WHERE name = ?').get(name) as Row | undefined;
     if (byName) return toContainer(byName);
     if (/^[a-f0-9]+$/.test(idOrName)) {
-      const rows = this.db.prepare('SELECT * FROM containers WHERE substr(id, 1, ?) = ?').all(idOrName.length, idOrName) as Row[];
+      const rows = this.db
+        .prepare('SELECT * FROM containers WHERE substr(id, 1, ?) = ?')
+        .all(idOrName.length, idOrName) as Row[];
       if (rows.length === 1) return toContainer(rows[0]);
-      if (rows.length > 1) throw new StowageError('failed-precondition', `multiple IDs found with provided prefix: ${idOrName}`);
+      if (rows.length > 1)
+        throw new StowageError('failed-precondition', `multiple IDs found with provided prefix: ${idOrName}`);
     }
     throw new NoSuchContainerError(idOrName);
   }
@@ -59,7 +62,10 @@ export class ContainerStore {
     return writeTx(this.db, () => {
       let name = requestedName?.replace(/^\//, '');
       if (name !== undefined) {
-        if (!isValidName(name)) throw invalidArgument(`Invalid container name (${requestedName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+        if (!isValidName(name))
+          throw invalidArgument(
+            `Invalid container name (${requestedName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+          );
         this.checkNameFree(name);
       } else {
         for (let i = 0; ; i++) {
@@ -83,7 +89,9 @@ export class ContainerStore {
   private checkNameFree(name: string): void {
     const owner = this.nameOwner(name);
     if (owner) {
-      throw conflict(`Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`);
+      throw conflict(
+        `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
     }
   }
 
@@ -92,7 +100,10 @@ export class ContainerStore {
       const c = this.get(id);
       if (!c) throw new NoSuchContainerError(id);
       const name = newName.replace(/^\//, '');
-      if (!isValidName(name)) throw invalidArgument(`Error when allocating new name: Invalid container name (/${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+      if (!isValidName(name))
+        throw invalidArgument(
+          `Error when allocating new name: Invalid container name (/${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+        );
       if (c.record.name === name) throw invalidArgument('Renaming a container with the same name as its current name');
       try {
         this.checkNameFree(name);
@@ -100,7 +111,9 @@ export class ContainerStore {
         throw conflict(`Error when allocating new name: ${(e as Error).message}`);
       }
       c.record.name = name;
-      this.db.prepare('UPDATE containers SET name = ?, config = ? WHERE id = ?').run(name, JSON.stringify(c.record), id);
+      this.db
+        .prepare('UPDATE containers SET name = ?, config = ? WHERE id = ?')
+        .run(name, JSON.stringify(c.record), id);
     });
   }
 
@@ -131,13 +144,17 @@ export class ContainerStore {
     const now = Date.now();
     writeTx(this.db, () => {
       this.db.prepare('DELETE FROM removed_exits WHERE removed_at < ?').run(now - 300_000);
-      this.db.prepare('INSERT OR REPLACE INTO removed_exits (id, exit_code, removed_at) VALUES (?, ?, ?)').run(id, code, now);
+      this.db
+        .prepare('INSERT OR REPLACE INTO removed_exits (id, exit_code, removed_at) VALUES (?, ?, ?)')
+        .run(id, code, now);
     });
   }
 
   /** The exit code kept for a removed container, if any. */
   removedExitCode(id: string): number | undefined {
-    return (this.db.prepare('SELECT exit_code FROM removed_exits WHERE id = ?').get(id) as { exit_code: number } | undefined)?.exit_code;
+    return (
+      this.db.prepare('SELECT exit_code FROM removed_exits WHERE id = ?').get(id) as { exit_code: number } | undefined
+    )?.exit_code;
   }
 
   delete(id: string): void {
@@ -148,4 +165,3 @@ export class ContainerStore {
     return (this.db.prepare('SELECT * FROM containers WHERE image_id = ?').all(imageId) as Row[]).map(toContainer);
   }
 }
-

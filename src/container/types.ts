@@ -175,5 +175,13 @@ export interface HealthState {
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 export function initialState(): ContainerState {
-  return { Status: 'created', Pid: 0, ExitCode: 0, Error: '', StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME, OOMKilled: false };
+  return {
+    Status: 'created',
+    Pid: 0,
+    ExitCode: 0,
+    Error: '',
+    StartedAt: ZERO_TIME,
+    FinishedAt: ZERO_TIME,
+    OOMKilled: false,
+  };
 }

@@ -8,7 +8,10 @@ import { invalidArgument, notFound } from '../errdefs';
 import { syncDir } from '../util/durable';
 
 export class BlobStore {
-  constructor(private readonly dir: string, private readonly tmp: () => string) {
+  constructor(
+    private readonly dir: string,
+    private readonly tmp: () => string,
+  ) {
     fs.mkdirSync(path.join(dir, 'sha256'), { recursive: true });
   }
 

@@ -32,7 +32,10 @@ test('a TOML file sets what it names and keeps the rest', () => {
   assert.equal(cfg.sandboxImage, '127.0.0.1:5000/pause:catatonit');
   assert.deepEqual(cfg.cni.binDirs, ['/opt/cni/bin', '/usr/lib/cni']);
   assert.equal(cfg.cni.network, 'stowage-cri');
-  assert.deepEqual(cfg.mirrors, { 'registry.k8s.io': ['127.0.0.1:5000'], 'gcr.io': ['127.0.0.1:5000', 'mirror.example:5000/gcr'] });
+  assert.deepEqual(cfg.mirrors, {
+    'registry.k8s.io': ['127.0.0.1:5000'],
+    'gcr.io': ['127.0.0.1:5000', 'mirror.example:5000/gcr'],
+  });
   assert.deepEqual(cfg.streaming, { address: '127.0.0.1', port: 10010 });
   assert.equal(cfg.file, '/etc/stowage/cri.toml');
   assert.deepEqual(base.mirrors, {}, 'the defaults are not changed');
@@ -46,8 +49,14 @@ test('JSON by the file name', () => {
 
 test('bad files are refused naming the problem', () => {
   assert.throws(() => parseCriConfig('sandbox_imag = "x"', 'c.toml', base), /c\.toml: unknown key "sandbox_imag"/);
-  assert.throws(() => parseCriConfig('[cni]\nbin_dirs = "/usr/lib/cni"', 'c.toml', base), /cni\.bin_dirs must be a list of strings/);
-  assert.throws(() => parseCriConfig('[registry.mirrors]\n"gcr.io" = ["http://127.0.0.1:5000"]', 'c.toml', base), /a location has no scheme/);
+  assert.throws(
+    () => parseCriConfig('[cni]\nbin_dirs = "/usr/lib/cni"', 'c.toml', base),
+    /cni\.bin_dirs must be a list of strings/,
+  );
+  assert.throws(
+    () => parseCriConfig('[registry.mirrors]\n"gcr.io" = ["http://127.0.0.1:5000"]', 'c.toml', base),
+    /a location has no scheme/,
+  );
   assert.throws(() => parseCriConfig('[streaming]\nport = 70000', 'c.toml', base), /streaming\.port/);
   assert.throws(() => parseCriConfig('socket = "tcp://1.2.3.4:5"', 'c.toml', base), /only unix sockets/);
   assert.throws(() => parseCriConfig('x = [', 'c.toml', base), /c\.toml: /);

@@ -57,7 +57,8 @@ const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null 
 
 function take(t: Table, where: string, allowed: string[]): void {
   for (const k of Object.keys(t)) {
-    if (!allowed.includes(k)) throw invalidArgument(`${where}: unknown key ${JSON.stringify(k)} (known: ${allowed.join(', ')})`);
+    if (!allowed.includes(k))
+      throw invalidArgument(`${where}: unknown key ${JSON.stringify(k)} (known: ${allowed.join(', ')})`);
   }
 }
 
@@ -69,14 +70,16 @@ function str(t: Table, key: string, where: string): string | undefined {
 }
 
 function strList(v: unknown, what: string): string[] {
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw invalidArgument(`${what} must be a list of strings`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw invalidArgument(`${what} must be a list of strings`);
   return v as string[];
 }
 
 /** A unix:// URI or an absolute path, as the socket's path. */
 export function socketPath(uri: string): string {
   const p = uri.replace(/^unix:\/\//, '');
-  if ((uri.includes('://') && !uri.startsWith('unix://')) || !path.isAbsolute(p)) throw invalidArgument(`only unix sockets are served: ${uri}`);
+  if ((uri.includes('://') && !uri.startsWith('unix://')) || !path.isAbsolute(p))
+    throw invalidArgument(`only unix sockets are served: ${uri}`);
   return p;
 }
 
@@ -90,7 +93,13 @@ export function parseCriConfig(text: string, file: string, base: CriConfig): Cri
   }
   if (!isTable(doc)) throw invalidArgument(`${file}: not a table`);
   take(doc, file, ['socket', 'sandbox_image', 'cgroup_parent', 'cni', 'registry', 'streaming']);
-  const cfg: CriConfig = { ...base, cni: { ...base.cni }, mirrors: { ...base.mirrors }, streaming: { ...base.streaming }, file };
+  const cfg: CriConfig = {
+    ...base,
+    cni: { ...base.cni },
+    mirrors: { ...base.mirrors },
+    streaming: { ...base.streaming },
+    file,
+  };
   const socket = str(doc, 'socket', file);
   if (socket !== undefined) cfg.socket = socketPath(socket);
   cfg.sandboxImage = str(doc, 'sandbox_image', file) ?? cfg.sandboxImage;
@@ -115,7 +124,8 @@ export function parseCriConfig(text: string, file: string, base: CriConfig): Cri
     for (const [host, list] of Object.entries(mirrors)) {
       const locations = strList(list, `${file}: registry.mirrors.${JSON.stringify(host)}`);
       for (const l of locations) {
-        if (l.includes('://')) throw invalidArgument(`${file}: mirror ${JSON.stringify(l)}: a location has no scheme (host[:port][/path])`);
+        if (l.includes('://'))
+          throw invalidArgument(`${file}: mirror ${JSON.stringify(l)}: a location has no scheme (host[:port][/path])`);
       }
       cfg.mirrors[host] = locations.map((l) => l.replace(/\/+$/, ''));
     }

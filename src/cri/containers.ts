@@ -22,7 +22,13 @@ import { CriError, unknown } from './status';
 import type { ContainerRecord, ContainerState, CriStore } from './store';
 import { monitored, type CriLayout, type Tasks } from './tasks';
 import { msToNs, nowNs } from './time';
-import type { ContainerConfig, ContainerState as CriState, Labels, LinuxContainerResources, PodSandboxConfig } from './types';
+import type {
+  ContainerConfig,
+  ContainerState as CriState,
+  Labels,
+  LinuxContainerResources,
+  PodSandboxConfig,
+} from './types';
 
 export interface ContainerDeps {
   engine: Engine;
@@ -99,7 +105,11 @@ export class Containers {
   }
 
   private emit(r: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
-    this.d.engine.events.container({ id: r.id, name: r.name, image: r.imageRef, labels: r.config.labels }, action, extra);
+    this.d.engine.events.container(
+      { id: r.id, name: r.name, image: r.imageRef, labels: r.config.labels },
+      action,
+      extra,
+    );
   }
 
   /** A running container whose exit conmon recorded (or whose process is gone) has exited. */
@@ -119,7 +129,15 @@ export class Containers {
     const state = this.d.store.updateContainer(id, (s) => {
       if (s.status !== 'running') return s;
       won = true;
-      return { ...s, status: 'exited', pid: 0, exitCode: code, finishedAt: msToNs(at), reason: oom ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error', message };
+      return {
+        ...s,
+        status: 'exited',
+        pid: 0,
+        exitCode: code,
+        finishedAt: msToNs(at),
+        reason: oom ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error',
+        message,
+      };
     });
     if (won) {
       this.emit(c.record, 'die', { exitCode: String(code) });
@@ -156,14 +174,19 @@ export class Containers {
     });
   }
 
-  async create(podId: string, config: ContainerConfig | null, _sandboxConfig: PodSandboxConfig | null): Promise<string> {
+  async create(
+    podId: string,
+    config: ContainerConfig | null,
+    _sandboxConfig: PodSandboxConfig | null,
+  ): Promise<string> {
     const pod = this.d.sandboxes.tryFind(podId);
     if (!pod) throw notFound(`failed to find sandbox id "${podId}": not found`);
     if (!config?.metadata) throw unknown('container config must include metadata');
     const imageName = config.image?.image ?? '';
     const imageId = this.d.images.resolve(imageName);
     if (!imageId) throw notFound(`failed to resolve image "${imageName}": not found`);
-    if (pod.state.status !== 'ready') throw unknown(`failed to create containerd container: sandbox container "${pod.record.id}" is not running`);
+    if (pod.state.status !== 'ready')
+      throw unknown(`failed to create containerd container: sandbox container "${pod.record.id}" is not running`);
     const image = this.d.engine.store.images.load(imageId);
     // what containerd refuses when it makes the spec: refused here, before anything exists
     const sc = config.linux?.security_context;
@@ -185,7 +208,16 @@ export class Containers {
       mounts: config.mounts,
     };
     return this.d.locks.run(record.id, async () => {
-      this.d.store.insertContainer(record, { status: 'created', pid: 0, pidStart: '', startedAt: '0', finishedAt: '0', exitCode: 0, reason: '', message: '' });
+      this.d.store.insertContainer(record, {
+        status: 'created',
+        pid: 0,
+        pidStart: '',
+        startedAt: '0',
+        finishedAt: '0',
+        exitCode: 0,
+        reason: '',
+        message: '',
+      });
       const rootfs = this.d.layout.containerRootfs(record.id);
       let stage = 'generate container spec';
       try {
@@ -195,8 +227,19 @@ export class Containers {
         // conmon and `runc create` here, `runc start` there
         stage = 'create container';
         const cfg = record.config;
-        const { pid, conmonPid } = await this.d.tasks.create(record.id, record.name, spec, { terminal: cfg.tty, stdin: cfg.stdin, stdinOnce: cfg.stdin_once, logPath: record.logPath });
-        this.d.store.updateContainer(record.id, (st) => ({ ...st, pid, pidStart: processStart(pid) ?? '', conmonPid, conmonStart: processStart(conmonPid) ?? '' }));
+        const { pid, conmonPid } = await this.d.tasks.create(record.id, record.name, spec, {
+          terminal: cfg.tty,
+          stdin: cfg.stdin,
+          stdinOnce: cfg.stdin_once,
+          logPath: record.logPath,
+        });
+        this.d.store.updateContainer(record.id, (st) => ({
+          ...st,
+          pid,
+          pidStart: processStart(pid) ?? '',
+          conmonPid,
+          conmonStart: processStart(conmonPid) ?? '',
+        }));
       } catch (e) {
         try {
           await this.d.tasks.delete(record.id);
@@ -215,7 +258,9 @@ export class Containers {
   private spec(record: ContainerRecord, sandboxPid: number) {
     const pod = this.d.store.sandbox(record.sandboxId);
     if (!pod) throw notFound(`sandbox "${record.sandboxId}" not found`);
-    const image = this.d.engine.store.images.get(record.imageId as Digest) ? this.d.engine.store.images.load(record.imageId as Digest).config.config ?? {} : {};
+    const image = this.d.engine.store.images.get(record.imageId as Digest)
+      ? (this.d.engine.store.images.load(record.imageId as Digest).config.config ?? {})
+      : {};
     return containerSpec({
       id: record.id,
       sandbox: pod.record,
@@ -232,17 +277,29 @@ export class Containers {
     const id = found.record.id;
     await this.d.locks.run(id, async () => {
       const c = this.find(id);
-      if (c.state.status !== 'created') throw unknown(`failed to set starting state for container "${id}": container is in ${CRI_STATE[c.state.status]} state`);
+      if (c.state.status !== 'created')
+        throw unknown(
+          `failed to set starting state for container "${id}": container is in ${CRI_STATE[c.state.status]} state`,
+        );
       const pod = this.d.sandboxes.tryFind(c.record.sandboxId);
-      if (!pod || pod.state.status !== 'ready') throw unknown(`sandbox container "${c.record.sandboxId}" is not running`);
+      if (!pod || pod.state.status !== 'ready')
+        throw unknown(`sandbox container "${c.record.sandboxId}" is not running`);
       try {
-        if (!(c.state.pid > 0) || !isAlive({ pid: c.state.pid, start: c.state.pidStart })) throw new Error('the container process is gone');
+        if (!(c.state.pid > 0) || !isAlive({ pid: c.state.pid, start: c.state.pidStart }))
+          throw new Error('the container process is gone');
         await this.d.tasks.start(id);
         this.d.store.updateContainer(id, (s) => ({ ...s, status: 'running', startedAt: nowNs() }));
         this.emit(c.record, 'start');
       } catch (e) {
         // containerd's StartError: the container is exited, with why
-        this.d.store.updateContainer(id, (s) => ({ ...s, status: 'exited', exitCode: 128, finishedAt: nowNs(), reason: 'StartError', message: (e as Error).message }));
+        this.d.store.updateContainer(id, (s) => ({
+          ...s,
+          status: 'exited',
+          exitCode: 128,
+          finishedAt: nowNs(),
+          reason: 'StartError',
+          message: (e as Error).message,
+        }));
         await this.release(id);
         throw unknown(`failed to start containerd task "${id}": ${(e as Error).message}`);
       }
@@ -268,7 +325,7 @@ export class Containers {
       const signo = signalNumber(signal);
       const proc = { pid: c.state.pid, start: c.state.pidStart };
       // just started, it may still be runc's init (a Go program that dies of it): wait for its exec
-      for (const deadline = Date.now() + 2000; isRuncInit(proc.pid) && Date.now() < deadline; ) await sleep(5);
+      for (const deadline = Date.now() + 2000; isRuncInit(proc.pid) && Date.now() < deadline;) await sleep(5);
       let pending = signo !== undefined && !catches(proc.pid, signo);
       await this.signal(c, signal, false);
       const again = () => {
@@ -281,7 +338,8 @@ export class Containers {
     }
     this.emit(c.record, 'kill', { signal: 'SIGKILL' });
     await this.signal(c, 'SIGKILL', true);
-    if (!(await this.waitExit(id, 30_000))) throw unknown(`failed to stop container "${id}": the process did not exit after SIGKILL`);
+    if (!(await this.waitExit(id, 30_000)))
+      throw unknown(`failed to stop container "${id}": the process did not exit after SIGKILL`);
     this.stopped(c);
   }
 
@@ -295,7 +353,12 @@ export class Containers {
     if (all && !ownPidNs) return this.d.tasks.kill(c.record.id, signal.replace(/^SIG/, ''), true);
     if (!isAlive({ pid: c.state.pid, start: c.state.pidStart })) return;
     try {
-      process.kill(c.state.pid, /^\d+$/.test(signal) ? Number(signal) : (signal.startsWith('SIG') ? signal : `SIG${signal}`) as NodeJS.Signals);
+      process.kill(
+        c.state.pid,
+        /^\d+$/.test(signal)
+          ? Number(signal)
+          : ((signal.startsWith('SIG') ? signal : `SIG${signal}`) as NodeJS.Signals),
+      );
     } catch {
       // gone meanwhile, or a signal Node does not name: runc does
       await this.d.tasks.kill(c.record.id, signal.replace(/^SIG/, ''), all);
@@ -307,7 +370,9 @@ export class Containers {
   }
 
   private stopSignal(r: ContainerRecord): string {
-    const img = this.d.engine.store.images.get(r.imageId as Digest) ? this.d.engine.store.images.load(r.imageId as Digest).config.config : undefined;
+    const img = this.d.engine.store.images.get(r.imageId as Digest)
+      ? this.d.engine.store.images.load(r.imageId as Digest).config.config
+      : undefined;
     return img?.StopSignal || 'SIGTERM';
   }
 
@@ -403,7 +468,9 @@ export class Containers {
 
   /** containerd's image and image_ref of a container: its image's first tag, and its first repo digest (else its ID). */
   private imageSpec(r: ContainerRecord): { image: string; ref: string } {
-    const refs = this.d.engine.store.images.get(r.imageId as Digest) ? this.d.engine.store.images.refsOf(r.imageId as Digest) : [];
+    const refs = this.d.engine.store.images.get(r.imageId as Digest)
+      ? this.d.engine.store.images.refsOf(r.imageId as Digest)
+      : [];
     const tag = refs.find((x) => !x.isDigest)?.name;
     const digest = refs.find((x) => x.isDigest)?.name;
     return { image: tag ?? r.imageRef, ref: digest ?? r.imageId };
@@ -447,7 +514,10 @@ export class Containers {
       }
       if (!resources) return;
       if (c.state.status === 'running') await this.d.tasks.update(id, linuxResources(resources));
-      const config: ContainerConfig = { ...c.record.config, linux: { resources, security_context: c.record.config.linux?.security_context ?? null } };
+      const config: ContainerConfig = {
+        ...c.record.config,
+        linux: { resources, security_context: c.record.config.linux?.security_context ?? null },
+      };
       this.d.store.updateContainerRecord(id, { ...c.record, config });
     });
   }

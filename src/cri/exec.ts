@@ -25,7 +25,9 @@ export function execProcess(tasks: Tasks, id: string, cmd: string[], tty = false
   if (cmd.length === 0) throw unknown('failed to exec in container: no command given');
   let spec: { process: OciProcess };
   try {
-    spec = JSON.parse(fs.readFileSync(path.join(tasks.layout.paths(id).bundle, 'config.json'), 'utf8')) as { process: OciProcess };
+    spec = JSON.parse(fs.readFileSync(path.join(tasks.layout.paths(id).bundle, 'config.json'), 'utf8')) as {
+      process: OciProcess;
+    };
   } catch {
     throw unknown(`container "${id}" is not running`);
   }
@@ -63,7 +65,13 @@ export interface ExecStreams {
  * (seconds, 0 = none) the process is killed when it runs out, and the call
  * rejects with DeadlineExceeded, as containerd's does.
  */
-export async function runExec(tasks: Tasks, id: string, proc: OciProcess, io: ExecStreams, timeoutSec = 0): Promise<number> {
+export async function runExec(
+  tasks: Tasks,
+  id: string,
+  proc: OciProcess,
+  io: ExecStreams,
+  timeoutSec = 0,
+): Promise<number> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-cri-exec-'));
   let timedOut = false;
   const timer =
@@ -71,7 +79,10 @@ export async function runExec(tasks: Tasks, id: string, proc: OciProcess, io: Ex
       ? setTimeout(() => {
           timedOut = true;
           // the process itself: killing runc would leave it running in the container
-          const pid = Number.parseInt(fs.existsSync(path.join(workDir, 'pid')) ? fs.readFileSync(path.join(workDir, 'pid'), 'utf8') : '', 10);
+          const pid = Number.parseInt(
+            fs.existsSync(path.join(workDir, 'pid')) ? fs.readFileSync(path.join(workDir, 'pid'), 'utf8') : '',
+            10,
+          );
           if (pid > 0) {
             try {
               process.kill(pid, 'SIGKILL');
@@ -91,7 +102,9 @@ export async function runExec(tasks: Tasks, id: string, proc: OciProcess, io: Ex
     return code;
   } catch (e) {
     if (timedOut) throw deadlineExceeded(`timeout ${timeoutSec}s exceeded: context deadline exceeded`);
-    throw unknown(`failed to exec in container: failed to start exec "${path.basename(workDir)}": ${(e as Error).message}`);
+    throw unknown(
+      `failed to exec in container: failed to start exec "${path.basename(workDir)}": ${(e as Error).message}`,
+    );
   } finally {
     clearTimeout(timer);
     fs.rmSync(workDir, { recursive: true, force: true });
@@ -99,7 +112,12 @@ export async function runExec(tasks: Tasks, id: string, proc: OciProcess, io: Ex
 }
 
 /** ExecSync: the command's output and exit code. */
-export async function execSync(tasks: Tasks, id: string, cmd: string[], timeoutSec: number): Promise<{ stdout: Buffer; stderr: Buffer; exit_code: number }> {
+export async function execSync(
+  tasks: Tasks,
+  id: string,
+  cmd: string[],
+  timeoutSec: number,
+): Promise<{ stdout: Buffer; stderr: Buffer; exit_code: number }> {
   const proc = execProcess(tasks, id, cmd);
   const stdout = new Collector();
   const stderr = new Collector();
@@ -143,7 +161,12 @@ export interface TtyExec {
  * makes its attach socket, says so on the attach pipe, and runs `runc exec` only
  * once told on the start pipe, so the client is attached before any output.
  */
-export async function startTtyExec(tasks: Tasks, id: string, proc: OciProcess, io: { stdin?: NodeJS.ReadableStream; stdout: NodeJS.WritableStream }): Promise<TtyExec> {
+export async function startTtyExec(
+  tasks: Tasks,
+  id: string,
+  proc: OciProcess,
+  io: { stdin?: NodeJS.ReadableStream; stdout: NodeJS.WritableStream },
+): Promise<TtyExec> {
   const session = randomBytes(6).toString('hex');
   const dir = path.join(tasks.layout.runDir, 'x', session); // short: the attach socket's path must fit in sun_path
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -153,12 +176,41 @@ export async function startTtyExec(tasks: Tasks, id: string, proc: OciProcess, i
   try {
     fs.writeFileSync(path.join(dir, 'process.json'), specJson(proc));
     const args = [
-      '--api-version', '1', '-c', id, '-u', session, '-r', resolveExecutable(tasks.rt.runtimePath), '-b', dir,
-      '-p', path.join(dir, 'pid'), '-n', id, '--exit-dir', dir, '--persist-dir', dir, '--full-attach', '-l', 'none',
-      ...conmonRuntimeArgs(tasks.rt, ociLog), '-e', '--exec-attach', '--exec-process-spec', path.join(dir, 'process.json'), '-t',
+      '--api-version',
+      '1',
+      '-c',
+      id,
+      '-u',
+      session,
+      '-r',
+      resolveExecutable(tasks.rt.runtimePath),
+      '-b',
+      dir,
+      '-p',
+      path.join(dir, 'pid'),
+      '-n',
+      id,
+      '--exit-dir',
+      dir,
+      '--persist-dir',
+      dir,
+      '--full-attach',
+      '-l',
+      'none',
+      ...conmonRuntimeArgs(tasks.rt, ociLog),
+      '-e',
+      '--exec-attach',
+      '--exec-process-spec',
+      path.join(dir, 'process.json'),
+      '-t',
     ];
     const env = { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' };
-    const child = spawn(resolveExecutable(tasks.rt.conmonPath ?? 'conmon'), args, { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'], detached: true });
+    const child = spawn(resolveExecutable(tasks.rt.conmonPath ?? 'conmon'), args, {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     child.unref();
     child.on('error', () => undefined);
     const stdio = child.stdio as unknown as Array<Readable & Writable>;
@@ -167,7 +219,10 @@ export async function startTtyExec(tasks: Tasks, id: string, proc: OciProcess, i
     syncLine.catch(() => undefined);
     start.write('0'); // conmon may fork now
     const attached = await firstLine(attachPipe, 60_000);
-    if (attached === undefined) throw unknown(`failed to exec in container: conmon ended before attaching: ${(await syncLine.catch(() => '')) ?? ''}`);
+    if (attached === undefined)
+      throw unknown(
+        `failed to exec in container: conmon ended before attaching: ${(await syncLine.catch(() => '')) ?? ''}`,
+      );
     const attachment = attach(paths, { stdin: io.stdin, stdout: io.stdout, stderr: io.stdout });
     start.write('0'); // and run the process
     const line = await syncLine;
@@ -176,7 +231,9 @@ export async function startTtyExec(tasks: Tasks, id: string, proc: OciProcess, i
     if (!info || info.data <= 0) {
       attachment.detach();
       const log = fs.existsSync(ociLog) ? fs.readFileSync(ociLog, 'utf8') : '';
-      throw unknown(`failed to exec in container: ${runtimeError('exec', log.trim() ? log : (info?.message ?? ''), id).message}`);
+      throw unknown(
+        `failed to exec in container: ${runtimeError('exec', log.trim() ? log : (info?.message ?? ''), id).message}`,
+      );
     }
     const done = attachment.done
       .catch(() => undefined)

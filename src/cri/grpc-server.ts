@@ -36,7 +36,11 @@ function unary(name: string, fn: Handler, log: Logger): grpc.handleUnaryCall<unk
 }
 
 /** grpc-js implementations of a service's methods: the handlers given, Unimplemented for the rest. */
-export function implementation(service: grpc.ServiceDefinition, handlers: Handlers, log: Logger): grpc.UntypedServiceImplementation {
+export function implementation(
+  service: grpc.ServiceDefinition,
+  handlers: Handlers,
+  log: Logger,
+): grpc.UntypedServiceImplementation {
   const impl: grpc.UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(service)) {
     const fn = handlers[name];
@@ -48,7 +52,8 @@ export function implementation(service: grpc.ServiceDefinition, handlers: Handle
     }
     impl[name] = fn
       ? unary(name, fn, log)
-      : (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback({ code: grpc.status.UNIMPLEMENTED, details: `${name} is not implemented` });
+      : (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+          callback({ code: grpc.status.UNIMPLEMENTED, details: `${name} is not implemented` });
   }
   return impl;
 }

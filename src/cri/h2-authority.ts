@@ -83,7 +83,13 @@ export class AuthorityFix extends Transform {
       p = p.subarray(5);
     }
     const fragment = Buffer.from(p.subarray(0, p.length - pad));
-    this.pending = { stream, flags: flags & (END_STREAM | PRIORITY), priority, fragments: [fragment], size: fragment.length };
+    this.pending = {
+      stream,
+      flags: flags & (END_STREAM | PRIORITY),
+      priority,
+      fragments: [fragment],
+      size: fragment.length,
+    };
     if (flags & END_HEADERS) this.flushHeaders();
   }
 
@@ -102,7 +108,14 @@ export class AuthorityFix extends Transform {
     const block = encodeLiterals(fixAuthority(this.decoder.decode(Buffer.concat(p.fragments))));
     const first = Math.min(block.length, MAX_FRAME - p.priority.length);
     const last = first === block.length;
-    this.push(frame(HEADERS, p.flags | (last ? END_HEADERS : 0), p.stream, Buffer.concat([p.priority, block.subarray(0, first)])));
+    this.push(
+      frame(
+        HEADERS,
+        p.flags | (last ? END_HEADERS : 0),
+        p.stream,
+        Buffer.concat([p.priority, block.subarray(0, first)]),
+      ),
+    );
     for (let off = first; off < block.length; off += MAX_FRAME) {
       const end = Math.min(block.length, off + MAX_FRAME);
       this.push(frame(CONTINUATION, end === block.length ? END_HEADERS : 0, p.stream, block.subarray(off, end)));

@@ -28,7 +28,15 @@ export function withCriMirrors(conf: RegistriesConf, mirrors: Record<string, str
     const extra = locations.map((location) => ({ location, insecure: false, pullFromMirror: 'all' as const }));
     const entry = registries.find((r) => r.prefix === host);
     if (entry) entry.mirrors.unshift(...extra);
-    else registries.push({ prefix: host, location: host, insecure: false, blocked: false, mirrorByDigestOnly: false, mirrors: extra });
+    else
+      registries.push({
+        prefix: host,
+        location: host,
+        insecure: false,
+        blocked: false,
+        mirrorByDigestOnly: false,
+        mirrors: extra,
+      });
   }
   return { registries };
 }
@@ -50,6 +58,9 @@ export function registryAuth(a: AuthConfig | null | undefined): RegistryAuth | u
 export async function pullForCri(engine: Engine, image: string, opts: PullOptions): Promise<Digest> {
   const ref = withDefaultTag(parseNormalized(image));
   const registries = withCriMirrors(registriesConf(), opts.mirrors);
-  const r = await pullImage(engine.store, engine.images, ref, { auth: registryAuth(opts.auth), sources: { registries } });
+  const r = await pullImage(engine.store, engine.images, ref, {
+    auth: registryAuth(opts.auth),
+    sources: { registries },
+  });
   return r.id;
 }

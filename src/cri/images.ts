@@ -67,7 +67,10 @@ export class CriImages {
     const image = this.toCri(id);
     if (!verbose) return { image, info: {} };
     const config = this.engine.store.images.load(id).config;
-    return { image, info: { info: JSON.stringify({ chainID: this.engine.store.images.get(id)?.topLayer ?? '', imageSpec: config }) } };
+    return {
+      image,
+      info: { info: JSON.stringify({ chainID: this.engine.store.images.get(id)?.topLayer ?? '', imageSpec: config }) },
+    };
   }
 
   async pull(image: string, auth?: AuthConfig | null): Promise<Digest> {
@@ -89,7 +92,12 @@ export class CriImages {
     const mountpoint = `${this.engine.store.root}/overlay`;
     fs.mkdirSync(mountpoint, { recursive: true });
     const { bytes, inodes } = usage(mountpoint);
-    const result = { timestamp: nowNs(), fs_id: { mountpoint }, used_bytes: { value: String(bytes) }, inodes_used: { value: String(inodes) } };
+    const result = {
+      timestamp: nowNs(),
+      fs_id: { mountpoint },
+      used_bytes: { value: String(bytes) },
+      inodes_used: { value: String(inodes) },
+    };
     this.fsCache = { at: Date.now(), usage: result };
     return result;
   }

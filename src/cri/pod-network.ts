@@ -39,12 +39,14 @@ export class PodNetwork {
         await this.manager.inspect(this.opts.network);
       } catch (e) {
         if (!isNotFound(e)) throw e;
-        await this.manager.create(this.opts.network, { subnet: this.opts.subnet || undefined, labels: { 'io.stowage.cri': 'pods' } }).catch(async (err) => {
-          // another process made it meanwhile
-          await this.manager.inspect(this.opts.network).catch(() => {
-            throw err;
+        await this.manager
+          .create(this.opts.network, { subnet: this.opts.subnet || undefined, labels: { 'io.stowage.cri': 'pods' } })
+          .catch(async (err) => {
+            // another process made it meanwhile
+            await this.manager.inspect(this.opts.network).catch(() => {
+              throw err;
+            });
           });
-        });
       }
     })().catch((e) => {
       this.ready = undefined;

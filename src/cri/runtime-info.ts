@@ -21,7 +21,12 @@ export function stowageVersion(): string {
 }
 
 export function versionInfo() {
-  return { version: KUBE_RUNTIME_API_VERSION, runtime_name: 'stowage', runtime_version: stowageVersion(), runtime_api_version: CRI_API_VERSION };
+  return {
+    version: KUBE_RUNTIME_API_VERSION,
+    runtime_name: 'stowage',
+    runtime_version: stowageVersion(),
+    runtime_api_version: CRI_API_VERSION,
+  };
 }
 
 interface Condition {
@@ -44,8 +49,13 @@ export function runtimeConditions(config: CriConfig, runtime: string): Condition
     runtimeProblem = (e as Error).message;
   }
   const missing = CNI_PLUGINS.filter((p) => !config.cni.binDirs.some((d) => isExecutable(path.join(d, p))));
-  const networkProblem = missing.length ? `CNI plugins not found in ${config.cni.binDirs.join(':')}: ${missing.join(', ')}` : undefined;
-  return [check('RuntimeReady', runtimeProblem, 'RuntimeNotReady'), check('NetworkReady', networkProblem, 'NetworkPluginNotReady')];
+  const networkProblem = missing.length
+    ? `CNI plugins not found in ${config.cni.binDirs.join(':')}: ${missing.join(', ')}`
+    : undefined;
+  return [
+    check('RuntimeReady', runtimeProblem, 'RuntimeNotReady'),
+    check('NetworkReady', networkProblem, 'NetworkPluginNotReady'),
+  ];
 }
 
 function isExecutable(p: string): boolean {

@@ -60,7 +60,11 @@ export function runtimeHandlers(deps: RuntimeDeps): Handlers {
       return { items: sandboxes.list(req.filter) };
     },
 
-    async CreateContainer(req: { pod_sandbox_id: string; config: ContainerConfig | null; sandbox_config: PodSandboxConfig | null }) {
+    async CreateContainer(req: {
+      pod_sandbox_id: string;
+      config: ContainerConfig | null;
+      sandbox_config: PodSandboxConfig | null;
+    }) {
       return { container_id: await containers.create(req.pod_sandbox_id, req.config, req.sandbox_config) };
     },
     async StartContainer(req: { container_id: string }) {
@@ -96,9 +100,16 @@ export function runtimeHandlers(deps: RuntimeDeps): Handlers {
     async ContainerStats(req: { container_id: string }) {
       return { stats: containerStats(req.container_id) };
     },
-    async ListContainerStats(req: { filter: { id: string; pod_sandbox_id: string; label_selector: Record<string, string> } | null }) {
+    async ListContainerStats(req: {
+      filter: { id: string; pod_sandbox_id: string; label_selector: Record<string, string> } | null;
+    }) {
       const f = req.filter;
-      const list = containers.list({ id: f?.id ?? '', pod_sandbox_id: f?.pod_sandbox_id ?? '', state: null, label_selector: f?.label_selector ?? {} });
+      const list = containers.list({
+        id: f?.id ?? '',
+        pod_sandbox_id: f?.pod_sandbox_id ?? '',
+        state: null,
+        label_selector: f?.label_selector ?? {},
+      });
       const out = [];
       for (const c of list) {
         try {
@@ -114,7 +125,9 @@ export function runtimeHandlers(deps: RuntimeDeps): Handlers {
     },
     async ListPodSandboxStats(req: { filter: { id: string; label_selector: Record<string, string> } | null }) {
       const f = req.filter;
-      const pods = sandboxes.list(null).filter((p) => (!f?.id || p.id.startsWith(f.id)) && matchesLabels(p.labels, f?.label_selector ?? {}));
+      const pods = sandboxes
+        .list(null)
+        .filter((p) => (!f?.id || p.id.startsWith(f.id)) && matchesLabels(p.labels, f?.label_selector ?? {}));
       return { stats: pods.map((p) => podStats(p.id)) };
     },
     ...deps.extra,

@@ -21,7 +21,12 @@ export interface SandboxFiles {
 }
 
 export function sandboxFiles(dir: string): SandboxFiles {
-  return { hostname: path.join(dir, 'hostname'), hosts: path.join(dir, 'hosts'), resolvConf: path.join(dir, 'resolv.conf'), shm: path.join(dir, 'shm') };
+  return {
+    hostname: path.join(dir, 'hostname'),
+    hosts: path.join(dir, 'hosts'),
+    resolvConf: path.join(dir, 'resolv.conf'),
+    shm: path.join(dir, 'shm'),
+  };
 }
 
 /** resolv.conf from a pod's DNS config (containerd's parseDNSOptions); undefined: take the host's. */
@@ -43,7 +48,10 @@ const hostFile = (p: string, fallback: string) => {
 };
 
 /** Writes the pod's files; mounts its /dev/shm unless it uses the host's IPC namespace. */
-export function writeSandboxFiles(dir: string, opts: { hostname: string; dns: DNSConfig | null; hostIpc: boolean }): SandboxFiles {
+export function writeSandboxFiles(
+  dir: string,
+  opts: { hostname: string; dns: DNSConfig | null; hostIpc: boolean },
+): SandboxFiles {
   const f = sandboxFiles(dir);
   fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
   fs.writeFileSync(f.hostname, `${opts.hostname}\n`, { mode: 0o644 });

@@ -90,7 +90,10 @@ export class Sandboxes {
   }
 
   private emit(r: SandboxRecord, action: string): void {
-    this.d.engine.events.container({ id: r.id, name: r.name, image: this.d.config.sandboxImage || 'catatonit', labels: r.config.labels }, action);
+    this.d.engine.events.container(
+      { id: r.id, name: r.name, image: this.d.config.sandboxImage || 'catatonit', labels: r.config.labels },
+      action,
+    );
   }
 
   async run(config: PodSandboxConfig | null, runtimeHandler: string): Promise<string> {
@@ -125,7 +128,8 @@ export class Sandboxes {
     let image: import('../oci/types').ContainerConfig | undefined;
     try {
       if (this.d.config.sandboxImage) {
-        const id = this.d.images.resolve(this.d.config.sandboxImage) ?? (await this.d.images.pull(this.d.config.sandboxImage));
+        const id =
+          this.d.images.resolve(this.d.config.sandboxImage) ?? (await this.d.images.pull(this.d.config.sandboxImage));
         const img = this.d.engine.store.images.load(id);
         record.imageId = id;
         record.topLayer = img.record.topLayer;
@@ -153,12 +157,17 @@ export class Sandboxes {
       }
       // the pause process and the CNI plugins at the same time: both need only the namespace
       undo.push(() => tasks.delete(record.id));
-      const attached = record.hostNetwork ? Promise.resolve('') : network.attach(record.id, record.netnsPath, record.name, record.config.port_mappings);
+      const attached = record.hostNetwork
+        ? Promise.resolve('')
+        : network.attach(record.id, record.netnsPath, record.name, record.config.port_mappings);
       const started = tasks.runDetached(record.id, spec);
       const [net, run] = await Promise.allSettled([attached, started]);
-      if (!record.hostNetwork && net.status === 'fulfilled') undo.push(() => network.tearDown(record.id, record.netnsPath));
-      if (net.status === 'rejected') throw unknown(`failed to setup network for sandbox "${record.id}": ${(net.reason as Error).message}`);
-      if (run.status === 'rejected') throw unknown(`failed to create containerd task: ${(run.reason as Error).message}`);
+      if (!record.hostNetwork && net.status === 'fulfilled')
+        undo.push(() => network.tearDown(record.id, record.netnsPath));
+      if (net.status === 'rejected')
+        throw unknown(`failed to setup network for sandbox "${record.id}": ${(net.reason as Error).message}`);
+      if (run.status === 'rejected')
+        throw unknown(`failed to create containerd task: ${(run.reason as Error).message}`);
       const pid = run.value;
       store.updateSandbox(record.id, (st) => ({
         ...st,
@@ -208,10 +217,17 @@ export class Sandboxes {
       ]);
       if (ctrs.status === 'rejected') throw ctrs.reason;
       if (pause.status === 'rejected') throw pause.reason;
-      if (net.status === 'rejected') throw unknown(`failed to destroy network for sandbox "${id}": ${(net.reason as Error).message}`);
+      if (net.status === 'rejected')
+        throw unknown(`failed to destroy network for sandbox "${id}": ${(net.reason as Error).message}`);
       unmountShm(this.d.layout.sandboxDir(id));
       const wasReady = cur.state.status === 'ready';
-      this.d.store.updateSandbox(id, (st) => ({ ...st, status: 'notready', pid: 0, pidStart: '', networkAttached: false }));
+      this.d.store.updateSandbox(id, (st) => ({
+        ...st,
+        status: 'notready',
+        pid: 0,
+        pidStart: '',
+        networkAttached: false,
+      }));
       if (wasReady) this.emit(cur.record, 'die');
       if (wasReady) this.emit(cur.record, 'stop');
     });
@@ -226,7 +242,8 @@ export class Sandboxes {
       } catch {
         // gone meanwhile
       }
-      for (const deadline = Date.now() + 10_000; isAlive(proc) && Date.now() < deadline; ) await new Promise((res) => setTimeout(res, 5));
+      for (const deadline = Date.now() + 10_000; isAlive(proc) && Date.now() < deadline;)
+        await new Promise((res) => setTimeout(res, 5));
     }
     await this.d.tasks.delete(r.id);
     if (r.imageId) unmountRootfs(this.d.layout.containerRootfs(r.id));
@@ -259,7 +276,11 @@ export class Sandboxes {
       state: state.status === 'ready' ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY',
       created_at: record.createdAt,
       network: { ip: record.hostNetwork ? '' : state.ip, additional_ips: [] },
-      linux: { namespaces: { options: { network: ns?.network ?? 'POD', pid: ns?.pid ?? 'CONTAINER', ipc: ns?.ipc ?? 'POD', target_id: '' } } },
+      linux: {
+        namespaces: {
+          options: { network: ns?.network ?? 'POD', pid: ns?.pid ?? 'CONTAINER', ipc: ns?.ipc ?? 'POD', target_id: '' },
+        },
+      },
       labels: record.config.labels,
       annotations: record.config.annotations,
       runtime_handler: record.runtimeHandler,
@@ -286,7 +307,8 @@ export class Sandboxes {
       .filter(({ record, state }) => {
         if (!filter) return true;
         if (filter.id && !record.id.startsWith(filter.id)) return false;
-        if (filter.state && filter.state.state !== (state.status === 'ready' ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY')) return false;
+        if (filter.state && filter.state.state !== (state.status === 'ready' ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY'))
+          return false;
         return matchesLabels(record.config.labels, filter.label_selector);
       })
       .map(({ record, state }) => ({

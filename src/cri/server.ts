@@ -47,7 +47,14 @@ export function criParts(engine: Engine, config: CriConfig): CriParts {
   const locks = new KeyedLock();
   let containers: Containers | undefined;
   const sandboxes = new Sandboxes({
-    engine, store, tasks, layout, network, images, config, locks,
+    engine,
+    store,
+    tasks,
+    layout,
+    network,
+    images,
+    config,
+    locks,
     containers: {
       stopAll: (id) => containers!.stopAll(id),
       removeAll: (id) => containers!.removeAll(id),
@@ -62,7 +69,8 @@ function watchExits(parts: CriParts, log: Logger): fs.FSWatcher {
   const dir = parts.layout.exitDir;
   fs.mkdirSync(dir, { recursive: true });
   const onExit = (id: string) => {
-    if (parts.store.container(id)) void parts.containers.exited(id).catch((e: Error) => log.error(`recording the exit of ${id}: ${e.message}`));
+    if (parts.store.container(id))
+      void parts.containers.exited(id).catch((e: Error) => log.error(`recording the exit of ${id}: ${e.message}`));
     else if (parts.store.sandbox(id)) parts.sandboxes.tryFind(id);
   };
   const watcher = fs.watch(dir, (_event, name) => {
@@ -77,12 +85,27 @@ export async function startCriServer(engine: Engine, config: CriConfig, log: Log
   const services = criServices();
   const parts = criParts(engine, config);
   const watcher = watchExits(parts, log);
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 << 20, 'grpc.max_send_message_length': 16 << 20 });
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 16 << 20,
+    'grpc.max_send_message_length': 16 << 20,
+  });
   server.addService(services.image, implementation(services.image, imageHandlers(parts.images), log));
   const streaming = new StreamingServer(config.streaming.address, config.streaming.port);
   const streamingUrl = await streaming.start();
-  const extra = streamingHandlers({ server: streaming, containers: parts.containers, sandboxes: parts.sandboxes, tasks: parts.tasks });
-  const runtime = runtimeHandlers({ engine, config, sandboxes: parts.sandboxes, containers: parts.containers, stats: new Stats(parts.layout), extra });
+  const extra = streamingHandlers({
+    server: streaming,
+    containers: parts.containers,
+    sandboxes: parts.sandboxes,
+    tasks: parts.tasks,
+  });
+  const runtime = runtimeHandlers({
+    engine,
+    config,
+    sandboxes: parts.sandboxes,
+    containers: parts.containers,
+    stats: new Stats(parts.layout),
+    extra,
+  });
   server.addService(services.runtime, implementation(services.runtime, runtime, log));
   const front = await listenUnix(server, config.socket);
   return {

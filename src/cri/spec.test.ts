@@ -26,7 +26,10 @@ test('user strings as containerd makes them', () => {
   assert.equal(userString({ run_as_user: v(1001), run_as_group: v(1002), run_as_username: '' }), '1001:1002');
   assert.equal(userString({ run_as_user: null, run_as_group: null, run_as_username: 'nobody' }), 'nobody');
   assert.equal(userString({ run_as_user: v(0), run_as_group: null, run_as_username: '' }), '0');
-  assert.throws(() => userString({ run_as_user: null, run_as_group: v(1002), run_as_username: '' }), /user group "1002" is specified without user/);
+  assert.throws(
+    () => userString({ run_as_user: null, run_as_group: v(1002), run_as_username: '' }),
+    /user group "1002" is specified without user/,
+  );
 });
 
 test('seccomp: none named is unconfined, runtime/default the default filter, localhost/ a file', () => {
@@ -40,7 +43,9 @@ test('seccomp: none named is unconfined, runtime/default the default filter, loc
   try {
     fs.writeFileSync(path.join(dir, 'p.json'), '{"defaultAction":"SCMP_ACT_ALLOW"}');
     assert.deepEqual(seccompOpt(null, `localhost/${dir}/p.json`), ['seccomp={"defaultAction":"SCMP_ACT_ALLOW"}']);
-    assert.deepEqual(seccompOpt({ profile_type: 'Localhost', localhost_ref: `${dir}/p.json` }, ''), ['seccomp={"defaultAction":"SCMP_ACT_ALLOW"}']);
+    assert.deepEqual(seccompOpt({ profile_type: 'Localhost', localhost_ref: `${dir}/p.json` }, ''), [
+      'seccomp={"defaultAction":"SCMP_ACT_ALLOW"}',
+    ]);
     assert.throws(() => seccompOpt(null, `${dir}/p.json`), /unknown seccomp profile option/);
     assert.throws(() => seccompOpt(null, `localhost/${dir}/missing.json`), /cannot load seccomp profile/);
   } finally {
@@ -53,17 +58,39 @@ test('bind mounts: propagation, read-only, a missing source made, a link followe
   try {
     fs.mkdirSync(path.join(dir, 'real'));
     fs.symlinkSync(path.join(dir, 'real'), path.join(dir, 'link'));
-    const m = (host_path: string, propagation: 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER' | 'PROPAGATION_BIDIRECTIONAL', readonly = false) =>
-      bindMount({ container_path: '/data', host_path, readonly, selinux_relabel: false, propagation });
+    const m = (
+      host_path: string,
+      propagation: 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER' | 'PROPAGATION_BIDIRECTIONAL',
+      readonly = false,
+    ) => bindMount({ container_path: '/data', host_path, readonly, selinux_relabel: false, propagation });
     assert.deepEqual(m(path.join(dir, 'link'), 'PROPAGATION_PRIVATE'), {
-      mount: { destination: '/data', type: 'bind', source: path.join(dir, 'real'), options: ['rbind', 'rprivate', 'rw'] },
+      mount: {
+        destination: '/data',
+        type: 'bind',
+        source: path.join(dir, 'real'),
+        options: ['rbind', 'rprivate', 'rw'],
+      },
       rootPropagation: undefined,
     });
-    assert.deepEqual(m(path.join(dir, 'real'), 'PROPAGATION_HOST_TO_CONTAINER', true).mount.options, ['rbind', 'rslave', 'ro']);
+    assert.deepEqual(m(path.join(dir, 'real'), 'PROPAGATION_HOST_TO_CONTAINER', true).mount.options, [
+      'rbind',
+      'rslave',
+      'ro',
+    ]);
     assert.equal(m(path.join(dir, 'real'), 'PROPAGATION_BIDIRECTIONAL').rootPropagation, 'rshared');
     m(path.join(dir, 'new', 'sub'), 'PROPAGATION_PRIVATE');
     assert.ok(fs.statSync(path.join(dir, 'new', 'sub')).isDirectory());
-    assert.throws(() => bindMount({ container_path: 'rel', host_path: dir, readonly: false, selinux_relabel: false, propagation: 'PROPAGATION_PRIVATE' }), /not an absolute path/);
+    assert.throws(
+      () =>
+        bindMount({
+          container_path: 'rel',
+          host_path: dir,
+          readonly: false,
+          selinux_relabel: false,
+          propagation: 'PROPAGATION_PRIVATE',
+        }),
+      /not an absolute path/,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -71,10 +98,21 @@ test('bind mounts: propagation, read-only, a missing source made, a link followe
 
 test('resources: only what is set, as cgroup v1 knows them', () => {
   const r: LinuxContainerResources = {
-    cpu_period: '100000', cpu_quota: '50000', cpu_shares: '512', memory_limit_in_bytes: '67108864', oom_score_adj: '0',
-    cpuset_cpus: '0', cpuset_mems: '', hugepage_limits: [], unified: {}, memory_swap_limit_in_bytes: '0',
+    cpu_period: '100000',
+    cpu_quota: '50000',
+    cpu_shares: '512',
+    memory_limit_in_bytes: '67108864',
+    oom_score_adj: '0',
+    cpuset_cpus: '0',
+    cpuset_mems: '',
+    hugepage_limits: [],
+    unified: {},
+    memory_swap_limit_in_bytes: '0',
   };
-  assert.deepEqual(linuxResources(r), { cpu: { shares: 512, quota: 50000, period: 100000, cpus: '0' }, memory: { limit: 67108864 } });
+  assert.deepEqual(linuxResources(r), {
+    cpu: { shares: 512, quota: 50000, period: 100000, cpus: '0' },
+    memory: { limit: 67108864 },
+  });
   assert.deepEqual(linuxResources(null), {});
 });
 
@@ -97,7 +135,7 @@ test('port mappings: only those with a host port, by protocol', () => {
   );
 });
 
-test('resolv.conf from a DNS config, in containerd\'s order', () => {
+test("resolv.conf from a DNS config, in containerd's order", () => {
   assert.equal(resolvConf(null), undefined);
   assert.equal(resolvConf({ servers: [], searches: [], options: [] }), undefined);
   assert.equal(

@@ -11,7 +11,14 @@ import { buildSpec, type MountSpec, type OciSpec } from '../runtime/spec';
 import { unknown } from './status';
 import type { SandboxFiles } from './sandbox-files';
 import type { SandboxRecord } from './store';
-import type { ContainerConfig, Device, LinuxContainerResources, LinuxContainerSecurityContext, Mount, SecurityProfile } from './types';
+import type {
+  ContainerConfig,
+  Device,
+  LinuxContainerResources,
+  LinuxContainerSecurityContext,
+  Mount,
+  SecurityProfile,
+} from './types';
 
 /** What a spec is for: labels kept as annotations, as containerd's. */
 export const ANNOTATION_CONTAINER_TYPE = 'io.kubernetes.cri.container-type';
@@ -63,16 +70,23 @@ export function seccompOpt(profile: SecurityProfile | null | undefined, legacyPa
 }
 
 function readProfile(file: string): string {
-  if (!path.isAbsolute(file)) throw unknown(`failed to generate seccomp spec opts: seccomp profile path must be absolute: ${JSON.stringify(file)}`);
+  if (!path.isAbsolute(file))
+    throw unknown(
+      `failed to generate seccomp spec opts: seccomp profile path must be absolute: ${JSON.stringify(file)}`,
+    );
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw unknown(`failed to generate seccomp spec opts: cannot load seccomp profile ${JSON.stringify(file)}: ${(e as Error).message}`);
+    throw unknown(
+      `failed to generate seccomp spec opts: cannot load seccomp profile ${JSON.stringify(file)}: ${(e as Error).message}`,
+    );
   }
 }
 
 /** The user a security context asks for, as "user[:group]" (containerd's generateUserString). */
-export function userString(sc: Pick<LinuxContainerSecurityContext, 'run_as_user' | 'run_as_group' | 'run_as_username'> | null | undefined): string {
+export function userString(
+  sc: Pick<LinuxContainerSecurityContext, 'run_as_user' | 'run_as_group' | 'run_as_username'> | null | undefined,
+): string {
   let user = '';
   if (sc?.run_as_user) user = String(sc.run_as_user.value);
   if (sc?.run_as_username) user = sc.run_as_username;
@@ -114,8 +128,10 @@ export function linuxResources(r: LinuxContainerResources | null | undefined): R
   if (n(r.memory_limit_in_bytes) > 0) memory.limit = n(r.memory_limit_in_bytes);
   if (n(r.memory_swap_limit_in_bytes) > 0) memory.swap = n(r.memory_swap_limit_in_bytes);
   if (Object.keys(memory).length) out.memory = memory;
-  if (r.hugepage_limits.length) out.hugepageLimits = r.hugepage_limits.map((h) => ({ pageSize: h.page_size, limit: n(h.limit) }));
-  if (Object.keys(r.unified).length && fs.existsSync('/sys/fs/cgroup/cgroup.controllers')) out.unified = { ...r.unified };
+  if (r.hugepage_limits.length)
+    out.hugepageLimits = r.hugepage_limits.map((h) => ({ pageSize: h.page_size, limit: n(h.limit) }));
+  if (Object.keys(r.unified).length && fs.existsSync('/sys/fs/cgroup/cgroup.controllers'))
+    out.unified = { ...r.unified };
   return out;
 }
 
@@ -123,7 +139,8 @@ const nsPath = (pid: number, type: string) => `/proc/${pid}/ns/${type}`;
 
 /** The bind mount of a CRI Mount, and the root propagation it needs (containerd's addOCIBindMounts). */
 export function bindMount(m: Mount): { mount: MountSpec; rootPropagation?: 'rshared' | 'rslave' } {
-  if (!path.isAbsolute(m.container_path)) throw invalidArgument(`mount destination ${JSON.stringify(m.container_path)} is not an absolute path`);
+  if (!path.isAbsolute(m.container_path))
+    throw invalidArgument(`mount destination ${JSON.stringify(m.container_path)} is not an absolute path`);
   let src = m.host_path;
   if (!path.isAbsolute(src)) throw invalidArgument(`mount source ${JSON.stringify(src)} is not an absolute path`);
   // a missing host path becomes a directory, and a link is followed, as containerd does
@@ -161,7 +178,12 @@ function deviceOf(d: Device) {
 }
 
 const filesMounts = (files: SandboxFiles, hostIpc: boolean, readonly: boolean, taken: Set<string>): MountSpec[] => {
-  const bind = (destination: string, source: string, ro: boolean): MountSpec => ({ destination, type: 'bind', source, options: ['rbind', 'rprivate', ro ? 'ro' : 'rw'] });
+  const bind = (destination: string, source: string, ro: boolean): MountSpec => ({
+    destination,
+    type: 'bind',
+    source,
+    options: ['rbind', 'rprivate', ro ? 'ro' : 'rw'],
+  });
   const out: MountSpec[] = [];
   if (!taken.has('/etc/hostname')) out.push(bind('/etc/hostname', files.hostname, readonly));
   if (!taken.has('/etc/hosts')) out.push(bind('/etc/hosts', files.hosts, readonly));
@@ -193,7 +215,10 @@ export function containerSpec(input: ContainerSpecInput): OciSpec {
   const user = userString(sc);
   const bound = config.mounts.map(bindMount);
   const taken = new Set(config.mounts.map((m) => path.posix.normalize(m.container_path)));
-  const mounts = [...bound.map((b) => b.mount), ...filesMounts(input.files, sandbox.hostIpc, !!sc?.readonly_rootfs, taken)];
+  const mounts = [
+    ...bound.map((b) => b.mount),
+    ...filesMounts(input.files, sandbox.hostIpc, !!sc?.readonly_rootfs, taken),
+  ];
   const spec = buildSpec({
     id: input.id,
     rootfs: input.rootfs,
@@ -219,7 +244,8 @@ export function containerSpec(input: ContainerSpecInput): OciSpec {
   spec.process.oomScoreAdj = oomScoreAdj(Number(config.linux?.resources?.oom_score_adj ?? 0));
   delete spec.hostname; // the pod's UTS namespace already has its name
   const ns: OciSpec['linux']['namespaces'] = [{ type: 'mount' }];
-  if (!sandbox.hostNetwork) ns.push({ type: 'network', path: sandbox.netnsPath }, { type: 'uts', path: nsPath(input.sandboxPid, 'uts') });
+  if (!sandbox.hostNetwork)
+    ns.push({ type: 'network', path: sandbox.netnsPath }, { type: 'uts', path: nsPath(input.sandboxPid, 'uts') });
   if (!sandbox.hostIpc) ns.push({ type: 'ipc', path: nsPath(input.sandboxPid, 'ipc') });
   // POD: the pause process's PID namespace (the host's when the pod has the host's); NODE: the host's
   if (pidMode === 'POD') {
@@ -227,7 +253,13 @@ export function containerSpec(input: ContainerSpecInput): OciSpec {
   } else if (pidMode !== 'NODE') ns.push({ type: 'pid' });
   spec.linux.namespaces = ns;
   spec.linux.sysctl = { ...(sandbox.config.linux?.sysctls ?? {}) };
-  finishLinux(spec, privileged, sc, config.linux?.resources ?? null, bound.map((b) => b.rootPropagation));
+  finishLinux(
+    spec,
+    privileged,
+    sc,
+    config.linux?.resources ?? null,
+    bound.map((b) => b.rootPropagation),
+  );
   for (const d of config.devices) {
     const { device, rule } = deviceOf(d);
     spec.linux.devices.push(device);
@@ -285,7 +317,11 @@ export function sandboxSpec(input: SandboxSpecInput): OciSpec {
     mounts.push({ destination: '/pause', type: 'bind', source: bin, options: ['rbind', 'ro'] });
     image = { Entrypoint: ['/pause', ...args], User: '65535:65535' };
   }
-  const user = userString({ run_as_user: sc?.run_as_user ?? null, run_as_group: sc?.run_as_group ?? null, run_as_username: '' });
+  const user = userString({
+    run_as_user: sc?.run_as_user ?? null,
+    run_as_group: sc?.run_as_group ?? null,
+    run_as_username: '',
+  });
   const spec = buildSpec({
     id: sandbox.id,
     rootfs: input.rootfs,
@@ -315,6 +351,10 @@ export function sandboxSpec(input: SandboxSpecInput): OciSpec {
   delete spec.linux.maskedPaths;
   delete spec.linux.readonlyPaths;
   (spec.linux.resources as Record<string, unknown>).cpu = { shares: 2 };
-  spec.annotations = { ...sandbox.config.annotations, [ANNOTATION_CONTAINER_TYPE]: 'sandbox', [ANNOTATION_SANDBOX_ID]: sandbox.id };
+  spec.annotations = {
+    ...sandbox.config.annotations,
+    [ANNOTATION_CONTAINER_TYPE]: 'sandbox',
+    [ANNOTATION_SANDBOX_ID]: sandbox.id,
+  };
   return spec;
 }

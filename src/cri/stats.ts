@@ -32,7 +32,12 @@ export class Stats {
     const upper = this.layout.containerRootfs(c.record.id).upper;
     const layer = usage(upper);
     return {
-      attributes: { id: c.record.id, metadata: c.record.config.metadata, labels: c.record.config.labels, annotations: c.record.config.annotations },
+      attributes: {
+        id: c.record.id,
+        metadata: c.record.config.metadata,
+        labels: c.record.config.labels,
+        annotations: c.record.config.annotations,
+      },
       cpu: this.cpu(c.record.id, s?.cpuNs ?? 0, running),
       memory: {
         timestamp: ts,
@@ -43,20 +48,34 @@ export class Stats {
         page_faults: u64(0),
         major_page_faults: u64(0),
       },
-      writable_layer: { timestamp: ts, fs_id: { mountpoint: upper }, used_bytes: u64(layer.bytes), inodes_used: u64(layer.inodes) },
+      writable_layer: {
+        timestamp: ts,
+        fs_id: { mountpoint: upper },
+        used_bytes: u64(layer.bytes),
+        inodes_used: u64(layer.inodes),
+      },
     };
   }
 
   /** The pod: its pause process and its containers added up, and its network devices. */
-  sandbox(s: { record: SandboxRecord; state: SandboxState }, containers: Array<{ record: ContainerRecord; state: ContainerState }>) {
+  sandbox(
+    s: { record: SandboxRecord; state: SandboxState },
+    containers: Array<{ record: ContainerRecord; state: ContainerState }>,
+  ) {
     const stats = containers.map((c) => this.container(s.record, c));
     const ready = s.state.status === 'ready';
     const pause = ready ? sample(path.posix.join(s.record.cgroupParent, s.record.id), s.state.pid) : undefined;
-    const sum = (f: (x: (typeof stats)[number]) => { value: string }) => stats.reduce((n, x) => n + Number(f(x).value), 0);
+    const sum = (f: (x: (typeof stats)[number]) => { value: string }) =>
+      stats.reduce((n, x) => n + Number(f(x).value), 0);
     const ts = nowNs();
     const net = pause && !s.record.hostNetwork ? { rx: pause.netRx, tx: pause.netTx } : { rx: 0, tx: 0 };
     return {
-      attributes: { id: s.record.id, metadata: s.record.config.metadata, labels: s.record.config.labels, annotations: s.record.config.annotations },
+      attributes: {
+        id: s.record.id,
+        metadata: s.record.config.metadata,
+        labels: s.record.config.labels,
+        annotations: s.record.config.annotations,
+      },
       linux: {
         cpu: {
           timestamp: ts,
@@ -70,7 +89,13 @@ export class Stats {
         },
         network: {
           timestamp: ts,
-          default_interface: { name: 'eth0', rx_bytes: u64(net.rx), rx_errors: u64(0), tx_bytes: u64(net.tx), tx_errors: u64(0) },
+          default_interface: {
+            name: 'eth0',
+            rx_bytes: u64(net.rx),
+            rx_errors: u64(0),
+            tx_bytes: u64(net.tx),
+            tx_errors: u64(0),
+          },
           interfaces: [],
         },
         process: { timestamp: ts, process_count: u64((pause?.pids ?? 0) + 0) },

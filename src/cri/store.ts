@@ -83,8 +83,12 @@ export class CriStore {
 
   insertSandbox(record: SandboxRecord, state: SandboxState): void {
     writeTx(this.db, () => {
-      const taken = this.db.prepare('SELECT id FROM cri_sandboxes WHERE name = ?').get(record.name) as { id: string } | undefined;
-      if (taken) throw alreadyExists(`failed to reserve sandbox name "${record.name}": name "${record.name}" is reserved for "${taken.id}"`);
+      const taken = this.db.prepare('SELECT id FROM cri_sandboxes WHERE name = ?').get(record.name) as
+        { id: string } | undefined;
+      if (taken)
+        throw alreadyExists(
+          `failed to reserve sandbox name "${record.name}": name "${record.name}" is reserved for "${taken.id}"`,
+        );
       this.db
         .prepare('INSERT INTO cri_sandboxes (id, name, top_layer, record, state) VALUES (?, ?, ?, ?, ?)')
         .run(record.id, record.name, record.topLayer, JSON.stringify(record), JSON.stringify(state));
@@ -121,10 +125,16 @@ export class CriStore {
 
   insertContainer(record: ContainerRecord, state: ContainerState): void {
     writeTx(this.db, () => {
-      const taken = this.db.prepare('SELECT id FROM cri_containers WHERE name = ?').get(record.name) as { id: string } | undefined;
-      if (taken) throw alreadyExists(`failed to reserve container name "${record.name}": name "${record.name}" is reserved for "${taken.id}"`);
+      const taken = this.db.prepare('SELECT id FROM cri_containers WHERE name = ?').get(record.name) as
+        { id: string } | undefined;
+      if (taken)
+        throw alreadyExists(
+          `failed to reserve container name "${record.name}": name "${record.name}" is reserved for "${taken.id}"`,
+        );
       this.db
-        .prepare('INSERT INTO cri_containers (id, sandbox_id, name, top_layer, record, state) VALUES (?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO cri_containers (id, sandbox_id, name, top_layer, record, state) VALUES (?, ?, ?, ?, ?, ?)',
+        )
         .run(record.id, record.sandboxId, record.name, record.topLayer, JSON.stringify(record), JSON.stringify(state));
     });
   }
@@ -135,10 +145,15 @@ export class CriStore {
   }
 
   containers(sandboxId?: string): Array<{ record: ContainerRecord; state: ContainerState }> {
-    const rows = (sandboxId === undefined
-      ? this.db.prepare('SELECT record, state FROM cri_containers').all()
-      : this.db.prepare('SELECT record, state FROM cri_containers WHERE sandbox_id = ?').all(sandboxId)) as Row[];
-    return rows.map((r) => ({ record: JSON.parse(r.record) as ContainerRecord, state: JSON.parse(r.state) as ContainerState }));
+    const rows = (
+      sandboxId === undefined
+        ? this.db.prepare('SELECT record, state FROM cri_containers').all()
+        : this.db.prepare('SELECT record, state FROM cri_containers WHERE sandbox_id = ?').all(sandboxId)
+    ) as Row[];
+    return rows.map((r) => ({
+      record: JSON.parse(r.record) as ContainerRecord,
+      state: JSON.parse(r.state) as ContainerState,
+    }));
   }
 
   updateContainer(id: string, fn: (s: ContainerState) => ContainerState): ContainerState {
@@ -162,6 +177,10 @@ export class CriStore {
 
   /** IDs (sandboxes and containers) starting with a prefix. */
   idsWithPrefix(table: 'cri_sandboxes' | 'cri_containers', prefix: string): string[] {
-    return (this.db.prepare(`SELECT id FROM ${table} WHERE substr(id, 1, ?) = ?`).all(prefix.length, prefix) as Array<{ id: string }>).map((r) => r.id);
+    return (
+      this.db.prepare(`SELECT id FROM ${table} WHERE substr(id, 1, ?) = ?`).all(prefix.length, prefix) as Array<{
+        id: string;
+      }>
+    ).map((r) => r.id);
   }
 }

@@ -56,7 +56,9 @@ function dialLocal(port: number): Promise<Duplex> {
  * failure ("can't connect...") comes as the connection's error.
  */
 function dialInNetns(netns: string, port: number): Promise<Duplex> {
-  const child = spawn('nsenter', [`--net=${netns}`, BUSYBOX, 'nc', '127.0.0.1', String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('nsenter', [`--net=${netns}`, BUSYBOX, 'nc', '127.0.0.1', String(port)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
   let answered = false;
   child.stderr.on('data', (x: Buffer) => (stderr += x.toString()));
@@ -73,7 +75,14 @@ function dialInNetns(netns: string, port: number): Promise<Duplex> {
 
 export function streamingHandlers(d: StreamingDeps): Handlers {
   return {
-    async Exec(req: { container_id: string; cmd: string[]; tty: boolean; stdin: boolean; stdout: boolean; stderr: boolean }) {
+    async Exec(req: {
+      container_id: string;
+      cmd: string[];
+      tty: boolean;
+      stdin: boolean;
+      stdout: boolean;
+      stderr: boolean;
+    }) {
       const opts = { stdin: req.stdin, stdout: req.stdout, stderr: req.stderr, tty: req.tty };
       const c = d.containers.running(req.container_id);
       checkStreams(req.container_id, opts);
@@ -121,7 +130,11 @@ export function streamingHandlers(d: StreamingDeps): Handlers {
       const url = d.server.url('attach', (conn, protocol) =>
         remoteCommand(conn, protocol, opts, async (s) => {
           const out = s.stdout ?? discard();
-          const attachment = attach(paths, { stdin: c.record.config.stdin ? s.stdin : undefined, stdout: out, stderr: s.stderr ?? out });
+          const attachment = attach(paths, {
+            stdin: c.record.config.stdin ? s.stdin : undefined,
+            stdout: out,
+            stderr: s.stderr ?? out,
+          });
           s.stdin?.resume();
           readResizes(s.resize, ({ width, height }) => resize(paths, height, width));
           conn.once('close', () => attachment.detach());
@@ -139,7 +152,11 @@ export function streamingHandlers(d: StreamingDeps): Handlers {
       // localhost in the pod's network namespace, as the kubelet's runtimes connect
       const dial = (port: number) => (record.hostNetwork ? dialLocal(port) : dialInNetns(record.netnsPath, port));
       const url = d.server.url('portforward', (conn) =>
-        portForward(conn, dial, () => `${record.config.metadata?.name ?? record.id}, uid ${record.config.metadata?.uid ?? ''}`),
+        portForward(
+          conn,
+          dial,
+          () => `${record.config.metadata?.name ?? record.id}, uid ${record.config.metadata?.uid ?? ''}`,
+        ),
       );
       return { url };
     },

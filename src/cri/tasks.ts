@@ -12,7 +12,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { rootfsPaths, type RootfsPaths } from '../container/rootfs';
 import { conmonCreate, containerPaths, readExitCode, type ContainerPaths } from '../runtime/conmon';
-import { runcDelete, runcGlobalArgs, runcKill, runcStart, runcState, runcUpdate, runtimeError, type RuntimeConfig } from '../runtime/runc';
+import {
+  runcDelete,
+  runcGlobalArgs,
+  runcKill,
+  runcStart,
+  runcState,
+  runcUpdate,
+  runtimeError,
+  type RuntimeConfig,
+} from '../runtime/runc';
 import { specJson, type OciSpec } from '../runtime/spec';
 import { isAlive } from '../util/proc';
 
@@ -51,7 +60,8 @@ export class CriLayout {
 }
 
 /** Whether a process's monitor still lives: it records the exit code once the process is gone. */
-export const monitored = (s: { conmonPid?: number; conmonStart?: string }): boolean => !!s.conmonPid && isAlive({ pid: s.conmonPid, start: s.conmonStart ?? '' });
+export const monitored = (s: { conmonPid?: number; conmonStart?: string }): boolean =>
+  !!s.conmonPid && isAlive({ pid: s.conmonPid, start: s.conmonStart ?? '' });
 
 export interface TaskOptions {
   terminal: boolean;
@@ -73,7 +83,12 @@ export class Tasks {
   }
 
   /** Writes the bundle and has conmon run `runc create`; resolves with the process's pid. */
-  async create(id: string, name: string, spec: OciSpec, opts: TaskOptions): Promise<{ pid: number; conmonPid: number }> {
+  async create(
+    id: string,
+    name: string,
+    spec: OciSpec,
+    opts: TaskOptions,
+  ): Promise<{ pid: number; conmonPid: number }> {
     const paths = this.layout.paths(id, opts.logPath);
     fs.rmSync(paths.bundle, { recursive: true, force: true });
     fs.mkdirSync(paths.bundle, { recursive: true, mode: 0o700 });
@@ -99,7 +114,18 @@ export class Tasks {
     // the process inherits runc's stdio: /dev/null, and runc's errors go to its log file
     // (a pipe would stay open as long as the process lives)
     const log = path.join(paths.bundle, 'runc.log');
-    const args = [...runcGlobalArgs(this.rt), '--log', log, 'run', '--detach', '--bundle', paths.bundle, '--pid-file', paths.pidFile, id];
+    const args = [
+      ...runcGlobalArgs(this.rt),
+      '--log',
+      log,
+      'run',
+      '--detach',
+      '--bundle',
+      paths.bundle,
+      '--pid-file',
+      paths.pidFile,
+      id,
+    ];
     const code = await new Promise<number>((resolve, reject) => {
       const child = spawn(this.rt.runtimePath, args, { stdio: 'ignore' });
       child.on('error', reject);

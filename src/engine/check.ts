@@ -19,7 +19,8 @@ import type { Store } from './store';
 
 export type { Finding } from '../network/check';
 
-const unescapeMount = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+const unescapeMount = (s: string) =>
+  s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 
 function mountTargets(): string[] {
   return fs
@@ -42,7 +43,12 @@ export class StoreCheck {
     const all = this.containers.list();
     const running = new Set(all.filter((c) => ['running', 'paused'].includes(c.state.Status)).map((c) => c.record.id));
     const known = new Set(all.map((c) => c.record.id));
-    const storage = writeTx(this.store.db, () => [...this.layers(), ...this.blobs(), ...this.leases(), ...this.holders(running, known)]);
+    const storage = writeTx(this.store.db, () => [
+      ...this.layers(),
+      ...this.blobs(),
+      ...this.leases(),
+      ...this.holders(running, known),
+    ]);
     return [
       ...storage,
       ...this.mounts(running, known),
@@ -60,15 +66,27 @@ export class StoreCheck {
     for (const name of fs.readdirSync(layers.root)) {
       if (name === 'l' || byHex.has(name)) continue;
       const dir = path.join(layers.root, name);
-      out.push({ kind: 'layer', object: dir, problem: 'directory without a layer record', repair: () => fs.rmSync(dir, { recursive: true, force: true }) });
+      out.push({
+        kind: 'layer',
+        object: dir,
+        problem: 'directory without a layer record',
+        repair: () => fs.rmSync(dir, { recursive: true, force: true }),
+      });
     }
     const damaged: Finding[] = [];
     for (const r of rows) {
       const dir = layers.layerDir(r.chainId);
-      const lost = [layers.diffDir(r.chainId), layers.tarSplitPath(r.chainId)].filter((p) => !fs.existsSync(p)).map((p) => path.relative(dir, p));
+      const lost = [layers.diffDir(r.chainId), layers.tarSplitPath(r.chainId)]
+        .filter((p) => !fs.existsSync(p))
+        .map((p) => path.relative(dir, p));
       if (lost.length === 0) continue;
       // the record goes once nothing references it (the images on it are removed first)
-      damaged.push({ kind: 'layer', object: r.chainId, problem: fs.existsSync(dir) ? `record without its ${lost.join(' and ')}` : 'record without its directory', repair: () => void this.store.gc() });
+      damaged.push({
+        kind: 'layer',
+        object: r.chainId,
+        problem: fs.existsSync(dir) ? `record without its ${lost.join(' and ')}` : 'record without its directory',
+        repair: () => void this.store.gc(),
+      });
     }
     if (damaged.length) {
       const bad = new Set(damaged.map((d) => d.object));
@@ -78,7 +96,12 @@ export class StoreCheck {
         return false;
       };
       for (const img of this.store.images.list().filter((i) => onDamaged(i.topLayer))) {
-        out.push({ kind: 'image', object: img.id, problem: 'stands on a damaged layer', repair: () => this.removeImage(img.id) });
+        out.push({
+          kind: 'image',
+          object: img.id,
+          problem: 'stands on a damaged layer',
+          repair: () => this.removeImage(img.id),
+        });
       }
       out.push(...damaged);
     }
@@ -88,7 +111,12 @@ export class StoreCheck {
       const r = shortOf.get(name);
       if (r && fs.existsSync(path.join(links, name))) continue;
       const link = path.join(links, name);
-      out.push({ kind: 'layer', object: link, problem: r ? 'short link to nothing' : 'short link of no layer', repair: () => fs.rmSync(link, { force: true }) });
+      out.push({
+        kind: 'layer',
+        object: link,
+        problem: r ? 'short link to nothing' : 'short link of no layer',
+        repair: () => fs.rmSync(link, { force: true }),
+      });
     }
     return out;
   }
@@ -110,7 +138,12 @@ export class StoreCheck {
     for (const name of fs.readdirSync(dir)) {
       if (ids.has(name)) continue;
       const file = path.join(dir, name);
-      out.push({ kind: 'blob', object: `sha256:${name}`, problem: 'referenced by no image', repair: () => fs.rmSync(file, { force: true }) });
+      out.push({
+        kind: 'blob',
+        object: `sha256:${name}`,
+        problem: 'referenced by no image',
+        repair: () => fs.rmSync(file, { force: true }),
+      });
     }
     for (const img of images) {
       if (this.store.blobs.has(img.id)) continue;
@@ -129,7 +162,12 @@ export class StoreCheck {
     return this.store.layers
       .leases()
       .filter((l) => !isAlive({ pid: l.pid, start: l.start }))
-      .map((l) => ({ kind: 'lease', object: l.chainId, problem: `held by process ${l.pid}, which is gone`, repair: () => this.store.layers.dropLease(l) }));
+      .map((l) => ({
+        kind: 'lease',
+        object: l.chainId,
+        problem: `held by process ${l.pid}, which is gone`,
+        repair: () => this.store.layers.dropLease(l),
+      }));
   }
 
   /** Holds on a container's root filesystem by processes that are gone or runs that ended. */
@@ -137,11 +175,18 @@ export class StoreCheck {
     const holders = this.containers.rootfsHolders;
     return holders
       .all()
-      .filter((h) => !known.has(h.containerId) || (h.holder.startsWith('pid:') ? stale(h.holder) : !running.has(h.containerId)))
+      .filter(
+        (h) =>
+          !known.has(h.containerId) || (h.holder.startsWith('pid:') ? stale(h.holder) : !running.has(h.containerId)),
+      )
       .map((h) => ({
         kind: 'lease',
         object: `${h.containerId.slice(0, 12)} rootfs`,
-        problem: h.holder.startsWith('pid:') ? `held by process ${h.holder.split(':')[1]}, which is gone` : known.has(h.containerId) ? 'held by a run that ended' : 'held for a container that is gone',
+        problem: h.holder.startsWith('pid:')
+          ? `held by process ${h.holder.split(':')[1]}, which is gone`
+          : known.has(h.containerId)
+            ? 'held by a run that ended'
+            : 'held for a container that is gone',
         repair: () => holders.forget(h.containerId, h.holder),
       }));
   }
@@ -160,7 +205,10 @@ export class StoreCheck {
         const m = /^containers\/([0-9a-f]{64})\/merged$/.exec(path.relative(root, target));
         if (!m) problem = 'mounted in the store by no one stowage knows';
         else if (!known.has(m[1])) problem = 'root filesystem of a container that is gone';
-        else if (!running.has(m[1]) && !holds.some((h) => h.containerId === m[1] && h.holder.startsWith('pid:') && !stale(h.holder))) {
+        else if (
+          !running.has(m[1]) &&
+          !holds.some((h) => h.containerId === m[1] && h.holder.startsWith('pid:') && !stale(h.holder))
+        ) {
           problem = 'root filesystem of a container that is not running';
         }
       } else if (target.startsWith(`${this.store.runroot}/`) && target !== ns && !target.startsWith(`${ns}/`)) {
@@ -182,6 +230,13 @@ export class StoreCheck {
 
   /** Temporary files of processes that are gone. */
   private tmp(): Finding[] {
-    return this.store.staleTmp().map((p) => ({ kind: 'tmp', object: p, problem: 'left by a process that is gone', repair: () => this.store.removeTmp(p) }));
+    return this.store
+      .staleTmp()
+      .map((p) => ({
+        kind: 'tmp',
+        object: p,
+        problem: 'left by a process that is gone',
+        repair: () => this.store.removeTmp(p),
+      }));
   }
 }

@@ -36,7 +36,12 @@ export interface Layer {
  * mount points); undefined when nothing changed (an empty layer, as Docker).
  * The caller releases the layer store's leases once an image holds the layer.
  */
-export async function writableLayer(store: Store, upper: string, parentTop: Digest | null, exclude: (rel: string) => boolean = notCommitted): Promise<Layer | undefined> {
+export async function writableLayer(
+  store: Store,
+  upper: string,
+  parentTop: Digest | null,
+  exclude: (rel: string) => boolean = notCommitted,
+): Promise<Layer | undefined> {
   if (overlayChanges(upper, [], exclude).length === 0) return undefined;
   return store.layers.register(packDir(upper, { overlay: true, exclude }), parentTop);
 }
@@ -49,7 +54,13 @@ export function containerChanges(store: Store, containers: ContainerService, idO
   return overlayChanges(rootfs.upper, lowers, notCommitted);
 }
 
-export async function commitContainer(store: Store, images: ImageService, containers: ContainerService, idOrName: string, opts: CommitOptions): Promise<Digest> {
+export async function commitContainer(
+  store: Store,
+  images: ImageService,
+  containers: ContainerService,
+  idOrName: string,
+  opts: CommitOptions,
+): Promise<Digest> {
   const target = opts.ref ? parseTagTarget(opts.ref) : undefined;
   const c = containers.find(idOrName);
   const base = store.images.load(c.record.imageId);

@@ -14,7 +14,14 @@ import { mergeHealthcheck, validateHealthcheck, type HealthConfig } from '../con
 import { NO_RESTART, validateRestartPolicy, type RestartPolicy } from '../container/restart-policy';
 import { checkHostname, checkHostsName, checkResolvWord } from '../network/host-names';
 import { isIPv4 } from 'node:net';
-import type { ContainerRecord, DeviceMapping, HostConfig, MountPoint, NetworkAttachment, PortBindings } from '../container/types';
+import type {
+  ContainerRecord,
+  DeviceMapping,
+  HostConfig,
+  MountPoint,
+  NetworkAttachment,
+  PortBindings,
+} from '../container/types';
 import { checkCpuset } from '../container/cpuset';
 import { logConfigOf } from '../container/log-config';
 import { parseDeviceCgroupRule } from '../container/devices';
@@ -111,7 +118,8 @@ export const attachmentOf = (e: EndpointOptions | undefined): NetworkAttachment 
 });
 
 /** A map with its keys in order, as Go writes maps in JSON. */
-const sortedKeys = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const sortedKeys = (m: Record<string, string>) =>
+  Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** Whether a network mode names a user-defined network (Docker's NetworkMode.IsUserDefined). */
 export function isUserDefinedNetwork(mode: string): boolean {
@@ -121,8 +129,12 @@ export function isUserDefinedNetwork(mode: string): boolean {
 /** The warnings Docker's create answers with (the docker CLI prints each as "WARNING: ..."). */
 export function createWarnings(hc: HostConfig): string[] {
   const out: string[] = [];
-  if (hc.OomKillDisable && !hc.Memory) out.push('OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.');
-  if (hc.NetworkMode === 'host' && Object.keys(hc.PortBindings ?? {}).length) out.push('Published ports are discarded when using host network mode');
+  if (hc.OomKillDisable && !hc.Memory)
+    out.push(
+      'OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.',
+    );
+  if (hc.NetworkMode === 'host' && Object.keys(hc.PortBindings ?? {}).length)
+    out.push('Published ports are discarded when using host network mode');
   return out;
 }
 
@@ -130,28 +142,41 @@ export function createWarnings(hc: HostConfig): string[] {
 function checkHostOptions(opts: CreateOptions): void {
   const mem = opts.memory ?? 0;
   const reservation = opts.memoryReservation ?? 0;
-  if (reservation > 0 && reservation < 6 * 1024 * 1024) throw invalidArgument('Minimum memory reservation allowed is 6MB');
-  if (mem > 0 && reservation > 0 && mem < reservation) throw invalidArgument('Minimum memory limit can not be less than memory reservation limit, see usage');
+  if (reservation > 0 && reservation < 6 * 1024 * 1024)
+    throw invalidArgument('Minimum memory reservation allowed is 6MB');
+  if (mem > 0 && reservation > 0 && mem < reservation)
+    throw invalidArgument('Minimum memory limit can not be less than memory reservation limit, see usage');
   if (opts.cpusetCpus) checkCpuset(opts.cpusetCpus);
   for (const r of opts.deviceCgroupRules ?? []) parseDeviceCgroupRule(r);
-  if (opts.isolation && opts.isolation !== 'default') throw invalidArgument(`Invalid isolation: "${opts.isolation}" - linux only supports 'default'`);
+  if (opts.isolation && opts.isolation !== 'default')
+    throw invalidArgument(`Invalid isolation: "${opts.isolation}" - linux only supports 'default'`);
   const adj = opts.oomScoreAdj ?? 0;
-  if (adj < -1000 || adj > 1000) throw invalidArgument(`Invalid value ${adj}, range for oom score adj is [-1000, 1000]`);
+  if (adj < -1000 || adj > 1000)
+    throw invalidArgument(`Invalid value ${adj}, range for oom score adj is [-1000, 1000]`);
   if (opts.utsMode === 'host' && opts.hostname) throw invalidArgument('conflicting options: hostname and the UTS mode');
   const links = [...(opts.links ?? []), ...(opts.endpoint?.links ?? [])];
-  if (links.length && opts.networkMode === 'host') throw invalidArgument("conflicting options: host type networking can't be used with links. This would result in undefined behavior");
-  if (links.length && opts.networkMode.startsWith('container:')) throw invalidArgument("conflicting options: container type network can't be used with links. This would result in undefined behavior");
-  if (opts.endpoint?.aliases?.length && !isUserDefinedNetwork(opts.networkMode)) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
+  if (links.length && opts.networkMode === 'host')
+    throw invalidArgument(
+      "conflicting options: host type networking can't be used with links. This would result in undefined behavior",
+    );
+  if (links.length && opts.networkMode.startsWith('container:'))
+    throw invalidArgument(
+      "conflicting options: container type network can't be used with links. This would result in undefined behavior",
+    );
+  if (opts.endpoint?.aliases?.length && !isUserDefinedNetwork(opts.networkMode))
+    throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
   const ip = opts.endpoint?.ipv4Address;
   if (ip && !isIPv4(ip)) throw invalidArgument(`invalid IPv4 address: ${ip}`);
   // (the default bridge refuses it when the start attaches it; these modes have no endpoint to refuse it then)
-  if (ip && /^(host|none|container:)/.test(opts.networkMode)) throw invalidArgument('user specified IP address is supported on user defined networks only');
+  if (ip && /^(host|none|container:)/.test(opts.networkMode))
+    throw invalidArgument('user specified IP address is supported on user defined networks only');
 }
 
 /** Every name the container's /etc files will hold (its peers' too): checked before anything is recorded. */
 function checkNames(opts: CreateOptions): void {
   if (opts.hostname) checkHostname(opts.hostname);
-  for (const h of opts.extraHosts ?? []) checkHostsName(h.includes(':') ? h.slice(0, h.indexOf(':')) : h, 'host name in add-host');
+  for (const h of opts.extraHosts ?? [])
+    checkHostsName(h.includes(':') ? h.slice(0, h.indexOf(':')) : h, 'host name in add-host');
   for (const d of opts.dnsSearch ?? []) if (d !== '.') checkResolvWord(d, 'DNS search domain');
   for (const o of opts.dnsOptions ?? []) checkResolvWord(o, 'DNS option');
   for (const d of opts.dns ?? []) checkResolvWord(d, 'DNS server');
@@ -196,7 +221,8 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
   checkNames(opts);
   const argv = containerArgs(ic, opts.cmd.length ? opts.cmd : undefined, opts.entrypoint); // throws "no command specified"
   const id = randomId();
-  const entrypoint = opts.entrypoint === undefined ? (ic.Entrypoint ?? null) : opts.entrypoint === '' ? null : [opts.entrypoint];
+  const entrypoint =
+    opts.entrypoint === undefined ? (ic.Entrypoint ?? null) : opts.entrypoint === '' ? null : [opts.entrypoint];
   const cmd = opts.cmd.length ? opts.cmd : opts.entrypoint !== undefined ? null : (ic.Cmd ?? null);
   const hostConfig: HostConfig = {
     Binds: opts.binds.length ? opts.binds : null,

@@ -11,7 +11,12 @@ import { containerPorts } from './container-ports';
 import { netnsPath } from '../network/netns';
 import type { Store } from './store';
 
-export function containerInspect(store: Store, svc: ContainerService, c: Container, withSize = false): Record<string, unknown> {
+export function containerInspect(
+  store: Store,
+  svc: ContainerService,
+  c: Container,
+  withSize = false,
+): Record<string, unknown> {
   const { record: r, state: s } = c;
   const dir = svc.containerDir(r.id);
   const rootfs = svc.rootfs(r.id);
@@ -105,14 +110,26 @@ export function containerInspect(store: Store, svc: ContainerService, c: Contain
       Tmpfs: hc.Tmpfs,
       Sysctls: hc.Sysctls,
     },
-    GraphDriver: overlayGraphDriver(store.layers, r.topLayer, { upper: rootfs.upper, work: rootfs.work, merged: rootfs.merged, init: rootfs.init }),
+    GraphDriver: overlayGraphDriver(store.layers, r.topLayer, {
+      upper: rootfs.upper,
+      work: rootfs.work,
+      merged: rootfs.merged,
+      init: rootfs.init,
+    }),
   };
   if (withSize) {
     out.SizeRw = svc.upperSize(r.id);
     out.SizeRootFs = (out.SizeRw as number) + (store.images.get(r.imageId)?.size ?? 0);
   }
   out.Mounts = r.mounts.map((m) => ({
-    Type: m.Type, Name: m.Name, Source: m.Source, Destination: m.Destination, Driver: m.Driver, Mode: m.Mode, RW: m.RW, Propagation: m.Propagation,
+    Type: m.Type,
+    Name: m.Name,
+    Source: m.Source,
+    Destination: m.Destination,
+    Driver: m.Driver,
+    Mode: m.Mode,
+    RW: m.RW,
+    Propagation: m.Propagation,
   }));
   out.Config = withStopTimeout({ ...fullContainerConfig(r.config), Image: r.imageRef }, r.config.StopTimeout);
   out.NetworkSettings = networkSettings(c, store.runroot);
@@ -167,7 +184,13 @@ function networkSettings(c: Container, runroot: string): Record<string, unknown>
         return [
           name,
           {
-            IPAMConfig: a?.ipv4Address || a?.linkLocalIps?.length ? { ...(a.ipv4Address ? { IPv4Address: a.ipv4Address } : {}), ...(a.linkLocalIps?.length ? { LinkLocalIPs: a.linkLocalIps } : {}) } : null,
+            IPAMConfig:
+              a?.ipv4Address || a?.linkLocalIps?.length
+                ? {
+                    ...(a.ipv4Address ? { IPv4Address: a.ipv4Address } : {}),
+                    ...(a.linkLocalIps?.length ? { LinkLocalIPs: a.linkLocalIps } : {}),
+                  }
+                : null,
             Links: a?.links?.length ? a.links : null,
             Aliases: aliases.length ? aliases : null,
             NetworkID: e?.NetworkID ?? '',

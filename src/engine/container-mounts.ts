@@ -15,18 +15,30 @@ import type { VolumeRequest } from '../volume/specs';
 export function volumeMounts(c: Container, merged: string): MountSpec[] {
   return c.record.mounts.map((m) => {
     if (m.Type === 'tmpfs') {
-      return { destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...(m.RW ? [] : ['ro']), ...(m.TmpfsOptions ?? [])] };
+      return {
+        destination: m.Destination,
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: ['nosuid', 'nodev', 'noexec', ...(m.RW ? [] : ['ro']), ...(m.TmpfsOptions ?? [])],
+      };
     }
     if (m.Type === 'volume' && !(m as VolumeRequest).NoCopy) copyUp(merged, m.Destination, m.Source);
     const propagation = m.Type === 'bind' ? m.Propagation || 'rprivate' : 'rprivate';
-    return { destination: m.Destination, type: 'bind', source: m.Source, options: ['rbind', propagation, m.RW ? 'rw' : 'ro'] };
+    return {
+      destination: m.Destination,
+      type: 'bind',
+      source: m.Source,
+      options: ['rbind', propagation, m.RW ? 'rw' : 'ro'],
+    };
   });
 }
 
 function resolvConfOf(c: Container): string {
   const host = readOr('/etc/resolv.conf', '');
   const { Dns = [], DnsSearch = [], DnsOptions = [] } = c.record.hostConfig;
-  return Dns.length || DnsSearch.length || DnsOptions.length ? customResolvConf(host, Dns, DnsSearch, DnsOptions) : resolvConf(host);
+  return Dns.length || DnsSearch.length || DnsOptions.length
+    ? customResolvConf(host, Dns, DnsSearch, DnsOptions)
+    : resolvConf(host);
 }
 
 /** /etc/hostname, /etc/hosts and /etc/resolv.conf, written for the container and bind-mounted. */
@@ -45,7 +57,12 @@ export function etcMounts(c: Container, dir: string, hosts: string): MountSpec[]
   for (const [name, content] of Object.entries(files)) {
     const file = path.join(dir, name);
     fs.writeFileSync(file, content);
-    mounts.push({ destination: `/etc/${name}`, type: 'bind', source: file, options: ['rbind', 'rprivate', c.record.hostConfig.ReadonlyRootfs ? 'ro' : 'rw'] });
+    mounts.push({
+      destination: `/etc/${name}`,
+      type: 'bind',
+      source: file,
+      options: ['rbind', 'rprivate', c.record.hostConfig.ReadonlyRootfs ? 'ro' : 'rw'],
+    });
   }
   return mounts;
 }
@@ -56,7 +73,12 @@ export function keepIdMounts(c: Container, merged: string, dir: string): MountSp
   const k = readKeepId(dir);
   if (!k) return [];
   const ro = c.record.hostConfig.ReadonlyRootfs ? 'ro' : 'rw';
-  return keepIdEtcFiles(merged, dir, k).map((f) => ({ destination: `/etc/${f.name}`, type: 'bind', source: f.file, options: ['rbind', 'rprivate', ro] }));
+  return keepIdEtcFiles(merged, dir, k).map((f) => ({
+    destination: `/etc/${f.name}`,
+    type: 'bind',
+    source: f.file,
+    options: ['rbind', 'rprivate', ro],
+  }));
 }
 
 /**
@@ -72,7 +94,9 @@ function copyUp(merged: string, dest: string, volumeDir: string): void {
   using(src, () => {
     const root = fs.fstatSync(src);
     if (!root.isDirectory()) return;
-    const r = spawnSync('cp', ['-a', '--no-dereference', `/proc/${process.pid}/fd/${src}/.`, `${volumeDir}/`], { encoding: 'utf8' });
+    const r = spawnSync('cp', ['-a', '--no-dereference', `/proc/${process.pid}/fd/${src}/.`, `${volumeDir}/`], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw internal(`copying ${dest} from the image into its volume: ${r.stderr.trim()}`);
     fs.chownSync(volumeDir, root.uid, root.gid);
     fs.chmodSync(volumeDir, root.mode & 0o7777);
@@ -86,4 +110,3 @@ export function readOr(file: string, fallback: string): string {
     return fallback;
   }
 }
-

@@ -33,7 +33,8 @@ export function networkName(mode: string): string {
 
 const special = (mode: string) => mode === 'host' || mode === 'none' || mode.startsWith('container:');
 
-const without = <T>(o: Record<string, T>, key: string): Record<string, T> => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
+const without = <T>(o: Record<string, T>, key: string): Record<string, T> =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
 
 /**
  * The networks a container is connected to, its own first: `--network` and then
@@ -74,7 +75,8 @@ export class ContainerNetworking {
   /** Checks --network and -p at create time, as Docker refuses them then. */
   async validate(mode: string, ports: PortMap): Promise<void> {
     if (mode.startsWith('container:')) {
-      if (Object.keys(ports).length) throw invalidArgument('conflicting options: port publishing and the container type network mode');
+      if (Object.keys(ports).length)
+        throw invalidArgument('conflicting options: port publishing and the container type network mode');
       return;
     }
     if (mode === 'host' || mode === 'none') return;
@@ -98,7 +100,12 @@ export class ContainerNetworking {
         const endpoints: Record<string, Endpoint> = {};
         // published ports go with the first network (eth0), as Docker's
         for (const [i, name] of connectedNetworks(c.record).entries()) {
-          endpoints[name] = await manager.attach(c.record.id, ns, name, this.endpointOptions(c, name, i === 0 ? ports : {}));
+          endpoints[name] = await manager.attach(
+            c.record.id,
+            ns,
+            name,
+            this.endpointOptions(c, name, i === 0 ? ports : {}),
+          );
         }
         return endpoints;
       } catch (e) {
@@ -107,7 +114,9 @@ export class ContainerNetworking {
         throw e;
       }
     };
-    const endpoints = this.rootless_ ? await this.rootless_.connect(ports, attach, () => manager.attachments().length) : await attach();
+    const endpoints = this.rootless_
+      ? await this.rootless_.connect(ports, attach, () => manager.attachments().length)
+      : await attach();
     return { netns: netnsPath(this.runroot, c.record.id), endpoints };
   }
 
@@ -131,16 +140,21 @@ export class ContainerNetworking {
       await manager.detachAll(c.record.id, fs.existsSync(ns) ? ns : undefined);
       await removeNetns(ns).catch(() => {});
     };
-    if (this.rootless_) await this.rootless_.disconnect(manager.endpoints(c.record.id), detach, () => manager.attachments().length);
+    if (this.rootless_)
+      await this.rootless_.disconnect(manager.endpoints(c.record.id), detach, () => manager.attachments().length);
     else await detach();
-    for (const name of new Set([...connectedNetworks(c.record), ...Object.keys(c.state.Networks ?? {})])) await this.refreshPeers(name, c.record.id);
+    for (const name of new Set([...connectedNetworks(c.record), ...Object.keys(c.state.Networks ?? {})]))
+      await this.refreshPeers(name, c.record.id);
   }
 
   /** /etc/hosts of a container: itself, and on user-defined networks its peers by name. */
   hosts(c: Container, endpoints: Record<string, Endpoint>): string {
     const [, ep] = Object.entries(endpoints)[0] ?? [];
     const self = { ip: ep?.IPAddress, hostname: c.record.config.Hostname ?? '', name: c.record.name };
-    const extra = [...extraHostRecords(c.record.hostConfig.ExtraHosts, ep?.Gateway), ...(endpoints.bridge ? this.legacyLinkRecords(c) : [])];
+    const extra = [
+      ...extraHostRecords(c.record.hostConfig.ExtraHosts, ep?.Gateway),
+      ...(endpoints.bridge ? this.legacyLinkRecords(c) : []),
+    ];
     const peers = Object.keys(endpoints)
       .filter((net) => net !== 'bridge')
       .flatMap((net) => {
@@ -148,7 +162,10 @@ export class ContainerNetworking {
         const links = (c.record.networks[net]?.links ?? []).map(parseLink);
         return this.manager.peers(net).map((p) => ({
           ...p,
-          aliases: [...p.aliases, ...links.filter((l) => l.name === p.name || p.containerId.startsWith(l.name)).map((l) => l.alias)],
+          aliases: [
+            ...p.aliases,
+            ...links.filter((l) => l.name === p.name || p.containerId.startsWith(l.name)).map((l) => l.alias),
+          ],
         }));
       })
       .filter((p) => p.containerId !== c.record.id)
@@ -161,7 +178,14 @@ export class ContainerNetworking {
     return (c.record.links ?? []).flatMap((l) => {
       const child = this.records.get(l.id);
       const ip = child?.state.Networks?.bridge?.IPAddress;
-      return child && ip ? [{ ip, hosts: linkHostNames(l.alias, { hostname: child.record.config.Hostname ?? '', name: child.record.name }) }] : [];
+      return child && ip
+        ? [
+            {
+              ip,
+              hosts: linkHostNames(l.alias, { hostname: child.record.config.Hostname ?? '', name: child.record.name }),
+            },
+          ]
+        : [];
     });
   }
 
@@ -173,25 +197,40 @@ export class ContainerNetworking {
     const aliases = opts.aliases ?? [];
     for (const a of aliases) checkHostsName(a, 'network alias'); // peers' /etc/hosts will list it
     const mode = c.record.hostConfig.NetworkMode;
-    if (mode === 'none') throw invalidArgument('container cannot be connected to multiple networks with one of the networks in private (none) mode');
-    if (special(mode)) throw invalidArgument('container sharing network namespace with another container or host cannot be connected to any other network');
+    if (mode === 'none')
+      throw invalidArgument(
+        'container cannot be connected to multiple networks with one of the networks in private (none) mode',
+      );
+    if (special(mode))
+      throw invalidArgument(
+        'container sharing network namespace with another container or host cannot be connected to any other network',
+      );
     const net = await this.manager.inspect(network);
-    if (net.name === 'host' || net.name === 'none') throw invalidArgument(`container cannot be disconnected from host network or connected to host network`);
-    if (connectedNetworks(c.record).includes(net.name)) throw conflict(`endpoint with name ${c.record.name} already exists in network ${net.name}`);
+    if (net.name === 'host' || net.name === 'none')
+      throw invalidArgument(`container cannot be disconnected from host network or connected to host network`);
+    if (connectedNetworks(c.record).includes(net.name))
+      throw conflict(`endpoint with name ${c.record.name} already exists in network ${net.name}`);
     const running = c.state.Status === 'running' || c.state.Status === 'paused';
     if (running) {
-      const ep = await this.manager.attach(c.record.id, netnsPath(this.runroot, c.record.id), net.name, { ...this.endpointOptions(c, net.name, {}, aliases), ip: opts.ipv4Address });
+      const ep = await this.manager.attach(c.record.id, netnsPath(this.runroot, c.record.id), net.name, {
+        ...this.endpointOptions(c, net.name, {}, aliases),
+        ip: opts.ipv4Address,
+      });
       this.records.updateState(c.record.id, (s) => ({ ...s, Networks: { ...(s.Networks ?? {}), [net.name]: ep } }));
     }
     const attachment = attachmentOf({ ...opts, aliases }); // kept for the next starts
-    const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: { ...r.networks, [net.name]: attachment } }));
+    const record = this.records.updateRecord(c.record.id, (r) => ({
+      ...r,
+      networks: { ...r.networks, [net.name]: attachment },
+    }));
     if (running) await this.rewriteHosts({ record, state: this.records.get(c.record.id)!.state }, net.name);
   }
 
   /** `network disconnect`: off the network now if it runs, and at its next starts. */
   async disconnect(c: Container, network: string): Promise<void> {
     const net = await this.manager.inspect(network);
-    if (!connectedNetworks(c.record).includes(net.name)) throw invalidArgument(`container ${c.record.id} is not connected to network ${net.name}`);
+    if (!connectedNetworks(c.record).includes(net.name))
+      throw invalidArgument(`container ${c.record.id} is not connected to network ${net.name}`);
     if ((c.state.Status === 'running' || c.state.Status === 'paused') && c.state.Networks?.[net.name]) {
       await this.manager.detach(c.record.id, netnsPath(this.runroot, c.record.id), net.name);
       this.records.updateState(c.record.id, (s) => ({ ...s, Networks: without(s.Networks ?? {}, net.name) }));
@@ -223,7 +262,8 @@ export class ContainerNetworking {
 
   /** The namespace of a running container, for --network container:NAME. */
   static netnsOf(runroot: string, c: Container): string {
-    if (c.state.Status !== 'running' && c.state.Status !== 'paused') throw conflict(`cannot join network of a non running container: ${c.record.id}`);
+    if (c.state.Status !== 'running' && c.state.Status !== 'paused')
+      throw conflict(`cannot join network of a non running container: ${c.record.id}`);
     const ns = netnsPath(runroot, c.record.id);
     return fs.existsSync(ns) ? ns : `/proc/${c.state.Pid}/ns/net`;
   }
@@ -232,4 +272,3 @@ export class ContainerNetworking {
     this.manager_?.close();
   }
 }
-

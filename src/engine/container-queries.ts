@@ -11,7 +11,23 @@ import type { Engine } from './engine';
 import { labelMatches, type Filters } from './filters';
 
 /** The filters `ps` accepts (moby's daemon/list.go acceptedPsFilterTags). */
-export const PS_FILTERS = ['ancestor', 'before', 'expose', 'exited', 'health', 'id', 'isolation', 'is-task', 'label', 'name', 'network', 'publish', 'since', 'status', 'volume'];
+export const PS_FILTERS = [
+  'ancestor',
+  'before',
+  'expose',
+  'exited',
+  'health',
+  'id',
+  'isolation',
+  'is-task',
+  'label',
+  'name',
+  'network',
+  'publish',
+  'since',
+  'status',
+  'volume',
+];
 
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 const HEALTH = ['starting', 'healthy', 'unhealthy', 'none'];
@@ -25,7 +41,10 @@ export function commandLine(c: Container): string {
 export function statusText(c: Container, now = Date.now()): string {
   const s = c.state;
   const since = (t: string) => humanDuration(now - Date.parse(t));
-  const health = s.Health && s.Health.Status !== 'none' ? ` (${s.Health.Status === 'starting' ? 'health: starting' : s.Health.Status})` : '';
+  const health =
+    s.Health && s.Health.Status !== 'none'
+      ? ` (${s.Health.Status === 'starting' ? 'health: starting' : s.Health.Status})`
+      : '';
   if (s.Status === 'running') return `Up ${since(s.StartedAt)}${health}`;
   if (s.Status === 'paused') return `Up ${since(s.StartedAt)} (Paused)`;
   if (s.Status === 'restarting') return `Restarting (${s.ExitCode}) ${since(s.FinishedAt)} ago`;
@@ -46,8 +65,10 @@ export interface ListOptions {
 export function listContainers(engine: Engine, opts: ListOptions = {}): Container[] {
   const f = opts.filters ?? new Map<string, string[]>();
   for (const key of f.keys()) if (!PS_FILTERS.includes(key)) throw invalidArgument(`Invalid filter '${key}'`);
-  for (const s of f.get('status') ?? []) if (!STATUSES.includes(s)) throw invalidArgument(`Invalid filter 'status=${s}'`);
-  for (const h of f.get('health') ?? []) if (!HEALTH.includes(h)) throw invalidArgument(`Unrecognised filter value for health: ${h}`);
+  for (const s of f.get('status') ?? [])
+    if (!STATUSES.includes(s)) throw invalidArgument(`Invalid filter 'status=${s}'`);
+  for (const h of f.get('health') ?? [])
+    if (!HEALTH.includes(h)) throw invalidArgument(`Unrecognised filter value for health: ${h}`);
   for (const e of f.get('exited') ?? []) if (!/^-?\d+$/.test(e)) throw invalidArgument(`invalid filter 'exited=${e}'`);
   let list = engine.containers.list();
   const all = opts.all || (opts.limit ?? 0) > 0 || f.has('status') || f.has('exited');
@@ -58,7 +79,12 @@ export function listContainers(engine: Engine, opts: ListOptions = {}): Containe
   };
   const before = bound('before');
   const since = bound('since');
-  list = list.filter((c) => matches(engine, c, f) && (before === undefined || Date.parse(c.record.created) < before) && (since === undefined || Date.parse(c.record.created) > since));
+  list = list.filter(
+    (c) =>
+      matches(engine, c, f) &&
+      (before === undefined || Date.parse(c.record.created) < before) &&
+      (since === undefined || Date.parse(c.record.created) > since),
+  );
   return (opts.limit ?? 0) > 0 ? list.slice(0, opts.limit) : list;
 }
 
@@ -75,7 +101,12 @@ function matches(engine: Engine, c: Container, f: Filters): boolean {
     any(f.get('ancestor'), (a) => isAncestor(engine, c, a)) &&
     labelMatches(f.get('label'), record.config.Labels) &&
     any(f.get('volume'), (v) => record.mounts.some((m) => m.Name === v || m.Source === v || m.Destination === v)) &&
-    any(f.get('network'), (n) => connectedNetworks(record).includes(n) || Object.values(state.Networks ?? {}).some((ep) => ep.NetworkID?.startsWith(n))) &&
+    any(
+      f.get('network'),
+      (n) =>
+        connectedNetworks(record).includes(n) ||
+        Object.values(state.Networks ?? {}).some((ep) => ep.NetworkID?.startsWith(n)),
+    ) &&
     any(f.get('publish'), (p) => portMatches(c, p, true)) &&
     any(f.get('expose'), (p) => portMatches(c, p, false)) &&
     any(f.get('is-task'), (t) => t === 'false')
@@ -86,7 +117,11 @@ function matches(engine: Engine, c: Container, f: Filters): boolean {
 function portMatches(c: Container, spec: string, published: boolean): boolean {
   const [range, proto = 'tcp'] = spec.split('/');
   const [lo, hi = lo] = range.split('-').map(Number);
-  const ports = published ? Object.entries(containerPorts(c)).filter(([, b]) => b?.length).map(([k]) => k) : Object.keys(c.record.config.ExposedPorts ?? {});
+  const ports = published
+    ? Object.entries(containerPorts(c))
+        .filter(([, b]) => b?.length)
+        .map(([k]) => k)
+    : Object.keys(c.record.config.ExposedPorts ?? {});
   return ports.some((k) => {
     const [p, pr = 'tcp'] = k.split('/');
     return pr === proto && Number(p) >= lo && Number(p) <= hi;
@@ -101,7 +136,11 @@ function isAncestor(engine: Engine, c: Container, ref: string): boolean {
   } catch {
     return false;
   }
-  for (let cur: string | null = c.record.imageId; cur; cur = engine.store.images.get(cur as `sha256:${string}`)?.parent ?? null) {
+  for (
+    let cur: string | null = c.record.imageId;
+    cur;
+    cur = engine.store.images.get(cur as `sha256:${string}`)?.parent ?? null
+  ) {
     if (cur === id) return true;
   }
   return false;

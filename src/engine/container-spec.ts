@@ -20,7 +20,14 @@ export interface StartContext {
   linkEnv?: string[];
 }
 
-export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[], netns: string | undefined, ctx: StartContext = {}, keepId?: KeepId): OciSpec {
+export function containerSpec(
+  c: Container,
+  rootfs: string,
+  mounts: MountSpec[],
+  netns: string | undefined,
+  ctx: StartContext = {},
+  keepId?: KeepId,
+): OciSpec {
   const { record } = c;
   const hc = record.hostConfig;
   const devices = hc.Devices?.length && !hc.Privileged ? resolveDevices(hc.Devices) : undefined;
@@ -58,7 +65,10 @@ export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[],
     cgroupsPath: cgroupsPathOf(record.id),
     sysctls: hc.Sysctls,
     devices: devices?.devices,
-    deviceRules: [...(devices?.rules ?? []), ...(hc.Privileged ? [] : (hc.DeviceCgroupRules ?? []).map(parseDeviceCgroupRule))],
+    deviceRules: [
+      ...(devices?.rules ?? []),
+      ...(hc.Privileged ? [] : (hc.DeviceCgroupRules ?? []).map(parseDeviceCgroupRule)),
+    ],
     shareNamespaces: ctx.shareNamespaces,
     shm: ctx.shm,
     extraGids: hc.GroupAdd?.length ? additionalGroups(rootfs, hc.GroupAdd) : undefined,
@@ -74,7 +84,10 @@ export function containerSpec(c: Container, rootfs: string, mounts: MountSpec[],
   // HOME is the user's (podman), unless the container's environment sets it
   const home = keepIdHome();
   const ownHome = (record.config.Env ?? []).some((e) => e.startsWith('HOME='));
-  const env = home && !ownHome ? [...rootless.process.env.filter((e) => !e.startsWith('HOME=')), `HOME=${home}`] : rootless.process.env;
+  const env =
+    home && !ownHome
+      ? [...rootless.process.env.filter((e) => !e.startsWith('HOME=')), `HOME=${home}`]
+      : rootless.process.env;
   return keepIdSpec({ ...rootless, process: { ...rootless.process, env } }, keepId);
 }
 
@@ -88,4 +101,3 @@ function initBinary(): string {
   }
   throw invalidArgument('--init needs tini or catatonit (apt-get install tini)');
 }
-

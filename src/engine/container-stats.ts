@@ -35,9 +35,19 @@ export function statsJson(c: Container, pre: Reading | undefined, cur: Reading):
     preread: pre?.s ? pre.at : ZERO,
     pids_stats: s ? { current: s.pids } : {},
     blkio_stats: {
-      io_service_bytes_recursive: s ? [{ major: 0, minor: 0, op: 'Read', value: s.blkRead }, { major: 0, minor: 0, op: 'Write', value: s.blkWrite }] : null,
-      io_serviced_recursive: null, io_queue_recursive: null, io_service_time_recursive: null, io_wait_time_recursive: null,
-      io_merged_recursive: null, io_time_recursive: null, sectors_recursive: null,
+      io_service_bytes_recursive: s
+        ? [
+            { major: 0, minor: 0, op: 'Read', value: s.blkRead },
+            { major: 0, minor: 0, op: 'Write', value: s.blkWrite },
+          ]
+        : null,
+      io_serviced_recursive: null,
+      io_queue_recursive: null,
+      io_service_time_recursive: null,
+      io_wait_time_recursive: null,
+      io_merged_recursive: null,
+      io_time_recursive: null,
+      sectors_recursive: null,
     },
     num_procs: 0,
     storage_stats: {},
@@ -47,6 +57,21 @@ export function statsJson(c: Container, pre: Reading | undefined, cur: Reading):
     memory_stats: s ? { usage: s.memUsage, stats: {}, limit: s.memLimit } : {},
     name: `/${c.record.name}`,
     id: c.record.id,
-    ...(s ? { networks: { eth0: { rx_bytes: s.netRx, rx_packets: 0, rx_errors: 0, rx_dropped: 0, tx_bytes: s.netTx, tx_packets: 0, tx_errors: 0, tx_dropped: 0 } } } : {}),
+    ...(s
+      ? {
+          networks: {
+            eth0: {
+              rx_bytes: s.netRx,
+              rx_packets: 0,
+              rx_errors: 0,
+              rx_dropped: 0,
+              tx_bytes: s.netTx,
+              tx_packets: 0,
+              tx_errors: 0,
+              tx_dropped: 0,
+            },
+          },
+        }
+      : {}),
   };
 }

@@ -13,8 +13,14 @@ export interface TopResult {
 
 export async function containerTop(svc: ContainerService, idOrName: string, psArgs: string[]): Promise<TopResult> {
   const c = svc.find(idOrName);
-  if (c.state.Status !== 'running' && c.state.Status !== 'paused') throw conflict(`Container ${c.record.id} is not running`);
-  const r = await runRunc(svc.runtime(c.record.hostConfig.Runtime || undefined), ['ps', '--format', 'json', c.record.id]);
+  if (c.state.Status !== 'running' && c.state.Status !== 'paused')
+    throw conflict(`Container ${c.record.id} is not running`);
+  const r = await runRunc(svc.runtime(c.record.hostConfig.Runtime || undefined), [
+    'ps',
+    '--format',
+    'json',
+    c.record.id,
+  ]);
   const pids = new Set((JSON.parse(r.stdout || '[]') as number[]).map(String));
   let out: string;
   try {

@@ -6,17 +6,47 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { shortId } from '../digest';
-import { CommandNotFoundError, CommandNotInvocableError, conflict, failedPrecondition, invalidArgument, isNotFound, notFound } from '../errdefs';
+import {
+  CommandNotFoundError,
+  CommandNotInvocableError,
+  conflict,
+  failedPrecondition,
+  invalidArgument,
+  isNotFound,
+  notFound,
+} from '../errdefs';
 import { ContainerStore, type Container } from '../container/store';
 import { rootfsPaths, type RootfsPaths } from '../container/rootfs';
 import { RootfsHolders, runHolder } from '../container/rootfs-holders';
-import { ZERO_TIME, type ContainerRecord, type ContainerState, type LegacyLink, type MountPoint } from '../container/types';
+import {
+  ZERO_TIME,
+  type ContainerRecord,
+  type ContainerState,
+  type LegacyLink,
+  type MountPoint,
+} from '../container/types';
 import { nowGoTime } from '../image/config-json';
 import { diffSize } from '../layer/apply';
 import { attach, type AttachIO, type Attachment } from '../runtime/attach';
-import { conmonCreate, containerPaths, readExitCode, resize, waitExitCode, type ContainerPaths } from '../runtime/conmon';
+import {
+  conmonCreate,
+  containerPaths,
+  readExitCode,
+  resize,
+  waitExitCode,
+  type ContainerPaths,
+} from '../runtime/conmon';
 import { readLogs, type ReadLogsOptions, type LogRecord } from '../runtime/logs';
-import { runcDelete, runcKill, runcPause, runcResume, runcStart, runcState, runcUpdate, type RuntimeConfig } from '../runtime/runc';
+import {
+  runcDelete,
+  runcKill,
+  runcPause,
+  runcResume,
+  runcStart,
+  runcState,
+  runcUpdate,
+  type RuntimeConfig,
+} from '../runtime/runc';
 import { runcForeground } from '../runtime/exec';
 import { isSignal, signalNumber } from '../runtime/signal';
 import { containerSpec } from './container-spec';
@@ -76,7 +106,11 @@ export class ContainerService {
 
   /** Records a container event (Docker's attributes: labels, image, name, and `extra`). */
   emit(c: Container, action: string, extra: Record<string, string> = {}): void {
-    this.events.container({ id: c.record.id, name: c.record.name, image: c.record.imageRef, labels: c.record.config.Labels }, action, extra);
+    this.events.container(
+      { id: c.record.id, name: c.record.name, image: c.record.imageRef, labels: c.record.config.Labels },
+      action,
+      extra,
+    );
   }
 
   // ---- paths ----
@@ -103,7 +137,11 @@ export class ContainerService {
   }
 
   runtime(runtimePath = this.opts.runtime): RuntimeConfig {
-    return { runtimePath, runtimeRoot: path.join(this.store.runroot, 'runc'), scratchDir: (prefix) => this.store.tmpDir(prefix) };
+    return {
+      runtimePath,
+      runtimeRoot: path.join(this.store.runroot, 'runc'),
+      scratchDir: (prefix) => this.store.tmpDir(prefix),
+    };
   }
 
   /**
@@ -111,7 +149,8 @@ export class ContainerService {
    * (--runtime, $STOWAGE_RUNTIME), never any executable a client names (HostConfig.Runtime runs as root).
    */
   private checkRuntime(name: string): void {
-    if (name && name !== 'runc' && name !== this.opts.runtime) throw invalidArgument(`Unknown runtime specified ${name}`);
+    if (name && name !== 'runc' && name !== this.opts.runtime)
+      throw invalidArgument(`Unknown runtime specified ${name}`);
   }
 
   // ---- lookups ----
@@ -137,8 +176,16 @@ export class ContainerService {
   refresh(c: Container): Container {
     if (c.state.Status === 'restarting') {
       // the process waiting to restart it is gone (killed): nobody will
-      const waiting = !!c.state.RestarterPid && isAlive({ pid: c.state.RestarterPid, start: c.state.RestarterStart ?? '' });
-      return waiting ? c : { record: c.record, state: this.records.updateState(c.record.id, (s) => (s.Status === 'restarting' ? { ...s, Status: 'exited' } : s)) };
+      const waiting =
+        !!c.state.RestarterPid && isAlive({ pid: c.state.RestarterPid, start: c.state.RestarterStart ?? '' });
+      return waiting
+        ? c
+        : {
+            record: c.record,
+            state: this.records.updateState(c.record.id, (s) =>
+              s.Status === 'restarting' ? { ...s, Status: 'exited' } : s,
+            ),
+          };
     }
     if (c.state.Status !== 'running' && c.state.Status !== 'paused') return c;
     const code = readExitCode(this.paths(c.record.id), c.record.id);
@@ -147,7 +194,10 @@ export class ContainerService {
       // until then it shows as exited (releasing it here would race with the restart)
       if (!isNoRestart(c.record.hostConfig.RestartPolicy)) {
         const exited = { ...c.state, Status: 'exited' as const, Pid: 0, ExitCode: code, FinishedAt: nowGoTime() };
-        return { record: c.record, state: restartPlan(c.record, exited) ? { ...exited, Status: 'restarting' } : exited };
+        return {
+          record: c.record,
+          state: restartPlan(c.record, exited) ? { ...exited, Status: 'restarting' } : exited,
+        };
       }
       return this.finish(c, code);
     }
@@ -176,10 +226,12 @@ export class ContainerService {
     const inherited = refs.inherited.filter((m) => !own.has(m.Destination));
     const fromImage = imageVolumes(image.config.config?.Volumes, [...volumeRequests, ...inherited]);
     record.mounts = [...inherited, ...[...volumeRequests, ...fromImage].map((m) => this.provideMount(m))];
-    for (const m of volumeRequests) if (m.Anonymous) record.config.Volumes = { ...(record.config.Volumes ?? {}), [m.Destination]: {} };
+    for (const m of volumeRequests)
+      if (m.Anonymous) record.config.Volumes = { ...(record.config.Volumes ?? {}), [m.Destination]: {} };
     const c = this.records.insert(record, opts.name);
     fs.mkdirSync(this.containerDir(record.id), { recursive: true, mode: 0o700 });
-    if (record.hostConfig.UsernsMode === 'keep-id') fs.writeFileSync(keepIdFile(this.containerDir(record.id)), JSON.stringify(keepIdOfThisUser()));
+    if (record.hostConfig.UsernsMode === 'keep-id')
+      fs.writeFileSync(keepIdFile(this.containerDir(record.id)), JSON.stringify(keepIdOfThisUser()));
     this.emit(c, 'create');
     return c;
   }
@@ -189,7 +241,12 @@ export class ContainerService {
    * --ipc/--pid container:X by ID, legacy links by ID and alias, and the mounts
    * of --volumes-from (read-only with ":ro").
    */
-  private references(opts: CreateOptions): { ipcMode?: string; pidMode?: string; links: LegacyLink[]; inherited: MountPoint[] } {
+  private references(opts: CreateOptions): {
+    ipcMode?: string;
+    pidMode?: string;
+    links: LegacyLink[];
+    inherited: MountPoint[];
+  } {
     const byId = (mode: string | undefined) => {
       const ref = sharedWith(mode);
       return ref === undefined ? mode : `container:${this.find(ref).record.id}`;
@@ -237,9 +294,21 @@ export class ContainerService {
       const ctx = startContext(this, c); // other containers' namespaces and links are checked before anything is attached
       net = await this.networking.setup(c, (x) => ContainerNetworking.netnsOf(this.store.runroot, this.find(x)));
       const dir = this.containerDir(record.id);
-      const spec = containerSpec(c, rootfs.merged, [...etcMounts(c, dir, this.networking.hosts(c, net.endpoints)), ...keepIdMounts(c, rootfs.merged, dir), ...volumeMounts(c, rootfs.merged)], net.netns, ctx, readKeepId(dir));
+      const spec = containerSpec(
+        c,
+        rootfs.merged,
+        [
+          ...etcMounts(c, dir, this.networking.hosts(c, net.endpoints)),
+          ...keepIdMounts(c, rootfs.merged, dir),
+          ...volumeMounts(c, rootfs.merged),
+        ],
+        net.netns,
+        ctx,
+        readKeepId(dir),
+      );
       // the terminal's size from the start: runc sizes the pty before the process runs
-      if (consoleSize && record.config.Tty) spec.process.consoleSize = { height: consoleSize[0], width: consoleSize[1] };
+      if (consoleSize && record.config.Tty)
+        spec.process.consoleSize = { height: consoleSize[0], width: consoleSize[1] };
       fs.writeFileSync(path.join(paths.bundle, 'config.json'), specJson(spec));
       return { rt, paths, rootfs, net };
     } catch (e) {
@@ -249,10 +318,21 @@ export class ContainerService {
   }
 
   /** Records why a start failed (126/127 as Docker) and takes back what it set up. */
-  private async failedStart(c: Container, runId: string, e: unknown, netSetUp: boolean, recordError = true): Promise<void> {
+  private async failedStart(
+    c: Container,
+    runId: string,
+    e: unknown,
+    netSetUp: boolean,
+    recordError = true,
+  ): Promise<void> {
     const code = e instanceof CommandNotFoundError ? 127 : e instanceof CommandNotInvocableError ? 126 : 128;
     if (recordError) {
-      this.records.updateState(c.record.id, (s) => ({ ...s, Status: s.StartedAt === ZERO_TIME ? 'created' : 'exited', ExitCode: code, Error: (e as Error).message }));
+      this.records.updateState(c.record.id, (s) => ({
+        ...s,
+        Status: s.StartedAt === ZERO_TIME ? 'created' : 'exited',
+        ExitCode: code,
+        Error: (e as Error).message,
+      }));
     }
     await this.removeRuntimeState(c).catch(() => {});
     if (netSetUp) await this.networking.teardown(c).catch(() => {});
@@ -283,10 +363,16 @@ export class ContainerService {
       RestarterStart: undefined,
       Health: healthAtStart(c.record, s.Health),
     }));
-    for (const ep of Object.values(net.endpoints)) this.events.network(ep.NetworkID, ep.NetworkName, 'connect', { container: c.record.id });
+    for (const ep of Object.values(net.endpoints))
+      this.events.network(ep.NetworkID, ep.NetworkName, 'connect', { container: c.record.id });
     for (const m of c.record.mounts) {
       if (m.Type === 'volume' && m.Name) {
-        this.events.volume(m.Name, 'mount', { container: c.record.id, destination: m.Destination, propagation: m.Propagation ?? '', 'read/write': String(m.RW) });
+        this.events.volume(m.Name, 'mount', {
+          container: c.record.id,
+          destination: m.Destination,
+          propagation: m.Propagation ?? '',
+          'read/write': String(m.RW),
+        });
       }
     }
     this.emit(c, 'start');
@@ -300,7 +386,16 @@ export class ContainerService {
     } catch (e) {
       const now = nowGoTime();
       this.records.updateState(c.record.id, (s) =>
-        s.Health ? { ...s, Health: { ...s.Health, Status: 'unhealthy', Log: [...s.Health.Log.slice(-4), { Start: now, End: now, ExitCode: -1, Output: (e as Error).message }] } } : s,
+        s.Health
+          ? {
+              ...s,
+              Health: {
+                ...s.Health,
+                Status: 'unhealthy',
+                Log: [...s.Health.Log.slice(-4), { Start: now, End: now, ExitCode: -1, Output: (e as Error).message }],
+              },
+            }
+          : s,
       );
     }
   }
@@ -335,7 +430,9 @@ export class ContainerService {
     this.records.updateState(record.id, (st) => ({
       ...st,
       RunId: runId,
-      ...(opts.restart ? {} : { ManuallyStopped: false, ...(st.Status === 'restarting' ? { Status: 'exited' as const } : {}) }),
+      ...(opts.restart
+        ? {}
+        : { ManuallyStopped: false, ...(st.Status === 'restarting' ? { Status: 'exited' as const } : {}) }),
     }));
     const { rt, paths, net } = await this.prepare(c, runId, io?.consoleSize);
     try {
@@ -343,7 +440,18 @@ export class ContainerService {
       // attached caller that waited for the exit may have done so already: the clean-up
       // is idempotent) and applies the restart policy. Should nobody be left to do it,
       // the next command that looks at the container finishes the job.
-      const exitCommand = [...this.opts.selfCommand, '--root', this.store.root, '--runroot', this.store.runroot, 'container', 'cleanup', '--run', runId, record.id];
+      const exitCommand = [
+        ...this.opts.selfCommand,
+        '--root',
+        this.store.root,
+        '--runroot',
+        this.store.runroot,
+        'container',
+        'cleanup',
+        '--run',
+        runId,
+        record.id,
+      ];
       const { pid, conmonPid } = await conmonCreate(rt, record.id, record.name, paths, {
         logSizeMax: conmonLogSizeMax(record),
         terminal: !!record.config.Tty,
@@ -379,7 +487,10 @@ export class ContainerService {
    * (`runc run`), relaying stdio and signals, with no monitor and no log (the
    * container goes away with its exit anyway). Returns the exit code.
    */
-  async runOnce(idOrName: string, opts: { interactive: boolean; consoleSize?: [number, number]; onSpawn?: (pid: number) => void }): Promise<number> {
+  async runOnce(
+    idOrName: string,
+    opts: { interactive: boolean; consoleSize?: [number, number]; onSpawn?: (pid: number) => void },
+  ): Promise<number> {
     const c = this.find(idOrName);
     const runId = newRunId();
     this.records.updateState(c.record.id, (st) => ({ ...st, RunId: runId }));
@@ -426,14 +537,18 @@ export class ContainerService {
       if (s.StartedAt !== c.state.StartedAt) return s; // a later run: it was started again meanwhile
       won = true;
       const exitFile = path.join(this.paths(c.record.id).exitDir, c.record.id);
-      const finishedAt = fs.existsSync(exitFile) ? new Date(fs.statSync(exitFile).mtimeMs).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z') : nowGoTime();
+      const finishedAt = fs.existsSync(exitFile)
+        ? new Date(fs.statSync(exitFile).mtimeMs).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z')
+        : nowGoTime();
       return { ...s, Status: 'exited', Pid: 0, ExitCode: exitCode, Error: error, FinishedAt: finishedAt };
     });
     if (won) {
       this.emit(c, 'die', { exitCode: String(exitCode) });
       this.releaseResources(c);
-      for (const ep of Object.values(c.state.Networks ?? {})) this.events.network(ep.NetworkID, ep.NetworkName, 'disconnect', { container: c.record.id });
-      for (const m of c.record.mounts) if (m.Type === 'volume' && m.Name) this.events.volume(m.Name, 'unmount', { container: c.record.id });
+      for (const ep of Object.values(c.state.Networks ?? {}))
+        this.events.network(ep.NetworkID, ep.NetworkName, 'disconnect', { container: c.record.id });
+      for (const m of c.record.mounts)
+        if (m.Type === 'volume' && m.Name) this.events.volume(m.Name, 'unmount', { container: c.record.id });
     }
     return { record: c.record, state };
   }
@@ -482,7 +597,8 @@ export class ContainerService {
     await this.flush();
     this.records.updateState(c.record.id, (s) => (s.RunId === now.state.RunId ? { ...s, ReleasedRun: s.RunId } : s));
     if (restarting) await this.completeRestart(c.record.id, plan!.delayMs, decidedAt);
-    else if (c.record.hostConfig.AutoRemove && c.state.Status === 'exited') await this.remove(c.record.id, { force: true, volumes: true });
+    else if (c.record.hostConfig.AutoRemove && c.state.Status === 'exited')
+      await this.remove(c.record.id, { force: true, volumes: true });
   }
 
   /** Waits (a few seconds at most: the exit command may never come) until the last run is released. */
@@ -501,7 +617,13 @@ export class ContainerService {
       if (s.Status !== 'exited' || s.ManuallyStopped || s.RunId !== runId) return s; // stopped, or started by a user meanwhile
       waiting = true;
       const restarter = { RestarterPid: process.pid, RestarterStart: processStart(process.pid) };
-      return { ...s, ...restarter, Status: 'restarting', RestartCount: (s.RestartCount ?? 0) + 1, RestartDelayMs: delayMs };
+      return {
+        ...s,
+        ...restarter,
+        Status: 'restarting',
+        RestartCount: (s.RestartCount ?? 0) + 1,
+        RestartDelayMs: delayMs,
+      };
     });
     return waiting;
   }
@@ -515,7 +637,11 @@ export class ContainerService {
 
   /** Docker's HasBeenManuallyStopped: a user stopped or killed it; a pending restart is called off. */
   private markManuallyStopped(id: string): void {
-    this.records.updateState(id, (s) => ({ ...s, ManuallyStopped: true, ...(s.Status === 'restarting' ? { Status: 'exited' as const } : {}) }));
+    this.records.updateState(id, (s) => ({
+      ...s,
+      ManuallyStopped: true,
+      ...(s.Status === 'restarting' ? { Status: 'exited' as const } : {}),
+    }));
   }
 
   // ---- stop / kill / wait / remove ----
@@ -549,7 +675,10 @@ export class ContainerService {
       await runcKill(rt, c.record.id, 'KILL', true).catch(() => {});
       after = await this.waitExit(c, 30_000);
     }
-    if (after && after.state.Status === 'running') throw failedPrecondition(`cannot stop container: ${idOrName}: tried to kill container, but did not receive an exit event`);
+    if (after && after.state.Status === 'running')
+      throw failedPrecondition(
+        `cannot stop container: ${idOrName}: tried to kill container, but did not receive an exit event`,
+      );
     this.emit(c, 'stop');
     return after ?? c;
   }
@@ -583,7 +712,8 @@ export class ContainerService {
     const hc = { ...c.record.hostConfig };
     if (changes.restartPolicy) {
       validateRestartPolicy(changes.restartPolicy);
-      if (hc.AutoRemove && !isNoRestart(changes.restartPolicy)) throw invalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
+      if (hc.AutoRemove && !isNoRestart(changes.restartPolicy))
+        throw invalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
       hc.RestartPolicy = changes.restartPolicy;
     }
     if (changes.memory !== undefined) hc.Memory = changes.memory;
@@ -591,7 +721,12 @@ export class ContainerService {
     if (changes.cpus !== undefined) hc.NanoCpus = Math.round(changes.cpus * 1e9);
     if (changes.pidsLimit !== undefined) hc.PidsLimit = changes.pidsLimit;
     checkRootlessLimits(hc);
-    const resources = buildResources({ memory: hc.Memory || undefined, memorySwap: hc.MemorySwap || undefined, cpus: hc.NanoCpus ? hc.NanoCpus / 1e9 : undefined, pidsLimit: hc.PidsLimit ?? undefined });
+    const resources = buildResources({
+      memory: hc.Memory || undefined,
+      memorySwap: hc.MemorySwap || undefined,
+      cpus: hc.NanoCpus ? hc.NanoCpus / 1e9 : undefined,
+      pidsLimit: hc.PidsLimit ?? undefined,
+    });
     if (c.state.Status === 'running' || c.state.Status === 'paused') {
       const file = path.join(this.paths(c.record.id).bundle, 'update.json');
       fs.writeFileSync(file, JSON.stringify(resources));
@@ -622,7 +757,8 @@ export class ContainerService {
     } else {
       // A cp or commit killed while it held the container frozen leaves runc's state
       // paused under a record that says running: unpause thaws that one too.
-      const frozen = c.state.Status === 'running' && (await runcState(rt, c.record.id).catch(() => undefined))?.status === 'paused';
+      const frozen =
+        c.state.Status === 'running' && (await runcState(rt, c.record.id).catch(() => undefined))?.status === 'paused';
       if (c.state.Status !== 'paused' && !frozen) throw conflict(`Container ${c.record.id} is not paused`);
       await runcResume(rt, c.record.id);
     }
@@ -651,7 +787,10 @@ export class ContainerService {
   }
 
   /** What the container wrote, from its log; `follow` goes on until it stops (or `until` says). */
-  logs(idOrName: string, opts: Omit<ReadLogsOptions, 'isRunning'> & { stillWanted?: () => boolean } = {}): AsyncIterable<LogRecord> {
+  logs(
+    idOrName: string,
+    opts: Omit<ReadLogsOptions, 'isRunning'> & { stillWanted?: () => boolean } = {},
+  ): AsyncIterable<LogRecord> {
     const c = this.find(idOrName);
     const id = c.record.id;
     const wanted = opts.stillWanted ?? (() => true);
@@ -672,12 +811,14 @@ export class ContainerService {
     const renamed = this.find(c.record.id);
     this.emit(renamed, 'rename', { oldName: `/${c.record.name}` });
     // peers find it by its new name
-    if (renamed.state.Status === 'running') for (const net of Object.keys(renamed.state.Networks ?? {})) await this.networking.refreshPeers(net, renamed.record.id);
+    if (renamed.state.Status === 'running')
+      for (const net of Object.keys(renamed.state.Networks ?? {}))
+        await this.networking.refreshPeers(net, renamed.record.id);
   }
 
   async wait(idOrName: string): Promise<number> {
     const c = this.find(idOrName);
-    for (let cur: Container | undefined = c; cur; ) {
+    for (let cur: Container | undefined = c; cur;) {
       if (cur.state.Status !== 'running' && cur.state.Status !== 'paused') return cur.state.ExitCode;
       cur = await this.waitExit(cur, 3_600_000);
     }
@@ -708,13 +849,17 @@ export class ContainerService {
     let c = this.find(idOrName);
     if (c.state.Status === 'restarting') {
       if (!opts.force) {
-        throw conflict(`You cannot remove a restarting container ${c.record.id}. Stop the container before attempting removal or force remove`);
+        throw conflict(
+          `You cannot remove a restarting container ${c.record.id}. Stop the container before attempting removal or force remove`,
+        );
       }
       this.markManuallyStopped(c.record.id);
     }
     if (c.state.Status === 'running' || c.state.Status === 'paused') {
       if (!opts.force) {
-        throw conflict(`You cannot remove a running container ${c.record.id}. Stop the container before attempting removal or force remove`);
+        throw conflict(
+          `You cannot remove a running container ${c.record.id}. Stop the container before attempting removal or force remove`,
+        );
       }
       this.markManuallyStopped(c.record.id);
       const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
@@ -747,14 +892,19 @@ export class ContainerService {
 
   /** `container prune`: removes stopped containers that pass the filters (until, label, label!). */
   async prune(filters: Filters = new Map()): Promise<{ removed: string[]; reclaimed: number }> {
-    for (const k of filters.keys()) if (!['until', 'label', 'label!'].includes(k)) throw invalidArgument(`Invalid filter '${k}'`);
+    for (const k of filters.keys())
+      if (!['until', 'label', 'label!'].includes(k)) throw invalidArgument(`Invalid filter '${k}'`);
     const until = filters.get('until')?.map((u) => untilTime(u));
     const removed: string[] = [];
     let reclaimed = 0;
     for (const c of this.list()) {
       if (c.state.Status === 'running' || c.state.Status === 'paused' || c.state.Status === 'restarting') continue;
       const labels = c.record.config.Labels;
-      if (!labelMatches(filters.get('label'), labels) || (filters.get('label!') ?? []).some((l) => labelMatches([l], labels))) continue;
+      if (
+        !labelMatches(filters.get('label'), labels) ||
+        (filters.get('label!') ?? []).some((l) => labelMatches([l], labels))
+      )
+        continue;
       if (until && until.some((t) => Date.parse(c.record.created) >= t)) continue;
       reclaimed += this.upperSize(c.record.id);
       await this.remove(c.record.id);
@@ -771,7 +921,10 @@ export class ContainerService {
 
   /** IDs of the containers that mount a volume. */
   volumeUsers(name: string): string[] {
-    return this.records.list().filter((c) => c.record.mounts.some((m) => m.Type === 'volume' && m.Name === name)).map((c) => c.record.id);
+    return this.records
+      .list()
+      .filter((c) => c.record.mounts.some((m) => m.Type === 'volume' && m.Name === name))
+      .map((c) => c.record.id);
   }
 
   /** Containers using an image, for rmi's conflict rules. */

@@ -27,12 +27,21 @@ export interface CpOptions {
 }
 
 /** Runs fn with the container's files open and, if it runs, its processes frozen. */
-async function withContainerFs<T>(svc: ContainerService, c: Container, fn: (root: ContainerRoot) => Promise<T>): Promise<T> {
+async function withContainerFs<T>(
+  svc: ContainerService,
+  c: Container,
+  fn: (root: ContainerRoot) => Promise<T>,
+): Promise<T> {
   const rootfs = svc.rootfs(c.record.id);
   return svc.rootfsHolders.with(c.record.id, c.record.topLayer, rootfs, async () => {
-    const thaw = c.state.Status === 'running' && canFreeze() ? await freeze(svc.runtime(c.record.hostConfig.Runtime || undefined), c.record.id) : undefined;
+    const thaw =
+      c.state.Status === 'running' && canFreeze()
+        ? await freeze(svc.runtime(c.record.hostConfig.Runtime || undefined), c.record.id)
+        : undefined;
     try {
-      const mounts = c.record.mounts.filter((m) => m.Type !== 'tmpfs' && m.Source).map((m) => ({ dest: m.Destination, source: m.Source, readonly: !m.RW }));
+      const mounts = c.record.mounts
+        .filter((m) => m.Type !== 'tmpfs' && m.Source)
+        .map((m) => ({ dest: m.Destination, source: m.Source, readonly: !m.RW }));
       const root = ContainerRoot.open(rootfs.merged, mounts, () => svc.tmpDir('view'));
       try {
         return await fn(root);
@@ -49,25 +58,40 @@ const itemName = (given: string) => path.posix.basename(given.replace(/\/+\.?$/,
 const contentsOnly = (given: string) => /\/\.$/.test(given);
 
 /** Where entries go on the host: the directory to extract into and the name of the copied item (undefined: its contents). */
-function hostDestination(destHost: string, destGiven: string, srcIsDir: boolean, srcGiven: string): { dir: string; name?: string } {
+function hostDestination(
+  destHost: string,
+  destGiven: string,
+  srcIsDir: boolean,
+  srcGiven: string,
+): { dir: string; name?: string } {
   const st = fs.statSync(destHost, { throwIfNoEntry: false });
-  if (st?.isDirectory()) return srcIsDir && contentsOnly(srcGiven) ? { dir: destHost } : { dir: destHost, name: itemName(srcGiven) };
+  if (st?.isDirectory())
+    return srcIsDir && contentsOnly(srcGiven) ? { dir: destHost } : { dir: destHost, name: itemName(srcGiven) };
   if (st && srcIsDir) throw invalidArgument(`cannot copy a directory to a file`);
   if (!st && destGiven.endsWith('/')) throw notFound(`no such directory: ${destGiven}`);
   const parent = path.dirname(destHost);
   if (!fs.statSync(parent, { throwIfNoEntry: false })?.isDirectory()) {
-    throw cliError(`invalid output path: directory ${JSON.stringify(path.dirname(destGiven))} does not exist`, 'not-found');
+    throw cliError(
+      `invalid output path: directory ${JSON.stringify(path.dirname(destGiven))} does not exist`,
+      'not-found',
+    );
   }
   return { dir: parent, name: path.basename(destHost) };
 }
 
 /** The same inside the container, as a directory descriptor (the caller closes it). */
-function containerDestination(root: ContainerRoot, destGiven: string, srcIsDir: boolean, srcGiven: string): { dirFd: number; name?: string } {
+function containerDestination(
+  root: ContainerRoot,
+  destGiven: string,
+  srcIsDir: boolean,
+  srcGiven: string,
+): { dirFd: number; name?: string } {
   const dest = destGiven.startsWith('/') ? destGiven : `/${destGiven}`;
   const fd = root.tryOpen(dest, true);
   if (fd !== undefined) {
     const st = fs.fstatSync(fd);
-    if (st.isDirectory()) return srcIsDir && contentsOnly(srcGiven) ? { dirFd: fd } : { dirFd: fd, name: itemName(srcGiven) };
+    if (st.isDirectory())
+      return srcIsDir && contentsOnly(srcGiven) ? { dirFd: fd } : { dirFd: fd, name: itemName(srcGiven) };
     const real = using(fd, () => root.pathOf(fd)); // an existing file, perhaps reached through a link: replaced where it is
     if (srcIsDir) throw invalidArgument(`cannot copy a directory to a file`);
     return { dirFd: root.open(path.posix.dirname(real), true), name: path.posix.basename(real) };
@@ -76,7 +100,10 @@ function containerDestination(root: ContainerRoot, destGiven: string, srcIsDir: 
   const parent = root.tryOpen(path.posix.dirname(dest), true);
   if (parent === undefined || !fs.fstatSync(parent).isDirectory()) {
     if (parent !== undefined) fs.closeSync(parent);
-    throw cliError(`invalid output path: directory ${JSON.stringify(path.posix.dirname(destGiven))} does not exist`, 'not-found');
+    throw cliError(
+      `invalid output path: directory ${JSON.stringify(path.posix.dirname(destGiven))} does not exist`,
+      'not-found',
+    );
   }
   return { dirFd: parent, name: path.posix.basename(dest) };
 }
@@ -91,12 +118,26 @@ export interface PathStat {
 }
 
 function goFileMode(st: fs.Stats): number {
-  const type = st.isDirectory() ? 1 << 31 : st.isSymbolicLink() ? 1 << 27 : st.isFIFO() ? 1 << 25 : st.isSocket() ? 1 << 24 : st.isCharacterDevice() ? (1 << 26) | (1 << 21) : st.isBlockDevice() ? 1 << 26 : 0;
-  const special = (st.mode & 0o4000 ? 1 << 23 : 0) | (st.mode & 0o2000 ? 1 << 22 : 0) | (st.mode & 0o1000 ? 1 << 20 : 0);
+  const type = st.isDirectory()
+    ? 1 << 31
+    : st.isSymbolicLink()
+      ? 1 << 27
+      : st.isFIFO()
+        ? 1 << 25
+        : st.isSocket()
+          ? 1 << 24
+          : st.isCharacterDevice()
+            ? (1 << 26) | (1 << 21)
+            : st.isBlockDevice()
+              ? 1 << 26
+              : 0;
+  const special =
+    (st.mode & 0o4000 ? 1 << 23 : 0) | (st.mode & 0o2000 ? 1 << 22 : 0) | (st.mode & 0o1000 ? 1 << 20 : 0);
   return (type | special | (st.mode & 0o777)) >>> 0;
 }
 
-const notInContainer = (p: string, c: Container) => notFound(`Could not find the file ${p} in container ${c.record.name}`);
+const notInContainer = (p: string, c: Container) =>
+  notFound(`Could not find the file ${p} in container ${c.record.name}`);
 
 /** A path in the container, as `docker cp` asks for it before copying (a final link is described, not followed). */
 export async function statInContainer(svc: ContainerService, c: Container, p: string): Promise<PathStat> {
@@ -105,8 +146,16 @@ export async function statInContainer(svc: ContainerService, c: Container, p: st
     if (fd === undefined) throw notInContainer(p, c);
     return using(fd, () => {
       const st = fs.fstatSync(fd);
-      const linkTarget = st.isSymbolicLink() ? path.posix.resolve(path.posix.dirname(p), native.readlinkat(fd, '')) : '';
-      return { name: path.posix.basename(p) || '/', size: st.size, mode: goFileMode(st), mtime: st.mtime.toISOString(), linkTarget };
+      const linkTarget = st.isSymbolicLink()
+        ? path.posix.resolve(path.posix.dirname(p), native.readlinkat(fd, ''))
+        : '';
+      return {
+        name: path.posix.basename(p) || '/',
+        size: st.size,
+        mode: goFileMode(st),
+        mtime: st.mtime.toISOString(),
+        linkTarget,
+      };
     });
   });
 }
@@ -114,7 +163,10 @@ export async function statInContainer(svc: ContainerService, c: Container, p: st
 /** Who files copied out belong to: the user behind sudo, as the docker CLI writes them as its own user. */
 function callerIds(): { uid: number; gid: number } {
   const id = (v: string | undefined, fallback: number) => (v && /^\d+$/.test(v) ? Number(v) : fallback);
-  return { uid: id(process.env.SUDO_UID, process.getuid?.() ?? 0), gid: id(process.env.SUDO_GID, process.getgid?.() ?? 0) };
+  return {
+    uid: id(process.env.SUDO_UID, process.getuid?.() ?? 0),
+    gid: id(process.env.SUDO_GID, process.getgid?.() ?? 0),
+  };
 }
 
 /** Writes every chunk to `out`, failing as soon as its reader is gone (a closed pipe, a dropped API client). */
@@ -157,7 +209,12 @@ function drained(w: Writable): Promise<void> {
 
 /** Container → host path (or a tar on `toStream` when dest is "-"). Returns bytes copied. */
 export async function copyFromContainer(
-  svc: ContainerService, c: Container, src: string, dest: string, opts: CpOptions, toStream?: NodeJS.WritableStream,
+  svc: ContainerService,
+  c: Container,
+  src: string,
+  dest: string,
+  opts: CpOptions,
+  toStream?: NodeJS.WritableStream,
 ): Promise<number> {
   return withContainerFs(svc, c, async (root) => {
     const fd = root.tryOpen(src.startsWith('/') ? src : `/${src}`, !!opts.follow);
@@ -166,8 +223,16 @@ export async function copyFromContainer(
       if (toStream) return await writeAll(packFd(fd, { prefix: itemName(src) }), toStream);
       const to = hostDestination(path.resolve(dest), dest, fs.fstatSync(fd).isDirectory(), src);
       const ids = callerIds();
-      const plain: ExtractOptions = { ...ids, dropSetid: true, refuseDevices: 'refusing to copy a device node out of the container without -a' };
-      return await extractInto(packFd(fd, { prefix: to.name ?? '' }), to.dir, opts.archive ? { keepOwners: true } : plain);
+      const plain: ExtractOptions = {
+        ...ids,
+        dropSetid: true,
+        refuseDevices: 'refusing to copy a device node out of the container without -a',
+      };
+      return await extractInto(
+        packFd(fd, { prefix: to.name ?? '' }),
+        to.dir,
+        opts.archive ? { keepOwners: true } : plain,
+      );
     } finally {
       fs.closeSync(fd);
     }
@@ -176,7 +241,12 @@ export async function copyFromContainer(
 
 /** Host path (or a tar from `fromStream` when src is "-") → container. Returns bytes copied. */
 export async function copyToContainer(
-  svc: ContainerService, c: Container, src: string, dest: string, opts: CpOptions, fromStream?: AsyncIterable<Buffer>,
+  svc: ContainerService,
+  c: Container,
+  src: string,
+  dest: string,
+  opts: CpOptions,
+  fromStream?: AsyncIterable<Buffer>,
 ): Promise<number> {
   let srcHost = '';
   let srcSt: fs.Stats | undefined;
@@ -202,7 +272,11 @@ export async function copyToContainer(
       }
       const to = containerDestination(root, dest, srcSt!.isDirectory(), src);
       try {
-        return await extractInto(packDir(srcHost, { prefix: to.name ?? '' }), to.dirFd, { keepOwners: opts.archive, uid: 0, gid: 0 });
+        return await extractInto(packDir(srcHost, { prefix: to.name ?? '' }), to.dirFd, {
+          keepOwners: opts.archive,
+          uid: 0,
+          gid: 0,
+        });
       } finally {
         fs.closeSync(to.dirFd);
       }

@@ -19,7 +19,12 @@ export function diskUsage(engine: Engine): DiskUsage {
   // Docker 20.10 lists (and counts layer references over) the images `images` shows without -a
   const images = listImages(engine, { all: false, filters: new Map() });
   const sharing = sharedSizes(
-    images.map((i) => ({ id: i.id, layers: engine.store.layers.stack(engine.store.images.get(i.id)?.topLayer ?? null).map((l) => ({ chainId: l.chainId, size: l.size })) })),
+    images.map((i) => ({
+      id: i.id,
+      layers: engine.store.layers
+        .stack(engine.store.images.get(i.id)?.topLayer ?? null)
+        .map((l) => ({ chainId: l.chainId, size: l.size })),
+    })),
   );
   return {
     images: images.map((i) => {
@@ -28,6 +33,8 @@ export function diskUsage(engine: Engine): DiskUsage {
     }),
     layersSize: engine.images.diskUsage(),
     containers: engine.containers.list().map((c) => ({ c, size: engine.containers.upperSize(c.record.id) })),
-    volumes: engine.volumes.list().map((v) => ({ v, size: engine.containers.volumes.size(v.name), links: engine.volumes.users(v.name).length })),
+    volumes: engine.volumes
+      .list()
+      .map((v) => ({ v, size: engine.containers.volumes.size(v.name), links: engine.volumes.users(v.name).length })),
   };
 }

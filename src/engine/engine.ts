@@ -34,7 +34,10 @@ export class Engine {
   constructor(readonly globals: EngineConfig) {}
 
   get store(): Store {
-    this.store_ ??= new (require('./store') as typeof import('./store')).Store({ root: this.globals.root, runroot: this.globals.runroot });
+    this.store_ ??= new (require('./store') as typeof import('./store')).Store({
+      root: this.globals.root,
+      runroot: this.globals.runroot,
+    });
     return this.store_;
   }
 
@@ -44,16 +47,25 @@ export class Engine {
   }
 
   get images(): ImageService {
-    this.images_ ??= new (require('./images') as typeof import('./images')).ImageService(this.store, (id) => this.imageUsers(id), this.events);
+    this.images_ ??= new (require('./images') as typeof import('./images')).ImageService(
+      this.store,
+      (id) => this.imageUsers(id),
+      this.events,
+    );
     return this.images_;
   }
 
   get containers(): ContainerService {
-    this.containers_ ??= new (require('./containers') as typeof import('./containers')).ContainerService(this.store, this.images, this.events, {
-      runtime: this.globals.runtime,
-      // conmon runs this when a container exits (`container cleanup`)
-      selfCommand: [process.execPath, '--', CLI_PATH],
-    });
+    this.containers_ ??= new (require('./containers') as typeof import('./containers')).ContainerService(
+      this.store,
+      this.images,
+      this.events,
+      {
+        runtime: this.globals.runtime,
+        // conmon runs this when a container exits (`container cleanup`)
+        selfCommand: [process.execPath, '--', CLI_PATH],
+      },
+    );
     return this.containers_;
   }
 
@@ -75,7 +87,9 @@ export class Engine {
 
   /** How many containers use an image (the records alone: listing images does not load the container service). */
   imageUserCount(id: string): number {
-    return new (require('../container/store') as typeof import('../container/store')).ContainerStore(this.store.db).usersOf(id).length;
+    return new (require('../container/store') as typeof import('../container/store')).ContainerStore(
+      this.store.db,
+    ).usersOf(id).length;
   }
 
   /** Containers using an image, for rmi's conflict rules. */

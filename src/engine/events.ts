@@ -22,7 +22,22 @@ export interface EventMessage {
 
 export type EventFilters = Map<string, string[]>;
 
-export const EVENT_FILTER_KEYS = ['container', 'daemon', 'event', 'image', 'label', 'network', 'node', 'plugin', 'scope', 'type', 'volume', 'config', 'secret', 'service'];
+export const EVENT_FILTER_KEYS = [
+  'container',
+  'daemon',
+  'event',
+  'image',
+  'label',
+  'network',
+  'node',
+  'plugin',
+  'scope',
+  'type',
+  'volume',
+  'config',
+  'secret',
+  'service',
+];
 
 /** A container as the events name it: its image as given, its name, and its labels. */
 export interface ContainerActor {
@@ -32,7 +47,7 @@ export interface ContainerActor {
   labels?: Record<string, string> | null;
 }
 
-const nowNano = (): bigint => BigInt(Date.now()) * 1_000_000n + process.hrtime.bigint() % 1_000_000n;
+const nowNano = (): bigint => BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
 
 export class EventService {
   private readonly store: EventStore;
@@ -51,7 +66,12 @@ export class EventService {
   }
 
   container(c: ContainerActor, action: string, extra: Record<string, string> = {}): void {
-    this.emit('container', action, c.id, { ...(c.labels ?? {}), ...extra, image: c.image, name: c.name.replace(/^\//, '') });
+    this.emit('container', action, c.id, {
+      ...(c.labels ?? {}),
+      ...extra,
+      image: c.image,
+      name: c.name.replace(/^\//, ''),
+    });
   }
 
   image(id: string, name: string, action: string, labels?: Record<string, string> | null): void {
@@ -80,7 +100,13 @@ export class EventService {
    * `untilNano` passes or `signal` aborts. New events are found by polling
    * (every process writes the table; there is nobody to notify us).
    */
-  async *follow(opts: { sinceNano?: bigint; untilNano?: bigint; filters?: EventFilters; signal?: AbortSignal; pollMs?: number }): AsyncGenerator<EventRow> {
+  async *follow(opts: {
+    sinceNano?: bigint;
+    untilNano?: bigint;
+    filters?: EventFilters;
+    signal?: AbortSignal;
+    pollMs?: number;
+  }): AsyncGenerator<EventRow> {
     const startSeq = this.store.lastSeq();
     let seq = 0;
     if (opts.sinceNano !== undefined) {
@@ -116,7 +142,10 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** Docker's events.Message for an event row. */
 export function eventMessage(e: EventRow): EventMessage {
-  const legacy = e.type === 'container' || e.type === 'image' ? { status: e.action, id: e.actorId, ...(e.type === 'container' ? { from: e.attributes.image } : {}) } : {};
+  const legacy =
+    e.type === 'container' || e.type === 'image'
+      ? { status: e.action, id: e.actorId, ...(e.type === 'container' ? { from: e.attributes.image } : {}) }
+      : {};
   return {
     ...legacy,
     Type: e.type,
@@ -135,9 +164,14 @@ export function eventJson(e: EventRow): string {
 
 /** Checks the filters' keys and values as the daemon does. */
 export function checkEventFilters(filters: EventFilters): void {
-  for (const key of filters.keys()) if (!EVENT_FILTER_KEYS.includes(key)) throw invalidArgument(`Invalid filter '${key}'`);
+  for (const key of filters.keys())
+    if (!EVENT_FILTER_KEYS.includes(key)) throw invalidArgument(`Invalid filter '${key}'`);
   for (const t of filters.get('type') ?? []) {
-    if (!['container', 'image', 'volume', 'network', 'daemon', 'plugin', 'node', 'service', 'secret', 'config'].includes(t)) {
+    if (
+      !['container', 'image', 'volume', 'network', 'daemon', 'plugin', 'node', 'service', 'secret', 'config'].includes(
+        t,
+      )
+    ) {
       throw invalidArgument(`Invalid filter 'type=${t}'`);
     }
   }
@@ -147,14 +181,17 @@ export function checkEventFilters(filters: EventFilters): void {
 const exact = (f: EventFilters, key: string, ...values: Array<string | undefined>): boolean =>
   !f.get(key)?.length || values.some((v) => v !== undefined && f.get(key)!.includes(v));
 const fuzzy = (f: EventFilters, key: string, ...values: Array<string | undefined>): boolean =>
-  !f.get(key)?.length || values.some((v) => v !== undefined && v !== '' && f.get(key)!.some((p) => v === p || v.startsWith(p)));
+  !f.get(key)?.length ||
+  values.some((v) => v !== undefined && v !== '' && f.get(key)!.some((p) => v === p || v.startsWith(p)));
 const stripTag = (ref: string): string => ref.replace(/:[^:/@]+$/, '');
 
 function include(e: EventRow, f: EventFilters): boolean {
   if (f.size === 0) return true;
   const name = e.attributes.name;
   const byName = (type: string) => (e.type === type ? fuzzy(f, type, e.actorId, name) : !f.get(type)?.length);
-  const action = ['health_status', 'exec_create', 'exec_start'].some((a) => f.get('event')?.includes(a)) ? e.action.split(':')[0] : e.action;
+  const action = ['health_status', 'exec_create', 'exec_start'].some((a) => f.get('event')?.includes(a))
+    ? e.action.split(':')[0]
+    : e.action;
   const imageName = e.type === 'image' ? name : e.attributes.image;
   return (
     exact(f, 'event', action, e.action) &&

@@ -22,12 +22,15 @@ export interface ExecRequest {
 /** Docker's refusals of an exec in a container that is not running. */
 export function checkExecutable(c: Container, name: string): void {
   if (c.state.Status === 'paused') throw conflict(`Container ${name} is paused, unpause the container before exec`);
-  if (c.state.Status === 'restarting') throw conflict(`Container ${c.record.id} is restarting, wait until the container is running`);
+  if (c.state.Status === 'restarting')
+    throw conflict(`Container ${c.record.id} is restarting, wait until the container is running`);
   if (c.state.Status !== 'running') throw conflict(`Container ${c.record.id} is not running`);
   // runc 1.1 joins the container's user namespace first, and then may not join its
   // network namespace, which belongs to the user's namespace (runc 1.2 retries it)
   if (c.record.hostConfig.UsernsMode === 'keep-id') {
-    throw failedPrecondition(`cannot exec in container ${name}: exec into a --userns=keep-id container is not supported with runc 1.1 (it cannot join the container's network namespace after its user namespace)`);
+    throw failedPrecondition(
+      `cannot exec in container ${name}: exec into a --userns=keep-id container is not supported with runc 1.1 (it cannot join the container's network namespace after its user namespace)`,
+    );
   }
 }
 

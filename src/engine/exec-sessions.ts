@@ -57,9 +57,23 @@ export class ExecService {
     const s = this.get(id);
     const c = s.config;
     return {
-      ID: s.id, Running: s.running, ExitCode: s.exitCode, CanRemove: !s.running && s.exitCode !== null, ContainerID: s.containerId,
-      DetachKeys: c.detachKeys ?? '', OpenStdin: c.stdin, OpenStderr: c.stderr, OpenStdout: c.stdout, Pid: s.pid,
-      ProcessConfig: { tty: c.tty, entrypoint: c.cmd[0], arguments: c.cmd.slice(1), privileged: !!c.privileged, user: c.user ?? '' },
+      ID: s.id,
+      Running: s.running,
+      ExitCode: s.exitCode,
+      CanRemove: !s.running && s.exitCode !== null,
+      ContainerID: s.containerId,
+      DetachKeys: c.detachKeys ?? '',
+      OpenStdin: c.stdin,
+      OpenStderr: c.stderr,
+      OpenStdout: c.stdout,
+      Pid: s.pid,
+      ProcessConfig: {
+        tty: c.tty,
+        entrypoint: c.cmd[0],
+        arguments: c.cmd.slice(1),
+        privileged: !!c.privileged,
+        user: c.user ?? '',
+      },
     };
   }
 
@@ -96,7 +110,10 @@ export class ExecService {
         s.exitCode = await s.attached.exited;
         await s.attached.attachment.done.catch(() => undefined);
       } else {
-        s.exitCode = await runcExec(rt, c.record.id, proc, { stdio: [io.stdin ?? 'ignore', io.stdout, io.stderr], onSpawn: (pid) => (s.pid = pid) });
+        s.exitCode = await runcExec(rt, c.record.id, proc, {
+          stdio: [io.stdin ?? 'ignore', io.stdout, io.stderr],
+          onSpawn: (pid) => (s.pid = pid),
+        });
       }
     } catch (err) {
       // as Docker's engine: why it could not start, on the exec's output; 127 not found, else 126
@@ -115,7 +132,10 @@ export class ExecService {
    */
   async runHere(c: Container, proc: OciProcess, opts: { detach: boolean; interactive: boolean }): Promise<number> {
     const rt = this.containers.runtime(c.record.hostConfig.Runtime || undefined);
-    return runcExec(rt, c.record.id, proc, { detach: opts.detach, stdio: [opts.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
+    return runcExec(rt, c.record.id, proc, {
+      detach: opts.detach,
+      stdio: [opts.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'],
+    });
   }
 
   /** Forgets a removed container's sessions. */

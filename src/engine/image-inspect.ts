@@ -8,7 +8,11 @@ import type { ImageService } from './images';
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /** GraphDriver data for a stack of layers, as overlay2 reports it. */
-export function overlayGraphDriver(layers: LayerStore, top: `sha256:${string}` | null, upper?: { upper: string; work: string; merged: string; init: string }) {
+export function overlayGraphDriver(
+  layers: LayerStore,
+  top: `sha256:${string}` | null,
+  upper?: { upper: string; work: string; merged: string; init: string },
+) {
   const stack = layers.stack(top);
   const data: Record<string, string> = {};
   const lowers = stack.map((l) => layers.diffDir(l.chainId)).reverse();

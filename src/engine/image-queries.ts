@@ -33,7 +33,8 @@ export function listImages(ctx: Engine, opts: { all: boolean; filters: Map<strin
     let tags = images.repoTags(rec.id);
     let digests = images.repoDigests(rec.id);
     if (refPatterns) {
-      const match = (r: string) => refPatterns.some((p) => globMatch(p, r) || globMatch(p, familiarName(parseNormalized(r))));
+      const match = (r: string) =>
+        refPatterns.some((p) => globMatch(p, r) || globMatch(p, familiarName(parseNormalized(r))));
       tags = tags.filter(match);
       digests = digests.filter(match);
     }
@@ -43,8 +44,13 @@ export function listImages(ctx: Engine, opts: { all: boolean; filters: Map<strin
       if (dangling === true && store.children(rec.id).length > 0) continue;
     } else if (dangling === true) continue;
     out.push({
-      id: rec.id, repoTags: tags, repoDigests: digests, created, size: rec.size,
-      labels: img.config.config?.Labels ?? null, containers: ctx.imageUserCount(rec.id),
+      id: rec.id,
+      repoTags: tags,
+      repoDigests: digests,
+      created,
+      size: rec.size,
+      labels: img.config.config?.Labels ?? null,
+      containers: ctx.imageUserCount(rec.id),
     });
   }
   return out.sort((a, b) => b.created - a.created || (a.id < b.id ? -1 : 1));
@@ -72,7 +78,11 @@ export function imageHistory(ctx: Engine, ref: string): HistoryItem[] {
       layer++;
     }
     items.unshift({
-      id: '<missing>', created: h.created ? Date.parse(h.created) : 0, createdBy: h.created_by ?? '', tags: [], size,
+      id: '<missing>',
+      created: h.created ? Date.parse(h.created) : 0,
+      createdBy: h.created_by ?? '',
+      tags: [],
+      size,
       comment: h.comment ?? '',
     });
   }
@@ -86,4 +96,3 @@ export function imageHistory(ctx: Engine, ref: string): HistoryItem[] {
   }
   return items;
 }
-

@@ -8,7 +8,12 @@ import type { Image } from '../image/store';
 import { writeTx } from '../metadata/db';
 import type { ImageConfig } from '../oci/types';
 import {
-  familiarString, fullString, parseNormalized, parseTagTarget, withDefaultTag, type Reference,
+  familiarString,
+  fullString,
+  parseNormalized,
+  parseTagTarget,
+  withDefaultTag,
+  type Reference,
 } from '../reference';
 import type { EventService } from './events';
 import { boolFilter, labelMatches, untilTime, type Filters } from './filters';
@@ -105,7 +110,9 @@ export class ImageService {
   ): Promise<Digest> {
     const target = opts.ref ? parseTagTarget(opts.ref) : undefined;
     const cfg = applyChanges({}, opts.changes ?? []);
-    const { stream } = await (require('../archive/decompress') as typeof import('../archive/decompress')).autoDecompress(src); // eslint-disable-line @typescript-eslint/no-require-imports -- only import needs it
+    const { stream } = await (
+      require('../archive/decompress') as typeof import('../archive/decompress')
+    ).autoDecompress(src); // eslint-disable-line @typescript-eslint/no-require-imports -- only import needs it
     try {
       const layer = await this.store.layers.register(stream, null, { sizeHint: opts.sizeHint });
       const created = nowGoTime();
@@ -119,7 +126,10 @@ export class ImageService {
         rootfs: { type: 'layers', diff_ids: [layer.diffId] },
         history: [{ created, comment }],
       };
-      const id = this.commitImage(marshalImageConfig(config), { topLayer: layer.chainId, tags: target ? [target] : [] });
+      const id = this.commitImage(marshalImageConfig(config), {
+        topLayer: layer.chainId,
+        tags: target ? [target] : [],
+      });
       this.emit(id, id, 'import');
       return id;
     } finally {
@@ -134,7 +144,13 @@ export class ImageService {
    */
   commitImage(
     raw: Buffer,
-    opts: { topLayer: Digest | null; parent?: Digest | null; tags?: Reference[]; digests?: string[]; onRetag?: (ref: Reference, oldId: Digest) => void },
+    opts: {
+      topLayer: Digest | null;
+      parent?: Digest | null;
+      tags?: Reference[];
+      digests?: string[];
+      onRetag?: (ref: Reference, oldId: Digest) => void;
+    },
   ): Digest {
     const id = this.store.blobs.put(raw);
     const size = this.store.layers.stack(opts.topLayer).reduce((n, l) => n + l.size, 0);
@@ -240,7 +256,8 @@ export class ImageService {
     images.delete(id);
     records.push({ deleted: id });
     const out = [id];
-    if (prune && rec.parent && images.get(rec.parent)) out.push(...this.deleteHelper(rec.parent, false, true, true, records));
+    if (prune && rec.parent && images.get(rec.parent))
+      out.push(...this.deleteHelper(rec.parent, false, true, true, records));
     return out;
   }
 
@@ -251,13 +268,17 @@ export class ImageService {
   private checkConflict(id: Digest, mask: number): void {
     const images = this.store.images;
     const fail = (hard: boolean, used: boolean, msg: string) => {
-      throw new ConflictError(`conflict: unable to delete ${shortId(id)} (${hard ? 'cannot be forced' : 'must be forced'}) - ${msg}`, used);
+      throw new ConflictError(
+        `conflict: unable to delete ${shortId(id)} (${hard ? 'cannot be forced' : 'must be forced'}) - ${msg}`,
+        used,
+      );
     };
     if (mask & CHILD && images.children(id).length > 0) fail(true, false, 'image has dependent child images');
     const users = this.users(id);
     const running = users.find((u) => u.running);
     if (mask & RUNNING && running) fail(true, true, `image is being used by running container ${shortId(running.id)}`);
-    if (mask & ACTIVE_REF && images.refsOf(id).length > 0) fail(false, false, 'image is referenced in multiple repositories');
+    if (mask & ACTIVE_REF && images.refsOf(id).length > 0)
+      fail(false, false, 'image is referenced in multiple repositories');
     const stopped = users.find((u) => !u.running);
     if (mask & STOPPED && stopped) fail(false, true, `image is being used by stopped container ${shortId(stopped.id)}`);
   }
@@ -278,7 +299,8 @@ export class ImageService {
       if (f.has('label') || f.has('label!') || until) {
         const config = this.store.images.load(img.id).config;
         const labels = config.config?.Labels;
-        if (!labelMatches(f.get('label'), labels) || (f.get('label!') ?? []).some((l) => labelMatches([l], labels))) continue;
+        if (!labelMatches(f.get('label'), labels) || (f.get('label!') ?? []).some((l) => labelMatches([l], labels)))
+          continue;
         if (until && until.some((t) => Date.parse(config.created ?? '0') >= t)) continue;
       }
       try {
@@ -305,7 +327,10 @@ const HARD = CHILD | RUNNING;
 const SOFT = ACTIVE_REF | STOPPED;
 
 class ConflictError extends StowageError {
-  constructor(message: string, readonly used: boolean) {
+  constructor(
+    message: string,
+    readonly used: boolean,
+  ) {
     super('conflict', message);
   }
 }

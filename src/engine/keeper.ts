@@ -40,7 +40,8 @@ function rotatesFiles(r: ContainerRecord): boolean {
 
 /** A start cannot go ahead without the keeper when it needs one (a build without native/keeper.c). */
 export function checkKeeper(r: ContainerRecord): void {
-  if ((hasProbe(r) || rotatesFiles(r)) && !fs.existsSync(KEEPER_PATH)) throw internal(`the container keeper is missing: ${KEEPER_PATH} (npm run build)`);
+  if ((hasProbe(r) || rotatesFiles(r)) && !fs.existsSync(KEEPER_PATH))
+    throw internal(`the container keeper is missing: ${KEEPER_PATH} (npm run build)`);
 }
 
 /**
@@ -76,11 +77,21 @@ export function startKeeper(svc: ContainerService, c: Container, runId: string, 
   if (rotate) {
     const rot = logRotation(record.hostConfig.LogConfig);
     const paths = svc.paths(record.id);
-    args.push('--rotate-log', paths.logPath, '--log-size', String(rot.maxSize), '--log-files', String(rot.maxFiles), '--log-ctl', paths.ctlFifo);
+    args.push(
+      '--rotate-log',
+      paths.logPath,
+      '--log-size',
+      String(rot.maxSize),
+      '--log-files',
+      String(rot.maxFiles),
+      '--log-ctl',
+      paths.ctlFifo,
+    );
   }
   // the keeper forks and detaches at once: this returns in a few milliseconds
   const r = spawnSync(KEEPER_PATH, args, { stdio: 'ignore', timeout: 10_000 });
-  if (r.error || r.status !== 0) throw internal(`starting the container keeper: ${r.error?.message ?? `exit status ${r.status}`}`);
+  if (r.error || r.status !== 0)
+    throw internal(`starting the container keeper: ${r.error?.message ?? `exit status ${r.status}`}`);
 }
 
 /** The keeper's healthcheck arguments; the probe's process file is written into the bundle. */
@@ -90,24 +101,37 @@ function probeArgs(svc: ContainerService, c: Container, cmd: string[]): string[]
   const bundle = svc.paths(record.id).bundle;
   const proc = execProcess(svc, c, { cmd, tty: false, env: [] });
   // the probe's environment is the container's without a terminal (Docker's CreateDaemonEnvironment(false))
-  if (record.config.Tty && !(record.config.Env ?? []).some((e) => e.startsWith('TERM='))) proc.env = proc.env.filter((e) => e !== 'TERM=xterm');
+  if (record.config.Tty && !(record.config.Env ?? []).some((e) => e.startsWith('TERM=')))
+    proc.env = proc.env.filter((e) => e !== 'TERM=xterm');
   delete proc.consoleSize;
   const processFile = path.join(bundle, 'healthcheck.json');
   fs.writeFileSync(processFile, specJson(proc));
   const rt = svc.runtime(record.hostConfig.Runtime || undefined);
   return [
-    '--process', processFile,
-    '--runtime', resolveExecutable(rt.runtimePath),
-    '--runtime-root', rt.runtimeRoot,
-    '--pid-file', path.join(bundle, 'healthcheck.pid'),
-    '--runc-log', path.join(bundle, 'healthcheck.log'),
-    '--started', String(goTimeNanos(state.StartedAt)),
-    '--interval', String(t.interval),
-    '--timeout', String(t.timeout),
-    '--start-period', String(t.startPeriod),
-    '--retries', String(t.retries),
+    '--process',
+    processFile,
+    '--runtime',
+    resolveExecutable(rt.runtimePath),
+    '--runtime-root',
+    rt.runtimeRoot,
+    '--pid-file',
+    path.join(bundle, 'healthcheck.pid'),
+    '--runc-log',
+    path.join(bundle, 'healthcheck.log'),
+    '--started',
+    String(goTimeNanos(state.StartedAt)),
+    '--interval',
+    String(t.interval),
+    '--timeout',
+    String(t.timeout),
+    '--start-period',
+    String(t.startPeriod),
+    '--retries',
+    String(t.retries),
     // Docker's exec events name the probe as "ENTRYPOINT ARGS..." (a space even without args)
-    '--exec-text', `${cmd[0]} ${cmd.slice(1).join(' ')}`,
-    '--timeout-text', goDuration(t.timeout),
+    '--exec-text',
+    `${cmd[0]} ${cmd.slice(1).join(' ')}`,
+    '--timeout-text',
+    goDuration(t.timeout),
   ];
 }

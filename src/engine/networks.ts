@@ -39,7 +39,14 @@ export class NetworkService {
           (!filters.get('driver') || filters.get('driver')!.includes(n.driver)) &&
           (!filters.get('scope') || filters.get('scope')!.includes('local')) &&
           (!filters.get('type') || filters.get('type')!.includes(PREDEFINED.includes(n.name) ? 'builtin' : 'custom')) &&
-          (!filters.get('dangling') || filters.get('dangling')!.some((d) => (['true', '1'].includes(d) ? !used.has(n.name) && !PREDEFINED.includes(n.name) : used.has(n.name) || PREDEFINED.includes(n.name)))) &&
+          (!filters.get('dangling') ||
+            filters
+              .get('dangling')!
+              .some((d) =>
+                ['true', '1'].includes(d)
+                  ? !used.has(n.name) && !PREDEFINED.includes(n.name)
+                  : used.has(n.name) || PREDEFINED.includes(n.name),
+              )) &&
           labelMatches(filters.get('label'), n.labels),
       );
     });
@@ -55,7 +62,13 @@ export class NetworkService {
     for (const c of this.containers.list()) {
       const ep = c.state.Networks?.[net.name];
       if (!ep || (c.state.Status !== 'running' && c.state.Status !== 'paused')) continue;
-      containers[c.record.id] = { Name: c.record.name, EndpointID: ep.EndpointID, MacAddress: ep.MacAddress, IPv4Address: `${ep.IPAddress}/${ep.IPPrefixLen}`, IPv6Address: '' };
+      containers[c.record.id] = {
+        Name: c.record.name,
+        EndpointID: ep.EndpointID,
+        MacAddress: ep.MacAddress,
+        IPv4Address: `${ep.IPAddress}/${ep.IPPrefixLen}`,
+        IPv6Address: '',
+      };
     }
     return {
       Name: net.name,
@@ -64,7 +77,20 @@ export class NetworkService {
       Scope: 'local',
       Driver: net.driver,
       EnableIPv6: false,
-      IPAM: { Driver: 'default', Options: null, Config: net.subnet ? [{ Subnet: net.subnet, Gateway: net.gateway, ...(net.ipRange ? { IPRange: net.ipRange } : {}), ...(net.auxAddresses ? { AuxiliaryAddresses: net.auxAddresses } : {}) }] : [] },
+      IPAM: {
+        Driver: 'default',
+        Options: null,
+        Config: net.subnet
+          ? [
+              {
+                Subnet: net.subnet,
+                Gateway: net.gateway,
+                ...(net.ipRange ? { IPRange: net.ipRange } : {}),
+                ...(net.auxAddresses ? { AuxiliaryAddresses: net.auxAddresses } : {}),
+              },
+            ]
+          : [],
+      },
       Internal: net.internal,
       Attachable: false,
       Ingress: false,
@@ -84,8 +110,15 @@ export class NetworkService {
 
   async remove(nameOrId: string): Promise<void> {
     const net = await this.manager.inspect(nameOrId);
-    const users = this.containers.records.list().filter((c) => connectedNetworks(c.record).includes(net.name) && (c.state.Status === 'running' || c.state.Status === 'paused'));
-    if (users.length) throw conflict(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
+    const users = this.containers.records
+      .list()
+      .filter(
+        (c) =>
+          connectedNetworks(c.record).includes(net.name) &&
+          (c.state.Status === 'running' || c.state.Status === 'paused'),
+      );
+    if (users.length)
+      throw conflict(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
     await this.manager.remove(net.id);
     this.containers.events.network(net.id, net.name, 'destroy', { type: net.driver });
   }

@@ -29,8 +29,10 @@ function runningDonor(svc: ContainerService, ref: string, what: string, stateToo
     throw e;
   }
   const prefix = stateToo ? `${what}: ` : ''; // (--pid names only a missing container so)
-  if (d.state.Status === 'restarting') throw conflict(`${prefix}Container ${d.record.id} is restarting, wait until the container is running`);
-  if (d.state.Status !== 'running' && d.state.Status !== 'paused') throw conflict(`${prefix}container ${d.record.id} is not running`);
+  if (d.state.Status === 'restarting')
+    throw conflict(`${prefix}Container ${d.record.id} is restarting, wait until the container is running`);
+  if (d.state.Status !== 'running' && d.state.Status !== 'paused')
+    throw conflict(`${prefix}container ${d.record.id} is not running`);
   return d;
 }
 
@@ -82,8 +84,16 @@ function legacyLinkEnv(svc: ContainerService, c: Container): string[] {
       throw conflict(`Cannot link to a non running container: /${child.record.name} AS ${name}`);
     }
     const ip = refreshed.state.Networks?.bridge?.IPAddress;
-    if (!ip) throw invalidArgument(`Cannot link to /${child.record.name}, as it does not belong to the default network`);
-    env.push(...linkEnv({ name, childIp: ip, childEnv: refreshed.record.config.Env ?? [], exposed: refreshed.record.config.ExposedPorts ?? {} }));
+    if (!ip)
+      throw invalidArgument(`Cannot link to /${child.record.name}, as it does not belong to the default network`);
+    env.push(
+      ...linkEnv({
+        name,
+        childIp: ip,
+        childEnv: refreshed.record.config.Env ?? [],
+        exposed: refreshed.record.config.ExposedPorts ?? {},
+      }),
+    );
   }
   return env;
 }

@@ -87,7 +87,9 @@ export class Store {
       if (top) tops.add(top);
     }
     // and so do the pods and containers of the CRI (`system cri`)
-    const cri = this.db.prepare('SELECT top_layer FROM cri_containers UNION SELECT top_layer FROM cri_sandboxes').all() as Array<{ top_layer: Digest | null }>;
+    const cri = this.db
+      .prepare('SELECT top_layer FROM cri_containers UNION SELECT top_layer FROM cri_sandboxes')
+      .all() as Array<{ top_layer: Digest | null }>;
     for (const r of cri) if (r.top_layer) tops.add(r.top_layer);
     return tops;
   }

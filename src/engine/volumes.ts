@@ -18,13 +18,15 @@ export class VolumeService {
 
   list(filters: Filters = new Map()): Volume[] {
     const dangling = boolFilter(filters.get('dangling'), 'dangling');
-    return this.store.list().filter(
-      (v) =>
-        (dangling === undefined || (this.users(v.name).length === 0) === dangling) &&
-        (!filters.get('name') || filters.get('name')!.some((n) => v.name.includes(n))) &&
-        (!filters.get('driver') || filters.get('driver')!.includes('local')) &&
-        labelMatches(filters.get('label'), v.labels),
-    );
+    return this.store
+      .list()
+      .filter(
+        (v) =>
+          (dangling === undefined || (this.users(v.name).length === 0) === dangling) &&
+          (!filters.get('name') || filters.get('name')!.some((n) => v.name.includes(n))) &&
+          (!filters.get('driver') || filters.get('driver')!.includes('local')) &&
+          labelMatches(filters.get('label'), v.labels),
+      );
   }
 
   find(name: string): Volume {
@@ -34,7 +36,13 @@ export class VolumeService {
   /** Docker's volume.Volume (with UsageData when asked, as `system df -v` shows). */
   inspect(v: Volume, usage = false): Record<string, unknown> {
     return {
-      CreatedAt: v.createdAt, Driver: 'local', Labels: v.labels, Mountpoint: v.mountpoint, Name: v.name, Options: {}, Scope: 'local',
+      CreatedAt: v.createdAt,
+      Driver: 'local',
+      Labels: v.labels,
+      Mountpoint: v.mountpoint,
+      Name: v.name,
+      Options: {},
+      Scope: 'local',
       ...(usage ? { UsageData: { Size: this.store.size(v.name), RefCount: this.users(v.name).length } } : {}),
     };
   }
@@ -44,12 +52,17 @@ export class VolumeService {
     return this.containers.volumeUsers(name);
   }
 
-  create(name: string | undefined, opts: { driver?: string; labels?: Record<string, string>; driverOpts?: Record<string, string> } = {}): Volume {
+  create(
+    name: string | undefined,
+    opts: { driver?: string; labels?: Record<string, string>; driverOpts?: Record<string, string> } = {},
+  ): Volume {
     const driver = opts.driver || 'local';
     if (driver !== 'local') throw notFound(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     if (opts.driverOpts && Object.keys(opts.driverOpts).length) {
       // the local driver's options mount a filesystem (type=, device=, o=): not done here
-      throw invalidArgument(`create ${name ?? ''}: volume options are not supported by stowage's local driver: ${Object.keys(opts.driverOpts).join(', ')}`);
+      throw invalidArgument(
+        `create ${name ?? ''}: volume options are not supported by stowage's local driver: ${Object.keys(opts.driverOpts).join(', ')}`,
+      );
     }
     const existed = name !== undefined && !!this.store.get(name);
     const v = this.store.create(name, { labels: opts.labels });

@@ -67,7 +67,8 @@ export class ExitStatus extends Error {
 export const notFound = (msg: string, cause?: unknown) => new StowageError('not-found', msg, { cause });
 export const invalidArgument = (msg: string, cause?: unknown) => new StowageError('invalid-argument', msg, { cause });
 /** An error the docker CLI finds itself (not its engine): printed as it is, without "Error:". */
-export const cliError = (msg: string, kind: ErrorKind = 'invalid-argument') => new StowageError(kind, msg, { bare: true });
+export const cliError = (msg: string, kind: ErrorKind = 'invalid-argument') =>
+  new StowageError(kind, msg, { bare: true });
 export const conflict = (msg: string) => new StowageError('conflict', msg);
 export const alreadyExists = (msg: string) => new StowageError('already-exists', msg);
 export const failedPrecondition = (msg: string, cause?: unknown) =>

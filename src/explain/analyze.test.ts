@@ -16,19 +16,31 @@ const ln = (path: string, target: string): LayerEntry => ({ path, type: 'link', 
 const sym = (path: string, target: string): LayerEntry => ({ path, type: 'symlink', size: 0, linkname: target });
 
 const layers = (...ls: LayerEntry[][]): LayerInput[] =>
-  ls.map((entries, i) => ({ diffId: `sha256:${String(i).repeat(64)}` as Digest, chainId: `sha256:${String(i).repeat(64)}` as Digest, entries, createdBy: `step ${i + 1}` }));
+  ls.map((entries, i) => ({
+    diffId: `sha256:${String(i).repeat(64)}` as Digest,
+    chainId: `sha256:${String(i).repeat(64)}` as Digest,
+    entries,
+    createdBy: `step ${i + 1}`,
+  }));
 
 test('a 10 MB file written in one layer and deleted in the next is 10 MB wasted, under its path', () => {
-  const a = analyze(layers([d('bin'), f('bin/sh', 1000)], [d('data'), f('data/big', 10 * MB)], [d('data'), wh('data/big')]));
+  const a = analyze(
+    layers([d('bin'), f('bin/sh', 1000)], [d('data'), f('data/big', 10 * MB)], [d('data'), wh('data/big')]),
+  );
   assert.equal(a.size, 1000 + 10 * MB);
   assert.equal(a.wastedBytes, 10 * MB);
   assert.equal(a.visibleBytes, 1000);
-  assert.deepEqual(a.layers.map((l) => [l.size, l.hiddenBytes, l.added, l.changed, l.deleted]), [
-    [1000, 0, 1, 0, 0],
-    [10 * MB, 10 * MB, 1, 0, 0],
-    [0, 0, 0, 0, 1],
+  assert.deepEqual(
+    a.layers.map((l) => [l.size, l.hiddenBytes, l.added, l.changed, l.deleted]),
+    [
+      [1000, 0, 1, 0, 0],
+      [10 * MB, 10 * MB, 1, 0, 0],
+      [0, 0, 0, 0, 1],
+    ],
+  );
+  assert.deepEqual(a.waste, [
+    { path: '/data/big', bytes: 10 * MB, copies: [{ layer: 2, size: 10 * MB, fate: 'deleted', by: 3 }] },
   ]);
-  assert.deepEqual(a.waste, [{ path: '/data/big', bytes: 10 * MB, copies: [{ layer: 2, size: 10 * MB, fate: 'deleted', by: 3 }] }]);
   assert.equal(a.wastedPaths, 1);
   assert.deepEqual(a.layers[1].largest, [{ path: '/data/big', size: 10 * MB, hiddenBy: 3 }]);
   // dive: /bin/sh min 1000 of 1000; /data/big min 0 (the whiteout) of 10 MB
@@ -43,21 +55,45 @@ test('a file written in three layers wastes two copies; the top one is seen', ()
   assert.equal(a.visibleBytes, 3000);
   assert.deepEqual(a.waste, [
     {
-      path: '/app/f', bytes: 6000, visibleIn: 3,
-      copies: [{ layer: 1, size: 3000, fate: 'overwritten', by: 2 }, { layer: 2, size: 3000, fate: 'overwritten', by: 3 }],
+      path: '/app/f',
+      bytes: 6000,
+      visibleIn: 3,
+      copies: [
+        { layer: 1, size: 3000, fate: 'overwritten', by: 2 },
+        { layer: 2, size: 3000, fate: 'overwritten', by: 3 },
+      ],
     },
   ]);
-  assert.deepEqual(a.layers.map((l) => [l.added, l.changed]), [[1, 0], [0, 1], [0, 1]]);
+  assert.deepEqual(
+    a.layers.map((l) => [l.added, l.changed]),
+    [
+      [1, 0],
+      [0, 1],
+      [0, 1],
+    ],
+  );
   assert.equal(a.efficiency, 3000 / 9000);
   assert.equal(a.diveWastedBytes, 9000); // dive counts every copy, the seen one too
 });
 
 test('an opaque directory hides everything the layers below had in it', () => {
-  const a = analyze(layers([d('etc'), f('etc/a', 10), f('etc/b', 20), d('etc/sub'), f('etc/sub/c', 30)], [d('etc'), opq('etc'), f('etc/a', 5)]));
+  const a = analyze(
+    layers(
+      [d('etc'), f('etc/a', 10), f('etc/b', 20), d('etc/sub'), f('etc/sub/c', 30)],
+      [d('etc'), opq('etc'), f('etc/a', 5)],
+    ),
+  );
   assert.equal(a.wastedBytes, 60);
   assert.equal(a.visibleBytes, 5);
   assert.deepEqual(a.layers[1], { ...a.layers[1], added: 1, changed: 0, deleted: 3 });
-  assert.deepEqual(a.waste.map((w) => [w.path, w.copies[0].fate]), [['/etc/sub/c', 'deleted'], ['/etc/b', 'deleted'], ['/etc/a', 'deleted']]);
+  assert.deepEqual(
+    a.waste.map((w) => [w.path, w.copies[0].fate]),
+    [
+      ['/etc/sub/c', 'deleted'],
+      ['/etc/b', 'deleted'],
+      ['/etc/a', 'deleted'],
+    ],
+  );
   assert.equal(a.waste.find((w) => w.path === '/etc/a')?.visibleIn, 2);
 });
 
@@ -65,7 +101,10 @@ test('a deleted directory wastes every file under it', () => {
   const a = analyze(layers([f('var/cache/x/1', 100), f('var/cache/x/2', 200), f('var/keep', 1)], [wh('var/cache')]));
   assert.equal(a.wastedBytes, 300);
   assert.equal(a.layers[1].deleted, 2);
-  assert.deepEqual(a.waste.map((w) => w.path), ['/var/cache/x/2', '/var/cache/x/1']);
+  assert.deepEqual(
+    a.waste.map((w) => w.path),
+    ['/var/cache/x/2', '/var/cache/x/1'],
+  );
 });
 
 test('hard links count once, and a file stays seen while one of its names is', () => {
@@ -76,7 +115,10 @@ test('hard links count once, and a file stays seen while one of its names is', (
   assert.equal(a.layers[1].deleted, 1);
   const b = analyze(layers([f('usr/bin/a', 500), ln('usr/bin/b', 'usr/bin/a')], [wh('usr/bin/a'), wh('usr/bin/b')]));
   assert.equal(b.wastedBytes, 500);
-  assert.deepEqual(b.waste.map((w) => w.path), ['/usr/bin/b']);
+  assert.deepEqual(
+    b.waste.map((w) => w.path),
+    ['/usr/bin/b'],
+  );
 });
 
 test('symlinks weigh their target path, as Docker sizes layers', () => {
@@ -95,14 +137,32 @@ test('a file replaced by a directory and a directory replaced by a file are both
   const a = analyze(layers([f('p', 10), f('q/inner', 20)], [d('p'), f('p/new', 1), f('q', 2)]));
   assert.equal(a.wastedBytes, 30);
   assert.deepEqual(a.layers[1], { ...a.layers[1], added: 1, changed: 1, deleted: 1 });
-  assert.deepEqual(a.waste.map((w) => [w.path, w.copies[0].fate]), [['/q/inner', 'deleted'], ['/p', 'overwritten']]);
+  assert.deepEqual(
+    a.waste.map((w) => [w.path, w.copies[0].fate]),
+    [
+      ['/q/inner', 'deleted'],
+      ['/p', 'overwritten'],
+    ],
+  );
 });
 
 test('the directory summary holds the seen bytes, largest first, with the layer that brought most', () => {
   const a = analyze(layers([f('usr/lib/x', 700), f('usr/bin/y', 200), f('etc/z', 100)], [f('usr/lib/x', 900)]));
   assert.equal(a.tree.size, 1200);
-  assert.deepEqual(a.tree.children.map((c) => [c.path, c.size, c.layer]), [['/usr', 1100, 2], ['/etc', 100, 1]]);
-  assert.deepEqual(a.tree.children[0].children.map((c) => [c.path, c.size]), [['/usr/lib', 900], ['/usr/bin', 200]]);
+  assert.deepEqual(
+    a.tree.children.map((c) => [c.path, c.size, c.layer]),
+    [
+      ['/usr', 1100, 2],
+      ['/etc', 100, 1],
+    ],
+  );
+  assert.deepEqual(
+    a.tree.children[0].children.map((c) => [c.path, c.size]),
+    [
+      ['/usr/lib', 900],
+      ['/usr/bin', 200],
+    ],
+  );
 });
 
 test('an empty image is perfectly efficient', () => {
@@ -111,6 +171,12 @@ test('an empty image is perfectly efficient', () => {
 });
 
 test('topN keeps the n largest, largest first', () => {
-  assert.deepEqual(topN([5, 1, 9, 3, 7, 9], 3, (x) => x), [9, 9, 7]);
-  assert.deepEqual(topN([], 3, (x: number) => x), []);
+  assert.deepEqual(
+    topN([5, 1, 9, 3, 7, 9], 3, (x) => x),
+    [9, 9, 7],
+  );
+  assert.deepEqual(
+    topN([], 3, (x: number) => x),
+    [],
+  );
 });

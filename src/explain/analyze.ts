@@ -28,7 +28,11 @@ export function topN<T>(xs: Iterable<T>, n: number, key: (x: T) => number): T[] 
 }
 
 function largestFiles(tree: LayerTree): LargeFile[] {
-  return topN(tree.inodes.filter((i) => i.inode.file && i.inode.size > 0), LARGEST_LISTED, (i) => i.inode.size).map((i) => ({
+  return topN(
+    tree.inodes.filter((i) => i.inode.file && i.inode.size > 0),
+    LARGEST_LISTED,
+    (i) => i.inode.size,
+  ).map((i) => ({
     path: i.path,
     size: i.inode.size,
     ...(i.inode.hiddenBy !== undefined ? { hiddenBy: i.inode.hiddenBy + 1 } : {}),

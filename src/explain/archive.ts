@@ -37,7 +37,8 @@ async function listBlob(bytes: AsyncIterable<Buffer>): Promise<LayerEntry[]> {
   return entries;
 }
 
-const layerError = (name: string, e: unknown) => new ArchiveError(`invalid archive: layer ${name}: ${(e as Error).message}`, e);
+const layerError = (name: string, e: unknown) =>
+  new ArchiveError(`invalid archive: layer ${name}: ${(e as Error).message}`, e);
 
 function shortName(member: string): string {
   const m = /([a-f0-9]{12})[a-f0-9]*(?:\/layer\.tar|\.tar)?$/.exec(member);
@@ -45,7 +46,12 @@ function shortName(member: string): string {
 }
 
 /** The fast path: an uncompressed archive file, read by ranges. */
-async function readFile(file: string, members: Map<string, Member>, links: Map<string, string>, progress: Progress): Promise<void> {
+async function readFile(
+  file: string,
+  members: Map<string, Member>,
+  links: Map<string, string>,
+  progress: Progress,
+): Promise<void> {
   const fd = fs.openSync(file, 'r');
   let name = '';
   let small: Buffer[] = [];
@@ -81,7 +87,9 @@ async function readFile(file: string, members: Map<string, Member>, links: Map<s
           const entries =
             detectCompression(head) === 'none'
               ? await entriesOfTarRange(fd, offset, offset + size)
-              : await listBlob(fs.createReadStream(file, { start: offset, end: offset + size - 1, highWaterMark: 1 << 20 }));
+              : await listBlob(
+                  fs.createReadStream(file, { start: offset, end: offset + size - 1, highWaterMark: 1 << 20 }),
+                );
           members.set(name, { kind: 'listed', entries });
         } catch (e) {
           throw layerError(name, e);
@@ -91,14 +99,20 @@ async function readFile(file: string, members: Map<string, Member>, links: Map<s
     });
   } catch (e) {
     if (e instanceof ArchiveError) throw e;
-    throw bad(`${members.size === 0 ? 'not a tar archive: ' : ''}${(e as Error).message}${name ? ` (while reading ${name})` : ''}`);
+    throw bad(
+      `${members.size === 0 ? 'not a tar archive: ' : ''}${(e as Error).message}${name ? ` (while reading ${name})` : ''}`,
+    );
   } finally {
     fs.closeSync(fd);
   }
 }
 
 /** A compressed archive: one pass over the decompressed stream, large members listed as they stream by. */
-async function readStream(source: AsyncIterable<Buffer>, members: Map<string, Member>, links: Map<string, string>): Promise<void> {
+async function readStream(
+  source: AsyncIterable<Buffer>,
+  members: Map<string, Member>,
+  links: Map<string, string>,
+): Promise<void> {
   const { stream } = await autoDecompress(source);
   let current: { name: string; small?: Buffer[]; channel?: Channel; done?: Promise<LayerEntry[]> } | undefined;
   let sawEntry = false;
@@ -140,11 +154,16 @@ async function readStream(source: AsyncIterable<Buffer>, members: Map<string, Me
   } catch (e) {
     if (current?.channel) {
       current.channel.end();
-      const failed = await current.done!.then(() => undefined, (err: unknown) => err);
+      const failed = await current.done!.then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       if (failed instanceof ArchiveError) throw failed;
     }
     if (e instanceof ArchiveError) throw e;
-    throw bad(`${sawEntry ? '' : 'not a tar archive: '}${(e as Error).message}${current ? ` (while reading ${current.name})` : ''}`);
+    throw bad(
+      `${sawEntry ? '' : 'not a tar archive: '}${(e as Error).message}${current ? ` (while reading ${current.name})` : ''}`,
+    );
   }
 }
 
@@ -159,7 +178,8 @@ export async function readArchiveImages(file: string, progress: Progress): Promi
   for (const plan of plans) {
     const diffIds = plan.parsed.rootfs?.diff_ids;
     if (!Array.isArray(diffIds)) throw bad(`config ${plan.configName} has no rootfs.diff_ids`);
-    if (diffIds.length !== plan.layers.length) throw bad(`config ${plan.configName} lists ${diffIds.length} layers but the manifest ${plan.layers.length}`);
+    if (diffIds.length !== plan.layers.length)
+      throw bad(`config ${plan.configName} lists ${diffIds.length} layers but the manifest ${plan.layers.length}`);
     const layers: LayerEntry[][] = [];
     for (const l of plan.layers) {
       if (l.member.kind === 'data') {
@@ -172,7 +192,13 @@ export async function readArchiveImages(file: string, progress: Progress): Promi
       }
       layers.push((l.member as Extract<Member, { kind: 'listed' }>).entries);
     }
-    out.push({ id: sha256(plan.config), plan, diffIds: diffIds as Digest[], chainIds: chainIds(diffIds as Digest[]), layers });
+    out.push({
+      id: sha256(plan.config),
+      plan,
+      diffIds: diffIds as Digest[],
+      chainIds: chainIds(diffIds as Digest[]),
+      layers,
+    });
   }
   return out;
 }

@@ -65,7 +65,8 @@ export function summarize(root: Dir, limits: SummaryLimits = DEFAULT_LIMITS): Di
     const kids: Array<{ name: string; size: number; dir?: Dir; layer: number }> = [];
     for (const [n, c] of d.children) {
       if (c.kind === 'dir') kids.push({ name: n, size: sizes.get(c)!.size, dir: c, layer: 0 });
-      else if (c.kind === 'leaf' && c.inode.size > 0) kids.push({ name: n, size: c.inode.size, layer: c.inode.layer + 1 });
+      else if (c.kind === 'leaf' && c.inode.size > 0)
+        kids.push({ name: n, size: c.inode.size, layer: c.inode.layer + 1 });
     }
     kids.sort((a, b) => b.size - a.size || (a.name < b.name ? -1 : 1));
     let other = 0;
@@ -73,13 +74,24 @@ export function summarize(root: Dir, limits: SummaryLimits = DEFAULT_LIMITS): Di
     for (const k of kids) {
       const childPath = path === '/' ? `/${k.name}` : `${path}/${k.name}`;
       if (out.children.length < limits.children && k.size > 0 && k.size >= total * limits.minShare) {
-        out.children.push(k.dir ? build(k.dir, k.name, childPath, depth + 1) : { name: k.name, path: childPath, size: k.size, layer: k.layer, children: [] });
+        out.children.push(
+          k.dir
+            ? build(k.dir, k.name, childPath, depth + 1)
+            : { name: k.name, path: childPath, size: k.size, layer: k.layer, children: [] },
+        );
       } else {
         other += k.size;
         otherCount++;
       }
     }
-    if (other > 0) out.children.push({ name: `${otherCount} more`, path: `${path === '/' ? '' : path}/…`, size: other, layer: out.layer, children: [] });
+    if (other > 0)
+      out.children.push({
+        name: `${otherCount} more`,
+        path: `${path === '/' ? '' : path}/…`,
+        size: other,
+        layer: out.layer,
+        children: [],
+      });
     return out;
   };
   return build(root, '/', '/', 0);

@@ -9,13 +9,19 @@ const sym = (path: string): LayerEntry => ({ path, type: 'symlink', size: 0, lin
 
 test("dive's score: smallest copy of each path over all copies", () => {
   // /a: 100 then 300 (min 100, all 400); /b: 50 once; /c: 70 then deleted (min 0, all 70)
-  const e = diveEfficiency([[f('a', 100), f('b', 50), f('c', 70)], [f('a', 300), f('.wh.c', 0)]]);
+  const e = diveEfficiency([
+    [f('a', 100), f('b', 50), f('c', 70)],
+    [f('a', 300), f('.wh.c', 0)],
+  ]);
   assert.equal(e.score, (100 + 50 + 0) / (400 + 50 + 70));
   assert.equal(e.wastedBytes, 400 + 70);
 });
 
 test('only leaves count: directories, symlinks and hard links weigh 0', () => {
-  const e = diveEfficiency([[d('etc'), f('etc/x', 10), sym('etc/y')], [d('etc'), f('etc/x', 10), d('empty')]]);
+  const e = diveEfficiency([
+    [d('etc'), f('etc/x', 10), sym('etc/y')],
+    [d('etc'), f('etc/x', 10), d('empty')],
+  ]);
   assert.equal(e.score, 10 / 20);
   assert.equal(e.wastedBytes, 20);
 });
@@ -28,6 +34,12 @@ test('a directory whiteout weighs the lower files under it, as dive sizes it', (
 });
 
 test('opaque markers are ignored, and an image without bytes scores 1', () => {
-  assert.equal(diveEfficiency([[d('d'), f('d/x', 10)], [d('d'), f('d/.wh..wh..opq', 0)]]).score, 1);
+  assert.equal(
+    diveEfficiency([
+      [d('d'), f('d/x', 10)],
+      [d('d'), f('d/.wh..wh..opq', 0)],
+    ]).score,
+    1,
+  );
   assert.equal(diveEfficiency([[d('d')], []]).score, 1);
 });

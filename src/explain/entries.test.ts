@@ -33,17 +33,29 @@ const EXPECTED = [
 /** The tar-split unpacking records: headers and padding raw, each file's content by reference. */
 async function tarSplitOf(tar: Buffer): Promise<Buffer> {
   const b = new TarSplitBuilder();
-  await readTar((async function* () { yield tar; })(), {
-    raw: (x) => b.raw(x),
-    entry: (h) => {
-      if (h.type === 'file' && h.size > 0) b.file(`diff/${h.name}`, h.size);
+  await readTar(
+    (async function* () {
+      yield tar;
+    })(),
+    {
+      raw: (x) => b.raw(x),
+      entry: (h) => {
+        if (h.type === 'file' && h.size > 0) b.file(`diff/${h.name}`, h.size);
+      },
     },
-  });
+  );
   return b.serialize();
 }
 
 test('entries come from a tar-split alone, as from the tar itself', async () => {
-  assert.deepEqual(await entriesOfTar((async function* () { yield TAR; })()), EXPECTED);
+  assert.deepEqual(
+    await entriesOfTar(
+      (async function* () {
+        yield TAR;
+      })(),
+    ),
+    EXPECTED,
+  );
   assert.deepEqual(await entriesOfTarSplit(parseTarSplit(await tarSplitOf(TAR))), EXPECTED);
 });
 
@@ -65,5 +77,12 @@ test('entries of a tar inside a file, by its byte range', async () => {
 
 test('a hard link climbing out of the layer is refused', async () => {
   const tar = buildTar([{ name: 'x', type: 'link', linkname: '../../etc/passwd' }]);
-  await assert.rejects(entriesOfTar((async function* () { yield tar; })()), /refusing layer entry .*climbs out/);
+  await assert.rejects(
+    entriesOfTar(
+      (async function* () {
+        yield tar;
+      })(),
+    ),
+    /refusing layer entry .*climbs out/,
+  );
 });

@@ -4,7 +4,16 @@
 import { cleanEntryPath } from '../layer/apply';
 import type { Segment } from '../layer/tar-split';
 import { internal } from '../errdefs';
-import { BLOCK, decodeBlock, hasBody, isZeroBlock, paddingFor, parsePax, resolveHeader, type TarHeader } from '../tar/header';
+import {
+  BLOCK,
+  decodeBlock,
+  hasBody,
+  isZeroBlock,
+  paddingFor,
+  parsePax,
+  resolveHeader,
+  type TarHeader,
+} from '../tar/header';
 import { readTar, readTarRange, type RangeVisitor } from '../tar/reader';
 import type { LayerEntry } from './types';
 

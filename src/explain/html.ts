@@ -8,7 +8,18 @@ import { layerLabel, percent } from './text';
 import { treemap } from './treemap';
 import type { ExplainReport, LayerReport, WastedPath } from './types';
 
-const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#bab0ac', '#e15759'];
+const PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#59a14f',
+  '#b07aa1',
+  '#76b7b2',
+  '#edc948',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+  '#e15759',
+];
 const MAP_W = 960;
 const MAP_H = 480;
 const LISTED_WASTE = 50;
@@ -61,7 +72,10 @@ function layerItem(l: LayerReport, max: number): string {
   ];
   const files = l.largest.length
     ? `<details><summary>Largest files</summary><table>${l.largest
-        .map((f) => `<tr><td class="size">${humanSize(f.size)}</td><td class="mono">${escapeHtml(f.path)}${f.hiddenBy ? ` <em>(hidden by layer ${f.hiddenBy})</em>` : ''}</td></tr>`)
+        .map(
+          (f) =>
+            `<tr><td class="size">${humanSize(f.size)}</td><td class="mono">${escapeHtml(f.path)}${f.hiddenBy ? ` <em>(hidden by layer ${f.hiddenBy})</em>` : ''}</td></tr>`,
+        )
         .join('')}</table></details>`
     : '';
   const label = layerLabel(l);
@@ -86,9 +100,12 @@ function treemapSvg(r: ExplainReport): string {
 }
 
 function wasteTable(waste: WastedPath[], total: number): string {
-  if (waste.length === 0) return '<p id="no-waste">Nothing is wasted: no layer overwrites or deletes what a lower layer shipped.</p>';
+  if (waste.length === 0)
+    return '<p id="no-waste">Nothing is wasted: no layer overwrites or deletes what a lower layer shipped.</p>';
   const rows = waste.slice(0, LISTED_WASTE).map((w) => {
-    const copies = w.copies.map((c) => `layer ${c.layer}: ${humanSize(c.size)}, ${c.fate} in layer ${c.by}`).join('<br>');
+    const copies = w.copies
+      .map((c) => `layer ${c.layer}: ${humanSize(c.size)}, ${c.fate} in layer ${c.by}`)
+      .join('<br>');
     return `<tr class="waste-row"><td class="size">${humanSize(w.bytes)}</td><td class="path">${escapeHtml(w.path)}</td><td>${copies}${w.visibleIn ? `<br>seen: layer ${w.visibleIn}'s copy` : ''}</td></tr>`;
   });
   const more = total > LISTED_WASTE ? `<p>… and ${total - LISTED_WASTE} more paths.</p>` : '';
@@ -98,7 +115,9 @@ function wasteTable(waste: WastedPath[], total: number): string {
 export function renderHtml(r: ExplainReport): string {
   const name = r.image.tags[0] ?? shortId(r.image.id);
   const max = Math.max(0, ...r.layers.map((l) => l.size));
-  const layersUsed = [...new Set(treemap(r.tree, { x: 0, y: 0, w: MAP_W, h: MAP_H }).map((c) => c.node.layer))].sort((a, b) => a - b);
+  const layersUsed = [...new Set(treemap(r.tree, { x: 0, y: 0, w: MAP_W, h: MAP_H }).map((c) => c.node.layer))].sort(
+    (a, b) => a - b,
+  );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Why is ${escapeHtml(name)} ${humanSize(r.size)}? · stowage image explain</title>
@@ -116,7 +135,10 @@ ${card(humanSize(r.sharedBytes), `shared with other images; ${humanSize(r.unique
 <section><h2>Layer stack</h2>
 <p>Top layer first, as a container's filesystem stacks them. Bar lengths are layer sizes; the striped part is what later layers overwrite or delete.</p>
 <ol id="layers" class="stack">
-${[...r.layers].reverse().map((l) => layerItem(l, max)).join('\n')}
+${[...r.layers]
+  .reverse()
+  .map((l) => layerItem(l, max))
+  .join('\n')}
 </ol></section>
 <section><h2>Largest directories</h2>
 <p>What a container sees, by size; colour = the layer that brought most of the bytes.</p>

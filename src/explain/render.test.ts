@@ -11,8 +11,15 @@ const f = (path: string, size: number): LayerEntry => ({ path, type: 'file', siz
 
 function report(layers: LayerEntry[][]): ExplainReport {
   const d = (i: number) => `sha256:${String(i).repeat(64)}` as Digest;
-  const a = analyze(layers.map((entries, i) => ({ diffId: d(i), chainId: d(i), entries, createdBy: `RUN step ${i + 1}` })));
-  return { image: { id: d(9), tags: ['demo:1'], source: 'store' }, ...a, sharedBytes: a.layers[0].size, uniqueBytes: a.size - a.layers[0].size };
+  const a = analyze(
+    layers.map((entries, i) => ({ diffId: d(i), chainId: d(i), entries, createdBy: `RUN step ${i + 1}` })),
+  );
+  return {
+    image: { id: d(9), tags: ['demo:1'], source: 'store' },
+    ...a,
+    sharedBytes: a.layers[0].size,
+    uniqueBytes: a.size - a.layers[0].size,
+  };
 }
 
 test('a layer bar: full blocks for what is seen, eighths at its end, shade for what is hidden', () => {
@@ -26,10 +33,15 @@ test('a layer bar: full blocks for what is seen, eighths at its end, shade for w
 });
 
 test('the text: figures, layers top first with their bars, the waste list', () => {
-  const text = renderText(report([[f('bin/app', 3000)], [f('tmp/cache', 9000)], [f('tmp/.wh.cache', 0)]]), { color: false });
+  const text = renderText(report([[f('bin/app', 3000)], [f('tmp/cache', 9000)], [f('tmp/.wh.cache', 0)]]), {
+    color: false,
+  });
   assert.match(text, /^Image: {6}demo:1 \(sha256:999999999999…\)\n/);
   assert.match(text, /\nWasted: {5}9kB \(75\.0%\) in 1 path, shipped but hidden by later layers\n/);
-  assert.match(text, /\nLAYER +SIZE +HIDDEN +ADDED +CHANGED +DELETED +SHARED WITH +CREATED BY\n3 +0B +0B +0 +0 +1 +RUN step 3\n2 +9kB +9kB +1 +0 +0 +RUN step 2\n1 +3kB +0B +1 +0 +0 +RUN step 1\n/);
+  assert.match(
+    text,
+    /\nLAYER +SIZE +HIDDEN +ADDED +CHANGED +DELETED +SHARED WITH +CREATED BY\n3 +0B +0B +0 +0 +1 +RUN step 3\n2 +9kB +9kB +1 +0 +0 +RUN step 2\n1 +3kB +0B +1 +0 +0 +RUN step 1\n/,
+  );
   assert.match(text, /\n {2}2 ▕░{40}▏ 9kB, 9kB hidden\n {2}1 ▕█{13}▍ {26}▏ 3kB\n/);
   assert.match(text, /\nWASTED +PATH +COPIES\n9kB +\/tmp\/cache +layer 2 \(deleted in layer 3\)\n$/);
   assert.ok(!text.includes('\x1b['), 'no colour unless asked');
@@ -43,7 +55,10 @@ test('the page escapes every name it shows', () => {
   assert.ok(!html.includes('<script>'), 'no markup from names');
   assert.ok(!html.includes('<b>'));
   assert.match(html, /&#60;script&#62;alert\(1\)&#60;\/script&#62;/);
-  assert.match(html, /<ol id="layers" class="stack">\n<li class="layer" data-layer="2"[\s\S]*<li class="layer" data-layer="1"/);
+  assert.match(
+    html,
+    /<ol id="layers" class="stack">\n<li class="layer" data-layer="2"[\s\S]*<li class="layer" data-layer="1"/,
+  );
   assert.match(html, /<tr class="waste-row"><td class="size">10B<\/td>/);
 });
 
@@ -52,12 +67,15 @@ test('squarified rectangles fill the area in proportion, without overlapping', (
   const rects = squarify(values, { x: 0, y: 0, w: 300, h: 200 });
   const area = 300 * 200;
   rects.forEach((r, i) => assert.ok(Math.abs(r.w * r.h - (values[i] / 100) * area) < 1e-6, `area ${i}`));
-  for (const r of rects) assert.ok(r.x >= -1e-9 && r.y >= -1e-9 && r.x + r.w <= 300 + 1e-9 && r.y + r.h <= 200 + 1e-9, 'inside');
+  for (const r of rects)
+    assert.ok(r.x >= -1e-9 && r.y >= -1e-9 && r.x + r.w <= 300 + 1e-9 && r.y + r.h <= 200 + 1e-9, 'inside');
   for (let i = 0; i < rects.length; i++) {
     for (let j = i + 1; j < rects.length; j++) {
       const a = rects[i];
       const b = rects[j];
-      const overlap = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x) > 1e-6 && Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y) > 1e-6;
+      const overlap =
+        Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x) > 1e-6 &&
+        Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y) > 1e-6;
       assert.ok(!overlap, `${i} and ${j} do not overlap`);
     }
   }

@@ -16,9 +16,16 @@ import { layerUsers, sharedSizes, type ImageLayers } from './sharing';
 import type { ExplainReport, LayerEntry, LayerInput } from './types';
 
 /** The history rows that made layers, in layer order (rows of metadata-only steps made none). */
-function layerHistory(config: ImageConfig, count: number): Array<{ createdBy: string; created?: string; comment?: string }> {
+function layerHistory(
+  config: ImageConfig,
+  count: number,
+): Array<{ createdBy: string; created?: string; comment?: string }> {
   const rows = (config.history ?? []).filter((h) => !h.empty_layer);
-  return Array.from({ length: count }, (_, i) => ({ createdBy: rows[i]?.created_by ?? '', created: rows[i]?.created, comment: rows[i]?.comment }));
+  return Array.from({ length: count }, (_, i) => ({
+    createdBy: rows[i]?.created_by ?? '',
+    created: rows[i]?.created,
+    comment: rows[i]?.comment,
+  }));
 }
 
 function inputs(config: ImageConfig, diffIds: Digest[], chains: Digest[], entries: LayerEntry[][]): LayerInput[] {
@@ -42,7 +49,10 @@ export class ExplainService {
     return this.store.images
       .list()
       .filter((r) => this.store.images.refsOf(r.id).length > 0 || this.store.images.children(r.id).length === 0)
-      .map((r) => ({ id: r.id, layers: this.store.layers.stack(r.topLayer).map((l) => ({ chainId: l.chainId, size: l.size })) }));
+      .map((r) => ({
+        id: r.id,
+        layers: this.store.layers.stack(r.topLayer).map((l) => ({ chainId: l.chainId, size: l.size })),
+      }));
   }
 
   private nameOf(id: Digest): string {
@@ -50,10 +60,19 @@ export class ExplainService {
   }
 
   /** Fills in what the image shares with `others` (which may list the image itself; it is left out). */
-  private withSharing(a: Analysis, image: ExplainReport['image'], own: ImageLayers, others: ImageLayers[], names: (id: Digest) => string): ExplainReport {
+  private withSharing(
+    a: Analysis,
+    image: ExplainReport['image'],
+    own: ImageLayers,
+    others: ImageLayers[],
+    names: (id: Digest) => string,
+  ): ExplainReport {
     const all = [own, ...others.filter((o) => o.id !== own.id)];
     const users = layerUsers(all);
-    const layers = a.layers.map((l) => ({ ...l, sharedWith: (users.get(l.chainId) ?? []).filter((u) => u !== own.id).map(names) }));
+    const layers = a.layers.map((l) => ({
+      ...l,
+      sharedWith: (users.get(l.chainId) ?? []).filter((u) => u !== own.id).map(names),
+    }));
     const s = sharedSizes(all).get(own.id)!;
     return { image, ...a, layers, sharedBytes: s.shared, uniqueBytes: s.unique };
   }
@@ -63,24 +82,50 @@ export class ExplainService {
     const stack = this.store.layers.stack(img.record.topLayer);
     const entries: LayerEntry[][] = [];
     for (const l of stack) entries.push(entriesOfTarSplit(this.store.layers.tarSplit(l.chainId)));
-    const a = analyze(inputs(img.config, stack.map((l) => l.diffId), stack.map((l) => l.chainId), entries));
+    const a = analyze(
+      inputs(
+        img.config,
+        stack.map((l) => l.diffId),
+        stack.map((l) => l.chainId),
+        entries,
+      ),
+    );
     const own = { id: img.record.id, layers: stack.map((l) => ({ chainId: l.chainId, size: l.size })) };
-    return this.withSharing(a, { id: img.record.id, tags: this.images.repoTags(img.record.id), source: 'store' }, own, this.storeImages(), (id) => this.nameOf(id));
+    return this.withSharing(
+      a,
+      { id: img.record.id, tags: this.images.repoTags(img.record.id), source: 'store' },
+      own,
+      this.storeImages(),
+      (id) => this.nameOf(id),
+    );
   }
 
   /** An image of an archive file: `ref` picks one when the archive holds several. */
-  async explainArchive(file: string, ref: string | undefined, progress: Progress = NO_PROGRESS): Promise<ExplainReport> {
+  async explainArchive(
+    file: string,
+    ref: string | undefined,
+    progress: Progress = NO_PROGRESS,
+  ): Promise<ExplainReport> {
     const all = await readArchiveImages(file, progress);
     const pick = pickImage(all, ref, file);
     const a = analyze(inputs(pick.plan.parsed, pick.diffIds, pick.chainIds, pick.layers));
-    const layersOf = (x: ArchiveImage): ImageLayers => ({ id: x.id, layers: x.chainIds.map((c, i) => ({ chainId: c, size: x === pick ? a.layers[i].size : sizeOf(x.layers[i]) })) });
+    const layersOf = (x: ArchiveImage): ImageLayers => ({
+      id: x.id,
+      layers: x.chainIds.map((c, i) => ({ chainId: c, size: x === pick ? a.layers[i].size : sizeOf(x.layers[i]) })),
+    });
     const tags = (x: ArchiveImage) => x.plan.tags.map(familiarString);
     const names = (id: Digest) => {
       const x = all.find((i) => i.id === id);
       return x ? (tags(x)[0] ?? shortId(id)) : this.nameOf(id);
     };
     const others = [...this.storeImages(), ...all.filter((x) => x !== pick).map(layersOf)];
-    return this.withSharing(a, { id: pick.id, tags: tags(pick), source: 'archive', archive: file }, layersOf(pick), dedupe(others), names);
+    return this.withSharing(
+      a,
+      { id: pick.id, tags: tags(pick), source: 'archive', archive: file },
+      layersOf(pick),
+      dedupe(others),
+      names,
+    );
   }
 }
 

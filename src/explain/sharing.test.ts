@@ -19,8 +19,11 @@ test('shared bytes are those of layers another image uses too; unique the rest',
   assert.deepEqual(layerUsers(images).get(id('b')), [id('1'), id('2')]);
 });
 
-test('an image whose whole stack is another image\'s base shares all of it', () => {
+test("an image whose whole stack is another image's base shares all of it", () => {
   const base = { chainId: id('b'), size: 1000 };
-  const s = sharedSizes([{ id: id('1'), layers: [base] }, { id: id('2'), layers: [base, { chainId: id('c'), size: 1 }] }]);
+  const s = sharedSizes([
+    { id: id('1'), layers: [base] },
+    { id: id('2'), layers: [base, { chainId: id('c'), size: 1 }] },
+  ]);
   assert.deepEqual(s.get(id('1')), { size: 1000, shared: 1000, unique: 0 });
 });

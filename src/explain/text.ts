@@ -38,7 +38,8 @@ export function layerBar(seen: number, hidden: number, max: number, width = BAR)
   const seenBar = '█'.repeat(full) + EIGHTHS[seenEighths % 8];
   const used = full + (seenEighths % 8 ? 1 : 0);
   const room = width - used;
-  const hiddenCells = hidden > 0 && room > 0 ? Math.max(1, Math.min(room, Math.round(((seen + hidden) / max) * width) - used)) : 0;
+  const hiddenCells =
+    hidden > 0 && room > 0 ? Math.max(1, Math.min(room, Math.round(((seen + hidden) / max) * width) - used)) : 0;
   return { seen: seenBar, hidden: '░'.repeat(hiddenCells) };
 }
 
@@ -52,21 +53,37 @@ export function renderText(r: ExplainReport, opts: TextOptions): string {
   const name = r.image.tags[0] ?? shortId(r.image.id);
   const from = r.image.source === 'archive' ? `, from ${r.image.archive}` : '';
   out.push(`Image:      ${name} (${r.image.id.slice(0, 19)}…${from})`);
-  out.push(`Size:       ${humanSize(r.size)} in ${plural(r.layers.length, 'layer')}; a container sees ${humanSize(r.visibleBytes)} in ${plural(r.files, 'file')}`);
+  out.push(
+    `Size:       ${humanSize(r.size)} in ${plural(r.layers.length, 'layer')}; a container sees ${humanSize(r.visibleBytes)} in ${plural(r.files, 'file')}`,
+  );
   out.push(
     r.wastedBytes > 0
       ? `Wasted:     ${humanSize(r.wastedBytes)} (${percent(r.size ? r.wastedBytes / r.size : 0)}) in ${plural(r.wastedPaths, 'path')}, shipped but hidden by later layers`
       : 'Wasted:     0B: no layer hides anything a lower one shipped',
   );
-  out.push(`Efficiency: ${percent(r.efficiency)} (dive's score; dive would call ${humanSize(r.diveWastedBytes)} wasted)`);
+  out.push(
+    `Efficiency: ${percent(r.efficiency)} (dive's score; dive would call ${humanSize(r.diveWastedBytes)} wasted)`,
+  );
   out.push(`Shared:     ${humanSize(r.sharedBytes)} with other images, ${humanSize(r.uniqueBytes)} unique to this one`);
   out.push('');
 
   const top = [...r.layers].reverse();
   const rows = [['LAYER', 'SIZE', 'HIDDEN', 'ADDED', 'CHANGED', 'DELETED', 'SHARED WITH', 'CREATED BY']];
   for (const l of top) {
-    const shared = l.sharedWith.length > 2 ? `${l.sharedWith.slice(0, 2).join(', ')} +${l.sharedWith.length - 2}` : l.sharedWith.join(', ');
-    rows.push([String(l.number), humanSize(l.size), humanSize(l.hiddenBytes), String(l.added), String(l.changed), String(l.deleted), shared, cut(layerLabel(l), 50)]);
+    const shared =
+      l.sharedWith.length > 2
+        ? `${l.sharedWith.slice(0, 2).join(', ')} +${l.sharedWith.length - 2}`
+        : l.sharedWith.join(', ');
+    rows.push([
+      String(l.number),
+      humanSize(l.size),
+      humanSize(l.hiddenBytes),
+      String(l.added),
+      String(l.changed),
+      String(l.deleted),
+      shared,
+      cut(layerLabel(l), 50),
+    ]);
   }
   out.push(tabwrite(rows.map((x) => x.join('\t')).join('\n')));
   out.push('');
@@ -79,22 +96,37 @@ export function renderText(r: ExplainReport, opts: TextOptions): string {
     const note = l.hiddenBytes > 0 ? `${humanSize(l.size)}, ${humanSize(l.hiddenBytes)} hidden` : humanSize(l.size);
     out.push(`  ${String(l.number).padStart(numWidth)} ▕${paint('36', b.seen)}${paint('31', b.hidden)}${pad}▏ ${note}`);
   }
-  out.push(`  ${' '.repeat(numWidth)}  ${paint('36', '█')} seen by containers  ${paint('31', '░')} hidden by a later layer`);
+  out.push(
+    `  ${' '.repeat(numWidth)}  ${paint('36', '█')} seen by containers  ${paint('31', '░')} hidden by a later layer`,
+  );
 
-  const largest = topN(r.layers.flatMap((l) => l.largest.map((f) => ({ ...f, layer: l.number }))), LISTED_FILES, (f) => f.size);
+  const largest = topN(
+    r.layers.flatMap((l) => l.largest.map((f) => ({ ...f, layer: l.number }))),
+    LISTED_FILES,
+    (f) => f.size,
+  );
   if (largest.length > 0) {
     out.push('', 'Largest files:');
     const rows1 = [['SIZE', 'LAYER', 'PATH']];
-    for (const f of largest) rows1.push([humanSize(f.size), String(f.layer), f.path + (f.hiddenBy ? `  (hidden by layer ${f.hiddenBy})` : '')]);
+    for (const f of largest)
+      rows1.push([
+        humanSize(f.size),
+        String(f.layer),
+        f.path + (f.hiddenBy ? `  (hidden by layer ${f.hiddenBy})` : ''),
+      ]);
     out.push(tabwrite(rows1.map((x) => x.join('\t')).join('\n')));
   }
 
   if (r.waste.length > 0) {
     out.push('', 'Wasted space (bytes a layer ships that a later layer hides):');
     const rows2 = [['WASTED', 'PATH', 'COPIES']];
-    for (const w of r.waste.slice(0, LISTED_WASTE)) rows2.push([humanSize(w.bytes), w.path, w.copies.map(fateText).join(', ')]);
+    for (const w of r.waste.slice(0, LISTED_WASTE))
+      rows2.push([humanSize(w.bytes), w.path, w.copies.map(fateText).join(', ')]);
     out.push(tabwrite(rows2.map((x) => x.join('\t')).join('\n')));
-    if (r.wastedPaths > LISTED_WASTE) out.push(`... and ${plural(r.wastedPaths - LISTED_WASTE, 'more path')} (--format json lists ${Math.min(r.wastedPaths, r.waste.length)})`);
+    if (r.wastedPaths > LISTED_WASTE)
+      out.push(
+        `... and ${plural(r.wastedPaths - LISTED_WASTE, 'more path')} (--format json lists ${Math.min(r.wastedPaths, r.waste.length)})`,
+      );
   }
   return `${out.join('\n')}\n`;
 }

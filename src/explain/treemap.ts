@@ -63,11 +63,18 @@ export function squarify(values: number[], rect: Rect): Rect[] {
 }
 
 /** Cells for the tree's children (depth 1) and, inside each big enough, theirs (depth 2), ... */
-export function treemap(tree: DirSummary, rect: Rect, opts: { label: number; maxDepth: number } = { label: 16, maxDepth: 2 }): Cell[] {
+export function treemap(
+  tree: DirSummary,
+  rect: Rect,
+  opts: { label: number; maxDepth: number } = { label: 16, maxDepth: 2 },
+): Cell[] {
   const cells: Cell[] = [];
   const place = (node: DirSummary, r: Rect, depth: number) => {
     const kids = node.children.filter((c) => c.size > 0);
-    const rects = squarify(kids.map((k) => k.size), r);
+    const rects = squarify(
+      kids.map((k) => k.size),
+      r,
+    );
     kids.forEach((k, i) => {
       const c = rects[i];
       cells.push({ ...c, node: k, depth });

@@ -27,7 +27,11 @@ export function openInRoot(rootFd: number, p: string, opts: { follow?: boolean; 
 }
 
 /** As openInRoot; undefined when the path (or a directory on the way) does not exist. */
-export function tryOpenInRoot(rootFd: number, p: string, opts: { follow?: boolean; flags?: number } = {}): number | undefined {
+export function tryOpenInRoot(
+  rootFd: number,
+  p: string,
+  opts: { follow?: boolean; flags?: number } = {},
+): number | undefined {
   try {
     return openInRoot(rootFd, p, opts);
   } catch (e) {

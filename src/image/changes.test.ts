@@ -14,7 +14,14 @@ test('ENV handles pairs, quotes and the legacy form', () => {
 });
 
 test('EXPOSE, VOLUME, WORKDIR, USER, LABEL', () => {
-  const c = applyChanges({}, ['EXPOSE 80 53/udp 8000-8001', 'VOLUME /data /logs', 'WORKDIR /srv', 'WORKDIR app', 'USER nobody', 'LABEL a=b "c d"=e']);
+  const c = applyChanges({}, [
+    'EXPOSE 80 53/udp 8000-8001',
+    'VOLUME /data /logs',
+    'WORKDIR /srv',
+    'WORKDIR app',
+    'USER nobody',
+    'LABEL a=b "c d"=e',
+  ]);
   assert.deepEqual(Object.keys(c.ExposedPorts!), ['80/tcp', '53/udp', '8000/tcp', '8001/tcp']);
   assert.deepEqual(Object.keys(c.Volumes!), ['/data', '/logs']);
   assert.equal(c.WorkingDir, '/srv/app');

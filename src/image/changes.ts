@@ -3,7 +3,18 @@
 import { invalidArgument } from '../errdefs';
 import type { ContainerConfig } from '../oci/types';
 
-export const CHANGE_COMMANDS = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'ONBUILD', 'USER', 'VOLUME', 'WORKDIR', 'STOPSIGNAL'];
+export const CHANGE_COMMANDS = [
+  'CMD',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'LABEL',
+  'ONBUILD',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
+  'STOPSIGNAL',
+];
 
 /** Splits shell-style words, honouring quotes and backslashes; quotes are removed. */
 export function splitWords(s: string): string[] {
@@ -77,7 +88,8 @@ export function exposeKeys(spec: string): string[] {
   if (!m) throw invalidArgument(`invalid containerPort: ${ports}`);
   const start = Number(m[1]);
   const end = m[2] ? Number(m[2]) : start;
-  if (start > 65535 || end > 65535 || end < start) throw invalidArgument(`invalid range specified for the containerPort: ${ports}`);
+  if (start > 65535 || end > 65535 || end < start)
+    throw invalidArgument(`invalid range specified for the containerPort: ${ports}`);
   const out: string[] = [];
   for (let p = start; p <= end; p++) out.push(`${p}/${proto.toLowerCase()}`);
   return out;
@@ -155,7 +167,8 @@ export function applyChanges(cfg: ContainerConfig, changes: string[]): Container
     const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(change);
     if (!m) continue;
     const instruction = m[1].toUpperCase();
-    if (!CHANGE_COMMANDS.includes(instruction)) throw invalidArgument(`${m[1].toLowerCase()} is not a valid change command`);
+    if (!CHANGE_COMMANDS.includes(instruction))
+      throw invalidArgument(`${m[1].toLowerCase()} is not a valid change command`);
     c = applyInstruction(c, instruction, m[2]);
   }
   return c;

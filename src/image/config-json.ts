@@ -85,6 +85,13 @@ export function nowGoTime(): string {
 }
 
 export function hostArch(): string {
-  const m: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' };
+  const m: Record<string, string> = {
+    x64: 'amd64',
+    arm64: 'arm64',
+    arm: 'arm',
+    ia32: '386',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+  };
   return m[process.arch] ?? process.arch;
 }

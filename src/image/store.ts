@@ -40,7 +40,10 @@ export interface Image {
 }
 
 export class ImageStore {
-  constructor(private readonly db: DB, private readonly blobs: BlobStore) {}
+  constructor(
+    private readonly db: DB,
+    private readonly blobs: BlobStore,
+  ) {}
 
   get(id: Digest): ImageRecord | undefined {
     const r = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as Row | undefined;
@@ -60,13 +63,17 @@ export class ImageStore {
 
   /** IDs starting with a hex prefix (without the sha256: part). */
   byPrefix(prefix: string): Digest[] {
-    return (this.db.prepare("SELECT id FROM images WHERE substr(id, 8, ?) = ?").all(prefix.length, prefix) as Array<{ id: string }>).map(
-      (r) => r.id as Digest,
-    );
+    return (
+      this.db.prepare('SELECT id FROM images WHERE substr(id, 8, ?) = ?').all(prefix.length, prefix) as Array<{
+        id: string;
+      }>
+    ).map((r) => r.id as Digest);
   }
 
   children(id: Digest): Digest[] {
-    return (this.db.prepare('SELECT id FROM images WHERE parent = ?').all(id) as Array<{ id: string }>).map((r) => r.id as Digest);
+    return (this.db.prepare('SELECT id FROM images WHERE parent = ?').all(id) as Array<{ id: string }>).map(
+      (r) => r.id as Digest,
+    );
   }
 
   /** Inserts an image record (idempotent); call inside a write transaction. */
@@ -83,15 +90,22 @@ export class ImageStore {
 
   /** Full reference names (docker.io/library/x:tag, or name@digest) of an image. */
   refsOf(id: Digest): Array<{ name: string; isDigest: boolean }> {
-    return (this.db.prepare('SELECT name, is_digest FROM tags WHERE image_id = ? ORDER BY name').all(id) as Array<{ name: string; is_digest: number }>).map(
-      (r) => ({ name: r.name, isDigest: r.is_digest === 1 }),
-    );
+    return (
+      this.db.prepare('SELECT name, is_digest FROM tags WHERE image_id = ? ORDER BY name').all(id) as Array<{
+        name: string;
+        is_digest: number;
+      }>
+    ).map((r) => ({ name: r.name, isDigest: r.is_digest === 1 }));
   }
 
   allRefs(): Array<{ name: string; imageId: Digest; isDigest: boolean }> {
-    return (this.db.prepare('SELECT name, image_id, is_digest FROM tags').all() as Array<{ name: string; image_id: string; is_digest: number }>).map(
-      (r) => ({ name: r.name, imageId: r.image_id as Digest, isDigest: r.is_digest === 1 }),
-    );
+    return (
+      this.db.prepare('SELECT name, image_id, is_digest FROM tags').all() as Array<{
+        name: string;
+        image_id: string;
+        is_digest: number;
+      }>
+    ).map((r) => ({ name: r.name, imageId: r.image_id as Digest, isDigest: r.is_digest === 1 }));
   }
 
   resolveRef(name: string): Digest | undefined {
@@ -102,8 +116,11 @@ export class ImageStore {
   /** Points a reference at an image; returns the image it pointed at before, if another. */
   setRef(name: string, id: Digest, isDigest = false): Digest | undefined {
     const prev = this.resolveRef(name);
-    this.db.prepare('INSERT OR REPLACE INTO tags (name, image_id, is_digest) VALUES (?, ?, ?)').run(name, id, isDigest ? 1 : 0);
-    if (!isDigest) this.db.prepare('UPDATE images SET last_tag_time = ? WHERE id = ?').run(new Date().toISOString(), id);
+    this.db
+      .prepare('INSERT OR REPLACE INTO tags (name, image_id, is_digest) VALUES (?, ?, ?)')
+      .run(name, id, isDigest ? 1 : 0);
+    if (!isDigest)
+      this.db.prepare('UPDATE images SET last_tag_time = ? WHERE id = ?').run(new Date().toISOString(), id);
     return prev !== id ? prev : undefined;
   }
 

@@ -50,13 +50,16 @@ export function cleanEntryPath(name: string): string {
   return out.join('/');
 }
 
-
 export interface ApplyOptions {
   /** Hash on the worker thread (worth it for large layers). */
   parallelHash?: boolean;
 }
 
-export async function applyTar(source: AsyncIterable<Buffer>, layerDir: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
+export async function applyTar(
+  source: AsyncIterable<Buffer>,
+  layerDir: string,
+  opts: ApplyOptions = {},
+): Promise<ApplyResult> {
   const hash = opts.parallelHash ? new ParallelHash() : sha256Hasher();
   let tarSize = 0;
   async function* hashed(): AsyncGenerator<Buffer> {
@@ -77,7 +80,13 @@ export async function applyTar(source: AsyncIterable<Buffer>, layerDir: string, 
  * the kernel (copy_file_range) while `diffId` (hashed elsewhere, on the worker
  * thread, from the same range) is awaited.
  */
-export async function applyTarRange(fd: number, start: number, end: number, layerDir: string, diffId: Promise<Digest>): Promise<ApplyResult> {
+export async function applyTarRange(
+  fd: number,
+  start: number,
+  end: number,
+  layerDir: string,
+  diffId: Promise<Digest>,
+): Promise<ApplyResult> {
   diffId.catch(() => {}); // awaited below, after the unpacking
   const tarSplit = await unpackInto(layerDir, (v) => readTarRange(fd, start, end, v));
   return { diffId: await diffId, tarSize: end - start, tarSplit };
@@ -102,7 +111,11 @@ async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<v
     for (let i = 0; i < parts.length - 1; i++) {
       prefix = prefix === '' ? parts[i] : `${prefix}/${parts[i]}`;
       const k = index.kind(prefix);
-      if (k === 'symlink') throw new LayerEntryError(entry, `its parent ${JSON.stringify(prefix)} is a symlink (writing through it could leave the layer)`);
+      if (k === 'symlink')
+        throw new LayerEntryError(
+          entry,
+          `its parent ${JSON.stringify(prefix)} is a symlink (writing through it could leave the layer)`,
+        );
       if (k === undefined) {
         fs.mkdirSync(abs(prefix), 0o755);
         index.set(prefix, 'dir');
@@ -159,7 +172,8 @@ async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<v
       if (base === OPAQUE_MARKER) {
         native.lsetxattr(abs(parent), OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
       } else if (!base.startsWith(WHITEOUT_META_PREFIX)) {
-        const target = parent === '' ? base.slice(WHITEOUT_PREFIX.length) : `${parent}/${base.slice(WHITEOUT_PREFIX.length)}`;
+        const target =
+          parent === '' ? base.slice(WHITEOUT_PREFIX.length) : `${parent}/${base.slice(WHITEOUT_PREFIX.length)}`;
         if (index.has(target)) removeExisting(target, h.name);
         native.mknod(abs(target), S_IFCHR, 0, 0);
         fs.lchownSync(abs(target), h.uid, h.gid);
@@ -178,7 +192,11 @@ async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<v
         setMeta(p, h, 'dir');
         return;
       case 'file':
-        fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+        fd = fs.openSync(
+          p,
+          fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+          0o600,
+        );
         index.set(rel, 'file', split.file(path.join('diff', rel), h.size));
         return;
       case 'symlink':
@@ -189,8 +207,10 @@ async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<v
       case 'link': {
         const target = cleanLinkTarget(h);
         const tk = index.kind(target);
-        if (tk === undefined) throw new LayerEntryError(h.name, `hard link target ${JSON.stringify(h.linkname)} is not in this layer`);
-        if (tk === 'dir') throw new LayerEntryError(h.name, `hard link target ${JSON.stringify(h.linkname)} is a directory`);
+        if (tk === undefined)
+          throw new LayerEntryError(h.name, `hard link target ${JSON.stringify(h.linkname)} is not in this layer`);
+        if (tk === 'dir')
+          throw new LayerEntryError(h.name, `hard link target ${JSON.stringify(h.linkname)} is a directory`);
         checkNoSymlinkParents(target, h.name);
         fs.linkSync(abs(target), p);
         index.set(rel, tk);
@@ -219,7 +239,10 @@ async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<v
     const parts = rel.split('/');
     for (let i = 1; i < parts.length; i++) {
       if (index.kind(parts.slice(0, i).join('/')) === 'symlink') {
-        throw new LayerEntryError(entry, `hard link target passes through the symlink ${JSON.stringify(parts.slice(0, i).join('/'))}`);
+        throw new LayerEntryError(
+          entry,
+          `hard link target passes through the symlink ${JSON.stringify(parts.slice(0, i).join('/'))}`,
+        );
       }
     }
   };
@@ -236,7 +259,8 @@ async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<v
       },
       body: (src, offset, size) => {
         if (fd >= 0) {
-          if (native.copyFileRangeAt(src, offset, fd, size) !== size) throw invalidArgument('archive/tar: unexpected EOF');
+          if (native.copyFileRangeAt(src, offset, fd, size) !== size)
+            throw invalidArgument('archive/tar: unexpected EOF');
           return;
         }
         const b = Buffer.allocUnsafe(size); // a whiteout's (unusual) body stays in the tar-split

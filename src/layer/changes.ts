@@ -13,10 +13,15 @@ export interface Change {
   path: string;
 }
 
-export function overlayChanges(upper: string, lowers: string[], exclude: (rel: string) => boolean = () => false): Change[] {
+export function overlayChanges(
+  upper: string,
+  lowers: string[],
+  exclude: (rel: string) => boolean = () => false,
+): Change[] {
   const out: Change[] = [];
   if (!fs.existsSync(upper)) return out; // a container never started has no writable layer yet
-  const inLower = (rel: string) => lowers.some((l) => fs.lstatSync(path.join(l, rel), { throwIfNoEntry: false }) !== undefined);
+  const inLower = (rel: string) =>
+    lowers.some((l) => fs.lstatSync(path.join(l, rel), { throwIfNoEntry: false }) !== undefined);
   const walk = (dirFd: number, rel: string, hiddenBelow: boolean) => {
     for (const name of readdirFd(dirFd).sort()) {
       const r = rel ? `${rel}/${name}` : name;

@@ -32,7 +32,11 @@ const DIR_CACHE = 256;
  * Unpacks `source` into `dest`: a host directory path, or a directory descriptor
  * (which stays the caller's). Returns the bytes of file contents written.
  */
-export async function extractInto(source: AsyncIterable<Buffer>, dest: string | number, opts: ExtractOptions = {}): Promise<number> {
+export async function extractInto(
+  source: AsyncIterable<Buffer>,
+  dest: string | number,
+  opts: ExtractOptions = {},
+): Promise<number> {
   const rootFd = typeof dest === 'number' ? dest : fs.openSync(dest, O_PATH | fs.constants.O_DIRECTORY);
   const dirs = new DirCache(rootFd);
   let fd = -1;
@@ -63,7 +67,8 @@ export async function extractInto(source: AsyncIterable<Buffer>, dest: string | 
     const [uid, gid] = owner(h);
     const efd = native.openat(dir, base, O_PATH | fs.constants.O_NOFOLLOW, 0);
     using(efd, () => {
-      if (fs.fstatSync(efd).isSymbolicLink()) throw new LayerEntryError(h.name, 'was replaced by a symlink while being written');
+      if (fs.fstatSync(efd).isSymbolicLink())
+        throw new LayerEntryError(h.name, 'was replaced by a symlink while being written');
       native.fchownat(efd, '', uid, gid, AT_EMPTY_PATH);
       native.fchmodAny(efd, modeOf(h)); // after chown, which clears setuid bits
     });
@@ -77,7 +82,8 @@ export async function extractInto(source: AsyncIterable<Buffer>, dest: string | 
       }
       const { dir, base, rel } = place(h.name);
       if (rel === '') {
-        if (h.type !== 'directory') throw new LayerEntryError(h.name, 'only a directory can take the place of the destination directory');
+        if (h.type !== 'directory')
+          throw new LayerEntryError(h.name, 'only a directory can take the place of the destination directory');
         const [uid, gid] = owner(h);
         native.fchownat(rootFd, '', uid, gid, AT_EMPTY_PATH);
         native.fchmodAny(rootFd, modeOf(h));
@@ -92,7 +98,12 @@ export async function extractInto(source: AsyncIterable<Buffer>, dest: string | 
           break;
         case 'file':
           replace(dir, base, false);
-          fd = native.openat(dir, base, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+          fd = native.openat(
+            dir,
+            base,
+            fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+            0o600,
+          );
           break;
         case 'symlink': {
           replace(dir, base, false);
@@ -107,7 +118,8 @@ export async function extractInto(source: AsyncIterable<Buffer>, dest: string | 
           const cut = target.lastIndexOf('/');
           const tdir = dirs.get(cut < 0 ? '' : target.slice(0, cut), h.name);
           const tbase = target.slice(cut + 1);
-          if (!target || !exists(tdir, tbase)) throw new LayerEntryError(h.name, `hard link target ${h.linkname} is not in the archive`);
+          if (!target || !exists(tdir, tbase))
+            throw new LayerEntryError(h.name, `hard link target ${h.linkname} is not in the archive`);
           replace(dir, base, false);
           native.linkat(tdir, tbase, dir, base);
           break;
@@ -180,7 +192,10 @@ class DirCache {
       const existing = openChild(parent, name);
       if (existing !== undefined) {
         const link = using(existing, () => fs.fstatSync(existing).isSymbolicLink());
-        throw new LayerEntryError(entry, link ? `${rel} is a symlink: refusing to write through it` : `${rel} is not a directory`);
+        throw new LayerEntryError(
+          entry,
+          link ? `${rel} is a symlink: refusing to write through it` : `${rel} is not a directory`,
+        );
       }
       native.mkdirat(parent, name, 0o755);
       fd = openChildDir(parent, name);

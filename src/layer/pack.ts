@@ -83,10 +83,24 @@ export async function* packFd(rootFd: number, opts: PackOptions = {}): AsyncGene
     const base = path.basename(rel);
     if (opts.overlay && type === 'char' && st.rdev === 0) {
       const dir = path.dirname(rel);
-      yield encodeHeader({ name: path.posix.join(prefix, dir, `${WHITEOUT_PREFIX}${base}`), type: 'file', mode: 0o600, uid: st.uid, gid: st.gid, mtime: st.mtimeMs / 1000, size: 0 });
+      yield encodeHeader({
+        name: path.posix.join(prefix, dir, `${WHITEOUT_PREFIX}${base}`),
+        type: 'file',
+        mode: 0o600,
+        uid: st.uid,
+        gid: st.gid,
+        mtime: st.mtimeMs / 1000,
+        size: 0,
+      });
       return;
     }
-    const common = { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000), xattrs: readXattrs(fd) };
+    const common = {
+      uid: st.uid,
+      gid: st.gid,
+      mode: st.mode & 0o7777,
+      mtime: Math.floor(st.mtimeMs / 1000),
+      xattrs: readXattrs(fd),
+    };
     if (type === 'directory') {
       if (name !== '') yield encodeHeader({ ...common, name: `${name}/`, type });
       if (opts.overlay && native.fgetxattr(fd, OVERLAY_OPAQUE_XATTR)?.toString() === 'y') {
@@ -119,7 +133,13 @@ export async function* packFd(rootFd: number, opts: PackOptions = {}): AsyncGene
       return;
     }
     if (type === 'char' || type === 'block') {
-      yield encodeHeader({ ...common, name, type, devmajor: Math.floor(st.rdev / 256) & 0xfff, devminor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00) });
+      yield encodeHeader({
+        ...common,
+        name,
+        type,
+        devmajor: Math.floor(st.rdev / 256) & 0xfff,
+        devminor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00),
+      });
       return;
     }
     if (type === 'fifo') {

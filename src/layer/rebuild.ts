@@ -35,6 +35,7 @@ export async function* rebuildTar(layerDir: string, segments: Segment[], expect?
   }
   if (hash && expect) {
     const got = `sha256:${hash.digest('hex')}`;
-    if (got !== expect) throw internal(`layer ${expect} does not match its content (got ${got}): the layer store is damaged`);
+    if (got !== expect)
+      throw internal(`layer ${expect} does not match its content (got ${got}): the layer store is damaged`);
   }
 }

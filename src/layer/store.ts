@@ -93,7 +93,7 @@ export class LayerStore {
   /** The chain of layers from the bottom up to chainId. */
   stack(top: Digest | null): LayerInfo[] {
     const out: LayerInfo[] = [];
-    for (let c = top; c; ) {
+    for (let c = top; c;) {
       const l = this.mustGet(c);
       out.unshift(l);
       c = l.parent;
@@ -114,7 +114,9 @@ export class LayerStore {
     return writeTx(this.db, () => {
       if (!this.get(chainId)) return false;
       const me = selfId();
-      this.db.prepare('INSERT OR IGNORE INTO leases (chain_id, pid, start) VALUES (?, ?, ?)').run(chainId, me.pid, me.start);
+      this.db
+        .prepare('INSERT OR IGNORE INTO leases (chain_id, pid, start) VALUES (?, ?, ?)')
+        .run(chainId, me.pid, me.start);
       return true;
     });
   }
@@ -126,7 +128,13 @@ export class LayerStore {
 
   /** Every lease: the layer and the process (pid + start time) holding it. */
   leases(): Array<{ chainId: Digest; pid: number; start: string }> {
-    return (this.db.prepare('SELECT chain_id, pid, start FROM leases').all() as Array<{ chain_id: string; pid: number; start: string }>).map((l) => ({
+    return (
+      this.db.prepare('SELECT chain_id, pid, start FROM leases').all() as Array<{
+        chain_id: string;
+        pid: number;
+        start: string;
+      }>
+    ).map((l) => ({
       chainId: l.chain_id as Digest,
       pid: l.pid,
       start: l.start,
@@ -212,7 +220,9 @@ export class LayerStore {
       syncFilesystemOf(u.dir); // the layer's files and tar-split reach the disk before its row names them
       return writeTx(this.db, () => {
         const me = selfId();
-        this.db.prepare('INSERT OR IGNORE INTO leases (chain_id, pid, start) VALUES (?, ?, ?)').run(chainId, me.pid, me.start);
+        this.db
+          .prepare('INSERT OR IGNORE INTO leases (chain_id, pid, start) VALUES (?, ?, ?)')
+          .run(chainId, me.pid, me.start);
         const raced = this.get(chainId);
         if (raced) return raced;
         const final = this.layerDir(chainId);
@@ -224,7 +234,9 @@ export class LayerStore {
         syncDir(this.dir); // the rename
         syncDir(path.dirname(link)); // the short link
         this.db
-          .prepare('INSERT INTO layers (chain_id, diff_id, parent, size, tar_size, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .prepare(
+            'INSERT INTO layers (chain_id, diff_id, parent, size, tar_size, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+          )
           .run(chainId, u.diffId, parent, size, u.tarSize, Date.now());
         return { chainId, diffId: u.diffId, parent, size, tarSize: u.tarSize };
       });
@@ -234,7 +246,11 @@ export class LayerStore {
   }
 
   /** Unpacks and adopts in one step; with `expectedDiffId` the stream must hash to it. */
-  async register(source: AsyncIterable<Buffer>, parent: Digest | null, opts: { expectedDiffId?: Digest; sizeHint?: number } = {}): Promise<LayerInfo> {
+  async register(
+    source: AsyncIterable<Buffer>,
+    parent: Digest | null,
+    opts: { expectedDiffId?: Digest; sizeHint?: number } = {},
+  ): Promise<LayerInfo> {
     const { expectedDiffId, sizeHint } = opts;
     const u = await this.unpack(source, sizeHint);
     if (expectedDiffId && u.diffId !== expectedDiffId) {
@@ -257,13 +273,23 @@ export class LayerStore {
    */
   gc(referencedTops: () => Iterable<Digest>): Digest[] {
     return writeTx(this.db, () => {
-      const leases = this.db.prepare('SELECT chain_id, pid, start FROM leases').all() as Array<{ chain_id: string; pid: number; start: string }>;
+      const leases = this.db.prepare('SELECT chain_id, pid, start FROM leases').all() as Array<{
+        chain_id: string;
+        pid: number;
+        start: string;
+      }>;
       const keep = new Set<string>();
       for (const l of leases) {
         if (isAlive({ pid: l.pid, start: l.start })) keep.add(l.chain_id);
-        else this.db.prepare('DELETE FROM leases WHERE chain_id = ? AND pid = ? AND start = ?').run(l.chain_id, l.pid, l.start);
+        else
+          this.db
+            .prepare('DELETE FROM leases WHERE chain_id = ? AND pid = ? AND start = ?')
+            .run(l.chain_id, l.pid, l.start);
       }
-      const rows = this.db.prepare('SELECT chain_id, parent FROM layers').all() as Array<{ chain_id: string; parent: string | null }>;
+      const rows = this.db.prepare('SELECT chain_id, parent FROM layers').all() as Array<{
+        chain_id: string;
+        parent: string | null;
+      }>;
       const parentOf = new Map(rows.map((r) => [r.chain_id, r.parent]));
       const live = new Set<string>();
       const mark = (c: string | null | undefined) => {

@@ -42,7 +42,10 @@ export class Lesson {
       if (r.stderr) this.io.write(this.style('31', r.stderr.endsWith('\n') ? r.stderr : `${r.stderr}\n`));
     }
     const expect = opts.expect ?? 0;
-    if (r.code !== expect) throw new Error(`step ${this.step}: "stowage ${args.join(' ')}" exited ${r.code}, expected ${expect}\n${r.stderr}`);
+    if (r.code !== expect)
+      throw new Error(
+        `step ${this.step}: "stowage ${args.join(' ')}" exited ${r.code}, expected ${expect}\n${r.stderr}`,
+      );
     return r;
   }
 
@@ -60,4 +63,3 @@ export class Lesson {
 function quote(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
-

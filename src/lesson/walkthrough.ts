@@ -23,9 +23,19 @@ export interface WalkthroughOptions {
   color: boolean;
 }
 
-
-const LOTTERY_DOCKERFILE = ['FROM busybox', 'COPY index.html /www/index.html', 'EXPOSE 80', 'CMD ["httpd", "-f", "-p", "80", "-h", "/www"]', ''].join('\n');
-const FAT_DOCKERFILE = ['FROM lottery:v1', 'RUN dd if=/dev/zero of=/www/cache.bin bs=1M count=5', 'RUN rm /www/cache.bin', ''].join('\n');
+const LOTTERY_DOCKERFILE = [
+  'FROM busybox',
+  'COPY index.html /www/index.html',
+  'EXPOSE 80',
+  'CMD ["httpd", "-f", "-p", "80", "-h", "/www"]',
+  '',
+].join('\n');
+const FAT_DOCKERFILE = [
+  'FROM lottery:v1',
+  'RUN dd if=/dev/zero of=/www/cache.bin bs=1M count=5',
+  'RUN rm /www/cache.bin',
+  '',
+].join('\n');
 const LOTTERY_PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>Lottery</title></head>
 <body><h1>Today's lucky numbers</h1>
@@ -85,13 +95,21 @@ export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTra
       'A base image from a tarball',
       "An image starts as a root filesystem. Here it is Debian's busybox-static: one small program that",
       'plays ls, sh, httpd and 300 other commands. `import` turns its tarball into an image with exactly',
-      'one read-only layer. (The kernel is not in the image: every container uses the host\'s.)',
+      "one read-only layer. (The kernel is not in the image: every container uses the host's.)",
     );
     const tarball = path.join(work, 'rootfs.tar');
-    execFileSync(path.join(REPO_ROOT, 'scripts', 'base-image.sh'), ['busybox:latest'], { env: { ...env, BASE_TARBALL: tarball }, stdio: 'ignore' });
-    L.show(`scripts/base-image.sh busybox:latest   # builds ${path.basename(tarball)} and imports it`, `${tarball}: ${fs.statSync(tarball).size} bytes`);
+    execFileSync(path.join(REPO_ROOT, 'scripts', 'base-image.sh'), ['busybox:latest'], {
+      env: { ...env, BASE_TARBALL: tarball },
+      stdio: 'ignore',
+    });
+    L.show(
+      `scripts/base-image.sh busybox:latest   # builds ${path.basename(tarball)} and imports it`,
+      `${tarball}: ${fs.statSync(tarball).size} bytes`,
+    );
     await L.sh(['images']);
-    const baseLayers = JSON.parse((await L.sh(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'busybox'], { quiet: true })).stdout);
+    const baseLayers = JSON.parse(
+      (await L.sh(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'busybox'], { quiet: true })).stdout,
+    );
     L.check(baseLayers.length === 1, 'busybox:latest has one layer');
 
     L.section(
@@ -117,16 +135,32 @@ export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTra
     await L.sh(['history', 'lottery:v1']);
     await L.sh(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'lottery:v1']);
     await L.sh(['image', 'inspect', '-f', '{{json .GraphDriver.Data}}', 'lottery:v1']);
-    const layers = JSON.parse((await L.sh(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'lottery:v1'], { quiet: true })).stdout);
-    L.check(layers.length === 2 && layers[0] === baseLayers[0], 'lottery:v1 = the busybox layer + one layer with the page');
-    const upper = (await L.sh(['image', 'inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', 'lottery:v1'], { quiet: true })).stdout.trim();
-    L.check(fs.readFileSync(path.join(upper, 'www', 'index.html'), 'utf8') === LOTTERY_PAGE, 'the top layer is a plain directory holding www/index.html');
-    L.note('`image explain` answers the question itself: what each layer adds, what later layers hide, and what');
-    L.note('the image shares with other images (so it is stored once). The page is the top layer; busybox is the rest.');
-    await L.sh(['image', 'explain', 'lottery:v1']);
-    const explained = JSON.parse((await L.sh(['image', 'explain', '--format', 'json', 'lottery:v1'], { quiet: true })).stdout);
+    const layers = JSON.parse(
+      (await L.sh(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'lottery:v1'], { quiet: true })).stdout,
+    );
     L.check(
-      explained.layers[1].size === Buffer.byteLength(LOTTERY_PAGE) && explained.sharedBytes === explained.layers[0].size && explained.layers[0].sharedWith.includes('busybox:latest'),
+      layers.length === 2 && layers[0] === baseLayers[0],
+      'lottery:v1 = the busybox layer + one layer with the page',
+    );
+    const upper = (
+      await L.sh(['image', 'inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', 'lottery:v1'], { quiet: true })
+    ).stdout.trim();
+    L.check(
+      fs.readFileSync(path.join(upper, 'www', 'index.html'), 'utf8') === LOTTERY_PAGE,
+      'the top layer is a plain directory holding www/index.html',
+    );
+    L.note('`image explain` answers the question itself: what each layer adds, what later layers hide, and what');
+    L.note(
+      'the image shares with other images (so it is stored once). The page is the top layer; busybox is the rest.',
+    );
+    await L.sh(['image', 'explain', 'lottery:v1']);
+    const explained = JSON.parse(
+      (await L.sh(['image', 'explain', '--format', 'json', 'lottery:v1'], { quiet: true })).stdout,
+    );
+    L.check(
+      explained.layers[1].size === Buffer.byteLength(LOTTERY_PAGE) &&
+        explained.sharedBytes === explained.layers[0].size &&
+        explained.layers[0].sharedWith.includes('busybox:latest'),
       `the page's layer holds its ${Buffer.byteLength(LOTTERY_PAGE)} bytes; the busybox layer is shared with busybox:latest`,
     );
     L.note('Deleting a file in a later step does not make an image smaller: the layer that wrote it still ships it,');
@@ -137,8 +171,13 @@ export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTra
     L.show(`cat ${path.basename(fat)}/Dockerfile`, FAT_DOCKERFILE);
     await L.sh(['build', '-q', '-t', 'lottery:fat', fat]);
     await L.sh(['image', 'explain', 'lottery:fat']);
-    const wasted = JSON.parse((await L.sh(['image', 'explain', '--format', 'json', 'lottery:fat'], { quiet: true })).stdout);
-    L.check(wasted.wastedBytes === 5 << 20 && wasted.waste[0]?.path === '/www/cache.bin', 'lottery:fat ships 5 MiB that no container sees: /www/cache.bin');
+    const wasted = JSON.parse(
+      (await L.sh(['image', 'explain', '--format', 'json', 'lottery:fat'], { quiet: true })).stdout,
+    );
+    L.check(
+      wasted.wastedBytes === 5 << 20 && wasted.waste[0]?.path === '/www/cache.bin',
+      'lottery:fat ships 5 MiB that no container sees: /www/cache.bin',
+    );
     await L.sh(['rmi', 'lottery:fat'], { quiet: true });
 
     L.section(
@@ -158,7 +197,7 @@ export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTra
     L.section(
       'A container serves the page on a port of the host',
       '`run -id` starts the container in the background; `-p HOST:80` publishes its port 80 on the host.',
-      'The container is the image\'s layers plus one writable layer of its own.',
+      "The container is the image's layers plus one writable layer of its own.",
     );
     const port1 = await freePort();
     await L.sh(['run', '-id', '--name', 'lesson-web', '-p', `${port1}:80`, 'lottery:v1']);
@@ -173,7 +212,10 @@ export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTra
       'removing it would pull the layers out from under the container.',
     );
     const refused = await L.sh(['rmi', 'lottery:v1'], { expect: 1 });
-    L.check(/container [0-9a-f]{12} is using its referenced image/.test(refused.stderr), 'rmi was refused and names the container');
+    L.check(
+      /container [0-9a-f]{12} is using its referenced image/.test(refused.stderr),
+      'rmi was refused and names the container',
+    );
 
     L.section(
       'Change the container, then commit it into a new image',
@@ -192,7 +234,7 @@ export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTra
 
     L.section(
       'Volumes are not part of the image',
-      'A volume is storage outside the container\'s layers. What is written there survives the container,',
+      "A volume is storage outside the container's layers. What is written there survives the container,",
       'but `commit` does not take it: the new image has the mount point, not the data.',
     );
     await L.sh(['run', '-id', '--name', 'lesson-data', '-v', 'lesson-data:/www/data', 'lottery:v2']);
@@ -216,7 +258,11 @@ export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTra
     await L.sh(['ps', '-a']);
     await L.sh(['images']);
   } finally {
-    const nets = await capture(FRONT_END_PATH, ['network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.name"}}', 'bridge'], { env });
+    const nets = await capture(
+      FRONT_END_PATH,
+      ['network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.name"}}', 'bridge'],
+      { env },
+    );
     trace.bridges = nets.stdout
       .split('\n')
       .filter(Boolean)

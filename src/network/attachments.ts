@@ -24,7 +24,11 @@ export class Attachments {
 
   /** Brings up lo in a namespace (loopback plugin). */
   async loopback(netns: string, containerId = 'stowage-loopback'): Promise<void> {
-    await this.cni.exec('ADD', { cniVersion: CNI_VERSION, name: 'loopback', type: 'loopback' }, { containerId, netns, ifname: 'lo' });
+    await this.cni.exec(
+      'ADD',
+      { cniVersion: CNI_VERSION, name: 'loopback', type: 'loopback' },
+      { containerId, netns, ifname: 'lo' },
+    );
   }
 
   /**
@@ -52,7 +56,8 @@ export class Attachments {
     }
     if (!isNetns(netns)) throw notFound(`network namespace ${netns} does not exist`);
     if (opts.ip !== undefined) {
-      if (net.name === 'bridge') throw invalidArgument('user specified IP address is supported on user defined networks only');
+      if (net.name === 'bridge')
+        throw invalidArgument('user specified IP address is supported on user defined networks only');
       if (!contains(parseCidr(net.subnet!), opts.ip)) {
         throw invalidArgument(`no configured subnet or ip-range contain the IP address ${opts.ip}`);
       }
@@ -66,71 +71,79 @@ export class Attachments {
     const lo = this.loopback(netns, containerId);
     lo.catch(() => undefined);
     // Reserve: ports and the row, atomically with respect to other stowage processes.
-    const row = await this.state.exclusive(async () => {
-      const mine = this.state.rowsOf(containerId);
-      if (mine.some((r) => r.network_id === net.id)) throw conflict(`endpoint with name ${opts.name} already exists in network ${net.name}`);
-      await ensureBridgeRules(net);
-      this.networks.ensureOwner(net);
-      let ports: BoundPort[] = [];
-      if (requests.length > 0) {
-        const reserved = [...this.reservedPorts(), ...(await dnatPorts())];
-        try {
-          ports = await allocatePorts(requests, reserved);
-        } catch (err) {
-          if (err instanceof PortError) {
-            throw new StowageError(
-              'internal',
-              `driver failed programming external connectivity on endpoint ${opts.name} (${endpointId}): ${err.message}`,
-            );
+    const row = await this.state
+      .exclusive(async () => {
+        const mine = this.state.rowsOf(containerId);
+        if (mine.some((r) => r.network_id === net.id))
+          throw conflict(`endpoint with name ${opts.name} already exists in network ${net.name}`);
+        await ensureBridgeRules(net);
+        this.networks.ensureOwner(net);
+        let ports: BoundPort[] = [];
+        if (requests.length > 0) {
+          const reserved = [...this.reservedPorts(), ...(await dnatPorts())];
+          try {
+            ports = await allocatePorts(requests, reserved);
+          } catch (err) {
+            if (err instanceof PortError) {
+              throw new StowageError(
+                'internal',
+                `driver failed programming external connectivity on endpoint ${opts.name} (${endpointId}): ${err.message}`,
+              );
+            }
+            throw err;
           }
-          throw err;
         }
-      }
-      const used = new Set(mine.map((r) => r.ifname));
-      let i = 0;
-      while (used.has(`eth${i}`)) i++;
-      const defaultRoute = !net.internal && !mine.some((r) => r.default_route === 1);
-      const list = bridgeConflist(net, this.ipamDir, defaultRoute, ports.length > 0);
-      const capabilityArgs: Record<string, unknown> = {};
-      if (ports.length > 0) {
-        capabilityArgs.portMappings = ports.map((p) => ({
-          hostPort: p.hostPort,
-          containerPort: p.containerPort,
-          protocol: p.proto,
-          // in a user's own namespace (rootless) slirp4netns listens on the host address; the DNAT matches any
-          ...(p.hostIp && !networkHost() ? { hostIP: p.hostIp } : {}),
-        }));
-      }
-      if (opts.ip !== undefined) capabilityArgs.ips = [opts.ip];
-      const self = selfId();
-      const r: AttachmentRow = {
-        container_id: containerId,
-        network_id: net.id,
-        network_name: net.name,
-        endpoint_id: endpointId,
-        ifname: `eth${i}`,
-        netns,
-        name: opts.name,
-        aliases: JSON.stringify(aliases),
-        default_route: defaultRoute ? 1 : 0,
-        conflist: JSON.stringify(list),
-        capability_args: JSON.stringify(capabilityArgs),
-        ports: JSON.stringify(ports),
-        result: null,
-        complete: 0,
-        owner_pid: self.pid,
-        owner_start: self.start,
-        created_at: new Date().toISOString(),
-      };
-      this.state.insert(r);
-      return r;
-    }).catch(async (err: unknown) => {
-      await lo.catch(() => undefined);
-      throw err;
-    });
+        const used = new Set(mine.map((r) => r.ifname));
+        let i = 0;
+        while (used.has(`eth${i}`)) i++;
+        const defaultRoute = !net.internal && !mine.some((r) => r.default_route === 1);
+        const list = bridgeConflist(net, this.ipamDir, defaultRoute, ports.length > 0);
+        const capabilityArgs: Record<string, unknown> = {};
+        if (ports.length > 0) {
+          capabilityArgs.portMappings = ports.map((p) => ({
+            hostPort: p.hostPort,
+            containerPort: p.containerPort,
+            protocol: p.proto,
+            // in a user's own namespace (rootless) slirp4netns listens on the host address; the DNAT matches any
+            ...(p.hostIp && !networkHost() ? { hostIP: p.hostIp } : {}),
+          }));
+        }
+        if (opts.ip !== undefined) capabilityArgs.ips = [opts.ip];
+        const self = selfId();
+        const r: AttachmentRow = {
+          container_id: containerId,
+          network_id: net.id,
+          network_name: net.name,
+          endpoint_id: endpointId,
+          ifname: `eth${i}`,
+          netns,
+          name: opts.name,
+          aliases: JSON.stringify(aliases),
+          default_route: defaultRoute ? 1 : 0,
+          conflist: JSON.stringify(list),
+          capability_args: JSON.stringify(capabilityArgs),
+          ports: JSON.stringify(ports),
+          result: null,
+          complete: 0,
+          owner_pid: self.pid,
+          owner_start: self.start,
+          created_at: new Date().toISOString(),
+        };
+        this.state.insert(r);
+        return r;
+      })
+      .catch(async (err: unknown) => {
+        await lo.catch(() => undefined);
+        throw err;
+      });
 
     const list = JSON.parse(row.conflist) as NetConfList;
-    const rt = { containerId, netns, ifname: row.ifname, capabilityArgs: JSON.parse(row.capability_args) as Record<string, unknown> };
+    const rt = {
+      containerId,
+      netns,
+      ifname: row.ifname,
+      capabilityArgs: JSON.parse(row.capability_args) as Record<string, unknown>,
+    };
     let result: CniResult;
     try {
       await lo;
@@ -143,7 +156,8 @@ export class Attachments {
       await teardownMasq(list, containerId);
       await this.state.locked(() => this.state.delete(containerId, net.id));
       if (err instanceof CniAddError) {
-        if (opts.ip !== undefined && /requested IP address .* is not available/.test(err.message)) throw conflict('Address already in use');
+        if (opts.ip !== undefined && /requested IP address .* is not available/.test(err.message))
+          throw conflict('Address already in use');
         throw err.error;
       }
       throw err;
@@ -161,7 +175,9 @@ export class Attachments {
    */
   async detach(containerId: string, netns: string | undefined, network: string): Promise<void> {
     const rows = this.state.rowsOf(containerId);
-    const row = rows.find((r) => r.network_id === network || r.network_name === network) ?? rows.find((r) => network.length >= 3 && r.network_id.startsWith(network));
+    const row =
+      rows.find((r) => r.network_id === network || r.network_name === network) ??
+      rows.find((r) => network.length >= 3 && r.network_id.startsWith(network));
     if (!row) return;
     await this.state.locked(() => this.del(row, netns));
   }
@@ -189,7 +205,9 @@ export class Attachments {
       ifname: row.ifname,
       capabilityArgs: JSON.parse(row.capability_args) as Record<string, unknown>,
     };
-    const prev = row.result ? (JSON.parse(row.result) as CniResult) : resultFromIpam(this.ipamDir, list, row.container_id, row.ifname);
+    const prev = row.result
+      ? (JSON.parse(row.result) as CniResult)
+      : resultFromIpam(this.ipamDir, list, row.container_id, row.ifname);
     let failure: unknown;
     try {
       await this.cni.delList(list, rt, prev);
@@ -205,7 +223,8 @@ export class Attachments {
   reservedPorts(): ReservedPort[] {
     const out: ReservedPort[] = [];
     for (const ports of this.state.allPorts()) {
-      for (const p of JSON.parse(ports) as BoundPort[]) out.push({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort });
+      for (const p of JSON.parse(ports) as BoundPort[])
+        out.push({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort });
     }
     return out;
   }
@@ -239,10 +258,14 @@ function endpointOf(r: AttachmentRow): Endpoint {
   const result = r.result ? (JSON.parse(r.result) as CniResult) : undefined;
   const ip = result?.ips?.[0];
   const [addr, prefix] = (ip?.address ?? '/').split('/');
-  const iface = ip?.interface !== undefined ? result?.interfaces?.[ip.interface] : result?.interfaces?.find((i) => i.sandbox);
+  const iface =
+    ip?.interface !== undefined ? result?.interfaces?.[ip.interface] : result?.interfaces?.find((i) => i.sandbox);
   const ports: PortMap = {};
   for (const p of JSON.parse(r.ports) as BoundPort[]) {
-    (ports[`${p.containerPort}/${p.proto}`] ??= []).push({ HostIp: p.hostIp || '0.0.0.0', HostPort: String(p.hostPort) });
+    (ports[`${p.containerPort}/${p.proto}`] ??= []).push({
+      HostIp: p.hostIp || '0.0.0.0',
+      HostPort: String(p.hostPort),
+    });
   }
   return {
     NetworkID: r.network_id,

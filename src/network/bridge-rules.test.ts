@@ -4,8 +4,16 @@ import { bridgeRules } from './bridge-rules';
 import type { NetworkConfig } from './types';
 
 const net = (internal: boolean): NetworkConfig => ({
-  name: 'n', id: 'a'.repeat(64), driver: 'bridge', bridge: 'stw-x', subnet: '10.70.3.0/24', gateway: '10.70.3.1',
-  internal, labels: {}, options: {}, created: '',
+  name: 'n',
+  id: 'a'.repeat(64),
+  driver: 'bridge',
+  bridge: 'stw-x',
+  subnet: '10.70.3.0/24',
+  gateway: '10.70.3.1',
+  internal,
+  labels: {},
+  options: {},
+  created: '',
 });
 const lines = (rules: string[][]) => rules.map((r) => r.join(' '));
 

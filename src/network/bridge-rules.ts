@@ -54,7 +54,8 @@ function isOwnRule(net: NetworkConfig, args: string[]): boolean {
     const i = args.indexOf(flag);
     return i > 0 ? args[i + 1] : undefined;
   };
-  if (args[1] === 'POSTROUTING') return args.at(-1) === 'MASQUERADE' && at('-o') === br && (net.subnet === undefined || at('-s') === net.subnet);
+  if (args[1] === 'POSTROUTING')
+    return args.at(-1) === 'MASQUERADE' && at('-o') === br && (net.subnet === undefined || at('-s') === net.subnet);
   if (!Object.values(chainsFor(br)).includes(args[1])) return false;
   return at('-i') === br || at('-o') === br;
 }
@@ -69,9 +70,14 @@ function isOwnRule(net: NetworkConfig, args: string[]): boolean {
 export async function ensureBridgeRules(net: NetworkConfig): Promise<void> {
   if (net.driver !== 'bridge' || !net.bridge || !net.subnet) return;
   const rules = bridgeRules(net);
-  const probes: Array<[string, string[]]> = [['filter', rules.filter[0]], ...rules.nat.map((r): [string, string[]] => ['nat', r])];
+  const probes: Array<[string, string[]]> = [
+    ['filter', rules.filter[0]],
+    ...rules.nat.map((r): [string, string[]] => ['nat', r]),
+  ];
   // the probes at once: on every container start, they are most of what the network adds before runc
-  const checked = await Promise.all(probes.map(([table, rule]) => run('iptables', ['-w', '-t', table, '-C', ...rule.slice(1)])));
+  const checked = await Promise.all(
+    probes.map(([table, rule]) => run('iptables', ['-w', '-t', table, '-C', ...rule.slice(1)])),
+  );
   if (checked.every((r) => r.code === 0)) return;
   const listed = await run('iptables', ['-w', '-t', 'filter', '-S']);
   const lines = listed.stdout.split('\n');
@@ -84,12 +90,18 @@ export async function ensureBridgeRules(net: NetworkConfig): Promise<void> {
   const jumps = [isolation1, forward];
   if (!jumps.every((chain) => lines.includes(`-A FORWARD -j ${chain}`))) {
     for (const chain of jumps) {
-      for (const line of lines) if (line === `-A FORWARD -j ${chain}`) await run('iptables', ['-w', '-t', 'filter', '-D', 'FORWARD', '-j', chain]);
+      for (const line of lines)
+        if (line === `-A FORWARD -j ${chain}`)
+          await run('iptables', ['-w', '-t', 'filter', '-D', 'FORWARD', '-j', chain]);
     }
-    for (const chain of [...jumps].reverse()) await run('iptables', ['-w', '-t', 'filter', '-I', 'FORWARD', '1', '-j', chain]);
+    for (const chain of [...jumps].reverse())
+      await run('iptables', ['-w', '-t', 'filter', '-I', 'FORWARD', '1', '-j', chain]);
   }
   await removeBridgeRules(net); // a partial set left behind: written again whole
-  for (const [table, list] of [['filter', rules.filter], ['nat', rules.nat]] as const) {
+  for (const [table, list] of [
+    ['filter', rules.filter],
+    ['nat', rules.nat],
+  ] as const) {
     if (list.length === 0) continue;
     const input = `*${table}\n${list.map((r) => r.join(' ')).join('\n')}\nCOMMIT\n`;
     const r = await run('iptables-restore', ['-w', '--noflush'], input);

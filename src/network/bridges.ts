@@ -46,7 +46,8 @@ function createBridgeDevice(bridgeName: (i: number) => string, made?: (bridge: s
       made?.(candidate);
       return candidate;
     }
-    if (!/exists/i.test(r.stderr)) throw new StowageError('internal', `failed to create bridge ${candidate}: ${r.stderr}`);
+    if (!/exists/i.test(r.stderr))
+      throw new StowageError('internal', `failed to create bridge ${candidate}: ${r.stderr}`);
   }
   throw new StowageError('internal', `failed to create a bridge device (${bridgeName(0)})`);
 }
@@ -56,7 +57,10 @@ function hostAddresses(except?: string): Cidr[] {
   const r = spawnSync(...inNetworkHost('ip', ['-4', '-j', 'addr', 'show']), { encoding: 'utf8' });
   if (r.status !== 0) return [];
   const out: Cidr[] = [];
-  for (const link of JSON.parse(r.stdout || '[]') as Array<{ ifname: string; addr_info?: Array<{ local: string; prefixlen: number }> }>) {
+  for (const link of JSON.parse(r.stdout || '[]') as Array<{
+    ifname: string;
+    addr_info?: Array<{ local: string; prefixlen: number }>;
+  }>) {
     if (link.ifname === except || link.ifname === 'lo') continue;
     for (const a of link.addr_info ?? []) out.push(parseCidr(`${a.local}/${a.prefixlen}`));
   }
@@ -89,12 +93,14 @@ export function claimBridge(
     } catch (err) {
       throw invalidArgument(`Invalid subnet ${req.subnet} : ${(err as Error).message}`);
     }
-    if (others.some((o) => overlaps(o, fixed!))) throw new StowageError('forbidden', 'Pool overlaps with other one on this address space');
+    if (others.some((o) => overlaps(o, fixed!)))
+      throw new StowageError('forbidden', 'Pool overlaps with other one on this address space');
   } else if (req.gateway || req.ipRange) {
     throw invalidArgument(`no matching subnet for ${req.gateway ? `gateway ${req.gateway}` : `range ${req.ipRange}`}`);
   }
   if (fixed) {
-    if (req.gateway && !contains(fixed, req.gateway)) throw invalidArgument(`no matching subnet for gateway ${req.gateway}`);
+    if (req.gateway && !contains(fixed, req.gateway))
+      throw invalidArgument(`no matching subnet for gateway ${req.gateway}`);
     if (req.ipRange) {
       let range: Cidr;
       try {
@@ -102,7 +108,8 @@ export function claimBridge(
       } catch (err) {
         throw invalidArgument(`invalid CIDR address: ${req.ipRange}`, err);
       }
-      if (range.prefix < fixed.prefix || !contains(fixed, firstHost(range))) throw invalidArgument(`no matching subnet for range ${req.ipRange}`);
+      if (range.prefix < fixed.prefix || !contains(fixed, firstHost(range)))
+        throw invalidArgument(`no matching subnet for range ${req.ipRange}`);
     }
   }
 
@@ -111,12 +118,16 @@ export function claimBridge(
     const taken = [...others, ...hostRoutes(), ...hostAddresses(), ...lost];
     let subnet: Cidr;
     if (fixed) {
-      if (taken.some((t) => overlaps(t, fixed!))) throw new StowageError('forbidden', 'requested network overlaps with existing network');
+      if (taken.some((t) => overlaps(t, fixed!)))
+        throw new StowageError('forbidden', 'requested network overlaps with existing network');
       subnet = fixed;
     } else {
       const picked = pickSubnet(pools, prefix, taken);
       if (!picked) {
-        throw new StowageError('not-found', 'could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+        throw new StowageError(
+          'not-found',
+          'could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network',
+        );
       }
       subnet = picked;
     }
@@ -151,7 +162,17 @@ export async function teardownBridge(net: NetworkConfig, ipamDir: string): Promi
 
 /** Removes a bridge device and the rules naming it (its subnet's MASQUERADE rule when given). */
 export async function removeBridgeFromHost(br: string, subnet: string | undefined, internal = false): Promise<void> {
-  await removeBridgeRules({ name: br, id: '', driver: 'bridge', bridge: br, subnet, internal, labels: {}, options: {}, created: '' });
+  await removeBridgeRules({
+    name: br,
+    id: '',
+    driver: 'bridge',
+    bridge: br,
+    subnet,
+    internal,
+    labels: {},
+    options: {},
+    created: '',
+  });
   await deleteRules('filter', (a) => {
     if (a[1] !== 'CNI-ISOLATION-STAGE-1' && a[1] !== 'CNI-ISOLATION-STAGE-2') return false;
     const i = a.indexOf('-i');

@@ -35,7 +35,6 @@ export interface NetworkCheckInput {
   detachAll(containerId: string, netns?: string): Promise<void>;
 }
 
-
 async function listRules(table: string): Promise<string[][]> {
   const r = await run('iptables', ['-w', '-t', table, '-S']);
   return r.code === 0 ? r.stdout.split('\n').filter(Boolean).map(splitRule) : [];
@@ -59,9 +58,19 @@ export async function checkNetwork(input: NetworkCheckInput): Promise<Finding[]>
   // bridges
   for (const b of ownedBridges()) {
     if (ownerGone(b.owner)) {
-      out.push({ kind: 'bridge', object: b.name, problem: `its store (${b.owner.root}) is gone`, repair: () => reclaimBridge(b) });
+      out.push({
+        kind: 'bridge',
+        object: b.name,
+        problem: `its store (${b.owner.root}) is gone`,
+        repair: () => reclaimBridge(b),
+      });
     } else if (input.storeId && b.owner.store === input.storeId && ours.get(b.name)?.id !== b.owner.network) {
-      out.push({ kind: 'bridge', object: b.name, problem: 'no network of this store uses it', repair: () => removeBridgeFromHost(b.name, linkSubnets(b.name)[0]) });
+      out.push({
+        kind: 'bridge',
+        object: b.name,
+        problem: 'no network of this store uses it',
+        repair: () => removeBridgeFromHost(b.name, linkSubnets(b.name)[0]),
+      });
     }
   }
 
@@ -72,7 +81,9 @@ export async function checkNetwork(input: NetworkCheckInput): Promise<Finding[]>
     const rules = await listRules(table);
     for (const a of rules) {
       if (a[0] !== '-A') continue;
-      const named = ['-i', '-o'].map((f) => (a.indexOf(f) > 0 ? a[a.indexOf(f) + 1] : '')).filter((l) => isStowageBridgeName(l) && bridgeTag(l) === naming.tag);
+      const named = ['-i', '-o']
+        .map((f) => (a.indexOf(f) > 0 ? a[a.indexOf(f) + 1] : ''))
+        .filter((l) => isStowageBridgeName(l) && bridgeTag(l) === naming.tag);
       const missing = named.find((l) => !exists(l));
       if (!missing) continue;
       out.push({
@@ -96,11 +107,18 @@ export async function checkNetwork(input: NetworkCheckInput): Promise<Finding[]>
     const m = a.map((w) => /name: "([0-9a-f]{64})" id: "([^"]+)"/.exec(w)).find(Boolean);
     if (!m) continue; // not a stowage network (CNI names them by ID)
     const [, networkId, containerId] = m;
-    const targets = nat.filter((r) => r[0] === '-A' && r[1] === chain && r.includes('--to-destination')).map((r) => r[r.indexOf('--to-destination') + 1].split(':')[0]);
+    const targets = nat
+      .filter((r) => r[0] === '-A' && r[1] === chain && r.includes('--to-destination'))
+      .map((r) => r[r.indexOf('--to-destination') + 1].split(':')[0]);
     let problem: string | undefined;
     if (ourIds.has(networkId)) {
-      if (!attached.has(`${networkId} ${containerId}`)) problem = `forwards to container ${containerId.slice(0, 12)}, not attached`;
-    } else if (targets.length && targets.every((ip) => pools.some((p) => contains(p, ip))) && !targets.some((ip) => subnets.some((s) => contains(s, ip)))) {
+      if (!attached.has(`${networkId} ${containerId}`))
+        problem = `forwards to container ${containerId.slice(0, 12)}, not attached`;
+    } else if (
+      targets.length &&
+      targets.every((ip) => pools.some((p) => contains(p, ip))) &&
+      !targets.some((ip) => subnets.some((s) => contains(s, ip)))
+    ) {
       problem = `forwards to ${targets[0]}, on no network of this host`;
     }
     if (!problem) continue;
@@ -122,7 +140,12 @@ export async function checkNetwork(input: NetworkCheckInput): Promise<Finding[]>
   for (const dir of ipamDirs) {
     const full = path.join(input.ipamDir, dir);
     if (!ourIds.has(dir)) {
-      out.push({ kind: 'ipam', object: full, problem: 'no network of this store has that ID', repair: () => fs.rmSync(full, { recursive: true, force: true }) });
+      out.push({
+        kind: 'ipam',
+        object: full,
+        problem: 'no network of this store has that ID',
+        repair: () => fs.rmSync(full, { recursive: true, force: true }),
+      });
       continue;
     }
     for (const f of fs.readdirSync(full)) {
@@ -134,7 +157,12 @@ export async function checkNetwork(input: NetworkCheckInput): Promise<Finding[]>
         continue;
       }
       if (attached.has(`${dir} ${holder}`)) continue;
-      out.push({ kind: 'ipam', object: path.join(full, f), problem: `reserved for container ${holder.slice(0, 12)}, not attached`, repair: () => fs.rmSync(path.join(full, f), { force: true }) });
+      out.push({
+        kind: 'ipam',
+        object: path.join(full, f),
+        problem: `reserved for container ${holder.slice(0, 12)}, not attached`,
+        repair: () => fs.rmSync(path.join(full, f), { force: true }),
+      });
     }
   }
 

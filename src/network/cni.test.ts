@@ -30,9 +30,15 @@ process.stdin.on('end', () => {
 });
 `;
 
-function setup(): { dir: string; log: string; cni: CniRuntime; read: () => Array<{ name: string; env: Record<string, string>; conf: Record<string, unknown> }> } {
+function setup(): {
+  dir: string;
+  log: string;
+  cni: CniRuntime;
+  read: () => Array<{ name: string; env: Record<string, string>; conf: Record<string, unknown> }>;
+} {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-cni-'));
-  for (const n of ['one', 'two', 'three', 'failadd', 'faildel']) fs.writeFileSync(path.join(dir, n), FAKE, { mode: 0o755 });
+  for (const n of ['one', 'two', 'three', 'failadd', 'faildel'])
+    fs.writeFileSync(path.join(dir, n), FAKE, { mode: 0o755 });
   const log = path.join(dir, 'log');
   const cni = new CniRuntime({ cniPath: `/nonexistent:${dir}` });
   const read = () =>
@@ -49,12 +55,25 @@ function setup(): { dir: string; log: string; cni: CniRuntime; read: () => Array
 const list = (log: string, types: string[]): NetConfList => ({
   cniVersion: '1.0.0',
   name: 'net1',
-  plugins: types.map((type) => ({ type, log, capabilities: type === 'two' ? { portMappings: true, mac: true } : undefined })),
+  plugins: types.map((type) => ({
+    type,
+    log,
+    capabilities: type === 'two' ? { portMappings: true, mac: true } : undefined,
+  })),
 });
 
 test('execution configuration: name and version added, capabilities turned into runtimeConfig', () => {
-  const l: NetConfList = { cniVersion: '1.0.0', name: 'n', plugins: [{ type: 'portmap', snat: true, capabilities: { portMappings: true, ips: false } }] };
-  const conf = pluginConf(l, l.plugins[0], { portMappings: [{ hostPort: 1 }], ips: ['10.0.0.2'], bandwidth: {} }, { cniVersion: '1.0.0' });
+  const l: NetConfList = {
+    cniVersion: '1.0.0',
+    name: 'n',
+    plugins: [{ type: 'portmap', snat: true, capabilities: { portMappings: true, ips: false } }],
+  };
+  const conf = pluginConf(
+    l,
+    l.plugins[0],
+    { portMappings: [{ hostPort: 1 }], ips: ['10.0.0.2'], bandwidth: {} },
+    { cniVersion: '1.0.0' },
+  );
   assert.deepEqual(conf, {
     type: 'portmap',
     snat: true,
@@ -70,9 +89,17 @@ test('execution configuration: name and version added, capabilities turned into 
 test('ADD chains plugins in order with prevResult; DEL runs in reverse with the final result', async () => {
   const { dir, log, cni, read } = setup();
   try {
-    const rt = { containerId: 'c1', netns: '/run/netns/x', ifname: 'eth0', args: { IgnoreUnknown: '1' }, capabilityArgs: { portMappings: [{ hostPort: 8080 }] } };
+    const rt = {
+      containerId: 'c1',
+      netns: '/run/netns/x',
+      ifname: 'eth0',
+      args: { IgnoreUnknown: '1' },
+      capabilityArgs: { portMappings: [{ hostPort: 8080 }] },
+    };
     const seen: string[][] = [];
-    const result = await cni.addList(list(log, ['one', 'two', 'three']), rt, (r) => seen.push((r.interfaces ?? []).map((i) => i.name)));
+    const result = await cni.addList(list(log, ['one', 'two', 'three']), rt, (r) =>
+      seen.push((r.interfaces ?? []).map((i) => i.name)),
+    );
     assert.deepEqual(
       result.interfaces?.map((i) => i.name),
       ['one', 'two', 'three'],
@@ -84,7 +111,10 @@ test('ADD chains plugins in order with prevResult; DEL runs in reverse with the 
       ['one', 'two', 'three'],
     );
     assert.equal(add[0].conf.prevResult, undefined);
-    assert.deepEqual((add[2].conf.prevResult as { interfaces: unknown[] }).interfaces, [{ name: 'one' }, { name: 'two' }]);
+    assert.deepEqual((add[2].conf.prevResult as { interfaces: unknown[] }).interfaces, [
+      { name: 'one' },
+      { name: 'two' },
+    ]);
     assert.deepEqual(add[1].conf.runtimeConfig, { portMappings: [{ hostPort: 8080 }] });
     assert.equal(add[0].conf.runtimeConfig, undefined);
     assert.equal(add[0].conf.capabilities, undefined);
@@ -118,15 +148,18 @@ test('ADD chains plugins in order with prevResult; DEL runs in reverse with the 
 test('a failing plugin: its error result, the partial result, and no later plugin run', async () => {
   const { dir, log, cni, read } = setup();
   try {
-    await assert.rejects(cni.addList(list(log, ['one', 'failadd', 'three']), { containerId: 'c', netns: '/x', ifname: 'eth0' }), (err: unknown) => {
-      assert.ok(err instanceof CniAddError);
-      assert.ok(err.error instanceof CniError);
-      assert.equal(err.error.code, 11);
-      assert.equal(err.error.msg, 'no luck');
-      assert.equal(err.message, 'plugin type="failadd" failed (11): no luck: really');
-      assert.deepEqual(err.partial?.interfaces, [{ name: 'one' }]);
-      return true;
-    });
+    await assert.rejects(
+      cni.addList(list(log, ['one', 'failadd', 'three']), { containerId: 'c', netns: '/x', ifname: 'eth0' }),
+      (err: unknown) => {
+        assert.ok(err instanceof CniAddError);
+        assert.ok(err.error instanceof CniError);
+        assert.equal(err.error.code, 11);
+        assert.equal(err.error.msg, 'no luck');
+        assert.equal(err.message, 'plugin type="failadd" failed (11): no luck: really');
+        assert.deepEqual(err.partial?.interfaces, [{ name: 'one' }]);
+        return true;
+      },
+    );
     assert.deepEqual(
       read().map((e) => e.name),
       ['one', 'failadd'],
@@ -139,7 +172,10 @@ test('a failing plugin: its error result, the partial result, and no later plugi
 test('DEL calls every plugin even when one fails, then reports the failure', async () => {
   const { dir, log, cni, read } = setup();
   try {
-    await assert.rejects(cni.delList(list(log, ['one', 'faildel', 'three']), { containerId: 'c', netns: '', ifname: 'eth0' }), /faildel.*exit status 3/);
+    await assert.rejects(
+      cni.delList(list(log, ['one', 'faildel', 'three']), { containerId: 'c', netns: '', ifname: 'eth0' }),
+      /faildel.*exit status 3/,
+    );
     assert.deepEqual(
       read().map((e) => e.name),
       ['three', 'faildel', 'one'],

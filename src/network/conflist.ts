@@ -23,7 +23,12 @@ import { firstHost, lastHost, parseCidr } from './subnet';
 import type { NetworkConfig } from './types';
 
 /** The conflist attaching a container to a bridge network; IPAM state under ipamDir. */
-export function bridgeConflist(net: NetworkConfig, ipamDir: string, defaultRoute: boolean, withPorts: boolean): NetConfList {
+export function bridgeConflist(
+  net: NetworkConfig,
+  ipamDir: string,
+  defaultRoute: boolean,
+  withPorts: boolean,
+): NetConfList {
   const range: Record<string, string> = { subnet: net.subnet!, gateway: net.gateway! };
   if (net.ipRange) {
     const r = parseCidr(net.ipRange);
@@ -67,7 +72,12 @@ export async function teardownMasq(list: NetConfList, containerId: string): Prom
  * A stand-in prevResult when ADD died before storing any result: the address
  * host-local reserved for this container, found in its data directory.
  */
-export function resultFromIpam(ipamDir: string, list: NetConfList, containerId: string, ifname: string): CniResult | undefined {
+export function resultFromIpam(
+  ipamDir: string,
+  list: NetConfList,
+  containerId: string,
+  ifname: string,
+): CniResult | undefined {
   const dir = path.join(ipamDir, list.name);
   let names: string[];
   try {
@@ -76,7 +86,10 @@ export function resultFromIpam(ipamDir: string, list: NetConfList, containerId: 
     return undefined;
   }
   const want = `${containerId}\r\n${ifname}`;
-  const bridge = list.plugins[0] as PluginConf & { bridge?: string; ipam?: { ranges?: Array<Array<{ subnet: string; gateway?: string }>> } };
+  const bridge = list.plugins[0] as PluginConf & {
+    bridge?: string;
+    ipam?: { ranges?: Array<Array<{ subnet: string; gateway?: string }>> };
+  };
   const range = bridge.ipam?.ranges?.[0]?.[0];
   for (const n of names) {
     if (!/^\d+\.\d+\.\d+\.\d+$/.test(n)) continue;

@@ -15,8 +15,14 @@ test('/etc/hosts on the default bridge: exactly what Docker 20.10 writes', () =>
 });
 
 test('/etc/hosts: FQDN hostname, domainname, --add-host, no network', () => {
-  assert.equal(hostsFile({ ip: '10.66.0.2', hostname: 'web.example.com' }), `${DEFAULTS}10.66.0.2\tweb.example.com web\n`);
-  assert.equal(hostsFile({ ip: '10.66.0.2', hostname: 'web', domainname: 'lan' }), `${DEFAULTS}10.66.0.2\tweb.lan web\n`);
+  assert.equal(
+    hostsFile({ ip: '10.66.0.2', hostname: 'web.example.com' }),
+    `${DEFAULTS}10.66.0.2\tweb.example.com web\n`,
+  );
+  assert.equal(
+    hostsFile({ ip: '10.66.0.2', hostname: 'web', domainname: 'lan' }),
+    `${DEFAULTS}10.66.0.2\tweb.lan web\n`,
+  );
   assert.equal(
     hostsFile({ ip: '10.66.0.2', hostname: 'h' }, [], [{ ip: '10.1.2.3', hosts: 'db' }]),
     `${DEFAULTS}10.1.2.3\tdb\n10.66.0.2\th\n`,
@@ -25,10 +31,13 @@ test('/etc/hosts: FQDN hostname, domainname, --add-host, no network', () => {
 });
 
 test('/etc/hosts on a user-defined network: own names, then one line per peer', () => {
-  const out = hostsFile({ ip: '10.70.0.2', hostname: 'aaaaaaaaaaaa', name: 'web', aliases: ['www', 'web', 'aaaaaaaaaaaa'] }, [
-    { ip: '10.70.0.3', name: 'db', aliases: ['database'] },
-    { ip: '10.70.0.4', name: 'cache' },
-  ]);
+  const out = hostsFile(
+    { ip: '10.70.0.2', hostname: 'aaaaaaaaaaaa', name: 'web', aliases: ['www', 'web', 'aaaaaaaaaaaa'] },
+    [
+      { ip: '10.70.0.3', name: 'db', aliases: ['database'] },
+      { ip: '10.70.0.4', name: 'cache' },
+    ],
+  );
   assert.equal(
     out,
     `${DEFAULTS}10.70.0.2\taaaaaaaaaaaa\n10.70.0.2\tweb www\n10.70.0.3\tdb database\n10.70.0.4\tcache\n`,
@@ -42,7 +51,10 @@ test('resolv.conf: host copied, localhost nameservers dropped', () => {
 });
 
 test('resolv.conf: nothing left gives Google DNS (IPv4 only on an IPv4 network)', () => {
-  assert.equal(resolvConf('nameserver 127.0.0.53\noptions edns0 trust-ad\n'), 'options edns0 trust-ad\n\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+  assert.equal(
+    resolvConf('nameserver 127.0.0.53\noptions edns0 trust-ad\n'),
+    'options edns0 trust-ad\n\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n',
+  );
   assert.equal(resolvConf(''), '\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n');
   // IPv6 nameservers go on an IPv4-only network; ::1 always goes
   assert.equal(resolvConf('nameserver 2001:db8::1\nnameserver 192.0.2.53\n'), 'nameserver 192.0.2.53\n');
@@ -55,14 +67,30 @@ test('resolv.conf: nothing left gives Google DNS (IPv4 only on an IPv4 network)'
 
 test('systemd-resolved stub: the real resolv.conf is used', () => {
   const files: Record<string, string> = { '/etc/resolv.conf': 'nameserver 127.0.0.53\n' };
-  assert.equal(hostResolvConfPath((p) => files[p]), '/run/systemd/resolve/resolv.conf');
+  assert.equal(
+    hostResolvConfPath((p) => files[p]),
+    '/run/systemd/resolve/resolv.conf',
+  );
   files['/etc/resolv.conf'] = 'nameserver 10.0.0.1\n';
-  assert.equal(hostResolvConfPath((p) => files[p]), '/etc/resolv.conf');
+  assert.equal(
+    hostResolvConfPath((p) => files[p]),
+    '/etc/resolv.conf',
+  );
 });
 
-test('--dns, --dns-search and --dns-option replace the host\'s own, as resolvconf.Build writes them', () => {
+test("--dns, --dns-search and --dns-option replace the host's own, as resolvconf.Build writes them", () => {
   const host = '# from the host\nsearch lan corp.example\nnameserver 10.0.0.2\nnameserver 127.0.0.53\noptions edns0\n';
-  assert.equal(customResolvConf(host, ['9.9.9.9'], [], []), 'search lan corp.example\nnameserver 9.9.9.9\noptions edns0\n');
-  assert.equal(customResolvConf(host, [], ['example.com'], ['ndots:2']), 'search example.com\nnameserver 10.0.0.2\nnameserver 127.0.0.53\noptions ndots:2\n');
-  assert.equal(customResolvConf('', ['1.1.1.1', '2606:4700::1111'], ['.'], []), 'nameserver 1.1.1.1\nnameserver 2606:4700::1111\n', 'search "." means none');
+  assert.equal(
+    customResolvConf(host, ['9.9.9.9'], [], []),
+    'search lan corp.example\nnameserver 9.9.9.9\noptions edns0\n',
+  );
+  assert.equal(
+    customResolvConf(host, [], ['example.com'], ['ndots:2']),
+    'search example.com\nnameserver 10.0.0.2\nnameserver 127.0.0.53\noptions ndots:2\n',
+  );
+  assert.equal(
+    customResolvConf('', ['1.1.1.1', '2606:4700::1111'], ['.'], []),
+    'nameserver 1.1.1.1\nnameserver 2606:4700::1111\n',
+    'search "." means none',
+  );
 });

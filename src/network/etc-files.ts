@@ -59,7 +59,11 @@ function uniqueNames(names: Array<string | undefined>, except: Set<string>): str
  * "IP<TAB>hostname" for each of the container's addresses, then (stowage's stand-in
  * for the embedded DNS) the container's own name and aliases and one line per peer.
  */
-export function hostsFile(self: HostsSelf, peers: readonly HostsPeer[] = [], extraHosts: readonly HostRecord[] = []): string {
+export function hostsFile(
+  self: HostsSelf,
+  peers: readonly HostsPeer[] = [],
+  extraHosts: readonly HostRecord[] = [],
+): string {
   let out = '';
   for (const r of DEFAULT_RECORDS) out += record(r);
   for (const r of extraHosts) out += record(r);
@@ -138,7 +142,12 @@ function lastLineValues(content: string, key: 'search' | 'options'): string[] {
  * given: the host's servers, search domains and options, each replaced by the
  * given ones if any, written as resolvconf.Build writes them.
  */
-export function customResolvConf(hostResolvConf: string, dns: readonly string[], search: readonly string[], options: readonly string[]): string {
+export function customResolvConf(
+  hostResolvConf: string,
+  dns: readonly string[],
+  search: readonly string[],
+  options: readonly string[],
+): string {
   const servers = dns.length ? dns : nameservers(hostResolvConf);
   const domains = search.length ? search : lastLineValues(hostResolvConf, 'search');
   const opts = options.length ? options : lastLineValues(hostResolvConf, 'options');

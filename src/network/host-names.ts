@@ -15,12 +15,14 @@ const WORD = /^[^\s\p{Cc}#;]+$/u;
 
 /** A container's hostname: RFC 1123 labels, at most 63 bytes (what Docker checked before it dropped the check). */
 export function checkHostname(h: string): void {
-  if (Buffer.byteLength(h) > 63 || !RFC1123.test(h)) throw invalidArgument(`invalid hostname format: ${JSON.stringify(h)}`);
+  if (Buffer.byteLength(h) > 63 || !RFC1123.test(h))
+    throw invalidArgument(`invalid hostname format: ${JSON.stringify(h)}`);
 }
 
 /** Another name of a line of /etc/hosts (a network alias, an --add-host name): labels of letters, digits, "-" and "_". */
 export function checkHostsName(name: string, what: string): void {
-  if (name.length > 253 || !HOSTS_NAME.test(name)) throw invalidArgument(`invalid ${what}: ${JSON.stringify(name)} is not a valid host name`);
+  if (name.length > 253 || !HOSTS_NAME.test(name))
+    throw invalidArgument(`invalid ${what}: ${JSON.stringify(name)} is not a valid host name`);
 }
 
 /** A search domain or an option of /etc/resolv.conf: one word. */

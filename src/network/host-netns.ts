@@ -49,7 +49,8 @@ export function networkLinks(): Map<string, string> {
   }
   const r = spawnSync(...inNetworkHost('ip', ['-j', '-d', 'link', 'show']), { encoding: 'utf8' });
   if (r.status !== 0) return out;
-  for (const l of JSON.parse(r.stdout || '[]') as Array<{ ifname: string; ifalias?: string }>) out.set(l.ifname, l.ifalias ?? '');
+  for (const l of JSON.parse(r.stdout || '[]') as Array<{ ifname: string; ifalias?: string }>)
+    out.set(l.ifname, l.ifalias ?? '');
   return out;
 }
 

@@ -41,7 +41,9 @@ test('a port held by a host program is refused with the userland-proxy wording',
     // 0.0.0.0:port cannot be bound while 127.0.0.1:port listens
     await assert.rejects(
       allocatePorts([{ proto: 'tcp', containerPort: 80, hostIp: '', start: port, end: port }], []),
-      (e: Error) => e instanceof PortError && e.message === `Error starting userland proxy: listen tcp4 0.0.0.0:${port}: bind: address already in use`,
+      (e: Error) =>
+        e instanceof PortError &&
+        e.message === `Error starting userland proxy: listen tcp4 0.0.0.0:${port}: bind: address already in use`,
     );
     await assert.rejects(
       allocatePorts([{ proto: 'tcp', containerPort: 80, hostIp: '127.0.0.1', start: port, end: port }], []),
@@ -51,7 +53,10 @@ test('a port held by a host program is refused with the userland-proxy wording',
     await close(srv);
   }
   // free again: allowed, and the probe socket is closed afterwards
-  const [b] = await allocatePorts([{ proto: 'tcp', containerPort: 80, hostIp: '127.0.0.1', start: port, end: port }], []);
+  const [b] = await allocatePorts(
+    [{ proto: 'tcp', containerPort: 80, hostIp: '127.0.0.1', start: port, end: port }],
+    [],
+  );
   assert.equal(b.hostPort, port);
   await close(await listenTcp('127.0.0.1', port));
 });
@@ -80,7 +85,10 @@ test('ports reserved by containers: fixed refused, ranges skip them, 0.0.0.0 cla
     (e: Error) => e.message === `Bind for 127.0.0.1:${base} failed: port is already allocated`,
   );
   // another protocol on the same number is fine
-  const [u] = await allocatePorts([{ proto: 'udp', containerPort: 80, hostIp: '127.0.0.1', start: base, end: base }], reserved);
+  const [u] = await allocatePorts(
+    [{ proto: 'udp', containerPort: 80, hostIp: '127.0.0.1', start: base, end: base }],
+    reserved,
+  );
   assert.equal(u.hostPort, base);
   // the same port twice in one request
   await assert.rejects(
@@ -94,23 +102,36 @@ test('ports reserved by containers: fixed refused, ranges skip them, 0.0.0.0 cla
     new RegExp(`Bind for 127.0.0.1:${base + 1} failed: port is already allocated`),
   );
   // a range gives its first port neither reserved nor bound
-  const [r] = await allocatePorts([{ proto: 'tcp', containerPort: 80, hostIp: '127.0.0.1', start: base, end: base + 1 }], reserved);
+  const [r] = await allocatePorts(
+    [{ proto: 'tcp', containerPort: 80, hostIp: '127.0.0.1', start: base, end: base + 1 }],
+    reserved,
+  );
   assert.equal(r.hostPort, base + 1);
   await assert.rejects(
-    allocatePorts([{ proto: 'tcp', containerPort: 80, hostIp: '127.0.0.1', start: base, end: base }], [{ proto: 'tcp', hostIp: '127.0.0.1', hostPort: base }]),
+    allocatePorts(
+      [{ proto: 'tcp', containerPort: 80, hostIp: '127.0.0.1', start: base, end: base }],
+      [{ proto: 'tcp', hostIp: '127.0.0.1', hostPort: base }],
+    ),
     /port is already allocated/,
   );
   await assert.rejects(
-    allocatePorts([{ proto: 'tcp', containerPort: 80, hostIp: '', start: base, end: base + 1 }], [
-      { proto: 'tcp', hostIp: '10.1.1.1', hostPort: base },
-      { proto: 'tcp', hostIp: '', hostPort: base + 1 },
-    ]),
+    allocatePorts(
+      [{ proto: 'tcp', containerPort: 80, hostIp: '', start: base, end: base + 1 }],
+      [
+        { proto: 'tcp', hostIp: '10.1.1.1', hostPort: base },
+        { proto: 'tcp', hostIp: '', hostPort: base + 1 },
+      ],
+    ),
     /^Error: all ports are allocated$/,
   );
 });
 
 test('random host ports come from the ephemeral range and avoid reserved ones', async () => {
-  const [lo, hi] = (await import('node:fs')).readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  const [lo, hi] = (await import('node:fs'))
+    .readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   const got = await allocatePorts(
     [
       { proto: 'tcp', containerPort: 80, hostIp: '127.0.0.1', start: 0, end: 0 },

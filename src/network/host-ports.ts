@@ -53,9 +53,11 @@ export function portRequests(bindings: PortMap): PortRequest[] {
     const [proto, port] = splitProtoPort(key);
     const containerPort = Number(port);
     for (const b of list) {
-      const hostIp = b.HostIp === ANY ? '' : b.HostIp ?? '';
+      const hostIp = b.HostIp === ANY ? '' : (b.HostIp ?? '');
       if (hostIp !== '' && !net.isIPv4(hostIp)) {
-        throw invalidArgument(`cannot publish ${key} on ${hostIp}: stowage publishes ports on IPv4 host addresses only`);
+        throw invalidArgument(
+          `cannot publish ${key} on ${hostIp}: stowage publishes ports on IPv4 host addresses only`,
+        );
       }
       const [start, end] = hostPortRange(b.HostPort ?? '');
       out.push({ proto: proto as Protocol, containerPort, hostIp, start, end });
@@ -64,8 +66,13 @@ export function portRequests(bindings: PortMap): PortRequest[] {
   return out;
 }
 
-function clashes(a: { proto: string; hostIp: string; hostPort: number }, b: { proto: string; hostIp: string; hostPort: number }): boolean {
-  return a.proto === b.proto && a.hostPort === b.hostPort && (a.hostIp === '' || b.hostIp === '' || a.hostIp === b.hostIp);
+function clashes(
+  a: { proto: string; hostIp: string; hostPort: number },
+  b: { proto: string; hostIp: string; hostPort: number },
+): boolean {
+  return (
+    a.proto === b.proto && a.hostPort === b.hostPort && (a.hostIp === '' || b.hostIp === '' || a.hostIp === b.hostIp)
+  );
 }
 
 /** Go's error text for a failed listen (net.OpError): "listen tcp4 0.0.0.0:88: bind: address already in use". */
@@ -89,7 +96,9 @@ function bindProbe(proto: Protocol, ip: string, port: number): Promise<Holder | 
         s.close();
         resolve(err);
       });
-      s.bind({ address: shownIp(ip), port, exclusive: true }, () => resolve({ close: () => s.close(), port: s.address().port }));
+      s.bind({ address: shownIp(ip), port, exclusive: true }, () =>
+        resolve({ close: () => s.close(), port: s.address().port }),
+      );
       return;
     }
     const srv = net.createServer();
@@ -101,14 +110,18 @@ function bindProbe(proto: Protocol, ip: string, port: number): Promise<Holder | 
   });
 }
 
-const isHolder = (x: Holder | NodeJS.ErrnoException): x is Holder => typeof (x as Holder).close === 'function' && 'port' in x;
+const isHolder = (x: Holder | NodeJS.ErrnoException): x is Holder =>
+  typeof (x as Holder).close === 'function' && 'port' in x;
 
 /**
  * Picks a host port for every request. Fixed ports must be free; a range gives
  * its first free port; no host port gives a free port from the kernel's
  * ephemeral range. SCTP cannot be probed from Node: only the reservations count.
  */
-export async function allocatePorts(requests: readonly PortRequest[], reserved: readonly ReservedPort[]): Promise<BoundPort[]> {
+export async function allocatePorts(
+  requests: readonly PortRequest[],
+  reserved: readonly ReservedPort[],
+): Promise<BoundPort[]> {
   const taken: ReservedPort[] = [...reserved];
   const held: Holder[] = [];
   const out: BoundPort[] = [];
@@ -145,7 +158,9 @@ export async function allocatePorts(requests: readonly PortRequest[], reserved: 
         }
         if (chosen === undefined) {
           throw new PortError(
-            r.start === r.end ? `Bind for ${shownIp(r.hostIp)}:${r.start} failed: port is already allocated` : 'all ports are allocated',
+            r.start === r.end
+              ? `Bind for ${shownIp(r.hostIp)}:${r.start} failed: port is already allocated`
+              : 'all ports are allocated',
           );
         }
       }
@@ -185,7 +200,9 @@ export function parseDnatPorts(iptablesS: string): ReservedPort[] {
 /** DNAT'd ports of the live nat table (empty if iptables is missing). */
 export function dnatPorts(): Promise<ReservedPort[]> {
   return new Promise((resolve) => {
-    const child = spawn(...inNetworkHost('iptables', ['-w', '-t', 'nat', '-S']), { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(...inNetworkHost('iptables', ['-w', '-t', 'nat', '-S']), {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', () => resolve([]));

@@ -104,10 +104,14 @@ export function slotTokens(tag: string): string[] {
  * unrelated rules meanwhile; this is what stowage itself could have left behind.
  * Chain names the plugins derive from (network, container) pairs are added.
  */
-export function relevantTo(state: HostState, tokens: { networkIds: string[]; containerIds: string[]; other?: string[] }): HostState {
+export function relevantTo(
+  state: HostState,
+  tokens: { networkIds: string[]; containerIds: string[]; other?: string[] },
+): HostState {
   const words = [...tokens.networkIds, ...tokens.containerIds, ...(tokens.other ?? [])];
   for (const n of tokens.networkIds) {
-    for (const c of tokens.containerIds) words.push(cniChainName(n, c), cniChainName(n, c, 'DN-'), cniChainName(n, c, 'SN-'));
+    for (const c of tokens.containerIds)
+      words.push(cniChainName(n, c), cniChainName(n, c, 'DN-'), cniChainName(n, c, 'SN-'));
   }
   const keep = (l: string) => words.some((w) => hasWord(l, w));
   return {

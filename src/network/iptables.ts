@@ -40,7 +40,9 @@ export function splitRule(line: string): string[] {
 
 /** The chain name the CNI plugins derive from a network name and container ID (pkg/utils FormatChainName). */
 export function cniChainName(network: string, containerId: string, prefix = ''): string {
-  const hash = createHash('sha512').update(network + containerId).digest('hex');
+  const hash = createHash('sha512')
+    .update(network + containerId)
+    .digest('hex');
   return `CNI-${prefix}${hash}`.slice(0, 28);
 }
 

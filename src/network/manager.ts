@@ -22,7 +22,13 @@ import { StateDb } from './state-db';
 import type { AttachOptions, Endpoint, NetworkConfig, NetworkStore, Peer } from './types';
 
 export { JsonNetworkStore } from './json-store';
-export { DEFAULT_BRIDGE_POOLS, USER_NETWORK_POOLS, USER_NETWORK_PREFIX, DEFAULT_BRIDGE_PREFIX, PREDEFINED } from './networks';
+export {
+  DEFAULT_BRIDGE_POOLS,
+  USER_NETWORK_POOLS,
+  USER_NETWORK_PREFIX,
+  DEFAULT_BRIDGE_PREFIX,
+  PREDEFINED,
+} from './networks';
 export type { CreateNetworkOptions } from './networks';
 export type { Finding } from './check';
 
@@ -53,7 +59,10 @@ export class NetworkManager {
     this.stateDir = path.join(opts.runroot, 'network');
     this.ipamDir = path.join(this.stateDir, 'ipam');
     this.state = new StateDb(this.stateDir);
-    this.networks = new Networks(this.store, this.state, this.ipamDir, { root: path.resolve(opts.root), runroot: path.resolve(opts.runroot) });
+    this.networks = new Networks(this.store, this.state, this.ipamDir, {
+      root: path.resolve(opts.root),
+      runroot: path.resolve(opts.runroot),
+    });
     this.attached = new Attachments(this.state, this.cni, this.ipamDir, this.networks);
   }
 
@@ -158,7 +167,13 @@ export class NetworkManager {
   }
 
   /** Every attachment: container, network, namespace, and whether ADD completed. */
-  attachments(): Array<{ containerId: string; networkId: string; networkName: string; netns: string; complete: boolean }> {
+  attachments(): Array<{
+    containerId: string;
+    networkId: string;
+    networkName: string;
+    netns: string;
+    complete: boolean;
+  }> {
     return this.attached.list();
   }
 }

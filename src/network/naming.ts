@@ -63,7 +63,8 @@ export function netNaming(env: NodeJS.ProcessEnv = process.env): NetNaming {
       userBridge: (id) => `stw-${id.slice(0, 11)}`,
     };
   }
-  if (!TAG.test(tag)) throw invalidArgument(`${TEST_PREFIX_ENV} must be 1 to 4 of a-z and 0-9 (with ${TEST_POOL_ENV}), got "${tag}"`);
+  if (!TAG.test(tag))
+    throw invalidArgument(`${TEST_PREFIX_ENV} must be 1 to 4 of a-z and 0-9 (with ${TEST_POOL_ENV}), got "${tag}"`);
   if (!pool) throw invalidArgument(`${TEST_PREFIX_ENV} needs ${TEST_POOL_ENV}`);
   const cidr = parseCidr(pool);
   if (cidr.prefix < 8 || cidr.prefix > 20) throw invalidArgument(`${TEST_POOL_ENV} must be a /8 to /20, got ${pool}`);
@@ -98,7 +99,11 @@ export function chainsFor(bridge: string): Chains {
 export function chainsOfTag(tag: string): Chains {
   if (tag === '') return DEFAULT_CHAINS;
   const stem = `STW${tag.toUpperCase()}`;
-  return { forward: `${stem}-FORWARD`, isolation1: `${stem}-ISOLATION-STAGE-1`, isolation2: `${stem}-ISOLATION-STAGE-2` };
+  return {
+    forward: `${stem}-FORWARD`,
+    isolation1: `${stem}-ISOLATION-STAGE-1`,
+    isolation2: `${stem}-ISOLATION-STAGE-2`,
+  };
 }
 
 /** Could this link be a bridge stowage made (under any tag)? */

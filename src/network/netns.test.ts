@@ -16,7 +16,8 @@ function withRunroot(fn: (runroot: string) => Promise<void>): () => Promise<void
     try {
       await fn(dir);
     } finally {
-      for (const f of fs.existsSync(netnsDir(dir)) ? fs.readdirSync(netnsDir(dir)) : []) await removeNetns(path.join(netnsDir(dir), f));
+      for (const f of fs.existsSync(netnsDir(dir)) ? fs.readdirSync(netnsDir(dir)) : [])
+        await removeNetns(path.join(netnsDir(dir), f));
       spawnSync('umount', ['-R', '-l', netnsDir(dir)], { stdio: 'ignore' });
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -24,9 +25,11 @@ function withRunroot(fn: (runroot: string) => Promise<void>): () => Promise<void
 }
 
 const nsLinks = (ns: string) =>
-  (JSON.parse(spawnSync('nsenter', [`--net=${ns}`, 'ip', '-j', 'link'], { encoding: 'utf8' }).stdout) as Array<{ ifname: string }>).map(
-    (l) => l.ifname,
-  );
+  (
+    JSON.parse(spawnSync('nsenter', [`--net=${ns}`, 'ip', '-j', 'link'], { encoding: 'utf8' }).stdout) as Array<{
+      ifname: string;
+    }>
+  ).map((l) => l.ifname);
 
 test(
   'create: a namespace of its own, only lo inside, in a shared-propagation directory',

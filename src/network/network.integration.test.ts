@@ -14,7 +14,16 @@ import Database from 'better-sqlite3';
 import { cniChainName } from './iptables';
 import { NetworkManager } from './manager';
 import { createNetns, netnsDir, removeNetns } from './netns';
-import { diffHostState, linkGone, linkId, relevantTo, slotTokens, snapshotHostState, type HostState, type LinkId } from './host-state';
+import {
+  diffHostState,
+  linkGone,
+  linkId,
+  relevantTo,
+  slotTokens,
+  snapshotHostState,
+  type HostState,
+  type LinkId,
+} from './host-state';
 import { isKind } from '../errdefs';
 import { chainsFor, netNaming } from './naming';
 import { formatCidr, parseCidr } from './subnet';
@@ -47,7 +56,10 @@ function startInNs(ns: string, cmd: string[], ready: (child: ChildProcess) => Pr
 /** Polls until a TCP port in a namespace accepts connections. */
 async function waitTcp(ns: string, ip: string, port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const r = spawnSync('nsenter', [`--net=${ns}`, BUSYBOX, 'nc', '-w', '1', ip, String(port)], { input: '', timeout: 2000 });
+    const r = spawnSync('nsenter', [`--net=${ns}`, BUSYBOX, 'nc', '-w', '1', ip, String(port)], {
+      input: '',
+      timeout: 2000,
+    });
     if (r.status === 0) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -135,13 +147,17 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
   /** "10.66." for 10.66.0.0/16, "10.70.0." for 10.70.0.0/24: finds rules naming any address of the subnet. */
   const subnetPrefix = (cidr: string) => {
     const [ip, len] = cidr.split('/');
-    return `${ip.split('.').slice(0, Math.floor(Number(len) / 8)).join('.')}.`;
+    return `${ip
+      .split('.')
+      .slice(0, Math.floor(Number(len) / 8))
+      .join('.')}.`;
   };
-  const inPools = (cidr: string, pools: string[]) => pools.some((p) => {
-    const pool = parseCidr(p);
-    const c = parseCidr(cidr);
-    return c.prefix >= pool.prefix && c.base >= pool.base && c.base < pool.base + 2 ** (32 - pool.prefix);
-  });
+  const inPools = (cidr: string, pools: string[]) =>
+    pools.some((p) => {
+      const pool = parseCidr(p);
+      const c = parseCidr(cidr);
+      return c.prefix >= pool.prefix && c.base >= pool.base && c.base < pool.base + 2 ** (32 - pool.prefix);
+    });
   /** What these containers may leave on the host, found by IDs, chain names, bridges and subnets. */
   const ours = (containerIds: string[]) => ({
     networkIds: [def.id, user.id],
@@ -205,15 +221,33 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
     assert.ok(fs.existsSync(`/sys/class/net/${user.bridge}`), 'bridge created with the network');
     assert.equal((await m.inspect(user.id.slice(0, 12))).name, 'appnet');
     assert.equal((await m.inspect('appnet')).id, user.id);
-    await assert.rejects(m.inspect('nope'), (e: Error) => isKind(e, 'not-found') && e.message === 'network nope not found');
-    await assert.rejects(m.create('appnet'), (e: Error) => isKind(e, 'already-exists') && e.message === 'network with name appnet already exists');
-    await assert.rejects(m.create('bridge'), (e: Error) => e.message === 'operation is not permitted on predefined bridge network ');
-    await assert.rejects(m.remove('host'), (e: Error) => isKind(e, 'forbidden') && e.message === 'host is a pre-defined network and cannot be removed');
-    await assert.rejects(m.create('clash', { subnet: user.subnet }), /^Error: Pool overlaps with other one on this address space$/);
+    await assert.rejects(
+      m.inspect('nope'),
+      (e: Error) => isKind(e, 'not-found') && e.message === 'network nope not found',
+    );
+    await assert.rejects(
+      m.create('appnet'),
+      (e: Error) => isKind(e, 'already-exists') && e.message === 'network with name appnet already exists',
+    );
+    await assert.rejects(
+      m.create('bridge'),
+      (e: Error) => e.message === 'operation is not permitted on predefined bridge network ',
+    );
+    await assert.rejects(
+      m.remove('host'),
+      (e: Error) => isKind(e, 'forbidden') && e.message === 'host is a pre-defined network and cannot be removed',
+    );
+    await assert.rejects(
+      m.create('clash', { subnet: user.subnet }),
+      /^Error: Pool overlaps with other one on this address space$/,
+    );
     // fixed subnets: the last two /24s of this run's user pool
     const pool = parseCidr(naming.userPools[0]);
     const last24 = (n: number) => formatCidr({ base: pool.base + 2 ** (32 - pool.prefix) - 256 * n, prefix: 24 });
-    await assert.rejects(m.create('gw', { subnet: last24(2), gateway: '10.9.9.9' }), /no matching subnet for gateway 10.9.9.9/);
+    await assert.rejects(
+      m.create('gw', { subnet: last24(2), gateway: '10.9.9.9' }),
+      /no matching subnet for gateway 10.9.9.9/,
+    );
     const tmp = await m.create('scratch', { subnet: last24(1), labels: { a: 'b' } });
     assert.equal(tmp.gateway, last24(1).replace(/0\/24$/, '1'));
     assert.deepEqual(await m.prune((n) => n.name === 'scratch'), ['scratch']); // appnet has no endpoints yet either
@@ -276,14 +310,19 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
         m.endpoints(A).map((e) => e.NetworkName),
         ['bridge', 'appnet'],
       );
-      await assert.rejects(m.attach(A, a, 'appnet', { name: 'alpha' }), /endpoint with name alpha already exists in network appnet/);
+      await assert.rejects(
+        m.attach(A, a, 'appnet', { name: 'alpha' }),
+        /endpoint with name alpha already exists in network appnet/,
+      );
       await assert.rejects(m.remove('appnet'), new RegExp(`network appnet id ${user.id} has active endpoints`));
 
       await m.detachAll(A, a);
       await m.detachAll(B, b);
       assert.deepEqual(left(A, B), []);
       assert.deepEqual(
-        JSON.parse(spawnSync('nsenter', [`--net=${a}`, 'ip', '-j', 'link'], { encoding: 'utf8' }).stdout).map((l: { ifname: string }) => l.ifname),
+        JSON.parse(spawnSync('nsenter', [`--net=${a}`, 'ip', '-j', 'link'], { encoding: 'utf8' }).stdout).map(
+          (l: { ifname: string }) => l.ifname,
+        ),
         ['lo'],
       );
     });
@@ -312,7 +351,19 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
       assert.equal(natRules().filter((l) => l === masq).length, 1, 'the nat table alone flushed');
       await m.detachAll(X, x);
       spawnSync('iptables', ['-w', '-t', 'nat', '-D', ...masq.split(' ').slice(1)]);
-      spawnSync('iptables', ['-w', '-t', 'filter', '-D', chainsFor(def.bridge!).forward, '-i', def.bridge!, '-o', def.bridge!, '-j', 'ACCEPT']);
+      spawnSync('iptables', [
+        '-w',
+        '-t',
+        'filter',
+        '-D',
+        chainsFor(def.bridge!).forward,
+        '-i',
+        def.bridge!,
+        '-o',
+        def.bridge!,
+        '-j',
+        'ACCEPT',
+      ]);
       await m.attach(X, x, 'bridge', { name: 'x' });
       assert.equal(natRules().filter((l) => l === masq).length, 1);
       assert.notEqual(inNs(x, ['ping', '-c', '1', '-W', '1', ey.IPAddress]).status, 0, 'isolated again');
@@ -332,7 +383,10 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
       const token = `stowage-${process.pid}-${Date.now()}`;
       fs.writeFileSync(path.join(web, 'index.html'), token);
 
-      const ep = await m.attach(S, srv, 'bridge', { name: 'web', ports: { '80/tcp': [{ HostIp: '', HostPort: String(hostPort) }] } });
+      const ep = await m.attach(S, srv, 'bridge', {
+        name: 'web',
+        ports: { '80/tcp': [{ HostIp: '', HostPort: String(hostPort) }] },
+      });
       assert.deepEqual(ep.Ports, { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: String(hostPort) }] });
       await m.attach(S, srv, 'appnet', { name: 'web' });
       await m.attach(C, cli, 'bridge', { name: 'client' });
@@ -351,7 +405,10 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
       const other = await newNs('other');
       const ipamBefore = snapshotHostState(m.ipamDir).ipam;
       await assert.rejects(
-        m.attach(O, other, 'bridge', { name: 'web2', ports: { '80/tcp': [{ HostIp: '', HostPort: String(hostPort) }] } }),
+        m.attach(O, other, 'bridge', {
+          name: 'web2',
+          ports: { '80/tcp': [{ HostIp: '', HostPort: String(hostPort) }] },
+        }),
         (e: Error) =>
           new RegExp(
             `^driver failed programming external connectivity on endpoint web2 \\([0-9a-f]{64}\\): Bind for 0\\.0\\.0\\.0:${hostPort} failed: port is already allocated$`,
@@ -372,9 +429,16 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
     const ns = await newNs('udp');
     const U = id('udb');
     await scoped([U], async (spawned) => {
-      const ep = await m.attach(U, ns, 'bridge', { name: 'echo', ports: { '5353/udp': [{ HostIp: '', HostPort: '' }] } });
+      const ep = await m.attach(U, ns, 'bridge', {
+        name: 'echo',
+        ports: { '5353/udp': [{ HostIp: '', HostPort: '' }] },
+      });
       const hostPort = Number(ep.Ports['5353/udp'][0].HostPort);
-      const [lo, hi] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+      const [lo, hi] = fs
+        .readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+        .trim()
+        .split(/\s+/)
+        .map(Number);
       assert.ok(hostPort >= lo && hostPort <= hi, `random port ${hostPort} in the ephemeral range`);
       const echo = await startInNs(
         ns,
@@ -383,10 +447,11 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
           '-e',
           `const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>s.send('echo:'+m,r.port,r.address));s.bind(5353,()=>console.log('ready'))`,
         ],
-        (c) => new Promise((resolve, reject) => {
-          c.stdout!.once('data', () => resolve());
-          c.once('exit', (code) => reject(new Error(`echo server exited ${code}`)));
-        }),
+        (c) =>
+          new Promise((resolve, reject) => {
+            c.stdout!.once('data', () => resolve());
+            c.once('exit', (code) => reject(new Error(`echo server exited ${code}`)));
+          }),
       );
       spawned.push(echo);
       assert.equal(await udpEcho(hostPort, 'ping-udp'), 'echo:ping-udp');
@@ -414,7 +479,11 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
           ).test(e.message),
       );
       // nothing was set up (by this process: other test runs may change the host meanwhile)
-      const mine = { networkIds: [def.id, user.id], containerIds: [X], other: [...slotTokens(slot!.tag), def.bridge!, user.bridge!] };
+      const mine = {
+        networkIds: [def.id, user.id],
+        containerIds: [X],
+        other: [...slotTokens(slot!.tag), def.bridge!, user.bridge!],
+      };
       assert.deepEqual(diffHostState(relevantTo(before, mine), relevantTo(snapshotHostState(m.ipamDir), mine)), []);
       assert.deepEqual(left(X), []);
     } finally {
@@ -458,7 +527,10 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
     assert.ok(during.iptables.length > before.iptables.length && during.ipam.length === before.ipam.length + 2);
     // a crash in the middle of an ADD: no stored result (the IPAM reservation is used instead)
     const db = new Database(path.join(m.stateDir, 'state.db'), { timeout: 10_000 });
-    db.prepare('UPDATE attachments SET result = NULL, complete = 0 WHERE container_id = ? AND network_id = ?').run(K, user.id);
+    db.prepare('UPDATE attachments SET result = NULL, complete = 0 WHERE container_id = ? AND network_id = ?').run(
+      K,
+      user.id,
+    );
     db.close();
     await removeNetns(ns); // the namespace (and the veths) die with the container
     await m.detachAll(K);
@@ -494,16 +566,22 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
     // anything else that changed meanwhile is not ours (other programs may touch the host)
     const unrelated = diffHostState(full0, full1);
     assert.deepEqual(relevantTo({ iptables: unrelated, ip6tables: [], links: [], ipam: [] }, tokens).iptables, []);
-    assert.ok(!full1.links.some((l) => l.includes(`master ${def.bridge}`) || l.includes(`master ${user.bridge}`)), 'no veth left');
+    assert.ok(
+      !full1.links.some((l) => l.includes(`master ${def.bridge}`) || l.includes(`master ${user.bridge}`)),
+      'no veth left',
+    );
     assert.deepEqual(full1.ipam, full0.ipam);
     assert.deepEqual(left(...ids), []);
   });
 });
 
 describe('several stowage roots at once (root)', { skip }, () => {
-  test('processes racing to create networks never get overlapping subnets or shared bridges', { timeout: 120_000 }, async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-race-'));
-    const script = `
+  test(
+    'processes racing to create networks never get overlapping subnets or shared bridges',
+    { timeout: 120_000 },
+    async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-race-'));
+      const script = `
       const { NetworkManager } = require(${JSON.stringify(path.join(__dirname, 'manager.js'))});
       const [root, mode] = process.argv.slice(1);
       (async () => {
@@ -512,35 +590,41 @@ describe('several stowage roots at once (root)', { skip }, () => {
         const nets = [await m.ensureDefault(), await m.create('n1'), await m.create('n2')];
         console.log(JSON.stringify(nets.map((n) => ({ bridge: n.bridge, subnet: n.subnet }))));
       })().catch((e) => { console.error(e); process.exit(1); });`;
-    const roots = [0, 1, 2, 3].map((i) => path.join(dir, `r${i}`));
-    const runScript = (root: string, mode: string) =>
-      new Promise<string>((resolve, reject) => {
-        const c = spawn(process.execPath, ['-e', script, root, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        c.stdout.on('data', (d) => (out += d));
-        c.stderr.on('data', (d) => (err += d));
-        c.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`))));
-      });
-    try {
-      const results = await Promise.allSettled(roots.map((r) => runScript(r, 'create')));
-      const nets = results.flatMap((r) => (r.status === 'fulfilled' ? (JSON.parse(r.value) as Array<{ bridge: string; subnet: string }>) : []));
-      assert.deepEqual(
-        results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
-        [],
-      );
-      assert.equal(nets.length, 12);
-      assert.equal(new Set(nets.map((n) => n.bridge)).size, 12, 'distinct bridges');
-      const { parseCidr, overlaps } = await import('./subnet');
-      for (let i = 0; i < nets.length; i++) {
-        for (let j = i + 1; j < nets.length; j++) {
-          assert.ok(!overlaps(parseCidr(nets[i].subnet), parseCidr(nets[j].subnet)), `${nets[i].subnet} vs ${nets[j].subnet}`);
+      const roots = [0, 1, 2, 3].map((i) => path.join(dir, `r${i}`));
+      const runScript = (root: string, mode: string) =>
+        new Promise<string>((resolve, reject) => {
+          const c = spawn(process.execPath, ['-e', script, root, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          let err = '';
+          c.stdout.on('data', (d) => (out += d));
+          c.stderr.on('data', (d) => (err += d));
+          c.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`))));
+        });
+      try {
+        const results = await Promise.allSettled(roots.map((r) => runScript(r, 'create')));
+        const nets = results.flatMap((r) =>
+          r.status === 'fulfilled' ? (JSON.parse(r.value) as Array<{ bridge: string; subnet: string }>) : [],
+        );
+        assert.deepEqual(
+          results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
+          [],
+        );
+        assert.equal(nets.length, 12);
+        assert.equal(new Set(nets.map((n) => n.bridge)).size, 12, 'distinct bridges');
+        const { parseCidr, overlaps } = await import('./subnet');
+        for (let i = 0; i < nets.length; i++) {
+          for (let j = i + 1; j < nets.length; j++) {
+            assert.ok(
+              !overlaps(parseCidr(nets[i].subnet), parseCidr(nets[j].subnet)),
+              `${nets[i].subnet} vs ${nets[j].subnet}`,
+            );
+          }
         }
+        for (const n of nets) assert.ok(fs.existsSync(`/sys/class/net/${n.bridge}`), n.bridge);
+      } finally {
+        await Promise.allSettled(roots.map((r) => runScript(r, 'destroy')));
+        fs.rmSync(dir, { recursive: true, force: true });
       }
-      for (const n of nets) assert.ok(fs.existsSync(`/sys/class/net/${n.bridge}`), n.bridge);
-    } finally {
-      await Promise.allSettled(roots.map((r) => runScript(r, 'destroy')));
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });

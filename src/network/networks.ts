@@ -43,7 +43,8 @@ export interface CreateNetworkOptions {
 function reserveAux(net: NetworkConfig, aux: Record<string, string>, ipamDir: string): Record<string, string> {
   const subnet = parseCidr(net.subnet!);
   for (const [name, ip] of Object.entries(aux)) {
-    if (!isIPv4(ip) || !contains(subnet, ip)) throw invalidArgument(`auxiliary address: (${name}:${ip}) must belong to the master pool: ${net.subnet}`);
+    if (!isIPv4(ip) || !contains(subnet, ip))
+      throw invalidArgument(`auxiliary address: (${name}:${ip}) must belong to the master pool: ${net.subnet}`);
   }
   const dir = path.join(ipamDir, net.id);
   fs.mkdirSync(dir, { recursive: true });
@@ -89,10 +90,12 @@ export class Networks {
     if (byId) return byId;
     const byName = all.filter((n) => n.name === term);
     if (byName.length === 1) return byName[0];
-    if (byName.length > 1) throw invalidArgument(`network ${term} is ambiguous (${byName.length} matches found based on name)`);
+    if (byName.length > 1)
+      throw invalidArgument(`network ${term} is ambiguous (${byName.length} matches found based on name)`);
     const byPrefix = term === '' ? [] : all.filter((n) => n.id.startsWith(term));
     if (byPrefix.length === 1) return byPrefix[0];
-    if (byPrefix.length > 1) throw invalidArgument(`network ${term} is ambiguous (${byPrefix.length} matches found based on ID prefix)`);
+    if (byPrefix.length > 1)
+      throw invalidArgument(`network ${term} is ambiguous (${byPrefix.length} matches found based on ID prefix)`);
     throw notFound(`network ${term} not found`);
   }
 
@@ -108,13 +111,28 @@ export class Networks {
         ['none', 'null'],
       ] as const) {
         if (!all.some((n) => n.name === name)) {
-          this.store.put({ name, id: newId(), driver, internal: false, labels: {}, options: {}, created: new Date().toISOString() });
+          this.store.put({
+            name,
+            id: newId(),
+            driver,
+            internal: false,
+            labels: {},
+            options: {},
+            created: new Date().toISOString(),
+          });
         }
       }
       const bridge = all.find((n) => n.name === 'bridge');
       if (bridge) return bridge;
       const naming = netNaming();
-      const net = await this.claim('bridge', newId(), naming.defaultPools, naming.defaultSize, {}, naming.defaultBridge);
+      const net = await this.claim(
+        'bridge',
+        newId(),
+        naming.defaultPools,
+        naming.defaultSize,
+        {},
+        naming.defaultBridge,
+      );
       net.options = {
         'com.docker.network.bridge.default_bridge': 'true',
         'com.docker.network.bridge.enable_icc': 'true',
@@ -138,12 +156,14 @@ export class Networks {
     if (driver !== 'bridge') throw notFound(`plugin "${driver}" not found`);
     await this.ensureDefault();
     return this.state.exclusive(async () => {
-      if (this.store.list().some((n) => n.name === name)) throw alreadyExists(`network with name ${name} already exists`);
+      if (this.store.list().some((n) => n.name === name))
+        throw alreadyExists(`network with name ${name} already exists`);
       const id = newId();
       const naming = netNaming();
       const net = await this.claim(name, id, naming.userPools, naming.userSize, opts, () => naming.userBridge(id));
       try {
-        if (opts.auxAddresses && Object.keys(opts.auxAddresses).length) net.auxAddresses = reserveAux(net, opts.auxAddresses, this.ipamDir);
+        if (opts.auxAddresses && Object.keys(opts.auxAddresses).length)
+          net.auxAddresses = reserveAux(net, opts.auxAddresses, this.ipamDir);
         await ensureBridgeRules(net); // isolated from the other networks from the start, as Docker's are
       } catch (err) {
         await teardownBridge(net, this.ipamDir);
@@ -169,7 +189,9 @@ export class Networks {
   ): Promise<NetworkConfig> {
     await reclaimOrphanBridges();
     const owner = { store: ensureStoreId(this.paths.root, this.paths.runroot), network: id, ...this.paths };
-    const { bridge, subnet, gateway } = claimBridge(this.store.list(), pools, prefix, opts, bridgeName, (br) => setLinkOwner(br, owner));
+    const { bridge, subnet, gateway } = claimBridge(this.store.list(), pools, prefix, opts, bridgeName, (br) =>
+      setLinkOwner(br, owner),
+    );
     return {
       name,
       id,
@@ -191,7 +213,11 @@ export class Networks {
    */
   ensureOwner(net: NetworkConfig): void {
     if (net.driver !== 'bridge' || !net.bridge || linkOwner(net.bridge) || !networkLinkExists(net.bridge)) return;
-    setLinkOwner(net.bridge, { store: ensureStoreId(this.paths.root, this.paths.runroot), network: net.id, ...this.paths });
+    setLinkOwner(net.bridge, {
+      store: ensureStoreId(this.paths.root, this.paths.runroot),
+      network: net.id,
+      ...this.paths,
+    });
   }
 
   /** `docker network rm`: refused for predefined networks and while containers are attached. */
@@ -203,7 +229,10 @@ export class Networks {
         throw new StowageError('forbidden', `${net.name} is a pre-defined network and cannot be removed`);
       }
       if (this.state.count(net.id) > 0) {
-        throw new StowageError('forbidden', `error while removing network: network ${net.name} id ${net.id} has active endpoints`);
+        throw new StowageError(
+          'forbidden',
+          `error while removing network: network ${net.name} id ${net.id} has active endpoints`,
+        );
       }
       await this.teardown(net);
     });

@@ -2,11 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ownerAlias, parseOwnerAlias, type BridgeOwner } from './owners';
 
-const owner: BridgeOwner = { store: '0123456789abcdef', network: 'a'.repeat(64), root: '/var/lib/stowage', runroot: '/run/stowage' };
+const owner: BridgeOwner = {
+  store: '0123456789abcdef',
+  network: 'a'.repeat(64),
+  root: '/var/lib/stowage',
+  runroot: '/run/stowage',
+};
 
 test('the owner alias: written and read back, within IFALIASZ', () => {
   const alias = ownerAlias(owner)!;
-  assert.equal(alias, `stowage {"s":"0123456789abcdef","n":"${'a'.repeat(64)}","r":"/var/lib/stowage","u":"/run/stowage"}`);
+  assert.equal(
+    alias,
+    `stowage {"s":"0123456789abcdef","n":"${'a'.repeat(64)}","r":"/var/lib/stowage","u":"/run/stowage"}`,
+  );
   assert.deepEqual(parseOwnerAlias(alias), owner);
   const spaced = { ...owner, root: '/tmp/a "quoted" dir/root' };
   assert.deepEqual(parseOwnerAlias(ownerAlias(spaced)!), spaced);
@@ -21,7 +29,13 @@ test('long paths: the run root is left out, then the alias altogether', () => {
 });
 
 test('aliases that are not stowage owners are ignored', () => {
-  for (const text of ['', 'uplink to the lab', 'stowage {', 'stowage {"s":"xyz","n":"a","r":"/x"}', 'stowage {"s":"0123456789abcdef","n":"a","r":"relative"}']) {
+  for (const text of [
+    '',
+    'uplink to the lab',
+    'stowage {',
+    'stowage {"s":"xyz","n":"a","r":"/x"}',
+    'stowage {"s":"0123456789abcdef","n":"a","r":"relative"}',
+  ]) {
     assert.equal(parseOwnerAlias(text), undefined, text);
   }
 });

@@ -46,8 +46,20 @@ export function parseOwnerAlias(text: string): BridgeOwner | undefined {
   if (!text.startsWith(ALIAS_PREFIX)) return undefined;
   try {
     const j = JSON.parse(text.slice(ALIAS_PREFIX.length)) as { s?: unknown; n?: unknown; r?: unknown; u?: unknown };
-    if (typeof j.s !== 'string' || !STORE_ID.test(j.s) || typeof j.n !== 'string' || typeof j.r !== 'string' || !path.isAbsolute(j.r)) return undefined;
-    return { store: j.s, network: j.n, root: j.r, ...(typeof j.u === 'string' && path.isAbsolute(j.u) ? { runroot: j.u } : {}) };
+    if (
+      typeof j.s !== 'string' ||
+      !STORE_ID.test(j.s) ||
+      typeof j.n !== 'string' ||
+      typeof j.r !== 'string' ||
+      !path.isAbsolute(j.r)
+    )
+      return undefined;
+    return {
+      store: j.s,
+      network: j.n,
+      root: j.r,
+      ...(typeof j.u === 'string' && path.isAbsolute(j.u) ? { runroot: j.u } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -171,7 +183,8 @@ export async function removeNetworkChains(networkId: string): Promise<void> {
 
 /** Unmounts every mount at or below dir (deepest first). */
 export function unmountBelow(dir: string): number {
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+  const unescape = (s: string) =>
+    s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
   const targets = fs
     .readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
@@ -219,13 +232,18 @@ export async function reclaimBridge(b: OwnedBridge): Promise<void> {
   await removeNetworkChains(b.owner.network);
   // no store at the root at all (no store ID, no database): what is still mounted
   // there (a killed container's overlay) is the gone store's, and blocked its removal
-  if (!fs.existsSync(storeIdFile(b.owner.root)) && !fs.existsSync(path.join(b.owner.root, 'stowage.db')) && fs.existsSync(b.owner.root)) {
+  if (
+    !fs.existsSync(storeIdFile(b.owner.root)) &&
+    !fs.existsSync(path.join(b.owner.root, 'stowage.db')) &&
+    fs.existsSync(b.owner.root)
+  ) {
     unmountBelow(b.owner.root);
     removeEmptyDirs(b.owner.root);
   }
   const run = b.owner.runroot;
   if (!run) return;
-  if (/^[0-9a-f]{64}$/.test(b.owner.network)) fs.rmSync(path.join(run, 'network', 'ipam', b.owner.network), { recursive: true, force: true });
+  if (/^[0-9a-f]{64}$/.test(b.owner.network))
+    fs.rmSync(path.join(run, 'network', 'ipam', b.owner.network), { recursive: true, force: true });
   const runOwner = readId(runrootIdFile(run));
   if (runOwner && runOwner !== b.owner.store) return; // a live store uses that run root now
   if (!fs.existsSync(run)) return;

@@ -33,8 +33,12 @@ test('-p HOST:CONTAINER, IP:HOST:CONTAINER, IP::CONTAINER, CONTAINER', () => {
     exposedPorts: { '80/tcp': {} },
     portBindings: { '80/tcp': [{ HostIp: '', HostPort: '88' }] },
   });
-  assert.deepEqual(parsePublish(['127.0.0.1:8080:80']).portBindings, { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] });
-  assert.deepEqual(parsePublish(['192.168.1.100::80']).portBindings, { '80/tcp': [{ HostIp: '192.168.1.100', HostPort: '' }] });
+  assert.deepEqual(parsePublish(['127.0.0.1:8080:80']).portBindings, {
+    '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }],
+  });
+  assert.deepEqual(parsePublish(['192.168.1.100::80']).portBindings, {
+    '80/tcp': [{ HostIp: '192.168.1.100', HostPort: '' }],
+  });
   assert.deepEqual(parsePublish(['80']).portBindings, { '80/tcp': [{ HostIp: '', HostPort: '' }] });
   // the same container port twice: two bindings, one exposed port
   const twice = parsePublish(['88:80', '127.0.0.1:89:80']);
@@ -43,8 +47,15 @@ test('-p HOST:CONTAINER, IP:HOST:CONTAINER, IP::CONTAINER, CONTAINER', () => {
 });
 
 test('-p protocols: tcp, udp, sctp, case-insensitive, default tcp', () => {
-  assert.deepEqual(Object.keys(parsePublish(['53:53/udp', '9:9/SCTP', '80/', '81/tcp']).portBindings), ['53/udp', '9/sctp', '80/tcp', '81/tcp']);
-  assert.deepEqual(parsePublish(['192.168.1.100::6000/udp']).portBindings, { '6000/udp': [{ HostIp: '192.168.1.100', HostPort: '' }] });
+  assert.deepEqual(Object.keys(parsePublish(['53:53/udp', '9:9/SCTP', '80/', '81/tcp']).portBindings), [
+    '53/udp',
+    '9/sctp',
+    '80/tcp',
+    '81/tcp',
+  ]);
+  assert.deepEqual(parsePublish(['192.168.1.100::6000/udp']).portBindings, {
+    '6000/udp': [{ HostIp: '192.168.1.100', HostPort: '' }],
+  });
 });
 
 test('-p ranges: both sides, host range with one container port, container range alone', () => {
@@ -92,7 +103,9 @@ test('-p errors: Docker CLI 28 wording (go-connections v0.5.0)', () => {
 test('-p long syntax is converted to the short one', () => {
   assert.equal(toStandardNotation('published=8080,target=80,protocol=udp'), '8080:80/udp');
   assert.equal(toStandardNotation('target=80'), ':80/tcp');
-  assert.deepEqual(parsePublish(['published=8080,target=80']).portBindings, { '80/tcp': [{ HostIp: '', HostPort: '8080' }] });
+  assert.deepEqual(parsePublish(['published=8080,target=80']).portBindings, {
+    '80/tcp': [{ HostIp: '', HostPort: '8080' }],
+  });
 });
 
 test('Go-compatible number and range parsing', () => {
@@ -111,11 +124,17 @@ test('Go-compatible number and range parsing', () => {
 });
 
 test('--expose: ranges expand, wrong formats refused with Docker wording', () => {
-  assert.deepEqual(parseExpose(['80', '7000-7002/udp']), { '80/tcp': {}, '7000/udp': {}, '7001/udp': {}, '7002/udp': {} });
+  assert.deepEqual(parseExpose(['80', '7000-7002/udp']), {
+    '80/tcp': {},
+    '7000/udp': {},
+    '7001/udp': {},
+    '7002/udp': {},
+  });
   assert.throws(() => parseExpose(['80:80']), /^Error: invalid port format for --expose: 80:80$/);
   assert.throws(
     () => parseExpose(['abc']),
-    (e: Error) => e.message === 'invalid range format for --expose: abc, error: strconv.ParseUint: parsing "abc": invalid syntax',
+    (e: Error) =>
+      e.message === 'invalid range format for --expose: abc, error: strconv.ParseUint: parsing "abc": invalid syntax',
   );
 });
 
@@ -133,12 +152,20 @@ test('-P: every exposed port without a binding gets a random host port; bindings
 test('API port bindings are validated as the daemon does', () => {
   validatePortBindings({ '80/tcp': [{ HostIp: '', HostPort: '8000-8010' }] });
   assert.throws(() => validatePortBindings({ 'abc/tcp': [] }), /^Error: invalid port specification: "abc"$/);
-  assert.throws(() => validatePortBindings({ '80/tcp': [{ HostIp: '', HostPort: 'x' }] }), /invalid port specification: "x"/);
+  assert.throws(
+    () => validatePortBindings({ '80/tcp': [{ HostIp: '', HostPort: 'x' }] }),
+    /invalid port specification: "x"/,
+  );
 });
 
 test('docker ps PORTS: Docker 20.10 daemon (IPv4 and IPv6 bindings), exposed-only, ranges', () => {
   // what a 20.10 daemon reports for -p 88:80: a binding on 0.0.0.0 and one on ::
-  const ns20 = { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '88' }, { HostIp: '::', HostPort: '88' }] };
+  const ns20 = {
+    '80/tcp': [
+      { HostIp: '0.0.0.0', HostPort: '88' },
+      { HostIp: '::', HostPort: '88' },
+    ],
+  };
   assert.equal(formatPsPorts(apiPorts(ns20)), '0.0.0.0:88->80/tcp, [::]:88->80/tcp'); // CLI 28
   assert.equal(formatPsPorts(apiPorts(ns20), { cli: '20.10' }), '0.0.0.0:88->80/tcp, :::88->80/tcp');
   assert.equal(
@@ -167,7 +194,10 @@ test('docker ps PORTS: Docker 20.10 daemon (IPv4 and IPv6 bindings), exposed-onl
     '82/tcp': [{ HostIp: '0.0.0.0', HostPort: '8002' }],
     '9000/udp': null,
   };
-  assert.equal(formatPsPorts(apiPorts(shifted)), '9000/udp, 0.0.0.0:8000->80/tcp, 0.0.0.0:8001->81/tcp, 0.0.0.0:8002->82/tcp');
+  assert.equal(
+    formatPsPorts(apiPorts(shifted)),
+    '9000/udp, 0.0.0.0:8000->80/tcp, 0.0.0.0:8001->81/tcp, 0.0.0.0:8002->82/tcp',
+  );
   // exposed ranges collapse too, per protocol; a gap closes a group, the last ones come in key order
   assert.equal(
     formatPsPorts(apiPorts({ '7000/tcp': null, '7001/tcp': null, '7003/tcp': null, '7000/udp': null })),
@@ -178,7 +208,10 @@ test('docker ps PORTS: Docker 20.10 daemon (IPv4 and IPv6 bindings), exposed-onl
 
 test('docker port: all lines naturally sorted, one port, errors', () => {
   const ports = {
-    '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '88' }, { HostIp: '::', HostPort: '88' }],
+    '80/tcp': [
+      { HostIp: '0.0.0.0', HostPort: '88' },
+      { HostIp: '::', HostPort: '88' },
+    ],
     '443/tcp': [{ HostIp: '0.0.0.0', HostPort: '4443' }],
     '9/udp': [{ HostIp: '127.0.0.1', HostPort: '9009' }],
     '22/tcp': null,
@@ -200,6 +233,8 @@ test('docker port: all lines naturally sorted, one port, errors', () => {
 });
 
 test('natural order: numbers by value, digits before letters', () => {
-  const sorted = ['a10', 'a9', 'a09', 'b', '1', 'a'].sort((x, y) => (naturalLess(x, y) ? -1 : naturalLess(y, x) ? 1 : 0));
+  const sorted = ['a10', 'a9', 'a09', 'b', '1', 'a'].sort((x, y) =>
+    naturalLess(x, y) ? -1 : naturalLess(y, x) ? 1 : 0,
+  );
   assert.deepEqual(sorted, ['1', 'a', 'a9', 'a09', 'a10', 'b']);
 });

@@ -40,7 +40,8 @@ export function parseUint16(s: string): number {
   for (const c of s) {
     let d: number;
     if (c >= '0' && c <= '9') d = c.charCodeAt(0) - 48;
-    else if (/^[a-z]$/i.test(c)) d = c.toLowerCase().charCodeAt(0) - 87; // a letter is a digit >= base
+    else if (/^[a-z]$/i.test(c))
+      d = c.toLowerCase().charCodeAt(0) - 87; // a letter is a digit >= base
     else throw syntax();
     if (d >= 10) throw syntax();
     n = n * 10 + d;
@@ -108,7 +109,8 @@ function stripBrackets(ip: string): string {
   const last = hostport.lastIndexOf(':');
   const end = hostport.indexOf(']');
   if (end < 0) throw fail("missing ']' in address");
-  if (end + 1 !== last) throw fail(hostport[end + 1] === ':' ? 'too many colons in address' : 'missing port in address');
+  if (end + 1 !== last)
+    throw fail(hostport[end + 1] === ':' ? 'too many colons in address' : 'missing port in address');
   if (hostport.indexOf('[', 1) >= 0) throw fail("unexpected '[' in address");
   if (hostport.indexOf(']', end + 1) >= 0) throw fail("unexpected ']' in address");
   return hostport.slice(1, end);

@@ -120,13 +120,17 @@ export class StateDb {
 
   /** A container's completed attachments, in the order it joined the networks. */
   completeRowsOf(containerId: string): AttachmentRow[] {
-    return this.db.prepare('SELECT * FROM attachments WHERE container_id = ? AND complete = 1 ORDER BY ifname').all(containerId) as AttachmentRow[];
+    return this.db
+      .prepare('SELECT * FROM attachments WHERE container_id = ? AND complete = 1 ORDER BY ifname')
+      .all(containerId) as AttachmentRow[];
   }
 
   /** Completed attachments to a network (by ID or name), oldest first. */
   completeRowsOn(network: string): AttachmentRow[] {
     return this.db
-      .prepare('SELECT * FROM attachments WHERE (network_id = ? OR network_name = ?) AND complete = 1 ORDER BY created_at')
+      .prepare(
+        'SELECT * FROM attachments WHERE (network_id = ? OR network_name = ?) AND complete = 1 ORDER BY created_at',
+      )
       .all(network, network) as AttachmentRow[];
   }
 
@@ -145,7 +149,9 @@ export class StateDb {
     const n =
       networkId === undefined
         ? (this.db.prepare('SELECT count(*) AS n FROM attachments').get() as { n: number })
-        : (this.db.prepare('SELECT count(*) AS n FROM attachments WHERE network_id = ?').get(networkId) as { n: number });
+        : (this.db.prepare('SELECT count(*) AS n FROM attachments WHERE network_id = ?').get(networkId) as {
+            n: number;
+          });
     return n.n;
   }
 
@@ -162,12 +168,16 @@ export class StateDb {
 
   /** Stores a partial result of ADD (each plugin's, as it comes). */
   setResult(containerId: string, networkId: string, result: string): void {
-    this.db.prepare('UPDATE attachments SET result = ? WHERE container_id = ? AND network_id = ?').run(result, containerId, networkId);
+    this.db
+      .prepare('UPDATE attachments SET result = ? WHERE container_id = ? AND network_id = ?')
+      .run(result, containerId, networkId);
   }
 
   /** Stores ADD's final result and marks the attachment complete. */
   setComplete(containerId: string, networkId: string, result: string): void {
-    this.db.prepare('UPDATE attachments SET result = ?, complete = 1 WHERE container_id = ? AND network_id = ?').run(result, containerId, networkId);
+    this.db
+      .prepare('UPDATE attachments SET result = ?, complete = 1 WHERE container_id = ? AND network_id = ?')
+      .run(result, containerId, networkId);
   }
 
   delete(containerId: string, networkId: string): void {

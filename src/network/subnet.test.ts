@@ -20,6 +20,9 @@ test('CIDR parsing and arithmetic', () => {
 test('picking the first subnet that overlaps nothing taken', () => {
   const taken = [parseCidr('10.70.0.0/24'), parseCidr('10.70.2.0/23'), parseCidr('192.0.2.0/24')];
   assert.equal(formatCidr(pickSubnet(['10.70.0.0/15'], 24, taken)!), '10.70.1.0/24');
-  assert.equal(formatCidr(pickSubnet(['10.66.0.0/16', '10.67.0.0/16'], 16, [parseCidr('10.66.5.0/24')])!), '10.67.0.0/16');
+  assert.equal(
+    formatCidr(pickSubnet(['10.66.0.0/16', '10.67.0.0/16'], 16, [parseCidr('10.66.5.0/24')])!),
+    '10.67.0.0/16',
+  );
   assert.equal(pickSubnet(['10.66.0.0/16'], 16, [parseCidr('10.0.0.0/8')]), undefined);
 });

@@ -49,7 +49,11 @@ export function testSlot(): TestSlot | undefined {
     const me = selfId();
     index = db
       .transaction(() => {
-        const rows = db.prepare('SELECT slot, pid, start FROM slots').all() as Array<{ slot: number; pid: number; start: string }>;
+        const rows = db.prepare('SELECT slot, pid, start FROM slots').all() as Array<{
+          slot: number;
+          pid: number;
+          start: string;
+        }>;
         const held = new Set(rows.filter((r) => isAlive({ pid: r.pid, start: r.start })).map((r) => r.slot));
         for (let i = 0; i < SLOTS; i++) {
           if (held.has(i)) continue;

@@ -77,7 +77,9 @@ function splitDomain(nameStr: string): { domain: string; path: string } {
   let rest: string;
   if (
     i < 0 ||
-    (!/[.:]/.test(nameStr.slice(0, i)) && nameStr.slice(0, i) !== 'localhost' && nameStr.slice(0, i).toLowerCase() === nameStr.slice(0, i))
+    (!/[.:]/.test(nameStr.slice(0, i)) &&
+      nameStr.slice(0, i) !== 'localhost' &&
+      nameStr.slice(0, i).toLowerCase() === nameStr.slice(0, i))
   ) {
     d = DEFAULT_DOMAIN;
     rest = nameStr;
@@ -109,7 +111,9 @@ export function parseNormalized(s: string): Reference {
   if (!m) throw new InvalidReferenceError('invalid reference format');
   const [, nameStr, tagStr, digestStr] = m;
   if (nameStr.length > NAME_TOTAL_LENGTH_MAX) {
-    throw new InvalidReferenceError(`invalid reference format: repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters`);
+    throw new InvalidReferenceError(
+      `invalid reference format: repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters`,
+    );
   }
   const { domain: dom, path } = splitDomain(nameStr);
   return { domain: dom, path, tag: tagStr, digest: digestStr };

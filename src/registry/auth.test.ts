@@ -6,20 +6,35 @@ import { Authorizer, mergeScopes, parseChallenges } from './auth';
 import type { HttpResponse, RequestInit } from './http';
 
 test('WWW-Authenticate: several challenges, quoted and bare values, escapes', () => {
-  assert.deepEqual(parseChallenges('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"'), [
-    { scheme: 'bearer', params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull,push' } },
-  ]);
+  assert.deepEqual(
+    parseChallenges(
+      'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"',
+    ),
+    [
+      {
+        scheme: 'bearer',
+        params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull,push' },
+      },
+    ],
+  );
   assert.deepEqual(parseChallenges('Basic realm="x", Bearer realm="https://t", error="invalid_token"'), [
     { scheme: 'basic', params: { realm: 'x' } },
     { scheme: 'bearer', params: { realm: 'https://t', error: 'invalid_token' } },
   ]);
-  assert.deepEqual(parseChallenges('Bearer realm=https://t,service=s'), [{ scheme: 'bearer', params: { realm: 'https://t', service: 's' } }]);
-  assert.deepEqual(parseChallenges('Basic realm="a \\"quoted\\" realm"'), [{ scheme: 'basic', params: { realm: 'a "quoted" realm' } }]);
+  assert.deepEqual(parseChallenges('Bearer realm=https://t,service=s'), [
+    { scheme: 'bearer', params: { realm: 'https://t', service: 's' } },
+  ]);
+  assert.deepEqual(parseChallenges('Basic realm="a \\"quoted\\" realm"'), [
+    { scheme: 'basic', params: { realm: 'a "quoted" realm' } },
+  ]);
   assert.deepEqual(parseChallenges(undefined), []);
 });
 
 test('scopes: actions of one repository joined, repositories apart', () => {
-  assert.deepEqual(mergeScopes(['repository:a:pull', 'repository:a:push', 'repository:b:pull', 'repository:a:pull']), ['repository:a:pull,push', 'repository:b:pull']);
+  assert.deepEqual(mergeScopes(['repository:a:pull', 'repository:a:push', 'repository:b:pull', 'repository:a:pull']), [
+    'repository:a:pull,push',
+    'repository:b:pull',
+  ]);
 });
 
 /** A canned answer, as http.ts gives them. */
@@ -48,7 +63,11 @@ test('bearer tokens: fetched per scope set, kept until they expire (60 s at leas
     return answer(200, JSON.stringify({ token: `t${asked.length}`, expires_in: 10 }));
   };
   const a = new Authorizer('https://reg.example', { username: 'bob', password: 'pw' }, send, { now: () => now });
-  a.learn(answer(401, '', { 'WWW-Authenticate': 'Bearer realm="https://auth.example/token",service="reg",scope="repository:x:pull"' }));
+  a.learn(
+    answer(401, '', {
+      'WWW-Authenticate': 'Bearer realm="https://auth.example/token",service="reg",scope="repository:x:pull"',
+    }),
+  );
   const u = new URL('https://reg.example/v2/x/manifests/1');
   assert.equal(await a.header(['repository:x:pull'], u, 'GET'), 'Bearer t1');
   assert.equal(await a.header(['repository:x:pull'], u, 'GET'), 'Bearer t1', 'kept');
@@ -58,16 +77,24 @@ test('bearer tokens: fetched per scope set, kept until they expire (60 s at leas
   assert.deepEqual(first.url.searchParams.getAll('scope'), ['repository:x:pull']);
   assert.equal(first.url.searchParams.get('service'), 'reg');
   assert.equal(first.url.searchParams.get('account'), 'bob');
-  assert.deepEqual(first.init.auth, { origin: 'https://auth.example', header: `Basic ${Buffer.from('bob:pw').toString('base64')}` }, 'credentials go to the realm only');
+  assert.deepEqual(
+    first.init.auth,
+    { origin: 'https://auth.example', header: `Basic ${Buffer.from('bob:pw').toString('base64')}` },
+    'credentials go to the realm only',
+  );
   now += 59_000;
-  assert.equal(await a.header(['repository:x:pull'], u, 'GET'), 'Bearer t1', '10 s tokens live 60 s, as Docker keeps them');
+  assert.equal(
+    await a.header(['repository:x:pull'], u, 'GET'),
+    'Bearer t1',
+    '10 s tokens live 60 s, as Docker keeps them',
+  );
   now += 2_000;
   assert.equal(await a.header(['repository:x:pull'], u, 'GET'), 'Bearer t3', 'expired: fetched again');
   a.invalidate(['repository:x:pull']);
   assert.equal(await a.header(['repository:x:pull'], u, 'GET'), 'Bearer t4', 'refused by the registry: fetched again');
 });
 
-test('an identity token is traded with OAuth2\'s refresh grant; a registry token is used as it is; basic needs credentials', async () => {
+test("an identity token is traded with OAuth2's refresh grant; a registry token is used as it is; basic needs credentials", async () => {
   const asked: RequestInit[] = [];
   const send = async (_url: URL, init: RequestInit) => {
     asked.push(init);
@@ -76,7 +103,10 @@ test('an identity token is traded with OAuth2\'s refresh grant; a registry token
   const challenge = answer(401, '', { 'WWW-Authenticate': 'Bearer realm="https://auth.example/token",service="reg"' });
   const id = new Authorizer('https://reg.example', { identitytoken: 'refresh-me' }, send);
   id.learn(challenge);
-  assert.equal(await id.header(['repository:x:pull'], new URL('https://reg.example/v2/'), 'GET'), 'Bearer from-refresh');
+  assert.equal(
+    await id.header(['repository:x:pull'], new URL('https://reg.example/v2/'), 'GET'),
+    'Bearer from-refresh',
+  );
   assert.equal(asked[0].method, 'POST');
   const form = new URLSearchParams((asked[0].body as Buffer).toString());
   assert.equal(form.get('grant_type'), 'refresh_token');
@@ -94,7 +124,10 @@ test('token server failures are named: refused credentials, no JSON, no token', 
   const u = new URL('https://reg.example/v2/');
   const challenge = answer(401, '', { 'WWW-Authenticate': 'Bearer realm="https://auth.example/token"' });
   const cases: Array<[HttpResponse, RegExp]> = [
-    [answer(401, '{"details":"incorrect username or password"}'), /Get "https:\/\/reg\.example\/v2\/": unauthorized: incorrect username or password$/],
+    [
+      answer(401, '{"details":"incorrect username or password"}'),
+      /Get "https:\/\/reg\.example\/v2\/": unauthorized: incorrect username or password$/,
+    ],
     [answer(200, '<html>'), /the token server https:\/\/auth\.example answered no JSON/],
     [answer(200, '{"expires_in":3}'), /the token server https:\/\/auth\.example answered no token/],
   ];

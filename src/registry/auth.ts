@@ -83,7 +83,9 @@ export async function errorText(res: HttpResponse): Promise<{ code?: string; tex
     if (oauth === 'insufficient_scope' || oauth === 'invalid_token') {
       res.discard();
       const code = oauth === 'insufficient_scope' ? 'DENIED' : 'UNAUTHORIZED';
-      const message = bearer?.params.error_description || (code === 'DENIED' ? 'requested access to the resource is denied' : 'authentication required');
+      const message =
+        bearer?.params.error_description ||
+        (code === 'DENIED' ? 'requested access to the resource is denied' : 'authentication required');
       return { code, text: `${code.toLowerCase()}: ${message}` };
     }
   }
@@ -94,7 +96,12 @@ export async function errorText(res: HttpResponse): Promise<{ code?: string; tex
     res.discard();
   }
   try {
-    const json = JSON.parse(body) as { errors?: Array<{ code?: string; message?: string; detail?: unknown }>; details?: string; error?: string; error_description?: string };
+    const json = JSON.parse(body) as {
+      errors?: Array<{ code?: string; message?: string; detail?: unknown }>;
+      details?: string;
+      error?: string;
+      error_description?: string;
+    };
     const e = json.errors?.[0];
     if (e) return { code: e.code, text: `${(e.code ?? '').toLowerCase().replace(/_/g, ' ')}: ${e.message ?? ''}` };
     if (json.details) return { text: json.details };
@@ -102,8 +109,10 @@ export async function errorText(res: HttpResponse): Promise<{ code?: string; tex
   } catch {
     /* not JSON */
   }
-  if (!body.trim() && res.status === 401) return { code: 'UNAUTHORIZED', text: 'unauthorized: authentication required' };
-  if (!body.trim() && res.status === 403) return { code: 'DENIED', text: 'denied: requested access to the resource is denied' };
+  if (!body.trim() && res.status === 401)
+    return { code: 'UNAUTHORIZED', text: 'unauthorized: authentication required' };
+  if (!body.trim() && res.status === 403)
+    return { code: 'DENIED', text: 'denied: requested access to the resource is denied' };
   const snippet = body.trim().split('\n')[0].slice(0, 200);
   return { text: snippet ? `${res.status} ${res.statusText}: ${snippet}` : `${res.status} ${res.statusText}` };
 }
@@ -174,7 +183,8 @@ export class Authorizer {
   private async fetchToken(c: Challenge, scopes: string[], reqUrl: URL, method: string): Promise<TokenAnswer> {
     const realm = c.params.realm;
     const what = `${method === 'GET' ? 'Get' : method === 'HEAD' ? 'Head' : method[0] + method.slice(1).toLowerCase()} "${reqUrl.href}"`;
-    if (!realm) throw new StowageError('unauthorized', `${what}: the registry asks for a bearer token but names no realm`);
+    if (!realm)
+      throw new StowageError('unauthorized', `${what}: the registry asks for a bearer token but names no realm`);
     let url: URL;
     try {
       url = new URL(realm);
@@ -186,10 +196,20 @@ export class Authorizer {
     let res: HttpResponse;
     if (refresh) {
       // OAuth2 refresh-token grant, as Docker does with an identity token
-      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh, client_id: 'stowage', access_type: 'offline' });
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refresh,
+        client_id: 'stowage',
+        access_type: 'offline',
+      });
       if (c.params.service) form.set('service', c.params.service);
       if (scopes.length) form.set('scope', scopes.join(' '));
-      res = await this.sendRequest(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: Buffer.from(form.toString()), follow: false });
+      res = await this.sendRequest(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        body: Buffer.from(form.toString()),
+        follow: false,
+      });
     } else {
       if (c.params.service) url.searchParams.set('service', c.params.service);
       for (const s of scopes) url.searchParams.append('scope', s);
@@ -202,14 +222,20 @@ export class Authorizer {
           url.searchParams.set('client_id', 'stowage');
         }
         // the credentials go to the realm, which exists to receive them
-        auth = { origin: url.origin, header: `Basic ${Buffer.from(`${creds.username ?? ''}:${creds.password ?? ''}`).toString('base64')}` };
+        auth = {
+          origin: url.origin,
+          header: `Basic ${Buffer.from(`${creds.username ?? ''}:${creds.password ?? ''}`).toString('base64')}`,
+        };
       }
       res = await this.sendRequest(url, { method: 'GET', headers, auth, follow: false });
     }
     if (res.status < 200 || res.status > 299) {
       const e = await errorText(res);
       const text = res.status === 401 && !/unauthorized/i.test(e.text) ? `unauthorized: ${e.text}` : e.text;
-      throw new StowageError(res.status === 401 || res.status === 403 ? 'unauthorized' : 'unavailable', `${what}: ${text}`);
+      throw new StowageError(
+        res.status === 401 || res.status === 403 ? 'unauthorized' : 'unavailable',
+        `${what}: ${text}`,
+      );
     }
     const body = await res.bytes(LIMITS.token, `the token server's answer (${url.origin})`);
     let json: { token?: string; access_token?: string; expires_in?: number; refresh_token?: string };
@@ -219,7 +245,8 @@ export class Authorizer {
       throw new StowageError('unauthorized', `${what}: the token server ${url.origin} answered no JSON`);
     }
     const token = json.token || json.access_token;
-    if (!token || typeof token !== 'string') throw new StowageError('unauthorized', `${what}: the token server ${url.origin} answered no token`);
+    if (!token || typeof token !== 'string')
+      throw new StowageError('unauthorized', `${what}: the token server ${url.origin} answered no token`);
     const expiresIn = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : MIN_TOKEN_SECONDS;
     return { token, expiresIn, refreshToken: typeof json.refresh_token === 'string' ? json.refresh_token : undefined };
   }

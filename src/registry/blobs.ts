@@ -8,11 +8,15 @@ import type { Store } from '../engine/store';
 import type { Descriptor } from '../oci/types';
 
 export function recordBlob(store: Store, diffId: Digest, digest: Digest, size: number, mediaType: string): void {
-  store.db.prepare('INSERT OR IGNORE INTO layer_blobs (diff_id, digest, size, media_type) VALUES (?, ?, ?, ?)').run(diffId, digest, size, mediaType);
+  store.db
+    .prepare('INSERT OR IGNORE INTO layer_blobs (diff_id, digest, size, media_type) VALUES (?, ?, ?, ?)')
+    .run(diffId, digest, size, mediaType);
 }
 
 export function knownBlobs(store: Store, diffId: Digest): Descriptor[] {
-  const rows = store.db.prepare('SELECT digest, size, media_type FROM layer_blobs WHERE diff_id = ?').all(diffId) as Array<{ digest: Digest; size: number; media_type: string }>;
+  const rows = store.db
+    .prepare('SELECT digest, size, media_type FROM layer_blobs WHERE diff_id = ?')
+    .all(diffId) as Array<{ digest: Digest; size: number; media_type: string }>;
   return rows.map((r) => ({ digest: r.digest, size: r.size, mediaType: r.media_type }));
 }
 
@@ -22,6 +26,8 @@ export function recordBlobSource(store: Store, digest: Digest, repository: strin
 
 /** Repositories (full names) known to hold `digest`, most recently recorded first. */
 export function blobSources(store: Store, digest: Digest): string[] {
-  const rows = store.db.prepare('SELECT repository FROM blob_sources WHERE digest = ? ORDER BY rowid DESC').all(digest) as Array<{ repository: string }>;
+  const rows = store.db
+    .prepare('SELECT repository FROM blob_sources WHERE digest = ? ORDER BY rowid DESC')
+    .all(digest) as Array<{ repository: string }>;
   return rows.map((r) => r.repository);
 }

@@ -40,7 +40,10 @@ export function hostCerts(host: string, dirs = certsDirs()): HostCerts {
       if (name.endsWith('.crt')) out.ca.push(fs.readFileSync(file));
       else if (name.endsWith('.cert')) {
         const key = `${name.slice(0, -5)}.key`;
-        if (!names.includes(key)) throw invalidArgument(`missing key ${key} for client certificate ${name}. CA certificates must use the extension .crt`);
+        if (!names.includes(key))
+          throw invalidArgument(
+            `missing key ${key} for client certificate ${name}. CA certificates must use the extension .crt`,
+          );
         if (!out.cert) {
           out.cert = fs.readFileSync(file);
           out.key = fs.readFileSync(path.join(dir, key));

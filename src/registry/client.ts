@@ -41,7 +41,8 @@ export interface RegistryOptions {
 }
 
 /** The host a domain is reached at: Docker Hub's registry for docker.io. */
-export const registryHost = (domain: string): string => (domain === 'docker.io' || domain === 'index.docker.io' ? 'registry-1.docker.io' : domain);
+export const registryHost = (domain: string): string =>
+  domain === 'docker.io' || domain === 'index.docker.io' ? 'registry-1.docker.io' : domain;
 
 let sharedHosts: RegistryHosts | undefined;
 /** One RegistryHosts per process: addresses and schemes found once. */
@@ -84,7 +85,8 @@ export class Registry {
     return this.authorizer?.refreshToken;
   }
 
-  private sender = (url: URL, init: RequestInit) => send(url, { ...init, signal: this.opts.signal }, (u) => this.hosts.routeFor(u));
+  private sender = (url: URL, init: RequestInit) =>
+    send(url, { ...init, signal: this.opts.signal }, (u) => this.hosts.routeFor(u));
 
   /** GET /v2/ over HTTPS, or plain HTTP where allowed and the server does not speak TLS; learns the auth challenge. */
   connect(): Promise<void> {
@@ -119,7 +121,10 @@ export class Registry {
     }
     res.discard();
     if (res.status !== 200 && res.status !== 401) {
-      throw new RegistryError(`${origin}/v2/ does not answer as a registry: ${res.status} ${res.statusText}`, res.status);
+      throw new RegistryError(
+        `${origin}/v2/ does not answer as a registry: ${res.status} ${res.statusText}`,
+        res.status,
+      );
     }
   }
 
@@ -143,8 +148,16 @@ export class Registry {
     const url = new URL(target, this.origin);
     const scopes = o.scopes ?? [];
     const attempt = async (extra: string[]) => {
-      const header = this.authorizer ? await this.authorizer.header(mergeScopes([...scopes, ...extra]), url, method) : undefined;
-      return this.sender(url, { method, headers: o.headers, body: o.body, follow: o.follow, auth: header ? { origin: this.origin, header } : undefined });
+      const header = this.authorizer
+        ? await this.authorizer.header(mergeScopes([...scopes, ...extra]), url, method)
+        : undefined;
+      return this.sender(url, {
+        method,
+        headers: o.headers,
+        body: o.body,
+        follow: o.follow,
+        auth: header ? { origin: this.origin, header } : undefined,
+      });
     };
     const res = await attempt([]);
     const replayable = o.body === undefined || Buffer.isBuffer(o.body);
@@ -161,7 +174,8 @@ export class Registry {
   async fail(res: HttpResponse, what: string | ((code: string | undefined) => string)): Promise<never> {
     const e = await errorText(res);
     // a refusal is the registry's own words, as Docker prints them
-    if (typeof what === 'string' && (res.status === 401 || res.status === 403)) throw new RegistryError(e.text, res.status, e.code);
+    if (typeof what === 'string' && (res.status === 401 || res.status === 403))
+      throw new RegistryError(e.text, res.status, e.code);
     throw new RegistryError(`${typeof what === 'string' ? what : what(e.code)}: ${e.text}`, res.status, e.code);
   }
 
@@ -186,7 +200,10 @@ export class Repository {
 
   /** The manifest or index for a tag or digest, read with Docker's 4 MiB cap; undefined on 404 when `optional`. */
   async manifest(reference: string, fail: (res: HttpResponse) => Promise<never>): Promise<ManifestAnswer> {
-    const res = await this.registry.request('GET', `/v2/${this.path}/manifests/${reference}`, { headers: { Accept: MANIFEST_ACCEPT }, scopes: [pullScope(this.path)] });
+    const res = await this.registry.request('GET', `/v2/${this.path}/manifests/${reference}`, {
+      headers: { Accept: MANIFEST_ACCEPT },
+      scopes: [pullScope(this.path)],
+    });
     if (res.status !== 200) return fail(res);
     const mediaType = (res.header('content-type') ?? '').split(';')[0].trim();
     const bytes = await res.bytes(LIMITS.manifest, `the manifest ${reference} of ${this.path}`);
@@ -195,7 +212,9 @@ export class Repository {
 
   /** A blob's response, streaming (redirects followed, without credentials off the origin). */
   async blob(digest: string): Promise<HttpResponse> {
-    const res = await this.registry.request('GET', `/v2/${this.path}/blobs/${digest}`, { scopes: [pullScope(this.path)] });
+    const res = await this.registry.request('GET', `/v2/${this.path}/blobs/${digest}`, {
+      scopes: [pullScope(this.path)],
+    });
     if (res.status !== 200) return this.registry.fail(res, `blob ${digest}`);
     return res;
   }
@@ -212,10 +231,16 @@ export class Repository {
    * Starts an upload; with `mount`, asks the registry to take the blob from
    * another repository it holds (201: mounted, nothing to send).
    */
-  async startUpload(mount?: { digest: string; from: string }): Promise<{ mounted: true } | { mounted: false; location: URL }> {
+  async startUpload(mount?: {
+    digest: string;
+    from: string;
+  }): Promise<{ mounted: true } | { mounted: false; location: URL }> {
     const scopes = [pushScope(this.path), ...(mount ? [pullScope(mount.from)] : [])];
     const q = mount ? `?mount=${encodeURIComponent(mount.digest)}&from=${encodeURIComponent(mount.from)}` : '';
-    const res = await this.registry.request('POST', `/v2/${this.path}/blobs/uploads/${q}`, { scopes, body: Buffer.alloc(0) });
+    const res = await this.registry.request('POST', `/v2/${this.path}/blobs/uploads/${q}`, {
+      scopes,
+      body: Buffer.alloc(0),
+    });
     if (mount && res.status === 201) {
       res.discard();
       return { mounted: true };
@@ -229,7 +254,11 @@ export class Repository {
 
   /** Sends bytes (a stream: chunked) into an upload; returns where the upload goes on. */
   async patchUpload(location: URL, body: NonNullable<RequestInit['body']>): Promise<URL> {
-    const res = await this.registry.request('PATCH', location.href, { scopes: [pushScope(this.path)], body, headers: { 'Content-Type': 'application/octet-stream' } });
+    const res = await this.registry.request('PATCH', location.href, {
+      scopes: [pushScope(this.path)],
+      body,
+      headers: { 'Content-Type': 'application/octet-stream' },
+    });
     if (res.status !== 202) return this.registry.fail(res, `upload to ${this.path}`);
     res.discard();
     const next = res.header('location');
@@ -240,13 +269,21 @@ export class Repository {
   async closeUpload(location: URL, digest: string, body: Buffer = Buffer.alloc(0)): Promise<void> {
     const put = new URL(location.href);
     put.searchParams.set('digest', digest);
-    const res = await this.registry.request('PUT', put.href, { scopes: [pushScope(this.path)], body, headers: { 'Content-Type': 'application/octet-stream' } });
+    const res = await this.registry.request('PUT', put.href, {
+      scopes: [pushScope(this.path)],
+      body,
+      headers: { 'Content-Type': 'application/octet-stream' },
+    });
     if (res.status !== 201) return this.registry.fail(res, `upload of ${digest}`);
     res.discard();
   }
 
   async putManifest(reference: string, bytes: Buffer, mediaType: string): Promise<void> {
-    const res = await this.registry.request('PUT', `/v2/${this.path}/manifests/${reference}`, { scopes: [pushScope(this.path)], body: bytes, headers: { 'Content-Type': mediaType } });
+    const res = await this.registry.request('PUT', `/v2/${this.path}/manifests/${reference}`, {
+      scopes: [pushScope(this.path)],
+      body: bytes,
+      headers: { 'Content-Type': mediaType },
+    });
     if (res.status !== 201) return this.registry.fail(res, `manifest of ${this.path}:${reference}`);
     res.discard();
   }

@@ -28,7 +28,9 @@ export const INDEX_SERVER = 'https://index.docker.io/v1/';
 
 /** The key credentials are kept under for a registry domain. */
 export function credentialKey(domain: string): string {
-  return domain === 'docker.io' || domain === 'index.docker.io' || domain === 'registry-1.docker.io' ? INDEX_SERVER : domain;
+  return domain === 'docker.io' || domain === 'index.docker.io' || domain === 'registry-1.docker.io'
+    ? INDEX_SERVER
+    : domain;
 }
 
 /** host[:port] of a server address written as a URL or a name (docker's ConvertToHostname). */
@@ -114,12 +116,20 @@ function helperFor(cfg: ConfigJson, server: string): string | undefined {
 
 const NOT_FOUND = 'credentials not found in native keychain';
 
-function runHelper(helper: string, action: 'get' | 'store' | 'erase', input: string): { ok: boolean; out: string; err?: string } {
+function runHelper(
+  helper: string,
+  action: 'get' | 'store' | 'erase',
+  input: string,
+): { ok: boolean; out: string; err?: string } {
   const program = `docker-credential-${helper}`;
   const r = spawnSync(program, [action], { input, encoding: 'utf8', timeout: 60_000 });
   if (r.error) {
     const notThere = (r.error as NodeJS.ErrnoException).code === 'ENOENT';
-    return { ok: false, out: '', err: notThere ? `exec: "${program}": executable file not found in $PATH` : r.error.message };
+    return {
+      ok: false,
+      out: '',
+      err: notThere ? `exec: "${program}": executable file not found in $PATH` : r.error.message,
+    };
   }
   return { ok: r.status === 0, out: r.stdout.trim(), err: r.status === 0 ? undefined : `exit status ${r.status}` };
 }
@@ -128,7 +138,9 @@ function runHelper(helper: string, action: 'get' | 'store' | 'erase', input: str
 export function getCredentials(server: string): AuthConfig {
   const cfg = readConfig();
   const helper = helperFor(cfg, server);
-  const stored = cfg.auths?.[server] ?? Object.entries(cfg.auths ?? {}).find(([k]) => server !== INDEX_SERVER && convertToHostname(k) === server)?.[1];
+  const stored =
+    cfg.auths?.[server] ??
+    Object.entries(cfg.auths ?? {}).find(([k]) => server !== INDEX_SERVER && convertToHostname(k) === server)?.[1];
   if (helper) {
     const r = runHelper(helper, 'get', server);
     if (!r.ok) {
@@ -139,13 +151,21 @@ export function getCredentials(server: string): AuthConfig {
     try {
       creds = JSON.parse(r.out) as typeof creds;
     } catch {
-      throw new StowageError('unavailable', `error getting credentials - docker-credential-${helper} answered no JSON: \`${r.out.slice(0, 200)}\``);
+      throw new StowageError(
+        'unavailable',
+        `error getting credentials - docker-credential-${helper} answered no JSON: \`${r.out.slice(0, 200)}\``,
+      );
     }
     if (creds.Username === '<token>') return { serveraddress: server, identitytoken: creds.Secret };
     return { serveraddress: server, username: creds.Username, password: creds.Secret };
   }
   if (!stored) return { serveraddress: server };
-  const out: AuthConfig = { serveraddress: server, email: stored.email, identitytoken: stored.identitytoken, registrytoken: stored.registrytoken };
+  const out: AuthConfig = {
+    serveraddress: server,
+    email: stored.email,
+    identitytoken: stored.identitytoken,
+    registrytoken: stored.registrytoken,
+  };
   if (stored.auth) Object.assign(out, decodeAuth(stored.auth, server));
   return out;
 }
@@ -165,7 +185,11 @@ export function storeCredentials(auth: AuthConfig): { plainFile?: string } {
       ? { ServerURL: server, Username: '<token>', Secret: auth.identitytoken }
       : { ServerURL: server, Username: auth.username ?? '', Secret: auth.password ?? '' };
     const r = runHelper(helper, 'store', JSON.stringify(record));
-    if (!r.ok) throw new StowageError('unavailable', `Error saving credentials: error storing credentials - err: ${r.err}, out: \`${r.out}\``);
+    if (!r.ok)
+      throw new StowageError(
+        'unavailable',
+        `Error saving credentials: error storing credentials - err: ${r.err}, out: \`${r.out}\``,
+      );
     // config.json keeps an empty entry, as the docker CLI's native store does
     cfg.auths[server] = auth.email ? { email: auth.email } : {};
     writeConfig(cfg);
@@ -173,7 +197,8 @@ export function storeCredentials(auth: AuthConfig): { plainFile?: string } {
   }
   const entry: StoredAuth = {};
   // (with an identity token the docker CLI keeps "user:" as auth beside it)
-  if (auth.username || auth.password) entry.auth = Buffer.from(`${auth.username ?? ''}:${auth.password ?? ''}`).toString('base64');
+  if (auth.username || auth.password)
+    entry.auth = Buffer.from(`${auth.username ?? ''}:${auth.password ?? ''}`).toString('base64');
   if (auth.identitytoken) entry.identitytoken = auth.identitytoken;
   if (auth.email) entry.email = auth.email;
   cfg.auths[server] = entry;
@@ -191,7 +216,8 @@ export function eraseCredentials(server: string): boolean {
   let found = false;
   if (helper) {
     const r = runHelper(helper, 'erase', server);
-    if (!r.ok && r.out !== NOT_FOUND) throw new StowageError('unavailable', `error erasing credentials - err: ${r.err}, out: \`${r.out}\``);
+    if (!r.ok && r.out !== NOT_FOUND)
+      throw new StowageError('unavailable', `error erasing credentials - err: ${r.err}, out: \`${r.out}\``);
     found = r.ok;
   }
   if (cfg.auths && server in cfg.auths) {
@@ -216,7 +242,10 @@ export function decodeRegistryAuthHeader(value: string | undefined): AuthConfig 
   if (!value) return undefined;
   let json: Record<string, unknown>;
   try {
-    json = JSON.parse(Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')) as Record<string, unknown>;
+    json = JSON.parse(Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
   } catch {
     throw invalidArgument('invalid X-Registry-Auth header: not base64-encoded JSON');
   }
@@ -246,7 +275,8 @@ export function authConfigFromJson(json: Record<string, unknown>): AuthConfig | 
 }
 
 /** Whether `auth` carries anything to authenticate with. */
-export const hasSecret = (auth: AuthConfig | undefined): boolean => !!(auth && ((auth.username && auth.password) || auth.identitytoken || auth.registrytoken));
+export const hasSecret = (auth: AuthConfig | undefined): boolean =>
+  !!(auth && ((auth.username && auth.password) || auth.identitytoken || auth.registrytoken));
 
 /**
  * The X-Registry-Config header of a build (base64url JSON: server address →
@@ -256,7 +286,9 @@ export function decodeRegistryConfigHeader(value: string | undefined): (domain: 
   if (!value) return () => undefined;
   let json: Record<string, Record<string, unknown>>;
   try {
-    json = JSON.parse(Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')) as typeof json;
+    json = JSON.parse(
+      Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'),
+    ) as typeof json;
   } catch {
     throw invalidArgument('invalid X-Registry-Config header: not base64-encoded JSON');
   }

@@ -84,18 +84,21 @@ export function normalizeMirror(raw: string): string {
   } catch {
     throw invalidArgument(`invalid mirror: "${raw}" is not a valid URI`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw invalidArgument(`invalid mirror: unsupported scheme "${u.protocol.slice(0, -1)}" in "${raw}"`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw invalidArgument(`invalid mirror: unsupported scheme "${u.protocol.slice(0, -1)}" in "${raw}"`);
   if (u.username || u.password) {
     u.password = 'xxxxx'; // not echoed
     throw invalidArgument(`invalid mirror: username/password not allowed in URI "${u.href}"`);
   }
-  if ((u.pathname && u.pathname !== '/') || u.search || u.hash) throw invalidArgument(`invalid mirror: path, query, or fragment at end of the URI "${raw}"`);
+  if ((u.pathname && u.pathname !== '/') || u.search || u.hash)
+    throw invalidArgument(`invalid mirror: path, query, or fragment at end of the URI "${raw}"`);
   return `${u.protocol}//${u.host}`;
 }
 
 function stringList(v: unknown, key: string, file: string): string[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw invalidArgument(`${file}: "${key}" must be a list of strings`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw invalidArgument(`${file}: "${key}" must be a list of strings`);
   return v as string[];
 }
 
@@ -106,13 +109,16 @@ export function parseDaemonConfig(text: string, file: string): DaemonRegistryCon
   } catch (e) {
     throw invalidArgument(`${file} is not valid JSON: ${(e as Error).message}`);
   }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw invalidArgument(`${file} must hold a JSON object`);
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    throw invalidArgument(`${file} must hold a JSON object`);
   const cfg: DaemonRegistryConfig = { insecureHosts: new Set(), insecureCidrs: [], mirrors: [] };
   for (const entry of stringList(json['insecure-registries'], 'insecure-registries', file)) {
     const bare = entry.replace(/^https?:\/\//, '').replace(/\/+$/, '');
-    if (bare.includes('/') && !/\/\d{1,3}$/.test(bare)) throw invalidArgument(`${file}: insecure registry ${entry} is not a host[:port] or a CIDR`);
+    if (bare.includes('/') && !/\/\d{1,3}$/.test(bare))
+      throw invalidArgument(`${file}: insecure registry ${entry} is not a host[:port] or a CIDR`);
     const cidr = /\/\d{1,3}$/.test(bare) ? parseCidr(bare) : undefined;
-    if (/\/\d{1,3}$/.test(bare) && !cidr) throw invalidArgument(`${file}: insecure registry ${entry} is not a valid CIDR`);
+    if (/\/\d{1,3}$/.test(bare) && !cidr)
+      throw invalidArgument(`${file}: insecure registry ${entry} is not a valid CIDR`);
     if (cidr) cfg.insecureCidrs.push(cidr);
     else cfg.insecureHosts.add(bare.toLowerCase());
   }
@@ -130,9 +136,13 @@ export function daemonRegistryConfig(): DaemonRegistryConfig {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw invalidArgument(`cannot read ${file}: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw invalidArgument(`cannot read ${file}: ${(e as Error).message}`);
   }
-  const cfg = text === undefined ? { insecureHosts: new Set<string>(), insecureCidrs: [], mirrors: [] } : parseDaemonConfig(text, file);
+  const cfg =
+    text === undefined
+      ? { insecureHosts: new Set<string>(), insecureCidrs: [], mirrors: [] }
+      : parseDaemonConfig(text, file);
   cached = { file, cfg };
   return cfg;
 }

@@ -8,7 +8,13 @@
 // Loopback is judged by the addresses the name resolves to, never by the
 // name, and the connection goes to those same addresses.
 import { certsDirs, hostCerts } from './certs';
-import { cidrContains, daemonRegistryConfig, ipBytes, isLoopbackAddress, type DaemonRegistryConfig } from './daemon-config';
+import {
+  cidrContains,
+  daemonRegistryConfig,
+  ipBytes,
+  isLoopbackAddress,
+  type DaemonRegistryConfig,
+} from './daemon-config';
 import { lookupHost, NetworkError, type HostRoute } from './http';
 
 export interface HostPolicy {

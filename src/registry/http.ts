@@ -81,13 +81,24 @@ export class NetworkError extends StowageError {
   }
 }
 
-const METHOD_WORD: Record<string, string> = { GET: 'Get', HEAD: 'Head', PUT: 'Put', POST: 'Post', PATCH: 'Patch', DELETE: 'Delete' };
+const METHOD_WORD: Record<string, string> = {
+  GET: 'Get',
+  HEAD: 'Head',
+  PUT: 'Put',
+  POST: 'Post',
+  PATCH: 'Patch',
+  DELETE: 'Delete',
+};
 const MAX_REDIRECTS = 10;
 
 export const originOf = (u: URL): string => `${u.protocol}//${u.host}`;
 
 /** The Go wording of a connection or TLS failure. */
-function describe(e: NodeJS.ErrnoException & { reason?: string }, url: URL, route: HostRoute): { detail: string; plainHttp: boolean; hint?: string } {
+function describe(
+  e: NodeJS.ErrnoException & { reason?: string },
+  url: URL,
+  route: HostRoute,
+): { detail: string; plainHttp: boolean; hint?: string } {
   const code = e.code ?? '';
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   const addr = route.addresses[0]?.address ?? url.hostname;
@@ -95,15 +106,29 @@ function describe(e: NodeJS.ErrnoException & { reason?: string }, url: URL, rout
   if (code === 'ECONNREFUSED') return { detail: `${dial}: connect: connection refused`, plainHttp: false };
   if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return { detail: `${dial}: i/o timeout`, plainHttp: false };
   if (code === 'ECONNRESET') return { detail: 'read: connection reset by peer', plainHttp: false };
-  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|http request/i.test(e.message)) {
+  if (
+    code === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+    /wrong version number|packet length too long|http request/i.test(e.message)
+  ) {
     return { detail: 'http: server gave HTTP response to HTTPS client', plainHttp: true };
   }
   const certsHint = `stowage trusts the system's authorities and those in certs.d (${url.host}/ca.crt under /etc/docker/certs.d or $STOWAGE_CERTS_D)`;
-  if (['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE'].includes(code)) {
+  if (
+    [
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+      'UNABLE_TO_GET_ISSUER_CERT',
+      'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+      'CERT_SIGNATURE_FAILURE',
+    ].includes(code)
+  ) {
     return { detail: 'x509: certificate signed by unknown authority', plainHttp: false, hint: certsHint };
   }
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return { detail: `x509: certificate is not valid for ${url.hostname}: ${e.reason ?? e.message}`, plainHttp: false };
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return { detail: 'x509: certificate has expired or is not yet valid', plainHttp: false };
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return { detail: `x509: certificate is not valid for ${url.hostname}: ${e.reason ?? e.message}`, plainHttp: false };
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return { detail: 'x509: certificate has expired or is not yet valid', plainHttp: false };
   const alert = /ALERT_([A-Z_]+)$/.exec(code);
   if (alert) return { detail: `remote error: tls: ${alert[1].toLowerCase().replace(/_/g, ' ')}`, plainHttp: false };
   return { detail: e.message, plainHttp: false };
@@ -113,7 +138,14 @@ function describe(e: NodeJS.ErrnoException & { reason?: string }, url: URL, rout
 const agents = new Map<string, http.Agent>();
 
 function agentFor(route: HostRoute): http.Agent {
-  const key = JSON.stringify([route.scheme, route.host, route.addresses, route.tls?.verify, route.tls?.ca.length, !!route.tls?.cert]);
+  const key = JSON.stringify([
+    route.scheme,
+    route.host,
+    route.addresses,
+    route.tls?.verify,
+    route.tls?.ca.length,
+    !!route.tls?.cert,
+  ]);
   let agent = agents.get(key);
   if (agent) return agent;
   const addrs = route.addresses;
@@ -180,14 +212,25 @@ export async function readCapped(res: http.IncomingMessage, limit: number, what:
   return Buffer.concat(parts);
 }
 
-function once(route: HostRoute, url: URL, init: RequestInit, headers: Record<string, string>): Promise<http.IncomingMessage> {
+function once(
+  route: HostRoute,
+  url: URL,
+  init: RequestInit,
+  headers: Record<string, string>,
+): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const mod = url.protocol === 'https:' ? https : http;
     const body = init.body;
     const h: Record<string, string> = { 'User-Agent': 'stowage', ...headers };
     if (Buffer.isBuffer(body)) h['Content-Length'] = String(body.length);
     else if (body?.length !== undefined) h['Content-Length'] = String(body.length);
-    const req = mod.request(url, { method: init.method, headers: h, agent: agentFor(route), signal: init.signal, servername: net.isIP(url.hostname) ? undefined : url.hostname });
+    const req = mod.request(url, {
+      method: init.method,
+      headers: h,
+      agent: agentFor(route),
+      signal: init.signal,
+      servername: net.isIP(url.hostname) ? undefined : url.hostname,
+    });
     req.setTimeout(60_000, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
     req.on('response', (res) => {
       req.setTimeout(0);
@@ -196,7 +239,14 @@ function once(route: HostRoute, url: URL, init: RequestInit, headers: Record<str
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (e.name === 'AbortError') return reject(e);
       const { detail, plainHttp, hint } = describe(e, url, route);
-      reject(new NetworkError(`${METHOD_WORD[init.method] ?? init.method} "${url.href}": ${detail}`, e.code, plainHttp, hint));
+      reject(
+        new NetworkError(
+          `${METHOD_WORD[init.method] ?? init.method} "${url.href}": ${detail}`,
+          e.code,
+          plainHttp,
+          hint,
+        ),
+      );
     });
     if (Buffer.isBuffer(body) || body === undefined) req.end(body);
     else {
@@ -211,7 +261,11 @@ function once(route: HostRoute, url: URL, init: RequestInit, headers: Record<str
  * header goes only to `init.auth.origin`; a redirect elsewhere is followed
  * without it, and a redirect from https to plain http is refused.
  */
-export async function send(url: URL, init: RequestInit, routeFor: (u: URL) => Promise<HostRoute>): Promise<HttpResponse> {
+export async function send(
+  url: URL,
+  init: RequestInit,
+  routeFor: (u: URL) => Promise<HostRoute>,
+): Promise<HttpResponse> {
   let current = url;
   for (let hop = 0; ; hop++) {
     const headers: Record<string, string> = { ...init.headers };
@@ -220,15 +274,26 @@ export async function send(url: URL, init: RequestInit, routeFor: (u: URL) => Pr
     const res = await once(route, current, hop ? { ...init, body: undefined } : init, headers);
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
-    const redirect = [301, 302, 303, 307, 308].includes(status) && location && (init.follow ?? (init.method === 'GET' || init.method === 'HEAD'));
+    const redirect =
+      [301, 302, 303, 307, 308].includes(status) &&
+      location &&
+      (init.follow ?? (init.method === 'GET' || init.method === 'HEAD'));
     if (!redirect) return wrap(res, current);
     res.resume();
-    if (hop >= MAX_REDIRECTS) throw new NetworkError(`${METHOD_WORD[init.method] ?? init.method} "${url.href}": stopped after ${MAX_REDIRECTS} redirects`, undefined);
+    if (hop >= MAX_REDIRECTS)
+      throw new NetworkError(
+        `${METHOD_WORD[init.method] ?? init.method} "${url.href}": stopped after ${MAX_REDIRECTS} redirects`,
+        undefined,
+      );
     const next = new URL(location, current);
     if (current.protocol === 'https:' && next.protocol !== 'https:') {
-      throw new NetworkError(`${METHOD_WORD[init.method] ?? init.method} "${url.href}": refused a redirect from https to ${next.protocol.slice(0, -1)} (${next.origin})`, undefined);
+      throw new NetworkError(
+        `${METHOD_WORD[init.method] ?? init.method} "${url.href}": refused a redirect from https to ${next.protocol.slice(0, -1)} (${next.origin})`,
+        undefined,
+      );
     }
-    if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new NetworkError(`refused a redirect to ${next.href}`, undefined);
+    if (next.protocol !== 'https:' && next.protocol !== 'http:')
+      throw new NetworkError(`refused a redirect to ${next.href}`, undefined);
     current = next;
   }
 }
@@ -244,6 +309,9 @@ export async function lookupHost(hostname: string): Promise<Array<{ address: str
     return addrs;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new NetworkError(`dial tcp: lookup ${bare}${code === 'ENOTFOUND' || code === 'EAI_NONAME' ? ': no such host' : `: ${(e as Error).message}`}`, code);
+    throw new NetworkError(
+      `dial tcp: lookup ${bare}${code === 'ENOTFOUND' || code === 'EAI_NONAME' ? ': no such host' : `: ${(e as Error).message}`}`,
+      code,
+    );
   }
 }

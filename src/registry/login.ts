@@ -25,11 +25,23 @@ export function loginDomain(server: string): string {
 }
 
 /** Logs in to `server` with `auth`: resolves when the registry accepts them, throws an 'unauthorized' error when not. */
-export async function checkLogin(server: string, auth: AuthConfig, opts: { hosts?: RegistryHosts; signal?: AbortSignal } = {}): Promise<LoginResult> {
-  const registry = new Registry(loginDomain(server || auth.serveraddress || ''), { auth, offline: true, hosts: opts.hosts, signal: opts.signal });
+export async function checkLogin(
+  server: string,
+  auth: AuthConfig,
+  opts: { hosts?: RegistryHosts; signal?: AbortSignal } = {},
+): Promise<LoginResult> {
+  const registry = new Registry(loginDomain(server || auth.serveraddress || ''), {
+    auth,
+    offline: true,
+    hosts: opts.hosts,
+    signal: opts.signal,
+  });
   await registry.connect();
   const res = await registry.request('GET', '/v2/');
   res.discard();
   if (res.status === 200) return { status: 'Login Succeeded', identityToken: registry.identityToken };
-  throw new StowageError(res.status === 401 || res.status === 403 ? 'unauthorized' : 'unavailable', `login attempt to ${registry.origin}/v2/ failed with status: ${res.status} ${res.statusText}`);
+  throw new StowageError(
+    res.status === 401 || res.status === 403 ? 'unauthorized' : 'unavailable',
+    `login attempt to ${registry.origin}/v2/ failed with status: ${res.status} ${res.statusText}`,
+  );
 }

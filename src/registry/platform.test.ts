@@ -10,7 +10,10 @@ test('--platform values normalized as containerd does', () => {
   assert.equal(formatPlatform(parsePlatform('linux/arm')), 'linux/arm/v7');
   assert.equal(formatPlatform(parsePlatform('linux/arm/6')), 'linux/arm/v6');
   assert.equal(formatPlatform(parsePlatform('arm64')), 'linux/arm64/v8');
-  assert.throws(() => parsePlatform('linux//amd64'), /"linux\/\/amd64": unknown operating system or architecture: invalid argument/);
+  assert.throws(
+    () => parsePlatform('linux//amd64'),
+    /"linux\/\/amd64": unknown operating system or architecture: invalid argument/,
+  );
   assert.throws(() => parsePlatform(''), /unknown operating system or architecture/);
 });
 

@@ -10,7 +10,14 @@ export interface Platform {
   variant?: string;
 }
 
-const ARCH: Record<string, string> = { x86_64: 'amd64', x86: '386', i386: '386', aarch64: 'arm64', armhf: 'arm', armel: 'arm' };
+const ARCH: Record<string, string> = {
+  x86_64: 'amd64',
+  x86: '386',
+  i386: '386',
+  aarch64: 'arm64',
+  armhf: 'arm',
+  armel: 'arm',
+};
 
 export function normalizePlatform(p: Platform): Platform {
   const os = p.os.toLowerCase() === 'macos' ? 'darwin' : p.os.toLowerCase();
@@ -28,10 +35,13 @@ export function normalizePlatform(p: Platform): Platform {
 /** Parses --platform: os[/arch[/variant]] (an arch alone is taken with linux, as containerd does). */
 export function parsePlatform(s: string): Platform {
   const parts = s.split('/');
-  if (!s || parts.length > 3 || parts.some((x) => !x || !/^[A-Za-z0-9_.-]+$/.test(x))) throw invalidArgument(`"${s}": unknown operating system or architecture: invalid argument`);
+  if (!s || parts.length > 3 || parts.some((x) => !x || !/^[A-Za-z0-9_.-]+$/.test(x)))
+    throw invalidArgument(`"${s}": unknown operating system or architecture: invalid argument`);
   if (parts.length === 1) {
     const known = ['linux', 'windows', 'darwin', 'freebsd'].includes(parts[0].toLowerCase());
-    return normalizePlatform(known ? { os: parts[0], architecture: hostArch() } : { os: 'linux', architecture: parts[0] });
+    return normalizePlatform(
+      known ? { os: parts[0], architecture: hostArch() } : { os: 'linux', architecture: parts[0] },
+    );
   }
   return normalizePlatform({ os: parts[0], architecture: parts[1], variant: parts[2] });
 }

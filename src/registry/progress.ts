@@ -15,7 +15,13 @@ export type OnProgress = (m: ProgressMessage) => void;
 export const NO_PROGRESS: OnProgress = () => {};
 
 /** Progress of one item at most every `ms`, the last one always. */
-export function throttled(emit: OnProgress, id: string, status: string, total: number, ms = 100): (current: number, final?: boolean) => void {
+export function throttled(
+  emit: OnProgress,
+  id: string,
+  status: string,
+  total: number,
+  ms = 100,
+): (current: number, final?: boolean) => void {
   let last = 0;
   return (current, final = false) => {
     const now = Date.now();

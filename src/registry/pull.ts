@@ -23,7 +23,10 @@ import { NO_PROGRESS, Slots, throttled, type OnProgress } from './progress';
 import { pullSources, type Source, type SourceConfig } from './sources';
 import { verifiedStream } from './verify';
 
-const INDEX_TYPES = ['application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.oci.image.index.v1+json'];
+const INDEX_TYPES = [
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.index.v1+json',
+];
 const LAYER_TYPES = [
   'application/vnd.docker.image.rootfs.diff.tar.gzip',
   'application/vnd.docker.image.rootfs.diff.tar',
@@ -79,7 +82,13 @@ class SourceRepo {
     const s = this.source;
     // credentials given for the reference go to its own registry only, never to a mirror
     const auth = s.domain === this.origin.domain ? this.opts.auth : undefined;
-    this.repo ??= new Registry(s.domain, { auth, insecure: s.insecure, plainHttp: s.plainHttp, hosts: this.opts.hosts, signal: this.opts.signal }).repository(s.path);
+    this.repo ??= new Registry(s.domain, {
+      auth,
+      insecure: s.insecure,
+      plainHttp: s.plainHttp,
+      hosts: this.opts.hosts,
+      signal: this.opts.signal,
+    }).repository(s.path);
     return this.repo;
   }
 }
@@ -107,9 +116,14 @@ async function getManifest(repo: Repository, reference: string, pinned: Digest |
     ),
   );
   const digest = sha256(m.bytes);
-  if (pinned && digest !== pinned) throw bad(`manifest ${reference} does not match its digest ${pinned}: content hashes to ${digest}`);
+  if (pinned && digest !== pinned)
+    throw bad(`manifest ${reference} does not match its digest ${pinned}: content hashes to ${digest}`);
   const doc = parse<Manifest & Index>(m.bytes, 'the manifest');
-  if ((doc.schemaVersion as number) === 1 || /^application\/vnd\.docker\.distribution\.manifest\.v1\+/.test(m.mediaType)) throw bad(`${familiarString(ref)} uses the deprecated image format v2 schema 1, which stowage does not pull`);
+  if (
+    (doc.schemaVersion as number) === 1 ||
+    /^application\/vnd\.docker\.distribution\.manifest\.v1\+/.test(m.mediaType)
+  )
+    throw bad(`${familiarString(ref)} uses the deprecated image format v2 schema 1, which stowage does not pull`);
   return { doc, digest, mediaType: doc.mediaType ?? m.mediaType };
 }
 
@@ -127,7 +141,8 @@ async function resolve(ref: Reference, repos: SourceRepo[], platform: Platform):
         doc = (await getManifest(repo, entry.digest, entry.digest, ref)).doc;
       }
       const manifest = doc as Manifest;
-      if (!manifest.config?.digest || !Array.isArray(manifest.layers)) throw bad('the manifest has no config or no layers');
+      if (!manifest.config?.digest || !Array.isArray(manifest.layers))
+        throw bad('the manifest has no config or no layers');
       return { repos: repos.slice(i), manifest, digest: first.digest };
     } catch (e) {
       lastError = e;
@@ -152,14 +167,21 @@ async function openBlob(repos: SourceRepo[], digest: string) {
 
 function checkLayers(layers: Descriptor[]): void {
   for (const l of layers) {
-    if (!LAYER_TYPES.includes(l.mediaType)) throw bad(`layer ${l.digest} has a media type stowage does not pull: ${l.mediaType}`);
-    if (!/^sha256:[0-9a-f]{64}$/.test(l.digest)) throw bad(`layer digest ${JSON.stringify(l.digest)} is not a sha256 digest`);
+    if (!LAYER_TYPES.includes(l.mediaType))
+      throw bad(`layer ${l.digest} has a media type stowage does not pull: ${l.mediaType}`);
+    if (!/^sha256:[0-9a-f]{64}$/.test(l.digest))
+      throw bad(`layer digest ${JSON.stringify(l.digest)} is not a sha256 digest`);
     if (!Number.isSafeInteger(l.size) || l.size < 0) throw bad(`layer ${l.digest} has no valid size in the manifest`);
   }
 }
 
 /** Pulls one image (a tag or a digest) into the store. */
-export async function pullImage(store: Store, images: ImageService, named: Reference, opts: PullOptions = {}): Promise<PullResult> {
+export async function pullImage(
+  store: Store,
+  images: ImageService,
+  named: Reference,
+  opts: PullOptions = {},
+): Promise<PullResult> {
   const ref = withDefaultTag(named);
   const emit = opts.onProgress ?? NO_PROGRESS;
   const platform = typeof opts.platform === 'string' ? parsePlatform(opts.platform) : (opts.platform ?? hostPlatform());
@@ -171,10 +193,12 @@ export async function pullImage(store: Store, images: ImageService, named: Refer
 
   const cfgRes = await openBlob(resolved.repos, manifest.config.digest);
   const configBytes = await cfgRes.bytes(LIMITS.config, `the config ${manifest.config.digest}`);
-  if (sha256(configBytes) !== manifest.config.digest) throw bad(`config ${manifest.config.digest} does not match its digest: content hashes to ${sha256(configBytes)}`);
+  if (sha256(configBytes) !== manifest.config.digest)
+    throw bad(`config ${manifest.config.digest} does not match its digest: content hashes to ${sha256(configBytes)}`);
   const config = parse<ImageConfig>(configBytes, 'the image config');
   const diffIds = config.rootfs?.diff_ids ?? [];
-  if (diffIds.length !== manifest.layers.length) throw bad(`the config lists ${diffIds.length} layers but the manifest ${manifest.layers.length}`);
+  if (diffIds.length !== manifest.layers.length)
+    throw bad(`the config lists ${diffIds.length} layers but the manifest ${manifest.layers.length}`);
   const chains = chainIds(diffIds);
   const id = sha256(configBytes);
   const tag = ref.digest ? undefined : ref;
@@ -184,7 +208,11 @@ export async function pullImage(store: Store, images: ImageService, named: Refer
     // an image the store has already: nothing to download, nothing listed (as Docker)
     if (!store.images.get(id)) await fetchLayers(store, resolved.repos, manifest.layers, diffIds, chains, emit, origin);
     const parent = chains.length ? chains[chains.length - 1] : null;
-    images.commitImage(configBytes, { topLayer: parent, tags: tag ? [tag] : [], digests: [`${origin}@${resolved.digest}`] });
+    images.commitImage(configBytes, {
+      topLayer: parent,
+      tags: tag ? [tag] : [],
+      digests: [`${origin}@${resolved.digest}`],
+    });
   } catch (e) {
     // layers of this pull that no image took are removed at once, not left to a later GC
     store.layers.releaseLeases();
@@ -202,11 +230,25 @@ export async function pullImage(store: Store, images: ImageService, named: Refer
  * Downloads the layers the store lacks, three at a time, each unpacked as it
  * streams; adopts them bottom up as each one and those below it are done.
  */
-async function fetchLayers(store: Store, repos: SourceRepo[], layers: Descriptor[], diffIds: Digest[], chains: Digest[], emit: OnProgress, origin: string): Promise<void> {
+async function fetchLayers(
+  store: Store,
+  repos: SourceRepo[],
+  layers: Descriptor[],
+  diffIds: Digest[],
+  chains: Digest[],
+  emit: OnProgress,
+  origin: string,
+): Promise<void> {
   const have = chains.map((c) => store.layers.lease(c));
   const short = (d: string) => d.slice(7, 19);
   // what is there and what is to come, first (as Docker lists them)
-  layers.forEach((l, i) => emit({ id: short(l.digest), status: have[i] ? 'Already exists' : 'Pulling fs layer', ...(have[i] ? {} : { progressDetail: { current: 0 } }) }));
+  layers.forEach((l, i) =>
+    emit({
+      id: short(l.digest),
+      status: have[i] ? 'Already exists' : 'Pulling fs layer',
+      ...(have[i] ? {} : { progressDetail: { current: 0 } }),
+    }),
+  );
   const slots = new Slots(CONCURRENT_DOWNLOADS);
   const abort = new AbortController();
   const tasks: Array<Promise<UnpackedLayer> | undefined> = [];
@@ -214,7 +256,8 @@ async function fetchLayers(store: Store, repos: SourceRepo[], layers: Descriptor
   let queued = 0;
   for (const [i, l] of layers.entries()) {
     if (have[i]) continue;
-    if (queued++ >= CONCURRENT_DOWNLOADS) emit({ id: short(l.digest), status: 'Waiting', progressDetail: { current: 0 } });
+    if (queued++ >= CONCURRENT_DOWNLOADS)
+      emit({ id: short(l.digest), status: 'Waiting', progressDetail: { current: 0 } });
     const task = (async () => {
       await slots.take();
       try {
@@ -237,7 +280,8 @@ async function fetchLayers(store: Store, repos: SourceRepo[], layers: Descriptor
       if (!task) continue;
       const u = await task;
       unpacked.push(u);
-      if (u.diffId !== diffIds[i]) throw bad(`invalid diffID for layer ${l.digest}: calculated ${u.diffId}, expected ${diffIds[i]}`);
+      if (u.diffId !== diffIds[i])
+        throw bad(`invalid diffID for layer ${l.digest}: calculated ${u.diffId}, expected ${diffIds[i]}`);
       store.layers.adopt(u, i ? chains[i - 1] : null);
       recordBlob(store, diffIds[i], l.digest, l.size, l.mediaType);
       recordBlobSource(store, l.digest, origin);
@@ -254,7 +298,13 @@ async function fetchLayers(store: Store, repos: SourceRepo[], layers: Descriptor
 }
 
 /** One layer: its blob streamed through the digest and size check, decompressed and unpacked. */
-async function downloadLayer(store: Store, repos: SourceRepo[], l: Descriptor, emit: OnProgress, signal: AbortSignal): Promise<UnpackedLayer> {
+async function downloadLayer(
+  store: Store,
+  repos: SourceRepo[],
+  l: Descriptor,
+  emit: OnProgress,
+  signal: AbortSignal,
+): Promise<UnpackedLayer> {
   const id = l.digest.slice(7, 19);
   const res = await openBlob(repos, l.digest);
   const onAbort = () => res.body.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
@@ -298,8 +348,13 @@ export interface PullAllResult {
 }
 
 /** Every tag of a repository (`pull --all-tags`), one after another, as Docker. */
-export async function pullAllTags(store: Store, images: ImageService, repo: Reference, opts: PullOptions = {}): Promise<PullAllResult> {
-  if (repo.tag || repo.digest) throw invalidArgument('tag can\'t be used with --all-tags/-a');
+export async function pullAllTags(
+  store: Store,
+  images: ImageService,
+  repo: Reference,
+  opts: PullOptions = {},
+): Promise<PullAllResult> {
+  if (repo.tag || repo.digest) throw invalidArgument("tag can't be used with --all-tags/-a");
   const sources = pullSources(repo, opts.sources);
   let tags: string[] | undefined;
   let lastError: unknown;
@@ -313,6 +368,7 @@ export async function pullAllTags(store: Store, images: ImageService, repo: Refe
   }
   if (!tags) throw lastError;
   const out: PullResult[] = [];
-  for (const tag of tags.sort()) out.push(await pullImage(store, images, { domain: repo.domain, path: repo.path, tag }, opts));
+  for (const tag of tags.sort())
+    out.push(await pullImage(store, images, { domain: repo.domain, path: repo.path, tag }, opts));
   return { images: out, upToDate: out.every((r) => r.upToDate) };
 }

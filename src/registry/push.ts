@@ -39,12 +39,18 @@ export interface PushOptions {
 /** The registry client a push of `ref` uses (exported so that `push -a` shares one). */
 export function pushRegistry(ref: Reference, opts: PushOptions = {}): { registry: Registry; path: string } {
   const target = originSource(ref, opts.sources);
-  const registry = opts.registry ?? new Registry(target.domain, { auth: opts.auth, insecure: target.insecure, hosts: opts.hosts, signal: opts.signal });
+  const registry =
+    opts.registry ??
+    new Registry(target.domain, { auth: opts.auth, insecure: target.insecure, hosts: opts.hosts, signal: opts.signal });
   return { registry, path: target.path };
 }
 
 /** Tries to mount a known blob from other repositories of the registry; an upload session left open is returned for reuse. */
-async function tryMounts(store: Store, repo: Repository, known: Descriptor[]): Promise<{ mounted?: { desc: Descriptor; from: string }; session?: URL }> {
+async function tryMounts(
+  store: Store,
+  repo: Repository,
+  known: Descriptor[],
+): Promise<{ mounted?: { desc: Descriptor; from: string }; session?: URL }> {
   const prefix = `${repo.registry.domain}/`;
   const self = `${prefix}${repo.path}`;
   let attempts = 0;
@@ -104,7 +110,13 @@ async function sampled(store: Store, chainId: Digest): Promise<{ level: number; 
 }
 
 /** Streams the layer's tar, gzipped, into an upload; returns the blob's digest and size. */
-async function uploadLayer(store: Store, repo: Repository, chainId: Digest, session: URL | undefined, onRaw: (n: number) => void): Promise<{ digest: Digest; size: number }> {
+async function uploadLayer(
+  store: Store,
+  repo: Repository,
+  chainId: Digest,
+  session: URL | undefined,
+  onRaw: (n: number) => void,
+): Promise<{ digest: Digest; size: number }> {
   let location = session;
   if (!location) {
     const up = await repo.startUpload();
@@ -130,7 +142,11 @@ async function uploadLayer(store: Store, repo: Repository, chainId: Digest, sess
   });
   const { level, tar } = await sampled(store, chainId);
   const gzip = createGzip({ level, chunkSize: 1 << 20 });
-  for (const [a, b] of [[tar, counter], [counter, gzip], [gzip, hasher]] as const) {
+  for (const [a, b] of [
+    [tar, counter],
+    [counter, gzip],
+    [gzip, hasher],
+  ] as const) {
     a.on('error', (e) => b.destroy(e));
     a.pipe(b);
   }
@@ -143,7 +159,12 @@ async function uploadLayer(store: Store, repo: Repository, chainId: Digest, sess
 }
 
 /** Pushes image `id` as `ref` (which has a tag); returns the manifest's digest and size. */
-export async function pushImage(store: Store, id: Digest, ref: Reference & { tag: string }, opts: PushOptions = {}): Promise<{ digest: Digest; size: number }> {
+export async function pushImage(
+  store: Store,
+  id: Digest,
+  ref: Reference & { tag: string },
+  opts: PushOptions = {},
+): Promise<{ digest: Digest; size: number }> {
   const emit = opts.onProgress ?? NO_PROGRESS;
   const { registry, path } = pushRegistry(ref, opts);
   const repo = registry.repository(path);

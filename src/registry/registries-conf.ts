@@ -59,7 +59,8 @@ function bool(t: Table, key: string, where: string): boolean {
 
 /** A location as c/image accepts it: host[:port][/path], no scheme, no trailing slash. */
 function checkLocation(loc: string, where: string): string {
-  if (loc.includes('://')) throw invalidArgument(`${where}: invalid location ${JSON.stringify(loc)}: a location has no scheme`);
+  if (loc.includes('://'))
+    throw invalidArgument(`${where}: invalid location ${JSON.stringify(loc)}: a location has no scheme`);
   return loc.replace(/\/+$/, '');
 }
 
@@ -72,22 +73,33 @@ function parseRegistry(t: Table, where: string): RegistryEntry {
   }
   if (prefix.startsWith('*.')) {
     if (location) throw invalidArgument(`${where}: a wildcard prefix (${prefix}) takes no location`);
-    if (prefix.slice(2).includes('/') || prefix.slice(2).includes('*')) throw invalidArgument(`${where}: invalid wildcard prefix ${prefix}`);
+    if (prefix.slice(2).includes('/') || prefix.slice(2).includes('*'))
+      throw invalidArgument(`${where}: invalid wildcard prefix ${prefix}`);
   } else {
-    if (prefix.includes('*')) throw invalidArgument(`${where}: invalid prefix ${prefix}: a wildcard only starts a prefix (*.example.com)`);
+    if (prefix.includes('*'))
+      throw invalidArgument(`${where}: invalid prefix ${prefix}: a wildcard only starts a prefix (*.example.com)`);
     prefix = checkLocation(prefix, where);
   }
   const mirrorsRaw = t.mirror ?? [];
-  if (!Array.isArray(mirrorsRaw)) throw invalidArgument(`${where}: mirror must be a list of [[registry.mirror]] tables`);
+  if (!Array.isArray(mirrorsRaw))
+    throw invalidArgument(`${where}: mirror must be a list of [[registry.mirror]] tables`);
   const mirrors = mirrorsRaw.map((m: Table, i) => {
     const w = `${where} mirror ${i + 1}`;
     const loc = str(m, 'location', w);
     if (!loc) throw invalidArgument(`${w}: a mirror needs a location`);
     const pull = (str(m, 'pull-from-mirror', w) ?? 'all') as PullFromMirror;
-    if (!['all', 'digest-only', 'tag-only'].includes(pull)) throw invalidArgument(`${w}: pull-from-mirror must be all, digest-only or tag-only, not ${pull}`);
+    if (!['all', 'digest-only', 'tag-only'].includes(pull))
+      throw invalidArgument(`${w}: pull-from-mirror must be all, digest-only or tag-only, not ${pull}`);
     return { location: checkLocation(loc, w), insecure: bool(m, 'insecure', w), pullFromMirror: pull };
   });
-  return { prefix, location, insecure: bool(t, 'insecure', where), blocked: bool(t, 'blocked', where), mirrorByDigestOnly: bool(t, 'mirror-by-digest-only', where), mirrors };
+  return {
+    prefix,
+    location,
+    insecure: bool(t, 'insecure', where),
+    blocked: bool(t, 'blocked', where),
+    mirrorByDigestOnly: bool(t, 'mirror-by-digest-only', where),
+    mirrors,
+  };
 }
 
 /** Parses one file's text (TOML). */
@@ -106,15 +118,20 @@ export function parseRegistriesConf(text: string, file: string): RegistriesConf 
   }
   const v1 = doc.registries as Table | undefined;
   if (v1 !== undefined) {
-    if (v2 !== undefined) throw invalidArgument(`${file} mixes the v1 [registries.*] tables with v2 [[registry]] tables`);
+    if (v2 !== undefined)
+      throw invalidArgument(`${file} mixes the v1 [registries.*] tables with v2 [[registry]] tables`);
     const list = (name: string): string[] => {
       const regs = (v1[name] as Table | undefined)?.registries ?? [];
-      if (!Array.isArray(regs) || regs.some((r) => typeof r !== 'string')) throw invalidArgument(`${file}: registries.${name}.registries must be a list of strings`);
+      if (!Array.isArray(regs) || regs.some((r) => typeof r !== 'string'))
+        throw invalidArgument(`${file}: registries.${name}.registries must be a list of strings`);
       return regs as string[];
     };
     const upsert = (loc: string) => {
       let e = out.registries.find((r) => r.prefix === loc);
-      if (!e) out.registries.push((e = { prefix: loc, location: loc, insecure: false, blocked: false, mirrorByDigestOnly: false, mirrors: [] }));
+      if (!e)
+        out.registries.push(
+          (e = { prefix: loc, location: loc, insecure: false, blocked: false, mirrorByDigestOnly: false, mirrors: [] }),
+        );
       return e;
     };
     for (const r of list('insecure')) upsert(checkLocation(r, file)).insecure = true;
@@ -150,7 +167,10 @@ export function registriesConf(file = registriesConfPath()): RegistriesConf {
   const dropIns = path.join(path.dirname(file), 'registries.conf.d');
   let names: string[] = [];
   try {
-    names = fs.readdirSync(dropIns).filter((n) => n.endsWith('.conf')).sort();
+    names = fs
+      .readdirSync(dropIns)
+      .filter((n) => n.endsWith('.conf'))
+      .sort();
   } catch {
     /* none */
   }

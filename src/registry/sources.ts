@@ -25,7 +25,8 @@ export interface SourceConfig {
 
 function split(name: string, insecure: boolean, mirror: boolean, plainHttp = false): Source {
   const i = name.indexOf('/');
-  if (i <= 0 || i === name.length - 1) throw invalidArgument(`registries.conf rewrites the image to ${name}, which names no repository`);
+  if (i <= 0 || i === name.length - 1)
+    throw invalidArgument(`registries.conf rewrites the image to ${name}, which names no repository`);
   return { domain: name.slice(0, i), path: name.slice(i + 1), insecure, mirror, plainHttp };
 }
 

@@ -19,7 +19,13 @@ export interface VerifiedStream {
   abandon(): void;
 }
 
-export function verifiedStream(source: Readable, digest: Digest, size: number, onBytes?: (done: number) => void, what = 'filesystem layer'): VerifiedStream {
+export function verifiedStream(
+  source: Readable,
+  digest: Digest,
+  size: number,
+  onBytes?: (done: number) => void,
+  what = 'filesystem layer',
+): VerifiedStream {
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   const hash = createHash('sha256');
   let done = 0;
@@ -36,7 +42,8 @@ export function verifiedStream(source: Readable, digest: Digest, size: number, o
   };
   source.on('data', (chunk: Buffer) => {
     done += chunk.length;
-    if (done > size) return fail(invalidArgument(`${what} ${digest} is larger than the ${size} bytes its manifest gives: refused`));
+    if (done > size)
+      return fail(invalidArgument(`${what} ${digest} is larger than the ${size} bytes its manifest gives: refused`));
     hash.update(chunk);
     onBytes?.(done);
     if (!abandoned && !out.write(chunk)) source.pause();
@@ -49,9 +56,11 @@ export function verifiedStream(source: Readable, digest: Digest, size: number, o
     source.resume();
   });
   source.on('end', () => {
-    if (done !== size) return fail(invalidArgument(`${what} ${digest} ended after ${done} of the ${size} bytes its manifest gives`));
+    if (done !== size)
+      return fail(invalidArgument(`${what} ${digest} ended after ${done} of the ${size} bytes its manifest gives`));
     const got = `sha256:${hash.digest('hex')}`;
-    if (got !== digest) return fail(invalidArgument(`${what} verification failed for digest ${digest}: the blob hashes to ${got}`));
+    if (got !== digest)
+      return fail(invalidArgument(`${what} verification failed for digest ${digest}: the blob hashes to ${got}`));
     out.end();
     settle();
   });

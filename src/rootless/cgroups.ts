@@ -47,7 +47,11 @@ export function delegatedCgroup(): Delegation | undefined {
   let base: string | undefined;
   for (let p = own; p !== '/' && ours(p); p = path.posix.dirname(p)) base = p;
   if (!base) return undefined;
-  const controllers = fs.readFileSync(path.join(CGROUP_ROOT, base, 'cgroup.subtree_control'), 'utf8').trim().split(/\s+/).filter(Boolean);
+  const controllers = fs
+    .readFileSync(path.join(CGROUP_ROOT, base, 'cgroup.subtree_control'), 'utf8')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
   return { base, controllers };
 }
 
@@ -61,7 +65,9 @@ export function rootlessCgroupsPath(id: string): string | undefined {
 }
 
 /** Limits set in a HostConfig and the controller each needs. */
-function requestedLimits(hc: Pick<HostConfig, 'Memory' | 'MemorySwap' | 'NanoCpus' | 'PidsLimit'>): Array<{ flag: string; controller: string }> {
+function requestedLimits(
+  hc: Pick<HostConfig, 'Memory' | 'MemorySwap' | 'NanoCpus' | 'PidsLimit'>,
+): Array<{ flag: string; controller: string }> {
   const out: Array<{ flag: string; controller: string }> = [];
   if (hc.Memory) out.push({ flag: '--memory', controller: 'memory' });
   if (hc.MemorySwap && hc.MemorySwap > 0) out.push({ flag: '--memory-swap', controller: 'memory' });
@@ -74,7 +80,10 @@ function requestedLimits(hc: Pick<HostConfig, 'Memory' | 'MemorySwap' | 'NanoCpu
  * Refuses limits that cannot be applied to an ordinary user's container (podman
  * only warns and ignores them on cgroup v1): with none, nothing is limited.
  */
-export function checkRootlessLimits(hc: Pick<HostConfig, 'Memory' | 'MemorySwap' | 'NanoCpus' | 'PidsLimit'>, delegated = cachedDelegation): void {
+export function checkRootlessLimits(
+  hc: Pick<HostConfig, 'Memory' | 'MemorySwap' | 'NanoCpus' | 'PidsLimit'>,
+  delegated = cachedDelegation,
+): void {
   if (identity().kind === 'root') return;
   const asked = requestedLimits(hc);
   if (asked.length === 0) return;
@@ -85,7 +94,9 @@ export function checkRootlessLimits(hc: Pick<HostConfig, 'Memory' | 'MemorySwap'
   const why = d
     ? `the cgroup delegated to this user (${d.base}) has no ${[...new Set(missing.map((m) => m.controller))].join(', ')} controller`
     : 'the host does not delegate cgroups to this user (a cgroup v2 subtree, as systemd gives with Delegate=yes; this host has cgroup v1)';
-  throw failedPrecondition(`resource limits cannot be applied in rootless mode: ${flags}: ${why}. Leave out ${flags}, or run as root`);
+  throw failedPrecondition(
+    `resource limits cannot be applied in rootless mode: ${flags}: ${why}. Leave out ${flags}, or run as root`,
+  );
 }
 
 /**
@@ -100,6 +111,8 @@ export function canFreeze(): boolean {
 /** `pause`'s refusal when containers cannot be frozen. */
 export function checkCanFreeze(): void {
   if (!canFreeze()) {
-    throw failedPrecondition('cannot pause containers in rootless mode: the host does not delegate cgroups to this user (this host has cgroup v1), so there is no freezer');
+    throw failedPrecondition(
+      'cannot pause containers in rootless mode: the host does not delegate cgroups to this user (this host has cgroup v1), so there is no freezer',
+    );
   }
 }

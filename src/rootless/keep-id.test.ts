@@ -13,7 +13,10 @@ test('keep-id maps the user to itself, the IDs below it one up, the rest as they
   assert.equal(fuseMapping(keepIdMappings(1000, 65537)), '0:1:1000:1000:0:1:1001:1001:64536');
   // every ID of the namespace is used exactly once
   const maps = keepIdMappings(1000, 65537);
-  assert.equal(maps.reduce((n, m) => n + m.size, 0), 65537);
+  assert.equal(
+    maps.reduce((n, m) => n + m.size, 0),
+    65537,
+  );
 });
 
 test('keep-id of an ID past the namespace range keeps it, and the rest shifted', () => {
@@ -33,13 +36,27 @@ test('the keep-id spec has its own user namespace, /sys bound, no cgroup mount, 
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['ro'] },
       { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro'] },
     ],
-    linux: { namespaces: [{ type: 'mount' }, { type: 'network', path: '/run/x' }], sysctl: { 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 0', 'kernel.x': '1' } },
+    linux: {
+      namespaces: [{ type: 'mount' }, { type: 'network', path: '/run/x' }],
+      sysctl: { 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 0', 'kernel.x': '1' },
+    },
   } as unknown as OciSpec;
-  const k = { uid: 1000, gid: 1000, uidMappings: keepIdMappings(1000, 65537), gidMappings: keepIdMappings(1000, 65537) };
+  const k = {
+    uid: 1000,
+    gid: 1000,
+    uidMappings: keepIdMappings(1000, 65537),
+    gidMappings: keepIdMappings(1000, 65537),
+  };
   const out = keepIdSpec(spec, k) as OciSpec & { linux: { uidMappings: unknown } };
-  assert.deepEqual(out.linux.namespaces.map((n) => n.type), ['mount', 'network', 'user']);
+  assert.deepEqual(
+    out.linux.namespaces.map((n) => n.type),
+    ['mount', 'network', 'user'],
+  );
   assert.deepEqual(out.linux.uidMappings, k.uidMappings);
-  assert.deepEqual(out.mounts.map((m) => `${m.destination} ${m.type}`), ['/proc proc', '/sys bind']);
+  assert.deepEqual(
+    out.mounts.map((m) => `${m.destination} ${m.type}`),
+    ['/proc proc', '/sys bind'],
+  );
   assert.ok(out.mounts[1].options?.includes('ro'));
   assert.deepEqual(out.linux.sysctl, { 'kernel.x': '1' });
 });

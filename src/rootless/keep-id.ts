@@ -16,8 +16,10 @@ import { mappedCount, parseIdMap } from './subids';
 /** The only user namespace modes: the engine's own ('' or host), and podman's keep-id for an ordinary user. */
 export function checkUsernsMode(mode: string): void {
   if (mode === '' || mode === 'host') return;
-  if (mode !== 'keep-id') throw invalidArgument(`invalid --userns mode "${mode}": stowage takes host, or keep-id for an ordinary user`);
-  if (identity().kind === 'root') throw failedPrecondition('--userns=keep-id works only for an ordinary user (rootless): root has no user to keep');
+  if (mode !== 'keep-id')
+    throw invalidArgument(`invalid --userns mode "${mode}": stowage takes host, or keep-id for an ordinary user`);
+  if (identity().kind === 'root')
+    throw failedPrecondition('--userns=keep-id works only for an ordinary user (rootless): root has no user to keep');
 }
 
 /** containerID, hostID, size triples (OCI's linux.uidMappings order). */
@@ -43,7 +45,8 @@ export function keepIdMappings(id: number, count: number): IdMapping[] {
 }
 
 /** fuse-overlayfs's uidmapping=/gidmapping= value ("containerID:hostID:size:..."). */
-export const fuseMapping = (maps: IdMapping[]): string => maps.map((m) => `${m.containerID}:${m.hostID}:${m.size}`).join(':');
+export const fuseMapping = (maps: IdMapping[]): string =>
+  maps.map((m) => `${m.containerID}:${m.hostID}:${m.size}`).join(':');
 
 export interface KeepId {
   uid: number;
@@ -92,7 +95,16 @@ export function readKeepId(containerDir: string): KeepId | undefined {
 export function keepIdSpec(spec: OciSpec, k: KeepId): OciSpec {
   const mounts = spec.mounts
     .filter((m) => m.type !== 'cgroup')
-    .map((m) => (m.destination === '/sys' && m.type === 'sysfs' ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'rprivate', 'nosuid', 'noexec', 'nodev', 'ro'] } : m));
+    .map((m) =>
+      m.destination === '/sys' && m.type === 'sysfs'
+        ? {
+            destination: '/sys',
+            type: 'bind',
+            source: '/sys',
+            options: ['rbind', 'rprivate', 'nosuid', 'noexec', 'nodev', 'ro'],
+          }
+        : m,
+    );
   const sysctl = { ...spec.linux.sysctl };
   for (const k of ['net.ipv4.ip_unprivileged_port_start', 'net.ipv4.ping_group_range']) delete sysctl[k];
   return {
@@ -112,7 +124,12 @@ export function keepIdSpec(spec: OciSpec, k: KeepId): OciSpec {
  * /etc/passwd and /etc/group of the image with the user and its group added
  * (when the image has no entry for those IDs), written in dir for bind mounts.
  */
-export function keepIdEtcFiles(merged: string, dir: string, k: KeepId, env: NodeJS.ProcessEnv = process.env): Array<{ name: string; file: string }> {
+export function keepIdEtcFiles(
+  merged: string,
+  dir: string,
+  k: KeepId,
+  env: NodeJS.ProcessEnv = process.env,
+): Array<{ name: string; file: string }> {
   const read = (f: string) => {
     try {
       return fs.readFileSync(f, 'utf8');
@@ -128,7 +145,10 @@ export function keepIdEtcFiles(merged: string, dir: string, k: KeepId, env: Node
   const passwd = read(path.join(merged, 'etc', 'passwd'));
   if (!has(passwd, k.uid)) {
     const file = path.join(dir, 'passwd');
-    fs.writeFileSync(file, `${passwd}${passwd && !passwd.endsWith('\n') ? '\n' : ''}${name}:*:${k.uid}:${k.gid}:${name}:${home}:/bin/sh\n`);
+    fs.writeFileSync(
+      file,
+      `${passwd}${passwd && !passwd.endsWith('\n') ? '\n' : ''}${name}:*:${k.uid}:${k.gid}:${name}:${home}:/bin/sh\n`,
+    );
     out.push({ name: 'passwd', file });
   }
   const group = read(path.join(merged, 'etc', 'group'));

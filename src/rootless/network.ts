@@ -41,7 +41,9 @@ export class RootlessNetwork {
       fs.closeSync(fs.openSync(this.netns, fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o444));
       const made = spawnSync('unshare', [`--net=${this.netns}`, 'ip', 'link', 'set', 'lo', 'up'], { encoding: 'utf8' });
       if (made.status !== 0 || !isNetns(this.netns)) {
-        throw internal(`failed to create the user's network namespace ${this.netns}: ${(made.stderr ?? '').trim() || `exit status ${made.status}`}`);
+        throw internal(
+          `failed to create the user's network namespace ${this.netns}: ${(made.stderr ?? '').trim() || `exit status ${made.status}`}`,
+        );
       }
     });
     return this.netns;
@@ -51,7 +53,11 @@ export class RootlessNetwork {
    * Attaches a container (attach), with slirp4netns running and the container's
    * published ports forwarded from the host. On failure nothing of it stays.
    */
-  async connect(ports: PortMap, attach: () => Promise<Record<string, Endpoint>>, attachments: () => number): Promise<Record<string, Endpoint>> {
+  async connect(
+    ports: PortMap,
+    attach: () => Promise<Record<string, Endpoint>>,
+    attachments: () => number,
+  ): Promise<Record<string, Endpoint>> {
     checkUnprivilegedPorts(ports);
     return this.slirpLock.run(async () => {
       if (!this.slirp.running()) await this.slirp.start();
@@ -75,7 +81,8 @@ export class RootlessNetwork {
       if (mine.length && this.slirp.running()) {
         const live = await this.slirp.forwards().catch(() => [] as HostForward[]);
         for (const f of live) {
-          if (mine.some((m) => m.proto === f.proto && m.hostPort === f.hostPort && m.hostAddr === f.hostAddr)) await this.slirp.removeForward(f.id!).catch(() => {});
+          if (mine.some((m) => m.proto === f.proto && m.hostPort === f.hostPort && m.hostAddr === f.hostAddr))
+            await this.slirp.removeForward(f.id!).catch(() => {});
         }
       }
       await detach();
@@ -92,7 +99,10 @@ export class RootlessNetwork {
     try {
       return await this.slirp.addForward(f);
     } catch (e) {
-      throw new StowageError('internal', `driver failed programming external connectivity: Error starting userland proxy: listen ${f.proto}4 ${f.hostAddr}:${f.hostPort}: ${(e as Error).message}`);
+      throw new StowageError(
+        'internal',
+        `driver failed programming external connectivity: Error starting userland proxy: listen ${f.proto}4 ${f.hostAddr}:${f.hostPort}: ${(e as Error).message}`,
+      );
     }
   }
 }
@@ -103,7 +113,10 @@ export function forwardsOf(ports: PortMap): HostForward[] {
   for (const [key, bindings] of Object.entries(ports)) {
     const proto = key.split('/')[1] ?? 'tcp';
     for (const b of bindings ?? []) {
-      if (proto !== 'tcp' && proto !== 'udp') throw failedPrecondition(`${proto} ports cannot be published in rootless mode (slirp4netns forwards tcp and udp)`);
+      if (proto !== 'tcp' && proto !== 'udp')
+        throw failedPrecondition(
+          `${proto} ports cannot be published in rootless mode (slirp4netns forwards tcp and udp)`,
+        );
       const port = Number(b.HostPort);
       out.push({ proto, hostAddr: b.HostIp || '0.0.0.0', hostPort: port, guestPort: port });
     }

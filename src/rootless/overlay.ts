@@ -10,7 +10,13 @@ import { native } from '../native';
  * Mounts an overlay with `options` (lowerdir=...,upperdir=...,workdir=...; lower dirs may be relative to cwd) on target;
  * fuseOnly: with fuse-overlayfs only (its ID mapping options).
  */
-export function mountUserOverlay(options: string, target: string, cwd: string, env: NodeJS.ProcessEnv = process.env, fuseOnly = false): void {
+export function mountUserOverlay(
+  options: string,
+  target: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+  fuseOnly = false,
+): void {
   if (env.STOWAGE_OVERLAY !== 'fuse-overlayfs' && !fuseOnly) {
     const prev = process.cwd();
     process.chdir(cwd);
@@ -25,9 +31,16 @@ export function mountUserOverlay(options: string, target: string, cwd: string, e
       process.chdir(prev);
     }
   }
-  const r = spawnSync('fuse-overlayfs', ['-o', options, target], { cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync('fuse-overlayfs', ['-o', options, target], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   if (r.error && errnoCode(r.error) === 'ENOENT') {
-    throw failedPrecondition('the kernel refuses overlayfs in the user namespace and fuse-overlayfs is not installed: apt-get install fuse-overlayfs (as root)');
+    throw failedPrecondition(
+      'the kernel refuses overlayfs in the user namespace and fuse-overlayfs is not installed: apt-get install fuse-overlayfs (as root)',
+    );
   }
-  if (r.status !== 0) throw internal(`fuse-overlayfs failed to mount ${target}: ${(r.stderr ?? '').trim() || `exit status ${r.status}`}`);
+  if (r.status !== 0)
+    throw internal(`fuse-overlayfs failed to mount ${target}: ${(r.stderr ?? '').trim() || `exit status ${r.status}`}`);
 }

@@ -19,7 +19,10 @@ export function rootlessRunDir(env: Env, uid: number): string {
 export function rootlessDataDir(env: Env, uid: number, passwd = readPasswd): string {
   if (absolute(env.XDG_DATA_HOME)) return path.join(env.XDG_DATA_HOME, 'stowage');
   const home = absolute(env.HOME) ? env.HOME : homeOf(passwd(), uid);
-  if (!home) throw failedPrecondition(`cannot find the home directory of user ${uid}: set HOME or XDG_DATA_HOME, or give --root`);
+  if (!home)
+    throw failedPrecondition(
+      `cannot find the home directory of user ${uid}: set HOME or XDG_DATA_HOME, or give --root`,
+    );
   return path.join(home, '.local', 'share', 'stowage');
 }
 

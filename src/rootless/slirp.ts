@@ -67,19 +67,31 @@ export class Slirp {
     // its sandbox unmounts all it does not need: in a private copy of the mount
     // namespace, or the unmounts would reach the shared netns directory (and the
     // namespace files in it)
-    const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', 'slirp4netns', ...args], { detached: true, stdio: ['ignore', log, log, 'pipe'] });
+    const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', 'slirp4netns', ...args], {
+      detached: true,
+      stdio: ['ignore', log, log, 'pipe'],
+    });
     fs.closeSync(log);
     const ready = child.stdio[3] as NodeJS.ReadableStream;
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new StowageError('internal', 'slirp4netns did not get ready in 10s')), 10_000);
+        const timer = setTimeout(
+          () => reject(new StowageError('internal', 'slirp4netns did not get ready in 10s')),
+          10_000,
+        );
         const fail = (why: string) => {
           clearTimeout(timer);
           reject(new StowageError('internal', `slirp4netns failed: ${why}${this.logTail()}`));
         };
         child.once('error', (e) => {
           clearTimeout(timer);
-          reject(errnoCode(e) === 'ENOENT' ? failedPrecondition('slirp4netns not found: rootless networking needs it. As root: apt-get install slirp4netns') : e);
+          reject(
+            errnoCode(e) === 'ENOENT'
+              ? failedPrecondition(
+                  'slirp4netns not found: rootless networking needs it. As root: apt-get install slirp4netns',
+                )
+              : e,
+          );
         });
         child.once('exit', (code, sig) => fail(sig ? `killed by ${sig}` : `exit status ${code}`));
         ready.once('data', () => {
@@ -148,14 +160,32 @@ export class Slirp {
   }
 
   async addForward(f: HostForward): Promise<number> {
-    const r = await this.api('add_hostfwd', { proto: f.proto, host_addr: f.hostAddr, host_port: f.hostPort, guest_addr: GUEST_ADDR, guest_port: f.guestPort });
+    const r = await this.api('add_hostfwd', {
+      proto: f.proto,
+      host_addr: f.hostAddr,
+      host_port: f.hostPort,
+      guest_addr: GUEST_ADDR,
+      guest_port: f.guestPort,
+    });
     return Number(r.id);
   }
 
   async forwards(): Promise<HostForward[]> {
     const r = await this.api('list_hostfwd');
-    const entries = (r.entries ?? []) as Array<{ id: number; proto: 'tcp' | 'udp'; host_addr: string; host_port: number; guest_port: number }>;
-    return entries.map((e) => ({ id: e.id, proto: e.proto, hostAddr: e.host_addr, hostPort: e.host_port, guestPort: e.guest_port }));
+    const entries = (r.entries ?? []) as Array<{
+      id: number;
+      proto: 'tcp' | 'udp';
+      host_addr: string;
+      host_port: number;
+      guest_port: number;
+    }>;
+    return entries.map((e) => ({
+      id: e.id,
+      proto: e.proto,
+      hostAddr: e.host_addr,
+      hostPort: e.host_port,
+      guestPort: e.guest_port,
+    }));
   }
 
   async removeForward(id: number): Promise<void> {

@@ -23,7 +23,11 @@ export function mappedGids(): number {
 }
 
 export function rootlessSpec(spec: OciSpec, opts: RootlessSpecOptions = {}): OciSpec {
-  const out: OciSpec = { ...spec, process: { ...spec.process }, linux: { ...spec.linux, sysctl: { ...spec.linux.sysctl } } };
+  const out: OciSpec = {
+    ...spec,
+    process: { ...spec.process },
+    linux: { ...spec.linux, sysctl: { ...spec.linux.sysctl } },
+  };
   // runc skips a cgroup it may not create only when no path was asked for
   if (opts.cgroupsPath) out.linux.cgroupsPath = opts.cgroupsPath;
   else delete (out.linux as Partial<OciSpec['linux']>).cgroupsPath;
@@ -31,6 +35,7 @@ export function rootlessSpec(spec: OciSpec, opts: RootlessSpecOptions = {}): Oci
   delete out.process.oomScoreAdj;
   // the kernel takes only groups mapped in the namespace
   const range = out.linux.sysctl['net.ipv4.ping_group_range'];
-  if (range === '0 2147483647') out.linux.sysctl['net.ipv4.ping_group_range'] = `0 ${Math.max(0, (opts.mappedGids ?? mappedGids()) - 1)}`;
+  if (range === '0 2147483647')
+    out.linux.sysctl['net.ipv4.ping_group_range'] = `0 ${Math.max(0, (opts.mappedGids ?? mappedGids()) - 1)}`;
   return out;
 }

@@ -52,7 +52,11 @@ export interface UserMaps {
 }
 
 /** The user's maps from /etc/subuid and /etc/subgid, or the error that names the fix. */
-export function userMaps(uid: number, gid: number, files = { passwd: '/etc/passwd', subuid: '/etc/subuid', subgid: '/etc/subgid' }): UserMaps {
+export function userMaps(
+  uid: number,
+  gid: number,
+  files = { passwd: '/etc/passwd', subuid: '/etc/subuid', subgid: '/etc/subgid' },
+): UserMaps {
   const user = userNameOf(readText(files.passwd), uid) ?? String(uid);
   const uids = rangesFor(readText(files.subuid), user, uid);
   const gids = rangesFor(readText(files.subgid), user, uid);
@@ -71,7 +75,8 @@ export function userMaps(uid: number, gid: number, files = { passwd: '/etc/passw
 export function kernelRefusal(read: (file: string) => string = readText): string | undefined {
   const max = read('/proc/sys/user/max_user_namespaces').trim();
   if (max === '0') return 'user.max_user_namespaces is 0; as root: sysctl -w user.max_user_namespaces=15000';
-  if (read('/proc/sys/kernel/unprivileged_userns_clone').trim() === '0') return 'kernel.unprivileged_userns_clone is 0; as root: sysctl -w kernel.unprivileged_userns_clone=1';
+  if (read('/proc/sys/kernel/unprivileged_userns_clone').trim() === '0')
+    return 'kernel.unprivileged_userns_clone is 0; as root: sysctl -w kernel.unprivileged_userns_clone=1';
   if (read('/proc/sys/kernel/apparmor_restrict_unprivileged_userns').trim() === '1') {
     return 'AppArmor restricts unprivileged user namespaces; as root: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0';
   }
@@ -84,11 +89,17 @@ const flat = (map: number[][]) => map.flat().map(String);
  * Makes the user's namespace unless it exists (the helper checks under a lock).
  * On failure nothing stays: no pause process, no pid file, no run directory it made.
  */
-export function ensureUserNamespace(id: Extract<Identity, { kind: 'outside' }>, runDir: string, env: NodeJS.ProcessEnv = process.env): void {
+export function ensureUserNamespace(
+  id: Extract<Identity, { kind: 'outside' }>,
+  runDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   const maps = userMaps(id.uid, id.gid);
   for (const tool of ['newuidmap', 'newgidmap']) {
     if (!which(tool, env)) {
-      throw failedPrecondition(`${tool} not found: rootless stowage maps its user namespace with it. As root: apt-get install uidmap (or scripts/setup.sh)`);
+      throw failedPrecondition(
+        `${tool} not found: rootless stowage maps its user namespace with it. As root: apt-get install uidmap (or scripts/setup.sh)`,
+      );
     }
   }
   const refusal = kernelRefusal();
@@ -104,7 +115,9 @@ export function ensureUserNamespace(id: Extract<Identity, { kind: 'outside' }>, 
   if (!existed) fs.rmSync(runDir, { recursive: true, force: true });
   const detail = (r.stderr ?? '').trim() || (r.error ? r.error.message : `exit status ${r.status}`);
   if (r.status === 2) {
-    throw failedPrecondition(`cannot create a user namespace: the kernel refused it (${detail}); check user.max_user_namespaces and any security module restricting unprivileged user namespaces`);
+    throw failedPrecondition(
+      `cannot create a user namespace: the kernel refused it (${detail}); check user.max_user_namespaces and any security module restricting unprivileged user namespaces`,
+    );
   }
   if (r.status === 3) {
     throw failedPrecondition(
@@ -119,9 +132,14 @@ export function ensureUserNamespace(id: Extract<Identity, { kind: 'outside' }>, 
  * Runs this command again inside the user's namespace (made first if needed)
  * through the front end, which joins it; resolves with its exit status.
  */
-export async function reenterInUserNamespace(id: Extract<Identity, { kind: 'outside' }>, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function reenterInUserNamespace(
+  id: Extract<Identity, { kind: 'outside' }>,
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const runDir = rootlessRunDir(env, id.uid);
-  if (env[TRIED]) throw new StowageError('internal', `cannot join the user namespace recorded in ${path.join(runDir, 'userns.pid')}`);
+  if (env[TRIED])
+    throw new StowageError('internal', `cannot join the user namespace recorded in ${path.join(runDir, 'userns.pid')}`);
   ensureUserNamespace(id, runDir, env);
   const child = spawn(FRONT_END_PATH, argv, { env: { ...env, [TRIED]: '1' }, stdio: 'inherit' });
   // a terminal's ^C and ^\ reach the command too (one process group); others are passed on

@@ -27,10 +27,13 @@ export function canRunContainers(): string | undefined {
 /** A rootfs with busybox in /bin and a relative symlink per applet (they must resolve inside the container). */
 export function busyboxRootfs(dir: string): string {
   const rootfs = path.join(dir, 'rootfs');
-  for (const d of ['bin', 'proc', 'sys', 'dev', 'etc', 'tmp', 'root']) fs.mkdirSync(path.join(rootfs, d), { recursive: true });
+  for (const d of ['bin', 'proc', 'sys', 'dev', 'etc', 'tmp', 'root'])
+    fs.mkdirSync(path.join(rootfs, d), { recursive: true });
   fs.copyFileSync(BUSYBOX, path.join(rootfs, 'bin', 'busybox'));
   fs.chmodSync(path.join(rootfs, 'bin', 'busybox'), 0o755);
-  const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => a && a !== 'busybox');
+  const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((a) => a && a !== 'busybox');
   for (const a of applets) fs.symlinkSync('busybox', path.join(rootfs, 'bin', a));
   const passwd = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n';
   fs.writeFileSync(path.join(rootfs, 'etc', 'passwd'), passwd);
@@ -75,7 +78,9 @@ export function makeLab(): Lab {
     async cleanup() {
       for (const { id, paths } of made) {
         await runcDelete(rt, id, true).catch(() => undefined);
-        const conmonPid = Number(fs.existsSync(paths.conmonPidFile) ? fs.readFileSync(paths.conmonPidFile, 'utf8') : NaN);
+        const conmonPid = Number(
+          fs.existsSync(paths.conmonPidFile) ? fs.readFileSync(paths.conmonPidFile, 'utf8') : NaN,
+        );
         if (conmonPid > 0) {
           try {
             // only if it is still a conmon for this container (pids get reused)

@@ -2,7 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpuPercent, type Sample } from './cgroup-stats';
 
-const at = (cpuNs: number, systemNs: number): Sample => ({ cpuNs, systemNs, memUsage: 0, memLimit: 0, pids: 0, netRx: 0, netTx: 0, blkRead: 0, blkWrite: 0 });
+const at = (cpuNs: number, systemNs: number): Sample => ({
+  cpuNs,
+  systemNs,
+  memUsage: 0,
+  memLimit: 0,
+  pids: 0,
+  netRx: 0,
+  netTx: 0,
+  blkRead: 0,
+  blkWrite: 0,
+});
 
 test("CPU share as the docker CLI computes it: the container's time over the machine's, times the CPUs", () => {
   // one of two CPUs kept busy for the whole interval

@@ -14,8 +14,16 @@ export interface SyncInfo {
 /** conmon flags that make it drive runc like runcGlobalArgs(), logging runc's errors as JSON to `ociLog`. */
 export function conmonRuntimeArgs(rt: RuntimeConfig, ociLog: string): string[] {
   return [
-    '--runtime-arg', '--root', '--runtime-arg', rt.runtimeRoot,
-    '--runtime-arg', '--log-format=json', '--runtime-arg', '--log', '--runtime-arg', ociLog,
+    '--runtime-arg',
+    '--root',
+    '--runtime-arg',
+    rt.runtimeRoot,
+    '--runtime-arg',
+    '--log-format=json',
+    '--runtime-arg',
+    '--log',
+    '--runtime-arg',
+    ociLog,
   ];
 }
 
@@ -57,7 +65,14 @@ export async function spawnConmon(
 ): Promise<{ info: SyncInfo | undefined; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: '3' };
   // runc would proxy sd_notify / conmon would rewrite LISTEN_PID: not ours to pass on
-  for (const k of ['NOTIFY_SOCKET', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', '_OCI_STARTPIPE', '_OCI_ATTACHPIPE']) {
+  for (const k of [
+    'NOTIFY_SOCKET',
+    'LISTEN_FDS',
+    'LISTEN_PID',
+    'LISTEN_FDNAMES',
+    '_OCI_STARTPIPE',
+    '_OCI_ATTACHPIPE',
+  ]) {
     delete env[k];
   }
 

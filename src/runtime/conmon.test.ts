@@ -78,11 +78,14 @@ describe('conmon + runc', { skip, concurrency: false }, () => {
     await runcStart(lab.rt, id);
     assert.equal(await waitExitCode(paths, id), 3);
     const recs = await collect(paths.logPath);
-    assert.deepEqual(
-      recs.map((r) => [r.stream, r.partial, r.line]).sort(),
-      [['stderr', false, 'err'], ['stdout', false, 'out']],
+    assert.deepEqual(recs.map((r) => [r.stream, r.partial, r.line]).sort(), [
+      ['stderr', false, 'err'],
+      ['stdout', false, 'out'],
+    ]);
+    assert.match(
+      fs.readFileSync(paths.logPath, 'utf8'),
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}[+-]\d\d:\d\d stdout F out$/m,
     );
-    assert.match(fs.readFileSync(paths.logPath, 'utf8'), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}[+-]\d\d:\d\d stdout F out$/m);
     await until('exit command', () => fs.existsSync(marker));
     assert.equal(fs.readFileSync(marker, 'utf8'), `cleanup ${id}\n`);
     assert.equal(await status(lab.rt, id), 'stopped');
@@ -105,7 +108,11 @@ describe('conmon + runc', { skip, concurrency: false }, () => {
 
     await runcKill(lab.rt, id, 'TERM');
     await sleep(300);
-    assert.equal(await status(lab.rt, id), 'running', 'pid 1 without a TERM handler ignores TERM (docker stop then KILLs)');
+    assert.equal(
+      await status(lab.rt, id),
+      'running',
+      'pid 1 without a TERM handler ignores TERM (docker stop then KILLs)',
+    );
     assert.equal(readExitCode(paths, id), undefined);
 
     await runcKill(lab.rt, id, 'KILL');
@@ -170,13 +177,22 @@ describe('conmon + runc', { skip, concurrency: false }, () => {
     const { id, paths, spec } = lab.bundle({ cmd: ['sleep', '1000'] });
     await conmonCreate(lab.rt, id, 'exec', paths, { terminal: false, stdin: false });
     await runcStart(lab.rt, id);
-    const proc = (args: string[], env: string[] = []) => ({ ...spec.process, args, env: [...spec.process.env, ...env] });
+    const proc = (args: string[], env: string[] = []) => ({
+      ...spec.process,
+      args,
+      env: [...spec.process.env, ...env],
+    });
 
     const out = sink();
     const err = sink();
-    const code = await runcExec(lab.rt, id, proc(['sh', '-c', 'echo "$FOO $1"; echo oops >&2; exit 5', 'sh', 'arg1'], ['FOO=bar']), {
-      stdio: ['ignore', out, err],
-    });
+    const code = await runcExec(
+      lab.rt,
+      id,
+      proc(['sh', '-c', 'echo "$FOO $1"; echo oops >&2; exit 5', 'sh', 'arg1'], ['FOO=bar']),
+      {
+        stdio: ['ignore', out, err],
+      },
+    );
     assert.equal(code, 5);
     assert.equal(out.text(), 'bar arg1\n');
     assert.equal(err.text(), 'oops\n');
@@ -201,12 +217,17 @@ describe('conmon + runc', { skip, concurrency: false }, () => {
     const rootPath = (p: string) => path.join(lab.rootfs, p);
     await until('detached tty exec', () => fs.existsSync(rootPath('tmp/alive')));
     assert.match(fs.readFileSync(rootPath('tmp/ttyname'), 'utf8'), /^\/dev\/pts\/\d+\n$/);
-    await assert.rejects(runcExec(lab.rt, id, { ...proc(['nope']), terminal: true }, { detach: true }), CommandNotFoundError);
+    await assert.rejects(
+      runcExec(lab.rt, id, { ...proc(['nope']), terminal: true }, { detach: true }),
+      CommandNotFoundError,
+    );
 
     const noErr = sink();
     await assert.rejects(
       runcExec(lab.rt, id, proc(['nope']), { stdio: ['ignore', 'ignore', noErr] }),
-      (e: Error) => e instanceof CommandNotFoundError && /^OCI runtime exec failed: .*executable file not found in \$PATH: unknown$/.test(e.message),
+      (e: Error) =>
+        e instanceof CommandNotFoundError &&
+        /^OCI runtime exec failed: .*executable file not found in \$PATH: unknown$/.test(e.message),
     );
     assert.equal(noErr.text(), '', "runc's error is thrown, not printed");
     await assert.rejects(
@@ -223,8 +244,11 @@ describe('conmon + runc', { skip, concurrency: false }, () => {
         '.then((c) => process.exit(c), (e) => { console.error(e.message); process.exit(99); })';
       const shellCmd = `stty rows 33 cols 77; '${process.execPath}' -e '${inner.replace(/'/g, `'\\''`)}'`;
       const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = execFile('/usr/bin/script', ['-qec', shellCmd, '/dev/null'], { timeout: 20_000 }, (_e, stdout, stderr) =>
-          resolve({ code: child.exitCode, out: stdout + stderr }),
+        const child = execFile(
+          '/usr/bin/script',
+          ['-qec', shellCmd, '/dev/null'],
+          { timeout: 20_000 },
+          (_e, stdout, stderr) => resolve({ code: child.exitCode, out: stdout + stderr }),
         );
       });
       assert.equal(r.code, 4, r.out);
@@ -253,14 +277,16 @@ describe('conmon + runc', { skip, concurrency: false }, () => {
     assert.equal(await runcState(lab.rt, nf.id), undefined, 'nothing left in runc');
 
     const abs = lab.bundle({ cmd: ['/nope'] });
-    await assert.rejects(conmonCreate(lab.rt, abs.id, 'abs', abs.paths, { terminal: false, stdin: false }), (e: Error) =>
-      e instanceof CommandNotFoundError && /stat \/nope: no such file or directory/.test(e.message),
+    await assert.rejects(
+      conmonCreate(lab.rt, abs.id, 'abs', abs.paths, { terminal: false, stdin: false }),
+      (e: Error) => e instanceof CommandNotFoundError && /stat \/nope: no such file or directory/.test(e.message),
     );
 
     for (const cmd of ['/etc/notexec.sh', '/etc']) {
       const nx = lab.bundle({ cmd: [cmd] });
-      await assert.rejects(conmonCreate(lab.rt, nx.id, 'nx', nx.paths, { terminal: false, stdin: false }), (e: Error) =>
-        e instanceof CommandNotInvocableError && e.message.includes(`exec: "${cmd}": permission denied`),
+      await assert.rejects(
+        conmonCreate(lab.rt, nx.id, 'nx', nx.paths, { terminal: false, stdin: false }),
+        (e: Error) => e instanceof CommandNotInvocableError && e.message.includes(`exec: "${cmd}": permission denied`),
       );
     }
   });
@@ -278,14 +304,19 @@ describe('conmon + runc', { skip, concurrency: false }, () => {
     assert.ok(alive(pid), 'container process survives conmon');
     assert.deepEqual(await runcState(lab.rt, id).then((s) => s && [s.status, s.pid]), ['running', pid]);
     assert.equal(readExitCode(paths, id), undefined, 'nobody recorded an exit');
-    assert.throws(() => attach(paths, { stdout: sink(), stderr: sink() }), (e) => isKind(e, 'failed-precondition'));
+    assert.throws(
+      () => attach(paths, { stdout: sink(), stderr: sink() }),
+      (e) => isKind(e, 'failed-precondition'),
+    );
     await runcDelete(lab.rt, id, true);
     assert.equal(await runcState(lab.rt, id), undefined);
     await until('container process gone', () => !alive(pid));
   });
 
   test('logs: follow until the container exits; tail; since', async () => {
-    const { id, paths } = lab.bundle({ cmd: ['sh', '-c', 'for i in 1 2 3 4; do echo line$i; sleep 0.2; done; printf partial'] });
+    const { id, paths } = lab.bundle({
+      cmd: ['sh', '-c', 'for i in 1 2 3 4; do echo line$i; sleep 0.2; done; printf partial'],
+    });
     await conmonCreate(lab.rt, id, 'logs', paths, { terminal: false, stdin: false });
     await runcStart(lab.rt, id);
     const started = Date.now();
@@ -294,12 +325,24 @@ describe('conmon + runc', { skip, concurrency: false }, () => {
       isRunning: () => isMonitored(paths, id),
     });
     assert.ok(Date.now() - started >= 500, 'followed while the container ran');
-    assert.deepEqual(followed.map((r) => r.line), ['line1', 'line2', 'line3', 'line4', 'partial']);
-    assert.deepEqual(followed.map((r) => r.partial), [false, false, false, false, true]);
+    assert.deepEqual(
+      followed.map((r) => r.line),
+      ['line1', 'line2', 'line3', 'line4', 'partial'],
+    );
+    assert.deepEqual(
+      followed.map((r) => r.partial),
+      [false, false, false, false, true],
+    );
     const tail = await collect(paths.logPath, { tail: 2 });
-    assert.deepEqual(tail.map((r) => r.line), ['line4', 'partial']);
+    assert.deepEqual(
+      tail.map((r) => r.line),
+      ['line4', 'partial'],
+    );
     const since = await collect(paths.logPath, { since: followed[2].timestamp });
-    assert.deepEqual(since.map((r) => r.line), ['line3', 'line4', 'partial']);
+    assert.deepEqual(
+      since.map((r) => r.line),
+      ['line3', 'line4', 'partial'],
+    );
     assert.equal(await waitExitCode(paths, id), 0);
   });
 });

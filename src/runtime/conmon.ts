@@ -91,7 +91,9 @@ function checkPaths(paths: ContainerPaths): void {
   const fixed = { attachSocket: 'attach', ctlFifo: 'ctl', winszFifo: 'winsz' } as const;
   for (const [key, name] of Object.entries(fixed) as [keyof typeof fixed, string][]) {
     if (path.resolve(paths[key]) !== path.resolve(paths.bundle, name)) {
-      throw internal(`conmon --full-attach puts ${name} in the bundle: ${key} must be ${path.join(paths.bundle, name)}`);
+      throw internal(
+        `conmon --full-attach puts ${name} in the bundle: ${key} must be ${path.join(paths.bundle, name)}`,
+      );
     }
   }
 }
@@ -125,28 +127,51 @@ export async function conmonCreate(
   if (paths.logPath.includes(':')) throw invalidArgument(`log path must not contain ':': ${paths.logPath}`);
   const conmon = resolveExecutable(rt.conmonPath ?? 'conmon');
   const runtime = resolveExecutable(rt.runtimePath);
-  for (const dir of [paths.exitDir, paths.persistDir, path.dirname(paths.logPath), path.dirname(paths.pidFile),
-    path.dirname(paths.conmonPidFile), rt.runtimeRoot]) {
+  for (const dir of [
+    paths.exitDir,
+    paths.persistDir,
+    path.dirname(paths.logPath),
+    path.dirname(paths.pidFile),
+    path.dirname(paths.conmonPidFile),
+    rt.runtimeRoot,
+  ]) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
   }
   const ociLog = ociLogPath(paths);
   // a restarted container must not report the previous run's exit or pids
-  const stale = [path.join(paths.exitDir, id), path.join(paths.persistDir, 'exit'), paths.pidFile, paths.conmonPidFile, ociLog];
+  const stale = [
+    path.join(paths.exitDir, id),
+    path.join(paths.persistDir, 'exit'),
+    paths.pidFile,
+    paths.conmonPidFile,
+    ociLog,
+  ];
   for (const p of stale) rmf(p);
 
   const args = [
-    '--api-version', '1',
-    '-c', id,
-    '-u', id,
-    '-r', runtime,
-    '-b', paths.bundle,
-    '-p', paths.pidFile,
-    '-n', name,
-    '--exit-dir', paths.exitDir,
-    '--persist-dir', paths.persistDir,
+    '--api-version',
+    '1',
+    '-c',
+    id,
+    '-u',
+    id,
+    '-r',
+    runtime,
+    '-b',
+    paths.bundle,
+    '-p',
+    paths.pidFile,
+    '-n',
+    name,
+    '--exit-dir',
+    paths.exitDir,
+    '--persist-dir',
+    paths.persistDir,
     '--full-attach',
-    '-l', `k8s-file:${paths.logPath}`,
-    '--conmon-pidfile', paths.conmonPidFile,
+    '-l',
+    `k8s-file:${paths.logPath}`,
+    '--conmon-pidfile',
+    paths.conmonPidFile,
     ...conmonRuntimeArgs(rt, ociLog),
   ];
   if (opts.logSizeMax) args.push('--log-size-max', String(opts.logSizeMax));
@@ -271,17 +296,20 @@ export function resize(paths: ContainerPaths, rows: number, cols: number): void 
   }
   st.pending = [r, c];
   if (!st.timer) {
-    st.timer = setTimeout(() => {
-      st.timer = undefined;
-      st.last = Date.now();
-      const p = st.pending;
-      st.pending = undefined;
-      try {
-        if (p) writeCtl(paths.ctlFifo, p[0], p[1]);
-      } catch {
-        // a late resize of a container going away: nothing to tell anyone
-      }
-    }, Math.max(wait, 1));
+    st.timer = setTimeout(
+      () => {
+        st.timer = undefined;
+        st.last = Date.now();
+        const p = st.pending;
+        st.pending = undefined;
+        try {
+          if (p) writeCtl(paths.ctlFifo, p[0], p[1]);
+        } catch {
+          // a late resize of a container going away: nothing to tell anyone
+        }
+      },
+      Math.max(wait, 1),
+    );
     st.timer.unref();
   }
 }

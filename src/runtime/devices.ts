@@ -79,7 +79,8 @@ export function hostDevices(dir = '/dev'): LinuxDevice[] {
   for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, ent.name);
     if (ent.isDirectory()) {
-      if (!['pts', 'shm', 'fd', 'mqueue', '.lxc', '.lxd-mounts', '.udev'].includes(ent.name)) out.push(...hostDevices(p));
+      if (!['pts', 'shm', 'fd', 'mqueue', '.lxc', '.lxd-mounts', '.udev'].includes(ent.name))
+        out.push(...hostDevices(p));
       continue;
     }
     if (ent.name === 'console' || !(ent.isCharacterDevice() || ent.isBlockDevice())) continue;

@@ -56,7 +56,12 @@ const kind = (s: ExecInput | ExecOutput): 'inherit' | 'ignore' | 'pipe' => (type
  * CommandNotFoundError / CommandNotInvocableError ("OCI runtime exec failed: ...").
  * In the foreground a terminal needs one on our side (inherited stdio or /dev/tty).
  */
-export async function runcExec(rt: RuntimeConfig, id: string, proc: OciProcess, opts: ExecOptions = {}): Promise<number> {
+export async function runcExec(
+  rt: RuntimeConfig,
+  id: string,
+  proc: OciProcess,
+  opts: ExecOptions = {},
+): Promise<number> {
   const inherited = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
   if (proc.terminal && !proc.consoleSize && !opts.detach) {
     // runc sizes its pty from our terminal only after the process started: a quick
@@ -76,7 +81,12 @@ export async function runcExec(rt: RuntimeConfig, id: string, proc: OciProcess, 
     fs.writeFileSync(procFile, specJson(proc));
     const sub = ['exec', '--process', procFile, ...(opts.detach ? ['--detach'] : [])];
     const io = opts.detach ? (['ignore', 'ignore', 'ignore'] as const) : inherited;
-    return await runcForeground(rt, 'exec', sub, id, { stdio: [io[0], io[1], io[2]], onSpawn: opts.onSpawn, workDir: tmp, quietStderr: opts.detach });
+    return await runcForeground(rt, 'exec', sub, id, {
+      stdio: [io[0], io[1], io[2]],
+      onSpawn: opts.onSpawn,
+      workDir: tmp,
+      quietStderr: opts.detach,
+    });
   } finally {
     forget();
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -100,7 +110,13 @@ export interface ForegroundOptions {
  * exists runc's stderr is held back, so a failure is thrown with Docker's wording
  * (CommandNotFoundError / CommandNotInvocableError), never printed raw.
  */
-export async function runcForeground(rt: RuntimeConfig, op: 'exec' | 'create', sub: string[], id: string, opts: ForegroundOptions): Promise<number> {
+export async function runcForeground(
+  rt: RuntimeConfig,
+  op: 'exec' | 'create',
+  sub: string[],
+  id: string,
+  opts: ForegroundOptions,
+): Promise<number> {
   const pidFile = path.join(opts.workDir, 'pid');
   const logFile = path.join(opts.workDir, 'log');
   fs.rmSync(pidFile, { force: true });
@@ -156,7 +172,12 @@ export async function runcForeground(rt: RuntimeConfig, op: 'exec' | 'create', s
 }
 
 /** An exec session's directory under the container's bundle, with the process spec written in it. */
-async function execSessionDir(rt: RuntimeConfig, id: string, proc: OciProcess, execDir?: string): Promise<{ dir: string; session: string; procFile: string; ociLog: string }> {
+async function execSessionDir(
+  rt: RuntimeConfig,
+  id: string,
+  proc: OciProcess,
+  execDir?: string,
+): Promise<{ dir: string; session: string; procFile: string; ociLog: string }> {
   const state = await runcState(rt, id);
   if (!state) throw notFound(`No such container: ${id}`);
   if (state.status === 'paused') throw conflict(`Container ${id} is paused, unpause the container before exec`);
@@ -170,21 +191,37 @@ async function execSessionDir(rt: RuntimeConfig, id: string, proc: OciProcess, e
 }
 
 /** conmon's arguments for an exec session in `dir` (its pty, if any, and attach socket live there). */
-function conmonExecArgs(rt: RuntimeConfig, id: string, s: { dir: string; session: string; procFile: string; ociLog: string }): string[] {
+function conmonExecArgs(
+  rt: RuntimeConfig,
+  id: string,
+  s: { dir: string; session: string; procFile: string; ociLog: string },
+): string[] {
   return [
-    '--api-version', '1',
-    '-c', id,
-    '-u', s.session,
-    '-r', resolveExecutable(rt.runtimePath),
-    '-b', s.dir,
-    '-p', path.join(s.dir, 'pid'),
-    '-n', id,
-    '--exit-dir', s.dir,
-    '--persist-dir', s.dir,
+    '--api-version',
+    '1',
+    '-c',
+    id,
+    '-u',
+    s.session,
+    '-r',
+    resolveExecutable(rt.runtimePath),
+    '-b',
+    s.dir,
+    '-p',
+    path.join(s.dir, 'pid'),
+    '-n',
+    id,
+    '--exit-dir',
+    s.dir,
+    '--persist-dir',
+    s.dir,
     '--full-attach',
-    '-l', 'none',
+    '-l',
+    'none',
     ...conmonRuntimeArgs(rt, s.ociLog),
-    '-e', '--exec-process-spec', s.procFile,
+    '-e',
+    '--exec-process-spec',
+    s.procFile,
   ];
 }
 
@@ -262,7 +299,12 @@ export async function conmonExecAttached(
   const args = [...conmonExecArgs(rt, id, s), '--exec-attach', ...(proc.terminal ? ['-t'] : opts.stdin ? ['-i'] : [])];
   const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' };
   for (const k of ['NOTIFY_SOCKET', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES']) delete env[k];
-  const child = spawn(resolveExecutable(rt.conmonPath ?? 'conmon'), args, { cwd: s.dir, env, stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'], detached: true });
+  const child = spawn(resolveExecutable(rt.conmonPath ?? 'conmon'), args, {
+    cwd: s.dir,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   const pipes = child.stdio as unknown as Array<Readable & Writable>;
   child.unref();
   const errChunks: Buffer[] = [];

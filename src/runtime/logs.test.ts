@@ -35,8 +35,14 @@ test('parseLogLine: not a log line', () => {
   assert.equal(parseLogLine('2026-11-30T01:36:53Z stdout X x'), undefined);
 });
 
-const rec = (stream: 'stdout' | 'stderr', partial: boolean, line: string): LogRecord =>
-  ({ time: '', nanos: 0n, timestamp: 0, stream, partial, line });
+const rec = (stream: 'stdout' | 'stderr', partial: boolean, line: string): LogRecord => ({
+  time: '',
+  nanos: 0n,
+  timestamp: 0,
+  stream,
+  partial,
+  line,
+});
 
 test('tailRecords: a line is the partials of a stream and the F ending it, even interleaved', () => {
   const recs = [
@@ -46,10 +52,22 @@ test('tailRecords: a line is the partials of a stream and the F ending it, even 
     rec('stdout', false, 'b2'),
     rec('stdout', true, 'c'),
   ];
-  assert.deepEqual(tailRecords(recs, 1).map((r) => r.line), ['c']);
-  assert.deepEqual(tailRecords(recs, 2).map((r) => r.line), ['e', 'c']);
-  assert.deepEqual(tailRecords(recs, 3).map((r) => r.line), ['b1', 'e', 'b2', 'c']);
-  assert.deepEqual(tailRecords(recs, 10).map((r) => r.line), ['a', 'b1', 'e', 'b2', 'c']);
+  assert.deepEqual(
+    tailRecords(recs, 1).map((r) => r.line),
+    ['c'],
+  );
+  assert.deepEqual(
+    tailRecords(recs, 2).map((r) => r.line),
+    ['e', 'c'],
+  );
+  assert.deepEqual(
+    tailRecords(recs, 3).map((r) => r.line),
+    ['b1', 'e', 'b2', 'c'],
+  );
+  assert.deepEqual(
+    tailRecords(recs, 10).map((r) => r.line),
+    ['a', 'b1', 'e', 'b2', 'c'],
+  );
   assert.deepEqual(tailRecords(recs, 0), []);
 });
 
@@ -61,7 +79,10 @@ test('readLogs: skips what is not a log line, reads a missing file as empty, fol
     for await (const r of readLogs(file)) none.push(r);
     assert.deepEqual(none, []);
 
-    fs.writeFileSync(file, '2026-11-30T01:36:53.1Z stdout F one\ngarbage\n2026-11-30T01:36:54.1Z stderr F två\n2026-11-30T01:36:55.1Z stdout F unfini');
+    fs.writeFileSync(
+      file,
+      '2026-11-30T01:36:53.1Z stdout F one\ngarbage\n2026-11-30T01:36:54.1Z stderr F två\n2026-11-30T01:36:55.1Z stdout F unfini',
+    );
     const got: string[] = [];
     let running = true;
     const follow = (async () => {

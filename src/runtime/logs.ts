@@ -35,7 +35,8 @@ export function parseLogLine(line: string): LogRecord | undefined {
     const z = zone.replace(':', '');
     offsetMin = (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5))) * (z[0] === '-' ? -1 : 1);
   }
-  const secondsMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) - offsetMin * 60_000;
+  const secondsMs =
+    Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) - offsetMin * 60_000;
   if (Number.isNaN(secondsMs)) return undefined;
   const fracNs = BigInt(frac.padEnd(9, '0') || '0');
   const nanos = BigInt(secondsMs) * 1_000_000n + fracNs;
@@ -142,7 +143,10 @@ export function rotatedLogs(logPath: string): string[] {
     return [];
   }
   return names
-    .map((n) => ({ n, i: n.startsWith(`${base}.`) && /^\d+$/.test(n.slice(base.length + 1)) ? Number(n.slice(base.length + 1)) : 0 }))
+    .map((n) => ({
+      n,
+      i: n.startsWith(`${base}.`) && /^\d+$/.test(n.slice(base.length + 1)) ? Number(n.slice(base.length + 1)) : 0,
+    }))
     .filter((x) => x.i > 0)
     .sort((a, b) => b.i - a.i)
     .map((x) => path.join(dir, x.n));

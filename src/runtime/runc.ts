@@ -8,14 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  CommandNotFoundError,
-  CommandNotInvocableError,
-  StowageError,
-  conflict,
-  internal,
-  notFound,
-} from '../errdefs';
+import { CommandNotFoundError, CommandNotInvocableError, StowageError, conflict, internal, notFound } from '../errdefs';
 
 export interface RuntimeConfig {
   /** 'runc' (looked up in PATH) or a path */
@@ -127,8 +120,9 @@ export function classifyRuncError(stderr: string): RuncErrorClass | undefined {
   if (s.includes('permission denied')) cls = { kind: 'not-executable' };
   if (s.includes('is a directory')) return { kind: 'not-executable', suffix: ': permission denied' };
   if (s.includes('not a directory')) {
-    const hint = 'Are you trying to mount a directory onto a file (or vice-versa)? '
-      + 'Check if the specified host path exists and is the expected type';
+    const hint =
+      'Are you trying to mount a directory onto a file (or vice-versa)? ' +
+      'Check if the specified host path exists and is the expected type';
     cls = { kind: 'not-found', suffix: `: ${hint}` };
   }
   return cls;
@@ -148,7 +142,8 @@ export function runtimeError(op: 'create' | 'exec' | 'start', runcText: string, 
   if (/cannot exec in a paused container/.test(msg)) {
     return conflict(`Container ${id} is paused, unpause the container before exec`);
   }
-  const prefix = op === 'create' ? 'failed to create shim task: OCI runtime create failed: ' : `OCI runtime ${op} failed: `;
+  const prefix =
+    op === 'create' ? 'failed to create shim task: OCI runtime create failed: ' : `OCI runtime ${op} failed: `;
   const cls = classifyRuncError(msg);
   const full = `${prefix}${msg}: unknown${cls?.suffix ?? ''}`;
   if (cls?.kind === 'not-found') return new CommandNotFoundError(full);
@@ -160,7 +155,8 @@ function failure(rt: RuntimeConfig, id: string, op: string, r: RuncResult): Stow
   const msg = runcErrorMessage(r.stderr) || `exit status ${r.code}`;
   if (DOES_NOT_EXIST.test(msg)) return notFound(`No such container: ${id}`);
   if (/container not running|not running/i.test(msg)) return conflict(`Container ${id} is not running`);
-  if (/is paused/i.test(msg)) return conflict(`Container ${id} is paused, unpause the container before stopping or killing`);
+  if (/is paused/i.test(msg))
+    return conflict(`Container ${id} is paused, unpause the container before stopping or killing`);
   return internal(`runc ${op} ${id} (root ${rt.runtimeRoot}): ${msg}`);
 }
 

@@ -75,30 +75,65 @@ export interface ProfileTarget {
 
 /** Docker's names of architectures (Go's, as libseccomp spells them) and the libseccomp architecture each one is. */
 const ARCHES: Record<string, string> = {
-  amd64: 'SCMP_ARCH_X86_64', x86: 'SCMP_ARCH_X86', arm64: 'SCMP_ARCH_AARCH64', arm: 'SCMP_ARCH_ARM',
-  s390x: 'SCMP_ARCH_S390X', s390: 'SCMP_ARCH_S390', ppc64le: 'SCMP_ARCH_PPC64LE', ppc64: 'SCMP_ARCH_PPC64',
-  mips64: 'SCMP_ARCH_MIPS64', mipsel64: 'SCMP_ARCH_MIPSEL64',
+  amd64: 'SCMP_ARCH_X86_64',
+  x86: 'SCMP_ARCH_X86',
+  arm64: 'SCMP_ARCH_AARCH64',
+  arm: 'SCMP_ARCH_ARM',
+  s390x: 'SCMP_ARCH_S390X',
+  s390: 'SCMP_ARCH_S390',
+  ppc64le: 'SCMP_ARCH_PPC64LE',
+  ppc64: 'SCMP_ARCH_PPC64',
+  mips64: 'SCMP_ARCH_MIPS64',
+  mipsel64: 'SCMP_ARCH_MIPSEL64',
 };
 
 /** Node's process.arch as Docker names it (only those Docker 20.10 has a libseccomp architecture for). */
 export function machineArch(): string | undefined {
   switch (process.arch) {
-    case 'x64': return 'amd64';
-    case 'ia32': return 'x86';
-    case 'ppc64': return os.endianness() === 'LE' ? 'ppc64le' : 'ppc64';
-    case 'arm64': case 'arm': case 's390x': case 's390': return process.arch;
-    default: return undefined;
+    case 'x64':
+      return 'amd64';
+    case 'ia32':
+      return 'x86';
+    case 'ppc64':
+      return os.endianness() === 'LE' ? 'ppc64le' : 'ppc64';
+    case 'arm64':
+    case 'arm':
+    case 's390x':
+    case 's390':
+      return process.arch;
+    default:
+      return undefined;
   }
 }
 
 const ACTIONS = new Set([
-  'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_TRAP', 'SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE',
-  'SCMP_ACT_ALLOW', 'SCMP_ACT_LOG',
+  'SCMP_ACT_KILL',
+  'SCMP_ACT_KILL_PROCESS',
+  'SCMP_ACT_KILL_THREAD',
+  'SCMP_ACT_TRAP',
+  'SCMP_ACT_ERRNO',
+  'SCMP_ACT_TRACE',
+  'SCMP_ACT_ALLOW',
+  'SCMP_ACT_LOG',
 ]);
-const OPS = new Set(['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ']);
+const OPS = new Set([
+  'SCMP_CMP_NE',
+  'SCMP_CMP_LT',
+  'SCMP_CMP_LE',
+  'SCMP_CMP_EQ',
+  'SCMP_CMP_GE',
+  'SCMP_CMP_GT',
+  'SCMP_CMP_MASKED_EQ',
+]);
 const SECCOMP_ARCHES = new Set([
-  ...Object.values(ARCHES), 'SCMP_ARCH_X32', 'SCMP_ARCH_MIPS', 'SCMP_ARCH_MIPS64N32', 'SCMP_ARCH_MIPSEL', 'SCMP_ARCH_MIPSEL64N32',
-  'SCMP_ARCH_PPC', 'SCMP_ARCH_RISCV64',
+  ...Object.values(ARCHES),
+  'SCMP_ARCH_X32',
+  'SCMP_ARCH_MIPS',
+  'SCMP_ARCH_MIPS64N32',
+  'SCMP_ARCH_MIPSEL',
+  'SCMP_ARCH_MIPSEL64N32',
+  'SCMP_ARCH_PPC',
+  'SCMP_ARCH_RISCV64',
 ]);
 
 const failed = (why: string) => invalidArgument(`Decoding seccomp profile failed: ${why}`);
@@ -118,7 +153,8 @@ export function parseSeccompProfile(text: string): SeccompProfile {
   if (!isObject(p)) throw failed('the profile is not a JSON object');
   const profile = p as Record<string, unknown>;
   optional(profile.defaultAction, 'string', 'defaultAction');
-  if (profile.defaultAction !== undefined && profile.defaultAction !== '') action(profile.defaultAction as string, 'defaultAction');
+  if (profile.defaultAction !== undefined && profile.defaultAction !== '')
+    action(profile.defaultAction as string, 'defaultAction');
   if (profile.defaultErrnoRet != null) uint(profile.defaultErrnoRet, 'defaultErrnoRet');
   const architectures = list(profile.architectures, 'architectures');
   const archMap = list(profile.archMap, 'archMap');
@@ -126,10 +162,13 @@ export function parseSeccompProfile(text: string): SeccompProfile {
   for (const [i, m] of archMap.entries()) {
     if (!isObject(m)) throw failed(`archMap[${i}] is not an object`);
     architecture(m.architecture, `archMap[${i}].architecture`);
-    for (const a of list(m.subArchitectures, `archMap[${i}].subArchitectures`)) architecture(a, `archMap[${i}].subArchitectures`);
+    for (const a of list(m.subArchitectures, `archMap[${i}].subArchitectures`))
+      architecture(a, `archMap[${i}].subArchitectures`);
   }
   if (architectures.length && archMap.length) {
-    throw invalidArgument("'architectures' and 'archMap' were specified in the seccomp profile, use either 'architectures' or 'archMap'");
+    throw invalidArgument(
+      "'architectures' and 'archMap' were specified in the seccomp profile, use either 'architectures' or 'archMap'",
+    );
   }
   const rules = list(profile.syscalls, 'syscalls');
   if (rules.length && !profile.defaultAction) throw failed('the profile has rules but no defaultAction');
@@ -141,8 +180,10 @@ function rule(r: unknown, i: number): void {
   if (!isObject(r)) throw failed(`syscalls[${i}] is not an object`);
   optional(r.name, 'string', `syscalls[${i}].name`);
   const names = list(r.names, `syscalls[${i}].names`);
-  for (const n of names) if (typeof n !== 'string') throw failed(`syscalls[${i}].names holds ${JSON.stringify(n)}, not a name`);
-  if (r.name && names.length) throw invalidArgument("'name' and 'names' were specified in the seccomp profile, use either 'name' or 'names'");
+  for (const n of names)
+    if (typeof n !== 'string') throw failed(`syscalls[${i}].names holds ${JSON.stringify(n)}, not a name`);
+  if (r.name && names.length)
+    throw invalidArgument("'name' and 'names' were specified in the seccomp profile, use either 'name' or 'names'");
   if (!r.name && !names.length) throw failed(`syscalls[${i}] names no syscall`);
   const what = `syscalls[${i}] (${(r.name as string) || names[0]})`;
   if (typeof r.action !== 'string') throw failed(`${what} has no action`);
@@ -152,17 +193,20 @@ function rule(r: unknown, i: number): void {
   for (const [j, a] of list(r.args, `${what}.args`).entries()) {
     if (!isObject(a)) throw failed(`${what}.args[${j}] is not an object`);
     uint(a.index, `${what}.args[${j}].index`);
-    if ((a.index as number) > 5) throw failed(`${what}.args[${j}].index is ${a.index as number}: a syscall has 6 arguments (0 to 5)`);
+    if ((a.index as number) > 5)
+      throw failed(`${what}.args[${j}].index is ${a.index as number}: a syscall has 6 arguments (0 to 5)`);
     uint(a.value ?? 0, `${what}.args[${j}].value`);
     uint(a.valueTwo ?? 0, `${what}.args[${j}].valueTwo`);
-    if (typeof a.op !== 'string' || !OPS.has(a.op)) throw failed(`${what}.args[${j}].op ${JSON.stringify(a.op)} is not one of ${[...OPS].join(', ')}`);
+    if (typeof a.op !== 'string' || !OPS.has(a.op))
+      throw failed(`${what}.args[${j}].op ${JSON.stringify(a.op)} is not one of ${[...OPS].join(', ')}`);
   }
   for (const side of ['includes', 'excludes'] as const) {
     const c = r[side];
     if (c == null) continue;
     if (!isObject(c)) throw failed(`${what}.${side} is not an object`);
     for (const key of ['caps', 'arches'] as const) {
-      for (const v of list(c[key], `${what}.${side}.${key}`)) if (typeof v !== 'string') throw failed(`${what}.${side}.${key} holds ${JSON.stringify(v)}`);
+      for (const v of list(c[key], `${what}.${side}.${key}`))
+        if (typeof v !== 'string') throw failed(`${what}.${side}.${key} holds ${JSON.stringify(v)}`);
     }
     if (c.minKernel != null && c.minKernel !== '') kernelVersion(c.minKernel);
   }
@@ -184,17 +228,20 @@ function list(v: unknown, what: string): unknown[] {
 
 /** A number runc reads as an unsigned integer; beyond 2^53 JavaScript cannot hold it exactly, so refused rather than rounded. */
 function uint(v: unknown, what: string): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw failed(`${what} is ${JSON.stringify(v)}, not an unsigned integer`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw failed(`${what} is ${JSON.stringify(v)}, not an unsigned integer`);
   if (!Number.isSafeInteger(v)) throw failed(`${what} is ${v}: stowage holds numbers exactly only up to 2^53-1`);
 }
 
 function action(v: string, what: string): void {
-  if (v === 'SCMP_ACT_NOTIFY') throw failed(`${what} SCMP_ACT_NOTIFY needs a seccomp agent, which a profile cannot name`);
+  if (v === 'SCMP_ACT_NOTIFY')
+    throw failed(`${what} SCMP_ACT_NOTIFY needs a seccomp agent, which a profile cannot name`);
   if (!ACTIONS.has(v)) throw failed(`${what} ${JSON.stringify(v)} is not one of ${[...ACTIONS].join(', ')}`);
 }
 
 function architecture(v: unknown, what: string): void {
-  if (typeof v !== 'string' || !SECCOMP_ARCHES.has(v)) throw failed(`${what}: unknown architecture ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !SECCOMP_ARCHES.has(v))
+    throw failed(`${what}: unknown architecture ${JSON.stringify(v)}`);
 }
 
 /** "major.minor" of a minKernel (Docker's rule: two parts, each 0-255, not 0.0). */
@@ -248,7 +295,10 @@ export function profileToOci(profile: SeccompProfile, target: ProfileTarget): Li
   };
   const native = arch !== undefined ? ARCHES[arch] : undefined;
   const mapped = native ? profile.archMap?.find((a) => a.architecture === native) : undefined;
-  const architectures = [...(profile.architectures ?? []), ...(mapped ? [mapped.architecture, ...(mapped.subArchitectures ?? [])] : [])];
+  const architectures = [
+    ...(profile.architectures ?? []),
+    ...(mapped ? [mapped.architecture, ...(mapped.subArchitectures ?? [])] : []),
+  ];
   return {
     defaultAction: profile.defaultAction,
     ...(profile.defaultErrnoRet != null ? { defaultErrnoRet: profile.defaultErrnoRet } : {}),
@@ -257,7 +307,16 @@ export function profileToOci(profile: SeccompProfile, target: ProfileTarget): Li
       names: r.name ? [r.name] : [...(r.names ?? [])],
       action: r.action,
       ...(r.errnoRet != null ? { errnoRet: r.errnoRet } : {}),
-      ...(r.args?.length ? { args: r.args.map(({ index, value, valueTwo, op }) => ({ index, value: value ?? 0, ...(valueTwo ? { valueTwo } : {}), op })) } : {}),
+      ...(r.args?.length
+        ? {
+            args: r.args.map(({ index, value, valueTwo, op }) => ({
+              index,
+              value: value ?? 0,
+              ...(valueTwo ? { valueTwo } : {}),
+              op,
+            })),
+          }
+        : {}),
     })),
   };
 }

@@ -26,7 +26,11 @@ export function seccompFromProfile(text: string, caps: readonly string[]): Linux
 }
 
 /** The filter of a container from its --security-opt values, or undefined for none. */
-export function containerSeccomp(securityOpt: readonly string[], privileged: boolean, caps: readonly string[]): LinuxSeccomp | undefined {
+export function containerSeccomp(
+  securityOpt: readonly string[],
+  privileged: boolean,
+  caps: readonly string[],
+): LinuxSeccomp | undefined {
   if (privileged) return undefined;
   const value = seccompOption(securityOpt);
   if (value === 'unconfined') return undefined;

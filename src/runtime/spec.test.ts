@@ -52,7 +52,12 @@ test('init: /sbin/docker-init -- argv, bound read-only', () => {
   const s = spec({ init: '/usr/bin/tini', image: { Entrypoint: ['/e'], Cmd: ['a'] } });
   assert.deepEqual(s.process.args, ['/sbin/docker-init', '--', '/e', 'a']);
   const m = s.mounts.find((x) => x.destination === '/sbin/docker-init');
-  assert.deepEqual(m, { destination: '/sbin/docker-init', type: 'bind', source: '/usr/bin/tini', options: ['bind', 'ro'] });
+  assert.deepEqual(m, {
+    destination: '/sbin/docker-init',
+    type: 'bind',
+    source: '/usr/bin/tini',
+    options: ['bind', 'ro'],
+  });
   assert.ok(!spec().mounts.some((x) => x.destination === '/sbin/docker-init'));
 });
 
@@ -62,7 +67,11 @@ test('env: PATH default, HOSTNAME, TERM with a tty', () => {
   assert.deepEqual(containerEnv({ hostname: 'h1' }), [`PATH=${DEFAULT_PATH}`, 'HOSTNAME=h1']);
   assert.deepEqual(containerEnv({ hostname: 'h1', tty: true }), [`PATH=${DEFAULT_PATH}`, 'HOSTNAME=h1', 'TERM=xterm']);
   // the image's PATH replaces the default in place
-  assert.deepEqual(containerEnv({ hostname: 'h', imageEnv: ['PATH=/opt/bin', 'A=1'] }), ['PATH=/opt/bin', 'HOSTNAME=h', 'A=1']);
+  assert.deepEqual(containerEnv({ hostname: 'h', imageEnv: ['PATH=/opt/bin', 'A=1'] }), [
+    'PATH=/opt/bin',
+    'HOSTNAME=h',
+    'A=1',
+  ]);
 });
 
 test('env: -e overrides the image by key; user values come before the image’s', () => {
@@ -77,7 +86,12 @@ test('env: -e overrides the image by key; user values come before the image’s'
 
 test('env: bare KEY from the host; unset on the host it unsets the key', () => {
   const hostEnv = { FROM_HOST: 'yes' };
-  const env = containerEnv({ hostname: 'h', imageEnv: ['GONE=image', 'KEPT=1'], env: ['FROM_HOST', 'GONE', 'HOSTNAME'], hostEnv });
+  const env = containerEnv({
+    hostname: 'h',
+    imageEnv: ['GONE=image', 'KEPT=1'],
+    env: ['FROM_HOST', 'GONE', 'HOSTNAME'],
+    hostEnv,
+  });
   assert.deepEqual(env, [`PATH=${DEFAULT_PATH}`, 'FROM_HOST=yes', 'KEPT=1']);
   assert.throws(() => containerEnv({ hostname: 'h', env: ['=x'] }), /invalid environment variable: =x/);
 });
@@ -96,7 +110,11 @@ test('user, cwd, caps of root and non-root', () => {
   const s = spec();
   assert.deepEqual(s.process.user, { uid: 0, gid: 0, additionalGids: [0, 10] });
   assert.equal(s.process.cwd, '/');
-  assert.deepEqual(s.process.capabilities, { bounding: DEFAULT_CAPS, effective: DEFAULT_CAPS, permitted: DEFAULT_CAPS });
+  assert.deepEqual(s.process.capabilities, {
+    bounding: DEFAULT_CAPS,
+    effective: DEFAULT_CAPS,
+    permitted: DEFAULT_CAPS,
+  });
   const web = spec({ image: { Cmd: ['sh'], User: 'web', WorkingDir: '/srv' } });
   assert.deepEqual(web.process.user, { uid: 33, gid: 33, additionalGids: [33] });
   assert.equal(web.process.cwd, '/srv');
@@ -104,7 +122,10 @@ test('user, cwd, caps of root and non-root', () => {
   const flags = spec({ image: { Cmd: ['sh'], User: 'web', WorkingDir: '/srv' }, user: '0', workdir: '/tmp' });
   assert.equal(flags.process.user.uid, 0);
   assert.equal(flags.process.cwd, '/tmp');
-  assert.throws(() => spec({ workdir: 'rel' }), /the working directory 'rel' is invalid, it needs to be an absolute path/);
+  assert.throws(
+    () => spec({ workdir: 'rel' }),
+    /the working directory 'rel' is invalid, it needs to be an absolute path/,
+  );
   assert.throws(() => spec({ user: 'ghost' }), /unable to find user ghost/);
 });
 
@@ -142,12 +163,15 @@ test('default mounts, masked and read-only paths', () => {
     s.mounts.map((m) => m.destination),
     ['/proc', '/dev', '/dev/pts', '/sys', '/sys/fs/cgroup', '/dev/mqueue', '/dev/shm'],
   );
-  assert.deepEqual(s.mounts.find((m) => m.destination === '/dev/shm'), {
-    destination: '/dev/shm',
-    type: 'tmpfs',
-    source: 'shm',
-    options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=67108864'],
-  });
+  assert.deepEqual(
+    s.mounts.find((m) => m.destination === '/dev/shm'),
+    {
+      destination: '/dev/shm',
+      type: 'tmpfs',
+      source: 'shm',
+      options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=67108864'],
+    },
+  );
   assert.ok(s.mounts.find((m) => m.destination === '/sys')!.options.includes('ro'));
   assert.ok(s.mounts.find((m) => m.destination === '/sys/fs/cgroup')!.options.includes('ro'));
   assert.equal(s.linux.maskedPaths!.length, 12);
@@ -156,8 +180,16 @@ test('default mounts, masked and read-only paths', () => {
 });
 
 test('user mounts: appended parents first, replace defaults, /dev replaces all under it', () => {
-  const bind = (destination: string, source = '/src') => ({ destination, type: 'bind', source, options: ['rbind', 'rw'] });
-  const s = spec({ mounts: [bind('/data/sub'), bind('/dev/shm/'), bind('/data'), bind('/etc/hosts')], shmSize: 1 << 20 });
+  const bind = (destination: string, source = '/src') => ({
+    destination,
+    type: 'bind',
+    source,
+    options: ['rbind', 'rw'],
+  });
+  const s = spec({
+    mounts: [bind('/data/sub'), bind('/dev/shm/'), bind('/data'), bind('/etc/hosts')],
+    shmSize: 1 << 20,
+  });
   const dests = s.mounts.map((m) => m.destination);
   assert.deepEqual(dests.slice(0, 6), ['/proc', '/dev', '/dev/pts', '/sys', '/sys/fs/cgroup', '/dev/mqueue']);
   // by depth, stable: equal depths keep the caller's order
@@ -165,7 +197,11 @@ test('user mounts: appended parents first, replace defaults, /dev replaces all u
   assert.equal(s.mounts.filter((m) => m.destination.startsWith('/dev/shm')).length, 1);
   const dev = spec({ mounts: [bind('/dev')] }).mounts.map((m) => m.destination);
   assert.deepEqual(dev, ['/proc', '/sys', '/sys/fs/cgroup', '/dev']);
-  assert.ok(spec({ shmSize: 1 << 20 }).mounts.at(-1)!.options.includes('size=1048576'));
+  assert.ok(
+    spec({ shmSize: 1 << 20 })
+      .mounts.at(-1)!
+      .options.includes('size=1048576'),
+  );
 });
 
 test('read-only rootfs leaves the kernel filesystems and user mounts alone', () => {
@@ -194,8 +230,19 @@ test('device cgroup: deny all, allow the standard nodes and mknod', () => {
   const rules = spec().linux.resources.devices;
   assert.deepEqual(rules[0], { allow: false, access: 'rwm' });
   const allowed = rules.filter((r) => r.allow).map((r) => `${r.type} ${r.major ?? '*'}:${r.minor ?? '*'} ${r.access}`);
-  for (const r of ['c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm',
-    'c 5:0 rwm', 'c 5:1 rwm', 'c 5:2 rwm', 'c 136:* rwm']) {
+  for (const r of [
+    'c *:* m',
+    'b *:* m',
+    'c 1:3 rwm',
+    'c 1:5 rwm',
+    'c 1:7 rwm',
+    'c 1:8 rwm',
+    'c 1:9 rwm',
+    'c 5:0 rwm',
+    'c 5:1 rwm',
+    'c 5:2 rwm',
+    'c 136:* rwm',
+  ]) {
     assert.ok(allowed.includes(r), r);
   }
   assert.equal(allowed.length, 11);
@@ -215,7 +262,10 @@ test('privileged: all caps, no masking, writable /sys and cgroup, all devices', 
   assert.deepEqual(s.linux.devices, [dev]);
   // by default "all" is what this process can hand out (its bounding set)
   assert.deepEqual(spec({ privileged: true, hostDevices: [] }).process.capabilities.bounding, boundingCaps());
-  assert.deepEqual(spec({ capAdd: ['all'], capDrop: ['chown'], hostCaps: ['CAP_CHOWN', 'CAP_BPF'] }).process.capabilities.bounding, ['CAP_BPF']);
+  assert.deepEqual(
+    spec({ capAdd: ['all'], capDrop: ['chown'], hostCaps: ['CAP_CHOWN', 'CAP_BPF'] }).process.capabilities.bounding,
+    ['CAP_BPF'],
+  );
 });
 
 // ---- resources -----------------------------------------------------------------
@@ -223,7 +273,10 @@ test('privileged: all caps, no masking, writable /sys and cgroup, all devices', 
 test('memory, swap, cpus, pids', () => {
   const MiB = 1024 * 1024;
   assert.deepEqual(spec({ memory: 64 * MiB }).linux.resources.memory, { limit: 64 * MiB, swap: 128 * MiB });
-  assert.deepEqual(spec({ memory: 64 * MiB, memorySwap: 100 * MiB }).linux.resources.memory, { limit: 64 * MiB, swap: 100 * MiB });
+  assert.deepEqual(spec({ memory: 64 * MiB, memorySwap: 100 * MiB }).linux.resources.memory, {
+    limit: 64 * MiB,
+    swap: 100 * MiB,
+  });
   assert.deepEqual(spec({ memory: 64 * MiB, memorySwap: -1 }).linux.resources.memory, { limit: 64 * MiB });
   assert.equal(spec().linux.resources.memory, undefined);
   assert.throws(() => spec({ memory: 4 * MiB }), /Minimum memory limit allowed is 6MB/);
@@ -241,7 +294,12 @@ test('memory, swap, cpus, pids', () => {
 });
 
 test('--ulimit values replace the default of their kind; -1 is RLIM_INFINITY in the JSON runc reads', () => {
-  const s = spec({ ulimits: [{ Name: 'nofile', Hard: 200, Soft: 100 }, { Name: 'core', Hard: -1, Soft: -1 }] });
+  const s = spec({
+    ulimits: [
+      { Name: 'nofile', Hard: 200, Soft: 100 },
+      { Name: 'core', Hard: -1, Soft: -1 },
+    ],
+  });
   assert.deepEqual(
     s.process.rlimits!.map((r) => r.type),
     ['RLIMIT_NOFILE', 'RLIMIT_CORE'],

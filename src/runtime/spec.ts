@@ -92,7 +92,13 @@ export interface OciSpec {
     args: string[];
     env: string[];
     cwd: string;
-    capabilities: { bounding: string[]; effective?: string[]; inheritable?: string[]; permitted?: string[]; ambient?: string[] };
+    capabilities: {
+      bounding: string[];
+      effective?: string[];
+      inheritable?: string[];
+      permitted?: string[];
+      ambient?: string[];
+    };
     rlimits?: { type: string; hard: number; soft: number }[];
     noNewPrivileges?: boolean;
     oomScoreAdj?: number;
@@ -125,14 +131,28 @@ const MIN_MEMORY = 6 * 1024 * 1024;
 const MAX_NOFILE = 1048576;
 
 export const MASKED_PATHS = [
-  '/proc/acpi', '/proc/asound', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats',
-  '/proc/sched_debug', '/proc/scsi', '/proc/timer_list', '/proc/timer_stats', '/sys/devices/virtual/powercap',
+  '/proc/acpi',
+  '/proc/asound',
+  '/proc/interrupts',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/sys/devices/virtual/powercap',
   '/sys/firmware',
 ];
 export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 function defaultMounts(shmSize: number): MountSpec[] {
-  const m = (destination: string, type: string, source: string, ...options: string[]) => ({ destination, type, source, options });
+  const m = (destination: string, type: string, source: string, ...options: string[]) => ({
+    destination,
+    type,
+    source,
+    options,
+  });
   return [
     m('/proc', 'proc', 'proc', 'nosuid', 'noexec', 'nodev'),
     m('/dev', 'tmpfs', 'tmpfs', 'nosuid', 'strictatime', 'mode=755', 'size=65536k'),
@@ -206,7 +226,10 @@ export function containerEnv(input: EnvInput): string[] {
 // RLIM_INFINITY, 2^64-1, cannot be a JS number; the spec's writer puts it in (see specJson)
 const RLIM_INFINITY = 'RLIM_INFINITY';
 
-function rlimits(nofile: number, ulimits: readonly { Name: string; Soft: number; Hard: number }[]): { type: string; hard: number; soft: number }[] {
+function rlimits(
+  nofile: number,
+  ulimits: readonly { Name: string; Soft: number; Hard: number }[],
+): { type: string; hard: number; soft: number }[] {
   const out = new Map([['RLIMIT_NOFILE', { type: 'RLIMIT_NOFILE', hard: nofile, soft: nofile }]]);
   const value = (n: number) => (n === -1 ? (RLIM_INFINITY as unknown as number) : n);
   for (const u of ulimits) {
@@ -221,16 +244,18 @@ function rlimits(nofile: number, ulimits: readonly { Name: string; Soft: number;
  * number runc reads (read back from config.json it is a JS number past 2^53).
  */
 export function specJson(spec: unknown): string {
-  return JSON.stringify(spec, (_k, v) => (typeof v === 'number' && v > Number.MAX_SAFE_INTEGER ? RLIM_INFINITY : v)).replace(
-    /"RLIM_INFINITY"/g,
-    '18446744073709551615',
-  );
+  return JSON.stringify(spec, (_k, v) =>
+    typeof v === 'number' && v > Number.MAX_SAFE_INTEGER ? RLIM_INFINITY : v,
+  ).replace(/"RLIM_INFINITY"/g, '18446744073709551615');
 }
 
 /** Hard RLIMIT_NOFILE of this process (Infinity when unlimited). */
 function hostNofile(): number {
   try {
-    const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const line = fs
+      .readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
     const hard = line?.slice('Max open files'.length).trim().split(/\s+/)[1];
     return hard === undefined || hard === 'unlimited' ? Infinity : Number(hard);
   } catch {
@@ -249,7 +274,11 @@ function buildMounts(input: SpecInput): MountSpec[] {
   if (input.shm === 'none') defaults = defaults.filter((m) => m.destination !== '/dev/shm');
   else if (input.shm) {
     const source = input.shm.bind; // a shared /dev/shm (--ipc shareable, host, container:X)
-    defaults = defaults.map((m) => (m.destination === '/dev/shm' ? { destination: '/dev/shm', type: 'bind', source, options: ['rbind', 'rprivate'] } : m));
+    defaults = defaults.map((m) =>
+      m.destination === '/dev/shm'
+        ? { destination: '/dev/shm', type: 'bind', source, options: ['rbind', 'rprivate'] }
+        : m,
+    );
   }
   if (input.init) defaults.push({ destination: INIT_PATH, type: 'bind', source: input.init, options: ['bind', 'ro'] });
 
@@ -259,21 +288,28 @@ function buildMounts(input: SpecInput): MountSpec[] {
   );
   if (input.readOnly) {
     for (const m of kept) {
-      if (!['/proc', '/dev/pts', '/dev/shm', '/dev/mqueue', '/dev'].includes(m.destination) && !m.options.includes('ro')) {
+      if (
+        !['/proc', '/dev/pts', '/dev/shm', '/dev/mqueue', '/dev'].includes(m.destination) &&
+        !m.options.includes('ro')
+      ) {
         m.options.push('ro');
       }
     }
   }
   if (input.privileged) {
     // /sys and the cgroup tree are writable for a privileged container
-    for (const m of kept) if (m.destination === '/sys' || m.type === 'cgroup') m.options = m.options.filter((o) => o !== 'ro');
+    for (const m of kept)
+      if (m.destination === '/sys' || m.type === 'cgroup') m.options = m.options.filter((o) => o !== 'ro');
   }
   return [...kept, ...user.map((m) => ({ ...m, options: [...m.options] }))];
 }
 
 /** The cgroup limits of --memory, --memory-swap, --cpus and --pids-limit (checked as Docker checks them). */
 export function buildResources(
-  input: Pick<SpecInput, 'memory' | 'memorySwap' | 'cpus' | 'pidsLimit' | 'cpuShares' | 'cpusetCpus' | 'memoryReservation' | 'oomKillDisable'>,
+  input: Pick<
+    SpecInput,
+    'memory' | 'memorySwap' | 'cpus' | 'pidsLimit' | 'cpuShares' | 'cpusetCpus' | 'memoryReservation' | 'oomKillDisable'
+  >,
 ): Omit<OciSpec['linux']['resources'], 'devices'> {
   const res: Omit<OciSpec['linux']['resources'], 'devices'> = {};
   const memory = input.memory ?? 0;
@@ -356,7 +392,8 @@ export function buildSpec(input: SpecInput): OciSpec {
       env: containerEnv({ imageEnv: image.Env, env: input.env, hostEnv: input.hostEnv, hostname, tty: input.tty }),
       cwd: input.workdir || image.WorkingDir || '/',
       // Docker (since 20.10.14) gives a non-root user only the bounding set, as execve would
-      capabilities: user.uid === 0 ? { bounding: caps, effective: [...caps], permitted: [...caps] } : { bounding: caps },
+      capabilities:
+        user.uid === 0 ? { bounding: caps, effective: [...caps], permitted: [...caps] } : { bounding: caps },
       rlimits: rlimits(nofile, input.ulimits ?? []),
       ...(input.noNewPrivileges ? { noNewPrivileges: true } : {}),
       oomScoreAdj: input.oomScoreAdj ?? 0, // Docker always sets HostConfig.OomScoreAdj (default 0)
@@ -370,7 +407,9 @@ export function buildSpec(input: SpecInput): OciSpec {
       namespaces,
       devices: input.privileged ? (input.hostDevices ?? hostDevices()) : [...(input.devices ?? [])],
       resources: {
-        devices: input.privileged ? [{ allow: true, access: 'rwm' }] : [...defaultDeviceRules(), ...(input.deviceRules ?? [])],
+        devices: input.privileged
+          ? [{ allow: true, access: 'rwm' }]
+          : [...defaultDeviceRules(), ...(input.deviceRules ?? [])],
         ...buildResources(input),
       },
       cgroupsPath: input.cgroupsPath ?? `/stowage/${input.id}`,

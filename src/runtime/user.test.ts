@@ -49,7 +49,12 @@ test('default user is root with its supplementary groups, primary gid first', ()
 });
 
 test('user by name and by uid', () => {
-  assert.deepEqual(resolveUser(rootfs, 'app'), { uid: 1000, gid: 1000, additionalGids: [1000, 10, 29], home: '/home/app' });
+  assert.deepEqual(resolveUser(rootfs, 'app'), {
+    uid: 1000,
+    gid: 1000,
+    additionalGids: [1000, 10, 29],
+    home: '/home/app',
+  });
   assert.deepEqual(resolveUser(rootfs, '1000'), resolveUser(rootfs, 'app'));
   assert.equal(resolveUser(rootfs, 'nohome').home, '/');
 });
@@ -57,7 +62,12 @@ test('user by name and by uid', () => {
 test('user:group forms: explicit group wins, no supplementary groups', () => {
   assert.deepEqual(resolveUser(rootfs, 'app:staff'), { uid: 1000, gid: 50, additionalGids: [50], home: '/home/app' });
   assert.deepEqual(resolveUser(rootfs, '1000:50'), { uid: 1000, gid: 50, additionalGids: [50], home: '/home/app' });
-  assert.deepEqual(resolveUser(rootfs, 'daemon:4242'), { uid: 1, gid: 4242, additionalGids: [4242], home: '/usr/sbin' });
+  assert.deepEqual(resolveUser(rootfs, 'daemon:4242'), {
+    uid: 1,
+    gid: 4242,
+    additionalGids: [4242],
+    home: '/usr/sbin',
+  });
 });
 
 test('numeric uid without passwd entry is allowed, gid 0 unless given', () => {
@@ -70,7 +80,8 @@ test('unknown user or group name: Docker’s wording', () => {
   assert.throws(
     () => resolveUser(rootfs, 'nobody'),
     (err: Error) =>
-      isKind(err, 'invalid-argument') && err.message === 'unable to find user nobody: no matching entries in passwd file',
+      isKind(err, 'invalid-argument') &&
+      err.message === 'unable to find user nobody: no matching entries in passwd file',
   );
   assert.throws(() => resolveUser(rootfs, 'app:nogroup'), {
     message: 'unable to find group nogroup: no matching entries in group file',
@@ -87,7 +98,10 @@ test('no /etc/passwd: root and numeric ids still work, names do not', () => {
 test('an /etc/passwd symlink to the host’s /etc/passwd is not followed out of the rootfs', () => {
   // inside the rootfs, "/etc/passwd" is the link itself: a loop, never the host file
   const evil = makeRoot('evil-abs', { 'etc/group': GROUP }, { 'etc/passwd': '/etc/passwd' });
-  assert.throws(() => resolveUser(evil, 'root'), (err: Error) => isKind(err, 'failed-precondition'));
+  assert.throws(
+    () => resolveUser(evil, 'root'),
+    (err: Error) => isKind(err, 'failed-precondition'),
+  );
   assert.throws(() => resolveUser(evil, undefined), /too many links/);
 });
 

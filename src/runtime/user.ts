@@ -28,13 +28,17 @@ export const USER_DB_MAX = 4 << 20;
 function readInRoot(root: string, p: string): string | undefined {
   let r: RegularRead;
   try {
-    r = using(fs.openSync(root, O_PATH | fs.constants.O_DIRECTORY), (rootFd) => readRegularInRoot(rootFd, p, USER_DB_MAX));
+    r = using(fs.openSync(root, O_PATH | fs.constants.O_DIRECTORY), (rootFd) =>
+      readRegularInRoot(rootFd, p, USER_DB_MAX),
+    );
   } catch (e) {
-    if (isKind(e, 'invalid-argument')) throw failedPrecondition(`unable to read ${p} of the image: it is larger than ${USER_DB_MAX} bytes`, e);
+    if (isKind(e, 'invalid-argument'))
+      throw failedPrecondition(`unable to read ${p} of the image: it is larger than ${USER_DB_MAX} bytes`, e);
     if (errnoCode(e) === 'ELOOP') throw failedPrecondition(`EvalSymlinks: too many links in ${p}`, e);
     return undefined;
   }
-  if (r.kind === 'not-regular') throw failedPrecondition(`unable to read ${p} of the image: it is a ${r.type}, not a regular file`);
+  if (r.kind === 'not-regular')
+    throw failedPrecondition(`unable to read ${p} of the image: it is a ${r.type}, not a regular file`);
   return r.kind === 'file' ? r.bytes.toString('utf8') : undefined;
 }
 

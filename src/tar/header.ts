@@ -27,11 +27,24 @@ export interface TarHeader {
 }
 
 const TYPES: Record<string, EntryType> = {
-  '0': 'file', '\0': 'file', '7': 'file',
-  '1': 'link', '2': 'symlink', '3': 'char', '4': 'block', '5': 'directory', '6': 'fifo',
+  '0': 'file',
+  '\0': 'file',
+  '7': 'file',
+  '1': 'link',
+  '2': 'symlink',
+  '3': 'char',
+  '4': 'block',
+  '5': 'directory',
+  '6': 'fifo',
 };
 const TYPEFLAGS: Record<EntryType, string> = {
-  file: '0', link: '1', symlink: '2', char: '3', block: '4', directory: '5', fifo: '6',
+  file: '0',
+  link: '1',
+  symlink: '2',
+  char: '3',
+  block: '4',
+  directory: '5',
+  fifo: '6',
 };
 
 /** Header-only types carry no body whatever their size field says (as Go's archive/tar). */
@@ -148,32 +161,67 @@ function utf8Name(b: Buffer, what: string): string {
 }
 
 /** Combines a header block with preceding PAX / GNU long-name data into one header. */
-export function resolveHeader(raw: RawHeader, pax: Map<string, Buffer> | undefined, longName?: Buffer, longLink?: Buffer): TarHeader {
+export function resolveHeader(
+  raw: RawHeader,
+  pax: Map<string, Buffer> | undefined,
+  longName?: Buffer,
+  longLink?: Buffer,
+): TarHeader {
   const type = TYPES[raw.typeflag];
   if (type === undefined) {
-    throw invalidArgument(`archive/tar: unsupported entry type ${JSON.stringify(raw.typeflag)} for ${raw.name.toString('utf8')}`);
+    throw invalidArgument(
+      `archive/tar: unsupported entry type ${JSON.stringify(raw.typeflag)} for ${raw.name.toString('utf8')}`,
+    );
   }
-  let nameBuf = longName ?? (raw.prefix.length > 0 ? Buffer.concat([raw.prefix, Buffer.from('/'), raw.name]) : raw.name);
+  let nameBuf =
+    longName ?? (raw.prefix.length > 0 ? Buffer.concat([raw.prefix, Buffer.from('/'), raw.name]) : raw.name);
   let linkBuf = longLink ?? raw.linkname;
   const h: TarHeader = {
-    name: '', linkname: '', type,
-    mode: raw.mode, uid: raw.uid, gid: raw.gid, size: raw.size, mtime: raw.mtime,
-    devmajor: raw.devmajor, devminor: raw.devminor, uname: raw.uname, gname: raw.gname,
+    name: '',
+    linkname: '',
+    type,
+    mode: raw.mode,
+    uid: raw.uid,
+    gid: raw.gid,
+    size: raw.size,
+    mtime: raw.mtime,
+    devmajor: raw.devmajor,
+    devminor: raw.devminor,
+    uname: raw.uname,
+    gname: raw.gname,
     xattrs: new Map(),
   };
   if (pax) {
     for (const [k, v] of pax) {
       const s = () => v.toString('utf8');
       switch (k) {
-        case 'path': nameBuf = v; break;
-        case 'linkpath': linkBuf = v; break;
-        case 'size': h.size = parseInt(s(), 10); break;
-        case 'uid': h.uid = parseInt(s(), 10); break;
-        case 'gid': h.gid = parseInt(s(), 10); break;
-        case 'uname': h.uname = s(); break;
-        case 'gname': h.gname = s(); break;
-        case 'mtime': h.mtime = parseFloat(s()); break;
-        case 'atime': h.atime = parseFloat(s()); break;
+        case 'path':
+          nameBuf = v;
+          break;
+        case 'linkpath':
+          linkBuf = v;
+          break;
+        case 'size':
+          h.size = parseInt(s(), 10);
+          break;
+        case 'uid':
+          h.uid = parseInt(s(), 10);
+          break;
+        case 'gid':
+          h.gid = parseInt(s(), 10);
+          break;
+        case 'uname':
+          h.uname = s();
+          break;
+        case 'gname':
+          h.gname = s();
+          break;
+        case 'mtime':
+          h.mtime = parseFloat(s());
+          break;
+        case 'atime':
+          h.atime = parseFloat(s());
+          break;
         default:
           if (k.startsWith('SCHILY.xattr.')) h.xattrs.set(k.slice('SCHILY.xattr.'.length), v);
           else if (k.startsWith('GNU.sparse.')) throw invalidArgument('archive/tar: sparse files are not supported');
@@ -205,8 +253,19 @@ function padTo(buf: Buffer): Buffer {
 }
 
 function block(h: {
-  name: Buffer; mode: number; uid: number; gid: number; size: number; mtime: number;
-  typeflag: string; linkname: Buffer; uname: string; gname: string; devmajor: number; devminor: number; prefix?: Buffer;
+  name: Buffer;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  typeflag: string;
+  linkname: Buffer;
+  uname: string;
+  gname: string;
+  devmajor: number;
+  devminor: number;
+  prefix?: Buffer;
 }): Buffer {
   const b = Buffer.alloc(BLOCK);
   h.name.copy(b, 0, 0, 100);
@@ -276,15 +335,25 @@ export function encodeHeader(e: EntryInput): Buffer {
   }
   const uid = e.uid ?? 0;
   const gid = e.gid ?? 0;
-  const size = e.type === 'file' ? e.size ?? 0 : 0;
+  const size = e.type === 'file' ? (e.size ?? 0) : 0;
   if (uid > MAX_OCTAL_8) pax.push(paxRecord('uid', Buffer.from(String(uid))));
   if (gid > MAX_OCTAL_8) pax.push(paxRecord('gid', Buffer.from(String(gid))));
   if (size > MAX_OCTAL_12) pax.push(paxRecord('size', Buffer.from(String(size))));
   for (const [k, v] of e.xattrs ?? []) pax.push(paxRecord(`SCHILY.xattr.${k}`, v));
   const main = block({
-    name, prefix, mode: e.mode, uid: Math.min(uid, MAX_OCTAL_8), gid: Math.min(gid, MAX_OCTAL_8),
-    size: Math.min(size, MAX_OCTAL_12), mtime: e.mtime, typeflag: TYPEFLAGS[e.type], linkname: link,
-    uname: e.uname ?? '', gname: e.gname ?? '', devmajor: e.devmajor ?? 0, devminor: e.devminor ?? 0,
+    name,
+    prefix,
+    mode: e.mode,
+    uid: Math.min(uid, MAX_OCTAL_8),
+    gid: Math.min(gid, MAX_OCTAL_8),
+    size: Math.min(size, MAX_OCTAL_12),
+    mtime: e.mtime,
+    typeflag: TYPEFLAGS[e.type],
+    linkname: link,
+    uname: e.uname ?? '',
+    gname: e.gname ?? '',
+    devmajor: e.devmajor ?? 0,
+    devminor: e.devminor ?? 0,
   });
   if (pax.length === 0) return main;
   const paxData = Buffer.concat(pax);
@@ -292,8 +361,18 @@ export function encodeHeader(e: EntryInput): Buffer {
   const base = e.name.slice(e.name.lastIndexOf('/') + 1);
   const paxName = Buffer.from(asciiFallback(`${dir}/PaxHeaders.0/${base}`).slice(0, 100), 'latin1');
   const paxHead = block({
-    name: paxName, mode: 0o644, uid: 0, gid: 0, size: paxData.length, mtime: e.mtime, typeflag: 'x',
-    linkname: Buffer.alloc(0), uname: '', gname: '', devmajor: 0, devminor: 0,
+    name: paxName,
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    size: paxData.length,
+    mtime: e.mtime,
+    typeflag: 'x',
+    linkname: Buffer.alloc(0),
+    uname: '',
+    gname: '',
+    devmajor: 0,
+    devminor: 0,
   });
   return Buffer.concat([paxHead, padTo(paxData), main]);
 }

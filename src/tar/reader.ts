@@ -3,7 +3,17 @@
 // as `data`. That is what tar-split needs to rebuild a layer byte for byte.
 import { readSync as fsReadSync } from 'node:fs';
 import { invalidArgument } from '../errdefs';
-import { BLOCK, decodeBlock, hasBody, isZeroBlock, paddingFor, parsePax, resolveHeader, type RawHeader, type TarHeader } from './header';
+import {
+  BLOCK,
+  decodeBlock,
+  hasBody,
+  isZeroBlock,
+  paddingFor,
+  parsePax,
+  resolveHeader,
+  type RawHeader,
+  type TarHeader,
+} from './header';
 
 export interface TarVisitor {
   /** Bytes that are not file content, in stream order. */

@@ -23,7 +23,11 @@ async function feed(chunks: Buffer[]): Promise<{ out: string; detached: boolean 
 
 test('the sequence is taken out of stdin and signals a detach; a broken start of it goes through', async () => {
   assert.deepEqual(await feed([Buffer.from('ls\n\x10\x11')]), { out: 'ls\n', detached: true });
-  assert.deepEqual(await feed([Buffer.from('a\x10'), Buffer.from('\x11b')]), { out: 'a', detached: true }, 'split across reads');
+  assert.deepEqual(
+    await feed([Buffer.from('a\x10'), Buffer.from('\x11b')]),
+    { out: 'a', detached: true },
+    'split across reads',
+  );
   assert.deepEqual(await feed([Buffer.from('\x10x\x10\x10y')]), { out: '\x10x\x10\x10y', detached: false });
   assert.deepEqual(await feed([Buffer.from('\x10\x10\x11')]), { out: '\x10', detached: true });
 });

@@ -18,7 +18,9 @@ test("parseGoDuration's errors are Go's", () => {
   assert.throws(() => parseGoDuration('5x'), { message: 'time: unknown unit "x" in duration "5x"' });
   assert.throws(() => parseGoDuration('abc'), { message: 'time: invalid duration "abc"' });
   assert.throws(() => parseGoDuration(''), { message: 'time: invalid duration ""' });
-  assert.throws(() => parseGoDuration('5 seconds'), { message: 'time: unknown unit " seconds" in duration "5 seconds"' });
+  assert.throws(() => parseGoDuration('5 seconds'), {
+    message: 'time: unknown unit " seconds" in duration "5 seconds"',
+  });
 });
 
 test('goDuration prints as Duration.String()', () => {

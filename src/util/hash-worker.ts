@@ -14,7 +14,9 @@ type Request =
   | { op: 'digest'; id: number }
   | { op: 'verify'; id: number; layerDir: string; tarSplit: string; expect: string }
   | { op: 'range'; id: number; file: string; start: number; end: number };
-type Reply = { id: number; ok: true; digest?: string; acked?: number; sab?: SharedArrayBuffer } | { id: number; ok: false; error: string };
+type Reply =
+  | { id: number; ok: true; digest?: string; acked?: number; sab?: SharedArrayBuffer }
+  | { id: number; ok: false; error: string };
 
 const BATCH = 1 << 20;
 const MAX_IN_FLIGHT = 8 << 20;
@@ -31,7 +33,9 @@ const drained = new Map<number, () => void>();
 function getWorker(): Worker {
   if (!worker) {
     // this module's own compiled file, also when the CLI runs from the bundle
-    worker = new (threads().Worker)(path.join(REPO_ROOT, 'dist', 'src', 'util', 'hash-worker.js'), { env: { ...process.env, STOWAGE_HASH_WORKER: '1' } });
+    worker = new (threads().Worker)(path.join(REPO_ROOT, 'dist', 'src', 'util', 'hash-worker.js'), {
+      env: { ...process.env, STOWAGE_HASH_WORKER: '1' },
+    });
     worker.unref();
     worker.on('message', (r: Reply) => {
       if (r.ok && r.acked !== undefined) {
@@ -82,7 +86,8 @@ export class ParallelHash {
       off += n;
       if (this.used === BATCH) this.flush();
     }
-    if ((inFlight.get(this.id) ?? 0) > MAX_IN_FLIGHT) return new Promise((r) => drained.set(this.id, () => (drained.delete(this.id), r())));
+    if ((inFlight.get(this.id) ?? 0) > MAX_IN_FLIGHT)
+      return new Promise((r) => drained.set(this.id, () => (drained.delete(this.id), r())));
   }
 
   async digest(): Promise<Digest> {
@@ -107,7 +112,9 @@ export async function verifyLayer(layerDir: string, tarSplit: string, expect: Di
   if (!r.ok) throw new Error(r.error);
 }
 
-const { isMainThread, parentPort } = process.env.STOWAGE_HASH_WORKER ? threads() : { isMainThread: true, parentPort: null };
+const { isMainThread, parentPort } = process.env.STOWAGE_HASH_WORKER
+  ? threads()
+  : { isMainThread: true, parentPort: null };
 if (!isMainThread && parentPort) {
   const port = parentPort;
   const hashes = new Map<number, ReturnType<typeof sha256Hasher>>();
@@ -128,7 +135,7 @@ if (!isMainThread && parentPort) {
         const fd = fs.openSync(m.file, 'r');
         try {
           const buf = Buffer.allocUnsafe(1 << 20);
-          for (let pos = m.start; pos < m.end; ) {
+          for (let pos = m.start; pos < m.end;) {
             const n = fs.readSync(fd, buf, 0, Math.min(buf.length, m.end - pos), pos);
             if (n === 0) throw new Error('unexpected EOF');
             h.update(buf.subarray(0, n));
@@ -140,10 +147,15 @@ if (!isMainThread && parentPort) {
         port.postMessage({ id: m.id, ok: true, digest: h.digest('hex') } satisfies Reply);
       } else {
         // required lazily: the worker needs only these two modules
-        const { rebuildTar } = require(path.join(__dirname, '..', 'layer', 'rebuild')) as typeof import('../layer/rebuild');
-        const { parseTarSplit } = require(path.join(__dirname, '..', 'layer', 'tar-split')) as typeof import('../layer/tar-split');
+        const { rebuildTar } = require(
+          path.join(__dirname, '..', 'layer', 'rebuild'),
+        ) as typeof import('../layer/rebuild');
+        const { parseTarSplit } = require(
+          path.join(__dirname, '..', 'layer', 'tar-split'),
+        ) as typeof import('../layer/tar-split');
         const fs = require('node:fs') as typeof import('node:fs');
-        for await (const _ of rebuildTar(m.layerDir, parseTarSplit(fs.readFileSync(m.tarSplit)), m.expect as Digest)) void _;
+        for await (const _ of rebuildTar(m.layerDir, parseTarSplit(fs.readFileSync(m.tarSplit)), m.expect as Digest))
+          void _;
         port.postMessage({ id: m.id, ok: true } satisfies Reply);
       }
     } catch (e) {

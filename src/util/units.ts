@@ -76,7 +76,8 @@ export function ramInBytes(s: string): number {
   if (sep === -1) throw new Error(`invalid size: '${s}'`);
   const num = s[sep] === ' ' ? s.slice(0, sep) : s.slice(0, sep + 1);
   let sfx = s.slice(sep + 1);
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(num)) throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(num)}: invalid syntax`);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(num))
+    throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(num)}: invalid syntax`);
   const size = Number(num);
   if (size < 0) throw new Error(`invalid size: '${s}'`);
   if (!sfx) return Math.trunc(size);
@@ -88,7 +89,8 @@ export function ramInBytes(s: string): number {
     return Math.trunc(size);
   }
   const mult: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
-  if (!(sfx[0] in mult) || (sfx.length === 2 && sfx[1] !== 'b') || (sfx.length === 3 && sfx.slice(1) !== 'ib')) throw bad();
+  if (!(sfx[0] in mult) || (sfx.length === 2 && sfx[1] !== 'b') || (sfx.length === 3 && sfx.slice(1) !== 'ib'))
+    throw bad();
   return Math.trunc(size * mult[sfx[0]]);
 }
 

@@ -37,7 +37,13 @@ export class VolumeStore {
   ) {}
 
   private toVolume(r: Row): Volume {
-    return { name: r.name, createdAt: r.created_at, labels: JSON.parse(r.labels), anonymous: r.anonymous === 1, mountpoint: this.dataDir(r.name) };
+    return {
+      name: r.name,
+      createdAt: r.created_at,
+      labels: JSON.parse(r.labels),
+      anonymous: r.anonymous === 1,
+      mountpoint: this.dataDir(r.name),
+    };
   }
 
   dataDir(name: string): string {
@@ -63,13 +69,17 @@ export class VolumeStore {
   create(name: string | undefined, opts: { labels?: Record<string, string>; anonymous?: boolean } = {}): Volume {
     const n = name ?? randomId();
     if (!VALID.test(n)) {
-      throw invalidArgument(`create ${n}: "${n}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+      throw invalidArgument(
+        `create ${n}: "${n}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
+      );
     }
     return writeTx(this.db, () => {
       const existing = this.get(n);
       if (existing) return existing;
       fs.mkdirSync(this.dataDir(n), { recursive: true, mode: 0o755 });
-      this.db.prepare('INSERT INTO volumes (name, created_at, labels, anonymous) VALUES (?, ?, ?, ?)').run(n, nowGoTime().replace(/\.\d+Z$/, 'Z'), JSON.stringify(opts.labels ?? {}), opts.anonymous ? 1 : 0);
+      this.db
+        .prepare('INSERT INTO volumes (name, created_at, labels, anonymous) VALUES (?, ?, ?, ?)')
+        .run(n, nowGoTime().replace(/\.\d+Z$/, 'Z'), JSON.stringify(opts.labels ?? {}), opts.anonymous ? 1 : 0);
       return this.get(n)!;
     });
   }

@@ -32,13 +32,22 @@ function context(dockerfile: string): Buffer {
 
 /** A build's JSON messages. */
 async function build(query: string, dockerfile: string): Promise<Array<{ stream?: string; error?: string }>> {
-  const r = await api.request('POST', `/v1.41/build?${query}`, context(dockerfile), { 'Content-Type': 'application/x-tar' });
+  const r = await api.request('POST', `/v1.41/build?${query}`, context(dockerfile), {
+    'Content-Type': 'application/x-tar',
+  });
   assert.equal(r.status, 200, r.body);
-  return r.body.trim().split('\n').map((l) => json(l));
+  return r.body
+    .trim()
+    .split('\n')
+    .map((l) => json(l));
 }
 
 async function create(body: object, name?: string): Promise<string> {
-  const r = await api.request('POST', `/v1.41/containers/create${name ? `?name=${name}` : ''}`, JSON.stringify({ Image: 'busybox', ...body }));
+  const r = await api.request(
+    'POST',
+    `/v1.41/containers/create${name ? `?name=${name}` : ''}`,
+    JSON.stringify({ Image: 'busybox', ...body }),
+  );
   assert.equal(r.status, 201, r.body);
   return json<{ Id: string }>(r.body).Id;
 }
@@ -47,7 +56,9 @@ async function create(body: object, name?: string): Promise<string> {
 function hijacked(urlPath: string, body: string, stdin?: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const s = net.connect(api.socket, () => {
-      s.write(`POST ${urlPath} HTTP/1.1\r\nHost: stowage\r\nContent-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      s.write(
+        `POST ${urlPath} HTTP/1.1\r\nHost: stowage\r\nContent-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
       if (stdin) setTimeout(() => s.write(stdin), 500);
     });
     let all = Buffer.alloc(0);
@@ -58,9 +69,15 @@ function hijacked(urlPath: string, body: string, stdin?: Buffer): Promise<Buffer
 }
 
 test('build: extrahosts reach RUN steps, cachefrom limits the cache to those images, stderr comes in red', async () => {
-  const hosts = await build('t=xh&extrahosts=extrahost.local.test%3A127.0.0.1', 'FROM busybox\nRUN cp /etc/hosts /hosts-file\n');
+  const hosts = await build(
+    't=xh&extrahosts=extrahost.local.test%3A127.0.0.1',
+    'FROM busybox\nRUN cp /etc/hosts /hosts-file\n',
+  );
   assert.ok(!hosts.some((m) => m.error), JSON.stringify(hosts));
-  assert.match(await api.dockerOk(['run', '--rm', 'xh', 'cat', '/hosts-file']), /^127\.0\.0\.1\textrahost\.local\.test$/m);
+  assert.match(
+    await api.dockerOk(['run', '--rm', 'xh', 'cat', '/hosts-file']),
+    /^127\.0\.0\.1\textrahost\.local\.test$/m,
+  );
 
   const steps = 'FROM busybox\nENV FOO=bar\nRUN touch baz\n';
   await build('t=cf1', steps);
@@ -70,7 +87,10 @@ test('build: extrahosts reach RUN steps, cachefrom limits the cache to those ima
   assert.equal(usingCache(await build('t=cf4', steps)), 2);
 
   const err = await build('nocache=1', 'FROM busybox\nRUN sh -c ">&2 echo to-stderr"\n');
-  assert.ok(err.some((m) => m.stream === '\x1b[91mto-stderr\n\x1b[0m'), JSON.stringify(err));
+  assert.ok(
+    err.some((m) => m.stream === '\x1b[91mto-stderr\n\x1b[0m'),
+    JSON.stringify(err),
+  );
 });
 
 test('create keeps Tmpfs, Isolation, DeviceCgroupRules, StopTimeout and bare Env keys; the rule reaches the device cgroup', async () => {
@@ -81,16 +101,28 @@ test('create keeps Tmpfs, Isolation, DeviceCgroupRules, StopTimeout and bare Env
     StopTimeout: 25,
     HostConfig: { Tmpfs: { '/tmp1': 'size=3M' }, Isolation: 'default', DeviceCgroupRules: [rule] },
   });
-  const c = json<{ Config: { Env: string[]; StopTimeout: number }; HostConfig: Record<string, unknown> }>((await api.request('GET', `/v1.41/containers/${id}/json`)).body);
-  assert.deepEqual([c.HostConfig.Tmpfs, c.HostConfig.Isolation, c.HostConfig.DeviceCgroupRules, c.Config.StopTimeout], [{ '/tmp1': 'size=3M' }, 'default', [rule], 25]);
+  const c = json<{ Config: { Env: string[]; StopTimeout: number }; HostConfig: Record<string, unknown> }>(
+    (await api.request('GET', `/v1.41/containers/${id}/json`)).body,
+  );
+  assert.deepEqual(
+    [c.HostConfig.Tmpfs, c.HostConfig.Isolation, c.HostConfig.DeviceCgroupRules, c.Config.StopTimeout],
+    [{ '/tmp1': 'size=3M' }, 'default', [rule], 25],
+  );
   assert.ok(c.Config.Env.includes('Foo') && c.Config.Env.includes('Other=one'), c.Config.Env.join(' '));
   assert.equal((await api.request('POST', `/v1.41/containers/${id}/start`)).status, 204);
   await api.request('POST', `/v1.41/containers/${id}/wait`);
   const logs = await api.dockerOk(['logs', id]);
   if (!logs.includes('no-v1-cgroup')) assert.ok(logs.includes(rule), logs);
 
-  const bad = await api.request('POST', '/v1.41/containers/create', JSON.stringify({ Image: 'busybox', HostConfig: { DeviceCgroupRules: ['x 1:2 rwm'] } }));
-  assert.deepEqual([bad.status, json<{ message: string }>(bad.body).message], [400, "invalid device cgroup format 'x 1:2 rwm'"]);
+  const bad = await api.request(
+    'POST',
+    '/v1.41/containers/create',
+    JSON.stringify({ Image: 'busybox', HostConfig: { DeviceCgroupRules: ['x 1:2 rwm'] } }),
+  );
+  assert.deepEqual(
+    [bad.status, json<{ message: string }>(bad.body).message],
+    [400, "invalid device cgroup format 'x 1:2 rwm'"],
+  );
 });
 
 test('attach with logs and no stream replays a stopped container output; rm with link=1 removes only the legacy link', async () => {
@@ -103,7 +135,9 @@ test('attach with logs and no stream replays a stopped container output; rm with
   await api.dockerOk(['run', '-d', '--name', 'link-target', 'busybox', 'sleep', '300']);
   await api.dockerOk(['run', '-d', '--name', 'link-user', '--link', 'link-target:mylink', 'busybox', 'sleep', '300']);
   assert.equal((await api.request('DELETE', '/v1.41/containers/link-user/mylink?link=1')).status, 204);
-  const links = json<{ HostConfig: { Links: string[] | null } }>((await api.request('GET', '/v1.41/containers/link-user/json')).body).HostConfig.Links;
+  const links = json<{ HostConfig: { Links: string[] | null } }>(
+    (await api.request('GET', '/v1.41/containers/link-user/json')).body,
+  ).HostConfig.Links;
   assert.equal(links, null);
   assert.equal((await api.request('DELETE', '/v1.41/containers/link-user/mylink?link=1')).status, 404);
   assert.match(await api.dockerOk(['ps', '--format', '{{.Names}}']), /link-target/);
@@ -112,9 +146,13 @@ test('attach with logs and no stream replays a stopped container output; rm with
 
 test("exec: the start's Tty says raw or framed, and the detach keys close the connection", async () => {
   await api.dockerOk(['run', '-d', '--name', 'exec-host', 'busybox', 'sleep', '300']);
-  const exec = async (body: object) => json<{ Id: string }>((await api.request('POST', '/v1.41/containers/exec-host/exec', JSON.stringify(body))).body).Id;
+  const exec = async (body: object) =>
+    json<{ Id: string }>((await api.request('POST', '/v1.41/containers/exec-host/exec', JSON.stringify(body))).body).Id;
   // a terminal exec started with Tty false: its one stream in stdout frames
-  const framed = await hijacked(`/v1.41/exec/${await exec({ Cmd: ['printf', 'yay'], Tty: true, AttachStdout: true })}/start`, JSON.stringify({ Detach: false, Tty: false }));
+  const framed = await hijacked(
+    `/v1.41/exec/${await exec({ Cmd: ['printf', 'yay'], Tty: true, AttachStdout: true })}/start`,
+    JSON.stringify({ Detach: false, Tty: false }),
+  );
   assert.deepEqual(framed, Buffer.from([1, 0, 0, 0, 0, 0, 0, 3, ...Buffer.from('yay')]));
   // ctrl-p (docker-py's detachKeys spelling) ends the connection; cat goes on running
   const id = await exec({ Cmd: ['cat'], Tty: true, AttachStdin: true, AttachStdout: true, detachKeys: 'ctrl-p' });
@@ -125,30 +163,88 @@ test("exec: the start's Tty says raw or framed, and the detach keys close the co
 
 test("info has Docker's fields; a bad image archive is an error in load's 200 stream; an unknown volume driver is 404", async () => {
   const info = json<Record<string, unknown>>((await api.request('GET', '/v1.41/info')).body);
-  for (const k of ['Debug', 'SystemTime', 'CgroupVersion', 'IndexServerAddress', 'LiveRestoreEnabled', 'ExperimentalBuild']) assert.ok(k in info, k);
+  for (const k of [
+    'Debug',
+    'SystemTime',
+    'CgroupVersion',
+    'IndexServerAddress',
+    'LiveRestoreEnabled',
+    'ExperimentalBuild',
+  ])
+    assert.ok(k in info, k);
   const load = await api.request('POST', '/v1.41/images/load', 'abc', { 'Content-Type': 'application/x-tar' });
   assert.equal(load.status, 200);
   assert.ok(json<{ error?: string }>(load.body.trim()).error);
-  const vol = await api.request('POST', '/v1.41/volumes/create', JSON.stringify({ Name: 'v', Driver: 'invalid.driver' }));
-  assert.deepEqual([vol.status, json<{ message: string }>(vol.body).message], [404, 'error looking up volume plugin invalid.driver: plugin "invalid.driver" not found']);
+  const vol = await api.request(
+    'POST',
+    '/v1.41/volumes/create',
+    JSON.stringify({ Name: 'v', Driver: 'invalid.driver' }),
+  );
+  assert.deepEqual(
+    [vol.status, json<{ message: string }>(vol.body).message],
+    [404, 'error looking up volume plugin invalid.driver: plugin "invalid.driver" not found'],
+  );
 });
 
 test('networks: IPAM auxiliary addresses kept (and checked to be in the subnet); endpoint links, link-local IPs and driver options kept and shown', async () => {
-  const ipam = { Driver: 'default', Config: [{ Subnet: '10.231.9.0/24', IPRange: '10.231.9.128/25', Gateway: '10.231.9.254', AuxiliaryAddresses: { a: '10.231.9.5' } }] };
+  const ipam = {
+    Driver: 'default',
+    Config: [
+      {
+        Subnet: '10.231.9.0/24',
+        IPRange: '10.231.9.128/25',
+        Gateway: '10.231.9.254',
+        AuxiliaryAddresses: { a: '10.231.9.5' },
+      },
+    ],
+  };
   const created = await api.request('POST', '/v1.41/networks/create', JSON.stringify({ Name: 'dp-net', IPAM: ipam }));
   assert.equal(created.status, 201, created.body);
-  const inspect = json<{ IPAM: { Config: Array<Record<string, unknown>> } }>((await api.request('GET', '/v1.41/networks/dp-net')).body);
+  const inspect = json<{ IPAM: { Config: Array<Record<string, unknown>> } }>(
+    (await api.request('GET', '/v1.41/networks/dp-net')).body,
+  );
   assert.deepEqual(inspect.IPAM.Config[0].AuxiliaryAddresses, { a: '10.231.9.5' });
-  const outside = await api.request('POST', '/v1.41/networks/create', JSON.stringify({ Name: 'dp-net2', IPAM: { Config: [{ Subnet: '10.231.10.0/24', AuxiliaryAddresses: { b: '10.9.9.9' } }] } }));
-  assert.deepEqual([outside.status, json<{ message: string }>(outside.body).message], [400, 'auxiliary address: (b:10.9.9.9) must belong to the master pool: 10.231.10.0/24']);
+  const outside = await api.request(
+    'POST',
+    '/v1.41/networks/create',
+    JSON.stringify({
+      Name: 'dp-net2',
+      IPAM: { Config: [{ Subnet: '10.231.10.0/24', AuxiliaryAddresses: { b: '10.9.9.9' } }] },
+    }),
+  );
+  assert.deepEqual(
+    [outside.status, json<{ message: string }>(outside.body).message],
+    [400, 'auxiliary address: (b:10.9.9.9) must belong to the master pool: 10.231.10.0/24'],
+  );
   assert.equal((await api.request('GET', '/v1.41/networks/dp-net2')).status, 404);
 
   await api.dockerOk(['run', '-d', '--name', 'dp-up', '--network', 'dp-net', 'busybox', 'sleep', '300']);
   await api.dockerOk(['run', '-d', '--name', 'dp-down', 'busybox', 'sleep', '300']);
-  const connect = await api.request('POST', '/v1.41/networks/dp-net/connect', JSON.stringify({ Container: 'dp-down', EndpointConfig: { Links: ['dp-up:bar'], DriverOpts: { 'com.example.setting': 'on' }, IPAMConfig: { LinkLocalIPs: ['169.254.8.8'] } } }));
+  const connect = await api.request(
+    'POST',
+    '/v1.41/networks/dp-net/connect',
+    JSON.stringify({
+      Container: 'dp-down',
+      EndpointConfig: {
+        Links: ['dp-up:bar'],
+        DriverOpts: { 'com.example.setting': 'on' },
+        IPAMConfig: { LinkLocalIPs: ['169.254.8.8'] },
+      },
+    }),
+  );
   assert.equal(connect.status, 200, connect.body);
-  const ep = json<{ NetworkSettings: { Networks: Record<string, { Links: string[]; DriverOpts: Record<string, string>; IPAMConfig: Record<string, unknown> }> } }>((await api.request('GET', '/v1.41/containers/dp-down/json')).body).NetworkSettings.Networks['dp-net'];
-  assert.deepEqual([ep.Links, ep.DriverOpts, ep.IPAMConfig], [['dp-up:bar'], { 'com.example.setting': 'on' }, { LinkLocalIPs: ['169.254.8.8'] }]);
+  const ep = json<{
+    NetworkSettings: {
+      Networks: Record<
+        string,
+        { Links: string[]; DriverOpts: Record<string, string>; IPAMConfig: Record<string, unknown> }
+      >;
+    };
+  }>((await api.request('GET', '/v1.41/containers/dp-down/json')).body).NetworkSettings.Networks['dp-net'];
+  assert.deepEqual(
+    [ep.Links, ep.DriverOpts, ep.IPAMConfig],
+    [['dp-up:bar'], { 'com.example.setting': 'on' }, { LinkLocalIPs: ['169.254.8.8'] }],
+  );
   await api.dockerOk(['rm', '-f', 'dp-up', 'dp-down']);
   await api.dockerOk(['network', 'rm', 'dp-net']);
 });

@@ -23,10 +23,26 @@ after(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('networks: create with labels and a subnet, ls with filters, inspect, connect with an alias and a fixed IP, disconnect, rm, prune', async () => {
-  const id = (await api.dockerOk(['network', 'create', '--subnet', '10.231.7.0/24', '--label', 'app=lesson', 'api-net'])).trim();
+  const id = (
+    await api.dockerOk(['network', 'create', '--subnet', '10.231.7.0/24', '--label', 'app=lesson', 'api-net'])
+  ).trim();
   assert.match(id, /^[0-9a-f]{64}$/);
-  assert.equal(await api.dockerOk(['network', 'ls', '--filter', 'label=app=lesson', '--format', '{{.Name}} {{.Driver}}']), 'api-net bridge\n');
-  assert.equal((await api.dockerOk(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}} {{.Labels.app}} {{.Internal}}', 'api-net'])).trim(), '10.231.7.0/24 lesson false');
+  assert.equal(
+    await api.dockerOk(['network', 'ls', '--filter', 'label=app=lesson', '--format', '{{.Name}} {{.Driver}}']),
+    'api-net bridge\n',
+  );
+  assert.equal(
+    (
+      await api.dockerOk([
+        'network',
+        'inspect',
+        '-f',
+        '{{(index .IPAM.Config 0).Subnet}} {{.Labels.app}} {{.Internal}}',
+        'api-net',
+      ])
+    ).trim(),
+    '10.231.7.0/24 lesson false',
+  );
   await api.dockerOk(['run', '-d', '--name', 'net-a', '--network', 'api-net', 'busybox', 'sleep', '300']);
   await api.dockerOk(['run', '-d', '--name', 'net-b', '--network', 'none', 'busybox', 'sleep', '300']);
   const none = await api.docker(['network', 'connect', 'api-net', 'net-b']);
@@ -34,7 +50,12 @@ test('networks: create with labels and a subnet, ls with filters, inspect, conne
   await api.dockerOk(['rm', '-f', 'net-b']);
   await api.dockerOk(['run', '-d', '--name', 'net-b', 'busybox', 'sleep', '300']);
   await api.dockerOk(['network', 'connect', '--alias', 'db', '--ip', '10.231.7.77', 'api-net', 'net-b']);
-  assert.equal((await api.dockerOk(['inspect', '-f', '{{(index .NetworkSettings.Networks "api-net").IPAddress}}', 'net-b'])).trim(), '10.231.7.77');
+  assert.equal(
+    (
+      await api.dockerOk(['inspect', '-f', '{{(index .NetworkSettings.Networks "api-net").IPAddress}}', 'net-b'])
+    ).trim(),
+    '10.231.7.77',
+  );
   // the alias resolves for the other container on the network
   assert.match(await api.dockerOk(['exec', 'net-a', 'ping', '-c', '1', '-W', '5', 'db']), /10\.231\.7\.77/);
   const members = await api.dockerOk(['network', 'inspect', '-f', '{{range .Containers}}{{.Name}} {{end}}', 'api-net']);
@@ -46,7 +67,10 @@ test('networks: create with labels and a subnet, ls with filters, inspect, conne
   assert.equal((await api.dockerOk(['inspect', '-f', '{{len .NetworkSettings.Networks}}', 'net-b'])).trim(), '1');
   await api.dockerOk(['rm', '-f', 'net-a', 'net-b']);
   await api.dockerOk(['network', 'create', 'api-unused']);
-  assert.match(await api.dockerOk(['network', 'prune', '-f', '--filter', 'label=app=lesson']), /^Deleted Networks:\napi-net\n/);
+  assert.match(
+    await api.dockerOk(['network', 'prune', '-f', '--filter', 'label=app=lesson']),
+    /^Deleted Networks:\napi-net\n/,
+  );
   assert.equal((await api.dockerOk(['network', 'ls', '-q', '--filter', 'name=api-unused'])).trim().length, 12);
   assert.equal(await api.dockerOk(['network', 'rm', 'api-unused']), 'api-unused\n');
   const missing = await api.docker(['network', 'inspect', 'api-unused']);
@@ -56,8 +80,14 @@ test('networks: create with labels and a subnet, ls with filters, inspect, conne
 
 test('volumes: create with labels, ls with filters, inspect, rm refused while in use, prune', async () => {
   assert.equal(await api.dockerOk(['volume', 'create', '--label', 'tier=data', 'api-vol']), 'api-vol\n');
-  assert.equal(await api.dockerOk(['volume', 'ls', '--filter', 'label=tier=data', '--format', '{{.Name}} {{.Driver}}']), 'api-vol local\n');
-  assert.equal((await api.dockerOk(['volume', 'inspect', '-f', '{{.Name}} {{.Labels.tier}} {{.Scope}}', 'api-vol'])).trim(), 'api-vol data local');
+  assert.equal(
+    await api.dockerOk(['volume', 'ls', '--filter', 'label=tier=data', '--format', '{{.Name}} {{.Driver}}']),
+    'api-vol local\n',
+  );
+  assert.equal(
+    (await api.dockerOk(['volume', 'inspect', '-f', '{{.Name}} {{.Labels.tier}} {{.Scope}}', 'api-vol'])).trim(),
+    'api-vol data local',
+  );
   await api.dockerOk(['run', '-d', '--name', 'vol-user', '-v', 'api-vol:/data', 'busybox', 'sleep', '300']);
   const inUse = await api.docker(['volume', 'rm', 'api-vol']);
   assert.equal(inUse.code, 1);
@@ -74,10 +104,22 @@ test('volumes: create with labels, ls with filters, inspect, rm refused while in
 
 test('events: past ones with since/until and filters, and new ones followed as other processes make them', async () => {
   const since = String(Math.floor(Date.now() / 1000) - 1);
-  const follower = spawn('docker', ['events', '--filter', 'type=container', '--filter', 'event=start', '--format', '{{.Action}} {{.Actor.Attributes.name}}'], {
-    env: { ...process.env, DOCKER_HOST: `unix://${api.socket}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const follower = spawn(
+    'docker',
+    [
+      'events',
+      '--filter',
+      'type=container',
+      '--filter',
+      'event=start',
+      '--format',
+      '{{.Action}} {{.Actor.Attributes.name}}',
+    ],
+    {
+      env: { ...process.env, DOCKER_HOST: `unix://${api.socket}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let followed = '';
   follower.stdout!.on('data', (b: Buffer) => (followed += b));
   await sleep(500);
@@ -88,12 +130,38 @@ test('events: past ones with since/until and filters, and new ones followed as o
   follower.kill();
   assert.equal(followed, 'start ev-one\n');
   const until = String(Math.ceil(Date.now() / 1000) + 1);
-  const past = await api.dockerOk(['events', '--since', since, '--until', until, '--filter', 'container=ev-one', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.k}}']);
+  const past = await api.dockerOk([
+    'events',
+    '--since',
+    since,
+    '--until',
+    until,
+    '--filter',
+    'container=ev-one',
+    '--format',
+    '{{.Type}} {{.Action}} {{.Actor.Attributes.k}}',
+  ]);
   const actions = past.trim().split('\n');
-  assert.deepEqual(actions.filter((l) => /create|start|die|destroy/.test(l)), ['container create v', 'container start v', 'container die v', 'container destroy v']);
+  assert.deepEqual(
+    actions.filter((l) => /create|start|die|destroy/.test(l)),
+    ['container create v', 'container start v', 'container die v', 'container destroy v'],
+  );
   assert.ok(actions.includes('container kill v'), past);
-  const line = await api.dockerOk(['events', '--since', since, '--until', until, '--filter', 'event=destroy', '--filter', 'container=ev-one']);
-  assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z container destroy [0-9a-f]{64} \(image=busybox, k=v, name=ev-one\)\n$/);
+  const line = await api.dockerOk([
+    'events',
+    '--since',
+    since,
+    '--until',
+    until,
+    '--filter',
+    'event=destroy',
+    '--filter',
+    'container=ev-one',
+  ]);
+  assert.match(
+    line,
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z container destroy [0-9a-f]{64} \(image=busybox, k=v, name=ev-one\)\n$/,
+  );
 });
 
 /** An exec started on a hijacked connection: what it printed, as raw bytes. */
@@ -101,7 +169,9 @@ async function hijackedExec(id: string, stdin?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = net.connect(api.socket, () => {
       const body = JSON.stringify({ Detach: false, Tty: true });
-      s.write(`POST /v1.41/exec/${id}/start HTTP/1.1\r\nHost: stowage\r\nContent-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      s.write(
+        `POST /v1.41/exec/${id}/start HTTP/1.1\r\nHost: stowage\r\nContent-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
       if (stdin) setTimeout(() => s.write(stdin), 300);
     });
     let all = Buffer.alloc(0);
@@ -113,14 +183,27 @@ async function hijackedExec(id: string, stdin?: string): Promise<string> {
 
 test('exec with a terminal: a pty of the size asked for, stdin, the exit code in exec inspect', async () => {
   await api.dockerOk(['run', '-d', '--name', 'tty-host', 'busybox', 'sleep', '300']);
-  const create = await api.request('POST', '/v1.41/containers/tty-host/exec', JSON.stringify({ Cmd: ['sh', '-c', 'tty; stty size; read x; echo got $x; exit 4'], Tty: true, AttachStdin: true, AttachStdout: true }));
+  const create = await api.request(
+    'POST',
+    '/v1.41/containers/tty-host/exec',
+    JSON.stringify({
+      Cmd: ['sh', '-c', 'tty; stty size; read x; echo got $x; exit 4'],
+      Tty: true,
+      AttachStdin: true,
+      AttachStdout: true,
+    }),
+  );
   assert.equal(create.status, 201);
   const { Id } = JSON.parse(create.body) as { Id: string };
   assert.equal((await api.request('POST', `/v1.41/exec/${Id}/resize?h=21&w=66`)).status, 200);
   const out = await hijackedExec(Id, 'hello\n');
   assert.match(out, /\/dev\/pts\/\d+\r\n21 66\r\n/);
   assert.match(out, /got hello\r\n/);
-  const inspect = JSON.parse((await api.request('GET', `/v1.41/exec/${Id}/json`)).body) as { ExitCode: number; Running: boolean; ProcessConfig: { tty: boolean } };
+  const inspect = JSON.parse((await api.request('GET', `/v1.41/exec/${Id}/json`)).body) as {
+    ExitCode: number;
+    Running: boolean;
+    ProcessConfig: { tty: boolean };
+  };
   assert.deepEqual([inspect.ExitCode, inspect.Running, inspect.ProcessConfig.tty], [4, false, true]);
   // the docker CLI: exec -t without a terminal on our side still runs it with one
   assert.match(await api.dockerOk(['exec', '-t', 'tty-host', 'tty']), /^\/dev\/pts\/\d+\r\n$/);
@@ -141,10 +224,16 @@ test('top, stats, export, rename, update, port; container, image and system prun
   await api.dockerOk(['rename', 'ops', 'ops2']);
   assert.equal((await env.ok(['inspect', '-f', '{{.Name}}', 'ops2'])).trim(), '/ops2');
   await api.dockerOk(['update', '--memory', '64m', '--restart', 'on-failure:2', 'ops2']);
-  assert.equal((await env.ok(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}', 'ops2'])).trim(), '67108864 on-failure');
+  assert.equal(
+    (await env.ok(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.RestartPolicy.Name}}', 'ops2'])).trim(),
+    '67108864 on-failure',
+  );
   await api.dockerOk(['stop', '-t', '0', 'ops2']);
   await api.dockerOk(['run', '--name', 'keep', '--label', 'keep=yes', 'busybox', 'true']);
-  assert.match(await api.dockerOk(['container', 'prune', '-f', '--filter', 'label!=keep=yes']), /^Deleted Containers:\n[0-9a-f]{64}\n\nTotal reclaimed space: /);
+  assert.match(
+    await api.dockerOk(['container', 'prune', '-f', '--filter', 'label!=keep=yes']),
+    /^Deleted Containers:\n[0-9a-f]{64}\n\nTotal reclaimed space: /,
+  );
   assert.equal((await api.dockerOk(['ps', '-a', '--format', '{{.Names}}'])).trim(), 'keep');
   await api.dockerOk(['rm', 'keep']);
   const df = await api.dockerOk(['system', 'df']);
@@ -175,14 +264,28 @@ test("bad requests get Docker's status codes and messages, and the service keeps
   const notFound = await api.request('GET', '/v1.41/no/such/endpoint');
   assert.deepEqual([notFound.status, JSON.parse(notFound.body).message], [404, 'page not found']);
   const tooNew = await api.request('GET', '/v1.99/version');
-  assert.deepEqual([tooNew.status, JSON.parse(tooNew.body).message], [400, 'client version 1.99 is too new. Maximum supported API version is 1.41']);
+  assert.deepEqual(
+    [tooNew.status, JSON.parse(tooNew.body).message],
+    [400, 'client version 1.99 is too new. Maximum supported API version is 1.41'],
+  );
   const tooOld = await api.request('GET', '/v1.5/version');
   assert.equal(tooOld.status, 400);
-  assert.match(JSON.parse(tooOld.body).message, /client version 1\.5 is too old\. Minimum supported API version is 1\.12/);
+  assert.match(
+    JSON.parse(tooOld.body).message,
+    /client version 1\.5 is too old\. Minimum supported API version is 1\.12/,
+  );
   const malformed = await api.request('POST', '/v1.41/networks/create', '{"Name": ');
   assert.equal(malformed.status, 400);
-  assert.match(await rawStatusLine(`POST /v1.41/containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${17 * 1024 * 1024}\r\n\r\n{`), /^HTTP\/1\.1 413 /);
-  assert.match(await rawStatusLine('POST /v1.41/networks/create HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n'), /^HTTP\/1\.1 400 /);
+  assert.match(
+    await rawStatusLine(
+      `POST /v1.41/containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${17 * 1024 * 1024}\r\n\r\n{`,
+    ),
+    /^HTTP\/1\.1 413 /,
+  );
+  assert.match(
+    await rawStatusLine('POST /v1.41/networks/create HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n'),
+    /^HTTP\/1\.1 400 /,
+  );
   const noNet = await api.request('GET', '/v1.41/networks/no-such-net');
   assert.deepEqual([noNet.status, JSON.parse(noNet.body).message], [404, 'network no-such-net not found']);
   const noVol = await api.request('DELETE', '/v1.41/volumes/no-such-vol');
@@ -190,7 +293,10 @@ test("bad requests get Docker's status codes and messages, and the service keeps
   const swarm = await api.request('GET', '/v1.41/services');
   assert.equal(swarm.status, 503);
   assert.match(JSON.parse(swarm.body).message, /This node is not a swarm manager/);
-  const badFilter = await api.request('GET', `/v1.41/containers/json?filters=${encodeURIComponent('{"colour":["red"]}')}`);
+  const badFilter = await api.request(
+    'GET',
+    `/v1.41/containers/json?filters=${encodeURIComponent('{"colour":["red"]}')}`,
+  );
   assert.deepEqual([badFilter.status, JSON.parse(badFilter.body).message], [400, "Invalid filter 'colour'"]);
   assert.equal(api.running(), true);
   assert.equal((await api.dockerOk(['version', '--format', '{{.Server.Platform.Name}}'])).trim(), 'stowage');

@@ -20,7 +20,11 @@ function context(name: string, files: Record<string, string>): string {
 }
 
 const imageIds = async () => (await env.ok(['images', '-aq', '--no-trunc'])).trim().split('\n').filter(Boolean).sort();
-const mountsUnderStore = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(path.join(env.root, 'tmp'))).length;
+const mountsUnderStore = () =>
+  fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => l.split(' ')[4]?.startsWith(path.join(env.root, 'tmp'))).length;
 
 before(async () => {
   await env.baseImage('busybox:latest');
@@ -56,13 +60,26 @@ test('a build runs each step as Docker prints it, and the image has what the Doc
   const lines = r.stdout.split('\n');
   assert.equal(lines[0], 'Step 1/9 : FROM busybox');
   assert.ok(lines.includes('Step 3/9 : ENV APP=/www     TITLE="lucky draw"'));
-  assert.match(r.stdout, /Step 7\/9 : RUN echo .*\n ---> Running in ([0-9a-f]{12})\nRemoving intermediate container \1\n ---> [0-9a-f]{12}\n/);
+  assert.match(
+    r.stdout,
+    /Step 7\/9 : RUN echo .*\n ---> Running in ([0-9a-f]{12})\nRemoving intermediate container \1\n ---> [0-9a-f]{12}\n/,
+  );
   const built = /Successfully built ([0-9a-f]{12})\nSuccessfully tagged lottery:v1\n$/.exec(r.stdout);
   assert.ok(built, r.stdout);
   assert.equal((await env.ok(['image', 'inspect', '-f', '{{.Id}}', 'lottery:v1'])).trim().slice(7, 19), built[1]);
   // the content: files copied (the ignored one left out), RUN's changes, the config
-  const show = await env.ok(['run', '--rm', 'lottery:v1', 'sh', '-c', 'pwd; cat index.html greeting.txt pages/a.html; ls pages; ls /bin/vi 2>&1; stat -c %u:%g index.html']);
-  assert.equal(show, '/www\n<h1>lottery</h1>\nhello from lucky draw\na\na.html\nls: /bin/vi: No such file or directory\n0:0\n');
+  const show = await env.ok([
+    'run',
+    '--rm',
+    'lottery:v1',
+    'sh',
+    '-c',
+    'pwd; cat index.html greeting.txt pages/a.html; ls pages; ls /bin/vi 2>&1; stat -c %u:%g index.html',
+  ]);
+  assert.equal(
+    show,
+    '/www\n<h1>lottery</h1>\nhello from lucky draw\na\na.html\nls: /bin/vi: No such file or directory\n0:0\n',
+  );
   const [img] = JSON.parse(await env.ok(['image', 'inspect', 'lottery:v1']));
   assert.deepEqual(img.Config.Cmd, ['httpd', '-f', '-p', '80', '-h', '/www']);
   assert.deepEqual(img.Config.ExposedPorts, { '80/tcp': {} });
@@ -71,10 +88,15 @@ test('a build runs each step as Docker prints it, and the image has what the Doc
   assert.ok(!img.Config.Env.some((e: string) => e.startsWith('GREETING=')), 'ARGs are not in the image');
   // layers: the base, WORKDIR, two COPYs and RUN; metadata steps are empty layers
   assert.equal(img.RootFS.Layers.length, 5);
-  const history = (await env.ok(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'lottery:v1'])).trim().split('\n');
+  const history = (await env.ok(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'lottery:v1']))
+    .trim()
+    .split('\n');
   assert.equal(history[0], '/bin/sh -c #(nop)  CMD ["httpd" "-f" "-p" "80" "-h" "/www"]');
   assert.equal(history[1], '/bin/sh -c #(nop)  EXPOSE 80');
-  assert.equal(history[2], '|1 GREETING=hello /bin/sh -c echo "$GREETING from $TITLE" > /www/greeting.txt && rm /bin/vi');
+  assert.equal(
+    history[2],
+    '|1 GREETING=hello /bin/sh -c echo "$GREETING from $TITLE" > /www/greeting.txt && rm /bin/vi',
+  );
   assert.match(history[3], /^\/bin\/sh -c #\(nop\) COPY dir:[0-9a-f]{64} in \/www\/pages\/ $/);
   assert.match(history[4], /^\/bin\/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \. $/);
   assert.equal(history[5], '/bin/sh -c #(nop) WORKDIR /www');
@@ -111,7 +133,7 @@ test('the cache: the same build reuses every step; a changed file rebuilds from 
   assert.deepEqual(await imageIds(), [(await env.ok(['image', 'inspect', '-f', '{{.Id}}', 'busybox'])).trim()]);
 });
 
-test('a failing RUN stops the build with its code and Docker\'s message, keeping its container unless --force-rm', async () => {
+test("a failing RUN stops the build with its code and Docker's message, keeping its container unless --force-rm", async () => {
   const dir = context('failing', { Dockerfile: 'FROM busybox\nRUN echo out; echo err >&2; exit 3\nRUN echo never\n' });
   const before = await imageIds();
   const r = await env.run(['build', dir]);
@@ -161,8 +183,15 @@ test('multi-stage builds: COPY --from a named stage, --target, ONBUILD triggers,
   const [img] = JSON.parse(await env.ok(['image', 'inspect', 'multi:1']));
   assert.equal(img.RootFS.Layers.length, 2, 'only what the last stage copied');
   const target = await env.ok(['build', '-q', '--target', 'builder', dir]);
-  assert.equal(await env.ok(['run', '--rm', target.trim(), 'cat', '/out/app', '/out/base']), 'compiled\nfrom busybox\n', "a stage's ARG takes the value of the ARG before FROM");
-  assert.match((await env.run(['build', '--target', 'nope', dir])).stderr, /failed to reach build target nope in Dockerfile/);
+  assert.equal(
+    await env.ok(['run', '--rm', target.trim(), 'cat', '/out/app', '/out/base']),
+    'compiled\nfrom busybox\n',
+    "a stage's ARG takes the value of the ARG before FROM",
+  );
+  assert.match(
+    (await env.run(['build', '--target', 'nope', dir])).stderr,
+    /failed to reach build target nope in Dockerfile/,
+  );
   // an image with ONBUILD runs its triggers in the builds FROM it
   const base = context('onbuild', { Dockerfile: 'FROM busybox\nONBUILD RUN echo triggered > /trigger.txt\n' });
   await env.ok(['build', '-t', 'onbuild:1', base]);
@@ -179,17 +208,44 @@ test('contexts: a Dockerfile or a tar on stdin, -f elsewhere, --iidfile, --label
   const tarDir = context('tarctx', { Dockerfile: 'FROM busybox\nCOPY data.txt /\n', 'data.txt': 'in a tar\n' });
   const tar = execFileSync('tar', ['-C', tarDir, '-czf', '-', '.']);
   const iid = path.join(env.dir, 'iid');
-  const fromTar = await env.run(['build', '--iidfile', iid, '--label', 'built.by=test', '--label', 'a=first', '-'], { input: tar });
+  const fromTar = await env.run(['build', '--iidfile', iid, '--label', 'built.by=test', '--label', 'a=first', '-'], {
+    input: tar,
+  });
   assert.equal(fromTar.code, 0, fromTar.stderr);
-  assert.match(fromTar.stdout, /Step 3\/4 : LABEL a=first\n[\s\S]*Step 4\/4 : LABEL built.by=test\n/, 'one step per label, by name');
+  assert.match(
+    fromTar.stdout,
+    /Step 3\/4 : LABEL a=first\n[\s\S]*Step 4\/4 : LABEL built.by=test\n/,
+    'one step per label, by name',
+  );
   const id = fs.readFileSync(iid, 'utf8');
   assert.equal(await env.ok(['run', '--rm', id, 'cat', '/data.txt']), 'in a tar\n');
   assert.equal((await env.ok(['image', 'inspect', '-f', '{{index .Config.Labels "built.by"}}', id])).trim(), 'test');
-  const other = context('elsewhere', { 'Other.dockerfile': 'FROM busybox\nARG USED\nARG WITH_DEFAULT=d\nRUN echo "$USED $WITH_DEFAULT" > /args.txt\n' });
-  const args = await env.run(['build', '-q', '-f', path.join(other, 'Other.dockerfile'), '--build-arg', 'USED=u', '--build-arg', 'UNUSED=x', ctxDir]);
+  const other = context('elsewhere', {
+    'Other.dockerfile': 'FROM busybox\nARG USED\nARG WITH_DEFAULT=d\nRUN echo "$USED $WITH_DEFAULT" > /args.txt\n',
+  });
+  const args = await env.run([
+    'build',
+    '-q',
+    '-f',
+    path.join(other, 'Other.dockerfile'),
+    '--build-arg',
+    'USED=u',
+    '--build-arg',
+    'UNUSED=x',
+    ctxDir,
+  ]);
   assert.equal(args.code, 0, args.stderr);
   assert.equal(await env.ok(['run', '--rm', args.stdout.trim(), 'cat', '/args.txt']), 'u d\n');
-  const warned = await env.ok(['build', '-f', path.join(other, 'Other.dockerfile'), '--build-arg', 'USED=u', '--build-arg', 'UNUSED=x', ctxDir]);
+  const warned = await env.ok([
+    'build',
+    '-f',
+    path.join(other, 'Other.dockerfile'),
+    '--build-arg',
+    'USED=u',
+    '--build-arg',
+    'UNUSED=x',
+    ctxDir,
+  ]);
   assert.match(warned, /\[Warning\] One or more build-args \[UNUSED\] were not consumed\nSuccessfully built/);
 });
 
@@ -203,9 +259,16 @@ test('sources: globs and links resolve inside the context, ignored files stay ou
   assert.equal(g.code, 1);
   assert.match(g.stderr, /no source files were specified/);
   // an ignored file reached through a link is still ignored
-  const ignDir = context('ignlink', { Dockerfile: 'FROM busybox\nCOPY link /\n', 'secret.key': 'secret', '.dockerignore': 'secret.key\n' });
+  const ignDir = context('ignlink', {
+    Dockerfile: 'FROM busybox\nCOPY link /\n',
+    'secret.key': 'secret',
+    '.dockerignore': 'secret.key\n',
+  });
   fs.symlinkSync('secret.key', path.join(ignDir, 'link'));
-  assert.match((await env.run(['build', ignDir])).stderr, /file not found in build context or excluded by \.dockerignore/);
+  assert.match(
+    (await env.run(['build', ignDir])).stderr,
+    /file not found in build context or excluded by \.dockerignore/,
+  );
   // ! re-includes inside an excluded directory; a link is copied under its own name
   const dir = context('reinclude', {
     Dockerfile: 'FROM busybox\nCOPY . /app\nCOPY config /named/\n',
@@ -216,7 +279,10 @@ test('sources: globs and links resolve inside the context, ignored files stay ou
   });
   fs.symlinkSync('config.prod.json', path.join(dir, 'config'));
   const id = (await env.ok(['build', '-q', dir])).trim();
-  assert.equal(await env.ok(['run', '--rm', id, 'sh', '-c', 'cat /app/docs/keep.md; ls /app/docs; cat /named/config']), 'kept\nkeep.md\n{"prod":true}\n');
+  assert.equal(
+    await env.ok(['run', '--rm', id, 'sh', '-c', 'cat /app/docs/keep.md; ls /app/docs; cat /named/config']),
+    'kept\nkeep.md\n{"prod":true}\n',
+  );
 });
 
 test('cache and config details: --chown is part of the step, EXPOSE of a variable with several ports, unknown flags, -q shows the log of a failure', async () => {
@@ -228,12 +294,27 @@ test('cache and config details: --chown is part of the step, EXPOSE of a variabl
   assert.equal(await env.ok(['run', '--rm', 'chowned:1', 'stat', '-c', '%u:%g', '/a']), '65534:65534\n');
   const ports = context('ports', { Dockerfile: 'FROM busybox\nARG P="80 443"\nEXPOSE $P\n' });
   const pid = (await env.ok(['build', '-q', ports])).trim();
-  assert.equal((await env.ok(['image', 'inspect', '-f', '{{json .Config.ExposedPorts}}', pid])).trim(), '{"443/tcp":{},"80/tcp":{}}');
-  assert.match((await env.run(['build', context('flags', { Dockerfile: 'FROM busybox\nCMD --verbose x\n' })])).stderr, /Unknown flag: verbose/);
-  const q = await env.run(['build', '-q', '--network', 'none', context('qfail', { Dockerfile: 'FROM busybox\nRUN echo shown on failure; exit 2\n' })]);
+  assert.equal(
+    (await env.ok(['image', 'inspect', '-f', '{{json .Config.ExposedPorts}}', pid])).trim(),
+    '{"443/tcp":{},"80/tcp":{}}',
+  );
+  assert.match(
+    (await env.run(['build', context('flags', { Dockerfile: 'FROM busybox\nCMD --verbose x\n' })])).stderr,
+    /Unknown flag: verbose/,
+  );
+  const q = await env.run([
+    'build',
+    '-q',
+    '--network',
+    'none',
+    context('qfail', { Dockerfile: 'FROM busybox\nRUN echo shown on failure; exit 2\n' }),
+  ]);
   assert.equal(q.code, 2);
   assert.equal(q.stdout, '');
-  assert.match(q.stderr, /Step 2\/2 : RUN echo shown on failure; exit 2\n ---> Running in [0-9a-f]{12}\nshown on failure\nThe command/);
+  assert.match(
+    q.stderr,
+    /Step 2\/2 : RUN echo shown on failure; exit 2\n ---> Running in [0-9a-f]{12}\nshown on failure\nThe command/,
+  );
 });
 
 test('FROM scratch and ADD of a root filesystem: every path in it is kept (no init layer in build steps)', async () => {
@@ -244,23 +325,43 @@ test('FROM scratch and ADD of a root filesystem: every path in it is kept (no in
   fs.writeFileSync(path.join(src, 'etc', 'hostname'), 'image-own\n');
   execFileSync('tar', ['-C', src, '-cf', path.join(dir, 'rootfs.tar'), '.']);
   const id = (await env.ok(['build', '-q', dir])).trim();
-  assert.match(await env.ok(['build', dir]), /Step 2\/3 : ADD rootfs.tar \/\n ---> Using cache\n/, 'the step after FROM scratch is cached too');
+  assert.match(
+    await env.ok(['build', dir]),
+    /Step 2\/3 : ADD rootfs.tar \/\n ---> Using cache\n/,
+    'the step after FROM scratch is cached too',
+  );
   const layer = (await env.ok(['image', 'inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', id])).trim();
-  for (const p of ['dev', 'proc', 'sys', 'etc/hostname']) assert.ok(fs.existsSync(path.join(layer, p)), `${p} is in the layer`);
+  for (const p of ['dev', 'proc', 'sys', 'etc/hostname'])
+    assert.ok(fs.existsSync(path.join(layer, p)), `${p} is in the layer`);
   assert.equal(fs.readFileSync(path.join(layer, 'etc', 'hostname'), 'utf8'), 'image-own\n');
 });
 
-test('bad Dockerfiles and contexts get Docker\'s errors, and nothing is added to the store', async () => {
+test("bad Dockerfiles and contexts get Docker's errors, and nothing is added to the store", async () => {
   const before = await imageIds();
   const cases: Array<[Record<string, string>, RegExp]> = [
     [{ Dockerfile: 'FROM busybox\nFOO bar\n' }, /^Error: dockerfile parse error line 2: unknown instruction: FOO\n$/],
     [{ Dockerfile: 'RUN echo no base\n' }, /^Error: no build stage in current context\n$/],
     [{ Dockerfile: '\n# only a comment\n' }, /^Error: the Dockerfile \(Dockerfile\) cannot be empty\n$/],
-    [{ Dockerfile: `FROM 127.0.0.1:${await freePort()}/nosuchimage\n` }, /dial tcp 127\.0\.0\.1:\d+: connect: connection refused/],
-    [{ Dockerfile: 'FROM busybox\nCOPY ../outside /x\n' }, /^Error: COPY failed: forbidden path outside the build context: \.\.\/outside \(\)\n$/],
-    [{ Dockerfile: 'FROM busybox\nCOPY missing /x\n' }, /COPY failed: file not found in build context or excluded by \.dockerignore: stat missing: file does not exist/],
-    [{ Dockerfile: 'FROM busybox\nCOPY a b /x\n', a: '', b: '' }, /When using COPY with more than one source file, the destination must be a directory and end with a \//],
-    [{ Dockerfile: 'FROM busybox\nCOPY --chown=nobody:nogroup a /a\n', a: '' }, /can't find gid for group nogroup: no such group: nogroup/],
+    [
+      { Dockerfile: `FROM 127.0.0.1:${await freePort()}/nosuchimage\n` },
+      /dial tcp 127\.0\.0\.1:\d+: connect: connection refused/,
+    ],
+    [
+      { Dockerfile: 'FROM busybox\nCOPY ../outside /x\n' },
+      /^Error: COPY failed: forbidden path outside the build context: \.\.\/outside \(\)\n$/,
+    ],
+    [
+      { Dockerfile: 'FROM busybox\nCOPY missing /x\n' },
+      /COPY failed: file not found in build context or excluded by \.dockerignore: stat missing: file does not exist/,
+    ],
+    [
+      { Dockerfile: 'FROM busybox\nCOPY a b /x\n', a: '', b: '' },
+      /When using COPY with more than one source file, the destination must be a directory and end with a \//,
+    ],
+    [
+      { Dockerfile: 'FROM busybox\nCOPY --chown=nobody:nogroup a /a\n', a: '' },
+      /can't find gid for group nogroup: no such group: nogroup/,
+    ],
     [{ Dockerfile: 'FROM busybox\nCOPY *.none /x/\n' }, /COPY failed: no source files were specified/],
     [{ Dockerfile: 'FROM busybox\nRUN --mount=type=cache,target=/c true\n' }, /the --mount option requires BuildKit/],
     [{ Dockerfile: 'FROM busybox\nCOPY --chmod=600 a /a\n', a: '' }, /the --chmod option requires BuildKit/],
@@ -271,8 +372,14 @@ test('bad Dockerfiles and contexts get Docker\'s errors, and nothing is added to
     assert.equal(r.code, 1, `case ${i}: ${r.stderr}`);
     assert.match(r.stderr, want, `case ${i}`);
   }
-  assert.match((await env.run(['build', path.join(env.dir, 'nowhere')])).stderr, /^unable to prepare context: path ".*nowhere" not found\n$/);
-  assert.match((await env.run(['build', '-f', path.join(env.dir, 'nofile'), ctxDir])).stderr, /unable to evaluate symlinks in Dockerfile path: lstat .*nofile: no such file or directory/);
+  assert.match(
+    (await env.run(['build', path.join(env.dir, 'nowhere')])).stderr,
+    /^unable to prepare context: path ".*nowhere" not found\n$/,
+  );
+  assert.match(
+    (await env.run(['build', '-f', path.join(env.dir, 'nofile'), ctxDir])).stderr,
+    /unable to evaluate symlinks in Dockerfile path: lstat .*nofile: no such file or directory/,
+  );
   assert.deepEqual(await imageIds(), before);
 });
 
@@ -281,7 +388,11 @@ test('hostile contexts: symlinks resolve inside the context, ADD never unpacks o
   fs.symlinkSync('/etc/passwd', path.join(dir, 'passwd-link'));
   const r = await env.run(['build', dir]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /file not found in build context/, 'the link points at the context\'s own /etc/passwd, which is not there');
+  assert.match(
+    r.stderr,
+    /file not found in build context/,
+    "the link points at the context's own /etc/passwd, which is not there",
+  );
   // a symlink inside a copied directory is copied as a symlink, not followed
   const linkDir = context('linkdir', { Dockerfile: 'FROM busybox\nCOPY d /d/\n', 'd/file': 'x' });
   fs.symlinkSync('/etc/shadow', path.join(linkDir, 'd', 'shadow'));
@@ -292,7 +403,15 @@ test('hostile contexts: symlinks resolve inside the context, ADD never unpacks o
   const name = `stowage-build-escape-${process.pid}`;
   const tarSrc = fs.mkdtempSync(path.join(env.dir, 'tarsrc-'));
   fs.writeFileSync(path.join(tarSrc, 'x'), 'escaped');
-  execFileSync('tar', ['-C', tarSrc, '-cf', path.join(evil, 'evil.tar'), '--transform', `s|^x$|../../../../../../../../tmp/${name}|`, 'x']);
+  execFileSync('tar', [
+    '-C',
+    tarSrc,
+    '-cf',
+    path.join(evil, 'evil.tar'),
+    '--transform',
+    `s|^x$|../../../../../../../../tmp/${name}|`,
+    'x',
+  ]);
   const before = await imageIds();
   const e = await env.run(['build', evil]);
   assert.equal(e.code, 1);

@@ -18,7 +18,13 @@ after(async () => {
 
 test("the lesson's flow: exec adds a page, commit makes v2, v2 has it; deletions stay deleted; volume data does not travel", async () => {
   await env.ok(['run', '-id', '--name', 'app', '-v', 'appdata:/data', 'busybox']);
-  await env.ok(['exec', 'app', 'sh', '-c', 'mkdir -p /www && echo "<h1>hello</h1>" > /www/hello.html && rm /bin/vi && echo secret > /data/in-volume.txt']);
+  await env.ok([
+    'exec',
+    'app',
+    'sh',
+    '-c',
+    'mkdir -p /www && echo "<h1>hello</h1>" > /www/hello.html && rm /bin/vi && echo secret > /data/in-volume.txt',
+  ]);
   const id = (await env.ok(['commit', '-a', 'lesson', '-m', 'add hello.html', 'app', 'app:v2'])).trim();
   assert.match(id, /^sha256:[0-9a-f]{64}$/);
   assert.equal(await env.ok(['run', '--rm', 'app:v2', 'cat', '/www/hello.html']), '<h1>hello</h1>\n');
@@ -34,25 +40,55 @@ test("the lesson's flow: exec adds a page, commit makes v2, v2 has it; deletions
   assert.equal(img.Author, 'lesson');
   assert.equal(img.Comment, 'add hello.html');
   assert.deepEqual(img.Config.Cmd, ['sh']);
-  const history = (await env.ok(['history', '--format', '{{.ID}}|{{.CreatedBy}}|{{.Comment}}', 'app:v2'])).trim().split('\n');
+  const history = (await env.ok(['history', '--format', '{{.ID}}|{{.CreatedBy}}|{{.Comment}}', 'app:v2']))
+    .trim()
+    .split('\n');
   assert.equal(history.length, 2);
   assert.equal(history[0], `${id.slice(7, 19)}|sh|add hello.html`);
   assert.match(history[1], new RegExp(`^${base.Id.slice(7, 19)}\\|`));
   // the new layer holds only the change: a whiteout for vi, /www, /data's mount point
-  const layer = execFileSync('tar', ['t'], { input: execFileSync('sh', ['-c', `tar -xOf - blobs/sha256/${img.RootFS.Layers.at(-1).slice(7)}`], { input: execFileSync(process.execPath, [path.join(__dirname, '..', '..', '..', 'bin', 'stowage'), 'save', 'app:v2'], { env: env.env, maxBuffer: 1 << 26 }), maxBuffer: 1 << 26 }) }).toString();
+  const layer = execFileSync('tar', ['t'], {
+    input: execFileSync('sh', ['-c', `tar -xOf - blobs/sha256/${img.RootFS.Layers.at(-1).slice(7)}`], {
+      input: execFileSync(
+        process.execPath,
+        [path.join(__dirname, '..', '..', '..', 'bin', 'stowage'), 'save', 'app:v2'],
+        { env: env.env, maxBuffer: 1 << 26 },
+      ),
+      maxBuffer: 1 << 26,
+    }),
+  }).toString();
   assert.deepEqual(layer.trim().split('\n').sort(), ['bin/', 'bin/.wh.vi', 'data/', 'www/', 'www/hello.html']);
 });
 
 test('diff lists A, C and D as Docker prints them, and a fresh container has none', async () => {
   await env.ok(['run', '-id', '--name', 'changes', 'busybox']);
   assert.equal(await env.ok(['diff', 'changes']), '');
-  await env.ok(['exec', 'changes', 'sh', '-c', 'mkdir /www && echo x > /www/a && rm /bin/vi && echo y > /tmp/t && echo z >> /etc/passwd']);
-  assert.equal(await env.ok(['diff', 'changes']), 'C /bin\nD /bin/vi\nC /etc\nC /etc/passwd\nC /tmp\nA /tmp/t\nA /www\nA /www/a\n');
+  await env.ok([
+    'exec',
+    'changes',
+    'sh',
+    '-c',
+    'mkdir /www && echo x > /www/a && rm /bin/vi && echo y > /tmp/t && echo z >> /etc/passwd',
+  ]);
+  assert.equal(
+    await env.ok(['diff', 'changes']),
+    'C /bin\nD /bin/vi\nC /etc\nC /etc/passwd\nC /tmp\nA /tmp/t\nA /www\nA /www/a\n',
+  );
 });
 
 test('commit: a stopped container, --change, -p=false, an empty change', async () => {
   await env.ok(['run', '--name', 'stopped', 'busybox', 'sh', '-c', 'echo made > /made.txt']);
-  await env.ok(['commit', '-c', 'ENV STAGE=two', '-c', 'CMD ["cat","/made.txt"]', '-c', 'EXPOSE 8080', 'stopped', 'stopped:1']);
+  await env.ok([
+    'commit',
+    '-c',
+    'ENV STAGE=two',
+    '-c',
+    'CMD ["cat","/made.txt"]',
+    '-c',
+    'EXPOSE 8080',
+    'stopped',
+    'stopped:1',
+  ]);
   assert.equal(await env.ok(['run', '--rm', 'stopped:1']), 'made\n');
   const [img] = JSON.parse(await env.ok(['image', 'inspect', 'stopped:1']));
   assert.ok(img.Config.Env.includes('STAGE=two'));
@@ -69,10 +105,16 @@ test('commit: a stopped container, --change, -p=false, an empty change', async (
   await env.ok(['create', '--name', 'never', 'busybox']);
   assert.equal(await env.ok(['diff', 'never']), '');
   await env.ok(['commit', 'never', 'never:1']);
-  assert.deepEqual(JSON.parse(await env.ok(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'never:1'])), bb.RootFS.Layers);
+  assert.deepEqual(
+    JSON.parse(await env.ok(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'never:1'])),
+    bb.RootFS.Layers,
+  );
   // the new name is checked by the CLI first, in its words
   const upper = await env.run(['commit', 'never', 'Bad:Name']);
-  assert.deepEqual([upper.code, upper.stderr], [1, 'invalid reference format: repository name (library/Bad) must be lowercase\n']);
+  assert.deepEqual(
+    [upper.code, upper.stderr],
+    [1, 'invalid reference format: repository name (library/Bad) must be lowercase\n'],
+  );
   await env.ok(['rm', 'never']);
 });
 
@@ -82,11 +124,30 @@ test('volumes: named ones are filled from the image once, in use they stay, rm -
   assert.equal(v.Name, 'etcvol');
   assert.equal(v.Driver, 'local');
   assert.deepEqual(v.Labels, { team: 'lesson' });
-  await env.ok(['run', '-d', '--name', 'volc', '-v', 'etcvol:/etc', '-v', '/anon', '--mount', 'type=tmpfs,target=/scratch', 'busybox', 'sleep', '100']);
+  await env.ok([
+    'run',
+    '-d',
+    '--name',
+    'volc',
+    '-v',
+    'etcvol:/etc',
+    '-v',
+    '/anon',
+    '--mount',
+    'type=tmpfs,target=/scratch',
+    'busybox',
+    'sleep',
+    '100',
+  ]);
   assert.ok(fs.existsSync(path.join(v.Mountpoint, 'passwd')), "the image's /etc was copied into the new volume");
   const mounts = JSON.parse(await env.ok(['inspect', '-f', '{{json .Mounts}}', 'volc']));
   // Mode as Docker shows it: "z" for a named volume given with -v and no mode
-  assert.deepEqual(mounts.map((m: { Type: string; Destination: string; Mode: string }) => `${m.Type} ${m.Destination} ${m.Mode}`).sort(), ['tmpfs /scratch ', 'volume /anon ', 'volume /etc z']);
+  assert.deepEqual(
+    mounts
+      .map((m: { Type: string; Destination: string; Mode: string }) => `${m.Type} ${m.Destination} ${m.Mode}`)
+      .sort(),
+    ['tmpfs /scratch ', 'volume /anon ', 'volume /etc z'],
+  );
   const anon = mounts.find((m: { Destination: string }) => m.Destination === '/anon').Name;
   const inUse = await env.run(['volume', 'rm', 'etcvol']);
   assert.equal(inUse.code, 1);
@@ -120,7 +181,16 @@ test('cp both ways with Docker path rules, running or stopped', async () => {
   await env.ok(['cp', path.join(host, 'dir'), 'cpc:/tmp/newdir']);
   await env.ok(['cp', path.join(host, 'dir'), 'cpc:/tmp']);
   await env.ok(['cp', `${path.join(host, 'dir')}/.`, 'cpc:/root']);
-  assert.equal(await env.ok(['exec', 'cpc', 'sh', '-c', 'cat /tmp/file.txt /tmp/renamed.txt /tmp/newdir/sub/deep.txt /tmp/dir/sub/deep.txt /root/sub/deep.txt']), 'filefiledeepdeepdeep');
+  assert.equal(
+    await env.ok([
+      'exec',
+      'cpc',
+      'sh',
+      '-c',
+      'cat /tmp/file.txt /tmp/renamed.txt /tmp/newdir/sub/deep.txt /tmp/dir/sub/deep.txt /root/sub/deep.txt',
+    ]),
+    'filefiledeepdeepdeep',
+  );
   assert.equal((await env.ok(['exec', 'cpc', 'stat', '-c', '%u', '/tmp/file.txt'])).trim(), '0');
   const toFile = await env.run(['cp', path.join(host, 'dir'), 'cpc:/tmp/file.txt']);
   assert.equal(toFile.code, 1);
@@ -144,7 +214,13 @@ test('cp both ways with Docker path rules, running or stopped', async () => {
 
 test("cp never follows a container's symlink out to the host (CVE-2018-15664, CVE-2019-14271)", async () => {
   await env.ok(['run', '-id', '--name', 'evil', 'busybox']);
-  await env.ok(['exec', 'evil', 'sh', '-c', 'ln -s / /rootlink && ln -s ../../../../../../ /uplink && ln -s /etc/shadow-of-host /etc/victim && echo "container passwd" > /tmp/marker']);
+  await env.ok([
+    'exec',
+    'evil',
+    'sh',
+    '-c',
+    'ln -s / /rootlink && ln -s ../../../../../../ /uplink && ln -s /etc/shadow-of-host /etc/victim && echo "container passwd" > /tmp/marker',
+  ]);
   const host = path.join(env.dir, 'evil');
   fs.mkdirSync(host);
   // reading through the links reads the container's files
@@ -175,7 +251,9 @@ test("cp never follows a container's symlink out to the host (CVE-2018-15664, CV
   fs.mkdirSync(path.join(hostile, 'rootlink', 'tmp'), { recursive: true });
   fs.writeFileSync(path.join(hostile, 'rootlink', 'tmp', `${name}-4`), 'x');
   // (only the file is archived, not its directories: the container's own symlink is met on the way)
-  const r = await env.run(['cp', '-', 'evil:/'], { input: execFileSync('tar', ['-C', hostile, '-cf', '-', `rootlink/tmp/${name}-4`]) });
+  const r = await env.run(['cp', '-', 'evil:/'], {
+    input: execFileSync('tar', ['-C', hostile, '-cf', '-', `rootlink/tmp/${name}-4`]),
+  });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /symlink/);
   assert.ok(!fs.existsSync(`/tmp/${name}-4`));
@@ -192,14 +270,22 @@ test('export writes the flattened filesystem, which import reads back', async ()
   assert.ok(!names.some((n) => n.includes('.wh.')));
   await env.ok(['import', file, 'exported:1']);
   assert.equal(await env.ok(['run', '--rm', 'exported:1', '/bin/cat', '/exported.txt']), 'exported\n');
-  const tty = spawnSync('script', ['-qec', `${process.execPath} ${path.join(__dirname, '..', '..', '..', 'bin', 'stowage')} export exp`, '/dev/null'], { env: env.env, encoding: 'utf8' });
+  const tty = spawnSync(
+    'script',
+    ['-qec', `${process.execPath} ${path.join(__dirname, '..', '..', '..', 'bin', 'stowage')} export exp`, '/dev/null'],
+    { env: env.env, encoding: 'utf8' },
+  );
   assert.notEqual(tty.status, 0);
   assert.match(tty.stdout, /cowardly refusing to save to a terminal/);
 });
 
 test("an export holds the container's root filesystem: a stop meanwhile does not unmount it under the export, a start does not lose it after", async (t) => {
   const merged = (id: string) => path.join(env.root, 'containers', id, 'merged');
-  const mounted = (dir: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
+  const mounted = (dir: string) =>
+    fs
+      .readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .some((l) => l.split(' ')[4] === dir);
   /** An export that has begun (its first bytes came) and then blocks on a pipe nobody reads, its files half walked. */
   const blockedExport = async () => {
     const p = spawn(FRONT_END, ['export', 'held'], { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -16,7 +16,11 @@ after(async () => {
   env.cleanup();
 });
 
-const mountsUnder = (dir: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(dir)).length;
+const mountsUnder = (dir: string) =>
+  fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(dir)).length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('run in the foreground streams stdout and stderr apart and exits with the container code', async () => {
@@ -30,7 +34,9 @@ test('run in the foreground streams stdout and stderr apart and exits with the c
 });
 
 test('run -i passes stdin through and closes it at its end', async () => {
-  const r = await env.run(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'cat; echo done'], { input: 'line one\nline two\n' });
+  const r = await env.run(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'cat; echo done'], {
+    input: 'line one\nline two\n',
+  });
   assert.equal(r.code, 0);
   assert.equal(r.stdout, 'line one\nline two\ndone\n');
 });
@@ -47,7 +53,12 @@ test('exit codes: 125 for stowage, 126 cannot invoke, 127 not found', async () =
   const missing = await env.run(['run', '--rm', `127.0.0.1:${port}/no-such-image:1`]);
   assert.equal(missing.code, 125);
   // as Docker 20.10: the registry is asked for before anything is pulled, https then http
-  assert.match(missing.stderr, new RegExp(`^Unable to find image '127.0.0.1:${port}/no-such-image:1' locally\nstowage: Error: Get "http://127.0.0.1:${port}/v2/": dial tcp 127.0.0.1:${port}: connect: connection refused\n`));
+  assert.match(
+    missing.stderr,
+    new RegExp(
+      `^Unable to find image '127.0.0.1:${port}/no-such-image:1' locally\nstowage: Error: Get "http://127.0.0.1:${port}/v2/": dial tcp 127.0.0.1:${port}: connect: connection refused\n`,
+    ),
+  );
   const badFlag = await env.run(['run', '--bogus', 'busybox']);
   assert.equal(badFlag.code, 125);
   assert.match(badFlag.stderr, /unknown flag: --bogus/);
@@ -82,12 +93,25 @@ test('exec -it gives a real terminal', async () => {
   await env.ok(['run', '-id', '--name', 'tty', 'busybox']);
   // script's terminal has no size of its own: give it one, exec must pass it on
   const cmd = `stty rows 40 cols 100; ${process.execPath} ${CLI} exec -it tty sh`;
-  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { env: env.env, input: 'tty; stty size; exit 7\n', encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+    env: env.env,
+    input: 'tty; stty size; exit 7\n',
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   assert.match(r.stdout, /\/dev\/pts\/\d+/);
   // (output written before runc puts script's terminal in raw mode goes through two line disciplines: \r\r\n)
   assert.match(r.stdout, /\r*\n40 100\r*\n/);
   assert.equal(r.status, 7);
-  const run = spawnSync('script', ['-qec', `stty rows 30 cols 90; ${process.execPath} ${CLI} run --rm -it busybox sh -c "tty && test -t 0 && stty size"`, '/dev/null'], { env: env.env, encoding: 'utf8', timeout: 20_000 });
+  const run = spawnSync(
+    'script',
+    [
+      '-qec',
+      `stty rows 30 cols 90; ${process.execPath} ${CLI} run --rm -it busybox sh -c "tty && test -t 0 && stty size"`,
+      '/dev/null',
+    ],
+    { env: env.env, encoding: 'utf8', timeout: 20_000 },
+  );
   assert.match(run.stdout, /\/dev\/pts\/0/);
   assert.match(run.stdout, /30 90/);
 });
@@ -119,9 +143,17 @@ test('attach: to a terminal (left with ctrl-p ctrl-q, the container still runnin
   await env.ok(['run', '-dit', '--name', 'att-tty', 'busybox', 'sh']);
   const r = await typeThenDetach(`${process.execPath} ${CLI} attach att-tty`, 'echo marker-$((40+2))\n', /marker-42/);
   assert.equal(r.code, 0, r.out);
-  assert.equal((await env.ok(['inspect', '-f', '{{.State.Status}}', 'att-tty'])).trim(), 'running', 'detached, not stopped');
+  assert.equal(
+    (await env.ok(['inspect', '-f', '{{.State.Status}}', 'att-tty'])).trim(),
+    'running',
+    'detached, not stopped',
+  );
   // the same keys leave `run -it` too
-  const run = await typeThenDetach(`${process.execPath} ${CLI} run -it --name run-tty busybox sh`, 'echo in-$((1+1))-run\n', /in-2-run/);
+  const run = await typeThenDetach(
+    `${process.execPath} ${CLI} run -it --name run-tty busybox sh`,
+    'echo in-$((1+1))-run\n',
+    /in-2-run/,
+  );
   assert.equal(run.code, 0, run.out);
   assert.equal((await env.ok(['inspect', '-f', '{{.State.Status}}', 'run-tty'])).trim(), 'running');
   // without a tty: stdin to the container, its output back, its exit code ours
@@ -130,12 +162,24 @@ test('attach: to a terminal (left with ctrl-p ctrl-q, the container still runnin
   const cat = await env.run(['attach', 'att-cat'], { input: 'through attach\n' });
   assert.deepEqual([cat.code, cat.stdout], [3, 'got through attach\n']);
   const stopped = await env.run(['attach', 'att-cat']);
-  assert.deepEqual([stopped.code, stopped.stderr], [1, 'Error: You cannot attach to a stopped container, start it first\n']);
+  assert.deepEqual(
+    [stopped.code, stopped.stderr],
+    [1, 'Error: You cannot attach to a stopped container, start it first\n'],
+  );
   await env.ok(['rm', '-f', 'att-tty', 'run-tty', 'att-cat']);
 });
 
 test('pause and unpause freeze and thaw the processes', async () => {
-  await env.ok(['run', '-d', '--name', 'freezer', 'busybox', 'sh', '-c', 'while true; do date +%s%N > /tmp/tick; sleep 0.05; done']);
+  await env.ok([
+    'run',
+    '-d',
+    '--name',
+    'freezer',
+    'busybox',
+    'sh',
+    '-c',
+    'while true; do date +%s%N > /tmp/tick; sleep 0.05; done',
+  ]);
   await sleep(300);
   assert.equal(await env.ok(['pause', 'freezer']), 'freezer\n');
   assert.match(await env.ok(['ps', '--filter', 'name=freezer', '--format', '{{.Status}}']), /^Up .* \(Paused\)$/m);
@@ -156,7 +200,16 @@ test('pause and unpause freeze and thaw the processes', async () => {
 });
 
 test('logs of a detached container, with --tail and -t', async () => {
-  await env.ok(['run', '-d', '--name', 'logger', 'busybox', 'sh', '-c', 'echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three']);
+  await env.ok([
+    'run',
+    '-d',
+    '--name',
+    'logger',
+    'busybox',
+    'sh',
+    '-c',
+    'echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three',
+  ]);
   assert.equal((await env.ok(['wait', 'logger'])).trim(), '0');
   const r = await env.run(['logs', 'logger']);
   assert.equal(r.stdout, 'one\nthree\n');
@@ -168,13 +221,25 @@ test('logs of a detached container, with --tail and -t', async () => {
 });
 
 test('stop sends SIGTERM, then SIGKILL after the timeout', async () => {
-  await env.ok(['run', '-d', '--name', 'stubborn', 'busybox', 'sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done']);
+  await env.ok([
+    'run',
+    '-d',
+    '--name',
+    'stubborn',
+    'busybox',
+    'sh',
+    '-c',
+    'trap "" TERM; while true; do sleep 0.1; done',
+  ]);
   await sleep(300);
   const t0 = Date.now();
   assert.equal(await env.ok(['stop', '-t', '1', 'stubborn']), 'stubborn\n');
   const took = Date.now() - t0;
   assert.ok(took >= 900, `waited the timeout (${took} ms)`);
-  assert.equal((await env.ok(['inspect', '-f', '{{.State.ExitCode}} {{.State.Status}}', 'stubborn'])).trim(), '137 exited');
+  assert.equal(
+    (await env.ok(['inspect', '-f', '{{.State.ExitCode}} {{.State.Status}}', 'stubborn'])).trim(),
+    '137 exited',
+  );
   // PID 1 ignores SIGTERM unless it handles it: with --init, tini passes it on
   await env.ok(['run', '-d', '--init', '--name', 'polite', 'busybox', 'sleep', '100']);
   await sleep(200);
@@ -237,7 +302,10 @@ test('after conmon is killed, ps tells the truth and rm -f cleans up', async () 
 });
 
 test('a CLI killed with SIGKILL during an attached run leaves the container running, and rm -f cleans up', async () => {
-  const child = spawn(process.execPath, [CLI, 'run', '--name', 'orphan', 'busybox', 'sleep', '1000'], { env: env.env, stdio: 'ignore' });
+  const child = spawn(process.execPath, [CLI, 'run', '--name', 'orphan', 'busybox', 'sleep', '1000'], {
+    env: env.env,
+    stdio: 'ignore',
+  });
   for (let i = 0; i < 100; i++) {
     if ((await env.run(['ps', '-q', '--filter', 'name=orphan'])).stdout.trim()) break;
     await sleep(50);
@@ -254,7 +322,10 @@ test('ps filters, -q, -n, -l and --no-trunc', async () => {
   const b = (await env.ok(['create', '--name', 'filt-b', 'busybox', 'true'])).trim();
   assert.match(await env.ok(['ps', '-q', '--no-trunc']), new RegExp(a));
   assert.doesNotMatch(await env.ok(['ps', '-q']), new RegExp(b.slice(0, 12)));
-  assert.equal((await env.ok(['ps', '-aq', '--filter', 'status=created', '--filter', 'name=filt'])).trim(), b.slice(0, 12));
+  assert.equal(
+    (await env.ok(['ps', '-aq', '--filter', 'status=created', '--filter', 'name=filt'])).trim(),
+    b.slice(0, 12),
+  );
   assert.equal((await env.ok(['ps', '-q', '--filter', 'label=tier=web'])).trim(), a.slice(0, 12));
   assert.equal((await env.ok(['ps', '-lq'])).trim(), b.slice(0, 12));
   assert.equal((await env.ok(['ps', '-n', '2', '-q'])).trim().split('\n').length, 2);
@@ -271,23 +342,49 @@ test("errors worded, streamed and coded as docker's", async () => {
     const r = await env.run(args);
     assert.deepEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr }, { stdout: '', ...out }, args.join(' '));
   };
-  await expect(['kill', 'nonexist'], { code: 1, stderr: 'Error: Cannot kill container: nonexist: No such container: nonexist\n' });
-  await expect(['start', 'nonexist'], { code: 1, stderr: 'Error: No such container: nonexist\nError: failed to start containers: nonexist\n' });
-  await expect(['rm', '-f', 'nonexist', 'other'], { code: 0, stderr: 'Error: No such container: nonexist\nError: No such container: other\n' });
-  await expect(['run', '--network', 'none', '-v', 'data:/x:zz', 'busybox', 'true'], { code: 125, stderr: "stowage: Error: invalid mode: zz\n\nRun 'stowage run --help' for more information\n" });
+  await expect(['kill', 'nonexist'], {
+    code: 1,
+    stderr: 'Error: Cannot kill container: nonexist: No such container: nonexist\n',
+  });
+  await expect(['start', 'nonexist'], {
+    code: 1,
+    stderr: 'Error: No such container: nonexist\nError: failed to start containers: nonexist\n',
+  });
+  await expect(['rm', '-f', 'nonexist', 'other'], {
+    code: 0,
+    stderr: 'Error: No such container: nonexist\nError: No such container: other\n',
+  });
+  await expect(['run', '--network', 'none', '-v', 'data:/x:zz', 'busybox', 'true'], {
+    code: 125,
+    stderr: "stowage: Error: invalid mode: zz\n\nRun 'stowage run --help' for more information\n",
+  });
   await expect(['run', '--memory', '10x', 'busybox', 'true'], {
     code: 125,
     stderr: `invalid argument "10x" for "-m, --memory" flag: invalid suffix: 'x'\n\nUsage:  stowage run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'stowage run --help' for more information\n`,
   });
   await expect(['inspect', '--type', 'bogus', 'busybox'], {
     code: 1,
-    stderr: 'unknown type: "bogus": must be one of "config", "container", "image", "network", "node", "plugin", "secret", "service", "task", "volume"\n',
+    stderr:
+      'unknown type: "bogus": must be one of "config", "container", "image", "network", "node", "plugin", "secret", "service", "task", "volume"\n',
   });
-  await expect(['inspect', '--type', 'container', 'busybox'], { code: 1, stdout: '[]\n', stderr: 'Error: No such container: busybox\n' });
+  await expect(['inspect', '--type', 'container', 'busybox'], {
+    code: 1,
+    stdout: '[]\n',
+    stderr: 'Error: No such container: busybox\n',
+  });
   await expect(['ps', '--filter', 'bogus=1'], { code: 1, stderr: "Error: Invalid filter 'bogus'\n" });
-  await expect(['run', '--stop-signal', 'FOO', 'busybox', 'true'], { code: 125, stderr: "stowage: Error: Invalid signal: FOO\n\nRun 'stowage run --help' for more information\n" });
-  await expect(['run', '-p', '99999:80', 'busybox', 'true'], { code: 125, stderr: "stowage: invalid hostPort: 99999\n\nRun 'stowage run --help' for more information\n" });
-  await expect(['run', '--env-file', '/nonexistent', 'busybox', 'true'], { code: 125, stderr: "stowage: open /nonexistent: no such file or directory\n\nRun 'stowage run --help' for more information\n" });
+  await expect(['run', '--stop-signal', 'FOO', 'busybox', 'true'], {
+    code: 125,
+    stderr: "stowage: Error: Invalid signal: FOO\n\nRun 'stowage run --help' for more information\n",
+  });
+  await expect(['run', '-p', '99999:80', 'busybox', 'true'], {
+    code: 125,
+    stderr: "stowage: invalid hostPort: 99999\n\nRun 'stowage run --help' for more information\n",
+  });
+  await expect(['run', '--env-file', '/nonexistent', 'busybox', 'true'], {
+    code: 125,
+    stderr: "stowage: open /nonexistent: no such file or directory\n\nRun 'stowage run --help' for more information\n",
+  });
   // -it with a stdin that is no terminal: refused before anything is created
   const before = await env.ok(['ps', '-aq']);
   await expect(['run', '-it', 'busybox', 'true'], { code: 1, stderr: 'the input device is not a TTY\n' });
@@ -301,17 +398,36 @@ test("errors worded, streamed and coded as docker's", async () => {
   await expect(['port', 'quoted', '80'], { code: 1, stderr: "Error: No public port '80' published for quoted\n" });
   const rename = await env.run(['rename', 'quoted', 'taken']);
   assert.equal(rename.code, 1);
-  assert.match(rename.stderr, /^Error: Error when allocating new name: Conflict\. The container name "\/taken" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.\nError: failed to rename container named quoted\n$/);
+  assert.match(
+    rename.stderr,
+    /^Error: Error when allocating new name: Conflict\. The container name "\/taken" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.\nError: failed to rename container named quoted\n$/,
+  );
   await expect(['rename', 'quoted', 'bad name'], {
     code: 1,
-    stderr: 'Error: Error when allocating new name: Invalid container name (/bad name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed\nError: failed to rename container named quoted\n',
+    stderr:
+      'Error: Error when allocating new name: Invalid container name (/bad name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed\nError: failed to rename container named quoted\n',
   });
-  await expect(['cp', '/nonexistent', 'quoted:/'], { code: 1, stderr: 'lstat /nonexistent: no such file or directory\n' });
-  await expect(['cp', 'quoted:/etc/passwd', '/nonexistent-dir/x'], { code: 1, stderr: 'invalid output path: directory "/nonexistent-dir" does not exist\n' });
+  await expect(['cp', '/nonexistent', 'quoted:/'], {
+    code: 1,
+    stderr: 'lstat /nonexistent: no such file or directory\n',
+  });
+  await expect(['cp', 'quoted:/etc/passwd', '/nonexistent-dir/x'], {
+    code: 1,
+    stderr: 'invalid output path: directory "/nonexistent-dir" does not exist\n',
+  });
   await expect(['cp', '/etc/passwd', '/tmp/x'], { code: 1, stderr: 'must specify at least one container source\n' });
-  await expect(['export', '-o', '/nonexistent-dir/x.tar', 'quoted'], { code: 1, stderr: 'failed to export container: invalid output path: stat /nonexistent-dir: no such file or directory\n' });
-  await expect(['network', 'create', '--subnet', 'bogus', 'badnet'], { code: 1, stderr: 'Error: Invalid subnet bogus : invalid CIDR address: bogus\n' });
+  await expect(['export', '-o', '/nonexistent-dir/x.tar', 'quoted'], {
+    code: 1,
+    stderr: 'failed to export container: invalid output path: stat /nonexistent-dir: no such file or directory\n',
+  });
+  await expect(['network', 'create', '--subnet', 'bogus', 'badnet'], {
+    code: 1,
+    stderr: 'Error: Invalid subnet bogus : invalid CIDR address: bogus\n',
+  });
   // the daemon quotes the arguments that hold a space
-  assert.equal((await env.ok(['ps', '--filter', 'name=quoted', '--format', '{{.Command}}', '--no-trunc'])).trim(), `"sh -c 'sleep 1000; exit 3'"`);
+  assert.equal(
+    (await env.ok(['ps', '--filter', 'name=quoted', '--format', '{{.Command}}', '--no-trunc'])).trim(),
+    `"sh -c 'sleep 1000; exit 3'"`,
+  );
   await env.ok(['rm', '-f', 'quoted', 'taken']);
 });

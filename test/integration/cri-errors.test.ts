@@ -25,7 +25,12 @@ const CASES: Case[] = [
   ['rt', 'PodSandboxStatus', { pod_sandbox_id: U }, 'NOT_FOUND'],
   ['rt', 'StopPodSandbox', { pod_sandbox_id: U }, 'NOT_FOUND'],
   ['rt', 'RemovePodSandbox', { pod_sandbox_id: U }, 'OK'],
-  ['rt', 'CreateContainer', { pod_sandbox_id: U, config: { metadata: { name: 'x' }, image: { image: 'busybox' } } }, 'NOT_FOUND'],
+  [
+    'rt',
+    'CreateContainer',
+    { pod_sandbox_id: U, config: { metadata: { name: 'x' }, image: { image: 'busybox' } } },
+    'NOT_FOUND',
+  ],
   ['rt', 'ExecSync', { container_id: U, cmd: ['true'] }, 'NOT_FOUND'],
   ['rt', 'Exec', { container_id: U, cmd: ['true'], stdout: true }, 'NOT_FOUND'],
   ['rt', 'Attach', { container_id: U, stdout: true }, 'NOT_FOUND'],
@@ -35,7 +40,12 @@ const CASES: Case[] = [
   ['rt', 'UpdateContainerResources', { container_id: U }, 'NOT_FOUND'],
   ['rt', 'ReopenContainerLog', { container_id: U }, 'NOT_FOUND'],
   ['rt', 'RunPodSandbox', {}, 'UNKNOWN'],
-  ['rt', 'RunPodSandbox', { config: { metadata: { name: 'p', namespace: 'n', uid: 'u' } }, runtime_handler: 'nope' }, 'UNKNOWN'],
+  [
+    'rt',
+    'RunPodSandbox',
+    { config: { metadata: { name: 'p', namespace: 'n', uid: 'u' } }, runtime_handler: 'nope' },
+    'UNKNOWN',
+  ],
   ['rt', 'CheckpointContainer', { container_id: U }, 'UNIMPLEMENTED'],
   ['img', 'ImageStatus', { image: { image: 'does/not:exist' } }, 'OK'],
   ['img', 'ImageStatus', { image: { image: '' } }, 'UNKNOWN'],
@@ -57,10 +67,16 @@ async function codeOf(client: CriClient, [service, method, request]: Case): Prom
 function malformed(socket: string, method: string): Promise<string> {
   const c = new grpc.Client(`unix://${socket}`, grpc.credentials.createInsecure());
   return new Promise((resolve) => {
-    c.makeUnaryRequest(`/runtime.v1.RuntimeService/${method}`, (b: Buffer) => b, (b: Buffer) => b, Buffer.from([0xff, 0xff]), (e) => {
-      c.close();
-      resolve(e ? grpc.status[e.code] : 'OK');
-    });
+    c.makeUnaryRequest(
+      `/runtime.v1.RuntimeService/${method}`,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from([0xff, 0xff]),
+      (e) => {
+        c.close();
+        resolve(e ? grpc.status[e.code] : 'OK');
+      },
+    );
   });
 }
 
@@ -75,13 +91,13 @@ describe('CRI: bad input', () => {
     env.cleanup();
   });
 
-  test('unknown IDs and malformed requests get containerd\'s codes', async () => {
+  test("unknown IDs and malformed requests get containerd's codes", async () => {
     for (const c of CASES) assert.equal(await codeOf(cri.client, c), c[3], `${c[1]} ${JSON.stringify(c[2])}`);
     assert.equal(await malformed(cri.socket, 'RunPodSandbox'), 'INTERNAL');
     assert.deepEqual((await cri.client.rt.ListPodSandbox({})).items, [], 'nothing was made');
   });
 
-  test('the same codes from the kit\'s containerd', { timeout: 10 * 60_000 }, async () => {
+  test("the same codes from the kit's containerd", { timeout: 10 * 60_000 }, async () => {
     // the kit (set up by setup.sh --with-references) is checked, and started if it is down
     const kit = spawnSync(path.join(REPO, 'scripts', 'cri-kit.sh'), [], { encoding: 'utf8', timeout: 8 * 60_000 });
     assert.equal(kit.status, 0, `the kit could not be set up: ${kit.stderr}`);
@@ -103,7 +119,11 @@ describe('CRI: a network that fails half-way', () => {
     // the real plugins, but a portmap that fails after bridge made the pod's interface
     fs.mkdirSync(bin, { recursive: true });
     for (const p of ['loopback', 'bridge', 'host-local']) fs.symlinkSync(`/usr/lib/cni/${p}`, path.join(bin, p));
-    fs.writeFileSync(path.join(bin, 'portmap'), '#!/bin/sh\ncat >/dev/null\necho \'{"cniVersion":"1.0.0","code":999,"msg":"portmap broke on purpose"}\'\nexit 1\n', { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, 'portmap'),
+      '#!/bin/sh\ncat >/dev/null\necho \'{"cniVersion":"1.0.0","code":999,"msg":"portmap broke on purpose"}\'\nexit 1\n',
+      { mode: 0o755 },
+    );
     cri = await startCri(env, `[cni]\nbin_dirs = ["${bin}"]\nnetwork = "cni-fail-test"\n`);
   });
   after(async () => {
@@ -113,24 +133,41 @@ describe('CRI: a network that fails half-way', () => {
 
   test('RunPodSandbox fails with Unknown and takes back the namespace, the interface, the address and the pause process', async () => {
     const port = await freePort();
-    await assert.rejects(cri.client.rt.RunPodSandbox({ config: podConfig('broken', { port_mappings: [{ container_port: 80, host_port: port }] }) }), (e: grpc.ServiceError) => {
-      assert.equal(e.code, grpc.status.UNKNOWN);
-      assert.match(e.details, /^failed to setup network for sandbox "[0-9a-f]{64}": .*portmap broke on purpose/);
-      return true;
-    });
+    await assert.rejects(
+      cri.client.rt.RunPodSandbox({
+        config: podConfig('broken', { port_mappings: [{ container_port: 80, host_port: port }] }),
+      }),
+      (e: grpc.ServiceError) => {
+        assert.equal(e.code, grpc.status.UNKNOWN);
+        assert.match(e.details, /^failed to setup network for sandbox "[0-9a-f]{64}": .*portmap broke on purpose/);
+        return true;
+      },
+    );
     assert.deepEqual((await cri.client.rt.ListPodSandbox({})).items, []);
     assert.deepEqual(fs.readdirSync(path.join(env.root, 'cri', 'sandboxes')), []);
     assert.deepEqual(fs.readdirSync(path.join(env.runroot, 'netns')), []);
     const net = JSON.parse(await env.ok(['network', 'inspect', 'cni-fail-test']))[0];
-    const bridge: string = JSON.parse(fs.readFileSync(path.join(env.root, 'networks', `${net.Id}.json`), 'utf8')).bridge;
+    const bridge: string = JSON.parse(
+      fs.readFileSync(path.join(env.root, 'networks', `${net.Id}.json`), 'utf8'),
+    ).bridge;
     assert.match(bridge, /^stw/, "a bridge of stowage's");
     const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
-    assert.ok(!links.split('\n').some((l) => l.includes(`master ${bridge} `)), 'no interface is left on the pods\' bridge');
+    assert.ok(
+      !links.split('\n').some((l) => l.includes(`master ${bridge} `)),
+      "no interface is left on the pods' bridge",
+    );
     const ipam = path.join(env.runroot, 'network', 'ipam', net.Id);
     const reserved = fs.existsSync(ipam) ? fs.readdirSync(ipam).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)) : [];
     assert.deepEqual(reserved, [], 'no address is left reserved');
     const runcRoot = path.join(env.runroot, 'cri', 'runc');
-    assert.deepEqual(fs.existsSync(runcRoot) ? fs.readdirSync(runcRoot) : [], [], 'runc knows no pause process any more');
-    assert.ok(!execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).includes(`--dport ${port} `), 'no rule for the host port');
+    assert.deepEqual(
+      fs.existsSync(runcRoot) ? fs.readdirSync(runcRoot) : [],
+      [],
+      'runc knows no pause process any more',
+    );
+    assert.ok(
+      !execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).includes(`--dport ${port} `),
+      'no rule for the host port',
+    );
   });
 });

@@ -17,7 +17,19 @@ describe('CRI streaming', () => {
   let cri: CriProcess;
   let pod: string;
   const crictl = (args: string[], input?: string) =>
-    capture(CRICTL, ['--runtime-endpoint', `unix://${cri.socket}`, '--image-endpoint', `unix://${cri.socket}`, '--timeout', '60s', ...args], { input, timeoutMs: 120_000 });
+    capture(
+      CRICTL,
+      [
+        '--runtime-endpoint',
+        `unix://${cri.socket}`,
+        '--image-endpoint',
+        `unix://${cri.socket}`,
+        '--timeout',
+        '60s',
+        ...args,
+      ],
+      { input, timeoutMs: 120_000 },
+    );
 
   before(async () => {
     const kit = spawnSync(path.join(REPO, 'scripts', 'cri-kit.sh'), [], { encoding: 'utf8', timeout: 30 * 60_000 });
@@ -32,7 +44,10 @@ describe('CRI streaming', () => {
   });
 
   const run = async (name: string, command: string[], extra: Record<string, unknown> = {}) => {
-    const { container_id: id } = await cri.client.rt.CreateContainer({ pod_sandbox_id: pod, config: containerConfig(name, 'busybox', { command, ...extra }) });
+    const { container_id: id } = await cri.client.rt.CreateContainer({
+      pod_sandbox_id: pod,
+      config: containerConfig(name, 'busybox', { command, ...extra }),
+    });
     await cri.client.rt.StartContainer({ container_id: id });
     return id as string;
   };
@@ -51,19 +66,37 @@ describe('CRI streaming', () => {
     assert.match(missing.stderr, /no-such-command/);
   });
 
-  test('attach: the container\'s stdin and stdout, its stdin closed with the client\'s (stdin_once)', async () => {
-    const id = await run('attach', ['sh', '-c', 'while read l; do echo "got $l"; done; echo bye'], { stdin: true, stdin_once: true });
+  test("attach: the container's stdin and stdout, its stdin closed with the client's (stdin_once)", async () => {
+    const id = await run('attach', ['sh', '-c', 'while read l; do echo "got $l"; done; echo bye'], {
+      stdin: true,
+      stdin_once: true,
+    });
     const r = await crictl(['attach', '-i', id], 'one\ntwo\n');
     assert.equal(r.stdout, 'got one\ngot two\nbye\n');
     const st = await cri.client.rt.ContainerStatus({ container_id: id });
-    for (let i = 0; i < 100 && (await cri.client.rt.ContainerStatus({ container_id: id })).status.state !== 'CONTAINER_EXITED'; i++) await new Promise((res) => setTimeout(res, 50));
-    assert.equal((await cri.client.rt.ContainerStatus({ container_id: id })).status.exit_code, 0, `state ${st.status.state}`);
+    for (
+      let i = 0;
+      i < 100 && (await cri.client.rt.ContainerStatus({ container_id: id })).status.state !== 'CONTAINER_EXITED';
+      i++
+    )
+      await new Promise((res) => setTimeout(res, 50));
+    assert.equal(
+      (await cri.client.rt.ContainerStatus({ container_id: id })).status.exit_code,
+      0,
+      `state ${st.status.state}`,
+    );
   });
 
   test('port-forward reaches a port open on 127.0.0.1 inside the pod only', async () => {
-    await run('web', ['sh', '-c', 'mkdir /www && echo inside > /www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www']);
+    await run('web', [
+      'sh',
+      '-c',
+      'mkdir /www && echo inside > /www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www',
+    ]);
     const local = await freePort();
-    const pf = spawn(CRICTL, ['--runtime-endpoint', `unix://${cri.socket}`, 'port-forward', pod, `${local}:8080`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const pf = spawn(CRICTL, ['--runtime-endpoint', `unix://${cri.socket}`, 'port-forward', pod, `${local}:8080`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       let body = '';
       for (let i = 0; i < 100 && !body; i++) {

@@ -8,7 +8,23 @@ const env = new TestEnv();
 let id = '';
 before(async () => {
   await env.baseImage('busybox:latest');
-  id = (await env.ok(['run', '-d', '--network', 'none', '--name', 'fe', '-e', 'FROM_RUN=1', '-w', '/tmp', 'busybox', 'sleep', '1000'])).trim();
+  id = (
+    await env.ok([
+      'run',
+      '-d',
+      '--network',
+      'none',
+      '--name',
+      'fe',
+      '-e',
+      'FROM_RUN=1',
+      '-w',
+      '/tmp',
+      'busybox',
+      'sleep',
+      '1000',
+    ])
+  ).trim();
   await env.ok(['create', '--name', 'stopped', 'busybox', 'true']);
 });
 after(() => env.cleanup());
@@ -22,8 +38,29 @@ async function both(args: string[], input?: string): Promise<[Result, Result]> {
 
 const cases: Array<[string, string[], string?]> = [
   ['exit status and both streams', ['exec', 'fe', 'sh', '-c', 'echo out; echo err >&2; exit 3']],
-  ['env and workdir, short and long, a variable taken from the host', ['exec', '-e', 'A=1', '--env=B=2', '-e', 'HOME_ON_HOST', '-e', 'UNSET_ON_HOST', '-w', '/etc', 'fe', 'sh', '-c', 'pwd; echo $A $B $HOME_ON_HOST $FROM_RUN ${UNSET_ON_HOST-unset}']],
-  ['an -e that overrides the container\'s own variable', ['exec', '-e', 'FROM_RUN=2', '--workdir=/', 'fe', 'sh', '-c', 'pwd; echo $FROM_RUN; env | grep -c FROM_RUN']],
+  [
+    'env and workdir, short and long, a variable taken from the host',
+    [
+      'exec',
+      '-e',
+      'A=1',
+      '--env=B=2',
+      '-e',
+      'HOME_ON_HOST',
+      '-e',
+      'UNSET_ON_HOST',
+      '-w',
+      '/etc',
+      'fe',
+      'sh',
+      '-c',
+      'pwd; echo $A $B $HOME_ON_HOST $FROM_RUN ${UNSET_ON_HOST-unset}',
+    ],
+  ],
+  [
+    "an -e that overrides the container's own variable",
+    ['exec', '-e', 'FROM_RUN=2', '--workdir=/', 'fe', 'sh', '-c', 'pwd; echo $FROM_RUN; env | grep -c FROM_RUN'],
+  ],
   ['stdin with -i (clustered), none without', ['exec', '-ie', 'X=y', 'fe', 'sh', '-c', 'cat; echo $X'], 'from stdin\n'],
   ['no stdin without -i', ['exec', 'fe', 'cat'], 'not read\n'],
   ['a flag after the container belongs to the command', ['exec', 'fe', 'echo', '-e', 'x']],
@@ -54,23 +91,34 @@ test('results are what Docker gives', async () => {
   const [missing] = await both(cases[6][1]);
   assert.equal(missing.code, 127);
   // as the docker CLI shows it: on stdout (the exec's own stream), without a prefix
-  assert.match(missing.stdout, /^OCI runtime exec failed: exec failed: unable to start container process: exec: "\S+": executable file not found in \$PATH: unknown\n$/);
+  assert.match(
+    missing.stdout,
+    /^OCI runtime exec failed: exec failed: unable to start container process: exec: "\S+": executable file not found in \$PATH: unknown\n$/,
+  );
   assert.equal(missing.stderr, '');
   const [nouser] = await both(cases[13][1]);
-  assert.deepEqual(nouser, { code: 126, stdout: 'unable to find user nouser: no matching entries in passwd file\n', stderr: '' });
+  assert.deepEqual(nouser, {
+    code: 126,
+    stdout: 'unable to find user nouser: no matching entries in passwd file\n',
+    stderr: '',
+  });
   const [stopped] = await both(cases[10][1]);
   assert.notEqual(stopped.code, 0);
   assert.match(stopped.stderr, /is not running/);
 });
 
-test('by ID prefix and by full ID; paused refused with Docker\'s words', async () => {
+test("by ID prefix and by full ID; paused refused with Docker's words", async () => {
   assert.equal(await env.ok(['exec', id.slice(0, 12), 'hostname']), `${id.slice(0, 12)}\n`);
   assert.equal(await env.ok(['exec', id, 'hostname']), `${id.slice(0, 12)}\n`);
   await env.ok(['pause', 'fe']);
   try {
     const [fast, slow] = await both(['exec', 'fe', 'true']);
     assert.deepEqual(fast, slow);
-    assert.equal(fast.stderr, 'Error: Container fe is paused, unpause the container before exec\n', 'named as the user named it, as Docker');
+    assert.equal(
+      fast.stderr,
+      'Error: Container fe is paused, unpause the container before exec\n',
+      'named as the user named it, as Docker',
+    );
   } finally {
     await env.ok(['unpause', 'fe']);
   }

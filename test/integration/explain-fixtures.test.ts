@@ -47,7 +47,9 @@ function seenByOverlay(layerDirs: string[]): { files: number; bytes: number } {
   };
   if (layerDirs.length === 1) return walk(layerDirs[0]);
   const mnt = fs.mkdtempSync(path.join(env.dir, 'mnt-'));
-  const r = spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `ro,lowerdir=${layerDirs.join(':')}`, mnt], { encoding: 'utf8' });
+  const r = spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `ro,lowerdir=${layerDirs.join(':')}`, mnt], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, `mount overlay: ${r.stderr}`);
   try {
     return walk(mnt);
@@ -70,7 +72,11 @@ for (const [file, exp] of Object.entries(expected)) {
         const { sharedBytes: _a1, uniqueBytes: _a2, layers: la, ...restA } = { ...a, image: null };
         const { sharedBytes: _s1, uniqueBytes: _s2, layers: ls, ...restS } = { ...s, image: null };
         assert.deepEqual(restA, restS, 'the same analysis');
-        assert.deepEqual(la.map((l) => ({ ...l, sharedWith: [] })), ls.map((l) => ({ ...l, sharedWith: [] })), 'the same layers');
+        assert.deepEqual(
+          la.map((l) => ({ ...l, sharedWith: [] })),
+          ls.map((l) => ({ ...l, sharedWith: [] })),
+          'the same layers',
+        );
         const [inspect] = JSON.parse(await env.ok(['image', 'inspect', img.id]));
         assert.equal(s.size, inspect.Size, 'the size `images` shows');
         const data = inspect.GraphDriver.Data;
@@ -85,7 +91,8 @@ for (const [file, exp] of Object.entries(expected)) {
       const r = await env.run(['image', 'explain', '--archive', archive()]);
       if (r.code !== 0) assert.match(r.stderr, /^Error: invalid archive: .{20,}/);
       assert.deepEqual(listTree(env.root), before);
-      for (const p of exp.details?.must_not_create_host_paths ?? []) assert.ok(!fs.existsSync(p), `${p} was not created`);
+      for (const p of exp.details?.must_not_create_host_paths ?? [])
+        assert.ok(!fs.existsSync(p), `${p} was not created`);
     });
   }
 }

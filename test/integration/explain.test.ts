@@ -11,7 +11,6 @@ import { archiveOf, BIG, F, KNOWN } from '../explain-kit';
 import { humanSize, humanSizeWithPrecision } from '../../src/util/units';
 import type { ExplainReport } from '../../src/explain/types';
 
-
 let env: TestEnv;
 before(async () => {
   env = new TestEnv();
@@ -23,7 +22,7 @@ async function explain(args: string[]): Promise<ExplainReport> {
   return JSON.parse(await env.ok(['image', 'explain', '--format', 'json', ...args])) as ExplainReport;
 }
 
-test('deleted and overwritten files are wasted, by path and layer; efficiency is dive\'s formula', async () => {
+test("deleted and overwritten files are wasted, by path and layer; efficiency is dive's formula", async () => {
   const archive = archiveOf(env, 'known', 'known:1', KNOWN);
   await env.ok(['load', '-i', archive]);
   const r = await explain(['known:1']);
@@ -31,12 +30,32 @@ test('deleted and overwritten files are wasted, by path and layer; efficiency is
   assert.equal(r.size, 5000 + 100 + BIG + 3 * F);
   assert.equal(r.wastedBytes, BIG + 2 * F, 'the deleted 10 MiB and two of the three copies of /app/f');
   assert.equal(r.visibleBytes, 5000 + 100 + F);
-  assert.deepEqual(r.layers.map((l) => l.hiddenBytes), [0, BIG + F, F, 0]);
-  assert.deepEqual(r.layers.map((l) => [l.added, l.changed, l.deleted]), [[2, 0, 0], [2, 0, 0], [0, 1, 1], [0, 1, 0]]);
-  assert.deepEqual(r.waste[0], { path: '/data/big', bytes: BIG, copies: [{ layer: 2, size: BIG, fate: 'deleted', by: 3 }] });
+  assert.deepEqual(
+    r.layers.map((l) => l.hiddenBytes),
+    [0, BIG + F, F, 0],
+  );
+  assert.deepEqual(
+    r.layers.map((l) => [l.added, l.changed, l.deleted]),
+    [
+      [2, 0, 0],
+      [2, 0, 0],
+      [0, 1, 1],
+      [0, 1, 0],
+    ],
+  );
+  assert.deepEqual(r.waste[0], {
+    path: '/data/big',
+    bytes: BIG,
+    copies: [{ layer: 2, size: BIG, fate: 'deleted', by: 3 }],
+  });
   assert.deepEqual(r.waste[1], {
-    path: '/app/f', bytes: 2 * F, visibleIn: 4,
-    copies: [{ layer: 2, size: F, fate: 'overwritten', by: 3 }, { layer: 3, size: F, fate: 'overwritten', by: 4 }],
+    path: '/app/f',
+    bytes: 2 * F,
+    visibleIn: 4,
+    copies: [
+      { layer: 2, size: F, fate: 'overwritten', by: 3 },
+      { layer: 3, size: F, fate: 'overwritten', by: 4 },
+    ],
   });
   assert.equal(r.wastedPaths, 2);
   // dive: per path, the smallest copy over all copies (directories weigh 0; the whiteout of /data/big weighs 0)
@@ -49,12 +68,19 @@ test('deleted and overwritten files are wasted, by path and layer; efficiency is
   assert.equal(images, `${humanSizeWithPrecision(r.size, 3)}\n`);
   const text = await env.ok(['image', 'explain', 'known:1']);
   assert.match(text, /\n10\.49MB\s+\/data\/big\s+layer 2 \(deleted in layer 3\)\n/);
-  assert.match(text, /\n8\.192kB\s+\/app\/f\s+layer 2 \(overwritten in layer 3\), layer 3 \(overwritten in layer 4\)\n/);
+  assert.match(
+    text,
+    /\n8\.192kB\s+\/app\/f\s+layer 2 \(overwritten in layer 3\), layer 3 \(overwritten in layer 4\)\n/,
+  );
   assert.match(text, /\n  2 ▕░{40}▏ 10\.49MB, 10\.49MB hidden\n/);
 });
 
 test('the same report from the store and from --archive on the saved image', async () => {
-  await env.ok(['load', '-i', archiveOf(env, 'same', 'same:1', [...KNOWN.slice(0, 3), [...KNOWN[3], { name: 'app/readme', data: 'same' }]])]);
+  await env.ok([
+    'load',
+    '-i',
+    archiveOf(env, 'same', 'same:1', [...KNOWN.slice(0, 3), [...KNOWN[3], { name: 'app/readme', data: 'same' }]]),
+  ]);
   const saved = path.join(env.dir, 'same-saved.tar');
   await env.ok(['save', '-o', saved, 'same:1']);
   const imagesBefore = await env.ok(['images', '-aq']);
@@ -73,12 +99,18 @@ test('the same report from the store and from --archive on the saved image', asy
 test('a build that writes 10 MB and deletes it in the next step wastes 10 MB under its path', async () => {
   const ctx = path.join(env.dir, 'fat');
   fs.mkdirSync(ctx);
-  fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nRUN dd if=/dev/zero of=/big bs=1M count=10\nRUN rm /big\n');
+  fs.writeFileSync(
+    path.join(ctx, 'Dockerfile'),
+    'FROM busybox\nRUN dd if=/dev/zero of=/big bs=1M count=10\nRUN rm /big\n',
+  );
   await env.ok(['build', '-q', '-t', 'fat:1', ctx]);
   const r = await explain(['fat:1']);
   assert.equal(r.layers.length, 3);
   assert.equal(r.wastedBytes, BIG);
-  assert.deepEqual(r.waste.map((w) => [w.path, w.bytes, w.copies]), [['/big', BIG, [{ layer: 2, size: BIG, fate: 'deleted', by: 3 }]]]);
+  assert.deepEqual(
+    r.waste.map((w) => [w.path, w.bytes, w.copies]),
+    [['/big', BIG, [{ layer: 2, size: BIG, fate: 'deleted', by: 3 }]]],
+  );
   assert.equal(r.layers[1].createdBy, '/bin/sh -c dd if=/dev/zero of=/big bs=1M count=10');
   assert.equal(r.layers[2].deleted, 1);
   assert.equal(r.visibleBytes, r.layers[0].size);
@@ -104,7 +136,10 @@ test('shared and unique bytes of two images on the same base add up with system 
     fs.mkdirSync(ctx);
     fs.writeFileSync(path.join(ctx, 'page.html'), `<h1>${app}</h1>`.repeat(app === 'one' ? 100 : 300));
     // two steps with layers: the build leaves an intermediate image, which Docker's df does not count
-    fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nCOPY page.html /www/\nCOPY page.html /www/copy.html\n');
+    fs.writeFileSync(
+      path.join(ctx, 'Dockerfile'),
+      'FROM busybox\nCOPY page.html /www/\nCOPY page.html /www/copy.html\n',
+    );
     await env.ok(['build', '-q', '-t', `app:${app}`, ctx]);
   }
   const one = await explain(['app:one']);
@@ -114,12 +149,21 @@ test('shared and unique bytes of two images on the same base add up with system 
     assert.equal(r.sharedBytes, base, 'only the busybox layer is shared');
     assert.equal(r.sharedBytes + r.uniqueBytes, r.size);
     const other = r === one ? 'app:two' : 'app:one';
-    assert.ok(r.layers[0].sharedWith.includes(other) && r.layers[0].sharedWith.includes('busybox:latest'), r.layers[0].sharedWith.join());
-    assert.ok(r.layers[0].sharedWith.every((n) => n.includes(':')), 'only tagged images: no intermediate one');
+    assert.ok(
+      r.layers[0].sharedWith.includes(other) && r.layers[0].sharedWith.includes('busybox:latest'),
+      r.layers[0].sharedWith.join(),
+    );
+    assert.ok(
+      r.layers[0].sharedWith.every((n) => n.includes(':')),
+      'only tagged images: no intermediate one',
+    );
     assert.deepEqual(r.layers[1].sharedWith, [], 'no intermediate image is counted');
   }
   const df = await dfRows();
-  for (const [tag, r] of [['app:one', one], ['app:two', two]] as const) {
+  for (const [tag, r] of [
+    ['app:one', one],
+    ['app:two', two],
+  ] as const) {
     assert.deepEqual(df.get(tag)?.slice(1), [humanSize(r.sharedBytes), humanSize(r.uniqueBytes)], tag);
   }
   assert.ok(![...df.keys()].some((k) => k === '<none>:<none>'), 'intermediate images are not listed');
@@ -152,7 +196,10 @@ test('bad invocations fail with a clear error and change nothing', async () => {
   assert.equal(format.code, 1);
   assert.match(format.stderr, /unsupported format "\{\{\.Size\}\}"/);
   const noFile = await env.run(['image', 'explain', '--archive', path.join(env.dir, 'nope.tar')]);
-  assert.deepEqual([noFile.code, noFile.stderr], [1, `Error: open ${path.join(env.dir, 'nope.tar')}: no such file or directory\n`]);
+  assert.deepEqual(
+    [noFile.code, noFile.stderr],
+    [1, `Error: open ${path.join(env.dir, 'nope.tar')}: no such file or directory\n`],
+  );
   const garbage = path.join(env.dir, 'garbage.tar');
   fs.writeFileSync(garbage, 'not a tar at all, not even close'.repeat(40));
   const bad = await env.run(['image', 'explain', '--archive', garbage]);

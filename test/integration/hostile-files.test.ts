@@ -29,7 +29,7 @@ function runcStatus(id: string): string {
 
 const idOf = async (name: string) => (await env.ok(['inspect', '-f', '{{.Id}}', name])).trim();
 
-test("an image whose /etc/passwd is a FIFO, or /etc/group a device, or either is huge: the start fails at once with a message", async () => {
+test('an image whose /etc/passwd is a FIFO, or /etc/group a device, or either is huge: the start fails at once with a message', async () => {
   await env.ok(['run', '--name', 'fifo-maker', 'busybox', 'sh', '-c', 'rm /etc/passwd && mkfifo /etc/passwd']);
   await env.ok(['commit', 'fifo-maker', 'fifo:1']);
   await env.ok(['run', '--name', 'zero-maker', 'busybox', 'sh', '-c', 'rm /etc/group && mknod /etc/group c 1 5']);
@@ -40,9 +40,20 @@ test("an image whose /etc/passwd is a FIFO, or /etc/group a device, or either is
   assert.match(fifo.stderr, /Error: unable to read \/etc\/passwd of the image: it is a named pipe, not a regular file/);
   const zero = await env.run(['run', '--rm', '-u', '5:6', 'zero:1', 'true'], { timeoutMs: 60_000 });
   assert.equal(zero.code, 125);
-  assert.match(zero.stderr, /Error: unable to read \/etc\/group of the image: it is a character device, not a regular file/);
+  assert.match(
+    zero.stderr,
+    /Error: unable to read \/etc\/group of the image: it is a character device, not a regular file/,
+  );
   // a user database too large to be one is refused by name
-  await env.ok(['run', '--name', 'big-maker', 'busybox', 'sh', '-c', 'head -c 5000000 /dev/zero | tr "\\0" "#" >> /etc/passwd']);
+  await env.ok([
+    'run',
+    '--name',
+    'big-maker',
+    'busybox',
+    'sh',
+    '-c',
+    'head -c 5000000 /dev/zero | tr "\\0" "#" >> /etc/passwd',
+  ]);
   await env.ok(['commit', 'big-maker', 'bigpasswd:1']);
   const big = await env.run(['run', '--rm', 'bigpasswd:1', 'true'], { timeoutMs: 60_000 });
   assert.equal(big.code, 125);
@@ -52,7 +63,13 @@ test("an image whose /etc/passwd is a FIFO, or /etc/group a device, or either is
 
 test('cp out: files belong to the caller (SUDO_UID/SUDO_GID) without setuid bits; device nodes only with -a', async () => {
   await env.ok(['run', '-d', '--name', 'modes', 'busybox', 'sleep', '600']);
-  await env.ok(['exec', 'modes', 'sh', '-c', 'mkdir /d && echo s > /d/suid && chmod 4755 /d/suid && echo g > /d/sgid && chown 7:8 /d/sgid && chmod 2711 /d/sgid && mknod /d/null c 1 3']);
+  await env.ok([
+    'exec',
+    'modes',
+    'sh',
+    '-c',
+    'mkdir /d && echo s > /d/suid && chmod 4755 /d/suid && echo g > /d/sgid && chown 7:8 /d/sgid && chmod 2711 /d/sgid && mknod /d/null c 1 3',
+  ]);
   const host = path.join(env.dir, 'modes');
   fs.mkdirSync(host);
   const sudo = { SUDO_UID: '1234', SUDO_GID: '2345' };
@@ -78,11 +95,25 @@ test('cp out: files belong to the caller (SUDO_UID/SUDO_GID) without setuid bits
 });
 
 test('a container frozen for cp is thawed when the reader goes away, on a signal, and through the API; unpause recovers one left frozen', async () => {
-  const id = (await env.ok(['run', '-d', '--name', 'big', 'busybox', 'sh', '-c', 'head -c 67108864 /dev/zero > /big && sleep 600'])).trim();
+  const id = (
+    await env.ok([
+      'run',
+      '-d',
+      '--name',
+      'big',
+      'busybox',
+      'sh',
+      '-c',
+      'head -c 67108864 /dev/zero > /big && sleep 600',
+    ])
+  ).trim();
   await env.ok(['exec', 'big', 'sh', '-c', 'while [ $(stat -c %s /big) -lt 67108864 ]; do sleep 0.1; done']);
 
   // `stowage cp big:/big - | head -c 10`
-  const piped = spawnSync('sh', ['-c', `${FRONT_END} cp big:/big - | head -c 10 | wc -c`], { env: env.env, encoding: 'utf8' });
+  const piped = spawnSync('sh', ['-c', `${FRONT_END} cp big:/big - | head -c 10 | wc -c`], {
+    env: env.env,
+    encoding: 'utf8',
+  });
   assert.equal(piped.stdout.trim(), '10');
   assert.equal(runcStatus(id), 'running', 'thawed after a closed pipe');
 
@@ -91,13 +122,18 @@ test('a container frozen for cp is thawed when the reader goes away, on a signal
   await new Promise<void>((resolve) => stalled.stdout.once('data', () => (stalled.stdout.pause(), resolve())));
   assert.equal(runcStatus(id), 'paused', 'frozen while it copies');
   stalled.kill('SIGTERM');
-  const [, signal] = await new Promise<[number | null, string | null]>((resolve) => stalled.on('exit', (c, s) => resolve([c, s])));
+  const [, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+    stalled.on('exit', (c, s) => resolve([c, s])),
+  );
   assert.equal(signal, 'SIGTERM', 'it ends as the signal would have it');
   assert.equal(runcStatus(id), 'running', 'thawed on SIGTERM');
 
   // an API client that drops GET /containers/{id}/archive halfway
   const socket = path.join(env.dir, 'api.sock');
-  const service = spawn(FRONT_END, ['system', 'service', `unix://${socket}`], { env: env.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const service = spawn(FRONT_END, ['system', 'service', `unix://${socket}`], {
+    env: env.env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   try {
     let stderr = '';
     service.stderr!.on('data', (b: Buffer) => (stderr += b));
@@ -154,7 +190,11 @@ test('a runtime is one the engine knows: --runtime or HostConfig.Runtime naming 
   assert.equal(await env.ok(['run', '--rm', '--runtime', 'runc', 'busybox', 'echo', 'ok']), 'ok\n');
   const api = await startService(env);
   try {
-    const r = await api.request('POST', '/v1.41/containers/create', JSON.stringify({ Image: 'busybox', Cmd: ['true'], HostConfig: { Runtime: evil } }));
+    const r = await api.request(
+      'POST',
+      '/v1.41/containers/create',
+      JSON.stringify({ Image: 'busybox', Cmd: ['true'], HostConfig: { Runtime: evil } }),
+    );
     assert.deepEqual([r.status, JSON.parse(r.body).message], [400, `Unknown runtime specified ${evil}`]);
   } finally {
     await api.stop();
@@ -166,9 +206,25 @@ test('a runtime is one the engine knows: --runtime or HostConfig.Runtime naming 
 test('the API socket is made with its final mode (0660): never chmod-ed after it listens', async () => {
   const socket = path.join(env.dir, 'mode.sock');
   const log = path.join(env.dir, 'service.strace');
-  const service = spawn('strace', ['-f', '-qq', '-e', 'trace=umask,bind,chmod,fchmodat,fchmod', '-o', log, FRONT_END, 'system', 'service', `unix://${socket}`], {
-    env: env.env, stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const service = spawn(
+    'strace',
+    [
+      '-f',
+      '-qq',
+      '-e',
+      'trace=umask,bind,chmod,fchmodat,fchmod',
+      '-o',
+      log,
+      FRONT_END,
+      'system',
+      'service',
+      `unix://${socket}`,
+    ],
+    {
+      env: env.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   service.stderr!.on('data', (b: Buffer) => (stderr += b));
   try {
@@ -187,6 +243,13 @@ test('the API socket is made with its final mode (0660): never chmod-ed after it
   const calls = fs.readFileSync(log, 'utf8').split('\n');
   const bind = calls.findIndex((l) => l.includes(`bind(`) && l.includes(socket));
   assert.ok(bind > 0, 'the socket was bound');
-  assert.ok(calls.slice(0, bind).some((l) => /umask\(0117\)/.test(l)), 'under a umask that leaves others out');
-  assert.deepEqual(calls.filter((l) => /chmod/.test(l) && l.includes(socket)), [], 'and never chmod-ed');
+  assert.ok(
+    calls.slice(0, bind).some((l) => /umask\(0117\)/.test(l)),
+    'under a umask that leaves others out',
+  );
+  assert.deepEqual(
+    calls.filter((l) => /chmod/.test(l) && l.includes(socket)),
+    [],
+    'and never chmod-ed',
+  );
 });

@@ -22,13 +22,21 @@ async function layerDirOf(ref: string): Promise<string> {
 }
 
 test('the imported layer diff ID is the sha256 of the uncompressed input, whatever the compression', async () => {
-  const tar = buildTar([{ name: 'hello.txt', data: 'hello\n' }, { name: 'dir/', type: 'directory' }]);
+  const tar = buildTar([
+    { name: 'hello.txt', data: 'hello\n' },
+    { name: 'dir/', type: 'directory' },
+  ]);
   const file = path.join(env.dir, 'plain.tar');
   fs.writeFileSync(file, tar);
   await env.ok(['import', file, 'plain:1']);
   const layers = JSON.parse(await env.ok(['inspect', '-f', '{{json .RootFS.Layers}}', 'plain:1']));
   assert.deepEqual(layers, [sha(tar)]);
-  for (const [ext, cmd] of [['gz', 'gzip'], ['bz2', 'bzip2'], ['xz', 'xz'], ['zst', 'zstd']]) {
+  for (const [ext, cmd] of [
+    ['gz', 'gzip'],
+    ['bz2', 'bzip2'],
+    ['xz', 'xz'],
+    ['zst', 'zstd'],
+  ]) {
     const c = path.join(env.dir, `c.tar.${ext}`);
     fs.writeFileSync(c, execFileSync(cmd, ['-c'], { input: tar }));
     await env.ok(['import', c, `comp:${ext}`]);
@@ -119,16 +127,37 @@ test('the image SIZE counts file sizes as Docker does (hard links once)', async 
 });
 
 const hostile: Array<[string, Parameters<typeof buildTar>[0], RegExp]> = [
-  ['parent traversal', [{ name: 'ok', data: 'x' }, { name: '../../../../tmp/escaped.txt', data: 'bad' }], /"\.\.\/\.\.\/\.\.\/\.\.\/tmp\/escaped\.txt".*climbs out/],
+  [
+    'parent traversal',
+    [
+      { name: 'ok', data: 'x' },
+      { name: '../../../../tmp/escaped.txt', data: 'bad' },
+    ],
+    /"\.\.\/\.\.\/\.\.\/\.\.\/tmp\/escaped\.txt".*climbs out/,
+  ],
   ['absolute path', [{ name: '/tmp/absolute.txt', data: 'bad' }], /"\/tmp\/absolute\.txt".*absolute/],
-  ['symlink escape', [{ name: 'etc-link', type: 'symlink', linkname: '/etc' }, { name: 'etc-link/evil.conf', data: 'bad' }], /"etc-link\/evil\.conf".*symlink/],
-  ['hardlink escape', [{ name: 'pw', type: 'link', linkname: '../../../../etc/passwd' }], /"pw".*climbs out|"\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd"/],
+  [
+    'symlink escape',
+    [
+      { name: 'etc-link', type: 'symlink', linkname: '/etc' },
+      { name: 'etc-link/evil.conf', data: 'bad' },
+    ],
+    /"etc-link\/evil\.conf".*symlink/,
+  ],
+  [
+    'hardlink escape',
+    [{ name: 'pw', type: 'link', linkname: '../../../../etc/passwd' }],
+    /"pw".*climbs out|"\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd"/,
+  ],
   ['hardlink to outside the layer', [{ name: 'pw', type: 'link', linkname: 'etc/passwd' }], /"pw".*not in this layer/],
 ];
 
 for (const [what, entries, message] of hostile) {
   test(`a layer with a ${what} is refused and leaves nothing behind`, async () => {
-    const before = { images: await env.ok(['images', '-q', '--no-trunc']), overlay: listTree(path.join(env.root, 'overlay')) };
+    const before = {
+      images: await env.ok(['images', '-q', '--no-trunc']),
+      overlay: listTree(path.join(env.root, 'overlay')),
+    };
     const file = path.join(env.dir, 'hostile.tar');
     fs.writeFileSync(file, buildTar(entries));
     const r = await env.run(['import', file, 'hostile:1']);
@@ -137,7 +166,9 @@ for (const [what, entries, message] of hostile) {
     assert.equal(await env.ok(['images', '-q', '--no-trunc']), before.images);
     assert.deepEqual(listTree(path.join(env.root, 'overlay')), before.overlay);
     assert.deepEqual(fs.readdirSync(path.join(env.root, 'tmp')), []);
-    assert.ok(!fs.existsSync('/tmp/escaped.txt') && !fs.existsSync('/tmp/absolute.txt') && !fs.existsSync('/etc/evil.conf'));
+    assert.ok(
+      !fs.existsSync('/tmp/escaped.txt') && !fs.existsSync('/tmp/absolute.txt') && !fs.existsSync('/etc/evil.conf'),
+    );
   });
 }
 
@@ -146,7 +177,9 @@ test('a truncated or non-tar input is refused', async () => {
   const r = await env.run(['import', '-', 'trunc:1'], { input: tar.subarray(0, 2000) });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /unexpected EOF|truncated/);
-  const r2 = await env.run(['import', '-', 'text:1'], { input: 'this is not a tar archive at all, just some text\n'.repeat(20) });
+  const r2 = await env.run(['import', '-', 'text:1'], {
+    input: 'this is not a tar archive at all, just some text\n'.repeat(20),
+  });
   assert.equal(r2.code, 1);
   assert.match(r2.stderr, /invalid tar header/);
   const r3 = await env.run(['import', path.join(env.dir, 'missing.tar')]);
@@ -157,7 +190,13 @@ test('a truncated or non-tar input is refused', async () => {
 test('two imports running at once both succeed and the store stays consistent', async () => {
   const files = [0, 1, 2, 3].map((i) => {
     const f = path.join(env.dir, `par${i}.tar`);
-    fs.writeFileSync(f, buildTar([{ name: `f${i}`, data: 'y'.repeat(200_000 + i) }, { name: 'shared', data: 'same' }]));
+    fs.writeFileSync(
+      f,
+      buildTar([
+        { name: `f${i}`, data: 'y'.repeat(200_000 + i) },
+        { name: 'shared', data: 'same' },
+      ]),
+    );
     return f;
   });
   const ids = await Promise.all(files.map((f, i) => env.ok(['import', f, `par:${i}`])));

@@ -52,11 +52,13 @@ function freePort(type: 'tcp' | 'udp' = 'tcp'): Promise<number> {
 
 function get(port: number, p = '/'): Promise<string> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: p, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: p, timeout: 5000 }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
   });
 }
 
@@ -75,24 +77,50 @@ test('a published port answers on 127.0.0.1, and from another container on the g
   const port = await freePort();
   await env.ok(['run', '-d', '--name', 'web', '-p', `${port}:80`, 'web:1']);
   assert.equal(await retry(() => get(port)), '<h1>lottery</h1>\n');
-  assert.match(await env.ok(['ps', '--filter', 'name=web', '--format', '{{.Ports}}']), new RegExp(`0\\.0\\.0\\.0:${port}->80/tcp`));
+  assert.match(
+    await env.ok(['ps', '--filter', 'name=web', '--format', '{{.Ports}}']),
+    new RegExp(`0\\.0\\.0\\.0:${port}->80/tcp`),
+  );
   assert.equal((await env.ok(['port', 'web'])).trim(), `80/tcp -> 0.0.0.0:${port}`);
   assert.equal((await env.ok(['port', 'web', '80'])).trim(), `0.0.0.0:${port}`);
-  const [settings] = JSON.parse(await env.ok(['inspect', '-f', '{{json .NetworkSettings}}', 'web']).then((s) => `[${s}]`));
+  const [settings] = JSON.parse(
+    await env.ok(['inspect', '-f', '{{json .NetworkSettings}}', 'web']).then((s) => `[${s}]`),
+  );
   assert.match(settings.IPAddress, /^\d+\.\d+\.\d+\.\d+$/);
   assert.deepEqual(settings.Ports['80/tcp'], [{ HostIp: '0.0.0.0', HostPort: String(port) }]);
   assert.ok(settings.Networks.bridge);
   // templates print the docker CLI's typed structs (Docker's documented port example included)
-  assert.equal((await env.ok(['inspect', '-f', '{{.NetworkSettings.Ports}}|{{.HostConfig.PortBindings}}', 'web'])).trim(), `map[80/tcp:[{0.0.0.0 ${port}}]]|map[80/tcp:[{ ${port}}]]`);
   assert.equal(
-    await env.ok(['inspect', '--format', '{{range $p, $conf := .NetworkSettings.Ports}} {{$p}} -> {{(index $conf 0).HostPort}} {{end}}', 'web']),
+    (await env.ok(['inspect', '-f', '{{.NetworkSettings.Ports}}|{{.HostConfig.PortBindings}}', 'web'])).trim(),
+    `map[80/tcp:[{0.0.0.0 ${port}}]]|map[80/tcp:[{ ${port}}]]`,
+  );
+  assert.equal(
+    await env.ok([
+      'inspect',
+      '--format',
+      '{{range $p, $conf := .NetworkSettings.Ports}} {{$p}} -> {{(index $conf 0).HostPort}} {{end}}',
+      'web',
+    ]),
     ` 80/tcp -> ${port} \n`,
   );
-  assert.match(await env.ok(['inspect', '-f', '{{.State}}', 'web']), /^\{running true false false false false \d+ 0  \S+Z 0001-01-01T00:00:00Z <nil>\}\n$/);
+  assert.match(
+    await env.ok(['inspect', '-f', '{{.State}}', 'web']),
+    /^\{running true false false false false \d+ 0  \S+Z 0001-01-01T00:00:00Z <nil>\}\n$/,
+  );
   const parseError = await env.run(['inspect', '-f', '{{nofunc .Id}}', 'web', 'nonexistent']);
-  assert.deepEqual([parseError.code, parseError.stdout, parseError.stderr], [64, '', 'template parsing error: template: :1: function "nofunc" not defined\n']);
+  assert.deepEqual(
+    [parseError.code, parseError.stdout, parseError.stderr],
+    [64, '', 'template parsing error: template: :1: function "nofunc" not defined\n'],
+  );
   const gw = settings.Gateway;
-  const out = await env.ok(['run', '--rm', 'busybox', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc ${gw} ${port}`]);
+  const out = await env.ok([
+    'run',
+    '--rm',
+    'busybox',
+    'sh',
+    '-c',
+    `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc ${gw} ${port}`,
+  ]);
   assert.match(out, /HTTP\/1\.[01] 200 OK/);
   assert.match(out, /<h1>lottery<\/h1>/);
   // the container itself has lo and eth0 with its address and a default route
@@ -106,7 +134,19 @@ test('a published port answers on 127.0.0.1, and from another container on the g
 
 test('UDP publishing carries a real echo', async () => {
   const port = await freePort('udp');
-  await env.ok(['run', '-d', '--name', 'echo', '-p', `${port}:9000/udp`, '-v', `${udpEcho}:/udp-echo:ro`, 'busybox', '/udp-echo', '9000']);
+  await env.ok([
+    'run',
+    '-d',
+    '--name',
+    'echo',
+    '-p',
+    `${port}:9000/udp`,
+    '-v',
+    `${udpEcho}:/udp-echo:ro`,
+    'busybox',
+    '/udp-echo',
+    '9000',
+  ]);
   const reply = await retry(
     () =>
       new Promise<string>((resolve, reject) => {
@@ -135,7 +175,16 @@ test('containers on a user-defined network reach each other by name', async () =
   assert.match(await env.ok(['network', 'ls']), /lessonnet\s+bridge\s+local/);
   await env.ok(['run', '-d', '--name', 'backend', '--network', 'lessonnet', 'web:1']);
   const out = await retry(async () => {
-    const o = await env.ok(['run', '--rm', '--network', 'lessonnet', 'busybox', 'sh', '-c', "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc backend 80"]);
+    const o = await env.ok([
+      'run',
+      '--rm',
+      '--network',
+      'lessonnet',
+      'busybox',
+      'sh',
+      '-c',
+      "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc backend 80",
+    ]);
     if (!o.includes('lottery')) throw new Error(o);
     return o;
   });
@@ -157,14 +206,21 @@ test('network connect and disconnect: a running container gets and loses an inte
   await env.ok(['network', 'create', 'back']);
   await env.ok(['run', '-d', '--name', 'api', '--network', 'back', 'busybox', 'sleep', '1000']);
   await env.ok(['run', '-d', '--name', 'www', '--network', 'front', 'busybox', 'sleep', '1000']);
-  const ifaces = async (c: string) => (await env.ok(['exec', c, 'ip', '-o', 'link'])).trim().split('\n').map((l) => l.split(':')[1].trim().replace(/@.*/, ''));
+  const ifaces = async (c: string) =>
+    (await env.ok(['exec', c, 'ip', '-o', 'link']))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(':')[1].trim().replace(/@.*/, ''));
   assert.equal(await env.ok(['network', 'connect', '--alias', 'site', 'back', 'www']), '');
   assert.deepEqual(await ifaces('www'), ['lo', 'eth0', 'eth1']);
   // reachable both ways on the new network, by name and by alias
   assert.equal((await env.run(['exec', 'www', 'ping', '-c', '1', '-W', '3', 'api'])).code, 0);
   assert.equal((await env.run(['exec', 'api', 'ping', '-c', '1', '-W', '3', 'site'])).code, 0);
   assert.equal((await env.ok(['ps', '--filter', 'name=www', '--format', '{{.Networks}}'])).trim(), 'front,back');
-  assert.equal(await env.ok(['inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', 'www']), 'back front \n');
+  assert.equal(
+    await env.ok(['inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', 'www']),
+    'back front \n',
+  );
   const twice = await env.run(['network', 'connect', 'back', 'www']);
   assert.deepEqual([twice.code, twice.stderr], [1, 'Error: endpoint with name www already exists in network back\n']);
   // kept across a restart
@@ -189,22 +245,45 @@ test('network connect and disconnect: a running container gets and loses an inte
   assert.equal((await env.ok(['ps', '--filter', 'name=api', '--format', '{{.Networks}}'])).trim(), '');
   assert.equal(await env.ok(['network', 'connect', 'back', 'api']), '');
   assert.deepEqual(await ifaces('api'), ['lo', 'eth0']);
-  const none = await env.run(['network', 'connect', 'front', (await env.ok(['create', '--network', 'none', 'busybox'])).trim()]);
-  assert.deepEqual([none.code, none.stderr], [1, 'Error: container cannot be connected to multiple networks with one of the networks in private (none) mode\n']);
+  const none = await env.run([
+    'network',
+    'connect',
+    'front',
+    (await env.ok(['create', '--network', 'none', 'busybox'])).trim(),
+  ]);
+  assert.deepEqual(
+    [none.code, none.stderr],
+    [1, 'Error: container cannot be connected to multiple networks with one of the networks in private (none) mode\n'],
+  );
   await env.ok(['rm', '-f', 'api', 'www']);
   assert.equal(await env.ok(['network', 'rm', 'front', 'back']), 'front\nback\n', 'nothing holds them any more');
 });
 
 test('--network none and host', async () => {
   const none = await env.ok(['run', '--rm', '--network', 'none', 'busybox', 'ip', '-o', 'link']);
-  assert.deepEqual(none.trim().split('\n').map((l) => l.split(':')[1].trim()), ['lo']);
+  assert.deepEqual(
+    none
+      .trim()
+      .split('\n')
+      .map((l) => l.split(':')[1].trim()),
+    ['lo'],
+  );
   // the host's links, this store's bridge among them (other programs may add or remove links meanwhile)
-  const bridge = JSON.parse(await env.ok(['network', 'inspect', 'bridge']))[0].Options['com.docker.network.bridge.name'];
+  const bridge = JSON.parse(await env.ok(['network', 'inspect', 'bridge']))[0].Options[
+    'com.docker.network.bridge.name'
+  ];
   const host = await env.ok(['run', '--rm', '--network', 'host', 'busybox', 'ip', '-o', 'link']);
-  const names = host.trim().split('\n').map((l) => l.split(':')[1].trim().replace(/@.*/, ''));
+  const names = host
+    .trim()
+    .split('\n')
+    .map((l) => l.split(':')[1].trim().replace(/@.*/, ''));
   assert.ok(names.includes(bridge) && names.includes('lo'), names.join(' '));
   const devices = fs.readdirSync('/sys/class/net').filter((l) => fs.existsSync(`/sys/class/net/${l}/device`));
-  assert.deepEqual(devices.filter((d) => !names.includes(d)), [], 'the host\'s network devices');
+  assert.deepEqual(
+    devices.filter((d) => !names.includes(d)),
+    [],
+    "the host's network devices",
+  );
 });
 
 test('a host port in use, bad port specs and unknown networks are refused before the container starts', async () => {
@@ -215,10 +294,21 @@ test('a host port in use, bad port specs and unknown networks are refused before
     const before = snapshotHostState();
     const r = await env.run(['run', '-d', '--name', 'clash', '-p', `${busy}:80`, 'web:1']);
     assert.equal(r.code, 125);
-    assert.match(r.stderr, new RegExp(`Bind for 0\\.0\\.0\\.0:${busy} failed|listen tcp4 0\\.0\\.0\\.0:${busy}: bind: address already in use`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `Bind for 0\\.0\\.0\\.0:${busy} failed|listen tcp4 0\\.0\\.0\\.0:${busy}: bind: address already in use`,
+      ),
+    );
     assert.match(await env.ok(['ps', '-a', '--filter', 'name=clash', '--format', '{{.Status}}']), /^Created/);
     const id = (await env.ok(['inspect', '-f', '{{.Id}}', 'clash'])).trim();
-    assert.deepEqual(diffHostState(relevantTo(before, { networkIds: [], containerIds: [id] }), relevantTo(snapshotHostState(), { networkIds: [], containerIds: [id] })), []);
+    assert.deepEqual(
+      diffHostState(
+        relevantTo(before, { networkIds: [], containerIds: [id] }),
+        relevantTo(snapshotHostState(), { networkIds: [], containerIds: [id] }),
+      ),
+      [],
+    );
     assert.ok(!fs.existsSync(path.join(env.runroot, 'netns', id)));
   } finally {
     server.close();
@@ -251,9 +341,14 @@ test('50 run/rm cycles leave no rule, interface or address behind', async () => 
   const after = snapshotHostState(ipam);
   const tokens = { networkIds: [bridgeId], containerIds: ids };
   assert.deepEqual(diffHostState(relevantTo(before, tokens), relevantTo(after, tokens)), []);
-  const veths = (st: typeof before) => st.links.filter((l) => /veth/.test(l) && l.includes(`master ${bridgeDev} `)).length;
+  const veths = (st: typeof before) =>
+    st.links.filter((l) => /veth/.test(l) && l.includes(`master ${bridgeDev} `)).length;
   assert.equal(veths(after), veths(before), 'no veth left on our bridge');
   const leftIpam = after.ipam.filter((l) => !/lock|last_reserved_ip/.test(l));
-  assert.deepEqual(leftIpam, before.ipam.filter((l) => !/lock|last_reserved_ip/.test(l)), 'no leaked address');
+  assert.deepEqual(
+    leftIpam,
+    before.ipam.filter((l) => !/lock|last_reserved_ip/.test(l)),
+    'no leaked address',
+  );
   assert.equal(fs.readdirSync(path.join(env.runroot, 'netns')).length, 0);
 });

@@ -32,18 +32,39 @@ after(async () => {
   env.cleanup();
 });
 
-const hostDirUntouched = () => assert.deepEqual(fs.readdirSync(hostDir).sort(), ['host-only', 'secret'], 'nothing was written into the host directory');
+const hostDirUntouched = () =>
+  assert.deepEqual(
+    fs.readdirSync(hostDir).sort(),
+    ['host-only', 'secret'],
+    'nothing was written into the host directory',
+  );
 
 /** A container swapping `<dir>/sub` (a directory) and `<dir>/link` (a symlink to the host directory) forever. */
 async function startRacer(name: string, args: string[], dir: string): Promise<void> {
   await env.ok([
-    'run', '-d', '--name', name, '--cpus', '0.5', ...args, '-v', `${racer}:/swap-racer:ro`, 'busybox', 'sh', '-c',
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--cpus',
+    '0.5',
+    ...args,
+    '-v',
+    `${racer}:/swap-racer:ro`,
+    'busybox',
+    'sh',
+    '-c',
     `mkdir -p ${dir}/sub && echo container-file > ${dir}/sub/secret && ln -s ${hostDir} ${dir}/link && exec /swap-racer ${dir}/sub ${dir}/link`,
   ]);
   // it runs: the two names are seen trading places (`run -d` returns before the shell has made them, and a
   // loaded machine may give the racer its first time slice late: look for up to 30 s)
-  const seen = await env.ok(['exec', name, 'sh', '-c',
-    `for t in $(seq 300); do for i in $(seq 200); do if [ -L ${dir}/sub ]; then l=1; elif [ -d ${dir}/sub ]; then d=1; fi; [ "$l$d" = 11 ] && { echo swapping; exit; }; done; sleep 0.1; done; echo "not swapping: $l$d"`]);
+  const seen = await env.ok([
+    'exec',
+    name,
+    'sh',
+    '-c',
+    `for t in $(seq 300); do for i in $(seq 200); do if [ -L ${dir}/sub ]; then l=1; elif [ -d ${dir}/sub ]; then d=1; fi; [ "$l$d" = 11 ] && { echo swapping; exit; }; done; sleep 0.1; done; echo "not swapping: $l$d"`,
+  ]);
   assert.equal(seen, 'swapping\n');
 }
 
@@ -67,10 +88,15 @@ test('cp into and out of a container while another container sharing its volume 
     const tar = await env.run(['cp', 'vol-target:/vol/sub', '-']);
     assert.ok(!tar.stdout.includes(SECRET), `try ${i}: the host's file is not in the tar`);
   }
-  assert.ok(copiedIn > 0 && copiedOut > 0, `copies went through while the racer ran (in ${copiedIn}, out ${copiedOut})`);
+  assert.ok(
+    copiedIn > 0 && copiedOut > 0,
+    `copies went through while the racer ran (in ${copiedIn}, out ${copiedOut})`,
+  );
   // what was copied in is in the shared volume, under whichever name the directory has once the racer stops
   await env.ok(['rm', '-f', 'vol-racer']);
-  const inVolume = (await env.ok(['exec', 'vol-target', 'sh', '-c', 'ls /vol/sub/ /vol/link/ 2>/dev/null | grep -c payload- || true'])).trim();
+  const inVolume = (
+    await env.ok(['exec', 'vol-target', 'sh', '-c', 'ls /vol/sub/ /vol/link/ 2>/dev/null | grep -c payload- || true'])
+  ).trim();
   assert.equal(Number(inVolume), copiedIn);
   await env.ok(['rm', '-f', 'vol-target']);
 });
@@ -94,7 +120,11 @@ test('commit --pause=false and diff while the container swaps a directory for a 
     assert.equal(saved.code, 0, saved.stderr);
     assert.ok(!saved.stdout.includes(SECRET), `commit ${i}: the host's file is not in the layer`);
     await env.ok(['rmi', id]);
-    assert.doesNotMatch(await env.ok(['diff', 'commit-racer']), /host-only/, `diff ${i} lists the container's files only`);
+    assert.doesNotMatch(
+      await env.ok(['diff', 'commit-racer']),
+      /host-only/,
+      `diff ${i} lists the container's files only`,
+    );
   }
   hostDirUntouched();
   await env.ok(['rm', '-f', 'commit-racer']);

@@ -79,7 +79,10 @@ before(async () => {
     startRegistry({ htpasswd: { alice: 'secret' }, tls: { server } }),
     startRegistry({ tls: { server, clientCas: [ca.cert] } }),
     startRegistry({ tls: { server: other.issue('registry', { server: true }) } }),
-    startRegistry({ tls: { server }, token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: ca.cert } }),
+    startRegistry({
+      tls: { server },
+      token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: ca.cert },
+    }),
   ]);
   writeCertsD(certsD, basic.host, ca);
   writeCertsD(certsD, mtls.host, ca, ca.issue('client', { client: true }));
@@ -95,7 +98,14 @@ after(async () => {
 /** What a refused operation must leave unchanged. */
 async function storeState() {
   return {
-    images: await ok(['images', '-a', '--digests', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}@{{.Digest}}']),
+    images: await ok([
+      'images',
+      '-a',
+      '--digests',
+      '--no-trunc',
+      '--format',
+      '{{.ID}} {{.Repository}}:{{.Tag}}@{{.Digest}}',
+    ]),
     layers: fs.readdirSync(path.join(env.root, 'overlay')).sort().join(','),
     tmp: fs.readdirSync(path.join(env.root, 'tmp')).join(','),
   };
@@ -109,14 +119,20 @@ test('basic auth over TLS: login keeps base64 credentials, push and pull use the
   assert.equal(anonymous.stderr, 'no basic auth credentials\n');
   const wrong = await run(['login', '-u', 'alice', '--password-stdin', basic.host], 'wrong\n');
   assert.equal(wrong.code, 1);
-  assert.equal(wrong.stderr, `Error: login attempt to https://${basic.host}/v2/ failed with status: 401 Unauthorized\n`);
+  assert.equal(
+    wrong.stderr,
+    `Error: login attempt to https://${basic.host}/v2/ failed with status: 401 Unauthorized\n`,
+  );
   assert.ok(!fs.existsSync(path.join(dockerConfig, 'config.json')), 'nothing kept after a refused login');
 
   const login = await run(['login', '-u', 'alice', '--password-stdin', basic.host], 'secret\n');
   assert.equal(login.code, 0, login.stderr);
   assert.equal(login.stdout, 'Login Succeeded\n');
   const file = path.join(dockerConfig, 'config.json');
-  assert.equal(login.stderr, `\nWARNING! Your credentials are stored unencrypted in '${file}'.\nConfigure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n`);
+  assert.equal(
+    login.stderr,
+    `\nWARNING! Your credentials are stored unencrypted in '${file}'.\nConfigure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n`,
+  );
   assert.deepEqual(config().auths[basic.host], { auth: Buffer.from('alice:secret').toString('base64') });
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
 
@@ -128,7 +144,12 @@ test('basic auth over TLS: login keeps base64 credentials, push and pull use the
   // stored credentials are tried first when none are given
   const again = await run(['login', basic.host]);
   assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stderr, new RegExp(`^Authenticating with existing credentials\\.\\.\\. \\[Username: alice\\]\\n\\n Info -> To login with a different account, run 'stowage logout' followed by 'stowage login'\\n`));
+  assert.match(
+    again.stderr,
+    new RegExp(
+      `^Authenticating with existing credentials\\.\\.\\. \\[Username: alice\\]\\n\\n Info -> To login with a different account, run 'stowage logout' followed by 'stowage login'\\n`,
+    ),
+  );
   assert.equal(again.stdout, 'Login Succeeded\n');
 
   assert.equal(await ok(['logout', basic.host]), `Removing login credentials for ${basic.host}\n`);
@@ -142,7 +163,11 @@ test('basic auth over TLS: login keeps base64 credentials, push and pull use the
 
 test('login flags and terminals: what the docker CLI refuses before asking anything', async () => {
   const cases: Array<[string[], string | undefined, string]> = [
-    [['login', '-p', 'x', '--password-stdin', basic.host], '', 'conflicting options: cannot specify both --password and --password-stdin\n'],
+    [
+      ['login', '-p', 'x', '--password-stdin', basic.host],
+      '',
+      'conflicting options: cannot specify both --password and --password-stdin\n',
+    ],
     [['login', '--password-stdin', basic.host], '', 'the --password-stdin option requires --username to be set\n'],
     [['login', '-u', '', basic.host], '', 'username is empty\n'],
     [['login', '-u', 'alice', basic.host], '', 'Error: Cannot perform an interactive login from a non TTY device\n'],
@@ -163,18 +188,26 @@ test('TLS: the CA comes from certs.d, another CA is refused, client certificates
   assert.match(await ok(['push', `${mtls.host}/base:1`]), /1: digest: sha256:/);
   const before = await storeState();
   // without certs.d the registry's CA is unknown; without the client certificate the registry refuses the handshake
-  const noCa = await env.run(['pull', `${mtls.host}/base:1`], { env: { ...vars(), STOWAGE_CERTS_D: path.join(dir, 'empty') } });
+  const noCa = await env.run(['pull', `${mtls.host}/base:1`], {
+    env: { ...vars(), STOWAGE_CERTS_D: path.join(dir, 'empty') },
+  });
   assert.equal(noCa.code, 1);
   assert.equal(noCa.stderr, `Error: Get "https://${mtls.host}/v2/": x509: certificate signed by unknown authority\n`);
   const onlyCa = path.join(dir, 'certs-only-ca');
   writeCertsD(onlyCa, mtls.host, ca);
   const noClient = await env.run(['pull', `${mtls.host}/other:1`], { env: { ...vars(), STOWAGE_CERTS_D: onlyCa } });
   assert.equal(noClient.code, 1);
-  assert.match(noClient.stderr, new RegExp(`^Error: Get "https://${mtls.host}/v2/": (remote error: tls: |read: connection reset)`));
+  assert.match(
+    noClient.stderr,
+    new RegExp(`^Error: Get "https://${mtls.host}/v2/": (remote error: tls: |read: connection reset)`),
+  );
   // a certificate from another CA: refused whatever the registry is
   const strange = await run(['pull', `${stranger.host}/x:1`]);
   assert.equal(strange.code, 1);
-  assert.equal(strange.stderr, `Error: Get "https://${stranger.host}/v2/": x509: certificate signed by unknown authority\n`);
+  assert.equal(
+    strange.stderr,
+    `Error: Get "https://${stranger.host}/v2/": x509: certificate signed by unknown authority\n`,
+  );
   assert.deepEqual(await storeState(), before);
   // listed as insecure in daemon.json, its certificate is not checked (as Docker)
   fs.writeFileSync(daemonJson, JSON.stringify({ 'insecure-registries': [stranger.host] }));
@@ -195,7 +228,10 @@ test('token auth: login trades the password for an identity token; pulls and pus
   assert.match(denied.stderr, /^denied: requested access to the resource is denied\n$/);
   const wrong = await run(['login', '-u', 'bob', '--password-stdin', tokenReg.host], 'nope\n');
   assert.equal(wrong.code, 1);
-  assert.equal(wrong.stderr, `Error: Get "https://${tokenReg.host}/v2/": unauthorized: incorrect username or password\n`);
+  assert.equal(
+    wrong.stderr,
+    `Error: Get "https://${tokenReg.host}/v2/": unauthorized: incorrect username or password\n`,
+  );
 
   const login = await run(['login', '-u', 'bob', '--password-stdin', tokenReg.host], 'hunter2\n');
   assert.equal(login.code, 0, login.stderr);
@@ -203,18 +239,32 @@ test('token auth: login trades the password for an identity token; pulls and pus
   const kept = config().auths[tokenReg.host];
   assert.equal(kept.auth, Buffer.from('bob:').toString('base64'));
   assert.match(kept.identitytoken, /^[0-9a-f]{32}$/);
-  assert.ok(tokens.requests.some((r) => r.method === 'GET' && r.user === 'bob' && r.offline), 'the login asked for an offline token');
+  assert.ok(
+    tokens.requests.some((r) => r.method === 'GET' && r.user === 'bob' && r.offline),
+    'the login asked for an offline token',
+  );
 
   tokens.requests.length = 0;
   assert.match(await ok(['push', name]), /: Pushed\n/);
-  assert.ok(tokens.requests.every((r) => r.method === 'POST' && r.grant === 'refresh_token' && r.user === 'bob'), 'the identity token, not the password');
+  assert.ok(
+    tokens.requests.every((r) => r.method === 'POST' && r.grant === 'refresh_token' && r.user === 'bob'),
+    'the identity token, not the password',
+  );
   assert.ok(tokens.requests.some((r) => r.scopes.includes('repository:base:pull,push')));
 
   tokens.requests.length = 0;
   await ok(['tag', 'busybox', `${tokenReg.host}/copy:1`]);
   const mounted = await ok(['push', `${tokenReg.host}/copy:1`]);
-  assert.match(mounted, /^The push refers to repository \[127\.0\.0\.1:\d+\/copy\]\n([0-9a-f]{12}): Preparing\n\1: Mounted from base\n1: digest: /);
-  assert.ok(tokens.requests.some((r) => r.scopes.includes('repository:base:pull') && r.scopes.includes('repository:copy:pull,push')), JSON.stringify(tokens.requests));
+  assert.match(
+    mounted,
+    /^The push refers to repository \[127\.0\.0\.1:\d+\/copy\]\n([0-9a-f]{12}): Preparing\n\1: Mounted from base\n1: digest: /,
+  );
+  assert.ok(
+    tokens.requests.some(
+      (r) => r.scopes.includes('repository:base:pull') && r.scopes.includes('repository:copy:pull,push'),
+    ),
+    JSON.stringify(tokens.requests),
+  );
 
   await ok(['rmi', name, `${tokenReg.host}/copy:1`]);
   assert.match(await ok(['pull', name]), /Status: Downloaded newer image for /);
@@ -222,11 +272,14 @@ test('token auth: login trades the password for an identity token; pulls and pus
   const before = await storeState();
   const anonymous = await run(['pull', `${tokenReg.host}/copy:1`]);
   assert.equal(anonymous.code, 1);
-  assert.equal(anonymous.stderr, `Error: pull access denied for ${tokenReg.host}/copy, repository does not exist or may require 'stowage login': denied: requested access to the resource is denied\n`);
+  assert.equal(
+    anonymous.stderr,
+    `Error: pull access denied for ${tokenReg.host}/copy, repository does not exist or may require 'stowage login': denied: requested access to the resource is denied\n`,
+  );
   assert.deepEqual(await storeState(), before);
 });
 
-test('an expired token is refused with the registry\'s words, a bad token answer with a clear one, and nothing is kept', async () => {
+test("an expired token is refused with the registry's words, a bad token answer with a clear one, and nothing is kept", async () => {
   await ok(['login', '-u', 'bob', '--password-stdin', tokenReg.host], 'hunter2\n');
   const before = await storeState();
   try {
@@ -237,7 +290,10 @@ test('an expired token is refused with the registry\'s words, a bad token answer
     tokens.lie('huge');
     const huge = await run(['pull', `${tokenReg.host}/base:1`]);
     assert.equal(huge.code, 1);
-    assert.match(huge.stderr, /the token server's answer \(http:\/\/127\.0\.0\.1:\d+\) is larger than 1048576 bytes: refused/);
+    assert.match(
+      huge.stderr,
+      /the token server's answer \(http:\/\/127\.0\.0\.1:\d+\) is larger than 1048576 bytes: refused/,
+    );
     tokens.lie('garbage');
     const garbage = await run(['pull', `${tokenReg.host}/base:1`]);
     assert.equal(garbage.code, 1);
@@ -253,7 +309,10 @@ test('credential helpers: credsStore and credHelpers keep the secret, config.jso
   const all = writeHelper('every');
   const one = writeHelper('just-one');
   fs.mkdirSync(dockerConfig, { recursive: true });
-  fs.writeFileSync(path.join(dockerConfig, 'config.json'), JSON.stringify({ credsStore: 'every', credHelpers: { [tokenReg.host]: 'just-one' }, psFormat: 'kept as it is' }));
+  fs.writeFileSync(
+    path.join(dockerConfig, 'config.json'),
+    JSON.stringify({ credsStore: 'every', credHelpers: { [tokenReg.host]: 'just-one' }, psFormat: 'kept as it is' }),
+  );
   const login = await run(['login', '-u', 'alice', '--password-stdin', basic.host], 'secret\n');
   assert.equal(login.code, 0, login.stderr);
   assert.equal(login.stderr, '');
@@ -277,6 +336,9 @@ test('credential helpers: credsStore and credHelpers keep the secret, config.jso
   fs.writeFileSync(path.join(dockerConfig, 'config.json'), JSON.stringify({ credsStore: 'missing' }));
   const missing = await run(['push', `${basic.host}/base:1`]);
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /error getting credentials - err: exec: "docker-credential-missing": executable file not found in \$PATH/);
+  assert.match(
+    missing.stderr,
+    /error getting credentials - err: exec: "docker-credential-missing": executable file not found in \$PATH/,
+  );
   fs.rmSync(path.join(dockerConfig, 'config.json'));
 });

@@ -31,14 +31,22 @@ const TOKEN = 'the-hostile-registry-token';
 const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** Publishes repo:tag made of `layers` (tar bytes); `lie` bends one thing the registry serves. */
-function publish(repo: string, tag: string, layers: Buffer[], lie: { blobAt?: number; diffId?: boolean; mediaType?: string; endlessAt?: number } = {}): string {
+function publish(
+  repo: string,
+  tag: string,
+  layers: Buffer[],
+  lie: { blobAt?: number; diffId?: boolean; mediaType?: string; endlessAt?: number } = {},
+): string {
   const gz = layers.map((l) => gzipSync(l));
   const config = Buffer.from(
     JSON.stringify({
       architecture: 'amd64',
       os: 'linux',
       config: { Cmd: ['sh'] },
-      rootfs: { type: 'layers', diff_ids: layers.map((l) => (lie.diffId ? digestOf(Buffer.from('other')) : digestOf(l))) },
+      rootfs: {
+        type: 'layers',
+        diff_ids: layers.map((l) => (lie.diffId ? digestOf(Buffer.from('other')) : digestOf(l))),
+      },
       history: layers.map(() => ({ created_by: 'test' })),
     }),
   );
@@ -51,8 +59,16 @@ function publish(repo: string, tag: string, layers: Buffer[], lie: { blobAt?: nu
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-      config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: digestOf(config) },
-      layers: gz.map((g) => ({ mediaType: lie.mediaType ?? 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: g.length, digest: digestOf(g) })),
+      config: {
+        mediaType: 'application/vnd.docker.container.image.v1+json',
+        size: config.length,
+        digest: digestOf(config),
+      },
+      layers: gz.map((g) => ({
+        mediaType: lie.mediaType ?? 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+        size: g.length,
+        digest: digestOf(g),
+      })),
     }),
   );
   manifests.set(`${repo}:${tag}`, { type: 'application/vnd.docker.distribution.manifest.v2+json', body: manifest });
@@ -85,31 +101,62 @@ before(async () => {
   server = http.createServer((req, res) => {
     const url = req.url ?? '';
     if (url === '/v2/') return res.writeHead(200).end('{}');
-    if (url.startsWith('/token')) return res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token: TOKEN, expires_in: 300 }));
+    if (url.startsWith('/token'))
+      return res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ token: TOKEN, expires_in: 300 }));
     // repositories under private/ want the token, and keep their blobs and uploads on another host
     if (url.startsWith('/v2/private/')) {
       if (req.headers.authorization !== `Bearer ${TOKEN}`) {
-        return res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="http://${host}/token",service="hostile"`, 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+        return res
+          .writeHead(401, {
+            'WWW-Authenticate': `Bearer realm="http://${host}/token",service="hostile"`,
+            'Content-Type': 'application/json',
+          })
+          .end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
       }
       const blob = /\/blobs\/(sha256:[0-9a-f]{64})$/.exec(url)?.[1];
       if (blob && req.method === 'GET') return res.writeHead(307, { Location: `${elsewhereUrl}/blob/${blob}` }).end();
       if (blob && req.method === 'HEAD') return res.writeHead(404).end();
-      if (req.method === 'POST' && /\/blobs\/uploads\/$/.test(url.split('?')[0])) return res.writeHead(202, { Location: `${elsewhereUrl}/upload/1` }).end();
+      if (req.method === 'POST' && /\/blobs\/uploads\/$/.test(url.split('?')[0]))
+        return res.writeHead(202, { Location: `${elsewhereUrl}/upload/1` }).end();
     }
-    if (url === '/v2/bigmanifest/manifests/1') return endless(res, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' });
+    if (url === '/v2/bigmanifest/manifests/1')
+      return endless(res, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' });
     if (url === '/v2/declaredbig/manifests/1') {
-      res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json', 'Content-Length': String(5 << 20) });
+      res.writeHead(200, {
+        'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json',
+        'Content-Length': String(5 << 20),
+      });
       return res.end(Buffer.alloc(5 << 20, 0x20));
     }
     if (url === '/v2/bigerror/manifests/1') {
       res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': String(8 << 20) });
-      return res.end(Buffer.concat([Buffer.from('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"'), Buffer.alloc((8 << 20) - 60, 0x61), Buffer.from('"}]}')]).subarray(0, 8 << 20));
+      return res.end(
+        Buffer.concat([
+          Buffer.from('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"'),
+          Buffer.alloc((8 << 20) - 60, 0x61),
+          Buffer.from('"}]}'),
+        ]).subarray(0, 8 << 20),
+      );
     }
     const m = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(url);
-    if (m?.[2] === 'blobs' && endlessBlobs.has(m[3])) return endless(res, { 'Content-Type': 'application/octet-stream' });
-    const found = m && (m[2] === 'manifests' ? manifests.get(`${m[1]}:${m[3]}`) : blobs.has(m[3]) ? { type: 'application/octet-stream', body: blobs.get(m[3])! } : undefined);
-    if (!found) return res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] }));
-    res.writeHead(200, { 'Content-Type': found.type, 'Content-Length': found.body.length }).end(req.method === 'HEAD' ? undefined : found.body);
+    if (m?.[2] === 'blobs' && endlessBlobs.has(m[3]))
+      return endless(res, { 'Content-Type': 'application/octet-stream' });
+    const found =
+      m &&
+      (m[2] === 'manifests'
+        ? manifests.get(`${m[1]}:${m[3]}`)
+        : blobs.has(m[3])
+          ? { type: 'application/octet-stream', body: blobs.get(m[3])! }
+          : undefined);
+    if (!found)
+      return res
+        .writeHead(404, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] }));
+    res
+      .writeHead(200, { 'Content-Type': found.type, 'Content-Length': found.body.length })
+      .end(req.method === 'HEAD' ? undefined : found.body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   host = `127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -135,12 +182,18 @@ test('a good image pulls, runs, and a second pull finds it up to date', async ()
   const id = publish('good', '1', [buildTar([{ name: 'hello.txt', data: 'from the registry\n' }])]);
   const r = await env.run(['pull', `${host}/good:1`]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^1: Pulling from good\n[0-9a-f]{12}: Pulling fs layer\n[0-9a-f]{12}: Verifying Checksum\n[0-9a-f]{12}: Download complete\n[0-9a-f]{12}: Pull complete\nDigest: sha256:[0-9a-f]{64}\nStatus: Downloaded newer image for 127\.0\.0\.1:\d+\/good:1\n127\.0\.0\.1:\d+\/good:1\n$/);
+  assert.match(
+    r.stdout,
+    /^1: Pulling from good\n[0-9a-f]{12}: Pulling fs layer\n[0-9a-f]{12}: Verifying Checksum\n[0-9a-f]{12}: Download complete\n[0-9a-f]{12}: Pull complete\nDigest: sha256:[0-9a-f]{64}\nStatus: Downloaded newer image for 127\.0\.0\.1:\d+\/good:1\n127\.0\.0\.1:\d+\/good:1\n$/,
+  );
   assert.equal((await env.ok(['image', 'inspect', '-f', '{{.Id}}', `${host}/good:1`])).trim(), id);
   const again = await env.ok(['pull', '-q', `${host}/good:1`]);
   assert.equal(again, `${host}/good:1\n`);
   // an image the store has: no layer lines at all, as Docker
-  assert.match(await env.ok(['pull', `${host}/good:1`]), /^1: Pulling from good\nDigest: sha256:[0-9a-f]{64}\nStatus: Image is up to date for 127\.0\.0\.1:\d+\/good:1\n/);
+  assert.match(
+    await env.ok(['pull', `${host}/good:1`]),
+    /^1: Pulling from good\nDigest: sha256:[0-9a-f]{64}\nStatus: Image is up to date for 127\.0\.0\.1:\d+\/good:1\n/,
+  );
 });
 
 test('lying registries are refused and leave the store as it was', async () => {
@@ -149,7 +202,9 @@ test('lying registries are refused and leave the store as it was', async () => {
   publish('swapped', '1', [layer('swapped')], { blobAt: 0 });
   publish('second', '1', [layer('first of two'), layer('second of two')], { blobAt: 1 });
   publish('wrongdiff', '1', [layer('wrongdiff')], { diffId: true });
-  publish('foreign', '1', [layer('foreign')], { mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip' });
+  publish('foreign', '1', [layer('foreign')], {
+    mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+  });
   publish('escape', '1', [buildTar([{ name: '../../../../../../tmp/stowage-pulled-escape', data: 'x' }])]);
   publish('endless', '1', [layer('endless')], { endlessAt: 0 });
   const before = await storeState();
@@ -157,7 +212,10 @@ test('lying registries are refused and leave the store as it was', async () => {
     ['swapped:1', /filesystem layer verification failed for digest sha256:[0-9a-f]{64}/],
     ['second:1', /filesystem layer verification failed for digest sha256:[0-9a-f]{64}/], // the first layer, good, goes too
     ['wrongdiff:1', /invalid diffID for layer sha256:[0-9a-f]{64}: calculated sha256:[0-9a-f]{64}, expected sha256:/],
-    ['foreign:1', /media type stowage does not pull: application\/vnd\.docker\.image\.rootfs\.foreign\.diff\.tar\.gzip/],
+    [
+      'foreign:1',
+      /media type stowage does not pull: application\/vnd\.docker\.image\.rootfs\.foreign\.diff\.tar\.gzip/,
+    ],
     ['escape:1', /\.\.\//],
     ['missing:1', /manifest for 127\.0\.0\.1:\d+\/missing:1 not found: manifest unknown: manifest unknown/],
     // a blob longer than its manifest says: cut at the size, not stored to the end
@@ -186,13 +244,26 @@ test('behind a bearer token: a redirect to another host and an upload location e
   const r = await env.run(['pull', `${host}/private/app:1`]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal((await env.ok(['image', 'inspect', '-f', '{{.Id}}', `${host}/private/app:1`])).trim(), id);
-  assert.ok(elsewhereSaw.some((x) => x.url.startsWith('/blob/')), 'the blobs came from the other host');
-  assert.deepEqual(elsewhereSaw.filter((x) => x.authorization), [], 'and it never saw the token');
+  assert.ok(
+    elsewhereSaw.some((x) => x.url.startsWith('/blob/')),
+    'the blobs came from the other host',
+  );
+  assert.deepEqual(
+    elsewhereSaw.filter((x) => x.authorization),
+    [],
+    'and it never saw the token',
+  );
 
   // a push whose upload the registry sends elsewhere: the bytes go there, the token does not
   await env.ok(['tag', 'busybox', `${host}/private/pushed:1`]);
   elsewhereSaw.length = 0;
   const p = await env.run(['push', `${host}/private/pushed:1`]);
-  assert.ok(elsewhereSaw.some((x) => x.url.startsWith('/upload/')), p.stderr);
-  assert.deepEqual(elsewhereSaw.filter((x) => x.authorization), []);
+  assert.ok(
+    elsewhereSaw.some((x) => x.url.startsWith('/upload/')),
+    p.stderr,
+  );
+  assert.deepEqual(
+    elsewhereSaw.filter((x) => x.authorization),
+    [],
+  );
 });

@@ -27,7 +27,10 @@ const run = (args: string[]) => env.ok(['run', '-d', '--network', 'none', ...arg
 test('on-failure:N restarts a failing container N times, then it stays exited with its code', async () => {
   await run(['--name', 'flaky', '--restart', 'on-failure:2', 'busybox', 'sh', '-c', 'exit 3']);
   await until('flaky', '{{.State.Status}} {{.RestartCount}}', (l) => l === 'exited 2', 'two restarts, then exited');
-  assert.equal(await inspect('flaky', '{{.State.ExitCode}} {{.HostConfig.RestartPolicy}} {{json .HostConfig.RestartPolicy}}'), '3 {on-failure 2} {"Name":"on-failure","MaximumRetryCount":2}');
+  assert.equal(
+    await inspect('flaky', '{{.State.ExitCode}} {{.HostConfig.RestartPolicy}} {{json .HostConfig.RestartPolicy}}'),
+    '3 {on-failure 2} {"Name":"on-failure","MaximumRetryCount":2}',
+  );
   assert.match(await env.ok(['ps', '-a', '--filter', 'name=flaky', '--format', '{{.Status}}']), /^Exited \(3\) /);
   // a success is not a failure
   await run(['--name', 'fine', '--restart', 'on-failure', 'busybox', 'true']);
@@ -40,26 +43,53 @@ test('on-failure:N restarts a failing container N times, then it stays exited wi
 test('always restarts whatever the code; stop calls it off until the next start; a restarting container is refused to rm', async () => {
   await run(['--name', 'loop', '--restart', 'always', 'busybox', 'sh', '-c', 'exit 0']);
   // the wait doubles from 100 ms: soon it sits in "restarting" long enough to be seen
-  await until('loop', '{{.State.Status}} {{.State.Restarting}} {{.State.Running}}', (l) => l === 'restarting true true', 'seen restarting');
+  await until(
+    'loop',
+    '{{.State.Status}} {{.State.Restarting}} {{.State.Running}}',
+    (l) => l === 'restarting true true',
+    'seen restarting',
+  );
   let listed = '';
-  for (let i = 0; i < 100 && !/^Restarting \(0\) /.test(listed); i++) listed = await env.ok(['ps', '--filter', 'name=loop', '--format', '{{.Status}}']);
+  for (let i = 0; i < 100 && !/^Restarting \(0\) /.test(listed); i++)
+    listed = await env.ok(['ps', '--filter', 'name=loop', '--format', '{{.Status}}']);
   assert.match(listed, /^Restarting \(0\) /, 'listed without -a, as Docker');
   const rm = await env.run(['rm', 'loop']);
   assert.equal(rm.code, 1);
-  assert.match(rm.stderr, /^Error: You cannot remove a restarting container [0-9a-f]{64}\. Stop the container before attempting removal or force remove\n$/);
+  assert.match(
+    rm.stderr,
+    /^Error: You cannot remove a restarting container [0-9a-f]{64}\. Stop the container before attempting removal or force remove\n$/,
+  );
   await env.ok(['stop', 'loop']);
   const count = await inspect('loop', '{{.RestartCount}}');
   assert.ok(Number(count) >= 2, count);
   await new Promise((r) => setTimeout(r, 2000));
-  assert.equal(await inspect('loop', '{{.State.Status}} {{.RestartCount}}'), `exited ${count}`, 'stopped by a user: not restarted');
+  assert.equal(
+    await inspect('loop', '{{.State.Status}} {{.RestartCount}}'),
+    `exited ${count}`,
+    'stopped by a user: not restarted',
+  );
   await env.ok(['start', 'loop']);
   await until('loop', '{{.RestartCount}}', (l) => Number(l) > Number(count), 'restarted again after a start');
   await env.ok(['rm', '-f', 'loop']);
 });
 
 test('unless-stopped: a crash restarts it, a kill does not', async () => {
-  await run(['--name', 'us', '--restart', 'unless-stopped', 'busybox', 'sh', '-c', 'if [ -e /crashed ]; then exec sleep 1000; fi; touch /crashed; exit 1']);
-  await until('us', '{{.State.Status}} {{.RestartCount}}', (l) => l === 'running 1', 'restarted once after the crash, then running');
+  await run([
+    '--name',
+    'us',
+    '--restart',
+    'unless-stopped',
+    'busybox',
+    'sh',
+    '-c',
+    'if [ -e /crashed ]; then exec sleep 1000; fi; touch /crashed; exit 1',
+  ]);
+  await until(
+    'us',
+    '{{.State.Status}} {{.RestartCount}}',
+    (l) => l === 'running 1',
+    'restarted once after the crash, then running',
+  );
   await env.ok(['kill', 'us']);
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal(await inspect('us', '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}'), 'exited 1 137');
@@ -67,25 +97,47 @@ test('unless-stopped: a crash restarts it, a kill does not', async () => {
 });
 
 test('an attached run returns the first exit code; the policy goes on in the background', async () => {
-  const r = await env.run(['run', '--name', 'att', '--network', 'none', '--restart', 'on-failure:1', 'busybox', 'sh', '-c', 'echo ran; exit 4']);
+  const r = await env.run([
+    'run',
+    '--name',
+    'att',
+    '--network',
+    'none',
+    '--restart',
+    'on-failure:1',
+    'busybox',
+    'sh',
+    '-c',
+    'echo ran; exit 4',
+  ]);
   assert.deepEqual([r.code, r.stdout], [4, 'ran\n']);
   await until('att', '{{.State.Status}} {{.RestartCount}}', (l) => l === 'exited 1', 'restarted once');
   assert.equal(await env.ok(['logs', 'att']), 'ran\nran\n');
   await env.ok(['rm', 'att']);
 });
 
-test('bad policies are refused with the docker CLI\'s and engine\'s words, and nothing is created', async () => {
+test("bad policies are refused with the docker CLI's and engine's words, and nothing is created", async () => {
   const cases: Array<[string[], string]> = [
     [['--rm', '--restart', 'always'], 'stowage: conflicting options: cannot specify both --restart and --rm'],
-    [['--restart', 'bogus'], "stowage: Error: invalid restart policy: unknown policy 'bogus'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'"],
-    [['--restart', 'always:3'], "stowage: Error: invalid restart policy: maximum retry count can only be used with 'on-failure'"],
+    [
+      ['--restart', 'bogus'],
+      "stowage: Error: invalid restart policy: unknown policy 'bogus'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'",
+    ],
+    [
+      ['--restart', 'always:3'],
+      "stowage: Error: invalid restart policy: maximum retry count can only be used with 'on-failure'",
+    ],
     [['--restart', 'on-failure:-1'], 'stowage: Error: invalid restart policy: maximum retry count cannot be negative'],
     [['--restart', 'on-failure:x'], 'stowage: invalid restart policy format: maximum retry count must be an integer'],
     [['--restart', ':3'], 'stowage: invalid restart policy format: no policy provided before colon'],
   ];
   for (const [flags, message] of cases) {
     const r = await env.run(['run', '-d', ...flags, 'busybox', 'true']);
-    assert.deepEqual([r.code, r.stdout, r.stderr], [125, '', `${message}\n\nRun 'stowage run --help' for more information\n`], flags.join(' '));
+    assert.deepEqual(
+      [r.code, r.stdout, r.stderr],
+      [125, '', `${message}\n\nRun 'stowage run --help' for more information\n`],
+      flags.join(' '),
+    );
   }
   assert.equal(await env.ok(['ps', '-aq']), '');
 });

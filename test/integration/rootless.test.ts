@@ -83,7 +83,10 @@ test('images in and out: an archive saved by root loads with the same ID, and sa
   // root's image: a RUN step gives a file to nobody
   const ctx = path.join(root.dir, 'ctx');
   fs.mkdirSync(ctx);
-  fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nRUN echo owned > /owned && chown 65534:65534 /owned && echo root > /rooted\nCMD ["cat", "/owned"]\n');
+  fs.writeFileSync(
+    path.join(ctx, 'Dockerfile'),
+    'FROM busybox\nRUN echo owned > /owned && chown 65534:65534 /owned && echo root > /rooted\nCMD ["cat", "/owned"]\n',
+  );
   await root.ok(['build', '-q', '-t', 'owners:root', ctx]);
   const rootId = (await root.ok(['image', 'inspect', '-f', '{{.Id}}', 'owners:root'])).trim();
   const rootArchive = path.join(root.dir, 'owners.tar');
@@ -94,7 +97,10 @@ test('images in and out: an archive saved by root loads with the same ID, and sa
   assert.equal((await user.ok(['image', 'inspect', '-f', '{{.Id}}', 'owners:root'])).trim(), rootId);
   const again = path.join(user.home, 'again.tar');
   await user.ok(['save', '-o', again, 'owners:root']);
-  assert.ok(fs.readFileSync(again).equals(fs.readFileSync(rootArchive)), 'saved rootless = saved as root, byte for byte');
+  assert.ok(
+    fs.readFileSync(again).equals(fs.readFileSync(rootArchive)),
+    'saved rootless = saved as root, byte for byte',
+  );
 
   // on disk the image's root is the user, its nobody the user's subordinate 65534
   const upper = (await user.ok(['image', 'inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', 'owners:root'])).trim();
@@ -103,12 +109,18 @@ test('images in and out: an archive saved by root loads with the same ID, and sa
   assert.equal(fs.statSync(path.join(upper, 'owned')).gid, user.subgids[0].start + 65533);
   assert.equal(fs.statSync(path.join(upper, 'rooted')).uid, user.uid);
   // and a container sees them as the image says
-  assert.equal(await user.ok(['run', '--rm', 'owners:root', 'stat', '-c', '%u:%g %n', '/owned', '/rooted']), '65534:65534 /owned\n0:0 /rooted\n');
+  assert.equal(
+    await user.ok(['run', '--rm', 'owners:root', 'stat', '-c', '%u:%g %n', '/owned', '/rooted']),
+    '65534:65534 /owned\n0:0 /rooted\n',
+  );
 
   // the other way: import, build with RUN steps, commit, save as the user; root loads the same image
   await user.ok(['import', '-c', 'CMD ["sh"]', path.join(user.home, 'rootfs.tar'), 'base:user']);
   fs.mkdirSync(path.join(user.home, 'app'));
-  fs.writeFileSync(path.join(user.home, 'app', 'Dockerfile'), 'FROM base:user\nRUN mkdir -p /srv && echo built > /srv/a && chown -R 65534:65534 /srv\nRUN echo app:x:1234:1234::/home/app:/bin/sh >> /etc/passwd && echo app:x:1234: >> /etc/group && id app\n');
+  fs.writeFileSync(
+    path.join(user.home, 'app', 'Dockerfile'),
+    'FROM base:user\nRUN mkdir -p /srv && echo built > /srv/a && chown -R 65534:65534 /srv\nRUN echo app:x:1234:1234::/home/app:/bin/sh >> /etc/passwd && echo app:x:1234: >> /etc/group && id app\n',
+  );
   spawnChown(path.join(user.home, 'app'), user);
   const build = await user.run(['build', '-t', 'app:user', path.join(user.home, 'app')]);
   assert.equal(build.code, 0, build.stderr);
@@ -116,7 +128,10 @@ test('images in and out: an archive saved by root loads with the same ID, and sa
   await user.ok(['run', '--name', 'changer', 'app:user', 'sh', '-c', 'echo changed > /srv/b && chown 1234 /srv/b']);
   await user.ok(['commit', 'changer', 'app:committed']);
   await user.ok(['rm', 'changer']);
-  assert.equal(await user.ok(['run', '--rm', 'app:committed', 'stat', '-c', '%U %n', '/srv/a', '/srv/b']), 'nobody /srv/a\napp /srv/b\n');
+  assert.equal(
+    await user.ok(['run', '--rm', 'app:committed', 'stat', '-c', '%U %n', '/srv/a', '/srv/b']),
+    'nobody /srv/a\napp /srv/b\n',
+  );
   const userArchive = path.join(user.home, 'app.tar');
   await user.ok(['save', '-o', userArchive, 'app:committed']);
   const userId = (await user.ok(['image', 'inspect', '-f', '{{.Id}}', 'app:committed'])).trim();
@@ -124,8 +139,14 @@ test('images in and out: an archive saved by root loads with the same ID, and sa
   assert.equal((await root.ok(['image', 'inspect', '-f', '{{.Id}}', 'app:committed'])).trim(), userId);
   const rootAgain = path.join(root.dir, 'app-again.tar');
   await root.ok(['save', '-o', rootAgain, 'app:committed']);
-  assert.ok(fs.readFileSync(rootAgain).equals(fs.readFileSync(userArchive)), 'saved as root = saved rootless, byte for byte');
-  assert.equal(await root.ok(['run', '--rm', 'app:committed', 'stat', '-c', '%u %n', '/srv/a', '/srv/b']), '65534 /srv/a\n1234 /srv/b\n');
+  assert.ok(
+    fs.readFileSync(rootAgain).equals(fs.readFileSync(userArchive)),
+    'saved as root = saved rootless, byte for byte',
+  );
+  assert.equal(
+    await root.ok(['run', '--rm', 'app:committed', 'stat', '-c', '%u %n', '/srv/a', '/srv/b']),
+    '65534 /srv/a\n1234 /srv/b\n',
+  );
 
   // export, and push and pull through a registry on 127.0.0.1
   const exported = await user.run(['export', (await user.ok(['create', 'app:committed'])).trim()]);
@@ -156,18 +177,41 @@ test('containers: root of the namespace inside, --userns=keep-id, ports on 127.0
   await user.ok(['import', '-c', 'CMD ["sh"]', path.join(user.home, 'rootfs.tar'), 'busybox:latest']);
   assert.equal(await user.ok(['run', '--rm', 'busybox', 'id']), 'uid=0(root) gid=0(root) groups=0(root)\n');
   // keep-id: the user's own IDs inside, as podman's
-  const keep = await user.ok(['run', '--rm', '--userns=keep-id', 'busybox', 'sh', '-c', 'id -u; id -g; id -un; echo $HOME; stat -c %u /bin/busybox']);
+  const keep = await user.ok([
+    'run',
+    '--rm',
+    '--userns=keep-id',
+    'busybox',
+    'sh',
+    '-c',
+    'id -u; id -g; id -un; echo $HOME; stat -c %u /bin/busybox',
+  ]);
   assert.equal(keep, `${user.uid}\n${user.gid}\n${user.name}\n${user.home}\n0\n`);
   const kept = (await user.ok(['run', '-d', '--userns=keep-id', 'busybox', 'sleep', '1000'])).trim();
-  assert.equal((await user.ok(['inspect', '-f', '{{.HostConfig.UsernsMode}} {{.Config.User}}', kept])).trim(), `keep-id ${user.uid}:${user.gid}`);
+  assert.equal(
+    (await user.ok(['inspect', '-f', '{{.HostConfig.UsernsMode}} {{.Config.User}}', kept])).trim(),
+    `keep-id ${user.uid}:${user.gid}`,
+  );
   const noExec = await user.run(['exec', kept, 'id']);
   assert.equal(noExec.code, 1);
-  assert.equal(noExec.stderr, `Error: cannot exec in container ${kept}: exec into a --userns=keep-id container is not supported with runc 1.1 (it cannot join the container's network namespace after its user namespace)\n`);
+  assert.equal(
+    noExec.stderr,
+    `Error: cannot exec in container ${kept}: exec into a --userns=keep-id container is not supported with runc 1.1 (it cannot join the container's network namespace after its user namespace)\n`,
+  );
   await user.ok(['rm', '-f', kept]);
   // overlayfs: the kernel's own in the user's namespace; fuse-overlayfs where it refuses (forced here)
-  assert.match(await user.ok(['run', '--rm', 'busybox', 'sh', '-c', "grep ' / / ' /proc/self/mountinfo"]), / - overlay overlay .*userxattr/);
-  const fused = (await user.ok(['run', '-d', 'busybox', 'sh', '-c', "grep ' / / ' /proc/self/mountinfo; echo kept > /kept; sleep 1000"], { env: { STOWAGE_OVERLAY: 'fuse-overlayfs' } })).trim();
-  for (let i = 0; (await user.run(['exec', fused, 'cat', '/kept'])).code !== 0; i++) assert.ok(i < 100, 'the container wrote /kept');
+  assert.match(
+    await user.ok(['run', '--rm', 'busybox', 'sh', '-c', "grep ' / / ' /proc/self/mountinfo"]),
+    / - overlay overlay .*userxattr/,
+  );
+  const fused = (
+    await user.ok(
+      ['run', '-d', 'busybox', 'sh', '-c', "grep ' / / ' /proc/self/mountinfo; echo kept > /kept; sleep 1000"],
+      { env: { STOWAGE_OVERLAY: 'fuse-overlayfs' } },
+    )
+  ).trim();
+  for (let i = 0; (await user.run(['exec', fused, 'cat', '/kept'])).code !== 0; i++)
+    assert.ok(i < 100, 'the container wrote /kept');
   await user.ok(['commit', fused, 'fused:1']);
   assert.match(await user.ok(['logs', fused]), / - fuse\.fuse-overlayfs /);
   await user.ok(['rm', '-f', fused]);
@@ -178,14 +222,36 @@ test('containers: root of the namespace inside, --userns=keep-id, ports on 127.0
 
   // a port >= 1024 published on 127.0.0.1 and on every address
   const port = await freePort();
-  const web = (await user.ok(['run', '-d', '-p', `127.0.0.1:${port}:80`, 'busybox', 'sh', '-c', 'mkdir /www && echo rootless > /www/index.html && httpd -f -p 80 -h /www'])).trim();
+  const web = (
+    await user.ok([
+      'run',
+      '-d',
+      '-p',
+      `127.0.0.1:${port}:80`,
+      'busybox',
+      'sh',
+      '-c',
+      'mkdir /www && echo rootless > /www/index.html && httpd -f -p 80 -h /www',
+    ])
+  ).trim();
   const page = await answered(port);
   assert.equal(page.status, 200);
   assert.equal(page.body, 'rootless\n');
   assert.equal((await user.ok(['port', web])).trim(), `80/tcp -> 127.0.0.1:${port}`);
   await user.ok(['rm', '-f', web]);
   const any = await freePort();
-  const web2 = (await user.ok(['run', '-d', '-p', `${any}:80`, 'busybox', 'sh', '-c', 'mkdir /www && echo everywhere > /www/index.html && httpd -f -p 80 -h /www'])).trim();
+  const web2 = (
+    await user.ok([
+      'run',
+      '-d',
+      '-p',
+      `${any}:80`,
+      'busybox',
+      'sh',
+      '-c',
+      'mkdir /www && echo everywhere > /www/index.html && httpd -f -p 80 -h /www',
+    ])
+  ).trim();
   assert.equal((await answered(any)).body, 'everywhere\n');
   assert.equal((await user.ok(['port', web2])).trim(), `80/tcp -> 0.0.0.0:${any}`);
   await user.ok(['rm', '-f', web2]);
@@ -200,8 +266,28 @@ test('containers: root of the namespace inside, --userns=keep-id, ports on 127.0
 
   // a user-defined network: peers by name
   await user.ok(['network', 'create', 'rlnet']);
-  await user.ok(['run', '-d', '--network', 'rlnet', '--name', 'srv', 'busybox', 'sh', '-c', 'mkdir /www && echo peer > /www/index.html && httpd -f -p 80 -h /www']);
-  const peer = await user.run(['run', '--rm', '--network', 'rlnet', 'busybox', 'sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://srv/ && exit 0; sleep 0.3; done; exit 1']);
+  await user.ok([
+    'run',
+    '-d',
+    '--network',
+    'rlnet',
+    '--name',
+    'srv',
+    'busybox',
+    'sh',
+    '-c',
+    'mkdir /www && echo peer > /www/index.html && httpd -f -p 80 -h /www',
+  ]);
+  const peer = await user.run([
+    'run',
+    '--rm',
+    '--network',
+    'rlnet',
+    'busybox',
+    'sh',
+    '-c',
+    'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://srv/ && exit 0; sleep 0.3; done; exit 1',
+  ]);
   assert.equal(peer.code, 0, peer.stderr);
   assert.equal(peer.stdout, 'peer\n');
   await user.ok(['rm', '-f', 'srv']);
@@ -225,17 +311,27 @@ test('clear errors: no subordinate IDs, no newuidmap; nothing made', async () =>
   try {
     const r = await bare.run(['images']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, new RegExp(`no subordinate user and group IDs for user ${bare.name} in /etc/subuid and /etc/subgid`));
+    assert.match(
+      r.stderr,
+      new RegExp(`no subordinate user and group IDs for user ${bare.name} in /etc/subuid and /etc/subgid`),
+    );
     assert.match(r.stderr, new RegExp(`scripts/setup.sh --rootless-user ${bare.name}`));
     assert.ok(!fs.existsSync(bare.runDir) && !fs.existsSync(bare.store), 'nothing made');
     assert.deepEqual(bare.processes(), []);
     // the fix the message names (its ranges part), then the same command works
     const fix = spawnSync(path.join(REPO, 'scripts', 'rootless-user.sh'), [bare.name], { encoding: 'utf8' });
     assert.equal(fix.status, 0, fix.stderr);
-    assert.match(fix.stdout, new RegExp(`/etc/subuid: ${bare.name}:\\d+:65536\n.*/etc/subgid: ${bare.name}:\\d+:65536\n`));
+    assert.match(
+      fix.stdout,
+      new RegExp(`/etc/subuid: ${bare.name}:\\d+:65536\n.*/etc/subgid: ${bare.name}:\\d+:65536\n`),
+    );
     bare.rereadRanges();
     assert.equal(await bare.ok(['images']), 'REPOSITORY   TAG       IMAGE ID   CREATED   SIZE\n');
-    assert.equal(spawnSync(path.join(REPO, 'scripts', 'rootless-user.sh'), [bare.name], { encoding: 'utf8' }).stdout, '', 'a second time: nothing to do');
+    assert.equal(
+      spawnSync(path.join(REPO, 'scripts', 'rootless-user.sh'), [bare.name], { encoding: 'utf8' }).stdout,
+      '',
+      'a second time: nothing to do',
+    );
   } finally {
     bare.remove();
   }

@@ -12,7 +12,13 @@ after(() => env.cleanup());
 before(async () => {
   await env.baseImage('busybox:latest');
   const layer = path.join(env.dir, 'app.tar');
-  fs.writeFileSync(layer, buildTar([{ name: 'www/', type: 'directory' }, { name: 'www/index.html', data: '<h1>lottery</h1>\n' }]));
+  fs.writeFileSync(
+    layer,
+    buildTar([
+      { name: 'www/', type: 'directory' },
+      { name: 'www/index.html', data: '<h1>lottery</h1>\n' },
+    ]),
+  );
   await env.ok(['import', layer, 'app:v1']);
 });
 
@@ -20,7 +26,14 @@ const inspect = async (ref: string) => JSON.parse(await env.ok(['image', 'inspec
 
 test('save, rmi, load gives back the same image', async () => {
   const before = await inspect('busybox:latest');
-  const hist = ['history', '--no-trunc', '--human=false', '--format', '{{.ID}}|{{.CreatedAt}}|{{.CreatedBy}}|{{.Size}}|{{.Comment}}', 'busybox'];
+  const hist = [
+    'history',
+    '--no-trunc',
+    '--human=false',
+    '--format',
+    '{{.ID}}|{{.CreatedAt}}|{{.CreatedBy}}|{{.Size}}|{{.Comment}}',
+    'busybox',
+  ];
   const historyBefore = await env.ok(hist);
   const file = path.join(env.dir, 'bb.tar');
   assert.equal(await env.ok(['save', '-o', file, 'busybox:latest']), '');
@@ -62,7 +75,10 @@ test('the archive has the Docker 25 layout: OCI layout, manifest.json, repositor
   const file = path.join(env.dir, 'layout.tar');
   await env.ok(['save', '-o', file, 'busybox:latest', 'app:v1']);
   const names = execFileSync('tar', ['tf', file], { encoding: 'utf8' }).trim().split('\n');
-  assert.deepEqual(names.filter((n) => !/^blobs\/sha256\/./.test(n)), ['blobs/', 'blobs/sha256/', 'index.json', 'manifest.json', 'oci-layout', 'repositories']);
+  assert.deepEqual(
+    names.filter((n) => !/^blobs\/sha256\/./.test(n)),
+    ['blobs/', 'blobs/sha256/', 'index.json', 'manifest.json', 'oci-layout', 'repositories'],
+  );
   const x = path.join(env.dir, 'layout');
   fs.mkdirSync(x);
   execFileSync('tar', ['xf', file, '-C', x]);
@@ -70,7 +86,10 @@ test('the archive has the Docker 25 layout: OCI layout, manifest.json, repositor
   const bb = await inspect('busybox');
   assert.equal(manifest[0].Config, `blobs/sha256/${bb.Id.slice(7)}`);
   assert.deepEqual(manifest[0].RepoTags, ['busybox:latest']);
-  assert.deepEqual(manifest[0].Layers, bb.RootFS.Layers.map((l: string) => `blobs/sha256/${l.slice(7)}`));
+  assert.deepEqual(
+    manifest[0].Layers,
+    bb.RootFS.Layers.map((l: string) => `blobs/sha256/${l.slice(7)}`),
+  );
   // each blob is named by its digest
   for (const blob of fs.readdirSync(path.join(x, 'blobs', 'sha256'))) {
     const sum = execFileSync('sha256sum', [path.join(x, 'blobs', 'sha256', blob)], { encoding: 'utf8' }).split(' ')[0];
@@ -110,7 +129,9 @@ test('several images share their layers once; a repository name saves all its ta
   const both = path.join(env.dir, 'both.tar');
   await env.ok(['tag', 'busybox', 'bb2:latest']);
   await env.ok(['save', '-o', both, 'busybox', 'bb2']);
-  const blobs = execFileSync('tar', ['tf', both], { encoding: 'utf8' }).split('\n').filter((n) => /^blobs\/sha256\/./.test(n));
+  const blobs = execFileSync('tar', ['tf', both], { encoding: 'utf8' })
+    .split('\n')
+    .filter((n) => /^blobs\/sha256\/./.test(n));
   assert.equal(blobs.length, new Set(blobs).size);
   assert.equal(JSON.parse(execFileSync('tar', ['xOf', both, 'manifest.json'], { encoding: 'utf8' })).length, 1);
 });
@@ -119,7 +140,12 @@ test('load reads compressed archives and moves a tag taken from another image', 
   const file = path.join(env.dir, 'c.tar');
   await env.ok(['save', '-o', file, 'app:v1']);
   const id = (await inspect('app:v1')).Id;
-  for (const [tool, args] of [['gzip', ['-c']], ['bzip2', ['-c']], ['xz', ['-c']], ['zstd', ['-c', '-q']]] as const) {
+  for (const [tool, args] of [
+    ['gzip', ['-c']],
+    ['bzip2', ['-c']],
+    ['xz', ['-c']],
+    ['zstd', ['-c', '-q']],
+  ] as const) {
     const other = new TestEnv();
     try {
       const c = path.join(other.dir, `c.${tool}`);
@@ -135,20 +161,29 @@ test('load reads compressed archives and moves a tag taken from another image', 
   fs.writeFileSync(layer, buildTar([{ name: 'other', data: 'x' }]));
   const otherId = (await env.ok(['import', layer, 'app:v1'])).trim();
   const out = await env.ok(['load', '-i', file]);
-  assert.equal(out, `The image app:v1 already exists, renaming the old one with ID ${otherId} to empty string\nLoaded image: app:v1\n`);
+  assert.equal(
+    out,
+    `The image app:v1 already exists, renaming the old one with ID ${otherId} to empty string\nLoaded image: app:v1\n`,
+  );
   assert.equal((await env.ok(['image', 'inspect', '-f', '{{.Id}}', 'app:v1'])).trim(), id);
   assert.equal(JSON.parse(await env.ok(['image', 'inspect', '-f', '{{json .RepoTags}}', otherId])).length, 0);
 });
 
 test('save refuses a terminal, unknown images and unwritable paths', async () => {
-  const tty = spawnSync('script', ['-qec', `${process.execPath} ${CLI} save busybox`, '/dev/null'], { env: env.env, encoding: 'utf8' });
+  const tty = spawnSync('script', ['-qec', `${process.execPath} ${CLI} save busybox`, '/dev/null'], {
+    env: env.env,
+    encoding: 'utf8',
+  });
   assert.notEqual(tty.status, 0);
   assert.match(tty.stdout, /cowardly refusing to save to a terminal\. Use the -o flag or redirect/);
   const r = await env.run(['save', '-o', path.join(env.dir, 'x.tar'), 'nonexistent:1']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /No such image: nonexistent:1/);
   assert.ok(!fs.existsSync(path.join(env.dir, 'x.tar')));
-  assert.deepEqual(fs.readdirSync(env.dir).filter((n) => n.includes('.tmp')), []);
+  assert.deepEqual(
+    fs.readdirSync(env.dir).filter((n) => n.includes('.tmp')),
+    [],
+  );
   const r2 = await env.run(['save', '-o', '/nonexistent-dir/x.tar', 'busybox']);
   assert.equal(r2.code, 1);
   assert.match(r2.stderr, /invalid output path/);
@@ -159,11 +194,17 @@ test('on a terminal load shows a progress bar per layer; piped it prints only th
   await env.ok(['save', '-o', file, 'busybox']);
   const other = new TestEnv();
   try {
-    const tty = spawnSync('script', ['-qec', `${process.execPath} ${CLI} load -i ${file}`, '/dev/null'], { env: other.env, encoding: 'utf8' });
+    const tty = spawnSync('script', ['-qec', `${process.execPath} ${CLI} load -i ${file}`, '/dev/null'], {
+      env: other.env,
+      encoding: 'utf8',
+    });
     assert.equal(tty.status, 0);
     assert.match(tty.stdout, /[0-9a-f]{12}: Loading layer \[=+>\s*\]\s+\S+\/\S+/);
     assert.match(tty.stdout, /Loaded image: busybox:latest/);
-    const quiet = spawnSync('script', ['-qec', `${process.execPath} ${CLI} load -q -i ${file}`, '/dev/null'], { env: other.env, encoding: 'utf8' });
+    const quiet = spawnSync('script', ['-qec', `${process.execPath} ${CLI} load -q -i ${file}`, '/dev/null'], {
+      env: other.env,
+      encoding: 'utf8',
+    });
     assert.doesNotMatch(quiet.stdout, /Loading layer/);
   } finally {
     other.cleanup();
@@ -186,7 +227,8 @@ test('a load killed with SIGKILL leaves no visible image, and the next command c
   const closed = new Promise<string | null>((r) => child.on('close', (_code, signal) => r(signal)));
   // kill it once it is unpacking a layer into the store's temporary area
   const tmp = path.join(env.root, 'tmp');
-  for (let i = 0; i < 2000 && !fs.readdirSync(tmp).some((n) => n.startsWith('layer-')); i++) await new Promise((r) => setTimeout(r, 2));
+  for (let i = 0; i < 2000 && !fs.readdirSync(tmp).some((n) => n.startsWith('layer-')); i++)
+    await new Promise((r) => setTimeout(r, 2));
   child.kill('SIGKILL');
   assert.equal(await closed, 'SIGKILL', 'the load was killed before it finished');
   assert.ok(fs.readdirSync(tmp).length > 0, 'it left a half-unpacked layer behind');
@@ -196,7 +238,11 @@ test('a load killed with SIGKILL leaves no visible image, and the next command c
   const layerDirs = listTree(path.join(env.root, 'overlay')).filter((p) => !p.includes('/'));
   const used = new Set<string>();
   for (const id of (await env.ok(['images', '-a', '-q', '--no-trunc'])).trim().split('\n')) {
-    for (const l of (await env.ok(['image', 'inspect', '-f', '{{.GraphDriver.Data.UpperDir}}:{{.GraphDriver.Data.LowerDir}}', id])).trim().split(':')) {
+    for (const l of (
+      await env.ok(['image', 'inspect', '-f', '{{.GraphDriver.Data.UpperDir}}:{{.GraphDriver.Data.LowerDir}}', id])
+    )
+      .trim()
+      .split(':')) {
       if (l && l !== '<no value>') used.add(path.basename(path.dirname(l)));
     }
   }

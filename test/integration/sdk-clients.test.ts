@@ -31,11 +31,13 @@ after(async () => {
 
 const get = (port: number, p = '/'): Promise<{ status: number; body: string }> =>
   new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: p }, (res) => {
-      let body = '';
-      res.on('data', (b) => (body += b));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: p }, (res) => {
+        let body = '';
+        res.on('data', (b) => (body += b));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
   });
 
 /** The page, once the server in the container answers (a few seconds at most). */
@@ -51,7 +53,10 @@ async function getWhenUp(port: number): Promise<{ status: number; body: string }
 }
 
 /** Output of a dockerode exec, stdout and stderr apart. */
-async function execOut(c: Docker.Container, cmd: string[]): Promise<{ stdout: string; stderr: string; code: number | null }> {
+async function execOut(
+  c: Docker.Container,
+  cmd: string[],
+): Promise<{ stdout: string; stderr: string; code: number | null }> {
   const exec = await c.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
   const out = new PassThrough();
@@ -88,7 +93,11 @@ test('dockerode: a web container waited for by its log, exec, files in and out, 
   assert.ok(port > 0);
   assert.deepEqual(await getWhenUp(port), { status: 200, body: 'lottery\n' });
 
-  assert.deepEqual(await execOut(web, ['sh', '-c', 'echo out; echo err >&2; exit 3']), { stdout: 'out\n', stderr: 'err\n', code: 3 });
+  assert.deepEqual(await execOut(web, ['sh', '-c', 'echo out; echo err >&2; exit 3']), {
+    stdout: 'out\n',
+    stderr: 'err\n',
+    code: 3,
+  });
 
   const tar = buildTar([{ name: 'hello.txt', data: 'from the host\n' }]);
   await web.putArchive(tar, { path: '/tmp' });
@@ -101,7 +110,13 @@ test('dockerode: a web container waited for by its log, exec, files in and out, 
   assert.ok(bytes.includes(Buffer.from('lottery\n')));
 
   const net = await docker.createNetwork({ Name: 'sdk-net', Labels: { from: 'dockerode' } });
-  const db = await docker.createContainer({ Image: 'busybox', name: 'sdk-db', Cmd: ['sleep', '300'], HostConfig: { NetworkMode: 'sdk-net' }, NetworkingConfig: { EndpointsConfig: { 'sdk-net': { Aliases: ['database'] } } } });
+  const db = await docker.createContainer({
+    Image: 'busybox',
+    name: 'sdk-db',
+    Cmd: ['sleep', '300'],
+    HostConfig: { NetworkMode: 'sdk-net' },
+    NetworkingConfig: { EndpointsConfig: { 'sdk-net': { Aliases: ['database'] } } },
+  });
   await db.start();
   await net.connect({ Container: 'sdk-web' });
   const ping = await execOut(web, ['ping', '-c', '1', '-W', '5', 'database']);
@@ -115,7 +130,11 @@ test('dockerode: a web container waited for by its log, exec, files in and out, 
 test('testcontainers: log and port wait strategies, exec, copy in and out, a network with aliases', async () => {
   const network = await new Network().start();
   const server = await new GenericContainer('busybox:latest')
-    .withCommand(['sh', '-c', 'mkdir /www && echo served > /www/index.html && echo server up && exec httpd -f -p 8080 -h /www'])
+    .withCommand([
+      'sh',
+      '-c',
+      'mkdir /www && echo served > /www/index.html && echo server up && exec httpd -f -p 8080 -h /www',
+    ])
     .withExposedPorts(8080)
     .withNetwork(network)
     .withNetworkAliases('backend')

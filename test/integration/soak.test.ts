@@ -15,11 +15,19 @@ before(async () => {
 });
 after(() => env.cleanup());
 
-test('8 clients at once on one store leave nothing behind', { skip: !isRoot && 'needs root', timeout: 1_800_000 }, async () => {
-  const report = await soak(env, { clients: 8, rounds: 1 });
-  assert.deepEqual(report.failures, []);
-  assert.equal(report.rounds, 8);
-  assert.deepEqual(report.check, { code: 0, stdout: '', stderr: '' }, 'system check finds nothing');
-  assert.deepEqual(report.brokenImages, []);
-  assert.deepEqual(leftover(report.before, report.after), {}, 'no mount, veth, rule, namespace, monitor or descriptor left');
-});
+test(
+  '8 clients at once on one store leave nothing behind',
+  { skip: !isRoot && 'needs root', timeout: 1_800_000 },
+  async () => {
+    const report = await soak(env, { clients: 8, rounds: 1 });
+    assert.deepEqual(report.failures, []);
+    assert.equal(report.rounds, 8);
+    assert.deepEqual(report.check, { code: 0, stdout: '', stderr: '' }, 'system check finds nothing');
+    assert.deepEqual(report.brokenImages, []);
+    assert.deepEqual(
+      leftover(report.before, report.after),
+      {},
+      'no mount, veth, rule, namespace, monitor or descriptor left',
+    );
+  },
+);

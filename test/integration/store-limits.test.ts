@@ -31,11 +31,17 @@ test('a layer replacing one name 20,000 times over 20,000 files unpacks within a
   for (let i = 0; i < n; i++) entries.push({ name: 'link', type: 'symlink', linkname: `d/f${i}` });
   const file = path.join(env.dir, 'replacing.tar');
   fs.writeFileSync(file, buildTar(entries));
-  const r = spawnSync('prlimit', ['--cpu=30', FRONT_END, 'import', file, 'replacing:1'], { env: env.env, encoding: 'utf8' });
+  const r = spawnSync('prlimit', ['--cpu=30', FRONT_END, 'import', file, 'replacing:1'], {
+    env: env.env,
+    encoding: 'utf8',
+  });
   assert.equal(r.signal, null, `killed by ${r.signal}: more than 30 s of CPU`);
   assert.equal(r.status, 0, r.stderr);
   await env.ok(['create', '--name', 'replacing', 'replacing:1', 'x']);
-  const link = spawnSync('tar', ['-tvf', '-'], { input: spawnSync(FRONT_END, ['cp', 'replacing:/link', '-'], { env: env.env }).stdout, encoding: 'utf8' });
+  const link = spawnSync('tar', ['-tvf', '-'], {
+    input: spawnSync(FRONT_END, ['cp', 'replacing:/link', '-'], { env: env.env }).stdout,
+    encoding: 'utf8',
+  });
   assert.match(link.stdout, new RegExp(`link -> d/f${n - 1}\\n$`), 'the last entry of the name wins');
   await env.ok(['rm', 'replacing']);
   await env.ok(['rmi', 'replacing:1']);
@@ -47,8 +53,14 @@ test('load holds a bounded amount of memory however many small members an archiv
   await env.ok(['save', '-o', saved, 'busybox']);
   const tar = fs.readFileSync(saved);
   const members: Buffer[] = [];
-  for (let off = 0; off + 512 <= tar.length && !tar.subarray(off, off + 512).every((b) => b === 0); ) {
-    const size = parseInt(tar.toString('latin1', off + 124, off + 136).replace(/\0/g, '').trim() || '0', 8);
+  for (let off = 0; off + 512 <= tar.length && !tar.subarray(off, off + 512).every((b) => b === 0);) {
+    const size = parseInt(
+      tar
+        .toString('latin1', off + 124, off + 136)
+        .replace(/\0/g, '')
+        .trim() || '0',
+      8,
+    );
     const len = 512 + size + paddingFor(size);
     members.push(tar.subarray(off, off + len));
     off += len;
@@ -57,7 +69,10 @@ test('load holds a bounded amount of memory however many small members an archiv
   const fd = fs.openSync(archive, 'w');
   const junk = Buffer.alloc(1 << 20, 7);
   for (let i = 0; i < 300; i++) {
-    fs.writeSync(fd, encodeHeader({ name: `junk/${i}`, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, size: junk.length }));
+    fs.writeSync(
+      fd,
+      encodeHeader({ name: `junk/${i}`, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: 0, size: junk.length }),
+    );
     fs.writeSync(fd, junk);
   }
   for (const m of members) fs.writeSync(fd, m);
@@ -65,7 +80,10 @@ test('load holds a bounded amount of memory however many small members an archiv
   fs.closeSync(fd);
   // the CLI's peak resident memory (VmHWM: of its own address space, not the forked test runner's), written as it exits
   const hook = path.join(env.dir, 'rss.js');
-  fs.writeFileSync(hook, 'process.on("exit", () => { const fs = require("fs"); fs.writeFileSync(process.env.RSS_FILE, /VmHWM:\\s+(\\d+)/.exec(fs.readFileSync("/proc/self/status", "utf8"))[1]); });\n');
+  fs.writeFileSync(
+    hook,
+    'process.on("exit", () => { const fs = require("fs"); fs.writeFileSync(process.env.RSS_FILE, /VmHWM:\\s+(\\d+)/.exec(fs.readFileSync("/proc/self/status", "utf8"))[1]); });\n',
+  );
   for (const from of ['file', 'stdin'] as const) {
     await env.ok(['rmi', 'busybox']);
     const rssFile = path.join(env.dir, `rss-${from}`);
@@ -74,7 +92,11 @@ test('load holds a bounded amount of memory however many small members an archiv
     else await env.ok(['load', '-q'], { ...opts, input: fs.readFileSync(archive) });
     const mb = Number(fs.readFileSync(rssFile, 'utf8')) / 1024;
     assert.ok(mb < 200, `load from a ${from} peaked at ${mb.toFixed(0)} MB for 300 MB of small members`);
-    assert.deepEqual(fs.readdirSync(path.join(env.root, 'tmp')).filter((n) => n.startsWith('member-')), [], 'its temporary files are gone');
+    assert.deepEqual(
+      fs.readdirSync(path.join(env.root, 'tmp')).filter((n) => n.startsWith('member-')),
+      [],
+      'its temporary files are gone',
+    );
   }
 });
 
@@ -83,18 +105,47 @@ test("a loaded layer and its image's config are on disk before their rows name t
   await env.ok(['save', '-o', saved, 'busybox']);
   await env.ok(['rmi', 'busybox']);
   const log = path.join(env.dir, 'strace.log');
-  const r = spawnSync('strace', ['-f', '-y', '-qq', '-e', 'trace=syncfs,fsync,rename,renameat,renameat2', '-o', log, FRONT_END, 'load', '-q', '-i', saved], { env: env.env, encoding: 'utf8' });
+  const r = spawnSync(
+    'strace',
+    [
+      '-f',
+      '-y',
+      '-qq',
+      '-e',
+      'trace=syncfs,fsync,rename,renameat,renameat2',
+      '-o',
+      log,
+      FRONT_END,
+      'load',
+      '-q',
+      '-i',
+      saved,
+    ],
+    { env: env.env, encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   const calls = fs.readFileSync(log, 'utf8').split('\n');
   const at = (re: RegExp) => calls.findIndex((l) => re.test(l));
   const layerRename = at(/rename\w*\(.*tmp\/layer-[^"]*", .*overlay\/[0-9a-f]{64}"/);
   assert.ok(layerRename >= 0, 'the layer was renamed into place');
-  assert.ok(calls.slice(0, layerRename).some((l) => /syncfs\(/.test(l)), 'its files were flushed before');
-  assert.ok(calls.slice(layerRename).some((l) => /fsync\(\d+<[^>]*\/overlay>\)/.test(l)), 'and the rename after');
+  assert.ok(
+    calls.slice(0, layerRename).some((l) => /syncfs\(/.test(l)),
+    'its files were flushed before',
+  );
+  assert.ok(
+    calls.slice(layerRename).some((l) => /fsync\(\d+<[^>]*\/overlay>\)/.test(l)),
+    'and the rename after',
+  );
   const blobRename = at(/rename\w*\(.*tmp\/blob-[^"]*", .*blobs\/sha256\/[0-9a-f]{64}"/);
   assert.ok(blobRename >= 0, 'the config blob was renamed into place');
-  assert.ok(calls.slice(0, blobRename).some((l) => /fsync\(\d+<[^>]*tmp\/blob-/.test(l)), 'its bytes were flushed before');
-  assert.ok(calls.slice(blobRename).some((l) => /fsync\(\d+<[^>]*blobs\/sha256>\)/.test(l)), 'and the rename after');
+  assert.ok(
+    calls.slice(0, blobRename).some((l) => /fsync\(\d+<[^>]*tmp\/blob-/.test(l)),
+    'its bytes were flushed before',
+  );
+  assert.ok(
+    calls.slice(blobRename).some((l) => /fsync\(\d+<[^>]*blobs\/sha256>\)/.test(l)),
+    'and the rename after',
+  );
 });
 
 test('runc exec leaves no scratch directory behind: done, failed, interrupted or killed', async () => {
@@ -104,7 +155,10 @@ test('runc exec leaves no scratch directory behind: done, failed, interrupted or
   fs.mkdirSync(tmpdir);
   const node = { TMPDIR: tmpdir, STOWAGE_NO_FASTPATH: '1' };
   const fast = { TMPDIR: tmpdir };
-  const scratch = () => [...fs.readdirSync(tmpdir), ...fs.readdirSync(path.join(env.root, 'tmp')).filter((n) => n.startsWith('exec-'))];
+  const scratch = () => [
+    ...fs.readdirSync(tmpdir),
+    ...fs.readdirSync(path.join(env.root, 'tmp')).filter((n) => n.startsWith('exec-')),
+  ];
   for (const e of [node, fast]) {
     assert.equal(await env.ok(['exec', 'ex', 'echo', 'hi'], { env: e }), 'hi\n');
     assert.equal((await env.run(['exec', 'ex', 'no-such-command'], { env: e })).code, 127);
@@ -112,7 +166,10 @@ test('runc exec leaves no scratch directory behind: done, failed, interrupted or
   await env.ok(['exec', '-d', 'ex', 'true'], { env: node });
   assert.deepEqual(scratch(), []);
   // interrupted while the process runs
-  const interrupted = spawn(FRONT_END, ['exec', 'ex', 'sleep', '100'], { env: { ...env.env, ...node }, stdio: 'ignore' });
+  const interrupted = spawn(FRONT_END, ['exec', 'ex', 'sleep', '100'], {
+    env: { ...env.env, ...node },
+    stdio: 'ignore',
+  });
   while (scratch().length === 0 && interrupted.exitCode === null) await new Promise((r) => setTimeout(r, 50));
   interrupted.kill('SIGTERM');
   await new Promise((r) => interrupted.once('exit', r));
@@ -130,7 +187,19 @@ test('runc exec leaves no scratch directory behind: done, failed, interrupted or
 test('a hostname, network alias or hosts name with a newline is refused before it reaches any /etc/hosts', async () => {
   await env.ok(['network', 'create', 'names-net']);
   const evil = 'x\n10.9.9.9 injected';
-  const bad = await env.run(['run', '-d', '--name', 'evil-host', '--network', 'names-net', '-h', evil, 'busybox', 'sleep', '600']);
+  const bad = await env.run([
+    'run',
+    '-d',
+    '--name',
+    'evil-host',
+    '--network',
+    'names-net',
+    '-h',
+    evil,
+    'busybox',
+    'sleep',
+    '600',
+  ]);
   assert.equal(bad.code, 125);
   assert.match(bad.stderr, /invalid hostname format: "x\\n10\.9\.9\.9 injected"/);
   const addHost = await env.run(['run', '--rm', '--add-host', `${evil}:10.1.1.1`, 'busybox', 'true']);
@@ -153,6 +222,9 @@ test('a hostname, network alias or hosts name with a newline is refused before i
   assert.match(alias.stderr, /invalid network alias/);
   assert.doesNotMatch(await env.ok(['exec', 'peer', 'cat', '/etc/hosts']), /injected/);
   // names Docker takes keep working
-  assert.equal(await env.ok(['run', '--rm', '-h', 'web-1.example', '--add-host', 'my_db:10.1.1.1', 'busybox', 'hostname']), 'web-1.example\n');
+  assert.equal(
+    await env.ok(['run', '--rm', '-h', 'web-1.example', '--add-host', 'my_db:10.1.1.1', 'busybox', 'hostname']),
+    'web-1.example\n',
+  );
   await env.ok(['rm', '-f', 'peer', 'other']);
 });

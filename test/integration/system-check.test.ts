@@ -56,9 +56,14 @@ test('each kind of leftover is found, named and repaired', { skip, timeout: 600_
   await env.ok(['rm', commitFrom]);
   const top = JSON.parse(await env.ok(['image', 'inspect', 'doomed:2']))[0].RootFS.Layers.length;
   assert.equal(top, 2);
-  const chain = (JSON.parse(await env.ok(['image', 'inspect', 'doomed:2']))[0].GraphDriver.Data.UpperDir as string).split('/').at(-2)!;
+  const chain = (JSON.parse(await env.ok(['image', 'inspect', 'doomed:2']))[0].GraphDriver.Data.UpperDir as string)
+    .split('/')
+    .at(-2)!;
   fs.rmSync(path.join(env.root, 'overlay', chain), { recursive: true });
-  made.push(['layer', new RegExp(`^layer sha256:${chain} record without its directory$`)], ['image', new RegExp(`^image ${doomed} stands on a damaged layer$`)]);
+  made.push(
+    ['layer', new RegExp(`^layer sha256:${chain} record without its directory$`)],
+    ['image', new RegExp(`^image ${doomed} stands on a damaged layer$`)],
+  );
   const strayLink = path.join(env.root, 'overlay', 'l', 'ffffffffffffffffffff');
   fs.symlinkSync('../nothing/diff', strayLink);
   made.push(['layer', new RegExp(`^layer ${strayLink} short link of no layer$`)]);
@@ -68,7 +73,9 @@ test('each kind of leftover is found, named and repaired', { skip, timeout: 600_
   made.push(['layer', new RegExp(`^layer ${strayLayer} directory without a layer record$`)]);
 
   // a network whose definition was deleted by hand: its bridge is this store's, used by none
-  const lost = JSON.parse(await env.ok(['network', 'create', 'lost']).then(() => env.ok(['network', 'inspect', 'lost'])))[0];
+  const lost = JSON.parse(
+    await env.ok(['network', 'create', 'lost']).then(() => env.ok(['network', 'inspect', 'lost'])),
+  )[0];
   fs.rmSync(path.join(env.root, 'networks', `${lost.Id}.json`));
   const lostBridge = netNaming().userBridge(lost.Id);
   made.push(['bridge', new RegExp(`^bridge ${lostBridge} no network of this store uses it$`)]);
@@ -77,15 +84,64 @@ test('each kind of leftover is found, named and repaired', { skip, timeout: 600_
   const pool = parseCidr(slot!.pool);
   const nowhere = formatCidr({ base: pool.base + 2 ** (32 - pool.prefix) - 512, prefix: 24 });
   const deadBridge = `stw${slot!.tag}-dead0`;
-  assert.equal(iptables('-t', 'nat', '-A', 'POSTROUTING', '-s', nowhere, '!', '-o', deadBridge, '-j', 'MASQUERADE').status, 0);
-  made.push(['rule', new RegExp(`^rule nat: -A POSTROUTING -s ${nowhere.replace(/\./g, '\\.')} ! -o ${deadBridge} -j MASQUERADE names bridge ${deadBridge}, which does not exist$`)]);
+  assert.equal(
+    iptables('-t', 'nat', '-A', 'POSTROUTING', '-s', nowhere, '!', '-o', deadBridge, '-j', 'MASQUERADE').status,
+    0,
+  );
+  made.push([
+    'rule',
+    new RegExp(
+      `^rule nat: -A POSTROUTING -s ${nowhere.replace(/\./g, '\\.')} ! -o ${deadBridge} -j MASQUERADE names bridge ${deadBridge}, which does not exist$`,
+    ),
+  ]);
   const dn = `CNI-DN-${randomBytes(10).toString('hex').slice(0, 21)}`;
   const target = nowhere.replace(/0\/24$/, '9');
   iptables('-t', 'nat', '-N', 'CNI-HOSTPORT-DNAT'); // exists already when a port was published before
   iptables('-t', 'nat', '-N', dn);
-  assert.equal(iptables('-t', 'nat', '-A', dn, '-p', 'tcp', '-m', 'tcp', '--dport', '9', '-j', 'DNAT', '--to-destination', `${target}:80`).status, 0);
-  assert.equal(iptables('-t', 'nat', '-A', 'CNI-HOSTPORT-DNAT', '-p', 'tcp', '-m', 'comment', '--comment', `dnat name: "${hex64()}" id: "${hex64()}"`, '-m', 'multiport', '--dports', '9', '-j', dn).status, 0);
-  made.push(['chain', new RegExp(`^chain nat: ${dn} forwards to ${target.replace(/\./g, '\\.')}, on no network of this host$`)]);
+  assert.equal(
+    iptables(
+      '-t',
+      'nat',
+      '-A',
+      dn,
+      '-p',
+      'tcp',
+      '-m',
+      'tcp',
+      '--dport',
+      '9',
+      '-j',
+      'DNAT',
+      '--to-destination',
+      `${target}:80`,
+    ).status,
+    0,
+  );
+  assert.equal(
+    iptables(
+      '-t',
+      'nat',
+      '-A',
+      'CNI-HOSTPORT-DNAT',
+      '-p',
+      'tcp',
+      '-m',
+      'comment',
+      '--comment',
+      `dnat name: "${hex64()}" id: "${hex64()}"`,
+      '-m',
+      'multiport',
+      '--dports',
+      '9',
+      '-j',
+      dn,
+    ).status,
+    0,
+  );
+  made.push([
+    'chain',
+    new RegExp(`^chain nat: ${dn} forwards to ${target.replace(/\./g, '\\.')}, on no network of this host$`),
+  ]);
 
   // a container killed outright whose record is gone too: attachment, namespace, overlay mount, its hold
   const id = (await env.ok(['run', '-d', '-p', '80', 'busybox', 'sleep', '600'])).trim();
@@ -100,9 +156,20 @@ test('each kind of leftover is found, named and repaired', { skip, timeout: 600_
   db.prepare('INSERT INTO leases (chain_id, pid, start) VALUES (?, ?, ?)').run(deadLayer, 999_999_999, '1');
   db.close();
   made.push(
-    ['attachment', new RegExp(`^attachment ${id.slice(0, 12)} the container is not running \\(or gone\\) but still attached$`)],
-    ['netns', new RegExp(`^netns ${path.join(env.runroot, 'netns', id)} namespace of a container that is not running$`)],
-    ['mount', new RegExp(`^mount ${path.join(env.root, 'containers', id, 'merged')} root filesystem of a container that is gone$`)],
+    [
+      'attachment',
+      new RegExp(`^attachment ${id.slice(0, 12)} the container is not running \\(or gone\\) but still attached$`),
+    ],
+    [
+      'netns',
+      new RegExp(`^netns ${path.join(env.runroot, 'netns', id)} namespace of a container that is not running$`),
+    ],
+    [
+      'mount',
+      new RegExp(
+        `^mount ${path.join(env.root, 'containers', id, 'merged')} root filesystem of a container that is gone$`,
+      ),
+    ],
     ['lease', new RegExp(`^lease ${id.slice(0, 12)} rootfs held for a container that is gone$`)],
     ['lease', new RegExp(`^lease ${deadLayer} held by process 999999999, which is gone$`)],
   );
@@ -138,11 +205,18 @@ test('each kind of leftover is found, named and repaired', { skip, timeout: 600_
   assert.match(r.stderr, /^Error: \d+ problems found \('stowage system check --repair' removes them\)\n$/);
   assert.deepEqual(r.stdout.split('\n')[0].split(/ {3,}/), ['KIND', 'OBJECT', 'PROBLEM']);
   const found = rows(r.stdout).map((c) => c.join(' '));
-  for (const [kind, re] of made) assert.ok(found.some((l) => re.test(l)), `${kind}: ${re} in\n${r.stdout}`);
+  for (const [kind, re] of made)
+    assert.ok(
+      found.some((l) => re.test(l)),
+      `${kind}: ${re} in\n${r.stdout}`,
+    );
 
   const fixed = await env.run(['system', 'check', '--repair']);
   assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
-  assert.ok(rows(fixed.stdout).every((c) => c.at(-1) === 'yes'), fixed.stdout);
+  assert.ok(
+    rows(fixed.stdout).every((c) => c.at(-1) === 'yes'),
+    fixed.stdout,
+  );
   const again = await env.run(['system', 'check']);
   assert.deepEqual([again.code, again.stdout, again.stderr], [0, '', '']);
 
@@ -156,5 +230,5 @@ test('each kind of leftover is found, named and repaired', { skip, timeout: 600_
   assert.equal((await env.run(['image', 'inspect', 'doomed:2'])).code, 1, 'the damaged image is gone');
   assert.equal(await env.ok(['run', '--rm', 'doomed:1', 'echo', 'the rest works']), 'the rest works\n');
   spawnSync('rm', ['-rf', gone.dir]);
-  assert.ok(!fs.existsSync(gone.dir), 'the gone store\'s directory goes with a second rm -rf');
+  assert.ok(!fs.existsSync(gone.dir), "the gone store's directory goes with a second rm -rf");
 });

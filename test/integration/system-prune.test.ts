@@ -20,13 +20,18 @@ test('system prune asks first, then removes stopped containers, unused networks,
 
   const no = await env.run(['system', 'prune'], { input: 'n\n' });
   assert.equal(no.code, 0);
-  assert.equal(no.stdout, 'WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - all dangling images\n\nAre you sure you want to continue? [y/N] ');
+  assert.equal(
+    no.stdout,
+    'WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - all dangling images\n\nAre you sure you want to continue? [y/N] ',
+  );
   assert.match(await env.ok(['ps', '-aq', '--no-trunc']), new RegExp(done), 'answered no: nothing removed');
 
   const out = await env.ok(['system', 'prune', '-f', '--volumes']);
   assert.match(
     out,
-    new RegExp(`^Deleted Containers:\\n${done}\\n\\nDeleted Networks:\\nunused\\n\\nDeleted Volumes:\\n${anon}\\n\\nDeleted Images:\\ndeleted: ${dangling}\\n(deleted: sha256:[0-9a-f]{64}\\n)+\\nTotal reclaimed space: \\d+(\\.\\d+)?k?B\\n$`),
+    new RegExp(
+      `^Deleted Containers:\\n${done}\\n\\nDeleted Networks:\\nunused\\n\\nDeleted Volumes:\\n${anon}\\n\\nDeleted Images:\\ndeleted: ${dangling}\\n(deleted: sha256:[0-9a-f]{64}\\n)+\\nTotal reclaimed space: \\d+(\\.\\d+)?k?B\\n$`,
+    ),
   );
   assert.equal((await env.ok(['ps', '-aq', '--no-trunc'])).trim(), keep, 'the running container stays');
   assert.equal((await env.ok(['volume', 'ls', '-q'])).trim(), 'named', 'a named volume stays');

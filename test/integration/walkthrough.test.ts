@@ -8,7 +8,6 @@ import path from 'node:path';
 import { walkthrough } from '../../src/lesson/walkthrough';
 import { linkGone } from '../../src/network/host-state';
 
-
 test('the image lesson runs end to end, twice, and leaves the machine as it found it', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-walkthrough-'));
   const root = path.join(dir, 'root');
@@ -32,16 +31,28 @@ test('the image lesson runs end to end, twice, and leaves the machine as it foun
         assert.ok(out.includes(`✔ ${mark}`), `round ${round}: ${mark}`);
       }
       // built from the Dockerfile: one step each, COPY the only one with a layer
-      assert.match(out, /\$ stowage build -t lottery:v1 \S+\nStep 1\/4 : FROM busybox\n[\s\S]*Successfully tagged lottery:v1\n/);
+      assert.match(
+        out,
+        /\$ stowage build -t lottery:v1 \S+\nStep 1\/4 : FROM busybox\n[\s\S]*Successfully tagged lottery:v1\n/,
+      );
       assert.match(
         out,
         /\$ stowage history lottery:v1\nIMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT\n[0-9a-f]{12} .*#\(nop\)  CMD \["httpd" .* 0B .*\n[0-9a-f]{12} .*EXPOSE 80 .* 0B .*\n[0-9a-f]{12} .*COPY file:.* 344B .*\n[0-9a-f]{12} .*busybox-static base image\n/,
       );
       // explain's picture: the page's layer on top of the shared busybox layer; the fat image's hidden 5 MiB
-      assert.match(out, /\$ stowage image explain lottery:v1\nImage: +lottery:v1 [\s\S]*?\n2 +344B +0B +1 +0 +0 +\/bin\/sh -c #\(nop\) COPY file:[\s\S]*?\n1 +1\.986MB +0B +\d+ +0 +0 +busybox:latest +\(busybox-static base image\)\n/);
-      assert.match(out, /\$ stowage image explain lottery:fat\n[\s\S]*?Wasted: +5\.243MB [\s\S]*?\n5\.243MB +\/www\/cache\.bin +layer 3 \(deleted in layer 4\)\n/);
+      assert.match(
+        out,
+        /\$ stowage image explain lottery:v1\nImage: +lottery:v1 [\s\S]*?\n2 +344B +0B +1 +0 +0 +\/bin\/sh -c #\(nop\) COPY file:[\s\S]*?\n1 +1\.986MB +0B +\d+ +0 +0 +busybox:latest +\(busybox-static base image\)\n/,
+      );
+      assert.match(
+        out,
+        /\$ stowage image explain lottery:fat\n[\s\S]*?Wasted: +5\.243MB [\s\S]*?\n5\.243MB +\/www\/cache\.bin +layer 3 \(deleted in layer 4\)\n/,
+      );
       assert.match(out, /\$ stowage image explain lottery:fat\n[\s\S]*?\n  3 ▕░{40}▏ 5\.243MB, 5\.243MB hidden\n/);
-      assert.match(out, /Error: conflict: unable to remove repository reference "lottery:v1" \(must force\) - container [0-9a-f]{12} is using its referenced image/);
+      assert.match(
+        out,
+        /Error: conflict: unable to remove repository reference "lottery:v1" \(must force\) - container [0-9a-f]{12} is using its referenced image/,
+      );
       assert.ok(!fs.existsSync(root) && !fs.existsSync(runroot), `round ${round}: the lesson's store is gone`);
       assert.equal(bridges.length, 1, `round ${round}: the default network's bridge`);
       assert.ok(linkGone(bridges[0]), `round ${round}: bridge ${bridges[0].name} removed`);

@@ -13,7 +13,8 @@ import { startDockerDaemon, type DockerDaemon } from '../reference/docker-daemon
 const env = new TestEnv('stowage-interop-');
 let docker: DockerDaemon;
 let archive: string;
-const CHANGES = 'mkdir -p /www && echo "<h1>hello</h1>" > /www/hello.html && rm /bin/vi && echo y > /tmp/t && echo z >> /etc/passwd && mkfifo /tmp/fifo && ln /www/hello.html /www/hard.html';
+const CHANGES =
+  'mkdir -p /www && echo "<h1>hello</h1>" > /www/hello.html && rm /bin/vi && echo y > /tmp/t && echo z >> /etc/passwd && mkfifo /tmp/fifo && ln /www/hello.html /www/hard.html';
 
 before(async () => {
   docker = await startDockerDaemon();
@@ -45,7 +46,11 @@ test('Docker 20.10 loads the archive: same ID, tags and layers, and the image ru
   assert.deepEqual(theirs.RootFS.Layers, mine.RootFS.Layers);
   assert.equal(theirs.Size, mine.Size);
   assert.equal(await docker.ok(['run', '--rm', '--network', 'none', 'app:v2']), '<h1>hello</h1>\n');
-  assert.notEqual((await docker.docker(['run', '--rm', '--network', 'none', 'app:v2', 'ls', '/bin/vi'])).code, 0, 'the whiteout hides vi in Docker too');
+  assert.notEqual(
+    (await docker.docker(['run', '--rm', '--network', 'none', 'app:v2', 'ls', '/bin/vi'])).code,
+    0,
+    'the whiteout hides vi in Docker too',
+  );
   // and what Docker saves, stowage loads back to the same image
   const back = path.join(env.dir, 'from-docker.tar');
   await docker.ok(['save', '-o', back, 'app:v2']);
@@ -64,7 +69,13 @@ test('podman 4 loads the archive with the same image ID', () => {
   try {
     assert.match(tool('podman', [...args, 'load', '-i', archive]), /Loaded image: (docker\.io\/library\/)?app:v2/);
     const id = tool('podman', [...args, 'image', 'inspect', '--format', '{{.Id}}', 'app:v2']).trim();
-    const mine = JSON.parse(spawnSync(process.execPath, [path.join(__dirname, '..', '..', '..', 'bin', 'stowage'), 'image', 'inspect', 'app:v2'], { env: env.env, encoding: 'utf8' }).stdout)[0].Id;
+    const mine = JSON.parse(
+      spawnSync(
+        process.execPath,
+        [path.join(__dirname, '..', '..', '..', 'bin', 'stowage'), 'image', 'inspect', 'app:v2'],
+        { env: env.env, encoding: 'utf8' },
+      ).stdout,
+    )[0].Id;
     assert.equal(`sha256:${id}`, mine);
   } finally {
     spawnSync('podman', [...args, 'system', 'reset', '-f'], { stdio: 'ignore' });
@@ -87,7 +98,11 @@ test('the same changes give the same `diff` in stowage and in Docker', async () 
   await docker.ok(['run', '-id', '--network', 'none', '--name', 'lesson', 'busybox']);
   await docker.ok(['exec', 'lesson', 'sh', '-c', CHANGES]);
   // Docker walks its change tree through Go maps: the order of its lines varies from run to run
-  const lines = (s: string) => s.trim().split('\n').sort((a, b) => (a.slice(2) < b.slice(2) ? -1 : 1));
+  const lines = (s: string) =>
+    s
+      .trim()
+      .split('\n')
+      .sort((a, b) => (a.slice(2) < b.slice(2) ? -1 : 1));
   const theirs = await docker.ok(['diff', 'lesson']);
   const mine = await env.ok(['diff', 'lesson']);
   assert.deepEqual(lines(mine), lines(theirs));

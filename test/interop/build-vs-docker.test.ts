@@ -51,7 +51,8 @@ function run(side: Side, args: string[], input?: string): Promise<Result> {
 
 async function ok(side: Side, args: string[]): Promise<string> {
   const r = await run(side, args);
-  if (r.code !== 0) throw new Error(`${side} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  if (r.code !== 0)
+    throw new Error(`${side} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r.stdout;
 }
 
@@ -77,7 +78,16 @@ function steps(out: string): string[] {
 before(async () => {
   docker = await startDockerDaemon();
   const tarball = baseTarball();
-  for (const side of sides) await ok(side, ['import', '-c', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '-c', 'CMD ["sh"]', tarball, 'busybox']);
+  for (const side of sides)
+    await ok(side, [
+      'import',
+      '-c',
+      'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      '-c',
+      'CMD ["sh"]',
+      tarball,
+      'busybox',
+    ]);
   ctx = path.join(env.dir, 'ctx');
   fs.mkdirSync(path.join(ctx, 'sub'), { recursive: true });
   fs.writeFileSync(path.join(ctx, 'Dockerfile'), DOCKERFILE);
@@ -93,27 +103,69 @@ after(async () => {
 
 test('the same Dockerfile: the same steps, history, sizes and config as Docker 20.10', async () => {
   const out: Record<Side, string> = { docker: '', stowage: '' };
-  for (const side of sides) out[side] = await ok(side, ['build', '--network', 'none', '--label', 'z=last', '--label', 'a=first', '-t', 'app:v1', ctx]);
+  for (const side of sides)
+    out[side] = await ok(side, [
+      'build',
+      '--network',
+      'none',
+      '--label',
+      'z=last',
+      '--label',
+      'a=first',
+      '-t',
+      'app:v1',
+      ctx,
+    ]);
   assert.deepEqual(steps(out.stowage), steps(out.docker));
-  assert.equal(steps(out.docker).filter((l) => l.startsWith('Step ')).length, 23, 'the ARG before FROM, 20 steps, a step per label');
+  assert.equal(
+    steps(out.docker).filter((l) => l.startsWith('Step ')).length,
+    23,
+    'the ARG before FROM, 20 steps, a step per label',
+  );
   assert.ok(steps(out.docker).includes('Successfully tagged app:v1'));
   const history = async (side: Side) =>
-    (await ok(side, ['history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Size}}', 'app:v1'])).replace(/(file|dir|multi):[0-9a-f]{64}/g, '$1:HASH');
+    (await ok(side, ['history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Size}}', 'app:v1'])).replace(
+      /(file|dir|multi):[0-9a-f]{64}/g,
+      '$1:HASH',
+    );
   assert.equal(await history('stowage'), await history('docker'));
   const config = async (side: Side) => {
     const [img] = JSON.parse(await ok(side, ['image', 'inspect', 'app:v1']));
     const { Image: _i, Hostname: _h, ...rest } = img.Config;
-    return { config: rest, layers: img.RootFS.Layers.length, author: img.Author, size: img.Size, parentSet: !!img.Parent };
+    return {
+      config: rest,
+      layers: img.RootFS.Layers.length,
+      author: img.Author,
+      size: img.Size,
+      parentSet: !!img.Parent,
+    };
   };
   assert.deepEqual(await config('stowage'), await config('docker'));
   // what RUN made: the same files
   for (const side of sides) {
-    assert.equal(await ok(side, ['run', '--rm', '--network', 'none', '--entrypoint', 'cat', 'app:v1', '/built.txt', '/app/a.txt', '/dst/b.txt', '/multi/b.txt']), 'built 1\nhello\nsub\nsub\n', side);
+    assert.equal(
+      await ok(side, [
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '--entrypoint',
+        'cat',
+        'app:v1',
+        '/built.txt',
+        '/app/a.txt',
+        '/dst/b.txt',
+        '/multi/b.txt',
+      ]),
+      'built 1\nhello\nsub\nsub\n',
+      side,
+    );
   }
 });
 
 test('a second build comes from the cache on both; a changed file misses it from its COPY on', async () => {
-  const hits = async (side: Side) => ((await ok(side, ['build', '--network', 'none', ctx])).match(/ ---> Using cache/g) ?? []).length;
+  const hits = async (side: Side) =>
+    ((await ok(side, ['build', '--network', 'none', ctx])).match(/ ---> Using cache/g) ?? []).length;
   const all = await hits('docker');
   assert.equal(all, 19);
   assert.equal(await hits('stowage'), all);
@@ -125,7 +177,10 @@ test('a second build comes from the cache on both; a changed file misses it from
 
 test('a failing RUN: the same output, message and exit code', async () => {
   const dockerfile = 'FROM busybox\nRUN echo out; exit 3\n';
-  const r: Record<Side, Result> = { docker: await run('docker', ['build', '--network', 'none', '-'], dockerfile), stowage: await run('stowage', ['build', '--network', 'none', '-'], dockerfile) };
+  const r: Record<Side, Result> = {
+    docker: await run('docker', ['build', '--network', 'none', '-'], dockerfile),
+    stowage: await run('stowage', ['build', '--network', 'none', '-'], dockerfile),
+  };
   assert.equal(r.stowage.code, r.docker.code);
   assert.deepEqual(steps(r.stowage.stdout), steps(r.docker.stdout));
   const message = (s: string) => s.split('\n').filter((l) => l.startsWith('The command'));

@@ -43,7 +43,10 @@ CMD ["httpd", "-f", "-p", "80", "-h", "/www"]
 before(async () => {
   await env.baseImage('busybox:latest');
   api = await startService(env);
-  docker = await startDockerDaemon({ bridge: true, extraArgs: ['--default-address-pool', 'base=10.214.0.0/16,size=24'] });
+  docker = await startDockerDaemon({
+    bridge: true,
+    extraArgs: ['--default-address-pool', 'base=10.214.0.0/16,size=24'],
+  });
   const imported = await docker.docker(['import', '-c', 'CMD ["sh"]', baseTarball(), 'busybox:latest']);
   assert.equal(imported.code, 0, imported.stderr);
   const project = path.join(env.dir, 'lesson');
@@ -59,11 +62,13 @@ after(async () => {
 
 const get = (port: number): Promise<string> =>
   new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/' }, (res) => {
-      let body = '';
-      res.on('data', (b) => (body += b));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: '/' }, (res) => {
+        let body = '';
+        res.on('data', (b) => (body += b));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
   });
 
 async function scenario(dockerHost: string, engine: string): Promise<void> {
@@ -72,10 +77,21 @@ async function scenario(dockerHost: string, engine: string): Promise<void> {
   const compose = (args: string[]) =>
     capture('docker-compose', ['-p', 'lesson', ...args], {
       cwd: project,
-      env: { ...(process.env as Record<string, string>), DOCKER_HOST: dockerHost, WEB_PORT: String(port), COMPOSE_DOCKER_CLI_BUILD: '0', DOCKER_BUILDKIT: '0', COMPOSE_INTERACTIVE_NO_CLI: '1' },
+      env: {
+        ...(process.env as Record<string, string>),
+        DOCKER_HOST: dockerHost,
+        WEB_PORT: String(port),
+        COMPOSE_DOCKER_CLI_BUILD: '0',
+        DOCKER_BUILDKIT: '0',
+        COMPOSE_INTERACTIVE_NO_CLI: '1',
+      },
       timeoutMs: 300_000,
     });
-  const cli = (args: string[]) => capture('docker', args, { env: { ...(process.env as Record<string, string>), DOCKER_HOST: dockerHost }, timeoutMs: 60_000 });
+  const cli = (args: string[]) =>
+    capture('docker', args, {
+      env: { ...(process.env as Record<string, string>), DOCKER_HOST: dockerHost },
+      timeoutMs: 60_000,
+    });
   const up = await compose(['up', '-d']);
   assert.equal(up.code, 0, `${engine}: up: ${up.stderr}`);
   assert.match(up.stderr, /Creating network "lesson_default" with the default driver/);

@@ -42,7 +42,9 @@ export function normalize(s: string): string {
 
 const STEPS: Step[] = [
   { args: ['version', '--format', '{{.Client.Version}} {{.Server.APIVersion}}'] },
-  { args: ['info', '--format', '{{.OSType}} {{.Containers}} {{.Images}} {{.LoggingDriver}} {{.Swarm.LocalNodeState}}'] },
+  {
+    args: ['info', '--format', '{{.OSType}} {{.Containers}} {{.Images}} {{.LoggingDriver}} {{.Swarm.LocalNodeState}}'],
+  },
   { args: ['images', '--format', '{{.Repository}}:{{.Tag}}'] },
   { args: ['image', 'ls'] },
   { args: ['history', '--format', '{{.CreatedBy}} {{.Comment}}', 'busybox'] },
@@ -56,7 +58,23 @@ const STEPS: Step[] = [
   { args: ['logs', 'sw-created'] },
   { args: ['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3'] },
   { args: ['run', '--rm', 'busybox', 'no-such-command'], compare: 'code' },
-  { args: ['run', '-d', '--name', 'sw-web', '-p', '127.0.0.1::80', '--label', 'sweep=1', 'busybox', 'httpd', '-f', '-p', '80'] },
+  {
+    args: [
+      'run',
+      '-d',
+      '--name',
+      'sw-web',
+      '-p',
+      '127.0.0.1::80',
+      '--label',
+      'sweep=1',
+      'busybox',
+      'httpd',
+      '-f',
+      '-p',
+      '80',
+    ],
+  },
   { args: ['ps', '--format', '{{.Names}} {{.Image}} {{.Command}} {{.Status}} {{.Ports}}'] },
   { args: ['ps', '-a', '--filter', 'label=sweep=1', '--format', '{{.Names}} {{.State}}'] },
   { args: ['container', 'ls', '-q', '--filter', 'status=exited'] },
@@ -120,14 +138,30 @@ const STEPS: Step[] = [
   { args: ['load', '-i', 'SAVED'] },
   { args: ['import', 'SAVED', 'sweep/imported:1'], compare: 'code' },
   { args: ['rmi', 'sweep/imported:1'], compare: 'code' },
-  { args: ['build', '-q', '-t', 'sweep/built:1', '-'], input: 'FROM busybox\nRUN echo built > /built\nCMD ["cat", "/built"]\n', compare: 'code' },
+  {
+    args: ['build', '-q', '-t', 'sweep/built:1', '-'],
+    input: 'FROM busybox\nRUN echo built > /built\nCMD ["cat", "/built"]\n',
+    compare: 'code',
+  },
   { args: ['run', '--rm', 'sweep/built:1'] },
   { args: ['builder', 'prune', '-f'] },
   { args: ['container', 'prune', '-f'] },
   { args: ['image', 'prune', '-f'] },
   { args: ['system', 'df', '--format', '{{.Type}} {{.TotalCount}}'] },
   { args: ['system', 'prune', '-f'], compare: 'code' },
-  { args: ['events', '--since', '30m', '--until', '0s', '--filter', 'event=rename', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.oldName}}'] },
+  {
+    args: [
+      'events',
+      '--since',
+      '30m',
+      '--until',
+      '0s',
+      '--filter',
+      'event=rename',
+      '--format',
+      '{{.Type}} {{.Action}} {{.Actor.Attributes.oldName}}',
+    ],
+  },
   { args: ['search', 'busybox'], compare: 'code' },
   { args: ['pull', '127.0.0.1:1/nothing:1'], compare: 'code' },
   { args: ['push', 'sweep/built:1'], compare: 'code' },
@@ -139,8 +173,21 @@ const STEPS: Step[] = [
 before(async () => {
   await env.baseImage('busybox:latest');
   api = await startService(env);
-  daemon = await startDockerDaemon({ bridge: true, extraArgs: ['--default-address-pool', 'base=10.215.0.0/16,size=24'] });
-  const imported = await daemon.docker(['import', '-m', 'busybox-static base image', '-c', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '-c', 'CMD ["sh"]', baseTarball(), 'busybox:latest']);
+  daemon = await startDockerDaemon({
+    bridge: true,
+    extraArgs: ['--default-address-pool', 'base=10.215.0.0/16,size=24'],
+  });
+  const imported = await daemon.docker([
+    'import',
+    '-m',
+    'busybox-static base image',
+    '-c',
+    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    '-c',
+    'CMD ["sh"]',
+    baseTarball(),
+    'busybox:latest',
+  ]);
   assert.equal(imported.code, 0, imported.stderr);
 });
 after(async () => {
@@ -160,7 +207,11 @@ async function run(host: string, tag: string, step: Step): Promise<Captured> {
   fs.mkdirSync(dir, { recursive: true });
   const args = step.args.map((a) => (a === 'SAVED' ? path.join(dir, 'saved.tar') : a));
   const input = step.input === 'tar' ? tarInput() : step.input;
-  return capture('docker', args, { env: { ...(process.env as Record<string, string>), DOCKER_HOST: host, DOCKER_CONFIG: path.join(dir, 'config') }, input, timeoutMs: 120_000 });
+  return capture('docker', args, {
+    env: { ...(process.env as Record<string, string>), DOCKER_HOST: host, DOCKER_CONFIG: path.join(dir, 'config') },
+    input,
+    timeoutMs: 120_000,
+  });
 }
 
 test('the docker CLI gets the same exit codes and outputs from stowage as from Docker 20.10, command by command', async () => {
@@ -170,18 +221,24 @@ test('the docker CLI gets the same exit codes and outputs from stowage as from D
     const got = await run(`unix://${api.socket}`, 'stowage', step);
     const what = `docker ${step.args.join(' ')}`;
     if (step.expect) {
-      if (got.code !== step.expect.stowage || ref.code !== step.expect.docker) differences.push(`${what}: exit ${got.code}, Docker ${ref.code}`);
+      if (got.code !== step.expect.stowage || ref.code !== step.expect.docker)
+        differences.push(`${what}: exit ${got.code}, Docker ${ref.code}`);
       continue;
     }
     if (ref.code !== got.code) {
-      differences.push(`${what}: exit ${got.code}, Docker ${ref.code}\n  stowage: ${got.stderr.trim() || got.stdout.trim()}\n  docker:  ${ref.stderr.trim() || ref.stdout.trim()}`);
+      differences.push(
+        `${what}: exit ${got.code}, Docker ${ref.code}\n  stowage: ${got.stderr.trim() || got.stdout.trim()}\n  docker:  ${ref.stderr.trim() || ref.stdout.trim()}`,
+      );
       continue;
     }
     if (step.compare === 'code') continue;
     for (const stream of ['stdout', 'stderr'] as const) {
       const a = normalize(got[stream]);
       const b = normalize(ref[stream]);
-      if (a !== b) differences.push(`${what}: ${stream} differs\n  stowage: ${JSON.stringify(a)}\n  docker:  ${JSON.stringify(b)}`);
+      if (a !== b)
+        differences.push(
+          `${what}: ${stream} differs\n  stowage: ${JSON.stringify(a)}\n  docker:  ${JSON.stringify(b)}`,
+        );
     }
   }
   assert.deepEqual(differences, []);

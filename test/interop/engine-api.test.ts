@@ -16,22 +16,34 @@ let socket: string;
 let imageId: string;
 
 function docker(args: string[], input?: string): Promise<Captured> {
-  return capture('docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: path.join(env.dir, 'docker-config') }, input, timeoutMs: 60_000 });
+  return capture('docker', args, {
+    env: { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: path.join(env.dir, 'docker-config') },
+    input,
+    timeoutMs: 60_000,
+  });
 }
 
 async function dockerOk(args: string[], input?: string): Promise<string> {
   const r = await docker(args, input);
-  if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  if (r.code !== 0)
+    throw new Error(`docker ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r.stdout;
 }
 
 before(async () => {
   imageId = await env.baseImage('busybox:latest');
   socket = path.join(env.dir, 'api.sock');
-  service = spawn(FRONT_END, ['system', 'service', `unix://${socket}`], { env: env.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  service = spawn(FRONT_END, ['system', 'service', `unix://${socket}`], {
+    env: env.env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   service.stderr!.on('data', (b: Buffer) => (stderr += b));
-  for (const deadline = Date.now() + 30_000; !stderr.includes('API listening'); await new Promise((r) => setTimeout(r, 50))) {
+  for (
+    const deadline = Date.now() + 30_000;
+    !stderr.includes('API listening');
+    await new Promise((r) => setTimeout(r, 50))
+  ) {
     if (Date.now() > deadline || service.exitCode !== null) throw new Error(`the service did not start: ${stderr}`);
   }
 });
@@ -49,22 +61,51 @@ test('docker version and images speak to stowage, on the store the stowage CLI u
   const v = await dockerOk(['version', '--format', '{{.Server.Platform.Name}} {{.Server.APIVersion}}']);
   assert.equal(v, 'stowage 1.41\n');
   assert.equal((await dockerOk(['images', '-q', '--no-trunc'])).trim(), imageId);
-  assert.equal((await dockerOk(['image', 'inspect', '-f', '{{.Id}} {{index .RepoTags 0}}', 'busybox'])).trim(), `${imageId} busybox:latest`);
+  assert.equal(
+    (await dockerOk(['image', 'inspect', '-f', '{{.Id}} {{index .RepoTags 0}}', 'busybox'])).trim(),
+    `${imageId} busybox:latest`,
+  );
   assert.match(await dockerOk(['history', 'busybox']), /busybox-static base image/);
 });
 
 test('docker run in the foreground: its streams apart and its exit code; run -d, ps, logs, exec, stop, rm', async () => {
-  const fg = await docker(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+  const fg = await docker([
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    'busybox',
+    'sh',
+    '-c',
+    'echo out; echo err >&2; exit 3',
+  ]);
   assert.equal(fg.code, 3);
   assert.equal(fg.stdout, 'out\n');
   assert.equal(fg.stderr, 'err\n');
   assert.equal((await env.ok(['ps', '-aq'])).trim(), '', '--rm removed it');
-  const id = (await dockerOk(['run', '-d', '--name', 'api-web', '--network', 'none', 'busybox', 'sh', '-c', 'echo hello; exec sleep 100'])).trim();
+  const id = (
+    await dockerOk([
+      'run',
+      '-d',
+      '--name',
+      'api-web',
+      '--network',
+      'none',
+      'busybox',
+      'sh',
+      '-c',
+      'echo hello; exec sleep 100',
+    ])
+  ).trim();
   assert.match(id, /^[0-9a-f]{64}$/);
   // the stowage CLI sees what the docker CLI made
   assert.equal((await env.ok(['ps', '--format', '{{.Names}} {{.State}}'])).trim(), 'api-web running');
-  assert.match(await dockerOk(['ps', '--format', '{{.ID}} {{.Names}} {{.Status}}']), new RegExp(`^${id.slice(0, 12)} api-web Up `));
-  for (let i = 0; i < 50 && !(await dockerOk(['logs', 'api-web'])).includes('hello'); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.match(
+    await dockerOk(['ps', '--format', '{{.ID}} {{.Names}} {{.Status}}']),
+    new RegExp(`^${id.slice(0, 12)} api-web Up `),
+  );
+  for (let i = 0; i < 50 && !(await dockerOk(['logs', 'api-web'])).includes('hello'); i++)
+    await new Promise((r) => setTimeout(r, 100));
   assert.equal(await dockerOk(['logs', 'api-web']), 'hello\n');
   const ex = await docker(['exec', 'api-web', 'sh', '-c', 'echo in-exec; echo e >&2; exit 4']);
   assert.deepEqual([ex.code, ex.stdout, ex.stderr], [4, 'in-exec\n', 'e\n']);
@@ -72,12 +113,21 @@ test('docker run in the foreground: its streams apart and its exit code; run -d,
   const missing = await docker(['exec', 'api-web', 'nope']);
   assert.equal(missing.code, 127);
   assert.match(missing.stdout, /executable file not found in \$PATH/);
-  assert.equal((await dockerOk(['inspect', '-f', '{{.State.Status}} {{.Name}}', 'api-web'])).trim(), 'running /api-web');
+  assert.equal(
+    (await dockerOk(['inspect', '-f', '{{.State.Status}} {{.Name}}', 'api-web'])).trim(),
+    'running /api-web',
+  );
   const rmi = await docker(['rmi', 'busybox']);
   assert.equal(rmi.code, 1);
-  assert.equal(rmi.stderr, `Error response from daemon: conflict: unable to remove repository reference "busybox" (must force) - container ${id.slice(0, 12)} is using its referenced image ${imageId.slice(7, 19)}\n`);
+  assert.equal(
+    rmi.stderr,
+    `Error response from daemon: conflict: unable to remove repository reference "busybox" (must force) - container ${id.slice(0, 12)} is using its referenced image ${imageId.slice(7, 19)}\n`,
+  );
   assert.equal(await dockerOk(['stop', '-t', '1', 'api-web']), 'api-web\n');
-  assert.equal((await dockerOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'api-web'])).trim(), 'exited 137');
+  assert.equal(
+    (await dockerOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'api-web'])).trim(),
+    'exited 137',
+  );
   assert.equal(await dockerOk(['rm', 'api-web']), 'api-web\n');
   const gone = await docker(['inspect', 'api-web']);
   assert.equal(gone.code, 1);
@@ -95,20 +145,41 @@ test('docker save, rmi and load through the API give the same image', async () =
 });
 
 test('docker diff, commit and build (the classic builder) through the API', async () => {
-  await dockerOk(['run', '-d', '--name', 'api-changed', '--network', 'none', 'busybox', 'sh', '-c', 'echo x > /added; rm /bin/vi; exec sleep 100']);
-  for (let i = 0; i < 50 && !(await dockerOk(['diff', 'api-changed'])).includes('/added'); i++) await new Promise((r) => setTimeout(r, 100));
+  await dockerOk([
+    'run',
+    '-d',
+    '--name',
+    'api-changed',
+    '--network',
+    'none',
+    'busybox',
+    'sh',
+    '-c',
+    'echo x > /added; rm /bin/vi; exec sleep 100',
+  ]);
+  for (let i = 0; i < 50 && !(await dockerOk(['diff', 'api-changed'])).includes('/added'); i++)
+    await new Promise((r) => setTimeout(r, 100));
   assert.equal(await dockerOk(['diff', 'api-changed']), await env.ok(['diff', 'api-changed']));
   assert.match(await dockerOk(['diff', 'api-changed']), /^A \/added$/m);
   const id = (await dockerOk(['commit', '-m', 'through the API', 'api-changed', 'api/committed:1'])).trim();
-  assert.equal((await env.ok(['image', 'inspect', '-f', '{{.Id}} {{.Comment}}', 'api/committed:1'])).trim(), `${id} through the API`);
+  assert.equal(
+    (await env.ok(['image', 'inspect', '-f', '{{.Id}} {{.Comment}}', 'api/committed:1'])).trim(),
+    `${id} through the API`,
+  );
   await dockerOk(['rm', '-f', 'api-changed']);
   const ctxDir = path.join(env.dir, 'api-build');
   fs.mkdirSync(ctxDir);
-  fs.writeFileSync(path.join(ctxDir, 'Dockerfile'), 'FROM busybox\nCOPY page.html /www/\nRUN echo built > /www/built\nCMD ["cat", "/www/page.html", "/www/built"]\n');
+  fs.writeFileSync(
+    path.join(ctxDir, 'Dockerfile'),
+    'FROM busybox\nCOPY page.html /www/\nRUN echo built > /www/built\nCMD ["cat", "/www/page.html", "/www/built"]\n',
+  );
   fs.writeFileSync(path.join(ctxDir, 'page.html'), 'page\n');
   const built = await docker(['build', '--network', 'none', '-t', 'api/built:1', ctxDir]);
   assert.equal(built.code, 0, built.stderr);
-  assert.match(built.stdout, /Step 1\/4 : FROM busybox\n[\s\S]*Step 3\/4 : RUN echo built > \/www\/built\n ---> Running in [0-9a-f]{12}\n[\s\S]*Successfully tagged api\/built:1\n/);
+  assert.match(
+    built.stdout,
+    /Step 1\/4 : FROM busybox\n[\s\S]*Step 3\/4 : RUN echo built > \/www\/built\n ---> Running in [0-9a-f]{12}\n[\s\S]*Successfully tagged api\/built:1\n/,
+  );
   assert.equal(await env.ok(['run', '--rm', '--network', 'none', 'api/built:1']), 'page\nbuilt\n');
   const failed = await docker(['build', '--network', 'none', '-'], 'FROM busybox\nRUN exit 7\n');
   assert.equal(failed.code, 7);
@@ -120,7 +191,10 @@ test('docker cp through the API, both ways', async () => {
   const out = path.join(env.dir, 'cp-out');
   fs.mkdirSync(out);
   await dockerOk(['cp', 'api-cp:/etc/passwd', `${out}/`]);
-  assert.equal(fs.readFileSync(path.join(out, 'passwd'), 'utf8'), await env.ok(['exec', 'api-cp', 'cat', '/etc/passwd']));
+  assert.equal(
+    fs.readFileSync(path.join(out, 'passwd'), 'utf8'),
+    await env.ok(['exec', 'api-cp', 'cat', '/etc/passwd']),
+  );
   const tree = path.join(env.dir, 'cp-in');
   fs.mkdirSync(path.join(tree, 'sub'), { recursive: true });
   fs.writeFileSync(path.join(tree, 'sub', 'f'), 'deep\n');
@@ -138,7 +212,12 @@ test('docker push and pull through the API, to a real registry', async () => {
     const name = `${reg.host}/api:1`;
     await dockerOk(['tag', 'busybox', name]);
     const pushed = await dockerOk(['push', name]);
-    assert.match(pushed, new RegExp(`^The push refers to repository \\[${reg.host}/api\\]\n[\\s\\S]*: Pushed\n1: digest: sha256:[0-9a-f]{64} size: \\d+\n$`));
+    assert.match(
+      pushed,
+      new RegExp(
+        `^The push refers to repository \\[${reg.host}/api\\]\n[\\s\\S]*: Pushed\n1: digest: sha256:[0-9a-f]{64} size: \\d+\n$`,
+      ),
+    );
     await dockerOk(['rmi', name]);
     const pulled = await dockerOk(['pull', name]);
     assert.match(pulled, new RegExp(`Status: (Downloaded newer image|Image is up to date) for ${name}\n${name}\n$`));
@@ -149,9 +228,22 @@ test('docker push and pull through the API, to a real registry', async () => {
 });
 
 test('a container with a terminal follows the size the client gives it', async () => {
-  const id = (await dockerOk(['run', '-d', '-t', '--network', 'none', 'busybox', 'sh', '-c', 'sleep 1; stty size; exec sleep 100'])).trim();
+  const id = (
+    await dockerOk([
+      'run',
+      '-d',
+      '-t',
+      '--network',
+      'none',
+      'busybox',
+      'sh',
+      '-c',
+      'sleep 1; stty size; exec sleep 100',
+    ])
+  ).trim();
   assert.equal(await rawStatus('POST', `/v1.41/containers/${id}/resize?h=33&w=77`), 200);
-  for (let i = 0; i < 50 && !(await dockerOk(['logs', id])).includes('33'); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && !(await dockerOk(['logs', id])).includes('33'); i++)
+    await new Promise((r) => setTimeout(r, 100));
   assert.equal(await dockerOk(['logs', id]), '33 77\r\n');
   await dockerOk(['rm', '-f', id]);
 });
@@ -172,10 +264,14 @@ test('the service outlives bad requests and clients that go away; failed starts 
   assert.equal(await rawStatus('GET', '/v1.41/containers/%E0/json'), 400);
   assert.equal(await rawStatus('GET', '/v1.41/images/json?filters=%7Bnot-json'), 400);
   // a client killed while its container keeps printing
-  const chatty = spawn('docker', ['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'while true; do echo lots of output; done'], {
-    env: { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: path.join(env.dir, 'docker-config') },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const chatty = spawn(
+    'docker',
+    ['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'while true; do echo lots of output; done'],
+    {
+      env: { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: path.join(env.dir, 'docker-config') },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   await new Promise((r) => chatty.stdout!.once('data', r));
   chatty.kill('SIGKILL');
   await new Promise((r) => setTimeout(r, 500));
@@ -189,7 +285,8 @@ test('the service outlives bad requests and clients that go away; failed starts 
   // exec -d: the process runs on in the container
   await dockerOk(['run', '-d', '--name', 'api-execd', '--network', 'none', 'busybox', 'sleep', '100']);
   await dockerOk(['exec', '-d', 'api-execd', 'sh', '-c', 'echo detached > /tmp/d']);
-  for (let i = 0; i < 50 && (await docker(['exec', 'api-execd', 'cat', '/tmp/d'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && (await docker(['exec', 'api-execd', 'cat', '/tmp/d'])).code !== 0; i++)
+    await new Promise((r) => setTimeout(r, 100));
   assert.equal(await dockerOk(['exec', 'api-execd', 'cat', '/tmp/d']), 'detached\n');
   await dockerOk(['rm', '-f', 'api-execd']);
 });

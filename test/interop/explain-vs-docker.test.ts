@@ -27,7 +27,8 @@ function run(side: Side, args: string[]): Promise<Result> {
 
 async function ok(side: Side, args: string[]): Promise<string> {
   const r = await run(side, args);
-  if (r.code !== 0) throw new Error(`${side} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  if (r.code !== 0)
+    throw new Error(`${side} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r.stdout;
 }
 
@@ -39,7 +40,15 @@ const APPS: Record<string, string> = {
 before(async () => {
   docker = await startDockerDaemon();
   for (const side of sides) {
-    await ok(side, ['import', '-c', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '-c', 'CMD ["sh"]', baseTarball(), 'busybox']);
+    await ok(side, [
+      'import',
+      '-c',
+      'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      '-c',
+      'CMD ["sh"]',
+      baseTarball(),
+      'busybox',
+    ]);
     for (const [app, dockerfile] of Object.entries(APPS)) {
       const ctx = path.join(env.dir, `${side}-${app}`);
       fs.mkdirSync(ctx);
@@ -58,17 +67,20 @@ after(async () => {
 async function dfImages(side: Side): Promise<string[]> {
   const out = await ok(side, ['system', 'df', '-v']);
   const lines = out.split('\n\n')[1].split('\n');
-  return lines.map((l) => {
-    const c = l.split(/\s{2,}/);
-    return [`${c[0]}:${c[1]}`, ...c.slice(4)].join(' ');
-  }).sort();
+  return lines
+    .map((l) => {
+      const c = l.split(/\s{2,}/);
+      return [`${c[0]}:${c[1]}`, ...c.slice(4)].join(' ');
+    })
+    .sort();
 }
 
 test('system df -v: the same images, SHARED SIZE and UNIQUE SIZE as Docker 20.10 (no build intermediates)', async () => {
   const [d, s] = [await dfImages('docker'), await dfImages('stowage')];
   assert.deepEqual(s, d);
   assert.equal(s.length, 4, `header + busybox + two apps: ${s.join(' | ')}`);
-  const summary = async (side: Side) => (await ok(side, ['system', 'df'])).split('\n').find((l) => l.startsWith('Images'));
+  const summary = async (side: Side) =>
+    (await ok(side, ['system', 'df'])).split('\n').find((l) => l.startsWith('Images'));
   assert.equal(await summary('stowage'), await summary('docker'));
 });
 
@@ -84,8 +96,12 @@ test("explain's shared and unique bytes are system df -v's", async () => {
 test("explained from Docker's own archive: layer sizes as Docker's history gives them, the deleted file as waste", async () => {
   const archive = path.join(env.dir, 'docker-one.tar');
   await ok('docker', ['save', '-o', archive, 'app:one']);
-  const r = JSON.parse(await ok('stowage', ['image', 'explain', '--format', 'json', '--archive', archive])) as ExplainReport;
-  const history = (await ok('docker', ['history', '--no-trunc', '--human=false', '--format', '{{.CreatedBy}}\t{{.Size}}', 'app:one']))
+  const r = JSON.parse(
+    await ok('stowage', ['image', 'explain', '--format', 'json', '--archive', archive]),
+  ) as ExplainReport;
+  const history = (
+    await ok('docker', ['history', '--no-trunc', '--human=false', '--format', '{{.CreatedBy}}\t{{.Size}}', 'app:one'])
+  )
     .trim()
     .split('\n')
     .map((l) => l.split('\t'));
@@ -95,7 +111,10 @@ test("explained from Docker's own archive: layer sizes as Docker's history gives
     assert.equal(l.size, Number(row[1]), `size of ${l.createdBy || l.comment}`);
   }
   assert.equal(r.wastedBytes, 300 * 1024);
-  assert.deepEqual(r.waste.map((w) => w.path), ['/www/big']);
+  assert.deepEqual(
+    r.waste.map((w) => w.path),
+    ['/www/big'],
+  );
   const dockerSize = Number((await ok('docker', ['image', 'inspect', '-f', '{{.Size}}', 'app:one'])).trim());
   assert.equal(r.size, dockerSize, "the size Docker's images shows");
 });

@@ -54,7 +54,8 @@ function runners(): Record<Side, Runner> {
 
 async function ok(side: Side, args: string[]): Promise<string> {
   const r = await runners()[side](args);
-  if (r.code !== 0) throw new Error(`${side} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  if (r.code !== 0)
+    throw new Error(`${side} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r.stdout;
 }
 
@@ -65,7 +66,9 @@ function parseTable(out: string): { header: string[]; rows: Record<string, strin
   for (const m of lines[0].matchAll(/\S+(?: \S+)*/g)) cols.push({ name: m[0], start: m.index ?? 0 });
   const rows = lines.slice(1).map((l) => {
     const row: Record<string, string> = {};
-    cols.forEach((c, i) => (row[c.name] = l.slice(c.start, i + 1 < cols.length ? cols[i + 1].start : undefined).trim()));
+    cols.forEach(
+      (c, i) => (row[c.name] = l.slice(c.start, i + 1 < cols.length ? cols[i + 1].start : undefined).trim()),
+    );
     return row;
   });
   return { header: cols.map((c) => c.name), rows };
@@ -87,7 +90,10 @@ function keyPaths(v: unknown, prefix = ''): string[] {
 function keyOrders(v: unknown, prefix = '$'): string[] {
   if (Array.isArray(v)) return v.flatMap((e) => keyOrders(e, `${prefix}[]`));
   if (v && typeof v === 'object') {
-    return [`${prefix}: ${Object.keys(v).join(',')}`, ...Object.entries(v).flatMap(([k, e]) => keyOrders(e, `${prefix}.${k}`))];
+    return [
+      `${prefix}: ${Object.keys(v).join(',')}`,
+      ...Object.entries(v).flatMap(([k, e]) => keyOrders(e, `${prefix}.${k}`)),
+    ];
   }
   return [];
 }
@@ -97,7 +103,10 @@ function setDiff(docker: string[], stowage: string[]): string {
   const s = new Set(stowage);
   const onlyD = [...d].filter((k) => !s.has(k)).sort();
   const onlyS = [...s].filter((k) => !d.has(k)).sort();
-  return [onlyD.length ? `only in Docker: ${onlyD.join(', ')}` : '', onlyS.length ? `only in stowage: ${onlyS.join(', ')}` : '']
+  return [
+    onlyD.length ? `only in Docker: ${onlyD.join(', ')}` : '',
+    onlyS.length ? `only in stowage: ${onlyS.join(', ')}` : '',
+  ]
     .filter(Boolean)
     .join('; ');
 }
@@ -115,7 +124,14 @@ const cases: Case[] = [
   {
     name: 'busybox base tarball with -m and -c (as the base image is made)',
     file: () => baseTarball(),
-    flags: ['-m', 'busybox-static base image', '-c', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '-c', 'CMD ["sh"]'],
+    flags: [
+      '-m',
+      'busybox-static base image',
+      '-c',
+      'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      '-c',
+      'CMD ["sh"]',
+    ],
   },
 ];
 
@@ -147,7 +163,11 @@ for (const c of cases) {
 
     await t.test('Size and VirtualSize from inspect are the same', () => {
       assert.equal(st.Size, d.Size, `inspect Size: Docker ${d.Size}, stowage ${st.Size}`);
-      assert.equal(st.VirtualSize, d.VirtualSize, `inspect VirtualSize: Docker ${d.VirtualSize}, stowage ${st.VirtualSize}`);
+      assert.equal(
+        st.VirtualSize,
+        d.VirtualSize,
+        `inspect VirtualSize: Docker ${d.VirtualSize}, stowage ${st.VirtualSize}`,
+      );
     });
 
     await t.test('`images` shows the same header and SIZE string', async () => {
@@ -162,7 +182,8 @@ for (const c of cases) {
       assert.equal(sr.TAG, dr.TAG);
       assert.equal(sr['IMAGE ID'], id.stowage.slice(7, 19));
       const fmt: Record<string, string> = {};
-      for (const s of sides) fmt[s] = await ok(s, ['images', '--format', '{{.Size}}|{{.VirtualSize}}|{{.Repository}}|{{.Tag}}', ref]);
+      for (const s of sides)
+        fmt[s] = await ok(s, ['images', '--format', '{{.Size}}|{{.VirtualSize}}|{{.Repository}}|{{.Tag}}', ref]);
       assert.equal(fmt.stowage, fmt.docker, 'images --format {{.Size}}|{{.VirtualSize}}|…');
     });
 
@@ -171,11 +192,24 @@ for (const c of cases) {
       for (const s of sides) tables[s] = parseTable(await ok(s, ['history', ref]));
       assert.deepEqual(tables.stowage.header, tables.docker.header, 'history header');
       assert.equal(tables.stowage.rows.length, tables.docker.rows.length, 'history row count');
-      assert.deepEqual(tables.stowage.rows.map((r) => r.SIZE), tables.docker.rows.map((r) => r.SIZE), 'history SIZE column');
-      assert.deepEqual(tables.stowage.rows.map((r) => r['CREATED BY']), tables.docker.rows.map((r) => r['CREATED BY']), 'history CREATED BY column');
-      assert.deepEqual(tables.stowage.rows.map((r) => r.COMMENT), tables.docker.rows.map((r) => r.COMMENT), 'history COMMENT column');
+      assert.deepEqual(
+        tables.stowage.rows.map((r) => r.SIZE),
+        tables.docker.rows.map((r) => r.SIZE),
+        'history SIZE column',
+      );
+      assert.deepEqual(
+        tables.stowage.rows.map((r) => r['CREATED BY']),
+        tables.docker.rows.map((r) => r['CREATED BY']),
+        'history CREATED BY column',
+      );
+      assert.deepEqual(
+        tables.stowage.rows.map((r) => r.COMMENT),
+        tables.docker.rows.map((r) => r.COMMENT),
+        'history COMMENT column',
+      );
       const fmt: Record<string, string> = {};
-      for (const s of sides) fmt[s] = await ok(s, ['history', '--no-trunc', '--format', '{{.Size}}|{{.CreatedBy}}|{{.Comment}}', ref]);
+      for (const s of sides)
+        fmt[s] = await ok(s, ['history', '--no-trunc', '--format', '{{.Size}}|{{.CreatedBy}}|{{.Comment}}', ref]);
       assert.equal(fmt.stowage, fmt.docker, 'history --no-trunc --format {{.Size}}|{{.CreatedBy}}|{{.Comment}}');
     });
 
@@ -194,14 +228,36 @@ for (const c of cases) {
 
     await t.test('`image inspect` values that do not depend on time, store paths or engine agree', (st2) => {
       // DockerVersion is the daemon's own version ("20.10.24+dfsg1"): expected to differ, shown for the record
-      if (st.DockerVersion !== d.DockerVersion) st2.diagnostic(`DockerVersion: Docker ${JSON.stringify(d.DockerVersion)}, stowage ${JSON.stringify(st.DockerVersion)}`);
-      for (const k of ['RepoTags', 'RepoDigests', 'Parent', 'Comment', 'Container', 'ContainerConfig', 'Author', 'Config', 'Architecture', 'Variant', 'Os']) {
-        assert.deepEqual(st[k], d[k], `image inspect ${k}: Docker ${JSON.stringify(d[k])}, stowage ${JSON.stringify(st[k])}`);
+      if (st.DockerVersion !== d.DockerVersion)
+        st2.diagnostic(
+          `DockerVersion: Docker ${JSON.stringify(d.DockerVersion)}, stowage ${JSON.stringify(st.DockerVersion)}`,
+        );
+      for (const k of [
+        'RepoTags',
+        'RepoDigests',
+        'Parent',
+        'Comment',
+        'Container',
+        'ContainerConfig',
+        'Author',
+        'Config',
+        'Architecture',
+        'Variant',
+        'Os',
+      ]) {
+        assert.deepEqual(
+          st[k],
+          d[k],
+          `image inspect ${k}: Docker ${JSON.stringify(d[k])}, stowage ${JSON.stringify(st[k])}`,
+        );
       }
       assert.equal(st.GraphDriver.Name, d.GraphDriver.Name, 'GraphDriver.Name');
       // RFC 3339 with up to nanoseconds, UTC, as Go writes time.Time
       const goTime = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
-      for (const [n, v] of [['Created', st.Created], ['Metadata.LastTagTime', st.Metadata?.LastTagTime]]) {
+      for (const [n, v] of [
+        ['Created', st.Created],
+        ['Metadata.LastTagTime', st.Metadata?.LastTagTime],
+      ]) {
         assert.match(String(v), goTime, `stowage ${n} ${v} is Go's time format`);
       }
     });

@@ -31,17 +31,23 @@ after(async () => {
 
 const skopeo = (...args: string[]) => execFileSync('skopeo', args, { encoding: 'utf8' });
 
-test('push: Docker\'s lines, blobs not sent twice, and skopeo and Docker 20.10 read the image with the same ID', async () => {
+test("push: Docker's lines, blobs not sent twice, and skopeo and Docker 20.10 read the image with the same ID", async () => {
   const name = `${reg.host}/base:1`;
   await env.ok(['tag', 'busybox', name]);
   const first = await env.ok(['push', name]);
-  const m = new RegExp(`^The push refers to repository \\[${reg.host}/base\\]\\n([0-9a-f]{12}): Preparing\\n\\1: Pushed\\n1: digest: (sha256:[0-9a-f]{64}) size: \\d+\\n$`).exec(first);
+  const m = new RegExp(
+    `^The push refers to repository \\[${reg.host}/base\\]\\n([0-9a-f]{12}): Preparing\\n\\1: Pushed\\n1: digest: (sha256:[0-9a-f]{64}) size: \\d+\\n$`,
+  ).exec(first);
   assert.ok(m, first);
   const digest = m[2];
   const again = await env.ok(['push', name]);
   assert.match(again, /: Layer already exists\n/);
   assert.ok(again.endsWith(`1: digest: ${digest} size: ${/size: (\d+)/.exec(first)![1]}\n`), 'the same manifest');
-  assert.ok(JSON.parse(await env.ok(['image', 'inspect', '-f', '{{json .RepoDigests}}', name])).includes(`${reg.host}/base@${digest}`));
+  assert.ok(
+    JSON.parse(await env.ok(['image', 'inspect', '-f', '{{json .RepoDigests}}', name])).includes(
+      `${reg.host}/base@${digest}`,
+    ),
+  );
   // skopeo: the manifest's digest and the config, byte for byte the image's
   assert.equal(JSON.parse(skopeo('inspect', '--tls-verify=false', `docker://${name}`)).Digest, digest);
   const config = execFileSync('skopeo', ['inspect', '--tls-verify=false', '--config', '--raw', `docker://${name}`]);
@@ -63,16 +69,30 @@ test('pull: what Docker 20.10 pushed, with its digest; then by digest; and a pul
   const r = await env.run(['pull', name]);
   assert.equal(r.code, 0, r.stderr);
   // (its one layer is the busybox base's, which the store has)
-  assert.match(r.stdout, new RegExp(`^1: Pulling from fromdocker\\n[0-9a-f]{12}: Already exists\\nDigest: ${digest}\\nStatus: Downloaded newer image for ${name}\\n${name}\\n$`));
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `^1: Pulling from fromdocker\\n[0-9a-f]{12}: Already exists\\nDigest: ${digest}\\nStatus: Downloaded newer image for ${name}\\n${name}\\n$`,
+    ),
+  );
   assert.equal((await env.ok(['image', 'inspect', '-f', '{{.Id}}', name])).trim(), dockerId);
-  assert.equal(await env.ok(['run', '--rm', '--network', 'none', name, 'cat', '/etc/group']), execFileSync('tar', ['-xOf', baseTarball(), './etc/group'], { encoding: 'utf8' }));
+  assert.equal(
+    await env.ok(['run', '--rm', '--network', 'none', name, 'cat', '/etc/group']),
+    execFileSync('tar', ['-xOf', baseTarball(), './etc/group'], { encoding: 'utf8' }),
+  );
   assert.match(await env.ok(['pull', name]), /Status: Image is up to date for /);
   // by digest, after the image is gone: no tag, the digest in `images --digests`
   await env.ok(['rmi', name]);
   const byDigest = await env.ok(['pull', `${reg.host}/fromdocker@${digest}`]);
   assert.match(byDigest, new RegExp(`^${digest}: Pulling from fromdocker\\n`));
-  assert.match(await env.ok(['images', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}']), new RegExp(`^${reg.host}/fromdocker <none> ${digest}$`, 'm'));
-  assert.equal((await env.ok(['image', 'inspect', '-f', '{{.Id}}', `${reg.host}/fromdocker@${digest}`])).trim(), dockerId);
+  assert.match(
+    await env.ok(['images', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}']),
+    new RegExp(`^${reg.host}/fromdocker <none> ${digest}$`, 'm'),
+  );
+  assert.equal(
+    (await env.ok(['image', 'inspect', '-f', '{{.Id}}', `${reg.host}/fromdocker@${digest}`])).trim(),
+    dockerId,
+  );
 });
 
 test('run and build pull what the store does not have; push of a missing tag is refused as Docker does', async () => {
@@ -80,9 +100,16 @@ test('run and build pull what the store does not have; push of a missing tag is 
   const run = await env.run(['run', '--rm', '--network', 'none', `${reg.host}/base:1`, 'echo', 'pulled and ran']);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout, 'pulled and ran\n');
-  assert.match(run.stderr, new RegExp(`^Unable to find image '${reg.host}/base:1' locally\\n1: Pulling from base\\n[\\s\\S]*Status: Downloaded newer image for ${reg.host}/base:1\\n$`));
+  assert.match(
+    run.stderr,
+    new RegExp(
+      `^Unable to find image '${reg.host}/base:1' locally\\n1: Pulling from base\\n[\\s\\S]*Status: Downloaded newer image for ${reg.host}/base:1\\n$`,
+    ),
+  );
   await env.ok(['rmi', `${reg.host}/base:1`]);
-  const built = await env.run(['build', '-q', '--network', 'none', '-'], { input: `FROM ${reg.host}/base:1\nRUN echo built > /built\n` });
+  const built = await env.run(['build', '-q', '--network', 'none', '-'], {
+    input: `FROM ${reg.host}/base:1\nRUN echo built > /built\n`,
+  });
   assert.equal(built.code, 0, built.stderr);
   assert.equal(await env.ok(['run', '--rm', '--network', 'none', built.stdout.trim(), 'cat', '/built']), 'built\n');
   const missing = await env.run(['push', `${reg.host}/nothere:1`]);

@@ -23,7 +23,8 @@ after(async () => {
   user?.remove();
 });
 
-const run = (tool: Tool, args: string[]): Promise<Captured> => user.exec(tool === 'stowage' ? FRONT_END : 'podman', args);
+const run = (tool: Tool, args: string[]): Promise<Captured> =>
+  user.exec(tool === 'stowage' ? FRONT_END : 'podman', args);
 
 async function ok(tool: Tool, args: string[]): Promise<string> {
   const r = await run(tool, args);
@@ -33,11 +34,13 @@ async function ok(tool: Tool, args: string[]): Promise<string> {
 
 function page(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/', timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: '/', timeout: 5000 }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
   });
 }
 
@@ -59,8 +62,24 @@ test('the same commands work for both engines, run by the same ordinary user', a
   for (const tool of TOOLS) {
     await ok(tool, ['import', '-c', 'CMD ["sh"]', tarball, 'busybox:latest']);
     // root inside is the user: one mapping line of the user's namespace
-    assert.equal(await ok(tool, ['run', '--rm', 'busybox', 'sh', '-c', 'id -u; id -g; wc -l < /proc/self/uid_map']), '0\n0\n2\n', tool);
-    assert.equal(await ok(tool, ['run', '--rm', '--userns=keep-id', 'busybox', 'sh', '-c', 'id -u; id -g; id -un; stat -c %u /bin/busybox']), `${user.uid}\n${user.gid}\n${user.name}\n0\n`, tool);
+    assert.equal(
+      await ok(tool, ['run', '--rm', 'busybox', 'sh', '-c', 'id -u; id -g; wc -l < /proc/self/uid_map']),
+      '0\n0\n2\n',
+      tool,
+    );
+    assert.equal(
+      await ok(tool, [
+        'run',
+        '--rm',
+        '--userns=keep-id',
+        'busybox',
+        'sh',
+        '-c',
+        'id -u; id -g; id -un; stat -c %u /bin/busybox',
+      ]),
+      `${user.uid}\n${user.gid}\n${user.name}\n0\n`,
+      tool,
+    );
 
     // a published port >= 1024 answers on 127.0.0.1; exec reaches the container
     const port = await freePort();
@@ -73,18 +92,29 @@ test('the same commands work for both engines, run by the same ordinary user', a
     // build with RUN steps; the image's owners inside as the Dockerfile made them
     const ctx = path.join(user.home, `ctx-${tool}`);
     fs.mkdirSync(ctx);
-    fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nRUN echo built > /built && chown 65534:65534 /built\nRUN mkdir /data && touch /data/x\n');
+    fs.writeFileSync(
+      path.join(ctx, 'Dockerfile'),
+      'FROM busybox\nRUN echo built > /built && chown 65534:65534 /built\nRUN mkdir /data && touch /data/x\n',
+    );
     fs.chownSync(ctx, user.uid, user.gid);
     fs.chownSync(path.join(ctx, 'Dockerfile'), user.uid, user.gid);
     await ok(tool, ['build', '-q', '-t', `built-${tool}`, ctx]);
-    assert.equal(await ok(tool, ['run', '--rm', `built-${tool}`, 'stat', '-c', '%u:%g %n', '/built', '/data/x']), '65534:65534 /built\n0:0 /data/x\n', tool);
+    assert.equal(
+      await ok(tool, ['run', '--rm', `built-${tool}`, 'stat', '-c', '%u:%g %n', '/built', '/data/x']),
+      '65534:65534 /built\n0:0 /data/x\n',
+      tool,
+    );
     await ok(tool, ['save', '-o', path.join(user.home, `built-${tool}.tar`), `built-${tool}`]);
   }
 
   // each loads the other's archive and finds the same image ID
-  const id = async (tool: Tool, ref: string) => (await ok(tool, ['image', 'inspect', '--format', '{{.Id}}', ref])).trim().replace(/^sha256:/, '');
+  const id = async (tool: Tool, ref: string) =>
+    (await ok(tool, ['image', 'inspect', '--format', '{{.Id}}', ref])).trim().replace(/^sha256:/, '');
   const fromPodman = await id('podman', 'built-podman');
-  assert.match(await ok('stowage', ['load', '-i', path.join(user.home, 'built-podman.tar')]), /Loaded image: localhost\/built-podman:latest/);
+  assert.match(
+    await ok('stowage', ['load', '-i', path.join(user.home, 'built-podman.tar')]),
+    /Loaded image: localhost\/built-podman:latest/,
+  );
   assert.equal(await id('stowage', 'localhost/built-podman'), fromPodman);
   const fromStowage = await id('stowage', 'built-stowage');
   await ok('podman', ['load', '-i', path.join(user.home, 'built-stowage.tar')]);
@@ -96,7 +126,16 @@ test('user-defined networks: stowage resolves peers by name; podman 4.3 with CNI
   for (const tool of TOOLS) {
     await ok(tool, ['network', 'create', 'rlnet']);
     await ok(tool, ['run', '-d', '--network', 'rlnet', '--name', 'srv', 'busybox', ...WEB]);
-    const r = await run(tool, ['run', '--rm', '--network', 'rlnet', 'busybox', 'sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://srv/ && exit 0; sleep 0.3; done; exit 1']);
+    const r = await run(tool, [
+      'run',
+      '--rm',
+      '--network',
+      'rlnet',
+      'busybox',
+      'sh',
+      '-c',
+      'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://srv/ && exit 0; sleep 0.3; done; exit 1',
+    ]);
     if (tool === 'stowage' || dnsname) {
       assert.equal(r.code, 0, `${tool}: ${r.stderr}`);
       assert.equal(r.stdout, 'served\n');

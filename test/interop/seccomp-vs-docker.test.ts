@@ -39,14 +39,18 @@ function hostCapsRuntime(): string {
   const missing = ALL_CAPS.filter((c) => !boundingCaps().includes(c));
   const edits = missing.flatMap((c) => ['-e', `'s/"${c}",//g'`, '-e', `'s/,"${c}"//g'`]).join(' ');
   const file = path.join(env.dir, 'hostcaps-runc');
-  fs.writeFileSync(file, [
-    '#!/bin/sh',
-    'bundle=; prev=',
-    'for a in "$@"; do [ "$prev" = --bundle ] && bundle=$a; prev=$a; done',
-    missing.length ? `[ -n "$bundle" ] && sed -i ${edits} "$bundle/config.json"` : ':',
-    `exec ${runc} "$@"`,
-    '',
-  ].join('\n'), { mode: 0o755 });
+  fs.writeFileSync(
+    file,
+    [
+      '#!/bin/sh',
+      'bundle=; prev=',
+      'for a in "$@"; do [ "$prev" = --bundle ] && bundle=$a; prev=$a; done',
+      missing.length ? `[ -n "$bundle" ] && sed -i ${edits} "$bundle/config.json"` : ':',
+      `exec ${runc} "$@"`,
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
   return file;
 }
 
@@ -57,10 +61,17 @@ before(async () => {
   await env.baseImage('busybox:latest');
   await docker.ok(['import', '-c', 'CMD ["sh"]', baseTarball(), 'busybox:latest']);
   apiSocket = path.join(env.dir, 'api.sock');
-  service = spawn(FRONT_END, ['system', 'service', `unix://${apiSocket}`], { env: env.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  service = spawn(FRONT_END, ['system', 'service', `unix://${apiSocket}`], {
+    env: env.env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   service.stderr!.on('data', (b: Buffer) => (stderr += b));
-  for (const deadline = Date.now() + 30_000; !stderr.includes('API listening'); await new Promise((r) => setTimeout(r, 50))) {
+  for (
+    const deadline = Date.now() + 30_000;
+    !stderr.includes('API listening');
+    await new Promise((r) => setTimeout(r, 50))
+  ) {
     if (Date.now() > deadline || service.exitCode !== null) throw new Error(`the service did not start: ${stderr}`);
   }
 });
@@ -77,26 +88,57 @@ type Outcomes = Map<string, string>;
 
 function outcomes(who: string, r: { code: number | null; stdout: string; stderr: string }): Outcomes {
   assert.equal(r.code, 0, `${who}: the probe ran\n${r.stderr}`);
-  const lines = r.stdout.trim().split('\n').map((l) => l.split(' '));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '));
   const map = new Map(lines.map(([name, ...rest]) => [name, rest.join(' ')]));
   assert.ok(map.size > 60 && map.size === lines.length, `${who}: every probe reported once\n${r.stdout}`);
   assert.ok(![...map.values()].includes('unknown-probe'));
   return map;
 }
 
-const probeArgs = (flags: string[]) => ['run', '--rm', '--network', 'none', '-v', `${probe}:/probe:ro`, ...flags, 'busybox', '/probe'];
+const probeArgs = (flags: string[]) => [
+  'run',
+  '--rm',
+  '--network',
+  'none',
+  '-v',
+  `${probe}:/probe:ro`,
+  ...flags,
+  'busybox',
+  '/probe',
+];
 const underStowage = async (flags: string[]) => outcomes('stowage', await env.run(probeArgs(flags)));
 const underDocker = async (flags: string[]) => outcomes('docker', await docker.docker(probeArgs(flags)));
 const throughApi = async (flags: string[]) =>
-  outcomes('docker CLI → stowage API', await capture(dockerCliPath()!, probeArgs(flags), {
-    env: { ...(process.env as Record<string, string>), DOCKER_HOST: `unix://${apiSocket}`, DOCKER_CONFIG: path.join(env.dir, 'docker-config') },
-    timeoutMs: 120_000,
-  }));
+  outcomes(
+    'docker CLI → stowage API',
+    await capture(dockerCliPath()!, probeArgs(flags), {
+      env: {
+        ...(process.env as Record<string, string>),
+        DOCKER_HOST: `unix://${apiSocket}`,
+        DOCKER_CONFIG: path.join(env.dir, 'docker-config'),
+      },
+      timeoutMs: 120_000,
+    }),
+  );
 
 /** Docker 20.10's outcomes as stowage's default profile gives them: AF_VSOCK refused (Docker 23.0's rule). */
-const withVsockRefused = (theirs: Outcomes): Outcomes => new Map([...theirs].map(([k, v]) => [k, k === 'socket-vsock' ? 'EPERM' : v]));
+const withVsockRefused = (theirs: Outcomes): Outcomes =>
+  new Map([...theirs].map(([k, v]) => [k, k === 'socket-vsock' ? 'EPERM' : v]));
 
-const MANY_CAPS = ['SYS_TIME', 'SYS_NICE', 'SYS_MODULE', 'SYS_BOOT', 'SYS_RAWIO', 'SYS_PACCT', 'SYSLOG', 'DAC_READ_SEARCH', 'SYS_PTRACE'];
+const MANY_CAPS = [
+  'SYS_TIME',
+  'SYS_NICE',
+  'SYS_MODULE',
+  'SYS_BOOT',
+  'SYS_RAWIO',
+  'SYS_PACCT',
+  'SYSLOG',
+  'DAC_READ_SEARCH',
+  'SYS_PTRACE',
+];
 
 for (const flags of [
   [],
@@ -120,7 +162,10 @@ for (const flags of [
 }
 
 test('no filter: --privileged and seccomp=unconfined, as Docker', async () => {
-  const [privileged, mine] = await Promise.all([underDocker(['--runtime', 'hostcaps', '--privileged']), underStowage(['--privileged'])]);
+  const [privileged, mine] = await Promise.all([
+    underDocker(['--runtime', 'hostcaps', '--privileged']),
+    underStowage(['--privileged']),
+  ]);
   assert.deepEqual(mine, privileged);
   assert.equal(privileged.get('keyctl'), 'EOPNOTSUPP', 'no filter: the kernel answers');
   const opt = ['--security-opt', 'seccomp=unconfined'];
@@ -134,7 +179,11 @@ test("stowage's default profile as a file (Docker's format): dockerd applies it 
   fs.writeFileSync(file, JSON.stringify(DEFAULT_PROFILE, null, 2));
   for (const flags of [[], ['--cap-add', 'SYS_ADMIN']]) {
     const args = ['--security-opt', `seccomp=${file}`, ...flags];
-    const [theirs, mine, mineFromFile] = await Promise.all([underDocker(args), underStowage(flags), underStowage(args)]);
+    const [theirs, mine, mineFromFile] = await Promise.all([
+      underDocker(args),
+      underStowage(flags),
+      underStowage(args),
+    ]);
     assert.deepEqual(mine, theirs);
     assert.deepEqual(mineFromFile, theirs);
     assert.equal(theirs.get('socket-vsock'), 'EPERM');
@@ -155,7 +204,11 @@ const CUSTOM = {
     { names: ['perf_event_open'], action: 'SCMP_ACT_ERRNO', errnoRet: 5, includes: { minKernel: '4.8' } },
     { names: ['bpf'], action: 'SCMP_ACT_ERRNO', errnoRet: 5, includes: { minKernel: '99.0' } },
     { names: ['userfaultfd'], action: 'SCMP_ACT_ERRNO', errnoRet: 5, excludes: { minKernel: '4.8' } },
-    { names: ['personality'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 0x400000, valueTwo: 0x400000, op: 'SCMP_CMP_MASKED_EQ' }] },
+    {
+      names: ['personality'],
+      action: 'SCMP_ACT_ERRNO',
+      args: [{ index: 0, value: 0x400000, valueTwo: 0x400000, op: 'SCMP_CMP_MASKED_EQ' }],
+    },
     { names: ['set_mempolicy_home_node', 'memfd_secret'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
   ],
 };
@@ -173,7 +226,7 @@ test('a profile file with errno values, argument rules, includes/excludes by cap
   }
 });
 
-test('the default profile through the Engine API is the CLI\'s', async () => {
+test("the default profile through the Engine API is the CLI's", async () => {
   for (const flags of [[], ['--cap-add', 'SYS_ADMIN']]) {
     const [api, cli] = await Promise.all([throughApi(flags), underStowage(flags)]);
     assert.deepEqual(api, cli);

@@ -32,11 +32,20 @@ function shq(a: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
-async function rec(title: string, args: string[], opts: { input?: string | Buffer; display?: string; note?: string } = {}): Promise<DockerResult> {
+async function rec(
+  title: string,
+  args: string[],
+  opts: { input?: string | Buffer; display?: string; note?: string } = {},
+): Promise<DockerResult> {
   const r = await docker.docker(args, { input: opts.input });
   captures.push({
-    section, title, command: opts.display ?? `docker ${args.map(shq).join(' ')}`,
-    stdout: r.stdout, stderr: r.stderr, code: r.code, note: opts.note,
+    section,
+    title,
+    command: opts.display ?? `docker ${args.map(shq).join(' ')}`,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    code: r.code,
+    note: opts.note,
   });
   return r;
 }
@@ -61,11 +70,20 @@ err = p.stderr.read()
 code = p.wait()
 print(json.dumps({'stdout': out.decode('utf8', 'replace'), 'stderr': err.decode('utf8', 'replace'), 'code': code}))
 `;
-  const r = spawnSync('python3', ['-c', py, docker.cli, ...args], { env: docker.cliEnv(), encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('python3', ['-c', py, docker.cli, ...args], {
+    env: docker.cliEnv(),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (r.status !== 0) throw new Error(`pty capture failed: ${r.stderr}`);
   const j = JSON.parse(r.stdout) as { stdout: string; stderr: string; code: number };
   captures.push({
-    section, title, command: `docker ${args.map(shq).join(' ')}`, stdout: j.stdout, stderr: j.stderr, code: j.code,
+    section,
+    title,
+    command: `docker ${args.map(shq).join(' ')}`,
+    stdout: j.stdout,
+    stderr: j.stderr,
+    code: j.code,
     note: note ?? 'stdin and stdout are a terminal (pty), stderr a pipe',
   });
 }
@@ -88,7 +106,6 @@ function block(label: string, text: string): string {
   if (marks.length) head += ` (${marks.join('; ')})`;
   return `${head}\n${text.replace(/\r/g, '')}${text.endsWith('\n') ? '' : '\n'}`;
 }
-
 
 const FACTS = `
 ## Facts worth knowing (read from the captures below)
@@ -181,7 +198,13 @@ async function main(): Promise<void> {
   try {
     const base = baseTarball();
     const small = path.join(work, 'small.tar');
-    fs.writeFileSync(small, buildTar([{ name: 'hello.txt', data: 'hello\n' }, { name: 'dir/', type: 'directory' }]));
+    fs.writeFileSync(
+      small,
+      buildTar([
+        { name: 'hello.txt', data: 'hello\n' },
+        { name: 'dir/', type: 'directory' },
+      ]),
+    );
     const garbage = path.join(work, 'garbage.txt');
     fs.writeFileSync(garbage, 'this is not a tar archive, just some text\n'.repeat(30));
     const clientVersion = await ok(['version', '--format', '{{.Client.Version}}']);
@@ -198,8 +221,12 @@ async function main(): Promise<void> {
     await sleep(1100);
     const dangling = await ok(['import', small]);
     captures.push({
-      section, title: 'Setup', command: `docker import ${base} tiny:latest && docker tag tiny:latest other:v1 && docker import small.tar`,
-      stdout: `${imgId}\n${dangling}\n`, stderr: '', code: 0,
+      section,
+      title: 'Setup',
+      command: `docker import ${base} tiny:latest && docker tag tiny:latest other:v1 && docker import small.tar`,
+      stdout: `${imgId}\n${dangling}\n`,
+      stderr: '',
+      code: 0,
       note: 'busybox base rootfs imported with two tags (tiny:latest, other:v1); one second later, a 2-entry tarball imported without a name (untagged).',
     });
     await rec('images', ['images']);
@@ -213,9 +240,17 @@ async function main(): Promise<void> {
     await rec("images --filter reference='t*'", ['images', '--filter', 'reference=t*']);
     await rec('images REPOSITORY argument', ['images', 'tiny']);
     await rec('images with an unknown filter', ['images', '--filter', 'foo=bar']);
-    await rec('images --format with the deprecated VirtualSize and other fields', [
-      'images', '--format', 'table {{.Repository}}\t{{.Size}}\t{{.VirtualSize}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}\t{{.CreatedAt}}',
-    ], { note: 'CLI 28: Size uses 3 significant digits, VirtualSize/SharedSize/UniqueSize use HumanSize (4); VirtualSize\'s header is "SIZE".' });
+    await rec(
+      'images --format with the deprecated VirtualSize and other fields',
+      [
+        'images',
+        '--format',
+        'table {{.Repository}}\t{{.Size}}\t{{.VirtualSize}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}\t{{.CreatedAt}}',
+      ],
+      {
+        note: 'CLI 28: Size uses 3 significant digits, VirtualSize/SharedSize/UniqueSize use HumanSize (4); VirtualSize\'s header is "SIZE".',
+      },
+    );
     await rec('images -q of an image with two tags (one line per tag)', ['images', '-q', '--filter', 'dangling=false']);
 
     // --------------------------------------------------------------- history
@@ -224,7 +259,10 @@ async function main(): Promise<void> {
     await rec('history --no-trunc IMG', ['history', '--no-trunc', img]);
     await rec('history -q IMG', ['history', '-q', img]);
     await rec('history --format json IMG', ['history', '--format', 'json', img]);
-    await rec('history of an import with -m and -c', ['history', await ok(['import', '-m', 'my message', '-c', 'ENV A=1', '-c', 'CMD ["sh"]', small, 'withmsg:1'])]);
+    await rec('history of an import with -m and -c', [
+      'history',
+      await ok(['import', '-m', 'my message', '-c', 'ENV A=1', '-c', 'CMD ["sh"]', small, 'withmsg:1']),
+    ]);
     await rec('history of a nonexistent image', ['history', 'nonexist']);
 
     // ------------------------------------------------------------------- tag
@@ -239,15 +277,38 @@ async function main(): Promise<void> {
     section = 'inspect errors';
     await rec('inspect nonexist', ['inspect', 'nonexist']);
     await rec('image inspect nonexist', ['image', 'inspect', 'nonexist']);
-    await rec('image inspect of one good and one missing image', ['image', 'inspect', '-f', '{{.Id}}', img, 'nonexist']);
+    await rec('image inspect of one good and one missing image', [
+      'image',
+      'inspect',
+      '-f',
+      '{{.Id}}',
+      img,
+      'nonexist',
+    ]);
     await rec("inspect -f '{{.Nope}}' IMG", ['inspect', '-f', '{{.Nope}}', img]);
     await rec("image inspect -f '{{.Nope}}' IMG", ['image', 'inspect', '-f', '{{.Nope}}', img]);
     await rec("inspect -f '{{.Config.Nope}}' IMG", ['inspect', '-f', '{{.Config.Nope}}', img]);
     await rec("inspect -f '{{json .RootFS}}' IMG", ['inspect', '-f', '{{json .RootFS}}', img]);
-    await rec('image inspect -f of fields that are null or absent', [
-      'image', 'inspect', '-f', '{{.Config.Env}}|{{.Config.Labels}}|{{.Config.Volumes}}|{{.Config.Entrypoint}}|{{.Container}}|{{.RepoDigests}}|{{.GraphDriver.Data.LowerDir}}|{{.Metadata}}', img,
-    ], { note: 'The CLI runs the template on its typed struct first: null slices print [], null maps map[]; only when that fails does it retry on the raw JSON map (where a missing key is an error).' });
-    await rec('image inspect -f json of null fields', ['image', 'inspect', '-f', '{{json .Config.Env}} {{json .Config.Labels}} {{json .ContainerConfig.Cmd}}', img]);
+    await rec(
+      'image inspect -f of fields that are null or absent',
+      [
+        'image',
+        'inspect',
+        '-f',
+        '{{.Config.Env}}|{{.Config.Labels}}|{{.Config.Volumes}}|{{.Config.Entrypoint}}|{{.Container}}|{{.RepoDigests}}|{{.GraphDriver.Data.LowerDir}}|{{.Metadata}}',
+        img,
+      ],
+      {
+        note: 'The CLI runs the template on its typed struct first: null slices print [], null maps map[]; only when that fails does it retry on the raw JSON map (where a missing key is an error).',
+      },
+    );
+    await rec('image inspect -f json of null fields', [
+      'image',
+      'inspect',
+      '-f',
+      '{{json .Config.Env}} {{json .Config.Labels}} {{json .ContainerConfig.Cmd}}',
+      img,
+    ]);
     await rec('inspect --type image nonexist', ['inspect', '--type', 'image', 'nonexist']);
 
     // ---------------------------------------------------- invalid references
@@ -268,9 +329,16 @@ async function main(): Promise<void> {
     await rec('import of an empty file', ['import', '/dev/null', 'bad:empty']);
     await rec('import of a missing file', ['import', '/nonexistent/file.tar', 'bad:missing']);
     await rec('import from stdin with a message', ['import', '-m', 'from stdin', '-', 'stdin:1'], {
-      input: fs.readFileSync(small), display: 'docker import -m \'from stdin\' - stdin:1 < small.tar',
+      input: fs.readFileSync(small),
+      display: "docker import -m 'from stdin' - stdin:1 < small.tar",
     });
-    await rec('image inspect of that import (Comment = message)', ['image', 'inspect', '-f', '{{.Comment}}|{{.Config.Cmd}}|{{.Config.Env}}', 'stdin:1']);
+    await rec('image inspect of that import (Comment = message)', [
+      'image',
+      'inspect',
+      '-f',
+      '{{.Comment}}|{{.Config.Cmd}}|{{.Config.Env}}',
+      'stdin:1',
+    ]);
 
     // ----------------------------------------------------- ambiguous prefixes
     section = 'Ambiguous ID prefix';
@@ -286,8 +354,12 @@ async function main(): Promise<void> {
     }
     const sameFirst = [...ids.entries()].filter(([, id]) => id[0] === prefix);
     captures.push({
-      section, title: 'Setup', command: 'docker import ambN.tar amb:N   (repeated until two image IDs share their first hex digit)',
-      stdout: sameFirst.map(([r, id]) => `${r} sha256:${id}\n`).join(''), stderr: '', code: 0,
+      section,
+      title: 'Setup',
+      command: 'docker import ambN.tar amb:N   (repeated until two image IDs share their first hex digit)',
+      stdout: sameFirst.map(([r, id]) => `${r} sha256:${id}\n`).join(''),
+      stderr: '',
+      code: 0,
       note: `Prefix "${prefix}" matches ${sameFirst.length} images (no tag or repository is named "${prefix}").`,
     });
     await rec('rmi with an ambiguous one-char prefix', ['rmi', prefix]);
@@ -296,14 +368,21 @@ async function main(): Promise<void> {
     await rec('history with an ambiguous one-char prefix', ['history', prefix]);
     await rec('tag with an ambiguous one-char prefix', ['tag', prefix, 'x:1']);
     const all = (await ok(['images', '-q', '--no-trunc'])).split('\n').map((s) => s.slice(7));
-    const unique = [...ids.values()].map((id) => id.slice(0, 4)).find((p4) => all.filter((a) => a.startsWith(p4)).length === 1);
+    const unique = [...ids.values()]
+      .map((id) => id.slice(0, 4))
+      .find((p4) => all.filter((a) => a.startsWith(p4)).length === 1);
     if (unique) await rec('inspect -f with a unique 4-char prefix', ['inspect', '-f', '{{.Id}}', unique]);
     const one = '0123456789abcdef'.split('').find((ch) => all.filter((a) => a.startsWith(ch)).length === 1);
     if (one) {
       await rec('image inspect -f with a unique one-char prefix', ['image', 'inspect', '-f', '{{.Id}}', one]);
       await rec('history -q with a unique one-char prefix', ['history', '-q', one]);
     }
-    await rec('inspect with a prefix of the sha256: form', ['inspect', '-f', '{{.Id}}', `sha256:${imgId.slice(7, 12)}`]);
+    await rec('inspect with a prefix of the sha256: form', [
+      'inspect',
+      '-f',
+      '{{.Id}}',
+      `sha256:${imgId.slice(7, 12)}`,
+    ]);
     await ok(['rmi', ...ids.keys()]);
 
     // ------------------------------------------------------------------- rmi
@@ -321,8 +400,12 @@ async function main(): Promise<void> {
     const sId = await ok(['import', base, 'img:stopped']);
     const stopped = await ok(['create', '--name', 'stopped', 'img:stopped', 'sh']);
     captures.push({
-      section, title: 'Setup: an image used by a stopped container', command: `docker import ${base} img:stopped && docker create --name stopped img:stopped sh`,
-      stdout: `${sId}\n${stopped}\n`, stderr: '', code: 0,
+      section,
+      title: 'Setup: an image used by a stopped container',
+      command: `docker import ${base} img:stopped && docker create --name stopped img:stopped sh`,
+      stdout: `${sId}\n${stopped}\n`,
+      stderr: '',
+      code: 0,
     });
     await rec('rmi TAG of an image used by a stopped container', ['rmi', 'img:stopped']);
     await rec('rmi ID of an image used by a stopped container', ['rmi', sId.slice(7, 19)]);
@@ -333,8 +416,12 @@ async function main(): Promise<void> {
     const s2Id = await ok(['import', base, 'img:stopped']);
     const stopped2 = await ok(['create', '--name', 'stopped2', 'img:stopped', 'sh']);
     captures.push({
-      section, title: 'Setup: another image used by a stopped container', command: `docker import ${base} img:stopped && docker create --name stopped2 img:stopped sh`,
-      stdout: `${s2Id}\n${stopped2}\n`, stderr: '', code: 0,
+      section,
+      title: 'Setup: another image used by a stopped container',
+      command: `docker import ${base} img:stopped && docker create --name stopped2 img:stopped sh`,
+      stdout: `${s2Id}\n${stopped2}\n`,
+      stderr: '',
+      code: 0,
     });
     await rec('rmi -f ID of an image used by a stopped container', ['rmi', '-f', s2Id.slice(7, 19)]);
     await rec('containers after that (they keep the deleted image ID)', ['ps', '-a']);
@@ -343,9 +430,12 @@ async function main(): Promise<void> {
     const rId = await ok(['import', base, 'img:running']);
     const running = await ok(['run', '-d', '--network', 'none', '--name', 'running', 'img:running', 'sleep', '100']);
     captures.push({
-      section, title: 'Setup: an image used by a running container',
+      section,
+      title: 'Setup: an image used by a running container',
       command: `docker import ${base} img:running && docker run -d --network none --name running img:running sleep 100`,
-      stdout: `${rId}\n${running}\n`, stderr: '', code: 0,
+      stdout: `${rId}\n${running}\n`,
+      stderr: '',
+      code: 0,
     });
     await rec('rmi TAG of an image used by a running container', ['rmi', 'img:running']);
     await rec('rmi ID of an image used by a running container', ['rmi', rId.slice(7, 19)]);
@@ -357,8 +447,12 @@ async function main(): Promise<void> {
     section = 'system df';
     const busyImg = await ok(['import', base, 'img:unused']);
     captures.push({
-      section, title: 'State', command: 'docker images -a; docker ps -a',
-      stdout: `${await ok(['images', '-a'])}\n\n${await ok(['ps', '-a'])}\n`, stderr: '', code: 0,
+      section,
+      title: 'State',
+      command: 'docker images -a; docker ps -a',
+      stdout: `${await ok(['images', '-a'])}\n\n${await ok(['ps', '-a'])}\n`,
+      stderr: '',
+      code: 0,
       note: `img:unused (${busyImg.slice(7, 19)}) is used by nothing; the untagged images are used by the containers "stopped" and "running", or by nothing.`,
     });
     await rec('system df', ['system', 'df']);
@@ -380,12 +474,18 @@ async function main(): Promise<void> {
     recTty('save IMG to a terminal', ['save', img]);
     await rec('save of a nonexistent image to /dev/null', ['save', '-o', '/dev/null', 'nonexist']);
     await rec('load -i garbage', ['load', '-i', garbage]);
-    await rec('load garbage from stdin', ['load'], { input: fs.readFileSync(garbage), display: 'docker load < garbage.txt' });
+    await rec('load garbage from stdin', ['load'], {
+      input: fs.readFileSync(garbage),
+      display: 'docker load < garbage.txt',
+    });
     await rec('load of an empty stdin (not a terminal)', ['load'], { input: '', display: 'docker load < /dev/null' });
     recTty('load with stdin a terminal', ['load']);
     await rec('load -i of a missing file', ['load', '-i', '/nonexistent.tar']);
 
-    fs.writeFileSync(path.join(outDir, 'notes-captures.json'), `${JSON.stringify({ server: docker.serverVersion, client: clientVersion, captures }, null, 2)}\n`);
+    fs.writeFileSync(
+      path.join(outDir, 'notes-captures.json'),
+      `${JSON.stringify({ server: docker.serverVersion, client: clientVersion, captures }, null, 2)}\n`,
+    );
     fs.writeFileSync(path.join(outDir, 'NOTES.md'), render(docker.serverVersion, clientVersion));
     console.log(`wrote ${captures.length} captures to ${outDir}/NOTES.md and notes-captures.json`);
   } finally {

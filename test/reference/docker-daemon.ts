@@ -107,11 +107,13 @@ export function isDockerInstalled(): boolean {
 
 function notInstalled(): Error {
   const missing = [
-    dockerdPath() ? '' : 'dockerd', containerdPath() ? '' : 'containerd', dockerCliPath() ? '' : 'the docker CLI',
+    dockerdPath() ? '' : 'dockerd',
+    containerdPath() ? '' : 'containerd',
+    dockerCliPath() ? '' : 'the docker CLI',
   ].filter(Boolean);
   return new Error(
     `the reference Docker daemon is not installed (missing: ${missing.join(', ')}): ` +
-      'run scripts/setup.sh --with-references (it installs Debian\'s docker.io: dockerd 20.10, containerd, runc)',
+      "run scripts/setup.sh --with-references (it installs Debian's docker.io: dockerd 20.10, containerd, runc)",
   );
 }
 
@@ -202,7 +204,8 @@ export class DockerDaemon {
   private constructor(private readonly opts: DockerDaemonOptions) {
     const cli = dockerCliPath();
     if (!dockerdPath() || !cli || !containerdPath()) throw notInstalled();
-    if (process.getuid?.() !== 0) throw new Error('the reference Docker daemon needs root (dockerd is started as the test user)');
+    if (process.getuid?.() !== 0)
+      throw new Error('the reference Docker daemon needs root (dockerd is started as the test user)');
     this.cli = cli;
     // unix socket paths are limited to 108 bytes: keep the base short
     const base = os.tmpdir().length <= 40 ? os.tmpdir() : '/tmp';
@@ -219,10 +222,14 @@ export class DockerDaemon {
     this.cgroupParent = `/stowage-ref-${this.token}`;
     this.containerdNamespace = `stowage-ref-${this.token}`;
     this.bridgeName = opts.bridge ? `sref${this.token.slice(0, 8)}` : undefined;
-    for (const d of [this.dataRoot, this.execRoot, path.join(this.dir, 'cli')]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    for (const d of [this.dataRoot, this.execRoot, path.join(this.dir, 'cli')])
+      fs.mkdirSync(d, { recursive: true, mode: 0o700 });
     // "deprecated-key-path" (20.10, daemon.json only): otherwise every daemon
     // writes and shares the engine ID key /etc/docker/key.json
-    fs.writeFileSync(path.join(this.dir, 'daemon.json'), `${JSON.stringify({ 'deprecated-key-path': path.join(this.dir, 'key.json') })}\n`);
+    fs.writeFileSync(
+      path.join(this.dir, 'daemon.json'),
+      `${JSON.stringify({ 'deprecated-key-path': path.join(this.dir, 'key.json') })}\n`,
+    );
   }
 
   /** Starts a private dockerd and waits until its API answers `/_ping`. */
@@ -242,25 +249,42 @@ export class DockerDaemon {
   private args(): string[] {
     const o = this.opts;
     const a = [
-      '--config-file', path.join(this.dir, 'daemon.json'),
-      '--data-root', this.dataRoot,
-      '--exec-root', this.execRoot,
-      '-H', this.host,
-      '--pidfile', this.pidFile,
-      '--storage-driver', o.storageDriver ?? 'overlay2',
-      '--exec-opt', 'native.cgroupdriver=cgroupfs',
-      '--cgroup-parent', this.cgroupParent,
-      '--containerd-namespace', this.containerdNamespace,
-      '--containerd-plugins-namespace', `${this.containerdNamespace}-plugins`,
-      '--log-level', o.logLevel ?? 'info',
-      '--shutdown-timeout', '5',
+      '--config-file',
+      path.join(this.dir, 'daemon.json'),
+      '--data-root',
+      this.dataRoot,
+      '--exec-root',
+      this.execRoot,
+      '-H',
+      this.host,
+      '--pidfile',
+      this.pidFile,
+      '--storage-driver',
+      o.storageDriver ?? 'overlay2',
+      '--exec-opt',
+      'native.cgroupdriver=cgroupfs',
+      '--cgroup-parent',
+      this.cgroupParent,
+      '--containerd-namespace',
+      this.containerdNamespace,
+      '--containerd-plugins-namespace',
+      `${this.containerdNamespace}-plugins`,
+      '--log-level',
+      o.logLevel ?? 'info',
+      '--shutdown-timeout',
+      '5',
     ];
     const b = o.bridge;
     if (!b) {
       a.push('--bridge=none', '--iptables=false', '--ip-masq=false', '--ip-forward=false');
     } else {
       const bo = typeof b === 'object' ? b : {};
-      a.push(`--bridge=${this.bridgeName}`, `--iptables=${!!bo.iptables}`, `--ip-masq=${!!bo.ipMasq}`, `--ip-forward=${!!bo.ipForward}`);
+      a.push(
+        `--bridge=${this.bridgeName}`,
+        `--iptables=${!!bo.iptables}`,
+        `--ip-masq=${!!bo.ipMasq}`,
+        `--ip-forward=${!!bo.ipForward}`,
+      );
     }
     return [...a, ...(o.extraArgs ?? [])];
   }
@@ -283,8 +307,12 @@ export class DockerDaemon {
     const log = fs.openSync(this.logFile, 'a');
     const dockerd = dockerdPath()!;
     // containerd and runc are found on PATH by dockerd
-    const env = { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/usr/bin:/sbin:/bin` } as Record<string, string>;
-    for (const k of ['DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'NOTIFY_SOCKET']) delete env[k];
+    const env = { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/usr/bin:/sbin:/bin` } as Record<
+      string,
+      string
+    >;
+    for (const k of ['DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'NOTIFY_SOCKET'])
+      delete env[k];
     this.child = spawn(dockerd, this.args(), { stdio: ['ignore', log, log], env });
     fs.closeSync(log);
     this.daemonPid = this.child.pid ?? 0;
@@ -297,7 +325,9 @@ export class DockerDaemon {
       if (exited) throw new Error(`${exited} before answering /_ping\n${this.logTail()}`);
       if ((await this.ping()) === 'OK') break;
       if (Date.now() > deadline) {
-        throw new Error(`dockerd did not answer /_ping on ${this.socket} within ${(this.opts.startTimeoutMs ?? 60_000) / 1000} s\n${this.logTail()}`);
+        throw new Error(
+          `dockerd did not answer /_ping on ${this.socket} within ${(this.opts.startTimeoutMs ?? 60_000) / 1000} s\n${this.logTail()}`,
+        );
       }
       await sleep(100);
     }
@@ -342,19 +372,29 @@ export class DockerDaemon {
 
   /** Runs the docker CLI against this daemon. */
   docker(args: string[], opts: DockerRunOptions = {}): Promise<DockerResult> {
-    return capture(this.cli, args, { env: this.cliEnv(opts.env), input: opts.input, timeoutMs: opts.timeoutMs ?? 120_000 });
+    return capture(this.cli, args, {
+      env: this.cliEnv(opts.env),
+      input: opts.input,
+      timeoutMs: opts.timeoutMs ?? 120_000,
+    });
   }
 
   /** Runs the docker CLI and fails unless it exits 0; returns stdout. */
   async ok(args: string[], opts: DockerRunOptions = {}): Promise<string> {
     const r = await this.docker(args, opts);
-    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    if (r.code !== 0)
+      throw new Error(`docker ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
     return r.stdout;
   }
 
   /** Every process of this daemon: dockerd, its containerd, the shims (by the paths in their command lines) and the containers (by cgroup). */
-  private processes(): { pid: number; kind: 'dockerd' | 'containerd' | 'shim' | 'container' | 'other'; cmdline: string[] }[] {
-    const out: { pid: number; kind: 'dockerd' | 'containerd' | 'shim' | 'container' | 'other'; cmdline: string[] }[] = [];
+  private processes(): {
+    pid: number;
+    kind: 'dockerd' | 'containerd' | 'shim' | 'container' | 'other';
+    cmdline: string[];
+  }[] {
+    const out: { pid: number; kind: 'dockerd' | 'containerd' | 'shim' | 'container' | 'other'; cmdline: string[] }[] =
+      [];
     const cgroupMark = `${this.cgroupParent}/`;
     for (const name of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(name)) continue;
@@ -378,10 +418,15 @@ export class DockerDaemon {
       if (!mine && !inCgroup) continue;
       const exe = path.basename(cmdline[0] ?? '');
       const kind =
-        pid === this.daemonPid || exe === 'dockerd' ? 'dockerd'
-        : exe === 'containerd' ? 'containerd'
-        : exe.startsWith('containerd-shim') ? 'shim'
-        : inCgroup ? 'container' : 'other';
+        pid === this.daemonPid || exe === 'dockerd'
+          ? 'dockerd'
+          : exe === 'containerd'
+            ? 'containerd'
+            : exe.startsWith('containerd-shim')
+              ? 'shim'
+              : inCgroup
+                ? 'container'
+                : 'other';
       out.push({ pid, kind, cmdline });
     }
     return out;
@@ -427,7 +472,12 @@ export class DockerDaemon {
     if (containerd.length) this.waitGone(containerd, 5_000);
     rest = this.processes();
     for (const p of rest) signal(p.pid, 'SIGKILL');
-    if (!this.waitGone(rest.map((p) => p.pid), 10_000)) {
+    if (
+      !this.waitGone(
+        rest.map((p) => p.pid),
+        10_000,
+      )
+    ) {
       const left = this.processes().map((p) => `${p.pid} ${p.cmdline.join(' ')}`);
       if (left.length) process.emitWarning(`reference dockerd: processes left after SIGKILL: ${left.join('; ')}`);
     }
@@ -436,7 +486,9 @@ export class DockerDaemon {
     for (const s of shims) {
       const arg = (f: string) => s.cmdline[s.cmdline.indexOf(f) + 1];
       if (!s.cmdline.includes('-address') || !s.cmdline.includes('-id') || !s.cmdline.includes('-namespace')) continue;
-      const hash = createHash('sha256').update(path.join(arg('-address'), arg('-namespace'), arg('-id'))).digest('hex');
+      const hash = createHash('sha256')
+        .update(path.join(arg('-address'), arg('-namespace'), arg('-id')))
+        .digest('hex');
       fs.rmSync(path.join('/run/containerd/s', hash), { force: true });
     }
     // 3. mounts under the directory (overlay2 private bind, container rootfs, shm, netns), deepest first

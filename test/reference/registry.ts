@@ -32,25 +32,51 @@ export interface RegistryOptions {
 }
 
 function config(dir: string, port: number, o: RegistryOptions): string {
-  const lines = ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${dir}/data`, '  delete:', '    enabled: true', 'http:', `  addr: 127.0.0.1:${port}`, '  headers:', `    X-Stowage-Test-Registry: [${path.basename(dir)}]`];
+  const lines = [
+    'version: 0.1',
+    'log:',
+    '  level: error',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${dir}/data`,
+    '  delete:',
+    '    enabled: true',
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    '  headers:',
+    `    X-Stowage-Test-Registry: [${path.basename(dir)}]`,
+  ];
   if (o.tls) {
     lines.push('  tls:', `    certificate: ${o.tls.server.cert}`, `    key: ${o.tls.server.key}`);
     if (o.tls.clientCas?.length) lines.push('    clientcas:', ...o.tls.clientCas.map((c) => `      - ${c}`));
   }
   if (o.htpasswd) {
     const file = path.join(dir, 'htpasswd');
-    const entries = Object.entries(o.htpasswd).map(([u, p]) => execFileSync('htpasswd', ['-nbB', u, p], { encoding: 'utf8' }).trim());
+    const entries = Object.entries(o.htpasswd).map(([u, p]) =>
+      execFileSync('htpasswd', ['-nbB', u, p], { encoding: 'utf8' }).trim(),
+    );
     fs.writeFileSync(file, `${entries.join('\n')}\n`);
     lines.push('auth:', '  htpasswd:', '    realm: stowage-test', `    path: ${file}`);
   } else if (o.token) {
-    lines.push('auth:', '  token:', `    realm: ${o.token.realm}`, `    service: ${o.token.service}`, `    issuer: ${o.token.issuer}`, `    rootcertbundle: ${o.token.rootCertBundle}`);
+    lines.push(
+      'auth:',
+      '  token:',
+      `    realm: ${o.token.realm}`,
+      `    service: ${o.token.service}`,
+      `    issuer: ${o.token.issuer}`,
+      `    rootcertbundle: ${o.token.rootCertBundle}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
 
 /** Whether this very registry answers /v2/ (401 included: it wants credentials), not another that took the port first. */
 function answers(host: string, dir: string, o: RegistryOptions): Promise<boolean> {
-  if (!o.tls) return fetch(`http://${host}/v2/`).then((r) => (r.status === 200 || r.status === 401) && r.headers.get('x-stowage-test-registry') === path.basename(dir), () => false);
+  if (!o.tls)
+    return fetch(`http://${host}/v2/`).then(
+      (r) => (r.status === 200 || r.status === 401) && r.headers.get('x-stowage-test-registry') === path.basename(dir),
+      () => false,
+    );
   return new Promise((resolve) => {
     const req = https.get(
       { host: '127.0.0.1', port: Number(host.split(':')[1]), path: '/v2/', rejectUnauthorized: false },
@@ -60,7 +86,11 @@ function answers(host: string, dir: string, o: RegistryOptions): Promise<boolean
       },
     );
     // with clientCas the handshake fails without a certificate: the port answering TLS is enough
-    req.on('error', (e: NodeJS.ErrnoException) => resolve(!!o.tls?.clientCas?.length && /certificate|alert|socket hang up|ECONNRESET/i.test(`${e.code} ${e.message}`)));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      resolve(
+        !!o.tls?.clientCas?.length && /certificate|alert|socket hang up|ECONNRESET/i.test(`${e.code} ${e.message}`),
+      ),
+    );
   });
 }
 

@@ -21,15 +21,37 @@ export interface Ca extends Issued {
   issue(name: string, opts: { server?: boolean; client?: boolean; days?: number }): Issued;
 }
 
-const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+const openssl = (args: string[], cwd: string) =>
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 
 export function makeCa(dir: string, name: string): Ca {
   const d = path.join(dir, name.replace(/\W+/g, '-'));
   fs.mkdirSync(d, { recursive: true });
   const key = path.join(d, 'ca.key');
   const cert = path.join(d, 'ca.crt');
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '30', '-subj', `/CN=${name}`, '-keyout', key, '-out', cert,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'], d);
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-sha256',
+      '-days',
+      '30',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+    ],
+    d,
+  );
   let serial = 1;
   return {
     name,
@@ -45,9 +67,50 @@ export function makeCa(dir: string, name: string): Ca {
       if (usages.length) lines.push(`extendedKeyUsage=${usages.join(',')}`);
       if (opts.server) lines.push('subjectAltName=IP:127.0.0.1,DNS:localhost');
       fs.writeFileSync(ext, `${lines.join('\n')}\n`);
-      openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-subj', `/CN=${leaf}`, '-keyout', `${base}.key`, '-out', `${base}.csr`], d);
-      openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', cert, '-CAkey', key, '-set_serial', String(serial++), '-days', String(opts.days ?? 30), '-sha256', '-extfile', ext, '-out', `${base}.crt`], d);
-      return { cert: `${base}.crt`, key: `${base}.key`, certPem: fs.readFileSync(`${base}.crt`, 'utf8'), keyPem: fs.readFileSync(`${base}.key`, 'utf8') };
+      openssl(
+        [
+          'req',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-sha256',
+          '-subj',
+          `/CN=${leaf}`,
+          '-keyout',
+          `${base}.key`,
+          '-out',
+          `${base}.csr`,
+        ],
+        d,
+      );
+      openssl(
+        [
+          'x509',
+          '-req',
+          '-in',
+          `${base}.csr`,
+          '-CA',
+          cert,
+          '-CAkey',
+          key,
+          '-set_serial',
+          String(serial++),
+          '-days',
+          String(opts.days ?? 30),
+          '-sha256',
+          '-extfile',
+          ext,
+          '-out',
+          `${base}.crt`,
+        ],
+        d,
+      );
+      return {
+        cert: `${base}.crt`,
+        key: `${base}.key`,
+        certPem: fs.readFileSync(`${base}.crt`, 'utf8'),
+        keyPem: fs.readFileSync(`${base}.key`, 'utf8'),
+      };
     },
   };
 }

@@ -63,7 +63,16 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
       .filter((g) => g.actions.length);
     const header = { typ: 'JWT', alg: 'RS256', x5c: [der(opts.signer.certPem)] };
     const exp = lie === 'expired' ? now - 3600 : now + expiresIn;
-    const claims = { iss: issuer, sub: user ?? '', aud: service, exp, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access: grants };
+    const claims = {
+      iss: issuer,
+      sub: user ?? '',
+      aud: service,
+      exp,
+      nbf: now - 10,
+      iat: now,
+      jti: randomBytes(8).toString('hex'),
+      access: grants,
+    };
     const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     const sig = createSign('RSA-SHA256').update(input).sign(opts.signer.keyPem);
     return `${input}.${b64url(sig)}`;
@@ -80,11 +89,18 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
   };
 
   const answer = (res: http.ServerResponse, user: string | undefined, scopes: string[], offline: boolean) => {
-    if (lie === 'huge') return res.writeHead(200, { 'Content-Type': 'application/json' }).end(`{"token":"${'x'.repeat(2 << 20)}"}`);
-    if (lie === 'garbage') return res.writeHead(200, { 'Content-Type': 'application/json' }).end('<html>not json</html>');
+    if (lie === 'huge')
+      return res.writeHead(200, { 'Content-Type': 'application/json' }).end(`{"token":"${'x'.repeat(2 << 20)}"}`);
+    if (lie === 'garbage')
+      return res.writeHead(200, { 'Content-Type': 'application/json' }).end('<html>not json</html>');
     const expiresIn = opts.expiresIn ?? 300;
     const token = sign(user, scopes, expiresIn);
-    const body: Record<string, unknown> = { token, access_token: token, expires_in: expiresIn, issued_at: new Date().toISOString() };
+    const body: Record<string, unknown> = {
+      token,
+      access_token: token,
+      expires_in: expiresIn,
+      issued_at: new Date().toISOString(),
+    };
     if (offline && user) {
       const r = randomBytes(16).toString('hex');
       refreshTokens.set(r, user);
@@ -93,16 +109,28 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
   };
   const refuse = (res: http.ServerResponse) =>
-    res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ details: 'incorrect username or password' }));
+    res
+      .writeHead(401, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ details: 'incorrect username or password' }));
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://token');
     if (url.pathname !== '/token') return res.writeHead(404).end();
     if (req.method === 'GET') {
       const user = basicUser(req.headers.authorization);
-      const scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
+      const scopes = url.searchParams
+        .getAll('scope')
+        .flatMap((s) => s.split(' '))
+        .filter(Boolean);
       const offline = url.searchParams.get('offline_token') === 'true';
-      requests.push({ method: 'GET', scopes, account: url.searchParams.get('account') ?? undefined, user: user ?? undefined, authorization: req.headers.authorization, offline });
+      requests.push({
+        method: 'GET',
+        scopes,
+        account: url.searchParams.get('account') ?? undefined,
+        user: user ?? undefined,
+        authorization: req.headers.authorization,
+        offline,
+      });
       if (user === null) return refuse(res);
       return answer(res, user, scopes, offline);
     }
@@ -115,8 +143,16 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
         const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
         let user: string | undefined;
         if (grant === 'refresh_token') user = refreshTokens.get(form.get('refresh_token') ?? '');
-        else if (grant === 'password' && opts.users[form.get('username') ?? ''] === form.get('password')) user = form.get('username') ?? undefined;
-        requests.push({ method: 'POST', scopes, user, grant, offline: form.get('access_type') === 'offline', authorization: req.headers.authorization });
+        else if (grant === 'password' && opts.users[form.get('username') ?? ''] === form.get('password'))
+          user = form.get('username') ?? undefined;
+        requests.push({
+          method: 'POST',
+          scopes,
+          user,
+          grant,
+          offline: form.get('access_type') === 'offline',
+          authorization: req.headers.authorization,
+        });
         if (!user) return refuse(res);
         if (lie === 'huge' || lie === 'garbage') return answer(res, user, scopes, false);
         const expiresIn = opts.expiresIn ?? 300;

@@ -18,7 +18,11 @@ test('every command a listed module exports is listed once', () => {
   assert.ok(modules.size > 10 && !modules.has(undefined), 'module paths read from the loaders');
   for (const m of modules) {
     for (const [name, value] of Object.entries(require(m!) as Record<string, unknown>)) {
-      const isCommand = typeof value === 'object' && value !== null && typeof (value as { run?: unknown }).run === 'function' && typeof (value as { name?: unknown }).name === 'string';
+      const isCommand =
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as { run?: unknown }).run === 'function' &&
+        typeof (value as { name?: unknown }).name === 'string';
       if (isCommand) assert.ok(listed.has(value as never), `${m} exports ${name}, which COMMANDS does not list`);
     }
   }

@@ -38,7 +38,10 @@ export const STRING_MAP = map(STRING);
 
 /** Fields as [name, type] or [name, type, json key]; `embed(T)` for an embedded struct. */
 export function struct(...fields: Array<[string, GoType, string?] | GoField>): GoType {
-  return { k: 'struct', fields: fields.map((f) => (Array.isArray(f) ? { name: f[0], type: f[1], json: f[2] ?? f[0] } : f)) };
+  return {
+    k: 'struct',
+    fields: fields.map((f) => (Array.isArray(f) ? { name: f[0], type: f[1], json: f[2] ?? f[0] } : f)),
+  };
 }
 
 export function embed(name: string, type: GoType): GoField {
@@ -55,7 +58,8 @@ export class GoTime {
   }
 }
 
-const structOf = (t: GoType): GoType | undefined => (t.k === 'ptr' ? structOf(t.elem) : t.k === 'struct' ? t : undefined);
+const structOf = (t: GoType): GoType | undefined =>
+  t.k === 'ptr' ? structOf(t.elem) : t.k === 'struct' ? t : undefined;
 
 /** Records the types of `value` and everything in it. */
 export function annotate(value: unknown, type: GoType): void {
@@ -183,7 +187,9 @@ export function formatGo(v: unknown, t: GoType | undefined, untyped: (v: unknown
     case 'struct': {
       const o = (v ?? {}) as Record<string, unknown>;
       const parts = t.fields.map((f) =>
-        f.embedded && f.type.k === 'struct' ? formatGo(o, f.type, untyped, depth + 1) : formatGo(f.embedded ? o : fieldValue(o, f), f.type, untyped, depth + 1),
+        f.embedded && f.type.k === 'struct'
+          ? formatGo(o, f.type, untyped, depth + 1)
+          : formatGo(f.embedded ? o : fieldValue(o, f), f.type, untyped, depth + 1),
       );
       return `{${parts.join(' ')}}`;
     }

@@ -5,7 +5,12 @@ import { JsonMessageDisplay, progressString } from './json-messages';
 
 const sink = () => {
   const out = { text: '' };
-  const w = new Writable({ write(c, _e, cb) { out.text += c; cb(); } });
+  const w = new Writable({
+    write(c, _e, cb) {
+      out.text += c;
+      cb();
+    },
+  });
   return { w, out };
 };
 
@@ -16,7 +21,11 @@ test('progress as Docker draws it: a 50-column bar past 110 columns, sizes, time
   assert.equal(progressString(1_000_000, 1_000_000, 200), `[${'='.repeat(50)}>]      1MB/1MB`);
   assert.equal(progressString(500_000, 1_000_000, 80), '   500kB/1MB', 'no bar on a narrow terminal');
   assert.equal(progressString(2_000_000, 1_000_000, 80), '     2MB', 'no total when it is passed');
-  assert.equal(progressString(250_000, 1_000_000, 200, 0, 10_000).endsWith(' 30s'), true, '10 s for a quarter: 30 s left');
+  assert.equal(
+    progressString(250_000, 1_000_000, 200, 0, 10_000).endsWith(' 30s'),
+    true,
+    '10 s for a quarter: 30 s left',
+  );
 });
 
 test('piped: a line per message without a moving bar; a terminal: a line per layer rewritten in place', () => {
@@ -31,7 +40,10 @@ test('piped: a line per message without a moving bar; a terminal: a line per lay
   const piped = sink();
   const d = new JsonMessageDisplay(piped.w, false);
   msgs.forEach(d.write);
-  assert.equal(piped.out.text, 'latest: Pulling from library/busybox\naaa: Pulling fs layer\nbbb: Pulling fs layer\naaa: Pull complete\nDigest: sha256:x\n');
+  assert.equal(
+    piped.out.text,
+    'latest: Pulling from library/busybox\naaa: Pulling fs layer\nbbb: Pulling fs layer\naaa: Pull complete\nDigest: sha256:x\n',
+  );
   const tty = sink();
   const t = new JsonMessageDisplay(tty.w, true, 120);
   msgs.forEach(t.write);

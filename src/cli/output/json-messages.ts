@@ -17,12 +17,19 @@ function goDuration(seconds: number): string {
 }
 
 /** JSONProgress.String(): "[=====>     ]  1.2MB/4.5MB 3s" (the bar only on a terminal wider than 110 columns). */
-export function progressString(current: number, total: number, width: number, startedMs?: number, nowMs = Date.now()): string {
+export function progressString(
+  current: number,
+  total: number,
+  width: number,
+  startedMs?: number,
+  nowMs = Date.now(),
+): string {
   if (current <= 0 && total <= 0) return '';
   if (total <= 0) return humanSize(current).padStart(8);
   const pct = Math.min(50, Math.floor(Math.floor((current / total) * 100) / 2));
   const bar = width > 110 ? `[${'='.repeat(pct)}>${' '.repeat(Math.max(0, 50 - pct))}] ` : '';
-  const numbers = current > total ? humanSize(current).padStart(8) : `${humanSize(current).padStart(8)}/${humanSize(total)}`;
+  const numbers =
+    current > total ? humanSize(current).padStart(8) : `${humanSize(current).padStart(8)}/${humanSize(total)}`;
   let left = '';
   if (width > 50 && current > 0 && startedMs !== undefined && pct < 50) {
     const perByte = (nowMs - startedMs) / 1000 / current;

@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cliError } from '../../errdefs';
 
-
 export interface OutputFile {
   fd: number;
   /** Moves the finished file into place. */
@@ -17,7 +16,8 @@ export interface OutputFile {
 
 export function checkOutputPath(file: string, verb: string): void {
   const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir)) throw cliError(`failed to ${verb}: invalid output path: stat ${dir}: no such file or directory`);
+  if (!fs.existsSync(dir))
+    throw cliError(`failed to ${verb}: invalid output path: stat ${dir}: no such file or directory`);
   const st = fs.statSync(file, { throwIfNoEntry: false });
   if (!st || st.isFile()) return;
   if (st.isDirectory()) throw cliError(`failed to ${verb}: invalid output path: "${file}" is a directory`);

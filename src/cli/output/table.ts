@@ -13,7 +13,13 @@ export function tabwrite(text: string, minwidth = 10, padding = 3): string {
     for (let i = 0; i < row.length - 1; i++) widths[i] = Math.max(widths[i] ?? 0, [...row[i]].length);
   }
   return cells
-    .map((row) => row.map((c, i) => (i < row.length - 1 ? c + ' '.repeat(Math.max(widths[i] + padding, minwidth) - [...c].length) : c)).join(''))
+    .map((row) =>
+      row
+        .map((c, i) =>
+          i < row.length - 1 ? c + ' '.repeat(Math.max(widths[i] + padding, minwidth) - [...c].length) : c,
+        )
+        .join(''),
+    )
     .join('\n');
 }
 
@@ -35,7 +41,10 @@ export interface TableSpec {
 export function formatRows(format: string | undefined, rows: object[], spec: TableSpec): string {
   let f = format && format !== '' ? format : spec.defaultFormat;
   // `--format json`: one object per line with its keys sorted, as Go encodes a map
-  if (f === 'json') return rows.map((r) => `${goJson(Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1))))}\n`).join('');
+  if (f === 'json')
+    return rows
+      .map((r) => `${goJson(Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1))))}\n`)
+      .join('');
   f = f.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
   if (f.startsWith('table')) {
     const body = f.slice(5).replace(/^\s+/, '') || spec.defaultFormat.slice(6);

@@ -34,7 +34,8 @@ function tokenize(action: string, base: number): Tok[] {
   const toks: Tok[] = [];
   const re = /\s*("(?:[^"\\]|\\.)*"|`[^`]*`|'(?:[^'\\]|\\.)'|\(|\)|\||:=|,|=|[^\s()|,=]+)/y;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(action)) && m[1] !== undefined) toks.push({ s: m[1], pos: base + m.index + m[0].length - m[1].length });
+  while ((m = re.exec(action)) && m[1] !== undefined)
+    toks.push({ s: m[1], pos: base + m.index + m[0].length - m[1].length });
   return toks;
 }
 
@@ -205,51 +206,56 @@ function title(s: string): string {
 /** Go's fmt.Sprintf for the verbs templates use: v s q d x X f e t, flags - + 0, width and precision. */
 function sprintf(fmt: string, args: unknown[]): string {
   let i = 0;
-  return fmt.replace(/%([-+ 0#]*)(\d*)(?:\.(\d*))?([vsdqxXfet%])/g, (_m, fl: string, w: string, precStr: string | undefined, verb: string) => {
-    if (verb === '%') return '%';
-    if (i >= args.length) return `%!${verb}(MISSING)`;
-    const a = args[i++];
-    const prec = precStr === undefined ? undefined : Number(precStr || 0);
-    let s: string;
-    let numeric = false;
-    switch (verb) {
-      case 'q':
-        s = JSON.stringify(goPrint(a));
-        break;
-      case 'd':
-        s = String(Math.trunc(Number(a)));
-        numeric = true;
-        break;
-      case 'x':
-      case 'X':
-        s = typeof a === 'number' ? Math.trunc(a).toString(16) : Buffer.from(goPrint(a)).toString('hex');
-        if (verb === 'X') s = s.toUpperCase();
-        numeric = typeof a === 'number';
-        break;
-      case 'f':
-        s = Number(a).toFixed(prec ?? 6);
-        numeric = true;
-        break;
-      case 'e':
-        s = Number(a).toExponential(prec ?? 6).replace(/e([+-])(\d)$/, 'e$10$2');
-        numeric = true;
-        break;
-      case 't':
-        s = typeof a === 'boolean' ? String(a) : `%!t(${goPrint(a)})`;
-        break;
-      default:
-        s = goPrint(a);
-        if (prec !== undefined) s = [...s].slice(0, prec).join('');
-    }
-    if (numeric && fl.includes('+') && !s.startsWith('-')) s = `+${s}`;
-    const width = Number(w || 0);
-    if (fl.includes('-')) return s.padEnd(width);
-    if (numeric && fl.includes('0') && s.length < width) {
-      const sign = /^[+-]/.test(s) ? s[0] : '';
-      return sign + s.slice(sign.length).padStart(width - sign.length, '0');
-    }
-    return s.padStart(width);
-  });
+  return fmt.replace(
+    /%([-+ 0#]*)(\d*)(?:\.(\d*))?([vsdqxXfet%])/g,
+    (_m, fl: string, w: string, precStr: string | undefined, verb: string) => {
+      if (verb === '%') return '%';
+      if (i >= args.length) return `%!${verb}(MISSING)`;
+      const a = args[i++];
+      const prec = precStr === undefined ? undefined : Number(precStr || 0);
+      let s: string;
+      let numeric = false;
+      switch (verb) {
+        case 'q':
+          s = JSON.stringify(goPrint(a));
+          break;
+        case 'd':
+          s = String(Math.trunc(Number(a)));
+          numeric = true;
+          break;
+        case 'x':
+        case 'X':
+          s = typeof a === 'number' ? Math.trunc(a).toString(16) : Buffer.from(goPrint(a)).toString('hex');
+          if (verb === 'X') s = s.toUpperCase();
+          numeric = typeof a === 'number';
+          break;
+        case 'f':
+          s = Number(a).toFixed(prec ?? 6);
+          numeric = true;
+          break;
+        case 'e':
+          s = Number(a)
+            .toExponential(prec ?? 6)
+            .replace(/e([+-])(\d)$/, 'e$10$2');
+          numeric = true;
+          break;
+        case 't':
+          s = typeof a === 'boolean' ? String(a) : `%!t(${goPrint(a)})`;
+          break;
+        default:
+          s = goPrint(a);
+          if (prec !== undefined) s = [...s].slice(0, prec).join('');
+      }
+      if (numeric && fl.includes('+') && !s.startsWith('-')) s = `+${s}`;
+      const width = Number(w || 0);
+      if (fl.includes('-')) return s.padEnd(width);
+      if (numeric && fl.includes('0') && s.length < width) {
+        const sign = /^[+-]/.test(s) ? s[0] : '';
+        return sign + s.slice(sign.length).padStart(width - sign.length, '0');
+      }
+      return s.padStart(width);
+    },
+  );
 }
 
 const FUNCS: Record<string, (...a: unknown[]) => unknown> = {
@@ -264,8 +270,10 @@ const FUNCS: Record<string, (...a: unknown[]) => unknown> = {
   println: (...a) => `${a.map(goPrint).join(' ')}\n`,
   print: (...a) => a.map(goPrint).join(''),
   printf: (f, ...a) => sprintf(String(f), a),
-  len: (v) => (Array.isArray(v) || typeof v === 'string' ? v.length : v && typeof v === 'object' ? Object.keys(v).length : 0),
-  index: (v, ...keys) => keys.reduce((o: unknown, k) => (o == null ? undefined : (o as Record<string, unknown>)[String(k)]), v),
+  len: (v) =>
+    Array.isArray(v) || typeof v === 'string' ? v.length : v && typeof v === 'object' ? Object.keys(v).length : 0,
+  index: (v, ...keys) =>
+    keys.reduce((o: unknown, k) => (o == null ? undefined : (o as Record<string, unknown>)[String(k)]), v),
   eq: (a, ...b) => b.some((x) => x === a),
   ne: (a, b) => a !== b,
   lt: (a, b) => (a as number) < (b as number),
@@ -368,7 +376,10 @@ function execMode(nodes: Node[], data: unknown, mode: Mode, lenient: boolean): s
         if (!first) args.push(plain(prev));
         v = f(...args);
       } else {
-        if (rest.length) throw templateError(`can't give argument to non-function ${head.k === 'field' ? `.${head.path.join('.')}` : 'value'}`);
+        if (rest.length)
+          throw templateError(
+            `can't give argument to non-function ${head.k === 'field' ? `.${head.path.join('.')}` : 'value'}`,
+          );
         v = evalArg(head, dot);
       }
       prev = v;
@@ -385,12 +396,13 @@ function execMode(nodes: Node[], data: unknown, mode: Mode, lenient: boolean): s
           break;
         case 'action': {
           const v = evalPipe(n.p, dot);
-          if (n.p.decl.length === 0) out += v === NO_VALUE ? '<no value>' : v === NIL_SLICE ? '[]' : v === NIL_MAP ? 'map[]' : goPrint(v);
+          if (n.p.decl.length === 0)
+            out += v === NO_VALUE ? '<no value>' : v === NIL_SLICE ? '[]' : v === NIL_MAP ? 'map[]' : goPrint(v);
           break;
         }
         case 'if': {
           const v = evalPipe(n.p, dot);
-          run(truthy(plain(v)) ? n.body : n.else ?? [], dot);
+          run(truthy(plain(v)) ? n.body : (n.else ?? []), dot);
           break;
         }
         case 'with': {
@@ -404,7 +416,9 @@ function execMode(nodes: Node[], data: unknown, mode: Mode, lenient: boolean): s
           const entries: Array<[unknown, unknown]> = Array.isArray(v)
             ? v.map((x, i) => [i, x])
             : v && typeof v === 'object'
-              ? Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]])
+              ? Object.keys(v)
+                  .sort()
+                  .map((k) => [k, (v as Record<string, unknown>)[k]])
               : [];
           if (entries.length === 0) run(n.else ?? [], dot);
           for (const [k, x] of entries) {

@@ -21,7 +21,8 @@ function forward(pair: Required<Pair>, dial: Dialer, describe: (port: number) =>
     pair.error.end();
     pair.data.end();
   };
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return finish(`invalid port: ${JSON.stringify(pair.data.headers.port ?? '')}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    return finish(`invalid port: ${JSON.stringify(pair.data.headers.port ?? '')}`);
   pair.error.resume(); // the client sends nothing on it
   dial(port).then(
     (sock) => {
@@ -47,7 +48,8 @@ function forward(pair: Required<Pair>, dial: Dialer, describe: (port: number) =>
       });
       sock.on('error', (err: NodeJS.ErrnoException) => {
         // one side of the copy ending first is how a connection ends, not a failure
-        if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'EPIPE' || err.code === 'ECONNRESET') return close();
+        if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'EPIPE' || err.code === 'ECONNRESET')
+          return close();
         close(`error forwarding port ${port} to pod ${describe(port)}: ${err.message}`);
       });
       sock.on('close', () => close());

@@ -26,15 +26,25 @@ export type ResizeHandler = (size: { width: number; height: number }) => void;
 
 /** A command that exited non-zero (its code goes to the client as v4's NonZeroExitCode). */
 export class ExitCodeError extends Error {
-  constructor(readonly code: number, cmd: string[]) {
-    super(`command terminated with non-zero exit code: error executing command ${JSON.stringify(cmd)}, exit code ${code}`);
+  constructor(
+    readonly code: number,
+    cmd: string[],
+  ) {
+    super(
+      `command terminated with non-zero exit code: error executing command ${JSON.stringify(cmd)}, exit code ${code}`,
+    );
   }
 }
 
 const STREAM_TYPES = new Set(['error', 'stdin', 'stdout', 'stderr', 'resize']);
 
 /** Waits for the streams the options call for (the kubelet's count); rejects after timeoutMs. */
-export function collectStreams(conn: SpdyConnection, opts: RemoteCommandOptions, protocol: string, timeoutMs = 30_000): Promise<RemoteStreams> {
+export function collectStreams(
+  conn: SpdyConnection,
+  opts: RemoteCommandOptions,
+  protocol: string,
+  timeoutMs = 30_000,
+): Promise<RemoteStreams> {
   const resizable = opts.tty && protocol !== 'channel.k8s.io' && protocol !== 'v2.channel.k8s.io';
   const expected = 1 + Number(opts.stdin) + Number(opts.stdout) + Number(opts.stderr && !opts.tty) + Number(resizable);
   const got: Partial<RemoteStreams> = {};

@@ -9,7 +9,12 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SpdyConnection } from './spdy';
 
-export const REMOTECOMMAND_PROTOCOLS = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
+export const REMOTECOMMAND_PROTOCOLS = [
+  'v4.channel.k8s.io',
+  'v3.channel.k8s.io',
+  'v2.channel.k8s.io',
+  'channel.k8s.io',
+];
 export const PORTFORWARD_PROTOCOLS = ['portforward.k8s.io'];
 
 const TOKEN_TTL_MS = 60_000;
@@ -34,7 +39,10 @@ export class StreamingServer {
   private readonly live = new Set<SpdyConnection>();
   private base = '';
 
-  constructor(private readonly address: string, private readonly port: number) {
+  constructor(
+    private readonly address: string,
+    private readonly port: number,
+  ) {
     this.server = http.createServer((req, res) => {
       // a plain request (no upgrade): what the kubelet answers
       res.writeHead(400, { 'Content-Type': 'text/plain' });
@@ -45,7 +53,9 @@ export class StreamingServer {
   }
 
   async start(): Promise<string> {
-    await new Promise<void>((resolve, reject) => this.server.listen(this.port, this.address, resolve).once('error', reject));
+    await new Promise<void>((resolve, reject) =>
+      this.server.listen(this.port, this.address, resolve).once('error', reject),
+    );
     const a = this.server.address() as net.AddressInfo;
     const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
     this.base = `http://${host}:${a.port}`;
@@ -63,17 +73,33 @@ export class StreamingServer {
 
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     const fail = (code: number, text: string) => {
-      socket.end(`HTTP/1.1 ${code} ${http.STATUS_CODES[code]}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+      socket.end(
+        `HTTP/1.1 ${code} ${http.STATUS_CODES[code]}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+      );
     };
     socket.on('error', () => socket.destroy());
     const m = /^\/(exec|attach|portforward)\/([A-Za-z0-9_-]+)$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
     const session = m ? this.pending.get(m[2]) : undefined;
-    if (!m || !session || session.kind !== m[1] || session.expires < Date.now()) return fail(404, 'session not found\n');
-    if (!/^spdy\/3\.1$/i.test(String(req.headers.upgrade ?? ''))) return fail(400, `unable to upgrade: the upgrade must be to SPDY/3.1, not ${JSON.stringify(req.headers.upgrade ?? '')}\n`);
-    const protocol = negotiate(req.headers['x-stream-protocol-version'], session.kind === 'portforward' ? PORTFORWARD_PROTOCOLS : REMOTECOMMAND_PROTOCOLS);
-    if (!protocol) return fail(403, 'unable to upgrade: unable to negotiate protocol: client does not speak any protocol this server speaks\n');
+    if (!m || !session || session.kind !== m[1] || session.expires < Date.now())
+      return fail(404, 'session not found\n');
+    if (!/^spdy\/3\.1$/i.test(String(req.headers.upgrade ?? '')))
+      return fail(
+        400,
+        `unable to upgrade: the upgrade must be to SPDY/3.1, not ${JSON.stringify(req.headers.upgrade ?? '')}\n`,
+      );
+    const protocol = negotiate(
+      req.headers['x-stream-protocol-version'],
+      session.kind === 'portforward' ? PORTFORWARD_PROTOCOLS : REMOTECOMMAND_PROTOCOLS,
+    );
+    if (!protocol)
+      return fail(
+        403,
+        'unable to upgrade: unable to negotiate protocol: client does not speak any protocol this server speaks\n',
+      );
     this.pending.delete(m[2]); // one use
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`,
+    );
     const conn = new SpdyConnection(socket, head);
     this.live.add(conn);
     conn.once('close', () => this.live.delete(conn));

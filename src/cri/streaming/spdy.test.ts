@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { Duplex, PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
-import { controlFrame, dataFrame, decodeHeaderBlock, encodeHeaderBlock, HeaderCompressor, HeaderDecompressor, SpdyConnection, type SpdyStream } from './spdy';
+import {
+  controlFrame,
+  dataFrame,
+  decodeHeaderBlock,
+  encodeHeaderBlock,
+  HeaderCompressor,
+  HeaderDecompressor,
+  SpdyConnection,
+  type SpdyStream,
+} from './spdy';
 import { SPDY_DICTIONARY } from './spdy-dictionary';
 
 test('header blocks: count, then length-prefixed lower-case names and values', () => {
@@ -17,7 +26,10 @@ test('outgoing blocks are one zlib stream that any inflater reads block by block
   const b = c.compress(encodeHeaderBlock({ x: 'y' }));
   const inflate = (buf: Buffer) => zlib.inflateSync(buf, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
   assert.deepEqual(inflate(a), encodeHeaderBlock({}));
-  assert.deepEqual(inflate(Buffer.concat([a, b])), Buffer.concat([encodeHeaderBlock({}), encodeHeaderBlock({ x: 'y' })]));
+  assert.deepEqual(
+    inflate(Buffer.concat([a, b])),
+    Buffer.concat([encodeHeaderBlock({}), encodeHeaderBlock({ x: 'y' })]),
+  );
   assert.deepEqual(a.subarray(-5), Buffer.from([0, 0, 0, 0xff, 0xff]), 'each block ends with a sync flush marker');
 });
 
@@ -40,8 +52,12 @@ function goCompressor() {
 test('incoming blocks of one compressed stream are read one after the other', async () => {
   const compress = goCompressor();
   const h = new HeaderDecompressor();
-  assert.deepEqual(decodeHeaderBlock(h.decompress(await compress(encodeHeaderBlock({ streamtype: 'error' })))), { streamtype: 'error' });
-  assert.deepEqual(decodeHeaderBlock(h.decompress(await compress(encodeHeaderBlock({ streamtype: 'stdout' })))), { streamtype: 'stdout' });
+  assert.deepEqual(decodeHeaderBlock(h.decompress(await compress(encodeHeaderBlock({ streamtype: 'error' })))), {
+    streamtype: 'error',
+  });
+  assert.deepEqual(decodeHeaderBlock(h.decompress(await compress(encodeHeaderBlock({ streamtype: 'stdout' })))), {
+    streamtype: 'stdout',
+  });
 });
 
 /** Two ends of an in-memory connection. */
@@ -99,7 +115,13 @@ test('a connection replies to each stream, carries data both ways, answers pings
     const all = zlib.inflateSync(replyHeaders, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
     assert.deepEqual(decodeHeaderBlock(all.subarray(all.length - 4)), {});
   }
-  assert.deepEqual(streams.map((s) => [s.id, s.headers.streamtype]), [[1, 'error'], [3, 'stdin']]);
+  assert.deepEqual(
+    streams.map((s) => [s.id, s.headers.streamtype]),
+    [
+      [1, 'error'],
+      [3, 'stdin'],
+    ],
+  );
 
   const received: Buffer[] = [];
   streams[1].on('data', (d: Buffer) => received.push(d));

@@ -108,7 +108,10 @@ export class HeaderDecompressor {
   decompress(compressed: Buffer): Buffer {
     this.received = Buffer.concat([this.received, compressed]);
     if (this.received.length > MAX_HEADER_BYTES) throw new Error('SPDY: too many header bytes');
-    const out = zlib.inflateSync(this.received, { dictionary: SPDY_DICTIONARY, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const out = zlib.inflateSync(this.received, {
+      dictionary: SPDY_DICTIONARY,
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+    });
     const block = out.subarray(this.produced);
     this.produced = out.length;
     return block;
@@ -147,7 +150,8 @@ export class SpdyStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    for (let off = 0; off < chunk.length; off += MAX_DATA) this.conn.send(dataFrame(this.id, 0, chunk.subarray(off, off + MAX_DATA)));
+    for (let off = 0; off < chunk.length; off += MAX_DATA)
+      this.conn.send(dataFrame(this.id, 0, chunk.subarray(off, off + MAX_DATA)));
     cb();
   }
 
@@ -193,7 +197,10 @@ export class SpdyConnection extends EventEmitter {
   private readonly deflater = new HeaderCompressor();
   private closed = false;
 
-  constructor(private readonly socket: Duplex, head: Buffer = Buffer.alloc(0)) {
+  constructor(
+    private readonly socket: Duplex,
+    head: Buffer = Buffer.alloc(0),
+  ) {
     super();
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', () => this.destroy());

@@ -10,7 +10,13 @@ export const containerCommit: Command = {
   minArgs: 1,
   maxArgs: 2,
   flags: [
-    { long: 'author', short: 'a', kind: 'string', valueName: 'string', help: 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")' },
+    {
+      long: 'author',
+      short: 'a',
+      kind: 'string',
+      valueName: 'string',
+      help: 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")',
+    },
     { long: 'change', short: 'c', kind: 'list', help: 'Apply Dockerfile instruction to the created image' },
     { long: 'message', short: 'm', kind: 'string', valueName: 'string', help: 'Commit message' },
     { long: 'pause', short: 'p', kind: 'bool', default: true, help: 'Pause container during commit' },

@@ -36,7 +36,14 @@ export const containerCp: Command = {
     if (src.container) {
       const c = ctx.containers.find(src.container);
       try {
-        n = await copyFromContainer(ctx.containers, c, src.path, dst.path, opts, dst.path === '-' ? ctx.stdout : undefined);
+        n = await copyFromContainer(
+          ctx.containers,
+          c,
+          src.path,
+          dst.path,
+          opts,
+          dst.path === '-' ? ctx.stdout : undefined,
+        );
       } catch (e) {
         if (errnoCode(e) === 'EPIPE') return; // the reader had enough (`| head`): quiet, as for any Unix tool
         throw e;
@@ -58,10 +65,13 @@ export const containerExport: Command = {
   description: "Export a container's filesystem as a tar archive",
   minArgs: 1,
   maxArgs: 1,
-  flags: [{ long: 'output', short: 'o', kind: 'string', valueName: 'string', help: 'Write to a file, instead of STDOUT' }],
+  flags: [
+    { long: 'output', short: 'o', kind: 'string', valueName: 'string', help: 'Write to a file, instead of STDOUT' },
+  ],
   async run(ctx, [name], flags) {
     const output = flags.output as string;
-    if (!output && ctx.stdout.isTTY) throw invalidArgument('cowardly refusing to save to a terminal. Use the -o flag or redirect');
+    if (!output && ctx.stdout.isTTY)
+      throw invalidArgument('cowardly refusing to save to a terminal. Use the -o flag or redirect');
     const c = ctx.containers.find(name);
     const file = output ? openOutput(output, 'export container') : undefined;
     try {

@@ -2,7 +2,14 @@
 // create options (values parsed and checked as the docker CLI does).
 import fs from 'node:fs';
 import { invalidArgument, cliError } from '../../../errdefs';
-import { parseDnsServer, parseExtraHost, parseUlimit, validateLabel, validateSysctl, type Ulimit } from '../../../container/host-options';
+import {
+  parseDnsServer,
+  parseExtraHost,
+  parseUlimit,
+  validateLabel,
+  validateSysctl,
+  type Ulimit,
+} from '../../../container/host-options';
 import { parseDevice } from '../../../container/devices';
 import { parseLink } from '../../../container/links';
 import { checkModes } from '../../../container/namespace-modes';
@@ -17,7 +24,13 @@ import { parseGoDuration } from '../../../util/go-duration';
 import { healthFromFlags } from '../../../container/healthcheck';
 
 export const CREATE_FLAGS: FlagDef[] = [
-  { long: 'add-host', kind: 'list', valueName: 'list', help: 'Add a custom host-to-IP mapping (host:ip)', parse: parseExtraHost },
+  {
+    long: 'add-host',
+    kind: 'list',
+    valueName: 'list',
+    help: 'Add a custom host-to-IP mapping (host:ip)',
+    parse: parseExtraHost,
+  },
   { long: 'cap-add', kind: 'list', help: 'Add Linux capabilities' },
   { long: 'cap-drop', kind: 'list', help: 'Drop Linux capabilities' },
   { long: 'cidfile', kind: 'string', valueName: 'string', help: 'Write the container ID to the file' },
@@ -34,10 +47,31 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'expose', kind: 'list', help: 'Expose a port or a range of ports' },
   { long: 'group-add', kind: 'list', valueName: 'list', help: 'Add additional groups to join' },
   { long: 'health-cmd', kind: 'string', valueName: 'string', help: 'Command to run to check health' },
-  { long: 'health-interval', kind: 'string', valueName: 'duration', help: 'Time between running the check (ms|s|m|h)', default: '0s', parse: parseGoDuration },
+  {
+    long: 'health-interval',
+    kind: 'string',
+    valueName: 'duration',
+    help: 'Time between running the check (ms|s|m|h)',
+    default: '0s',
+    parse: parseGoDuration,
+  },
   { long: 'health-retries', kind: 'int', help: 'Consecutive failures needed to report unhealthy' },
-  { long: 'health-start-period', kind: 'string', valueName: 'duration', help: 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h)', default: '0s', parse: parseGoDuration },
-  { long: 'health-timeout', kind: 'string', valueName: 'duration', help: 'Maximum time to allow one check to run (ms|s|m|h)', default: '0s', parse: parseGoDuration },
+  {
+    long: 'health-start-period',
+    kind: 'string',
+    valueName: 'duration',
+    help: 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h)',
+    default: '0s',
+    parse: parseGoDuration,
+  },
+  {
+    long: 'health-timeout',
+    kind: 'string',
+    valueName: 'duration',
+    help: 'Maximum time to allow one check to run (ms|s|m|h)',
+    default: '0s',
+    parse: parseGoDuration,
+  },
   { long: 'hostname', short: 'h', kind: 'string', valueName: 'string', help: 'Container host name' },
   { long: 'init', kind: 'bool', help: 'Run an init inside the container that forwards signals and reaps processes' },
   { long: 'ip', kind: 'string', valueName: 'string', help: 'IPv4 address (e.g., 172.30.100.104)' },
@@ -45,27 +79,58 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'interactive', short: 'i', kind: 'bool', help: 'Keep STDIN open even if not attached' },
   { long: 'label', short: 'l', kind: 'list', help: 'Set meta data on a container', parse: validateLabel },
   { long: 'label-file', kind: 'list', valueName: 'list', help: 'Read in a line delimited file of labels' },
-  { long: 'link', kind: 'list', valueName: 'list', help: 'Add link to another container', parse: (v) => parseLink(v) && v },
+  {
+    long: 'link',
+    kind: 'list',
+    valueName: 'list',
+    help: 'Add link to another container',
+    parse: (v) => parseLink(v) && v,
+  },
   { long: 'log-driver', kind: 'string', valueName: 'string', help: 'Logging driver for the container' },
   { long: 'log-opt', kind: 'list', valueName: 'list', help: 'Log driver options' },
   { long: 'mount', kind: 'list', valueName: 'mount', help: 'Attach a filesystem mount to the container' },
   { long: 'memory', short: 'm', kind: 'string', valueName: 'bytes', help: 'Memory limit', parse: ramInBytes },
-  { long: 'memory-swap', kind: 'string', valueName: 'bytes', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", parse: (v) => (v === '-1' ? -1 : ramInBytes(v)) },
+  {
+    long: 'memory-swap',
+    kind: 'string',
+    valueName: 'bytes',
+    help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap",
+    parse: (v) => (v === '-1' ? -1 : ramInBytes(v)),
+  },
   { long: 'memory-reservation', kind: 'string', valueName: 'bytes', help: 'Memory soft limit', parse: ramInBytes },
   { long: 'name', kind: 'string', valueName: 'string', help: 'Assign a name to the container' },
-  { long: 'network', kind: 'string', valueName: 'network', help: 'Connect a container to a network', aliases: ['net'], default: 'default' },
+  {
+    long: 'network',
+    kind: 'string',
+    valueName: 'network',
+    help: 'Connect a container to a network',
+    aliases: ['net'],
+    default: 'default',
+  },
   { long: 'oom-kill-disable', kind: 'bool', help: 'Disable OOM Killer' },
   { long: 'oom-score-adj', kind: 'int', help: "Tune host's OOM preferences (-1000 to 1000)" },
   { long: 'pid', kind: 'string', valueName: 'string', help: 'PID namespace to use' },
   { long: 'pids-limit', kind: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
-  { long: 'network-alias', kind: 'list', valueName: 'list', help: 'Add network-scoped alias for the container', aliases: ['net-alias'] },
+  {
+    long: 'network-alias',
+    kind: 'list',
+    valueName: 'list',
+    help: 'Add network-scoped alias for the container',
+    aliases: ['net-alias'],
+  },
   { long: 'no-healthcheck', kind: 'bool', help: 'Disable any container-specified HEALTHCHECK' },
   { long: 'platform', kind: 'string', valueName: 'string', help: 'Set platform if server is multi-platform capable' },
   { long: 'privileged', kind: 'bool', help: 'Give extended privileges to this container' },
   { long: 'publish', short: 'p', kind: 'list', help: "Publish a container's port(s) to the host" },
   { long: 'publish-all', short: 'P', kind: 'bool', help: 'Publish all exposed ports to random ports' },
   { long: 'read-only', kind: 'bool', help: "Mount the container's root filesystem as read only" },
-  { long: 'restart', kind: 'string', valueName: 'string', help: 'Restart policy to apply when a container exits', default: 'no' },
+  {
+    long: 'restart',
+    kind: 'string',
+    valueName: 'string',
+    help: 'Restart policy to apply when a container exits',
+    default: 'no',
+  },
   { long: 'rm', kind: 'bool', help: 'Automatically remove the container when it exits' },
   { long: 'runtime', kind: 'string', valueName: 'string', help: 'Runtime to use for this container' },
   { long: 'security-opt', kind: 'list', help: 'Security Options' },
@@ -76,7 +141,13 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'tty', short: 't', kind: 'bool', help: 'Allocate a pseudo-TTY' },
   { long: 'tmpfs', kind: 'list', help: 'Mount a tmpfs directory' },
   { long: 'ulimit', kind: 'list', valueName: 'ulimit', help: 'Ulimit options', parse: parseUlimit },
-  { long: 'user', short: 'u', kind: 'string', valueName: 'string', help: 'Username or UID (format: <name|uid>[:<group|gid>])' },
+  {
+    long: 'user',
+    short: 'u',
+    kind: 'string',
+    valueName: 'string',
+    help: 'Username or UID (format: <name|uid>[:<group|gid>])',
+  },
   { long: 'userns', kind: 'string', valueName: 'string', help: 'User namespace to use' },
   { long: 'uts', kind: 'string', valueName: 'string', help: 'UTS namespace to use' },
   { long: 'volume', short: 'v', kind: 'list', help: 'Bind mount a volume' },
@@ -179,7 +250,9 @@ function readSeccompProfile(opt: string): string {
     text = fs.readFileSync(m[1], 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw invalidArgument(`opening seccomp profile (${m[1]}) failed: open ${m[1]}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
+    throw invalidArgument(
+      `opening seccomp profile (${m[1]}) failed: open ${m[1]}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`,
+    );
   }
   try {
     return `seccomp=${JSON.stringify(JSON.parse(text))}`;
@@ -214,7 +287,8 @@ export function createOptions(flags: FlagValues, image: string, cmd: string[], r
   cliCheck(() => checkModes({ pid, uts, userns }));
   // --network-alias, --ip and (on a user-defined network) --link are the --network's endpoint settings
   const userDefined = isUserDefinedNetwork(network);
-  if (list('network-alias').length && !userDefined) throw cliError('network-scoped aliases are only supported for user-defined networks');
+  if (list('network-alias').length && !userDefined)
+    throw cliError('network-scoped aliases are only supported for user-defined networks');
   const devices = cliCheck(() => list('device').map(parseDevice));
   const healthcheck = cliCheck(() =>
     healthFromFlags({

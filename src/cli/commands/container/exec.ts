@@ -20,8 +20,20 @@ export const containerExec: Command = {
     { long: 'interactive', short: 'i', kind: 'bool', help: 'Keep STDIN open even if not attached' },
     { long: 'privileged', kind: 'bool', help: 'Give extended privileges to the command' },
     { long: 'tty', short: 't', kind: 'bool', help: 'Allocate a pseudo-TTY' },
-    { long: 'user', short: 'u', kind: 'string', valueName: 'string', help: 'Username or UID (format: "<name|uid>[:<group|gid>]")' },
-    { long: 'workdir', short: 'w', kind: 'string', valueName: 'string', help: 'Working directory inside the container' },
+    {
+      long: 'user',
+      short: 'u',
+      kind: 'string',
+      valueName: 'string',
+      help: 'Username or UID (format: "<name|uid>[:<group|gid>]")',
+    },
+    {
+      long: 'workdir',
+      short: 'w',
+      kind: 'string',
+      valueName: 'string',
+      help: 'Working directory inside the container',
+    },
   ],
   async run(ctx, [name, ...cmd], flags) {
     if (!flags.detach && noTerminal(ctx, flags)) return 1;

@@ -8,10 +8,7 @@ export const containerInspectCmd: Command = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   description: 'Display detailed information on one or more containers',
   minArgs: 1,
-  flags: [
-    INSPECT_FORMAT_FLAG,
-    { long: 'size', short: 's', kind: 'bool', help: 'Display total file sizes' },
-  ],
+  flags: [INSPECT_FORMAT_FLAG, { long: 'size', short: 's', kind: 'bool', help: 'Display total file sizes' }],
   run: (ctx, args, flags) =>
     printInspect(ctx, args, flags.format as string, (r) => ({
       value: containerInspect(ctx.store, ctx.containers, ctx.containers.find(r), flags.size as boolean),

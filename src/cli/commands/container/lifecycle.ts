@@ -8,8 +8,13 @@ import { confirm, pruneContainers } from '../../prune';
 import { parseFilters } from '../../../engine/filters';
 import { humanSize } from '../../../util/units';
 
-
-const TIMEOUT_FLAG = { long: 'timeout', short: 't', kind: 'int' as const, help: 'Seconds to wait before killing the container', aliases: ['time'] };
+const TIMEOUT_FLAG = {
+  long: 'timeout',
+  short: 't',
+  kind: 'int' as const,
+  help: 'Seconds to wait before killing the container',
+  aliases: ['time'],
+};
 
 export const containerStop: Command = {
   name: 'container stop',
@@ -17,10 +22,17 @@ export const containerStop: Command = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   description: 'Stop one or more running containers',
   minArgs: 1,
-  flags: [{ long: 'signal', short: 's', kind: 'string', valueName: 'string', help: 'Signal to send to the container' }, TIMEOUT_FLAG],
+  flags: [
+    { long: 'signal', short: 's', kind: 'string', valueName: 'string', help: 'Signal to send to the container' },
+    TIMEOUT_FLAG,
+  ],
   run: (ctx, args, flags) =>
     eachArg(ctx, args, async (a) => {
-      await ctx.containers.stop(a, flags._changed.has('timeout') ? (flags.timeout as number) : undefined, (flags.signal as string) || undefined);
+      await ctx.containers.stop(
+        a,
+        flags._changed.has('timeout') ? (flags.timeout as number) : undefined,
+        (flags.signal as string) || undefined,
+      );
     }),
 };
 
@@ -30,10 +42,17 @@ export const containerRestart: Command = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   description: 'Restart one or more containers',
   minArgs: 1,
-  flags: [{ long: 'signal', short: 's', kind: 'string', valueName: 'string', help: 'Signal to send to the container' }, TIMEOUT_FLAG],
+  flags: [
+    { long: 'signal', short: 's', kind: 'string', valueName: 'string', help: 'Signal to send to the container' },
+    TIMEOUT_FLAG,
+  ],
   run: (ctx, args, flags) =>
     eachArg(ctx, args, async (a) => {
-      await ctx.containers.restart(a, flags._changed.has('timeout') ? (flags.timeout as number) : undefined, (flags.signal as string) || undefined);
+      await ctx.containers.restart(
+        a,
+        flags._changed.has('timeout') ? (flags.timeout as number) : undefined,
+        (flags.signal as string) || undefined,
+      );
     }),
 };
 
@@ -43,7 +62,16 @@ export const containerKill: Command = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   description: 'Kill one or more running containers',
   minArgs: 1,
-  flags: [{ long: 'signal', short: 's', kind: 'string', valueName: 'string', help: 'Signal to send to the container', default: 'KILL' }],
+  flags: [
+    {
+      long: 'signal',
+      short: 's',
+      kind: 'string',
+      valueName: 'string',
+      help: 'Signal to send to the container',
+      default: 'KILL',
+    },
+  ],
   run: (ctx, args, flags) =>
     eachArg(ctx, args, async (a) => {
       await ctx.containers.kill(a, String(flags.signal));

@@ -13,10 +13,27 @@ export const containerLogs: Command = {
   flags: [
     { long: 'details', kind: 'bool', help: 'Show extra details provided to logs' },
     { long: 'follow', short: 'f', kind: 'bool', help: 'Follow log output' },
-    { long: 'since', kind: 'string', valueName: 'string', help: 'Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)' },
-    { long: 'tail', short: 'n', kind: 'string', valueName: 'string', default: 'all', help: 'Number of lines to show from the end of the logs' },
+    {
+      long: 'since',
+      kind: 'string',
+      valueName: 'string',
+      help: 'Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)',
+    },
+    {
+      long: 'tail',
+      short: 'n',
+      kind: 'string',
+      valueName: 'string',
+      default: 'all',
+      help: 'Number of lines to show from the end of the logs',
+    },
     { long: 'timestamps', short: 't', kind: 'bool', help: 'Show timestamps' },
-    { long: 'until', kind: 'string', valueName: 'string', help: 'Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)' },
+    {
+      long: 'until',
+      kind: 'string',
+      valueName: 'string',
+      help: 'Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)',
+    },
   ],
   async run(ctx, [name], flags) {
     const c = ctx.containers.find(name);

@@ -28,7 +28,13 @@ export const containerList: Command = {
     { long: 'all', short: 'a', kind: 'bool', help: 'Show all containers (default shows just running)' },
     FILTER_FLAG,
     FORMAT_FLAG,
-    { long: 'last', short: 'n', kind: 'int', default: -1, help: 'Show n last created containers (includes all states)' },
+    {
+      long: 'last',
+      short: 'n',
+      kind: 'int',
+      default: -1,
+      help: 'Show n last created containers (includes all states)',
+    },
     { long: 'latest', short: 'l', kind: 'bool', help: 'Show the latest created container (includes all states)' },
     NO_TRUNC_FLAG,
     QUIET_FLAG('Only display container IDs'),
@@ -36,7 +42,11 @@ export const containerList: Command = {
   ],
   run(ctx, _args, flags) {
     const last = flags.latest ? 1 : (flags.last as number);
-    const list = listContainers(ctx, { all: !!flags.all, limit: last, filters: parseFilters(flags.filter, PS_FILTERS) });
+    const list = listContainers(ctx, {
+      all: !!flags.all,
+      limit: last,
+      filters: parseFilters(flags.filter, PS_FILTERS),
+    });
     const trunc = !flags['no-trunc'];
     const rows = list.map((c) => {
       const command = commandLine(c);
@@ -70,8 +80,19 @@ export const containerList: Command = {
       formatRows(format, rows, {
         defaultFormat: flags.size ? `${cols}\t{{.Size}}` : cols,
         headers: {
-          ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS',
-          State: 'STATE', Status: 'STATUS', Size: 'SIZE', Names: 'NAMES', Labels: 'LABELS', Mounts: 'MOUNTS', Networks: 'NETWORKS',
+          ID: 'CONTAINER ID',
+          Image: 'IMAGE',
+          Command: 'COMMAND',
+          CreatedAt: 'CREATED AT',
+          RunningFor: 'CREATED',
+          Ports: 'PORTS',
+          State: 'STATE',
+          Status: 'STATUS',
+          Size: 'SIZE',
+          Names: 'NAMES',
+          Labels: 'LABELS',
+          Mounts: 'MOUNTS',
+          Networks: 'NETWORKS',
         },
       }),
     );

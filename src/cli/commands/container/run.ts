@@ -45,7 +45,8 @@ function claimCidFile(file: string): string {
   try {
     fs.writeFileSync(file, '', { flag: 'wx' });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw cliError(`container ID file found, make sure the other container isn't running or delete ${file}`);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      throw cliError(`container ID file found, make sure the other container isn't running or delete ${file}`);
     throw cliError(`failed to create the container ID file: ${(e as Error).message}`);
   }
   return file;
@@ -64,7 +65,12 @@ export function noTerminal(ctx: Ctx, flags: Record<string, unknown>): boolean {
   return true;
 }
 
-export const DETACH_KEYS_FLAG = { long: 'detach-keys', kind: 'string' as const, valueName: 'string', help: 'Override the key sequence for detaching a container' };
+export const DETACH_KEYS_FLAG = {
+  long: 'detach-keys',
+  kind: 'string' as const,
+  valueName: 'string',
+  help: 'Override the key sequence for detaching a container',
+};
 
 /** How a terminal is attached: stdin relayed or not, a tty (raw mode, resize, detach keys) or not. */
 export interface AttachMode {
@@ -81,14 +87,27 @@ export interface AttachMode {
  * or the detach keys are typed (0, the container left running): the terminal in
  * raw mode with a tty, resizes passed on, signals forwarded without one.
  */
-export async function relay(ctx: Ctx, id: string, mode: AttachMode, connect: (io: AttachIO & { consoleSize?: [number, number] }) => Promise<Attachment>): Promise<number> {
+export async function relay(
+  ctx: Ctx,
+  id: string,
+  mode: AttachMode,
+  connect: (io: AttachIO & { consoleSize?: [number, number] }) => Promise<Attachment>,
+): Promise<number> {
   const stdin = ctx.stdin;
   const raw = mode.tty && mode.interactive && stdin.isTTY;
-  const size = ctx.stdout.isTTY && ctx.stdout.rows > 0 && ctx.stdout.columns > 0 ? ([ctx.stdout.rows, ctx.stdout.columns] as [number, number]) : undefined;
+  const size =
+    ctx.stdout.isTTY && ctx.stdout.rows > 0 && ctx.stdout.columns > 0
+      ? ([ctx.stdout.rows, ctx.stdout.columns] as [number, number])
+      : undefined;
   // with a tty the detach keys leave the container running, as docker's
   const watcher = raw ? new DetachWatcher(parseDetachKeys(mode.detachKeys || DEFAULT_DETACH_KEYS)) : undefined;
   if (watcher) stdin.pipe(watcher);
-  const attachment = await connect({ stdin: mode.interactive ? watcher ?? stdin : undefined, stdout: ctx.stdout, stderr: ctx.stderr, consoleSize: size });
+  const attachment = await connect({
+    stdin: mode.interactive ? (watcher ?? stdin) : undefined,
+    stdout: ctx.stdout,
+    stderr: ctx.stderr,
+    consoleSize: size,
+  });
   let detached = false;
   watcher?.on('detach', () => {
     detached = true;
@@ -96,10 +115,12 @@ export async function relay(ctx: Ctx, id: string, mode: AttachMode, connect: (io
   });
   const c = ctx.containers.find(id);
   const onResize = () => {
-    if (ctx.stdout.isTTY && ctx.stdout.rows > 0 && ctx.stdout.columns > 0) ctx.containers.resize(c.record.id, ctx.stdout.rows, ctx.stdout.columns);
+    if (ctx.stdout.isTTY && ctx.stdout.rows > 0 && ctx.stdout.columns > 0)
+      ctx.containers.resize(c.record.id, ctx.stdout.rows, ctx.stdout.columns);
   };
   // as docker --sig-proxy: signals we receive go to the container
-  const signals: NodeJS.Signals[] = mode.tty || mode.sigProxy === false ? [] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  const signals: NodeJS.Signals[] =
+    mode.tty || mode.sigProxy === false ? [] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   const proxies = signals.map((sig) => {
     const h = () => void ctx.containers.signal(c.record.id, sig).catch(() => {});
     process.on(sig, h);
@@ -136,7 +157,10 @@ async function runAttached(ctx: Ctx, id: string, opts: AttachMode): Promise<numb
  */
 async function runOnce(ctx: Ctx, id: string, opts: { tty: boolean; interactive: boolean }): Promise<number> {
   if (opts.tty && opts.interactive && !ctx.stdin.isTTY) throw invalidArgument('the input device is not a TTY');
-  const size = ctx.stdout.isTTY && ctx.stdout.rows > 0 && ctx.stdout.columns > 0 ? ([ctx.stdout.rows, ctx.stdout.columns] as [number, number]) : undefined;
+  const size =
+    ctx.stdout.isTTY && ctx.stdout.rows > 0 && ctx.stdout.columns > 0
+      ? ([ctx.stdout.rows, ctx.stdout.columns] as [number, number])
+      : undefined;
   let runcPid = 0;
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   const forward = signals.map((sig) => {
@@ -145,7 +169,11 @@ async function runOnce(ctx: Ctx, id: string, opts: { tty: boolean; interactive: 
     return [sig, h] as const;
   });
   try {
-    return await ctx.containers.runOnce(id, { interactive: opts.interactive, consoleSize: size, onSpawn: (pid) => (runcPid = pid) });
+    return await ctx.containers.runOnce(id, {
+      interactive: opts.interactive,
+      consoleSize: size,
+      onSpawn: (pid) => (runcPid = pid),
+    });
   } finally {
     for (const [sig, h] of forward) process.off(sig, h);
   }
@@ -175,7 +203,12 @@ export const containerRun: Command = {
       return 0;
     }
     const opts = { tty: flags.tty as boolean, interactive: flags.interactive as boolean };
-    if (!c.record.hostConfig.AutoRemove) return runAttached(ctx, id, { ...opts, detachKeys: flags['detach-keys'] as string, sigProxy: flags['sig-proxy'] as boolean });
+    if (!c.record.hostConfig.AutoRemove)
+      return runAttached(ctx, id, {
+        ...opts,
+        detachKeys: flags['detach-keys'] as string,
+        sigProxy: flags['sig-proxy'] as boolean,
+      });
     try {
       return await runOnce(ctx, id, opts);
     } finally {
@@ -214,7 +247,11 @@ export const containerStart: Command = {
     if (flags.attach || flags.interactive) {
       if (args.length > 1) throw invalidArgument('you cannot start and attach multiple containers at once');
       const c = ctx.containers.find(args[0]);
-      return runAttached(ctx, c.record.id, { tty: !!c.record.config.Tty, interactive: flags.interactive as boolean, detachKeys: flags['detach-keys'] as string });
+      return runAttached(ctx, c.record.id, {
+        tty: !!c.record.config.Tty,
+        interactive: flags.interactive as boolean,
+        detachKeys: flags['detach-keys'] as string,
+      });
     }
     const failed: string[] = [];
     for (const a of args) {

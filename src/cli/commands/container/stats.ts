@@ -16,7 +16,13 @@ function readings(cs: Container[]): Map<string, Sample | undefined> {
   return new Map(cs.map((c) => [c.record.id, read(c).s]));
 }
 
-function table(ctx: Ctx, shown: Array<{ given: string; c: Container }>, prev: Map<string, Sample | undefined>, cur: Map<string, Sample | undefined>, flags: Record<string, unknown>): string {
+function table(
+  ctx: Ctx,
+  shown: Array<{ given: string; c: Container }>,
+  prev: Map<string, Sample | undefined>,
+  cur: Map<string, Sample | undefined>,
+  flags: Record<string, unknown>,
+): string {
   const rows = shown.map(({ given, c }) => {
     const a = prev.get(c.record.id);
     const b = cur.get(c.record.id);
@@ -34,10 +40,18 @@ function table(ctx: Ctx, shown: Array<{ given: string; c: Container }>, prev: Ma
     };
   });
   return formatRows(flags.format as string, rows, {
-    defaultFormat: 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}',
+    defaultFormat:
+      'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}',
     headers: {
-      Container: 'CONTAINER', ID: 'CONTAINER ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %',
-      NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS',
+      Container: 'CONTAINER',
+      ID: 'CONTAINER ID',
+      Name: 'NAME',
+      CPUPerc: 'CPU %',
+      MemUsage: 'MEM USAGE / LIMIT',
+      MemPerc: 'MEM %',
+      NetIO: 'NET I/O',
+      BlockIO: 'BLOCK I/O',
+      PIDs: 'PIDS',
     },
   });
 }
@@ -55,7 +69,12 @@ export const containerStats: Command = {
   ],
   async run(ctx, args, flags) {
     const pick = () =>
-      args.length ? args.map((a) => ({ given: a, c: ctx.containers.find(a) })) : ctx.containers.list().filter((c) => flags.all || running(c)).map((c) => ({ given: c.record.id, c }));
+      args.length
+        ? args.map((a) => ({ given: a, c: ctx.containers.find(a) }))
+        : ctx.containers
+            .list()
+            .filter((c) => flags.all || running(c))
+            .map((c) => ({ given: c.record.id, c }));
     let shown = pick();
     let prev = readings(shown.map((s) => s.c));
     let stop = false;

@@ -28,25 +28,39 @@ function isTar(head: Buffer): boolean {
 }
 
 /** The context and the Dockerfile's text; `cleanup` removes a context unpacked from stdin. */
-async function prepare(ctx: Ctx, source: string, file: string | undefined): Promise<{ context: BuildContext; dockerfile: string; name: string; cleanup: () => void }> {
+async function prepare(
+  ctx: Ctx,
+  source: string,
+  file: string | undefined,
+): Promise<{ context: BuildContext; dockerfile: string; name: string; cleanup: () => void }> {
   if (/^(https?|git):\/\//.test(source) || source.startsWith('git@')) {
-    throw cliError(`unable to prepare context: stowage cannot fetch ${source}: no network is reachable; clone or download it and build from the directory`);
+    throw cliError(
+      `unable to prepare context: stowage cannot fetch ${source}: no network is reachable; clone or download it and build from the directory`,
+    );
   }
   const readDockerfile = (p: string) => {
     try {
       fs.lstatSync(p);
     } catch {
-      throw cliError(`unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${p}: no such file or directory`);
+      throw cliError(
+        `unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${p}: no such file or directory`,
+      );
     }
     return fs.readFileSync(p, 'utf8');
   };
   if (source === '-') {
-    if (file === '-') throw cliError('invalid argument: can\'t use stdin for both build context and dockerfile');
+    if (file === '-') throw cliError("invalid argument: can't use stdin for both build context and dockerfile");
     const { head, stream } = await peek(ctx.stdin, 512);
     const dir = ctx.store.tmpDir('context');
     const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
     try {
-      if (!isTar(head)) return { context: new BuildContext(dir), dockerfile: (await readAll(stream)).toString('utf8'), name: 'Dockerfile', cleanup };
+      if (!isTar(head))
+        return {
+          context: new BuildContext(dir),
+          dockerfile: (await readAll(stream)).toString('utf8'),
+          name: 'Dockerfile',
+          cleanup,
+        };
       await unpackContext(head, stream, dir);
       const name = file ?? 'Dockerfile';
       const dockerfile = dockerfileIn(dir, name);
@@ -58,9 +72,11 @@ async function prepare(ctx: Ctx, source: string, file: string | undefined): Prom
     }
   }
   const root = path.resolve(source);
-  if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw cliError(`unable to prepare context: path "${source}" not found`);
+  if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory())
+    throw cliError(`unable to prepare context: path "${source}" not found`);
   const context = new BuildContext(root);
-  if (file === '-') return { context, dockerfile: (await readAll(ctx.stdin)).toString('utf8'), name: '-', cleanup: () => {} };
+  if (file === '-')
+    return { context, dockerfile: (await readAll(ctx.stdin)).toString('utf8'), name: '-', cleanup: () => {} };
   const p = file ? path.resolve(file) : path.join(root, 'Dockerfile');
   return { context, dockerfile: readDockerfile(p), name: file ? path.basename(file) : 'Dockerfile', cleanup: () => {} };
 }
@@ -86,15 +102,33 @@ export const imageBuild: Command = {
   maxArgs: 1,
   flags: [
     { long: 'build-arg', kind: 'list', valueName: 'list', help: 'Set build-time variables' },
-    { long: 'file', short: 'f', kind: 'string', valueName: 'string', help: "Name of the Dockerfile (Default is 'PATH/Dockerfile')" },
+    {
+      long: 'file',
+      short: 'f',
+      kind: 'string',
+      valueName: 'string',
+      help: "Name of the Dockerfile (Default is 'PATH/Dockerfile')",
+    },
     { long: 'force-rm', kind: 'bool', help: 'Always remove intermediate containers' },
     { long: 'iidfile', kind: 'string', valueName: 'string', help: 'Write the image ID to the file' },
     { long: 'label', kind: 'list', valueName: 'list', help: 'Set metadata for an image' },
-    { long: 'network', kind: 'string', valueName: 'string', default: 'default', help: 'Set the networking mode for the RUN instructions during build' },
+    {
+      long: 'network',
+      kind: 'string',
+      valueName: 'string',
+      default: 'default',
+      help: 'Set the networking mode for the RUN instructions during build',
+    },
     { long: 'no-cache', kind: 'bool', help: 'Do not use cache when building the image' },
     QUIET_FLAG('Suppress the build output and print image ID on success'),
     { long: 'rm', kind: 'bool', default: true, help: 'Remove intermediate containers after a successful build' },
-    { long: 'tag', short: 't', kind: 'list', valueName: 'list', help: 'Name and optionally a tag in the "name:tag" format' },
+    {
+      long: 'tag',
+      short: 't',
+      kind: 'list',
+      valueName: 'list',
+      help: 'Name and optionally a tag in the "name:tag" format',
+    },
     { long: 'target', kind: 'string', valueName: 'string', help: 'Set the target build stage to build.' },
   ],
   async run(ctx, [source], flags) {
@@ -122,7 +156,8 @@ export const imageBuild: Command = {
       ? { line: (s) => kept.push(Buffer.from(s)), stdout: keep, stderr: keep }
       : { line: (s) => ctx.out(s), stdout: ctx.stdout, stderr: stderrColor };
     try {
-      if (parseDockerfile(dockerfile).instructions.length === 0) throw invalidArgument(`the Dockerfile (${name}) cannot be empty`);
+      if (parseDockerfile(dockerfile).instructions.length === 0)
+        throw invalidArgument(`the Dockerfile (${name}) cannot be empty`);
       const builder = new Builder(ctx.store, ctx.images, ctx.containers, {
         dockerfile,
         context,

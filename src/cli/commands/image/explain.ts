@@ -14,23 +14,45 @@ export const imageExplain: Command = {
   description: 'Show why an image is as big as it is: what each layer adds, what later layers hide, what it shares',
   maxArgs: 1,
   flags: [
-    { long: 'archive', kind: 'string', valueName: 'string', help: 'Explain an image of a docker or OCI archive file, without loading it' },
-    { long: 'format', kind: 'string', valueName: 'string', help: "Format output: 'json' prints the whole report as JSON" },
-    { long: 'html', kind: 'string', valueName: 'string', help: 'Also write the report as a self-contained HTML page to this file' },
+    {
+      long: 'archive',
+      kind: 'string',
+      valueName: 'string',
+      help: 'Explain an image of a docker or OCI archive file, without loading it',
+    },
+    {
+      long: 'format',
+      kind: 'string',
+      valueName: 'string',
+      help: "Format output: 'json' prints the whole report as JSON",
+    },
+    {
+      long: 'html',
+      kind: 'string',
+      valueName: 'string',
+      help: 'Also write the report as a self-contained HTML page to this file',
+    },
   ],
   async run(ctx, args, flags) {
     const archive = flags.archive as string;
     const format = flags.format as string;
     const html = flags.html as string;
     if (!archive) checkArgCount({ ...imageExplain, minArgs: 1, maxArgs: 1 }, 'image explain', args);
-    if (format && format !== 'json' && format !== 'table') throw invalidArgument(`unsupported format "${format}": image explain prints a table (the default) or "json"`);
+    if (format && format !== 'json' && format !== 'table')
+      throw invalidArgument(`unsupported format "${format}": image explain prints a table (the default) or "json"`);
     if (html) checkOutputPath(html, 'write the page');
     if (archive && !fs.statSync(archive, { throwIfNoEntry: false })?.isFile()) {
-      throw invalidArgument(fs.existsSync(archive) ? `${archive} is not an archive file` : `open ${archive}: no such file or directory`);
+      throw invalidArgument(
+        fs.existsSync(archive) ? `${archive} is not an archive file` : `open ${archive}: no such file or directory`,
+      );
     }
     const service = new ExplainService(ctx.store, ctx.images);
     const report = archive
-      ? await service.explainArchive(archive, args[0], ctx.stderr.isTTY ? new TerminalProgress(ctx.stderr) : NO_PROGRESS)
+      ? await service.explainArchive(
+          archive,
+          args[0],
+          ctx.stderr.isTTY ? new TerminalProgress(ctx.stderr) : NO_PROGRESS,
+        )
       : await service.explainImage(args[0]);
     if (html) {
       const out = openOutput(html, 'write the page');

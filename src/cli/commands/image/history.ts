@@ -30,7 +30,14 @@ export const imageHistoryCmd: Command = {
     // RFC 3339 to the second: the engine gives history times in whole seconds
     const createdAt = (t: string | number) => new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
     const rows = imageHistory(ctx, ref).map((h) => ({
-      ID: h.id === '<missing>' ? h.id : trunc ? shortId(h.id) : h.id.startsWith('sha256:') ? h.id : `sha256:${hex(h.id as Digest)}`,
+      ID:
+        h.id === '<missing>'
+          ? h.id
+          : trunc
+            ? shortId(h.id)
+            : h.id.startsWith('sha256:')
+              ? h.id
+              : `sha256:${hex(h.id as Digest)}`,
       CreatedSince: human ? ago(h.created) : createdAt(h.created),
       CreatedAt: createdAt(h.created),
       CreatedBy: trunc ? ellipsis(h.createdBy.replace(/\t/g, ' '), 45) : h.createdBy.replace(/\t/g, ' '),
@@ -41,7 +48,14 @@ export const imageHistoryCmd: Command = {
     ctx.out(
       formatRows(format, rows, {
         defaultFormat: `table {{.ID}}\t{{.${human ? 'CreatedSince' : 'CreatedAt'}}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`,
-        headers: { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' },
+        headers: {
+          ID: 'IMAGE',
+          CreatedSince: 'CREATED',
+          CreatedAt: 'CREATED AT',
+          CreatedBy: 'CREATED BY',
+          Size: 'SIZE',
+          Comment: 'COMMENT',
+        },
       }),
     );
   },

@@ -17,7 +17,10 @@ export const imageImport: Command = {
   ],
   async run(ctx, [source, ref], flags) {
     if (ref) checkNewName(ref);
-    if (/^https?:\/\//.test(source)) throw invalidArgument('importing from a URL is not supported: no registry or web server is reachable; download the file first');
+    if (/^https?:\/\//.test(source))
+      throw invalidArgument(
+        'importing from a URL is not supported: no registry or web server is reachable; download the file first',
+      );
     let input: AsyncIterable<Buffer>;
     let sizeHint = 0;
     if (source === '-') input = ctx.stdin;
@@ -30,7 +33,9 @@ export const imageImport: Command = {
       input = fs.createReadStream(source, { highWaterMark: 1 << 20 });
     }
     const id = await ctx.images.importTarball(input, {
-      ref, changes: flags.change as string[], message: flags.message as string,
+      ref,
+      changes: flags.change as string[],
+      message: flags.message as string,
       // the docker CLI sends a local file as the request body, so Docker records "-"
       sourceName: '-',
       sizeHint,

@@ -64,7 +64,6 @@ export function printInspect(ctx: Ctx, refs: string[], format: string, find: (re
   return failed ? 1 : 0;
 }
 
-
 export const imageInspectCmd: Command = {
   name: 'image inspect',
   usage: '[OPTIONS] IMAGE [IMAGE...]',
@@ -75,10 +74,27 @@ export const imageInspectCmd: Command = {
 };
 
 /** The object types the docker CLI's `inspect --type` accepts (swarm ones have no objects here). */
-const DOCKER_TYPES = ['config', 'container', 'image', 'network', 'node', 'plugin', 'secret', 'service', 'task', 'volume'];
+const DOCKER_TYPES = [
+  'config',
+  'container',
+  'image',
+  'network',
+  'node',
+  'plugin',
+  'secret',
+  'service',
+  'task',
+  'volume',
+];
 
-const inspectContainer: Inspector = (ctx, ref) => ({ value: containerInspect(ctx.store, ctx.containers, ctx.containers.find(ref)), type: CONTAINER_INSPECT });
-const inspectVolume: Inspector = (ctx, ref) => ({ value: ctx.volumes.inspect(ctx.volumes.find(ref)), type: VOLUME_INSPECT });
+const inspectContainer: Inspector = (ctx, ref) => ({
+  value: containerInspect(ctx.store, ctx.containers, ctx.containers.find(ref)),
+  type: CONTAINER_INSPECT,
+});
+const inspectVolume: Inspector = (ctx, ref) => ({
+  value: ctx.volumes.inspect(ctx.volumes.find(ref)),
+  type: VOLUME_INSPECT,
+});
 
 export const inspectCmd: Command = {
   name: 'inspect',
@@ -98,7 +114,11 @@ export const inspectCmd: Command = {
     // networks are looked up asynchronously: found before the others are tried
     const networks = new Map<string, NetworkConfig>();
     if (!type || type === 'network') {
-      for (const a of args) await ctx.containers.networking.manager.inspect(a).then((n) => networks.set(a, n), () => {});
+      for (const a of args)
+        await ctx.containers.networking.manager.inspect(a).then(
+          (n) => networks.set(a, n),
+          () => {},
+        );
     }
     const inspectNetwork: Inspector = (c, ref) => {
       const n = networks.get(ref);

@@ -92,9 +92,17 @@ export const imageList: Command = {
       formatRows(format, rows, {
         defaultFormat,
         headers: {
-          ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED',
-          CreatedAt: 'CREATED AT', Size: 'SIZE', VirtualSize: 'SIZE', SharedSize: 'SHARED SIZE',
-          UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS',
+          ID: 'IMAGE ID',
+          Repository: 'REPOSITORY',
+          Tag: 'TAG',
+          Digest: 'DIGEST',
+          CreatedSince: 'CREATED',
+          CreatedAt: 'CREATED AT',
+          Size: 'SIZE',
+          VirtualSize: 'SIZE',
+          SharedSize: 'SHARED SIZE',
+          UniqueSize: 'UNIQUE SIZE',
+          Containers: 'CONTAINERS',
         },
       }),
     );

@@ -3,20 +3,35 @@
 import type { Digest } from '../../../digest';
 import { invalidArgument, StowageError } from '../../../errdefs';
 import { NoSuchImageError } from '../../../engine/images';
-import { familiarName, familiarString, fullString, parseNormalized, repoName, type Reference } from '../../../reference';
+import {
+  familiarName,
+  familiarString,
+  fullString,
+  parseNormalized,
+  repoName,
+  type Reference,
+} from '../../../reference';
 import { parsePlatform, pullAllTags, pullImage, pushImage, pushRegistry, type OnProgress } from '../../../registry';
 import { JsonMessageDisplay } from '../../output/json-messages';
 import { QUIET_FLAG, type Command } from '../../command';
 import type { Ctx } from '../../context';
 
-const PLATFORM_FLAG = { long: 'platform', kind: 'string' as const, valueName: 'string', help: 'Set platform if server is multi-platform capable' };
+const PLATFORM_FLAG = {
+  long: 'platform',
+  kind: 'string' as const,
+  valueName: 'string',
+  help: 'Set platform if server is multi-platform capable',
+};
 
 function display(out: NodeJS.WritableStream, quiet: boolean): OnProgress & { started: boolean } {
   const d = quiet ? undefined : new JsonMessageDisplay(out, !!(out as NodeJS.WriteStream).isTTY);
-  const show = Object.assign((m: Parameters<OnProgress>[0]) => {
-    show.started = true;
-    d?.write(m);
-  }, { started: false });
+  const show = Object.assign(
+    (m: Parameters<OnProgress>[0]) => {
+      show.started = true;
+      d?.write(m);
+    },
+    { started: false },
+  );
   return show;
 }
 
@@ -26,7 +41,8 @@ function display(out: NodeJS.WritableStream, quiet: boolean): OnProgress & { sta
  */
 function inStream<T>(show: { started: boolean }, work: () => Promise<T>): Promise<T> {
   return work().catch((e: unknown) => {
-    if (show.started && e instanceof StowageError && !e.bare) throw new StowageError(e.kind, e.message, { bare: true, cause: e });
+    if (show.started && e instanceof StowageError && !e.bare)
+      throw new StowageError(e.kind, e.message, { bare: true, cause: e });
     throw e;
   });
 }
@@ -47,15 +63,19 @@ export async function pullAndReport(ctx: Ctx, name: string, opts: PullReportOpti
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   const show = display(out, !!opts.quiet);
   if (opts.allTags) {
-    if (named.tag || named.digest) throw invalidArgument('tag can\'t be used with --all-tags/-a');
+    if (named.tag || named.digest) throw invalidArgument("tag can't be used with --all-tags/-a");
     const r = await inStream(show, () => pullAllTags(ctx.store, ctx.images, named, { platform, onProgress: show }));
-    show({ status: `Status: ${r.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarName(named)}` });
+    show({
+      status: `Status: ${r.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarName(named)}`,
+    });
     if (opts.printName) ctx.out(`${repoName(named)}\n`);
     return r.images[r.images.length - 1]?.id as Digest;
   }
   if (!named.tag && !named.digest && !opts.quiet) out.write('Using default tag: latest\n');
   const r = await inStream(show, () => pullImage(ctx.store, ctx.images, named, { platform, onProgress: show }));
-  show({ status: `Status: ${r.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(r.ref)}` });
+  show({
+    status: `Status: ${r.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(r.ref)}`,
+  });
   if (opts.printName) ctx.out(`${fullString(r.ref)}\n`);
   return r.id;
 }
@@ -73,7 +93,12 @@ export const imagePull: Command = {
     QUIET_FLAG('Suppress verbose output'),
   ],
   async run(ctx, [name], flags) {
-    await pullAndReport(ctx, name, { quiet: flags.quiet as boolean, printName: true, platform: (flags.platform as string) || undefined, allTags: flags['all-tags'] as boolean });
+    await pullAndReport(ctx, name, {
+      quiet: flags.quiet as boolean,
+      printName: true,
+      platform: (flags.platform as string) || undefined,
+      allTags: flags['all-tags'] as boolean,
+    });
   },
 };
 
@@ -94,8 +119,12 @@ export const imagePush: Command = {
     const quiet = flags.quiet as boolean;
     let tags: string[];
     if (flags['all-tags']) {
-      if (ref.tag) throw invalidArgument('tag can\'t be used with --all-tags/-a');
-      tags = ctx.store.images.allRefs().filter((r) => !r.isDigest && r.name.startsWith(`${ref.domain}/${ref.path}:`)).map((r) => r.name.slice(r.name.lastIndexOf(':') + 1)).sort();
+      if (ref.tag) throw invalidArgument("tag can't be used with --all-tags/-a");
+      tags = ctx.store.images
+        .allRefs()
+        .filter((r) => !r.isDigest && r.name.startsWith(`${ref.domain}/${ref.path}:`))
+        .map((r) => r.name.slice(r.name.lastIndexOf(':') + 1))
+        .sort();
       if (!tags.length) throw invalidArgument(`An image does not exist locally with the tag: ${familiarName(ref)}`);
     } else {
       if (!ref.tag && !quiet) ctx.out('Using default tag: latest\n');
@@ -105,7 +134,8 @@ export const imagePush: Command = {
       try {
         return ctx.images.resolveId(fullString({ domain: ref.domain, path: ref.path, tag }));
       } catch (e) {
-        if (e instanceof NoSuchImageError) throw invalidArgument(`An image does not exist locally with the tag: ${familiarName(ref)}`);
+        if (e instanceof NoSuchImageError)
+          throw invalidArgument(`An image does not exist locally with the tag: ${familiarName(ref)}`);
         throw e;
       }
     });

@@ -16,7 +16,10 @@ export const imageRemove: Command = {
     let failed = false;
     for (const ref of args) {
       try {
-        for (const r of ctx.images.remove(ref, { force: flags.force as boolean, noPrune: flags['no-prune'] as boolean })) {
+        for (const r of ctx.images.remove(ref, {
+          force: flags.force as boolean,
+          noPrune: flags['no-prune'] as boolean,
+        })) {
           ctx.out(r.untagged ? `Untagged: ${r.untagged}\n` : `Deleted: ${r.deleted}\n`);
         }
       } catch (e) {

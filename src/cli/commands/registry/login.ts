@@ -3,7 +3,15 @@
 // ~/.docker) or the credential helper it names; stored credentials are tried
 // first when none are given; prompts only on a terminal.
 import { cliError } from '../../../errdefs';
-import { checkLogin, convertToHostname, eraseCredentials, getCredentials, INDEX_SERVER, storeCredentials, type AuthConfig } from '../../../registry';
+import {
+  checkLogin,
+  convertToHostname,
+  eraseCredentials,
+  getCredentials,
+  INDEX_SERVER,
+  storeCredentials,
+  type AuthConfig,
+} from '../../../registry';
 import type { Command } from '../../command';
 import type { Ctx } from '../../context';
 
@@ -46,7 +54,9 @@ const UNENCRYPTED = (file: string) =>
 /** Checks and stores credentials; returns the status line. */
 async function loginWith(ctx: Ctx, auth: AuthConfig): Promise<string> {
   const r = await checkLogin(auth.serveraddress ?? INDEX_SERVER, auth);
-  const keep: AuthConfig = r.identityToken ? { ...auth, password: undefined, identitytoken: r.identityToken } : { ...auth, identitytoken: undefined };
+  const keep: AuthConfig = r.identityToken
+    ? { ...auth, password: undefined, identitytoken: r.identityToken }
+    : { ...auth, identitytoken: undefined };
   let stored: { plainFile?: string };
   try {
     stored = storeCredentials(keep);
@@ -63,7 +73,13 @@ export const loginCmd: Command = {
   description: 'Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.',
   maxArgs: 1,
   flags: [
-    { long: 'password', short: 'p', kind: 'string', valueName: 'string', help: 'Password or Personal Access Token (PAT)' },
+    {
+      long: 'password',
+      short: 'p',
+      kind: 'string',
+      valueName: 'string',
+      help: 'Password or Personal Access Token (PAT)',
+    },
     { long: 'password-stdin', kind: 'bool', help: 'Take the Password or Personal Access Token (PAT) from stdin' },
     { long: 'username', short: 'u', kind: 'string', valueName: 'string', help: 'Username' },
   ],
@@ -73,7 +89,8 @@ export const loginCmd: Command = {
     const changed = (f: string) => flags._changed.has(f);
     const stdinPassword = !!flags['password-stdin'];
     if (changed('password-stdin')) {
-      if (changed('password')) throw cliError('conflicting options: cannot specify both --password and --password-stdin');
+      if (changed('password'))
+        throw cliError('conflicting options: cannot specify both --password and --password-stdin');
       if (!changed('username')) throw cliError('the --password-stdin option requires --username to be set');
     }
     if (changed('username') && user === '') throw cliError('username is empty');
@@ -93,11 +110,16 @@ export const loginCmd: Command = {
           ctx.out(`${await loginWith(ctx, { ...stored, serveraddress: server })}\n`);
           return;
         } catch (e) {
-          ctx.err((e as { kind?: string }).kind === 'unauthorized' ? 'Stored credentials invalid or expired\n' : `Login did not succeed, error: ${(e as Error).message}\n`);
+          ctx.err(
+            (e as { kind?: string }).kind === 'unauthorized'
+              ? 'Stored credentials invalid or expired\n'
+              : `Login did not succeed, error: ${(e as Error).message}\n`,
+          );
         }
       }
     }
-    if ((!user || !password) && !ctx.stdin.isTTY) throw cliError('Error: Cannot perform an interactive login from a non TTY device');
+    if ((!user || !password) && !ctx.stdin.isTTY)
+      throw cliError('Error: Cannot perform an interactive login from a non TTY device');
     if (!user.trim()) {
       const def = getCredentials(server).username ?? '';
       user = (await readLine(ctx, def ? `Username (${def}): ` : 'Username: ', true)).trim() || def;

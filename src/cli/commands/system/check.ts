@@ -9,7 +9,9 @@ import { tabwrite } from '../../output/table';
 
 function table(findings: Finding[], done?: Set<Finding>): string {
   const head = done ? 'KIND\tOBJECT\tPROBLEM\tREPAIRED' : 'KIND\tOBJECT\tPROBLEM';
-  const rows = findings.map((f) => [f.kind, f.object, f.problem, ...(done ? [done.has(f) ? 'yes' : 'no'] : [])].join('\t'));
+  const rows = findings.map((f) =>
+    [f.kind, f.object, f.problem, ...(done ? [done.has(f) ? 'yes' : 'no'] : [])].join('\t'),
+  );
   return `${tabwrite([head, ...rows].join('\n'))}\n`;
 }
 
@@ -26,7 +28,9 @@ export const systemCheck: Command = {
     if (found.length === 0) return;
     if (!flags.repair) {
       ctx.out(table(found));
-      throw failedPrecondition(`${found.length} ${found.length === 1 ? 'problem' : 'problems'} found ('stowage system check --repair' removes them)`);
+      throw failedPrecondition(
+        `${found.length} ${found.length === 1 ? 'problem' : 'problems'} found ('stowage system check --repair' removes them)`,
+      );
     }
     const done = new Set<Finding>();
     for (const f of found) {
@@ -41,7 +45,9 @@ export const systemCheck: Command = {
     const left = await check(ctx);
     if (left.length) {
       ctx.out(`\nStill there after the repair:\n${table(left)}`);
-      throw failedPrecondition(`${left.length} ${left.length === 1 ? 'problem' : 'problems'} still present after the repair`);
+      throw failedPrecondition(
+        `${left.length} ${left.length === 1 ? 'problem' : 'problems'} still present after the repair`,
+      );
     }
   },
 };

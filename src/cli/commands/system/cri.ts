@@ -9,7 +9,14 @@ export const systemCri: Command = {
   usage: '[OPTIONS] [URI]',
   description: 'Serve the Kubernetes CRI (runtime and image services) on a unix socket',
   maxArgs: 1,
-  flags: [{ long: 'config', kind: 'string', valueName: 'file', help: 'CRI configuration file (TOML, or JSON by its .json name; default /etc/stowage/cri.toml if it exists)' }],
+  flags: [
+    {
+      long: 'config',
+      kind: 'string',
+      valueName: 'file',
+      help: 'CRI configuration file (TOML, or JSON by its .json name; default /etc/stowage/cri.toml if it exists)',
+    },
+  ],
   async run(ctx, [uri], flags) {
     const config = loadCriConfig(ctx.globals.runroot, (flags.config as string | undefined) || undefined);
     if (uri) config.socket = socketPath(uri);
@@ -19,7 +26,9 @@ export const systemCri: Command = {
       debug: (m) => debug && ctx.err(`${new Date().toISOString()} ${m}\n`),
       error: (m) => ctx.err(`${new Date().toISOString()} ${m}\n`),
     });
-    ctx.err(`CRI listening on unix://${server.socket}${server.streamingUrl ? `, streaming on ${server.streamingUrl}` : ''}\n`);
+    ctx.err(
+      `CRI listening on unix://${server.socket}${server.streamingUrl ? `, streaming on ${server.streamingUrl}` : ''}\n`,
+    );
     await new Promise<void>((resolve) => {
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
     });

@@ -29,9 +29,27 @@ export const systemDf: Command = {
     const vSize = u.volumes.reduce((n, x) => n + x.size, 0);
     const vFree = u.volumes.filter((x) => x.links === 0).reduce((n, x) => n + x.size, 0);
     const rows = [
-      { Type: 'Images', TotalCount: String(u.images.length), Active: String(u.images.filter((i) => i.containers > 0).length), Size: humanSize(u.layersSize), Reclaimable: withPercent(u.layersSize - used, u.layersSize) },
-      { Type: 'Containers', TotalCount: String(u.containers.length), Active: String(u.containers.filter((x) => x.c.state.Status === 'running').length), Size: humanSize(cSize), Reclaimable: withPercent(cFree, cSize) },
-      { Type: 'Local Volumes', TotalCount: String(u.volumes.length), Active: String(u.volumes.filter((x) => x.links > 0).length), Size: humanSize(vSize), Reclaimable: withPercent(vFree, vSize) },
+      {
+        Type: 'Images',
+        TotalCount: String(u.images.length),
+        Active: String(u.images.filter((i) => i.containers > 0).length),
+        Size: humanSize(u.layersSize),
+        Reclaimable: withPercent(u.layersSize - used, u.layersSize),
+      },
+      {
+        Type: 'Containers',
+        TotalCount: String(u.containers.length),
+        Active: String(u.containers.filter((x) => x.c.state.Status === 'running').length),
+        Size: humanSize(cSize),
+        Reclaimable: withPercent(cFree, cSize),
+      },
+      {
+        Type: 'Local Volumes',
+        TotalCount: String(u.volumes.length),
+        Active: String(u.volumes.filter((x) => x.links > 0).length),
+        Size: humanSize(vSize),
+        Reclaimable: withPercent(vFree, vSize),
+      },
       { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
     ];
     ctx.out(
@@ -48,9 +66,20 @@ function verbose(ctx: Ctx, u: DiskUsage): void {
   ctx.out('Images space usage:\n\n');
   const img = [['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS']];
   for (const i of u.images) {
-    const rows = i.repoTags.length ? i.repoTags.map((t) => [t.slice(0, t.lastIndexOf(':')), t.slice(t.lastIndexOf(':') + 1)]) : [['<none>', '<none>']];
+    const rows = i.repoTags.length
+      ? i.repoTags.map((t) => [t.slice(0, t.lastIndexOf(':')), t.slice(t.lastIndexOf(':') + 1)])
+      : [['<none>', '<none>']];
     for (const [repo, tag] of rows) {
-      img.push([repo, tag, hex(i.id).slice(0, 12), ago(i.created), humanSizeWithPrecision(i.size, 3), humanSize(i.shared), humanSize(i.unique), String(i.containers)]);
+      img.push([
+        repo,
+        tag,
+        hex(i.id).slice(0, 12),
+        ago(i.created),
+        humanSizeWithPrecision(i.size, 3),
+        humanSize(i.shared),
+        humanSize(i.unique),
+        String(i.containers),
+      ]);
     }
   }
   ctx.out(table(img));
@@ -59,11 +88,22 @@ function verbose(ctx: Ctx, u: DiskUsage): void {
   for (const { c, size } of u.containers) {
     const command = JSON.stringify(ellipsis([c.record.path, ...c.record.args].join(' '), 20));
     const vols = c.record.mounts.filter((m) => m.Type === 'volume').length;
-    cont.push([shortId(c.record.id), c.record.imageRef, command, String(vols), humanSize(size), ago(Date.parse(c.record.created)), statusText(c), c.record.name]);
+    cont.push([
+      shortId(c.record.id),
+      c.record.imageRef,
+      command,
+      String(vols),
+      humanSize(size),
+      ago(Date.parse(c.record.created)),
+      statusText(c),
+      c.record.name,
+    ]);
   }
   ctx.out(table(cont));
   ctx.out('\nLocal Volumes space usage:\n\n');
-  ctx.out(table([['VOLUME NAME', 'LINKS', 'SIZE'], ...u.volumes.map((x) => [x.v.name, String(x.links), humanSize(x.size)])]));
+  ctx.out(
+    table([['VOLUME NAME', 'LINKS', 'SIZE'], ...u.volumes.map((x) => [x.v.name, String(x.links), humanSize(x.size)])]),
+  );
   ctx.out('\nBuild cache usage: 0B\n\n');
   ctx.out(table([['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED']]));
 }

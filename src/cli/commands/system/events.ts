@@ -1,6 +1,12 @@
 // `events`: Docker's events from the store's event log, past ones (--since)
 // and new ones as other processes record them, until --until or Ctrl-C.
-import { eventJson, eventMessage, checkEventFilters, EVENT_FILTER_KEYS, type EventMessage } from '../../../engine/events';
+import {
+  eventJson,
+  eventMessage,
+  checkEventFilters,
+  EVENT_FILTER_KEYS,
+  type EventMessage,
+} from '../../../engine/events';
 import { parseFilters } from '../../../engine/filters';
 import { parseTimeArg } from '../../../util/time-arg';
 import { FILTER_FLAG, FORMAT_FLAG, type Command } from '../../command';
@@ -10,7 +16,9 @@ import { parseTemplate, execTemplate } from '../../output/template';
 export function eventLine(m: EventMessage, timeNano: bigint): string {
   const t = new Date(Number(timeNano / 1_000_000n)).toISOString().replace(/\.\d{3}Z$/, '');
   const nanos = String(timeNano % 1_000_000_000n).padStart(9, '0');
-  const attrs = Object.keys(m.Actor.Attributes).sort().map((k) => `${k}=${m.Actor.Attributes[k]}`);
+  const attrs = Object.keys(m.Actor.Attributes)
+    .sort()
+    .map((k) => `${k}=${m.Actor.Attributes[k]}`);
   return `${t}.${nanos}Z ${m.Type} ${m.Action} ${m.Actor.ID}${attrs.length ? ` (${attrs.join(', ')})` : ''}\n`;
 }
 
@@ -29,11 +37,13 @@ export const systemEvents: Command = {
   async run(ctx, _args, flags) {
     const filters = parseFilters(flags.filter, EVENT_FILTER_KEYS);
     checkEventFilters(filters);
-    const toNano = (v: unknown, flag: 'since' | 'until') => (v ? BigInt(Math.round(parseTimeArg(String(v), flag) * 1e6)) : undefined);
+    const toNano = (v: unknown, flag: 'since' | 'until') =>
+      v ? BigInt(Math.round(parseTimeArg(String(v), flag) * 1e6)) : undefined;
     const sinceNano = toNano(flags.since, 'since');
     const untilNano = toNano(flags.until, 'until');
     const format = flags.format as string | undefined;
-    const tmpl = format && format !== 'json' ? parseTemplate(format.replace(/\\t/g, '\t').replace(/\\n/g, '\n')) : undefined;
+    const tmpl =
+      format && format !== 'json' ? parseTemplate(format.replace(/\\t/g, '\t').replace(/\\n/g, '\n')) : undefined;
     const ac = new AbortController();
     const stop = () => ac.abort();
     process.once('SIGINT', stop).once('SIGTERM', stop);
@@ -41,7 +51,9 @@ export const systemEvents: Command = {
     try {
       for await (const e of ctx.events.follow({ sinceNano, untilNano, filters, signal: ac.signal })) {
         const m = eventMessage(e);
-        ctx.out(format === 'json' ? `${eventJson(e)}\n` : tmpl ? `${execTemplate(tmpl, m)}\n` : eventLine(m, e.timeNano));
+        ctx.out(
+          format === 'json' ? `${eventJson(e)}\n` : tmpl ? `${execTemplate(tmpl, m)}\n` : eventLine(m, e.timeNano),
+        );
       }
     } finally {
       process.off('SIGINT', stop).off('SIGTERM', stop);

@@ -25,7 +25,11 @@ export const systemPrune: Command = {
       ...(flags.volumes ? ['all anonymous volumes not used by at least one container'] : []),
       all ? 'all images without at least one container associated to them' : 'all dangling images',
     ];
-    if (!flags.force && !(await confirm(ctx, `WARNING! This will remove:\n${warnings.map((w) => `  - ${w}\n`).join('')}`))) return 0;
+    if (
+      !flags.force &&
+      !(await confirm(ctx, `WARNING! This will remove:\n${warnings.map((w) => `  - ${w}\n`).join('')}`))
+    )
+      return 0;
     let reclaimed = 0;
     const prunes = [
       () => pruneContainers(ctx, filters),

@@ -42,7 +42,8 @@ export const systemReset: Command = {
     const who = identity();
     const runDir = who.kind === 'inside' ? rootlessRunDir(process.env, who.uid) : undefined;
     if (runDir && path.resolve(runroot) === runDir && !endUserNamespaceIfIdle(runDir)) {
-      for (const f of fs.readdirSync(runroot)) if (!USERNS_FILES.includes(f)) fs.rmSync(path.join(runroot, f), { recursive: true, force: true });
+      for (const f of fs.readdirSync(runroot))
+        if (!USERNS_FILES.includes(f)) fs.rmSync(path.join(runroot, f), { recursive: true, force: true });
     } else {
       fs.rmSync(runroot, { recursive: true, force: true });
     }
