@@ -13,6 +13,7 @@ import { isAlive, selfId } from '../util/proc';
 import { splitRule } from './iptables';
 import { TEST_POOL_ENV, TEST_PREFIX_ENV } from './naming';
 import { contains, parseCidr } from './subnet';
+import { unavailable } from '../errdefs';
 
 export interface TestSlot {
   tag: string;
@@ -60,7 +61,7 @@ export function testSlot(): TestSlot | undefined {
           db.prepare('INSERT OR REPLACE INTO slots (slot, pid, start) VALUES (?, ?, ?)').run(i, me.pid, me.start);
           return i;
         }
-        throw new Error(`all ${SLOTS} test network slots are held by live processes`);
+        throw unavailable(`all ${SLOTS} test network slots are held by live processes`);
       })
       .immediate();
   } finally {

@@ -606,7 +606,7 @@ describe('several stowage roots at once (root)', { skip }, () => {
           r.status === 'fulfilled' ? (JSON.parse(r.value) as Array<{ bridge: string; subnet: string }>) : [],
         );
         assert.deepEqual(
-          results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
+          results.filter((r) => r.status === 'rejected').map((r) => String(r.reason)),
           [],
         );
         assert.equal(nets.length, 12);
