@@ -9,7 +9,7 @@
 //                  (records and files of one kind each, and the host drivers under them)
 //   4. engine      the services: images, containers, commit, cp, the Store handle
 //                  (engine/store.ts, the one handle every service and front end shares)
-//   5. services    archive (save, load), registry (pull, push), build (the Dockerfile
+//   5. services    archive (save, load), registry (pull, push), builder (the Dockerfile
 //                  builder), explain, lesson: built on engine's services
 //   6. front ends  cli, api (Engine API), cri (Kubernetes CRI)
 //
@@ -22,7 +22,7 @@ const BASE = '^src/(errdefs|digest|reference|oci|util|native|tar|fd)/';
 const METADATA = '^src/metadata/';
 const STORES = '^src/(content|image|layer|container|volume|network|runtime|rootless)/';
 const ENGINE = '^src/engine/';
-const SERVICES = '^src/(archive|registry|build|explain|lesson)/';
+const SERVICES = '^src/(archive|registry|builder|explain|lesson)/';
 const FRONT_ENDS = '^src/(cli|api|cri)/';
 
 /** A rule: modules matching `from` import none matching any of `above`. */

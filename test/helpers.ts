@@ -173,7 +173,7 @@ export async function startService(env: TestEnv): Promise<ApiService> {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  service.stderr!.on('data', (b: Buffer) => (stderr += b));
+  service.stderr.on('data', (b: Buffer) => (stderr += b));
   for (
     const deadline = Date.now() + 60_000;
     !stderr.includes('API listening');

@@ -428,7 +428,10 @@ export const CONTAINER_ROUTES: Route[] = [
         }
       }
       // stream=0 (or none): the logs only, as Docker's attach without a stream
-      if (!flag(r.query, 'stream')) return io.close();
+      if (!flag(r.query, 'stream')) {
+        io.close();
+        return;
+      }
       if (c.state.Status === 'running') {
         const a = ctx.containers.attach(c.record.id, io);
         watcher?.on('detach', () => a.detach());

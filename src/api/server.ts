@@ -85,7 +85,10 @@ function parseBody<T>(b: Buffer): T {
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_JSON_BODY) return reject(tooLarge());
+    if (declared > MAX_JSON_BODY) {
+      reject(tooLarge());
+      return;
+    }
     const parts: Buffer[] = [];
     let n = 0;
     req.on('data', (b: Buffer) => {
@@ -180,10 +183,12 @@ export function createApiServer(ctx: Ctx, routes: Route[]): ApiServer {
     const found = routeOf(req, routes);
     res.setHeader('Api-Version', API_VERSION);
     res.setHeader('Server', `stowage (linux)`);
-    if (found instanceof Error)
-      return sendJson(res, 400, {
+    if (found instanceof Error) {
+      sendJson(res, 400, {
         message: found instanceof StowageError ? found.message : `bad request: ${found.message}`,
       });
+      return;
+    }
     if (!found?.route.handler) {
       sendJson(res, 404, { message: `page not found` });
       return;
@@ -210,7 +215,10 @@ export function createApiServer(ctx: Ctx, routes: Route[]): ApiServer {
     let buffered = Buffer.alloc(0);
     a.body = () =>
       new Promise<Buffer>((resolve) => {
-        if (want === 0) return resolve(buffered);
+        if (want === 0) {
+          resolve(buffered);
+          return;
+        }
         const onData = (b: Buffer) => {
           buffered = Buffer.concat([buffered, b]);
           if (buffered.length >= want) {

@@ -221,7 +221,9 @@ export async function unpackMember(
     }
     const stream = rawHash ? decompressStream(Readable.from(hashed()), compression) : raw;
     const unpacked = await store.layers.unpack(stream, rawHash ? 0 : size);
-    for await (const _ of stream) void _; // drain whatever follows the tar's end marker
+    for await (const _ of stream) {
+      // drain whatever follows the tar's end marker
+    }
     const digest: Digest = rawHash ? `sha256:${rawHash.digest('hex')}` : unpacked.diffId;
     return { kind: 'layer', unpacked, digest, compressed: !!rawHash };
   } catch (e) {

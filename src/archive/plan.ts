@@ -67,7 +67,7 @@ export function planDocker<M extends AnyMember = Member>(resolve: Resolve<M>): I
 
 function blobName(d: string): string {
   if (!isDigest(d)) throw bad(`unsupported digest "${d}"`);
-  return `blobs/sha256/${hex(d as Digest)}`;
+  return `blobs/sha256/${hex(d)}`;
 }
 
 function blob(resolve: Resolve<AnyMember>, d: string, what: string): Buffer {

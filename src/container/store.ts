@@ -4,12 +4,10 @@ import { conflict, invalidArgument, StowageError } from '../errdefs';
 import { ContainerTable, type ContainerRow } from '../metadata/containers';
 import { type DB, writeTx } from '../metadata/db';
 import { isValidName, randomName } from './names';
+import type { Container, ContainerRecords } from './records';
 import { initialState, type ContainerRecord, type ContainerState } from './types';
 
-export interface Container {
-  record: ContainerRecord;
-  state: ContainerState;
-}
+export type { Container } from './records';
 
 const toContainer = (r: ContainerRow): Container => ({
   record: JSON.parse(r.config) as ContainerRecord,
@@ -22,7 +20,7 @@ export class NoSuchContainerError extends StowageError {
   }
 }
 
-export class ContainerStore {
+export class ContainerStore implements ContainerRecords {
   private readonly rows: ContainerTable;
 
   constructor(private readonly db: DB) {

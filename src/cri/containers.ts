@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Digest } from '../digest';
 import type { Engine } from '../engine/engine';
-import { notFound } from '../errdefs';
+import { notFound, failedPrecondition } from '../errdefs';
 import { mountRootfs, unmountRootfs } from '../container/rootfs';
 import { reopenLogs } from '../runtime/conmon';
 import { signalNumber } from '../runtime/signal';
@@ -286,7 +286,7 @@ export class Containers {
         throw unknown(`sandbox container "${c.record.sandboxId}" is not running`);
       try {
         if (!(c.state.pid > 0) || !isAlive({ pid: c.state.pid, start: c.state.pidStart }))
-          throw new Error('the container process is gone');
+          throw failedPrecondition('the container process is gone');
         await this.d.tasks.start(id);
         this.d.store.updateContainer(id, (s) => ({ ...s, status: 'running', startedAt: nowNs() }));
         this.emit(c.record, 'start');
@@ -334,7 +334,10 @@ export class Containers {
           void this.signal(c, signal, false);
         }
       };
-      if (await this.waitExit(id, timeoutSec * 1000, again)) return this.stopped(c);
+      if (await this.waitExit(id, timeoutSec * 1000, again)) {
+        this.stopped(c);
+        return;
+      }
     }
     this.emit(c.record, 'kill', { signal: 'SIGKILL' });
     await this.signal(c, 'SIGKILL', true);
@@ -355,9 +358,7 @@ export class Containers {
     try {
       process.kill(
         c.state.pid,
-        /^\d+$/.test(signal)
-          ? Number(signal)
-          : ((signal.startsWith('SIG') ? signal : `SIG${signal}`) as NodeJS.Signals),
+        /^\d+$/.test(signal) ? Number(signal) : signal.startsWith('SIG') ? signal : `SIG${signal}`,
       );
     } catch {
       // gone meanwhile, or a signal Node does not name: runc does

@@ -33,7 +33,9 @@ export interface ArchiveImage {
 async function listBlob(bytes: AsyncIterable<Buffer>): Promise<LayerEntry[]> {
   const { stream } = await autoDecompress(bytes);
   const entries = await entriesOfTar(stream);
-  for await (const _ of stream) void _; // whatever follows the end marker
+  for await (const _ of stream) {
+    // whatever follows the end marker
+  }
   return entries;
 }
 
@@ -195,8 +197,8 @@ export async function readArchiveImages(file: string, progress: Progress): Promi
     out.push({
       id: sha256(plan.config),
       plan,
-      diffIds: diffIds as Digest[],
-      chainIds: chainIds(diffIds as Digest[]),
+      diffIds: diffIds,
+      chainIds: chainIds(diffIds),
       layers,
     });
   }

@@ -1,25 +1,21 @@
 // Image records and tags in the metadata database; configs live in the blob store.
 import type { Digest } from '../digest';
 import { notFound } from '../errdefs';
-import type { BlobStore } from '../content/store';
+import type { Blobs } from '../content/blobs';
 import type { DB } from '../metadata/db';
 import { ImageTable, type ImageRecord } from '../metadata/images';
 import type { ImageConfig } from '../oci/types';
+import type { Image, ImageRecords } from './records';
 
 export type { ImageRecord } from '../metadata/images';
+export type { Image } from './records';
 
-export interface Image {
-  record: ImageRecord;
-  raw: Buffer;
-  config: ImageConfig;
-}
-
-export class ImageStore {
+export class ImageStore implements ImageRecords {
   private readonly rows: ImageTable;
 
   constructor(
     db: DB,
-    private readonly blobs: BlobStore,
+    private readonly blobs: Blobs,
   ) {
     this.rows = new ImageTable(db);
   }

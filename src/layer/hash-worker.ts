@@ -8,6 +8,7 @@ import type { Worker } from 'node:worker_threads';
 const threads = (): typeof import('node:worker_threads') => require('node:worker_threads');
 import { REPO_ROOT } from '../util/paths';
 import { sha256Hasher, type Digest } from '../digest';
+import { internal, StowageError, type ErrorKind } from '../errdefs';
 
 type Request =
   | { op: 'data'; id: number; sab: SharedArrayBuffer; len: number }
@@ -16,7 +17,7 @@ type Request =
   | { op: 'range'; id: number; file: string; start: number; end: number };
 type Reply =
   | { id: number; ok: true; digest?: string; acked?: number; sab?: SharedArrayBuffer }
-  | { id: number; ok: false; error: string };
+  | { id: number; ok: false; error: string; kind: ErrorKind };
 
 const BATCH = 1 << 20;
 const MAX_IN_FLIGHT = 8 << 20;
@@ -94,7 +95,7 @@ export class ParallelHash {
     this.flush();
     const r = await request({ op: 'digest', id: this.id });
     inFlight.delete(this.id);
-    if (!r.ok) throw new Error(r.error);
+    if (!r.ok) throw new StowageError(r.kind, r.error);
     return `sha256:${r.digest}`;
   }
 }
@@ -102,14 +103,14 @@ export class ParallelHash {
 /** sha256 of the bytes [start, end) of a file, read and hashed on the worker. */
 export async function hashFileRange(file: string, start: number, end: number): Promise<Digest> {
   const r = await request({ op: 'range', id: nextId++, file, start, end });
-  if (!r.ok) throw new Error(r.error);
+  if (!r.ok) throw new StowageError(r.kind, r.error);
   return `sha256:${r.digest}`;
 }
 
 /** Rebuilds a stored layer's tar on the worker and checks it against its diff ID. */
 export async function verifyLayer(layerDir: string, tarSplit: string, expect: Digest): Promise<void> {
   const r = await request({ op: 'verify', id: nextId++, layerDir, tarSplit, expect });
-  if (!r.ok) throw new Error(r.error);
+  if (!r.ok) throw new StowageError(r.kind, r.error);
 }
 
 const { isMainThread, parentPort } = process.env.STOWAGE_HASH_WORKER
@@ -137,7 +138,7 @@ if (!isMainThread && parentPort) {
           const buf = Buffer.allocUnsafe(1 << 20);
           for (let pos = m.start; pos < m.end;) {
             const n = fs.readSync(fd, buf, 0, Math.min(buf.length, m.end - pos), pos);
-            if (n === 0) throw new Error('unexpected EOF');
+            if (n === 0) throw internal('unexpected EOF');
             h.update(buf.subarray(0, n));
             pos += n;
           }
@@ -152,12 +153,15 @@ if (!isMainThread && parentPort) {
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
         const { parseTarSplit } = require('./tar-split') as typeof import('./tar-split');
         const fs = require('node:fs') as typeof import('node:fs');
-        for await (const _ of rebuildTar(m.layerDir, parseTarSplit(fs.readFileSync(m.tarSplit)), m.expect as Digest))
-          void _;
+        for await (const _ of rebuildTar(m.layerDir, parseTarSplit(fs.readFileSync(m.tarSplit)), m.expect as Digest)) {
+          // only the check matters: rebuildTar throws on a mismatch
+        }
         port.postMessage({ id: m.id, ok: true } satisfies Reply);
       }
     } catch (e) {
-      port.postMessage({ id: m.id, ok: false, error: (e as Error).message } satisfies Reply);
+      // the kind crosses the thread with the message; anything else failed inside the worker
+      const kind = e instanceof StowageError ? e.kind : 'internal';
+      port.postMessage({ id: m.id, ok: false, error: (e as Error).message, kind } satisfies Reply);
     }
   });
 }

@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
+import { unavailable } from '../errdefs';
 
 export interface SlotHolder {
   pid: number;
@@ -31,7 +32,7 @@ export function claimSlot(dir: string, count: number, me: SlotHolder, alive: (h:
           db.prepare('INSERT OR REPLACE INTO slots (slot, pid, start) VALUES (?, ?, ?)').run(i, me.pid, me.start);
           return i;
         }
-        throw new Error(`all ${count} test network slots are held by live processes`);
+        throw unavailable(`all ${count} test network slots are held by live processes`);
       })
       .immediate();
   } finally {

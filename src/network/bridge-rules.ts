@@ -14,6 +14,7 @@
 import { deleteRules, run } from './iptables';
 import { chainsFor, DEFAULT_CHAINS } from './naming';
 import type { NetworkConfig } from './types';
+import { internal } from '../errdefs';
 
 export const FORWARD_CHAIN = DEFAULT_CHAINS.forward;
 export const ISOLATION_1 = DEFAULT_CHAINS.isolation1;
@@ -105,7 +106,7 @@ export async function ensureBridgeRules(net: NetworkConfig): Promise<void> {
     if (list.length === 0) continue;
     const input = `*${table}\n${list.map((r) => r.join(' ')).join('\n')}\nCOMMIT\n`;
     const r = await run('iptables-restore', ['-w', '--noflush'], input);
-    if (r.code !== 0) throw new Error(`iptables-restore (${table}) for bridge ${net.bridge}: ${r.stderr.trim()}`);
+    if (r.code !== 0) throw internal(`iptables-restore (${table}) for bridge ${net.bridge}: ${r.stderr.trim()}`);
   }
 }
 

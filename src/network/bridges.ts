@@ -118,7 +118,7 @@ export function claimBridge(
     const taken = [...others, ...hostRoutes(), ...hostAddresses(), ...lost];
     let subnet: Cidr;
     if (fixed) {
-      if (taken.some((t) => overlaps(t, fixed!)))
+      if (taken.some((t) => overlaps(t, fixed)))
         throw new StowageError('forbidden', 'requested network overlaps with existing network');
       subnet = fixed;
     } else {

@@ -75,7 +75,7 @@ function readConfig(file = dockerConfigFile()): ConfigJson {
   if (!text.trim()) return {};
   try {
     const json = JSON.parse(text) as ConfigJson;
-    if (!json || typeof json !== 'object' || Array.isArray(json)) throw new Error('not an object');
+    if (!json || typeof json !== 'object' || Array.isArray(json)) throw invalidArgument('not an object');
     return json;
   } catch (e) {
     throw invalidArgument(`loading config file: ${file}: ${(e as Error).message}`);

@@ -101,7 +101,7 @@ export async function spawnConmon(
     if (text === undefined) return { info: undefined, stderr: stderr() };
     try {
       const info = JSON.parse(text) as SyncInfo;
-      if (typeof info.data !== 'number') throw new Error('no data');
+      if (typeof info.data !== 'number') throw internal('no data');
       return { info, stderr: stderr() };
     } catch {
       throw internal(`conmon bytes ${JSON.stringify(text)}: not its sync message`);

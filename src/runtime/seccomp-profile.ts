@@ -151,7 +151,7 @@ export function parseSeccompProfile(text: string): SeccompProfile {
     throw failed((e as Error).message);
   }
   if (!isObject(p)) throw failed('the profile is not a JSON object');
-  const profile = p as Record<string, unknown>;
+  const profile = p;
   optional(profile.defaultAction, 'string', 'defaultAction');
   if (profile.defaultAction !== undefined && profile.defaultAction !== '')
     action(profile.defaultAction as string, 'defaultAction');

@@ -1,6 +1,7 @@
 // Where stowage's own files are, whether it runs from dist/ or from the bundle.
 import fs from 'node:fs';
 import path from 'node:path';
+import { internal } from '../errdefs';
 
 function findRepoRoot(start: string): string {
   for (let d = start; ; d = path.dirname(d)) {
@@ -9,7 +10,7 @@ function findRepoRoot(start: string): string {
     } catch {
       /* keep looking */
     }
-    if (path.dirname(d) === d) throw new Error(`cannot find stowage's directory above ${start}`);
+    if (path.dirname(d) === d) throw internal(`cannot find stowage's directory above ${start}`);
   }
 }
 

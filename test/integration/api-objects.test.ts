@@ -121,7 +121,7 @@ test('events: past ones with since/until and filters, and new ones followed as o
     },
   );
   let followed = '';
-  follower.stdout!.on('data', (b: Buffer) => (followed += b));
+  follower.stdout.on('data', (b: Buffer) => (followed += b));
   await sleep(500);
   // made by the stowage CLI, another process: the service sees it in the store
   await env.ok(['run', '-d', '--name', 'ev-one', '--label', 'k=v', 'busybox', 'sleep', '300']);

@@ -72,7 +72,7 @@ test("deleted and overwritten files are wasted, by path and layer; efficiency is
     text,
     /\n8\.192kB\s+\/app\/f\s+layer 2 \(overwritten in layer 3\), layer 3 \(overwritten in layer 4\)\n/,
   );
-  assert.match(text, /\n  2 ▕░{40}▏ 10\.49MB, 10\.49MB hidden\n/);
+  assert.match(text, /\n {2}2 ▕░{40}▏ 10\.49MB, 10\.49MB hidden\n/);
 });
 
 test('the same report from the store and from --archive on the saved image', async () => {

@@ -136,7 +136,7 @@ test('a container frozen for cp is thawed when the reader goes away, on a signal
   });
   try {
     let stderr = '';
-    service.stderr!.on('data', (b: Buffer) => (stderr += b));
+    service.stderr.on('data', (b: Buffer) => (stderr += b));
     while (!stderr.includes('API listening')) {
       assert.equal(service.exitCode, null, stderr);
       await new Promise((r) => setTimeout(r, 50));
@@ -226,7 +226,7 @@ test('the API socket is made with its final mode (0660): never chmod-ed after it
     },
   );
   let stderr = '';
-  service.stderr!.on('data', (b: Buffer) => (stderr += b));
+  service.stderr.on('data', (b: Buffer) => (stderr += b));
   try {
     while (!stderr.includes('API listening')) {
       assert.equal(service.exitCode, null, stderr);

@@ -105,7 +105,7 @@ test('a published port answers on 127.0.0.1, and from another container on the g
   );
   assert.match(
     await env.ok(['inspect', '-f', '{{.State}}', 'web']),
-    /^\{running true false false false false \d+ 0  \S+Z 0001-01-01T00:00:00Z <nil>\}\n$/,
+    /^\{running true false false false false \d+ 0 {2}\S+Z 0001-01-01T00:00:00Z <nil>\}\n$/,
   );
   const parseError = await env.run(['inspect', '-f', '{{nofunc .Id}}', 'web', 'nonexistent']);
   assert.deepEqual(

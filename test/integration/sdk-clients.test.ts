@@ -79,7 +79,7 @@ test('dockerode: a web container waited for by its log, exec, files in and out, 
     HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
   });
   await web.start();
-  const logs = (await web.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
+  const logs = await web.logs({ follow: true, stdout: true, stderr: true });
   await new Promise<void>((resolve) => {
     let seen = '';
     logs.on('data', (b: Buffer) => {
@@ -89,7 +89,7 @@ test('dockerode: a web container waited for by its log, exec, files in and out, 
   });
   (logs as unknown as { destroy(): void }).destroy();
   const info = await web.inspect();
-  const port = Number(info.NetworkSettings.Ports['8080/tcp']![0].HostPort);
+  const port = Number(info.NetworkSettings.Ports['8080/tcp'][0].HostPort);
   assert.ok(port > 0);
   assert.deepEqual(await getWhenUp(port), { status: 200, body: 'lottery\n' });
 
@@ -102,7 +102,7 @@ test('dockerode: a web container waited for by its log, exec, files in and out, 
   const tar = buildTar([{ name: 'hello.txt', data: 'from the host\n' }]);
   await web.putArchive(tar, { path: '/tmp' });
   assert.equal((await execOut(web, ['cat', '/tmp/hello.txt'])).stdout, 'from the host\n');
-  const archive = (await web.getArchive({ path: '/www/index.html' })) as unknown as NodeJS.ReadableStream;
+  const archive = await web.getArchive({ path: '/www/index.html' });
   const chunks: Buffer[] = [];
   for await (const c of archive) chunks.push(c as Buffer);
   const bytes = Buffer.concat(chunks);

@@ -337,7 +337,10 @@ export class DockerDaemon {
 
   private ping(): Promise<string | undefined> {
     return new Promise((resolve) => {
-      if (!fs.existsSync(this.socket)) return resolve(undefined);
+      if (!fs.existsSync(this.socket)) {
+        resolve(undefined);
+        return;
+      }
       const req = http.get({ socketPath: this.socket, path: '/_ping', timeout: 2000 }, (res) => {
         let body = '';
         res.on('data', (d) => (body += d));
