@@ -79,6 +79,13 @@ module.exports = {
       from: { path: '^src/(cli|api|cri)/', pathNot: '^src/cli/commands/system/(service|cri)\\.ts$' },
       to: { path: '^src/(cli|api|cri)/', pathNot: '^src/$1/' },
     },
+    {
+      name: 'every-module-in-a-layer',
+      comment: 'a new folder of src/ goes into one of the layers above (edit the lists at the top)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: [BASE, METADATA, STORES, ENGINE, SERVICES, FRONT_ENDS] },
+      to: {},
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
