@@ -12,7 +12,6 @@ import { isAlive, selfId } from '../util/proc';
 import { splitRule } from './iptables';
 import { TEST_POOL_ENV, TEST_PREFIX_ENV } from './naming';
 import { contains, parseCidr } from './subnet';
-import { unavailable } from '../errdefs';
 
 export interface TestSlot {
   tag: string;
