@@ -6,9 +6,10 @@ import { randomHex, type Digest } from '../digest';
 import { BlobStore } from '../content/store';
 import { ImageStore } from '../image/store';
 import { LayerStore } from '../layer/store';
-import { openDb, type DB } from '../metadata/db';
+import { openDb, writeTx, type DB } from '../metadata/db';
 import { isAlive, selfId } from '../util/proc';
 import { hasMountsUnder, unmountUnder } from '../container/rootfs';
+import type { ImageStorage } from './storage';
 
 export interface StoreOptions {
   root: string;
@@ -20,7 +21,7 @@ export { DEFAULT_ROOT, DEFAULT_RUNROOT } from './store-paths';
 /** The store's SQLite database: it exists once the store does. */
 export const storeDbPath = (root: string) => path.join(root, 'stowage.db');
 
-export class Store {
+export class Store implements ImageStorage {
   readonly root: string;
   readonly runroot: string;
   readonly db: DB;
@@ -92,6 +93,11 @@ export class Store {
       .all() as Array<{ top_layer: Digest | null }>;
     for (const r of cri) if (r.top_layer) tops.add(r.top_layer);
     return tops;
+  }
+
+  /** Runs fn in one write transaction (BEGIN IMMEDIATE) on the store's database. */
+  writeTx<T>(fn: () => T): T {
+    return writeTx(this.db, fn);
   }
 
   /** Collects layers nothing references any more; returns their chain IDs. */
