@@ -24,6 +24,9 @@ export default tseslint.config(
       // without tsconfig's noUncheckedIndexedAccess (894 tsc errors today) this rule calls every guarded
       // index lookup (`m[1] ?? ''`, `map[k] === undefined`) unnecessary; turn it on with that flag
       '@typescript-eslint/no-unnecessary-condition': 'off',
+      // `let [a, b] = ...` where only some names are reassigned stays one declaration, and a `let`
+      // that closures read before its one assignment (two objects that point at each other) stays a let
+      'prefer-const': ['error', { destructuring: 'all', ignoreReadBeforeAssign: true }],
       // a leading underscore marks a name kept on purpose (a skipped parameter, a field left out of a rest)
       '@typescript-eslint/no-unused-vars': [
         'error',

@@ -19,7 +19,10 @@ interface Row {
   state: string;
 }
 
-const toContainer = (r: Row): Container => ({ record: JSON.parse(r.config), state: JSON.parse(r.state) });
+const toContainer = (r: Row): Container => ({
+  record: JSON.parse(r.config) as Container['record'],
+  state: JSON.parse(r.state) as Container['state'],
+});
 
 export class NoSuchContainerError extends StowageError {
   constructor(what: string) {
@@ -73,6 +76,7 @@ export class ContainerStore {
           if (!this.nameOwner(name)) break;
         }
       }
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- both branches above set it
       record.name = name!;
       const state = initialState();
       this.db

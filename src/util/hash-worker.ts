@@ -4,8 +4,10 @@
 // Chunks travel in SharedArrayBuffer batches: one copy, no transfer games.
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when a hash is first sent to the worker
-const threads = (): typeof import('node:worker_threads') => require('node:worker_threads');
+// loaded when a hash is first sent to the worker
+const threads = (): typeof import('node:worker_threads') =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- (see above)
+  require('node:worker_threads') as typeof import('node:worker_threads');
 import { REPO_ROOT } from './paths';
 import { sha256Hasher, type Digest } from '../digest';
 import { internal, StowageError, type ErrorKind } from '../errdefs';
@@ -88,7 +90,12 @@ export class ParallelHash {
       if (this.used === BATCH) this.flush();
     }
     if ((inFlight.get(this.id) ?? 0) > MAX_IN_FLIGHT)
-      return new Promise((r) => drained.set(this.id, () => (drained.delete(this.id), r())));
+      return new Promise((r) =>
+        drained.set(this.id, () => {
+          drained.delete(this.id);
+          r();
+        }),
+      );
   }
 
   async digest(): Promise<Digest> {
@@ -119,6 +126,7 @@ const { isMainThread, parentPort } = process.env.STOWAGE_HASH_WORKER
 if (!isMainThread && parentPort) {
   const port = parentPort;
   const hashes = new Map<number, ReturnType<typeof sha256Hasher>>();
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the handler catches everything and replies with it
   port.on('message', async (m: Request) => {
     try {
       if (m.op === 'data') {
@@ -131,6 +139,7 @@ if (!isMainThread && parentPort) {
         hashes.delete(m.id);
         port.postMessage({ id: m.id, ok: true, digest: h.digest('hex') } satisfies Reply);
       } else if (m.op === 'range') {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on the worker thread only
         const fs = require('node:fs') as typeof import('node:fs');
         const h = sha256Hasher();
         const fd = fs.openSync(m.file, 'r');
@@ -148,12 +157,15 @@ if (!isMainThread && parentPort) {
         port.postMessage({ id: m.id, ok: true, digest: h.digest('hex') } satisfies Reply);
       } else {
         // required lazily: the worker needs only these two modules
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on the worker thread only
         const { rebuildTar } = require(
           path.join(__dirname, '..', 'layer', 'rebuild'),
         ) as typeof import('../layer/rebuild');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on the worker thread only
         const { parseTarSplit } = require(
           path.join(__dirname, '..', 'layer', 'tar-split'),
         ) as typeof import('../layer/tar-split');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on the worker thread only
         const fs = require('node:fs') as typeof import('node:fs');
         for await (const _ of rebuildTar(m.layerDir, parseTarSplit(fs.readFileSync(m.tarSplit)), m.expect as Digest)) {
           // only the check matters: rebuildTar throws on a mismatch

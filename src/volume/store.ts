@@ -40,7 +40,7 @@ export class VolumeStore {
     return {
       name: r.name,
       createdAt: r.created_at,
-      labels: JSON.parse(r.labels),
+      labels: JSON.parse(r.labels) as Record<string, string>,
       anonymous: r.anonymous === 1,
       mountpoint: this.dataDir(r.name),
     };
@@ -80,6 +80,7 @@ export class VolumeStore {
       this.db
         .prepare('INSERT INTO volumes (name, created_at, labels, anonymous) VALUES (?, ?, ?, ?)')
         .run(n, nowGoTime().replace(/\.\d+Z$/, 'Z'), JSON.stringify(opts.labels ?? {}), opts.anonymous ? 1 : 0);
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the row was inserted just above, in this transaction
       return this.get(n)!;
     });
   }
