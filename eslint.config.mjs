@@ -44,9 +44,9 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts', 'tools/**/*.ts'],
+    files: ['**/*.test.ts', 'src/**/*-contract.ts', 'test/**/*.ts', 'bench/**/*.ts', 'tools/**/*.ts'],
     rules: {
-      // tests, benches and tools read the CLI's and the API's JSON output (JSON.parse: any) and the
+      // tests (and the contract suites in src), benches and tools read the CLI's and the API's JSON output (JSON.parse: any) and the
       // assertions that follow are the type check; typing every inspect document twice buys nothing
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
@@ -59,7 +59,7 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/**/*.test.ts'],
+    ignores: ['src/**/*.test.ts', 'src/**/*-contract.ts'],
     rules: {
       // every error thrown carries a kind (src/errdefs), which decides exit codes and HTTP statuses
       'no-restricted-syntax': [

@@ -3,6 +3,7 @@
 import { conflict, invalidArgument, StowageError } from '../errdefs';
 import { type DB, writeTx } from '../metadata/db';
 import { isValidName, randomName } from './names';
+import type { ContainerRecords } from './records';
 import { initialState, type ContainerRecord, type ContainerState } from './types';
 
 export interface Container {
@@ -30,7 +31,7 @@ export class NoSuchContainerError extends StowageError {
   }
 }
 
-export class ContainerStore {
+export class ContainerStore implements ContainerRecords {
   constructor(private readonly db: DB) {}
 
   list(): Container[] {

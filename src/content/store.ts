@@ -6,8 +6,9 @@ import type { Readable } from 'node:stream';
 import { hex, sha256Hasher, type Digest } from '../digest';
 import { invalidArgument, notFound } from '../errdefs';
 import { syncDir } from '../util/durable';
+import type { Blobs } from './blobs';
 
-export class BlobStore {
+export class BlobStore implements Blobs {
   constructor(
     private readonly dir: string,
     private readonly tmp: () => string,

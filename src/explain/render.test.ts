@@ -10,8 +10,7 @@ import type { ExplainReport, LayerEntry } from './types';
 const f = (path: string, size: number): LayerEntry => ({ path, type: 'file', size, linkname: '' });
 
 function report(layers: LayerEntry[][]): ExplainReport {
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it the template widens to string and tsc fails; the rule misreads the contextual type
-  const d = (i: number) => `sha256:${String(i).repeat(64)}` as Digest;
+  const d = (i: number): Digest => `sha256:${String(i).repeat(64)}`;
   const a = analyze(
     layers.map((entries, i) => ({ diffId: d(i), chainId: d(i), entries, createdBy: `RUN step ${i + 1}` })),
   );

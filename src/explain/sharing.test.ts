@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import type { Digest } from '../digest';
 import { layerUsers, sharedSizes } from './sharing';
 
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it the template widens to string and tsc fails; the rule misreads the contextual type
-const id = (c: string) => `sha256:${c.repeat(64)}` as Digest;
+const id = (c: string): Digest => `sha256:${c.repeat(64)}`;
 
 test('shared bytes are those of layers another image uses too; unique the rest', () => {
   const base = { chainId: id('b'), size: 1000 };

@@ -1,9 +1,10 @@
 // Image records and tags in the metadata database; configs live in the blob store.
 import type { Digest } from '../digest';
 import { notFound } from '../errdefs';
-import type { BlobStore } from '../content/store';
+import type { Blobs } from '../content/blobs';
 import type { DB } from '../metadata/db';
 import type { ImageConfig } from '../oci/types';
+import type { ImageRecords } from './records';
 
 export interface ImageRecord {
   id: Digest;
@@ -39,10 +40,10 @@ export interface Image {
   config: ImageConfig;
 }
 
-export class ImageStore {
+export class ImageStore implements ImageRecords {
   constructor(
     private readonly db: DB,
-    private readonly blobs: BlobStore,
+    private readonly blobs: Blobs,
   ) {}
 
   get(id: Digest): ImageRecord | undefined {

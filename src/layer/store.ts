@@ -13,6 +13,7 @@ import { hashFileRange } from '../util/hash-worker';
 import { rebuildTar } from './rebuild';
 import { parseTarSplit, type Segment } from './tar-split';
 import { syncDir, syncFilesystemOf } from '../util/durable';
+import type { Layers } from './layers';
 
 export interface LayerInfo {
   chainId: Digest;
@@ -53,7 +54,7 @@ const markedTopDirs = new Set<string>();
 // Short link names keep overlay's lowerdir option under a page for 125+ layers.
 const SHORT = 20;
 
-export class LayerStore {
+export class LayerStore implements Layers {
   constructor(
     private readonly db: DB,
     private readonly dir: string,

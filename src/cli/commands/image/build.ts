@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { Builder, StepFailedError, type BuildOutput } from '../../../build/builder';
-import { BuildContext, dockerfileIn, unpackContext } from '../../../build/context';
-import { DockerfileParseError, parseDockerfile } from '../../../build/dockerfile';
+import { Builder, StepFailedError, type BuildOutput } from '../../../builder/builder';
+import { BuildContext, dockerfileIn, unpackContext } from '../../../builder/context';
+import { DockerfileParseError, parseDockerfile } from '../../../builder/dockerfile';
 import { detectCompression, peek } from '../../../archive/decompress';
 import { cliError, invalidArgument } from '../../../errdefs';
 import { familiarString, parseTagTarget } from '../../../reference';

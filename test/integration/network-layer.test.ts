@@ -11,9 +11,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { cniChainName } from './iptables';
-import { NetworkManager } from './manager';
-import { createNetns, netnsDir, removeNetns } from './netns';
+import { cniChainName } from '../../src/network/iptables';
+import { NetworkManager } from '../../src/network/manager';
+import { createNetns, netnsDir, removeNetns } from '../../src/network/netns';
 import {
   diffHostState,
   linkGone,
@@ -23,12 +23,12 @@ import {
   snapshotHostState,
   type HostState,
   type LinkId,
-} from './host-state';
-import { isKind } from '../errdefs';
-import { chainsFor, netNaming } from './naming';
-import { formatCidr, parseCidr } from './subnet';
-import { testSlot } from './test-slot';
-import type { NetworkConfig } from './types';
+} from '../../src/network/host-state';
+import { isKind } from '../../src/errdefs';
+import { chainsFor, netNaming } from '../../src/network/naming';
+import { formatCidr, parseCidr } from '../../src/network/subnet';
+import { testSlot } from '../../src/network/test-slot';
+import type { NetworkConfig } from '../../src/network/types';
 
 // this process's own pool, bridge names and chains (other test runs may share the host)
 const slot = testSlot();
@@ -582,7 +582,7 @@ describe('several stowage roots at once (root)', { skip }, () => {
     async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-race-'));
       const script = `
-      const { NetworkManager } = require(${JSON.stringify(path.join(__dirname, 'manager.js'))});
+      const { NetworkManager } = require(${JSON.stringify(path.join(__dirname, '../../src/network/manager.js'))});
       const [root, mode] = process.argv.slice(1);
       (async () => {
         const m = new NetworkManager({ root: root + '/root', runroot: root + '/run' });
@@ -611,7 +611,7 @@ describe('several stowage roots at once (root)', { skip }, () => {
         );
         assert.equal(nets.length, 12);
         assert.equal(new Set(nets.map((n) => n.bridge)).size, 12, 'distinct bridges');
-        const { parseCidr, overlaps } = await import('./subnet');
+        const { parseCidr, overlaps } = await import('../../src/network/subnet');
         for (let i = 0; i < nets.length; i++) {
           for (let j = i + 1; j < nets.length; j++) {
             assert.ok(

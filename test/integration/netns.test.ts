@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createNetns, isNetns, netnsDir, removeNetns } from './netns';
-import { isKind } from '../errdefs';
+import { createNetns, isNetns, netnsDir, removeNetns } from '../../src/network/netns';
+import { isKind } from '../../src/errdefs';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : false;
 

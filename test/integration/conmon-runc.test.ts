@@ -5,13 +5,21 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { CommandNotFoundError, CommandNotInvocableError, isKind } from '../errdefs';
-import { attach } from './attach';
-import { canRunContainers, makeLab, type Lab } from './busybox-fixture';
-import { conmonAlive, conmonCreate, isMonitored, readExitCode, resize, waitExitCode } from './conmon';
-import { runcExec } from './exec';
-import { readLogs, type LogRecord } from './logs';
-import { runcDelete, runcKill, runcPause, runcResume, runcStart, runcState, type RuntimeConfig } from './runc';
+import { CommandNotFoundError, CommandNotInvocableError, isKind } from '../../src/errdefs';
+import { attach } from '../../src/runtime/attach';
+import { canRunContainers, makeLab, type Lab } from '../busybox-fixture';
+import { conmonAlive, conmonCreate, isMonitored, readExitCode, resize, waitExitCode } from '../../src/runtime/conmon';
+import { runcExec } from '../../src/runtime/exec';
+import { readLogs, type LogRecord } from '../../src/runtime/logs';
+import {
+  runcDelete,
+  runcKill,
+  runcPause,
+  runcResume,
+  runcStart,
+  runcState,
+  type RuntimeConfig,
+} from '../../src/runtime/runc';
 
 const skip = canRunContainers();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -61,7 +69,7 @@ describe('conmon + runc', { skip, concurrency: false }, () => {
     const { id, paths } = lab.bundle({ cmd: ['sh', '-c', 'echo out; echo err >&2; exit 3'] });
     // create from another Node process, which must exit by itself while conmon stays
     const script = `
-      const { conmonCreate } = require(${JSON.stringify(path.join(__dirname, 'conmon.js'))});
+      const { conmonCreate } = require(${JSON.stringify(path.join(__dirname, '../../src/runtime/conmon.js'))});
       conmonCreate(${JSON.stringify(lab.rt)}, ${JSON.stringify(id)}, 'detached', ${JSON.stringify(paths)},
         { terminal: false, stdin: false, exitCommand: ['sh', '-c', 'echo "$0 $1" > ${marker}', 'cleanup', ${JSON.stringify(id)}] })
         .then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
@@ -240,7 +248,7 @@ describe('conmon + runc', { skip, concurrency: false }, () => {
       const j = JSON.stringify;
       const ttyProc0 = { ...proc(['sh', '-c', 'tty; stty size; exit 4']), terminal: true };
       const inner =
-        `require(${j(path.join(__dirname, 'exec.js'))}).runcExec(${j(lab.rt)}, ${j(id)}, ${j(ttyProc0)}, {})` +
+        `require(${j(path.join(__dirname, '../../src/runtime/exec.js'))}).runcExec(${j(lab.rt)}, ${j(id)}, ${j(ttyProc0)}, {})` +
         '.then((c) => process.exit(c), (e) => { console.error(e.message); process.exit(99); })';
       const shellCmd = `stty rows 33 cols 77; '${process.execPath}' -e '${inner.replace(/'/g, `'\\''`)}'`;
       const r = await new Promise<{ code: number | null; out: string }>((resolve) => {

@@ -1,13 +1,13 @@
-// Test fixture (used by conmon.test.ts): a busybox rootfs and bundles for real
+// Test fixture (used by integration/conmon-runc.test.ts): a busybox rootfs and bundles for real
 // runc + conmon containers, all under one temporary directory.
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { containerPaths, type ContainerPaths } from './conmon';
-import { runcDelete, type RuntimeConfig } from './runc';
-import { buildSpec, type OciSpec, type SpecInput } from './spec';
+import { containerPaths, type ContainerPaths } from '../src/runtime/conmon';
+import { runcDelete, type RuntimeConfig } from '../src/runtime/runc';
+import { buildSpec, type OciSpec, type SpecInput } from '../src/runtime/spec';
 
 export const BUSYBOX = '/bin/busybox';
 
