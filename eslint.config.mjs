@@ -24,6 +24,9 @@ export default tseslint.config(
       // without tsconfig's noUncheckedIndexedAccess (894 tsc errors today) this rule calls every guarded
       // index lookup (`m[1] ?? ''`, `map[k] === undefined`) unnecessary; turn it on with that flag
       '@typescript-eslint/no-unnecessary-condition': 'off',
+      // `let [a, b] = ...` where only some names are reassigned stays one declaration, and a `let`
+      // that closures read before its one assignment (two objects that point at each other) stays a let
+      'prefer-const': ['error', { destructuring: 'all', ignoreReadBeforeAssign: true }],
       // a leading underscore marks a name kept on purpose (a skipped parameter, a field left out of a rest)
       '@typescript-eslint/no-unused-vars': [
         'error',
@@ -41,9 +44,9 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts', 'tools/**/*.ts'],
+    files: ['**/*.test.ts', 'src/**/*-contract.ts', 'test/**/*.ts', 'bench/**/*.ts', 'tools/**/*.ts'],
     rules: {
-      // tests, benches and tools read the CLI's and the API's JSON output (JSON.parse: any) and the
+      // tests (and the contract suites in src), benches and tools read the CLI's and the API's JSON output (JSON.parse: any) and the
       // assertions that follow are the type check; typing every inspect document twice buys nothing
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
@@ -56,7 +59,7 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/**/*.test.ts'],
+    ignores: ['src/**/*.test.ts', 'src/**/*-contract.ts'],
     rules: {
       // every error thrown carries a kind (src/errdefs), which decides exit codes and HTTP statuses
       'no-restricted-syntax': [

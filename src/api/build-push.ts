@@ -32,6 +32,7 @@ function streamOf(send: (m: Record<string, unknown>) => void, colour?: [string, 
   });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the shape of the JSON they expect; the value is checked where it is used
 const jsonParam = <T>(q: URLSearchParams, name: string): T | undefined => {
   const v = q.get(name);
   try {

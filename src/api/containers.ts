@@ -417,7 +417,7 @@ export const CONTAINER_ROUTES: Route[] = [
         stderr: flag(r.query, 'stderr'),
       });
       const watcher = keys && io.stdin ? new DetachWatcher(keys) : undefined;
-      if (watcher) io.stdin = io.stdin!.pipe(watcher);
+      if (watcher && io.stdin) io.stdin = io.stdin.pipe(watcher);
       if (flag(r.query, 'logs')) {
         for await (const rec of ctx.containers.logs(c.record.id, {
           follow: false,

@@ -72,6 +72,7 @@ export function sendError(res: http.ServerResponse, e: unknown): void {
 
 export const flag = (q: URLSearchParams, name: string): boolean => ['1', 'true', 'True'].includes(q.get(name) ?? '');
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the shape of the JSON they expect; the value is checked where it is used
 function parseBody<T>(b: Buffer): T {
   if (!b.length) return {} as T;
   try {
@@ -193,7 +194,7 @@ export function createApiServer(ctx: Ctx, routes: Route[]): ApiServer {
       sendJson(res, 404, { message: `page not found` });
       return;
     }
-    found.route.handler(ctx, found.a, res).catch((e) => sendError(res, e));
+    found.route.handler(ctx, found.a, res).catch((e: unknown) => sendError(res, e));
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy()); // a client gone mid-stream must not take the service down
@@ -232,7 +233,7 @@ export function createApiServer(ctx: Ctx, routes: Route[]): ApiServer {
         socket.on('data', onData);
       });
     a.json = async <T>() => parseBody<T>(await a.body());
-    found.route.upgrade(ctx, a, socket).catch((e) => {
+    found.route.upgrade(ctx, a, socket).catch((e: unknown) => {
       if (wasHijacked(socket))
         socket.destroy(); // the stream has begun: no HTTP answer fits in it
       else if (!socket.destroyed) {

@@ -107,9 +107,11 @@ export async function saveImages(store: Store, targets: SaveTarget[], sink: Sink
     for (const r of p.target.refs) {
       index.push({
         ...desc,
+        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- save's references are tagged ones (a digest reference is saved under the image alone)
         annotations: { 'io.containerd.image.name': fullString(r), 'org.opencontainers.image.ref.name': r.tag! },
       });
       const top = p.layers[p.layers.length - 1];
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- save's references are tagged ones (a digest reference is saved under the image alone)
       if (top) (repositories[familiarName(r)] ??= {})[r.tag!] = hex(top.diffId);
     }
     manifestJson.push({
@@ -128,6 +130,7 @@ export async function saveImages(store: Store, targets: SaveTarget[], sink: Sink
       await w.file(name, b.data, b.mtime);
       continue;
     }
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a blob holds either its bytes or a layer
     const { chainId, size } = b.layer!;
     const id = hex(b.digest).slice(0, 12);
     progress.start(id, 'Saving layer', size);

@@ -68,6 +68,7 @@ export class ContainerStore implements ContainerRecords {
           if (!this.nameOwner(name)) break;
         }
       }
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- both branches above set it
       record.name = name!;
       const state = initialState();
       this.rows.insert({

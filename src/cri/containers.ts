@@ -58,7 +58,9 @@ const CRI_STATE: Record<ContainerState['status'], CriState> = {
 
 /** cri-dockerd's container name: k8s_<container>_<pod>_<namespace>_<pod uid>_<attempt>. */
 export function containerName(config: ContainerConfig, pod: PodSandboxConfig): string {
+  /* eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- CreateContainer and RunPodSandbox refuse a config without metadata */
   const m = pod.metadata!;
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- CreateContainer and RunPodSandbox refuse a config without metadata
   return ['k8s', config.metadata!.name, m.name, m.namespace, m.uid, String(config.metadata!.attempt)].join('_');
 }
 
@@ -92,6 +94,7 @@ export class Containers {
     const exact = idOrPrefix ? this.d.store.container(idOrPrefix) : undefined;
     if (exact) return this.refresh(exact);
     const ids = idOrPrefix ? this.d.store.idsWithPrefix('cri_containers', idOrPrefix) : [];
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the ID came from the store's own index
     if (ids.length === 1) return this.refresh(this.d.store.container(ids[0])!);
     throw notFound(`an error occurred when try to find container "${idOrPrefix}": not found`);
   }
@@ -329,7 +332,7 @@ export class Containers {
       let pending = signo !== undefined && !catches(proc.pid, signo);
       await this.signal(c, signal, false);
       const again = () => {
-        if (pending && isAlive(proc) && catches(proc.pid, signo!)) {
+        if (pending && signo !== undefined && isAlive(proc) && catches(proc.pid, signo)) {
           pending = false;
           void this.signal(c, signal, false);
         }

@@ -95,7 +95,8 @@ export class AuthorityFix extends Transform {
   }
 
   private continuation(flags: number, stream: number, payload: Buffer): void {
-    const p = this.pending!;
+    const p = this.pending;
+    if (!p) throw invalidArgument('HTTP/2: CONTINUATION without HEADERS');
     if (stream !== p.stream) throw invalidArgument('HTTP/2: CONTINUATION of another stream');
     p.fragments.push(Buffer.from(payload));
     p.size += payload.length;
@@ -104,7 +105,8 @@ export class AuthorityFix extends Transform {
   }
 
   private flushHeaders(): void {
-    const p = this.pending!;
+    const p = this.pending;
+    if (!p) return;
     this.pending = undefined;
     const block = encodeLiterals(fixAuthority(this.decoder.decode(Buffer.concat(p.fragments))));
     const first = Math.min(block.length, MAX_FRAME - p.priority.length);

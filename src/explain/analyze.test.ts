@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Digest } from '../digest';
 import { analyze, topN } from './analyze';
 import type { LayerEntry, LayerInput } from './types';
 

@@ -131,7 +131,7 @@ async function readStream(
           return;
         }
         const channel = new Channel();
-        const done = listBlob(channel).catch((e) => {
+        const done = listBlob(channel).catch((e: unknown) => {
           channel.fail(e);
           throw layerError(name, e);
         });
@@ -148,7 +148,9 @@ async function readStream(
         current = undefined;
         if (c.small) members.set(c.name, { kind: 'data', bytes: Buffer.concat(c.small) });
         else {
+          // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a streamed member: entry() set channel and done together
           c.channel!.end();
+          // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a streamed member: entry() set channel and done together
           members.set(c.name, { kind: 'listed', entries: await c.done! });
         }
       },
@@ -156,6 +158,7 @@ async function readStream(
   } catch (e) {
     if (current?.channel) {
       current.channel.end();
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a streamed member: entry() set channel and done together
       const failed = await current.done!.then(
         () => undefined,
         (err: unknown) => err,

@@ -73,6 +73,7 @@ export class ExplainService {
       ...l,
       sharedWith: (users.get(l.chainId) ?? []).filter((u) => u !== own.id).map(names),
     }));
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- sharedSizes covers every image in all, this one among them
     const s = sharedSizes(all).get(own.id)!;
     return { image, ...a, layers, sharedBytes: s.shared, uniqueBytes: s.unique };
   }

@@ -88,7 +88,12 @@ export class ParallelHash {
       if (this.used === BATCH) this.flush();
     }
     if ((inFlight.get(this.id) ?? 0) > MAX_IN_FLIGHT)
-      return new Promise((r) => drained.set(this.id, () => (drained.delete(this.id), r())));
+      return new Promise((r) =>
+        drained.set(this.id, () => {
+          drained.delete(this.id);
+          r();
+        }),
+      );
   }
 
   async digest(): Promise<Digest> {
@@ -119,6 +124,7 @@ const { isMainThread, parentPort } = process.env.STOWAGE_HASH_WORKER
 if (!isMainThread && parentPort) {
   const port = parentPort;
   const hashes = new Map<number, ReturnType<typeof sha256Hasher>>();
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the handler catches everything and replies with it
   port.on('message', async (m: Request) => {
     try {
       if (m.op === 'data') {
@@ -131,6 +137,7 @@ if (!isMainThread && parentPort) {
         hashes.delete(m.id);
         port.postMessage({ id: m.id, ok: true, digest: h.digest('hex') } satisfies Reply);
       } else if (m.op === 'range') {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on the worker thread only
         const fs = require('node:fs') as typeof import('node:fs');
         const h = sha256Hasher();
         const fd = fs.openSync(m.file, 'r');
@@ -152,6 +159,7 @@ if (!isMainThread && parentPort) {
         const { rebuildTar } = require('./rebuild') as typeof import('./rebuild');
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
         const { parseTarSplit } = require('./tar-split') as typeof import('./tar-split');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on the worker thread only
         const fs = require('node:fs') as typeof import('node:fs');
         for await (const _ of rebuildTar(m.layerDir, parseTarSplit(fs.readFileSync(m.tarSplit)), m.expect as Digest)) {
           // only the check matters: rebuildTar throws on a mismatch

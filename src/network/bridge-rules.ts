@@ -27,7 +27,9 @@ export interface BridgeRules {
 
 /** A network's rules, each as `-A CHAIN match... -j TARGET` arguments. */
 export function bridgeRules(net: NetworkConfig): BridgeRules {
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a bridge network always has its bridge and subnet (claim() gives them)
   const br = net.bridge!;
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a bridge network always has its bridge and subnet (claim() gives them)
   const subnet = net.subnet!;
   const { forward, isolation1, isolation2 } = chainsFor(br);
   const filter: string[][] = [['-A', forward, '-i', br, '-o', br, '-j', 'ACCEPT']];
@@ -50,6 +52,7 @@ export function bridgeRules(net: NetworkConfig): BridgeRules {
 
 /** Does an `iptables -S` rule belong to this bridge network? */
 function isOwnRule(net: NetworkConfig, args: string[]): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a bridge network always has its bridge and subnet (claim() gives them)
   const br = net.bridge!;
   const at = (flag: string) => {
     const i = args.indexOf(flag);

@@ -90,7 +90,7 @@ export class Registry {
 
   /** GET /v2/ over HTTPS, or plain HTTP where allowed and the server does not speak TLS; learns the auth challenge. */
   connect(): Promise<void> {
-    this.connecting ??= this.ping().catch((e) => {
+    this.connecting ??= this.ping().catch((e: unknown) => {
       this.connecting = undefined;
       throw e;
     });

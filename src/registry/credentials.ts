@@ -221,6 +221,7 @@ export function eraseCredentials(server: string): boolean {
     found = r.ok;
   }
   if (cfg.auths && server in cfg.auths) {
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- config.json's auths is a JSON object, written back with every other key kept
     delete cfg.auths[server];
     writeConfig(cfg);
     found = true;

@@ -61,6 +61,7 @@ export interface PullResult {
 
 const bad = (msg: string) => invalidArgument(msg);
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the shape of the JSON they expect; the value is checked where it is used
 function parse<T>(bytes: Buffer, what: string): T {
   try {
     return JSON.parse(bytes.toString('utf8')) as T;
@@ -267,7 +268,7 @@ async function fetchLayers(
         slots.give();
       }
     })();
-    task.catch((e) => {
+    task.catch((e: unknown) => {
       failure ??= e;
       abort.abort(e);
     });

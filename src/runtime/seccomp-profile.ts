@@ -185,7 +185,7 @@ function rule(r: unknown, i: number): void {
   if (r.name && names.length)
     throw invalidArgument("'name' and 'names' were specified in the seccomp profile, use either 'name' or 'names'");
   if (!r.name && !names.length) throw failed(`syscalls[${i}] names no syscall`);
-  const what = `syscalls[${i}] (${(r.name as string) || names[0]})`;
+  const what = `syscalls[${i}] (${(r.name as string) || String(names[0])})`;
   if (typeof r.action !== 'string') throw failed(`${what} has no action`);
   action(r.action, `${what}.action`);
   if (r.errnoRet != null) uint(r.errnoRet, `${what}.errnoRet`);

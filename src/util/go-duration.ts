@@ -19,9 +19,11 @@ export function parseGoDuration(s: string): number {
   if (rest === '') throw invalidArgument(`time: invalid duration ${quoted}`);
   let total = 0;
   while (rest !== '') {
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the pattern matches the empty string
     const num = /^(\d*)(?:\.(\d*))?/.exec(rest)!;
     if ((num[1] ?? '') === '' && (num[2] ?? '') === '') throw invalidArgument(`time: invalid duration ${quoted}`);
     rest = rest.slice(num[0].length);
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the pattern matches the empty string
     const unit = /^[^\d.]*/.exec(rest)![0];
     if (unit === '') throw invalidArgument(`time: missing unit in duration ${quoted}`);
     const scale = UNITS[unit];

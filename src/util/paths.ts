@@ -6,7 +6,8 @@ import { internal } from '../errdefs';
 function findRepoRoot(start: string): string {
   for (let d = start; ; d = path.dirname(d)) {
     try {
-      if (JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')).name === 'stowage') return d;
+      const pkg = JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')) as { name?: unknown };
+      if (pkg.name === 'stowage') return d;
     } catch {
       /* keep looking */
     }

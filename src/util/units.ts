@@ -73,7 +73,7 @@ export function ago(date: Date | number, now = Date.now()): string {
  * digit, dot or space; the suffix is b, or k/m/g/t/p optionally followed by b or ib.
  */
 export function ramInBytes(s: string): number {
-  const sep = Math.max(...[...'0123456789. '].map((c) => s.lastIndexOf(c)));
+  const sep = Math.max(...Array.from('0123456789. ').map((c) => s.lastIndexOf(c)));
   if (sep === -1) throw invalidArgument(`invalid size: '${s}'`);
   const num = s[sep] === ' ' ? s.slice(0, sep) : s.slice(0, sep + 1);
   let sfx = s.slice(sep + 1);

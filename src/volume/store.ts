@@ -75,6 +75,7 @@ export class VolumeStore {
         labels: opts.labels ?? {},
         anonymous: !!opts.anonymous,
       });
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the row was inserted just above, in this transaction
       return this.get(n)!;
     });
   }

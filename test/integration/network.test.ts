@@ -55,7 +55,7 @@ function get(port: number, p = '/'): Promise<string> {
     http
       .get({ host: '127.0.0.1', port, path: p, timeout: 5000 }, (res) => {
         let body = '';
-        res.on('data', (d) => (body += d));
+        res.on('data', (d: Buffer | string) => (body += d.toString()));
         res.on('end', () => resolve(body));
       })
       .on('error', reject);
@@ -151,8 +151,15 @@ test('UDP publishing carries a real echo', async () => {
     () =>
       new Promise<string>((resolve, reject) => {
         const s = dgram.createSocket('udp4');
-        const t = setTimeout(() => (s.close(), reject(new Error('no UDP reply'))), 300);
-        s.on('message', (m) => (clearTimeout(t), s.close(), resolve(m.toString())));
+        const t = setTimeout(() => {
+          s.close();
+          reject(new Error('no UDP reply'));
+        }, 300);
+        s.on('message', (m) => {
+          clearTimeout(t);
+          s.close();
+          resolve(m.toString());
+        });
         s.send('ping over udp', port, '127.0.0.1');
       }),
   );

@@ -34,7 +34,7 @@ const get = (port: number, p = '/'): Promise<{ status: number; body: string }> =
     http
       .get({ host: '127.0.0.1', port, path: p }, (res) => {
         let body = '';
-        res.on('data', (b) => (body += b));
+        res.on('data', (b: Buffer | string) => (body += b.toString()));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       })
       .on('error', reject);
@@ -63,8 +63,8 @@ async function execOut(
   const err = new PassThrough();
   let stdout = '';
   let stderr = '';
-  out.on('data', (b) => (stdout += b));
-  err.on('data', (b) => (stderr += b));
+  out.on('data', (b: Buffer | string) => (stdout += b.toString()));
+  err.on('data', (b: Buffer | string) => (stderr += b.toString()));
   docker.modem.demuxStream(stream, out, err);
   await new Promise((r) => stream.on('end', r));
   return { stdout, stderr, code: (await exec.inspect()).ExitCode };

@@ -58,7 +58,7 @@ function forward(pair: Required<Pair>, dial: Dialer, describe: (port: number) =>
       });
       sock.on('close', () => close());
     },
-    (err: Error) => finish(`error forwarding port ${port} to pod ${describe(port)}: ${err.message}`),
+    (err: unknown) => finish(`error forwarding port ${port} to pod ${describe(port)}: ${(err as Error).message}`),
   );
 }
 

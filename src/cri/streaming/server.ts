@@ -84,7 +84,7 @@ export class StreamingServer {
       fail(404, 'session not found\n');
       return;
     }
-    if (!/^spdy\/3\.1$/i.test(String(req.headers.upgrade ?? ''))) {
+    if (!/^spdy\/3\.1$/i.test(req.headers.upgrade ?? '')) {
       fail(
         400,
         `unable to upgrade: the upgrade must be to SPDY/3.1, not ${JSON.stringify(req.headers.upgrade ?? '')}\n`,
