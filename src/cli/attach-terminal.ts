@@ -7,7 +7,7 @@ import { DEFAULT_DETACH_KEYS, DetachWatcher, parseDetachKeys } from '../util/det
 import type { Ctx } from './context';
 
 /** -it with a stdin that is no terminal: the docker CLI refuses before doing anything (exit 1, its own words). */
-export function noTerminal(ctx: Ctx, flags: Record<string, unknown>): boolean {
+export function noTerminal(ctx: Ctx, flags: { tty: boolean; interactive: boolean }): boolean {
   // asked of fd 0 itself: opening process.stdin would make it non-blocking under runc's feet (exec -it)
   if (!flags.tty || !flags.interactive || isatty(0)) return false;
   ctx.err('the input device is not a TTY\n');

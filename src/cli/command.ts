@@ -4,21 +4,36 @@ import type { Ctx } from './context';
 import { errorOutput } from './exit';
 import { formatFlagHelp, type FlagDef, type FlagValues } from './flags';
 
-export interface Command {
+/** What the command table, help and main see of a command: its flags' values untyped. */
+export interface Command extends CommandInfo {
+  flags?: readonly FlagDef[];
+  run(ctx: Ctx, args: string[], flags: FlagValues): Promise<number | void> | number | void;
+}
+
+interface CommandInfo {
   /** Path as typed, e.g. ['image', 'ls']; the first alias is canonical for help. */
   name: string;
   /** Other paths that run this command, e.g. ['images'], ['image', 'list']. */
   aliases?: string[][];
   usage: string;
   description: string;
-  flags?: FlagDef[];
   minArgs?: number;
   maxArgs?: number;
   /** false for run/exec: flags after the first argument belong to the container. */
   interspersed?: boolean;
   /** run/create/start/exec: a failure before the container's process exists exits 125, as Docker. */
   engineExit?: boolean;
-  run(ctx: Ctx, args: string[], flags: FlagValues): Promise<number | void> | number | void;
+}
+
+/** A command as it is written: `run` reads its flags typed from its own definitions. */
+export interface TypedCommand<F extends readonly FlagDef[]> extends CommandInfo {
+  flags?: F;
+  run(ctx: Ctx, args: string[], flags: FlagValues<F>): Promise<number | void> | number | void;
+}
+
+/** Declares a command; `flags.x` in its `run` has the type --x's definition gives (no casts). */
+export function command<const F extends readonly FlagDef[] = readonly []>(cmd: TypedCommand<F>): Command {
+  return cmd;
 }
 
 /** Argument counts worded as the docker CLI 28 words them (cli/required.go). */
@@ -46,51 +61,56 @@ export function commandHelp(cmd: Command, path: string, aliases: string[]): stri
 }
 
 // Flag definitions several commands share.
-export const FORMAT_FLAG: FlagDef = {
+export const FORMAT_FLAG = {
   long: 'format',
   kind: 'string',
   valueName: 'string',
   help: "Format output using a custom template:\n'table': Print output in table format with column headers (default)\n'json': Print in JSON format\n'TEMPLATE': Print output using the given Go template",
-};
-export const QUIET_FLAG = (help: string): FlagDef => ({ long: 'quiet', short: 'q', kind: 'bool', help });
-export const NO_TRUNC_FLAG: FlagDef = { long: 'no-trunc', kind: 'bool', help: "Don't truncate output" };
+} as const satisfies FlagDef;
+export const QUIET_FLAG = (help: string) =>
+  ({ long: 'quiet', short: 'q', kind: 'bool', help }) as const satisfies FlagDef;
+export const NO_TRUNC_FLAG = {
+  long: 'no-trunc',
+  kind: 'bool',
+  help: "Don't truncate output",
+} as const satisfies FlagDef;
 /** -f/--format of every inspect command (a Go template per object) */
-export const INSPECT_FORMAT_FLAG: FlagDef = {
+export const INSPECT_FORMAT_FLAG = {
   long: 'format',
   short: 'f',
   kind: 'string',
   valueName: 'string',
   help: 'Format output using a custom template',
-};
+} as const satisfies FlagDef;
 /** -t/--timeout of stop and restart (--time is docker's older spelling) */
 export const STOP_TIMEOUT_FLAG = {
   long: 'timeout',
   short: 't',
-  kind: 'int' as const,
+  kind: 'int',
   help: 'Seconds to wait before killing the container',
   aliases: ['time'],
-};
+} as const satisfies FlagDef;
 /** -f/--force of the commands that ask before removing (prunes, reset) */
-export const NO_PROMPT_FLAG: FlagDef = {
+export const NO_PROMPT_FLAG = {
   long: 'force',
   short: 'f',
   kind: 'bool',
   help: 'Do not prompt for confirmation',
-};
+} as const satisfies FlagDef;
 /** --filter of the prune commands (no -f: that is --force there) */
-export const PRUNE_FILTER_FLAG: FlagDef = {
+export const PRUNE_FILTER_FLAG = {
   long: 'filter',
   kind: 'list',
   valueName: 'filter',
   help: 'Provide filter values (e.g. "until=<timestamp>")',
-};
-export const FILTER_FLAG: FlagDef = {
+} as const satisfies FlagDef;
+export const FILTER_FLAG = {
   long: 'filter',
   short: 'f',
   kind: 'list',
   valueName: 'filter',
   help: 'Filter output based on conditions provided',
-};
+} as const satisfies FlagDef;
 
 /**
  * Runs `fn` for every argument, printing its result (or the argument) or its

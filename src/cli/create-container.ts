@@ -5,12 +5,11 @@ import { createWarnings } from '../engine/container-create';
 import { NoSuchImageError } from '../engine/images';
 import { cliError } from '../errdefs';
 import { familiarString, parseNormalized, withDefaultTag } from '../reference';
-import type { Command } from './command';
 import type { Ctx } from './context';
-import { createOptions, volumeRequests } from './create-flags';
+import { createOptions, volumeRequests, type CreateFlagValues } from './create-flags';
 
 /** Creates the container; an image not in the store is pulled first, as Docker does (its lines on stderr). */
-export async function createContainer(ctx: Ctx, args: string[], flags: Parameters<Command['run']>[2]) {
+export async function createContainer(ctx: Ctx, args: string[], flags: CreateFlagValues) {
   const [image, ...cmd] = args;
   const opts = createOptions(flags, image, cmd, ctx.globals.runtime);
   const cidFile = opts.containerIdFile ? claimCidFile(opts.containerIdFile) : undefined;
@@ -24,7 +23,7 @@ export async function createContainer(ctx: Ctx, args: string[], flags: Parameter
       ctx.err(`Unable to find image '${familiarString(withDefaultTag(parseNormalized(image)))}' locally\n`);
       // the registry client (and https, tls) is loaded only when an image is missing
       const { pullAndReport } = require('./registry-report') as typeof import('./registry-report'); // eslint-disable-line @typescript-eslint/no-require-imports
-      await pullAndReport(ctx, image, { out: ctx.stderr, platform: (flags.platform as string) || undefined });
+      await pullAndReport(ctx, image, { out: ctx.stderr, platform: flags.platform || undefined });
       c = await create();
     }
     for (const w of createWarnings(c.record.hostConfig)) ctx.err(`WARNING: ${w}\n`);

@@ -2,28 +2,21 @@
 // create options (values parsed and checked as the docker CLI does).
 import fs from 'node:fs';
 import { invalidArgument, cliError } from '../errdefs';
-import {
-  parseDnsServer,
-  parseExtraHost,
-  parseUlimit,
-  validateLabel,
-  validateSysctl,
-  type Ulimit,
-} from '../container/host-options';
+import { parseDnsServer, parseExtraHost, parseUlimit, validateLabel, validateSysctl } from '../container/host-options';
 import { parseDevice } from '../container/devices';
 import { parseLink } from '../container/links';
 import { checkModes } from '../container/namespace-modes';
 import { isUserDefinedNetwork } from '../engine/container-create';
 import { isNoRestart, parseRestartPolicy } from '../container/restart-policy';
 import type { CreateOptions } from '../engine/container-create';
-import type { FlagDef, FlagValues } from './flags';
+import { given, type FlagDef, type FlagValues } from './flags';
 import { parseMountFlag, parseVolumeFlag, type VolumeRequest } from '../volume/specs';
 import { parseExpose, parsePublish } from '../network/ports';
 import { ramInBytes } from '../util/units';
 import { parseGoDuration } from '../util/go-duration';
 import { healthFromFlags } from '../container/healthcheck';
 
-export const CREATE_FLAGS: FlagDef[] = [
+export const CREATE_FLAGS = [
   {
     long: 'add-host',
     kind: 'list',
@@ -153,7 +146,10 @@ export const CREATE_FLAGS: FlagDef[] = [
   { long: 'volume', short: 'v', kind: 'list', help: 'Bind mount a volume' },
   { long: 'volumes-from', kind: 'list', valueName: 'list', help: 'Mount volumes from the specified container(s)' },
   { long: 'workdir', short: 'w', kind: 'string', valueName: 'string', help: 'Working directory inside the container' },
-];
+] as const satisfies readonly FlagDef[];
+
+/** The values of create's flags (run's too: its own are added to these). */
+export type CreateFlagValues = FlagValues<typeof CREATE_FLAGS>;
 
 function parseCpus(v: string): number {
   if (!/^\d*\.?\d+$/.test(v)) throw new Error(`failed to parse ${v} as a rational number`);
@@ -226,12 +222,11 @@ export function parseLabels(values: string[]): Record<string, string> {
 }
 
 /** -v, --mount and --tmpfs, in that order. */
-export function volumeRequests(flags: FlagValues): VolumeRequest[] {
-  const list = (k: string) => flags[k] as string[];
+export function volumeRequests(flags: CreateFlagValues): VolumeRequest[] {
   return [
-    ...list('volume').map(parseVolumeFlag),
-    ...list('mount').map(parseMountFlag),
-    ...list('tmpfs').map((t) => {
+    ...flags.volume.map(parseVolumeFlag),
+    ...flags.mount.map(parseMountFlag),
+    ...flags.tmpfs.map((t) => {
       const [dest, opts] = t.split(/:(.*)/s);
       return { ...parseMountFlag(`type=tmpfs,target=${dest}`), TmpfsOptions: opts ? opts.split(',') : [] };
     }),
@@ -270,97 +265,95 @@ function cliCheck<T>(fn: () => T): T {
   }
 }
 
-export function createOptions(flags: FlagValues, image: string, cmd: string[], runtime: string): CreateOptions {
-  const list = (k: string) => flags[k] as string[];
-  const set = (k: string) => flags._changed.has(k);
-  const env = [...cliCheck(() => list('env-file').flatMap(parseEnvFile)), ...resolveEnv(list('env'))];
-  const memory = (flags.memory as number) || 0;
+export function createOptions(flags: CreateFlagValues, image: string, cmd: string[], runtime: string): CreateOptions {
+  const env = [...cliCheck(() => flags['env-file'].flatMap(parseEnvFile)), ...resolveEnv(flags.env)];
+  const memory = flags.memory || 0;
   if (memory && memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
-  const restartPolicy = parseRestartPolicy(String(flags.restart));
+  const restartPolicy = parseRestartPolicy(flags.restart);
   if (flags.rm && !isNoRestart(restartPolicy)) {
     throw cliError('conflicting options: cannot specify both --restart and --rm');
   }
-  const network = String(flags.network);
-  const published = cliCheck(() => parsePublish(list('publish')));
-  const exposed = cliCheck(() => parseExpose(list('expose'), published.exposedPorts));
-  const [ipc, pid, uts, userns] = ['ipc', 'pid', 'uts', 'userns'].map((k) => String(flags[k]));
+  const network = flags.network;
+  const published = cliCheck(() => parsePublish(flags.publish));
+  const exposed = cliCheck(() => parseExpose(flags.expose, published.exposedPorts));
+  const { ipc, pid, uts, userns } = flags;
   cliCheck(() => checkModes({ pid, uts, userns }));
   // --network-alias, --ip and (on a user-defined network) --link are the --network's endpoint settings
   const userDefined = isUserDefinedNetwork(network);
-  if (list('network-alias').length && !userDefined)
+  if (flags['network-alias'].length && !userDefined)
     throw cliError('network-scoped aliases are only supported for user-defined networks');
-  const devices = cliCheck(() => list('device').map(parseDevice));
+  const devices = cliCheck(() => flags.device.map(parseDevice));
   const healthcheck = cliCheck(() =>
     healthFromFlags({
-      cmd: String(flags['health-cmd']),
-      interval: flags['health-interval'] as number,
-      timeout: flags['health-timeout'] as number,
-      startPeriod: flags['health-start-period'] as number,
-      retries: flags['health-retries'] as number,
-      none: flags['no-healthcheck'] as boolean,
+      cmd: flags['health-cmd'],
+      interval: flags['health-interval'],
+      timeout: flags['health-timeout'],
+      startPeriod: flags['health-start-period'],
+      retries: flags['health-retries'],
+      none: flags['no-healthcheck'],
     }),
   );
   return {
     image,
     cmd,
     healthcheck,
-    name: set('name') ? String(flags.name) : undefined,
-    entrypoint: set('entrypoint') ? String(flags.entrypoint) : undefined,
+    name: given(flags, 'name'),
+    entrypoint: given(flags, 'entrypoint'),
     env,
-    workdir: set('workdir') ? String(flags.workdir) : undefined,
-    user: set('user') ? String(flags.user) : undefined,
-    hostname: set('hostname') ? String(flags.hostname) : undefined,
-    tty: flags.tty as boolean,
-    interactive: flags.interactive as boolean,
-    autoRemove: flags.rm as boolean,
-    readOnly: flags['read-only'] as boolean,
-    privileged: flags.privileged as boolean,
-    capAdd: list('cap-add'),
-    capDrop: list('cap-drop'),
-    securityOpt: list('security-opt').map(readSeccompProfile),
+    workdir: given(flags, 'workdir'),
+    user: given(flags, 'user'),
+    hostname: given(flags, 'hostname'),
+    tty: flags.tty,
+    interactive: flags.interactive,
+    autoRemove: flags.rm,
+    readOnly: flags['read-only'],
+    privileged: flags.privileged,
+    capAdd: flags['cap-add'],
+    capDrop: flags['cap-drop'],
+    securityOpt: flags['security-opt'].map(readSeccompProfile),
     memory,
-    memorySwap: set('memory-swap') ? (flags['memory-swap'] as number) : undefined,
-    cpus: set('cpus') ? (flags.cpus as number) : 0,
-    pidsLimit: set('pids-limit') ? (flags['pids-limit'] as number) : undefined,
-    init: flags.init as boolean,
-    labels: parseLabels([...cliCheck(() => list('label-file').flatMap(parseLabelFile)), ...list('label')]),
-    runtime: set('runtime') ? String(flags.runtime) : runtime,
+    memorySwap: given(flags, 'memory-swap'),
+    cpus: given(flags, 'cpus') ?? 0,
+    pidsLimit: given(flags, 'pids-limit'),
+    init: flags.init,
+    labels: parseLabels([...cliCheck(() => flags['label-file'].flatMap(parseLabelFile)), ...flags.label]),
+    runtime: given(flags, 'runtime') ?? runtime,
     networkMode: network === 'default' ? 'default' : network,
     portBindings: network === 'host' ? {} : published.portBindings, // Docker discards them with host networking
-    publishAll: flags['publish-all'] as boolean,
+    publishAll: flags['publish-all'],
     exposedPorts: exposed,
     mounts: [],
-    binds: list('volume').filter((v) => v.includes(':')),
-    stopSignal: set('stop-signal') ? String(flags['stop-signal']) : undefined,
-    stopTimeout: set('stop-timeout') ? (flags['stop-timeout'] as number) : undefined,
-    shmSize: set('shm-size') ? (flags['shm-size'] as number) : undefined,
+    binds: flags.volume.filter((v) => v.includes(':')),
+    stopSignal: given(flags, 'stop-signal'),
+    stopTimeout: given(flags, 'stop-timeout'),
+    shmSize: given(flags, 'shm-size'),
     restartPolicy,
-    extraHosts: list('add-host'),
-    dns: list('dns'),
-    dnsSearch: list('dns-search'),
-    dnsOptions: list('dns-option'),
-    ulimits: flags.ulimit as Ulimit[],
-    containerIdFile: set('cidfile') ? String(flags.cidfile) : undefined,
-    logDriver: set('log-driver') ? String(flags['log-driver']) : undefined,
-    logOpts: kvMap(list('log-opt')),
-    volumesFrom: list('volumes-from'),
-    groupAdd: list('group-add'),
+    extraHosts: flags['add-host'],
+    dns: flags.dns,
+    dnsSearch: flags['dns-search'],
+    dnsOptions: flags['dns-option'],
+    ulimits: flags.ulimit,
+    containerIdFile: given(flags, 'cidfile'),
+    logDriver: given(flags, 'log-driver'),
+    logOpts: kvMap(flags['log-opt']),
+    volumesFrom: flags['volumes-from'],
+    groupAdd: flags['group-add'],
     ipcMode: ipc || undefined,
     pidMode: pid,
     utsMode: uts,
     usernsMode: userns,
-    cpuShares: flags['cpu-shares'] as number,
-    cpusetCpus: String(flags['cpuset-cpus']),
-    memoryReservation: set('memory-reservation') ? (flags['memory-reservation'] as number) : undefined,
-    oomKillDisable: flags['oom-kill-disable'] as boolean,
-    oomScoreAdj: flags['oom-score-adj'] as number,
+    cpuShares: flags['cpu-shares'],
+    cpusetCpus: flags['cpuset-cpus'],
+    memoryReservation: given(flags, 'memory-reservation'),
+    oomKillDisable: flags['oom-kill-disable'],
+    oomScoreAdj: flags['oom-score-adj'],
     devices,
-    sysctls: kvMap(list('sysctl')),
-    links: userDefined ? [] : list('link'),
+    sysctls: kvMap(flags.sysctl),
+    links: userDefined ? [] : flags.link,
     endpoint: {
-      aliases: list('network-alias'),
-      ipv4Address: set('ip') ? String(flags.ip) : undefined,
-      links: userDefined ? list('link') : [],
+      aliases: flags['network-alias'],
+      ipv4Address: given(flags, 'ip'),
+      links: userDefined ? flags.link : [],
     },
   };
 }

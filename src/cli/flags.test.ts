@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFlags, type FlagDef } from './flags';
+import { given, parseFlags, type FlagDef } from './flags';
 
 const defs: FlagDef[] = [
   { long: 'detach', short: 'd', kind: 'bool', help: '' },
@@ -51,4 +51,35 @@ test('-- ends flags', () => {
   const r = parseFlags('x', defs, ['--', '-d']);
   assert.deepEqual(r.args, ['-d']);
   assert.equal(r.flags.detach, false);
+});
+
+test('the values are typed from the definitions: kind, parse, list, default', () => {
+  const r = parseFlags(
+    'x',
+    [
+      { long: 'n', kind: 'int', help: '' },
+      { long: 'on', kind: 'bool', help: '' },
+      { long: 'name', kind: 'string', help: '' },
+      { long: 'mem', kind: 'string', help: '', parse: (v) => Number(v) * 2 },
+      { long: 'wait', kind: 'string', help: '', default: '3', parse: (v) => Number(v) },
+      { long: 'e', kind: 'list', help: '' },
+      { long: 'port', kind: 'list', help: '', parse: (v) => ({ port: Number(v) }) },
+    ],
+    ['--n=4', '--on', '--name', 'web', '--mem=5', '--e', 'A=1', '--port', '80'],
+  );
+  // compile-time checks: each assignment type-checks only with the type the definition gives
+  const n: number = r.flags.n;
+  const on: boolean = r.flags.on;
+  const name: string = r.flags.name;
+  const mem: number | '' = r.flags.mem; // not given and no default: ''
+  const wait: number = r.flags.wait; // the default is parsed
+  const e: string[] = r.flags.e;
+  const ports: Array<{ port: number }> = r.flags.port;
+  // @ts-expect-error a string flag holds no number
+  const wrong: number = r.flags.name;
+  // @ts-expect-error no such flag
+  void r.flags.nosuch;
+  assert.deepEqual([n, on, name, mem, wait, e, ports, wrong], [4, true, 'web', 10, 3, ['A=1'], [{ port: 80 }], 'web']);
+  assert.equal(given(r.flags, 'wait'), undefined);
+  assert.equal(given(r.flags, 'mem'), 10);
 });

@@ -19,13 +19,51 @@ export interface FlagDef {
   /** Validates or converts one value; throw an Error with pflag's reason. */
   parse?: (v: string) => unknown;
   /** Extra long names accepted (deprecated spellings such as --time for --timeout). */
-  aliases?: string[];
+  aliases?: readonly string[];
 }
 
-export type FlagValues = Record<string, unknown> & { _changed: Set<string> };
+/** A value as the kind makes it, without `parse`. */
+interface KindValue {
+  bool: boolean;
+  string: string;
+  int: number;
+  list: string[];
+}
 
-export interface ParseResult {
-  flags: FlagValues;
+/** What a flag holds when not given and it has no default: false, 0 or '' (never parsed). */
+type Unset<K extends FlagKind> = K extends 'bool' ? false : K extends 'int' ? 0 : '';
+
+/**
+ * The value of one flag, from its definition: its kind's type, or what `parse`
+ * returns (for each value of a list); a string default is parsed too, no default
+ * leaves the kind's zero value.
+ */
+export type FlagValue<D extends FlagDef> = D['kind'] extends 'list'
+  ? Array<D extends { parse: (v: string) => infer R } ? R : string>
+  : D extends { parse: (v: string) => infer R }
+    ? R | (D extends { default: string } ? never : D extends { default: infer X } ? X : Unset<D['kind']>)
+    : KindValue[D['kind']];
+
+/**
+ * The parsed flags of a command, typed from its definitions (declared `as const`,
+ * or through `command()`): `flags.name` is what --name holds, and `_changed` the
+ * flags given on the command line.
+ */
+export type FlagValues<F extends readonly FlagDef[] = readonly FlagDef[]> = (FlagDef[] extends F
+  ? Record<string, unknown>
+  : { [D in F[number] as D['long']]: FlagValue<D> }) & { _changed: Set<string> };
+
+/** A flag's value when it was given on the command line, else undefined (never its unset zero value). */
+export function given<V extends { _changed: Set<string> }, K extends Exclude<keyof V, '_changed'> & string>(
+  flags: V,
+  name: K,
+): Exclude<V[K], ''> | undefined {
+  // a given value is the kind's or parse's, never the '' an unset flag holds
+  return flags._changed.has(name) ? (flags[name] as Exclude<V[K], ''>) : undefined;
+}
+
+export interface ParseResult<F extends readonly FlagDef[] = readonly FlagDef[]> {
+  flags: FlagValues<F>;
   args: string[];
   help: boolean;
 }
@@ -42,12 +80,12 @@ function parseBool(v: string): boolean | undefined {
   return undefined;
 }
 
-export function parseFlags(
+export function parseFlags<const F extends readonly FlagDef[]>(
   command: string,
-  defs: FlagDef[],
+  defs: F,
   argv: string[],
   opts: { interspersed?: boolean } = {},
-): ParseResult {
+): ParseResult<F> {
   const interspersed = opts.interspersed ?? true;
   const byLong = new Map<string, FlagDef>();
   const byShort = new Map<string, FlagDef>();
@@ -56,7 +94,7 @@ export function parseFlags(
     for (const a of d.aliases ?? []) byLong.set(a, d);
     if (d.short) byShort.set(d.short, d);
   }
-  const flags = { _changed: new Set<string>() } as FlagValues;
+  const flags: Record<string, unknown> & { _changed: Set<string> } = { _changed: new Set<string>() };
   for (const d of defs) {
     if (d.kind === 'list') flags[d.long] = [];
     else if (d.default !== undefined)
@@ -153,11 +191,12 @@ export function parseFlags(
       break;
     }
   }
-  return { flags, args, help };
+  // the values were made from the definitions, as FlagValues<F> describes them
+  return { flags: flags as FlagValues<F>, args, help };
 }
 
 /** The "Options:" block of help output, aligned as cobra prints it. */
-export function formatFlagHelp(defs: FlagDef[]): string {
+export function formatFlagHelp(defs: readonly FlagDef[]): string {
   const rows = defs
     .filter((d) => !d.hidden)
     .sort((a, b) => (a.long < b.long ? -1 : 1))

@@ -8,7 +8,7 @@ import { parseFlags, type FlagDef } from './flags';
 import { VERSION } from '../util/version';
 import { identity, prepareRootlessProcess, reenterInUserNamespace } from '../rootless';
 
-const GLOBAL_FLAGS: FlagDef[] = [
+const GLOBAL_FLAGS = [
   { long: 'root', kind: 'string', help: 'Root directory of the store (env STOWAGE_ROOT)', valueName: 'string' },
   { long: 'runroot', kind: 'string', help: 'Directory for run state (env STOWAGE_RUNROOT)', valueName: 'string' },
   {
@@ -20,7 +20,7 @@ const GLOBAL_FLAGS: FlagDef[] = [
   { long: 'log-level', short: 'l', kind: 'string', help: 'Set the logging level', valueName: 'string' },
   { long: 'debug', short: 'D', kind: 'bool', help: 'Enable debug mode' },
   { long: 'version', short: 'v', kind: 'bool', help: 'Print version information and quit' },
-];
+] as const satisfies readonly FlagDef[];
 
 interface Resolved {
   cmd: CommandEntry;
@@ -69,10 +69,13 @@ function topHelp(): string {
     .map((n) => row(n, top.get(n)!))
     .join('\n');
   s += `\n\nGlobal Options:\n`;
-  s += GLOBAL_FLAGS.map(
-    (f) =>
-      `  ${f.short ? `-${f.short}, ` : '    '}--${f.long}${f.kind === 'bool' ? '' : ' string'}`.padEnd(30) + f.help,
-  ).join('\n');
+  const globals: readonly FlagDef[] = GLOBAL_FLAGS;
+  s += globals
+    .map(
+      (f) =>
+        `  ${f.short ? `-${f.short}, ` : '    '}--${f.long}${f.kind === 'bool' ? '' : ' string'}`.padEnd(30) + f.help,
+    )
+    .join('\n');
   return `${s}\n\nRun 'stowage COMMAND --help' for more information on a command.\n`;
 }
 
@@ -93,9 +96,9 @@ export async function run(argv: string[], ctxFactory = (g: GlobalOptions) => new
   let engine: { command: string } | undefined;
   try {
     const g = parseFlags('', GLOBAL_FLAGS, argv, { interspersed: false });
-    if (g.flags._changed.has('root')) globals.root = String(g.flags.root);
-    if (g.flags._changed.has('runroot')) globals.runroot = String(g.flags.runroot);
-    if (g.flags._changed.has('runtime')) globals.runtime = String(g.flags.runtime);
+    if (g.flags._changed.has('root')) globals.root = g.flags.root;
+    if (g.flags._changed.has('runroot')) globals.runroot = g.flags.runroot;
+    if (g.flags._changed.has('runtime')) globals.runtime = g.flags.runtime;
     if (g.flags.debug) process.env.STOWAGE_DEBUG = '1';
     if (g.flags.version) {
       writeStdoutSync(`stowage version ${VERSION}\n`);

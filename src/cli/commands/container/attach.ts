@@ -1,9 +1,9 @@
 // `attach`: the terminal joined to a running container.
 import { conflict } from '../../../errdefs';
-import type { Command } from '../../command';
+import { command } from '../../command';
 import { DETACH_KEYS_FLAG, noTerminal, relay } from '../../attach-terminal';
 
-export const containerAttach: Command = {
+export const containerAttach = command({
   name: 'container attach',
   aliases: [['attach']],
   usage: '[OPTIONS] CONTAINER',
@@ -22,10 +22,10 @@ export const containerAttach: Command = {
     const mode = {
       tty: !!c.record.config.Tty,
       interactive: !flags['no-stdin'] && !!c.record.config.OpenStdin,
-      detachKeys: flags['detach-keys'] as string,
-      sigProxy: flags['sig-proxy'] as boolean,
+      detachKeys: flags['detach-keys'],
+      sigProxy: flags['sig-proxy'],
     };
     if (mode.tty && mode.interactive && noTerminal(ctx, { tty: true, interactive: true })) return 1;
     return relay(ctx, c.record.id, mode, async (io) => ctx.containers.attach(c.record.id, io));
   },
-};
+});

@@ -2,10 +2,10 @@
 import fs from 'node:fs';
 import { storeDbPath } from '../../../engine/store';
 import { StowageError } from '../../../errdefs';
-import { type Command } from '../../command';
+import { command } from '../../command';
 
 /** Run by conmon when a container exits (podman's `container cleanup`). */
-export const containerCleanup: Command = {
+export const containerCleanup = command({
   name: 'container cleanup',
   usage: 'CONTAINER',
   description: 'Release the resources of an exited container (run by the container monitor)',
@@ -16,9 +16,9 @@ export const containerCleanup: Command = {
     // the store was removed meanwhile (system reset): nothing to release, and nothing to recreate
     if (!fs.existsSync(storeDbPath(ctx.globals.root))) return;
     try {
-      await ctx.containers.cleanup(id, (flags.run as string) || undefined);
+      await ctx.containers.cleanup(id, flags.run || undefined);
     } catch (e) {
       if (!(e instanceof StowageError)) throw e;
     }
   },
-};
+});

@@ -1,9 +1,9 @@
 // `commit`: an image made from a container's changes.
 import { commitContainer } from '../../../engine/commit';
 import { checkNewName } from '../../image-name';
-import type { Command } from '../../command';
+import { command } from '../../command';
 
-export const containerCommit: Command = {
+export const containerCommit = command({
   name: 'container commit',
   aliases: [['commit']],
   usage: '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]',
@@ -26,11 +26,11 @@ export const containerCommit: Command = {
     if (ref) checkNewName(ref);
     const id = await commitContainer(ctx.store, ctx.images, ctx.containers, container, {
       ref,
-      author: flags.author as string,
-      message: flags.message as string,
-      changes: flags.change as string[],
-      pause: flags.pause as boolean,
+      author: flags.author,
+      message: flags.message,
+      changes: flags.change,
+      pause: flags.pause,
     });
     ctx.out(`${id}\n`);
   },
-};
+});

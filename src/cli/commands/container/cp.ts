@@ -1,7 +1,7 @@
 // `cp`: files copied into or out of a container.
 import { copyFromContainer, copyToContainer } from '../../../engine/cp';
 import { cliError, errnoCode, invalidArgument } from '../../../errdefs';
-import type { Command } from '../../command';
+import { command } from '../../command';
 import { humanSize } from '../../../util/units';
 
 /** CONTAINER:PATH, or a plain local path (a colon after a slash is part of a path). */
@@ -11,7 +11,7 @@ function splitArg(a: string): { container?: string; path: string } {
   return i > 0 ? { container: a.slice(0, i), path: a.slice(i + 1) } : { path: a };
 }
 
-export const containerCp: Command = {
+export const containerCp = command({
   name: 'container cp',
   aliases: [['cp']],
   usage: '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tstowage cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH',
@@ -29,7 +29,7 @@ export const containerCp: Command = {
     if (src.container && dst.container) throw invalidArgument('copying between containers is not supported');
     if (!src.container && !dst.container) throw cliError('must specify at least one container source');
     if (!src.path || !dst.path) throw invalidArgument('filepath cannot be empty');
-    const opts = { follow: flags['follow-link'] as boolean, archive: flags.archive as boolean };
+    const opts = { follow: flags['follow-link'], archive: flags.archive };
     let n: number;
     let where: string;
     if (src.container) {
@@ -55,4 +55,4 @@ export const containerCp: Command = {
     }
     if (!flags.quiet && ctx.stderr.isTTY && where !== '-') ctx.err(`Successfully copied ${humanSize(n)} to ${where}\n`);
   },
-};
+});

@@ -1,9 +1,9 @@
 // `create`: a container from an image, not started.
-import type { Command } from '../../command';
+import { command } from '../../command';
 import { CREATE_FLAGS } from '../../create-flags';
 import { createContainer } from '../../create-container';
 
-export const containerCreate: Command = {
+export const containerCreate = command({
   name: 'container create',
   aliases: [['create']],
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
@@ -15,4 +15,4 @@ export const containerCreate: Command = {
   async run(ctx, args, flags) {
     ctx.out(`${(await createContainer(ctx, args, flags)).record.id}\n`);
   },
-};
+});

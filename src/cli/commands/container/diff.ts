@@ -1,8 +1,8 @@
 // `diff`: the files a container changed.
 import { containerChanges } from '../../../engine/commit';
-import type { Command } from '../../command';
+import { command } from '../../command';
 
-export const containerDiff: Command = {
+export const containerDiff = command({
   name: 'container diff',
   aliases: [['diff']],
   usage: 'CONTAINER',
@@ -12,4 +12,4 @@ export const containerDiff: Command = {
   run(ctx, [name]) {
     for (const ch of containerChanges(ctx.store, ctx.containers, name)) ctx.out(`${ch.kind} ${ch.path}\n`);
   },
-};
+});

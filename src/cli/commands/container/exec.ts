@@ -1,12 +1,12 @@
 // `exec`: a new process in a running container, run by runc directly.
 import { checkExecutable, execProcess } from '../../../engine/exec-process';
 import { CommandNotFoundError, CommandNotInvocableError } from '../../../errdefs';
-import type { Command } from '../../command';
+import { command } from '../../command';
 import type { Ctx } from '../../context';
 import { resolveEnv } from '../../create-flags';
 import { noTerminal } from '../../attach-terminal';
 
-export const containerExec: Command = {
+export const containerExec = command({
   name: 'container exec',
   aliases: [['exec']],
   usage: '[OPTIONS] CONTAINER COMMAND [ARG...]',
@@ -43,24 +43,24 @@ export const containerExec: Command = {
     try {
       proc = execProcess(ctx.containers, c, {
         cmd,
-        tty: flags.tty as boolean,
-        env: resolveEnv(flags.env as string[]).filter((e) => e.includes('=')),
-        workdir: (flags.workdir as string) || undefined,
-        user: (flags.user as string) || undefined,
-        privileged: flags.privileged as boolean,
+        tty: flags.tty,
+        env: resolveEnv(flags.env).filter((e) => e.includes('=')),
+        workdir: flags.workdir || undefined,
+        user: flags.user || undefined,
+        privileged: flags.privileged,
       });
     } catch (e) {
       return startFailed(ctx, e, 126); // a user that cannot be resolved
     }
     try {
-      return await ctx.execs.runHere(c, proc, { detach: !!flags.detach, interactive: !!flags.interactive });
+      return await ctx.execs.runHere(c, proc, { detach: flags.detach, interactive: flags.interactive });
     } catch (e) {
       if (e instanceof CommandNotFoundError) return startFailed(ctx, e, 127);
       if (e instanceof CommandNotInvocableError) return startFailed(ctx, e, 126);
       throw e;
     }
   },
-};
+});
 
 /**
  * A process that could not start: Docker's engine writes why into the exec's

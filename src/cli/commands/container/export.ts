@@ -1,11 +1,11 @@
 // `export`: a container's filesystem as a tar archive.
 import { exportContainer } from '../../../engine/cp';
 import { invalidArgument } from '../../../errdefs';
-import type { Command } from '../../command';
+import { command } from '../../command';
 import { openOutput } from '../../output/output-file';
 import { fdSink, streamSink } from '../../../tar/writer';
 
-export const containerExport: Command = {
+export const containerExport = command({
   name: 'container export',
   aliases: [['export']],
   usage: '[OPTIONS] CONTAINER',
@@ -16,7 +16,7 @@ export const containerExport: Command = {
     { long: 'output', short: 'o', kind: 'string', valueName: 'string', help: 'Write to a file, instead of STDOUT' },
   ],
   async run(ctx, [name], flags) {
-    const output = flags.output as string;
+    const output = flags.output;
     if (!output && ctx.stdout.isTTY)
       throw invalidArgument('cowardly refusing to save to a terminal. Use the -o flag or redirect');
     const c = ctx.containers.find(name);
@@ -29,4 +29,4 @@ export const containerExport: Command = {
       throw e;
     }
   },
-};
+});

@@ -1,7 +1,7 @@
 // `kill`: a signal to running containers.
-import { eachArg, type Command } from '../../command';
+import { eachArg, command } from '../../command';
 
-export const containerKill: Command = {
+export const containerKill = command({
   name: 'container kill',
   aliases: [['kill']],
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
@@ -19,6 +19,6 @@ export const containerKill: Command = {
   ],
   run: (ctx, args, flags) =>
     eachArg(ctx, args, async (a) => {
-      await ctx.containers.kill(a, String(flags.signal));
+      await ctx.containers.kill(a, flags.signal);
     }),
-};
+});

@@ -1,7 +1,7 @@
 // `ps` / `container ls`, with docker's columns, filters and status wording.
 import { shortId } from '../../../digest';
 import type { Container } from '../../../container/store';
-import type { Command } from '../../command';
+import { command } from '../../command';
 import { FILTER_FLAG, FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG } from '../../command';
 import { parseFilters } from '../../../engine/filters';
 import { commandLine, listContainers, PS_FILTERS, statusText } from '../../../engine/container-queries';
@@ -24,7 +24,7 @@ function networksColumn(record: Container['record']): string {
   return connectedNetworks(record).join(',');
 }
 
-export const containerList: Command = {
+export const containerList = command({
   name: 'container ls',
   aliases: [['container', 'list'], ['container', 'ps'], ['ps']],
   usage: '[OPTIONS]',
@@ -47,9 +47,9 @@ export const containerList: Command = {
     { long: 'size', short: 's', kind: 'bool', help: 'Display total file sizes' },
   ],
   run(ctx, _args, flags) {
-    const last = flags.latest ? 1 : (flags.last as number);
+    const last = flags.latest ? 1 : flags.last;
     const list = listContainers(ctx, {
-      all: !!flags.all,
+      all: flags.all,
       limit: last,
       filters: parseFilters(flags.filter, PS_FILTERS),
     });
@@ -79,7 +79,7 @@ export const containerList: Command = {
         Networks: networksColumn(c.record),
       };
     });
-    let format = flags.format as string;
+    let format = flags.format;
     if (flags.quiet) format = '{{.ID}}';
     const cols = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
     ctx.out(
@@ -103,4 +103,4 @@ export const containerList: Command = {
       }),
     );
   },
-};
+});

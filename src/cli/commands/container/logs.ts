@@ -1,9 +1,9 @@
 // `logs`: what a container wrote, from conmon's log file.
 import { invalidArgument } from '../../../errdefs';
 import { parseTimeArg } from '../../../util/time-arg';
-import type { Command } from '../../command';
+import { command } from '../../command';
 
-export const containerLogs: Command = {
+export const containerLogs = command({
   name: 'container logs',
   aliases: [['logs']],
   usage: '[OPTIONS] CONTAINER',
@@ -37,17 +37,17 @@ export const containerLogs: Command = {
   ],
   async run(ctx, [name], flags) {
     const c = ctx.containers.find(name);
-    const tailArg = String(flags.tail);
+    const tailArg = flags.tail;
     const tail = tailArg === 'all' || tailArg === '' ? undefined : Number(tailArg);
     if (tail !== undefined && !Number.isInteger(tail)) throw invalidArgument(`invalid value for "tail": "${tailArg}"`);
     for await (const r of ctx.containers.logs(c.record.id, {
-      follow: flags.follow as boolean,
-      since: flags.since ? parseTimeArg(String(flags.since)) : undefined,
-      until: flags.until ? parseTimeArg(String(flags.until), 'until') : undefined,
+      follow: flags.follow,
+      since: flags.since ? parseTimeArg(flags.since) : undefined,
+      until: flags.until ? parseTimeArg(flags.until, 'until') : undefined,
       tail: tail !== undefined && tail >= 0 ? tail : undefined,
     })) {
       const text = `${flags.timestamps ? `${r.time} ` : ''}${r.line}${r.partial ? '' : '\n'}`;
       (r.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(text);
     }
   },
-};
+});

@@ -1,11 +1,11 @@
 // `pause`: the container's processes frozen.
-import { eachArg, type Command } from '../../command';
+import { eachArg, command } from '../../command';
 
-export const containerPause: Command = {
+export const containerPause = command({
   name: 'container pause',
   aliases: [['pause']],
   usage: 'CONTAINER [CONTAINER...]',
   description: 'Pause all processes within one or more containers',
   minArgs: 1,
   run: (ctx, args) => eachArg(ctx, args, (a) => ctx.containers.pause(a, true)),
-};
+});

@@ -2,9 +2,9 @@
 import { containerPorts } from '../../../engine/container-ports';
 import { formatPortCommand } from '../../../network/ports';
 import { invalidArgument } from '../../../errdefs';
-import type { Command } from '../../command';
+import { command } from '../../command';
 
-export const containerPort: Command = {
+export const containerPort = command({
   name: 'container port',
   aliases: [['port']],
   usage: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
@@ -17,4 +17,4 @@ export const containerPort: Command = {
     if (port && lines.length === 0) throw invalidArgument(`No public port '${port}' published for ${name}`);
     for (const l of lines) ctx.out(`${l}\n`);
   },
-};
+});

@@ -1,11 +1,11 @@
 // `container prune`: every stopped container.
-import { type Command, NO_PROMPT_FLAG, PRUNE_FILTER_FLAG } from '../../command';
+import { command, NO_PROMPT_FLAG, PRUNE_FILTER_FLAG } from '../../command';
 import { pruneContainers } from '../../prune';
 import { confirm } from '../../output/confirm';
 import { parseFilters } from '../../../engine/filters';
 import { humanSize } from '../../../util/units';
 
-export const containerPrune: Command = {
+export const containerPrune = command({
   name: 'container prune',
   usage: '[OPTIONS]',
   description: 'Remove all stopped containers',
@@ -18,4 +18,4 @@ export const containerPrune: Command = {
     if (output) ctx.out(`${output}\n`);
     ctx.out(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
   },
-};
+});

@@ -1,8 +1,8 @@
 // `rm` (`container rm`).
 import { isNotFound } from '../../../errdefs';
-import { eachArg, type Command } from '../../command';
+import { eachArg, command } from '../../command';
 
-export const containerRemove: Command = {
+export const containerRemove = command({
   name: 'container rm',
   aliases: [['container', 'remove'], ['rm']],
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
@@ -17,9 +17,9 @@ export const containerRemove: Command = {
       ctx,
       args,
       async (a) => {
-        await ctx.containers.remove(a, { force: flags.force as boolean, volumes: flags.volumes as boolean });
+        await ctx.containers.remove(a, { force: flags.force, volumes: flags.volumes });
       },
       // as docker: with -f a missing container is reported but is not a failure
-      (e) => !!flags.force && isNotFound(e) && 'printed',
+      (e) => flags.force && isNotFound(e) && 'printed',
     ),
-};
+});

@@ -1,8 +1,8 @@
 // `rename`.
-import { type Command } from '../../command';
+import { command } from '../../command';
 import { errorOutput } from '../../exit';
 
-export const containerRename: Command = {
+export const containerRename = command({
   name: 'container rename',
   aliases: [['rename']],
   usage: 'CONTAINER NEW_NAME',
@@ -19,4 +19,4 @@ export const containerRename: Command = {
       return 1;
     }
   },
-};
+});

@@ -1,7 +1,7 @@
 // `restart`: stop (as `stop` does), then start again.
-import { eachArg, STOP_TIMEOUT_FLAG, type Command } from '../../command';
+import { eachArg, STOP_TIMEOUT_FLAG, command } from '../../command';
 
-export const containerRestart: Command = {
+export const containerRestart = command({
   name: 'container restart',
   aliases: [['restart']],
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
@@ -15,8 +15,8 @@ export const containerRestart: Command = {
     eachArg(ctx, args, async (a) => {
       await ctx.containers.restart(
         a,
-        flags._changed.has('timeout') ? (flags.timeout as number) : undefined,
-        (flags.signal as string) || undefined,
+        flags._changed.has('timeout') ? flags.timeout : undefined,
+        flags.signal || undefined,
       );
     }),
-};
+});

@@ -1,6 +1,6 @@
 // `run`: a container created from an image and started, attached or detached.
 import { invalidArgument } from '../../../errdefs';
-import type { Command } from '../../command';
+import { command } from '../../command';
 import type { Ctx } from '../../context';
 import { CREATE_FLAGS } from '../../create-flags';
 import { createContainer } from '../../create-container';
@@ -35,7 +35,7 @@ async function runOnce(ctx: Ctx, id: string, opts: { tty: boolean; interactive: 
   }
 }
 
-export const containerRun: Command = {
+export const containerRun = command({
   name: 'container run',
   aliases: [['run']],
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
@@ -58,12 +58,12 @@ export const containerRun: Command = {
       ctx.out(`${id}\n`);
       return 0;
     }
-    const opts = { tty: flags.tty as boolean, interactive: flags.interactive as boolean };
+    const opts = { tty: flags.tty, interactive: flags.interactive };
     if (!c.record.hostConfig.AutoRemove)
       return runAttached(ctx, id, {
         ...opts,
-        detachKeys: flags['detach-keys'] as string,
-        sigProxy: flags['sig-proxy'] as boolean,
+        detachKeys: flags['detach-keys'],
+        sigProxy: flags['sig-proxy'],
       });
     try {
       return await runOnce(ctx, id, opts);
@@ -71,4 +71,4 @@ export const containerRun: Command = {
       await ctx.containers.remove(id, { force: true, volumes: true }).catch(() => {});
     }
   },
-};
+});

@@ -1,10 +1,10 @@
 // `start`: stopped containers started, or one attached (-a, -i).
 import { invalidArgument } from '../../../errdefs';
-import type { Command } from '../../command';
+import { command } from '../../command';
 import { errorOutput } from '../../exit';
 import { DETACH_KEYS_FLAG, runAttached } from '../../attach-terminal';
 
-export const containerStart: Command = {
+export const containerStart = command({
   name: 'container start',
   aliases: [['start']],
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
@@ -22,8 +22,8 @@ export const containerStart: Command = {
       const c = ctx.containers.find(args[0]);
       return runAttached(ctx, c.record.id, {
         tty: !!c.record.config.Tty,
-        interactive: flags.interactive as boolean,
-        detachKeys: flags['detach-keys'] as string,
+        interactive: flags.interactive,
+        detachKeys: flags['detach-keys'],
       });
     }
     const failed: string[] = [];
@@ -41,4 +41,4 @@ export const containerStart: Command = {
     ctx.err(`Error: failed to start containers: ${failed.join(', ')}\n`);
     return 1;
   },
-};
+});

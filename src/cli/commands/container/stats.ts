@@ -4,7 +4,7 @@
 import { shortId } from '../../../digest';
 import type { Container } from '../../../container/store';
 import { cpuPercent, read, type Sample } from '../../../engine/container-stats';
-import { FORMAT_FLAG, NO_TRUNC_FLAG, type Command } from '../../command';
+import { FORMAT_FLAG, NO_TRUNC_FLAG, command } from '../../command';
 import type { Ctx } from '../../context';
 import { formatRows } from '../../output/table';
 import { bytesSize, humanSizeWithPrecision } from '../../../util/units';
@@ -21,7 +21,7 @@ function table(
   shown: Array<{ given: string; c: Container }>,
   prev: Map<string, Sample | undefined>,
   cur: Map<string, Sample | undefined>,
-  flags: Record<string, unknown>,
+  flags: { format: string; 'no-trunc': boolean },
 ): string {
   const rows = shown.map(({ given, c }) => {
     const a = prev.get(c.record.id);
@@ -39,7 +39,7 @@ function table(
       PIDs: String(b?.pids ?? 0),
     };
   });
-  return formatRows(flags.format as string, rows, {
+  return formatRows(flags.format, rows, {
     defaultFormat:
       'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}',
     headers: {
@@ -56,7 +56,7 @@ function table(
   });
 }
 
-export const containerStats: Command = {
+export const containerStats = command({
   name: 'container stats',
   aliases: [['stats']],
   usage: '[OPTIONS] [CONTAINER...]',
@@ -96,4 +96,4 @@ export const containerStats: Command = {
       process.off('SIGINT', onInt);
     }
   },
-};
+});

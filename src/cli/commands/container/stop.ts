@@ -1,7 +1,7 @@
 // `stop`: the stop signal, then SIGKILL after the timeout.
-import { eachArg, STOP_TIMEOUT_FLAG, type Command } from '../../command';
+import { command, eachArg, STOP_TIMEOUT_FLAG } from '../../command';
 
-export const containerStop: Command = {
+export const containerStop = command({
   name: 'container stop',
   aliases: [['stop']],
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
@@ -15,8 +15,8 @@ export const containerStop: Command = {
     eachArg(ctx, args, async (a) => {
       await ctx.containers.stop(
         a,
-        flags._changed.has('timeout') ? (flags.timeout as number) : undefined,
-        (flags.signal as string) || undefined,
+        flags._changed.has('timeout') ? flags.timeout : undefined,
+        flags.signal || undefined,
       );
     }),
-};
+});

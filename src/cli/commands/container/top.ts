@@ -1,9 +1,9 @@
 // `top`: the container's processes, as the host's ps shows them.
 import { containerTop as top } from '../../../engine/container-top';
-import type { Command } from '../../command';
+import { command } from '../../command';
 import { tabwrite } from '../../output/table';
 
-export const containerTop: Command = {
+export const containerTop = command({
   name: 'container top',
   aliases: [['top']],
   usage: 'CONTAINER [ps OPTIONS]',
@@ -14,4 +14,4 @@ export const containerTop: Command = {
     const { Titles, Processes } = await top(ctx.containers, name, psArgs);
     ctx.out(`${tabwrite([Titles, ...Processes].map((r) => r.join('\t')).join('\n'), 1, 3)}\n`);
   },
-};
+});

@@ -2,12 +2,12 @@
 import { parseRestartPolicy } from '../../../container/restart-policy';
 import { cliError } from '../../../errdefs';
 import type { ResourceChanges } from '../../../engine/containers';
-import { eachArg, type Command } from '../../command';
+import { eachArg, command } from '../../command';
 import { CREATE_FLAGS } from '../../create-flags';
 
 const UPDATABLE = ['cpus', 'memory', 'memory-swap', 'pids-limit', 'restart'];
 
-export const containerUpdate: Command = {
+export const containerUpdate = command({
   name: 'container update',
   aliases: [['update']],
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
@@ -19,12 +19,12 @@ export const containerUpdate: Command = {
     const set = (k: string) => flags._changed.has(k);
     if (!UPDATABLE.some(set)) throw cliError('You must provide one or more flags when using this command.');
     const changes: ResourceChanges = {
-      memory: set('memory') ? (flags.memory as number) : undefined,
-      memorySwap: set('memory-swap') ? (flags['memory-swap'] as number) : undefined,
-      cpus: set('cpus') ? (flags.cpus as number) : undefined,
-      pidsLimit: set('pids-limit') ? (flags['pids-limit'] as number) : undefined,
-      restartPolicy: set('restart') ? parseRestartPolicy(String(flags.restart)) : undefined,
+      memory: set('memory') ? flags.memory : undefined,
+      memorySwap: set('memory-swap') ? flags['memory-swap'] : undefined,
+      cpus: set('cpus') ? flags.cpus : undefined,
+      pidsLimit: set('pids-limit') ? flags['pids-limit'] : undefined,
+      restartPolicy: set('restart') ? parseRestartPolicy(flags.restart) : undefined,
     };
     return eachArg(ctx, args, (a) => ctx.containers.update(a, changes));
   },
-};
+});

@@ -11,7 +11,7 @@ import { DockerfileParseError, parseDockerfile } from '../../../builder/dockerfi
 import { detectCompression, peek } from '../../../tar/decompress';
 import { cliError, invalidArgument } from '../../../errdefs';
 import { familiarString, parseTagTarget } from '../../../reference';
-import { QUIET_FLAG, type Command } from '../../command';
+import { QUIET_FLAG, command } from '../../command';
 import { parseLabels } from '../../create-flags';
 import { pullAndReport } from '../../registry-report';
 import type { Ctx } from '../../context';
@@ -93,7 +93,7 @@ function buildArgs(values: string[]): Map<string, string | undefined> {
   return out;
 }
 
-export const imageBuild: Command = {
+export const imageBuild = command({
   name: 'image build',
   aliases: [['build'], ['builder', 'build']],
   usage: '[OPTIONS] PATH | URL | -',
@@ -132,17 +132,17 @@ export const imageBuild: Command = {
     { long: 'target', kind: 'string', valueName: 'string', help: 'Set the target build stage to build.' },
   ],
   async run(ctx, [source], flags) {
-    const tags = (flags.tag as string[]).map((t) => {
+    const tags = flags.tag.map((t) => {
       try {
         return parseTagTarget(t);
       } catch (e) {
         throw cliError(`invalid argument "${t}" for "-t, --tag" flag: ${(e as Error).message}`);
       }
     });
-    const iidfile = flags.iidfile as string;
+    const iidfile = flags.iidfile;
     if (iidfile) fs.rmSync(iidfile, { force: true }); // no stale ID if the build fails
-    const quiet = flags.quiet as boolean;
-    const { context, dockerfile, name, cleanup } = await openContext(ctx, source, (flags.file as string) || undefined);
+    const quiet = flags.quiet;
+    const { context, dockerfile, name, cleanup } = await openContext(ctx, source, flags.file || undefined);
     const stderrColor = ctx.stdout.isTTY ? colored(ctx.stdout) : ctx.stdout;
     // -q: the output is kept, and shown on stderr only if the build fails (as Docker does)
     const kept: Buffer[] = [];
@@ -161,13 +161,13 @@ export const imageBuild: Command = {
       const builder = new Builder(ctx.store, ctx.images, ctx.containers, {
         dockerfile,
         context,
-        buildArgs: buildArgs(flags['build-arg'] as string[]),
-        labels: parseLabels(flags.label as string[]),
-        noCache: flags['no-cache'] as boolean,
-        rm: flags.rm as boolean,
-        forceRm: flags['force-rm'] as boolean,
-        target: (flags.target as string) || undefined,
-        network: String(flags.network),
+        buildArgs: buildArgs(flags['build-arg']),
+        labels: parseLabels(flags.label),
+        noCache: flags['no-cache'],
+        rm: flags.rm,
+        forceRm: flags['force-rm'],
+        target: flags.target || undefined,
+        network: flags.network,
         runtime: ctx.globals.runtime,
         out,
         pull: (image) => pullAndReport(ctx, image, { quiet, out: ctx.stdout }),
@@ -214,7 +214,7 @@ export const imageBuild: Command = {
       await ctx.containers.flush();
     }
   },
-};
+});
 
 /** A step's stderr on a terminal: in red, as the docker CLI shows it. */
 function colored(stream: NodeJS.WritableStream): NodeJS.WritableStream {

@@ -4,11 +4,11 @@ import { invalidArgument } from '../../../errdefs';
 import { ExplainService } from '../../../explain/service';
 import { renderHtml } from '../../../explain/html';
 import { renderText } from '../../../explain/text';
-import { checkArgCount, type Command } from '../../command';
+import { checkArgCount, command } from '../../command';
 import { NO_PROGRESS, TerminalProgress } from '../../output/progress';
 import { checkOutputPath, openOutput } from '../../output/output-file';
 
-export const imageExplain: Command = {
+export const imageExplain = command({
   name: 'image explain',
   usage: '[OPTIONS] IMAGE\n        stowage image explain --archive FILE [IMAGE]',
   description: 'Show why an image is as big as it is: what each layer adds, what later layers hide, what it shares',
@@ -34,9 +34,9 @@ export const imageExplain: Command = {
     },
   ],
   async run(ctx, args, flags) {
-    const archive = flags.archive as string;
-    const format = flags.format as string;
-    const html = flags.html as string;
+    const archive = flags.archive;
+    const format = flags.format;
+    const html = flags.html;
     if (!archive) checkArgCount({ ...imageExplain, minArgs: 1, maxArgs: 1 }, 'image explain', args);
     if (format && format !== 'json' && format !== 'table')
       throw invalidArgument(`unsupported format "${format}": image explain prints a table (the default) or "json"`);
@@ -66,4 +66,4 @@ export const imageExplain: Command = {
     }
     ctx.out(format === 'json' ? `${JSON.stringify(report)}\n` : renderText(report, { color: !!ctx.stdout.isTTY }));
   },
-};
+});

@@ -1,11 +1,11 @@
 import { hex, shortId, type Digest } from '../../../digest';
-import type { Command } from '../../command';
+import { command } from '../../command';
 import { FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG } from '../../command';
 import { imageHistory } from '../../../engine/image-queries';
 import { ellipsis, formatRows } from '../../output/table';
 import { ago, humanSizeWithPrecision } from '../../../util/units';
 
-export const imageHistoryCmd: Command = {
+export const imageHistoryCmd = command({
   name: 'image history',
   aliases: [['history']],
   usage: '[OPTIONS] IMAGE',
@@ -20,7 +20,7 @@ export const imageHistoryCmd: Command = {
   ],
   run(ctx, [ref], flags) {
     const trunc = !flags['no-trunc'];
-    const human = flags.human as boolean;
+    const human = flags.human;
     // RFC 3339 to the second: the engine gives history times in whole seconds
     const createdAt = (t: string | number) => new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
     const rows = imageHistory(ctx, ref).map((h) => ({
@@ -38,7 +38,7 @@ export const imageHistoryCmd: Command = {
       Size: human ? humanSizeWithPrecision(h.size, 3) : String(h.size),
       Comment: h.comment,
     }));
-    const format = flags.quiet ? '{{.ID}}' : (flags.format as string);
+    const format = flags.quiet ? '{{.ID}}' : flags.format;
     ctx.out(
       formatRows(format, rows, {
         defaultFormat: `table {{.ID}}\t{{.${human ? 'CreatedSince' : 'CreatedAt'}}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`,
@@ -53,4 +53,4 @@ export const imageHistoryCmd: Command = {
       }),
     );
   },
-};
+});

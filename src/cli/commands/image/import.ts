@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { invalidArgument } from '../../../errdefs';
-import type { Command } from '../../command';
+import { command } from '../../command';
 import { checkNewName } from '../../image-name';
 
-export const imageImport: Command = {
+export const imageImport = command({
   name: 'image import',
   aliases: [['import']],
   usage: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
@@ -34,12 +34,12 @@ export const imageImport: Command = {
     }
     const id = await ctx.images.importTarball(input, {
       ref,
-      changes: flags.change as string[],
-      message: flags.message as string,
+      changes: flags.change,
+      message: flags.message,
       // the docker CLI sends a local file as the request body, so Docker records "-"
       sourceName: '-',
       sizeHint,
     });
     ctx.out(`${id}\n`);
   },
-};
+});

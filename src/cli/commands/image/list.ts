@@ -1,7 +1,7 @@
 // `images` / `image ls`: one row per repository tag, as the docker CLI prints them.
 import { hex } from '../../../digest';
 import { familiarName, parseNormalized } from '../../../reference';
-import type { Command } from '../../command';
+import { command } from '../../command';
 import { FILTER_FLAG, FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG } from '../../command';
 import { listImages, type ImageSummary } from '../../../engine/image-queries';
 import { parseFilters } from '../../../engine/filters';
@@ -63,7 +63,7 @@ function rowsFor(img: ImageSummary, trunc: boolean, showDigests: boolean): Row[]
   return rows;
 }
 
-export const imageList: Command = {
+export const imageList = command({
   name: 'image ls',
   aliases: [['image', 'list'], ['images']],
   usage: '[OPTIONS] [REPOSITORY[:TAG]]',
@@ -80,10 +80,10 @@ export const imageList: Command = {
   run(ctx, args, flags) {
     const filters = parseFilters(flags.filter, ['dangling', 'label', 'before', 'since', 'reference']);
     if (args[0]) filters.set('reference', [...(filters.get('reference') ?? []), args[0]]);
-    const images = listImages(ctx, { all: flags.all as boolean, filters });
+    const images = listImages(ctx, { all: flags.all, filters });
     const trunc = !flags['no-trunc'];
-    const rows = images.flatMap((i) => rowsFor(i, trunc, flags.digests as boolean));
-    let format = flags.format as string;
+    const rows = images.flatMap((i) => rowsFor(i, trunc, flags.digests));
+    let format = flags.format;
     if (flags.quiet) format = '{{.ID}}';
     const defaultFormat = flags.digests
       ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}'
@@ -107,4 +107,4 @@ export const imageList: Command = {
       }),
     );
   },
-};
+});

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import { loadArchive, type ArchiveSource } from '../../../archive/load';
 import { invalidArgument, cliError } from '../../../errdefs';
 import { familiarString } from '../../../reference';
-import type { Command } from '../../command';
+import { command } from '../../command';
 import { NO_PROGRESS, TerminalProgress } from '../../output/progress';
 
-export const imageLoad: Command = {
+export const imageLoad = command({
   name: 'image load',
   aliases: [['load']],
   usage: '[OPTIONS]',
@@ -22,7 +22,7 @@ export const imageLoad: Command = {
     { long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress the load output' },
   ],
   async run(ctx, _args, flags) {
-    const input = flags.input as string;
+    const input = flags.input;
     let source: ArchiveSource;
     if (input) {
       try {
@@ -38,7 +38,7 @@ export const imageLoad: Command = {
       if (ctx.stdin.isTTY) throw invalidArgument('requested load from stdin, but stdin is empty');
       source = { stream: ctx.stdin };
     }
-    const quiet = (flags.quiet as boolean) || !ctx.stdout.isTTY;
+    const quiet = flags.quiet || !ctx.stdout.isTTY;
     const loaded = await loadArchive(ctx.store, ctx.images, source, {
       progress: quiet ? NO_PROGRESS : new TerminalProgress(ctx.stdout),
       onRetag: (ref, old) =>
@@ -51,4 +51,4 @@ export const imageLoad: Command = {
       for (const t of img.tags) ctx.out(`Loaded image: ${familiarString(t)}\n`);
     }
   },
-};
+});

@@ -1,12 +1,12 @@
 // `image prune`: dangling images, or with -a every unused one.
 import { parseFilters } from '../../../engine/filters';
 import { IMAGE_PRUNE_FILTERS } from '../../../engine/images';
-import { type Command, NO_PROMPT_FLAG, PRUNE_FILTER_FLAG } from '../../command';
+import { command, NO_PROMPT_FLAG, PRUNE_FILTER_FLAG } from '../../command';
 import { pruneImages } from '../../prune';
 import { confirm } from '../../output/confirm';
 import { humanSize } from '../../../util/units';
 
-export const imagePrune: Command = {
+export const imagePrune = command({
   name: 'image prune',
   usage: '[OPTIONS]',
   description: 'Remove unused images',
@@ -22,8 +22,8 @@ export const imagePrune: Command = {
       ? 'WARNING! This will remove all images without at least one container associated to them.'
       : 'WARNING! This will remove all dangling images.';
     if (!flags.force && !(await confirm(ctx, warning))) return 0;
-    const { output, reclaimed } = pruneImages(ctx, flags.all as boolean, filters);
+    const { output, reclaimed } = pruneImages(ctx, flags.all, filters);
     if (output) ctx.out(`${output}\n`);
     ctx.out(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
   },
-};
+});

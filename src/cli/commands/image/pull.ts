@@ -1,5 +1,5 @@
 // `pull` (`image pull`), with Docker's progress lines.
-import { QUIET_FLAG, type Command } from '../../command';
+import { QUIET_FLAG, command } from '../../command';
 import { pullAndReport } from '../../registry-report';
 
 const PLATFORM_FLAG = {
@@ -9,7 +9,7 @@ const PLATFORM_FLAG = {
   help: 'Set platform if server is multi-platform capable',
 };
 
-export const imagePull: Command = {
+export const imagePull = command({
   name: 'image pull',
   aliases: [['pull']],
   usage: '[OPTIONS] NAME[:TAG|@DIGEST]',
@@ -23,10 +23,10 @@ export const imagePull: Command = {
   ],
   async run(ctx, [name], flags) {
     await pullAndReport(ctx, name, {
-      quiet: flags.quiet as boolean,
+      quiet: flags.quiet,
       printName: true,
-      platform: (flags.platform as string) || undefined,
-      allTags: flags['all-tags'] as boolean,
+      platform: flags.platform || undefined,
+      allTags: flags['all-tags'],
     });
   },
-};
+});

@@ -3,10 +3,10 @@ import { invalidArgument } from '../../../errdefs';
 import { NoSuchImageError } from '../../../engine/images';
 import { familiarName, familiarString, fullString, parseNormalized, type Reference } from '../../../reference';
 import { pushImage, pushRegistry } from '../../../registry';
-import { QUIET_FLAG, type Command } from '../../command';
+import { QUIET_FLAG, command } from '../../command';
 import { display, inStream } from '../../registry-report';
 
-export const imagePush: Command = {
+export const imagePush = command({
   name: 'image push',
   aliases: [['push']],
   usage: '[OPTIONS] NAME[:TAG]',
@@ -20,7 +20,7 @@ export const imagePush: Command = {
   async run(ctx, [name], flags) {
     const ref = parseNormalized(name);
     if (ref.digest) throw invalidArgument('cannot push a digest reference');
-    const quiet = flags.quiet as boolean;
+    const quiet = flags.quiet;
     let tags: string[];
     if (flags['all-tags']) {
       if (ref.tag) throw invalidArgument("tag can't be used with --all-tags/-a");
@@ -56,4 +56,4 @@ export const imagePush: Command = {
       else show({ status: `${tag}: digest: ${r.digest} size: ${r.size}` });
     }
   },
-};
+});

@@ -1,8 +1,8 @@
-import type { Command } from '../../command';
+import { command } from '../../command';
 import { errorOutput } from '../../exit';
 import { isNotFound } from '../../../errdefs';
 
-export const imageRemove: Command = {
+export const imageRemove = command({
   name: 'image rm',
   aliases: [['image', 'remove'], ['rmi']],
   usage: '[OPTIONS] IMAGE [IMAGE...]',
@@ -17,8 +17,8 @@ export const imageRemove: Command = {
     for (const ref of args) {
       try {
         for (const r of ctx.images.remove(ref, {
-          force: flags.force as boolean,
-          noPrune: flags['no-prune'] as boolean,
+          force: flags.force,
+          noPrune: flags['no-prune'],
         })) {
           ctx.out(r.untagged ? `Untagged: ${r.untagged}\n` : `Deleted: ${r.deleted}\n`);
         }
@@ -31,4 +31,4 @@ export const imageRemove: Command = {
     }
     return failed ? 1 : 0;
   },
-};
+});

@@ -1,11 +1,11 @@
 import { fdSink, streamSink } from '../../../tar/writer';
 import { resolveSaveTargets, saveImages } from '../../../archive/save';
 import { invalidArgument } from '../../../errdefs';
-import type { Command } from '../../command';
+import { command } from '../../command';
 import { NO_PROGRESS, TerminalProgress } from '../../output/progress';
 import { checkOutputPath, openOutput } from '../../output/output-file';
 
-export const imageSave: Command = {
+export const imageSave = command({
   name: 'image save',
   aliases: [['save']],
   usage: '[OPTIONS] IMAGE [IMAGE...]',
@@ -15,7 +15,7 @@ export const imageSave: Command = {
     { long: 'output', short: 'o', kind: 'string', valueName: 'string', help: 'Write to a file, instead of STDOUT' },
   ],
   async run(ctx, args, flags) {
-    const output = flags.output as string;
+    const output = flags.output;
     if (output) checkOutputPath(output, 'save image'); // before any lookup, as docker
     if (!output && ctx.stdout.isTTY)
       throw invalidArgument('cowardly refusing to save to a terminal. Use the -o flag or redirect');
@@ -43,4 +43,4 @@ export const imageSave: Command = {
       throw e;
     }
   },
-};
+});

@@ -1,8 +1,8 @@
 // `tag` (`image tag`).
-import type { Command } from '../../command';
+import { command } from '../../command';
 import { checkNewName } from '../../image-name';
 
-export const imageTag: Command = {
+export const imageTag = command({
   name: 'image tag',
   aliases: [['tag']],
   usage: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
@@ -13,4 +13,4 @@ export const imageTag: Command = {
     checkNewName(target, (why) => `Error parsing reference: "${target}" is not a valid repository/tag: ${why}`);
     ctx.images.tag(source, target);
   },
-};
+});

@@ -1,7 +1,7 @@
 // `network connect`.
-import { type Command } from '../../command';
+import { command } from '../../command';
 
-export const networkConnect: Command = {
+export const networkConnect = command({
   name: 'network connect',
   usage: '[OPTIONS] NETWORK CONTAINER',
   description: 'Connect a container to a network',
@@ -13,8 +13,8 @@ export const networkConnect: Command = {
   ],
   async run(ctx, [network, container], flags) {
     await ctx.networks.connect(container, network, {
-      aliases: flags.alias as string[],
-      ipv4Address: (flags.ip as string) || undefined,
+      aliases: flags.alias,
+      ipv4Address: flags.ip || undefined,
     });
   },
-};
+});

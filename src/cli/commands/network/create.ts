@@ -1,5 +1,5 @@
 // `network create`.
-import { type Command } from '../../command';
+import { command } from '../../command';
 
 function kv(values: string[]): Record<string, string> {
   return Object.fromEntries(
@@ -7,7 +7,7 @@ function kv(values: string[]): Record<string, string> {
   );
 }
 
-export const networkCreate: Command = {
+export const networkCreate = command({
   name: 'network create',
   usage: '[OPTIONS] NETWORK',
   description: 'Create a network',
@@ -36,14 +36,14 @@ export const networkCreate: Command = {
   ],
   async run(ctx, [name], flags) {
     const net = await ctx.networks.create(name, {
-      driver: flags.driver as string,
-      subnet: (flags.subnet as string) || undefined,
-      gateway: (flags.gateway as string) || undefined,
-      ipRange: (flags['ip-range'] as string) || undefined,
-      internal: flags.internal as boolean,
-      labels: kv(flags.label as string[]),
-      options: kv(flags.opt as string[]),
+      driver: flags.driver,
+      subnet: flags.subnet || undefined,
+      gateway: flags.gateway || undefined,
+      ipRange: flags['ip-range'] || undefined,
+      internal: flags.internal,
+      labels: kv(flags.label),
+      options: kv(flags.opt),
     });
     ctx.out(`${net.id}\n`);
   },
-};
+});

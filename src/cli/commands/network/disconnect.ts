@@ -1,7 +1,7 @@
 // `network disconnect`.
-import { type Command } from '../../command';
+import { command } from '../../command';
 
-export const networkDisconnect: Command = {
+export const networkDisconnect = command({
   name: 'network disconnect',
   usage: '[OPTIONS] NETWORK CONTAINER',
   description: 'Disconnect a container from a network',
@@ -9,6 +9,6 @@ export const networkDisconnect: Command = {
   maxArgs: 2,
   flags: [{ long: 'force', short: 'f', kind: 'bool', help: 'Force the container to disconnect from a network' }],
   async run(ctx, [network, container], flags) {
-    await ctx.networks.disconnect(container, network, !!flags.force);
+    await ctx.networks.disconnect(container, network, flags.force);
   },
-};
+});

@@ -1,11 +1,11 @@
 // `network inspect`.
 import { notFound } from '../../../errdefs';
 import type { NetworkConfig } from '../../../network/types';
-import { INSPECT_FORMAT_FLAG, type Command } from '../../command';
+import { INSPECT_FORMAT_FLAG, command } from '../../command';
 import { NETWORK_INSPECT } from '../../output/docker-types';
 import { printInspect } from '../../output/inspect';
 
-export const networkInspectCmd: Command = {
+export const networkInspectCmd = command({
   name: 'network inspect',
   usage: '[OPTIONS] NETWORK [NETWORK...]',
   description: 'Display detailed information on one or more networks',
@@ -18,10 +18,10 @@ export const networkInspectCmd: Command = {
         (n) => found.set(a, n),
         () => {},
       );
-    return printInspect(ctx, args, flags.format as string, (a) => {
+    return printInspect(ctx, args, flags.format, (a) => {
       const n = found.get(a);
       if (!n) throw notFound(`network ${a} not found`);
       return { value: ctx.networks.inspect(n), type: NETWORK_INSPECT };
     });
   },
-};
+});

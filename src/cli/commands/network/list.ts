@@ -1,11 +1,11 @@
 // `network ls`.
 import { shortId } from '../../../digest';
-import { FILTER_FLAG, FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG, type Command } from '../../command';
+import { FILTER_FLAG, FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG, command } from '../../command';
 import { parseFilters } from '../../../engine/filters';
 import { NETWORK_LIST_FILTERS } from '../../../engine/networks';
 import { formatRows, labelsColumn } from '../../output/table';
 
-export const networkList: Command = {
+export const networkList = command({
   name: 'network ls',
   aliases: [['network', 'list']],
   usage: '[OPTIONS]',
@@ -27,7 +27,7 @@ export const networkList: Command = {
       CreatedAt: n.created,
     }));
     ctx.out(
-      formatRows(flags.quiet ? '{{.ID}}' : (flags.format as string), rows, {
+      formatRows(flags.quiet ? '{{.ID}}' : flags.format, rows, {
         defaultFormat: 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}',
         headers: {
           ID: 'NETWORK ID',
@@ -42,4 +42,4 @@ export const networkList: Command = {
       }),
     );
   },
-};
+});

@@ -1,11 +1,11 @@
 // `network prune`: every custom network no container uses.
-import { NO_PROMPT_FLAG, PRUNE_FILTER_FLAG, type Command } from '../../command';
+import { NO_PROMPT_FLAG, PRUNE_FILTER_FLAG, command } from '../../command';
 import { parseFilters } from '../../../engine/filters';
 import { NETWORK_PRUNE_FILTERS } from '../../../engine/networks';
 import { pruneNetworks } from '../../prune';
 import { confirm } from '../../output/confirm';
 
-export const networkPrune: Command = {
+export const networkPrune = command({
   name: 'network prune',
   usage: '[OPTIONS]',
   description: 'Remove all unused networks',
@@ -21,4 +21,4 @@ export const networkPrune: Command = {
     const { output } = await pruneNetworks(ctx, filters);
     if (output) ctx.out(`${output}\n`);
   },
-};
+});

@@ -1,8 +1,8 @@
 // `network rm`.
 import { isNotFound } from '../../../errdefs';
-import { eachArg, type Command } from '../../command';
+import { eachArg, command } from '../../command';
 
-export const networkRemove: Command = {
+export const networkRemove = command({
   name: 'network rm',
   aliases: [['network', 'remove']],
   usage: 'NETWORK [NETWORK...]',
@@ -14,6 +14,6 @@ export const networkRemove: Command = {
       ctx,
       args,
       (a) => ctx.networks.remove(a),
-      (e) => !!flags.force && isNotFound(e) && 'quiet',
+      (e) => flags.force && isNotFound(e) && 'quiet',
     ),
-};
+});

@@ -11,7 +11,7 @@ import {
   storeCredentials,
   type AuthConfig,
 } from '../../../registry';
-import type { Command } from '../../command';
+import { command } from '../../command';
 import type { Ctx } from '../../context';
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -66,7 +66,7 @@ async function loginWith(ctx: Ctx, auth: AuthConfig): Promise<string> {
   return r.status;
 }
 
-export const loginCmd: Command = {
+export const loginCmd = command({
   name: 'login',
   usage: '[OPTIONS] [SERVER]',
   description: 'Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.',
@@ -83,10 +83,10 @@ export const loginCmd: Command = {
     { long: 'username', short: 'u', kind: 'string', valueName: 'string', help: 'Username' },
   ],
   async run(ctx, args, flags) {
-    let user = flags.username as string;
-    let password = flags.password as string;
+    let user = flags.username;
+    let password = flags.password;
     const changed = (f: string) => flags._changed.has(f);
-    const stdinPassword = !!flags['password-stdin'];
+    const stdinPassword = flags['password-stdin'];
     if (changed('password-stdin')) {
       if (changed('password'))
         throw cliError('conflicting options: cannot specify both --password and --password-stdin');
@@ -131,4 +131,4 @@ export const loginCmd: Command = {
     }
     ctx.out(`${await loginWith(ctx, { username: user.trim(), password, serveraddress: server })}\n`);
   },
-};
+});

@@ -1,8 +1,8 @@
 // `logout`: the credentials kept for a registry erased (config.json or the credential helper).
 import { convertToHostname, eraseCredentials, INDEX_SERVER } from '../../../registry';
-import type { Command } from '../../command';
+import { command } from '../../command';
 
-export const logoutCmd: Command = {
+export const logoutCmd = command({
   name: 'logout',
   usage: '[SERVER]',
   description: 'Log out from a registry.\nIf no server is specified, the default is defined by the daemon.',
@@ -22,4 +22,4 @@ export const logoutCmd: Command = {
     }
     if (errors.length === keys.length) ctx.err(`WARNING: could not erase credentials:\n${errors.join('\n')}\n`);
   },
-};
+});

@@ -3,7 +3,7 @@
 // exits 1 when anything is found. `--repair` removes them and checks again.
 import { StoreCheck, type Finding } from '../../../engine/check';
 import { failedPrecondition } from '../../../errdefs';
-import type { Command } from '../../command';
+import { command } from '../../command';
 import type { Ctx } from '../../context';
 import { tabwrite } from '../../output/table';
 
@@ -17,7 +17,7 @@ function table(findings: Finding[], done?: Set<Finding>): string {
 
 const check = (ctx: Ctx) => new StoreCheck(ctx.store, ctx.images, ctx.containers).find();
 
-export const systemCheck: Command = {
+export const systemCheck = command({
   name: 'system check',
   usage: '[OPTIONS]',
   description: 'Find (and with --repair remove) what the store and the host hold that nothing accounts for',
@@ -50,4 +50,4 @@ export const systemCheck: Command = {
       );
     }
   },
-};
+});

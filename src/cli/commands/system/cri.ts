@@ -2,9 +2,9 @@
 // gRPC) on a unix socket until stopped, so the kubelet, crictl and critest drive
 // stowage. The services load only here: no other command pays for gRPC.
 import { loadCriConfig, socketPath } from '../../../cri/config';
-import type { Command } from '../../command';
+import { command } from '../../command';
 
-export const systemCri: Command = {
+export const systemCri = command({
   name: 'system cri',
   usage: '[OPTIONS] [URI]',
   description: 'Serve the Kubernetes CRI (runtime and image services) on a unix socket',
@@ -18,7 +18,7 @@ export const systemCri: Command = {
     },
   ],
   async run(ctx, [uri], flags) {
-    const config = loadCriConfig(ctx.globals.runroot, (flags.config as string | undefined) || undefined);
+    const config = loadCriConfig(ctx.globals.runroot, flags.config || undefined);
     if (uri) config.socket = socketPath(uri);
     const { startCriServer } = await import('../../../cri/server');
     const debug = ctx.globals.logLevel === 'debug' || process.env.STOWAGE_DEBUG === '1';
@@ -35,4 +35,4 @@ export const systemCri: Command = {
     await server.close();
     return 0;
   },
-};
+});

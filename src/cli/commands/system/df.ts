@@ -1,7 +1,7 @@
 // `system df`: space used by images, containers and volumes, counted as Docker
 // counts it (shared layers once; "reclaimable" = what removing unused things frees).
 import { hex, shortId } from '../../../digest';
-import type { Command } from '../../command';
+import { command } from '../../command';
 import { FORMAT_FLAG } from '../../command';
 import type { Ctx } from '../../context';
 import { formatRows, tabwrite } from '../../output/table';
@@ -14,7 +14,7 @@ function withPercent(reclaimable: number, total: number): string {
   return total > 0 ? `${humanSize(reclaimable)} (${Math.floor((reclaimable * 100) / total)}%)` : humanSize(reclaimable);
 }
 
-export const systemDf: Command = {
+export const systemDf = command({
   name: 'system df',
   usage: '[OPTIONS]',
   description: 'Show stowage disk usage',
@@ -53,13 +53,13 @@ export const systemDf: Command = {
       { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
     ];
     ctx.out(
-      formatRows(flags.format as string, rows, {
+      formatRows(flags.format, rows, {
         defaultFormat: 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}',
         headers: { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' },
       }),
     );
   },
-};
+});
 
 function verbose(ctx: Ctx, u: DiskUsage): void {
   const table = (lines: string[][]) => `${tabwrite(lines.map((l) => l.join('\t')).join('\n'))}\n`;

@@ -9,7 +9,7 @@ import {
 } from '../../../engine/events';
 import { parseFilters } from '../../../engine/filters';
 import { parseTimeArg } from '../../../util/time-arg';
-import { FILTER_FLAG, FORMAT_FLAG, type Command } from '../../command';
+import { FILTER_FLAG, FORMAT_FLAG, command } from '../../command';
 import { parseTemplate, execTemplate } from '../../output/template';
 
 /** The docker CLI's line: time (RFC3339Nano, fixed width), type, action, actor, (attributes sorted). */
@@ -22,7 +22,7 @@ export function eventLine(m: EventMessage, timeNano: bigint): string {
   return `${t}.${nanos}Z ${m.Type} ${m.Action} ${m.Actor.ID}${attrs.length ? ` (${attrs.join(', ')})` : ''}\n`;
 }
 
-export const systemEvents: Command = {
+export const systemEvents = command({
   name: 'system events',
   aliases: [['events']],
   usage: '[OPTIONS]',
@@ -41,7 +41,7 @@ export const systemEvents: Command = {
       v ? BigInt(Math.round(parseTimeArg(String(v), flag) * 1e6)) : undefined;
     const sinceNano = toNano(flags.since, 'since');
     const untilNano = toNano(flags.until, 'until');
-    const format = flags.format as string | undefined;
+    const format = flags.format;
     const tmpl =
       format && format !== 'json' ? parseTemplate(format.replace(/\\t/g, '\t').replace(/\\n/g, '\n')) : undefined;
     const ac = new AbortController();
@@ -59,4 +59,4 @@ export const systemEvents: Command = {
       process.off('SIGINT', stop).off('SIGTERM', stop);
     }
   },
-};
+});

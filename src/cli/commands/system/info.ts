@@ -1,11 +1,11 @@
 // `info` (`system info`): what stowage holds and what it runs on.
 import os from 'node:os';
-import { FORMAT_FLAG, type Command } from '../../command';
+import { FORMAT_FLAG, command } from '../../command';
 import { renderTemplate } from '../../output/template';
 import { VERSION } from '../../../util/version';
 import { isRootless } from '../../../rootless';
 
-export const infoCmd: Command = {
+export const infoCmd = command({
   name: 'system info',
   aliases: [['info']],
   usage: '[OPTIONS]',
@@ -37,7 +37,7 @@ export const infoCmd: Command = {
       SecurityOptions: ['name=seccomp,profile=default', ...(isRootless() ? ['name=rootless'] : [])],
     };
     if (flags.format) {
-      ctx.out(`${renderTemplate(String(flags.format), info)}\n`);
+      ctx.out(`${renderTemplate(flags.format, info)}\n`);
       return;
     }
     ctx.out(
@@ -65,4 +65,4 @@ export const infoCmd: Command = {
       ].join('\n') + '\n',
     );
   },
-};
+});

@@ -1,7 +1,7 @@
 // `inspect`: any object by name or ID, tried in the docker CLI's order (container, image, network, volume).
 import { isNotFound, notFound, cliError } from '../../../errdefs';
 import type { NetworkConfig } from '../../../network/types';
-import { INSPECT_FORMAT_FLAG, type Command } from '../../command';
+import { INSPECT_FORMAT_FLAG, command } from '../../command';
 import { NETWORK_INSPECT } from '../../output/docker-types';
 import { printInspect, type Inspector } from '../../output/inspect';
 import { inspectContainer, inspectImage, inspectVolume } from '../../inspectors';
@@ -20,7 +20,7 @@ const DOCKER_TYPES = [
   'volume',
 ];
 
-export const inspectCmd: Command = {
+export const inspectCmd = command({
   name: 'inspect',
   usage: '[OPTIONS] NAME|ID [NAME|ID...]',
   description: 'Return low-level information on Docker objects',
@@ -31,7 +31,7 @@ export const inspectCmd: Command = {
     { long: 'type', kind: 'string', valueName: 'string', help: 'Only inspect objects of the given type' },
   ],
   async run(ctx, args, flags) {
-    const type = flags.type as string;
+    const type = flags.type;
     if (type && !DOCKER_TYPES.includes(type)) {
       throw cliError(`unknown type: "${type}": must be one of ${DOCKER_TYPES.map((t) => `"${t}"`).join(', ')}`);
     }
@@ -57,7 +57,7 @@ export const inspectCmd: Command = {
       { type: 'volume', find: inspectVolume },
     ];
     const inspectors = type ? all.filter((i) => i.type === type) : all;
-    return printInspect(ctx, args, flags.format as string, (ref) => {
+    return printInspect(ctx, args, flags.format, (ref) => {
       for (const i of inspectors) {
         try {
           return i.find(ctx, ref);
@@ -69,4 +69,4 @@ export const inspectCmd: Command = {
       throw notFound(`No such object: ${ref}`);
     });
   },
-};
+});

@@ -1,12 +1,12 @@
 // `system prune`: the container, network, (volume) and image prunes in turn, as
 // the docker CLI runs them, with one total. stowage has no build cache to prune.
-import { type Command, NO_PROMPT_FLAG, PRUNE_FILTER_FLAG } from '../../command';
+import { command, NO_PROMPT_FLAG, PRUNE_FILTER_FLAG } from '../../command';
 import { parseFilters } from '../../../engine/filters';
 import { humanSize } from '../../../util/units';
 import { pruneContainers, pruneImages, pruneNetworks, pruneVolumes } from '../../prune';
 import { confirm } from '../../output/confirm';
 
-export const systemPrune: Command = {
+export const systemPrune = command({
   name: 'system prune',
   usage: '[OPTIONS]',
   description: 'Remove unused data',
@@ -18,7 +18,7 @@ export const systemPrune: Command = {
     { long: 'volumes', kind: 'bool', help: 'Prune anonymous volumes' },
   ],
   async run(ctx, _args, flags) {
-    const all = flags.all as boolean;
+    const all = flags.all;
     const filters = parseFilters(flags.filter, ['until', 'label', 'label!']);
     const warnings = [
       'all stopped containers',
@@ -45,4 +45,4 @@ export const systemPrune: Command = {
     }
     ctx.out(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
   },
-};
+});

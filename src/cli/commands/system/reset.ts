@@ -4,11 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { storeDbPath } from '../../../engine/store';
 import { MNT_DETACH, native } from '../../../native';
-import { type Command, NO_PROMPT_FLAG } from '../../command';
+import { command, NO_PROMPT_FLAG } from '../../command';
 import { confirm } from '../../output/confirm';
 import { endUserNamespaceIfIdle, identity, rootlessRunDir, USERNS_FILES } from '../../../rootless';
 
-export const systemReset: Command = {
+export const systemReset = command({
   name: 'system reset',
   usage: '[OPTIONS]',
   description: 'Reset stowage storage: remove all containers, images, volumes and networks',
@@ -49,7 +49,7 @@ export const systemReset: Command = {
     }
     if (runDir && runDir !== path.resolve(runroot)) endUserNamespaceIfIdle(runDir) && removeIfEmpty(runDir);
   },
-};
+});
 
 /** A directory with nothing left in it but temporary files (the user's run directory after the namespace ended). */
 function removeIfEmpty(dir: string): void {

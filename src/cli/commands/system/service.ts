@@ -5,9 +5,9 @@ import path from 'node:path';
 import { ROUTES } from '../../../api/routes';
 import { createApiServer } from '../../../api/server';
 import { invalidArgument } from '../../../errdefs';
-import type { Command } from '../../command';
+import { command } from '../../command';
 
-export const systemService: Command = {
+export const systemService = command({
   name: 'system service',
   usage: '[OPTIONS] [URI]',
   description: 'Run an API service (the Docker Engine API on a unix socket)',
@@ -33,4 +33,4 @@ export const systemService: Command = {
     fs.rmSync(socketPath, { force: true });
     return 0;
   },
-};
+});

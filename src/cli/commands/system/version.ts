@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { hostArch } from '../../../image/config-json';
-import { FORMAT_FLAG, type Command } from '../../command';
+import { FORMAT_FLAG, command } from '../../command';
 import { renderTemplate } from '../../output/template';
 import { VERSION } from '../../../util/version';
 import { capture } from '../../../util/capture';
@@ -55,7 +55,7 @@ function onPath(cmd: string): string | undefined {
   return undefined;
 }
 
-export const versionCmd: Command = {
+export const versionCmd = command({
   name: 'version',
   usage: '[OPTIONS]',
   description: 'Show the stowage version information',
@@ -72,7 +72,7 @@ export const versionCmd: Command = {
       Conmon: { Version: conmonVersion },
     };
     if (flags.format) {
-      ctx.out(`${renderTemplate(String(flags.format), info)}\n`);
+      ctx.out(`${renderTemplate(flags.format, info)}\n`);
       return;
     }
     ctx.out(
@@ -80,4 +80,4 @@ export const versionCmd: Command = {
         `Runtime:\n ${info.Runtime.Name}:              ${info.Runtime.Version}\n conmon:            ${info.Conmon.Version}\n`,
     );
   },
-};
+});

@@ -1,5 +1,5 @@
 // `volume create`.
-import { type Command } from '../../command';
+import { command } from '../../command';
 
 function labels(values: string[]): Record<string, string> {
   return Object.fromEntries(
@@ -7,7 +7,7 @@ function labels(values: string[]): Record<string, string> {
   );
 }
 
-export const volumeCreate: Command = {
+export const volumeCreate = command({
   name: 'volume create',
   usage: '[OPTIONS] [VOLUME]',
   description: 'Create a volume',
@@ -26,9 +26,9 @@ export const volumeCreate: Command = {
     { long: 'opt', short: 'o', kind: 'list', valueName: 'map', help: 'Set driver specific options' },
   ],
   run(ctx, args, flags) {
-    const name = args[0] ?? ((flags.name as string) || undefined);
+    const name = args[0] ?? (flags.name || undefined);
     ctx.out(
-      `${ctx.volumes.create(name, { driver: flags.driver as string, labels: labels(flags.label as string[]), driverOpts: labels(flags.opt as string[]) }).name}\n`,
+      `${ctx.volumes.create(name, { driver: flags.driver, labels: labels(flags.label), driverOpts: labels(flags.opt) }).name}\n`,
     );
   },
-};
+});

@@ -1,13 +1,13 @@
 // `volume inspect`.
-import { INSPECT_FORMAT_FLAG, type Command } from '../../command';
+import { INSPECT_FORMAT_FLAG, command } from '../../command';
 import { printInspect } from '../../output/inspect';
 import { inspectVolume } from '../../inspectors';
 
-export const volumeInspectCmd: Command = {
+export const volumeInspectCmd = command({
   name: 'volume inspect',
   usage: '[OPTIONS] VOLUME [VOLUME...]',
   description: 'Display detailed information on one or more volumes',
   minArgs: 1,
   flags: [INSPECT_FORMAT_FLAG],
-  run: (ctx, args, flags) => printInspect(ctx, args, flags.format as string, (n) => inspectVolume(ctx, n)),
-};
+  run: (ctx, args, flags) => printInspect(ctx, args, flags.format, (n) => inspectVolume(ctx, n)),
+});

@@ -1,10 +1,10 @@
 // `volume ls`.
-import { FILTER_FLAG, FORMAT_FLAG, QUIET_FLAG, type Command } from '../../command';
+import { FILTER_FLAG, FORMAT_FLAG, QUIET_FLAG, command } from '../../command';
 import { parseFilters } from '../../../engine/filters';
 import { VOLUME_LIST_FILTERS } from '../../../engine/volumes';
 import { formatRows, labelsColumn } from '../../output/table';
 
-export const volumeList: Command = {
+export const volumeList = command({
   name: 'volume ls',
   aliases: [['volume', 'list']],
   usage: '[OPTIONS]',
@@ -23,7 +23,7 @@ export const volumeList: Command = {
       Size: 'N/A',
     }));
     ctx.out(
-      formatRows(flags.quiet ? '{{.Name}}' : (flags.format as string), rows, {
+      formatRows(flags.quiet ? '{{.Name}}' : flags.format, rows, {
         defaultFormat: 'table {{.Driver}}\t{{.Name}}',
         headers: {
           Driver: 'DRIVER',
@@ -38,4 +38,4 @@ export const volumeList: Command = {
       }),
     );
   },
-};
+});

@@ -1,12 +1,12 @@
 // `volume prune`: anonymous (with -a all) volumes no container uses.
-import { NO_PROMPT_FLAG, PRUNE_FILTER_FLAG, type Command } from '../../command';
+import { NO_PROMPT_FLAG, PRUNE_FILTER_FLAG, command } from '../../command';
 import { parseFilters } from '../../../engine/filters';
 import { VOLUME_PRUNE_FILTERS } from '../../../engine/volumes';
 import { humanSize } from '../../../util/units';
 import { pruneVolumes } from '../../prune';
 import { confirm } from '../../output/confirm';
 
-export const volumePrune: Command = {
+export const volumePrune = command({
   name: 'volume prune',
   usage: '[OPTIONS]',
   description: 'Remove unused local volumes',
@@ -23,8 +23,8 @@ export const volumePrune: Command = {
       !(await confirm(ctx, 'WARNING! This will remove anonymous local volumes not used by at least one container.'))
     )
       return 0;
-    const { output, reclaimed } = pruneVolumes(ctx, flags.all as boolean, filters);
+    const { output, reclaimed } = pruneVolumes(ctx, flags.all, filters);
     if (output) ctx.out(`${output}\n`);
     ctx.out(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
   },
-};
+});
