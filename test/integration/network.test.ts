@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { REPO, TestEnv } from '../helpers';
+import { REPO, TestEnv, freePort } from '../helpers';
 import { diffHostState, relevantTo, snapshotHostState } from '../../src/network/host-state';
 
 const env = new TestEnv();
@@ -32,23 +32,6 @@ after(async () => {
   await env.run(['network', 'prune', '-f']);
   env.cleanup();
 });
-
-function freePort(type: 'tcp' | 'udp' = 'tcp'): Promise<number> {
-  return new Promise((resolve) => {
-    if (type === 'udp') {
-      const s = dgram.createSocket('udp4');
-      s.bind(0, '0.0.0.0', () => {
-        const p = s.address().port;
-        s.close(() => resolve(p));
-      });
-      return;
-    }
-    const s = net.createServer().listen(0, '0.0.0.0', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function get(port: number, p = '/'): Promise<string> {
   return new Promise((resolve, reject) => {
