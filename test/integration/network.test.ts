@@ -11,7 +11,8 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { REPO, TestEnv, freePort } from '../helpers';
-import { diffHostState, relevantTo, snapshotHostState } from '../../src/network/host-state';
+import { diffHostState, relevantTo, slotTokens, snapshotHostState } from '../../src/network/host-state';
+import { testSlot } from '../../src/network/test-slot';
 
 const env = new TestEnv();
 let udpEcho: string;
@@ -322,8 +323,18 @@ test('50 run/rm cycles leave no rule, interface or address behind', async () => 
     await env.ok(['rm', '-f', id]);
   }
   const after = snapshotHostState(ipam);
-  const tokens = { networkIds: [bridgeId], containerIds: ids };
-  assert.deepEqual(diffHostState(relevantTo(before, tokens), relevantTo(after, tokens)), []);
+  // what names this run's bridges and chains, the network, the containers or the port
+  const tokens = {
+    networkIds: [bridgeId],
+    containerIds: ids,
+    other: [...slotTokens(testSlot()!.tag), bridgeDev, String(port)],
+  };
+  const mine = relevantTo(before, tokens);
+  assert.ok(
+    mine.iptables.some((l) => l.includes(bridgeDev)),
+    "the snapshot holds the bridge's own rules (the filter finds something)",
+  );
+  assert.deepEqual(diffHostState(mine, relevantTo(after, tokens)), []);
   const veths = (st: typeof before) =>
     st.links.filter((l) => /veth/.test(l) && l.includes(`master ${bridgeDev} `)).length;
   assert.equal(veths(after), veths(before), 'no veth left on our bridge');
