@@ -13,8 +13,13 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 src=${CRI_KIT_SRC:-$(cd "$here/.." && pwd)/shared/cri-tools}
 kit=${CRI_KIT:-/opt/cri-tools}
 
+# one set-up (or check, or stop) at a time: test runs sharing the machine call this together
+mkdir -p /run/lock
+exec 9>/run/lock/stowage-cri-kit.lock
+flock 9
+
 if [ "${1:-}" = "--stop" ]; then
-  [ -x "$kit/stop.sh" ] && BASE="$kit" "$kit/stop.sh"
+  [ -x "$kit/stop.sh" ] && BASE="$kit" "$kit/stop.sh" 9>&-
   exit 0
 fi
 if [ ! -x "$kit/setup.sh" ]; then
@@ -32,7 +37,8 @@ ready() {
 if ! ready; then
   # (the kit's setup.sh can fail after its work is done, on a SIGPIPE of
   # `critest --version | head -1` under pipefail: what counts is what it made)
-  BASE="$kit" "$kit/setup.sh" "$kit/cri-tools-v1.26.1-src.tar.gz" >"$kit/setup.log" 2>&1 || true
+  # (9>&-: the registry and containerd it starts must not hold the lock)
+  BASE="$kit" "$kit/setup.sh" "$kit/cri-tools-v1.26.1-src.tar.gz" >"$kit/setup.log" 2>&1 9>&- || true
   ready || { tail -20 "$kit/setup.log" >&2; exit 1; }
 fi
 echo "cri-kit: ready in $kit"

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import { capture, type Captured } from '../src/util/capture';
-import { testSlot } from '../src/network/test-slot';
+import { freeSlotPort, testSlot } from '../src/network/test-slot';
 
 // This test process's own address pool, bridge names and iptables chains, in the
 // environment every CLI run inherits: test runs on one host never share them.
@@ -92,16 +92,12 @@ export class TestEnv {
   }
 }
 
-/** A TCP port on 127.0.0.1 that nothing listens on (just now). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
+/**
+ * A TCP port nothing holds on any address just now, from this process's test slot
+ * (a block no other run and no random host port uses): never one another run publishes.
+ */
+export function freePort(kind: 'tcp' | 'udp' = 'tcp'): Promise<number> {
+  return freeSlotPort(kind);
 }
 
 let cachedTarball: string | undefined;

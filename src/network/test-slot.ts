@@ -5,9 +5,14 @@
 // (pid + start time); a dead holder's slot is taken over, and whatever its tag
 // left on the host is removed first. On exit a process removes what its tag
 // still has on the host (its chains, and anything a test forgot, with a warning).
+// A slot also has a block of host ports below the kernel's ephemeral range, so
+// the ports tests publish are never picked by another run (nor by any random
+// host port, which comes from the ephemeral range).
 import { spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import { claimSlot, releaseSlot as releaseSlotRow } from '../metadata/test-slots';
+import net from 'node:net';
 import { isAlive, selfId } from '../util/proc';
 import { splitRule } from './iptables';
 import { TEST_POOL_ENV, TEST_PREFIX_ENV } from './naming';
@@ -24,6 +29,10 @@ const SLOTS_DIR = '/run/stowage-test';
 const SLOTS = 64;
 
 const slotOf = (i: number): TestSlot => ({ tag: `t${i}`, pool: `10.${128 + i}.0.0/16` });
+
+/** Slot i's host ports: PORTS_PER_SLOT from PORT_BASE + i * PORTS_PER_SLOT (21000-30599, below 32768). */
+const PORT_BASE = 21000;
+const PORTS_PER_SLOT = 150;
 
 let claimed: TestSlot | undefined;
 
@@ -118,4 +127,79 @@ export function purgeSlot(slot: TestSlot): string[] {
     }
   }
   return left;
+}
+
+/** The slot's block of host ports, from its tag (t<i>); undefined for a tag set by hand otherwise. */
+export function slotPorts(slot: TestSlot): { first: number; count: number } | undefined {
+  const m = /^t(\d+)$/.exec(slot.tag);
+  if (!m || Number(m[1]) >= SLOTS) return undefined;
+  return { first: PORT_BASE + Number(m[1]) * PORTS_PER_SLOT, count: PORTS_PER_SLOT };
+}
+
+let portCursor = -1;
+
+/** Host ports a DNAT rule of any store forwards (portmap's --dports lists, -p's --dport). */
+function forwardedPorts(): Set<number> {
+  const out = new Set<number>();
+  const r = iptables(['-t', 'nat', '-S']);
+  for (const m of (r.stdout ?? '').matchAll(/--dports? (\S+)/g)) {
+    for (const part of m[1].split(',')) {
+      const [lo, hi = lo] = part.split(':').map(Number);
+      for (let p = lo; p <= hi && p - lo < 65536; p++) out.add(p);
+    }
+  }
+  return out;
+}
+
+/** Can a socket of this kind be bound to 0.0.0.0:port right now (so no program holds it on any address)? */
+function bindable(port: number, kind: 'tcp' | 'udp'): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (kind === 'udp') {
+      const s = dgram.createSocket('udp4');
+      s.once('error', () => resolve(false));
+      s.bind(port, '0.0.0.0', () => s.close(() => resolve(true)));
+      return;
+    }
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ host: '0.0.0.0', port, exclusive: true }, () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A host port free right now (no socket on it, no DNAT rule forwarding it), from
+ * this process's slot: successive calls go round the block, so two calls return
+ * different ports. Without a slot (not root), one the kernel picks.
+ */
+export async function freeSlotPort(kind: 'tcp' | 'udp' = 'tcp'): Promise<number> {
+  const slot = testSlot();
+  const block = slot && slotPorts(slot);
+  if (!block) return kernelPort(kind);
+  if (portCursor < 0) portCursor = Math.floor(Math.random() * block.count);
+  const forwarded = forwardedPorts();
+  for (let i = 0; i < block.count; i++) {
+    const port = block.first + (portCursor++ % block.count);
+    if (!forwarded.has(port) && (await bindable(port, kind))) return port;
+  }
+  throw new Error(`test slot ${slot.tag}: no free host port in ${block.first}-${block.first + block.count - 1}`);
+}
+
+function kernelPort(kind: 'tcp' | 'udp'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    if (kind === 'udp') {
+      const s = dgram.createSocket('udp4');
+      s.once('error', reject);
+      s.bind(0, '0.0.0.0', () => {
+        const p = s.address().port;
+        s.close(() => resolve(p));
+      });
+      return;
+    }
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen({ host: '0.0.0.0', port: 0 }, () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
 }

@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -27,7 +28,7 @@ import {
 import { isKind } from '../../src/errdefs';
 import { chainsFor, netNaming } from '../../src/network/naming';
 import { formatCidr, parseCidr } from '../../src/network/subnet';
-import { testSlot } from '../../src/network/test-slot';
+import { freeSlotPort as freePort, testSlot } from '../../src/network/test-slot';
 import type { NetworkConfig } from '../../src/network/types';
 
 // this process's own pool, bridge names and chains (other test runs may share the host)
@@ -113,18 +114,6 @@ function udpEcho(port: number, payload: string): Promise<string> {
   });
 }
 
-/** A TCP port free on 127.0.0.1 and 0.0.0.0 right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen({ host: '0.0.0.0', port: 0 }, () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 const kill = (c: ChildProcess | undefined) => {
   if (c && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 };
@@ -143,7 +132,9 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
     namespaces.push(ns);
     return ns;
   };
-  const id = (s: string) => (s + '0'.repeat(64)).slice(0, 64);
+  // container IDs reach the host (rule comments, IPAM files): each run's are its own
+  const runMark = randomBytes(6).toString('hex');
+  const id = (s: string) => (s + runMark + '0'.repeat(64)).slice(0, 64);
   /** "10.66." for 10.66.0.0/16, "10.70.0." for 10.70.0.0/24: finds rules naming any address of the subnet. */
   const subnetPrefix = (cidr: string) => {
     const [ip, len] = cidr.split('/');

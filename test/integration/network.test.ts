@@ -10,8 +10,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { REPO, TestEnv } from '../helpers';
-import { diffHostState, relevantTo, snapshotHostState } from '../../src/network/host-state';
+import { REPO, TestEnv, freePort } from '../helpers';
+import { diffHostState, relevantTo, slotTokens, snapshotHostState } from '../../src/network/host-state';
+import { testSlot } from '../../src/network/test-slot';
 
 const env = new TestEnv();
 let udpEcho: string;
@@ -32,23 +33,6 @@ after(async () => {
   await env.run(['network', 'prune', '-f']);
   env.cleanup();
 });
-
-function freePort(type: 'tcp' | 'udp' = 'tcp'): Promise<number> {
-  return new Promise((resolve) => {
-    if (type === 'udp') {
-      const s = dgram.createSocket('udp4');
-      s.bind(0, '0.0.0.0', () => {
-        const p = s.address().port;
-        s.close(() => resolve(p));
-      });
-      return;
-    }
-    const s = net.createServer().listen(0, '0.0.0.0', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function get(port: number, p = '/'): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -346,8 +330,18 @@ test('50 run/rm cycles leave no rule, interface or address behind', async () => 
     await env.ok(['rm', '-f', id]);
   }
   const after = snapshotHostState(ipam);
-  const tokens = { networkIds: [bridgeId], containerIds: ids };
-  assert.deepEqual(diffHostState(relevantTo(before, tokens), relevantTo(after, tokens)), []);
+  // what names this run's bridges and chains, the network, the containers or the port
+  const tokens = {
+    networkIds: [bridgeId],
+    containerIds: ids,
+    other: [...slotTokens(testSlot()!.tag), bridgeDev, String(port)],
+  };
+  const mine = relevantTo(before, tokens);
+  assert.ok(
+    mine.iptables.some((l) => l.includes(bridgeDev)),
+    "the snapshot holds the bridge's own rules (the filter finds something)",
+  );
+  assert.deepEqual(diffHostState(mine, relevantTo(after, tokens)), []);
   const veths = (st: typeof before) =>
     st.links.filter((l) => /veth/.test(l) && l.includes(`master ${bridgeDev} `)).length;
   assert.equal(veths(after), veths(before), 'no veth left on our bridge');

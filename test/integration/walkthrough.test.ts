@@ -7,6 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { walkthrough } from '../../src/lesson/walkthrough';
 import { linkGone } from '../../src/network/host-state';
+import { testSlot } from '../../src/network/test-slot';
+
+// this run's own pool, bridge names and chains (the lesson's CLI runs inherit them)
+testSlot();
 
 test('the image lesson runs end to end, twice, and leaves the machine as it found it', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-walkthrough-'));

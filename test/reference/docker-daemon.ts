@@ -164,13 +164,18 @@ function hookProcessExit(): void {
   }
 }
 
-function pickSubnet(): string {
-  const used = spawnSync('ip', ['-4', '-o', 'addr', 'show'], { encoding: 'utf8' }).stdout ?? '';
+/** Links holding an address in 10.213.x.0/24, from `ip -4 -o addr show` ("3: sref1 inet 10.213.7.1/24 ..."). */
+function holdersOf(x: number): string[] {
+  const lines = (spawnSync('ip', ['-4', '-o', 'addr', 'show'], { encoding: 'utf8' }).stdout ?? '').split('\n');
+  return lines.filter((l) => l.includes(` inet 10.213.${x}.`)).map((l) => l.split(/\s+/)[1]);
+}
+
+function pickSubnet(skip: Set<number>): number {
   const routes = spawnSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' }).stdout ?? '';
   const start = randomBytes(1)[0];
   for (let i = 0; i < 256; i++) {
     const x = (start + i) % 256;
-    if (!used.includes(`10.213.${x}.`) && !routes.includes(`10.213.${x}.`)) return `10.213.${x}.1/24`;
+    if (!skip.has(x) && !holdersOf(x).length && !routes.includes(`10.213.${x}.`)) return x;
   }
   throw new Error('no free 10.213.x.0/24 subnet for a reference Docker bridge');
 }
@@ -292,13 +297,24 @@ export class DockerDaemon {
   private setupBridge(): void {
     const b = this.opts.bridge;
     if (!b || !this.bridgeName) return;
-    const subnet = (typeof b === 'object' && b.subnet) || pickSubnet();
     const ip = (args: string[]) => {
       const r = spawnSync('ip', args, { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`ip ${args.join(' ')} failed: ${r.stderr || r.error}`);
     };
     ip(['link', 'add', 'name', this.bridgeName, 'type', 'bridge']);
-    ip(['addr', 'add', subnet, 'dev', this.bridgeName]);
+    const given = typeof b === 'object' ? b.subnet : undefined;
+    if (given) ip(['addr', 'add', given, 'dev', this.bridgeName]);
+    // a free /24, claimed by adding it: daemons of other test runs may pick at the same
+    // moment, so one that then sees another link in the same subnet yields and picks again
+    const tried = new Set<number>();
+    while (!given) {
+      const x = pickSubnet(tried);
+      tried.add(x);
+      ip(['addr', 'add', `10.213.${x}.1/24`, 'dev', this.bridgeName]);
+      if (holdersOf(x).every((l) => l === this.bridgeName)) break;
+      ip(['addr', 'del', `10.213.${x}.1/24`, 'dev', this.bridgeName]);
+      sleepSync(Math.floor(Math.random() * 50));
+    }
     ip(['link', 'set', this.bridgeName, 'up']);
   }
 
