@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { isKind } from '../errdefs';
+import { isKind, type ErrorKind } from '../errdefs';
 import type { NetworkBackend } from './backend';
 import { contains, parseCidr } from './subnet';
 
@@ -31,8 +31,7 @@ export function networkBackendContract(
     }
   };
   const skip = opts.skip;
-  const kind = (k: string, text: string) => (e: unknown) =>
-    isKind(e, k as never) && (e as Error).message.includes(text);
+  const kind = (k: ErrorKind, text: string) => (e: unknown) => isKind(e, k) && (e as Error).message.includes(text);
   const cid = () => randomBytes(32).toString('hex');
   const netName = () => `contract-${randomBytes(3).toString('hex')}`;
 
