@@ -18,7 +18,7 @@ function time(argv: string[], env: NodeJS.ProcessEnv): number {
   const t0 = process.hrtime.bigint();
   const r = spawnSync('docker', argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`docker ${argv.join(' ')}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`docker ${argv.join(' ')}: ${r.stderr.toString()}`);
   return s;
 }
 
@@ -74,7 +74,7 @@ async function main() {
   if (args.includes('--write')) writeSection('api', body);
 }
 
-main().catch((e) => {
+main().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

@@ -73,7 +73,7 @@ Reproduce: \`npm run build && node dist/bench/commit.js --rounds ${rounds} --wri
   if (args.includes('--write')) writeSection('commit', `## commit (issue 6)\n${table}`);
 }
 
-main().catch((e) => {
+main().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

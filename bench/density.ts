@@ -148,7 +148,7 @@ ${sections.join('\n\n')}
   if (args.includes('--write')) writeSection('density', `## density: idle containers (issue 17)\n${table}`);
 }
 
-main().catch((e) => {
+main().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

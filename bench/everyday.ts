@@ -8,6 +8,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { baseTarball } from '../test/helpers';
 import { startDockerDaemon } from '../test/reference/docker-daemon';
 import {
@@ -27,7 +28,7 @@ const rounds = Number(args[args.indexOf('--rounds') + 1]) || 21;
 const BENCH_DIR = process.env.BENCH_DIR ?? '/var/tmp/stowage-bench';
 
 const PERF = spawnSync('perf', ['--version']).status === 0;
-const perfOut = path.join(require('node:os').tmpdir(), `everyday-perf-${process.pid}.txt`);
+const perfOut = path.join(os.tmpdir(), `everyday-perf-${process.pid}.txt`);
 
 /** Wall milliseconds, and CPU milliseconds of the process and its children (perf's task-clock; NaN without perf). */
 function time(cmd: string, argv: string[], env: NodeJS.ProcessEnv): [number, number] {
@@ -35,7 +36,7 @@ function time(cmd: string, argv: string[], env: NodeJS.ProcessEnv): [number, num
   const t0 = process.hrtime.bigint();
   const r = spawnSync(c, a, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')}: ${r.stderr.toString()}`);
   const cpu = PERF ? Number(/^([\d.]+),[^,]*,task-clock/m.exec(fs.readFileSync(perfOut, 'utf8'))?.[1]) : NaN;
   return [ms, cpu];
 }
@@ -134,7 +135,7 @@ async function main() {
 ${rows.join('\n')}`);
   }
   const table = `
-Median of ${rounds} runs of each command, all commands and tools interleaved round by round; stowage as on PATH (the native front end, which starts Node.js for these commands), against a store holding busybox and one running container with a published port and 10 log lines (Docker: the same in a daemon of its own with its own bridge; podman 4: the same without a network, its port list is empty). Machine: ${machine()}; load average ${require('node:os').loadavg()[0].toFixed(2)} at the end of the run.
+Median of ${rounds} runs of each command, all commands and tools interleaved round by round; stowage as on PATH (the native front end, which starts Node.js for these commands), against a store holding busybox and one running container with a published port and 10 log lines (Docker: the same in a daemon of its own with its own bridge; podman 4: the same without a network, its port list is empty). Machine: ${machine()}; load average ${os.loadavg()[0].toFixed(2)} at the end of the run.
 Reproduce: \`npm run build && node dist/bench/everyday.js --rounds ${rounds} --write\`.
 
 ${sections.join('\n\n')}
@@ -143,7 +144,7 @@ ${sections.join('\n\n')}
   if (args.includes('--write')) writeSection('everyday', `## everyday read commands (issue 17)\n${table}`);
 }
 
-main().catch((e) => {
+main().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { encodeHeader, END_OF_ARCHIVE, paddingFor } from '../src/tar/header';
 import { makeDockerArchive } from './make-archive';
 import { CLI, machine, makeBenchLayers, median, scratchFs, timed, writeSection } from './lib';
@@ -130,7 +131,7 @@ async function main() {
     scratch.remove();
   }
   const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
-  const cores = require('node:os').cpus().length as number;
+  const cores = os.cpus().length;
   const shared =
     Number(load) > cores
       ? `\nThe machine was shared while this ran (load average ${load} on ${cores} cores): wall times are several times the CPU
@@ -165,7 +166,7 @@ ${shared}`;
   if (args.includes('--write')) writeSection('explain', `## image explain (issue 14)\n${table}`);
 }
 
-main().catch((e) => {
+main().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

@@ -3,6 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(REPO, 'bin', 'stowage');
@@ -60,7 +62,7 @@ export function machine(): string {
   const mem = Math.round(
     Number(fs.readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s*(\d+)/)?.[1] ?? 0) / 1024 / 1024,
   );
-  return `${cpu}, ${require('node:os').cpus().length} cores, ${mem} GiB, kernel ${require('node:os').release()}, node ${process.version}`;
+  return `${cpu}, ${os.cpus().length} cores, ${mem} GiB, kernel ${os.release()}, node ${process.version}`;
 }
 
 /**
@@ -68,7 +70,6 @@ export function machine(): string {
  * 200 files of 1 MB random data, 5,000 small files, 200 more 1 MB files.
  */
 export function makeBenchLayers(dir: string): string[] {
-  const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
   const spec: Array<[string, number, () => number]> = [
     ['big1', 200, () => 1 << 20],
     ['small', 5000, () => 10 + Math.floor(Math.random() * 4000)],

@@ -164,7 +164,7 @@ Rounds (s): ${Object.entries(results)
   if (args.includes('--write')) writeSection('registry', `## pull and push (issue 15)\n${table}`);
 }
 
-main().catch((e) => {
+main().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

@@ -34,7 +34,7 @@ function main() {
     const t0 = process.hrtime.bigint();
     const r = spawnSync('runuser', as(cmd, argv), { cwd: user.home, stdio: ['ignore', 'ignore', 'pipe'] });
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')}: ${r.stderr}`);
+    if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')}: ${r.stderr.toString()}`);
     return s;
   };
   const results: Record<string, number[]> = {};

@@ -28,7 +28,7 @@ function time(cmd: string, argv: string[], env: NodeJS.ProcessEnv): number {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')}: ${r.stderr.toString()}`);
   return s;
 }
 
@@ -147,7 +147,7 @@ ${rows.join('\n')}
   if (args.includes('--write')) writeSection('run-exec', `## run and exec (issues 4 and 17)\n${table}`);
 }
 
-main().catch((e) => {
+main().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

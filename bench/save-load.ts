@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { makeDockerArchive } from './make-archive';
 import {
   CLI,
@@ -175,7 +176,7 @@ async function main() {
   }
   const table = `
 Image: ${(size / 1e6).toFixed(0)} MB archive, 3 layers (200 × 1 MB random, 5,000 small files, 200 × 1 MB random).
-Median of ${rounds} rounds per place. Root filesystem: both stores (and the archive) in a directory under /var/lib, removed after each round, as a user's stores live; fresh ext4: a loop-mounted ext4 made for each round. Each round starts a Docker daemon whose data root sits beside stowage's store; the tools take turns at going first; \`sync\` and ${REST_MS / 1000} s of rest before every timed step. Machine: ${machine()}; load average ${require('node:os').loadavg()[0].toFixed(2)} at the end of the run.
+Median of ${rounds} rounds per place. Root filesystem: both stores (and the archive) in a directory under /var/lib, removed after each round, as a user's stores live; fresh ext4: a loop-mounted ext4 made for each round. Each round starts a Docker daemon whose data root sits beside stowage's store; the tools take turns at going first; \`sync\` and ${REST_MS / 1000} s of rest before every timed step. Machine: ${machine()}; load average ${os.loadavg()[0].toFixed(2)} at the end of the run.
 Reproduce: \`npm run build && node dist/bench/save-load.js --rounds ${rounds} --write\` (needs \`scripts/setup.sh --with-references\`).
 
 | step | where | stowage: wall (CPU) | Docker 20.10: wall (CPU) | Docker ÷ stowage: wall (CPU) | target |
@@ -224,7 +225,7 @@ function flushCost(input: string, env: NodeJS.ProcessEnv, trace: string): { ours
   return { ours, load: t.seconds };
 }
 
-main().catch((e) => {
+main().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

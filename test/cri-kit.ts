@@ -70,8 +70,8 @@ export async function startCri(env: TestEnv, toml = '', vars: Record<string, str
     [CLI, 'system', 'cri', '--config', configFile, `unix://${socket}`],
     { env: { ...env.env, ...vars }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stdout!.on('data', (d: Buffer | string) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer | string) => (out += d.toString()));
   const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
   for (let i = 0; i < 600 && !out.includes('CRI listening'); i++) {
     if (child.exitCode !== null) throw new Error(`system cri exited ${child.exitCode}: ${out}`);

@@ -1,10 +1,12 @@
 // Shared test kit: a temporary store per test, the CLI run as a user runs it,
 // and the busybox base image every container test starts from.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import http from 'node:http';
 import { capture, type Captured } from '../src/util/capture';
 import { testSlot } from '../src/network/test-slot';
 
@@ -140,7 +142,6 @@ export function listTree(dir: string): string[] {
 }
 
 export function sha256File(file: string): string {
-  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   return `sha256:${createHash('sha256').update(fs.readFileSync(file)).digest('hex')}`;
 }
 
@@ -165,15 +166,13 @@ export interface ApiService {
 }
 
 export async function startService(env: TestEnv): Promise<ApiService> {
-  const { spawn } = require('node:child_process') as typeof import('node:child_process');
-  const http = require('node:http') as typeof import('node:http');
   const socket = path.join(env.dir, `api-${Math.random().toString(36).slice(2, 8)}.sock`);
   const service = spawn(FRONT_END, ['system', 'service', `unix://${socket}`], {
     env: env.env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  service.stderr!.on('data', (b: Buffer) => (stderr += b));
+  service.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   for (
     const deadline = Date.now() + 60_000;
     !stderr.includes('API listening');

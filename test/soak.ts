@@ -9,6 +9,7 @@
 // suite; tools/soak.ts runs it for minutes (the nightly form: 8 clients, 10 minutes).
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { startService, type ApiService, type TestEnv } from './helpers';
 import { testSlot } from '../src/network/test-slot';
 
@@ -71,7 +72,6 @@ function slotVeths(): string[] {
 }
 
 function slotRules(): string[] {
-  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const slot = testSlot();
   if (!slot) return [];
   const stems = [`stw${slot.tag}-`, `STW${slot.tag.toUpperCase()}-`];

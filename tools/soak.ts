@@ -41,5 +41,8 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => process.exit(code),
-  (e) => (console.error(e), process.exit(1)),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
 );

@@ -4,10 +4,10 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import { Writable } from 'node:stream';
-import { peek } from '../archive/decompress';
-import { Builder, StepFailedError } from '../build/builder';
-import { BuildContext, dockerfileIn, unpackContext } from '../build/context';
-import { parseDockerfile } from '../build/dockerfile';
+import { peek } from '../tar/decompress';
+import { Builder, StepFailedError } from '../builder/builder';
+import { BuildContext, dockerfileIn, unpackContext } from '../builder/context';
+import { parseDockerfile } from '../builder/dockerfile';
 import { commitContainer, containerChanges } from '../engine/commit';
 import { invalidArgument } from '../errdefs';
 import { familiarString, fullString, parseNormalized, parseTagTarget } from '../reference';
@@ -32,6 +32,7 @@ function streamOf(send: (m: Record<string, unknown>) => void, colour?: [string, 
   });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the shape of the JSON they expect; the value is checked where it is used
 const jsonParam = <T>(q: URLSearchParams, name: string): T | undefined => {
   const v = q.get(name);
   try {

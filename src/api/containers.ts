@@ -417,7 +417,7 @@ export const CONTAINER_ROUTES: Route[] = [
         stderr: flag(r.query, 'stderr'),
       });
       const watcher = keys && io.stdin ? new DetachWatcher(keys) : undefined;
-      if (watcher) io.stdin = io.stdin!.pipe(watcher);
+      if (watcher && io.stdin) io.stdin = io.stdin.pipe(watcher);
       if (flag(r.query, 'logs')) {
         for await (const rec of ctx.containers.logs(c.record.id, {
           follow: false,
@@ -428,7 +428,10 @@ export const CONTAINER_ROUTES: Route[] = [
         }
       }
       // stream=0 (or none): the logs only, as Docker's attach without a stream
-      if (!flag(r.query, 'stream')) return io.close();
+      if (!flag(r.query, 'stream')) {
+        io.close();
+        return;
+      }
       if (c.state.Status === 'running') {
         const a = ctx.containers.attach(c.record.id, io);
         watcher?.on('detach', () => a.detach());

@@ -72,6 +72,7 @@ export function sendError(res: http.ServerResponse, e: unknown): void {
 
 export const flag = (q: URLSearchParams, name: string): boolean => ['1', 'true', 'True'].includes(q.get(name) ?? '');
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the shape of the JSON they expect; the value is checked where it is used
 function parseBody<T>(b: Buffer): T {
   if (!b.length) return {} as T;
   try {
@@ -85,7 +86,10 @@ function parseBody<T>(b: Buffer): T {
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_JSON_BODY) return reject(tooLarge());
+    if (declared > MAX_JSON_BODY) {
+      reject(tooLarge());
+      return;
+    }
     const parts: Buffer[] = [];
     let n = 0;
     req.on('data', (b: Buffer) => {
@@ -180,15 +184,17 @@ export function createApiServer(ctx: Ctx, routes: Route[]): ApiServer {
     const found = routeOf(req, routes);
     res.setHeader('Api-Version', API_VERSION);
     res.setHeader('Server', `stowage (linux)`);
-    if (found instanceof Error)
-      return sendJson(res, 400, {
+    if (found instanceof Error) {
+      sendJson(res, 400, {
         message: found instanceof StowageError ? found.message : `bad request: ${found.message}`,
       });
+      return;
+    }
     if (!found?.route.handler) {
       sendJson(res, 404, { message: `page not found` });
       return;
     }
-    found.route.handler(ctx, found.a, res).catch((e) => sendError(res, e));
+    found.route.handler(ctx, found.a, res).catch((e: unknown) => sendError(res, e));
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy()); // a client gone mid-stream must not take the service down
@@ -210,7 +216,10 @@ export function createApiServer(ctx: Ctx, routes: Route[]): ApiServer {
     let buffered = Buffer.alloc(0);
     a.body = () =>
       new Promise<Buffer>((resolve) => {
-        if (want === 0) return resolve(buffered);
+        if (want === 0) {
+          resolve(buffered);
+          return;
+        }
         const onData = (b: Buffer) => {
           buffered = Buffer.concat([buffered, b]);
           if (buffered.length >= want) {
@@ -224,7 +233,7 @@ export function createApiServer(ctx: Ctx, routes: Route[]): ApiServer {
         socket.on('data', onData);
       });
     a.json = async <T>() => parseBody<T>(await a.body());
-    found.route.upgrade(ctx, a, socket).catch((e) => {
+    found.route.upgrade(ctx, a, socket).catch((e: unknown) => {
       if (wasHijacked(socket))
         socket.destroy(); // the stream has begun: no HTTP answer fits in it
       else if (!socket.destroyed) {

@@ -19,7 +19,10 @@ export function frame(stream: number, data: Buffer): Buffer {
 export function framed(out: Duplex | NodeJS.WritableStream, stream: number, raw: boolean): NodeJS.WritableStream {
   return new Writable({
     write(chunk: Buffer, _enc, cb) {
-      if (chunk.length === 0 || (out as Duplex).destroyed) return cb(); // (a client gone: nothing to wait for)
+      if (chunk.length === 0 || (out as Duplex).destroyed) {
+        cb();
+        return;
+      } // (a client gone: nothing to wait for)
       const ok = out.write(raw ? chunk : frame(stream, chunk));
       if (ok) cb();
       else out.once('drain', () => cb());

@@ -5,17 +5,21 @@
 export class Channel implements AsyncIterable<Buffer> {
   private queue: Buffer[] = [];
   private ended = false;
-  private failure: unknown;
+  private failure: { error: unknown } | undefined;
   private wakeConsumer?: () => void;
   private wakeProducer?: () => void;
 
   /** Resolves once the queue has room again; rejects if the consumer failed. */
   async push(b: Buffer): Promise<void> {
-    if (this.failure) throw this.failure;
+    this.rethrow();
     this.queue.push(b);
     this.wakeConsumer?.();
     while (this.queue.length >= 4 && !this.failure) await new Promise<void>((r) => (this.wakeProducer = r));
-    if (this.failure) throw this.failure;
+    this.rethrow();
+  }
+
+  private rethrow(): void {
+    if (this.failure) throw this.failure.error;
   }
 
   end(): void {
@@ -25,14 +29,14 @@ export class Channel implements AsyncIterable<Buffer> {
 
   /** The consumer gave up: pushes from now on reject with this error. */
   fail(e: unknown): void {
-    this.failure = e;
+    this.failure = { error: e };
     this.wakeProducer?.();
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
     for (;;) {
-      if (this.queue.length) {
-        const b = this.queue.shift()!;
+      const b = this.queue.shift();
+      if (b !== undefined) {
         if (this.queue.length < 4) this.wakeProducer?.();
         yield b;
         continue;

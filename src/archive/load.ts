@@ -23,7 +23,7 @@ export interface LoadedImage {
 export interface LoadEvents {
   progress: Progress;
   /** A tag moved here from another image (Docker prints a message). */
-  onRetag?(ref: Reference, oldId: Digest): void;
+  onRetag?: (ref: Reference, oldId: Digest) => void;
 }
 
 /** Where the archive comes from: a stream (stdin), or a file, which can be read faster. */

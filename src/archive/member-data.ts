@@ -4,6 +4,7 @@
 // the store, and members of an archive file are read from it again when asked
 // for. So a load holds a bounded amount of memory whatever the members are.
 import fs from 'node:fs';
+import { failedPrecondition } from '../errdefs';
 
 /** What all kept members may take in memory together. */
 export const MEMORY_BUDGET = 16 << 20;
@@ -33,7 +34,7 @@ function fileData(file: string, offset: number, size: number): MemberData {
         let n = 0;
         while (n < size) {
           const r = fs.readSync(fd, b, n, size - n, offset + n);
-          if (r === 0) throw new Error(`${file} is shorter than expected`);
+          if (r === 0) throw failedPrecondition(`${file} is shorter than expected`);
           n += r;
         }
         return b;

@@ -2,7 +2,7 @@
 // to a budget, then temporary files), large ones unpacked as layers into the
 // store's temporary area as they go by (from a stream, or from a file by byte
 // ranges), with symlink and hard-link members remembered.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,7 +12,7 @@ import type { Store } from '../engine/store';
 import type { UnpackedLayer } from '../layer/store';
 import { readTar, readTarRange } from '../tar/reader';
 import type { Progress } from '../util/progress';
-import { autoDecompress, decompressStream, detectCompression, peek } from './decompress';
+import { autoDecompress, decompressStream, detectCompression, peek } from '../tar/decompress';
 import { Channel } from './channel';
 import type { MemberData, MemberHold, MemberWriter } from './member-data';
 
@@ -156,7 +156,7 @@ export async function readMembers(
         current.channel = channel;
         current.done = unpackMember(store, name, channel, h.size).then(
           (m) => (progress.finish(id), m),
-          (e) => {
+          (e: unknown) => {
             channel.fail(e);
             throw e;
           },
@@ -164,10 +164,12 @@ export async function readMembers(
         current.done.catch(() => {}); // observed below, at endEntry
       },
       async data(b) {
-        const c = current!;
+        const c = current;
+        if (!c) return; // a directory's or a link's bytes (none): nothing to keep
         c.bytes += b.length;
         if (c.small) c.small.write(b);
         else {
+          // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a streamed member: entry() set channel and done together
           await c.channel!.push(b);
           progress.update(shortName(c.name), c.bytes);
         }
@@ -180,7 +182,9 @@ export async function readMembers(
           members.set(c.name, { kind: 'data', data: c.small.end() });
           return;
         }
+        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a streamed member: entry() set channel and done together
         c.channel!.end();
+        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a streamed member: entry() set channel and done together
         members.set(c.name, await c.done!);
       },
     });
@@ -188,6 +192,7 @@ export async function readMembers(
     if (current?.channel) {
       current.channel.fail(e);
       current.channel.end();
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a streamed member: entry() set channel and done together
       const m = await current.done!.catch(() => undefined);
       if (m?.kind === 'layer') store.layers.discard(m.unpacked);
     }
@@ -213,15 +218,17 @@ export async function unpackMember(
     const { head, stream: raw } = await peek(bytes, 6);
     const compression = detectCompression(head);
     const rawHash = compression === 'none' ? undefined : createHash('sha256');
-    async function* hashed() {
-      for await (const b of raw) {
-        rawHash!.update(b);
+    async function* hashed(hash: Hash) {
+      for await (const b of raw as AsyncIterable<Buffer>) {
+        hash.update(b);
         yield b;
       }
     }
-    const stream = rawHash ? decompressStream(Readable.from(hashed()), compression) : raw;
+    const stream = rawHash ? decompressStream(Readable.from(hashed(rawHash)), compression) : raw;
     const unpacked = await store.layers.unpack(stream, rawHash ? 0 : size);
-    for await (const _ of stream) void _; // drain whatever follows the tar's end marker
+    for await (const _ of stream) {
+      // drain whatever follows the tar's end marker
+    }
     const digest: Digest = rawHash ? `sha256:${rawHash.digest('hex')}` : unpacked.diffId;
     return { kind: 'layer', unpacked, digest, compressed: !!rawHash };
   } catch (e) {

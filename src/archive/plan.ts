@@ -28,6 +28,7 @@ function dataMember(resolve: Resolve<AnyMember>, name: string, what: string): Bu
   return bytes;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the shape of the JSON they expect; the value is checked where it is used
 function parseJson<T>(bytes: Buffer, what: string): T {
   try {
     return JSON.parse(bytes.toString('utf8')) as T;
@@ -67,7 +68,7 @@ export function planDocker<M extends AnyMember = Member>(resolve: Resolve<M>): I
 
 function blobName(d: string): string {
   if (!isDigest(d)) throw bad(`unsupported digest "${d}"`);
-  return `blobs/sha256/${hex(d as Digest)}`;
+  return `blobs/sha256/${hex(d)}`;
 }
 
 function blob(resolve: Resolve<AnyMember>, d: string, what: string): Buffer {
@@ -130,6 +131,7 @@ export function planOci<M extends AnyMember = Member>(resolve: Resolve<M>): Imag
 export function planArchive<M extends AnyMember>(members: Map<string, M>, links: Map<string, string>): ImagePlan<M>[] {
   const resolve = (name: string): M | undefined => {
     let n = memberName(name);
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- links.has(n) is the loop condition
     for (let hops = 0; hops < 16 && !members.has(n) && links.has(n); hops++) n = links.get(n)!;
     return members.get(n);
   };

@@ -7,15 +7,15 @@ import { hex, sha256, type Digest } from '../digest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { internal, isNotFound, notFound } from '../errdefs';
-import { verifyLayer } from '../util/hash-worker';
+import { verifyLayer } from '../layer/hash-worker';
 import type { ImageService } from '../engine/images';
 import type { Store } from '../engine/store';
 import { MEDIA, type Descriptor } from '../oci/types';
 import { familiarName, fullString, parseNormalized, type Reference } from '../reference';
 import { goJson } from '../util/gojson';
 import type { Progress } from '../util/progress';
-import type { Sink } from './tar-writer';
-import { TarWriter } from './tar-writer';
+import type { Sink } from '../tar/writer';
+import { TarWriter } from '../tar/writer';
 
 export interface SaveTarget {
   id: Digest;
@@ -107,9 +107,11 @@ export async function saveImages(store: Store, targets: SaveTarget[], sink: Sink
     for (const r of p.target.refs) {
       index.push({
         ...desc,
+        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- save's references are tagged ones (a digest reference is saved under the image alone)
         annotations: { 'io.containerd.image.name': fullString(r), 'org.opencontainers.image.ref.name': r.tag! },
       });
       const top = p.layers[p.layers.length - 1];
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- save's references are tagged ones (a digest reference is saved under the image alone)
       if (top) (repositories[familiarName(r)] ??= {})[r.tag!] = hex(top.diffId);
     }
     manifestJson.push({
@@ -128,6 +130,7 @@ export async function saveImages(store: Store, targets: SaveTarget[], sink: Sink
       await w.file(name, b.data, b.mtime);
       continue;
     }
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a blob holds either its bytes or a layer
     const { chainId, size } = b.layer!;
     const id = hex(b.digest).slice(0, 12);
     progress.start(id, 'Saving layer', size);

@@ -77,7 +77,10 @@ function devicesUnder(dir: string, inContainer: string): LinuxDevice[] {
     const target = path.posix.join(inContainer, ent.name);
     try {
       if (ent.isDirectory()) out.push(...devicesUnder(p, target));
-      else if (ent.isCharacterDevice() || ent.isBlockDevice()) out.push(deviceAt(p, target)!);
+      else if (ent.isCharacterDevice() || ent.isBlockDevice()) {
+        const d = deviceAt(p, target);
+        if (d) out.push(d); // (gone since the listing)
+      }
     } catch {
       // vanished meanwhile: ignored, as Docker's walk ignores it
     }

@@ -1,6 +1,6 @@
 // Container records in memory, for services tested without a database (see
 // records-contract.ts, which holds it to ContainerStore's behaviour).
-import { conflict, invalidArgument, StowageError } from '../errdefs';
+import { conflict, invalidArgument, StowageError, internal } from '../errdefs';
 import { isValidName, randomName } from './names';
 import type { ContainerRecords } from './records';
 import { NoSuchContainerError, type Container } from './store';
@@ -51,7 +51,8 @@ export class FakeContainerRecords implements ContainerRecords {
         if (!this.nameOwner(name)) break;
       }
     }
-    if (this.rows.has(record.id)) throw new Error(`UNIQUE constraint failed: containers.id`); // as the table's key
+    if (this.rows.has(record.id)) throw internal(`UNIQUE constraint failed: containers.id`); // as the table's key
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- both branches above set it
     record.name = name!;
     const c = { record, state: initialState() };
     this.rows.set(record.id, copy(c));

@@ -100,7 +100,7 @@ export function probeTimings(hc: HealthConfig): {
     interval: hc.Interval || HEALTH_DEFAULTS.interval,
     timeout: hc.Timeout || HEALTH_DEFAULTS.timeout,
     startPeriod: hc.StartPeriod || HEALTH_DEFAULTS.startPeriod,
-    retries: (hc.Retries ?? 0) > 0 ? hc.Retries! : HEALTH_DEFAULTS.retries,
+    retries: hc.Retries !== undefined && hc.Retries > 0 ? hc.Retries : HEALTH_DEFAULTS.retries,
   };
 }
 

@@ -3,6 +3,7 @@
 // what they become in the container.
 import { isIP } from 'node:net';
 import type { HostRecord } from '../network/etc-files';
+import { invalidArgument } from '../errdefs';
 
 /** go-units' Ulimit (its JSON key order: Name, Hard, Soft) */
 export interface Ulimit {
@@ -17,10 +18,11 @@ export function parseExtraHost(val: string): string {
   if (sep < 0) sep = val.indexOf(':');
   const host = sep < 0 ? '' : val.slice(0, sep);
   let ip = sep < 0 ? '' : val.slice(sep + 1);
-  if (sep < 0 || host === '' || host.includes(':')) throw new Error(`bad format for add-host: ${JSON.stringify(val)}`);
+  if (sep < 0 || host === '' || host.includes(':'))
+    throw invalidArgument(`bad format for add-host: ${JSON.stringify(val)}`);
   if (ip !== HOST_GATEWAY) {
     if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
-    if (!isIP(ip)) throw new Error(`invalid IP address in add-host: ${JSON.stringify(ip)}`);
+    if (!isIP(ip)) throw invalidArgument(`invalid IP address in add-host: ${JSON.stringify(ip)}`);
   }
   return `${host}:${ip}`;
 }
@@ -42,7 +44,7 @@ export function extraHostRecords(
 
 /** --dns: an IP address. */
 export function parseDnsServer(val: string): string {
-  if (!isIP(val)) throw new Error(`IP address is not correctly formatted: ${val}`);
+  if (!isIP(val)) throw invalidArgument(`IP address is not correctly formatted: ${val}`);
   return val;
 }
 
@@ -65,26 +67,30 @@ const ULIMIT_NAMES = [
 ];
 
 function parseInt64(s: string): number {
-  if (!/^[+-]?\d+$/.test(s)) throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
+  if (!/^[+-]?\d+$/.test(s)) throw invalidArgument(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
   return Number(s);
 }
 
 /** --ulimit NAME=SOFT[:HARD] (-1: unlimited). */
 export function parseUlimit(val: string): Ulimit {
   const eq = val.indexOf('=');
-  if (eq < 0) throw new Error(`invalid ulimit argument: ${val}`);
+  if (eq < 0) throw invalidArgument(`invalid ulimit argument: ${val}`);
   const name = val.slice(0, eq);
-  if (!ULIMIT_NAMES.includes(name)) throw new Error(`invalid ulimit type: ${name}`);
+  if (!ULIMIT_NAMES.includes(name)) throw invalidArgument(`invalid ulimit type: ${name}`);
   const values = val.slice(eq + 1).split(':');
   if (values.length > 2)
-    throw new Error(`too many limit value arguments - ${val.slice(eq + 1)}, can only have up to two, \`soft[:hard]\``);
+    throw invalidArgument(
+      `too many limit value arguments - ${val.slice(eq + 1)}, can only have up to two, \`soft[:hard]\``,
+    );
   const hard = values.length === 2 ? parseInt64(values[1]) : undefined;
   const soft = parseInt64(values[0]);
   const h = hard ?? soft;
   if (h !== -1) {
     if (soft === -1)
-      throw new Error(`ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: ${h}`);
-    if (soft > h) throw new Error(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${h}`);
+      throw invalidArgument(
+        `ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: ${h}`,
+      );
+    if (soft > h) throw invalidArgument(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${h}`);
   }
   return { Name: name, Hard: h, Soft: soft };
 }
@@ -105,13 +111,13 @@ export function validateSysctl(val: string): string {
   const eq = val.indexOf('=');
   const key = eq < 0 ? '' : val.slice(0, eq);
   if (key && (NAMESPACED_SYSCTLS.includes(key) || key.startsWith('net.') || key.startsWith('fs.mqueue.'))) return val;
-  throw new Error(`sysctl '${val}' is not allowed`);
+  throw invalidArgument(`sysctl '${val}' is not allowed`);
 }
 
 /** -l KEY=VALUE: a name, without whitespace (the docker CLI's ValidateLabel). */
 export function validateLabel(val: string): string {
   const key = val.split('=')[0].replace(/^[\s]+/, '');
-  if (key === '') throw new Error(`invalid label '${val}': empty name`);
-  if (/\s/.test(key)) throw new Error(`label '${key}' contains whitespaces`);
+  if (key === '') throw invalidArgument(`invalid label '${val}': empty name`);
+  if (/\s/.test(key)) throw invalidArgument(`label '${key}' contains whitespaces`);
   return val;
 }

@@ -42,10 +42,10 @@ export function logConfigOf(type: string | undefined, config: Record<string, str
 /** go-units' FromHumanSize (decimal units: 1k = 1000), as json-file reads max-size. */
 export function fromHumanSize(s: string): number {
   const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(s);
-  if (!m) throw new Error(`invalid size: '${s}'`);
+  if (!m) throw invalidArgument(`invalid size: '${s}'`);
   const scale: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15 };
   const n = Number(m[1]);
-  if (Number.isNaN(n)) throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(m[1])}: invalid syntax`);
+  if (Number.isNaN(n)) throw invalidArgument(`strconv.ParseFloat: parsing ${JSON.stringify(m[1])}: invalid syntax`);
   return Math.trunc(n * scale[(m[2] ?? '').toLowerCase()]);
 }
 

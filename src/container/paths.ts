@@ -11,7 +11,7 @@
 // detached when closed (or by the next clean-up if this process is killed).
 import fs from 'node:fs';
 import path from 'node:path';
-import { errnoCode } from '../errdefs';
+import { errnoCode, internal } from '../errdefs';
 import { openInRoot, procPath, tryOpenInRoot, using } from '../fd/at';
 import {
   MNT_DETACH,
@@ -78,8 +78,8 @@ export class ContainerRoot {
       target = openInRoot(this.fd, m.dest);
     }
     using(target, () => {
-      if (fs.fstatSync(target!).isDirectory() !== src.isDirectory()) return; // runc would refuse it too
-      native.mount(m.source, procPath(target!), '', MS_BIND | MS_REC, '');
+      if (fs.fstatSync(target).isDirectory() !== src.isDirectory()) return; // runc would refuse it too
+      native.mount(m.source, procPath(target), '', MS_BIND | MS_REC, '');
     });
     // the new mount is now what the mount point shows: remount that one
     using(openInRoot(this.fd, m.dest), (fd) =>
@@ -108,7 +108,7 @@ export class ContainerRoot {
     const base = fs.readlinkSync(procPath(this.fd));
     const full = fs.readlinkSync(procPath(fd));
     if (full === base) return '/';
-    if (!full.startsWith(`${base === '/' ? '' : base}/`)) throw new Error(`${full} is not inside ${base}`);
+    if (!full.startsWith(`${base === '/' ? '' : base}/`)) throw internal(`${full} is not inside ${base}`);
     return full.slice(base === '/' ? 0 : base.length);
   }
 

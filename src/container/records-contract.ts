@@ -9,8 +9,8 @@ import { isKind } from '../errdefs';
 import type { ContainerRecords } from './records';
 import type { ContainerRecord } from './types';
 
-const IMAGE_A = `sha256:${'a'.repeat(64)}` as Digest;
-const IMAGE_B = `sha256:${'b'.repeat(64)}` as Digest;
+const IMAGE_A: Digest = `sha256:${'a'.repeat(64)}`;
+const IMAGE_B: Digest = `sha256:${'b'.repeat(64)}`;
 
 /** A record as create makes one, with the fields the store looks at. */
 export function sampleRecord(over: Partial<ContainerRecord> = {}): ContainerRecord {

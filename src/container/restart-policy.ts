@@ -60,13 +60,13 @@ const MAX_DELAY_MS = 60_000;
  * run of 10 seconds or more starts it over.
  */
 export function nextRestart(p: RestartPolicy | undefined, f: ExitFacts): { delayMs: number } | undefined {
-  if (isNoRestart(p) || f.manuallyStopped) return undefined;
+  if (!p || isNoRestart(p) || f.manuallyStopped) return undefined;
   const restart =
-    p!.Name === 'always' ||
-    p!.Name === 'unless-stopped' ||
-    (p!.Name === 'on-failure' &&
+    p.Name === 'always' ||
+    p.Name === 'unless-stopped' ||
+    (p.Name === 'on-failure' &&
       f.exitCode !== 0 &&
-      (p!.MaximumRetryCount === 0 || f.restartCount < p!.MaximumRetryCount));
+      (p.MaximumRetryCount === 0 || f.restartCount < p.MaximumRetryCount));
   if (!restart) return undefined;
   const last = f.ranMs >= 10_000 ? 0 : f.lastDelayMs;
   return { delayMs: last === 0 ? FIRST_DELAY_MS : Math.min(last * 2, MAX_DELAY_MS) };

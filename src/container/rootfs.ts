@@ -103,7 +103,8 @@ export function mountRootfs(
     const mapped = keep
       ? `,uidmapping=${fuseMapping(keep.uidMappings)},gidmapping=${fuseMapping(keep.gidMappings)}`
       : '';
-    return mountUserOverlay(options + mapped, p.merged, layers.root, process.env, !!keep);
+    mountUserOverlay(options + mapped, p.merged, layers.root, process.env, !!keep);
+    return;
   }
   const cwd = process.cwd();
   process.chdir(layers.root);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Digest } from '../digest';
 import type { Engine } from '../engine/engine';
-import { notFound } from '../errdefs';
+import { notFound, failedPrecondition } from '../errdefs';
 import { mountRootfs, unmountRootfs } from '../container/rootfs';
 import { reopenLogs } from '../runtime/conmon';
 import { signalNumber } from '../runtime/signal';
@@ -58,7 +58,9 @@ const CRI_STATE: Record<ContainerState['status'], CriState> = {
 
 /** cri-dockerd's container name: k8s_<container>_<pod>_<namespace>_<pod uid>_<attempt>. */
 export function containerName(config: ContainerConfig, pod: PodSandboxConfig): string {
+  /* eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- CreateContainer and RunPodSandbox refuse a config without metadata */
   const m = pod.metadata!;
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- CreateContainer and RunPodSandbox refuse a config without metadata
   return ['k8s', config.metadata!.name, m.name, m.namespace, m.uid, String(config.metadata!.attempt)].join('_');
 }
 
@@ -92,6 +94,7 @@ export class Containers {
     const exact = idOrPrefix ? this.d.store.container(idOrPrefix) : undefined;
     if (exact) return this.refresh(exact);
     const ids = idOrPrefix ? this.d.store.idsWithPrefix('cri_containers', idOrPrefix) : [];
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the ID came from the store's own index
     if (ids.length === 1) return this.refresh(this.d.store.container(ids[0])!);
     throw notFound(`an error occurred when try to find container "${idOrPrefix}": not found`);
   }
@@ -286,7 +289,7 @@ export class Containers {
         throw unknown(`sandbox container "${c.record.sandboxId}" is not running`);
       try {
         if (!(c.state.pid > 0) || !isAlive({ pid: c.state.pid, start: c.state.pidStart }))
-          throw new Error('the container process is gone');
+          throw failedPrecondition('the container process is gone');
         await this.d.tasks.start(id);
         this.d.store.updateContainer(id, (s) => ({ ...s, status: 'running', startedAt: nowNs() }));
         this.emit(c.record, 'start');
@@ -329,12 +332,15 @@ export class Containers {
       let pending = signo !== undefined && !catches(proc.pid, signo);
       await this.signal(c, signal, false);
       const again = () => {
-        if (pending && isAlive(proc) && catches(proc.pid, signo!)) {
+        if (pending && signo !== undefined && isAlive(proc) && catches(proc.pid, signo)) {
           pending = false;
           void this.signal(c, signal, false);
         }
       };
-      if (await this.waitExit(id, timeoutSec * 1000, again)) return this.stopped(c);
+      if (await this.waitExit(id, timeoutSec * 1000, again)) {
+        this.stopped(c);
+        return;
+      }
     }
     this.emit(c.record, 'kill', { signal: 'SIGKILL' });
     await this.signal(c, 'SIGKILL', true);
@@ -355,9 +361,7 @@ export class Containers {
     try {
       process.kill(
         c.state.pid,
-        /^\d+$/.test(signal)
-          ? Number(signal)
-          : ((signal.startsWith('SIG') ? signal : `SIG${signal}`) as NodeJS.Signals),
+        /^\d+$/.test(signal) ? Number(signal) : signal.startsWith('SIG') ? signal : `SIG${signal}`,
       );
     } catch {
       // gone meanwhile, or a signal Node does not name: runc does

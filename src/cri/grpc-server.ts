@@ -24,7 +24,7 @@ function unary(name: string, fn: Handler, log: Logger): grpc.handleUnaryCall<unk
     fn(call.request, call).then(
       (res) => {
         log.debug(`${name} ok in ${Date.now() - started} ms`);
-        callback(null, res as object);
+        callback(null, res);
       },
       (err: unknown) => {
         const st = grpcStatus(err);

@@ -8,6 +8,7 @@
 // every other frame, and everything the server sends, passes unchanged.
 import { Transform, type TransformCallback } from 'node:stream';
 import { encodeLiterals, HpackDecoder, type HeaderList } from './hpack';
+import { invalidArgument } from '../errdefs';
 
 const PREFACE_LENGTH = 24; // "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 const HEADERS = 0x1;
@@ -94,16 +95,18 @@ export class AuthorityFix extends Transform {
   }
 
   private continuation(flags: number, stream: number, payload: Buffer): void {
-    const p = this.pending!;
-    if (stream !== p.stream) throw new Error('HTTP/2: CONTINUATION of another stream');
+    const p = this.pending;
+    if (!p) throw invalidArgument('HTTP/2: CONTINUATION without HEADERS');
+    if (stream !== p.stream) throw invalidArgument('HTTP/2: CONTINUATION of another stream');
     p.fragments.push(Buffer.from(payload));
     p.size += payload.length;
-    if (p.size > MAX_BLOCK) throw new Error('HTTP/2: header block too large');
+    if (p.size > MAX_BLOCK) throw invalidArgument('HTTP/2: header block too large');
     if (flags & END_HEADERS) this.flushHeaders();
   }
 
   private flushHeaders(): void {
-    const p = this.pending!;
+    const p = this.pending;
+    if (!p) return;
     this.pending = undefined;
     const block = encodeLiterals(fixAuthority(this.decoder.decode(Buffer.concat(p.fragments))));
     const first = Math.min(block.length, MAX_FRAME - p.priority.length);

@@ -10,7 +10,7 @@ const BY_LENGTH = new Map<number, Map<number, number>>();
 HUFFMAN_CODES.forEach((code, sym) => {
   const len = HUFFMAN_LENGTHS[sym];
   let m = BY_LENGTH.get(len);
-  if (!m) BY_LENGTH.set(len, (m = new Map()));
+  if (!m) BY_LENGTH.set(len, (m = new Map<number, number>()));
   m.set(code, sym);
 });
 
@@ -115,8 +115,9 @@ export class HpackDecoder {
   }
 
   private evict(): void {
-    while (this.size > this.maxSize && this.dynamic.length) {
-      const [n, v] = this.dynamic.pop()!;
+    for (let e = this.dynamic.at(-1); this.size > this.maxSize && e; e = this.dynamic.at(-1)) {
+      this.dynamic.pop();
+      const [n, v] = e;
       this.size -= entrySize(n, v);
     }
   }

@@ -41,14 +41,14 @@ export class PodNetwork {
         if (!isNotFound(e)) throw e;
         await this.manager
           .create(this.opts.network, { subnet: this.opts.subnet || undefined, labels: { 'io.stowage.cri': 'pods' } })
-          .catch(async (err) => {
+          .catch(async (err: unknown) => {
             // another process made it meanwhile
             await this.manager.inspect(this.opts.network).catch(() => {
               throw err;
             });
           });
       }
-    })().catch((e) => {
+    })().catch((e: unknown) => {
       this.ready = undefined;
       throw e;
     });

@@ -48,6 +48,7 @@ export interface SandboxFilter {
 
 /** cri-dockerd's name of a pod's infra container; also the name reserved for the pod. */
 export function sandboxName(config: PodSandboxConfig): string {
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- CreateContainer and RunPodSandbox refuse a config without metadata
   const m = config.metadata!;
   return ['k8s', 'POD', m.name, m.namespace, m.uid, String(m.attempt)].join('_');
 }
@@ -67,6 +68,7 @@ export class Sandboxes {
     const exact = idOrPrefix ? this.d.store.sandbox(idOrPrefix) : undefined;
     if (exact) return this.refresh(exact);
     const ids = idOrPrefix ? this.d.store.idsWithPrefix('cri_sandboxes', idOrPrefix) : [];
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the ID came from the store's own index
     if (ids.length === 1) return this.refresh(this.d.store.sandbox(ids[0])!);
     throw notFound(`an error occurred when try to find sandbox: not found`);
   }

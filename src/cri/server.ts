@@ -56,7 +56,9 @@ export function criParts(engine: Engine, config: CriConfig): CriParts {
     config,
     locks,
     containers: {
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- set just below, before anything can call back
       stopAll: (id) => containers!.stopAll(id),
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- set just below, before anything can call back
       removeAll: (id) => containers!.removeAll(id),
     },
   });
@@ -70,7 +72,9 @@ function watchExits(parts: CriParts, log: Logger): fs.FSWatcher {
   fs.mkdirSync(dir, { recursive: true });
   const onExit = (id: string) => {
     if (parts.store.container(id))
-      void parts.containers.exited(id).catch((e: Error) => log.error(`recording the exit of ${id}: ${e.message}`));
+      void parts.containers
+        .exited(id)
+        .catch((e: unknown) => log.error(`recording the exit of ${id}: ${(e as Error).message}`));
     else if (parts.store.sandbox(id)) parts.sandboxes.tryFind(id);
   };
   const watcher = fs.watch(dir, (_event, name) => {

@@ -88,9 +88,9 @@ export function userString(
   sc: Pick<LinuxContainerSecurityContext, 'run_as_user' | 'run_as_group' | 'run_as_username'> | null | undefined,
 ): string {
   let user = '';
-  if (sc?.run_as_user) user = String(sc.run_as_user.value);
+  if (sc?.run_as_user) user = sc.run_as_user.value; // (int64 as a string: proto.ts loads longs so)
   if (sc?.run_as_username) user = sc.run_as_username;
-  const group = sc?.run_as_group ? String(sc.run_as_group.value) : '';
+  const group = sc?.run_as_group ? sc.run_as_group.value : '';
   if (!user) {
     if (group) throw unknown(`failed to generate user string: user group "${group}" is specified without user`);
     return '';

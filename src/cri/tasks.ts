@@ -7,6 +7,7 @@
 //   <runroot>/cri/b/<id[:12]>/   conmon's bundle: config.json, attach socket, ctl FIFO
 //   <runroot>/cri/exits/<id>     exit codes, written by conmon
 //   <runroot>/cri/runc/          runc's state
+import { isKind } from '../errdefs';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -144,8 +145,8 @@ export class Tasks {
 
   /** Signals the process (`all`: every process of its cgroup). A process that is gone is no error. */
   async kill(id: string, signal: string, all = false): Promise<void> {
-    await runcKill(this.rt, id, signal, all).catch((e: { kind?: string }) => {
-      if (e.kind !== 'conflict' && e.kind !== 'not-found') throw e;
+    await runcKill(this.rt, id, signal, all).catch((e: unknown) => {
+      if (!isKind(e, 'conflict') && !isKind(e, 'not-found')) throw e;
     });
   }
 

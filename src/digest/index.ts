@@ -1,7 +1,7 @@
 // Digests: 'sha256:<64 hex>' strings, parsed once at the edge.
 // node:crypto is required where a digest is computed: commands that only read
 // digests (ps, images) do not load it.
-const crypto = (): typeof import('node:crypto') => require('node:crypto'); // eslint-disable-line @typescript-eslint/no-require-imports
+const crypto = (): typeof import('node:crypto') => require('node:crypto') as typeof import('node:crypto'); // eslint-disable-line @typescript-eslint/no-require-imports
 
 export type Digest = `sha256:${string}`;
 

@@ -230,13 +230,11 @@ export class StoreCheck {
 
   /** Temporary files of processes that are gone. */
   private tmp(): Finding[] {
-    return this.store
-      .staleTmp()
-      .map((p) => ({
-        kind: 'tmp',
-        object: p,
-        problem: 'left by a process that is gone',
-        repair: () => this.store.removeTmp(p),
-      }));
+    return this.store.staleTmp().map((p) => ({
+      kind: 'tmp',
+      object: p,
+      problem: 'left by a process that is gone',
+      repair: () => this.store.removeTmp(p),
+    }));
   }
 }

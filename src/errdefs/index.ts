@@ -73,6 +73,7 @@ export const conflict = (msg: string) => new StowageError('conflict', msg);
 export const alreadyExists = (msg: string) => new StowageError('already-exists', msg);
 export const failedPrecondition = (msg: string, cause?: unknown) =>
   new StowageError('failed-precondition', msg, { cause });
+export const unavailable = (msg: string) => new StowageError('unavailable', msg);
 export const internal = (msg: string, cause?: unknown) => new StowageError('internal', msg, { cause });
 
 export const isKind = (err: unknown, kind: ErrorKind): boolean => err instanceof StowageError && err.kind === kind;
@@ -80,5 +81,5 @@ export const isNotFound = (err: unknown) => isKind(err, 'not-found');
 
 /** errno code of a Node system error, if any. */
 export function errnoCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
 }

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Digest } from '../digest';
 import { analyze, topN } from './analyze';
 import type { LayerEntry, LayerInput } from './types';
 
@@ -17,8 +16,8 @@ const sym = (path: string, target: string): LayerEntry => ({ path, type: 'symlin
 
 const layers = (...ls: LayerEntry[][]): LayerInput[] =>
   ls.map((entries, i) => ({
-    diffId: `sha256:${String(i).repeat(64)}` as Digest,
-    chainId: `sha256:${String(i).repeat(64)}` as Digest,
+    diffId: `sha256:${String(i).repeat(64)}`,
+    chainId: `sha256:${String(i).repeat(64)}`,
     entries,
     createdBy: `step ${i + 1}`,
   }));

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { chainIds, sha256, type Digest } from '../digest';
-import { autoDecompress, detectCompression } from '../archive/decompress';
+import { autoDecompress, detectCompression } from '../tar/decompress';
 import { Channel } from '../archive/channel';
 import { ArchiveError, bad, isPlainTar, memberName } from '../archive/members';
 import { planArchive, type ImagePlan } from '../archive/plan';
@@ -33,7 +33,9 @@ export interface ArchiveImage {
 async function listBlob(bytes: AsyncIterable<Buffer>): Promise<LayerEntry[]> {
   const { stream } = await autoDecompress(bytes);
   const entries = await entriesOfTar(stream);
-  for await (const _ of stream) void _; // whatever follows the end marker
+  for await (const _ of stream) {
+    // whatever follows the end marker
+  }
   return entries;
 }
 
@@ -129,7 +131,7 @@ async function readStream(
           return;
         }
         const channel = new Channel();
-        const done = listBlob(channel).catch((e) => {
+        const done = listBlob(channel).catch((e: unknown) => {
           channel.fail(e);
           throw layerError(name, e);
         });
@@ -146,7 +148,9 @@ async function readStream(
         current = undefined;
         if (c.small) members.set(c.name, { kind: 'data', bytes: Buffer.concat(c.small) });
         else {
+          // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a streamed member: entry() set channel and done together
           c.channel!.end();
+          // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a streamed member: entry() set channel and done together
           members.set(c.name, { kind: 'listed', entries: await c.done! });
         }
       },
@@ -154,6 +158,7 @@ async function readStream(
   } catch (e) {
     if (current?.channel) {
       current.channel.end();
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a streamed member: entry() set channel and done together
       const failed = await current.done!.then(
         () => undefined,
         (err: unknown) => err,
@@ -195,8 +200,8 @@ export async function readArchiveImages(file: string, progress: Progress): Promi
     out.push({
       id: sha256(plan.config),
       plan,
-      diffIds: diffIds as Digest[],
-      chainIds: chainIds(diffIds as Digest[]),
+      diffIds: diffIds,
+      chainIds: chainIds(diffIds),
       layers,
     });
   }

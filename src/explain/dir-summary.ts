@@ -57,13 +57,16 @@ function dominant(byLayer: Map<number, number>): number {
 
 export function summarize(root: Dir, limits: SummaryLimits = DEFAULT_LIMITS): DirSummary {
   const sizes = measure(root);
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- measure() sized every directory under root
   const total = sizes.get(root)!.size;
   const build = (d: Dir, name: string, path: string, depth: number): DirSummary => {
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- measure() sized every directory under root
     const s = sizes.get(d)!;
     const out: DirSummary = { name, path, size: s.size, layer: dominant(s.byLayer), children: [] };
     if (depth >= limits.depth) return out;
     const kids: Array<{ name: string; size: number; dir?: Dir; layer: number }> = [];
     for (const [n, c] of d.children) {
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- measure() sized every directory under root
       if (c.kind === 'dir') kids.push({ name: n, size: sizes.get(c)!.size, dir: c, layer: 0 });
       else if (c.kind === 'leaf' && c.inode.size > 0)
         kids.push({ name: n, size: c.inode.size, layer: c.inode.layer + 1 });

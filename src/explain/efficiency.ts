@@ -69,8 +69,7 @@ function subtreeSize(n: DNode): number {
  * type replace the node's, its children stay). Walked side by side here.
  */
 function stack(lower: DNode, upper: DNode): void {
-  for (const name of [...upper.children.keys()].sort()) {
-    const c = upper.children.get(name)!;
+  for (const [name, c] of [...upper.children].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (name.startsWith(WHITEOUT)) {
       lower.children.delete(name.slice(WHITEOUT.length));
       continue;

@@ -56,7 +56,7 @@ test('entries come from a tar-split alone, as from the tar itself', async () => 
     ),
     EXPECTED,
   );
-  assert.deepEqual(await entriesOfTarSplit(parseTarSplit(await tarSplitOf(TAR))), EXPECTED);
+  assert.deepEqual(entriesOfTarSplit(parseTarSplit(await tarSplitOf(TAR))), EXPECTED);
 });
 
 test('entries of a tar inside a file, by its byte range', async () => {

@@ -10,7 +10,7 @@ import type { ExplainReport, LayerEntry } from './types';
 const f = (path: string, size: number): LayerEntry => ({ path, type: 'file', size, linkname: '' });
 
 function report(layers: LayerEntry[][]): ExplainReport {
-  const d = (i: number) => `sha256:${String(i).repeat(64)}` as Digest;
+  const d = (i: number): Digest => `sha256:${String(i).repeat(64)}`;
   const a = analyze(
     layers.map((entries, i) => ({ diffId: d(i), chainId: d(i), entries, createdBy: `RUN step ${i + 1}` })),
   );
@@ -29,7 +29,7 @@ test('a layer bar: full blocks for what is seen, eighths at its end, shade for w
   assert.deepEqual(layerBar(1, 0, 1e9, 10), { seen: '▏', hidden: '' }, 'a tiny layer still shows');
   assert.deepEqual(layerBar(0, 0, 100, 10), { seen: '', hidden: '' });
   const { seen, hidden } = layerBar(999, 1, 1000, 10);
-  assert.ok([...seen].length + hidden.length <= 10, 'never wider than the bar');
+  assert.ok(Array.from(seen).length + hidden.length <= 10, 'never wider than the bar');
 });
 
 test('the text: figures, layers top first with their bars, the waste list', () => {

@@ -2,7 +2,7 @@
 // `history`), one bar per layer (what containers see, what later layers hide),
 // the largest files and the paths that waste most.
 import { shortId } from '../digest';
-import { tabwrite } from '../cli/output/table';
+import { tabwrite } from '../util/tabwriter';
 import { humanSize } from '../util/units';
 import { topN } from './analyze';
 import type { ExplainReport, LayerReport, WastedCopy } from './types';
@@ -17,7 +17,7 @@ export interface TextOptions {
 }
 
 function cut(s: string, width: number): string {
-  const runes = [...s.replace(/\s+/g, ' ').trim()];
+  const runes = Array.from(s.replace(/\s+/g, ' ').trim()); // code points, not UTF-16 units
   return runes.length <= width ? runes.join('') : `${runes.slice(0, width - 1).join('')}…`;
 }
 
@@ -92,7 +92,7 @@ export function renderText(r: ExplainReport, opts: TextOptions): string {
   const numWidth = String(r.layers.length).length;
   for (const l of top) {
     const b = layerBar(l.size - l.hiddenBytes, l.hiddenBytes, max);
-    const pad = ' '.repeat(BAR - [...b.seen].length - b.hidden.length);
+    const pad = ' '.repeat(BAR - Array.from(b.seen).length - b.hidden.length);
     const note = l.hiddenBytes > 0 ? `${humanSize(l.size)}, ${humanSize(l.hiddenBytes)} hidden` : humanSize(l.size);
     out.push(`  ${String(l.number).padStart(numWidth)} ▕${paint('36', b.seen)}${paint('31', b.hidden)}${pad}▏ ${note}`);
   }

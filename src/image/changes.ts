@@ -55,7 +55,7 @@ export function parseJsonArray(s: string): string[] | undefined {
   const t = s.trim();
   if (!t.startsWith('[')) return undefined;
   try {
-    const v = JSON.parse(t);
+    const v: unknown = JSON.parse(t);
     if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
   } catch {
     /* shell form */

@@ -34,7 +34,7 @@ export function fullContainerConfig(c: ContainerConfig = {}): ContainerConfig {
   });
   if (c.StopSignal) out.StopSignal = c.StopSignal;
   if (c.Shell && c.Shell.length) out.Shell = c.Shell;
-  return out as ContainerConfig;
+  return out;
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {

@@ -2,7 +2,7 @@
 // database (see records-contract.ts); configs come from the Blobs given.
 import type { Blobs } from '../content/blobs';
 import type { Digest } from '../digest';
-import { notFound } from '../errdefs';
+import { notFound, internal } from '../errdefs';
 import type { ImageConfig } from '../oci/types';
 import type { ImageRecords, ImageRef } from './records';
 import type { Image, ImageRecord } from './store';
@@ -76,7 +76,7 @@ export class FakeImageRecords implements ImageRecords {
 
   setRef(name: string, id: Digest, isDigest = false): Digest | undefined {
     const image = this.images.get(id);
-    if (!image) throw new Error(`FOREIGN KEY constraint failed: no image ${id}`); // as the table's foreign key
+    if (!image) throw internal(`FOREIGN KEY constraint failed: no image ${id}`); // as the table's foreign key
     const prev = this.resolveRef(name);
     this.refs.set(name, { imageId: id, isDigest });
     if (!isDigest) image.lastTagTime = new Date().toISOString();

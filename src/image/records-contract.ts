@@ -70,7 +70,7 @@ export function imageRecordsContract(
   test(
     `${name}: a missing image: get undefined, load not-found`,
     withStore((s) => {
-      const id = `sha256:${'0'.repeat(64)}` as Digest;
+      const id: Digest = `sha256:${'0'.repeat(64)}`;
       assert.equal(s.images.get(id), undefined);
       assert.throws(
         () => s.images.load(id),

@@ -37,8 +37,7 @@ export class EntryIndex {
     const named: Array<{ rel: string; segment: number }> = [];
     if (!this.kinds.has(rel)) return named;
     const stack = [rel];
-    while (stack.length) {
-      const p = stack.pop()!;
+    for (let p = stack.pop(); p !== undefined; p = stack.pop()) {
       const seg = this.segments.get(p);
       if (seg !== undefined) named.push({ rel: p, segment: seg });
       this.segments.delete(p);

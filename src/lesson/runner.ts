@@ -2,6 +2,7 @@
 // and checks the outcome, so the same steps serve the reader and the test.
 import { capture, type Captured } from '../util/capture';
 import { FRONT_END_PATH } from '../util/paths';
+import { internal } from '../errdefs';
 
 export type CommandResult = Captured;
 
@@ -43,7 +44,7 @@ export class Lesson {
     }
     const expect = opts.expect ?? 0;
     if (r.code !== expect)
-      throw new Error(
+      throw internal(
         `step ${this.step}: "stowage ${args.join(' ')}" exited ${r.code}, expected ${expect}\n${r.stderr}`,
       );
     return r;
@@ -55,7 +56,7 @@ export class Lesson {
   }
 
   check(ok: boolean, what: string): void {
-    if (!ok) throw new Error(`step ${this.step}: ${what}`);
+    if (!ok) throw internal(`step ${this.step}: ${what}`);
     this.io.write(`${this.style('32', `✔ ${what}`)}\n`);
   }
 }

@@ -66,7 +66,7 @@ async function fetchPage(port: number, p: string): Promise<{ status: number; bod
         http
           .get({ host: '127.0.0.1', port, path: p, timeout: 3000 }, (res) => {
             let body = '';
-            res.on('data', (d) => (body += d));
+            res.on('data', (d: Buffer | string) => (body += d.toString()));
             res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
           })
           .on('error', reject);
@@ -109,7 +109,7 @@ export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTra
     await L.sh(['images']);
     const baseLayers = JSON.parse(
       (await L.sh(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'busybox'], { quiet: true })).stdout,
-    );
+    ) as string[];
     L.check(baseLayers.length === 1, 'busybox:latest has one layer');
 
     L.section(
@@ -137,7 +137,7 @@ export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTra
     await L.sh(['image', 'inspect', '-f', '{{json .GraphDriver.Data}}', 'lottery:v1']);
     const layers = JSON.parse(
       (await L.sh(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', 'lottery:v1'], { quiet: true })).stdout,
-    );
+    ) as string[];
     L.check(
       layers.length === 2 && layers[0] === baseLayers[0],
       'lottery:v1 = the busybox layer + one layer with the page',
@@ -156,7 +156,7 @@ export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTra
     await L.sh(['image', 'explain', 'lottery:v1']);
     const explained = JSON.parse(
       (await L.sh(['image', 'explain', '--format', 'json', 'lottery:v1'], { quiet: true })).stdout,
-    );
+    ) as { sharedBytes: number; layers: Array<{ size: number; sharedWith: string[] }> };
     L.check(
       explained.layers[1].size === Buffer.byteLength(LOTTERY_PAGE) &&
         explained.sharedBytes === explained.layers[0].size &&
@@ -173,7 +173,7 @@ export async function walkthrough(o: WalkthroughOptions): Promise<WalkthroughTra
     await L.sh(['image', 'explain', 'lottery:fat']);
     const wasted = JSON.parse(
       (await L.sh(['image', 'explain', '--format', 'json', 'lottery:fat'], { quiet: true })).stdout,
-    );
+    ) as { wastedBytes: number; waste: Array<{ path: string } | undefined> };
     L.check(
       wasted.wastedBytes === 5 << 20 && wasted.waste[0]?.path === '/www/cache.bin',
       'lottery:fat ships 5 MiB that no container sees: /www/cache.bin',
@@ -278,9 +278,10 @@ if (require.main === module) {
   const user = rootlessDefaults();
   const root = process.env.LESSON_ROOT ?? (user ? `${user.root}-lesson` : '/var/lib/stowage-lesson');
   const runroot = process.env.LESSON_RUNROOT ?? (user ? path.join(user.runroot, 'lesson') : '/run/stowage-lesson');
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- isTTY is undefined, not false, when stdout is a pipe
   walkthrough({ root, runroot, write: (s) => process.stdout.write(s), color: !!process.stdout.isTTY }).then(
     () => process.stdout.write('\nThe lesson is over; everything it made has been removed.\n'),
-    (e) => {
+    (e: unknown) => {
       process.stderr.write(`\nThe walkthrough failed: ${(e as Error).message}\n`);
       process.exit(1);
     },

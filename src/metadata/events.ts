@@ -18,8 +18,9 @@ export interface EventRow {
 const KEEP = 4096;
 
 interface Row {
-  seq: number;
-  time_nano: bigint;
+  // safeIntegers: SQLite's integers come back as bigint
+  seq: number | bigint;
+  time_nano: bigint | number;
   type: string;
   action: string;
   actor_id: string;
@@ -27,12 +28,12 @@ interface Row {
 }
 
 const toEvent = (r: Row): EventRow => ({
-  seq: r.seq,
+  seq: Number(r.seq),
   timeNano: BigInt(r.time_nano),
   type: r.type,
   action: r.action,
   actorId: r.actor_id,
-  attributes: JSON.parse(r.attributes),
+  attributes: JSON.parse(r.attributes) as EventRow['attributes'],
 });
 
 export class EventStore {

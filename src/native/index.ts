@@ -41,7 +41,8 @@ export interface Native {
   syncfs(fd: number): void;
 }
 
-export const native: Native = require(path.join(REPO_ROOT, 'build', 'Release', 'stowage_native.node'));
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon loads by path, not by import
+export const native = require(path.join(REPO_ROOT, 'build', 'Release', 'stowage_native.node')) as Native;
 
 export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;

@@ -10,7 +10,7 @@ import { PortError, allocatePorts, dnatPorts, portRequests, type BoundPort, type
 import { isNetns } from './netns';
 import { networkHost } from './host-netns';
 import { newId, type Networks } from './networks';
-import type { AttachmentRow, StateDb } from './state-db';
+import type { AttachmentRow, StateDb } from '../metadata/network-state';
 import { contains, parseCidr } from './subnet';
 import type { AttachOptions, Endpoint, Peer, PortMap } from './types';
 
@@ -58,6 +58,7 @@ export class Attachments {
     if (opts.ip !== undefined) {
       if (net.name === 'bridge')
         throw invalidArgument('user specified IP address is supported on user defined networks only');
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a bridge network always has its bridge and subnet (claim() gives them)
       if (!contains(parseCidr(net.subnet!), opts.ip)) {
         throw invalidArgument(`no configured subnet or ip-range contain the IP address ${opts.ip}`);
       }
@@ -193,6 +194,7 @@ export class Attachments {
         first ??= err;
       }
     }
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a caught error, rethrown as it came
     if (first !== undefined) throw first;
   }
 
@@ -215,6 +217,7 @@ export class Attachments {
       failure = err;
     }
     await teardownMasq(list, row.container_id);
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a caught error, rethrown as it came
     if (failure !== undefined) throw failure;
     this.state.delete(row.container_id, row.network_id);
   }

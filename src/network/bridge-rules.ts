@@ -14,6 +14,7 @@
 import { deleteRules, run } from './iptables';
 import { chainsFor, DEFAULT_CHAINS } from './naming';
 import type { NetworkConfig } from './types';
+import { internal } from '../errdefs';
 
 export const FORWARD_CHAIN = DEFAULT_CHAINS.forward;
 export const ISOLATION_1 = DEFAULT_CHAINS.isolation1;
@@ -26,7 +27,9 @@ export interface BridgeRules {
 
 /** A network's rules, each as `-A CHAIN match... -j TARGET` arguments. */
 export function bridgeRules(net: NetworkConfig): BridgeRules {
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a bridge network always has its bridge and subnet (claim() gives them)
   const br = net.bridge!;
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a bridge network always has its bridge and subnet (claim() gives them)
   const subnet = net.subnet!;
   const { forward, isolation1, isolation2 } = chainsFor(br);
   const filter: string[][] = [['-A', forward, '-i', br, '-o', br, '-j', 'ACCEPT']];
@@ -49,6 +52,7 @@ export function bridgeRules(net: NetworkConfig): BridgeRules {
 
 /** Does an `iptables -S` rule belong to this bridge network? */
 function isOwnRule(net: NetworkConfig, args: string[]): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a bridge network always has its bridge and subnet (claim() gives them)
   const br = net.bridge!;
   const at = (flag: string) => {
     const i = args.indexOf(flag);
@@ -105,7 +109,7 @@ export async function ensureBridgeRules(net: NetworkConfig): Promise<void> {
     if (list.length === 0) continue;
     const input = `*${table}\n${list.map((r) => r.join(' ')).join('\n')}\nCOMMIT\n`;
     const r = await run('iptables-restore', ['-w', '--noflush'], input);
-    if (r.code !== 0) throw new Error(`iptables-restore (${table}) for bridge ${net.bridge}: ${r.stderr.trim()}`);
+    if (r.code !== 0) throw internal(`iptables-restore (${table}) for bridge ${net.bridge}: ${r.stderr.trim()}`);
   }
 }
 

@@ -85,7 +85,7 @@ export function claimBridge(
   bridgeName: (i: number) => string,
   made?: (bridge: string) => void,
 ): ClaimedBridge {
-  const others = networks.filter((n) => n.subnet).map((n) => parseCidr(n.subnet!));
+  const others = networks.flatMap((n) => (n.subnet ? [parseCidr(n.subnet)] : []));
   let fixed: Cidr | undefined;
   if (req.subnet) {
     try {
@@ -93,7 +93,8 @@ export function claimBridge(
     } catch (err) {
       throw invalidArgument(`Invalid subnet ${req.subnet} : ${(err as Error).message}`);
     }
-    if (others.some((o) => overlaps(o, fixed!)))
+    const want = fixed;
+    if (others.some((o) => overlaps(o, want)))
       throw new StowageError('forbidden', 'Pool overlaps with other one on this address space');
   } else if (req.gateway || req.ipRange) {
     throw invalidArgument(`no matching subnet for ${req.gateway ? `gateway ${req.gateway}` : `range ${req.ipRange}`}`);
@@ -118,7 +119,7 @@ export function claimBridge(
     const taken = [...others, ...hostRoutes(), ...hostAddresses(), ...lost];
     let subnet: Cidr;
     if (fixed) {
-      if (taken.some((t) => overlaps(t, fixed!)))
+      if (taken.some((t) => overlaps(t, fixed)))
         throw new StowageError('forbidden', 'requested network overlaps with existing network');
       subnet = fixed;
     } else {

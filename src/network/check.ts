@@ -53,7 +53,7 @@ export async function checkNetwork(input: NetworkCheckInput): Promise<Finding[]>
   const out: Finding[] = [];
   const naming = netNaming();
   const pools = [...naming.defaultPools, ...naming.userPools].map(parseCidr);
-  const ours = new Map(input.networks.filter((n) => n.bridge).map((n) => [n.bridge!, n]));
+  const ours = new Map(input.networks.flatMap((n) => (n.bridge ? [[n.bridge, n] as const] : [])));
 
   // bridges
   for (const b of ownedBridges()) {
@@ -90,7 +90,9 @@ export async function checkNetwork(input: NetworkCheckInput): Promise<Finding[]>
         kind: 'rule',
         object: `${table}: ${a.join(' ')}`,
         problem: `names bridge ${missing}, which does not exist`,
-        repair: async () => void (await run('iptables', ['-w', '-t', table, '-D', ...a.slice(1)])),
+        repair: async () => {
+          await run('iptables', ['-w', '-t', table, '-D', ...a.slice(1)]);
+        },
       });
     }
   }
@@ -126,7 +128,9 @@ export async function checkNetwork(input: NetworkCheckInput): Promise<Finding[]>
       kind: 'chain',
       object: `nat: ${chain}`,
       problem,
-      repair: async () => void (await deleteRules('nat', (r) => r.includes(chain) && r[1] !== chain, [chain])),
+      repair: async () => {
+        await deleteRules('nat', (r) => r.includes(chain) && r[1] !== chain, [chain]);
+      },
     });
   }
 

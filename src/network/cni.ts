@@ -152,7 +152,7 @@ export class CniRuntime {
         }
         let parsed: { code?: number; msg?: string; details?: string } | undefined;
         try {
-          parsed = stdout ? JSON.parse(stdout) : undefined;
+          parsed = stdout ? (JSON.parse(stdout) as typeof parsed) : undefined;
         } catch {
           /* not JSON */
         }
@@ -197,6 +197,7 @@ export class CniRuntime {
         first ??= err;
       }
     }
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a caught error, rethrown as it came
     if (first !== undefined) throw first;
   }
 }

@@ -29,6 +29,7 @@ export function bridgeConflist(
   defaultRoute: boolean,
   withPorts: boolean,
 ): NetConfList {
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a bridge network always has its bridge and subnet (claim() gives them)
   const range: Record<string, string> = { subnet: net.subnet!, gateway: net.gateway! };
   if (net.ipRange) {
     const r = parseCidr(net.ipRange);

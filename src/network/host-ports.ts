@@ -204,7 +204,7 @@ export function dnatPorts(): Promise<ReservedPort[]> {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
+    child.stdout.on('data', (d: Buffer | string) => (out += d.toString()));
     child.on('error', () => resolve([]));
     child.on('close', () => resolve(parseDnatPorts(out)));
   });

@@ -7,7 +7,11 @@ import { inNetworkHost } from './host-netns';
 /** Runs a program; one that cannot start gives code 127 and the reason as stderr. */
 export function run(cmd: string, args: readonly string[], input?: string): Promise<Captured> {
   const [file, argv] = inNetworkHost(cmd, args);
-  return capture(file, argv, { input }).catch((err: Error) => ({ code: 127, stdout: '', stderr: err.message }));
+  return capture(file, argv, { input }).catch((err: unknown) => ({
+    code: 127,
+    stdout: '',
+    stderr: (err as Error).message,
+  }));
 }
 
 /** Splits one `iptables -S` line into arguments (double quotes, backslash escapes). */

@@ -15,7 +15,7 @@ import { netNaming } from './naming';
 import { networkLinkExists } from './host-netns';
 import { contains, parseCidr } from './subnet';
 import { ensureStoreId, linkOwner, reclaimOrphanBridges, setLinkOwner } from './owners';
-import type { StateDb } from './state-db';
+import type { StateDb } from '../metadata/network-state';
 import type { NetworkConfig, NetworkStore } from './types';
 
 export { DEFAULT_BRIDGE_POOLS, USER_NETWORK_POOLS, USER_NETWORK_PREFIX, DEFAULT_BRIDGE_PREFIX } from './naming';
@@ -41,6 +41,7 @@ export interface CreateNetworkOptions {
  * keeps its own), so no container is given one.
  */
 function reserveAux(net: NetworkConfig, aux: Record<string, string>, ipamDir: string): Record<string, string> {
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a bridge network always has its bridge and subnet (claim() gives them)
   const subnet = parseCidr(net.subnet!);
   for (const [name, ip] of Object.entries(aux)) {
     if (!isIPv4(ip) || !contains(subnet, ip))
@@ -125,19 +126,15 @@ export class Networks {
       const bridge = all.find((n) => n.name === 'bridge');
       if (bridge) return bridge;
       const naming = netNaming();
-      const net = await this.claim(
-        'bridge',
-        newId(),
-        naming.defaultPools,
-        naming.defaultSize,
-        {},
-        naming.defaultBridge,
+      const net = await this.claim('bridge', newId(), naming.defaultPools, naming.defaultSize, {}, (i) =>
+        naming.defaultBridge(i),
       );
       net.options = {
         'com.docker.network.bridge.default_bridge': 'true',
         'com.docker.network.bridge.enable_icc': 'true',
         'com.docker.network.bridge.enable_ip_masquerade': 'true',
         'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a bridge network always has its bridge and subnet (claim() gives them)
         'com.docker.network.bridge.name': net.bridge!,
         'com.docker.network.driver.mtu': '1500',
       };

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { errnoCode } from '../errdefs';
+import { errnoCode, failedPrecondition } from '../errdefs';
 import { native, MNT_DETACH } from '../native';
 import { removeBridgeFromHost } from './bridges';
 import { inNetworkHost, networkLinkAlias, networkLinks } from './host-netns';
@@ -104,7 +104,7 @@ export function ensureStoreId(root: string, runroot: string): string {
       if (errnoCode(err) !== 'EEXIST') throw err;
     }
     id = readId(file);
-    if (!id) throw new Error(`unreadable store ID in ${file}`);
+    if (!id) throw failedPrecondition(`unreadable store ID in ${file}`);
   }
   const runFile = runrootIdFile(runroot);
   if (readId(runFile) !== id) {

@@ -74,7 +74,7 @@ export function splitProtoPort(raw: string): [proto: string, port: string] {
  * as in Go ("1-2-3" is 1-2).
  */
 export function parsePortRange(ports: string): [start: number, end: number] {
-  if (ports === '') throw new Error('empty string specified for ports');
+  if (ports === '') throw invalidArgument('empty string specified for ports');
   if (!ports.includes('-')) {
     const p = parseUint16(ports);
     return [p, p];
@@ -82,7 +82,7 @@ export function parsePortRange(ports: string): [start: number, end: number] {
   const parts = ports.split('-');
   const start = parseUint16(parts[0]);
   const end = parseUint16(parts[1]);
-  if (end < start) throw new Error(`invalid range specified for port: ${ports}`);
+  if (end < start) throw invalidArgument(`invalid range specified for port: ${ports}`);
   return [start, end];
 }
 

@@ -3,7 +3,7 @@
 // hosts.ts allows it), the credentials its challenge asks for, and requests
 // scoped to repositories. `Repository` has the calls pull and push make.
 // Errors keep Docker's wording: "<what>: <code>: <message>".
-import { StowageError } from '../errdefs';
+import { StowageError, internal } from '../errdefs';
 import { Authorizer, errorText, mergeScopes, pullScope, pushScope } from './auth';
 import { credentialKey, getCredentials, type AuthConfig } from './credentials';
 import { RegistryHosts } from './hosts';
@@ -76,7 +76,7 @@ export class Registry {
 
   /** scheme://host[:port], once connected */
   get origin(): string {
-    if (!this.origin_) throw new Error('registry not connected');
+    if (!this.origin_) throw internal('registry not connected');
     return this.origin_;
   }
 
@@ -90,7 +90,7 @@ export class Registry {
 
   /** GET /v2/ over HTTPS, or plain HTTP where allowed and the server does not speak TLS; learns the auth challenge. */
   connect(): Promise<void> {
-    this.connecting ??= this.ping().catch((e) => {
+    this.connecting ??= this.ping().catch((e: unknown) => {
       this.connecting = undefined;
       throw e;
     });

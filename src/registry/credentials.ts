@@ -75,7 +75,7 @@ function readConfig(file = dockerConfigFile()): ConfigJson {
   if (!text.trim()) return {};
   try {
     const json = JSON.parse(text) as ConfigJson;
-    if (!json || typeof json !== 'object' || Array.isArray(json)) throw new Error('not an object');
+    if (!json || typeof json !== 'object' || Array.isArray(json)) throw invalidArgument('not an object');
     return json;
   } catch (e) {
     throw invalidArgument(`loading config file: ${file}: ${(e as Error).message}`);
@@ -221,6 +221,7 @@ export function eraseCredentials(server: string): boolean {
     found = r.ok;
   }
   if (cfg.auths && server in cfg.auths) {
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- config.json's auths is a JSON object, written back with every other key kept
     delete cfg.auths[server];
     writeConfig(cfg);
     found = true;

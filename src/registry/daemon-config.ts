@@ -41,7 +41,7 @@ export function ipBytes(addr: string): Buffer | undefined {
   const [head, tail] = s.split('::');
   const h = head ? head.split(':') : [];
   const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
   const out = Buffer.alloc(16);
   groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
   return out;
@@ -74,6 +74,7 @@ export function isLoopbackAddress(addr: string): boolean {
   if (cidrContains(LOOPBACK_V4, b)) return true;
   return b.equals(Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]));
 }
+// eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a constant CIDR that parses
 const LOOPBACK_V4 = parseCidr('127.0.0.0/8')!;
 
 /** A mirror URL as Docker's ValidateMirror accepts it: http(s), a host, no path, query or credentials. */

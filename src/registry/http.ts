@@ -237,7 +237,10 @@ function once(
       resolve(res);
     });
     req.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.name === 'AbortError') return reject(e);
+      if (e.name === 'AbortError') {
+        reject(e);
+        return;
+      }
       const { detail, plainHttp, hint } = describe(e, url, route);
       reject(
         new NetworkError(

@@ -5,7 +5,7 @@
 // bytes hashed and counted on the way, and adopted in order once its digest,
 // size and diff ID are right. Layers the store has are not fetched. The image
 // appears in one transaction, with its tag and its repo digest, or not at all.
-import { decompressStream, detectCompression, peek } from '../archive/decompress';
+import { decompressStream, detectCompression, peek } from '../tar/decompress';
 import { chainIds, sha256, type Digest } from '../digest';
 import type { ImageService } from '../engine/images';
 import type { Store } from '../engine/store';
@@ -61,6 +61,7 @@ export interface PullResult {
 
 const bad = (msg: string) => invalidArgument(msg);
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the shape of the JSON they expect; the value is checked where it is used
 function parse<T>(bytes: Buffer, what: string): T {
   try {
     return JSON.parse(bytes.toString('utf8')) as T;
@@ -267,7 +268,7 @@ async function fetchLayers(
         slots.give();
       }
     })();
-    task.catch((e) => {
+    task.catch((e: unknown) => {
       failure ??= e;
       abort.abort(e);
     });

@@ -20,6 +20,7 @@ import type { AuthConfig } from './credentials';
 import type { RegistryHosts } from './hosts';
 import { NO_PROGRESS, Slots, throttled, type OnProgress } from './progress';
 import { originSource, type SourceConfig } from './sources';
+import { failedPrecondition, internal } from '../errdefs';
 
 /** Docker's max-concurrent-uploads default. */
 const CONCURRENT_UPLOADS = 5;
@@ -120,7 +121,7 @@ async function uploadLayer(
   let location = session;
   if (!location) {
     const up = await repo.startUpload();
-    if (up.mounted) throw new Error('the registry mounted a blob it was not asked to');
+    if (up.mounted) throw internal('the registry mounted a blob it was not asked to');
     location = up.location;
   }
   const hash = createHash('sha256');
@@ -151,9 +152,9 @@ async function uploadLayer(
     a.pipe(b);
   }
   let digest: Digest | undefined;
-  hasher.on('end', () => (digest = `sha256:${hash.digest('hex')}` as Digest));
+  hasher.on('end', () => (digest = `sha256:${hash.digest('hex')}`));
   const next = await repo.patchUpload(location, { stream: hasher });
-  if (!digest) throw new Error('the layer stream ended without a digest');
+  if (!digest) throw internal('the layer stream ended without a digest');
   await repo.closeUpload(next, digest);
   return { digest, size };
 }
@@ -173,7 +174,8 @@ export async function pushImage(
   const diffIds = image.config.rootfs.diff_ids;
   const chains = chainIds(diffIds);
   const top = image.record.topLayer;
-  if ((top ?? null) !== (chains[chains.length - 1] ?? null)) throw new Error(`image ${id} does not match its layers`);
+  if ((top ?? null) !== (chains[chains.length - 1] ?? null))
+    throw failedPrecondition(`image ${id} does not match its layers`);
   await registry.connect();
   // Docker lists the top layer first
   const order = diffIds.map((_, i) => diffIds.length - 1 - i);

@@ -106,7 +106,7 @@ function parseRegistry(t: Table, where: string): RegistryEntry {
 export function parseRegistriesConf(text: string, file: string): RegistriesConf {
   let doc: Table;
   try {
-    doc = parseToml(text) as Table;
+    doc = parseToml(text);
   } catch (e) {
     throw invalidArgument(`${file} is not valid TOML: ${(e as Error).message.split('\n')[0]}`);
   }

@@ -49,11 +49,11 @@ export function pullSources(ref: Reference, cfg: SourceConfig = {}): Source[] {
   const entry = findRegistry(conf, name);
   const byDigest = !!ref.digest;
   const out: Source[] = [];
-  for (const m of entry?.mirrors ?? []) {
-    if (entry?.mirrorByDigestOnly && !byDigest) continue;
+  for (const m of entry ? entry.mirrors : []) {
+    if (!entry || (entry.mirrorByDigestOnly && !byDigest)) continue;
     if (m.pullFromMirror === 'digest-only' && !byDigest) continue;
     if (m.pullFromMirror === 'tag-only' && byDigest) continue;
-    out.push(split(rewrite(entry!, m.location, name), m.insecure, true));
+    out.push(split(rewrite(entry, m.location, name), m.insecure, true));
   }
   if (origin.domain === 'docker.io') {
     for (const url of daemon.mirrors) {

@@ -42,8 +42,10 @@ export function verifiedStream(
   };
   source.on('data', (chunk: Buffer) => {
     done += chunk.length;
-    if (done > size)
-      return fail(invalidArgument(`${what} ${digest} is larger than the ${size} bytes its manifest gives: refused`));
+    if (done > size) {
+      fail(invalidArgument(`${what} ${digest} is larger than the ${size} bytes its manifest gives: refused`));
+      return;
+    }
     hash.update(chunk);
     onBytes?.(done);
     if (!abandoned && !out.write(chunk)) source.pause();
@@ -56,11 +58,15 @@ export function verifiedStream(
     source.resume();
   });
   source.on('end', () => {
-    if (done !== size)
-      return fail(invalidArgument(`${what} ${digest} ended after ${done} of the ${size} bytes its manifest gives`));
+    if (done !== size) {
+      fail(invalidArgument(`${what} ${digest} ended after ${done} of the ${size} bytes its manifest gives`));
+      return;
+    }
     const got = `sha256:${hash.digest('hex')}`;
-    if (got !== digest)
-      return fail(invalidArgument(`${what} verification failed for digest ${digest}: the blob hashes to ${got}`));
+    if (got !== digest) {
+      fail(invalidArgument(`${what} verification failed for digest ${digest}: the blob hashes to ${got}`));
+      return;
+    }
     out.end();
     settle();
   });

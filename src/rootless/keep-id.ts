@@ -106,6 +106,7 @@ export function keepIdSpec(spec: OciSpec, k: KeepId): OciSpec {
         : m,
     );
   const sysctl = { ...spec.linux.sysctl };
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the OCI spec's sysctl is a plain object
   for (const k of ['net.ipv4.ip_unprivileged_port_start', 'net.ipv4.ping_group_range']) delete sysctl[k];
   return {
     ...spec,

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { StowageError, failedPrecondition, internal } from '../errdefs';
 import { ensureSharedDir, isNetns, netnsDir, netnsPath } from '../network/netns';
 import type { Endpoint, PortMap } from '../network/types';
-import { FileLock } from './lock';
+import { FileLock } from '../metadata/file-lock';
 import { Slirp, type HostForward } from './slirp';
 
 export const ROOTLESS_NETNS = 'rootless';
@@ -81,8 +81,11 @@ export class RootlessNetwork {
       if (mine.length && this.slirp.running()) {
         const live = await this.slirp.forwards().catch(() => [] as HostForward[]);
         for (const f of live) {
-          if (mine.some((m) => m.proto === f.proto && m.hostPort === f.hostPort && m.hostAddr === f.hostAddr))
-            await this.slirp.removeForward(f.id!).catch(() => {});
+          if (
+            f.id !== undefined &&
+            mine.some((m) => m.proto === f.proto && m.hostPort === f.hostPort && m.hostAddr === f.hostAddr)
+          )
+            await this.slirp.removeForward(f.id).catch(() => {});
         }
       }
       await detach();

@@ -107,6 +107,7 @@ export class Slirp {
     child.removeAllListeners('exit');
     (ready as unknown as net.Socket).destroy();
     child.unref();
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- slirp answered on its socket, so it was spawned and has a pid
     const start = processStart(child.pid!);
     fs.writeFileSync(this.stateFile, JSON.stringify({ pid: child.pid, start }), { mode: 0o600 });
   }
@@ -145,7 +146,7 @@ export class Slirp {
       const sock = net.connect(this.socket);
       let body = '';
       sock.on('connect', () => sock.end(JSON.stringify(args ? { execute, arguments: args } : { execute })));
-      sock.on('data', (d) => (body += d));
+      sock.on('data', (d: Buffer) => (body += d.toString()));
       sock.on('error', reject);
       sock.on('close', () => {
         try {

@@ -162,13 +162,13 @@ export function attach(paths: ContainerPaths, io: AttachIO): Attachment {
     });
   const onStdinData = (chunk: Buffer | string) => {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-    stdin!.pause();
+    stdin?.pause();
     queue = queue
       .then(async () => {
         for (let off = 0; off < buf.length && !finished; off += MAX_STDIN_PACKET) {
           await writePacket(buf.subarray(off, off + MAX_STDIN_PACKET));
         }
-        if (!finished) stdin!.resume();
+        if (!finished) stdin?.resume();
       })
       .catch(() => stopStdin());
   };

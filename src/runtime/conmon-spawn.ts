@@ -73,11 +73,13 @@ export async function spawnConmon(
     '_OCI_STARTPIPE',
     '_OCI_ATTACHPIPE',
   ]) {
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the environment handed to spawn() is a plain object
     delete env[k];
   }
 
   const child = spawn(conmonPath, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'], detached: true });
   const errChunks: Buffer[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- stdio[2] is 'pipe', so the child has a stderr stream
   child.stderr!.on('data', (d: Buffer) => errChunks.push(d));
   const stderr = () => Buffer.concat(errChunks).toString('utf8').trim();
   const sync = child.stdio[3] as Readable;
@@ -101,13 +103,14 @@ export async function spawnConmon(
     if (text === undefined) return { info: undefined, stderr: stderr() };
     try {
       const info = JSON.parse(text) as SyncInfo;
-      if (typeof info.data !== 'number') throw new Error('no data');
+      if (typeof info.data !== 'number') throw internal('no data');
       return { info, stderr: stderr() };
     } catch {
       throw internal(`conmon bytes ${JSON.stringify(text)}: not its sync message`);
     }
   } finally {
     sync.destroy();
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- stdio[2] is 'pipe', so the child has a stderr stream
     child.stderr!.destroy();
   }
 }

@@ -298,6 +298,7 @@ export async function conmonExecAttached(
   const s = await execSessionDir(rt, id, proc, opts.execDir);
   const args = [...conmonExecArgs(rt, id, s), '--exec-attach', ...(proc.terminal ? ['-t'] : opts.stdin ? ['-i'] : [])];
   const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' };
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the environment handed to spawn() is a plain object
   for (const k of ['NOTIFY_SOCKET', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES']) delete env[k];
   const child = spawn(resolveExecutable(rt.conmonPath ?? 'conmon'), args, {
     cwd: s.dir,
@@ -308,6 +309,7 @@ export async function conmonExecAttached(
   const pipes = child.stdio as unknown as Array<Readable & Writable>;
   child.unref();
   const errChunks: Buffer[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- stdio[2] is 'pipe', so the child has a stderr stream
   child.stderr!.on('data', (d: Buffer) => errChunks.push(d));
   const sync = lineReader(pipes[3]);
   const attachMsg = lineReader(pipes[5]);
@@ -335,7 +337,7 @@ export async function conmonExecAttached(
     const started = await sync();
     if (!started || started.data <= 0) {
       attachment.detach();
-      fail(started?.message ?? 'exec failed');
+      return fail(started?.message ?? 'exec failed');
     }
     const exitedCode = sync().then((m) => {
       close();
@@ -343,7 +345,7 @@ export async function conmonExecAttached(
       const file = path.join(s.dir, id);
       return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : -1;
     });
-    return { pid: started!.data, exited: exitedCode, attachment, resize: (r, c) => resize(paths, r, c) };
+    return { pid: started.data, exited: exitedCode, attachment, resize: (r, c) => resize(paths, r, c) };
   } catch (e) {
     close();
     throw e;

@@ -151,7 +151,7 @@ export function parseSeccompProfile(text: string): SeccompProfile {
     throw failed((e as Error).message);
   }
   if (!isObject(p)) throw failed('the profile is not a JSON object');
-  const profile = p as Record<string, unknown>;
+  const profile = p;
   optional(profile.defaultAction, 'string', 'defaultAction');
   if (profile.defaultAction !== undefined && profile.defaultAction !== '')
     action(profile.defaultAction as string, 'defaultAction');
@@ -185,7 +185,7 @@ function rule(r: unknown, i: number): void {
   if (r.name && names.length)
     throw invalidArgument("'name' and 'names' were specified in the seccomp profile, use either 'name' or 'names'");
   if (!r.name && !names.length) throw failed(`syscalls[${i}] names no syscall`);
-  const what = `syscalls[${i}] (${(r.name as string) || names[0]})`;
+  const what = `syscalls[${i}] (${(r.name as string) || String(names[0])})`;
   if (typeof r.action !== 'string') throw failed(`${what} has no action`);
   action(r.action, `${what}.action`);
   if (r.errnoRet != null) uint(r.errnoRet, `${what}.errnoRet`);

@@ -244,7 +244,7 @@ function rlimits(
  * number runc reads (read back from config.json it is a JS number past 2^53).
  */
 export function specJson(spec: unknown): string {
-  return JSON.stringify(spec, (_k, v) =>
+  return JSON.stringify(spec, (_k, v: unknown) =>
     typeof v === 'number' && v > Number.MAX_SAFE_INTEGER ? RLIM_INFINITY : v,
   ).replace(/"RLIM_INFINITY"/g, '18446744073709551615');
 }

@@ -25,8 +25,8 @@ export function capture(cmd: string, args: readonly string[], opts: CaptureOptio
     const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d: Buffer | string) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer | string) => (stderr += d.toString()));
     const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
     child.on('error', (e) => {
       clearTimeout(timer);

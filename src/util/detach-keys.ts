@@ -41,7 +41,8 @@ export class DetachWatcher extends Transform {
           if (out.length) this.push(Buffer.from(out));
           this.matched = 0;
           this.emit('detach');
-          return done();
+          done();
+          return;
         }
         continue;
       }

@@ -1,3 +1,4 @@
+import { invalidArgument } from '../errdefs';
 // Go's time.Duration as text: ParseDuration (flags such as --health-interval,
 // HEALTHCHECK --interval) and Duration.String (Docker prints durations with %v),
 // with Go's error wording. Durations are nanoseconds in a JS number (exact up to
@@ -15,16 +16,18 @@ export function parseGoDuration(s: string): number {
     rest = rest.slice(1);
   }
   if (rest === '0') return 0;
-  if (rest === '') throw new Error(`time: invalid duration ${quoted}`);
+  if (rest === '') throw invalidArgument(`time: invalid duration ${quoted}`);
   let total = 0;
   while (rest !== '') {
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the pattern matches the empty string
     const num = /^(\d*)(?:\.(\d*))?/.exec(rest)!;
-    if ((num[1] ?? '') === '' && (num[2] ?? '') === '') throw new Error(`time: invalid duration ${quoted}`);
+    if ((num[1] ?? '') === '' && (num[2] ?? '') === '') throw invalidArgument(`time: invalid duration ${quoted}`);
     rest = rest.slice(num[0].length);
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the pattern matches the empty string
     const unit = /^[^\d.]*/.exec(rest)![0];
-    if (unit === '') throw new Error(`time: missing unit in duration ${quoted}`);
+    if (unit === '') throw invalidArgument(`time: missing unit in duration ${quoted}`);
     const scale = UNITS[unit];
-    if (scale === undefined) throw new Error(`time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}`);
+    if (scale === undefined) throw invalidArgument(`time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}`);
     rest = rest.slice(unit.length);
     total += Number(`${num[1] || '0'}.${num[2] || '0'}`) * scale;
   }

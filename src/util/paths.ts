@@ -1,15 +1,17 @@
 // Where stowage's own files are, whether it runs from dist/ or from the bundle.
 import fs from 'node:fs';
 import path from 'node:path';
+import { internal } from '../errdefs';
 
 function findRepoRoot(start: string): string {
   for (let d = start; ; d = path.dirname(d)) {
     try {
-      if (JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')).name === 'stowage') return d;
+      const pkg = JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')) as { name?: unknown };
+      if (pkg.name === 'stowage') return d;
     } catch {
       /* keep looking */
     }
-    if (path.dirname(d) === d) throw new Error(`cannot find stowage's directory above ${start}`);
+    if (path.dirname(d) === d) throw internal(`cannot find stowage's directory above ${start}`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { invalidArgument } from '../errdefs';
 // Sizes and durations formatted as Docker's go-units does.
 
 function goG(v: number, precision: number): string {
@@ -72,14 +73,14 @@ export function ago(date: Date | number, now = Date.now()): string {
  * digit, dot or space; the suffix is b, or k/m/g/t/p optionally followed by b or ib.
  */
 export function ramInBytes(s: string): number {
-  const sep = Math.max(...[...'0123456789. '].map((c) => s.lastIndexOf(c)));
-  if (sep === -1) throw new Error(`invalid size: '${s}'`);
+  const sep = Math.max(...Array.from('0123456789. ').map((c) => s.lastIndexOf(c)));
+  if (sep === -1) throw invalidArgument(`invalid size: '${s}'`);
   const num = s[sep] === ' ' ? s.slice(0, sep) : s.slice(0, sep + 1);
   let sfx = s.slice(sep + 1);
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(num))
-    throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(num)}: invalid syntax`);
+    throw invalidArgument(`strconv.ParseFloat: parsing ${JSON.stringify(num)}: invalid syntax`);
   const size = Number(num);
-  if (size < 0) throw new Error(`invalid size: '${s}'`);
+  if (size < 0) throw invalidArgument(`invalid size: '${s}'`);
   if (!sfx) return Math.trunc(size);
   const bad = () => new Error(`invalid suffix: '${sfx}'`);
   if (sfx.length > 3) throw bad();

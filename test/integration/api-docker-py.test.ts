@@ -21,6 +21,7 @@ after(async () => {
   env.cleanup();
 });
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the shape of the JSON they expect
 const json = <T>(body: string) => JSON.parse(body) as T;
 
 /** A build context holding only this Dockerfile, as a tar. */

@@ -121,7 +121,7 @@ test('events: past ones with since/until and filters, and new ones followed as o
     },
   );
   let followed = '';
-  follower.stdout!.on('data', (b: Buffer) => (followed += b));
+  follower.stdout.on('data', (b: Buffer) => (followed += b.toString()));
   await sleep(500);
   // made by the stowage CLI, another process: the service sees it in the store
   await env.ok(['run', '-d', '--name', 'ev-one', '--label', 'k=v', 'busybox', 'sleep', '300']);
@@ -250,7 +250,7 @@ function rawStatusLine(head: string): Promise<string> {
     const s = net.connect(api.socket, () => s.write(head));
     let got = '';
     s.on('data', (d) => {
-      got += d;
+      got += d.toString();
       if (got.includes('\r\n')) {
         resolve(got.slice(0, got.indexOf('\r\n')));
         s.destroy();

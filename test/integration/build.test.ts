@@ -151,7 +151,7 @@ test('an interrupted build takes its RUN container away', async () => {
   const dir = context('interrupted', { Dockerfile: 'FROM busybox\nRUN echo started && sleep 300\n' });
   const p = spawn(FRONT_END, ['build', '--network', 'none', dir], { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  p.stdout.on('data', (b: Buffer) => (out += b));
+  p.stdout.on('data', (b: Buffer) => (out += b.toString()));
   for (const deadline = Date.now() + 60_000; !out.includes('started\n'); await new Promise((r) => setTimeout(r, 50))) {
     if (Date.now() > deadline) throw new Error(`the RUN did not start: ${out}`);
   }

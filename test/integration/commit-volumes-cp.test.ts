@@ -34,7 +34,7 @@ test("the lesson's flow: exec adds a page, commit makes v2, v2 has it; deletions
   assert.notEqual(data.code, 0, 'what was written under the volume is not in v2');
   const [img] = JSON.parse(await env.ok(['image', 'inspect', 'app:v2']));
   const [base] = JSON.parse(await env.ok(['image', 'inspect', 'busybox']));
-  assert.equal(img.RootFS.Layers.length, base.RootFS.Layers.length + 1);
+  assert.equal(img.RootFS.Layers.length, (base.RootFS.Layers as unknown[]).length + 1);
   assert.deepEqual(img.RootFS.Layers.slice(0, -1), base.RootFS.Layers);
   assert.equal(img.Parent, base.Id);
   assert.equal(img.Author, 'lesson');
@@ -292,7 +292,7 @@ test("an export holds the container's root filesystem: a stop meanwhile does not
     t.after(() => p.kill('SIGKILL')); // a failed assertion must not leave it blocked
     const chunks: Buffer[] = [];
     let stderr = '';
-    p.stderr.on('data', (b: Buffer) => (stderr += b));
+    p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const done = new Promise<string>((resolve) => p.on('close', (code) => resolve(`exit ${code} ${stderr}`)));
     let started = false;
     await new Promise<void>((resolve) => {

@@ -48,8 +48,9 @@ async function reachable(l: Locator): Promise<boolean> {
   if (!box || box.width < 1 || box.height < 1) return false;
   // runs in the page (the DOM's types are not part of this Node.js build)
   return l.evaluate(
-    (el: any, [x, y]) => {
-      const hit = (globalThis as any).document.elementFromPoint(x, y);
+    (el: { contains(n: unknown): boolean }, [x, y]) => {
+      const page = globalThis as unknown as { document: { elementFromPoint(x: number, y: number): unknown } };
+      const hit = page.document.elementFromPoint(x, y);
       return !!hit && el.contains(hit);
     },
     [box.x + box.width / 2, box.y + box.height / 2],

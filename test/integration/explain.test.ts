@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { TestEnv } from '../helpers';
 import { archiveOf, BIG, F, KNOWN } from '../explain-kit';
 import { humanSize, humanSizeWithPrecision } from '../../src/util/units';
@@ -72,7 +73,7 @@ test("deleted and overwritten files are wasted, by path and layer; efficiency is
     text,
     /\n8\.192kB\s+\/app\/f\s+layer 2 \(overwritten in layer 3\), layer 3 \(overwritten in layer 4\)\n/,
   );
-  assert.match(text, /\n  2 ▕░{40}▏ 10\.49MB, 10\.49MB hidden\n/);
+  assert.match(text, /\n {2}2 ▕░{40}▏ 10\.49MB, 10\.49MB hidden\n/);
 });
 
 test('the same report from the store and from --archive on the saved image', async () => {
@@ -90,7 +91,7 @@ test('the same report from the store and from --archive on the saved image', asy
   assert.deepEqual({ ...fromArchive, image: null }, { ...fromStore, image: null });
   // a gzipped archive (decompressed to find the headers) gives the same numbers
   const gz = path.join(env.dir, 'same-saved.tar.gz');
-  fs.writeFileSync(gz, require('node:zlib').gzipSync(fs.readFileSync(saved)));
+  fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(saved)));
   assert.deepEqual({ ...(await explain(['--archive', gz])), image: null }, { ...fromStore, image: null });
   // the archive was only read: nothing was loaded
   assert.equal(await env.ok(['images', '-aq']), imagesBefore);

@@ -119,7 +119,12 @@ test('a container frozen for cp is thawed when the reader goes away, on a signal
 
   // a reader that stalls, then a SIGTERM to the copy
   const stalled = spawn(FRONT_END, ['cp', 'big:/big', '-'], { env: env.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve) => stalled.stdout.once('data', () => (stalled.stdout.pause(), resolve())));
+  await new Promise<void>((resolve) =>
+    stalled.stdout.once('data', () => {
+      stalled.stdout.pause();
+      resolve();
+    }),
+  );
   assert.equal(runcStatus(id), 'paused', 'frozen while it copies');
   stalled.kill('SIGTERM');
   const [, signal] = await new Promise<[number | null, string | null]>((resolve) =>
@@ -136,7 +141,7 @@ test('a container frozen for cp is thawed when the reader goes away, on a signal
   });
   try {
     let stderr = '';
-    service.stderr!.on('data', (b: Buffer) => (stderr += b));
+    service.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     while (!stderr.includes('API listening')) {
       assert.equal(service.exitCode, null, stderr);
       await new Promise((r) => setTimeout(r, 50));
@@ -166,7 +171,12 @@ test('a container frozen for cp is thawed when the reader goes away, on a signal
 
   // a copy killed outright (SIGKILL cannot be caught) leaves runc's state paused: unpause recovers it
   const killed = spawn(FRONT_END, ['cp', 'big:/big', '-'], { env: env.env, stdio: ['ignore', 'pipe', 'ignore'] });
-  await new Promise<void>((resolve) => killed.stdout.once('data', () => (killed.stdout.pause(), resolve())));
+  await new Promise<void>((resolve) =>
+    killed.stdout.once('data', () => {
+      killed.stdout.pause();
+      resolve();
+    }),
+  );
   killed.kill('SIGKILL');
   await new Promise((r) => killed.once('exit', r));
   assert.equal(runcStatus(id), 'paused');
@@ -226,7 +236,7 @@ test('the API socket is made with its final mode (0660): never chmod-ed after it
     },
   );
   let stderr = '';
-  service.stderr!.on('data', (b: Buffer) => (stderr += b));
+  service.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   try {
     while (!stderr.includes('API listening')) {
       assert.equal(service.exitCode, null, stderr);

@@ -10,7 +10,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { StateDb } from '../../src/metadata/network-state';
 import { cniChainName } from '../../src/network/iptables';
 import { NetworkManager } from '../../src/network/manager';
 import { createNetns, netnsDir, removeNetns } from '../../src/network/netns';
@@ -77,7 +77,7 @@ function httpGet(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { timeout: 5000, agent: false }, (res) => {
       let body = '';
-      res.on('data', (d) => (body += d));
+      res.on('data', (d: Buffer | string) => (body += d.toString()));
       res.on('end', () => resolve(body));
     });
     req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
@@ -201,7 +201,7 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
     for (const a of m.attachments()) await m.detachAll(a.containerId).catch(() => {});
     for (const c of containers) await m.detachAll(c).catch(() => {});
     for (const ns of namespaces) await removeNetns(ns).catch(() => {});
-    await m.destroy().catch((e) => console.error('destroy:', e));
+    await m.destroy().catch((e: unknown) => console.error('destroy:', e));
     m.close();
     spawnSync('umount', ['-R', '-l', netnsDir(path.join(dir, 'run'))], { stdio: 'ignore' });
     fs.rmSync(dir, { recursive: true, force: true });
@@ -287,7 +287,7 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
       let got = '';
       const server = spawn('nsenter', [`--net=${b}`, BUSYBOX, 'nc', '-l', '-p', '7777']);
       spawned.push(server);
-      server.stdout.on('data', (d) => (got += d));
+      server.stdout.on('data', (d: Buffer | string) => (got += d.toString()));
       const done = new Promise((r) => server.on('close', r));
       for (let i = 0; i < 50; i++) {
         const c = inNs(a, ['nc', bUser.IPAddress, '7777'], 'hello over appnet\n', 5000);
@@ -526,11 +526,8 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
     const during = relevantTo(snapshotHostState(m.ipamDir), tokens);
     assert.ok(during.iptables.length > before.iptables.length && during.ipam.length === before.ipam.length + 2);
     // a crash in the middle of an ADD: no stored result (the IPAM reservation is used instead)
-    const db = new Database(path.join(m.stateDir, 'state.db'), { timeout: 10_000 });
-    db.prepare('UPDATE attachments SET result = NULL, complete = 0 WHERE container_id = ? AND network_id = ?').run(
-      K,
-      user.id,
-    );
+    const db = new StateDb(m.stateDir);
+    db.forgetResult(K, user.id);
     db.close();
     await removeNetns(ns); // the namespace (and the veths) die with the container
     await m.detachAll(K);
@@ -596,8 +593,8 @@ describe('several stowage roots at once (root)', { skip }, () => {
           const c = spawn(process.execPath, ['-e', script, root, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
           let out = '';
           let err = '';
-          c.stdout.on('data', (d) => (out += d));
-          c.stderr.on('data', (d) => (err += d));
+          c.stdout.on('data', (d: Buffer | string) => (out += d.toString()));
+          c.stderr.on('data', (d: Buffer | string) => (err += d.toString()));
           c.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`))));
         });
       try {
@@ -606,7 +603,7 @@ describe('several stowage roots at once (root)', { skip }, () => {
           r.status === 'fulfilled' ? (JSON.parse(r.value) as Array<{ bridge: string; subnet: string }>) : [],
         );
         assert.deepEqual(
-          results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
+          results.filter((r) => r.status === 'rejected').map((r) => String(r.reason)),
           [],
         );
         assert.equal(nets.length, 12);

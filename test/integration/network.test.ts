@@ -55,7 +55,7 @@ function get(port: number, p = '/'): Promise<string> {
     http
       .get({ host: '127.0.0.1', port, path: p, timeout: 5000 }, (res) => {
         let body = '';
-        res.on('data', (d) => (body += d));
+        res.on('data', (d: Buffer | string) => (body += d.toString()));
         res.on('end', () => resolve(body));
       })
       .on('error', reject);
@@ -105,7 +105,7 @@ test('a published port answers on 127.0.0.1, and from another container on the g
   );
   assert.match(
     await env.ok(['inspect', '-f', '{{.State}}', 'web']),
-    /^\{running true false false false false \d+ 0  \S+Z 0001-01-01T00:00:00Z <nil>\}\n$/,
+    /^\{running true false false false false \d+ 0 {2}\S+Z 0001-01-01T00:00:00Z <nil>\}\n$/,
   );
   const parseError = await env.run(['inspect', '-f', '{{nofunc .Id}}', 'web', 'nonexistent']);
   assert.deepEqual(
@@ -151,8 +151,15 @@ test('UDP publishing carries a real echo', async () => {
     () =>
       new Promise<string>((resolve, reject) => {
         const s = dgram.createSocket('udp4');
-        const t = setTimeout(() => (s.close(), reject(new Error('no UDP reply'))), 300);
-        s.on('message', (m) => (clearTimeout(t), s.close(), resolve(m.toString())));
+        const t = setTimeout(() => {
+          s.close();
+          reject(new Error('no UDP reply'));
+        }, 300);
+        s.on('message', (m) => {
+          clearTimeout(t);
+          s.close();
+          resolve(m.toString());
+        });
         s.send('ping over udp', port, '127.0.0.1');
       }),
   );

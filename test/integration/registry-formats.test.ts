@@ -317,10 +317,13 @@ test('progress bars per layer on a terminal, none when piped', async () => {
     encoding: 'utf8',
   });
   assert.equal(r.status, 0, r.stdout);
+  // eslint-disable-next-line no-control-regex -- the terminal's escape codes are what this checks
   assert.match(r.stdout, /\x1b\[2K\r[0-9a-f]{12}: Downloading \[=*>\s*\]/, 'a bar is drawn');
+  // eslint-disable-next-line no-control-regex -- the terminal's escape codes are what this checks
   assert.match(r.stdout, /\x1b\[\d+A/, 'lines are rewritten in place');
   assert.match(r.stdout, /[0-9a-f]{12}: Pull complete/);
   await ok(['rmi', `${reg.host}/bars:1`]);
   const piped = await ok(['pull', `${reg.host}/bars:1`]);
+  // eslint-disable-next-line no-control-regex -- the terminal's escape codes are what this checks
   assert.doesNotMatch(piped, /\x1b|Downloading/);
 });

@@ -121,8 +121,10 @@ before(async () => {
       if (req.method === 'POST' && /\/blobs\/uploads\/$/.test(url.split('?')[0]))
         return res.writeHead(202, { Location: `${elsewhereUrl}/upload/1` }).end();
     }
-    if (url === '/v2/bigmanifest/manifests/1')
-      return endless(res, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' });
+    if (url === '/v2/bigmanifest/manifests/1') {
+      endless(res, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' });
+      return;
+    }
     if (url === '/v2/declaredbig/manifests/1') {
       res.writeHead(200, {
         'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json',
@@ -141,8 +143,10 @@ before(async () => {
       );
     }
     const m = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(url);
-    if (m?.[2] === 'blobs' && endlessBlobs.has(m[3]))
-      return endless(res, { 'Content-Type': 'application/octet-stream' });
+    if (m?.[2] === 'blobs' && endlessBlobs.has(m[3])) {
+      endless(res, { 'Content-Type': 'application/octet-stream' });
+      return;
+    }
     const found =
       m &&
       (m[2] === 'manifests'

@@ -34,7 +34,7 @@ function get(port: number, p = '/'): Promise<{ status: number; body: string }> {
     http
       .get({ host: '127.0.0.1', port, path: p, timeout: 5000 }, (res) => {
         let body = '';
-        res.on('data', (d) => (body += d));
+        res.on('data', (d: Buffer | string) => (body += d.toString()));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       })
       .on('error', reject);

@@ -34,7 +34,7 @@ const get = (port: number, p = '/'): Promise<{ status: number; body: string }> =
     http
       .get({ host: '127.0.0.1', port, path: p }, (res) => {
         let body = '';
-        res.on('data', (b) => (body += b));
+        res.on('data', (b: Buffer | string) => (body += b.toString()));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       })
       .on('error', reject);
@@ -63,8 +63,8 @@ async function execOut(
   const err = new PassThrough();
   let stdout = '';
   let stderr = '';
-  out.on('data', (b) => (stdout += b));
-  err.on('data', (b) => (stderr += b));
+  out.on('data', (b: Buffer | string) => (stdout += b.toString()));
+  err.on('data', (b: Buffer | string) => (stderr += b.toString()));
   docker.modem.demuxStream(stream, out, err);
   await new Promise((r) => stream.on('end', r));
   return { stdout, stderr, code: (await exec.inspect()).ExitCode };
@@ -79,7 +79,7 @@ test('dockerode: a web container waited for by its log, exec, files in and out, 
     HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
   });
   await web.start();
-  const logs = (await web.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
+  const logs = await web.logs({ follow: true, stdout: true, stderr: true });
   await new Promise<void>((resolve) => {
     let seen = '';
     logs.on('data', (b: Buffer) => {
@@ -89,7 +89,7 @@ test('dockerode: a web container waited for by its log, exec, files in and out, 
   });
   (logs as unknown as { destroy(): void }).destroy();
   const info = await web.inspect();
-  const port = Number(info.NetworkSettings.Ports['8080/tcp']![0].HostPort);
+  const port = Number(info.NetworkSettings.Ports['8080/tcp'][0].HostPort);
   assert.ok(port > 0);
   assert.deepEqual(await getWhenUp(port), { status: 200, body: 'lottery\n' });
 
@@ -102,7 +102,7 @@ test('dockerode: a web container waited for by its log, exec, files in and out, 
   const tar = buildTar([{ name: 'hello.txt', data: 'from the host\n' }]);
   await web.putArchive(tar, { path: '/tmp' });
   assert.equal((await execOut(web, ['cat', '/tmp/hello.txt'])).stdout, 'from the host\n');
-  const archive = (await web.getArchive({ path: '/www/index.html' })) as unknown as NodeJS.ReadableStream;
+  const archive = await web.getArchive({ path: '/www/index.html' });
   const chunks: Buffer[] = [];
   for await (const c of archive) chunks.push(c as Buffer);
   const bytes = Buffer.concat(chunks);

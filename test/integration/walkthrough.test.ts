@@ -37,7 +37,7 @@ test('the image lesson runs end to end, twice, and leaves the machine as it foun
       );
       assert.match(
         out,
-        /\$ stowage history lottery:v1\nIMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT\n[0-9a-f]{12} .*#\(nop\)  CMD \["httpd" .* 0B .*\n[0-9a-f]{12} .*EXPOSE 80 .* 0B .*\n[0-9a-f]{12} .*COPY file:.* 344B .*\n[0-9a-f]{12} .*busybox-static base image\n/,
+        /\$ stowage history lottery:v1\nIMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT\n[0-9a-f]{12} .*#\(nop\) {2}CMD \["httpd" .* 0B .*\n[0-9a-f]{12} .*EXPOSE 80 .* 0B .*\n[0-9a-f]{12} .*COPY file:.* 344B .*\n[0-9a-f]{12} .*busybox-static base image\n/,
       );
       // explain's picture: the page's layer on top of the shared busybox layer; the fat image's hidden 5 MiB
       assert.match(
@@ -48,7 +48,7 @@ test('the image lesson runs end to end, twice, and leaves the machine as it foun
         out,
         /\$ stowage image explain lottery:fat\n[\s\S]*?Wasted: +5\.243MB [\s\S]*?\n5\.243MB +\/www\/cache\.bin +layer 3 \(deleted in layer 4\)\n/,
       );
-      assert.match(out, /\$ stowage image explain lottery:fat\n[\s\S]*?\n  3 ▕░{40}▏ 5\.243MB, 5\.243MB hidden\n/);
+      assert.match(out, /\$ stowage image explain lottery:fat\n[\s\S]*?\n {2}3 ▕░{40}▏ 5\.243MB, 5\.243MB hidden\n/);
       assert.match(
         out,
         /Error: conflict: unable to remove repository reference "lottery:v1" \(must force\) - container [0-9a-f]{12} is using its referenced image/,

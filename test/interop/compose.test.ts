@@ -65,7 +65,7 @@ const get = (port: number): Promise<string> =>
     http
       .get({ host: '127.0.0.1', port, path: '/' }, (res) => {
         let body = '';
-        res.on('data', (b) => (body += b));
+        res.on('data', (b: Buffer | string) => (body += b.toString()));
         res.on('end', () => resolve(body));
       })
       .on('error', reject);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { capture, type Captured } from '../../src/util/capture';
 import { baseTarball, startService, TestEnv, type ApiService } from '../helpers';
 import { startDockerDaemon, type DockerDaemon } from '../reference/docker-daemon';
+import { buildTar } from '../tar-builder';
 
 const env = new TestEnv('stowage-sweep-');
 let api: ApiService;
@@ -198,7 +199,6 @@ after(async () => {
 
 /** A tar with one file, for `cp -`. */
 function tarInput(): Buffer {
-  const { buildTar } = require('../tar-builder') as typeof import('../tar-builder');
   return buildTar([{ name: 'copied.txt', data: 'copied\n' }]);
 }
 

@@ -38,7 +38,7 @@ before(async () => {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  service.stderr!.on('data', (b: Buffer) => (stderr += b));
+  service.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
   for (
     const deadline = Date.now() + 30_000;
     !stderr.includes('API listening');
@@ -272,7 +272,7 @@ test('the service outlives bad requests and clients that go away; failed starts 
       stdio: ['ignore', 'pipe', 'ignore'],
     },
   );
-  await new Promise((r) => chatty.stdout!.once('data', r));
+  await new Promise((r) => chatty.stdout.once('data', r));
   chatty.kill('SIGKILL');
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(service.exitCode, null, 'the service is still up');

@@ -147,6 +147,7 @@ for (const c of cases) {
     });
     for (const s of sides) assert.match(id[s], /^sha256:[0-9a-f]{64}$/, `${s} import prints the image ID`);
 
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- both engines' inspect documents, compared field by field
     const inspect: Record<string, Record<string, any>> = {};
     for (const s of sides) {
       const arr = JSON.parse(await ok(s, ['image', 'inspect', ref]));

@@ -37,7 +37,7 @@ function page(port: number): Promise<string> {
     http
       .get({ host: '127.0.0.1', port, path: '/', timeout: 5000 }, (res) => {
         let body = '';
-        res.on('data', (d) => (body += d));
+        res.on('data', (d: Buffer | string) => (body += d.toString()));
         res.on('end', () => resolve(body));
       })
       .on('error', reject);

@@ -66,7 +66,7 @@ before(async () => {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  service.stderr!.on('data', (b: Buffer) => (stderr += b));
+  service.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
   for (
     const deadline = Date.now() + 30_000;
     !stderr.includes('API listening');

@@ -312,6 +312,7 @@ export class DockerDaemon {
       string
     >;
     for (const k of ['DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'NOTIFY_SOCKET'])
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the environment handed to spawn() is a plain object
       delete env[k];
     this.child = spawn(dockerd, this.args(), { stdio: ['ignore', log, log], env });
     fs.closeSync(log);
@@ -337,10 +338,13 @@ export class DockerDaemon {
 
   private ping(): Promise<string | undefined> {
     return new Promise((resolve) => {
-      if (!fs.existsSync(this.socket)) return resolve(undefined);
+      if (!fs.existsSync(this.socket)) {
+        resolve(undefined);
+        return;
+      }
       const req = http.get({ socketPath: this.socket, path: '/_ping', timeout: 2000 }, (res) => {
         let body = '';
-        res.on('data', (d) => (body += d));
+        res.on('data', (d: Buffer | string) => (body += d.toString()));
         res.on('end', () => resolve(res.statusCode === 200 ? body : undefined));
       });
       req.on('timeout', () => req.destroy());
@@ -360,6 +364,7 @@ export class DockerDaemon {
   /** Environment for the docker CLI talking to this daemon only. */
   cliEnv(extra: Record<string, string> = {}): Record<string, string> {
     const env = { ...(process.env as Record<string, string>) };
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the environment handed to spawn() is a plain object
     for (const k of Object.keys(env)) if (k.startsWith('DOCKER_')) delete env[k];
     return {
       ...env,

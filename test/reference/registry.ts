@@ -115,7 +115,7 @@ async function startOnce(opts: RegistryOptions): Promise<Registry> {
   fs.writeFileSync(file, config(dir, port, opts));
   const child = spawn('/usr/bin/docker-registry', ['serve', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const host = `127.0.0.1:${port}`;
   for (const deadline = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 100))) {
     if (child.exitCode !== null) {

@@ -136,7 +136,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
     }
     if (req.method === 'POST') {
       let text = '';
-      req.on('data', (d) => (text += d));
+      req.on('data', (d: Buffer | string) => (text += d.toString()));
       req.on('end', () => {
         const form = new URLSearchParams(text);
         const grant = form.get('grant_type') ?? '';

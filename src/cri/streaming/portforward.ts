@@ -21,8 +21,10 @@ function forward(pair: Required<Pair>, dial: Dialer, describe: (port: number) =>
     pair.error.end();
     pair.data.end();
   };
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    return finish(`invalid port: ${JSON.stringify(pair.data.headers.port ?? '')}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    finish(`invalid port: ${JSON.stringify(pair.data.headers.port ?? '')}`);
+    return;
+  }
   pair.error.resume(); // the client sends nothing on it
   dial(port).then(
     (sock) => {
@@ -48,13 +50,15 @@ function forward(pair: Required<Pair>, dial: Dialer, describe: (port: number) =>
       });
       sock.on('error', (err: NodeJS.ErrnoException) => {
         // one side of the copy ending first is how a connection ends, not a failure
-        if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'EPIPE' || err.code === 'ECONNRESET')
-          return close();
+        if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'EPIPE' || err.code === 'ECONNRESET') {
+          close();
+          return;
+        }
         close(`error forwarding port ${port} to pod ${describe(port)}: ${err.message}`);
       });
       sock.on('close', () => close());
     },
-    (err: Error) => finish(`error forwarding port ${port} to pod ${describe(port)}: ${err.message}`),
+    (err: unknown) => finish(`error forwarding port ${port} to pod ${describe(port)}: ${(err as Error).message}`),
   );
 }
 
@@ -63,10 +67,16 @@ export function portForward(conn: SpdyConnection, dial: Dialer, describe: (port:
   const pairs = new Map<string, Pair>();
   conn.on('stream', (s: SpdyStream) => {
     const type = s.headers.streamtype;
-    if (type !== 'error' && type !== 'data') return s.reset();
+    if (type !== 'error' && type !== 'data') {
+      s.reset();
+      return;
+    }
     const id = s.headers.requestid ?? String(type === 'error' ? s.id : s.id - 2);
     const pair = pairs.get(id) ?? {};
-    if (pair[type]) return s.reset();
+    if (pair[type]) {
+      s.reset();
+      return;
+    }
     pair[type] = s;
     pairs.set(id, pair);
     if (pair.error && pair.data) {

@@ -107,9 +107,15 @@ export function statusMessage(protocol: string, err?: unknown): string | undefin
         details: { causes: [{ reason: 'ExitCode', message: String(err.code) }] },
       });
     }
-    return JSON.stringify({ metadata: {}, status: 'Failure', message: (err as Error).message ?? String(err) });
+    return JSON.stringify({
+      metadata: {},
+      status: 'Failure',
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a rejection that is no Error is printed as it is
+      message: (err as Error).message ?? String(err),
+    });
   }
   if (!err) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a rejection that is no Error is printed as it is
   return (err as Error).message ?? String(err);
 }
 

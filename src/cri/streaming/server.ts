@@ -80,22 +80,28 @@ export class StreamingServer {
     socket.on('error', () => socket.destroy());
     const m = /^\/(exec|attach|portforward)\/([A-Za-z0-9_-]+)$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
     const session = m ? this.pending.get(m[2]) : undefined;
-    if (!m || !session || session.kind !== m[1] || session.expires < Date.now())
-      return fail(404, 'session not found\n');
-    if (!/^spdy\/3\.1$/i.test(String(req.headers.upgrade ?? '')))
-      return fail(
+    if (!m || !session || session.kind !== m[1] || session.expires < Date.now()) {
+      fail(404, 'session not found\n');
+      return;
+    }
+    if (!/^spdy\/3\.1$/i.test(req.headers.upgrade ?? '')) {
+      fail(
         400,
         `unable to upgrade: the upgrade must be to SPDY/3.1, not ${JSON.stringify(req.headers.upgrade ?? '')}\n`,
       );
+      return;
+    }
     const protocol = negotiate(
       req.headers['x-stream-protocol-version'],
       session.kind === 'portforward' ? PORTFORWARD_PROTOCOLS : REMOTECOMMAND_PROTOCOLS,
     );
-    if (!protocol)
-      return fail(
+    if (!protocol) {
+      fail(
         403,
         'unable to upgrade: unable to negotiate protocol: client does not speak any protocol this server speaks\n',
       );
+      return;
+    }
     this.pending.delete(m[2]); // one use
     socket.write(
       `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`,

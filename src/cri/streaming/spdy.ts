@@ -15,6 +15,7 @@ import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { SPDY_DICTIONARY } from './spdy-dictionary';
+import { invalidArgument } from '../../errdefs';
 
 const VERSION = 3;
 export const SYN_STREAM = 1;
@@ -54,13 +55,13 @@ export function encodeHeaderBlock(headers: SpdyHeaders): Buffer {
 export function decodeHeaderBlock(buf: Buffer): SpdyHeaders {
   let pos = 0;
   const u32 = () => {
-    if (pos + 4 > buf.length) throw new Error('SPDY: truncated header block');
+    if (pos + 4 > buf.length) throw invalidArgument('SPDY: truncated header block');
     const n = buf.readUInt32BE(pos);
     pos += 4;
     return n;
   };
   const bytes = (n: number) => {
-    if (pos + n > buf.length) throw new Error('SPDY: truncated header block');
+    if (pos + n > buf.length) throw invalidArgument('SPDY: truncated header block');
     const s = buf.subarray(pos, pos + n).toString();
     pos += n;
     return s;
@@ -107,7 +108,7 @@ export class HeaderDecompressor {
   private produced = 0;
   decompress(compressed: Buffer): Buffer {
     this.received = Buffer.concat([this.received, compressed]);
-    if (this.received.length > MAX_HEADER_BYTES) throw new Error('SPDY: too many header bytes');
+    if (this.received.length > MAX_HEADER_BYTES) throw invalidArgument('SPDY: too many header bytes');
     const out = zlib.inflateSync(this.received, {
       dictionary: SPDY_DICTIONARY,
       finishFlush: zlib.constants.Z_SYNC_FLUSH,

@@ -3,8 +3,13 @@ import assert from 'node:assert/strict';
 import { DockerfileParseError, parseDockerfile } from './dockerfile';
 
 test('continuation lines join with the next line as written; comments and blank lines inside them are dropped', () => {
-  const df = parseDockerfile('FROM busybox\nENV APP=/app \\\n    X="y z"\n# a comment\nRUN echo a \\\n# inside\n\n  && echo b\n');
-  assert.deepEqual(df.instructions.map((i) => i.name), ['FROM', 'ENV', 'RUN']);
+  const df = parseDockerfile(
+    'FROM busybox\nENV APP=/app \\\n    X="y z"\n# a comment\nRUN echo a \\\n# inside\n\n  && echo b\n',
+  );
+  assert.deepEqual(
+    df.instructions.map((i) => i.name),
+    ['FROM', 'ENV', 'RUN'],
+  );
   assert.equal(df.instructions[1].original, 'ENV APP=/app     X="y z"');
   assert.equal(df.instructions[1].line, 2);
   assert.equal(df.instructions[2].rest, 'echo a   && echo b');
@@ -31,6 +36,7 @@ test('the escape directive changes the continuation character; directives only c
 test('an unknown instruction names its line', () => {
   assert.throws(
     () => parseDockerfile('FROM busybox\n\nFOO bar\n'),
-    (e: unknown) => e instanceof DockerfileParseError && e.message === 'dockerfile parse error line 3: unknown instruction: FOO',
+    (e: unknown) =>
+      e instanceof DockerfileParseError && e.message === 'dockerfile parse error line 3: unknown instruction: FOO',
   );
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Digest } from '../digest';
 import { layerUsers, sharedSizes } from './sharing';
 
-const id = (c: string) => `sha256:${c.repeat(64)}` as Digest;
+const id = (c: string): Digest => `sha256:${c.repeat(64)}`;
 
 test('shared bytes are those of layers another image uses too; unique the rest', () => {
   const base = { chainId: id('b'), size: 1000 };

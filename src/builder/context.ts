@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { decompressStream, detectCompression } from '../archive/decompress';
+import { decompressStream, detectCompression } from '../tar/decompress';
 import { invalidArgument, notFound } from '../errdefs';
 import { O_PATH, procPath, readdirFd, readRegularInRoot, tryOpenInRoot, using } from '../fd/at';
 import { extractInto } from '../layer/extract';
@@ -133,13 +133,17 @@ export class BuildContext {
 
 /** A file inside `root` (symlinks followed inside it), if it is a regular file. */
 function readInRoot(root: string, name: string): string | undefined {
-  const r = using(fs.openSync(root, O_PATH | fs.constants.O_DIRECTORY), (fd) => readRegularInRoot(fd, name, CONTEXT_FILE_MAX));
+  const r = using(fs.openSync(root, O_PATH | fs.constants.O_DIRECTORY), (fd) =>
+    readRegularInRoot(fd, name, CONTEXT_FILE_MAX),
+  );
   return r.kind === 'file' ? r.bytes.toString('utf8') : undefined;
 }
 
 /** Unpacks a context sent as a tar (plain or compressed; `head` its first bytes) into `dir`, never outside it. */
 export async function unpackContext(head: Buffer, stream: Readable, dir: string): Promise<void> {
-  await extractInto(decompressStream(stream, detectCompression(head)) as AsyncIterable<Buffer>, dir, { keepOwners: true });
+  await extractInto(decompressStream(stream, detectCompression(head)) as AsyncIterable<Buffer>, dir, {
+    keepOwners: true,
+  });
 }
 
 /** The Dockerfile `name` inside an unpacked context (a symlink cannot lead out of it); undefined if there is none. */

@@ -64,14 +64,18 @@ export class StepFailedError extends StowageError {
     command: string[],
     readonly code: number,
   ) {
-    super('failed-precondition', `The command '${command.join(' ')}' returned a non-zero code: ${code}`, { bare: true });
+    super('failed-precondition', `The command '${command.join(' ')}' returned a non-zero code: ${code}`, {
+      bare: true,
+    });
   }
 }
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Build args every RUN sees without an ARG, kept out of history and cache (Docker's proxy args). */
-const PREDEFINED_ARGS = new Set(['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'].flatMap((a) => [a, a.toLowerCase()]));
+const PREDEFINED_ARGS = new Set(
+  ['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'].flatMap((a) => [a, a.toLowerCase()]),
+);
 
 interface Stage {
   name?: string;
@@ -125,7 +129,8 @@ export class Builder {
     if (first < 0) throw invalidArgument('no build stage in current context');
     for (const a of df.instructions.slice(0, first)) {
       if (a.name !== 'ARG') throw invalidArgument('no build stage in current context');
-      for (const [k, v] of keyValues(a, (n) => this.metaArgs.get(n), this.escape, true)) this.metaArgs.set(k, this.opts.buildArgs.has(k) ? this.arg(k) : v);
+      for (const [k, v] of keyValues(a, (n) => this.metaArgs.get(n), this.escape, true))
+        this.metaArgs.set(k, this.opts.buildArgs.has(k) ? this.arg(k) : v);
     }
     let steps = df.instructions.slice(first);
     if (this.opts.target) {
@@ -149,9 +154,14 @@ export class Builder {
     for (const [k, v] of labels) {
       this.opts.out.line(`Step ${++n}/${total} : LABEL ${k}=${v}\n`);
       const st = this.current();
-      await this.commitStep(st, this.metadataStep({ ...st.config, Labels: { ...(st.config.Labels ?? {}), [k]: v } }, `LABEL ${k}=${v}`));
+      await this.commitStep(
+        st,
+        this.metadataStep({ ...st.config, Labels: { ...(st.config.Labels ?? {}), [k]: v } }, `LABEL ${k}=${v}`),
+      );
     }
-    const unused = [...this.opts.buildArgs.keys()].filter((k) => !this.usedArgs.has(k) && !PREDEFINED_ARGS.has(k)).sort();
+    const unused = [...this.opts.buildArgs.keys()]
+      .filter((k) => !this.usedArgs.has(k) && !PREDEFINED_ARGS.has(k))
+      .sort();
     if (unused.length) this.opts.out.line(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
     const last = this.current();
     if (!last.imageId) throw invalidArgument('No image was generated. Is your Dockerfile empty?');
@@ -230,7 +240,8 @@ export class Builder {
         return this.commitStep(st, this.workdirStep(st, inst));
       default: {
         const old = inst.name === 'HEALTHCHECK' ? (st.config.Healthcheck as HealthConfig | undefined)?.Test : undefined;
-        if (old?.length && old[0] !== 'NONE') this.opts.out.line(`Note: overriding previous HEALTHCHECK: [${old.join(' ')}]\n`);
+        if (old?.length && old[0] !== 'NONE')
+          this.opts.out.line(`Note: overriding previous HEALTHCHECK: [${old.join(' ')}]\n`);
         const r = applyMetadata(st.config, inst, this.vars(st), this.escape, st.cmdSet);
         if (inst.name === 'CMD') st.cmdSet = true;
         if (r.author !== undefined) st.author = r.author;
@@ -245,14 +256,18 @@ export class Builder {
 
   private argStep(st: Stage, inst: Instruction): StepPlan {
     const pairs = keyValues(inst, this.vars(st), this.escape, true);
-    for (const [k, def] of pairs) st.args.set(k, this.opts.buildArgs.has(k) ? this.arg(k) : (def ?? this.metaArgs.get(k)));
+    for (const [k, def] of pairs)
+      st.args.set(k, this.opts.buildArgs.has(k) ? this.arg(k) : (def ?? this.metaArgs.get(k)));
     return this.metadataStep(st.config, `ARG ${pairs.map(([k, v]) => (v === undefined ? k : `${k}=${v}`)).join(' ')}`);
   }
 
   /** The build args a RUN sees (declared in the stage, with a value, not shadowed by ENV), sorted. */
   private runArgs(st: Stage): string[] {
     const env = new Set((st.config.Env ?? []).map((e) => e.split('=')[0]));
-    return [...st.args].filter(([k, v]) => v !== undefined && !env.has(k)).map(([k, v]) => `${k}=${v}`).sort();
+    return [...st.args]
+      .filter(([k, v]) => v !== undefined && !env.has(k))
+      .map(([k, v]) => `${k}=${v}`)
+      .sort();
   }
 
   private runStep(st: Stage, inst: Instruction): StepPlan {
@@ -265,14 +280,19 @@ export class Builder {
       config: st.config,
       cmd: recorded,
       make: async () => {
-        const proxies = [...this.opts.buildArgs].filter(([k, v]) => PREDEFINED_ARGS.has(k) && v !== undefined && !st.args.has(k)).map(([k, v]) => `${k}=${v}`);
+        const proxies = [...this.opts.buildArgs]
+          .filter(([k, v]) => PREDEFINED_ARGS.has(k) && v !== undefined && !st.args.has(k))
+          .map(([k, v]) => `${k}=${v}`);
         const c = await this.containers.create(containerOptions(st.imageId!, cmd, [...args, ...proxies], this.opts));
         const id = c.record.id;
         this.running = id;
         this.opts.out.line(` ---> Running in ${shortId(id)}\n`);
         let code: number;
         try {
-          const { attachment } = await this.containers.start(id, { stdout: this.opts.out.stdout, stderr: this.opts.out.stderr });
+          const { attachment } = await this.containers.start(id, {
+            stdout: this.opts.out.stdout,
+            stderr: this.opts.out.stderr,
+          });
           await attachment?.done;
           code = await this.containers.wait(id);
         } catch (e) {
@@ -308,8 +328,13 @@ export class Builder {
       if (!allowed.includes(f)) throw invalidArgument(`Unknown flag: ${f}`);
     }
     const vars = this.vars(st);
-    const words = inst.json ? inst.json.map((w) => expandWord(w, vars, this.escape)) : expandWords(inst.rest, vars, this.escape);
-    if (words.length < 2) throw invalidArgument(`${inst.name} requires at least two arguments, but only one was provided. Destination could not be determined.`);
+    const words = inst.json
+      ? inst.json.map((w) => expandWord(w, vars, this.escape))
+      : expandWords(inst.rest, vars, this.escape);
+    if (words.length < 2)
+      throw invalidArgument(
+        `${inst.name} requires at least two arguments, but only one was provided. Destination could not be determined.`,
+      );
     const destWord = words[words.length - 1];
     const dest = path.posix.resolve(st.config.WorkingDir || '/', destWord);
     const destIsDir = /\/$|(^|\/)\.$/.test(destWord);
@@ -320,8 +345,12 @@ export class Builder {
       // the build context, or (--from) another image's root: paths and globs resolve inside either
       const ctx = root === undefined ? this.opts.context : new BuildContext(root, 'image');
       for (const src of words.slice(0, -1)) {
-        if (/^https?:\/\//.test(src)) throw invalidArgument(`${inst.name} failed: source can't be a URL: stowage builds without a network; download ${src} into the context first`);
-        for (const s of ctx.sources(src, inst.name)) items.push({ root: s.root, rel: s.rel, name: s.name, exclude: ctx.excluder(s.rel) });
+        if (/^https?:\/\//.test(src))
+          throw invalidArgument(
+            `${inst.name} failed: source can't be a URL: stowage builds without a network; download ${src} into the context first`,
+          );
+        for (const s of ctx.sources(src, inst.name))
+          items.push({ root: s.root, rel: s.rel, name: s.name, exclude: ctx.excluder(s.rel) });
       }
       if (!items.length) throw invalidArgument(`${inst.name} failed: no source files were specified`);
       return items;
@@ -337,7 +366,12 @@ export class Builder {
       make: () =>
         withSources((items) =>
           this.withStepRoot(st, (root) =>
-            copyInto(root.merged, items, dest, { destIsDir, owner: chownOwner(root.merged, chown), unpackArchives: inst.name === 'ADD', instruction: inst.name }),
+            copyInto(root.merged, items, dest, {
+              destIsDir,
+              owner: chownOwner(root.merged, chown),
+              unpackArchives: inst.name === 'ADD',
+              instruction: inst.name,
+            }),
           ),
         ),
     };
@@ -432,12 +466,22 @@ export class Builder {
     const want = comparable(config);
     const allowed = this.cacheSources();
     // the first step after FROM scratch: an image with no parent and that one step
-    const candidates = st.imageId ? this.store.images.children(st.imageId) : this.store.images.list().filter((r) => !r.parent).map((r) => r.id);
+    const candidates = st.imageId
+      ? this.store.images.children(st.imageId)
+      : this.store.images
+          .list()
+          .filter((r) => !r.parent)
+          .map((r) => r.id);
     for (const child of candidates) {
       const img = this.store.images.load(child).config;
       if (!st.imageId && img.history?.length !== 1) continue;
       if (allowed && !allowed.has(child)) continue;
-      if (img.history?.at(-1)?.created_by === createdBy && comparable(img.config ?? {}) === want && (img.author ?? undefined) === st.author) return child;
+      if (
+        img.history?.at(-1)?.created_by === createdBy &&
+        comparable(img.config ?? {}) === want &&
+        (img.author ?? undefined) === st.author
+      )
+        return child;
     }
     return undefined;
   }
@@ -450,14 +494,24 @@ export class Builder {
     if (!this.cacheSourceIds) {
       const ids = new Set<Digest>();
       for (const id of this.opts.cacheFrom) {
-        for (let cur: Digest | null | undefined = id; cur && !ids.has(cur); cur = this.store.images.get(cur)?.parent) ids.add(cur);
+        for (let cur: Digest | null | undefined = id; cur && !ids.has(cur); cur = this.store.images.get(cur)?.parent)
+          ids.add(cur);
       }
       this.cacheSourceIds = ids;
     }
     return this.cacheSourceIds;
   }
 
-  private commit(st: Stage, p: { config: ContainerConfig; createdBy: string; layer?: Layer; container?: string; containerConfig: ContainerConfig }): Digest {
+  private commit(
+    st: Stage,
+    p: {
+      config: ContainerConfig;
+      createdBy: string;
+      layer?: Layer;
+      container?: string;
+      containerConfig: ContainerConfig;
+    },
+  ): Digest {
     const base = st.imageId ? this.store.images.load(st.imageId).config : undefined;
     const created = nowGoTime();
     const parent = st.imageId ?? '';
@@ -471,10 +525,17 @@ export class Builder {
       container_config: { ...p.containerConfig, Image: parent },
       config: { ...p.config, Image: parent },
       rootfs: { type: 'layers', diff_ids: [...(base?.rootfs.diff_ids ?? []), ...(p.layer ? [p.layer.diffId] : [])] },
-      history: [...(base?.history ?? []), { created, created_by: p.createdBy, author: st.author, empty_layer: p.layer ? undefined : true }],
+      history: [
+        ...(base?.history ?? []),
+        { created, created_by: p.createdBy, author: st.author, empty_layer: p.layer ? undefined : true },
+      ],
       parent: st.imageId ?? undefined,
     };
-    return this.images.commitImage(marshalImageConfig(image), { topLayer: p.layer?.chainId ?? this.topOf(st.imageId), parent: st.imageId, tags: [] as Reference[] });
+    return this.images.commitImage(marshalImageConfig(image), {
+      topLayer: p.layer?.chainId ?? this.topOf(st.imageId),
+      parent: st.imageId,
+      tags: [] as Reference[],
+    });
   }
 }
 

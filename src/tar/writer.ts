@@ -2,7 +2,8 @@
 // the same content always gives the same bytes.
 import fs from 'node:fs';
 import { native } from '../native';
-import { encodeHeader, END_OF_ARCHIVE, paddingFor } from '../tar/header';
+import { encodeHeader, END_OF_ARCHIVE, paddingFor } from './header';
+import { failedPrecondition } from '../errdefs';
 
 export interface Sink {
   write(b: Buffer): void | Promise<void>;
@@ -20,7 +21,7 @@ export function fdSink(fd: number): Sink {
       while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
     },
     copyFrom(from, length) {
-      if (native.copyFileRange(from, fd, length) !== length) throw new Error('file shorter than expected');
+      if (native.copyFileRange(from, fd, length) !== length) throw failedPrecondition('file shorter than expected');
     },
     close() {},
   };

@@ -6,8 +6,9 @@ import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when a hash is first sent to the worker
 const threads = (): typeof import('node:worker_threads') => require('node:worker_threads');
-import { REPO_ROOT } from './paths';
+import { REPO_ROOT } from '../util/paths';
 import { sha256Hasher, type Digest } from '../digest';
+import { internal, StowageError, type ErrorKind } from '../errdefs';
 
 type Request =
   | { op: 'data'; id: number; sab: SharedArrayBuffer; len: number }
@@ -16,7 +17,7 @@ type Request =
   | { op: 'range'; id: number; file: string; start: number; end: number };
 type Reply =
   | { id: number; ok: true; digest?: string; acked?: number; sab?: SharedArrayBuffer }
-  | { id: number; ok: false; error: string };
+  | { id: number; ok: false; error: string; kind: ErrorKind };
 
 const BATCH = 1 << 20;
 const MAX_IN_FLIGHT = 8 << 20;
@@ -33,7 +34,7 @@ const drained = new Map<number, () => void>();
 function getWorker(): Worker {
   if (!worker) {
     // this module's own compiled file, also when the CLI runs from the bundle
-    worker = new (threads().Worker)(path.join(REPO_ROOT, 'dist', 'src', 'util', 'hash-worker.js'), {
+    worker = new (threads().Worker)(path.join(REPO_ROOT, 'dist', 'src', 'layer', 'hash-worker.js'), {
       env: { ...process.env, STOWAGE_HASH_WORKER: '1' },
     });
     worker.unref();
@@ -87,14 +88,19 @@ export class ParallelHash {
       if (this.used === BATCH) this.flush();
     }
     if ((inFlight.get(this.id) ?? 0) > MAX_IN_FLIGHT)
-      return new Promise((r) => drained.set(this.id, () => (drained.delete(this.id), r())));
+      return new Promise((r) =>
+        drained.set(this.id, () => {
+          drained.delete(this.id);
+          r();
+        }),
+      );
   }
 
   async digest(): Promise<Digest> {
     this.flush();
     const r = await request({ op: 'digest', id: this.id });
     inFlight.delete(this.id);
-    if (!r.ok) throw new Error(r.error);
+    if (!r.ok) throw new StowageError(r.kind, r.error);
     return `sha256:${r.digest}`;
   }
 }
@@ -102,14 +108,14 @@ export class ParallelHash {
 /** sha256 of the bytes [start, end) of a file, read and hashed on the worker. */
 export async function hashFileRange(file: string, start: number, end: number): Promise<Digest> {
   const r = await request({ op: 'range', id: nextId++, file, start, end });
-  if (!r.ok) throw new Error(r.error);
+  if (!r.ok) throw new StowageError(r.kind, r.error);
   return `sha256:${r.digest}`;
 }
 
 /** Rebuilds a stored layer's tar on the worker and checks it against its diff ID. */
 export async function verifyLayer(layerDir: string, tarSplit: string, expect: Digest): Promise<void> {
   const r = await request({ op: 'verify', id: nextId++, layerDir, tarSplit, expect });
-  if (!r.ok) throw new Error(r.error);
+  if (!r.ok) throw new StowageError(r.kind, r.error);
 }
 
 const { isMainThread, parentPort } = process.env.STOWAGE_HASH_WORKER
@@ -118,6 +124,7 @@ const { isMainThread, parentPort } = process.env.STOWAGE_HASH_WORKER
 if (!isMainThread && parentPort) {
   const port = parentPort;
   const hashes = new Map<number, ReturnType<typeof sha256Hasher>>();
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the handler catches everything and replies with it
   port.on('message', async (m: Request) => {
     try {
       if (m.op === 'data') {
@@ -130,6 +137,7 @@ if (!isMainThread && parentPort) {
         hashes.delete(m.id);
         port.postMessage({ id: m.id, ok: true, digest: h.digest('hex') } satisfies Reply);
       } else if (m.op === 'range') {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on the worker thread only
         const fs = require('node:fs') as typeof import('node:fs');
         const h = sha256Hasher();
         const fd = fs.openSync(m.file, 'r');
@@ -137,7 +145,7 @@ if (!isMainThread && parentPort) {
           const buf = Buffer.allocUnsafe(1 << 20);
           for (let pos = m.start; pos < m.end;) {
             const n = fs.readSync(fd, buf, 0, Math.min(buf.length, m.end - pos), pos);
-            if (n === 0) throw new Error('unexpected EOF');
+            if (n === 0) throw internal('unexpected EOF');
             h.update(buf.subarray(0, n));
             pos += n;
           }
@@ -146,20 +154,22 @@ if (!isMainThread && parentPort) {
         }
         port.postMessage({ id: m.id, ok: true, digest: h.digest('hex') } satisfies Reply);
       } else {
-        // required lazily: the worker needs only these two modules
-        const { rebuildTar } = require(
-          path.join(__dirname, '..', 'layer', 'rebuild'),
-        ) as typeof import('../layer/rebuild');
-        const { parseTarSplit } = require(
-          path.join(__dirname, '..', 'layer', 'tar-split'),
-        ) as typeof import('../layer/tar-split');
+        // required lazily: the worker needs only these two modules (on the main thread, the bundle holds them)
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
+        const { rebuildTar } = require('./rebuild') as typeof import('./rebuild');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
+        const { parseTarSplit } = require('./tar-split') as typeof import('./tar-split');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on the worker thread only
         const fs = require('node:fs') as typeof import('node:fs');
-        for await (const _ of rebuildTar(m.layerDir, parseTarSplit(fs.readFileSync(m.tarSplit)), m.expect as Digest))
-          void _;
+        for await (const _ of rebuildTar(m.layerDir, parseTarSplit(fs.readFileSync(m.tarSplit)), m.expect as Digest)) {
+          // only the check matters: rebuildTar throws on a mismatch
+        }
         port.postMessage({ id: m.id, ok: true } satisfies Reply);
       }
     } catch (e) {
-      port.postMessage({ id: m.id, ok: false, error: (e as Error).message } satisfies Reply);
+      // the kind crosses the thread with the message; anything else failed inside the worker
+      const kind = e instanceof StowageError ? e.kind : 'internal';
+      port.postMessage({ id: m.id, ok: false, error: (e as Error).message, kind } satisfies Reply);
     }
   });
 }

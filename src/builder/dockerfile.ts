@@ -4,8 +4,24 @@
 // Written here because no maintained JavaScript parser follows Docker's rules.
 
 export const INSTRUCTIONS = [
-  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
-  'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+  'ADD',
+  'ARG',
+  'CMD',
+  'COPY',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'FROM',
+  'HEALTHCHECK',
+  'LABEL',
+  'MAINTAINER',
+  'ONBUILD',
+  'RUN',
+  'SHELL',
+  'STOPSIGNAL',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
 ] as const;
 export type InstructionName = (typeof INSTRUCTIONS)[number];
 
@@ -51,7 +67,8 @@ function directives(lines: string[]): { escape: string; skip: number } {
     if (seen.has(key)) throw new DockerfileParseError(i + 1, `only one ${key} parser directive can be used`);
     seen.add(key);
     if (key === 'escape') {
-      if (m[2] !== '\\' && m[2] !== '`') throw new DockerfileParseError(i + 1, `invalid escape token '${m[2]}' does not match ` + '` or \\');
+      if (m[2] !== '\\' && m[2] !== '`')
+        throw new DockerfileParseError(i + 1, `invalid escape token '${m[2]}' does not match ` + '` or \\');
       escape = m[2];
     }
   }
@@ -62,7 +79,11 @@ function directives(lines: string[]): { escape: string; skip: number } {
 function splitFlags(rest: string): { flags: Record<string, string>; rest: string } {
   const flags: Record<string, string> = {};
   let s = rest;
-  for (let m = /^--([a-zA-Z][a-zA-Z-]*)(?:=(\S*))?(?:\s+|$)/.exec(s); m; m = /^--([a-zA-Z][a-zA-Z-]*)(?:=(\S*))?(?:\s+|$)/.exec(s)) {
+  for (
+    let m = /^--([a-zA-Z][a-zA-Z-]*)(?:=(\S*))?(?:\s+|$)/.exec(s);
+    m;
+    m = /^--([a-zA-Z][a-zA-Z-]*)(?:=(\S*))?(?:\s+|$)/.exec(s)
+  ) {
     flags[m[1]] = m[2] ?? 'true';
     s = s.slice(m[0].length);
   }
@@ -86,7 +107,8 @@ export function parseInstruction(logical: string, line: number, original = logic
   const m = /^(\S+)\s*([\s\S]*)$/.exec(logical.trim());
   if (!m) throw new DockerfileParseError(line, 'empty instruction');
   const name = m[1].toUpperCase();
-  if (!(INSTRUCTIONS as readonly string[]).includes(name)) throw new DockerfileParseError(line, `unknown instruction: ${name}`);
+  if (!(INSTRUCTIONS as readonly string[]).includes(name))
+    throw new DockerfileParseError(line, `unknown instruction: ${name}`);
   const inst = name as InstructionName;
   const { flags, rest } = splitFlags(m[2]);
   const json = JSON_FORM.has(inst) ? jsonForm(rest) : undefined;

@@ -65,7 +65,7 @@ export function decompressStream(src: Readable, kind: Compression): Readable {
   const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.on('error', (e) => out.destroy(invalidArgument(`cannot run ${cmd} to decompress: ${e.message}`)));
   pipeline(src, child.stdin).catch(() => child.kill());
   child.stdout.pipe(out, { end: false });

@@ -18,7 +18,12 @@ export function goQuoted(words: string[]): string {
 }
 
 /** KEY=VALUE pairs of ENV, LABEL and ARG after expansion (or the legacy `KEY VALUE` form). */
-export function keyValues(inst: Instruction, vars: Vars, escape: string, allowBare = false): Array<[string, string | undefined]> {
+export function keyValues(
+  inst: Instruction,
+  vars: Vars,
+  escape: string,
+  allowBare = false,
+): Array<[string, string | undefined]> {
   const words = expandWords(inst.rest, vars, escape);
   if (words.length === 0) throw invalidArgument(`${inst.name} requires at least one argument`);
   if (!allowBare && !words[0].includes('=')) {
@@ -68,11 +73,13 @@ function healthcheck(inst: Instruction): HealthConfig {
   let test: string[];
   try {
     const v: unknown = JSON.parse(args);
-    test = Array.isArray(v) && v.every((x) => typeof x === 'string') ? ['CMD', ...(v as string[])] : ['CMD-SHELL', args];
+    test =
+      Array.isArray(v) && v.every((x) => typeof x === 'string') ? ['CMD', ...(v as string[])] : ['CMD-SHELL', args];
   } catch {
     test = ['CMD-SHELL', args];
   }
-  if (test.length === 1 || (test[0] === 'CMD-SHELL' && !args.trim())) throw invalidArgument('Missing command after HEALTHCHECK CMD');
+  if (test.length === 1 || (test[0] === 'CMD-SHELL' && !args.trim()))
+    throw invalidArgument('Missing command after HEALTHCHECK CMD');
   const hc: HealthConfig = { Test: test };
   const interval = (flag: string): number => {
     const v = inst.flags[flag];
@@ -91,7 +98,8 @@ function healthcheck(inst: Instruction): HealthConfig {
   if (interval('start-period')) hc.StartPeriod = interval('start-period');
   const retries = inst.flags.retries;
   if (retries !== undefined && retries !== '') {
-    if (!/^[+-]?\d+$/.test(retries)) throw invalidArgument(`strconv.ParseInt: parsing ${JSON.stringify(retries)}: invalid syntax`);
+    if (!/^[+-]?\d+$/.test(retries))
+      throw invalidArgument(`strconv.ParseInt: parsing ${JSON.stringify(retries)}: invalid syntax`);
     if (Number(retries) < 1) throw invalidArgument(`--retries must be at least 1 (not ${Number(retries)})`);
     hc.Retries = Number(retries);
   }
@@ -116,7 +124,13 @@ export interface MetadataResult {
  * Applies a metadata instruction (not RUN, COPY, ADD, WORKDIR, FROM, ARG) to a
  * config, with variables expanded where Docker expands them.
  */
-export function applyMetadata(cfg: ContainerConfig, inst: Instruction, vars: Vars, escape: string, cmdSet = false): MetadataResult {
+export function applyMetadata(
+  cfg: ContainerConfig,
+  inst: Instruction,
+  vars: Vars,
+  escape: string,
+  cmdSet = false,
+): MetadataResult {
   if (inst.name !== 'HEALTHCHECK') for (const f of Object.keys(inst.flags)) throw invalidArgument(`Unknown flag: ${f}`);
   const c: ContainerConfig = { ...cfg };
   const shell = c.Shell?.length ? c.Shell : DEFAULT_SHELL;
@@ -174,7 +188,8 @@ export function applyMetadata(cfg: ContainerConfig, inst: Instruction, vars: Var
       const trigger = inst.rest.trim();
       const first = trigger.split(/\s+/)[0].toUpperCase();
       if (first === 'ONBUILD') throw invalidArgument("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
-      if (first === 'FROM' || first === 'MAINTAINER') throw invalidArgument(`${first} isn't allowed as an ONBUILD trigger`);
+      if (first === 'FROM' || first === 'MAINTAINER')
+        throw invalidArgument(`${first} isn't allowed as an ONBUILD trigger`);
       c.OnBuild = [...(c.OnBuild ?? []), trigger];
       return { config: c, message: `ONBUILD ${trigger}` };
     }

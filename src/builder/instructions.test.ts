@@ -4,17 +4,21 @@ import { parseInstruction } from './dockerfile';
 import { applyMetadata } from './instructions';
 import { varsOf } from './shell-lex';
 
-const apply = (line: string, cfg = {}, cmdSet = false) => applyMetadata(cfg, parseInstruction(line, 1), varsOf(['B=bee']), '\\', cmdSet);
+const apply = (line: string, cfg = {}, cmdSet = false) =>
+  applyMetadata(cfg, parseInstruction(line, 1), varsOf(['B=bee']), '\\', cmdSet);
 
 // The texts are Docker 20.10's classic builder's, as its history shows them.
-test('history texts of metadata instructions are Docker\'s', () => {
+test("history texts of metadata instructions are Docker's", () => {
   assert.equal(apply('CMD ["httpd", "-f"]').message, 'CMD ["httpd" "-f"]');
   assert.equal(apply('CMD echo plain').message, 'CMD ["/bin/sh" "-c" "echo plain"]');
   assert.equal(apply('ENV K v w').message, 'ENV K=v w');
   assert.equal(apply('LABEL "multi word"="v 1" b=$B').message, 'LABEL multi word=v 1 b=bee');
   assert.equal(apply('EXPOSE 8080/tcp 7000-7001').message, 'EXPOSE 7000-7001 8080/tcp');
   assert.equal(apply('VOLUME ["/a", "/b"]').message, 'VOLUME [/a /b]');
-  assert.equal(apply('HEALTHCHECK --interval=5s CMD true').message, `HEALTHCHECK &{["CMD-SHELL" "true"] "5s" "0s" "0s" '\\x00'}`);
+  assert.equal(
+    apply('HEALTHCHECK --interval=5s CMD true').message,
+    `HEALTHCHECK &{["CMD-SHELL" "true"] "5s" "0s" "0s" '\\x00'}`,
+  );
   assert.equal(apply('SHELL ["/bin/sh", "-ec"]').message, 'SHELL [/bin/sh -ec]');
 });
 
@@ -30,13 +34,26 @@ test('configs: ENTRYPOINT drops an inherited CMD, not one set in the stage; SHEL
 });
 
 test('HEALTHCHECK: the config and the errors of buildkit 0.8 (Docker 20.10)', () => {
-  assert.deepEqual(apply('HEALTHCHECK --interval=500ms --timeout=2s --start-period=1m --retries=4 CMD curl -f localhost').config.Healthcheck, {
-    Test: ['CMD-SHELL', 'curl -f localhost'], Interval: 5e8, Timeout: 2e9, StartPeriod: 60e9, Retries: 4,
-  });
-  assert.equal(apply('HEALTHCHECK --interval=500ms CMD ["true"]').message, `HEALTHCHECK &{["CMD" "true"] "500ms" "0s" "0s" '\\x00'}`);
+  assert.deepEqual(
+    apply('HEALTHCHECK --interval=500ms --timeout=2s --start-period=1m --retries=4 CMD curl -f localhost').config
+      .Healthcheck,
+    {
+      Test: ['CMD-SHELL', 'curl -f localhost'],
+      Interval: 5e8,
+      Timeout: 2e9,
+      StartPeriod: 60e9,
+      Retries: 4,
+    },
+  );
+  assert.equal(
+    apply('HEALTHCHECK --interval=500ms CMD ["true"]').message,
+    `HEALTHCHECK &{["CMD" "true"] "500ms" "0s" "0s" '\\x00'}`,
+  );
   assert.deepEqual(apply('HEALTHCHECK NONE').config.Healthcheck, { Test: ['NONE'] });
   assert.throws(() => apply('HEALTHCHECK --retries=0 CMD true'), { message: '--retries must be at least 1 (not 0)' });
-  assert.throws(() => apply('HEALTHCHECK --interval=0s CMD true'), { message: 'Interval "interval" cannot be less than 1ms' });
+  assert.throws(() => apply('HEALTHCHECK --interval=0s CMD true'), {
+    message: 'Interval "interval" cannot be less than 1ms',
+  });
   assert.throws(() => apply('HEALTHCHECK --timeout=5 CMD true'), { message: 'time: missing unit in duration "5"' });
   assert.throws(() => apply('HEALTHCHECK CMD'), { message: 'Missing command after HEALTHCHECK CMD' });
   assert.throws(() => apply('HEALTHCHECK RUN true'), { message: 'Unknown type "RUN" in HEALTHCHECK (try CMD)' });

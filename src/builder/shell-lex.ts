@@ -73,7 +73,11 @@ class Lexer {
         this.i++;
         return v;
       }
-      if (c === this.escape && this.i + 1 < this.s.length && (this.s[this.i + 1] === '"' || this.s[this.i + 1] === '$' || this.s[this.i + 1] === this.escape)) {
+      if (
+        c === this.escape &&
+        this.i + 1 < this.s.length &&
+        (this.s[this.i + 1] === '"' || this.s[this.i + 1] === '$' || this.s[this.i + 1] === this.escape)
+      ) {
         v += this.s[this.i + 1];
         this.i += 2;
       } else if (c === '$') v += this.dollar();

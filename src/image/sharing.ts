@@ -38,6 +38,7 @@ export function sharedSizes(images: ImageLayers[]): Map<Digest, Sharing> {
     let shared = 0;
     for (const l of img.layers) {
       size += l.size;
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- users was filled from these same layers above
       if (users.get(l.chainId)!.length > 1) shared += l.size;
     }
     out.set(img.id, { size, shared, unique: size - shared });

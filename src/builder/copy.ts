@@ -8,7 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { decompressStream, detectCompression } from '../archive/decompress';
+import { decompressStream, detectCompression } from '../tar/decompress';
 import { invalidArgument } from '../errdefs';
 import { O_PATH, openChild, openInRoot, readdirFd, reopen, tryOpenInRoot, using } from '../fd/at';
 import { extractInto } from '../layer/extract';
@@ -34,7 +34,9 @@ export interface Owner {
 
 /** O_PATH descriptor of a source, opened again inside its root (whatever changed there, it stays inside). */
 function openItem(it: CopyItem): number {
-  return using(fs.openSync(it.root, O_PATH | fs.constants.O_DIRECTORY), (rootFd) => openInRoot(rootFd, `/${it.rel}`, { follow: false }));
+  return using(fs.openSync(it.root, O_PATH | fs.constants.O_DIRECTORY), (rootFd) =>
+    openInRoot(rootFd, `/${it.rel}`, { follow: false }),
+  );
 }
 
 /** Adds a regular file's bytes to a hash a megabyte at a time (files of any size, in constant memory). */
@@ -96,7 +98,9 @@ export function chownOwner(rootfs: string, spec: string | undefined): Owner {
 
 /** Container directory `cpath` inside `rootfs`, made (each missing part owned by `owner`) if it is not there. */
 export function ensureDir(rootfs: string, cpath: string, owner: Owner): void {
-  using(fs.openSync(rootfs, O_PATH | fs.constants.O_DIRECTORY), (rootFd) => fs.closeSync(ensureDirFd(rootFd, cpath, owner)));
+  using(fs.openSync(rootfs, O_PATH | fs.constants.O_DIRECTORY), (rootFd) =>
+    fs.closeSync(ensureDirFd(rootFd, cpath, owner)),
+  );
 }
 
 /** As ensureDir, inside the root `rootFd`; returns an O_PATH descriptor of the directory (the caller closes it). */
@@ -131,7 +135,10 @@ function isDirIn(rootFd: number, cpath: string): boolean {
 }
 
 async function* fileStream(fd: number): AsyncGenerator<Buffer> {
-  yield* fs.createReadStream('', { fd: reopen(fd, fs.constants.O_RDONLY), highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+  yield* fs.createReadStream('', {
+    fd: reopen(fd, fs.constants.O_RDONLY),
+    highWaterMark: 1 << 20,
+  }) as AsyncIterable<Buffer>;
 }
 
 /** The first bytes of a regular file held by an O_PATH descriptor. */
@@ -153,9 +160,16 @@ function isArchive(fd: number): boolean {
  * Copies the sources to container path `dest` (already absolute) inside `rootfs`.
  * `destIsDir`: the destination ends with "/" (or several sources were given).
  */
-export async function copyInto(rootfs: string, items: CopyItem[], dest: string, opts: { destIsDir: boolean; owner: Owner; unpackArchives: boolean; instruction: string }): Promise<void> {
+export async function copyInto(
+  rootfs: string,
+  items: CopyItem[],
+  dest: string,
+  opts: { destIsDir: boolean; owner: Owner; unpackArchives: boolean; instruction: string },
+): Promise<void> {
   if (items.length > 1 && !opts.destIsDir) {
-    throw invalidArgument(`When using ${opts.instruction} with more than one source file, the destination must be a directory and end with a /`);
+    throw invalidArgument(
+      `When using ${opts.instruction} with more than one source file, the destination must be a directory and end with a /`,
+    );
   }
   const ids = { uid: opts.owner.uid, gid: opts.owner.gid };
   const rootFd = fs.openSync(rootfs, O_PATH | fs.constants.O_DIRECTORY);
@@ -171,7 +185,10 @@ export async function copyInto(rootfs: string, items: CopyItem[], dest: string, 
           tar = packFd(src, { exclude: it.exclude });
           dir = dest;
         } else if (opts.unpackArchives && st.isFile() && isArchive(src)) {
-          tar = decompressStream(Readable.from(fileStream(src)), detectCompression(head(src, 6))) as AsyncIterable<Buffer>;
+          tar = decompressStream(
+            Readable.from(fileStream(src)),
+            detectCompression(head(src, 6)),
+          ) as AsyncIterable<Buffer>;
           dir = dest;
           extract = { ...ids, keepOwners: true };
         } else {
