@@ -5,16 +5,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { isKind } from '../errdefs';
+import { isKind, type ErrorKind } from '../errdefs';
 import type { NetworkBackend } from './backend';
 import { contains, parseCidr } from './subnet';
 
 export interface NetworkBackendUnderTest {
   networks: NetworkBackend;
   /** A fresh network namespace for a container (a path). */
-  netns(name: string): Promise<string>;
+  netns: (name: string) => Promise<string>;
   /** Detaches what is left, removes the networks made, the namespaces and the files. */
-  cleanup(): Promise<void>;
+  cleanup: () => Promise<void>;
 }
 
 export function networkBackendContract(
@@ -31,8 +31,7 @@ export function networkBackendContract(
     }
   };
   const skip = opts.skip;
-  const kind = (k: string, text: string) => (e: unknown) =>
-    isKind(e, k as never) && (e as Error).message.includes(text);
+  const kind = (k: ErrorKind, text: string) => (e: unknown) => isKind(e, k) && (e as Error).message.includes(text);
   const cid = () => randomBytes(32).toString('hex');
   const netName = () => `contract-${randomBytes(3).toString('hex')}`;
 
@@ -52,7 +51,7 @@ export function networkBackendContract(
       assert.deepEqual(net.labels, { a: 'b' });
       assert.ok(net.subnet && net.gateway && contains(parseCidr(net.subnet), net.gateway));
       const bridge = await networks.inspect('bridge');
-      assert.ok(!contains(parseCidr(bridge.subnet!), net.gateway!), 'a subnet of its own');
+      assert.ok(!contains(parseCidr(bridge.subnet!), net.gateway), 'a subnet of its own');
       for (const term of [nm, net.id, net.id.slice(0, 12)]) assert.equal((await networks.inspect(term)).id, net.id);
       assert.ok((await networks.list()).some((n) => n.id === net.id));
     }),

@@ -101,7 +101,7 @@ export class FakeNetworks implements NetworkBackend {
     const empty = { Gateway: '', IPAddress: '', IPPrefixLen: 0, MacAddress: '', Aliases: [], InterfaceName: '' };
     if (net.driver !== 'bridge')
       return { NetworkID: net.id, NetworkName: net.name, EndpointID: newId(), ...empty, Ports: {} };
-    const subnet = parseCidr(net.subnet!);
+    const subnet = parseCidr(net.subnet ?? '0.0.0.0/32');
     if (opts.ip !== undefined) {
       if (net.name === 'bridge')
         throw invalidArgument('user specified IP address is supported on user defined networks only');
@@ -129,7 +129,7 @@ export class FakeNetworks implements NetworkBackend {
       NetworkID: net.id,
       NetworkName: net.name,
       EndpointID: newId(),
-      Gateway: net.gateway!,
+      Gateway: net.gateway ?? '',
       IPAddress: ip,
       IPPrefixLen: subnet.prefix,
       MacAddress: ['02', '42', ...octets.map((o) => o.toString(16).padStart(2, '0'))].join(':'),

@@ -21,6 +21,8 @@ export class FakeRuntime implements Runtime {
     string,
     { status: ContainerStatus; pid: number; bundle: string; exit?: number }
   >();
+  /** Exit codes of deleted containers (conmon's exit files outlive runc's state). */
+  private readonly exits = new Map<string, number | undefined>();
   private nextPid = 1000;
   /** Every call, in order ("kill abc SIGKILL"), for tests that check what a service asked for. */
   readonly calls: string[] = [];
@@ -92,8 +94,6 @@ export class FakeRuntime implements Runtime {
     this.containers.delete(id);
     this.exits.set(id, c.exit);
   }
-
-  private readonly exits = new Map<string, number | undefined>();
 
   exitCode(_paths: ContainerPaths, id: string): number | undefined {
     return this.containers.get(id)?.exit ?? this.exits.get(id);

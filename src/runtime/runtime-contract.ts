@@ -10,9 +10,9 @@ import type { Runtime } from './runtime';
 export interface RuntimeUnderTest {
   runtime: Runtime;
   /** A new container's bundle whose process runs `cmd` (with /bin/sleep and /bin/sh). */
-  bundle(cmd: string[]): { id: string; paths: ContainerPaths };
+  bundle: (cmd: string[]) => { id: string; paths: ContainerPaths };
   /** Removes every container made and their files. */
-  cleanup(): Promise<void>;
+  cleanup: () => Promise<void>;
 }
 
 const OPTS = { terminal: false, stdin: false };
