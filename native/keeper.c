@@ -422,8 +422,8 @@ static void emit(sqlite3 *db, int64_t time_ns, const char *action, const char *e
   sqlite3_stmt *st;
   const char *sql =
       "INSERT INTO events (time_nano, type, action, actor_id, attributes) "
-      "SELECT ?1, 'container', ?2, id, json_patch(json_patch(coalesce(json_extract(config, '$.config.Labels'), '{}'), ?3), "
-      "json_object('image', json_extract(config, '$.imageRef'), 'name', name)) FROM containers WHERE id = ?4";
+      "SELECT ?1, 'container', ?2, id, json_patch(json_patch(labels, ?3), json_object('image', image, 'name', name)) "
+      "FROM container_health WHERE id = ?4";
   if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return;
   sqlite3_bind_int64(st, 1, time_ns);
   sqlite3_bind_text(st, 2, action, -1, SQLITE_TRANSIENT);
@@ -445,9 +445,7 @@ enum state { GONE, RUNNING, PAUSED };
 /** The container as its record says: gone (removed, stopped, another run), running or paused; its health too. */
 static enum state read_state(sqlite3 *db, char *health, size_t hsize, int *streak) {
   sqlite3_stmt *st;
-  const char *sql =
-      "SELECT json_extract(state, '$.RunId'), json_extract(state, '$.Status'), json_extract(state, '$.Health.Status'), "
-      "json_extract(state, '$.Health.FailingStreak') FROM containers WHERE id = ?1";
+  const char *sql = "SELECT run_id, status, health_status, failing_streak FROM container_health WHERE id = ?1";
   if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return GONE;
   sqlite3_bind_text(st, 1, o.id, -1, SQLITE_STATIC);
   enum state s = GONE;
@@ -493,11 +491,8 @@ static enum state record(struct probe *p, const char *exec_id) {
   go_time(p->start_ns, start, sizeof start);
   go_time(p->end_ns, end, sizeof end);
   sqlite3_stmt *st;
-  const char *sql =
-      "UPDATE containers SET state = json_set(state, '$.Health', json_object('Status', ?2, 'FailingStreak', ?3, 'Log', "
-      "json_insert(coalesce((SELECT json_group_array(json(value)) FROM (SELECT value FROM json_each(containers.state, '$.Health.Log') "
-      "WHERE key > json_array_length(containers.state, '$.Health.Log') - ?8 ORDER BY key)), '[]'), "
-      "'$[#]', json_object('Start', ?4, 'End', ?5, 'ExitCode', ?6, 'Output', ?7)))) WHERE id = ?1";
+  const char *sql = "INSERT INTO health_probes (id, status, failing_streak, started, ended, exit_code, output, keep) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
   if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
     sqlite3_bind_text(st, 1, o.id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);

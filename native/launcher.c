@@ -229,9 +229,10 @@ static int find_container(const struct exec_request *r, char *id, size_t id_size
     return -1;
   }
   sqlite3_busy_timeout(db, 10000);
-  // a --userns=keep-id container is the Node CLI's (it refuses exec there, with the reason)
-  const char *cols = "SELECT id, json_extract(config, '$.hostConfig.Runtime'), json_extract(state, '$.Status') FROM containers "
-                     "WHERE coalesce(json_extract(config, '$.hostConfig.UsernsMode'), '') != 'keep-id' AND";
+  // exec_targets is a view of the schema (src/metadata/db.ts): the record's JSON stays out of this file.
+  // A store not yet migrated to it fails the prepare, and the Node CLI (which migrates) takes over.
+  // A --userns=keep-id container is the Node CLI's (it refuses exec there, with the reason).
+  const char *cols = "SELECT id, runtime, status FROM exec_targets WHERE NOT keep_id AND";
   char sql[512];
   const char *name = r->container[0] == '/' ? r->container + 1 : r->container;
   int found;

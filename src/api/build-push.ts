@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import { Writable } from 'node:stream';
-import { peek } from '../archive/decompress';
+import { peek } from '../tar/decompress';
 import { Builder, StepFailedError } from '../builder/builder';
 import { BuildContext, dockerfileIn, unpackContext } from '../builder/context';
 import { parseDockerfile } from '../builder/dockerfile';

@@ -6,7 +6,7 @@ import { exportContainer } from '../engine/cp';
 import { invalidArgument } from '../errdefs';
 import { filtersOf } from './images';
 import { flag, sendJson, type Route } from './server';
-import { streamSink } from '../archive/tar-writer';
+import { streamSink } from '../tar/writer';
 
 interface UpdateBody {
   Memory?: number;

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { imageHistory, listImages, type ImageSummary } from '../engine/image-queries';
 import { loadArchive } from '../archive/load';
 import { resolveSaveTargets, saveImages } from '../archive/save';
-import { streamSink } from '../archive/tar-writer';
+import { streamSink } from '../tar/writer';
 import { NO_PROGRESS } from '../util/progress';
 import { imageInspect } from '../engine/image-inspect';
 import { invalidArgument } from '../errdefs';

@@ -12,7 +12,7 @@ import type { Store } from '../engine/store';
 import type { UnpackedLayer } from '../layer/store';
 import { readTar, readTarRange } from '../tar/reader';
 import type { Progress } from '../util/progress';
-import { autoDecompress, decompressStream, detectCompression, peek } from './decompress';
+import { autoDecompress, decompressStream, detectCompression, peek } from '../tar/decompress';
 import { Channel } from './channel';
 import type { MemberData, MemberHold, MemberWriter } from './member-data';
 

@@ -7,15 +7,15 @@ import { hex, sha256, type Digest } from '../digest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { internal, isNotFound, notFound } from '../errdefs';
-import { verifyLayer } from '../util/hash-worker';
+import { verifyLayer } from '../layer/hash-worker';
 import type { ImageService } from '../engine/images';
 import type { Store } from '../engine/store';
 import { MEDIA, type Descriptor } from '../oci/types';
 import { familiarName, fullString, parseNormalized, type Reference } from '../reference';
 import { goJson } from '../util/gojson';
 import type { Progress } from '../util/progress';
-import type { Sink } from './tar-writer';
-import { TarWriter } from './tar-writer';
+import type { Sink } from '../tar/writer';
+import { TarWriter } from '../tar/writer';
 
 export interface SaveTarget {
   id: Digest;

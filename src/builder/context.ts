@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { decompressStream, detectCompression } from '../archive/decompress';
+import { decompressStream, detectCompression } from '../tar/decompress';
 import { invalidArgument, notFound } from '../errdefs';
 import { O_PATH, procPath, readdirFd, readRegularInRoot, tryOpenInRoot, using } from '../fd/at';
 import { extractInto } from '../layer/extract';

@@ -8,7 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { decompressStream, detectCompression } from '../archive/decompress';
+import { decompressStream, detectCompression } from '../tar/decompress';
 import { invalidArgument } from '../errdefs';
 import { O_PATH, openChild, openInRoot, readdirFd, reopen, tryOpenInRoot, using } from '../fd/at';
 import { extractInto } from '../layer/extract';

@@ -2,8 +2,12 @@
 // them (full ID, name, unique ID prefix), names checked, state changed under the
 // write lock. ContainerStore (store.ts) keeps them in the metadata database,
 // FakeContainerRecords (fake-records.ts) in memory.
-import type { Container } from './store';
 import type { ContainerRecord, ContainerState } from './types';
+
+export interface Container {
+  record: ContainerRecord;
+  state: ContainerState;
+}
 
 export interface ContainerRecords {
   /** Newest first. */

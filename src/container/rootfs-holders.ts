@@ -7,6 +7,7 @@
 import type { Digest } from '../digest';
 import type { LayerStore } from '../layer/store';
 import { writeTx, type DB } from '../metadata/db';
+import { RootfsHolderTable } from '../metadata/rootfs-holders';
 import { isAlive, selfId } from '../util/proc';
 import { mountRootfs, unmountRootfs, type RootfsPaths } from './rootfs';
 
@@ -28,15 +29,19 @@ export function stale(holder: string): boolean {
 }
 
 export class RootfsHolders {
+  private readonly rows: RootfsHolderTable;
+
   constructor(
     private readonly db: DB,
     private readonly layers: LayerStore,
-  ) {}
+  ) {
+    this.rows = new RootfsHolderTable(db);
+  }
 
   /** Takes a hold on a container's root filesystem, mounting it if nobody has. */
   acquire(id: string, top: Digest | null, paths: RootfsPaths, holder: string): void {
     writeTx(this.db, () => {
-      this.db.prepare('INSERT OR IGNORE INTO rootfs_holders (container_id, holder) VALUES (?, ?)').run(id, holder);
+      this.rows.add(id, holder);
       mountRootfs(this.layers, top, paths);
     });
   }
@@ -44,38 +49,27 @@ export class RootfsHolders {
   /** Drops a hold (again: nothing happens); unmounts when no live hold is left. */
   release(id: string, paths: RootfsPaths, holder: string): void {
     writeTx(this.db, () => {
-      this.db.prepare('DELETE FROM rootfs_holders WHERE container_id = ? AND holder = ?').run(id, holder);
-      const rest = (
-        this.db.prepare('SELECT holder FROM rootfs_holders WHERE container_id = ?').all(id) as Array<{ holder: string }>
-      ).map((r) => r.holder);
-      for (const h of rest.filter(stale))
-        this.db.prepare('DELETE FROM rootfs_holders WHERE container_id = ? AND holder = ?').run(id, h);
+      this.rows.remove(id, holder);
+      const rest = this.rows.of(id);
+      for (const h of rest.filter(stale)) this.rows.remove(id, h);
       if (rest.every(stale)) unmountRootfs(paths);
     });
   }
 
   /** Every hold: `system check` looks for those of dead processes and stopped runs. */
   all(): Array<{ containerId: string; holder: string }> {
-    return (
-      this.db.prepare('SELECT container_id, holder FROM rootfs_holders').all() as Array<{
-        container_id: string;
-        holder: string;
-      }>
-    ).map((r) => ({
-      containerId: r.container_id,
-      holder: r.holder,
-    }));
+    return this.rows.all();
   }
 
   /** Drops one hold without touching the mount (`system check --repair`). */
   forget(containerId: string, holder: string): void {
-    this.db.prepare('DELETE FROM rootfs_holders WHERE container_id = ? AND holder = ?').run(containerId, holder);
+    this.rows.remove(containerId, holder);
   }
 
   /** The container goes away: every hold with it. */
   drop(id: string, paths: RootfsPaths): void {
     writeTx(this.db, () => {
-      this.db.prepare('DELETE FROM rootfs_holders WHERE container_id = ?').run(id);
+      this.rows.removeAll(id);
       unmountRootfs(paths);
     });
   }

@@ -1,28 +1,17 @@
 // Container records in the metadata database, found as Docker finds them:
 // full ID, name, or unique ID prefix.
 import { conflict, invalidArgument, StowageError } from '../errdefs';
+import { ContainerTable, type ContainerRow } from '../metadata/containers';
 import { type DB, writeTx } from '../metadata/db';
 import { isValidName, randomName } from './names';
-import type { ContainerRecords } from './records';
+import type { Container, ContainerRecords } from './records';
 import { initialState, type ContainerRecord, type ContainerState } from './types';
 
-export interface Container {
-  record: ContainerRecord;
-  state: ContainerState;
-}
+export type { Container } from './records';
 
-interface Row {
-  id: string;
-  name: string;
-  image_id: string;
-  created_at: string;
-  config: string;
-  state: string;
-}
-
-const toContainer = (r: Row): Container => ({
-  record: JSON.parse(r.config) as Container['record'],
-  state: JSON.parse(r.state) as Container['state'],
+const toContainer = (r: ContainerRow): Container => ({
+  record: JSON.parse(r.config) as ContainerRecord,
+  state: JSON.parse(r.state) as ContainerState,
 });
 
 export class NoSuchContainerError extends StowageError {
@@ -32,14 +21,18 @@ export class NoSuchContainerError extends StowageError {
 }
 
 export class ContainerStore implements ContainerRecords {
-  constructor(private readonly db: DB) {}
+  private readonly rows: ContainerTable;
+
+  constructor(private readonly db: DB) {
+    this.rows = new ContainerTable(db);
+  }
 
   list(): Container[] {
-    return (this.db.prepare('SELECT * FROM containers ORDER BY created_at DESC').all() as Row[]).map(toContainer);
+    return this.rows.list().map(toContainer);
   }
 
   get(id: string): Container | undefined {
-    const r = this.db.prepare('SELECT * FROM containers WHERE id = ?').get(id) as Row | undefined;
+    const r = this.rows.get(id);
     return r && toContainer(r);
   }
 
@@ -48,12 +41,10 @@ export class ContainerStore implements ContainerRecords {
     const byId = this.get(idOrName);
     if (byId) return byId;
     const name = idOrName.replace(/^\//, '');
-    const byName = this.db.prepare('SELECT * FROM containers WHERE name = ?').get(name) as Row | undefined;
+    const byName = this.rows.byName(name);
     if (byName) return toContainer(byName);
     if (/^[a-f0-9]+$/.test(idOrName)) {
-      const rows = this.db
-        .prepare('SELECT * FROM containers WHERE substr(id, 1, ?) = ?')
-        .all(idOrName.length, idOrName) as Row[];
+      const rows = this.rows.byIdPrefix(idOrName);
       if (rows.length === 1) return toContainer(rows[0]);
       if (rows.length > 1)
         throw new StowageError('failed-precondition', `multiple IDs found with provided prefix: ${idOrName}`);
@@ -80,15 +71,20 @@ export class ContainerStore implements ContainerRecords {
       // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- both branches above set it
       record.name = name!;
       const state = initialState();
-      this.db
-        .prepare('INSERT INTO containers (id, name, image_id, created_at, config, state) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(record.id, record.name, record.imageId, record.created, JSON.stringify(record), JSON.stringify(state));
+      this.rows.insert({
+        id: record.id,
+        name: record.name,
+        imageId: record.imageId,
+        createdAt: record.created,
+        config: JSON.stringify(record),
+        state: JSON.stringify(state),
+      });
       return { record, state };
     });
   }
 
   private nameOwner(name: string): string | undefined {
-    return (this.db.prepare('SELECT id FROM containers WHERE name = ?').get(name) as { id: string } | undefined)?.id;
+    return this.rows.byName(name)?.id;
   }
 
   private checkNameFree(name: string): void {
@@ -116,9 +112,7 @@ export class ContainerStore implements ContainerRecords {
         throw conflict(`Error when allocating new name: ${(e as Error).message}`);
       }
       c.record.name = name;
-      this.db
-        .prepare('UPDATE containers SET name = ?, config = ? WHERE id = ?')
-        .run(name, JSON.stringify(c.record), id);
+      this.rows.rename(id, name, JSON.stringify(c.record));
     });
   }
 
@@ -128,7 +122,7 @@ export class ContainerStore implements ContainerRecords {
       const c = this.get(id);
       if (!c) throw new NoSuchContainerError(id);
       const next = fn(c.record);
-      this.db.prepare('UPDATE containers SET config = ? WHERE id = ?').run(JSON.stringify(next), id);
+      this.rows.setConfig(id, JSON.stringify(next));
       return next;
     });
   }
@@ -139,7 +133,7 @@ export class ContainerStore implements ContainerRecords {
       const c = this.get(id);
       if (!c) throw new NoSuchContainerError(id);
       const next = fn(c.state, c.record);
-      this.db.prepare('UPDATE containers SET state = ? WHERE id = ?').run(JSON.stringify(next), id);
+      this.rows.setState(id, JSON.stringify(next));
       return next;
     });
   }
@@ -147,26 +141,19 @@ export class ContainerStore implements ContainerRecords {
   /** Keeps the exit code of an auto-removed container for a late `wait` (a few minutes). */
   keepExitCode(id: string, code: number): void {
     const now = Date.now();
-    writeTx(this.db, () => {
-      this.db.prepare('DELETE FROM removed_exits WHERE removed_at < ?').run(now - 300_000);
-      this.db
-        .prepare('INSERT OR REPLACE INTO removed_exits (id, exit_code, removed_at) VALUES (?, ?, ?)')
-        .run(id, code, now);
-    });
+    writeTx(this.db, () => this.rows.keepExitCode(id, code, now, now - 300_000));
   }
 
   /** The exit code kept for a removed container, if any. */
   removedExitCode(id: string): number | undefined {
-    return (
-      this.db.prepare('SELECT exit_code FROM removed_exits WHERE id = ?').get(id) as { exit_code: number } | undefined
-    )?.exit_code;
+    return this.rows.removedExitCode(id);
   }
 
   delete(id: string): void {
-    this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+    this.rows.delete(id);
   }
 
   usersOf(imageId: string): Container[] {
-    return (this.db.prepare('SELECT * FROM containers WHERE image_id = ?').all(imageId) as Row[]).map(toContainer);
+    return this.rows.byImage(imageId).map(toContainer);
   }
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { hex, sha256Hasher, type Digest } from '../digest';
 import { invalidArgument, notFound } from '../errdefs';
-import { syncDir } from '../util/durable';
+import { syncDir } from '../native/durable';
 import type { Blobs } from './blobs';
 
 export class BlobStore implements Blobs {

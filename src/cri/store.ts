@@ -3,6 +3,7 @@
 // creation) and the state (what became of it), both JSON. Names are unique, as
 // containerd reserves them: a second pod or container of the same name fails.
 import { alreadyExists, notFound } from '../errdefs';
+import { CriTable, type CriRow, type CriTableName } from '../metadata/cri';
 import { writeTx, type DB } from '../metadata/db';
 import type { ContainerConfig, Mount, PodSandboxConfig } from './types';
 
@@ -71,40 +72,47 @@ export interface ContainerState {
   message: string;
 }
 
-interface Row {
-  record: string;
-  state: string;
-}
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the shape of the JSON they expect
+const parse = <R, S>(r: CriRow): { record: R; state: S } => ({
+  record: JSON.parse(r.record) as R,
+  state: JSON.parse(r.state) as S,
+});
 
 export class CriStore {
-  constructor(private readonly db: DB) {}
+  private readonly sandboxRows: CriTable;
+  private readonly containerRows: CriTable;
+
+  constructor(private readonly db: DB) {
+    this.sandboxRows = new CriTable(db, 'cri_sandboxes');
+    this.containerRows = new CriTable(db, 'cri_containers');
+  }
 
   // ---- sandboxes ----
 
   insertSandbox(record: SandboxRecord, state: SandboxState): void {
     writeTx(this.db, () => {
-      const taken = this.db.prepare('SELECT id FROM cri_sandboxes WHERE name = ?').get(record.name) as
-        { id: string } | undefined;
+      const taken = this.sandboxRows.idOfName(record.name);
       if (taken)
         throw alreadyExists(
-          `failed to reserve sandbox name "${record.name}": name "${record.name}" is reserved for "${taken.id}"`,
+          `failed to reserve sandbox name "${record.name}": name "${record.name}" is reserved for "${taken}"`,
         );
-      this.db
-        .prepare('INSERT INTO cri_sandboxes (id, name, top_layer, record, state) VALUES (?, ?, ?, ?, ?)')
-        .run(record.id, record.name, record.topLayer, JSON.stringify(record), JSON.stringify(state));
+      this.sandboxRows.insert({
+        id: record.id,
+        name: record.name,
+        topLayer: record.topLayer,
+        record: JSON.stringify(record),
+        state: JSON.stringify(state),
+      });
     });
   }
 
   sandbox(id: string): { record: SandboxRecord; state: SandboxState } | undefined {
-    const r = this.db.prepare('SELECT record, state FROM cri_sandboxes WHERE id = ?').get(id) as Row | undefined;
-    return r && { record: JSON.parse(r.record) as SandboxRecord, state: JSON.parse(r.state) as SandboxState };
+    const r = this.sandboxRows.get(id);
+    return r && parse<SandboxRecord, SandboxState>(r);
   }
 
   sandboxes(): Array<{ record: SandboxRecord; state: SandboxState }> {
-    return (this.db.prepare('SELECT record, state FROM cri_sandboxes').all() as Row[]).map((r) => ({
-      record: JSON.parse(r.record) as SandboxRecord,
-      state: JSON.parse(r.state) as SandboxState,
-    }));
+    return this.sandboxRows.list().map((r) => parse<SandboxRecord, SandboxState>(r));
   }
 
   updateSandbox(id: string, fn: (s: SandboxState) => SandboxState): SandboxState {
@@ -112,48 +120,42 @@ export class CriStore {
       const cur = this.sandbox(id);
       if (!cur) throw notFound(`sandbox ${id} not found`);
       const next = fn(cur.state);
-      this.db.prepare('UPDATE cri_sandboxes SET state = ? WHERE id = ?').run(JSON.stringify(next), id);
+      this.sandboxRows.setState(id, JSON.stringify(next));
       return next;
     });
   }
 
   deleteSandbox(id: string): void {
-    this.db.prepare('DELETE FROM cri_sandboxes WHERE id = ?').run(id);
+    this.sandboxRows.delete(id);
   }
 
   // ---- containers ----
 
   insertContainer(record: ContainerRecord, state: ContainerState): void {
     writeTx(this.db, () => {
-      const taken = this.db.prepare('SELECT id FROM cri_containers WHERE name = ?').get(record.name) as
-        { id: string } | undefined;
+      const taken = this.containerRows.idOfName(record.name);
       if (taken)
         throw alreadyExists(
-          `failed to reserve container name "${record.name}": name "${record.name}" is reserved for "${taken.id}"`,
+          `failed to reserve container name "${record.name}": name "${record.name}" is reserved for "${taken}"`,
         );
-      this.db
-        .prepare(
-          'INSERT INTO cri_containers (id, sandbox_id, name, top_layer, record, state) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(record.id, record.sandboxId, record.name, record.topLayer, JSON.stringify(record), JSON.stringify(state));
+      this.containerRows.insert({
+        id: record.id,
+        sandboxId: record.sandboxId,
+        name: record.name,
+        topLayer: record.topLayer,
+        record: JSON.stringify(record),
+        state: JSON.stringify(state),
+      });
     });
   }
 
   container(id: string): { record: ContainerRecord; state: ContainerState } | undefined {
-    const r = this.db.prepare('SELECT record, state FROM cri_containers WHERE id = ?').get(id) as Row | undefined;
-    return r && { record: JSON.parse(r.record) as ContainerRecord, state: JSON.parse(r.state) as ContainerState };
+    const r = this.containerRows.get(id);
+    return r && parse<ContainerRecord, ContainerState>(r);
   }
 
   containers(sandboxId?: string): Array<{ record: ContainerRecord; state: ContainerState }> {
-    const rows = (
-      sandboxId === undefined
-        ? this.db.prepare('SELECT record, state FROM cri_containers').all()
-        : this.db.prepare('SELECT record, state FROM cri_containers WHERE sandbox_id = ?').all(sandboxId)
-    ) as Row[];
-    return rows.map((r) => ({
-      record: JSON.parse(r.record) as ContainerRecord,
-      state: JSON.parse(r.state) as ContainerState,
-    }));
+    return this.containerRows.list(sandboxId).map((r) => parse<ContainerRecord, ContainerState>(r));
   }
 
   updateContainer(id: string, fn: (s: ContainerState) => ContainerState): ContainerState {
@@ -161,26 +163,22 @@ export class CriStore {
       const cur = this.container(id);
       if (!cur) throw notFound(`container ${id} not found`);
       const next = fn(cur.state);
-      this.db.prepare('UPDATE cri_containers SET state = ? WHERE id = ?').run(JSON.stringify(next), id);
+      this.containerRows.setState(id, JSON.stringify(next));
       return next;
     });
   }
 
   /** Replaces a container's record (its resources changed). */
   updateContainerRecord(id: string, record: ContainerRecord): void {
-    this.db.prepare('UPDATE cri_containers SET record = ? WHERE id = ?').run(JSON.stringify(record), id);
+    this.containerRows.setRecord(id, JSON.stringify(record));
   }
 
   deleteContainer(id: string): void {
-    this.db.prepare('DELETE FROM cri_containers WHERE id = ?').run(id);
+    this.containerRows.delete(id);
   }
 
   /** IDs (sandboxes and containers) starting with a prefix. */
-  idsWithPrefix(table: 'cri_sandboxes' | 'cri_containers', prefix: string): string[] {
-    return (
-      this.db.prepare(`SELECT id FROM ${table} WHERE substr(id, 1, ?) = ?`).all(prefix.length, prefix) as Array<{
-        id: string;
-      }>
-    ).map((r) => r.id);
+  idsWithPrefix(table: CriTableName, prefix: string): string[] {
+    return (table === 'cri_sandboxes' ? this.sandboxRows : this.containerRows).idsWithPrefix(prefix);
   }
 }

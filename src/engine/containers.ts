@@ -280,7 +280,7 @@ export class ContainerService {
    * before any process exists), the /etc files and the OCI spec written.
    * On failure nothing of it is left.
    */
-  private async prepare(c: Container, runId: string, consoleSize?: [number, number]) {
+  private async setUpRun(c: Container, runId: string, consoleSize?: [number, number]) {
     const { record } = c;
     const rt = this.runtime(record.hostConfig.Runtime || undefined);
     const paths = this.paths(record.id);
@@ -434,7 +434,7 @@ export class ContainerService {
         ? {}
         : { ManuallyStopped: false, ...(st.Status === 'restarting' ? { Status: 'exited' as const } : {}) }),
     }));
-    const { rt, paths, net } = await this.prepare(c, runId, io?.consoleSize);
+    const { rt, paths, net } = await this.setUpRun(c, runId, io?.consoleSize);
     try {
       // conmon runs `container cleanup` when the container exits: it releases the run (an
       // attached caller that waited for the exit may have done so already: the clean-up
@@ -494,7 +494,7 @@ export class ContainerService {
     const c = this.find(idOrName);
     const runId = newRunId();
     this.records.updateState(c.record.id, (st) => ({ ...st, RunId: runId }));
-    const { rt, paths, net } = await this.prepare(c, runId, opts.consoleSize);
+    const { rt, paths, net } = await this.setUpRun(c, runId, opts.consoleSize);
     let code: number;
     try {
       code = await runcForeground(rt, 'create', ['run', '--bundle', paths.bundle], c.record.id, {

@@ -18,7 +18,7 @@ import { extractInto, type ExtractOptions } from '../layer/extract';
 import { packDir, packFd } from '../layer/pack';
 import { freeze } from '../runtime/freeze';
 import { canFreeze } from '../rootless/cgroups';
-import type { Sink } from '../archive/tar-writer';
+import type { Sink } from '../tar/writer';
 import type { ContainerService } from './containers';
 
 export interface CpOptions {

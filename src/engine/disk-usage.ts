@@ -2,7 +2,7 @@
 // once, with `image explain`'s sharing code), containers' writable layers and
 // volumes, for the CLI and the API.
 import type { Container } from '../container/store';
-import { sharedSizes } from '../explain/sharing';
+import { sharedSizes } from '../image/sharing';
 import type { Volume } from '../volume/store';
 import type { Engine } from './engine';
 import { listImages, type ImageSummary } from './image-queries';

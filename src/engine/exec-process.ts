@@ -7,7 +7,7 @@ import { conflict, failedPrecondition } from '../errdefs';
 import type { Container } from '../container/store';
 import type { OciProcess } from '../runtime/exec';
 import { ALL_CAPS, resolveUser, type OciSpec } from '../runtime/spec';
-import type { ContainerService } from './containers';
+import type { ContainerHost } from './container-host';
 
 export interface ExecRequest {
   cmd: string[];
@@ -35,7 +35,7 @@ export function checkExecutable(c: Container, name: string): void {
 }
 
 /** The process to run; a user that cannot be resolved throws (Docker reports it as the exec's output, exit 126). */
-export function execProcess(svc: ContainerService, c: Container, req: ExecRequest): OciProcess {
+export function execProcess(svc: ContainerHost, c: Container, req: ExecRequest): OciProcess {
   const spec = JSON.parse(fs.readFileSync(path.join(svc.paths(c.record.id).bundle, 'config.json'), 'utf8')) as OciSpec;
   const proc: OciProcess = structuredClone(spec.process);
   proc.args = req.cmd;

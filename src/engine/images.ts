@@ -110,9 +110,7 @@ export class ImageService {
   ): Promise<Digest> {
     const target = opts.ref ? parseTagTarget(opts.ref) : undefined;
     const cfg = applyChanges({}, opts.changes ?? []);
-    const { stream } = await (
-      require('../archive/decompress') as typeof import('../archive/decompress')
-    ).autoDecompress(src); // eslint-disable-line @typescript-eslint/no-require-imports -- only import needs it
+    const { stream } = await (require('../tar/decompress') as typeof import('../tar/decompress')).autoDecompress(src); // eslint-disable-line @typescript-eslint/no-require-imports -- only import needs it
     try {
       const layer = await this.store.layers.register(stream, null, { sizeHint: opts.sizeHint });
       const created = nowGoTime();
@@ -314,8 +312,7 @@ export class ImageService {
 
   /** Bytes of all stored layers (each counted once). */
   diskUsage(): number {
-    const row = this.store.db.prepare('SELECT COALESCE(SUM(size), 0) AS n FROM layers').get() as { n: number };
-    return row.n;
+    return this.store.layers.totalSize();
   }
 }
 

@@ -16,7 +16,7 @@ import { specJson } from '../runtime/spec';
 import { goDuration } from '../util/go-duration';
 import { KEEPER_PATH } from '../util/paths';
 import { logRotation } from '../container/log-config';
-import type { ContainerService } from './containers';
+import type { ContainerHost } from './container-host';
 import { execProcess } from './exec-process';
 
 const healthOf = (r: ContainerRecord) => r.config.Healthcheck as HealthConfig | undefined;
@@ -67,7 +67,7 @@ function goTimeNanos(t: string): bigint {
  * container's own process (user, env, directory, capabilities) with the probe's
  * command and no terminal.
  */
-export function startKeeper(svc: ContainerService, c: Container, runId: string, opts: { logged?: boolean } = {}): void {
+export function startKeeper(svc: ContainerHost, c: Container, runId: string, opts: { logged?: boolean } = {}): void {
   const { record, state } = c;
   const cmd = probeCommand(healthOf(record), record.config.Shell);
   const rotate = !!opts.logged && rotatesFiles(record);
@@ -95,7 +95,7 @@ export function startKeeper(svc: ContainerService, c: Container, runId: string, 
 }
 
 /** The keeper's healthcheck arguments; the probe's process file is written into the bundle. */
-function probeArgs(svc: ContainerService, c: Container, cmd: string[]): string[] {
+function probeArgs(svc: ContainerHost, c: Container, cmd: string[]): string[] {
   const { record, state } = c;
   const t = probeTimings(healthOf(record)!);
   const bundle = svc.paths(record.id).bundle;

@@ -9,7 +9,7 @@ import { sharedWith } from '../container/namespace-modes';
 import { linkEnv } from '../container/links';
 import { conflict, failedPrecondition, invalidArgument, isNotFound, notFound } from '../errdefs';
 import { native } from '../native';
-import type { ContainerService } from './containers';
+import type { ContainerHost } from './container-host';
 import type { StartContext } from './container-spec';
 
 const MS_NOSUID = 2;
@@ -17,10 +17,10 @@ const MS_NODEV = 4;
 const MS_NOEXEC = 8;
 
 /** Where a shareable container's /dev/shm lives on the host. */
-export const shmDir = (svc: ContainerService, id: string) => path.join(svc.containerDir(id), 'shm');
+export const shmDir = (svc: ContainerHost, id: string) => path.join(svc.containerDir(id), 'shm');
 
 /** Docker's checkContainer(containerIsRunning, containerIsNotRestarting), its words prefixed with `what`. */
-function runningDonor(svc: ContainerService, ref: string, what: string, stateToo = true): Container {
+function runningDonor(svc: ContainerHost, ref: string, what: string, stateToo = true): Container {
   let d: Container;
   try {
     d = svc.find(ref);
@@ -37,7 +37,7 @@ function runningDonor(svc: ContainerService, ref: string, what: string, stateToo
 }
 
 /** Shared namespaces, /dev/shm and link variables of a start; a shareable /dev/shm is mounted here. */
-export function startContext(svc: ContainerService, c: Container): StartContext {
+export function startContext(svc: ContainerHost, c: Container): StartContext {
   const hc = c.record.hostConfig;
   const ctx: StartContext = { shareNamespaces: {} };
   const ipc = hc.IpcMode || 'private';
@@ -73,7 +73,7 @@ export function startContext(svc: ContainerService, c: Container): StartContext 
 }
 
 /** The variables of the container's legacy links; each linked container must run on the default bridge. */
-function legacyLinkEnv(svc: ContainerService, c: Container): string[] {
+function legacyLinkEnv(svc: ContainerHost, c: Container): string[] {
   const env: string[] = [];
   for (const link of c.record.links ?? []) {
     const child = svc.records.get(link.id);
@@ -99,7 +99,7 @@ function legacyLinkEnv(svc: ContainerService, c: Container): string[] {
 }
 
 /** A tmpfs for the container's /dev/shm that other containers can join (Docker's ShmPath). */
-function mountShm(svc: ContainerService, c: Container): string {
+function mountShm(svc: ContainerHost, c: Container): string {
   const dir = shmDir(svc, c.record.id);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   releaseShm(svc, c.record.id); // a mount left by a run that was not released
@@ -108,7 +108,7 @@ function mountShm(svc: ContainerService, c: Container): string {
 }
 
 /** Unmounts a shareable container's /dev/shm (its end); the directory stays, as Docker's. */
-export function releaseShm(svc: ContainerService, id: string): void {
+export function releaseShm(svc: ContainerHost, id: string): void {
   const dir = shmDir(svc, id);
   if (!fs.existsSync(dir)) return;
   try {

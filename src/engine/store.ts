@@ -6,6 +6,8 @@ import { randomHex, type Digest } from '../digest';
 import { BlobStore } from '../content/store';
 import { ImageStore } from '../image/store';
 import { LayerStore } from '../layer/store';
+import { ContainerTable } from '../metadata/containers';
+import { CriTable } from '../metadata/cri';
 import { openDb, type DB } from '../metadata/db';
 import { isAlive, selfId } from '../util/proc';
 import { hasMountsUnder, unmountUnder } from '../container/rootfs';
@@ -81,16 +83,12 @@ export class Store {
   referencedTops(): Set<Digest> {
     const tops = new Set<Digest>();
     for (const img of this.images.list()) if (img.topLayer) tops.add(img.topLayer);
-    const rows = this.db.prepare('SELECT config FROM containers').all() as Array<{ config: string }>;
-    for (const r of rows) {
-      const top = (JSON.parse(r.config) as { topLayer?: Digest }).topLayer;
+    for (const config of new ContainerTable(this.db).configs()) {
+      const top = (JSON.parse(config) as { topLayer?: Digest }).topLayer;
       if (top) tops.add(top);
     }
     // and so do the pods and containers of the CRI (`system cri`)
-    const cri = this.db
-      .prepare('SELECT top_layer FROM cri_containers UNION SELECT top_layer FROM cri_sandboxes')
-      .all() as Array<{ top_layer: Digest | null }>;
-    for (const r of cri) if (r.top_layer) tops.add(r.top_layer);
+    for (const top of CriTable.topLayers(this.db)) tops.add(top as Digest);
     return tops;
   }
 

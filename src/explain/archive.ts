@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { chainIds, sha256, type Digest } from '../digest';
-import { autoDecompress, detectCompression } from '../archive/decompress';
+import { autoDecompress, detectCompression } from '../tar/decompress';
 import { Channel } from '../archive/channel';
 import { ArchiveError, bad, isPlainTar, memberName } from '../archive/members';
 import { planArchive, type ImagePlan } from '../archive/plan';

@@ -7,12 +7,12 @@ import type { ImageService } from '../engine/images';
 import type { Store } from '../engine/store';
 import type { ImageConfig } from '../oci/types';
 import { familiarString, fullString, parseNormalized, withDefaultTag } from '../reference';
-import { NO_PROGRESS, type Progress } from '../cli/output/progress';
+import { NO_PROGRESS, type Progress } from '../util/progress';
 import { analyze, type Analysis } from './analyze';
 import { readArchiveImages, type ArchiveImage } from './archive';
 import { entriesOfTarSplit } from './entries';
 import { layerTree } from './overlay';
-import { layerUsers, sharedSizes, type ImageLayers } from './sharing';
+import { layerUsers, sharedSizes, type ImageLayers } from '../image/sharing';
 import type { ExplainReport, LayerEntry, LayerInput } from './types';
 
 /** The history rows that made layers, in layer order (rows of metadata-only steps made none). */

@@ -2,7 +2,7 @@
 // `history`), one bar per layer (what containers see, what later layers hide),
 // the largest files and the paths that waste most.
 import { shortId } from '../digest';
-import { tabwrite } from '../cli/output/table';
+import { tabwrite } from '../util/tabwriter';
 import { humanSize } from '../util/units';
 import { topN } from './analyze';
 import type { ExplainReport, LayerReport, WastedCopy } from './types';

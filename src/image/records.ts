@@ -2,7 +2,14 @@
 // the references (tags and digests) naming them. ImageStore (store.ts) keeps them
 // in the metadata database, FakeImageRecords (fake-records.ts) in memory.
 import type { Digest } from '../digest';
-import type { Image, ImageRecord } from './store';
+import type { ImageRecord } from '../metadata/images';
+import type { ImageConfig } from '../oci/types';
+
+export interface Image {
+  record: ImageRecord;
+  raw: Buffer;
+  config: ImageConfig;
+}
 
 export interface ImageRef {
   /** full reference: docker.io/library/x:tag, or name@sha256:... */

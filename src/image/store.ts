@@ -3,56 +3,30 @@ import type { Digest } from '../digest';
 import { notFound } from '../errdefs';
 import type { Blobs } from '../content/blobs';
 import type { DB } from '../metadata/db';
+import { ImageTable, type ImageRecord } from '../metadata/images';
 import type { ImageConfig } from '../oci/types';
-import type { ImageRecords } from './records';
+import type { Image, ImageRecords } from './records';
 
-export interface ImageRecord {
-  id: Digest;
-  topLayer: Digest | null;
-  /** Local parent image (set by commit and build), as Docker's Parent. */
-  parent: Digest | null;
-  size: number;
-  addedAt: number;
-  lastTagTime: string | null;
-}
+export type { ImageRecord } from '../metadata/images';
 
-interface Row {
-  id: string;
-  top_layer: string | null;
-  parent: string | null;
-  size: number;
-  added_at: number;
-  last_tag_time: string | null;
-}
-
-const toRecord = (r: Row): ImageRecord => ({
-  id: r.id as Digest,
-  topLayer: r.top_layer as Digest | null,
-  parent: r.parent as Digest | null,
-  size: r.size,
-  addedAt: r.added_at,
-  lastTagTime: r.last_tag_time,
-});
-
-export interface Image {
-  record: ImageRecord;
-  raw: Buffer;
-  config: ImageConfig;
-}
+export type { Image } from './records';
 
 export class ImageStore implements ImageRecords {
+  private readonly rows: ImageTable;
+
   constructor(
-    private readonly db: DB,
+    db: DB,
     private readonly blobs: Blobs,
-  ) {}
+  ) {
+    this.rows = new ImageTable(db);
+  }
 
   get(id: Digest): ImageRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as Row | undefined;
-    return r && toRecord(r);
+    return this.rows.get(id);
   }
 
   list(): ImageRecord[] {
-    return (this.db.prepare('SELECT * FROM images').all() as Row[]).map(toRecord);
+    return this.rows.list();
   }
 
   load(id: Digest): Image {
@@ -64,68 +38,44 @@ export class ImageStore implements ImageRecords {
 
   /** IDs starting with a hex prefix (without the sha256: part). */
   byPrefix(prefix: string): Digest[] {
-    return (
-      this.db.prepare('SELECT id FROM images WHERE substr(id, 8, ?) = ?').all(prefix.length, prefix) as Array<{
-        id: string;
-      }>
-    ).map((r) => r.id as Digest);
+    return this.rows.byPrefix(prefix);
   }
 
   children(id: Digest): Digest[] {
-    return (this.db.prepare('SELECT id FROM images WHERE parent = ?').all(id) as Array<{ id: string }>).map(
-      (r) => r.id as Digest,
-    );
+    return this.rows.children(id);
   }
 
   /** Inserts an image record (idempotent); call inside a write transaction. */
   add(rec: Omit<ImageRecord, 'lastTagTime'>): void {
-    this.db
-      .prepare('INSERT OR IGNORE INTO images (id, top_layer, parent, size, added_at) VALUES (?, ?, ?, ?, ?)')
-      .run(rec.id, rec.topLayer, rec.parent, rec.size, rec.addedAt);
+    this.rows.insert(rec);
   }
 
   delete(id: Digest): void {
-    this.db.prepare('DELETE FROM tags WHERE image_id = ?').run(id);
-    this.db.prepare('DELETE FROM images WHERE id = ?').run(id);
+    this.rows.delete(id);
   }
 
   /** Full reference names (docker.io/library/x:tag, or name@digest) of an image. */
   refsOf(id: Digest): Array<{ name: string; isDigest: boolean }> {
-    return (
-      this.db.prepare('SELECT name, is_digest FROM tags WHERE image_id = ? ORDER BY name').all(id) as Array<{
-        name: string;
-        is_digest: number;
-      }>
-    ).map((r) => ({ name: r.name, isDigest: r.is_digest === 1 }));
+    return this.rows.refsOf(id);
   }
 
   allRefs(): Array<{ name: string; imageId: Digest; isDigest: boolean }> {
-    return (
-      this.db.prepare('SELECT name, image_id, is_digest FROM tags').all() as Array<{
-        name: string;
-        image_id: string;
-        is_digest: number;
-      }>
-    ).map((r) => ({ name: r.name, imageId: r.image_id as Digest, isDigest: r.is_digest === 1 }));
+    return this.rows.allRefs();
   }
 
   resolveRef(name: string): Digest | undefined {
-    const r = this.db.prepare('SELECT image_id FROM tags WHERE name = ?').get(name) as { image_id: string } | undefined;
-    return r?.image_id as Digest | undefined;
+    return this.rows.resolveRef(name);
   }
 
   /** Points a reference at an image; returns the image it pointed at before, if another. */
   setRef(name: string, id: Digest, isDigest = false): Digest | undefined {
     const prev = this.resolveRef(name);
-    this.db
-      .prepare('INSERT OR REPLACE INTO tags (name, image_id, is_digest) VALUES (?, ?, ?)')
-      .run(name, id, isDigest ? 1 : 0);
-    if (!isDigest)
-      this.db.prepare('UPDATE images SET last_tag_time = ? WHERE id = ?').run(new Date().toISOString(), id);
+    this.rows.putRef(name, id, isDigest);
+    if (!isDigest) this.rows.setLastTagTime(id, new Date().toISOString());
     return prev !== id ? prev : undefined;
   }
 
   deleteRef(name: string): void {
-    this.db.prepare('DELETE FROM tags WHERE name = ?').run(name);
+    this.rows.deleteRef(name);
   }
 }

@@ -11,7 +11,7 @@ import type { TarHeader } from '../tar/header';
 import { readTar, readTarRange, type RangeVisitor } from '../tar/reader';
 import { EntryIndex, type EntryKind } from './entry-index';
 import { TarSplitBuilder } from './tar-split';
-import { ParallelHash } from '../util/hash-worker';
+import { ParallelHash } from './hash-worker';
 import { OVERLAY_OPAQUE_XATTR, forbiddenLayerXattr } from './overlay-xattr';
 import { makeNode } from './device-nodes';
 

@@ -3,7 +3,7 @@
 // keep the layers images and running work use. LayerStore (store.ts) unpacks them
 // into overlayfs directories; FakeLayers (fake-layers.ts) keeps the tars in memory.
 import type { Digest } from '../digest';
-import type { LayerInfo } from './store';
+import type { LayerRow as LayerInfo } from '../metadata/layers';
 
 export interface Layers {
   get(chainId: Digest): LayerInfo | undefined;

@@ -6,44 +6,22 @@ import path from 'node:path';
 import { chainIds, hex, sha256, type Digest } from '../digest';
 import { invalidArgument, notFound } from '../errdefs';
 import { type DB, writeTx } from '../metadata/db';
+import { LayerTable, type LayerRow } from '../metadata/layers';
 import { native } from '../native';
 import { isAlive, selfId } from '../util/proc';
 import { applyTar, applyTarRange, diffSize, type ApplyResult } from './apply';
-import { hashFileRange } from '../util/hash-worker';
+import { hashFileRange } from './hash-worker';
 import { rebuildTar } from './rebuild';
 import { parseTarSplit, type Segment } from './tar-split';
-import { syncDir, syncFilesystemOf } from '../util/durable';
+import { syncDir, syncFilesystemOf } from '../native/durable';
 import type { Layers } from './layers';
 
-export interface LayerInfo {
-  chainId: Digest;
-  diffId: Digest;
-  parent: Digest | null;
-  /** Sum of file sizes, as Docker reports a layer's size. */
-  size: number;
-  tarSize: number;
-}
-
-interface LayerRow {
-  chain_id: string;
-  diff_id: string;
-  parent: string | null;
-  size: number;
-  tar_size: number;
-}
+export type LayerInfo = LayerRow;
 
 /** A layer unpacked in the store's temporary area, not yet adopted. */
 export interface UnpackedLayer extends ApplyResult {
   dir: string;
 }
-
-const toInfo = (r: LayerRow): LayerInfo => ({
-  chainId: r.chain_id as Digest,
-  diffId: r.diff_id as Digest,
-  parent: r.parent as Digest | null,
-  size: r.size,
-  tarSize: r.tar_size,
-});
 
 // Layers at least this big are hashed on the worker thread while being written.
 const PARALLEL_HASH_MIN = 16 << 20;
@@ -55,11 +33,14 @@ const markedTopDirs = new Set<string>();
 const SHORT = 20;
 
 export class LayerStore implements Layers {
+  private readonly rows: LayerTable;
+
   constructor(
     private readonly db: DB,
     private readonly dir: string,
     private readonly tmpDir: (prefix: string) => string,
   ) {
+    this.rows = new LayerTable(db);
     fs.mkdirSync(path.join(dir, 'l'), { recursive: true, mode: 0o700 });
   }
 
@@ -81,8 +62,7 @@ export class LayerStore implements Layers {
   }
 
   get(chainId: Digest): LayerInfo | undefined {
-    const r = this.db.prepare('SELECT * FROM layers WHERE chain_id = ?').get(chainId) as LayerRow | undefined;
-    return r && toInfo(r);
+    return this.rows.get(chainId);
   }
 
   mustGet(chainId: Digest): LayerInfo {
@@ -114,36 +94,28 @@ export class LayerStore implements Layers {
   lease(chainId: Digest): boolean {
     return writeTx(this.db, () => {
       if (!this.get(chainId)) return false;
-      const me = selfId();
-      this.db
-        .prepare('INSERT OR IGNORE INTO leases (chain_id, pid, start) VALUES (?, ?, ?)')
-        .run(chainId, me.pid, me.start);
+      this.rows.addLease({ chainId, ...selfId() });
       return true;
     });
   }
 
   /** Every layer record. */
   list(): LayerInfo[] {
-    return (this.db.prepare('SELECT * FROM layers').all() as LayerRow[]).map(toInfo);
+    return this.rows.list();
   }
 
   /** Every lease: the layer and the process (pid + start time) holding it. */
   leases(): Array<{ chainId: Digest; pid: number; start: string }> {
-    return (
-      this.db.prepare('SELECT chain_id, pid, start FROM leases').all() as Array<{
-        chain_id: string;
-        pid: number;
-        start: string;
-      }>
-    ).map((l) => ({
-      chainId: l.chain_id as Digest,
-      pid: l.pid,
-      start: l.start,
-    }));
+    return this.rows.leases();
   }
 
   dropLease(l: { chainId: Digest; pid: number; start: string }): void {
-    this.db.prepare('DELETE FROM leases WHERE chain_id = ? AND pid = ? AND start = ?').run(l.chainId, l.pid, l.start);
+    this.rows.dropLease(l);
+  }
+
+  /** Bytes of every stored layer's files. */
+  totalSize(): number {
+    return this.rows.totalSize();
   }
 
   /** The name of a layer's short link under l/ (the overlay lowerdir form is l/<name>). */
@@ -153,8 +125,7 @@ export class LayerStore implements Layers {
 
   /** Drops this process's leases (once an image references its layers, or on failure). */
   releaseLeases(): void {
-    const me = selfId();
-    this.db.prepare('DELETE FROM leases WHERE pid = ? AND start = ?').run(me.pid, me.start);
+    this.rows.dropLeasesOf(selfId());
   }
 
   /**
@@ -220,10 +191,7 @@ export class LayerStore implements Layers {
       const size = diffSize(path.join(u.dir, 'diff'));
       syncFilesystemOf(u.dir); // the layer's files and tar-split reach the disk before its row names them
       return writeTx(this.db, () => {
-        const me = selfId();
-        this.db
-          .prepare('INSERT OR IGNORE INTO leases (chain_id, pid, start) VALUES (?, ?, ?)')
-          .run(chainId, me.pid, me.start);
+        this.rows.addLease({ chainId, ...selfId() });
         const raced = this.get(chainId);
         if (raced) return raced;
         const final = this.layerDir(chainId);
@@ -234,12 +202,9 @@ export class LayerStore implements Layers {
         fs.symlinkSync(`../${hex(chainId)}/diff`, link);
         syncDir(this.dir); // the rename
         syncDir(path.dirname(link)); // the short link
-        this.db
-          .prepare(
-            'INSERT INTO layers (chain_id, diff_id, parent, size, tar_size, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-          )
-          .run(chainId, u.diffId, parent, size, u.tarSize, Date.now());
-        return { chainId, diffId: u.diffId, parent, size, tarSize: u.tarSize };
+        const layer = { chainId, diffId: u.diffId, parent, size, tarSize: u.tarSize };
+        this.rows.insert(layer, Date.now());
+        return layer;
       });
     } finally {
       this.discard(u);
@@ -274,24 +239,13 @@ export class LayerStore implements Layers {
    */
   gc(referencedTops: () => Iterable<Digest>): Digest[] {
     return writeTx(this.db, () => {
-      const leases = this.db.prepare('SELECT chain_id, pid, start FROM leases').all() as Array<{
-        chain_id: string;
-        pid: number;
-        start: string;
-      }>;
       const keep = new Set<string>();
-      for (const l of leases) {
-        if (isAlive({ pid: l.pid, start: l.start })) keep.add(l.chain_id);
-        else
-          this.db
-            .prepare('DELETE FROM leases WHERE chain_id = ? AND pid = ? AND start = ?')
-            .run(l.chain_id, l.pid, l.start);
+      for (const l of this.rows.leases()) {
+        if (isAlive({ pid: l.pid, start: l.start })) keep.add(l.chainId);
+        else this.rows.dropLease(l);
       }
-      const rows = this.db.prepare('SELECT chain_id, parent FROM layers').all() as Array<{
-        chain_id: string;
-        parent: string | null;
-      }>;
-      const parentOf = new Map(rows.map((r) => [r.chain_id, r.parent]));
+      const rows = this.rows.list();
+      const parentOf = new Map<string, string | null>(rows.map((r) => [r.chainId, r.parent]));
       const live = new Set<string>();
       const mark = (c: string | null | undefined) => {
         for (; c && !live.has(c); c = parentOf.get(c)) live.add(c);
@@ -300,13 +254,13 @@ export class LayerStore implements Layers {
       for (const k of keep) mark(k);
       const removed: Digest[] = [];
       for (const r of rows) {
-        if (live.has(r.chain_id)) continue;
-        this.db.prepare('DELETE FROM layers WHERE chain_id = ?').run(r.chain_id);
-        removed.push(r.chain_id as Digest);
+        if (live.has(r.chainId)) continue;
+        this.rows.delete(r.chainId);
+        removed.push(r.chainId);
       }
       for (const c of removed) this.removeFiles(c);
       // directories with no row: left by a process killed between rename and commit
-      const known = new Set(rows.filter((r) => live.has(r.chain_id)).map((r) => hex(r.chain_id as Digest)));
+      const known = new Set(rows.filter((r) => live.has(r.chainId)).map((r) => hex(r.chainId)));
       for (const name of fs.readdirSync(this.dir)) {
         if (name !== 'l' && !known.has(name)) fs.rmSync(path.join(this.dir, name), { recursive: true, force: true });
       }

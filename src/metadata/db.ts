@@ -1,11 +1,19 @@
 // The metadata database: images, tags, layers, containers, volumes in SQLite.
 // WAL mode and a busy timeout let several stowage processes share it; writers
-// use BEGIN IMMEDIATE so check-then-act sequences are atomic.
+// use BEGIN IMMEDIATE so check-then-act sequences are atomic. Every SQL
+// statement of stowage lives in src/metadata/ (one module per table group);
+// stores above it never see SQL.
 import Database from 'better-sqlite3';
 
 export type DB = Database.Database;
 
-const SCHEMA = [
+/**
+ * The schema as migrations: entry i takes a store from user_version i to i + 1.
+ * Entries are only ever appended (a store made by any earlier stowage opens and
+ * migrates); a change to an existing table is a new entry (ALTER, or a new table
+ * and a copy), never an edit of an old one.
+ */
+export const SCHEMA: readonly string[] = [
   `CREATE TABLE layers (
      chain_id TEXT PRIMARY KEY,
      diff_id TEXT NOT NULL,
@@ -110,6 +118,44 @@ const SCHEMA = [
      record TEXT NOT NULL,
      state TEXT NOT NULL
    )`,
+  // 14: networks live in JSON files (src/network/networks.ts); this table was never read.
+  `DROP TABLE networks`,
+  // 15: what the C front end (native/launcher.c) reads to run `exec` without Node.js:
+  // the JSON shape of a container's record stays here, not in the C code.
+  `CREATE VIEW exec_targets AS
+     SELECT id, name,
+            coalesce(json_extract(config, '$.hostConfig.Runtime'), '') AS runtime,
+            coalesce(json_extract(state, '$.Status'), '') AS status,
+            coalesce(json_extract(config, '$.hostConfig.UsernsMode'), '') = 'keep-id' AS keep_id
+     FROM containers`,
+  // 16: what the container keeper (native/keeper.c) reads: the run and health of a
+  // container, and what its events name (labels, image, name).
+  `CREATE VIEW container_health AS
+     SELECT id, name,
+            json_extract(state, '$.RunId') AS run_id,
+            json_extract(state, '$.Status') AS status,
+            coalesce(json_extract(state, '$.Health.Status'), 'starting') AS health_status,
+            coalesce(json_extract(state, '$.Health.FailingStreak'), 0) AS failing_streak,
+            coalesce(json_extract(config, '$.config.Labels'), '{}') AS labels,
+            json_extract(config, '$.imageRef') AS image
+     FROM containers`,
+  // 17: where the keeper writes a probe's result (Docker's handleProbeResult): the
+  // health's status and streak, and the log with its last \`keep\` - 1 entries kept
+  // before this one; a row inserted here changes the container's state.
+  `CREATE VIEW health_probes AS
+     SELECT id, '' AS status, 0 AS failing_streak, '' AS started, '' AS ended, 0 AS exit_code, '' AS output,
+            0 AS keep
+     FROM containers WHERE 0;
+   CREATE TRIGGER health_probes_insert INSTEAD OF INSERT ON health_probes BEGIN
+     UPDATE containers SET state = json_set(state, '$.Health', json_object(
+       'Status', NEW.status, 'FailingStreak', NEW.failing_streak,
+       'Log', json_insert(
+         coalesce((SELECT json_group_array(json(value)) FROM (
+           SELECT value FROM json_each(containers.state, '$.Health.Log')
+           WHERE key > json_array_length(containers.state, '$.Health.Log') - NEW.keep ORDER BY key)), '[]'),
+         '$[#]', json_object('Start', NEW.started, 'End', NEW.ended, 'ExitCode', NEW.exit_code, 'Output', NEW.output))))
+     WHERE id = NEW.id;
+   END`,
 ];
 
 export function openDb(file: string): DB {

@@ -10,7 +10,7 @@ import { PortError, allocatePorts, dnatPorts, portRequests, type BoundPort, type
 import { isNetns } from './netns';
 import { networkHost } from './host-netns';
 import { newId, type Networks } from './networks';
-import type { AttachmentRow, StateDb } from './state-db';
+import type { AttachmentRow, StateDb } from '../metadata/network-state';
 import { contains, parseCidr } from './subnet';
 import type { AttachOptions, Endpoint, Peer, PortMap } from './types';
 

@@ -18,7 +18,7 @@ import { CniRuntime } from './cni';
 import type { ReservedPort } from './host-ports';
 import { JsonNetworkStore } from './json-store';
 import { Networks, type CreateNetworkOptions } from './networks';
-import { StateDb } from './state-db';
+import { StateDb } from '../metadata/network-state';
 import type { AttachOptions, Endpoint, NetworkConfig, NetworkStore, Peer } from './types';
 
 export { JsonNetworkStore } from './json-store';

@@ -15,7 +15,7 @@ import { netNaming } from './naming';
 import { networkLinkExists } from './host-netns';
 import { contains, parseCidr } from './subnet';
 import { ensureStoreId, linkOwner, reclaimOrphanBridges, setLinkOwner } from './owners';
-import type { StateDb } from './state-db';
+import type { StateDb } from '../metadata/network-state';
 import type { NetworkConfig, NetworkStore } from './types';
 
 export { DEFAULT_BRIDGE_POOLS, USER_NETWORK_POOLS, USER_NETWORK_PREFIX, DEFAULT_BRIDGE_PREFIX } from './naming';

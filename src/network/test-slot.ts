@@ -7,13 +7,11 @@
 // still has on the host (its chains, and anything a test forgot, with a warning).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import { claimSlot, releaseSlot as releaseSlotRow } from '../metadata/test-slots';
 import { isAlive, selfId } from '../util/proc';
 import { splitRule } from './iptables';
 import { TEST_POOL_ENV, TEST_PREFIX_ENV } from './naming';
 import { contains, parseCidr } from './subnet';
-import { unavailable } from '../errdefs';
 
 export interface TestSlot {
   tag: string;
@@ -41,32 +39,7 @@ export function testSlot(): TestSlot | undefined {
   const pool = process.env[TEST_POOL_ENV];
   if (tag && pool) return (claimed = { tag, pool });
   if (process.getuid?.() !== 0) return undefined;
-  fs.mkdirSync(SLOTS_DIR, { recursive: true, mode: 0o700 });
-  const db = new Database(path.join(SLOTS_DIR, 'slots.db'), { timeout: 60_000 });
-  let index: number;
-  try {
-    db.pragma('journal_mode = WAL');
-    db.exec('CREATE TABLE IF NOT EXISTS slots (slot INTEGER PRIMARY KEY, pid INTEGER NOT NULL, start TEXT NOT NULL)');
-    const me = selfId();
-    index = db
-      .transaction(() => {
-        const rows = db.prepare('SELECT slot, pid, start FROM slots').all() as Array<{
-          slot: number;
-          pid: number;
-          start: string;
-        }>;
-        const held = new Set(rows.filter((r) => isAlive({ pid: r.pid, start: r.start })).map((r) => r.slot));
-        for (let i = 0; i < SLOTS; i++) {
-          if (held.has(i)) continue;
-          db.prepare('INSERT OR REPLACE INTO slots (slot, pid, start) VALUES (?, ?, ?)').run(i, me.pid, me.start);
-          return i;
-        }
-        throw unavailable(`all ${SLOTS} test network slots are held by live processes`);
-      })
-      .immediate();
-  } finally {
-    db.close();
-  }
+  const index = claimSlot(SLOTS_DIR, SLOTS, selfId(), isAlive);
   claimed = slotOf(index);
   process.env[TEST_PREFIX_ENV] = claimed.tag;
   process.env[TEST_POOL_ENV] = claimed.pool;
@@ -82,10 +55,7 @@ export function testSlot(): TestSlot | undefined {
 
 function releaseSlot(index: number): void {
   try {
-    const db = new Database(path.join(SLOTS_DIR, 'slots.db'), { timeout: 10_000 });
-    const me = selfId();
-    db.prepare('DELETE FROM slots WHERE slot = ? AND pid = ? AND start = ?').run(index, me.pid, me.start);
-    db.close();
+    releaseSlotRow(SLOTS_DIR, index, selfId());
   } catch {
     // the next claimant sees this process dead and takes the slot over
   }

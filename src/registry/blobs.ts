@@ -5,29 +5,22 @@
 // registry can have it mount the blob instead of uploading it.
 import type { Digest } from '../digest';
 import type { Store } from '../engine/store';
+import { BlobTable } from '../metadata/blobs';
 import type { Descriptor } from '../oci/types';
 
 export function recordBlob(store: Store, diffId: Digest, digest: Digest, size: number, mediaType: string): void {
-  store.db
-    .prepare('INSERT OR IGNORE INTO layer_blobs (diff_id, digest, size, media_type) VALUES (?, ?, ?, ?)')
-    .run(diffId, digest, size, mediaType);
+  new BlobTable(store.db).recordLayerBlob(diffId, { digest, size, mediaType });
 }
 
 export function knownBlobs(store: Store, diffId: Digest): Descriptor[] {
-  const rows = store.db
-    .prepare('SELECT digest, size, media_type FROM layer_blobs WHERE diff_id = ?')
-    .all(diffId) as Array<{ digest: Digest; size: number; media_type: string }>;
-  return rows.map((r) => ({ digest: r.digest, size: r.size, mediaType: r.media_type }));
+  return new BlobTable(store.db).layerBlobs(diffId);
 }
 
 export function recordBlobSource(store: Store, digest: Digest, repository: string): void {
-  store.db.prepare('INSERT OR IGNORE INTO blob_sources (digest, repository) VALUES (?, ?)').run(digest, repository);
+  new BlobTable(store.db).recordSource(digest, repository);
 }
 
 /** Repositories (full names) known to hold `digest`, most recently recorded first. */
 export function blobSources(store: Store, digest: Digest): string[] {
-  const rows = store.db
-    .prepare('SELECT repository FROM blob_sources WHERE digest = ? ORDER BY rowid DESC')
-    .all(digest) as Array<{ repository: string }>;
-  return rows.map((r) => r.repository);
+  return new BlobTable(store.db).sources(digest);
 }

@@ -5,7 +5,7 @@
 // bytes hashed and counted on the way, and adopted in order once its digest,
 // size and diff ID are right. Layers the store has are not fetched. The image
 // appears in one transaction, with its tag and its repo digest, or not at all.
-import { decompressStream, detectCompression, peek } from '../archive/decompress';
+import { decompressStream, detectCompression, peek } from '../tar/decompress';
 import { chainIds, sha256, type Digest } from '../digest';
 import type { ImageService } from '../engine/images';
 import type { Store } from '../engine/store';

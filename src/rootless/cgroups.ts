@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { failedPrecondition } from '../errdefs';
-import type { HostConfig } from '../container/types';
 import { identity } from './identity';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -64,10 +63,16 @@ export function rootlessCgroupsPath(id: string): string | undefined {
   return d ? path.posix.join(d.base, 'stowage', id) : undefined;
 }
 
+/** The limits of a container's HostConfig that need a cgroup controller (stated here: rootless/ sits below container/). */
+interface Limits {
+  Memory: number;
+  MemorySwap: number;
+  NanoCpus: number;
+  PidsLimit: number | null;
+}
+
 /** Limits set in a HostConfig and the controller each needs. */
-function requestedLimits(
-  hc: Pick<HostConfig, 'Memory' | 'MemorySwap' | 'NanoCpus' | 'PidsLimit'>,
-): Array<{ flag: string; controller: string }> {
+function requestedLimits(hc: Limits): Array<{ flag: string; controller: string }> {
   const out: Array<{ flag: string; controller: string }> = [];
   if (hc.Memory) out.push({ flag: '--memory', controller: 'memory' });
   if (hc.MemorySwap && hc.MemorySwap > 0) out.push({ flag: '--memory-swap', controller: 'memory' });
@@ -80,10 +85,7 @@ function requestedLimits(
  * Refuses limits that cannot be applied to an ordinary user's container (podman
  * only warns and ignores them on cgroup v1): with none, nothing is limited.
  */
-export function checkRootlessLimits(
-  hc: Pick<HostConfig, 'Memory' | 'MemorySwap' | 'NanoCpus' | 'PidsLimit'>,
-  delegated = cachedDelegation,
-): void {
+export function checkRootlessLimits(hc: Limits, delegated = cachedDelegation): void {
   if (identity().kind === 'root') return;
   const asked = requestedLimits(hc);
   if (asked.length === 0) return;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { StowageError, failedPrecondition, internal } from '../errdefs';
 import { ensureSharedDir, isNetns, netnsDir, netnsPath } from '../network/netns';
 import type { Endpoint, PortMap } from '../network/types';
-import { FileLock } from './lock';
+import { FileLock } from '../metadata/file-lock';
 import { Slirp, type HostForward } from './slirp';
 
 export const ROOTLESS_NETNS = 'rootless';

@@ -6,6 +6,7 @@ import { randomId } from '../digest';
 import { conflict, invalidArgument, StowageError } from '../errdefs';
 import { nowGoTime } from '../image/config-json';
 import { type DB, writeTx } from '../metadata/db';
+import { VolumeTable, type VolumeRow } from '../metadata/volumes';
 
 export interface Volume {
   name: string;
@@ -13,13 +14,6 @@ export interface Volume {
   labels: Record<string, string>;
   anonymous: boolean;
   mountpoint: string;
-}
-
-interface Row {
-  name: string;
-  created_at: string;
-  labels: string;
-  anonymous: number;
 }
 
 const VALID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -31,19 +25,17 @@ export class NoSuchVolumeError extends StowageError {
 }
 
 export class VolumeStore {
+  private readonly rows: VolumeTable;
+
   constructor(
     private readonly db: DB,
     private readonly dir: string,
-  ) {}
+  ) {
+    this.rows = new VolumeTable(db);
+  }
 
-  private toVolume(r: Row): Volume {
-    return {
-      name: r.name,
-      createdAt: r.created_at,
-      labels: JSON.parse(r.labels) as Record<string, string>,
-      anonymous: r.anonymous === 1,
-      mountpoint: this.dataDir(r.name),
-    };
+  private toVolume(r: VolumeRow): Volume {
+    return { ...r, mountpoint: this.dataDir(r.name) };
   }
 
   dataDir(name: string): string {
@@ -51,7 +43,7 @@ export class VolumeStore {
   }
 
   get(name: string): Volume | undefined {
-    const r = this.db.prepare('SELECT * FROM volumes WHERE name = ?').get(name) as Row | undefined;
+    const r = this.rows.get(name);
     return r && this.toVolume(r);
   }
 
@@ -62,7 +54,7 @@ export class VolumeStore {
   }
 
   list(): Volume[] {
-    return (this.db.prepare('SELECT * FROM volumes ORDER BY name').all() as Row[]).map((r) => this.toVolume(r));
+    return this.rows.list().map((r) => this.toVolume(r));
   }
 
   /** Creates a volume, or returns the existing one of that name (as `docker volume create` does). */
@@ -77,9 +69,12 @@ export class VolumeStore {
       const existing = this.get(n);
       if (existing) return existing;
       fs.mkdirSync(this.dataDir(n), { recursive: true, mode: 0o755 });
-      this.db
-        .prepare('INSERT INTO volumes (name, created_at, labels, anonymous) VALUES (?, ?, ?, ?)')
-        .run(n, nowGoTime().replace(/\.\d+Z$/, 'Z'), JSON.stringify(opts.labels ?? {}), opts.anonymous ? 1 : 0);
+      this.rows.insert({
+        name: n,
+        createdAt: nowGoTime().replace(/\.\d+Z$/, 'Z'),
+        labels: opts.labels ?? {},
+        anonymous: !!opts.anonymous,
+      });
       // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the row was inserted just above, in this transaction
       return this.get(n)!;
     });
@@ -94,7 +89,7 @@ export class VolumeStore {
         throw new NoSuchVolumeError(name);
       }
       if (users.length) throw conflict(`remove ${name}: volume is in use - [${users.join(', ')}]`);
-      this.db.prepare('DELETE FROM volumes WHERE name = ?').run(name);
+      this.rows.delete(name);
     });
     fs.rmSync(path.join(this.dir, name), { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { StateDb } from '../../src/metadata/network-state';
 import { cniChainName } from '../../src/network/iptables';
 import { NetworkManager } from '../../src/network/manager';
 import { createNetns, netnsDir, removeNetns } from '../../src/network/netns';
@@ -526,11 +526,8 @@ describe('network layer on CNI (root)', { skip, concurrency: 1 }, () => {
     const during = relevantTo(snapshotHostState(m.ipamDir), tokens);
     assert.ok(during.iptables.length > before.iptables.length && during.ipam.length === before.ipam.length + 2);
     // a crash in the middle of an ADD: no stored result (the IPAM reservation is used instead)
-    const db = new Database(path.join(m.stateDir, 'state.db'), { timeout: 10_000 });
-    db.prepare('UPDATE attachments SET result = NULL, complete = 0 WHERE container_id = ? AND network_id = ?').run(
-      K,
-      user.id,
-    );
+    const db = new StateDb(m.stateDir);
+    db.forgetResult(K, user.id);
     db.close();
     await removeNetns(ns); // the namespace (and the veths) die with the container
     await m.detachAll(K);

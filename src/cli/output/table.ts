@@ -2,26 +2,10 @@
 // tabwriter (minwidth 10, padding 3) for "table" formats, a template per row
 // otherwise, and "json" meaning {{json .}}.
 import { goJson } from '../../util/gojson';
+import { tabwrite } from '../../util/tabwriter';
 import { renderTemplate, parseTemplate, execTemplate } from './template';
 
-/** Go's text/tabwriter with docker's settings: each cell padded to max(width+3, 10). */
-export function tabwrite(text: string, minwidth = 10, padding = 3): string {
-  const lines = text.split('\n');
-  const cells = lines.map((l) => l.split('\t'));
-  const widths: number[] = [];
-  for (const row of cells) {
-    for (let i = 0; i < row.length - 1; i++) widths[i] = Math.max(widths[i] ?? 0, [...row[i]].length);
-  }
-  return cells
-    .map((row) =>
-      row
-        .map((c, i) =>
-          i < row.length - 1 ? c + ' '.repeat(Math.max(widths[i] + padding, minwidth) - [...c].length) : c,
-        )
-        .join(''),
-    )
-    .join('\n');
-}
+export { tabwrite };
 
 /** A LABELS column: key=value pairs joined by commas, as the docker CLI lists them. */
 export function labelsColumn(labels: Record<string, string> | null | undefined): string {

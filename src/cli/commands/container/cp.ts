@@ -3,7 +3,7 @@ import { cliError, errnoCode, invalidArgument } from '../../../errdefs';
 import type { Command } from '../../command';
 import { humanSize } from '../../../util/units';
 import { openOutput } from '../../output/output-file';
-import { fdSink, streamSink } from '../../../archive/tar-writer';
+import { fdSink, streamSink } from '../../../tar/writer';
 
 /** CONTAINER:PATH, or a plain local path (a colon after a slash is part of a path). */
 function splitArg(a: string): { container?: string; path: string } {

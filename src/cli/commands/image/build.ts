@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { Builder, StepFailedError, type BuildOutput } from '../../../builder/builder';
 import { BuildContext, dockerfileIn, unpackContext } from '../../../builder/context';
 import { DockerfileParseError, parseDockerfile } from '../../../builder/dockerfile';
-import { detectCompression, peek } from '../../../archive/decompress';
+import { detectCompression, peek } from '../../../tar/decompress';
 import { cliError, invalidArgument } from '../../../errdefs';
 import { familiarString, parseTagTarget } from '../../../reference';
 import { QUIET_FLAG, type Command } from '../../command';
@@ -28,7 +28,7 @@ function isTar(head: Buffer): boolean {
 }
 
 /** The context and the Dockerfile's text; `cleanup` removes a context unpacked from stdin. */
-async function prepare(
+async function openContext(
   ctx: Ctx,
   source: string,
   file: string | undefined,
@@ -142,7 +142,7 @@ export const imageBuild: Command = {
     const iidfile = flags.iidfile as string;
     if (iidfile) fs.rmSync(iidfile, { force: true }); // no stale ID if the build fails
     const quiet = flags.quiet as boolean;
-    const { context, dockerfile, name, cleanup } = await prepare(ctx, source, (flags.file as string) || undefined);
+    const { context, dockerfile, name, cleanup } = await openContext(ctx, source, (flags.file as string) || undefined);
     const stderrColor = ctx.stdout.isTTY ? colored(ctx.stdout) : ctx.stdout;
     // -q: the output is kept, and shown on stderr only if the build fails (as Docker does)
     const kept: Buffer[] = [];

@@ -1,4 +1,4 @@
-import { fdSink, streamSink } from '../../../archive/tar-writer';
+import { fdSink, streamSink } from '../../../tar/writer';
 import { resolveSaveTargets, saveImages } from '../../../archive/save';
 import { invalidArgument } from '../../../errdefs';
 import type { Command } from '../../command';

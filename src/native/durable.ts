@@ -3,7 +3,7 @@
 // was lost. Data is flushed before the rename that publishes it, and the
 // directory holding the new name is flushed before the row commits.
 import fs from 'node:fs';
-import { native } from '../native';
+import { native } from './index';
 
 /** Flushes every file of the filesystem holding `p` (one syncfs: cheaper than a fsync per file of a layer). */
 export function syncFilesystemOf(p: string): void {

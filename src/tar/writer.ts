@@ -2,7 +2,7 @@
 // the same content always gives the same bytes.
 import fs from 'node:fs';
 import { native } from '../native';
-import { encodeHeader, END_OF_ARCHIVE, paddingFor } from '../tar/header';
+import { encodeHeader, END_OF_ARCHIVE, paddingFor } from './header';
 import { failedPrecondition } from '../errdefs';
 
 export interface Sink {

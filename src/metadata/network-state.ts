@@ -3,6 +3,12 @@
 // works after a crash), and the host ports programmed: stowage's table of
 // published ports. Writers take SQLite's write lock (BEGIN IMMEDIATE), which
 // also serializes stowage processes creating networks and picking ports.
+//
+// A database of its own, not a table of stowage.db: it lives in the run root
+// (a tmpfs) because what it describes (network namespaces, veths, iptables
+// rules, CNI's IPAM reservations under /run) is gone after a reboot, and so
+// must these rows be; in stowage.db they would outlive the host state and name
+// namespaces and ports that no longer exist.
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -178,6 +184,13 @@ export class StateDb {
     this.db
       .prepare('UPDATE attachments SET result = ?, complete = 1 WHERE container_id = ? AND network_id = ?')
       .run(result, containerId, networkId);
+  }
+
+  /** Forgets ADD's result, as a process killed in the middle of an ADD leaves the row (tests of recovery). */
+  forgetResult(containerId: string, networkId: string): void {
+    this.db
+      .prepare('UPDATE attachments SET result = NULL, complete = 0 WHERE container_id = ? AND network_id = ?')
+      .run(containerId, networkId);
   }
 
   delete(containerId: string, networkId: string): void {

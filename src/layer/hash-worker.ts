@@ -8,7 +8,7 @@ import type { Worker } from 'node:worker_threads';
 const threads = (): typeof import('node:worker_threads') =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- (see above)
   require('node:worker_threads') as typeof import('node:worker_threads');
-import { REPO_ROOT } from './paths';
+import { REPO_ROOT } from '../util/paths';
 import { sha256Hasher, type Digest } from '../digest';
 import { internal, StowageError, type ErrorKind } from '../errdefs';
 
@@ -36,7 +36,7 @@ const drained = new Map<number, () => void>();
 function getWorker(): Worker {
   if (!worker) {
     // this module's own compiled file, also when the CLI runs from the bundle
-    worker = new (threads().Worker)(path.join(REPO_ROOT, 'dist', 'src', 'util', 'hash-worker.js'), {
+    worker = new (threads().Worker)(path.join(REPO_ROOT, 'dist', 'src', 'layer', 'hash-worker.js'), {
       env: { ...process.env, STOWAGE_HASH_WORKER: '1' },
     });
     worker.unref();
@@ -156,16 +156,12 @@ if (!isMainThread && parentPort) {
         }
         port.postMessage({ id: m.id, ok: true, digest: h.digest('hex') } satisfies Reply);
       } else {
-        // required lazily: the worker needs only these two modules
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on the worker thread only
-        const { rebuildTar } = require(
-          path.join(__dirname, '..', 'layer', 'rebuild'),
-        ) as typeof import('../layer/rebuild');
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on the worker thread only
-        const { parseTarSplit } = require(
-          path.join(__dirname, '..', 'layer', 'tar-split'),
-        ) as typeof import('../layer/tar-split');
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on the worker thread only
+        // required lazily: the worker needs only these two modules (on the main thread, the bundle holds them)
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
+        const { rebuildTar } = require('./rebuild') as typeof import('./rebuild');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
+        const { parseTarSplit } = require('./tar-split') as typeof import('./tar-split');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
         const fs = require('node:fs') as typeof import('node:fs');
         for await (const _ of rebuildTar(m.layerDir, parseTarSplit(fs.readFileSync(m.tarSplit)), m.expect as Digest)) {
           // only the check matters: rebuildTar throws on a mismatch
