@@ -156,7 +156,7 @@ export const CREATE_FLAGS: FlagDef[] = [
 ];
 
 function parseCpus(v: string): number {
-  if (!/^\d*\.?\d+$/.test(v)) throw new Error(`failed to parse ${v} as a rational number`);
+  if (!/^\d*\.?\d+$/.test(v)) throw invalidArgument(`failed to parse ${v} as a rational number`);
   return Number(v);
 }
 
