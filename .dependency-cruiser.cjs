@@ -9,7 +9,7 @@
 //                  (records and files of one kind each, and the host drivers under them)
 //   4. engine      the services: images, containers, commit, cp, the Store handle
 //                  (engine/store.ts, the one handle every service and front end shares)
-//   5. services    archive (save, load), registry (pull, push), build (the Dockerfile
+//   5. services    archive (save, load), registry (pull, push), builder (the Dockerfile
 //                  builder), explain, lesson: built on engine's services
 //   6. front ends  cli, api (Engine API), cri (Kubernetes CRI)
 //
@@ -78,6 +78,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/(cli|api|cri)/', pathNot: '^src/cli/commands/system/(service|cri)\\.ts$' },
       to: { path: '^src/(cli|api|cri)/', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'every-module-in-a-layer',
+      comment: 'a new folder of src/ goes into one of the layers above (edit the lists at the top)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: [BASE, METADATA, STORES, ENGINE, SERVICES, FRONT_ENDS] },
+      to: {},
     },
   ],
   options: {

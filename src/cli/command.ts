@@ -62,6 +62,14 @@ export const INSPECT_FORMAT_FLAG: FlagDef = {
   valueName: 'string',
   help: 'Format output using a custom template',
 };
+/** -t/--timeout of stop and restart (--time is docker's older spelling) */
+export const STOP_TIMEOUT_FLAG = {
+  long: 'timeout',
+  short: 't',
+  kind: 'int' as const,
+  help: 'Seconds to wait before killing the container',
+  aliases: ['time'],
+};
 /** -f/--force of the commands that ask before removing (prunes, reset) */
 export const NO_PROMPT_FLAG: FlagDef = {
   long: 'force',

@@ -1,5 +1,5 @@
-// What the prune commands share: the y/N question and the printed result of
-// each prune (container, image, network, volume), which `system prune` runs in turn.
+// What the prune commands share: the printed result of each prune (container,
+// image, network, volume), which `system prune` runs in turn.
 import type { Filters } from '../engine/filters';
 import type { Ctx } from './context';
 
@@ -7,26 +7,6 @@ import type { Ctx } from './context';
 export interface Pruned {
   output: string;
   reclaimed: number;
-}
-
-/** Asks y/N on the terminal, as docker's prune commands do without --force. */
-export async function confirm(ctx: Ctx, warning: string): Promise<boolean> {
-  ctx.out(`${warning}\nAre you sure you want to continue? [y/N] `);
-  const answer = await new Promise<string>((resolve) => {
-    let buf = '';
-    const onData = (d: Buffer) => {
-      buf += d.toString();
-      if (buf.includes('\n')) done();
-    };
-    const done = () => {
-      ctx.stdin.off('data', onData);
-      ctx.stdin.pause();
-      resolve(buf.trim());
-    };
-    ctx.stdin.on('data', onData);
-    ctx.stdin.once('end', done);
-  });
-  return /^y(es)?$/i.test(answer);
 }
 
 const listed = (title: string, items: string[]) => (items.length ? `${title}:\n${items.join('\n')}\n` : '');

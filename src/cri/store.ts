@@ -72,10 +72,14 @@ export interface ContainerState {
   message: string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the shape of the JSON they expect
-const parse = <R, S>(r: CriRow): { record: R; state: S } => ({
-  record: JSON.parse(r.record) as R,
-  state: JSON.parse(r.state) as S,
+const sandboxOf = (r: CriRow) => ({
+  record: JSON.parse(r.record) as SandboxRecord,
+  state: JSON.parse(r.state) as SandboxState,
+});
+
+const containerOf = (r: CriRow) => ({
+  record: JSON.parse(r.record) as ContainerRecord,
+  state: JSON.parse(r.state) as ContainerState,
 });
 
 export class CriStore {
@@ -108,11 +112,11 @@ export class CriStore {
 
   sandbox(id: string): { record: SandboxRecord; state: SandboxState } | undefined {
     const r = this.sandboxRows.get(id);
-    return r && parse<SandboxRecord, SandboxState>(r);
+    return r && sandboxOf(r);
   }
 
   sandboxes(): Array<{ record: SandboxRecord; state: SandboxState }> {
-    return this.sandboxRows.list().map((r) => parse<SandboxRecord, SandboxState>(r));
+    return this.sandboxRows.list().map(sandboxOf);
   }
 
   updateSandbox(id: string, fn: (s: SandboxState) => SandboxState): SandboxState {
@@ -151,11 +155,11 @@ export class CriStore {
 
   container(id: string): { record: ContainerRecord; state: ContainerState } | undefined {
     const r = this.containerRows.get(id);
-    return r && parse<ContainerRecord, ContainerState>(r);
+    return r && containerOf(r);
   }
 
   containers(sandboxId?: string): Array<{ record: ContainerRecord; state: ContainerState }> {
-    return this.containerRows.list(sandboxId).map((r) => parse<ContainerRecord, ContainerState>(r));
+    return this.containerRows.list(sandboxId).map(containerOf);
   }
 
   updateContainer(id: string, fn: (s: ContainerState) => ContainerState): ContainerState {

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { extraHostRecords } from '../container/host-options';
 import { conflict, invalidArgument } from '../errdefs';
-import type { Container, ContainerStore } from '../container/store';
+import type { Container } from '../container/store';
+import type { ContainerRecords } from '../container/records';
 import type { ContainerRecord } from '../container/types';
 import { attachmentOf, type EndpointOptions } from './container-create';
 import { NetworkManager } from '../network/manager';
@@ -53,7 +54,7 @@ export class ContainerNetworking {
   constructor(
     private readonly root: string,
     private readonly runroot: string,
-    private readonly records: ContainerStore,
+    private readonly records: ContainerRecords,
     private readonly containerDir: (id: string) => string,
   ) {}
 

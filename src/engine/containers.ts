@@ -16,6 +16,7 @@ import {
   notFound,
 } from '../errdefs';
 import { ContainerStore, type Container } from '../container/store';
+import type { ContainerRecords } from '../container/records';
 import { rootfsPaths, type RootfsPaths } from '../container/rootfs';
 import { RootfsHolders, runHolder } from '../container/rootfs-holders';
 import {
@@ -75,7 +76,7 @@ export interface EngineOptions {
 }
 
 export class ContainerService {
-  readonly records: ContainerStore;
+  readonly records: ContainerRecords;
   readonly volumes: VolumeStore;
   readonly networking: ContainerNetworking;
   /** Who holds each container's root filesystem mounted. */

@@ -5,7 +5,6 @@ import { conflict, invalidArgument, isNotFound, StowageError } from '../errdefs'
 import { applyChanges } from '../image/changes';
 import { hostArch, marshalImageConfig, nowGoTime } from '../image/config-json';
 import type { Image } from '../image/store';
-import { writeTx } from '../metadata/db';
 import type { ImageConfig } from '../oci/types';
 import {
   familiarString,
@@ -17,7 +16,7 @@ import {
 } from '../reference';
 import type { EventService } from './events';
 import { boolFilter, labelMatches, untilTime, type Filters } from './filters';
-import type { Store } from './store';
+import type { ImageStorage } from './storage';
 
 export interface ContainerUse {
   id: string;
@@ -42,7 +41,7 @@ export interface DeleteRecord {
 
 export class ImageService {
   constructor(
-    private readonly store: Store,
+    private readonly store: ImageStorage,
     private readonly users: ImageUsers = () => [],
     readonly events?: EventService,
   ) {}
@@ -152,7 +151,7 @@ export class ImageService {
   ): Digest {
     const id = this.store.blobs.put(raw);
     const size = this.store.layers.stack(opts.topLayer).reduce((n, l) => n + l.size, 0);
-    writeTx(this.store.db, () => {
+    this.store.writeTx(() => {
       this.store.images.add({ id, topLayer: opts.topLayer, parent: opts.parent ?? null, size, addedAt: Date.now() });
       for (const t of opts.tags ?? []) {
         const old = this.store.images.setRef(fullString(t), id);
@@ -167,7 +166,7 @@ export class ImageService {
   tag(source: string, target: string): void {
     const id = this.resolveId(source);
     const ref = parseTagTarget(target);
-    writeTx(this.store.db, () => this.store.images.setRef(fullString(ref), id));
+    this.store.writeTx(() => this.store.images.setRef(fullString(ref), id));
     this.emit(id, familiarString(ref), 'tag');
   }
 
@@ -175,7 +174,7 @@ export class ImageService {
   remove(refOrId: string, opts: { force?: boolean; noPrune?: boolean } = {}): DeleteRecord[] {
     const records: DeleteRecord[] = [];
     const id = this.tryResolve(refOrId);
-    const deleted = writeTx(this.store.db, () => this.removeTx(refOrId, !!opts.force, !opts.noPrune, records));
+    const deleted = this.store.writeTx(() => this.removeTx(refOrId, !!opts.force, !opts.noPrune, records));
     // Docker's events: "untag" for each reference removed, "delete" for each image
     for (const r of records) {
       if (r.untagged) this.events?.image(id ?? r.untagged, id ?? r.untagged, 'untag');
@@ -312,7 +311,7 @@ export class ImageService {
 
   /** Bytes of all stored layers (each counted once). */
   diskUsage(): number {
-    return this.store.layers.totalSize();
+    return this.store.layers.list().reduce((n, l) => n + l.size, 0);
   }
 }
 

@@ -8,9 +8,10 @@ import { ImageStore } from '../image/store';
 import { LayerStore } from '../layer/store';
 import { ContainerTable } from '../metadata/containers';
 import { CriTable } from '../metadata/cri';
-import { openDb, type DB } from '../metadata/db';
+import { openDb, writeTx, type DB } from '../metadata/db';
 import { isAlive, selfId } from '../util/proc';
 import { hasMountsUnder, unmountUnder } from '../container/rootfs';
+import type { ImageStorage } from './storage';
 
 export interface StoreOptions {
   root: string;
@@ -22,7 +23,7 @@ export { DEFAULT_ROOT, DEFAULT_RUNROOT } from './store-paths';
 /** The store's SQLite database: it exists once the store does. */
 export const storeDbPath = (root: string) => path.join(root, 'stowage.db');
 
-export class Store {
+export class Store implements ImageStorage {
   readonly root: string;
   readonly runroot: string;
   readonly db: DB;
@@ -90,6 +91,11 @@ export class Store {
     // and so do the pods and containers of the CRI (`system cri`)
     for (const top of CriTable.topLayers(this.db)) tops.add(top as Digest);
     return tops;
+  }
+
+  /** Runs fn in one write transaction (BEGIN IMMEDIATE) on the store's database. */
+  writeTx<T>(fn: () => T): T {
+    return writeTx(this.db, fn);
   }
 
   /** Collects layers nothing references any more; returns their chain IDs. */

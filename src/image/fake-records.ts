@@ -13,6 +13,18 @@ export class FakeImageRecords implements ImageRecords {
 
   constructor(private readonly blobs: Blobs) {}
 
+  /** The records as they are now; calling what it returns puts them back (a transaction's rollback). */
+  checkpoint(): () => void {
+    const images = [...this.images].map(([id, r]) => [id, { ...r }] as const);
+    const refs = [...this.refs].map(([name, r]) => [name, { ...r }] as const);
+    return () => {
+      this.images.clear();
+      for (const [id, r] of images) this.images.set(id, r);
+      this.refs.clear();
+      for (const [name, r] of refs) this.refs.set(name, r);
+    };
+  }
+
   get(id: Digest): ImageRecord | undefined {
     const r = this.images.get(id);
     return r && { ...r };

@@ -8,7 +8,6 @@ import type { ImageConfig } from '../oci/types';
 import type { Image, ImageRecords } from './records';
 
 export type { ImageRecord } from '../metadata/images';
-
 export type { Image } from './records';
 
 export class ImageStore implements ImageRecords {

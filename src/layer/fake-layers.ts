@@ -11,6 +11,18 @@ export class FakeLayers implements Layers {
   /** This process's leases (a fake has no other processes). */
   private readonly leased = new Set<Digest>();
 
+  /** The layer records and leases as they are now; calling what it returns puts them back (a rollback). */
+  checkpoint(): () => void {
+    const layers = [...this.layers];
+    const leased = [...this.leased];
+    return () => {
+      this.layers.clear();
+      for (const [c, l] of layers) this.layers.set(c, l);
+      this.leased.clear();
+      for (const c of leased) this.leased.add(c);
+    };
+  }
+
   get(chainId: Digest): LayerInfo | undefined {
     const l = this.layers.get(chainId);
     return l && { ...l.info };

@@ -3,7 +3,10 @@
 // keep the layers images and running work use. LayerStore (store.ts) unpacks them
 // into overlayfs directories; FakeLayers (fake-layers.ts) keeps the tars in memory.
 import type { Digest } from '../digest';
-import type { LayerRow as LayerInfo } from '../metadata/layers';
+import type { LayerRow } from '../metadata/layers';
+
+/** A stored layer (its row in the metadata database). */
+export type LayerInfo = LayerRow;
 
 export interface Layers {
   get(chainId: Digest): LayerInfo | undefined;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { chainIds, hex, sha256, type Digest } from '../digest';
 import { invalidArgument, notFound } from '../errdefs';
 import { type DB, writeTx } from '../metadata/db';
-import { LayerTable, type LayerRow } from '../metadata/layers';
+import { LayerTable } from '../metadata/layers';
 import { native } from '../native';
 import { isAlive, selfId } from '../util/proc';
 import { applyTar, applyTarRange, diffSize, type ApplyResult } from './apply';
@@ -14,9 +14,9 @@ import { hashFileRange } from './hash-worker';
 import { rebuildTar } from './rebuild';
 import { parseTarSplit, type Segment } from './tar-split';
 import { syncDir, syncFilesystemOf } from '../native/durable';
-import type { Layers } from './layers';
+import type { LayerInfo, Layers } from './layers';
 
-export type LayerInfo = LayerRow;
+export type { LayerInfo } from './layers';
 
 /** A layer unpacked in the store's temporary area, not yet adopted. */
 export interface UnpackedLayer extends ApplyResult {

@@ -20,6 +20,7 @@ import { JsonNetworkStore } from './json-store';
 import { Networks, type CreateNetworkOptions } from './networks';
 import { StateDb } from '../metadata/network-state';
 import type { AttachOptions, Endpoint, NetworkConfig, NetworkStore, Peer } from './types';
+import type { NetworkBackend } from './backend';
 
 export { JsonNetworkStore } from './json-store';
 export {
@@ -40,7 +41,7 @@ export interface NetworkManagerOptions {
   store?: NetworkStore;
 }
 
-export class NetworkManager {
+export class NetworkManager implements NetworkBackend {
   readonly root: string;
   readonly runroot: string;
   readonly store: NetworkStore;

@@ -22,17 +22,17 @@ export const COMMANDS: CommandEntry[] = [
   {
     name: 'container create',
     aliases: [['create']],
-    load: () => (require('./container/run') as typeof import('./container/run')).containerCreate,
+    load: () => (require('./container/create') as typeof import('./container/create')).containerCreate,
   },
   {
     name: 'container start',
     aliases: [['start']],
-    load: () => (require('./container/run') as typeof import('./container/run')).containerStart,
+    load: () => (require('./container/start') as typeof import('./container/start')).containerStart,
   },
   {
     name: 'container attach',
     aliases: [['attach']],
-    load: () => (require('./container/run') as typeof import('./container/run')).containerAttach,
+    load: () => (require('./container/attach') as typeof import('./container/attach')).containerAttach,
   },
   {
     name: 'container update',
@@ -47,46 +47,46 @@ export const COMMANDS: CommandEntry[] = [
   {
     name: 'container stop',
     aliases: [['stop']],
-    load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerStop,
+    load: () => (require('./container/stop') as typeof import('./container/stop')).containerStop,
   },
   {
     name: 'container restart',
     aliases: [['restart']],
-    load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerRestart,
+    load: () => (require('./container/restart') as typeof import('./container/restart')).containerRestart,
   },
   {
     name: 'container kill',
     aliases: [['kill']],
-    load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerKill,
+    load: () => (require('./container/kill') as typeof import('./container/kill')).containerKill,
   },
   {
     name: 'container rm',
     aliases: [['container', 'remove'], ['rm']],
-    load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerRemove,
+    load: () => (require('./container/remove') as typeof import('./container/remove')).containerRemove,
   },
   {
     name: 'container wait',
     aliases: [['wait']],
-    load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerWait,
+    load: () => (require('./container/wait') as typeof import('./container/wait')).containerWait,
   },
   {
     name: 'container rename',
     aliases: [['rename']],
-    load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerRename,
+    load: () => (require('./container/rename') as typeof import('./container/rename')).containerRename,
   },
   {
     name: 'container prune',
-    load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerPrune,
+    load: () => (require('./container/prune') as typeof import('./container/prune')).containerPrune,
   },
   {
     name: 'container pause',
     aliases: [['pause']],
-    load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerPause,
+    load: () => (require('./container/pause') as typeof import('./container/pause')).containerPause,
   },
   {
     name: 'container unpause',
     aliases: [['unpause']],
-    load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerUnpause,
+    load: () => (require('./container/unpause') as typeof import('./container/unpause')).containerUnpause,
   },
   {
     name: 'container commit',
@@ -96,7 +96,7 @@ export const COMMANDS: CommandEntry[] = [
   {
     name: 'container diff',
     aliases: [['diff']],
-    load: () => (require('./container/commit') as typeof import('./container/commit')).containerDiff,
+    load: () => (require('./container/diff') as typeof import('./container/diff')).containerDiff,
   },
   {
     name: 'container cp',
@@ -106,16 +106,16 @@ export const COMMANDS: CommandEntry[] = [
   {
     name: 'container export',
     aliases: [['export']],
-    load: () => (require('./container/cp') as typeof import('./container/cp')).containerExport,
+    load: () => (require('./container/export') as typeof import('./container/export')).containerExport,
   },
   {
     name: 'container cleanup',
-    load: () => (require('./container/lifecycle') as typeof import('./container/lifecycle')).containerCleanup,
+    load: () => (require('./container/cleanup') as typeof import('./container/cleanup')).containerCleanup,
   },
   {
     name: 'container ls',
     aliases: [['container', 'list'], ['container', 'ps'], ['ps']],
-    load: () => (require('./container/ps') as typeof import('./container/ps')).containerList,
+    load: () => (require('./container/list') as typeof import('./container/list')).containerList,
   },
   {
     name: 'container exec',
@@ -138,38 +138,38 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'network connect',
-    load: () => (require('./network/network') as typeof import('./network/network')).networkConnect,
+    load: () => (require('./network/connect') as typeof import('./network/connect')).networkConnect,
   },
   {
     name: 'network create',
-    load: () => (require('./network/network') as typeof import('./network/network')).networkCreate,
+    load: () => (require('./network/create') as typeof import('./network/create')).networkCreate,
   },
   {
     name: 'network disconnect',
-    load: () => (require('./network/network') as typeof import('./network/network')).networkDisconnect,
+    load: () => (require('./network/disconnect') as typeof import('./network/disconnect')).networkDisconnect,
   },
   {
     name: 'network ls',
     aliases: [['network', 'list']],
-    load: () => (require('./network/network') as typeof import('./network/network')).networkList,
+    load: () => (require('./network/list') as typeof import('./network/list')).networkList,
   },
   {
     name: 'network inspect',
-    load: () => (require('./network/network') as typeof import('./network/network')).networkInspectCmd,
+    load: () => (require('./network/inspect') as typeof import('./network/inspect')).networkInspectCmd,
   },
   {
     name: 'network rm',
     aliases: [['network', 'remove']],
-    load: () => (require('./network/network') as typeof import('./network/network')).networkRemove,
+    load: () => (require('./network/remove') as typeof import('./network/remove')).networkRemove,
   },
   {
     name: 'network prune',
-    load: () => (require('./network/network') as typeof import('./network/network')).networkPrune,
+    load: () => (require('./network/prune') as typeof import('./network/prune')).networkPrune,
   },
   {
     name: 'container port',
     aliases: [['port']],
-    load: () => (require('./container/ports-column') as typeof import('./container/ports-column')).containerPort,
+    load: () => (require('./container/port') as typeof import('./container/port')).containerPort,
   },
   { name: 'system check', load: () => (require('./system/check') as typeof import('./system/check')).systemCheck },
   { name: 'system df', load: () => (require('./system/df') as typeof import('./system/df')).systemDf },
@@ -185,28 +185,28 @@ export const COMMANDS: CommandEntry[] = [
     load: () => (require('./system/service') as typeof import('./system/service')).systemService,
   },
   { name: 'system cri', load: () => (require('./system/cri') as typeof import('./system/cri')).systemCri },
-  { name: 'version', load: () => (require('./system/info') as typeof import('./system/info')).versionCmd },
+  { name: 'version', load: () => (require('./system/version') as typeof import('./system/version')).versionCmd },
   {
     name: 'system info',
     aliases: [['info']],
     load: () => (require('./system/info') as typeof import('./system/info')).infoCmd,
   },
-  { name: 'volume create', load: () => (require('./volume/volume') as typeof import('./volume/volume')).volumeCreate },
+  { name: 'volume create', load: () => (require('./volume/create') as typeof import('./volume/create')).volumeCreate },
   {
     name: 'volume ls',
     aliases: [['volume', 'list']],
-    load: () => (require('./volume/volume') as typeof import('./volume/volume')).volumeList,
+    load: () => (require('./volume/list') as typeof import('./volume/list')).volumeList,
   },
   {
     name: 'volume inspect',
-    load: () => (require('./volume/volume') as typeof import('./volume/volume')).volumeInspectCmd,
+    load: () => (require('./volume/inspect') as typeof import('./volume/inspect')).volumeInspectCmd,
   },
   {
     name: 'volume rm',
     aliases: [['volume', 'remove']],
-    load: () => (require('./volume/volume') as typeof import('./volume/volume')).volumeRemove,
+    load: () => (require('./volume/remove') as typeof import('./volume/remove')).volumeRemove,
   },
-  { name: 'volume prune', load: () => (require('./volume/volume') as typeof import('./volume/volume')).volumePrune },
+  { name: 'volume prune', load: () => (require('./volume/prune') as typeof import('./volume/prune')).volumePrune },
   {
     name: 'image ls',
     aliases: [['image', 'list'], ['images']],
@@ -237,7 +237,7 @@ export const COMMANDS: CommandEntry[] = [
     aliases: [['import']],
     load: () => (require('./image/import') as typeof import('./image/import')).imageImport,
   },
-  { name: 'inspect', load: () => (require('./image/inspect') as typeof import('./image/inspect')).inspectCmd },
+  { name: 'inspect', load: () => (require('./system/inspect') as typeof import('./system/inspect')).inspectCmd },
   {
     name: 'image save',
     aliases: [['save']],
@@ -256,16 +256,16 @@ export const COMMANDS: CommandEntry[] = [
   {
     name: 'image pull',
     aliases: [['pull']],
-    load: () => (require('./image/registry') as typeof import('./image/registry')).imagePull,
+    load: () => (require('./image/pull') as typeof import('./image/pull')).imagePull,
   },
   {
     name: 'image push',
     aliases: [['push']],
-    load: () => (require('./image/registry') as typeof import('./image/registry')).imagePush,
+    load: () => (require('./image/push') as typeof import('./image/push')).imagePush,
   },
   { name: 'image explain', load: () => (require('./image/explain') as typeof import('./image/explain')).imageExplain },
   { name: 'login', load: () => (require('./registry/login') as typeof import('./registry/login')).loginCmd },
-  { name: 'logout', load: () => (require('./registry/login') as typeof import('./registry/login')).logoutCmd },
+  { name: 'logout', load: () => (require('./registry/logout') as typeof import('./registry/logout')).logoutCmd },
 ];
 
 /** Every command loaded (help lists them all). */

@@ -40,3 +40,9 @@ export function formatRows(format: string | undefined, rows: object[], spec: Tab
   const tmpl = parseTemplate(f);
   return rows.map((r) => `${execTemplate(tmpl, r)}\n`).join('');
 }
+
+/** The docker CLI's Ellipsis: cut to width-1 runes and add "…". */
+export function ellipsis(s: string, width: number): string {
+  const runes = [...s];
+  return runes.length <= width ? s : `${runes.slice(0, width - 1).join('')}…`;
+}

@@ -1,5 +1,6 @@
-import { commitContainer, containerChanges } from '../../../engine/commit';
-import { checkNewName } from '../image/tag';
+// `commit`: an image made from a container's changes.
+import { commitContainer } from '../../../engine/commit';
+import { checkNewName } from '../../image-name';
 import type { Command } from '../../command';
 
 export const containerCommit: Command = {
@@ -31,17 +32,5 @@ export const containerCommit: Command = {
       pause: flags.pause as boolean,
     });
     ctx.out(`${id}\n`);
-  },
-};
-
-export const containerDiff: Command = {
-  name: 'container diff',
-  aliases: [['diff']],
-  usage: 'CONTAINER',
-  description: "Inspect changes to files or directories on a container's filesystem",
-  minArgs: 1,
-  maxArgs: 1,
-  run(ctx, [name]) {
-    for (const ch of containerChanges(ctx.store, ctx.containers, name)) ctx.out(`${ch.kind} ${ch.path}\n`);
   },
 };

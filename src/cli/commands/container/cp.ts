@@ -1,9 +1,8 @@
-import { copyFromContainer, copyToContainer, exportContainer } from '../../../engine/cp';
+// `cp`: files copied into or out of a container.
+import { copyFromContainer, copyToContainer } from '../../../engine/cp';
 import { cliError, errnoCode, invalidArgument } from '../../../errdefs';
 import type { Command } from '../../command';
 import { humanSize } from '../../../util/units';
-import { openOutput } from '../../output/output-file';
-import { fdSink, streamSink } from '../../../tar/writer';
 
 /** CONTAINER:PATH, or a plain local path (a colon after a slash is part of a path). */
 function splitArg(a: string): { container?: string; path: string } {
@@ -55,31 +54,5 @@ export const containerCp: Command = {
       where = b;
     }
     if (!flags.quiet && ctx.stderr.isTTY && where !== '-') ctx.err(`Successfully copied ${humanSize(n)} to ${where}\n`);
-  },
-};
-
-export const containerExport: Command = {
-  name: 'container export',
-  aliases: [['export']],
-  usage: '[OPTIONS] CONTAINER',
-  description: "Export a container's filesystem as a tar archive",
-  minArgs: 1,
-  maxArgs: 1,
-  flags: [
-    { long: 'output', short: 'o', kind: 'string', valueName: 'string', help: 'Write to a file, instead of STDOUT' },
-  ],
-  async run(ctx, [name], flags) {
-    const output = flags.output as string;
-    if (!output && ctx.stdout.isTTY)
-      throw invalidArgument('cowardly refusing to save to a terminal. Use the -o flag or redirect');
-    const c = ctx.containers.find(name);
-    const file = output ? openOutput(output, 'export container') : undefined;
-    try {
-      await exportContainer(ctx.containers, c, file ? fdSink(file.fd) : streamSink(ctx.stdout));
-      file?.commit();
-    } catch (e) {
-      file?.abort();
-      throw e;
-    }
   },
 };

@@ -3,8 +3,8 @@ import { checkExecutable, execProcess } from '../../../engine/exec-process';
 import { CommandNotFoundError, CommandNotInvocableError } from '../../../errdefs';
 import type { Command } from '../../command';
 import type { Ctx } from '../../context';
-import { resolveEnv } from './create-flags';
-import { noTerminal } from './run';
+import { resolveEnv } from '../../create-flags';
+import { noTerminal } from '../../attach-terminal';
 
 export const containerExec: Command = {
   name: 'container exec',

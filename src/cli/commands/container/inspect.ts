@@ -1,7 +1,7 @@
 import { containerInspect } from '../../../engine/container-inspect';
 import { INSPECT_FORMAT_FLAG, type Command } from '../../command';
 import { CONTAINER_INSPECT } from '../../output/docker-types';
-import { printInspect } from '../image/inspect';
+import { printInspect } from '../../output/inspect';
 
 export const containerInspectCmd: Command = {
   name: 'container inspect',

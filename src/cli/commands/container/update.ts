@@ -3,7 +3,7 @@ import { parseRestartPolicy } from '../../../container/restart-policy';
 import { cliError } from '../../../errdefs';
 import type { ResourceChanges } from '../../../engine/containers';
 import { eachArg, type Command } from '../../command';
-import { CREATE_FLAGS } from './create-flags';
+import { CREATE_FLAGS } from '../../create-flags';
 
 const UPDATABLE = ['cpus', 'memory', 'memory-swap', 'pids-limit', 'restart'];
 

@@ -12,8 +12,8 @@ import { detectCompression, peek } from '../../../tar/decompress';
 import { cliError, invalidArgument } from '../../../errdefs';
 import { familiarString, parseTagTarget } from '../../../reference';
 import { QUIET_FLAG, type Command } from '../../command';
-import { parseLabels } from '../container/create-flags';
-import { pullAndReport } from './registry';
+import { parseLabels } from '../../create-flags';
+import { pullAndReport } from '../../registry-report';
 import type { Ctx } from '../../context';
 
 async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {

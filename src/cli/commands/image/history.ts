@@ -2,14 +2,8 @@ import { hex, shortId, type Digest } from '../../../digest';
 import type { Command } from '../../command';
 import { FORMAT_FLAG, NO_TRUNC_FLAG, QUIET_FLAG } from '../../command';
 import { imageHistory } from '../../../engine/image-queries';
-import { formatRows } from '../../output/table';
+import { ellipsis, formatRows } from '../../output/table';
 import { ago, humanSizeWithPrecision } from '../../../util/units';
-
-/** The docker CLI's Ellipsis: cut to width-1 runes and add "…". */
-export function ellipsis(s: string, width: number): string {
-  const runes = [...s];
-  return runes.length <= width ? s : `${runes.slice(0, width - 1).join('')}…`;
-}
 
 export const imageHistoryCmd: Command = {
   name: 'image history',

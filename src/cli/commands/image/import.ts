@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { invalidArgument } from '../../../errdefs';
 import type { Command } from '../../command';
-import { checkNewName } from './tag';
+import { checkNewName } from '../../image-name';
 
 export const imageImport: Command = {
   name: 'image import',

@@ -2,7 +2,8 @@
 import { parseFilters } from '../../../engine/filters';
 import { IMAGE_PRUNE_FILTERS } from '../../../engine/images';
 import { type Command, NO_PROMPT_FLAG, PRUNE_FILTER_FLAG } from '../../command';
-import { confirm, pruneImages } from '../../prune';
+import { pruneImages } from '../../prune';
+import { confirm } from '../../output/confirm';
 import { humanSize } from '../../../util/units';
 
 export const imagePrune: Command = {

@@ -1,20 +1,6 @@
-import { cliError } from '../../../errdefs';
-import { InvalidReferenceError, parseTagTarget } from '../../../reference';
+// `tag` (`image tag`).
 import type { Command } from '../../command';
-
-/**
- * The docker CLI checks a new image name itself (tag, import, commit), before
- * asking the engine anything, and prints its error without "Error:".
- */
-export function checkNewName(target: string, context = (why: string) => why): void {
-  try {
-    parseTagTarget(target);
-  } catch (e) {
-    if (!(e instanceof InvalidReferenceError)) throw e;
-    const why = e.remote ? `invalid reference format: repository name (${e.remote}) must be lowercase` : e.message;
-    throw cliError(context(why));
-  }
-}
+import { checkNewName } from '../../image-name';
 
 export const imageTag: Command = {
   name: 'image tag',

@@ -1,12 +1,11 @@
-// `login` and `logout`, as the docker CLI 28 does them: credentials checked
-// against the registry, then kept in config.json ($DOCKER_CONFIG or
-// ~/.docker) or the credential helper it names; stored credentials are tried
-// first when none are given; prompts only on a terminal.
+// `login`, as the docker CLI 28 does it: credentials checked against the
+// registry, then kept in config.json ($DOCKER_CONFIG or ~/.docker) or the
+// credential helper it names; stored credentials are tried first when none are
+// given; prompts only on a terminal.
 import { cliError } from '../../../errdefs';
 import {
   checkLogin,
   convertToHostname,
-  eraseCredentials,
   getCredentials,
   INDEX_SERVER,
   storeCredentials,
@@ -131,27 +130,5 @@ export const loginCmd: Command = {
       if (!password) throw cliError('Error: Password Required');
     }
     ctx.out(`${await loginWith(ctx, { username: user.trim(), password, serveraddress: server })}\n`);
-  },
-};
-
-export const logoutCmd: Command = {
-  name: 'logout',
-  usage: '[SERVER]',
-  description: 'Log out from a registry.\nIf no server is specified, the default is defined by the daemon.',
-  maxArgs: 1,
-  async run(ctx, args) {
-    const server = args[0] || INDEX_SERVER;
-    const host = server === INDEX_SERVER ? server : convertToHostname(server);
-    const keys = server === INDEX_SERVER ? [server] : [...new Set([server, host, `http://${host}`, `https://${host}`])];
-    ctx.out(`Removing login credentials for ${host}\n`);
-    const errors: string[] = [];
-    for (const k of keys) {
-      try {
-        eraseCredentials(k);
-      } catch (e) {
-        errors.push(`${k}: ${(e as Error).message}`);
-      }
-    }
-    if (errors.length === keys.length) ctx.err(`WARNING: could not erase credentials:\n${errors.join('\n')}\n`);
   },
 };

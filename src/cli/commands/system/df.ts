@@ -6,7 +6,7 @@ import { FORMAT_FLAG } from '../../command';
 import type { Ctx } from '../../context';
 import { formatRows, tabwrite } from '../../output/table';
 import { ago, humanSize, humanSizeWithPrecision } from '../../../util/units';
-import { ellipsis } from '../image/history';
+import { ellipsis } from '../../output/table';
 import { diskUsage, type DiskUsage } from '../../../engine/disk-usage';
 import { statusText } from '../../../engine/container-queries';
 

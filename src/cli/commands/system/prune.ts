@@ -3,7 +3,8 @@
 import { type Command, NO_PROMPT_FLAG, PRUNE_FILTER_FLAG } from '../../command';
 import { parseFilters } from '../../../engine/filters';
 import { humanSize } from '../../../util/units';
-import { confirm, pruneContainers, pruneImages, pruneNetworks, pruneVolumes } from '../../prune';
+import { pruneContainers, pruneImages, pruneNetworks, pruneVolumes } from '../../prune';
+import { confirm } from '../../output/confirm';
 
 export const systemPrune: Command = {
   name: 'system prune',

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { storeDbPath } from '../../../engine/store';
 import { MNT_DETACH, native } from '../../../native';
 import { type Command, NO_PROMPT_FLAG } from '../../command';
-import { confirm } from '../../prune';
+import { confirm } from '../../output/confirm';
 import { endUserNamespaceIfIdle, identity, rootlessRunDir, USERNS_FILES } from '../../../rootless';
 
 export const systemReset: Command = {

@@ -1,13 +1,8 @@
-// Published ports of a container: the PORTS column of `ps` and `port`.
-import type { Container } from '../../../container/store';
+// `port`: a container's published ports.
 import { containerPorts } from '../../../engine/container-ports';
-import { apiPorts, formatPortCommand, formatPsPorts } from '../../../network/ports';
+import { formatPortCommand } from '../../../network/ports';
 import { invalidArgument } from '../../../errdefs';
 import type { Command } from '../../command';
-
-export function formatPortsColumn(c: Container): string {
-  return formatPsPorts(apiPorts(containerPorts(c)));
-}
 
 export const containerPort: Command = {
   name: 'container port',

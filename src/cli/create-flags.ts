@@ -1,7 +1,7 @@
 // The flags of `docker create` and `docker run`, and their translation into
 // create options (values parsed and checked as the docker CLI does).
 import fs from 'node:fs';
-import { invalidArgument, cliError } from '../../../errdefs';
+import { invalidArgument, cliError } from '../errdefs';
 import {
   parseDnsServer,
   parseExtraHost,
@@ -9,19 +9,19 @@ import {
   validateLabel,
   validateSysctl,
   type Ulimit,
-} from '../../../container/host-options';
-import { parseDevice } from '../../../container/devices';
-import { parseLink } from '../../../container/links';
-import { checkModes } from '../../../container/namespace-modes';
-import { isUserDefinedNetwork } from '../../../engine/container-create';
-import { isNoRestart, parseRestartPolicy } from '../../../container/restart-policy';
-import type { CreateOptions } from '../../../engine/container-create';
-import type { FlagDef, FlagValues } from '../../flags';
-import { parseMountFlag, parseVolumeFlag, type VolumeRequest } from '../../../volume/specs';
-import { parseExpose, parsePublish } from '../../../network/ports';
-import { ramInBytes } from '../../../util/units';
-import { parseGoDuration } from '../../../util/go-duration';
-import { healthFromFlags } from '../../../container/healthcheck';
+} from '../container/host-options';
+import { parseDevice } from '../container/devices';
+import { parseLink } from '../container/links';
+import { checkModes } from '../container/namespace-modes';
+import { isUserDefinedNetwork } from '../engine/container-create';
+import { isNoRestart, parseRestartPolicy } from '../container/restart-policy';
+import type { CreateOptions } from '../engine/container-create';
+import type { FlagDef, FlagValues } from './flags';
+import { parseMountFlag, parseVolumeFlag, type VolumeRequest } from '../volume/specs';
+import { parseExpose, parsePublish } from '../network/ports';
+import { ramInBytes } from '../util/units';
+import { parseGoDuration } from '../util/go-duration';
+import { healthFromFlags } from '../container/healthcheck';
 
 export const CREATE_FLAGS: FlagDef[] = [
   {

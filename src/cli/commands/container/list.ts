@@ -7,9 +7,15 @@ import { parseFilters } from '../../../engine/filters';
 import { commandLine, listContainers, PS_FILTERS, statusText } from '../../../engine/container-queries';
 import { formatRows, labelsColumn } from '../../output/table';
 import { ago, goTimeString, humanSize } from '../../../util/units';
-import { ellipsis } from '../image/history';
-import { formatPortsColumn } from './ports-column';
+import { ellipsis } from '../../output/table';
+import { containerPorts } from '../../../engine/container-ports';
+import { apiPorts, formatPsPorts } from '../../../network/ports';
 import { connectedNetworks } from '../../../engine/container-network';
+
+/** The PORTS column. */
+function formatPortsColumn(c: Container): string {
+  return formatPsPorts(apiPorts(containerPorts(c)));
+}
 
 /** What Docker lists: the networks a container is connected to, or its host/none mode. */
 function networksColumn(record: Container['record']): string {
