@@ -55,6 +55,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       // in a test a wrong `!` fails the test as surely as an assert would
       '@typescript-eslint/no-non-null-assertion': 'off',
+      // contract suites destructure their fixture (`async ({ networks, netns }) =>`), and calls on what
+      // they take out are checked by the suite itself
+      '@typescript-eslint/unbound-method': 'off',
     },
   },
   {

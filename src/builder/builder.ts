@@ -133,9 +133,10 @@ export class Builder {
         this.metaArgs.set(k, this.opts.buildArgs.has(k) ? this.arg(k) : v);
     }
     let steps = df.instructions.slice(first);
-    if (this.opts.target) {
+    const target = this.opts.target;
+    if (target) {
       const starts = steps.map((s, i) => ({ s, i })).filter(({ s }) => s.name === 'FROM');
-      const at = starts.findIndex(({ s }) => stageName(s) === this.opts.target!.toLowerCase());
+      const at = starts.findIndex(({ s }) => stageName(s) === target.toLowerCase());
       if (at < 0) throw invalidArgument(`failed to reach build target ${this.opts.target} in Dockerfile`);
       steps = steps.slice(0, starts[at + 1]?.i ?? steps.length);
     }
@@ -283,6 +284,7 @@ export class Builder {
         const proxies = [...this.opts.buildArgs]
           .filter(([k, v]) => PREDEFINED_ARGS.has(k) && v !== undefined && !st.args.has(k))
           .map(([k, v]) => `${k}=${v}`);
+        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- checked above: RUN refuses a stage with no image
         const c = await this.containers.create(containerOptions(st.imageId!, cmd, [...args, ...proxies], this.opts));
         const id = c.record.id;
         this.running = id;
@@ -385,7 +387,10 @@ export class Builder {
     return {
       config,
       cmd: [...shellOf(config), `#(nop) WORKDIR ${dir}`],
-      make: () => this.withStepRoot(st, async (root) => void ensureDir(root.merged, dir, { uid: 0, gid: 0 })),
+      make: () =>
+        this.withStepRoot(st, async (root) => {
+          ensureDir(root.merged, dir, { uid: 0, gid: 0 });
+        }),
     };
   }
 
@@ -551,8 +556,6 @@ function shellOf(config: ContainerConfig): string[] {
 /** The config as the cache compares it (the parent and hostname aside). */
 function comparable(c: ContainerConfig): string {
   const { Image: _i, Hostname: _h, ...rest } = fullContainerConfig(c);
-  void _i;
-  void _h;
   return JSON.stringify(rest);
 }
 

@@ -95,7 +95,7 @@ function jsonForm(rest: string): string[] | undefined {
   if (!t.startsWith('[')) return undefined;
   try {
     const v: unknown = JSON.parse(t);
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
   } catch {
     /* not JSON: the plain form */
   }

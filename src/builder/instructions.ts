@@ -1,7 +1,7 @@
 // What each metadata instruction does to the image config, and the text Docker's
 // classic builder records for it ("#(nop)  CMD [...]" in history and in the
 // container config, which is also the cache key). Pure: no store, no runtime.
-import { invalidArgument } from '../errdefs';
+import { internal, invalidArgument } from '../errdefs';
 import { exposeKeys } from '../image/changes';
 import type { ContainerConfig } from '../oci/types';
 import { isSignal } from '../runtime/signal';
@@ -73,8 +73,7 @@ function healthcheck(inst: Instruction): HealthConfig {
   let test: string[];
   try {
     const v: unknown = JSON.parse(args);
-    test =
-      Array.isArray(v) && v.every((x) => typeof x === 'string') ? ['CMD', ...(v as string[])] : ['CMD-SHELL', args];
+    test = Array.isArray(v) && v.every((x) => typeof x === 'string') ? ['CMD', ...v] : ['CMD-SHELL', args];
   } catch {
     test = ['CMD-SHELL', args];
   }
@@ -206,6 +205,6 @@ export function applyMetadata(
       return { config: c, message: `HEALTHCHECK ${text}` };
     }
     default:
-      throw new Error(`not a metadata instruction: ${inst.name}`);
+      throw internal(`not a metadata instruction: ${inst.name}`);
   }
 }

@@ -123,6 +123,7 @@ class Lexer {
     const word = new Lexer(this.s.slice(this.i, j), this.vars, this.escape).words(true)[0] ?? '';
     this.i = j + 1;
     const set = op.startsWith(':') ? !!value : value !== undefined;
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- set means value is defined
     return op.endsWith('-') ? (set ? value! : word) : set ? word : '';
   }
 }

@@ -152,7 +152,7 @@ export const CREATE_FLAGS = [
 export type CreateFlagValues = FlagValues<typeof CREATE_FLAGS>;
 
 function parseCpus(v: string): number {
-  if (!/^\d*\.?\d+$/.test(v)) throw new Error(`failed to parse ${v} as a rational number`);
+  if (!/^\d*\.?\d+$/.test(v)) throw invalidArgument(`failed to parse ${v} as a rational number`);
   return Number(v);
 }
 

@@ -4,8 +4,10 @@
 // Chunks travel in SharedArrayBuffer batches: one copy, no transfer games.
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when a hash is first sent to the worker
-const threads = (): typeof import('node:worker_threads') => require('node:worker_threads');
+// loaded when a hash is first sent to the worker
+const threads = (): typeof import('node:worker_threads') =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- (see above)
+  require('node:worker_threads') as typeof import('node:worker_threads');
 import { REPO_ROOT } from '../util/paths';
 import { sha256Hasher, type Digest } from '../digest';
 import { internal, StowageError, type ErrorKind } from '../errdefs';
@@ -159,7 +161,7 @@ if (!isMainThread && parentPort) {
         const { rebuildTar } = require('./rebuild') as typeof import('./rebuild');
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
         const { parseTarSplit } = require('./tar-split') as typeof import('./tar-split');
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on the worker thread only
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
         const fs = require('node:fs') as typeof import('node:fs');
         for await (const _ of rebuildTar(m.layerDir, parseTarSplit(fs.readFileSync(m.tarSplit)), m.expect as Digest)) {
           // only the check matters: rebuildTar throws on a mismatch

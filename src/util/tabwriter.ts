@@ -7,13 +7,13 @@ export function tabwrite(text: string, minwidth = 10, padding = 3): string {
   const cells = lines.map((l) => l.split('\t'));
   const widths: number[] = [];
   for (const row of cells) {
-    for (let i = 0; i < row.length - 1; i++) widths[i] = Math.max(widths[i] ?? 0, [...row[i]].length);
+    for (let i = 0; i < row.length - 1; i++) widths[i] = Math.max(widths[i] ?? 0, Array.from(row[i]).length);
   }
   return cells
     .map((row) =>
       row
         .map((c, i) =>
-          i < row.length - 1 ? c + ' '.repeat(Math.max(widths[i] + padding, minwidth) - [...c].length) : c,
+          i < row.length - 1 ? c + ' '.repeat(Math.max(widths[i] + padding, minwidth) - Array.from(c).length) : c,
         )
         .join(''),
     )
