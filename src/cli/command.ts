@@ -7,6 +7,7 @@ import { formatFlagHelp, type FlagDef, type FlagValues } from './flags';
 /** What the command table, help and main see of a command: its flags' values untyped. */
 export interface Command extends CommandInfo {
   flags?: readonly FlagDef[];
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- may return nothing: undefined would need `return undefined` in every body
   run(ctx: Ctx, args: string[], flags: FlagValues): Promise<number | void> | number | void;
 }
 
@@ -28,6 +29,7 @@ interface CommandInfo {
 /** A command as it is written: `run` reads its flags typed from its own definitions. */
 export interface TypedCommand<F extends readonly FlagDef[]> extends CommandInfo {
   flags?: F;
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- may return nothing: undefined would need `return undefined` in every body
   run(ctx: Ctx, args: string[], flags: FlagValues<F>): Promise<number | void> | number | void;
 }
 
@@ -121,6 +123,7 @@ export const FILTER_FLAG = {
 export async function eachArg(
   ctx: Ctx,
   args: string[],
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- may return nothing: undefined would need `return undefined` in every body
   fn: (a: string) => Promise<string | void> | string | void,
   tolerate: (e: unknown) => 'quiet' | 'printed' | false = () => false,
 ): Promise<number> {

@@ -78,7 +78,7 @@ test('the values are typed from the definitions: kind, parse, list, default', ()
   // @ts-expect-error a string flag holds no number
   const wrong: number = r.flags.name;
   // @ts-expect-error no such flag
-  void r.flags.nosuch;
+  assert.equal(r.flags.nosuch, undefined);
   assert.deepEqual([n, on, name, mem, wait, e, ports, wrong], [4, true, 'web', 10, 3, ['A=1'], [{ port: 80 }], 'web']);
   assert.equal(given(r.flags, 'wait'), undefined);
   assert.equal(given(r.flags, 'mem'), 10);

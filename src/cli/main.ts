@@ -55,18 +55,19 @@ function topHelp(): string {
   const row = (n: string, d: string) => `  ${n.padEnd(w)}${d}`;
   let s =
     '\nUsage:  stowage [OPTIONS] COMMAND\n\nA daemonless, Docker-compatible container engine\n\nCommon Commands:\n';
-  s += COMMON.filter((n) => top.has(n))
-    .map((n) => row(n, top.get(n)!))
-    .join('\n');
+  s += COMMON.flatMap((n) => {
+    const d = top.get(n);
+    return d === undefined ? [] : [row(n, d)];
+  }).join('\n');
   s += '\n\nManagement Commands:\n';
   s += Object.entries(GROUPS)
     .map(([n, d]) => row(n, d))
     .join('\n');
   s += '\n\nCommands:\n';
-  s += [...top.keys()]
-    .filter((n) => !COMMON.includes(n))
-    .sort()
-    .map((n) => row(n, top.get(n)!))
+  s += [...top]
+    .filter(([n]) => !COMMON.includes(n))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([n, d]) => row(n, d))
     .join('\n');
   s += `\n\nGlobal Options:\n`;
   const globals: readonly FlagDef[] = GLOBAL_FLAGS;
@@ -164,7 +165,7 @@ export function main(): void {
         processStdout().once('drain', () => process.exit(code));
       else process.exit(code);
     },
-    (e) => {
+    (e: unknown) => {
       process.stderr.write(`Error: ${(e as Error).stack}\n`);
       process.exit(1);
     },

@@ -8,7 +8,7 @@ import { JsonMessageDisplay } from './output/json-messages';
 import type { Ctx } from './context';
 
 export function display(out: NodeJS.WritableStream, quiet: boolean): OnProgress & { started: boolean } {
-  const d = quiet ? undefined : new JsonMessageDisplay(out, !!(out as NodeJS.WriteStream).isTTY);
+  const d = quiet ? undefined : new JsonMessageDisplay(out, (out as { isTTY?: boolean }).isTTY === true);
   const show = Object.assign(
     (m: Parameters<OnProgress>[0]) => {
       show.started = true;
@@ -53,7 +53,7 @@ export async function pullAndReport(ctx: Ctx, name: string, opts: PullReportOpti
       status: `Status: ${r.upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarName(named)}`,
     });
     if (opts.printName) ctx.out(`${repoName(named)}\n`);
-    return r.images[r.images.length - 1]?.id as Digest;
+    return r.images[r.images.length - 1]?.id;
   }
   if (!named.tag && !named.digest && !opts.quiet) out.write('Using default tag: latest\n');
   const r = await inStream(show, () => pullImage(ctx.store, ctx.images, named, { platform, onProgress: show }));

@@ -134,7 +134,7 @@ export class StoreCheck {
     const out: Finding[] = [];
     const images = this.store.images.list();
     const ids = new Set(images.map((i) => hex(i.id)));
-    const dir = path.dirname(this.store.blobs.path('sha256:0' as Digest));
+    const dir = path.dirname(this.store.blobs.path('sha256:0'));
     for (const name of fs.readdirSync(dir)) {
       if (ids.has(name)) continue;
       const file = path.join(dir, name);

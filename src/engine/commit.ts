@@ -81,7 +81,6 @@ export async function commitContainer(
     const created = nowGoTime();
     const b = base.config;
     const { StopTimeout: _st, ...containerConfig } = c.record.config;
-    void _st;
     const image: ImageConfig = {
       architecture: b.architecture,
       os: b.os,

@@ -69,7 +69,6 @@ export class ContainerNetworking {
 
   /** The rootless network namespace's slirp4netns and the namespace itself go (`system reset`). */
   async destroyRootless(): Promise<void> {
-    void this.manager;
     await this.rootless_?.destroy();
   }
 
@@ -224,7 +223,7 @@ export class ContainerNetworking {
       ...r,
       networks: { ...r.networks, [net.name]: attachment },
     }));
-    if (running) await this.rewriteHosts({ record, state: this.records.get(c.record.id)!.state }, net.name);
+    if (running) await this.rewriteHosts({ record, state: this.records.find(c.record.id).state }, net.name);
   }
 
   /** `network disconnect`: off the network now if it runs, and at its next starts. */
@@ -237,7 +236,7 @@ export class ContainerNetworking {
       this.records.updateState(c.record.id, (s) => ({ ...s, Networks: without(s.Networks ?? {}, net.name) }));
     }
     const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: without(r.networks, net.name) }));
-    const now = this.records.get(c.record.id)!;
+    const now = this.records.find(c.record.id);
     if (now.state.Networks) await this.rewriteHosts({ record, state: now.state }, net.name);
   }
 

@@ -597,7 +597,7 @@ export class ContainerService {
     await this.networking.teardown(c).catch(() => {});
     await this.flush();
     this.records.updateState(c.record.id, (s) => (s.RunId === now.state.RunId ? { ...s, ReleasedRun: s.RunId } : s));
-    if (restarting) await this.completeRestart(c.record.id, plan!.delayMs, decidedAt);
+    if (restarting) await this.completeRestart(c.record.id, plan.delayMs, decidedAt);
     else if (c.record.hostConfig.AutoRemove && c.state.Status === 'exited')
       await this.remove(c.record.id, { force: true, volumes: true });
   }
@@ -693,7 +693,10 @@ export class ContainerService {
       if (isNotFound(e)) throw notFound(`Cannot kill container: ${idOrName}: ${(e as Error).message}`);
       throw e;
     }
-    if (c.state.Status === 'restarting') return this.markManuallyStopped(c.record.id); // nothing runs: the restart is called off
+    if (c.state.Status === 'restarting') {
+      this.markManuallyStopped(c.record.id); // nothing runs: the restart is called off
+      return;
+    }
     if (c.state.Status !== 'running' && c.state.Status !== 'paused') {
       throw conflict(`Cannot kill container: ${idOrName}: Container ${c.record.id} is not running`);
     }

@@ -171,7 +171,7 @@ function callerIds(): { uid: number; gid: number } {
 
 /** Writes every chunk to `out`, failing as soon as its reader is gone (a closed pipe, a dropped API client). */
 async function writeAll(chunks: AsyncIterable<Buffer>, out: NodeJS.WritableStream): Promise<number> {
-  const w = out as Writable;
+  const w = out as WritableLike; // (each caller's is a stream.Writable: a socket, stdout, a PassThrough)
   let failure: Error | undefined;
   const onError = (e: Error) => (failure ??= e);
   w.on('error', onError);
@@ -190,7 +190,9 @@ async function writeAll(chunks: AsyncIterable<Buffer>, out: NodeJS.WritableStrea
 
 const gone = () => new Error('the reader of the archive went away');
 
-function drained(w: Writable): Promise<void> {
+type WritableLike = NodeJS.WritableStream & Pick<Writable, 'destroyed' | 'writableEnded'>;
+
+function drained(w: NodeJS.WritableStream): Promise<void> {
   return new Promise((resolve, reject) => {
     const settle = (err?: Error) => {
       w.off('drain', onDrain);
@@ -270,6 +272,7 @@ export async function copyToContainer(
           fs.closeSync(fd);
         }
       }
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- set above whenever fromStream is not
       const to = containerDestination(root, dest, srcSt!.isDirectory(), src);
       try {
         return await extractInto(packDir(srcHost, { prefix: to.name ?? '' }), to.dirFd, {

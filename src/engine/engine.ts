@@ -13,7 +13,6 @@ import type { VolumeService } from './volumes';
 import type { Store } from './store';
 import { DEFAULT_ROOT, DEFAULT_RUNROOT } from './store-paths';
 
-/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading, see above */
 import { rootlessDefaults } from '../rootless';
 
 export interface EngineConfig {
@@ -34,6 +33,7 @@ export class Engine {
   constructor(readonly globals: EngineConfig) {}
 
   get store(): Store {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see the top
     this.store_ ??= new (require('./store') as typeof import('./store')).Store({
       root: this.globals.root,
       runroot: this.globals.runroot,
@@ -42,11 +42,13 @@ export class Engine {
   }
 
   get events(): EventService {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see the top
     this.events_ ??= new (require('./events') as typeof import('./events')).EventService(this.store.db);
     return this.events_;
   }
 
   get images(): ImageService {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see the top
     this.images_ ??= new (require('./images') as typeof import('./images')).ImageService(
       this.store,
       (id) => this.imageUsers(id),
@@ -56,6 +58,7 @@ export class Engine {
   }
 
   get containers(): ContainerService {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see the top
     this.containers_ ??= new (require('./containers') as typeof import('./containers')).ContainerService(
       this.store,
       this.images,
@@ -70,23 +73,27 @@ export class Engine {
   }
 
   get networks(): NetworkService {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see the top
     this.networks_ ??= new (require('./networks') as typeof import('./networks')).NetworkService(this.containers);
     return this.networks_;
   }
 
   /** Exec sessions (the API's; the CLI runs its exec at once). */
   get execs(): ExecService {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see the top
     this.execs_ ??= new (require('./exec-sessions') as typeof import('./exec-sessions')).ExecService(this.containers);
     return this.execs_;
   }
 
   get volumes(): VolumeService {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see the top
     this.volumes_ ??= new (require('./volumes') as typeof import('./volumes')).VolumeService(this.containers);
     return this.volumes_;
   }
 
   /** How many containers use an image (the records alone: listing images does not load the container service). */
   imageUserCount(id: string): number {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see the top
     return new (require('../container/store') as typeof import('../container/store')).ContainerStore(
       this.store.db,
     ).usersOf(id).length;

@@ -92,7 +92,7 @@ export class EventService {
 
   /** Past events in [since, until] that pass the filters, oldest first. */
   list(opts: { sinceNano?: bigint; untilNano?: bigint; afterSeq?: number; filters?: EventFilters }): Array<EventRow> {
-    return this.store.list(opts).filter((e) => include(e, opts.filters ?? new Map()));
+    return this.store.list(opts).filter((e) => include(e, opts.filters ?? NO_FILTERS));
   }
 
   /**
@@ -121,7 +121,7 @@ export class EventService {
       for (const e of this.store.list({ afterSeq: seq })) {
         seq = e.seq;
         if (opts.untilNano !== undefined && e.timeNano > opts.untilNano) return;
-        if (include(e, opts.filters ?? new Map())) yield e;
+        if (include(e, opts.filters ?? NO_FILTERS)) yield e;
       }
       await sleep(opts.pollMs ?? 100, opts.signal);
     }
@@ -178,11 +178,17 @@ export function checkEventFilters(filters: EventFilters): void {
 }
 
 // moby's daemon/events/filter.go: each key narrows; fuzzy keys match a prefix of the ID or the name.
-const exact = (f: EventFilters, key: string, ...values: Array<string | undefined>): boolean =>
-  !f.get(key)?.length || values.some((v) => v !== undefined && f.get(key)!.includes(v));
-const fuzzy = (f: EventFilters, key: string, ...values: Array<string | undefined>): boolean =>
-  !f.get(key)?.length ||
-  values.some((v) => v !== undefined && v !== '' && f.get(key)!.some((p) => v === p || v.startsWith(p)));
+const NO_FILTERS: EventFilters = new Map();
+const exact = (f: EventFilters, key: string, ...values: Array<string | undefined>): boolean => {
+  const want = f.get(key);
+  return !want?.length || values.some((v) => v !== undefined && want.includes(v));
+};
+const fuzzy = (f: EventFilters, key: string, ...values: Array<string | undefined>): boolean => {
+  const want = f.get(key);
+  return (
+    !want?.length || values.some((v) => v !== undefined && v !== '' && want.some((p) => v === p || v.startsWith(p)))
+  );
+};
 const stripTag = (ref: string): string => ref.replace(/:[^:/@]+$/, '');
 
 function include(e: EventRow, f: EventFilters): boolean {

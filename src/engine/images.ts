@@ -65,11 +65,7 @@ export class ImageService {
 
   resolveId(refOrId: string): Digest {
     const images = this.store.images;
-    let ref: Reference | undefined;
-    let idForm: string | undefined;
-    if (isHex64(refOrId)) idForm = `sha256:${refOrId}`;
-    else if (/^sha256:/.test(refOrId)) idForm = refOrId;
-    else ref = parseNormalized(refOrId);
+    const idForm = isHex64(refOrId) ? `sha256:${refOrId}` : /^sha256:/.test(refOrId) ? refOrId : undefined;
     if (idForm) {
       if (images.get(idForm as Digest)) return idForm as Digest;
       const m = /^sha256:([a-f0-9]+)$/.exec(idForm);
@@ -77,7 +73,7 @@ export class ImageService {
       if (found.length === 1) return found[0];
       throw new NoSuchImageError(refOrId);
     }
-    const named = withDefaultTag(ref!);
+    const named = withDefaultTag(parseNormalized(refOrId));
     const byRef = images.resolveRef(fullString(named));
     if (byRef && images.get(byRef)) return byRef;
     if (/^[a-f0-9]+$/.test(refOrId)) {
@@ -245,7 +241,7 @@ export class ImageService {
       if (quiet && (!this.isDangling(id) || (e as ConflictError).used)) return [];
       throw e;
     }
-    const rec = images.get(id)!;
+    const parent = images.get(id)?.parent;
     for (const r of images.refsOf(id)) {
       images.deleteRef(r.name);
       records.push({ untagged: familiarString(parseNormalized(r.name)) });
@@ -253,8 +249,7 @@ export class ImageService {
     images.delete(id);
     records.push({ deleted: id });
     const out = [id];
-    if (prune && rec.parent && images.get(rec.parent))
-      out.push(...this.deleteHelper(rec.parent, false, true, true, records));
+    if (prune && parent && images.get(parent)) out.push(...this.deleteHelper(parent, false, true, true, records));
     return out;
   }
 

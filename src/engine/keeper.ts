@@ -97,7 +97,7 @@ export function startKeeper(svc: ContainerHost, c: Container, runId: string, opt
 /** The keeper's healthcheck arguments; the probe's process file is written into the bundle. */
 function probeArgs(svc: ContainerHost, c: Container, cmd: string[]): string[] {
   const { record, state } = c;
-  const t = probeTimings(healthOf(record)!);
+  const t = probeTimings(healthOf(record) ?? {}); // (there is one: the caller found its probe)
   const bundle = svc.paths(record.id).bundle;
   const proc = execProcess(svc, c, { cmd, tty: false, env: [] });
   // the probe's environment is the container's without a terminal (Docker's CreateDaemonEnvironment(false))

@@ -34,19 +34,19 @@ export class NetworkService {
       const used = filters.has('dangling') ? this.usedNames() : new Set<string>();
       return nets.filter(
         (n) =>
-          (!filters.get('name') || filters.get('name')!.some((x) => matchesPattern(x, n.name))) &&
-          (!filters.get('id') || filters.get('id')!.some((x) => n.id.startsWith(x))) &&
-          (!filters.get('driver') || filters.get('driver')!.includes(n.driver)) &&
-          (!filters.get('scope') || filters.get('scope')!.includes('local')) &&
-          (!filters.get('type') || filters.get('type')!.includes(PREDEFINED.includes(n.name) ? 'builtin' : 'custom')) &&
-          (!filters.get('dangling') ||
-            filters
-              .get('dangling')!
-              .some((d) =>
-                ['true', '1'].includes(d)
-                  ? !used.has(n.name) && !PREDEFINED.includes(n.name)
-                  : used.has(n.name) || PREDEFINED.includes(n.name),
-              )) &&
+          (filters.get('name')?.some((x) => matchesPattern(x, n.name)) ?? true) &&
+          (filters.get('id')?.some((x) => n.id.startsWith(x)) ?? true) &&
+          (filters.get('driver')?.includes(n.driver) ?? true) &&
+          (filters.get('scope')?.includes('local') ?? true) &&
+          (filters.get('type')?.includes(PREDEFINED.includes(n.name) ? 'builtin' : 'custom') ?? true) &&
+          (filters
+            .get('dangling')
+            ?.some((d) =>
+              ['true', '1'].includes(d)
+                ? !used.has(n.name) && !PREDEFINED.includes(n.name)
+                : used.has(n.name) || PREDEFINED.includes(n.name),
+            ) ??
+            true) &&
           labelMatches(filters.get('label'), n.labels),
       );
     });

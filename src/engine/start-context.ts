@@ -39,7 +39,8 @@ function runningDonor(svc: ContainerHost, ref: string, what: string, stateToo = 
 /** Shared namespaces, /dev/shm and link variables of a start; a shareable /dev/shm is mounted here. */
 export function startContext(svc: ContainerHost, c: Container): StartContext {
   const hc = c.record.hostConfig;
-  const ctx: StartContext = { shareNamespaces: {} };
+  const shareNamespaces: NonNullable<StartContext['shareNamespaces']> = {};
+  const ctx: StartContext = { shareNamespaces };
   const ipc = hc.IpcMode || 'private';
   const ipcDonor = sharedWith(ipc);
   if (ipcDonor !== undefined) {
@@ -49,11 +50,11 @@ export function startContext(svc: ContainerHost, c: Container): StartContext {
     if (!fs.statSync(shm, { throwIfNoEntry: false })?.isDirectory()) {
       throw invalidArgument(`${what}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
     }
-    ctx.shareNamespaces!.ipc = `/proc/${d.state.Pid}/ns/ipc`;
+    shareNamespaces.ipc = `/proc/${d.state.Pid}/ns/ipc`;
     ctx.shm = { bind: shm };
   } else if (ipc === 'host') {
     if (!fs.existsSync('/dev/shm')) throw failedPrecondition('/dev/shm is not mounted, but must be for --ipc=host');
-    ctx.shareNamespaces!.ipc = 'host';
+    shareNamespaces.ipc = 'host';
     ctx.shm = { bind: '/dev/shm' };
   } else if (ipc === 'none') {
     ctx.shm = 'none';
@@ -63,11 +64,11 @@ export function startContext(svc: ContainerHost, c: Container): StartContext {
   const pidDonor = sharedWith(hc.PidMode);
   if (pidDonor !== undefined) {
     const d = runningDonor(svc, pidDonor, `cannot join PID of a non running container: ${pidDonor}`, false);
-    ctx.shareNamespaces!.pid = `/proc/${d.state.Pid}/ns/pid`;
+    shareNamespaces.pid = `/proc/${d.state.Pid}/ns/pid`;
   } else if (hc.PidMode === 'host') {
-    ctx.shareNamespaces!.pid = 'host';
+    shareNamespaces.pid = 'host';
   }
-  if (hc.UTSMode === 'host') ctx.shareNamespaces!.uts = 'host';
+  if (hc.UTSMode === 'host') shareNamespaces.uts = 'host';
   ctx.linkEnv = legacyLinkEnv(svc, c);
   return ctx;
 }

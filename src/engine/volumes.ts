@@ -23,8 +23,8 @@ export class VolumeService {
       .filter(
         (v) =>
           (dangling === undefined || (this.users(v.name).length === 0) === dangling) &&
-          (!filters.get('name') || filters.get('name')!.some((n) => v.name.includes(n))) &&
-          (!filters.get('driver') || filters.get('driver')!.includes('local')) &&
+          (filters.get('name')?.some((n) => v.name.includes(n)) ?? true) &&
+          (filters.get('driver')?.includes('local') ?? true) &&
           labelMatches(filters.get('label'), v.labels),
       );
   }

@@ -19,6 +19,7 @@ test('every command a listed module exports is listed once', () => {
   const modules = new Set(COMMANDS.map((e) => /require\('([^']+)'\)/.exec(e.load.toString())?.[1]));
   assert.ok(modules.size > 10 && !modules.has(undefined), 'module paths read from the loaders');
   for (const m of modules) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads each command module by the path its loader names
     for (const [name, value] of Object.entries(require(m!) as Record<string, unknown>)) {
       const isCommand =
         typeof value === 'object' &&
@@ -43,7 +44,7 @@ test('every file under commands/<noun>/ holds one command, listed, and imports n
     );
   assert.ok(files.length >= COMMANDS.length, `command files found: ${files.length}`);
   for (const f of files) {
-    const m = require(`./${f}`) as Record<string, unknown>;
+    const m = require(`./${f}`) as Record<string, unknown>; // eslint-disable-line @typescript-eslint/no-require-imports -- every file found on disk
     const commands = Object.values(m).filter((v) => typeof (v as { run?: unknown }).run === 'function');
     assert.equal(commands.length, 1, `${f} exports ${commands.length} commands`);
     assert.equal(loaded.get(f)?.load(), commands[0], `${f} is the module COMMANDS loads its command from`);

@@ -7,7 +7,7 @@ const sink = () => {
   const out = { text: '' };
   const w = new Writable({
     write(c, _e, cb) {
-      out.text += c;
+      out.text += String(c);
       cb();
     },
   });

@@ -46,7 +46,7 @@ export class JsonMessageDisplay {
   constructor(
     private readonly out: NodeJS.WritableStream,
     private readonly terminal: boolean,
-    private readonly width = (out as NodeJS.WriteStream).columns || 200,
+    private readonly width = (out as { columns?: number }).columns || 200,
   ) {}
 
   write = (m: ProgressMessage): void => {

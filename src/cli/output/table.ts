@@ -43,6 +43,6 @@ export function formatRows(format: string | undefined, rows: object[], spec: Tab
 
 /** The docker CLI's Ellipsis: cut to width-1 runes and add "…". */
 export function ellipsis(s: string, width: number): string {
-  const runes = [...s];
+  const runes = Array.from(s);
   return runes.length <= width ? s : `${runes.slice(0, width - 1).join('')}…`;
 }

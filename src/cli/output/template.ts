@@ -14,7 +14,7 @@ type Node =
   | { t: 'range'; p: Pipeline; vars: string[]; body: Node[]; else?: Node[] };
 type Pipeline = { decl: string[]; cmds: Arg[][] };
 type Arg =
-  | { k: 'field'; base: 'dot' | string; path: string[]; pos: number }
+  | { k: 'field'; base: string /* 'dot' or a $variable */; path: string[]; pos: number }
   | { k: 'lit'; v: unknown }
   | { k: 'ident'; name: string }
   | { k: 'sub'; p: Pipeline }
@@ -146,7 +146,7 @@ export function parseTemplate(src: string): Node[] {
       } else top.inElse = true;
     } else if (kw === 'end') {
       if (!stack.length) throw templateError('unexpected {{end}}');
-      while ((stack.pop()!.node as { chained?: boolean }).chained);
+      while ((stack.pop()?.node as { chained?: boolean } | undefined)?.chained);
     } else {
       out().push({ t: 'action', p: parsePipeline(toks) });
     }
@@ -170,9 +170,10 @@ function untypedPrint(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `[${v.map(goPrint).join(' ')}]`;
   if (typeof v === 'object') {
-    const keys = Object.keys(v as object).sort();
+    const keys = Object.keys(v).sort();
     return `map[${keys.map((k) => `${k}:${goPrint((v as Record<string, unknown>)[k])}`).join(' ')}]`;
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only a bigint, symbol or function is left
   return String(v);
 }
 
@@ -187,7 +188,7 @@ function truthy(v: unknown): boolean {
   if (v instanceof GoTime) return true;
   if (typeof v === 'object') {
     const t = printMode === 'typed' ? typeOf(v) : undefined;
-    return t?.k === 'struct' || t?.k === 'empty' || Object.keys(v as object).length > 0;
+    return t?.k === 'struct' || t?.k === 'empty' || Object.keys(v).length > 0;
   }
   return true;
 }
@@ -244,7 +245,7 @@ function sprintf(fmt: string, args: unknown[]): string {
           break;
         default:
           s = goPrint(a);
-          if (prec !== undefined) s = [...s].slice(0, prec).join('');
+          if (prec !== undefined) s = Array.from(s).slice(0, prec).join('');
       }
       if (numeric && fl.includes('+') && !s.startsWith('-')) s = `+${s}`;
       const width = Number(w || 0);
@@ -265,7 +266,7 @@ const FUNCS: Record<string, (...a: unknown[]) => unknown> = {
   lower: (s) => String(s).toLowerCase(),
   upper: (s) => String(s).toUpperCase(),
   title: (s) => title(String(s)),
-  truncate: (s, n) => [...String(s)].slice(0, Number(n)).join(''),
+  truncate: (s, n) => Array.from(String(s)).slice(0, Number(n)).join(''),
   pad: (s, l, r) => ' '.repeat(Number(l)) + String(s) + ' '.repeat(Number(r)),
   println: (...a) => `${a.map(goPrint).join(' ')}\n`,
   print: (...a) => a.map(goPrint).join(''),
@@ -323,7 +324,7 @@ function execMode(nodes: Node[], data: unknown, mode: Mode, lenient: boolean): s
         continue;
       }
       type = t?.k === 'map' ? t.elem : undefined;
-      if (typeof v !== 'object' || Array.isArray(v) || t || !(p in (v as object))) {
+      if (typeof v !== 'object' || Array.isArray(v) || t || !(p in v)) {
         const isMap = typeof v === 'object' && !Array.isArray(v) && (!t || t.k === 'map');
         if (isMap && (lenient || mode === 'typed')) {
           v = (v as Record<string, unknown>)[p];

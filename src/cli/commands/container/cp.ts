@@ -27,7 +27,8 @@ export const containerCp = command({
     const src = splitArg(a);
     const dst = splitArg(b);
     if (src.container && dst.container) throw invalidArgument('copying between containers is not supported');
-    if (!src.container && !dst.container) throw cliError('must specify at least one container source');
+    const container = src.container ?? dst.container;
+    if (!container) throw cliError('must specify at least one container source');
     if (!src.path || !dst.path) throw invalidArgument('filepath cannot be empty');
     const opts = { follow: flags['follow-link'], archive: flags.archive };
     let n: number;
@@ -49,7 +50,7 @@ export const containerCp = command({
       }
       where = dst.path;
     } else {
-      const c = ctx.containers.find(dst.container!);
+      const c = ctx.containers.find(container);
       n = await copyToContainer(ctx.containers, c, src.path, dst.path, opts, src.path === '-' ? ctx.stdin : undefined);
       where = b;
     }

@@ -85,7 +85,10 @@ export const containerStats = command({
         await new Promise((r) => setTimeout(r, 1000));
         const cur = readings(shown.map((s) => s.c));
         const out = table(ctx, shown, prev, cur, flags);
-        if (flags['no-stream']) return ctx.out(out);
+        if (flags['no-stream']) {
+          ctx.out(out);
+          return;
+        }
         // a terminal is redrawn in place, as the docker CLI does; a pipe gets one table after another
         ctx.out(ctx.stdout.isTTY ? `\x1b[2J\x1b[H${out}` : out);
         if (stop) return;

@@ -176,11 +176,12 @@ export const imageBuild = command({
       // shell); the build, which sees its RUN killed meanwhile, must not exit first
       let interrupted: Promise<never> | undefined;
       const stops = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
-        const h = () =>
-          (interrupted ??= builder.cancel().then(() => {
+        const h = () => {
+          interrupted ??= builder.cancel().then(() => {
             cleanup(); // a context unpacked from stdin
             return process.exit(sig === 'SIGINT' ? 130 : 143);
-          }));
+          });
+        };
         process.once(sig, h);
         return [sig, h] as const;
       });

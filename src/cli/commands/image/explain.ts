@@ -64,6 +64,7 @@ export const imageExplain = command({
         throw e;
       }
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- isTTY is undefined, not false, on a pipe
     ctx.out(format === 'json' ? `${JSON.stringify(report)}\n` : renderText(report, { color: !!ctx.stdout.isTTY }));
   },
 });

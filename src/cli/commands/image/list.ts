@@ -40,14 +40,20 @@ function rowsFor(img: ImageSummary, trunc: boolean, showDigests: boolean): Row[]
     return rows;
   }
   const byRepo = new Map<string, { tags: string[]; digests: string[] }>();
-  const entry = (r: string) => byRepo.get(r) ?? byRepo.set(r, { tags: [], digests: [] }).get(r)!;
+  const entry = (r: string) => {
+    let e = byRepo.get(r);
+    if (!e) byRepo.set(r, (e = { tags: [], digests: [] }));
+    return e;
+  };
   for (const t of img.repoTags) {
     const ref = parseNormalized(t);
-    entry(familiarName(ref)).tags.push(ref.tag!);
+    const e = entry(familiarName(ref));
+    if (ref.tag !== undefined) e.tags.push(ref.tag); // always: a repo tag has one
   }
   for (const d of img.repoDigests) {
     const ref = parseNormalized(d);
-    entry(familiarName(ref)).digests.push(ref.digest!);
+    const e = entry(familiarName(ref));
+    if (ref.digest !== undefined) e.digests.push(ref.digest); // always: a repo digest has one
   }
   for (const [repo, { tags, digests }] of byRepo) {
     if (tags.length === 0) {

@@ -36,8 +36,14 @@ function readLine(ctx: Ctx, prompt: string, echo: boolean): Promise<string> {
     };
     const onData = (d: Buffer) => {
       for (const ch of d.toString('utf8')) {
-        if (ch === '\n' || ch === '\r') return done();
-        if (ch === '\u0003') return done(cliError('interrupted'));
+        if (ch === '\n' || ch === '\r') {
+          done();
+          return;
+        }
+        if (ch === '\u0003') {
+          done(cliError('interrupted'));
+          return;
+        }
         if (!echo && (ch === '\u007f' || ch === '\b')) buf = buf.slice(0, -1);
         else buf += ch;
       }

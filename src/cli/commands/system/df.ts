@@ -22,7 +22,10 @@ export const systemDf = command({
   flags: [FORMAT_FLAG, { long: 'verbose', short: 'v', kind: 'bool', help: 'Show detailed information on space usage' }],
   run(ctx, _args, flags) {
     const u = diskUsage(ctx);
-    if (flags.verbose) return verbose(ctx, u);
+    if (flags.verbose) {
+      verbose(ctx, u);
+      return;
+    }
     const used = u.images.filter((i) => i.containers > 0).reduce((n, i) => n + i.unique, 0);
     const cSize = u.containers.reduce((n, x) => n + x.size, 0);
     const cFree = u.containers.filter((x) => x.c.state.Status !== 'running').reduce((n, x) => n + x.size, 0);

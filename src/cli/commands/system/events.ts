@@ -37,8 +37,8 @@ export const systemEvents = command({
   async run(ctx, _args, flags) {
     const filters = parseFilters(flags.filter, EVENT_FILTER_KEYS);
     checkEventFilters(filters);
-    const toNano = (v: unknown, flag: 'since' | 'until') =>
-      v ? BigInt(Math.round(parseTimeArg(String(v), flag) * 1e6)) : undefined;
+    const toNano = (v: string | undefined, flag: 'since' | 'until') =>
+      v ? BigInt(Math.round(parseTimeArg(v, flag) * 1e6)) : undefined;
     const sinceNano = toNano(flags.since, 'since');
     const untilNano = toNano(flags.until, 'until');
     const format = flags.format;

@@ -47,7 +47,7 @@ export const systemReset = command({
     } else {
       fs.rmSync(runroot, { recursive: true, force: true });
     }
-    if (runDir && runDir !== path.resolve(runroot)) endUserNamespaceIfIdle(runDir) && removeIfEmpty(runDir);
+    if (runDir && runDir !== path.resolve(runroot) && endUserNamespaceIfIdle(runDir)) removeIfEmpty(runDir);
   },
 });
 
