@@ -118,8 +118,11 @@ export class Containers {
   /** A running container whose exit conmon recorded (or whose process is gone) has exited. */
   refresh(c: Container): Container {
     if (c.state.status !== 'running') return c;
-    const code = this.d.tasks.exitCode(c.record.id);
+    let code = this.d.tasks.exitCode(c.record.id);
     if (code === undefined && (isAlive({ pid: c.state.pid, start: c.state.pidStart }) || monitored(c.state))) return c;
+    // conmon writes the exit file before it exits: both seen gone after a first read that found
+    // none, the file is there now (unless conmon itself died)
+    code ??= this.d.tasks.exitCode(c.record.id);
     return this.finish(c, code ?? 255, code === undefined ? 'the container process is gone' : '');
   }
 

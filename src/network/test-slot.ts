@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
+import { unavailable } from '../errdefs';
 import { claimSlot, releaseSlot as releaseSlotRow } from '../metadata/test-slots';
 import net from 'node:net';
 import { isAlive, selfId } from '../util/proc';
@@ -181,7 +182,7 @@ export async function freeSlotPort(kind: 'tcp' | 'udp' = 'tcp'): Promise<number>
     const port = block.first + (portCursor++ % block.count);
     if (!forwarded.has(port) && (await bindable(port, kind))) return port;
   }
-  throw new Error(`test slot ${slot.tag}: no free host port in ${block.first}-${block.first + block.count - 1}`);
+  throw unavailable(`test slot ${slot.tag}: no free host port in ${block.first}-${block.first + block.count - 1}`);
 }
 
 function kernelPort(kind: 'tcp' | 'udp'): Promise<number> {
