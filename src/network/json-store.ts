@@ -16,9 +16,17 @@ export class JsonNetworkStore implements NetworkStore {
       if (errnoCode(err) === 'ENOENT') return [];
       throw err;
     }
-    return names
-      .filter((n) => /^[0-9a-f]{64}\.json$/.test(n))
-      .map((n) => JSON.parse(fs.readFileSync(path.join(this.dir, n), 'utf8')) as NetworkConfig);
+    return names.filter((n) => /^[0-9a-f]{64}\.json$/.test(n)).flatMap((n) => this.read(n));
+  }
+
+  /** One definition; none when another process removed it since the directory was read. */
+  private read(name: string): NetworkConfig[] {
+    try {
+      return [JSON.parse(fs.readFileSync(path.join(this.dir, name), 'utf8')) as NetworkConfig];
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return [];
+      throw err;
+    }
   }
 
   put(net: NetworkConfig): void {
