@@ -162,6 +162,7 @@ export function parseEnvFile(file: string): string[] {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
+    // docker's message for a missing file; any read failure (EACCES, EISDIR too) is told as missing
     throw invalidArgument(`open ${file}: no such file or directory`);
   }
   const out: string[] = [];
@@ -192,6 +193,7 @@ export function parseLabelFile(file: string): string[] {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
+    // docker's message for a missing file; any read failure (EACCES, EISDIR too) is told as missing
     throw invalidArgument(`open ${file}: no such file or directory`);
   }
   return text

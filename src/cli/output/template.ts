@@ -451,6 +451,7 @@ export function execTemplate(nodes: Node[], data: unknown, opts: TemplateOptions
   try {
     return execMode(nodes, data, 'typed', false);
   } catch {
+    // as the docker CLI: any failure of the typed run falls back to the raw JSON, whose output or error stands
     return execMode(nodes, data, 'raw', false);
   }
 }

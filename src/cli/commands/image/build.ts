@@ -42,6 +42,7 @@ async function openContext(
     try {
       fs.lstatSync(p);
     } catch {
+      // docker's message for a Dockerfile it cannot lstat; any failure (EACCES, ENOTDIR too) is told as missing
       throw cliError(
         `unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${p}: no such file or directory`,
       );

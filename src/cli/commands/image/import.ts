@@ -28,6 +28,7 @@ export const imageImport = command({
       try {
         sizeHint = fs.statSync(source).size;
       } catch {
+        // docker's message for a missing file; any stat failure (EACCES too) is told as missing
         throw invalidArgument(`open ${source}: no such file or directory`);
       }
       input = fs.createReadStream(source, { highWaterMark: 1 << 20 });

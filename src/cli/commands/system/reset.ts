@@ -34,6 +34,7 @@ export const systemReset = command({
       try {
         native.umount2(netns, MNT_DETACH); // the shared mount point network namespaces live under
       } catch {
+        // EINVAL or ENOENT: nothing (more) is mounted there, so no more layers to detach
         break;
       }
     }
