@@ -38,6 +38,7 @@ const jsonParam = <T>(q: URLSearchParams, name: string): T | undefined => {
   try {
     return v ? (JSON.parse(v) as T) : undefined;
   } catch {
+    // any parse failure means the same thing to the client: the parameter is not JSON
     throw invalidArgument(`invalid ${name}: ${v}`);
   }
 };
@@ -143,6 +144,7 @@ export const BUILD_PUSH_ROUTES: Route[] = [
           try {
             return [ctx.images.resolveId(n)];
           } catch {
+            // a cache-from image that does not resolve is skipped, as Docker only warns about it
             return [];
           }
         });

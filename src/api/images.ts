@@ -23,6 +23,7 @@ export function filtersOf(q: URLSearchParams): Map<string, string[]> {
   try {
     parsed = JSON.parse(raw) as typeof parsed;
   } catch {
+    // any parse failure means the same thing: the filters parameter is not JSON
     throw invalidArgument(`invalid filter: ${raw}`);
   }
   for (const [k, v] of Object.entries(parsed)) out.set(k, Array.isArray(v) ? v : Object.keys(v));

@@ -78,6 +78,7 @@ function parseBody<T>(b: Buffer): T {
   try {
     return JSON.parse(b.toString('utf8')) as T;
   } catch {
+    // any parse failure means the same thing to the client: the body is not JSON
     throw new StowageError('invalid-argument', 'invalid JSON in the request body');
   }
 }

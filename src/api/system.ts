@@ -207,6 +207,7 @@ function readProc(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8').trim();
   } catch {
+    // a /proc knob that is absent (no bridge module, no IPv4) reads as off
     return '';
   }
 }
@@ -215,6 +216,7 @@ function countDir(dir: string): number {
   try {
     return fs.readdirSync(dir).length;
   } catch {
+    // info is best effort: an unreadable fd directory counts as none
     return 0;
   }
 }

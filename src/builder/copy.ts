@@ -85,6 +85,7 @@ export function chownOwner(rootfs: string, spec: string | undefined): Owner {
   try {
     uid = resolveUser(rootfs, user).uid;
   } catch {
+    // Docker reports any failed lookup as an unknown user (this also relabels an unreadable or oversized /etc/passwd)
     throw invalidArgument(`${prefix}: can't find uid for user ${user}: no such user: ${user}`);
   }
   // without a group Docker looks up the user's own string as the group (a number stands for itself)
@@ -92,6 +93,7 @@ export function chownOwner(rootfs: string, spec: string | undefined): Owner {
   try {
     return { uid, gid: resolveUser(rootfs, `${uid}:${g}`).gid };
   } catch {
+    // Docker reports any failed lookup as an unknown group (this also relabels an unreadable or oversized /etc/group)
     throw invalidArgument(`${prefix}: can't find gid for group ${g}: no such group: ${g}`);
   }
 }

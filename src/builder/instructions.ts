@@ -75,6 +75,7 @@ function healthcheck(inst: Instruction): HealthConfig {
     const v: unknown = JSON.parse(args);
     test = Array.isArray(v) && v.every((x) => typeof x === 'string') ? ['CMD', ...v] : ['CMD-SHELL', args];
   } catch {
+    // not a JSON array: Docker takes the text as a shell command
     test = ['CMD-SHELL', args];
   }
   if (test.length === 1 || (test[0] === 'CMD-SHELL' && !args.trim()))

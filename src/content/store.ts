@@ -28,6 +28,7 @@ export class BlobStore implements Blobs {
     try {
       return fs.readFileSync(this.path(d));
     } catch {
+      // an absent blob is the expected failure (this also reports EACCES or EIO as not found)
       throw notFound(`blob ${d} not found`);
     }
   }

@@ -107,6 +107,7 @@ export function readOr(file: string, fallback: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {
+    // the host file may not exist (no /etc/hostname in a minimal host): the default stands
     return fallback;
   }
 }

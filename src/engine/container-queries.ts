@@ -134,6 +134,7 @@ function isAncestor(engine: Engine, c: Container, ref: string): boolean {
   try {
     id = engine.images.resolveId(ref);
   } catch {
+    // an ancestor filter naming no known image matches no container, as in Docker
     return false;
   }
   for (

@@ -843,6 +843,7 @@ export class ContainerService {
     try {
       parent = this.records.find(parentName);
     } catch {
+      // Docker gives this one message whatever the lookup's failure (no such container, ambiguous prefix)
       throw invalidArgument(`Cannot get parent /${parentName} for link name ${full}`);
     }
     if (!parent.record.links?.some((l) => l.alias === alias)) throw notFound(`No such container: ${linkName}`);

@@ -187,6 +187,7 @@ export class ImageService {
     try {
       return this.resolveId(refOrId);
     } catch {
+      // the id only labels the events; removeTx itself reports a reference that does not resolve
       return undefined;
     }
   }

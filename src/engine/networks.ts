@@ -18,6 +18,7 @@ function matchesPattern(pattern: string, s: string): boolean {
   try {
     return new RegExp(pattern).test(s);
   } catch {
+    // not a valid regular expression: Docker then matches it as a substring
     return s.includes(pattern);
   }
 }

@@ -93,6 +93,7 @@ export async function errorText(res: HttpResponse): Promise<{ code?: string; tex
   try {
     body = (await res.bytes(LIMITS.error, 'an error body')).toString('utf8');
   } catch {
+    // the error body only adds detail: if it cannot be read, the status alone is reported
     res.discard();
   }
   try {
@@ -189,6 +190,7 @@ export class Authorizer {
     try {
       url = new URL(realm);
     } catch {
+      // any URL parse failure means the same thing: the realm is not a URL
       throw new StowageError('unauthorized', `${what}: the registry's token realm is not a URL: ${realm}`);
     }
     const creds = this.creds;
@@ -242,6 +244,7 @@ export class Authorizer {
     try {
       json = JSON.parse(body.toString('utf8')) as typeof json;
     } catch {
+      // any parse failure means the same thing: the token answer is not JSON
       throw new StowageError('unauthorized', `${what}: the token server ${url.origin} answered no JSON`);
     }
     const token = json.token || json.access_token;

@@ -33,6 +33,7 @@ export function hostCerts(host: string, dirs = certsDirs()): HostCerts {
     try {
       names = fs.readdirSync(dir).sort();
     } catch {
+      // most hosts have no certs.d directory (this also skips one that cannot be read)
       continue;
     }
     for (const name of names) {

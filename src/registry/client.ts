@@ -300,6 +300,7 @@ export class Repository {
       try {
         json = JSON.parse(body.toString('utf8')) as { tags?: unknown };
       } catch {
+        // any parse failure means the same thing: the tag list is not JSON
         throw new RegistryError(`the tag list of ${this.path} is not valid JSON`, 200);
       }
       if (Array.isArray(json.tags)) out.push(...json.tags.filter((t): t is string => typeof t === 'string'));

@@ -151,6 +151,7 @@ export function getCredentials(server: string): AuthConfig {
     try {
       creds = JSON.parse(r.out) as typeof creds;
     } catch {
+      // any parse failure means the same thing: the helper's answer is not JSON
       throw new StowageError(
         'unavailable',
         `error getting credentials - docker-credential-${helper} answered no JSON: \`${r.out.slice(0, 200)}\``,
@@ -248,6 +249,7 @@ export function decodeRegistryAuthHeader(value: string | undefined): AuthConfig 
       unknown
     >;
   } catch {
+    // any decode or parse failure means the same thing: the header is not base64 JSON
     throw invalidArgument('invalid X-Registry-Auth header: not base64-encoded JSON');
   }
   return authConfigFromJson(json);
@@ -291,6 +293,7 @@ export function decodeRegistryConfigHeader(value: string | undefined): (domain: 
       Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'),
     ) as typeof json;
   } catch {
+    // any decode or parse failure means the same thing: the header is not base64 JSON
     throw invalidArgument('invalid X-Registry-Config header: not base64-encoded JSON');
   }
   const byKey = new Map<string, AuthConfig>();

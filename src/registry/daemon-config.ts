@@ -83,6 +83,7 @@ export function normalizeMirror(raw: string): string {
   try {
     u = new URL(raw);
   } catch {
+    // any URL parse failure means the same thing: the mirror is not a URI
     throw invalidArgument(`invalid mirror: "${raw}" is not a valid URI`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:')

@@ -20,6 +20,7 @@ export function loginDomain(server: string): string {
   try {
     return new URL(withScheme).host;
   } catch {
+    // any URL parse failure means the same thing: the address does not parse
     throw new StowageError('invalid-argument', `unable to parse server address: ${server}`);
   }
 }

@@ -66,6 +66,7 @@ function parse<T>(bytes: Buffer, what: string): T {
   try {
     return JSON.parse(bytes.toString('utf8')) as T;
   } catch {
+    // any parse failure means the same thing: the document is not JSON
     throw bad(`${what} is not valid JSON`);
   }
 }

@@ -14,6 +14,7 @@ export function processStart(pid: number): string | undefined {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return fields[0] === 'Z' || fields[0] === 'X' ? undefined : fields[19];
   } catch {
+    // the process is gone (its /proc entry vanished): no start time to give
     return undefined;
   }
 }
