@@ -72,6 +72,7 @@ function isRuncInit(pid: number): boolean {
     const [argv0, argv1] = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
     return argv1 === 'init' && path.basename(argv0) === 'runc';
   } catch {
+    // the process is gone or unreadable: not runc init
     return false;
   }
 }
@@ -82,6 +83,7 @@ export function catches(pid: number, signo: number): boolean {
     const hex = /^SigCgt:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     return hex !== undefined && ((BigInt(`0x${hex}`) >> BigInt(signo - 1)) & 1n) === 1n;
   } catch {
+    // the process is gone: it handles no signal any more
     return false;
   }
 }
@@ -103,6 +105,7 @@ export class Containers {
     try {
       return this.find(idOrPrefix);
     } catch {
+      // not found, empty or ambiguous prefix: no such container; this also drops a failed refresh (a store write)
       return undefined;
     }
   }

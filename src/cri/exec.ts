@@ -29,6 +29,7 @@ export function execProcess(tasks: Tasks, id: string, cmd: string[], tty = false
       process: OciProcess;
     };
   } catch {
+    // no readable bundle config: the container is not running (its bundle is gone)
     throw unknown(`container "${id}" is not running`);
   }
   const proc: OciProcess = { ...spec.process, args: cmd, terminal: tty };

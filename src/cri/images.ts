@@ -113,6 +113,7 @@ export function usage(dir: string): { bytes: number; inodes: number } {
     try {
       entries = fs.readdirSync(d, { withFileTypes: true });
     } catch {
+      // best effort: the directory was removed or is unreadable; count what is left
       return;
     }
     for (const e of entries) {
@@ -121,6 +122,7 @@ export function usage(dir: string): { bytes: number; inodes: number } {
       try {
         st = fs.lstatSync(p);
       } catch {
+        // best effort: the entry was removed between readdir and lstat
         continue;
       }
       const key = `${st.dev}:${st.ino}`;

@@ -16,6 +16,7 @@ export function stowageVersion(): string {
   try {
     return (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
+    // no readable package.json (a packaged install): report an unknown version
     return 'unknown';
   }
 }
@@ -63,6 +64,7 @@ function isExecutable(p: string): boolean {
     fs.accessSync(p, fs.constants.X_OK);
     return true;
   } catch {
+    // missing or not executable: both mean unusable here
     return false;
   }
 }

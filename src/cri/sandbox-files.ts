@@ -43,6 +43,7 @@ const hostFile = (p: string, fallback: string) => {
   try {
     return fs.readFileSync(p, 'utf8');
   } catch {
+    // the host has no such file (or it is unreadable): use the default content
     return fallback;
   }
 };

@@ -77,6 +77,7 @@ export class Sandboxes {
     try {
       return this.find(idOrPrefix);
     } catch {
+      // not found, empty or ambiguous prefix: no such pod; this also drops a failed refresh (a store write)
       return undefined;
     }
   }

@@ -29,6 +29,7 @@ function ownOomScoreAdj(): number {
   try {
     return Number(fs.readFileSync('/proc/self/oom_score_adj', 'utf8').trim()) || 0;
   } catch {
+    // no procfs: assume the default adjustment
     return 0;
   }
 }
@@ -38,6 +39,7 @@ function hasCapability(cap: number): boolean {
     const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
     return hex !== undefined && ((BigInt(`0x${hex}`) >> BigInt(cap)) & 1n) === 1n;
   } catch {
+    // no procfs: assume the capability is missing
     return false;
   }
 }

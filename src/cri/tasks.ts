@@ -160,6 +160,7 @@ export class Tasks {
     try {
       return fs.statSync(path.join(this.layout.exitDir, id)).mtimeMs;
     } catch {
+      // no exit file: conmon has not recorded an exit (yet)
       return undefined;
     }
   }

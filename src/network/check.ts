@@ -158,6 +158,7 @@ export async function checkNetwork(input: NetworkCheckInput): Promise<Finding[]>
       try {
         holder = fs.readFileSync(path.join(full, f), 'utf8').split(/\r?\n/)[0];
       } catch {
+        // the reservation was released between readdir and read: nothing to check
         continue;
       }
       if (attached.has(`${dir} ${holder}`)) continue;

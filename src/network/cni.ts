@@ -146,6 +146,7 @@ export class CniRuntime {
           try {
             resolve(stdout === '' ? null : JSON.parse(stdout));
           } catch {
+            // the parse error itself says nothing more; the plugin output goes into the CniError
             reject(new CniError(type, 0, 'invalid JSON result', stdout.slice(0, 500)));
           }
           return;

@@ -84,6 +84,7 @@ export function resultFromIpam(
   try {
     names = fs.readdirSync(dir);
   } catch {
+    // no data directory: host-local has reserved nothing for this network
     return undefined;
   }
   const want = `${containerId}\r\n${ifname}`;
@@ -97,6 +98,7 @@ export function resultFromIpam(
     try {
       if (fs.readFileSync(path.join(dir, n), 'utf8').trim() !== want) continue;
     } catch {
+      // the reservation was released between readdir and read: not ours
       continue;
     }
     const prefix = range ? parseCidr(range.subnet).prefix : 32;

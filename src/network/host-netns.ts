@@ -66,6 +66,7 @@ export function networkLinkAlias(name: string): string {
     try {
       return fs.readFileSync(`/sys/class/net/${name}/ifalias`, 'utf8').trim();
     } catch {
+      // no such link: it has no alias
       return '';
     }
   }

@@ -61,6 +61,7 @@ export function linkId(name: string): LinkId | undefined {
   try {
     return { name, ifindex: Number(fs.readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8')) };
   } catch {
+    // no such link (gone already)
     return undefined;
   }
 }

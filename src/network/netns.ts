@@ -31,6 +31,7 @@ export function isNetns(p: string): boolean {
   try {
     return fs.statfsSync(p).type === NSFS_MAGIC;
   } catch {
+    // the path does not exist or cannot be stat-ed: not a live netns
     return false;
   }
 }

@@ -61,6 +61,7 @@ export function parseOwnerAlias(text: string): BridgeOwner | undefined {
       ...(typeof j.u === 'string' && path.isAbsolute(j.u) ? { runroot: j.u } : {}),
     };
   } catch {
+    // not our JSON: an alias some other tool set, so no owner
     return undefined;
   }
 }
@@ -84,6 +85,7 @@ function readId(file: string): string | undefined {
     const id = fs.readFileSync(file, 'utf8').trim();
     return STORE_ID.test(id) ? id : undefined;
   } catch {
+    // no ID file (or unreadable): the store has no ID yet
     return undefined;
   }
 }
@@ -209,6 +211,7 @@ function removeEmptyDirs(dir: string): void {
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch {
+    // best effort: the directory is gone already or unreadable; leave it
     return;
   }
   for (const e of entries) if (e.isDirectory()) removeEmptyDirs(path.join(dir, e.name));

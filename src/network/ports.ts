@@ -133,6 +133,7 @@ export function parsePortSpec(raw: string): PortMapping[] {
   try {
     [start, end] = parsePortRange(containerPort);
   } catch {
+    // the parse error is restated in Docker's message for a bad container port
     throw invalidArgument(`invalid containerPort: ${containerPort}`);
   }
   let hostStart = 0;
@@ -141,6 +142,7 @@ export function parsePortSpec(raw: string): PortMapping[] {
     try {
       [hostStart, hostEnd] = parsePortRange(hostPort);
     } catch {
+      // the parse error is restated in Docker's message for a bad host port
       throw invalidArgument(`invalid hostPort: ${hostPort}`);
     }
   }
@@ -220,6 +222,7 @@ export function validatePortBindings(bindings: PortMap): void {
     try {
       if (portStr !== '') parseUint16(portStr);
     } catch {
+      // the parse error is restated in Docker's message for a bad port
       throw invalidArgument(`invalid port specification: ${goQuote(portStr)}`);
     }
     for (const pb of list ?? []) {
@@ -227,6 +230,7 @@ export function validatePortBindings(bindings: PortMap): void {
       try {
         if (hp !== '') parsePortRange(hp);
       } catch {
+        // the parse error is restated in Docker's message for a bad host port
         throw invalidArgument(`invalid port specification: ${goQuote(pb.HostPort)}`);
       }
     }

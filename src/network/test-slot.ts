@@ -108,6 +108,7 @@ export function purgeSlot(slot: TestSlot): string[] {
           try {
             return contains(pool, ip);
           } catch {
+            // not an IPv4 address (a rule of some other shape): not in the pool
             return false;
           }
         })

@@ -30,6 +30,7 @@ export function delegatedCgroup(): Delegation | undefined {
   try {
     own = unifiedPath(fs.readFileSync('/proc/self/cgroup', 'utf8'));
   } catch {
+    // no procfs cgroup file: no delegation can be found
     return undefined;
   }
   if (!own) return undefined;
@@ -40,6 +41,7 @@ export function delegatedCgroup(): Delegation | undefined {
       fs.accessSync(dir, fs.constants.W_OK);
       return fs.statSync(dir).uid === me && fs.statSync(path.join(dir, 'cgroup.subtree_control')).uid === me;
     } catch {
+      // missing or not writable: not a cgroup delegated to us
       return false;
     }
   };

@@ -30,6 +30,7 @@ export function identity(): Identity {
     try {
       return fs.readFileSync(f, 'utf8');
     } catch {
+      // no such map file (not in a user namespace): read as empty
       return '';
     }
   };

@@ -59,6 +59,7 @@ function nsCount(file: string): number {
   try {
     return mappedCount(parseIdMap(fs.readFileSync(file, 'utf8')));
   } catch {
+    // no map file: an unmapped namespace maps one ID
     return 1;
   }
 }
@@ -82,6 +83,7 @@ export function readKeepId(containerDir: string): KeepId | undefined {
   try {
     return JSON.parse(fs.readFileSync(keepIdFile(containerDir), 'utf8')) as KeepId;
   } catch {
+    // no keep-id file (or a torn one): the container was not made with keep-id
     return undefined;
   }
 }
@@ -135,6 +137,7 @@ export function keepIdEtcFiles(
     try {
       return fs.readFileSync(f, 'utf8');
     } catch {
+      // a file the image or host does not have: read as empty
       return '';
     }
   };

@@ -131,6 +131,7 @@ function unprivilegedPortStart(): number {
   try {
     return Number(fs.readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim());
   } catch {
+    // no such sysctl (an old kernel): the classic 1024 limit
     return 1024;
   }
 }

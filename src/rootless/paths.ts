@@ -30,6 +30,7 @@ function readPasswd(): string {
   try {
     return fs.readFileSync('/etc/passwd', 'utf8');
   } catch {
+    // no /etc/passwd (a minimal host): no entries to look up
     return '';
   }
 }

@@ -38,6 +38,7 @@ export class Slirp {
     try {
       return JSON.parse(fs.readFileSync(this.stateFile, 'utf8')) as ProcessId;
     } catch {
+      // no state file (or a torn one): slirp4netns is not running for this
       return undefined;
     }
   }
@@ -136,6 +137,7 @@ export class Slirp {
       const text = fs.readFileSync(this.logFile, 'utf8').trim();
       return text ? `: ${text.split('\n').slice(-3).join('; ')}` : '';
     } catch {
+      // no log file: nothing to add to the message
       return '';
     }
   }
@@ -154,6 +156,7 @@ export class Slirp {
           if (r.error) reject(new StowageError('internal', r.error.desc ?? JSON.stringify(r.error)));
           else resolve(r.return ?? {});
         } catch {
+          // a reply that is no JSON: the raw bytes go into the error
           reject(new StowageError('internal', `slirp4netns answered ${JSON.stringify(body.slice(0, 200))}`));
         }
       });

@@ -18,6 +18,7 @@ export function mappedGids(): number {
   try {
     return mappedCount(parseIdMap(fs.readFileSync('/proc/self/gid_map', 'utf8')));
   } catch {
+    // no gid_map (not in a user namespace): one group mapped
     return 1;
   }
 }

@@ -26,6 +26,7 @@ function readText(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {
+    // a missing file (no subuid, no such sysctl) reads as empty
     return '';
   }
 }
@@ -171,6 +172,7 @@ function othersInNamespace(pause: number | undefined): number[] {
   try {
     mine = fs.readlinkSync('/proc/self/ns/user');
   } catch {
+    // no procfs namespace link: no other processes can be found
     return [];
   }
   const out: number[] = [];

@@ -25,6 +25,7 @@ const read = (file: string): string | undefined => {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {
+    // a controller file the cgroup does not have (or gone with it): no value
     return undefined;
   }
 };

@@ -106,6 +106,7 @@ export async function spawnConmon(
       if (typeof info.data !== 'number') throw internal('no data');
       return { info, stderr: stderr() };
     } catch {
+      // bad JSON or no data: the raw bytes go into the error
       throw internal(`conmon bytes ${JSON.stringify(text)}: not its sync message`);
     }
   } finally {

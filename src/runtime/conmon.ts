@@ -104,6 +104,7 @@ const readText = (p: string): string => {
   try {
     return fs.readFileSync(p, 'utf8');
   } catch {
+    // a file conmon or runc did not write (or the process is gone): read as empty
     return '';
   }
 };

@@ -140,6 +140,7 @@ export function rotatedLogs(logPath: string): string[] {
   try {
     names = fs.readdirSync(dir);
   } catch {
+    // no log directory: no rotated files
     return [];
   }
   return names

@@ -92,6 +92,7 @@ export function runcErrorMessage(text: string): string {
       const rec = JSON.parse(t) as { level?: string; msg?: string };
       if ((rec.level === 'error' || rec.level === 'fatal') && typeof rec.msg === 'string') msg = rec.msg;
     } catch {
+      // not a JSON log line: keep it as plain text
       plain.push(t);
     }
   }

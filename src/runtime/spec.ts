@@ -259,6 +259,7 @@ function hostNofile(): number {
     const hard = line?.slice('Max open files'.length).trim().split(/\s+/)[1];
     return hard === undefined || hard === 'unlimited' ? Infinity : Number(hard);
   } catch {
+    // no procfs limits: assume the default limit
     return MAX_NOFILE;
   }
 }
