@@ -2,6 +2,7 @@
 // Formatting is prettier's job (npm run lint runs prettier --check first).
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import catchSaysWhy from './tools/eslint/catch-says-why.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'build/**', 'node_modules/**', 'native/**', 'bin/**', '**/*.mjs'] },
@@ -63,7 +64,10 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     ignores: ['src/**/*.test.ts', 'src/**/*-contract.ts'],
+    plugins: { stowage: { rules: { 'catch-says-why': catchSaysWhy } } },
     rules: {
+      // a catch reads its error (a named case, a rethrow) or says in a comment why it drops it
+      'stowage/catch-says-why': 'error',
       // every error thrown carries a kind (src/errdefs), which decides exit codes and HTTP statuses
       'no-restricted-syntax': [
         'error',
