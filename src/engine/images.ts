@@ -307,7 +307,7 @@ export class ImageService {
 
   /** Bytes of all stored layers (each counted once). */
   diskUsage(): number {
-    return this.store.layers.list().reduce((n, l) => n + l.size, 0);
+    return this.store.layers.totalSize();
   }
 }
 

@@ -48,6 +48,10 @@ export class FakeLayers implements Layers {
     return [...this.layers.values()].map((l) => ({ ...l.info }));
   }
 
+  totalSize(): number {
+    return this.list().reduce((n, l) => n + l.size, 0);
+  }
+
   async register(
     source: AsyncIterable<Buffer>,
     parent: Digest | null,

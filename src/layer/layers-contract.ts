@@ -91,6 +91,11 @@ export function layersContract(name: string, make: () => Layers, done: (l: Layer
       const alone = await l.register(chunks(top), null);
       assert.equal(alone.chainId, sha256(top));
       assert.equal(l.list().length, 3);
+      assert.equal(
+        l.totalSize(),
+        l.list().reduce((n, x) => n + x.size, 0),
+        'the total is each layer counted once',
+      );
     }),
   );
 

@@ -15,6 +15,8 @@ export interface Layers {
   /** The chain of layers from the bottom up to `top` (none for null). */
   stack(top: Digest | null): LayerInfo[];
   list(): LayerInfo[];
+  /** Bytes of every stored layer's files (each layer once). */
+  totalSize(): number;
   /**
    * Stores a layer tar on top of `parent` (or finds the stored one with that chain ID),
    * leased to this process; with `expectedDiffId` the tar must hash to it (`invalid-argument`).
