@@ -28,7 +28,21 @@ export function stale(holder: string): boolean {
   return !!m && !isAlive({ pid: Number(m[1]), start: m[2] });
 }
 
-export class RootfsHolders {
+/**
+ * What a container's runs need of its root filesystem: holds taken and dropped,
+ * mounted while any is left. RootfsHolders mounts overlayfs; FakeRootfsHolders
+ * (fake-rootfs-holders.ts) only counts.
+ */
+export interface RootfsMounts {
+  /** Takes a hold on a container's root filesystem, mounting it if nobody has. */
+  acquire(id: string, top: Digest | null, paths: RootfsPaths, holder: string): void;
+  /** Drops a hold (again: nothing happens); unmounts when no live hold is left. */
+  release(id: string, paths: RootfsPaths, holder: string): void;
+  /** The container goes away: every hold with it. */
+  drop(id: string, paths: RootfsPaths): void;
+}
+
+export class RootfsHolders implements RootfsMounts {
   private readonly rows: RootfsHolderTable;
 
   constructor(

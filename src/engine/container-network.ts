@@ -16,6 +16,7 @@ import { effectiveBindings } from '../network/ports';
 import { hostsFile, type HostRecord } from '../network/etc-files';
 import { linkHostNames, parseLink } from '../container/links';
 import { checkHostsName } from '../network/host-names';
+import type { NetworkBackend } from '../network/backend';
 import type { Endpoint, PortMap } from '../network/types';
 import { setNetworkHost } from '../network/host-netns';
 import { isRootless } from '../rootless/identity';
@@ -46,24 +47,54 @@ export function connectedNetworks(record: ContainerRecord): string[] {
   return special(record.hostConfig.NetworkMode) ? [] : Object.keys(record.networks);
 }
 
-export class ContainerNetworking {
-  private manager_?: NetworkManager;
-  /** An ordinary user's networks live in a namespace of the user's own (rootless). */
+/** Network namespaces of containers: made under the run root, and removed (idempotent). */
+export interface Namespaces {
+  create(runroot: string, id: string): Promise<string>;
+  remove(file: string): Promise<void>;
+}
+
+/** A backend; NetworkManager's also holds the host's state open, and counts every attachment (rootless networking's). */
+type Backend = NetworkBackend & { close?(): void; attachments?(): unknown[] };
+
+/** Where the container's networks come from: the backend (made when first used) and its namespaces. */
+export interface NetworkParts<B extends Backend> {
+  backend: () => B;
+  namespaces: Namespaces;
+  /** An ordinary user's networks live in a namespace of the user's own (rootless); off for in-memory backends. */
+  rootless: boolean;
+}
+
+export class ContainerNetworking<B extends Backend = NetworkManager> {
+  private manager_?: B;
   private rootless_?: RootlessNetwork;
 
   constructor(
-    private readonly root: string,
     private readonly runroot: string,
     private readonly records: ContainerRecords,
     private readonly containerDir: (id: string) => string,
+    private readonly parts: NetworkParts<B>,
   ) {}
 
-  get manager(): NetworkManager {
-    if (!this.manager_ && isRootless()) {
+  /** The host's: bridges, CNI plugins and iptables (NetworkManager), in namespaces made by unshare. */
+  static onHost(
+    root: string,
+    runroot: string,
+    records: ContainerRecords,
+    containerDir: (id: string) => string,
+  ): ContainerNetworking {
+    return new ContainerNetworking(runroot, records, containerDir, {
+      backend: () => new NetworkManager({ root, runroot }),
+      namespaces: { create: createNetns, remove: removeNetns },
+      rootless: true,
+    });
+  }
+
+  get manager(): B {
+    if (!this.manager_ && this.parts.rootless && isRootless()) {
       this.rootless_ = new RootlessNetwork(this.runroot);
       setNetworkHost(this.rootless_.ensureNetns());
     }
-    this.manager_ ??= new NetworkManager({ root: this.root, runroot: this.runroot });
+    this.manager_ ??= this.parts.backend();
     return this.manager_;
   }
 
@@ -95,7 +126,7 @@ export class ContainerNetworking {
     );
     const manager = this.manager;
     const attach = async () => {
-      const ns = await createNetns(this.runroot, c.record.id);
+      const ns = await this.parts.namespaces.create(this.runroot, c.record.id);
       try {
         const endpoints: Record<string, Endpoint> = {};
         // published ports go with the first network (eth0), as Docker's
@@ -110,12 +141,12 @@ export class ContainerNetworking {
         return endpoints;
       } catch (e) {
         await manager.detachAll(c.record.id, ns).catch(() => {});
-        await removeNetns(ns).catch(() => {});
+        await this.parts.namespaces.remove(ns).catch(() => {});
         throw e;
       }
     };
     const endpoints = this.rootless_
-      ? await this.rootless_.connect(ports, attach, () => manager.attachments().length)
+      ? await this.rootless_.connect(ports, attach, () => manager.attachments?.().length ?? 0)
       : await attach();
     return { netns: netnsPath(this.runroot, c.record.id), endpoints };
   }
@@ -138,10 +169,14 @@ export class ContainerNetworking {
     const manager = this.manager;
     const detach = async () => {
       await manager.detachAll(c.record.id, fs.existsSync(ns) ? ns : undefined);
-      await removeNetns(ns).catch(() => {});
+      await this.parts.namespaces.remove(ns).catch(() => {});
     };
     if (this.rootless_)
-      await this.rootless_.disconnect(manager.endpoints(c.record.id), detach, () => manager.attachments().length);
+      await this.rootless_.disconnect(
+        manager.endpoints(c.record.id),
+        detach,
+        () => manager.attachments?.().length ?? 0,
+      );
     else await detach();
     for (const name of new Set([...connectedNetworks(c.record), ...Object.keys(c.state.Networks ?? {})]))
       await this.refreshPeers(name, c.record.id);
@@ -269,6 +304,6 @@ export class ContainerNetworking {
   }
 
   close(): void {
-    this.manager_?.close();
+    this.manager_?.close?.();
   }
 }

@@ -7,7 +7,7 @@ import { invalidArgument } from '../errdefs';
 import { humanDuration } from '../util/units';
 import { containerPorts } from './container-ports';
 import { connectedNetworks } from './container-network';
-import type { Engine } from './engine';
+import type { Digest } from '../digest';
 import { labelMatches, type Filters } from './filters';
 
 /** The filters `ps` accepts (moby's daemon/list.go acceptedPsFilterTags). */
@@ -54,6 +54,12 @@ export function statusText(c: Container, now = Date.now()): string {
   return `Exited (${s.ExitCode}) ${since(s.FinishedAt)} ago`;
 }
 
+/** What a listing reads: the containers (their state made true) and the images they run. */
+export interface ContainerLister {
+  containers: { list(): Container[]; find(idOrName: string): Container };
+  images: { resolveId(ref: string): Digest; parentOf(id: Digest): Digest | null };
+}
+
 export interface ListOptions {
   all?: boolean;
   /** the n newest (any state) */
@@ -62,7 +68,7 @@ export interface ListOptions {
 }
 
 /** Containers as `docker ps` lists them: newest first, running ones unless `all`. */
-export function listContainers(engine: Engine, opts: ListOptions = {}): Container[] {
+export function listContainers(engine: ContainerLister, opts: ListOptions = {}): Container[] {
   const f = opts.filters ?? new Map<string, string[]>();
   for (const key of f.keys()) if (!PS_FILTERS.includes(key)) throw invalidArgument(`Invalid filter '${key}'`);
   for (const s of f.get('status') ?? [])
@@ -90,7 +96,7 @@ export function listContainers(engine: Engine, opts: ListOptions = {}): Containe
 
 const any = (values: string[] | undefined, test: (v: string) => boolean): boolean => !values || values.some(test);
 
-function matches(engine: Engine, c: Container, f: Filters): boolean {
+function matches(engine: ContainerLister, c: Container, f: Filters): boolean {
   const { record, state } = c;
   return (
     any(f.get('status'), (s) => s === state.Status) &&
@@ -129,19 +135,15 @@ function portMatches(c: Container, spec: string, published: boolean): boolean {
 }
 
 /** Is image `ref` (or an image built on it) what this container runs? Docker's ancestor filter. */
-function isAncestor(engine: Engine, c: Container, ref: string): boolean {
-  let id: string;
+function isAncestor(engine: ContainerLister, c: Container, ref: string): boolean {
+  let id: Digest;
   try {
     id = engine.images.resolveId(ref);
   } catch {
     // an ancestor filter naming no known image matches no container, as in Docker
     return false;
   }
-  for (
-    let cur: string | null = c.record.imageId;
-    cur;
-    cur = engine.store.images.get(cur as `sha256:${string}`)?.parent ?? null
-  ) {
+  for (let cur: Digest | null = c.record.imageId; cur; cur = engine.images.parentOf(cur)) {
     if (cur === id) return true;
   }
   return false;

@@ -15,10 +15,10 @@ import {
   isNotFound,
   notFound,
 } from '../errdefs';
-import { ContainerStore, type Container } from '../container/store';
+import type { Container } from '../container/store';
 import type { ContainerRecords } from '../container/records';
 import { rootfsPaths, type RootfsPaths } from '../container/rootfs';
-import { RootfsHolders, runHolder } from '../container/rootfs-holders';
+import { runHolder } from '../container/rootfs-holders';
 import {
   ZERO_TIME,
   type ContainerRecord,
@@ -29,45 +29,30 @@ import {
 import { nowGoTime } from '../image/config-json';
 import { diffSize } from '../layer/apply';
 import { attach, type AttachIO, type Attachment } from '../runtime/attach';
-import {
-  conmonCreate,
-  containerPaths,
-  readExitCode,
-  resize,
-  waitExitCode,
-  type ContainerPaths,
-} from '../runtime/conmon';
+import { containerPaths, resize, type ContainerPaths } from '../runtime/conmon';
 import { readLogs, type ReadLogsOptions, type LogRecord } from '../runtime/logs';
-import {
-  runcDelete,
-  runcKill,
-  runcPause,
-  runcResume,
-  runcStart,
-  runcState,
-  runcUpdate,
-  type RuntimeConfig,
-} from '../runtime/runc';
+import type { RuntimeConfig } from '../runtime/runc';
+import type { Runtime } from '../runtime/runtime';
 import { runcForeground } from '../runtime/exec';
 import { isSignal, signalNumber } from '../runtime/signal';
 import { containerSpec } from './container-spec';
 import { buildResources, specJson } from '../runtime/spec';
 import { checkCanFreeze, checkRootlessLimits } from '../rootless/cgroups';
-import { VolumeStore } from '../volume/store';
 import { ContainerNetworking, type NetworkSetup } from './container-network';
 import { etcMounts, volumeMounts } from './container-mounts';
 import { checkDuplicates, imageVolumes, type VolumeRequest } from '../volume/specs';
 import { isNoRestart, nextRestart, validateRestartPolicy, type RestartPolicy } from '../container/restart-policy';
-import { isAlive, processStart } from '../util/proc';
+import type { ProcessId } from '../util/proc';
 import { buildRecord, type CreateOptions } from './container-create';
 import { checkKeeper, conmonLogSizeMax, healthAtStart, startKeeper } from './keeper';
 import { releaseShm, startContext } from './start-context';
 import { sharedWith } from '../container/namespace-modes';
 import { parseLink } from '../container/links';
-import type { EventService } from './events';
+import type { ContainerEvents, EventService } from './events';
 import { labelMatches, untilTime, type Filters } from './filters';
 import type { ImageService } from './images';
 import { storeDbPath, type Store } from './store';
+import { containerDirOf, storeParts, type ContainerParts, type StoreParts } from './container-parts';
 
 export interface EngineOptions {
   runtime: string;
@@ -75,25 +60,35 @@ export interface EngineOptions {
   selfCommand: string[];
 }
 
-export class ContainerService {
+/**
+ * The service over its parts (container-parts.ts). `P` is what the parts are:
+ * the store's by default, whose volumes, networking and root filesystem holds
+ * the volume and network services and `system check` use as they are.
+ */
+export class ContainerService<P extends ContainerParts = StoreParts> {
   readonly records: ContainerRecords;
-  readonly volumes: VolumeStore;
-  readonly networking: ContainerNetworking;
+  readonly volumes: P['volumes'];
+  readonly networking: P['networking'];
   /** Who holds each container's root filesystem mounted. */
-  readonly rootfsHolders: RootfsHolders;
+  readonly rootfsHolders: P['rootfsHolders'];
   /** Releases started by a synchronous state refresh; awaited by flush(). */
   private pending: Promise<void>[] = [];
 
   constructor(
-    private readonly store: Store,
+    private readonly parts: P,
     private readonly images: ImageService,
-    readonly events: EventService,
+    readonly events: ContainerEvents,
     private readonly opts: EngineOptions,
   ) {
-    this.records = new ContainerStore(store.db);
-    this.volumes = new VolumeStore(store.db, path.join(store.root, 'volumes'));
-    this.rootfsHolders = new RootfsHolders(store.db, store.layers);
-    this.networking = new ContainerNetworking(store.root, store.runroot, this.records, (id) => this.containerDir(id));
+    this.records = parts.records;
+    this.volumes = parts.volumes;
+    this.rootfsHolders = parts.rootfsHolders;
+    this.networking = parts.networking;
+  }
+
+  /** The service over a store's real parts (records and volumes in its database, runc, the host's networks). */
+  static onStore(store: Store, images: ImageService, events: EventService, opts: EngineOptions): ContainerService {
+    return new ContainerService(storeParts(store), images, events, opts);
   }
 
   /** Waits for network teardowns begun while refreshing state; call before exiting. */
@@ -117,7 +112,7 @@ export class ContainerService {
   // ---- paths ----
 
   containerDir(id: string): string {
-    return path.join(this.store.root, 'containers', id);
+    return containerDirOf(this.parts.root, id);
   }
 
   rootfs(id: string): RootfsPaths {
@@ -126,23 +121,33 @@ export class ContainerService {
 
   /** conmon's files: a short bundle path keeps the attach socket under 108 bytes. */
   paths(id: string): ContainerPaths {
-    return containerPaths(path.join(this.store.runroot, 'c', shortId(id)), {
-      exitDir: path.join(this.store.runroot, 'exits'),
+    return containerPaths(path.join(this.parts.runroot, 'c', shortId(id)), {
+      exitDir: path.join(this.parts.runroot, 'exits'),
       logPath: path.join(this.containerDir(id), 'ctr.log'),
     });
   }
 
   /** The store's database file (the container keeper writes to it). */
   get dbPath(): string {
-    return storeDbPath(this.store.root);
+    return storeDbPath(this.parts.root);
   }
 
   runtime(runtimePath = this.opts.runtime): RuntimeConfig {
     return {
       runtimePath,
-      runtimeRoot: path.join(this.store.runroot, 'runc'),
-      scratchDir: (prefix) => this.store.tmpDir(prefix),
+      runtimeRoot: path.join(this.parts.runroot, 'runc'),
+      scratchDir: (prefix) => this.parts.tmpDir(prefix),
     };
+  }
+
+  /** The OCI runtime of a container (its HostConfig.Runtime, or the engine's). */
+  private oci(c: Container): Runtime {
+    return this.parts.runtimeFor(this.runtime(c.record.hostConfig.Runtime || undefined));
+  }
+
+  /** Whether the process is still the one recorded (pid and start time: PID reuse is no match). */
+  private alive(p: ProcessId): boolean {
+    return this.parts.processes.start(p.pid) === p.start;
   }
 
   /**
@@ -178,7 +183,7 @@ export class ContainerService {
     if (c.state.Status === 'restarting') {
       // the process waiting to restart it is gone (killed): nobody will
       const waiting =
-        !!c.state.RestarterPid && isAlive({ pid: c.state.RestarterPid, start: c.state.RestarterStart ?? '' });
+        !!c.state.RestarterPid && this.alive({ pid: c.state.RestarterPid, start: c.state.RestarterStart ?? '' });
       return waiting
         ? c
         : {
@@ -189,7 +194,7 @@ export class ContainerService {
           };
     }
     if (c.state.Status !== 'running' && c.state.Status !== 'paused') return c;
-    const code = readExitCode(this.paths(c.record.id), c.record.id);
+    const code = this.oci(c).exitCode(this.paths(c.record.id), c.record.id);
     if (code !== undefined) {
       // with a restart policy, conmon's exit command records the exit and restarts it;
       // until then it shows as exited (releasing it here would race with the restart)
@@ -202,8 +207,8 @@ export class ContainerService {
       }
       return this.finish(c, code);
     }
-    const conmonAlive = !!c.state.ConmonPid && isAlive({ pid: c.state.ConmonPid, start: c.state.ConmonStart ?? '' });
-    const pidAlive = c.state.Pid > 0 && isAlive({ pid: c.state.Pid, start: c.state.PidStart ?? '' });
+    const conmonAlive = !!c.state.ConmonPid && this.alive({ pid: c.state.ConmonPid, start: c.state.ConmonStart ?? '' });
+    const pidAlive = c.state.Pid > 0 && this.alive({ pid: c.state.Pid, start: c.state.PidStart ?? '' });
     if (!conmonAlive && !pidAlive) return this.finish(c, 255, 'container monitor died before the container exited');
     return c;
   }
@@ -214,7 +219,7 @@ export class ContainerService {
     const imageId = this.images.resolveId(opts.image);
     await this.networking.validate(opts.networkMode, opts.portBindings);
     for (const n of Object.keys(opts.extraNetworks ?? {})) await this.networking.validate(n, {});
-    const image = this.store.images.load(imageId);
+    const image = this.parts.images.load(imageId);
     const refs = this.references(opts);
     const record = buildRecord({ ...opts, ipcMode: refs.ipcMode, pidMode: refs.pidMode }, image, imageId);
     checkRootlessLimits(record.hostConfig);
@@ -293,7 +298,7 @@ export class ContainerService {
     let net: NetworkSetup | undefined;
     try {
       const ctx = startContext(this, c); // other containers' namespaces and links are checked before anything is attached
-      net = await this.networking.setup(c, (x) => ContainerNetworking.netnsOf(this.store.runroot, this.find(x)));
+      net = await this.networking.setup(c, (x) => ContainerNetworking.netnsOf(this.parts.runroot, this.find(x)));
       const dir = this.containerDir(record.id);
       const spec = containerSpec(
         c,
@@ -351,9 +356,9 @@ export class ContainerService {
       ...s,
       Status: 'running',
       Pid: pid,
-      PidStart: processStart(pid),
+      PidStart: this.parts.processes.start(pid),
       ConmonPid: conmonPid,
-      ConmonStart: conmonPid ? processStart(conmonPid) : undefined,
+      ConmonStart: conmonPid ? this.parts.processes.start(conmonPid) : undefined,
       ExitCode: 0,
       Error: '',
       StartedAt: nowGoTime(),
@@ -435,7 +440,7 @@ export class ContainerService {
         ? {}
         : { ManuallyStopped: false, ...(st.Status === 'restarting' ? { Status: 'exited' as const } : {}) }),
     }));
-    const { rt, paths, net } = await this.setUpRun(c, runId, io?.consoleSize);
+    const { paths, net } = await this.setUpRun(c, runId, io?.consoleSize);
     try {
       // conmon runs `container cleanup` when the container exits: it releases the run (an
       // attached caller that waited for the exit may have done so already: the clean-up
@@ -444,16 +449,16 @@ export class ContainerService {
       const exitCommand = [
         ...this.opts.selfCommand,
         '--root',
-        this.store.root,
+        this.parts.root,
         '--runroot',
-        this.store.runroot,
+        this.parts.runroot,
         'container',
         'cleanup',
         '--run',
         runId,
         record.id,
       ];
-      const { pid, conmonPid } = await conmonCreate(rt, record.id, record.name, paths, {
+      const { pid, conmonPid } = await this.oci(c).create(record.id, record.name, paths, {
         logSizeMax: conmonLogSizeMax(record),
         terminal: !!record.config.Tty,
         stdin: !!record.config.OpenStdin,
@@ -464,7 +469,7 @@ export class ContainerService {
       if (opts.restart && this.records.get(record.id)?.state.Status !== 'restarting') throw new RestartCalledOff();
       const attachment = io ? attach(paths, io) : undefined;
       try {
-        await runcStart(rt, record.id);
+        await this.oci(c).start(record.id);
       } catch (e) {
         attachment?.detach();
         throw e;
@@ -562,9 +567,7 @@ export class ContainerService {
   }
 
   private async removeRuntimeState(c: Container): Promise<void> {
-    const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
-    // runc keeps <root>/<id>/state.json while it knows a container: no need to ask it otherwise
-    if (fs.existsSync(path.join(rt.runtimeRoot, c.record.id))) await runcDelete(rt, c.record.id, true);
+    await this.oci(c).delete(c.record.id, true);
     fs.rmSync(path.join(this.paths(c.record.id).exitDir, c.record.id), { force: true });
   }
 
@@ -582,8 +585,7 @@ export class ContainerService {
     } catch {
       return; // already removed
     }
-    const paths = this.paths(c.record.id);
-    const code = readExitCode(paths, c.record.id) ?? (await waitExitCode(paths, c.record.id, 2000));
+    const code = await this.exitCodeWithin(c, 2000);
     if (code !== undefined) c = this.finish(c, code);
     const now = this.records.get(c.record.id);
     if (!now || (runId && now.state.RunId !== runId)) return; // a start finished this run and began the next
@@ -591,7 +593,9 @@ export class ContainerService {
     const plan = c.state.Status === 'exited' ? restartPlan(c.record, c.state) : undefined;
     const restarting = !!plan && this.beginRestart(c.record.id, plan.delayMs, now.state.RunId);
     const decidedAt = Date.now();
-    await runcDelete(this.runtime(c.record.hostConfig.Runtime || undefined), c.record.id, true).catch(() => {});
+    await this.oci(c)
+      .delete(c.record.id, true)
+      .catch(() => {});
     this.rootfsHolders.release(c.record.id, this.rootfs(c.record.id), runHolder(now.state.RunId ?? ''));
     if (this.records.get(c.record.id)?.state.RunId === now.state.RunId) releaseShm(this, c.record.id); // (not a newer run's)
     await this.networking.teardown(c).catch(() => {});
@@ -600,6 +604,16 @@ export class ContainerService {
     if (restarting) await this.completeRestart(c.record.id, plan.delayMs, decidedAt);
     else if (c.record.hostConfig.AutoRemove && c.state.Status === 'exited')
       await this.remove(c.record.id, { force: true, volumes: true });
+  }
+
+  /** The exit code the monitor wrote, waited for up to `timeoutMs` (conmon writes it after closing the attach sockets). */
+  private async exitCodeWithin(c: Container, timeoutMs: number): Promise<number | undefined> {
+    const rt = this.oci(c);
+    const paths = this.paths(c.record.id);
+    for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 20))) {
+      const code = rt.exitCode(paths, c.record.id);
+      if (code !== undefined || Date.now() >= deadline) return code;
+    }
   }
 
   /** Waits (a few seconds at most: the exit command may never come) until the last run is released. */
@@ -617,7 +631,7 @@ export class ContainerService {
     this.records.updateState(id, (s) => {
       if (s.Status !== 'exited' || s.ManuallyStopped || s.RunId !== runId) return s; // stopped, or started by a user meanwhile
       waiting = true;
-      const restarter = { RestarterPid: process.pid, RestarterStart: processStart(process.pid) };
+      const restarter = { RestarterPid: process.pid, RestarterStart: this.parts.processes.start(process.pid) };
       return {
         ...s,
         ...restarter,
@@ -665,15 +679,15 @@ export class ContainerService {
     this.markManuallyStopped(found.record.id);
     const c = this.find(found.record.id);
     if (c.state.Status !== 'running' && c.state.Status !== 'paused') return c;
-    const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
+    const rt = this.oci(c);
     const timeout = timeoutSec ?? c.record.config.StopTimeout ?? 10;
     const signal = stopSignal || c.record.config.StopSignal || 'SIGTERM';
     if (c.state.Status === 'paused') await this.pause(c.record.id, false); // frozen processes cannot take a signal
     this.emit(c, 'kill', { signal: String(signalNumber(signal) ?? 15) });
-    await runcKill(rt, c.record.id, signal).catch(() => {});
+    await rt.kill(c.record.id, signal).catch(() => {});
     let after = timeout > 0 ? await this.waitExit(c, timeout * 1000) : c;
     if (after && (after.state.Status === 'running' || after.state.Status === 'paused')) {
-      await runcKill(rt, c.record.id, 'KILL', true).catch(() => {});
+      await rt.kill(c.record.id, 'KILL', true).catch(() => {});
       after = await this.waitExit(c, 30_000);
     }
     if (after && after.state.Status === 'running')
@@ -701,9 +715,8 @@ export class ContainerService {
       throw conflict(`Cannot kill container: ${idOrName}: Container ${c.record.id} is not running`);
     }
     this.markManuallyStopped(c.record.id);
-    const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
     this.emit(c, 'kill', { signal: String(signalNumber(signal)) });
-    await runcKill(rt, c.record.id, signal);
+    await this.oci(c).kill(c.record.id, signal);
     if (/^(SIG)?KILL$|^9$/.test(signal)) await this.waitExit(c, 10_000);
   }
 
@@ -735,7 +748,7 @@ export class ContainerService {
       const file = path.join(this.paths(c.record.id).bundle, 'update.json');
       fs.writeFileSync(file, JSON.stringify(resources));
       try {
-        await runcUpdate(this.runtime(hc.Runtime || undefined), c.record.id, file);
+        await this.parts.runtimeFor(this.runtime(hc.Runtime || undefined)).update(c.record.id, file);
       } finally {
         fs.rmSync(file, { force: true });
       }
@@ -746,25 +759,25 @@ export class ContainerService {
 
   /** A fresh directory in the store's temporary area (removed by the next clean-up if this process dies). */
   tmpDir(prefix: string): string {
-    return this.store.tmpDir(prefix);
+    return this.parts.tmpDir(prefix);
   }
 
   /** Freezes (or thaws) every process of the container: the cgroup freezer, through runc. */
   async pause(idOrName: string, paused: boolean): Promise<void> {
     const c = this.find(idOrName);
-    const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
+    const rt = this.oci(c);
     if (paused) {
       if (c.state.Status === 'paused') throw conflict(`Container ${c.record.id} is already paused`);
       if (c.state.Status !== 'running') throw conflict(`Container ${c.record.id} is not running`);
       checkCanFreeze();
-      await runcPause(rt, c.record.id);
+      await rt.pause(c.record.id);
     } else {
       // A cp or commit killed while it held the container frozen leaves runc's state
       // paused under a record that says running: unpause thaws that one too.
       const frozen =
-        c.state.Status === 'running' && (await runcState(rt, c.record.id).catch(() => undefined))?.status === 'paused';
+        c.state.Status === 'running' && (await rt.state(c.record.id).catch(() => undefined))?.status === 'paused';
       if (c.state.Status !== 'paused' && !frozen) throw conflict(`Container ${c.record.id} is not paused`);
-      await runcResume(rt, c.record.id);
+      await rt.resume(c.record.id);
     }
     this.records.updateState(c.record.id, (s) => ({ ...s, Status: paused ? 'paused' : 'running' }));
     this.emit(c, paused ? 'pause' : 'unpause');
@@ -787,7 +800,7 @@ export class ContainerService {
   /** Sends a signal to the container's process, with no event and no state change (a relayed ^C). */
   async signal(idOrName: string, signal: string): Promise<void> {
     const c = this.find(idOrName);
-    await runcKill(this.runtime(c.record.hostConfig.Runtime || undefined), c.record.id, signal);
+    await this.oci(c).kill(c.record.id, signal);
   }
 
   /** What the container wrote, from its log; `follow` goes on until it stops (or `until` says). */
@@ -867,10 +880,10 @@ export class ContainerService {
         );
       }
       this.markManuallyStopped(c.record.id);
-      const rt = this.runtime(c.record.hostConfig.Runtime || undefined);
-      if (c.state.Status === 'paused') await runcResume(rt, c.record.id).catch(() => {});
+      const rt = this.oci(c);
+      if (c.state.Status === 'paused') await rt.resume(c.record.id).catch(() => {});
       this.emit(c, 'kill', { signal: '9' });
-      await runcKill(rt, c.record.id, 'KILL', true).catch(() => {});
+      await rt.kill(c.record.id, 'KILL', true).catch(() => {});
       c = (await this.waitExit(c, 15_000)) ?? c;
       if (c.state.Status === 'running') c = this.finish(c, 137, 'killed');
     }
@@ -892,7 +905,7 @@ export class ContainerService {
     }
     fs.rmSync(this.containerDir(c.record.id), { recursive: true, force: true });
     fs.rmSync(this.paths(c.record.id).bundle, { recursive: true, force: true });
-    this.store.gc();
+    this.parts.gc();
   }
 
   /** `container prune`: removes stopped containers that pass the filters (until, label, label!). */

@@ -59,7 +59,7 @@ export class Engine {
 
   get containers(): ContainerService {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see the top
-    this.containers_ ??= new (require('./containers') as typeof import('./containers')).ContainerService(
+    this.containers_ ??= (require('./containers') as typeof import('./containers')).ContainerService.onStore(
       this.store,
       this.images,
       this.events,

@@ -47,6 +47,9 @@ export interface ContainerActor {
   labels?: Record<string, string> | null;
 }
 
+/** What the container service records: its containers', networks' and volumes' events. */
+export type ContainerEvents = Pick<EventService, 'container' | 'network' | 'volume'>;
+
 const nowNano = (): bigint => BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
 
 export class EventService {

@@ -83,6 +83,11 @@ export class ImageService {
     throw new NoSuchImageError(familiarString(named));
   }
 
+  /** The image's local parent (commit, build), if it has one. */
+  parentOf(id: Digest): Digest | null {
+    return this.store.images.get(id)?.parent ?? null;
+  }
+
   /** Familiar repo:tag names of an image, sorted. */
   repoTags(id: Digest): string[] {
     return this.store.images

@@ -19,7 +19,7 @@ const ENDS_PID1 = new Set([9]);
 export class FakeRuntime implements Runtime {
   private readonly containers = new Map<
     string,
-    { status: ContainerStatus; pid: number; bundle: string; exit?: number }
+    { status: ContainerStatus; pid: number; conmonPid: number; bundle: string; exit?: number }
   >();
   /** Exit codes of deleted containers (conmon's exit files outlive runc's state). */
   private readonly exits = new Map<string, number | undefined>();
@@ -31,8 +31,22 @@ export class FakeRuntime implements Runtime {
     this.calls.push(`create ${id}`);
     if (this.containers.has(id)) throw conflict(`container with id exists: ${id}`);
     const pid = this.nextPid++;
-    this.containers.set(id, { status: 'created', pid, bundle: paths.bundle });
-    return { pid, conmonPid: this.nextPid++ };
+    const conmonPid = this.nextPid++;
+    this.exits.delete(id); // a new run: the last one's exit code is gone, as conmon's exit files are
+    this.containers.set(id, { status: 'created', pid, conmonPid, bundle: paths.bundle });
+    return { pid, conmonPid };
+  }
+
+  /** The container's process ends by itself with `code` (its command returned, or it handled a signal). */
+  exit(id: string, code: number): void {
+    const c = this.known(id);
+    c.status = 'stopped';
+    c.exit = code;
+  }
+
+  /** Whether a pid this runtime gave out is alive: a container's process or its monitor, until it stops. */
+  isLive(pid: number): boolean {
+    return [...this.containers.values()].some((c) => c.status !== 'stopped' && (c.pid === pid || c.conmonPid === pid));
   }
 
   private known(id: string) {

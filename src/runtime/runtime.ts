@@ -1,6 +1,8 @@
 // What the services need of an OCI runtime: a container's life under its
 // monitor, from create to delete. RuncRuntime drives conmon and runc (conmon.ts,
 // runc.ts); FakeRuntime (fake-runtime.ts) keeps the states in memory.
+import fs from 'node:fs';
+import path from 'node:path';
 import { conmonCreate, readExitCode, type ContainerPaths, type CreateOptions } from './conmon';
 import {
   runcDelete,
@@ -69,8 +71,9 @@ export class RuncRuntime implements Runtime {
     return runcUpdate(this.config, id, resourcesFile);
   }
 
-  delete(id: string, force = false): Promise<void> {
-    return runcDelete(this.config, id, force);
+  async delete(id: string, force = false): Promise<void> {
+    // runc keeps <root>/<id>/state.json while it knows a container: no need to ask it otherwise
+    if (fs.existsSync(path.join(this.config.runtimeRoot, id))) await runcDelete(this.config, id, force);
   }
 
   exitCode(paths: ContainerPaths, id: string): number | undefined {

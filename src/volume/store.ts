@@ -7,14 +7,9 @@ import { conflict, invalidArgument, StowageError } from '../errdefs';
 import { nowGoTime } from '../image/config-json';
 import { type DB, writeTx } from '../metadata/db';
 import { VolumeTable, type VolumeRow } from '../metadata/volumes';
+import type { Volume, Volumes } from './volumes';
 
-export interface Volume {
-  name: string;
-  createdAt: string;
-  labels: Record<string, string>;
-  anonymous: boolean;
-  mountpoint: string;
-}
+export type { Volume } from './volumes';
 
 const VALID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -24,7 +19,7 @@ export class NoSuchVolumeError extends StowageError {
   }
 }
 
-export class VolumeStore {
+export class VolumeStore implements Volumes {
   private readonly rows: VolumeTable;
 
   constructor(
