@@ -14,10 +14,12 @@
 //   6. front ends  cli, api (Engine API), cri (Kubernetes CRI)
 //
 // A module may import its own layer and those below it. Shared contracts of the
-// front ends sit below them: Progress in util/progress, errors in errdefs, the
-// Store handle in engine/store. Front ends never reach SQL (metadata/). The front
-// ends do not import each other, except the two cli commands that start the
-// other servers (`system service`, `system cri`).
+// front ends sit below them: Progress in util/progress, attaching's AttachIO in
+// util/attach-io, errors in errdefs, the Store handle in engine/store. Front ends
+// never reach SQL (metadata/), and the cli and the Engine API never reach the
+// runtime (runtime/) but through engine's services. The front ends do not import
+// each other, except the two cli commands that start the other servers
+// (`system service`, `system cri`).
 const BASE = '^src/(errdefs|digest|reference|oci|util|native|tar|fd)/';
 const METADATA = '^src/metadata/';
 const STORES = '^src/(content|image|layer|container|volume|network|runtime|rootless)/';
@@ -70,6 +72,14 @@ module.exports = {
       severity: 'error',
       from: { path: FRONT_ENDS, pathNot: '^src/cri/store\\.ts$' },
       to: { path: METADATA },
+    },
+    {
+      name: 'cli-and-api-use-no-runtime',
+      comment:
+        "cli and api drive containers through engine/'s services, never runtime/, not even its types (shared contracts such as AttachIO sit in util/); cri is a runtime service of its own",
+      severity: 'error',
+      from: { path: '^src/(cli|api)/' },
+      to: { path: '^src/runtime/' },
     },
     {
       name: 'front-ends-apart',

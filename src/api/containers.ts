@@ -13,7 +13,7 @@ import { apiPorts } from '../network/ports';
 import { containerInspect } from '../engine/container-inspect';
 import { copyFromContainer, copyToContainer, statInContainer } from '../engine/cp';
 import { conflict, invalidArgument, notFound } from '../errdefs';
-import type { AttachIO } from '../runtime/attach';
+import type { AttachIO } from '../util/attach-io';
 import { DEFAULT_DETACH_KEYS, DetachWatcher, parseDetachKeys } from '../util/detach-keys';
 import { parseApiTimestamp } from '../engine/events';
 import { parseMountFlag, parseVolumeFlag, type VolumeRequest } from '../volume/specs';

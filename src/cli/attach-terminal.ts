@@ -2,7 +2,7 @@
 // resizes, detach keys, signals passed on.
 import { isatty } from 'node:tty';
 import { invalidArgument } from '../errdefs';
-import type { AttachIO, Attachment } from '../runtime/attach';
+import type { AttachIO, Attachment } from '../util/attach-io';
 import { DEFAULT_DETACH_KEYS, DetachWatcher, parseDetachKeys } from '../util/detach-keys';
 import type { Ctx } from './context';
 

@@ -28,7 +28,8 @@ import {
 } from '../container/types';
 import { nowGoTime } from '../image/config-json';
 import { diffSize } from '../layer/apply';
-import { attach, type AttachIO, type Attachment } from '../runtime/attach';
+import { attach } from '../runtime/attach';
+import type { AttachIO, Attachment } from '../util/attach-io';
 import { containerPaths, resize, type ContainerPaths } from '../runtime/conmon';
 import { readLogs, type ReadLogsOptions, type LogRecord } from '../runtime/logs';
 import type { RuntimeConfig } from '../runtime/runc';

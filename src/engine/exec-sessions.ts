@@ -3,7 +3,7 @@
 // live in the service's memory; a finished one is forgotten after a while.
 import { randomBytes } from 'node:crypto';
 import { CommandNotFoundError, invalidArgument, notFound } from '../errdefs';
-import type { AttachIO } from '../runtime/attach';
+import type { AttachIO } from '../util/attach-io';
 import type { Container } from '../container/store';
 import { conmonExecAttached, runcExec, type AttachedExec, type OciProcess } from '../runtime/exec';
 import type { ContainerService } from './containers';

@@ -25,6 +25,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { native } from '../native';
 import { errnoCode, StowageError } from '../errdefs';
+import type { AttachIO, Attachment } from '../util/attach-io';
 import type { ContainerPaths } from './conmon';
 
 /** conmon reads attach packets with recvfrom(buf, 32768 - 1) */
@@ -90,19 +91,7 @@ export function drainQueued(fd: number, onPacket: (pkt: Buffer) => void): void {
   }
 }
 
-export interface AttachIO {
-  /** relayed to the container's stdin; its end shuts our side down (SHUT_WR) */
-  stdin?: NodeJS.ReadableStream;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
-
-export interface Attachment {
-  /** resolves when conmon closes the socket (the container exited) or on detach() */
-  done: Promise<void>;
-  /** leaves the container running: stops relaying and closes the socket */
-  detach(): void;
-}
+export type { AttachIO, Attachment } from '../util/attach-io';
 
 /**
  * Attaches to the container's stdio through conmon. Attach before runcStart to
