@@ -5,15 +5,27 @@ import { LOG_DRIVER } from '../container/log-config';
 import { connectedNetworks } from './container-network';
 import type { Container } from '../container/store';
 import { fullContainerConfig } from '../image/config-json';
-import type { ContainerService } from './containers';
-import { overlayGraphDriver } from './image-inspect';
+import type { ContainerHost } from './container-host';
+import { overlayGraphDriver, type GraphLayers } from './image-inspect';
 import { containerPorts } from './container-ports';
 import { netnsPath } from '../network/netns';
-import type { Store } from './store';
+import type { ImageRecords } from '../image/records';
+
+/** What inspect reads of the store: the layers under the container, its image's size, the run root. */
+export interface InspectStore {
+  readonly runroot: string;
+  readonly layers: GraphLayers;
+  readonly images: Pick<ImageRecords, 'get'>;
+}
+
+/** What inspect reads of the container service: records, where a container's files are, its writable layer's size. */
+export type InspectedContainers = Pick<ContainerHost, 'records' | 'containerDir' | 'rootfs' | 'paths'> & {
+  upperSize(id: string): number;
+};
 
 export function containerInspect(
-  store: Store,
-  svc: ContainerService,
+  store: InspectStore,
+  svc: InspectedContainers,
   c: Container,
   withSize = false,
 ): Record<string, unknown> {
@@ -144,7 +156,7 @@ function withStopTimeout(config: Record<string, unknown>, timeout: number | unde
 }
 
 /** HostConfig.Links as Docker shows them: "/child:/parent/alias", by the containers' current names. */
-function legacyLinks(svc: ContainerService, c: Container): string[] | null {
+function legacyLinks(svc: InspectedContainers, c: Container): string[] | null {
   const links = (c.record.links ?? []).flatMap((l) => {
     const child = svc.records.get(l.id);
     return child ? [`/${child.record.name}:/${c.record.name}/${l.alias}`] : [];

@@ -8,6 +8,7 @@ import { isKind } from '../errdefs';
 import { layerTar } from '../layer/layers-contract';
 import { parseTagTarget } from '../reference';
 import type { CreateOptions } from './container-create';
+import { containerInspect } from './container-inspect';
 import { listContainers } from './container-queries';
 import { ContainerService } from './containers';
 import { FakeContainerParts, FakeEvents } from './fake-container-parts';
@@ -430,5 +431,76 @@ test(
       () => w.ps({ status: ['sleeping'] }),
       kindAndText('invalid-argument', "Invalid filter 'status=sleeping'"),
     );
+  }),
+);
+
+test(
+  "inspect: Docker's top-level order and the state, network and layers of a running, then a stopped container",
+  inWorld(async (w) => {
+    const store = { runroot: w.parts.runroot, layers: w.parts.storage.layers, images: w.parts.storage.images };
+    const id = await w.create({
+      name: 'web',
+      labels: { tier: 'web' },
+      restartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 },
+    });
+    await w.svc.start(id);
+    const running = containerInspect(store, w.svc, w.svc.find(id), true);
+    assert.deepEqual(Object.keys(running), [
+      'Id',
+      'Created',
+      'Path',
+      'Args',
+      'State',
+      'Image',
+      'ResolvConfPath',
+      'HostnamePath',
+      'HostsPath',
+      'LogPath',
+      'Name',
+      'RestartCount',
+      'Driver',
+      'Platform',
+      'MountLabel',
+      'ProcessLabel',
+      'AppArmorProfile',
+      'ExecIDs',
+      'HostConfig',
+      'GraphDriver',
+      'SizeRw',
+      'SizeRootFs',
+      'Mounts',
+      'Config',
+      'NetworkSettings',
+    ]);
+    const c = w.svc.find(id);
+    const state = running.State as Record<string, unknown>;
+    assert.equal(state.Status, 'running');
+    assert.equal(state.Running, true);
+    assert.equal(state.Pid, c.state.Pid);
+    assert.equal(running.Name, '/web');
+    assert.equal(running.Image, w.images.resolveId('busybox'));
+    assert.deepEqual((running.HostConfig as Record<string, unknown>).RestartPolicy, {
+      Name: 'on-failure',
+      MaximumRetryCount: 2,
+    });
+    assert.equal((running.Config as Record<string, Record<string, string>>).Labels.tier, 'web');
+    const rootfs = w.svc.rootfs(id);
+    const top = w.parts.storage.images.get(w.images.resolveId('busybox'))?.topLayer;
+    assert.ok(top);
+    assert.deepEqual((running.GraphDriver as Record<string, unknown>).Data, {
+      LowerDir: `${rootfs.init}:${w.parts.storage.layers.diffDir(top)}`,
+      MergedDir: rootfs.merged,
+      UpperDir: rootfs.upper,
+      WorkDir: rootfs.work,
+    });
+    assert.equal(running.SizeRw, 0);
+    const net = (running.NetworkSettings as { Networks: Record<string, { IPAddress: string }> }).Networks;
+    assert.equal(net.bridge.IPAddress, c.state.Networks?.bridge?.IPAddress);
+
+    await w.svc.stop(id, 0);
+    const stopped = containerInspect(store, w.svc, w.svc.find(id));
+    const after = stopped.State as Record<string, unknown>;
+    assert.deepEqual([after.Status, after.Running, after.Pid, after.ExitCode], ['exited', false, 0, 137]);
+    assert.equal('SizeRw' in stopped, false, 'sizes only when asked');
   }),
 );

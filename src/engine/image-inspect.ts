@@ -8,8 +8,11 @@ import type { ImageService } from './images';
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /** GraphDriver data for a stack of layers, as overlay2 reports it. */
+/** What GraphDriver reads of the layers: the stack and where each one's directories are. */
+export type GraphLayers = Pick<LayerStore, 'stack' | 'diffDir' | 'layerDir'>;
+
 export function overlayGraphDriver(
-  layers: LayerStore,
+  layers: GraphLayers,
   top: `sha256:${string}` | null,
   upper?: { upper: string; work: string; merged: string; init: string },
 ) {

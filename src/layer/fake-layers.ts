@@ -1,5 +1,6 @@
 // Layers in memory, for services tested without overlay directories (see
 // layers-contract.ts): each layer keeps its tar; sizes are counted from its headers.
+import path from 'node:path';
 import { sha256, type Digest } from '../digest';
 import { invalidArgument, notFound } from '../errdefs';
 import { readTar } from '../tar/reader';
@@ -8,6 +9,18 @@ import type { LayerInfo } from './store';
 
 export class FakeLayers implements Layers {
   private readonly layers = new Map<Digest, { info: LayerInfo; tar: Buffer }>();
+
+  /** `root`: where the layers' directories would be (inspect shows them; nothing is made there). */
+  constructor(private readonly root = '/fake-layers') {}
+
+  layerDir(chainId: Digest): string {
+    return path.join(this.root, chainId.replace(/^sha256:/, ''));
+  }
+
+  diffDir(chainId: Digest): string {
+    return path.join(this.layerDir(chainId), 'diff');
+  }
+
   /** This process's leases (a fake has no other processes). */
   private readonly leased = new Set<Digest>();
 
