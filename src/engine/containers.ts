@@ -1,5 +1,6 @@
-// Container lifecycle: create, start (through conmon and runc), stop, kill,
-// remove, wait, exec, and keeping the recorded state true to what runs.
+// Container lifecycle: create, start (through the Runtime: conmon and runc), stop,
+// kill, remove, wait, exec, and keeping the recorded state true to what runs. Its
+// collaborators come in as ContainerParts (container-parts.ts): the store's, or fakes.
 import { keepIdFile, keepIdOfThisUser, readKeepId } from '../rootless/keep-id';
 import { keepIdMounts } from './container-mounts';
 import { randomBytes } from 'node:crypto';
