@@ -11,7 +11,7 @@ import type { ContainerRecords } from '../container/records';
 import type { ContainerRecord } from '../container/types';
 import { attachmentOf, type EndpointOptions } from './container-create';
 import { NetworkManager } from '../network/manager';
-import { createNetns, netnsPath, removeNetns } from '../network/netns';
+import { createNetns, createNetnsInUserns, netnsPath, removeNetns, usernsPath } from '../network/netns';
 import { effectiveBindings } from '../network/ports';
 import { hostsFile, type HostRecord } from '../network/etc-files';
 import { linkHostNames, parseLink } from '../container/links';
@@ -21,10 +21,13 @@ import type { Endpoint, PortMap } from '../network/types';
 import { setNetworkHost } from '../network/host-netns';
 import { isRootless } from '../rootless/identity';
 import { RootlessNetwork } from '../rootless/network';
+import { readKeepId, type KeepId } from '../rootless/keep-id';
 
 export interface NetworkSetup {
   /** Namespace for the spec: a path, 'host', or undefined for a private one of runc's. */
   netns?: string;
+  /** The user namespace that owns `netns`, for a keep-id container (its own user namespace). */
+  userns?: string;
   endpoints: Record<string, Endpoint>;
 }
 
@@ -49,9 +52,21 @@ export function connectedNetworks(record: ContainerRecord): string[] {
 
 /** Network namespaces of containers: made under the run root, and removed (idempotent). */
 export interface Namespaces {
-  create(runroot: string, id: string): Promise<string>;
-  remove(file: string): Promise<void>;
+  /** The container's network namespace; with `keepId`, owned by a user namespace of its own (`userns`). */
+  create(runroot: string, id: string, keepId?: KeepId): Promise<{ netns: string; userns?: string }>;
+  /** Removes the network namespace and the user namespace owning it, if any; never fails. */
+  remove(runroot: string, id: string): Promise<void>;
 }
+
+/** The host's namespaces: made by unshare, bind-mounted on files under the run root. */
+const hostNamespaces: Namespaces = {
+  create: async (runroot, id, keepId) =>
+    keepId ? createNetnsInUserns(runroot, id, keepId) : { netns: await createNetns(runroot, id) },
+  remove: async (runroot, id) => {
+    await removeNetns(netnsPath(runroot, id)).catch(() => {});
+    await removeNetns(usernsPath(runroot, id)).catch(() => {});
+  },
+};
 
 /** A backend; NetworkManager's also holds the host's state open, and counts every attachment (rootless networking's). */
 type Backend = NetworkBackend & { close?(): void; attachments?(): unknown[] };
@@ -84,7 +99,7 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
   ): ContainerNetworking {
     return new ContainerNetworking(runroot, records, containerDir, {
       backend: () => new NetworkManager({ root, runroot }),
-      namespaces: { create: createNetns, remove: removeNetns },
+      namespaces: hostNamespaces,
       rootless: true,
     });
   }
@@ -125,8 +140,11 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
       c.record.hostConfig.PublishAllPorts,
     );
     const manager = this.manager;
+    const keepId = readKeepId(this.containerDir(c.record.id));
+    let userns: string | undefined;
     const attach = async () => {
-      const ns = await this.parts.namespaces.create(this.runroot, c.record.id);
+      let ns: string;
+      ({ netns: ns, userns } = await this.parts.namespaces.create(this.runroot, c.record.id, keepId));
       try {
         const endpoints: Record<string, Endpoint> = {};
         // published ports go with the first network (eth0), as Docker's
@@ -141,14 +159,14 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
         return endpoints;
       } catch (e) {
         await manager.detachAll(c.record.id, ns).catch(() => {});
-        await this.parts.namespaces.remove(ns).catch(() => {});
+        await this.parts.namespaces.remove(this.runroot, c.record.id);
         throw e;
       }
     };
     const endpoints = this.rootless_
       ? await this.rootless_.connect(ports, attach, () => manager.attachments?.().length ?? 0)
       : await attach();
-    return { netns: netnsPath(this.runroot, c.record.id), endpoints };
+    return { netns: netnsPath(this.runroot, c.record.id), userns, endpoints };
   }
 
   private endpointOptions(c: Container, network: string, ports: PortMap, extraAliases: string[] = []) {
@@ -169,7 +187,7 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
     const manager = this.manager;
     const detach = async () => {
       await manager.detachAll(c.record.id, fs.existsSync(ns) ? ns : undefined);
-      await this.parts.namespaces.remove(ns).catch(() => {});
+      await this.parts.namespaces.remove(this.runroot, c.record.id);
     };
     if (this.rootless_)
       await this.rootless_.disconnect(

@@ -68,12 +68,12 @@ export class FakeContainerParts implements ContainerParts {
       // a file stands for the namespace: the fake backend never enters it
       namespaces: {
         create: async (runroot, id) => {
-          const file = netnsPath(runroot, id);
-          fs.mkdirSync(path.dirname(file), { recursive: true });
-          fs.writeFileSync(file, '');
-          return file;
+          const netns = netnsPath(runroot, id);
+          fs.mkdirSync(path.dirname(netns), { recursive: true });
+          fs.writeFileSync(netns, '');
+          return { netns };
         },
-        remove: async (file) => fs.rmSync(file, { force: true }),
+        remove: async (runroot, id) => fs.rmSync(netnsPath(runroot, id), { force: true }),
       },
       rootless: false,
     });

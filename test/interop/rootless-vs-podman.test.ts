@@ -80,6 +80,10 @@ test('the same commands work for both engines, run by the same ordinary user', a
       `${user.uid}\n${user.gid}\n${user.name}\n0\n`,
       tool,
     );
+    // exec into a keep-id container runs as the user there too
+    await ok(tool, ['run', '-d', '--name', 'kept', '--userns=keep-id', 'busybox', 'sleep', '1000']);
+    assert.equal(await ok(tool, ['exec', 'kept', 'sh', '-c', 'id -u; id -un']), `${user.uid}\n${user.name}\n`, tool);
+    await ok(tool, ['rm', '-f', 'kept']);
 
     // a published port >= 1024 answers on 127.0.0.1; exec reaches the container
     const port = await freePort();
