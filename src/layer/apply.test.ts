@@ -1,8 +1,9 @@
-// applyTar and applyTarRange with new files opened off the main thread: what a
-// later entry does to an earlier, still pending file (replace it, link to it),
-// the layer rebuilt byte for byte from its tar-split, and a failing file that
-// rejects the whole apply with nothing written after. Owners are the test's own
-// user, so it runs unprivileged.
+// applyTar and applyTarRange, both readers: what a later entry does to an
+// earlier one (replace a file or a directory of files, link to a file just
+// written), the layer rebuilt byte for byte from its tar-split, and a file that
+// cannot be made rejecting the whole apply with nothing written after. Owners
+// are the test's own user, so it runs unprivileged. (The entries come in the
+// order that would catch an unpacking that left files pending across entries.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -68,14 +69,14 @@ async function rebuilt(dir: string, r: ApplyResult): Promise<Buffer> {
 const bodyOf = (i: number, size = 100 + ((i * 37) % 3000)) => Buffer.alloc(size, `file ${i};`);
 
 for (const [kind, apply] of readers) {
-  test(`${kind}: many files, later entries replacing and linking to pending ones, rebuilt byte for byte`, async () => {
+  test(`${kind}: many files, later entries replacing and linking to earlier ones, rebuilt byte for byte`, async () => {
     const entries: Entry[] = [{ name: './', type: 'directory', mode: 0o755 }];
     for (let d = 0; d < 4; d++) {
       entries.push({ name: `d${d}/`, type: 'directory', mode: 0o750, mtime: 1_500_000_000 + d });
       for (let i = 0; i < 150; i++)
         entries.push({ name: `d${d}/f${i}`, type: 'file', mode: 0o640, body: bodyOf(d * 1000 + i), mtime: i });
     }
-    // each case right after files just queued (likely still pending)
+    // each case right after files just written
     let filler = 0;
     const fresh = (): Entry[] =>
       Array.from({ length: 20 }, () => ({ name: `fill/g${filler}`, type: 'file', body: bodyOf(filler++) }));
@@ -83,13 +84,13 @@ for (const [kind, apply] of readers) {
       // larger bodies: a range of the archive (range reader), buffered (stream) or written as they come
       { name: 'big/a', type: 'file', body: Buffer.alloc(300_000, 'a') },
       { name: 'big/b', type: 'file', body: Buffer.alloc(1_500_000, 'b') },
-      // a file replaces a directory full of pending files
+      // a file replaces a directory full of files
       { name: 'd3', type: 'file', mode: 0o604, body: Buffer.from('d3 is a file now') },
       ...fresh(),
-      // a later file of the same name replaces a pending one
+      // a later file of the same name replaces an earlier one
       { name: 'fill/g19', type: 'file', mode: 0o600, body: Buffer.from('second g19') },
       ...fresh(),
-      // a directory replaces a pending file, and is written into at once
+      // a directory replaces a file, and is written into at once
       { name: 'fill/g39/', type: 'directory', mode: 0o755 },
       { name: 'fill/g39/inner', type: 'file', body: Buffer.from('inner') },
       ...fresh(),
@@ -150,7 +151,7 @@ for (const [kind, apply] of readers) {
         assert.match(e.message, new RegExp(`failed to unpack layer \\(entry "${long}"\\): .*ENAMETOOLONG`));
         return true;
       });
-      // as the store does on failure: once removed, nothing pending may bring it back
+      // as the store does on failure: once removed, nothing may bring it back
       fs.rmSync(dir, { recursive: true, force: true });
       await new Promise((resolve) => setTimeout(resolve, 100));
       assert.equal(fs.existsSync(dir), false);
@@ -159,7 +160,7 @@ for (const [kind, apply] of readers) {
     }
   });
 
-  test(`${kind}: a bad entry after pending files rejects with its own error`, async () => {
+  test(`${kind}: a bad entry after many files rejects with its own error`, async () => {
     const entries: Entry[] = [];
     for (let i = 0; i < 30; i++) entries.push({ name: `f${i}`, type: 'file', body: bodyOf(i) });
     entries.push({ name: 'l', type: 'symlink', linkname: '/etc' }, { name: 'l/passwd', type: 'file', body: bodyOf(1) });

@@ -14,7 +14,6 @@ import { TarSplitBuilder } from './tar-split';
 import { ParallelHash } from './hash-worker';
 import { OVERLAY_OPAQUE_XATTR, forbiddenLayerXattr } from './overlay-xattr';
 import { makeNode } from './device-nodes';
-import { FileJobs, type FileJob } from './file-jobs';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const WHITEOUT_META_PREFIX = '.wh..wh.';
@@ -51,14 +50,6 @@ export function cleanEntryPath(name: string): string {
   return out.join('/');
 }
 
-// New regular files opened off the main thread at once (see file-jobs.ts), and
-// the body bytes they may hold meanwhile: the streaming reader's bodies are
-// copied out of the stream; the range reader's stay in the archive.
-const MAX_FILE_JOBS = 64;
-const MAX_PENDING_BYTES = 32 << 20;
-/** A larger body from a stream is written as it comes, by the main thread. */
-const MAX_BUFFERED_BODY = 1 << 20;
-
 export interface ApplyOptions {
   /** Hash on the worker thread (worth it for large layers). */
   parallelHash?: boolean;
@@ -79,7 +70,7 @@ export async function applyTar(
       yield chunk;
     }
   }
-  const tarSplit = await unpackInto(layerDir, (v) => readTar(hashed(), v), false);
+  const tarSplit = await unpackInto(layerDir, (v) => readTar(hashed(), v));
   const diffId: Digest = hash instanceof ParallelHash ? await hash.digest() : `sha256:${hash.digest('hex')}`;
   return { diffId, tarSize, tarSplit };
 }
@@ -97,27 +88,12 @@ export async function applyTarRange(
   diffId: Promise<Digest>,
 ): Promise<ApplyResult> {
   diffId.catch(() => {}); // awaited below, after the unpacking
-  const tarSplit = await unpackInto(layerDir, (v) => readTarRange(fd, start, end, v), true);
+  const tarSplit = await unpackInto(layerDir, (v) => readTarRange(fd, start, end, v));
   return { diffId: await diffId, tarSize: end - start, tarSplit };
 }
 
-/**
- * The unpacking itself, fed by either reader (`ranged`: bodies may come as
- * ranges of the archive); returns the tar-split.
- *
- * A new regular file is opened on the thread pool while the next entries are
- * read (FileJobs), so at any moment some files may still be pending. That is
- * safe because the tree only grows while they are: their parents are
- * directories recorded in the index, made before them, and an entry that
- * removes or replaces anything (a later entry of an existing name, a
- * whiteout) or links to a file first waits for every pending file. Directory
- * times are set once all are done.
- */
-async function unpackInto(
-  layerDir: string,
-  read: (v: RangeVisitor) => Promise<void>,
-  ranged: boolean,
-): Promise<Buffer> {
+/** The unpacking itself, fed by either reader; returns the tar-split. */
+async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<void>): Promise<Buffer> {
   const diffDir = path.join(layerDir, 'diff');
   fs.mkdirSync(diffDir, { recursive: true, mode: 0o755 });
   const split = new TarSplitBuilder();
@@ -126,9 +102,6 @@ async function unpackInto(
   let extraCount = 0;
   let fd = -1;
   let current: TarHeader | undefined;
-  const jobs = new FileJobs(MAX_FILE_JOBS, MAX_PENDING_BYTES);
-  let job: FileJob | undefined; // the current entry's, while its body comes
-  let seq = 0;
 
   const abs = (rel: string) => (rel === '' ? diffDir : path.join(diffDir, rel));
 
@@ -189,31 +162,10 @@ async function unpackInto(
     else fs.lutimesSync(p, atime, mtime);
   };
 
-  /** Throws the failure of a pending file, if one failed. */
-  const checkJobs = () => {
-    if (jobs.failure) throw unpackError(jobs.failure.error, jobs.failure.name);
-  };
-
-  const onEntry = (h: TarHeader): void | Promise<void> => {
+  const onEntry = (h: TarHeader) => {
     current = h;
-    seq++;
-    checkJobs();
     const rel = cleanEntryPath(h.name);
     const base = rel.slice(rel.lastIndexOf('/') + 1);
-    const existing = index.kind(rel);
-    const quiet =
-      h.type === 'link' ||
-      base.startsWith(WHITEOUT_PREFIX) ||
-      (existing !== undefined && !(existing === 'dir' && h.type === 'directory'));
-    if (quiet && !jobs.idle)
-      return jobs.settled().then(() => {
-        checkJobs();
-        return place(h, rel, base);
-      });
-    return place(h, rel, base);
-  };
-
-  const place = (h: TarHeader, rel: string, base: string): void | Promise<void> => {
     const parent = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
     if (base.startsWith(WHITEOUT_PREFIX)) {
       ensureParents(rel, h.name);
@@ -240,22 +192,6 @@ async function unpackInto(
         setMeta(p, h, 'dir');
         return;
       case 'file':
-        if (h.xattrs.size === 0 && (ranged || h.size <= MAX_BUFFERED_BODY)) {
-          job = {
-            seq,
-            name: h.name,
-            path: p,
-            parts: [],
-            size: h.size,
-            uid: h.uid,
-            gid: h.gid,
-            mode: h.mode & 0o7777,
-            atime: h.atime ?? h.mtime,
-            mtime: h.mtime,
-          };
-          index.set(rel, 'file', split.file(path.join('diff', rel), h.size));
-          return jobs.hasRoom(h.size) ? undefined : jobs.room(h.size);
-        }
         fd = fs.openSync(
           p,
           fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
@@ -316,18 +252,12 @@ async function unpackInto(
       raw: (b) => split.raw(b),
       entry: onEntry,
       data: (b) => {
-        if (job)
-          job.parts.push(Buffer.from(b)); // a copy: b may be a slice of a much larger chunk
-        else if (fd >= 0) {
+        if (fd >= 0) {
           let off = 0;
           while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
         } else split.raw(b);
       },
       body: (src, offset, size) => {
-        if (job) {
-          job.range = { src, offset, size };
-          return;
-        }
         if (fd >= 0) {
           if (native.copyFileRangeAt(src, offset, fd, size) !== size)
             throw invalidArgument('archive/tar: unexpected EOF');
@@ -338,10 +268,7 @@ async function unpackInto(
         split.raw(b);
       },
       endEntry: (h) => {
-        if (job) {
-          jobs.start(job);
-          job = undefined;
-        } else if (fd >= 0) {
+        if (fd >= 0) {
           setMeta(abs(cleanEntryPath(h.name)), h, 'file', fd);
           fs.closeSync(fd);
           fd = -1;
@@ -349,26 +276,17 @@ async function unpackInto(
         current = undefined;
       },
     });
-    await jobs.settled();
-    checkJobs();
   } catch (e) {
     if (fd >= 0) fs.closeSync(fd);
-    await jobs.settled(); // nothing may be written once the caller removes the directory
-    // a pending file's failure came first in the tar: the one a sequential unpacking meets
-    if (jobs.failure) throw unpackError(jobs.failure.error, jobs.failure.name);
-    throw unpackError(e, current?.name);
+    if (e instanceof StowageError) throw e;
+    const where = current ? ` (entry ${JSON.stringify(current.name)})` : '';
+    throw invalidArgument(`failed to unpack layer${where}: ${(e as Error).message}`, e);
   }
   for (let i = dirTimes.length - 1; i >= 0; i--) {
     const [p, at, mt] = dirTimes[i];
     fs.utimesSync(p, at, mt);
   }
   return split.serialize();
-}
-
-function unpackError(e: unknown, entry: string | undefined): StowageError {
-  if (e instanceof StowageError) return e;
-  const where = entry !== undefined ? ` (entry ${JSON.stringify(entry)})` : '';
-  return invalidArgument(`failed to unpack layer${where}: ${(e as Error).message}`, e);
 }
 
 /** Disk usage as Docker counts it: sizes of all non-directories, hard links once. */
