@@ -11,7 +11,7 @@ import type { ContainerRecords } from '../container/records';
 import type { ContainerRecord } from '../container/types';
 import { attachmentOf, type EndpointOptions } from './container-create';
 import { NetworkManager } from '../network/manager';
-import { createNetns, netnsPath, removeNetns } from '../network/netns';
+import { createNetns, createNetnsInUserns, netnsPath, removeNetns, usernsPath } from '../network/netns';
 import { effectiveBindings } from '../network/ports';
 import { hostsFile, type HostRecord } from '../network/etc-files';
 import { linkHostNames, parseLink } from '../container/links';
@@ -20,10 +20,13 @@ import type { Endpoint, PortMap } from '../network/types';
 import { setNetworkHost } from '../network/host-netns';
 import { isRootless } from '../rootless/identity';
 import { RootlessNetwork } from '../rootless/network';
+import { readKeepId } from '../rootless/keep-id';
 
 export interface NetworkSetup {
   /** Namespace for the spec: a path, 'host', or undefined for a private one of runc's. */
   netns?: string;
+  /** The user namespace that owns `netns`, for a keep-id container (its own user namespace). */
+  userns?: string;
   endpoints: Record<string, Endpoint>;
 }
 
@@ -94,8 +97,12 @@ export class ContainerNetworking {
       c.record.hostConfig.PublishAllPorts,
     );
     const manager = this.manager;
+    const keepId = readKeepId(this.containerDir(c.record.id));
+    let userns: string | undefined;
     const attach = async () => {
-      const ns = await createNetns(this.runroot, c.record.id);
+      let ns: string;
+      if (keepId) ({ netns: ns, userns } = await createNetnsInUserns(this.runroot, c.record.id, keepId));
+      else ns = await createNetns(this.runroot, c.record.id);
       try {
         const endpoints: Record<string, Endpoint> = {};
         // published ports go with the first network (eth0), as Docker's
@@ -111,13 +118,14 @@ export class ContainerNetworking {
       } catch (e) {
         await manager.detachAll(c.record.id, ns).catch(() => {});
         await removeNetns(ns).catch(() => {});
+        await removeNetns(usernsPath(this.runroot, c.record.id)).catch(() => {});
         throw e;
       }
     };
     const endpoints = this.rootless_
       ? await this.rootless_.connect(ports, attach, () => manager.attachments().length)
       : await attach();
-    return { netns: netnsPath(this.runroot, c.record.id), endpoints };
+    return { netns: netnsPath(this.runroot, c.record.id), userns, endpoints };
   }
 
   private endpointOptions(c: Container, network: string, ports: PortMap, extraAliases: string[] = []) {
@@ -139,6 +147,7 @@ export class ContainerNetworking {
     const detach = async () => {
       await manager.detachAll(c.record.id, fs.existsSync(ns) ? ns : undefined);
       await removeNetns(ns).catch(() => {});
+      await removeNetns(usernsPath(this.runroot, c.record.id)).catch(() => {});
     };
     if (this.rootless_)
       await this.rootless_.disconnect(manager.endpoints(c.record.id), detach, () => manager.attachments().length);

@@ -27,6 +27,7 @@ export function containerSpec(
   netns: string | undefined,
   ctx: StartContext = {},
   keepId?: KeepId,
+  userns?: string,
 ): OciSpec {
   const { record } = c;
   const hc = record.hostConfig;
@@ -88,7 +89,7 @@ export function containerSpec(
     home && !ownHome
       ? [...rootless.process.env.filter((e) => !e.startsWith('HOME=')), `HOME=${home}`]
       : rootless.process.env;
-  return keepIdSpec({ ...rootless, process: { ...rootless.process, env } }, keepId);
+  return keepIdSpec({ ...rootless, process: { ...rootless.process, env } }, keepId, userns);
 }
 
 /** The container's cgroup, under every controller (v1) or the unified tree (v2). */

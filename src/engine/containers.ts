@@ -306,6 +306,7 @@ export class ContainerService {
         net.netns,
         ctx,
         readKeepId(dir),
+        net.userns,
       );
       // the terminal's size from the start: runc sizes the pty before the process runs
       if (consoleSize && record.config.Tty)

@@ -25,11 +25,13 @@ export function checkExecutable(c: Container, name: string): void {
   if (c.state.Status === 'restarting')
     throw conflict(`Container ${c.record.id} is restarting, wait until the container is running`);
   if (c.state.Status !== 'running') throw conflict(`Container ${c.record.id} is not running`);
-  // runc 1.1 joins the container's user namespace first, and then may not join its
-  // network namespace, which belongs to the user's namespace (runc 1.2 retries it)
-  if (c.record.hostConfig.UsernsMode === 'keep-id') {
+  // runc 1.1 joins the container's user namespace first, and then may join only a
+  // network namespace that it owns: a keep-id container's own is made so
+  // (ContainerNetworking), another container's is not (runc 1.2 retries the join)
+  const mode = c.record.hostConfig.NetworkMode;
+  if (c.record.hostConfig.UsernsMode === 'keep-id' && mode.startsWith('container:')) {
     throw failedPrecondition(
-      `cannot exec in container ${name}: exec into a --userns=keep-id container is not supported with runc 1.1 (it cannot join the container's network namespace after its user namespace)`,
+      `cannot exec in container ${name}: exec into a --userns=keep-id container with --network=${mode} is not supported with runc 1.1 (it cannot join that network namespace after the container's user namespace)`,
     );
   }
 }

@@ -192,7 +192,8 @@ export async function checkNetwork(input: NetworkCheckInput): Promise<Finding[]>
     /* none yet */
   }
   for (const name of nsFiles) {
-    if (input.running.has(name) || input.attachments.some((a) => a.containerId === name && a.ownerAlive)) continue;
+    const owner = name.replace(/\.user$/, ''); // a keep-id container's user namespace, beside its network one
+    if (input.running.has(owner) || input.attachments.some((a) => a.containerId === owner && a.ownerAlive)) continue;
     const file = path.join(input.netnsDir, name);
     out.push({
       kind: 'netns',

@@ -106,3 +106,69 @@ function removeNetnsSync(file: string): void {
 export async function removeNetns(file: string): Promise<void> {
   removeNetnsSync(file);
 }
+
+/** One ID mapping of a user namespace (the OCI spec's linux.uidMappings order). */
+export interface NsIdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
+/** Where the user namespace that owns a container's network namespace is kept (beside it). */
+export const usernsPath = (runroot: string, name: string): string => `${netnsPath(runroot, name)}.user`;
+
+/**
+ * Creates the network namespace <runroot>/netns/<name> owned by a new user
+ * namespace with these mappings, kept at usernsPath(). For a container with a
+ * user namespace of its own (keep-id): runc 1.1 joins a container's user
+ * namespace before its network namespace, which it may then join only if that
+ * user namespace owns it (runc 1.2 retries the join instead).
+ *
+ * `unshare --user --mount --net=FILE` makes both and keeps the network one
+ * (with a mount namespace too, unshare binds FILE from a process left outside,
+ * which may still mount there; the mount namespace goes with the shell); the user
+ * namespace's maps are written from here (root of the parent namespace may map
+ * any of its IDs) while the unshared shell waits, and its namespace is then
+ * bind-mounted as the network one is.
+ */
+export async function createNetnsInUserns(
+  runroot: string,
+  name: string,
+  maps: { uidMappings: NsIdMapping[]; gidMappings: NsIdMapping[] },
+): Promise<{ netns: string; userns: string }> {
+  const dir = netnsDir(runroot);
+  ensureSharedDir(dir);
+  const file = path.join(dir, name);
+  const userFile = usernsPath(runroot, name);
+  if (isNetns(file)) throw alreadyExists(`network namespace ${file} already exists`);
+  for (const f of [file, userFile]) fs.closeSync(fs.openSync(f, fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o444));
+  const child = spawn('unshare', ['--user', '--mount', `--net=${file}`, '--', 'sh', '-c', 'echo ready; read x'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  try {
+    const ready = await new Promise<boolean>((resolve) => {
+      child.stdout.once('data', () => resolve(true));
+      child.on('error', () => resolve(false));
+      void exited.then(() => resolve(false));
+    });
+    const pid = child.pid;
+    if (!ready || pid === undefined || !isNetns(file))
+      throw internal(`unshare exited ${await exited}${stderr ? `: ${stderr.trim()}` : ''}`);
+    const mapText = (m: NsIdMapping[]) => m.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
+    fs.writeFileSync(`/proc/${pid}/uid_map`, mapText(maps.uidMappings));
+    fs.writeFileSync(`/proc/${pid}/gid_map`, mapText(maps.gidMappings));
+    native.mount(`/proc/${pid}/ns/user`, userFile, 'none', MS_BIND, '');
+    child.stdin.end('\n');
+    await exited;
+    return { netns: file, userns: userFile };
+  } catch (e) {
+    child.kill('SIGKILL');
+    await exited;
+    removeNetnsSync(file);
+    removeNetnsSync(userFile);
+    throw internal(`failed to create network namespace ${file}: ${(e as Error).message}`);
+  }
+}

@@ -89,12 +89,14 @@ export function readKeepId(containerDir: string): KeepId | undefined {
 }
 
 /**
- * The spec with the container's own user namespace and its mappings. Its network
- * namespace belongs to the user's namespace, so sysfs cannot be mounted anew:
- * the user's /sys is bound read-only instead, cgroups within it (podman's way);
- * and the engine's network sysctls cannot be written from inside: left out.
+ * The spec with the container's own user namespace and its mappings: a new one,
+ * or `userns`, made beforehand with the same mappings to own the container's
+ * network namespace (ContainerNetworking), which `exec` can then join. The
+ * user's /sys is bound read-only (podman's way: sysfs cannot be mounted anew for
+ * a network namespace of the user's namespace), cgroups within it; and the
+ * engine's network sysctls are left out (they cannot be written from inside).
  */
-export function keepIdSpec(spec: OciSpec, k: KeepId): OciSpec {
+export function keepIdSpec(spec: OciSpec, k: KeepId, userns?: string): OciSpec {
   const mounts = spec.mounts
     .filter((m) => m.type !== 'cgroup')
     .map((m) =>
@@ -116,7 +118,10 @@ export function keepIdSpec(spec: OciSpec, k: KeepId): OciSpec {
     linux: {
       ...spec.linux,
       sysctl,
-      namespaces: [...spec.linux.namespaces.filter((n) => n.type !== 'user'), { type: 'user' }],
+      namespaces: [
+        ...spec.linux.namespaces.filter((n) => n.type !== 'user'),
+        userns ? { type: 'user', path: userns } : { type: 'user' },
+      ],
       uidMappings: k.uidMappings,
       gidMappings: k.gidMappings,
     } as OciSpec['linux'],

@@ -192,13 +192,36 @@ test('containers: root of the namespace inside, --userns=keep-id, ports on 127.0
     (await user.ok(['inspect', '-f', '{{.HostConfig.UsernsMode}} {{.Config.User}}', kept])).trim(),
     `keep-id ${user.uid}:${user.gid}`,
   );
-  const noExec = await user.run(['exec', kept, 'id']);
-  assert.equal(noExec.code, 1);
+  // exec joins it (its network namespace belongs to the container's own user namespace): the container's address
+  const ip = (await user.ok(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', kept])).trim();
+  assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);
   assert.equal(
-    noExec.stderr,
-    `Error: cannot exec in container ${kept}: exec into a --userns=keep-id container is not supported with runc 1.1 (it cannot join the container's network namespace after its user namespace)\n`,
+    await user.ok(['exec', kept, 'sh', '-c', "id -u; id -un; ip -o -4 addr show eth0 | awk '{print $4}'"]),
+    `${user.uid}\n${user.name}\n${ip}/16\n`,
   );
+  assert.equal(await user.ok(['exec', '-u', '0', kept, 'id', '-u']), '0\n');
+  const nsFiles = () => fs.readdirSync(path.join(user.runDir, 'netns')).filter((f) => f.startsWith(kept));
+  assert.deepEqual(nsFiles().sort(), [kept, `${kept}.user`]);
   await user.ok(['rm', '-f', kept]);
+  assert.deepEqual(nsFiles(), []);
+  // the host's network namespace (the user's): exec joins no network namespace at all
+  const hostNet = (
+    await user.ok(['run', '-d', '--userns=keep-id', '--network', 'host', 'busybox', 'sleep', '1000'])
+  ).trim();
+  assert.equal(await user.ok(['exec', hostNet, 'id', '-u']), `${user.uid}\n`);
+  // another container's, which the container's user namespace does not own: refused with the reason
+  const plain = (await user.ok(['run', '-d', 'busybox', 'sleep', '1000'])).trim();
+  const peerMode = `container:${plain.slice(0, 12)}`;
+  const shared = (
+    await user.ok(['run', '-d', '--userns=keep-id', '--network', peerMode, 'busybox', 'sleep', '1000'])
+  ).trim();
+  const refused = await user.run(['exec', shared, 'id']);
+  assert.equal(refused.code, 1);
+  assert.equal(
+    refused.stderr,
+    `Error: cannot exec in container ${shared}: exec into a --userns=keep-id container with --network=${peerMode} is not supported with runc 1.1 (it cannot join that network namespace after the container's user namespace)\n`,
+  );
+  await user.ok(['rm', '-f', shared, plain, hostNet]);
   // overlayfs: the kernel's own in the user's namespace; fuse-overlayfs where it refuses (forced here)
   assert.match(
     await user.ok(['run', '--rm', 'busybox', 'sh', '-c', "grep ' / / ' /proc/self/mountinfo"]),
