@@ -1,18 +1,20 @@
 'use strict';
-// Makes the V8 code cache of the bundled CLI (see bundle-loader.js): loads the
+// Makes the V8 code cache of a bundle of the CLI (see bundle-loader.js): loads the
 // bundle, runs the everyday read commands against a throw-away store (their
 // output discarded) so that the functions they use are compiled, then saves the
-// bytecode V8 holds for the script. Run by `npm run bundle`.
+// bytecode V8 holds for the script. Run by `npm run bundle`, once per bundle
+// (dist/stowage.js, dist/stowage-everyday.js), each in a process of its own.
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { cachePath, loadBundle } = require('./bundle-loader');
 
 async function main() {
-  const bundle = path.join(__dirname, '..', 'dist', 'stowage.js');
+  const bundle = path.resolve(process.argv[2]);
   const st = fs.statSync(bundle);
   for (const f of fs.readdirSync(path.dirname(bundle))) {
-    if (f.startsWith('stowage.js.') && f.endsWith('.v8cache')) fs.rmSync(path.join(path.dirname(bundle), f));
+    if (f.startsWith(`${path.basename(bundle)}.`) && f.endsWith('.v8cache'))
+      fs.rmSync(path.join(path.dirname(bundle), f));
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-code-cache-'));
   process.env.STOWAGE_ROOT = path.join(dir, 'root');
@@ -30,15 +32,16 @@ async function main() {
       : writeSync(fd, ...rest);
   try {
     for (const argv of [
-      ['--help'],
+      ...(cli.handles ? [] : [['--help']]), // the everyday bundle runs only what handles() takes
       ['version'],
       ['images'],
       ['ps', '-a'],
       ['inspect', 'none'],
       ['logs', 'none'],
       ['port', 'none'],
-      ['volume', 'ls'],
+      ...(cli.handles ? [] : [['volume', 'ls']]),
     ]) {
+      if (cli.handles && !cli.handles(argv)) throw new Error(`${bundle} does not take ${argv.join(' ')}`);
       await cli.run(argv).catch(() => {});
     }
   } finally {

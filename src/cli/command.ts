@@ -11,6 +11,15 @@ export interface Command extends CommandInfo {
   run(ctx: Ctx, args: string[], flags: FlagValues): Promise<number | void> | number | void;
 }
 
+/** A command in a command table: its names, and how to load its module (commands/index.ts). */
+export interface CommandEntry {
+  /** As Command.name. */
+  name: string;
+  /** As Command.aliases. */
+  aliases?: string[][];
+  load(): Command;
+}
+
 interface CommandInfo {
   /** Path as typed, e.g. ['image', 'ls']; the first alias is canonical for help. */
   name: string;

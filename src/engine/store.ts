@@ -5,12 +5,9 @@ import path from 'node:path';
 import { randomHex, type Digest } from '../digest';
 import { BlobStore } from '../content/store';
 import { ImageStore } from '../image/store';
-import { LayerStore } from '../layer/store';
-import { ContainerTable } from '../metadata/containers';
-import { CriTable } from '../metadata/cri';
+import type { LayerStore } from '../layer/store';
 import { openDb, writeTx, type DB } from '../metadata/db';
 import { isAlive, selfId } from '../util/proc';
-import { hasMountsUnder, unmountUnder } from '../container/rootfs';
 import type { ImageStorage } from './storage';
 
 export interface StoreOptions {
@@ -28,9 +25,9 @@ export class Store implements ImageStorage {
   readonly runroot: string;
   readonly db: DB;
   readonly blobs: BlobStore;
-  readonly layers: LayerStore;
   readonly images: ImageStore;
   private readonly tmpRoot: string;
+  private layers_?: LayerStore;
 
   constructor(opts: StoreOptions) {
     this.root = path.resolve(opts.root);
@@ -41,8 +38,18 @@ export class Store implements ImageStorage {
     fs.mkdirSync(this.tmpRoot, { recursive: true });
     this.db = openDb(storeDbPath(this.root));
     this.blobs = new BlobStore(path.join(this.root, 'blobs'), () => this.tmpPath('blob'));
-    this.layers = new LayerStore(this.db, path.join(this.root, 'overlay'), (p) => this.tmpDir(p));
     this.images = new ImageStore(this.db, this.blobs);
+  }
+
+  // The layer store (and the tar, overlay and hashing code under it) is loaded on
+  // first use: `images`, `ps` or `inspect` never unpack or stack a layer.
+  get layers(): LayerStore {
+    if (!this.layers_) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see above
+      const { LayerStore } = require('../layer/store') as typeof import('../layer/store');
+      this.layers_ = new LayerStore(this.db, path.join(this.root, 'overlay'), (p) => this.tmpDir(p));
+    }
+    return this.layers_;
   }
 
   /** A fresh path in the store's temporary area, tagged with this process's identity. */
@@ -70,6 +77,8 @@ export class Store implements ImageStorage {
 
   /** Removes one of staleTmp()'s entries, unmounting what is mounted below it first (a killed build's overlay). */
   removeTmp(p: string): void {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the mount code is loaded only for this clean-up
+    const { hasMountsUnder, unmountUnder } = require('../container/rootfs') as typeof import('../container/rootfs');
     unmountUnder(p); // a killed build's overlay, a killed cp's view of a container
     if (hasMountsUnder(p)) return; // never remove through a mount: a container's files are there
     fs.rmSync(p, { recursive: true, force: true });
@@ -82,6 +91,10 @@ export class Store implements ImageStorage {
 
   /** Top layers images and containers use (containers keep theirs even when the image was removed with -f). */
   referencedTops(): Set<Digest> {
+    /* eslint-disable @typescript-eslint/no-require-imports -- loaded for collection only */
+    const { ContainerTable } = require('../metadata/containers') as typeof import('../metadata/containers');
+    const { CriTable } = require('../metadata/cri') as typeof import('../metadata/cri');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const tops = new Set<Digest>();
     for (const img of this.images.list()) if (img.topLayer) tops.add(img.topLayer);
     for (const config of new ContainerTable(this.db).configs()) {

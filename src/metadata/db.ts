@@ -160,16 +160,22 @@ export const SCHEMA: readonly string[] = [
 
 export function openDb(file: string): DB {
   const db = new Database(file, { timeout: 60_000 });
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
+  // per connection, set without a statement object each: every command opens the store
+  db.exec('PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON');
   migrate(db);
   return db;
 }
 
+/**
+ * Brings the schema up to date. A store at the current version (every command's
+ * case but the first after an upgrade) costs one read of user_version: no
+ * statement writes, no transaction. WAL mode is a property of the file, set once
+ * with its first migration.
+ */
 function migrate(db: DB): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version >= SCHEMA.length) return;
+  db.pragma('journal_mode = WAL');
   db.transaction(() => {
     const v = db.pragma('user_version', { simple: true }) as number; // re-read under the write lock
     for (let i = v; i < SCHEMA.length; i++) db.exec(SCHEMA[i]);

@@ -2,15 +2,10 @@
 // imports, is loaded only when that command runs (or for help): `stowage ps`
 // does not evaluate build, pull or the API server at start-up. index.test.ts
 // checks these names against the modules' own.
-import type { Command } from '../command';
+import type { Command, CommandEntry } from '../command';
+import * as everyday from './everyday';
 
-export interface CommandEntry {
-  /** As Command.name. */
-  name: string;
-  /** As Command.aliases. */
-  aliases?: string[][];
-  load(): Command;
-}
+export type { CommandEntry } from '../command';
 
 // require() inside load() is what makes loading lazy, hence the per-line no-require-imports disables. // eslint-disable-line @typescript-eslint/no-require-imports
 export const COMMANDS: CommandEntry[] = [
@@ -112,30 +107,19 @@ export const COMMANDS: CommandEntry[] = [
     name: 'container cleanup',
     load: () => (require('./container/cleanup') as typeof import('./container/cleanup')).containerCleanup, // eslint-disable-line @typescript-eslint/no-require-imports
   },
-  {
-    name: 'container ls',
-    aliases: [['container', 'list'], ['container', 'ps'], ['ps']],
-    load: () => (require('./container/list') as typeof import('./container/list')).containerList, // eslint-disable-line @typescript-eslint/no-require-imports
-  },
+  everyday.containerLs,
   {
     name: 'container exec',
     aliases: [['exec']],
     load: () => (require('./container/exec') as typeof import('./container/exec')).containerExec, // eslint-disable-line @typescript-eslint/no-require-imports
   },
-  {
-    name: 'container logs',
-    aliases: [['logs']],
-    load: () => (require('./container/logs') as typeof import('./container/logs')).containerLogs, // eslint-disable-line @typescript-eslint/no-require-imports
-  },
+  everyday.containerLogs,
   {
     name: 'container top',
     aliases: [['top']],
     load: () => (require('./container/top') as typeof import('./container/top')).containerTop, // eslint-disable-line @typescript-eslint/no-require-imports
   },
-  {
-    name: 'container inspect',
-    load: () => (require('./container/inspect') as typeof import('./container/inspect')).containerInspectCmd, // eslint-disable-line @typescript-eslint/no-require-imports
-  },
+  everyday.containerInspect,
   {
     name: 'network connect',
     load: () => (require('./network/connect') as typeof import('./network/connect')).networkConnect, // eslint-disable-line @typescript-eslint/no-require-imports
@@ -166,11 +150,7 @@ export const COMMANDS: CommandEntry[] = [
     name: 'network prune',
     load: () => (require('./network/prune') as typeof import('./network/prune')).networkPrune, // eslint-disable-line @typescript-eslint/no-require-imports
   },
-  {
-    name: 'container port',
-    aliases: [['port']],
-    load: () => (require('./container/port') as typeof import('./container/port')).containerPort, // eslint-disable-line @typescript-eslint/no-require-imports
-  },
+  everyday.containerPort,
   { name: 'system check', load: () => (require('./system/check') as typeof import('./system/check')).systemCheck }, // eslint-disable-line @typescript-eslint/no-require-imports
   { name: 'system df', load: () => (require('./system/df') as typeof import('./system/df')).systemDf }, // eslint-disable-line @typescript-eslint/no-require-imports
   {
@@ -185,7 +165,7 @@ export const COMMANDS: CommandEntry[] = [
     load: () => (require('./system/service') as typeof import('./system/service')).systemService, // eslint-disable-line @typescript-eslint/no-require-imports
   },
   { name: 'system cri', load: () => (require('./system/cri') as typeof import('./system/cri')).systemCri }, // eslint-disable-line @typescript-eslint/no-require-imports
-  { name: 'version', load: () => (require('./system/version') as typeof import('./system/version')).versionCmd }, // eslint-disable-line @typescript-eslint/no-require-imports
+  everyday.version,
   {
     name: 'system info',
     aliases: [['info']],
@@ -207,11 +187,7 @@ export const COMMANDS: CommandEntry[] = [
     load: () => (require('./volume/remove') as typeof import('./volume/remove')).volumeRemove, // eslint-disable-line @typescript-eslint/no-require-imports
   },
   { name: 'volume prune', load: () => (require('./volume/prune') as typeof import('./volume/prune')).volumePrune }, // eslint-disable-line @typescript-eslint/no-require-imports
-  {
-    name: 'image ls',
-    aliases: [['image', 'list'], ['images']],
-    load: () => (require('./image/list') as typeof import('./image/list')).imageList, // eslint-disable-line @typescript-eslint/no-require-imports
-  },
+  everyday.imageLs,
   {
     name: 'image tag',
     aliases: [['tag']],
@@ -223,10 +199,7 @@ export const COMMANDS: CommandEntry[] = [
     load: () => (require('./image/remove') as typeof import('./image/remove')).imageRemove, // eslint-disable-line @typescript-eslint/no-require-imports
   },
   { name: 'image prune', load: () => (require('./image/prune') as typeof import('./image/prune')).imagePrune }, // eslint-disable-line @typescript-eslint/no-require-imports
-  {
-    name: 'image inspect',
-    load: () => (require('./image/inspect') as typeof import('./image/inspect')).imageInspectCmd, // eslint-disable-line @typescript-eslint/no-require-imports
-  },
+  everyday.imageInspect,
   {
     name: 'image history',
     aliases: [['history']],
@@ -237,7 +210,7 @@ export const COMMANDS: CommandEntry[] = [
     aliases: [['import']],
     load: () => (require('./image/import') as typeof import('./image/import')).imageImport, // eslint-disable-line @typescript-eslint/no-require-imports
   },
-  { name: 'inspect', load: () => (require('./system/inspect') as typeof import('./system/inspect')).inspectCmd }, // eslint-disable-line @typescript-eslint/no-require-imports
+  everyday.inspect,
   {
     name: 'image save',
     aliases: [['save']],

@@ -1,0 +1,32 @@
+// Entry point of the bundle of the everyday read commands (dist/stowage-everyday.js):
+// ps, images, inspect, logs, port and version, with the same command modules,
+// flags, help and errors as the full CLI, but without the code of every other
+// command. Reading and compiling the full bundle was most of what these commands
+// added to Node.js's own start (issue 17). bin/stowage loads this bundle for a
+// command line that may be one of them and asks `handles` first; any other goes
+// to the full CLI (main.ts), so nothing here ever has to answer it.
+import { EVERYDAY } from './commands/everyday';
+import { internal } from '../errdefs';
+import { exitWhenDone, lookup, parseGlobals, runCli } from './run';
+
+/** Whether argv is an everyday command (or -v), which this bundle runs as the full CLI would. */
+export function handles(argv: string[]): boolean {
+  let g;
+  try {
+    g = parseGlobals(argv);
+  } catch {
+    return false; // a usage error in the global options: the full CLI words it
+  }
+  if (g.flags.version) return true;
+  return !g.help && g.args.length > 0 && lookup(EVERYDAY, g.args) !== undefined;
+}
+
+export function run(argv: string[]): Promise<number> {
+  return runCli(argv, EVERYDAY, () => {
+    throw internal('not an everyday command: the full CLI runs it');
+  });
+}
+
+export function main(): void {
+  exitWhenDone(run(process.argv.slice(2)));
+}
