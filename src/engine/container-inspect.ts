@@ -169,11 +169,11 @@ function networkSettings(c: Container, runroot: string): Record<string, unknown>
     SecondaryIPv6Addresses: null,
     EndpointID: primary?.EndpointID ?? '',
     Gateway: primary?.Gateway ?? '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    GlobalIPv6Address: primary?.GlobalIPv6Address ?? '',
+    GlobalIPv6PrefixLen: primary?.GlobalIPv6PrefixLen ?? 0,
     IPAddress: primary?.IPAddress ?? '',
     IPPrefixLen: primary?.IPPrefixLen ?? 0,
-    IPv6Gateway: '',
+    IPv6Gateway: primary?.IPv6Gateway ?? '',
     MacAddress: primary?.MacAddress ?? '',
     Networks: Object.fromEntries(
       [...new Set([...connectedNetworks(c.record), ...Object.keys(eps)])].map((name) => {
@@ -185,9 +185,10 @@ function networkSettings(c: Container, runroot: string): Record<string, unknown>
           name,
           {
             IPAMConfig:
-              a?.ipv4Address || a?.linkLocalIps?.length
+              a?.ipv4Address || a?.ipv6Address || a?.linkLocalIps?.length
                 ? {
                     ...(a.ipv4Address ? { IPv4Address: a.ipv4Address } : {}),
+                    ...(a.ipv6Address ? { IPv6Address: a.ipv6Address } : {}),
                     ...(a.linkLocalIps?.length ? { LinkLocalIPs: a.linkLocalIps } : {}),
                   }
                 : null,
@@ -198,9 +199,9 @@ function networkSettings(c: Container, runroot: string): Record<string, unknown>
             Gateway: e?.Gateway ?? '',
             IPAddress: e?.IPAddress ?? '',
             IPPrefixLen: e?.IPPrefixLen ?? 0,
-            IPv6Gateway: '',
-            GlobalIPv6Address: '',
-            GlobalIPv6PrefixLen: 0,
+            IPv6Gateway: e?.IPv6Gateway ?? '',
+            GlobalIPv6Address: e?.GlobalIPv6Address ?? '',
+            GlobalIPv6PrefixLen: e?.GlobalIPv6PrefixLen ?? 0,
             MacAddress: e?.MacAddress ?? '',
             DriverOpts: a?.driverOpts ?? null,
           },

@@ -104,7 +104,7 @@ export class ContainerNetworking {
             c.record.id,
             ns,
             name,
-            this.endpointOptions(c, name, i === 0 ? ports : {}),
+            this.endpointOptions(c, name, i === 0 ? ports : {}, [], i === 0),
           );
         }
         return endpoints;
@@ -120,7 +120,8 @@ export class ContainerNetworking {
     return { netns: netnsPath(this.runroot, c.record.id), endpoints };
   }
 
-  private endpointOptions(c: Container, network: string, ports: PortMap, extraAliases: string[] = []) {
+  /** `own`: the container's own network (its NetworkMode's), the one Config.MacAddress is for, as Docker's. */
+  private endpointOptions(c: Container, network: string, ports: PortMap, extraAliases: string[] = [], own = false) {
     const attachment = c.record.networks[network];
     const aliases = [...(attachment?.aliases ?? []), ...extraAliases];
     return {
@@ -128,6 +129,8 @@ export class ContainerNetworking {
       ports,
       aliases: [...new Set([c.record.config.Hostname ?? '', ...aliases].filter(Boolean))],
       ...(attachment?.ipv4Address ? { ip: attachment.ipv4Address } : {}),
+      ...(attachment?.ipv6Address ? { ip6: attachment.ipv6Address } : {}),
+      ...(own && c.record.config.MacAddress ? { mac: c.record.config.MacAddress } : {}),
     };
   }
 
@@ -215,6 +218,7 @@ export class ContainerNetworking {
       const ep = await this.manager.attach(c.record.id, netnsPath(this.runroot, c.record.id), net.name, {
         ...this.endpointOptions(c, net.name, {}, aliases),
         ip: opts.ipv4Address,
+        ip6: opts.ipv6Address,
       });
       this.records.updateState(c.record.id, (s) => ({ ...s, Networks: { ...(s.Networks ?? {}), [net.name]: ep } }));
     }
