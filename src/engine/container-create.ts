@@ -121,9 +121,6 @@ export const attachmentOf = (e: EndpointOptions | undefined): NetworkAttachment 
   ...(e?.driverOpts && Object.keys(e.driverOpts).length ? { driverOpts: e.driverOpts } : {}),
 });
 
-/** A 48-bit MAC address as Go's net.ParseMAC takes it (colon or dash separated). */
-const MAC = /^[0-9a-fA-F]{2}([:-])(?:[0-9a-fA-F]{2}\1){4}[0-9a-fA-F]{2}$/;
-
 /** A map with its keys in order, as Go writes maps in JSON. */
 const sortedKeys = (m: Record<string, string>) =>
   Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -177,8 +174,6 @@ function checkHostOptions(opts: CreateOptions): void {
   // (the default bridge refuses it when the start attaches it; these modes have no endpoint to refuse it then)
   const ip6 = opts.endpoint?.ipv6Address;
   if (ip6 && !isIPv6(ip6)) throw invalidArgument(`invalid IPv6 address: ${ip6}`);
-  if (opts.macAddress && !MAC.test(opts.macAddress))
-    throw invalidArgument(`${opts.macAddress} is not a valid mac address`);
   if ((ip || ip6) && /^(host|none|container:)/.test(opts.networkMode))
     throw invalidArgument('user specified IP address is supported on user defined networks only');
 }

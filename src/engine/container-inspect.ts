@@ -131,9 +131,22 @@ export function containerInspect(
     RW: m.RW,
     Propagation: m.Propagation,
   }));
-  out.Config = withStopTimeout({ ...fullContainerConfig(r.config), Image: r.imageRef }, r.config.StopTimeout);
+  out.Config = withStopTimeout(
+    withMacAddress({ ...fullContainerConfig(r.config), Image: r.imageRef }, r.config.MacAddress),
+    r.config.StopTimeout,
+  );
   out.NetworkSettings = networkSettings(c, store.runroot);
   return out;
+}
+
+/** Config.MacAddress (containers only, when given) before OnBuild, where Docker's container.Config has it. */
+function withMacAddress(config: Record<string, unknown>, mac: string | undefined): Record<string, unknown> {
+  if (!mac) return config;
+  return Object.fromEntries(
+    Object.entries(config).flatMap(([k, v]) =>
+      k === 'OnBuild' ? [['MacAddress', mac] as [string, unknown], [k, v]] : [[k, v] as [string, unknown]],
+    ),
+  );
 }
 
 /** Config.StopTimeout (containers only, not images) in its place after StopSignal, as Docker orders it. */

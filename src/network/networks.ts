@@ -8,13 +8,13 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import path from 'node:path';
-import { StowageError, alreadyExists, conflict, invalidArgument, notFound } from '../errdefs';
+import { StowageError, alreadyExists, conflict, internal, invalidArgument, notFound } from '../errdefs';
 import { ensureBridgeRules } from './bridge-rules';
 import { claimBridge, teardownBridge } from './bridges';
 import { netNaming } from './naming';
 import { networkLinkExists } from './host-netns';
 import { contains, parseCidr } from './subnet';
-import { bigIntToIp6, contains6, overlaps6, parseCidr6 } from './subnet6';
+import { contains6, overlaps6, parseCidr6 } from './subnet6';
 import { ensureStoreId, linkOwner, reclaimOrphanBridges, setLinkOwner } from './owners';
 import type { StateDb } from '../metadata/network-state';
 import type { Ipv6Pool, NetworkConfig, NetworkStore } from './types';
@@ -59,19 +59,16 @@ function checkIpv6(opts: CreateNetworkOptions, others: NetworkConfig[]): Ipv6Poo
       );
     return undefined;
   }
-  const subnet = parseCidr6(pool.subnet);
-  if (pool.ipRange) {
-    const r = parseCidr6(pool.ipRange);
-    if (r.prefix < subnet.prefix || !contains6(subnet, bigIntToIp6(r.base)))
-      throw invalidArgument(
-        `Invalid address range ${pool.ipRange}: It does not belong to the master pool ${pool.subnet}`,
-      );
+  let subnet;
+  try {
+    subnet = parseCidr6(pool.subnet);
+  } catch (e) {
+    throw internal(`Invalid subnet ${pool.subnet} : ${(e as Error).message}`, e);
   }
-  if (pool.gateway !== undefined) {
-    if (!isIPv6(pool.gateway)) throw invalidArgument(`invalid IPv6 address: ${pool.gateway}`);
-    if (!contains6(subnet, pool.gateway))
-      throw invalidArgument(`Invalid address ${pool.gateway}: It does not belong to any of this network's subnets`);
-  }
+  if (pool.ipRange) parseCidr6(pool.ipRange);
+  // libnetwork's wording (its IPAM cannot reserve the address); a 500 there too
+  if (pool.gateway !== undefined && (!isIPv6(pool.gateway) || !contains6(subnet, pool.gateway)))
+    throw internal(`failed to allocate gateway (${pool.gateway}): Requested address is out of range`);
   for (const o of others)
     if (o.ipv6 && overlaps6(parseCidr6(o.ipv6.subnet), subnet))
       throw new StowageError('forbidden', 'Pool overlaps with other one on this address space');
