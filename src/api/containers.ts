@@ -117,7 +117,7 @@ export function endpointOptions(ep: EndpointSettings): EndpointOptions {
   return {
     aliases: ep.Aliases ?? [],
     ipv4Address: ip,
-    ipv6Address: ip6,
+    ...(ip6 ? { ipv6Address: ip6 } : {}),
     links: ep.Links ?? [],
     ...(linkLocal.length ? { linkLocalIps: linkLocal } : {}),
     ...(Object.keys(driverOpts).length ? { driverOpts } : {}),

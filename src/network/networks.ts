@@ -48,7 +48,7 @@ export interface CreateNetworkOptions {
 /**
  * An IPv6 pool checked as libnetwork checks it: a subnet (none to pick from:
  * stowage has no default IPv6 pools, nor has Docker 20.10 unless configured),
- * gateway and range inside it, no overlap with this store's other IPv6 pools.
+ * gateway inside it, no overlap with this store's other IPv6 networks' pools.
  */
 function checkIpv6(opts: CreateNetworkOptions, others: NetworkConfig[]): Ipv6Pool | undefined {
   const pool = opts.ipv6;
@@ -69,8 +69,9 @@ function checkIpv6(opts: CreateNetworkOptions, others: NetworkConfig[]): Ipv6Poo
   // libnetwork's wording (its IPAM cannot reserve the address); a 500 there too
   if (pool.gateway !== undefined && (!isIPv6(pool.gateway) || !contains6(subnet, pool.gateway)))
     throw internal(`failed to allocate gateway (${pool.gateway}): Requested address is out of range`);
-  for (const o of others)
-    if (o.ipv6 && overlaps6(parseCidr6(o.ipv6.subnet), subnet))
+  // libnetwork reserves an IPv6 pool only for a network with EnableIPv6
+  for (const o of opts.enableIPv6 ? others : [])
+    if (o.enableIPv6 && o.ipv6 && overlaps6(parseCidr6(o.ipv6.subnet), subnet))
       throw new StowageError('forbidden', 'Pool overlaps with other one on this address space');
   return {
     subnet: pool.subnet,

@@ -299,6 +299,14 @@ test('networks: an IPv6 pool without EnableIPv6 is kept and lets IPv6Address be 
   assert.equal(net.EnableIPv6, false);
   assert.equal(net.IPAM.Config.length, 2); // an IPv4 subnet picked, and the IPv6 pool as given
   assert.deepEqual(net.IPAM.Config[1], { Subnet: `${prefix}1/64` });
+  // nothing is reserved without EnableIPv6 (libnetwork's IPAM reserves the pool only with it)
+  const again = await api.request(
+    'POST',
+    '/v1.41/networks/create',
+    JSON.stringify({ Name: 'dp-v6pool2', IPAM: { Config: [{ Subnet: `${prefix}/64` }] } }),
+  );
+  assert.equal(again.status, 201, again.body);
+  assert.equal((await api.request('DELETE', '/v1.41/networks/dp-v6pool2')).status, 204);
   const id = await create({
     Cmd: ['sleep', '300'],
     HostConfig: { NetworkMode: 'dp-v6pool' },
