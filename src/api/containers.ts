@@ -7,7 +7,7 @@ import type { Container } from '../container/store';
 import type { PortBindings } from '../container/types';
 import type { HealthConfig } from '../container/healthcheck';
 import { isUserDefinedNetwork, type CreateOptions, type EndpointOptions } from '../engine/container-create';
-import { isIPv4 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import { containerPorts } from '../engine/container-ports';
 import { apiPorts } from '../network/ports';
 import { containerInspect } from '../engine/container-inspect';
@@ -29,6 +29,7 @@ interface CreateBody {
   WorkingDir?: string;
   User?: string;
   Hostname?: string;
+  MacAddress?: string;
   Tty?: boolean;
   OpenStdin?: boolean;
   Labels?: Record<string, string> | null;
@@ -109,11 +110,14 @@ export interface EndpointSettings {
 export function endpointOptions(ep: EndpointSettings): EndpointOptions {
   const ip = ep.IPAMConfig?.IPv4Address || undefined;
   if (ip !== undefined && !isIPv4(ip)) throw invalidArgument(`invalid IPv4 address: ${ip}`);
+  const ip6 = ep.IPAMConfig?.IPv6Address || undefined;
+  if (ip6 !== undefined && !isIPv6(ip6)) throw invalidArgument(`invalid IPv6 address: ${ip6}`);
   const linkLocal = ep.IPAMConfig?.LinkLocalIPs ?? [];
   const driverOpts = ep.DriverOpts ?? {};
   return {
     aliases: ep.Aliases ?? [],
     ipv4Address: ip,
+    ...(ip6 ? { ipv6Address: ip6 } : {}),
     links: ep.Links ?? [],
     ...(linkLocal.length ? { linkLocalIps: linkLocal } : {}),
     ...(Object.keys(driverOpts).length ? { driverOpts } : {}),
@@ -195,6 +199,7 @@ export function createRequest(
       workdir: body.WorkingDir || undefined,
       user: body.User || undefined,
       hostname: body.Hostname || undefined,
+      macAddress: body.MacAddress || undefined,
       tty: !!body.Tty,
       interactive: !!body.OpenStdin,
       autoRemove: !!h.AutoRemove,

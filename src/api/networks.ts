@@ -59,23 +59,42 @@ export const NETWORK_ROUTES: Route[] = [
     async handler(ctx, r, res) {
       const b = await r.json<CreateBody>();
       if (!b.Name) throw invalidArgument('network name must not be empty');
-      if (b.EnableIPv6) throw invalidArgument('IPv6 networks are not supported by stowage');
       if (b.IPAM?.Driver && b.IPAM.Driver !== 'default')
         throw invalidArgument(`IPAM driver "${b.IPAM.Driver}" not found`);
       const configs = b.IPAM?.Config ?? [];
-      if (configs.length > 1) throw invalidArgument('stowage networks have one IPv4 subnet');
-      const ipam = configs[0] ?? {};
+      // one pool per family (IPv6 ones by their subnet, as libnetwork splits them)
+      const v6 = configs.filter((c) => c.Subnet?.includes(':'));
+      const v4 = configs.filter((c) => !c.Subnet?.includes(':'));
+      if (v4.length > 1 || v6.length > 1) throw invalidArgument("bridge driver doesn't support multiple subnets");
+      const ipam = v4[0] ?? {};
+      const ipv6 = v6[0];
+      // Docker's API checks names only when asked (the docker CLI always asks); a duplicate gets a warning
+      const same = b.CheckDuplicate ? undefined : await ctx.networks.named(b.Name);
       const net = await ctx.networks.create(b.Name, {
+        checkDuplicate: !!b.CheckDuplicate,
         driver: b.Driver || 'bridge',
         subnet: ipam.Subnet || undefined,
         gateway: ipam.Gateway || undefined,
         ipRange: ipam.IPRange || undefined,
         auxAddresses: ipam.AuxiliaryAddresses ?? undefined,
         internal: !!b.Internal,
+        enableIPv6: !!b.EnableIPv6,
+        ...(ipv6?.Subnet
+          ? {
+              ipv6: {
+                subnet: ipv6.Subnet,
+                ...(ipv6.Gateway ? { gateway: ipv6.Gateway } : {}),
+                ...(ipv6.IPRange ? { ipRange: ipv6.IPRange } : {}),
+              },
+            }
+          : {}),
         labels: b.Labels ?? {},
         options: b.Options ?? {},
       });
-      sendJson(res, 201, { Id: net.id, Warning: '' });
+      sendJson(res, 201, {
+        Id: net.id,
+        Warning: same ? `Network with name ${same.name} (id : ${same.id}) already exists` : '',
+      });
     },
   },
   {

@@ -68,6 +68,7 @@ export const CREATE_FLAGS = [
   { long: 'hostname', short: 'h', kind: 'string', valueName: 'string', help: 'Container host name' },
   { long: 'init', kind: 'bool', help: 'Run an init inside the container that forwards signals and reaps processes' },
   { long: 'ip', kind: 'string', valueName: 'string', help: 'IPv4 address (e.g., 172.30.100.104)' },
+  { long: 'ip6', kind: 'string', valueName: 'string', help: 'IPv6 address (e.g., 2001:db8::33)' },
   { long: 'ipc', kind: 'string', valueName: 'string', help: 'IPC mode to use' },
   { long: 'interactive', short: 'i', kind: 'bool', help: 'Keep STDIN open even if not attached' },
   { long: 'label', short: 'l', kind: 'list', help: 'Set meta data on a container', parse: validateLabel },
@@ -81,6 +82,12 @@ export const CREATE_FLAGS = [
   },
   { long: 'log-driver', kind: 'string', valueName: 'string', help: 'Logging driver for the container' },
   { long: 'log-opt', kind: 'list', valueName: 'list', help: 'Log driver options' },
+  {
+    long: 'mac-address',
+    kind: 'string',
+    valueName: 'string',
+    help: 'Container MAC address (e.g., 92:d0:c6:0a:29:33)',
+  },
   { long: 'mount', kind: 'list', valueName: 'mount', help: 'Attach a filesystem mount to the container' },
   { long: 'memory', short: 'm', kind: 'string', valueName: 'bytes', help: 'Memory limit', parse: ramInBytes },
   {
@@ -285,6 +292,10 @@ export function createOptions(flags: CreateFlagValues, image: string, cmd: strin
   if (flags['network-alias'].length && !userDefined)
     throw cliError('network-scoped aliases are only supported for user-defined networks');
   const devices = cliCheck(() => flags.device.map(parseDevice));
+  const mac = flags['mac-address'];
+  // Go's net.ParseMAC for a 48-bit address: the docker CLI's check
+  if (mac && !/^[0-9a-fA-F]{2}([:-])(?:[0-9a-fA-F]{2}\1){4}[0-9a-fA-F]{2}$/.test(mac))
+    throw cliError(`${mac} is not a valid mac address`);
   const healthcheck = cliCheck(() =>
     healthFromFlags({
       cmd: flags['health-cmd'],
@@ -305,6 +316,7 @@ export function createOptions(flags: CreateFlagValues, image: string, cmd: strin
     workdir: given(flags, 'workdir'),
     user: given(flags, 'user'),
     hostname: given(flags, 'hostname'),
+    macAddress: mac || undefined,
     tty: flags.tty,
     interactive: flags.interactive,
     autoRemove: flags.rm,
@@ -355,6 +367,7 @@ export function createOptions(flags: CreateFlagValues, image: string, cmd: strin
     endpoint: {
       aliases: flags['network-alias'],
       ipv4Address: given(flags, 'ip'),
+      ipv6Address: given(flags, 'ip6'),
       links: userDefined ? flags.link : [],
     },
   };

@@ -100,6 +100,8 @@ export interface NetworkAttachment {
   aliases: string[];
   /** --ip / IPAMConfig.IPv4Address */
   ipv4Address?: string;
+  /** --ip6 / IPAMConfig.IPv6Address */
+  ipv6Address?: string;
   /** --link on a user-defined network: "name:alias" as given */
   links?: string[];
   /** (API) EndpointSettings.IPAMConfig.LinkLocalIPs and DriverOpts, kept and shown as given */
@@ -119,7 +121,8 @@ export interface ContainerRecord {
   imageRef: string;
   /** Top layer of the image, kept so the layers outlive an `rmi -f`. */
   topLayer: Digest | null;
-  config: ContainerConfig & { Image: string; StopTimeout?: number };
+  /** Docker's container Config (MacAddress is a container's own, not an image's) */
+  config: ContainerConfig & { Image: string; StopTimeout?: number; MacAddress?: string };
   hostConfig: HostConfig;
   /** The --entrypoint and command as given, to rebuild the spec on every start. */
   entrypointFlag?: string;

@@ -13,7 +13,7 @@ import type { Ulimit } from '../container/host-options';
 import { mergeHealthcheck, validateHealthcheck, type HealthConfig } from '../container/healthcheck';
 import { NO_RESTART, validateRestartPolicy, type RestartPolicy } from '../container/restart-policy';
 import { checkHostname, checkHostsName, checkResolvWord } from '../network/host-names';
-import { isIPv4 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import type {
   ContainerRecord,
   DeviceMapping,
@@ -35,6 +35,8 @@ export interface CreateOptions {
   workdir?: string;
   user?: string;
   hostname?: string;
+  /** Config.MacAddress: the MAC address of the interface on the container's own network */
+  macAddress?: string;
   tty: boolean;
   interactive: boolean;
   autoRemove: boolean;
@@ -104,6 +106,7 @@ export interface CreateOptions {
 export interface EndpointOptions {
   aliases?: string[];
   ipv4Address?: string;
+  ipv6Address?: string;
   links?: string[];
   linkLocalIps?: string[];
   driverOpts?: Record<string, string>;
@@ -112,6 +115,7 @@ export interface EndpointOptions {
 export const attachmentOf = (e: EndpointOptions | undefined): NetworkAttachment => ({
   aliases: e?.aliases ?? [],
   ...(e?.ipv4Address ? { ipv4Address: e.ipv4Address } : {}),
+  ...(e?.ipv6Address ? { ipv6Address: e.ipv6Address } : {}),
   ...(e?.links?.length ? { links: e.links } : {}),
   ...(e?.linkLocalIps?.length ? { linkLocalIps: e.linkLocalIps } : {}),
   ...(e?.driverOpts && Object.keys(e.driverOpts).length ? { driverOpts: e.driverOpts } : {}),
@@ -168,7 +172,9 @@ function checkHostOptions(opts: CreateOptions): void {
   const ip = opts.endpoint?.ipv4Address;
   if (ip && !isIPv4(ip)) throw invalidArgument(`invalid IPv4 address: ${ip}`);
   // (the default bridge refuses it when the start attaches it; these modes have no endpoint to refuse it then)
-  if (ip && /^(host|none|container:)/.test(opts.networkMode))
+  const ip6 = opts.endpoint?.ipv6Address;
+  if (ip6 && !isIPv6(ip6)) throw invalidArgument(`invalid IPv6 address: ${ip6}`);
+  if ((ip || ip6) && /^(host|none|container:)/.test(opts.networkMode))
     throw invalidArgument('user specified IP address is supported on user defined networks only');
 }
 
@@ -302,6 +308,7 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
       Labels: { ...(ic.Labels ?? {}), ...opts.labels },
       StopSignal: opts.stopSignal ?? ic.StopSignal,
       StopTimeout: opts.stopTimeout,
+      ...(opts.macAddress ? { MacAddress: opts.macAddress } : {}),
       ...(opts.shell?.length ? { Shell: opts.shell } : {}),
     },
     hostConfig,

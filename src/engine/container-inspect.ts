@@ -143,9 +143,22 @@ export function containerInspect(
     RW: m.RW,
     Propagation: m.Propagation,
   }));
-  out.Config = withStopTimeout({ ...fullContainerConfig(r.config), Image: r.imageRef }, r.config.StopTimeout);
+  out.Config = withStopTimeout(
+    withMacAddress({ ...fullContainerConfig(r.config), Image: r.imageRef }, r.config.MacAddress),
+    r.config.StopTimeout,
+  );
   out.NetworkSettings = networkSettings(c, store.runroot);
   return out;
+}
+
+/** Config.MacAddress (containers only, when given) before OnBuild, where Docker's container.Config has it. */
+function withMacAddress(config: Record<string, unknown>, mac: string | undefined): Record<string, unknown> {
+  if (!mac) return config;
+  return Object.fromEntries(
+    Object.entries(config).flatMap(([k, v]) =>
+      k === 'OnBuild' ? [['MacAddress', mac] as [string, unknown], [k, v]] : [[k, v] as [string, unknown]],
+    ),
+  );
 }
 
 /** Config.StopTimeout (containers only, not images) in its place after StopSignal, as Docker orders it. */
@@ -181,11 +194,11 @@ function networkSettings(c: Container, runroot: string): Record<string, unknown>
     SecondaryIPv6Addresses: null,
     EndpointID: primary?.EndpointID ?? '',
     Gateway: primary?.Gateway ?? '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    GlobalIPv6Address: primary?.GlobalIPv6Address ?? '',
+    GlobalIPv6PrefixLen: primary?.GlobalIPv6PrefixLen ?? 0,
     IPAddress: primary?.IPAddress ?? '',
     IPPrefixLen: primary?.IPPrefixLen ?? 0,
-    IPv6Gateway: '',
+    IPv6Gateway: primary?.IPv6Gateway ?? '',
     MacAddress: primary?.MacAddress ?? '',
     Networks: Object.fromEntries(
       [...new Set([...connectedNetworks(c.record), ...Object.keys(eps)])].map((name) => {
@@ -197,9 +210,10 @@ function networkSettings(c: Container, runroot: string): Record<string, unknown>
           name,
           {
             IPAMConfig:
-              a?.ipv4Address || a?.linkLocalIps?.length
+              a?.ipv4Address || a?.ipv6Address || a?.linkLocalIps?.length
                 ? {
                     ...(a.ipv4Address ? { IPv4Address: a.ipv4Address } : {}),
+                    ...(a.ipv6Address ? { IPv6Address: a.ipv6Address } : {}),
                     ...(a.linkLocalIps?.length ? { LinkLocalIPs: a.linkLocalIps } : {}),
                   }
                 : null,
@@ -210,9 +224,9 @@ function networkSettings(c: Container, runroot: string): Record<string, unknown>
             Gateway: e?.Gateway ?? '',
             IPAddress: e?.IPAddress ?? '',
             IPPrefixLen: e?.IPPrefixLen ?? 0,
-            IPv6Gateway: '',
-            GlobalIPv6Address: '',
-            GlobalIPv6PrefixLen: 0,
+            IPv6Gateway: e?.IPv6Gateway ?? '',
+            GlobalIPv6Address: e?.GlobalIPv6Address ?? '',
+            GlobalIPv6PrefixLen: e?.GlobalIPv6PrefixLen ?? 0,
             MacAddress: e?.MacAddress ?? '',
             DriverOpts: a?.driverOpts ?? null,
           },

@@ -153,7 +153,7 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
             c.record.id,
             ns,
             name,
-            this.endpointOptions(c, name, i === 0 ? ports : {}),
+            this.endpointOptions(c, name, i === 0 ? ports : {}, [], i === 0),
           );
         }
         return endpoints;
@@ -169,7 +169,8 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
     return { netns: netnsPath(this.runroot, c.record.id), userns, endpoints };
   }
 
-  private endpointOptions(c: Container, network: string, ports: PortMap, extraAliases: string[] = []) {
+  /** `own`: the container's own network (its NetworkMode's), the one Config.MacAddress is for, as Docker's. */
+  private endpointOptions(c: Container, network: string, ports: PortMap, extraAliases: string[] = [], own = false) {
     const attachment = c.record.networks[network];
     const aliases = [...(attachment?.aliases ?? []), ...extraAliases];
     return {
@@ -177,6 +178,8 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
       ports,
       aliases: [...new Set([c.record.config.Hostname ?? '', ...aliases].filter(Boolean))],
       ...(attachment?.ipv4Address ? { ip: attachment.ipv4Address } : {}),
+      ...(attachment?.ipv6Address ? { ip6: attachment.ipv6Address } : {}),
+      ...(own && c.record.config.MacAddress ? { mac: c.record.config.MacAddress } : {}),
     };
   }
 
@@ -268,6 +271,7 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
       const ep = await this.manager.attach(c.record.id, netnsPath(this.runroot, c.record.id), net.name, {
         ...this.endpointOptions(c, net.name, {}, aliases),
         ip: opts.ipv4Address,
+        ip6: opts.ipv6Address,
       });
       this.records.updateState(c.record.id, (s) => ({ ...s, Networks: { ...(s.Networks ?? {}), [net.name]: ep } }));
     }

@@ -68,7 +68,7 @@ export class NetworkService {
         EndpointID: ep.EndpointID,
         MacAddress: ep.MacAddress,
         IPv4Address: `${ep.IPAddress}/${ep.IPPrefixLen}`,
-        IPv6Address: '',
+        IPv6Address: ep.GlobalIPv6Address ? `${ep.GlobalIPv6Address}/${ep.GlobalIPv6PrefixLen}` : '',
       };
     }
     return {
@@ -77,20 +77,32 @@ export class NetworkService {
       Created: net.created,
       Scope: 'local',
       Driver: net.driver,
-      EnableIPv6: false,
+      EnableIPv6: !!net.enableIPv6,
       IPAM: {
         Driver: 'default',
         Options: null,
-        Config: net.subnet
-          ? [
-              {
-                Subnet: net.subnet,
-                Gateway: net.gateway,
-                ...(net.ipRange ? { IPRange: net.ipRange } : {}),
-                ...(net.auxAddresses ? { AuxiliaryAddresses: net.auxAddresses } : {}),
-              },
-            ]
-          : [],
+        Config: [
+          ...(net.subnet
+            ? [
+                {
+                  Subnet: net.subnet,
+                  Gateway: net.gateway,
+                  ...(net.ipRange ? { IPRange: net.ipRange } : {}),
+                  ...(net.auxAddresses ? { AuxiliaryAddresses: net.auxAddresses } : {}),
+                },
+              ]
+            : []),
+          // the IPv6 pool as given, as Docker shows a configured one
+          ...(net.ipv6
+            ? [
+                {
+                  Subnet: net.ipv6.subnet,
+                  ...(net.ipv6.ipRange ? { IPRange: net.ipv6.ipRange } : {}),
+                  ...(net.ipv6.gateway ? { Gateway: net.ipv6.gateway } : {}),
+                },
+              ]
+            : []),
+        ],
       },
       Internal: net.internal,
       Attachable: false,
@@ -101,6 +113,11 @@ export class NetworkService {
       Options: net.options,
       Labels: net.labels,
     };
+  }
+
+  /** A network already named `name` (by exact name): what CheckDuplicate=false warns about. */
+  async named(name: string): Promise<NetworkConfig | undefined> {
+    return (await this.manager.list()).find((n) => n.name === name);
   }
 
   async create(name: string, opts: CreateNetworkOptions): Promise<NetworkConfig> {

@@ -12,6 +12,7 @@ import { networkHost } from './host-netns';
 import { newId, type Networks } from './networks';
 import type { AttachmentRow, StateDb } from '../metadata/network-state';
 import { contains, parseCidr } from './subnet';
+import { contains6, parseCidr6 } from './subnet6';
 import type { AttachOptions, Endpoint, Peer, PortMap } from './types';
 
 export class Attachments {
@@ -63,6 +64,16 @@ export class Attachments {
         throw invalidArgument(`no configured subnet or ip-range contain the IP address ${opts.ip}`);
       }
     }
+    if (opts.ip6 !== undefined) {
+      if (net.name === 'bridge')
+        throw invalidArgument('user specified IP address is supported on user defined networks only');
+      if (!net.ipv6)
+        throw invalidArgument(
+          'user specified IP address is supported only when connecting to networks with user configured subnets',
+        );
+      if (!contains6(parseCidr6(net.ipv6.subnet), opts.ip6))
+        throw invalidArgument(`Invalid address ${opts.ip6}: It does not belong to any of this network's subnets`);
+    }
     const endpointId = newId();
     // internal networks publish nothing (Docker programs no port mapping there either)
     const requests = net.internal ? [] : portRequests(opts.ports ?? {});
@@ -109,7 +120,10 @@ export class Attachments {
             ...(p.hostIp && !networkHost() ? { hostIP: p.hostIp } : {}),
           }));
         }
-        if (opts.ip !== undefined) capabilityArgs.ips = [opts.ip];
+        // without EnableIPv6 a requested IPv6 address is only recorded (shown in IPAMConfig), as Docker 20.10 does
+        const ips = [opts.ip, net.enableIPv6 ? opts.ip6 : undefined].filter((x) => x !== undefined);
+        if (ips.length) capabilityArgs.ips = ips;
+        if (opts.mac) capabilityArgs.mac = opts.mac;
         const self = selfId();
         const r: AttachmentRow = {
           container_id: containerId,
@@ -157,7 +171,7 @@ export class Attachments {
       await teardownMasq(list, containerId);
       await this.state.locked(() => this.state.delete(containerId, net.id));
       if (err instanceof CniAddError) {
-        if (opts.ip !== undefined && /requested IP address .* is not available/.test(err.message))
+        if ((opts.ip ?? opts.ip6) !== undefined && /requested IP address .* is not available/.test(err.message))
           throw conflict('Address already in use');
         throw err.error;
       }
@@ -259,8 +273,10 @@ export class Attachments {
 
 function endpointOf(r: AttachmentRow): Endpoint {
   const result = r.result ? (JSON.parse(r.result) as CniResult) : undefined;
-  const ip = result?.ips?.[0];
+  const ip = result?.ips?.find((i) => !i.address.includes(':')) ?? result?.ips?.[0];
+  const ip6 = result?.ips?.find((i) => i.address.includes(':'));
   const [addr, prefix] = (ip?.address ?? '/').split('/');
+  const [addr6, prefix6] = (ip6?.address ?? '/').split('/');
   const iface =
     ip?.interface !== undefined ? result?.interfaces?.[ip.interface] : result?.interfaces?.find((i) => i.sandbox);
   const ports: PortMap = {};
@@ -278,6 +294,9 @@ function endpointOf(r: AttachmentRow): Endpoint {
     IPAddress: addr,
     IPPrefixLen: prefix ? Number(prefix) : 0,
     MacAddress: iface?.mac ?? '',
+    GlobalIPv6Address: addr6,
+    GlobalIPv6PrefixLen: prefix6 ? Number(prefix6) : 0,
+    IPv6Gateway: ip6?.gateway ?? '',
     Aliases: JSON.parse(r.aliases) as string[],
     InterfaceName: r.ifname,
     Ports: ports,

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { CNI_VERSION, type CniResult, type NetConfList, type PluginConf } from './cni';
 import { cniChainName, deleteRules } from './iptables';
 import { firstHost, lastHost, parseCidr } from './subnet';
+import { firstHost6, formatCidr6, lastHost6, parseCidr6 } from './subnet6';
 import type { NetworkConfig } from './types';
 
 /** The conflist attaching a container to a bridge network; IPAM state under ipamDir. */
@@ -36,6 +37,23 @@ export function bridgeConflist(
     range.rangeStart = firstHost(r); // host-local skips the gateway itself
     range.rangeEnd = lastHost(r);
   }
+  const ranges = [[range]];
+  const routes = defaultRoute && !net.internal ? [{ dst: '0.0.0.0/0' }] : [];
+  // an IPv6 network's containers get an address of its IPv6 pool too (Docker assigns none without EnableIPv6)
+  if (net.enableIPv6 && net.ipv6) {
+    const subnet = parseCidr6(net.ipv6.subnet);
+    const range6: Record<string, string> = {
+      subnet: formatCidr6(subnet), // host-local wants the network address
+      gateway: net.ipv6.gateway ?? firstHost6(subnet),
+    };
+    if (net.ipv6.ipRange) {
+      const r = parseCidr6(net.ipv6.ipRange);
+      range6.rangeStart = firstHost6(r);
+      range6.rangeEnd = lastHost6(r);
+    }
+    ranges.push([range6]);
+    if (routes.length) routes.push({ dst: '::/0' });
+  }
   const plugins: PluginConf[] = [
     {
       type: 'bridge',
@@ -46,10 +64,10 @@ export function bridgeConflist(
       ipam: {
         type: 'host-local',
         dataDir: ipamDir,
-        ranges: [[range]],
-        routes: defaultRoute && !net.internal ? [{ dst: '0.0.0.0/0' }] : [],
+        ranges,
+        routes,
       },
-      capabilities: { ips: true },
+      capabilities: { ips: true, mac: true },
     },
   ];
   if (withPorts && !net.internal) plugins.push({ type: 'portmap', snat: true, capabilities: { portMappings: true } });
@@ -94,7 +112,7 @@ export function resultFromIpam(
   };
   const range = bridge.ipam?.ranges?.[0]?.[0];
   for (const n of names) {
-    if (!/^\d+\.\d+\.\d+\.\d+$/.test(n)) continue;
+    if (!/^\d+\.\d+\.\d+\.\d+$/.test(n)) continue; // (an IPv6 reservation is released by host-local's DEL by container ID)
     try {
       if (fs.readFileSync(path.join(dir, n), 'utf8').trim() !== want) continue;
     } catch {

@@ -54,7 +54,8 @@ export class FakeNetworks implements NetworkBackend {
     if (PREDEFINED.includes(name))
       throw new StowageError('forbidden', `operation is not permitted on predefined ${name} network `);
     if (name === '') throw invalidArgument('network name must not be empty');
-    if (this.nets.some((n) => n.name === name)) throw alreadyExists(`network with name ${name} already exists`);
+    if (opts.checkDuplicate !== false && this.nets.some((n) => n.name === name))
+      throw alreadyExists(`network with name ${name} already exists`);
     const net: NetworkConfig = {
       name,
       id: newId(),

@@ -6,17 +6,18 @@
 // and checked against the attachments.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { isIPv4 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import path from 'node:path';
-import { StowageError, alreadyExists, conflict, invalidArgument, notFound } from '../errdefs';
+import { StowageError, alreadyExists, conflict, internal, invalidArgument, notFound } from '../errdefs';
 import { ensureBridgeRules } from './bridge-rules';
 import { claimBridge, teardownBridge } from './bridges';
 import { netNaming } from './naming';
 import { networkLinkExists } from './host-netns';
 import { contains, parseCidr } from './subnet';
+import { contains6, overlaps6, parseCidr6 } from './subnet6';
 import { ensureStoreId, linkOwner, reclaimOrphanBridges, setLinkOwner } from './owners';
 import type { StateDb } from '../metadata/network-state';
-import type { NetworkConfig, NetworkStore } from './types';
+import type { Ipv6Pool, NetworkConfig, NetworkStore } from './types';
 
 export { DEFAULT_BRIDGE_POOLS, USER_NETWORK_POOLS, USER_NETWORK_PREFIX, DEFAULT_BRIDGE_PREFIX } from './naming';
 export const PREDEFINED = ['bridge', 'host', 'none'] as const;
@@ -33,6 +34,50 @@ export interface CreateNetworkOptions {
   internal?: boolean;
   labels?: Record<string, string>;
   options?: Record<string, string>;
+  /**
+   * Refuse a name another network has (default). The API's CheckDuplicate=false
+   * lets a second one be made, as Docker 20.10 does; lookups by that name are then ambiguous.
+   */
+  checkDuplicate?: boolean;
+  /** EnableIPv6: containers get an address of the IPv6 pool too */
+  enableIPv6?: boolean;
+  /** an IPv6 pool (IPAM config with an IPv6 subnet), kept even without enableIPv6 as Docker 20.10 does */
+  ipv6?: Ipv6Pool;
+}
+
+/**
+ * An IPv6 pool checked as libnetwork checks it: a subnet (none to pick from:
+ * stowage has no default IPv6 pools, nor has Docker 20.10 unless configured),
+ * gateway inside it, no overlap with this store's other IPv6 networks' pools.
+ */
+function checkIpv6(opts: CreateNetworkOptions, others: NetworkConfig[]): Ipv6Pool | undefined {
+  const pool = opts.ipv6;
+  if (!pool) {
+    if (opts.enableIPv6)
+      throw invalidArgument(
+        'could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network',
+      );
+    return undefined;
+  }
+  let subnet;
+  try {
+    subnet = parseCidr6(pool.subnet);
+  } catch (e) {
+    throw internal(`Invalid subnet ${pool.subnet} : ${(e as Error).message}`, e);
+  }
+  if (pool.ipRange) parseCidr6(pool.ipRange);
+  // libnetwork's wording (its IPAM cannot reserve the address); a 500 there too
+  if (pool.gateway !== undefined && (!isIPv6(pool.gateway) || !contains6(subnet, pool.gateway)))
+    throw internal(`failed to allocate gateway (${pool.gateway}): Requested address is out of range`);
+  // libnetwork reserves an IPv6 pool only for a network with EnableIPv6
+  for (const o of opts.enableIPv6 ? others : [])
+    if (o.enableIPv6 && o.ipv6 && overlaps6(parseCidr6(o.ipv6.subnet), subnet))
+      throw new StowageError('forbidden', 'Pool overlaps with other one on this address space');
+  return {
+    subnet: pool.subnet,
+    ...(pool.gateway ? { gateway: pool.gateway } : {}),
+    ...(pool.ipRange ? { ipRange: pool.ipRange } : {}),
+  };
 }
 
 /**
@@ -153,11 +198,14 @@ export class Networks {
     if (driver !== 'bridge') throw notFound(`plugin "${driver}" not found`);
     await this.ensureDefault();
     return this.state.exclusive(async () => {
-      if (this.store.list().some((n) => n.name === name))
+      if (opts.checkDuplicate !== false && this.store.list().some((n) => n.name === name))
         throw alreadyExists(`network with name ${name} already exists`);
+      const ipv6 = checkIpv6(opts, this.store.list());
       const id = newId();
       const naming = netNaming();
       const net = await this.claim(name, id, naming.userPools, naming.userSize, opts, () => naming.userBridge(id));
+      if (ipv6) net.ipv6 = ipv6;
+      if (opts.enableIPv6) net.enableIPv6 = true;
       try {
         if (opts.auxAddresses && Object.keys(opts.auxAddresses).length)
           net.auxAddresses = reserveAux(net, opts.auxAddresses, this.ipamDir);

@@ -41,12 +41,26 @@ export interface NetworkConfig {
   ipRange?: string;
   /** IPAM AuxiliaryAddresses (reserved in host-local's directory) */
   auxAddresses?: Record<string, string>;
+  /** containers get an address of `ipv6` too (`--ipv6`, EnableIPv6) */
+  enableIPv6?: boolean;
+  /**
+   * The IPv6 pool as given (Docker shows it so): kept even without EnableIPv6,
+   * when it only lets `--ip6` be checked and shown, as Docker 20.10 does
+   */
+  ipv6?: Ipv6Pool;
   /** no default route, no masquerade, no published ports (`--internal`) */
   internal: boolean;
   labels: Record<string, string>;
   options: Record<string, string>;
   /** RFC 3339 with nanoseconds, as Docker prints Created */
   created: string;
+}
+
+/** A network's IPv6 IPAM pool: subnet, and the gateway and sub-range when given. */
+export interface Ipv6Pool {
+  subnet: string;
+  gateway?: string;
+  ipRange?: string;
 }
 
 /** Where network definitions live (JSON files by default; the metadata DB later). */
@@ -65,6 +79,10 @@ export interface Endpoint {
   IPAddress: string;
   IPPrefixLen: number;
   MacAddress: string;
+  /** the IPv6 address on an IPv6 network ('' otherwise) */
+  GlobalIPv6Address?: string;
+  GlobalIPv6PrefixLen?: number;
+  IPv6Gateway?: string;
   Aliases: string[];
   /** interface name inside the container (eth0, eth1, ...) */
   InterfaceName: string;
@@ -84,6 +102,10 @@ export interface AttachOptions {
   aliases?: string[];
   /** a fixed IPv4 address (`--ip`), must be in the network's subnet */
   ip?: string;
+  /** a fixed IPv6 address (`--ip6`), must be in the network's IPv6 subnet */
+  ip6?: string;
+  /** the interface's MAC address (Config.MacAddress) */
+  mac?: string;
 }
 
 /** A peer on the same network, for the /etc/hosts entries that stand in for Docker's DNS. */

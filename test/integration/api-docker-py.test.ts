@@ -249,3 +249,169 @@ test('networks: IPAM auxiliary addresses kept (and checked to be in the subnet);
   await api.dockerOk(['rm', '-f', 'dp-up', 'dp-down']);
   await api.dockerOk(['network', 'rm', 'dp-net']);
 });
+
+test("networks: CheckDuplicate=false makes a second network of a name, with Docker's warning; true refuses it", async () => {
+  const create = (body: object) => api.request('POST', '/v1.41/networks/create', JSON.stringify(body));
+  const first = await create({ Name: 'dp-dup', CheckDuplicate: true });
+  assert.equal(first.status, 201, first.body);
+  const firstId = json<{ Id: string }>(first.body).Id;
+  const refused = await create({ Name: 'dp-dup', CheckDuplicate: true });
+  assert.deepEqual(
+    [refused.status, json<{ message: string }>(refused.body).message],
+    [409, 'network with name dp-dup already exists'],
+  );
+  const second = await create({ Name: 'dp-dup', CheckDuplicate: false });
+  assert.equal(second.status, 201, second.body);
+  const dup = json<{ Id: string; Warning: string }>(second.body);
+  assert.notEqual(dup.Id, firstId);
+  assert.equal(dup.Warning, `Network with name dp-dup (id : ${firstId}) already exists`);
+  assert.equal((await api.request('GET', '/v1.41/networks/dp-dup')).status, 400); // ambiguous by name
+  for (const id of [firstId, dup.Id]) assert.equal((await api.request('DELETE', `/v1.41/networks/${id}`)).status, 204);
+});
+
+/** A private (ULA) /64 of this test's own. */
+const ula = () => `fdb7:${Math.floor(Math.random() * 0xffff).toString(16)}:${process.pid.toString(16)}:1::/64`;
+
+interface Ep {
+  IPAMConfig: Record<string, string> | null;
+  GlobalIPv6Address: string;
+  GlobalIPv6PrefixLen: number;
+  IPv6Gateway: string;
+  MacAddress: string;
+}
+const endpoint = async (c: string, net: string) =>
+  json<{ NetworkSettings: { Networks: Record<string, Ep> } }>(
+    (await api.request('GET', `/v1.41/containers/${c}/json`)).body,
+  ).NetworkSettings.Networks[net];
+
+test('networks: an IPv6 pool without EnableIPv6 is kept and lets IPv6Address be given (recorded, not assigned), as Docker 20.10', async () => {
+  const subnet = ula();
+  const prefix = subnet.replace('::/64', '::');
+  const created = await api.request(
+    'POST',
+    '/v1.41/networks/create',
+    JSON.stringify({ Name: 'dp-v6pool', IPAM: { Driver: 'default', Config: [{ Subnet: `${prefix}1/64` }] } }),
+  );
+  assert.equal(created.status, 201, created.body);
+  const net = json<{ EnableIPv6: boolean; IPAM: { Config: Array<Record<string, string>> } }>(
+    (await api.request('GET', '/v1.41/networks/dp-v6pool')).body,
+  );
+  assert.equal(net.EnableIPv6, false);
+  assert.equal(net.IPAM.Config.length, 2); // an IPv4 subnet picked, and the IPv6 pool as given
+  assert.deepEqual(net.IPAM.Config[1], { Subnet: `${prefix}1/64` });
+  // nothing is reserved without EnableIPv6 (libnetwork's IPAM reserves the pool only with it)
+  const again = await api.request(
+    'POST',
+    '/v1.41/networks/create',
+    JSON.stringify({ Name: 'dp-v6pool2', IPAM: { Config: [{ Subnet: `${prefix}/64` }] } }),
+  );
+  assert.equal(again.status, 201, again.body);
+  assert.equal((await api.request('DELETE', '/v1.41/networks/dp-v6pool2')).status, 204);
+  const id = await create({
+    Cmd: ['sleep', '300'],
+    HostConfig: { NetworkMode: 'dp-v6pool' },
+    NetworkingConfig: { EndpointsConfig: { 'dp-v6pool': { IPAMConfig: { IPv6Address: `${prefix}f00d` } } } },
+  });
+  assert.equal((await api.request('POST', `/v1.41/containers/${id}/start`)).status, 204);
+  const ep = await endpoint(id, 'dp-v6pool');
+  assert.deepEqual([ep.IPAMConfig, ep.GlobalIPv6Address], [{ IPv6Address: `${prefix}f00d` }, '']);
+
+  const bad = await api.request(
+    'POST',
+    '/v1.41/containers/create',
+    JSON.stringify({
+      Image: 'busybox',
+      HostConfig: { NetworkMode: 'dp-v6pool' },
+      NetworkingConfig: { EndpointsConfig: { 'dp-v6pool': { IPAMConfig: { IPv6Address: 'zz' } } } },
+    }),
+  );
+  assert.deepEqual([bad.status, json<{ message: string }>(bad.body).message], [400, 'invalid IPv6 address: zz']);
+  await api.dockerOk(['rm', '-f', id]);
+  await api.dockerOk(['network', 'rm', 'dp-v6pool']);
+});
+
+test('networks: EnableIPv6 gives containers an address of the IPv6 pool (a fixed one on connect), reachable on the bridge', async () => {
+  const subnet = ula();
+  const prefix = subnet.replace('::/64', '::');
+  const create6 = (body: object) => api.request('POST', '/v1.41/networks/create', JSON.stringify(body));
+  const none = await create6({ Name: 'dp-v6none', EnableIPv6: true });
+  assert.deepEqual(
+    [none.status, json<{ message: string }>(none.body).message],
+    [400, 'could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network'],
+  );
+  const two = await create6({ Name: 'dp-v6two', IPAM: { Config: [{ Subnet: subnet }, { Subnet: ula() }] } });
+  assert.deepEqual(
+    [two.status, json<{ message: string }>(two.body).message],
+    [400, "bridge driver doesn't support multiple subnets"],
+  );
+  const ok = await create6({
+    Name: 'dp-v6',
+    EnableIPv6: true,
+    IPAM: { Config: [{ Subnet: `${prefix}1/64`, IPRange: `${prefix}/96`, Gateway: `${prefix}ffff` }] },
+  });
+  assert.equal(ok.status, 201, ok.body);
+  const net = json<{ EnableIPv6: boolean; IPAM: { Config: Array<Record<string, string>> } }>(
+    (await api.request('GET', '/v1.41/networks/dp-v6')).body,
+  );
+  assert.equal(net.EnableIPv6, true);
+  assert.deepEqual(net.IPAM.Config[1], { Subnet: `${prefix}1/64`, IPRange: `${prefix}/96`, Gateway: `${prefix}ffff` });
+  const overlap = await create6({ Name: 'dp-v6b', EnableIPv6: true, IPAM: { Config: [{ Subnet: subnet }] } });
+  assert.deepEqual(
+    [overlap.status, json<{ message: string }>(overlap.body).message],
+    [403, 'Pool overlaps with other one on this address space'],
+  );
+
+  await api.dockerOk(['run', '-d', '--name', 'dp-v6a', '--network', 'dp-v6', 'busybox', 'sleep', '300']);
+  const a = await endpoint('dp-v6a', 'dp-v6');
+  assert.deepEqual([a.GlobalIPv6Address, a.GlobalIPv6PrefixLen, a.IPv6Gateway], [`${prefix}1`, 64, `${prefix}ffff`]);
+  await api.dockerOk(['run', '-d', '--name', 'dp-v6c', '--network', 'dp-v6', 'busybox', 'sleep', '300']);
+  await api.dockerOk(['network', 'disconnect', 'dp-v6', 'dp-v6c']);
+  const outside = await api.request(
+    'POST',
+    '/v1.41/networks/dp-v6/connect',
+    JSON.stringify({ Container: 'dp-v6c', EndpointConfig: { IPAMConfig: { IPv6Address: 'fdb7::1' } } }),
+  );
+  assert.deepEqual(
+    [outside.status, json<{ message: string }>(outside.body).message],
+    [400, "Invalid address fdb7::1: It does not belong to any of this network's subnets"],
+  );
+  const connect = await api.request(
+    'POST',
+    '/v1.41/networks/dp-v6/connect',
+    JSON.stringify({ Container: 'dp-v6c', EndpointConfig: { IPAMConfig: { IPv6Address: `${prefix}f00d` } } }),
+  );
+  assert.equal(connect.status, 200, connect.body);
+  const c = await endpoint('dp-v6c', 'dp-v6');
+  assert.deepEqual([c.IPAMConfig, c.GlobalIPv6Address], [{ IPv6Address: `${prefix}f00d` }, `${prefix}f00d`]);
+  assert.match(
+    await api.dockerOk(['exec', 'dp-v6c', 'ip', '-6', 'addr', 'show', 'eth0']),
+    new RegExp(`${prefix}f00d/64`),
+  );
+  await api.dockerOk(['exec', 'dp-v6a', 'ping6', '-c1', '-W5', `${prefix}f00d`]);
+  const members = json<{ Containers: Record<string, { IPv6Address: string }> }>(
+    (await api.request('GET', '/v1.41/networks/dp-v6')).body,
+  ).Containers;
+  assert.deepEqual(
+    Object.values(members)
+      .map((m) => m.IPv6Address)
+      .sort(),
+    [`${prefix}1/64`, `${prefix}f00d/64`],
+  );
+  await api.dockerOk(['rm', '-f', 'dp-v6a', 'dp-v6c']);
+  await api.dockerOk(['network', 'rm', 'dp-v6']);
+});
+
+test("create: Config.MacAddress is the container's own interface's, shown in inspect", async () => {
+  const id = await create({ Cmd: ['sleep', '300'], MacAddress: '02:42:ac:11:00:0a' });
+  assert.equal((await api.request('POST', `/v1.41/containers/${id}/start`)).status, 204);
+  const c = json<{
+    Config: { MacAddress: string };
+    NetworkSettings: { MacAddress: string; Networks: Record<string, Ep> };
+  }>((await api.request('GET', `/v1.41/containers/${id}/json`)).body);
+  assert.deepEqual(
+    [c.Config.MacAddress, c.NetworkSettings.MacAddress, c.NetworkSettings.Networks.bridge.MacAddress],
+    ['02:42:ac:11:00:0a', '02:42:ac:11:00:0a', '02:42:ac:11:00:0a'],
+  );
+  assert.match(await api.dockerOk(['exec', id, 'cat', '/sys/class/net/eth0/address']), /^02:42:ac:11:00:0a$/m);
+  await api.dockerOk(['rm', '-f', id]);
+});

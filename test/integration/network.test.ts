@@ -353,3 +353,72 @@ test('50 run/rm cycles leave no rule, interface or address behind', async () => 
   );
   assert.equal(fs.readdirSync(path.join(env.runroot, 'netns')).length, 0);
 });
+
+test('network create --ipv6 --subnet (IPv6 beside IPv4), run --ip6 and --mac-address; bad IPv6 input refused as Docker does', async () => {
+  // a private (ULA) /64 of this test's own
+  const prefix = `fdb7:${Math.floor(Math.random() * 0xffff).toString(16)}:${process.pid.toString(16)}:2::`;
+  const none = await env.run(['network', 'create', '--ipv6', 'v6none']);
+  assert.deepEqual(
+    [none.code, none.stderr],
+    [
+      1,
+      'Error: could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network\n',
+    ],
+  );
+  const two = await env.run([
+    'network',
+    'create',
+    '--subnet',
+    `${prefix}/64`,
+    '--subnet',
+    `${prefix.replace(':2::', ':3::')}/64`,
+    'v6two',
+  ]);
+  assert.deepEqual([two.code, two.stderr], [1, "Error: bridge driver doesn't support multiple subnets\n"]);
+  await env.ok(['network', 'create', '--ipv6', '--subnet', `${prefix}/64`, '--gateway', `${prefix}fe`, 'v6net']);
+  const cfg = (await env.ok(['network', 'inspect', '-f', '{{.EnableIPv6}} {{json .IPAM.Config}}', 'v6net'])).trim();
+  assert.match(
+    cfg,
+    new RegExp(
+      `^true \\[\\{"Subnet":"[0-9./]+","Gateway":"[0-9.]+"\\},\\{"Subnet":"${prefix}/64","Gateway":"${prefix}fe"\\}\\]$`,
+    ),
+  );
+
+  await env.ok([
+    'run',
+    '-d',
+    '--name',
+    'v6a',
+    '--network',
+    'v6net',
+    '--ip6',
+    `${prefix}f00d`,
+    '--mac-address',
+    '02:42:ac:11:00:0c',
+    'busybox',
+    'sleep',
+    '300',
+  ]);
+  const shown = await env.ok([
+    'inspect',
+    '-f',
+    '{{with index .NetworkSettings.Networks "v6net"}}{{.GlobalIPv6Address}}/{{.GlobalIPv6PrefixLen}} {{.IPv6Gateway}} {{.MacAddress}}{{end}}',
+    'v6a',
+  ]);
+  assert.equal(shown.trim(), `${prefix}f00d/64 ${prefix}fe 02:42:ac:11:00:0c`);
+  assert.match(await env.ok(['exec', 'v6a', 'cat', '/sys/class/net/eth0/address']), /^02:42:ac:11:00:0c$/m);
+  await env.ok(['run', '--rm', '--network', 'v6net', 'busybox', 'ping6', '-c1', '-W5', `${prefix}f00d`]);
+
+  const outside = await env.run(['run', '--rm', '--network', 'v6net', '--ip6', 'fdb7::5', 'busybox', 'true']);
+  assert.deepEqual(
+    [outside.code, outside.stderr.split('\n')[0]],
+    [125, "stowage: Error: Invalid address fdb7::5: It does not belong to any of this network's subnets"],
+  );
+  const bad = await env.run(['run', '--rm', '--network', 'v6net', '--ip6', 'zz', 'busybox', 'true']);
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /invalid IPv6 address: zz/);
+  const mac = await env.run(['run', '--rm', '--mac-address', 'zz', 'busybox', 'true']);
+  assert.deepEqual([mac.code, mac.stderr.split('\n')[0]], [125, 'stowage: zz is not a valid mac address']);
+  await env.ok(['rm', '-f', 'v6a']);
+  await env.ok(['network', 'rm', 'v6net']);
+});
