@@ -142,6 +142,19 @@ export function sha256File(file: string): string {
 
 export const isRoot = process.getuid?.() === 0;
 
+/**
+ * The first three octets of a /24 from the top of this test process's own pool
+ * (n = 1, 2, ...; the engine allocates from its bottom), for tests that create
+ * networks with a fixed subnet: the engine refuses a subnet that overlaps a
+ * route on the host, so a fixed one shared by two test runs would clash.
+ */
+export function slotNet24(n: number): string {
+  const slot = testSlot();
+  if (!slot) throw new Error('a fixed subnet needs a test slot (root)');
+  const [a, b] = slot.pool.split('.');
+  return `${a}.${b}.${256 - n}`;
+}
+
 /** `stowage system service` on a socket of the test's own, and the docker CLI pointed at it. */
 export interface ApiService {
   socket: string;

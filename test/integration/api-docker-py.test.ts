@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startService, TestEnv, type ApiService } from '../helpers';
+import { slotNet24, startService, TestEnv, type ApiService } from '../helpers';
 
 const env = new TestEnv('stowage-api-docker-py-');
 let api: ApiService;
@@ -188,14 +188,15 @@ test("info has Docker's fields; a bad image archive is an error in load's 200 st
 });
 
 test('networks: IPAM auxiliary addresses kept (and checked to be in the subnet); endpoint links, link-local IPs and driver options kept and shown', async () => {
+  const [a, b] = [slotNet24(1), slotNet24(2)];
   const ipam = {
     Driver: 'default',
     Config: [
       {
-        Subnet: '10.231.9.0/24',
-        IPRange: '10.231.9.128/25',
-        Gateway: '10.231.9.254',
-        AuxiliaryAddresses: { a: '10.231.9.5' },
+        Subnet: `${a}.0/24`,
+        IPRange: `${a}.128/25`,
+        Gateway: `${a}.254`,
+        AuxiliaryAddresses: { a: `${a}.5` },
       },
     ],
   };
@@ -204,18 +205,18 @@ test('networks: IPAM auxiliary addresses kept (and checked to be in the subnet);
   const inspect = json<{ IPAM: { Config: Array<Record<string, unknown>> } }>(
     (await api.request('GET', '/v1.41/networks/dp-net')).body,
   );
-  assert.deepEqual(inspect.IPAM.Config[0].AuxiliaryAddresses, { a: '10.231.9.5' });
+  assert.deepEqual(inspect.IPAM.Config[0].AuxiliaryAddresses, { a: `${a}.5` });
   const outside = await api.request(
     'POST',
     '/v1.41/networks/create',
     JSON.stringify({
       Name: 'dp-net2',
-      IPAM: { Config: [{ Subnet: '10.231.10.0/24', AuxiliaryAddresses: { b: '10.9.9.9' } }] },
+      IPAM: { Config: [{ Subnet: `${b}.0/24`, AuxiliaryAddresses: { b: '10.9.9.9' } }] },
     }),
   );
   assert.deepEqual(
     [outside.status, json<{ message: string }>(outside.body).message],
-    [400, 'auxiliary address: (b:10.9.9.9) must belong to the master pool: 10.231.10.0/24'],
+    [400, `auxiliary address: (b:10.9.9.9) must belong to the master pool: ${b}.0/24`],
   );
   assert.equal((await api.request('GET', '/v1.41/networks/dp-net2')).status, 404);
 
