@@ -4,7 +4,7 @@
 // (index.ts) lists these same entries in its own order.
 import type { CommandEntry } from '../command';
 
-// require() inside load() is what makes loading lazy, hence the per-line no-require-imports disables. // eslint-disable-line @typescript-eslint/no-require-imports
+// require() inside load() is what makes loading lazy, hence the per-line no-require-imports disables.
 export const containerLs: CommandEntry = {
   name: 'container ls',
   aliases: [['container', 'list'], ['container', 'ps'], ['ps']],
