@@ -10,7 +10,7 @@ export const inspectImage: Inspector = (ctx, ref) => ({
 });
 
 export const inspectContainer: Inspector = (ctx, ref) => ({
-  value: containerInspect(ctx.store, ctx.containers, ctx.containers.find(ref)),
+  value: containerInspect(ctx.store, ctx.containerReads, ctx.containerReads.find(ref)),
   type: CONTAINER_INSPECT,
 });
 

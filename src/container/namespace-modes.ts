@@ -1,6 +1,19 @@
-// --ipc, --pid, --uts and --userns: which namespaces a container shares, as
-// Docker's IpcMode/PidMode/UTSMode/UsernsMode read them.
+// --network, --ipc, --pid, --uts and --userns: which namespaces a container shares, as
+// Docker's NetworkMode/IpcMode/PidMode/UTSMode/UsernsMode read them.
 import { invalidArgument } from '../errdefs';
+import type { ContainerRecord } from './types';
+
+/** Network modes with no endpoint of the container's own: the host's, none, or another container's namespace. */
+export const ownsNoEndpoint = (mode: string) => mode === 'host' || mode === 'none' || mode.startsWith('container:');
+
+/**
+ * The networks a container is connected to, its own first: `--network` and then
+ * those of `network connect`. None for host, none and container: modes (no endpoint
+ * of their own), and none once it was disconnected from all (it then starts with lo only, as Docker's).
+ */
+export function connectedNetworks(record: ContainerRecord): string[] {
+  return ownsNoEndpoint(record.hostConfig.NetworkMode) ? [] : Object.keys(record.networks);
+}
 
 /** "container:X" -> X (undefined for any other mode). */
 export function sharedWith(mode: string | undefined): string | undefined {

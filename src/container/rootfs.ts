@@ -2,7 +2,6 @@
 // lower dirs under one writable upper dir, mounted in the host's namespace so it
 // outlives the command that started the container.
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Digest } from '../digest';
 import { errnoCode } from '../errdefs';
 import type { LayerStore } from '../layer/store';
@@ -11,25 +10,10 @@ import { makeInitLayer } from './init-layer';
 import { isRootless } from '../rootless/identity';
 import { mountUserOverlay } from '../rootless/overlay';
 import { fuseMapping, readKeepId } from '../rootless/keep-id';
+import type { RootfsPaths } from './rootfs-paths';
 
-export interface RootfsPaths {
-  dir: string;
-  /** Docker's init layer: mount points stowage fills, kept out of the writable layer. */
-  init: string;
-  upper: string;
-  work: string;
-  merged: string;
-}
-
-export function rootfsPaths(containerDir: string): RootfsPaths {
-  return {
-    dir: containerDir,
-    init: path.join(containerDir, 'init'),
-    upper: path.join(containerDir, 'diff'),
-    work: path.join(containerDir, 'work'),
-    merged: path.join(containerDir, 'merged'),
-  };
-}
+// (a module of their own: reading a container's state does not load the mounting code)
+export { rootfsPaths, type RootfsPaths } from './rootfs-paths';
 
 /** Mount points as /proc/self/mountinfo escapes them (space, tab, newline, backslash in octal). */
 function escapeMountPath(p: string): string {

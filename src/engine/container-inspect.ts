@@ -2,13 +2,13 @@
 import path from 'node:path';
 import { NO_RESTART } from '../container/restart-policy';
 import { LOG_DRIVER } from '../container/log-config';
-import { connectedNetworks } from './container-network';
+import { connectedNetworks } from '../container/namespace-modes';
 import type { Container } from '../container/store';
 import { fullContainerConfig } from '../image/config-json';
 import type { ContainerHost } from './container-host';
 import { overlayGraphDriver, type GraphLayers } from './image-inspect';
 import { containerPorts } from './container-ports';
-import { netnsPath } from '../network/netns';
+import { netnsPath } from '../network/netns-paths';
 import type { ImageRecords } from '../image/records';
 
 /** What inspect reads of the store: the layers under the container, its image's size, the run root. */

@@ -8,7 +8,6 @@ import { extraHostRecords } from '../container/host-options';
 import { conflict, invalidArgument } from '../errdefs';
 import type { Container } from '../container/store';
 import type { ContainerRecords } from '../container/records';
-import type { ContainerRecord } from '../container/types';
 import { attachmentOf, type EndpointOptions } from './container-create';
 import { NetworkManager } from '../network/manager';
 import { createNetns, createNetnsInUserns, netnsPath, removeNetns, usernsPath } from '../network/netns';
@@ -22,6 +21,10 @@ import { setNetworkHost } from '../network/host-netns';
 import { isRootless } from '../rootless/identity';
 import { RootlessNetwork } from '../rootless/network';
 import { readKeepId, type KeepId } from '../rootless/keep-id';
+import { connectedNetworks, ownsNoEndpoint } from '../container/namespace-modes';
+
+// (defined beside the other namespace modes: the read side of containers uses it without this module)
+export { connectedNetworks } from '../container/namespace-modes';
 
 export interface NetworkSetup {
   /** Namespace for the spec: a path, 'host', or undefined for a private one of runc's. */
@@ -36,19 +39,8 @@ export function networkName(mode: string): string {
   return mode === 'default' ? 'bridge' : mode;
 }
 
-const special = (mode: string) => mode === 'host' || mode === 'none' || mode.startsWith('container:');
-
 const without = <T>(o: Record<string, T>, key: string): Record<string, T> =>
   Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
-
-/**
- * The networks a container is connected to, its own first: `--network` and then
- * those of `network connect`. None for host, none and container: modes (no endpoint
- * of their own), and none once it was disconnected from all (it then starts with lo only, as Docker's).
- */
-export function connectedNetworks(record: ContainerRecord): string[] {
-  return special(record.hostConfig.NetworkMode) ? [] : Object.keys(record.networks);
-}
 
 /** Network namespaces of containers: made under the run root, and removed (idempotent). */
 export interface Namespaces {
@@ -185,7 +177,7 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
 
   /** Gives back addresses, ports, rules and the namespace; safe to call twice. */
   async teardown(c: Container): Promise<void> {
-    if (special(c.record.hostConfig.NetworkMode)) return;
+    if (ownsNoEndpoint(c.record.hostConfig.NetworkMode)) return;
     const ns = netnsPath(this.runroot, c.record.id);
     const manager = this.manager;
     const detach = async () => {
@@ -257,7 +249,7 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
       throw invalidArgument(
         'container cannot be connected to multiple networks with one of the networks in private (none) mode',
       );
-    if (special(mode))
+    if (ownsNoEndpoint(mode))
       throw invalidArgument(
         'container sharing network namespace with another container or host cannot be connected to any other network',
       );
@@ -306,7 +298,7 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
 
   /** Rewrites the hosts files of the running containers on a network (someone joined or left). */
   async refreshPeers(network: string, exceptId?: string): Promise<void> {
-    if (network === 'bridge' || special(network)) return;
+    if (network === 'bridge' || ownsNoEndpoint(network)) return;
     for (const p of this.manager.peers(network)) {
       if (p.containerId === exceptId) continue;
       const c = this.records.get(p.containerId);

@@ -6,7 +6,7 @@ import { ZERO_TIME } from '../container/types';
 import { invalidArgument } from '../errdefs';
 import { humanDuration } from '../util/units';
 import { containerPorts } from './container-ports';
-import { connectedNetworks } from './container-network';
+import { connectedNetworks } from '../container/namespace-modes';
 import type { Digest } from '../digest';
 import { labelMatches, type Filters } from './filters';
 
@@ -54,9 +54,9 @@ export function statusText(c: Container, now = Date.now()): string {
   return `Exited (${s.ExitCode}) ${since(s.FinishedAt)} ago`;
 }
 
-/** What a listing reads: the containers (their state made true) and the images they run. */
+/** What a listing reads: the containers (their state made true: the read side) and the images they run. */
 export interface ContainerLister {
-  containers: { list(): Container[]; find(idOrName: string): Container };
+  containerReads: { list(): Container[]; find(idOrName: string): Container };
   images: { resolveId(ref: string): Digest; parentOf(id: Digest): Digest | null };
 }
 
@@ -76,12 +76,12 @@ export function listContainers(engine: ContainerLister, opts: ListOptions = {}):
   for (const h of f.get('health') ?? [])
     if (!HEALTH.includes(h)) throw invalidArgument(`Unrecognised filter value for health: ${h}`);
   for (const e of f.get('exited') ?? []) if (!/^-?\d+$/.test(e)) throw invalidArgument(`invalid filter 'exited=${e}'`);
-  let list = engine.containers.list();
+  let list = engine.containerReads.list();
   const all = opts.all || (opts.limit ?? 0) > 0 || f.has('status') || f.has('exited');
   if (!all) list = list.filter((c) => ['running', 'paused', 'restarting'].includes(c.state.Status));
   const bound = (key: 'before' | 'since') => {
     const v = f.get(key)?.[0];
-    return v === undefined ? undefined : Date.parse(engine.containers.find(v).record.created);
+    return v === undefined ? undefined : Date.parse(engine.containerReads.find(v).record.created);
   };
   const before = bound('before');
   const since = bound('since');

@@ -93,9 +93,10 @@ async function world(): Promise<World> {
     },
     status: (id) => svc.find(id).state.Status,
     ps: (filters) =>
-      listContainers({ containers: svc, images }, { all: true, filters: new Map(Object.entries(filters)) }).map(
-        (c) => c.record.name,
-      ),
+      listContainers(
+        { containerReads: svc.reads, images },
+        { all: true, filters: new Map(Object.entries(filters)) },
+      ).map((c) => c.record.name),
   };
   await w.image('base', { tags: ['busybox'] });
   return w;
@@ -423,7 +424,7 @@ test(
     assert.deepEqual(w.ps({ exited: ['137'] }), ['gone']);
     // without -a: the running ones only
     assert.deepEqual(
-      listContainers({ containers: w.svc, images: w.images }).map((c) => c.record.name),
+      listContainers({ containerReads: w.svc.reads, images: w.images }).map((c) => c.record.name),
       ['up'],
     );
     assert.throws(() => w.ps({ color: ['red'] }), kindAndText('invalid-argument', "Invalid filter 'color'"));

@@ -6,7 +6,6 @@ import { keepIdMounts } from './container-mounts';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { shortId } from '../digest';
 import {
   CommandNotFoundError,
   CommandNotInvocableError,
@@ -18,21 +17,14 @@ import {
 } from '../errdefs';
 import type { Container } from '../container/store';
 import type { ContainerRecords } from '../container/records';
-import { rootfsPaths, type RootfsPaths } from '../container/rootfs';
+import type { RootfsPaths } from '../container/rootfs-paths';
 import { runHolder } from '../container/rootfs-holders';
-import {
-  ZERO_TIME,
-  type ContainerRecord,
-  type ContainerState,
-  type LegacyLink,
-  type MountPoint,
-} from '../container/types';
+import { ZERO_TIME, type LegacyLink, type MountPoint } from '../container/types';
 import { nowGoTime } from '../image/config-json';
-import { diffSize } from '../layer/apply';
 import { attach } from '../runtime/attach';
 import type { AttachIO, Attachment } from '../util/attach-io';
-import { containerPaths, resize, type ContainerPaths } from '../runtime/conmon';
-import { readLogs, type ReadLogsOptions, type LogRecord } from '../runtime/logs';
+import { resize, type ContainerPaths } from '../runtime/conmon';
+import type { LogRecord } from '../runtime/logs';
 import type { RuntimeConfig } from '../runtime/runc';
 import type { Runtime } from '../runtime/runtime';
 import { runcForeground } from '../runtime/exec';
@@ -43,8 +35,7 @@ import { checkCanFreeze, checkRootlessLimits } from '../rootless/cgroups';
 import { ContainerNetworking, type NetworkSetup } from './container-network';
 import { etcMounts, volumeMounts } from './container-mounts';
 import { checkDuplicates, imageVolumes, type VolumeRequest } from '../volume/specs';
-import { isNoRestart, nextRestart, validateRestartPolicy, type RestartPolicy } from '../container/restart-policy';
-import type { ProcessId } from '../util/proc';
+import { isNoRestart, validateRestartPolicy, type RestartPolicy } from '../container/restart-policy';
 import { buildRecord, type CreateOptions } from './container-create';
 import { checkKeeper, conmonLogSizeMax, healthAtStart, startKeeper } from './keeper';
 import { releaseShm, startContext } from './start-context';
@@ -54,7 +45,8 @@ import type { ContainerEvents, EventService } from './events';
 import { labelMatches, untilTime, type Filters } from './filters';
 import type { ImageService } from './images';
 import { storeDbPath, type Store } from './store';
-import { containerDirOf, storeParts, type ContainerParts, type StoreParts } from './container-parts';
+import { storeParts, type ContainerParts, type StoreParts } from './container-parts';
+import { ContainerReads, restartPlan } from './container-reads';
 
 export interface EngineOptions {
   runtime: string;
@@ -69,6 +61,8 @@ export interface EngineOptions {
  */
 export class ContainerService<P extends ContainerParts = StoreParts> {
   readonly records: ContainerRecords;
+  /** The read side: lookups, state refresh, paths, logs (container-reads.ts). */
+  readonly reads: ContainerReads;
   readonly volumes: P['volumes'];
   readonly networking: P['networking'];
   /** Who holds each container's root filesystem mounted. */
@@ -83,6 +77,7 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
     private readonly opts: EngineOptions,
   ) {
     this.records = parts.records;
+    this.reads = new ContainerReads(parts, (c, code, error) => this.finish(c, code, error));
     this.volumes = parts.volumes;
     this.rootfsHolders = parts.rootfsHolders;
     this.networking = parts.networking;
@@ -111,22 +106,18 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
     );
   }
 
-  // ---- paths ----
+  // ---- paths (the read side's) ----
 
   containerDir(id: string): string {
-    return containerDirOf(this.parts.root, id);
+    return this.reads.containerDir(id);
   }
 
   rootfs(id: string): RootfsPaths {
-    return rootfsPaths(this.containerDir(id));
+    return this.reads.rootfs(id);
   }
 
-  /** conmon's files: a short bundle path keeps the attach socket under 108 bytes. */
   paths(id: string): ContainerPaths {
-    return containerPaths(path.join(this.parts.runroot, 'c', shortId(id)), {
-      exitDir: path.join(this.parts.runroot, 'exits'),
-      logPath: path.join(this.containerDir(id), 'ctr.log'),
-    });
+    return this.reads.paths(id);
   }
 
   /** The store's database file (the container keeper writes to it). */
@@ -147,11 +138,6 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
     return this.parts.runtimeFor(this.runtime(c.record.hostConfig.Runtime || undefined));
   }
 
-  /** Whether the process is still the one recorded (pid and start time: PID reuse is no match). */
-  private alive(p: ProcessId): boolean {
-    return this.parts.processes.start(p.pid) === p.start;
-  }
-
   /**
    * A container's runtime is one the engine was configured with: "runc" or the engine's own
    * (--runtime, $STOWAGE_RUNTIME), never any executable a client names (HostConfig.Runtime runs as root).
@@ -161,58 +147,22 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
       throw invalidArgument(`Unknown runtime specified ${name}`);
   }
 
-  // ---- lookups ----
+  // ---- lookups (the read side's) ----
 
   find(idOrName: string): Container {
-    return this.refresh(this.records.find(idOrName));
+    return this.reads.find(idOrName);
   }
 
   list(): Container[] {
-    return this.records.list().map((c) => this.refresh(c));
+    return this.reads.list();
   }
 
-  /** Whether the container is still up (its record checked against conmon and the process): log follows stop when not. */
   isRunning(id: string): boolean {
-    const cur = this.records.get(id);
-    return !!cur && ['running', 'paused'].includes(this.refresh(cur).state.Status);
+    return this.reads.isRunning(id);
   }
 
-  /**
-   * Makes a "running" record tell the truth: the container exited (conmon wrote
-   * its code), or conmon was killed and the container is gone too.
-   */
   refresh(c: Container): Container {
-    if (c.state.Status === 'restarting') {
-      // the process waiting to restart it is gone (killed): nobody will
-      const waiting =
-        !!c.state.RestarterPid && this.alive({ pid: c.state.RestarterPid, start: c.state.RestarterStart ?? '' });
-      return waiting
-        ? c
-        : {
-            record: c.record,
-            state: this.records.updateState(c.record.id, (s) =>
-              s.Status === 'restarting' ? { ...s, Status: 'exited' } : s,
-            ),
-          };
-    }
-    if (c.state.Status !== 'running' && c.state.Status !== 'paused') return c;
-    const code = this.oci(c).exitCode(this.paths(c.record.id), c.record.id);
-    if (code !== undefined) {
-      // with a restart policy, conmon's exit command records the exit and restarts it;
-      // until then it shows as exited (releasing it here would race with the restart)
-      if (!isNoRestart(c.record.hostConfig.RestartPolicy)) {
-        const exited = { ...c.state, Status: 'exited' as const, Pid: 0, ExitCode: code, FinishedAt: nowGoTime() };
-        return {
-          record: c.record,
-          state: restartPlan(c.record, exited) ? { ...exited, Status: 'restarting' } : exited,
-        };
-      }
-      return this.finish(c, code);
-    }
-    const conmonAlive = !!c.state.ConmonPid && this.alive({ pid: c.state.ConmonPid, start: c.state.ConmonStart ?? '' });
-    const pidAlive = c.state.Pid > 0 && this.alive({ pid: c.state.Pid, start: c.state.PidStart ?? '' });
-    if (!conmonAlive && !pidAlive) return this.finish(c, 255, 'container monitor died before the container exited');
-    return c;
+    return this.reads.refresh(c);
   }
 
   // ---- create / start ----
@@ -538,6 +488,11 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
 
   // ---- exit and cleanup ----
 
+  /** An exit a read found (ContainerReads.refresh): recorded, and what the container held released. */
+  recordExit(c: Container, exitCode: number, error = ''): Container {
+    return this.finish(c, exitCode, error);
+  }
+
   /** Records an exit and releases what the running container held. */
   private finish(c: Container, exitCode: number, error = ''): Container {
     let won = false;
@@ -611,10 +566,8 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
 
   /** The exit code the monitor wrote, waited for up to `timeoutMs` (conmon writes it after closing the attach sockets). */
   private async exitCodeWithin(c: Container, timeoutMs: number): Promise<number | undefined> {
-    const rt = this.oci(c);
-    const paths = this.paths(c.record.id);
     for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 20))) {
-      const code = rt.exitCode(paths, c.record.id);
+      const code = this.reads.exitCode(c.record.id);
       if (code !== undefined || Date.now() >= deadline) return code;
     }
   }
@@ -806,15 +759,9 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
     await this.oci(c).kill(c.record.id, signal);
   }
 
-  /** What the container wrote, from its log; `follow` goes on until it stops (or `until` says). */
-  logs(
-    idOrName: string,
-    opts: Omit<ReadLogsOptions, 'isRunning'> & { stillWanted?: () => boolean } = {},
-  ): AsyncIterable<LogRecord> {
-    const c = this.find(idOrName);
-    const id = c.record.id;
-    const wanted = opts.stillWanted ?? (() => true);
-    return readLogs(this.paths(id).logPath, { ...opts, isRunning: () => wanted() && this.isRunning(id) });
+  /** What the container wrote, from its log (see ContainerReads.logs). */
+  logs(idOrName: string, opts?: Parameters<ContainerReads['logs']>[1]): AsyncIterable<LogRecord> {
+    return this.reads.logs(idOrName, opts);
   }
 
   /** `restart`: stopped (if it runs), then started again. */
@@ -936,8 +883,7 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
 
   /** Bytes in the container's writable layer (Docker's SizeRw). */
   upperSize(id: string): number {
-    const upper = this.rootfs(id).upper;
-    return fs.existsSync(upper) ? diffSize(upper) : 0;
+    return this.reads.upperSize(id);
   }
 
   /** IDs of the containers that mount a volume. */
@@ -964,17 +910,6 @@ export interface ResourceChanges {
   cpus?: number;
   pidsLimit?: number;
   restartPolicy?: RestartPolicy;
-}
-
-/** What the restart policy makes of a container that has just exited (`state`). */
-function restartPlan(record: ContainerRecord, state: ContainerState): { delayMs: number } | undefined {
-  return nextRestart(record.hostConfig.RestartPolicy, {
-    exitCode: state.ExitCode,
-    manuallyStopped: !!state.ManuallyStopped,
-    restartCount: state.RestartCount ?? 0,
-    ranMs: Date.parse(state.FinishedAt) - Date.parse(state.StartedAt),
-    lastDelayMs: state.RestartDelayMs ?? 0,
-  });
 }
 
 /** A restart the container's state no longer wants (stopped, started or removed meanwhile). */

@@ -5,6 +5,7 @@
 // does not load the container runtime, the network code or their Node.js modules.
 import { CLI_PATH } from '../util/paths';
 import type { ContainerService } from './containers';
+import type { ContainerReads } from './container-reads';
 import type { EventService } from './events';
 import type { ExecService } from './exec-sessions';
 import type { ImageService } from './images';
@@ -25,6 +26,7 @@ export class Engine {
   private store_?: Store;
   private images_?: ImageService;
   private containers_?: ContainerService;
+  private containerReads_?: ContainerReads;
   private events_?: EventService;
   private networks_?: NetworkService;
   private volumes_?: VolumeService;
@@ -70,6 +72,23 @@ export class Engine {
       },
     );
     return this.containers_;
+  }
+
+  /**
+   * The read side of containers (find, list, state, paths, logs) without the
+   * service's create, start and network code: what ps, inspect, logs and port use.
+   * Recording an exit a read finds (rare: nobody was there to see it) loads the service.
+   */
+  get containerReads(): ContainerReads {
+    if (this.containers_) return this.containers_.reads;
+    if (!this.containerReads_) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see the top
+      const reads = require('./container-reads') as typeof import('./container-reads');
+      this.containerReads_ = new reads.ContainerReads(reads.storeReadParts(this.store), (c, code, error) =>
+        this.containers.recordExit(c, code, error),
+      );
+    }
+    return this.containerReads_;
   }
 
   get networks(): NetworkService {

@@ -10,10 +10,12 @@ import { FakeContainerRecords } from '../container/fake-records';
 import { FakeRootfsHolders } from '../container/fake-rootfs-holders';
 import { FakeNetworks } from '../network/fake-networks';
 import { netnsPath } from '../network/netns';
+import type { ContainerPaths } from '../runtime/conmon-files';
 import { FakeRuntime } from '../runtime/fake-runtime';
 import { FakeVolumes } from '../volume/fake-volumes';
 import { ContainerNetworking } from './container-network';
-import { containerDirOf, type ContainerParts, type Processes } from './container-parts';
+import type { ContainerParts } from './container-parts';
+import { containerDirOf, type Processes } from './container-reads';
 import type { ContainerEvents } from './events';
 import { FakeStorage } from './fake-storage';
 
@@ -85,6 +87,10 @@ export class FakeContainerParts implements ContainerParts {
 
   runtimeFor(): FakeRuntime {
     return this.runtime;
+  }
+
+  exitCode(paths: ContainerPaths, id: string): number | undefined {
+    return this.runtime.exitCode(paths, id);
   }
 
   tmpDir(prefix: string): string {

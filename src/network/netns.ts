@@ -13,18 +13,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { alreadyExists, errnoCode, internal } from '../errdefs';
 import { native, MNT_DETACH, MS_BIND, MS_REC } from '../native';
+import { netnsDir, netnsPath } from './netns-paths';
+
+// (a module of their own: inspect shows the path without loading what makes namespaces)
+export { netnsDir, netnsPath } from './netns-paths';
 
 const MS_SHARED = 1 << 20;
 /** statfs f_type of nsfs */
 const NSFS_MAGIC = 0x6e736673;
-
-export function netnsDir(runroot: string): string {
-  return path.join(runroot, 'netns');
-}
-
-export function netnsPath(runroot: string, name: string): string {
-  return path.join(netnsDir(runroot), name);
-}
 
 /** True when p is a bind mount of a namespace (a live netns file). */
 export function isNetns(p: string): boolean {

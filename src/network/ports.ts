@@ -7,7 +7,6 @@
 // (lowercase since go-connections v0.5.0; CLI 20.10 printed them capitalized).
 // Formatting follows docker/cli cli/command/formatter/container.go
 // (DisplayablePorts) and cli/command/container/port.go (runPort).
-import net from 'node:net';
 import { invalidArgument, cliError } from '../errdefs';
 import type { PortBinding, PortMap, PortSet, ApiPort, Protocol } from './types';
 
@@ -57,6 +56,8 @@ export function joinHostPort(host: string, port: string | number): string {
 
 /** net.ParseIP succeeds: dotted IPv4 (no leading zeros) or IPv6 without a zone. */
 export function isIP(s: string): boolean {
+  // node:net is required here, not at the top: `ps` and `port` format ports without loading it (several ms)
+  const net = require('node:net') as typeof import('node:net'); // eslint-disable-line @typescript-eslint/no-require-imports
   return !s.includes('%') && net.isIP(s) !== 0;
 }
 

@@ -7,7 +7,6 @@
 //
 // Everything that can be checked first is, so a refusal names its fix and
 // leaves nothing made: no ranges, no uidmap tools, a kernel that refuses.
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,10 @@ import { identity, type Identity } from './identity';
 import { processStart } from '../util/proc';
 import { ensurePrivateDir, rootlessRunDir, userNameOf } from './paths';
 import { idMap, rangesFor, type IdRange } from './subids';
+
+// node:child_process (with node:net and the stream modules under it) costs every
+// command several ms to load: required only where a namespace is made or re-entered
+const childProcess = () => require('node:child_process') as typeof import('node:child_process'); // eslint-disable-line @typescript-eslint/no-require-imports
 
 export const USERNS_HELPER_PATH = path.join(REPO_ROOT, 'build', 'Release', 'stowage-userns');
 /** Set on the command the CLI starts in the namespace: it must not try again. */
@@ -107,7 +110,7 @@ export function ensureUserNamespace(
   if (refusal) throw failedPrecondition(`cannot create a user namespace: ${refusal}`);
   const existed = fs.existsSync(runDir);
   ensurePrivateDir(runDir);
-  const r = spawnSync(USERNS_HELPER_PATH, [runDir, ...flat(maps.uidMap), '--', ...flat(maps.gidMap)], {
+  const r = childProcess().spawnSync(USERNS_HELPER_PATH, [runDir, ...flat(maps.uidMap), '--', ...flat(maps.gidMap)], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
@@ -142,7 +145,7 @@ export async function reenterInUserNamespace(
   if (env[TRIED])
     throw new StowageError('internal', `cannot join the user namespace recorded in ${path.join(runDir, 'userns.pid')}`);
   ensureUserNamespace(id, runDir, env);
-  const child = spawn(FRONT_END_PATH, argv, { env: { ...env, [TRIED]: '1' }, stdio: 'inherit' });
+  const child = childProcess().spawn(FRONT_END_PATH, argv, { env: { ...env, [TRIED]: '1' }, stdio: 'inherit' });
   // a terminal's ^C and ^\ reach the command too (one process group); others are passed on
   const forward = (sig: NodeJS.Signals) => () => (sig === 'SIGINT' || sig === 'SIGQUIT' ? undefined : child.kill(sig));
   const handlers = (['SIGTERM', 'SIGHUP', 'SIGINT', 'SIGQUIT'] as const).map((s) => [s, forward(s)] as const);

@@ -22,45 +22,11 @@ import path from 'node:path';
 import { errnoCode, internal, invalidArgument, StowageError } from '../errdefs';
 import { conmonRuntimeArgs, spawnConmon } from './conmon-spawn';
 import { resolveExecutable, runcDelete, runtimeError, type RuntimeConfig } from './runc';
+import { readExitCode, readText, type ContainerPaths } from './conmon-files';
 
-export interface ContainerPaths {
-  /** the OCI bundle: has config.json; conmon puts attach, ctl, winsz and oci-log here */
-  bundle: string;
-  /** conmon writes <exitDir>/<id> with the exit code */
-  exitDir: string;
-  /** conmon writes <persistDir>/exit (and oom) */
-  persistDir: string;
-  /** k8s-file log */
-  logPath: string;
-  /** the container's pid, written by runc */
-  pidFile: string;
-  /** conmon's pid, written by conmon */
-  conmonPidFile: string;
-  /** always <bundle>/attach (conmon --full-attach) */
-  attachSocket: string;
-  /** always <bundle>/ctl */
-  ctlFifo: string;
-  /** always <bundle>/winsz */
-  winszFifo: string;
-}
-
-/** The paths of a container whose bundle (and run directory) is `bundle`. */
-export function containerPaths(
-  bundle: string,
-  opts: { exitDir?: string; persistDir?: string; logPath?: string } = {},
-): ContainerPaths {
-  return {
-    bundle,
-    exitDir: opts.exitDir ?? path.join(bundle, 'exits'),
-    persistDir: opts.persistDir ?? path.join(bundle, 'persist'),
-    logPath: opts.logPath ?? path.join(bundle, 'ctr.log'),
-    pidFile: path.join(bundle, 'pidfile'),
-    conmonPidFile: path.join(bundle, 'conmon.pid'),
-    attachSocket: path.join(bundle, 'attach'),
-    ctlFifo: path.join(bundle, 'ctl'),
-    winszFifo: path.join(bundle, 'winsz'),
-  };
-}
+// where conmon's files are and reading its exit file: a module of their own, which
+// the read side of containers (engine/container-reads.ts) loads without the rest
+export { containerPaths, readExitCode, type ContainerPaths } from './conmon-files';
 
 /** runc's --log file (JSON lines) for the create, next to config.json. */
 export const ociLogPath = (paths: ContainerPaths) => path.join(paths.bundle, 'oci-log');
@@ -99,15 +65,6 @@ function checkPaths(paths: ContainerPaths): void {
 }
 
 const rmf = (p: string) => fs.rmSync(p, { force: true });
-
-const readText = (p: string): string => {
-  try {
-    return fs.readFileSync(p, 'utf8');
-  } catch {
-    // a file conmon or runc did not write (or the process is gone): read as empty
-    return '';
-  }
-};
 
 /**
  * Creates the container through conmon (which runs `runc create`); resolves once
@@ -199,19 +156,6 @@ export async function conmonCreate(
   }
   const conmonPid = Number.parseInt(readText(paths.conmonPidFile).trim(), 10);
   return { pid: info.data, conmonPid: Number.isNaN(conmonPid) ? 0 : conmonPid };
-}
-
-/**
- * The container's exit code as conmon recorded it (<exitDir>/<id>, else
- * <persistDir>/exit); undefined when it has not exited (or conmon was not there
- * to see it). -1: conmon could not tell (e.g. its --timeout killed it).
- */
-export function readExitCode(paths: ContainerPaths, id: string): number | undefined {
-  for (const p of [path.join(paths.exitDir, id), path.join(paths.persistDir, 'exit')]) {
-    const t = readText(p).trim();
-    if (t && /^-?\d+$/.test(t)) return Number(t);
-  }
-  return undefined;
 }
 
 /**

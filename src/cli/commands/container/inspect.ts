@@ -11,7 +11,7 @@ export const containerInspectCmd = command({
   flags: [INSPECT_FORMAT_FLAG, { long: 'size', short: 's', kind: 'bool', help: 'Display total file sizes' }],
   run: (ctx, args, flags) =>
     printInspect(ctx, args, flags.format, (r) => ({
-      value: containerInspect(ctx.store, ctx.containers, ctx.containers.find(r), flags.size),
+      value: containerInspect(ctx.store, ctx.containerReads, ctx.containerReads.find(r), flags.size),
       type: CONTAINER_INSPECT,
     })),
 });

@@ -10,7 +10,7 @@ import { ago, goTimeString, humanSize } from '../../../util/units';
 import { ellipsis } from '../../output/table';
 import { containerPorts } from '../../../engine/container-ports';
 import { apiPorts, formatPsPorts } from '../../../network/ports';
-import { connectedNetworks } from '../../../engine/container-network';
+import { connectedNetworks } from '../../../container/namespace-modes';
 
 /** The PORTS column. */
 function formatPortsColumn(c: Container): string {
@@ -59,7 +59,7 @@ export const containerList = command({
       const image = c.record.imageRef;
       let size = '';
       if (flags.size) {
-        const rw = ctx.containers.upperSize(c.record.id);
+        const rw = ctx.containerReads.upperSize(c.record.id);
         const virtual = ctx.store.images.get(c.record.imageId)?.size ?? 0;
         size = `${humanSize(rw)} (virtual ${humanSize(rw + virtual)})`;
       }

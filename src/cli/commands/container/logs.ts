@@ -36,11 +36,11 @@ export const containerLogs = command({
     },
   ],
   async run(ctx, [name], flags) {
-    const c = ctx.containers.find(name);
+    const c = ctx.containerReads.find(name);
     const tailArg = flags.tail;
     const tail = tailArg === 'all' || tailArg === '' ? undefined : Number(tailArg);
     if (tail !== undefined && !Number.isInteger(tail)) throw invalidArgument(`invalid value for "tail": "${tailArg}"`);
-    for await (const r of ctx.containers.logs(c.record.id, {
+    for await (const r of ctx.containerReads.logs(c.record.id, {
       follow: flags.follow,
       since: flags.since ? parseTimeArg(flags.since) : undefined,
       until: flags.until ? parseTimeArg(flags.until, 'until') : undefined,

@@ -12,7 +12,7 @@ export const containerPort = command({
   minArgs: 1,
   maxArgs: 2,
   run(ctx, [name, port]) {
-    const c = ctx.containers.find(name);
+    const c = ctx.containerReads.find(name);
     const lines = formatPortCommand(containerPorts(c), name, port);
     if (port && lines.length === 0) throw invalidArgument(`No public port '${port}' published for ${name}`);
     for (const l of lines) ctx.out(`${l}\n`);

@@ -20,6 +20,19 @@ const DOCKER_TYPES = [
   'volume',
 ];
 
+/**
+ * Whether a lookup finds its object: it returns, or fails otherwise than "not found"
+ * (then the inspectors, trying that type first, fail with that error before a network is tried).
+ */
+function isFound(lookup: () => unknown): boolean {
+  try {
+    lookup();
+    return true;
+  } catch (e) {
+    return !isNotFound(e);
+  }
+}
+
 export const inspectCmd = command({
   name: 'inspect',
   usage: '[OPTIONS] NAME|ID [NAME|ID...]',
@@ -35,14 +48,17 @@ export const inspectCmd = command({
     if (type && !DOCKER_TYPES.includes(type)) {
       throw cliError(`unknown type: "${type}": must be one of ${DOCKER_TYPES.map((t) => `"${t}"`).join(', ')}`);
     }
-    // networks are looked up asynchronously: found before the others are tried
+    // networks are looked up asynchronously, before the others are tried; only for names that are
+    // no container or image, which come first (the network code stays unloaded for those)
     const networks = new Map<string, NetworkConfig>();
     if (!type || type === 'network') {
-      for (const a of args)
+      for (const a of args) {
+        if (!type && (isFound(() => ctx.containerReads.find(a)) || isFound(() => ctx.images.resolve(a)))) continue;
         await ctx.containers.networking.manager.inspect(a).then(
           (n) => networks.set(a, n),
           () => {},
         );
+      }
     }
     const inspectNetwork: Inspector = (c, ref) => {
       const n = networks.get(ref);
