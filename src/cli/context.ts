@@ -26,7 +26,7 @@ export class Ctx extends Engine {
   }
 
   get stderr(): NodeJS.WriteStream {
-    return this.streams.stderr ?? process.stderr;
+    return this.streams.stderr ?? processStderr();
   }
 
   get stdin(): NodeJS.ReadStream {
@@ -39,7 +39,8 @@ export class Ctx extends Engine {
   }
 
   err(s: string): void {
-    this.stderr.write(s);
+    if (this.streams.stderr || stderrStream) this.stderr.write(s);
+    else writeSync(2, s, processStderr);
   }
 }
 
@@ -47,11 +48,12 @@ export function defaultGlobals(env: NodeJS.ProcessEnv = process.env): GlobalOpti
   return { ...defaultConfig(env), logLevel: 'info' };
 }
 
-// Until a command asks for the stdout stream, its output is written to fd 1
-// directly: making process.stdout loads Node.js's stream modules (a few ms of
-// every `ps` or `images`). Once the stream exists all output goes through it, so
-// nothing is reordered.
+// Until a command asks for the stdout (stderr) stream, its output is written to
+// fd 1 (2) directly: making process.stdout loads Node.js's stream modules, and
+// node:net for a pipe (a few ms of every `ps`, `images` or `logs`). Once the
+// stream exists all output goes through it, so nothing is reordered.
 let stdoutStream = false;
+let stderrStream = false;
 
 /** process.stdout, made on first use; a closed pipe on it ends the command quietly, as for any Unix tool. */
 export function processStdout(): NodeJS.WriteStream {
@@ -64,6 +66,12 @@ export function processStdout(): NodeJS.WriteStream {
   return process.stdout;
 }
 
+/** process.stderr, through Ctx (see above). */
+function processStderr(): NodeJS.WriteStream {
+  stderrStream = true;
+  return process.stderr;
+}
+
 /** Whether process.stdout was made (then it may hold output not yet written). */
 export function stdoutStreamMade(): boolean {
   return stdoutStream;
@@ -71,14 +79,19 @@ export function stdoutStreamMade(): boolean {
 
 /** Writes to fd 1; a non-blocking pipe that is full sends the rest through the stream. */
 export function writeStdoutSync(s: string): void {
+  writeSync(1, s, processStdout);
+}
+
+/** Writes to `fd`; a non-blocking pipe that is full sends the rest through its stream (made by `stream`). */
+function writeSync(fd: number, s: string, stream: () => NodeJS.WriteStream): void {
   const b = Buffer.from(s);
   let off = 0;
   try {
-    while (off < b.length) off += fs.writeSync(1, b, off, b.length - off);
+    while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EPIPE') process.exit(0);
     if (code !== 'EAGAIN') throw e;
-    processStdout().write(b.subarray(off));
+    stream().write(b.subarray(off));
   }
 }

@@ -9,14 +9,21 @@ import { type DB, writeTx } from '../metadata/db';
 import { LayerTable } from '../metadata/layers';
 import { native } from '../native';
 import { isAlive, selfId } from '../util/proc';
-import { applyTar, applyTarRange, diffSize, type ApplyResult } from './apply';
-import { hashFileRange } from './hash-worker';
-import { rebuildTar } from './rebuild';
-import { parseTarSplit, type Segment } from './tar-split';
+import type { ApplyResult } from './apply';
+import type { Segment } from './tar-split';
 import { syncDir, syncFilesystemOf } from '../native/durable';
 import type { LayerInfo, Layers } from './layers';
 
 export type { LayerInfo } from './layers';
+
+// The unpacking, hashing and tar code (and node:zlib, the stream modules under it)
+// is loaded on first use: reading the table (`inspect`'s GraphDriver) does not need it.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const apply = () => require('./apply') as typeof import('./apply');
+const hashWorker = () => require('./hash-worker') as typeof import('./hash-worker');
+const rebuild = () => require('./rebuild') as typeof import('./rebuild');
+const tarSplit = () => require('./tar-split') as typeof import('./tar-split');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** A layer unpacked in the store's temporary area, not yet adopted. */
 export interface UnpackedLayer extends ApplyResult {
@@ -87,7 +94,7 @@ export class LayerStore implements Layers {
   }
 
   tarSplit(chainId: Digest): Segment[] {
-    return parseTarSplit(fs.readFileSync(this.tarSplitPath(chainId)));
+    return tarSplit().parseTarSplit(fs.readFileSync(this.tarSplitPath(chainId)));
   }
 
   /** Takes a lease on an existing layer so a concurrent GC keeps it; true if it exists. */
@@ -148,7 +155,7 @@ export class LayerStore implements Layers {
   async unpack(source: AsyncIterable<Buffer>, sizeHint = 0): Promise<UnpackedLayer> {
     const dir = this.unpackDir();
     try {
-      return { dir, ...(await applyTar(source, dir, { parallelHash: sizeHint >= PARALLEL_HASH_MIN })) };
+      return { dir, ...(await apply().applyTar(source, dir, { parallelHash: sizeHint >= PARALLEL_HASH_MIN })) };
     } catch (e) {
       fs.rmSync(dir, { recursive: true, force: true });
       throw e;
@@ -162,7 +169,10 @@ export class LayerStore implements Layers {
   async unpackRange(file: string, fd: number, start: number, end: number): Promise<UnpackedLayer> {
     const dir = this.unpackDir();
     try {
-      return { dir, ...(await applyTarRange(fd, start, end, dir, hashFileRange(file, start, end))) };
+      return {
+        dir,
+        ...(await apply().applyTarRange(fd, start, end, dir, hashWorker().hashFileRange(file, start, end))),
+      };
     } catch (e) {
       fs.rmSync(dir, { recursive: true, force: true });
       throw e;
@@ -171,7 +181,7 @@ export class LayerStore implements Layers {
 
   /** A second private copy of an unpacked layer (a layer repeated at another place in a chain). */
   async copyUnpacked(u: UnpackedLayer): Promise<UnpackedLayer> {
-    return this.unpack(rebuildTar(u.dir, parseTarSplit(u.tarSplit)));
+    return this.unpack(rebuild().rebuildTar(u.dir, tarSplit().parseTarSplit(u.tarSplit)));
   }
 
   discard(u: UnpackedLayer): void {
@@ -188,7 +198,7 @@ export class LayerStore implements Layers {
       const existing = this.lease(chainId) ? this.get(chainId) : undefined;
       if (existing) return existing;
       fs.writeFileSync(path.join(u.dir, 'tar-split.gz'), u.tarSplit);
-      const size = diffSize(path.join(u.dir, 'diff'));
+      const size = apply().diffSize(path.join(u.dir, 'diff'));
       syncFilesystemOf(u.dir); // the layer's files and tar-split reach the disk before its row names them
       return writeTx(this.db, () => {
         this.rows.addLease({ chainId, ...selfId() });
@@ -229,7 +239,7 @@ export class LayerStore implements Layers {
   /** The layer's tar stream, rebuilt byte for byte and checked against its diff ID. */
   openTar(chainId: Digest): AsyncGenerator<Buffer> {
     const l = this.mustGet(chainId);
-    return rebuildTar(this.layerDir(chainId), this.tarSplit(chainId), l.diffId);
+    return rebuild().rebuildTar(this.layerDir(chainId), this.tarSplit(chainId), l.diffId);
   }
 
   /**

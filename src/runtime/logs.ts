@@ -72,10 +72,12 @@ export interface ReadLogsOptions {
 /**
  * Complete lines of the log from a position, following the file across
  * rotations: the file is held open, and when another file takes its name the
- * rest of the old one is read before the new one is opened.
+ * rest of the old one is read before the new one is opened. Read with the
+ * synchronous calls (fs.promises costs `logs` several ms to load), giving the
+ * event loop a turn between chunks so that a server reading a long log still serves others.
  */
 class LineReader {
-  private fh: fs.promises.FileHandle | undefined;
+  private fd: number | undefined;
   private ino = -1;
   private pos = 0;
   private rest: Buffer = Buffer.alloc(0);
@@ -85,39 +87,39 @@ class LineReader {
   async readAvailable(): Promise<string[]> {
     const lines: string[] = [];
     for (;;) {
-      if (!this.fh) {
+      if (this.fd === undefined) {
         try {
-          this.fh = await fs.promises.open(this.file, 'r');
+          this.fd = fs.openSync(this.file, 'r');
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === 'ENOENT') return lines;
           throw err;
         }
-        this.ino = (await this.fh.stat()).ino;
+        this.ino = fs.fstatSync(this.fd).ino;
         this.pos = 0;
       }
-      lines.push(...(await this.drain(this.fh)));
-      const now = await fs.promises.stat(this.file).catch(() => undefined);
+      lines.push(...(await this.drain(this.fd)));
+      const now = fs.statSync(this.file, { throwIfNoEntry: false });
       if (!now || now.ino === this.ino) return lines;
       // rotated: the old file is read to its end above; the files rotated after it (several
       // rotations since the last look), then the new current one
-      await this.close();
+      this.close();
       const rotated = rotatedLogs(this.file);
       const at = rotated.findIndex((f) => fs.statSync(f, { throwIfNoEntry: false })?.ino === this.ino);
       for (const f of at >= 0 ? rotated.slice(at + 1) : rotated) lines.push(...readLines(f));
     }
   }
 
-  async close(): Promise<void> {
-    await this.fh?.close().catch(() => undefined);
-    this.fh = undefined;
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
     this.rest = Buffer.alloc(0);
   }
 
-  private async drain(fh: fs.promises.FileHandle): Promise<string[]> {
+  private async drain(fd: number): Promise<string[]> {
     const lines: string[] = [];
     const chunk = Buffer.alloc(64 * 1024);
     for (;;) {
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, this.pos);
+      const bytesRead = fs.readSync(fd, chunk, 0, chunk.length, this.pos);
       if (bytesRead === 0) break;
       this.pos += bytesRead;
       let data = Buffer.concat([this.rest, chunk.subarray(0, bytesRead)]);
@@ -127,6 +129,7 @@ class LineReader {
         data = data.subarray(nl + 1);
       }
       this.rest = Buffer.from(data);
+      if (bytesRead === chunk.length) await new Promise((r) => setImmediate(r));
     }
     return lines;
   }
@@ -207,6 +210,6 @@ export async function* readLogs(logPath: string, opts: ReadLogsOptions = {}): As
       for (const r of parse(await reader.readAvailable())) yield r;
     }
   } finally {
-    await reader.close();
+    reader.close();
   }
 }

@@ -1,6 +1,5 @@
 // Running a program to completion with its output captured: the engine's
 // iptables calls, the lesson's steps, and the tests' CLI and docker runs.
-import { spawn } from 'node:child_process';
 import os from 'node:os';
 
 export interface Captured {
@@ -22,6 +21,9 @@ export interface CaptureOptions {
 /** Exit code, or 128+N when killed by signal N. Rejects when the program cannot start. */
 export function capture(cmd: string, args: readonly string[], opts: CaptureOptions = {}): Promise<Captured> {
   return new Promise((resolve, reject) => {
+    // node:child_process (and node:net under it) is required on first use: `version`
+    // loads this module but runs nothing when the versions are cached
+    const { spawn } = require('node:child_process') as typeof import('node:child_process'); // eslint-disable-line @typescript-eslint/no-require-imports
     const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

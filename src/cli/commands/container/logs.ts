@@ -47,7 +47,9 @@ export const containerLogs = command({
       tail: tail !== undefined && tail >= 0 ? tail : undefined,
     })) {
       const text = `${flags.timestamps ? `${r.time} ` : ''}${r.line}${r.partial ? '' : '\n'}`;
-      (r.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(text);
+      // written at once, in order (Ctx.out and err: no stream made for a few lines)
+      if (r.stream === 'stderr') ctx.err(text);
+      else ctx.out(text);
     }
   },
 });
