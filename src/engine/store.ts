@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomHex, type Digest } from '../digest';
-import { BlobStore } from '../content/store';
-import { ImageStore } from '../image/store';
+import type { BlobStore } from '../content/store';
+import type { ImageStore } from '../image/store';
 import type { LayerStore } from '../layer/store';
 import { openDb, writeTx, type DB } from '../metadata/db';
 import { isAlive, selfId } from '../util/proc';
@@ -24,9 +24,9 @@ export class Store implements ImageStorage {
   readonly root: string;
   readonly runroot: string;
   readonly db: DB;
-  readonly blobs: BlobStore;
-  readonly images: ImageStore;
   private readonly tmpRoot: string;
+  private blobs_?: BlobStore;
+  private images_?: ImageStore;
   private layers_?: LayerStore;
 
   constructor(opts: StoreOptions) {
@@ -37,8 +37,23 @@ export class Store implements ImageStorage {
     this.tmpRoot = path.join(this.root, 'tmp');
     fs.mkdirSync(this.tmpRoot, { recursive: true });
     this.db = openDb(storeDbPath(this.root));
-    this.blobs = new BlobStore(path.join(this.root, 'blobs'), () => this.tmpPath('blob'));
-    this.images = new ImageStore(this.db, this.blobs);
+  }
+
+  // The blobs and image records are made on first use: reading containers (ps,
+  // logs, port) needs neither, nor the native addon under the blob store.
+  get blobs(): BlobStore {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see above
+    this.blobs_ ??= new (require('../content/store') as typeof import('../content/store')).BlobStore(
+      path.join(this.root, 'blobs'),
+      () => this.tmpPath('blob'),
+    );
+    return this.blobs_;
+  }
+
+  get images(): ImageStore {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see above
+    this.images_ ??= new (require('../image/store') as typeof import('../image/store')).ImageStore(this.db, this.blobs);
+    return this.images_;
   }
 
   // The layer store (and the tar, overlay and hashing code under it) is loaded on
