@@ -61,6 +61,7 @@ export function containerSpec(
     init: record.hostConfig.Init ? initBinary() : undefined,
     mounts,
     netns,
+    joinsNetns: hc.NetworkMode.startsWith('container:'),
     labels: record.config.Labels ?? undefined,
     shmSize: record.hostConfig.ShmSize,
     cgroupsPath: cgroupsPathOf(record.id),

@@ -275,6 +275,12 @@ test('--network none and host', async () => {
     [],
     "the host's network devices",
   );
+  // through a container on the host's network (container:X): the same links, and no network sysctls
+  // (runc refuses them in the host's namespace; Docker sets them only in a namespace of the container's own)
+  const onHost = (await env.ok(['run', '-d', '--network', 'host', 'busybox', 'sleep', '1000'])).trim();
+  const viaPeer = await env.ok(['run', '--rm', '--network', `container:${onHost}`, 'busybox', 'ip', '-o', 'link']);
+  assert.ok(viaPeer.includes(`: ${bridge}:`), viaPeer);
+  await env.ok(['rm', '-f', onHost]);
 });
 
 test('a host port in use, bad port specs and unknown networks are refused before the container starts', async () => {
