@@ -18,6 +18,8 @@ export interface StartContext {
   shareNamespaces?: SpecInput['shareNamespaces'];
   shm?: SpecInput['shm'];
   linkEnv?: string[];
+  /** --network container:X: X, whose hostname and /etc files (in its directory) the container takes, as Docker */
+  networkDonor?: { dir: string; hostname: string; domainname?: string };
 }
 
 export function containerSpec(
