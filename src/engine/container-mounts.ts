@@ -42,7 +42,7 @@ function resolvConfOf(c: Container): string {
 }
 
 /** /etc/hostname, /etc/hosts and /etc/resolv.conf, written for the container and bind-mounted. */
-export function etcMounts(c: Container, dir: string, hosts: string): MountSpec[] {
+export function etcMounts(c: Container, dir: string, hosts: string, donorDir?: string): MountSpec[] {
   const { Hostname } = c.record.config;
   const files: Record<string, string> = {
     hostname: `${Hostname}\n`,
@@ -55,8 +55,9 @@ export function etcMounts(c: Container, dir: string, hosts: string): MountSpec[]
   }
   const mounts: MountSpec[] = [];
   for (const [name, content] of Object.entries(files)) {
-    const file = path.join(dir, name);
-    fs.writeFileSync(file, content);
+    // --network container:X shares X's files (Docker's initializeNetworkingPaths): X's updates reach it
+    const file = path.join(donorDir ?? dir, name);
+    if (!donorDir) fs.writeFileSync(file, content);
     mounts.push({
       destination: `/etc/${name}`,
       type: 'bind',
