@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO, TestEnv } from '../helpers';
-import type { Trace } from '../everyday-trace';
+import type { Trace } from '../../tools/everyday-trace';
 
 const env = new TestEnv();
 before(async () => {
@@ -52,7 +52,7 @@ const FORBIDDEN_BUILTINS = ['child_process', 'net', 'crypto', 'zlib', 'stream', 
 
 function trace(args: string[]): Trace & { stdout: string } {
   const out = path.join(env.dir, 'trace.json');
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'test', 'everyday-trace.js'), out, ...args], {
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'tools', 'everyday-trace.js'), out, ...args], {
     env: env.env,
     encoding: 'utf8',
   });

@@ -3,7 +3,7 @@
 // evaluated and which of Node.js's own modules it loaded, for the test that keeps
 // the read path light (test/integration/everyday-modules.test.ts):
 //
-//   node dist/test/everyday-trace.js OUT.json ARGS...
+//   node dist/tools/everyday-trace.js OUT.json ARGS...
 //
 // The bundle is esbuild's: each module is a `__commonJS` closure run on its first
 // require; the tracer wraps that helper to note each module's name when it first runs.
