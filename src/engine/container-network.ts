@@ -22,6 +22,8 @@ import { setNetworkHost } from '../network/host-netns';
 import { isRootless } from '../rootless/identity';
 import { RootlessNetwork } from '../rootless/network';
 import { readKeepId, type KeepId } from '../rootless/keep-id';
+import { ensureResolver, hasResolver, resolverOf, type ResolverStart } from '../network/dns-resolvers';
+import { CLI_PATH } from '../util/paths';
 
 export interface NetworkSetup {
   /** Namespace for the spec: a path, 'host', or undefined for a private one of runc's. */
@@ -29,6 +31,8 @@ export interface NetworkSetup {
   /** The user namespace that owns `netns`, for a keep-id container (its own user namespace). */
   userns?: string;
   endpoints: Record<string, Endpoint>;
+  /** The resolver serving the container's names (its first user-defined network's gateway), for resolv.conf. */
+  nameserver?: string;
 }
 
 /** The network a mode names: Docker's "default" is the bridge network. */
@@ -77,6 +81,8 @@ export interface NetworkParts<B extends Backend> {
   namespaces: Namespaces;
   /** An ordinary user's networks live in a namespace of the user's own (rootless); off for in-memory backends. */
   rootless: boolean;
+  /** How user-defined networks' DNS resolvers are started (none: names in /etc/hosts only). */
+  resolvers?: ResolverStart;
 }
 
 export class ContainerNetworking<B extends Backend = NetworkManager> {
@@ -101,6 +107,7 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
       backend: () => new NetworkManager({ root, runroot }),
       namespaces: hostNamespaces,
       rootless: true,
+      resolvers: { root, runroot, command: [process.execPath, '--', CLI_PATH] },
     });
   }
 
@@ -166,7 +173,30 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
     const endpoints = this.rootless_
       ? await this.rootless_.connect(ports, attach, () => manager.attachments?.().length ?? 0)
       : await attach();
-    return { netns: netnsPath(this.runroot, c.record.id), userns, endpoints };
+    let nameserver: string | undefined;
+    for (const name of Object.keys(endpoints)) {
+      const served = await this.startResolver(name);
+      nameserver ??= served;
+    }
+    return { netns: netnsPath(this.runroot, c.record.id), userns, endpoints, nameserver };
+  }
+
+  /**
+   * The network's DNS resolver, started if none serves it: its address, or undefined
+   * where there is none (default bridge; rootless, whose bridges live in the user's
+   * own namespace, out of the resolver's reach; a resolver that could not start:
+   * the names are in /etc/hosts all the same).
+   */
+  private async startResolver(network: string): Promise<string | undefined> {
+    if (!this.parts.resolvers || this.rootless_) return undefined;
+    const net = await this.manager.inspect(network);
+    if (!hasResolver(net)) return undefined;
+    try {
+      await ensureResolver(this.parts.resolvers, net);
+    } catch (e) {
+      if (!(e instanceof Error)) throw e; // spawning failed: /etc/hosts still names the peers
+    }
+    return resolverOf(this.runroot, net.id) ? net.gateway : undefined;
   }
 
   /** `own`: the container's own network (its NetworkMode's), the one Config.MacAddress is for, as Docker's. */
@@ -274,6 +304,7 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
         ip6: opts.ipv6Address,
       });
       this.records.updateState(c.record.id, (s) => ({ ...s, Networks: { ...(s.Networks ?? {}), [net.name]: ep } }));
+      await this.startResolver(net.name);
     }
     const attachment = attachmentOf({ ...opts, aliases }); // kept for the next starts
     const record = this.records.updateRecord(c.record.id, (r) => ({

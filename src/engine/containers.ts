@@ -306,7 +306,7 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
         c,
         rootfs.merged,
         [
-          ...etcMounts(c, dir, this.networking.hosts(c, net.endpoints)),
+          ...etcMounts(c, dir, this.networking.hosts(c, net.endpoints), net.nameserver),
           ...keepIdMounts(c, rootfs.merged, dir),
           ...volumeMounts(c, rootfs.merged),
         ],

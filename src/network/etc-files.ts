@@ -158,6 +158,24 @@ export function customResolvConf(
   return out;
 }
 
+/**
+ * The container's /etc/resolv.conf on a user-defined network, where the network's
+ * resolver answers (Docker's embedded DNS): Docker 20.10's sandbox writes its own
+ * server, the search domains and options (given, else the host's) and `ndots:0`
+ * unless an option sets ndots; the --dns servers are the resolver's to forward to.
+ * Docker's server is 127.0.0.11; stowage's is the network's gateway.
+ */
+export function resolverResolvConf(
+  hostResolvConf: string,
+  nameserver: string,
+  search: readonly string[],
+  options: readonly string[],
+): string {
+  const opts = options.length ? [...options] : lastLineValues(hostResolvConf, 'options');
+  if (!opts.some((o) => o.includes('ndots'))) opts.push('ndots:0');
+  return customResolvConf(hostResolvConf, [nameserver], search, opts);
+}
+
 /** The host's resolv.conf as Docker picks it: systemd-resolved's real one behind a lone 127.0.0.53. */
 export function hostResolvConfPath(read: (p: string) => string | undefined): string {
   const main = read('/etc/resolv.conf');
