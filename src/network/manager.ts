@@ -17,7 +17,7 @@ import { isAlive } from '../util/proc';
 import { CniRuntime } from './cni';
 import type { ReservedPort } from './host-ports';
 import { JsonNetworkStore } from './json-store';
-import { stopAllResolvers, stopResolver } from './dns-resolvers';
+import { runningResolvers, stopAllResolvers, stopResolver } from './dns-resolvers';
 import { Networks, type CreateNetworkOptions } from './networks';
 import { StateDb } from '../metadata/network-state';
 import type { AttachOptions, Endpoint, NetworkConfig, NetworkStore, Peer } from './types';
@@ -171,6 +171,8 @@ export class NetworkManager implements NetworkBackend {
       })),
       running,
       detachAll: (id, netns) => this.detachAll(id, netns),
+      resolvers: runningResolvers(this.runroot),
+      stopResolver: (id) => stopResolver(this.runroot, id),
     });
   }
 
