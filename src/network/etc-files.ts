@@ -2,8 +2,10 @@
 // (libnetwork etchosts.Build + sandbox.updateHostsFile, resolvconf.FilterResolvDNS).
 //
 // Docker resolves container names on user-defined networks with an embedded DNS
-// server at 127.0.0.11. A daemonless engine has no process to run it, so peers are
-// written into /etc/hosts instead: one line per peer, "IP<TAB>name alias...".
+// server at 127.0.0.11; stowage runs a resolver per network on its gateway
+// (dns-server.ts, resolverResolvConf below) and also writes the peers into
+// /etc/hosts, as it did before it had one (rootless containers have no resolver):
+// one line per peer, "IP<TAB>name alias...".
 // On the default bridge network Docker resolves no names; pass no peers there.
 
 export interface HostsSelf {
