@@ -10,6 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import * as dnsPacket from 'dns-packet';
 import { TestEnv } from '../helpers';
@@ -110,6 +111,24 @@ test("a link made at create, before its target exists, resolves by DNS for the l
   // the link is the linking container's alone
   const other = await lookup('dns-up', 'bar');
   assert.notEqual(other.code, 0, other.out);
+  // over TCP too (two-byte length, message): asked from the host, which no container of the
+  // network is, the query is refused
+  const tcp = await new Promise<Buffer>((resolve, reject) => {
+    const q = dnsPacket.streamEncode({ type: 'query', id: 77, questions: [{ type: 'A', name: 'dns-up' }] });
+    const s = net.connect(53, gateway, () => s.write(q));
+    let got = Buffer.alloc(0);
+    s.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      if (got.length >= 2 && got.length >= 2 + got.readUInt16BE(0)) {
+        s.end();
+        resolve(got);
+      }
+    });
+    s.on('error', reject);
+  });
+  const refused = dnsPacket.streamDecode(tcp);
+  assert.equal(refused.id, 77);
+  assert.equal((refused.flags ?? 0) & 0xf, 5, 'REFUSED');
   // a reverse lookup names the container on the network
   const ptr = await env.run(['exec', 'linker', 'nslookup', ip]);
   assert.match(ptr.stdout, /name = dns-up\.dnsa/);
