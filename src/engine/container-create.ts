@@ -1,5 +1,6 @@
 // From `docker create` / `docker run` options to a container record: the image's
 // config merged with the flags exactly as Docker merges them.
+import os from 'node:os';
 import { checkUsernsMode, keepIdOfThisUser } from '../rootless/keep-id';
 import type { Digest } from '../digest';
 import { randomId } from '../digest';
@@ -286,7 +287,8 @@ export function buildRecord(opts: CreateOptions, image: Image, imageId: Digest):
     imageRef: opts.image,
     topLayer: null,
     config: {
-      Hostname: opts.hostname || id.slice(0, 12),
+      // the host's name on its network, else the short ID (Docker's newContainer)
+      Hostname: opts.hostname || (opts.networkMode === 'host' ? os.hostname() : id.slice(0, 12)),
       Domainname: '',
       User: opts.user ?? (keep ? `${keep.uid}:${keep.gid}` : (ic.User ?? '')),
       AttachStdin: opts.interactive,

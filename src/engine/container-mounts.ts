@@ -43,8 +43,17 @@ function resolvConfOf(c: Container, nameserver?: string): string {
     : resolvConf(host);
 }
 
-/** /etc/hostname, /etc/hosts and /etc/resolv.conf, written for the container and bind-mounted. */
-export function etcMounts(c: Container, dir: string, hosts: string, nameserver?: string): MountSpec[] {
+/**
+ * /etc/hostname, /etc/hosts and /etc/resolv.conf, written for the container and bind-mounted.
+ * `donorDir`: --network container:X's own files; `nameserver`: the resolver of the container's user-defined network.
+ */
+export function etcMounts(
+  c: Container,
+  dir: string,
+  hosts: string,
+  donorDir?: string,
+  nameserver?: string,
+): MountSpec[] {
   const { Hostname } = c.record.config;
   const files: Record<string, string> = {
     hostname: `${Hostname}\n`,
@@ -57,8 +66,9 @@ export function etcMounts(c: Container, dir: string, hosts: string, nameserver?:
   }
   const mounts: MountSpec[] = [];
   for (const [name, content] of Object.entries(files)) {
-    const file = path.join(dir, name);
-    fs.writeFileSync(file, content);
+    // --network container:X shares X's files (Docker's initializeNetworkingPaths): X's updates reach it
+    const file = path.join(donorDir ?? dir, name);
+    if (!donorDir) fs.writeFileSync(file, content);
     mounts.push({
       destination: `/etc/${name}`,
       type: 'bind',

@@ -18,6 +18,8 @@ export interface StartContext {
   shareNamespaces?: SpecInput['shareNamespaces'];
   shm?: SpecInput['shm'];
   linkEnv?: string[];
+  /** --network container:X: X, whose hostname and /etc files (in its directory) the container takes, as Docker */
+  networkDonor?: { dir: string; hostname: string; domainname?: string };
 }
 
 export function containerSpec(
@@ -61,6 +63,7 @@ export function containerSpec(
     init: record.hostConfig.Init ? initBinary() : undefined,
     mounts,
     netns,
+    joinsNetns: hc.NetworkMode.startsWith('container:'),
     labels: record.config.Labels ?? undefined,
     shmSize: record.hostConfig.ShmSize,
     cgroupsPath: cgroupsPathOf(record.id),

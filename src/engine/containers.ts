@@ -37,7 +37,7 @@ import type { RuntimeConfig } from '../runtime/runc';
 import type { Runtime } from '../runtime/runtime';
 import { runcForeground } from '../runtime/exec';
 import { isSignal, signalNumber } from '../runtime/signal';
-import { containerSpec } from './container-spec';
+import { containerSpec, type StartContext } from './container-spec';
 import { buildResources, specJson } from '../runtime/spec';
 import { checkCanFreeze, checkRootlessLimits } from '../rootless/cgroups';
 import { ContainerNetworking, type NetworkSetup } from './container-network';
@@ -300,13 +300,14 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
     let net: NetworkSetup | undefined;
     try {
       const ctx = startContext(this, c); // other containers' namespaces and links are checked before anything is attached
+      if (ctx.networkDonor) this.takeDonorNames(c, ctx.networkDonor);
       net = await this.networking.setup(c, (x) => ContainerNetworking.netnsOf(this.parts.runroot, this.find(x)));
       const dir = this.containerDir(record.id);
       const spec = containerSpec(
         c,
         rootfs.merged,
         [
-          ...etcMounts(c, dir, this.networking.hosts(c, net.endpoints), net.nameserver),
+          ...etcMounts(c, dir, this.networking.hosts(c, net.endpoints), ctx.networkDonor?.dir, net.nameserver),
           ...keepIdMounts(c, rootfs.merged, dir),
           ...volumeMounts(c, rootfs.merged),
         ],
@@ -352,6 +353,13 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
     } catch {
       /* removed meanwhile */
     }
+  }
+
+  /** --network container:X takes X's hostname and domain name at each start, as Docker (inspect shows them). */
+  private takeDonorNames(c: Container, donor: NonNullable<StartContext['networkDonor']>): void {
+    const names = { Hostname: donor.hostname, Domainname: donor.domainname ?? '' };
+    const r = this.records.updateRecord(c.record.id, (r) => ({ ...r, config: { ...r.config, ...names } }));
+    c.record.config = r.config;
   }
 
   private markRunning(c: Container, pid: number, net: NetworkSetup, conmonPid?: number, runId?: string): Container {

@@ -69,6 +69,13 @@ export function startContext(svc: ContainerHost, c: Container): StartContext {
     shareNamespaces.pid = 'host';
   }
   if (hc.UTSMode === 'host') shareNamespaces.uts = 'host';
+  const netDonor = sharedWith(hc.NetworkMode);
+  if (netDonor !== undefined) {
+    // one missing or not running is refused by the network's set-up, in Docker's words
+    const d = svc.find(netDonor);
+    const { Hostname, Domainname } = d.record.config;
+    ctx.networkDonor = { dir: svc.containerDir(d.record.id), hostname: Hostname ?? '', domainname: Domainname };
+  }
   ctx.linkEnv = legacyLinkEnv(svc, c);
   return ctx;
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { failedPrecondition, invalidArgument } from '../errdefs';
 import type { OciSpec } from '../runtime/spec';
 import { identity } from './identity';
+import { bindHostSys } from './spec';
 import { userNameOf } from './paths';
 import { mappedCount, parseIdMap } from './subids';
 
@@ -97,18 +98,7 @@ export function readKeepId(containerDir: string): KeepId | undefined {
  * engine's network sysctls are left out (they cannot be written from inside).
  */
 export function keepIdSpec(spec: OciSpec, k: KeepId, userns?: string): OciSpec {
-  const mounts = spec.mounts
-    .filter((m) => m.type !== 'cgroup')
-    .map((m) =>
-      m.destination === '/sys' && m.type === 'sysfs'
-        ? {
-            destination: '/sys',
-            type: 'bind',
-            source: '/sys',
-            options: ['rbind', 'rprivate', 'nosuid', 'noexec', 'nodev', 'ro'],
-          }
-        : m,
-    );
+  const mounts = bindHostSys(spec.mounts.filter((m) => m.type !== 'cgroup'));
   const sysctl = { ...spec.linux.sysctl };
   // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the OCI spec's sysctl is a plain object
   for (const k of ['net.ipv4.ip_unprivileged_port_start', 'net.ipv4.ping_group_range']) delete sysctl[k];

@@ -11,6 +11,39 @@ export interface RootlessSpecOptions {
   cgroupsPath?: string;
   /** how many group IDs the namespace maps (0 .. n-1) */
   mappedGids?: number;
+  /** whether a network namespace path is the host's (the one this process is in) */
+  isHostNetns?: (path: string) => boolean;
+}
+
+/** Whether path names the network namespace this process runs in (the host's, for a rootless CLI). */
+function isOwnNetns(p: string): boolean {
+  try {
+    const a = fs.statSync(p);
+    const b = fs.statSync('/proc/self/ns/net');
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    // gone or unreadable: not ours to judge; runc reports a missing one
+    return false;
+  }
+}
+
+/**
+ * The mounts with sysfs replaced by a read-only bind of the user's /sys: the
+ * kernel mounts sysfs only for a network namespace of the caller's user
+ * namespace, so a container on the host's network (or one of its own user
+ * namespace, keep-id) gets the /sys it can see, as podman does.
+ */
+export function bindHostSys(mounts: OciSpec['mounts']): OciSpec['mounts'] {
+  return mounts.map((m) =>
+    m.destination === '/sys' && m.type === 'sysfs'
+      ? {
+          destination: '/sys',
+          type: 'bind',
+          source: '/sys',
+          options: ['rbind', 'rprivate', 'nosuid', 'noexec', 'nodev', 'ro'],
+        }
+      : m,
+  );
 }
 
 /** Group IDs mapped in this process's namespace. */
@@ -24,10 +57,19 @@ export function mappedGids(): number {
 }
 
 export function rootlessSpec(spec: OciSpec, opts: RootlessSpecOptions = {}): OciSpec {
+  const netns = spec.linux.namespaces.find((n) => n.type === 'network');
+  const hostNetwork = !netns || (!!netns.path && (opts.isHostNetns ?? isOwnNetns)(netns.path));
   const out: OciSpec = {
     ...spec,
+    mounts: hostNetwork ? bindHostSys(spec.mounts) : spec.mounts,
     process: { ...spec.process },
-    linux: { ...spec.linux, sysctl: { ...spec.linux.sysctl } },
+    linux: {
+      ...spec.linux,
+      // the host's namespace by path (container:X of a host-network X): runc is in it already and may not
+      // setns into it from the user's namespace, so none is joined
+      namespaces: hostNetwork ? spec.linux.namespaces.filter((n) => n !== netns) : spec.linux.namespaces,
+      sysctl: { ...spec.linux.sysctl },
+    },
   };
   // runc skips a cgroup it may not create only when no path was asked for
   if (opts.cgroupsPath) out.linux.cgroupsPath = opts.cgroupsPath;

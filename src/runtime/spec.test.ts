@@ -224,6 +224,11 @@ test('namespaces and network sysctls', () => {
   const joined = spec({ netns: '/run/netns/c1', domainname: 'example.org' });
   assert.deepEqual(joined.linux.namespaces[1], { type: 'network', path: '/run/netns/c1' });
   assert.equal(joined.linux.sysctl['kernel.domainname'], 'example.org');
+  assert.equal(joined.linux.sysctl['net.ipv4.ping_group_range'], '0 2147483647'); // its own, made by the network code
+  // another container's (--network container:X, perhaps the host's): no network sysctls, as Docker
+  const peer = spec({ netns: '/proc/42/ns/net', joinsNetns: true });
+  assert.equal(peer.linux.sysctl['net.ipv4.ping_group_range'], undefined);
+  assert.equal(peer.linux.sysctl['net.ipv4.ip_unprivileged_port_start'], undefined);
 });
 
 test('device cgroup: deny all, allow the standard nodes and mknod', () => {

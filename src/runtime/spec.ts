@@ -54,6 +54,8 @@ export interface SpecInput {
   init?: string;
   mounts?: MountSpec[];
   netns?: string;
+  /** netns is another container's (--network container:X): Docker sets network sysctls only in a namespace of the container's own */
+  joinsNetns?: boolean;
   sysctls?: Record<string, string>;
   labels?: Record<string, string>;
   cgroupsPath?: string;
@@ -374,7 +376,7 @@ export function buildSpec(input: SpecInput): OciSpec {
 
   const sysctl: Record<string, string> = {};
   if (input.domainname) sysctl['kernel.domainname'] = input.domainname; // no OCI field in 1.0.2: Docker uses the sysctl
-  if (!hostNetns) {
+  if (!hostNetns && !input.joinsNetns) {
     // unprivileged ping and low ports inside the container's own network namespace
     if (sysctlExists('net.ipv4.ping_group_range')) sysctl['net.ipv4.ping_group_range'] = '0 2147483647';
     if (sysctlExists('net.ipv4.ip_unprivileged_port_start')) sysctl['net.ipv4.ip_unprivileged_port_start'] = '0';

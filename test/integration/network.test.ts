@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
+import os from 'node:os';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -275,6 +276,24 @@ test('--network none and host', async () => {
     [],
     "the host's network devices",
   );
+  // through a container on the host's network (container:X): the same links, and no network sysctls
+  // (runc refuses them in the host's namespace; Docker sets them only in a namespace of the container's own)
+  const onHost = (await env.ok(['run', '-d', '--network', 'host', 'busybox', 'sleep', '1000'])).trim();
+  const viaPeer = await env.ok(['run', '--rm', '--network', `container:${onHost}`, 'busybox', 'ip', '-o', 'link']);
+  assert.ok(viaPeer.includes(`: ${bridge}:`), viaPeer);
+  // the host's name on its network; container:X takes X's name and /etc files at its start (Docker)
+  const showNames = 'hostname; cat /etc/hostname';
+  assert.equal(
+    await env.ok(['run', '--rm', '--network', `container:${onHost}`, 'busybox', 'sh', '-c', showNames]),
+    `${os.hostname()}\n`.repeat(2),
+  );
+  const named = (
+    await env.ok(['run', '-d', '--network', 'none', '--hostname', 'donor', 'busybox', 'sleep', '1000'])
+  ).trim();
+  const joiner = (await env.ok(['create', '--network', `container:${named}`, 'busybox', 'sh', '-c', showNames])).trim();
+  assert.equal(await env.ok(['start', '-a', joiner]), 'donor\ndonor\n');
+  assert.equal(await env.ok(['inspect', '-f', '{{.Config.Hostname}}', joiner]), 'donor\n');
+  await env.ok(['rm', '-f', onHost, named, joiner]);
 });
 
 test('a host port in use, bad port specs and unknown networks are refused before the container starts', async () => {

@@ -209,6 +209,22 @@ test('containers: root of the namespace inside, --userns=keep-id, ports on 127.0
     await user.ok(['run', '-d', '--userns=keep-id', '--network', 'host', 'busybox', 'sleep', '1000'])
   ).trim();
   assert.equal(await user.ok(['exec', hostNet, 'id', '-u']), `${user.uid}\n`);
+  // the host's network without keep-id, and through a container on it (container:X) with and without:
+  // sysfs cannot be mounted for the host's namespace, so the user's /sys is bound, and no namespace is joined
+  assert.match(await user.ok(['run', '--rm', '--network', 'host', 'busybox', 'ls', '/sys/class/net']), /^lo$/m);
+  for (const keep of [[], ['--userns=keep-id']]) {
+    const links = await user.ok([
+      'run',
+      '--rm',
+      ...keep,
+      '--network',
+      `container:${hostNet}`,
+      'busybox',
+      'ls',
+      '/sys/class/net',
+    ]);
+    assert.match(links, /^lo$/m);
+  }
   // another container's, which the container's user namespace does not own: refused with the reason
   const plain = (await user.ok(['run', '-d', 'busybox', 'sleep', '1000'])).trim();
   const peerMode = `container:${plain.slice(0, 12)}`;
