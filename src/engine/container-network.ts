@@ -22,8 +22,7 @@ import { setNetworkHost } from '../network/host-netns';
 import { isRootless } from '../rootless/identity';
 import { RootlessNetwork } from '../rootless/network';
 import { readKeepId, type KeepId } from '../rootless/keep-id';
-import { ensureResolver, hasResolver, resolverOf, type ResolverStart } from '../network/dns-resolvers';
-import { CLI_PATH } from '../util/paths';
+import { ensureResolver, hasResolver, resolverCommand, resolverOf, type ResolverStart } from '../network/dns-resolvers';
 
 export interface NetworkSetup {
   /** Namespace for the spec: a path, 'host', or undefined for a private one of runc's. */
@@ -107,7 +106,7 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
       backend: () => new NetworkManager({ root, runroot }),
       namespaces: hostNamespaces,
       rootless: true,
-      resolvers: { root, runroot, command: [process.execPath, '--', CLI_PATH] },
+      resolvers: { root, runroot, command: resolverCommand() },
     });
   }
 

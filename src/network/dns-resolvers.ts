@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isAlive, type ProcessId } from '../util/proc';
+import { CLI_PATH, REPO_ROOT } from '../util/paths';
 import type { NetworkConfig } from './types';
 
 export const resolverDir = (runroot: string) => path.join(runroot, 'network', 'dns');
@@ -47,6 +48,16 @@ export function runningResolvers(runroot: string): Array<{ networkId: string } &
       const p = resolverOf(runroot, networkId);
       return p ? [{ networkId, ...p }] : [];
     });
+}
+
+/** How to run a resolver: dist/stowage-dns.js (its own small bundle) when built, else the CLI's `system dns`. */
+export function resolverCommand(): string[] {
+  const bundle = fs.statSync(path.join(REPO_ROOT, 'dist', 'stowage-dns.js'), { throwIfNoEntry: false });
+  const plain = fs.statSync(path.join(REPO_ROOT, 'dist', 'src', 'network', 'dns-main.js'), { throwIfNoEntry: false });
+  // as bin/stowage: the bundle only when it is at least as new as the plain build
+  return bundle && bundle.mtimeMs >= (plain?.mtimeMs ?? -1)
+    ? [process.execPath, path.join(REPO_ROOT, 'dist', 'stowage-dns.js')]
+    : [process.execPath, '--', CLI_PATH];
 }
 
 export interface ResolverStart {

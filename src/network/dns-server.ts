@@ -339,3 +339,27 @@ export async function serveNetworkDns(opts: ServeOptions): Promise<void> {
     // the run root went with the store: no pid file left to remove
   }
 }
+
+/**
+ * The resolver process as stowage starts it (`system dns`, dist/stowage-dns.js):
+ * STOWAGE_DNS_UPSTREAM (IP[:PORT],...) stands in for the host's servers (tests),
+ * STOWAGE_DNS_IDLE_MS for the idle time; "ready"/"busy" goes to fd 1, the starter's pipe.
+ */
+export function serveResolverProcess(root: string, runroot: string, networkId: string): Promise<void> {
+  const upstream = process.env.STOWAGE_DNS_UPSTREAM;
+  const idle = Number(process.env.STOWAGE_DNS_IDLE_MS);
+  return serveNetworkDns({
+    root,
+    runroot,
+    networkId,
+    ...(upstream ? { upstream: upstream.split(',').filter(Boolean) } : {}),
+    ...(idle > 0 ? { idleMs: idle } : {}),
+    say: (line) => {
+      try {
+        fs.writeSync(1, `${line}\n`);
+      } catch {
+        // the starter is gone (it reads one line, then closes the pipe): nobody to tell
+      }
+    },
+  });
+}

@@ -1,7 +1,7 @@
 // `system dns`: a user-defined network's DNS resolver, started detached by the
-// commands that attach a container to the network (src/network/dns-resolvers.ts).
-import fs from 'node:fs';
-import { serveNetworkDns } from '../../../network/dns-server';
+// commands that attach a container to the network (src/network/dns-resolvers.ts;
+// they run dist/stowage-dns.js, the same with less loaded, when it is built).
+import { serveResolverProcess } from '../../../network/dns-server';
 import { command } from '../../command';
 
 /** Run by stowage itself, one per network (as podman's aardvark-dns). */
@@ -12,21 +12,6 @@ export const systemDns = command({
   minArgs: 1,
   maxArgs: 1,
   async run(ctx, [networkId]) {
-    const upstream = process.env.STOWAGE_DNS_UPSTREAM;
-    await serveNetworkDns({
-      root: ctx.globals.root,
-      runroot: ctx.globals.runroot,
-      networkId,
-      ...(upstream ? { upstream: upstream.split(',').filter(Boolean) } : {}),
-      ...(process.env.STOWAGE_DNS_IDLE_MS ? { idleMs: Number(process.env.STOWAGE_DNS_IDLE_MS) } : {}),
-      // the starter reads one line from the pipe, then closes it
-      say: (line) => {
-        try {
-          fs.writeSync(1, `${line}\n`);
-        } catch {
-          // the starter is gone: nobody to tell
-        }
-      },
-    });
+    await serveResolverProcess(ctx.globals.root, ctx.globals.runroot, networkId);
   },
 });
