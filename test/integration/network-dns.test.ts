@@ -165,6 +165,19 @@ test('other names are forwarded to the upstream server; an internal network reso
   assert.equal(asked.length, before, 'nothing asked upstream from an internal network');
 });
 
+test('a resolver whose network has had no container for its idle time exits by itself', async () => {
+  const idleEnv = { ...dnsEnv, STOWAGE_DNS_IDLE_MS: '1000' };
+  const id = (await env.ok(['network', 'create', 'dnsidle'], { env: idleEnv })).trim();
+  await env.ok(['run', '--rm', '--network', 'dnsidle', 'busybox', 'true'], { env: idleEnv });
+  const pidFile = path.join(env.runroot, 'network', 'dns', `${id}.pid`);
+  assert.ok(fs.existsSync(pidFile), 'the first container started it');
+  const pid = Number(fs.readFileSync(pidFile, 'utf8').split(' ')[0]);
+  for (let i = 0; i < 100 && processStart(pid) !== undefined; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(processStart(pid), undefined, 'gone with no container left');
+  assert.equal(fs.existsSync(pidFile), false, 'its pid file with it');
+  await env.ok(['network', 'rm', 'dnsidle']);
+});
+
 test('network rm stops the resolver at once; system check finds none left', async () => {
   const pids = resolverPids();
   assert.equal(pids.length, 3, 'one resolver per user-defined network (dnsa, dnsb, dnsi)');
