@@ -69,6 +69,16 @@ test('a container on another network does not resolve; other names are forwarded
   assert.equal(ask('upstream', 'MX'), 'forward');
 });
 
+test("a dotless name nobody has stays unanswered (empty NOERROR) when the container set ndots itself, as Docker's", () => {
+  const table = nameTable(endpoints, ['net1'], []);
+  const r = answer(query('nobody'), table, { ndotsSet: true });
+  assert.notEqual(r, 'forward');
+  assert.equal(rcode(r), 0);
+  assert.deepEqual((r as Packet).answers, []);
+  assert.equal(answer(query('nobody.example'), table, { ndotsSet: true }), 'forward');
+  assert.equal(answer(query('nobody'), table), 'forward');
+});
+
 test('AAAA: the IPv6 address where there is one, an empty NOERROR for a known name without', () => {
   assert.deepEqual(data(ask('upstream', 'AAAA')), ['fd00::2']);
   const r = ask('me', 'AAAA') as Packet;

@@ -107,15 +107,17 @@ export function reply(query: Packet, rcode: number, answers: Answer[] = []): Pac
  * The answer to a query, or 'forward' for a name the table does not hold (Docker
  * forwards everything it cannot answer to the external servers). A known name
  * asked for a type it has no address of gets an empty NOERROR, as Docker's
- * (an IPv4-only container's AAAA), not a forwarded query.
+ * (an IPv4-only container's AAAA), not a forwarded query; so does a dotless name
+ * nobody has when the container's resolv.conf sets ndots itself (`ndotsSet`).
  */
-export function answer(query: Packet, table: NameTable): Packet | 'forward' {
+export function answer(query: Packet, table: NameTable, opts: { ndotsSet?: boolean } = {}): Packet | 'forward' {
   const q: Question | undefined = query.questions?.[0];
   if (!q || (query.questions?.length ?? 0) !== 1) return reply(query, RCODE.SERVFAIL);
   const name = q.name.replace(/\.$/, '').toLowerCase();
   if (q.type === 'A' || q.type === 'AAAA') {
     const entry = table.names.get(name);
-    if (!entry) return 'forward';
+    // an ndots of the container's own: a dotless name stays here, for the client to retry with its search domains
+    if (!entry) return opts.ndotsSet && !name.includes('.') ? reply(query, RCODE.NOERROR) : 'forward';
     const ips = q.type === 'A' ? entry.ip4 : entry.ip6;
     return reply(
       query,

@@ -60,6 +60,8 @@ interface Asker {
   dns: string[];
   /** every network it is on is internal: nothing is forwarded */
   internalOnly: boolean;
+  /** its resolv.conf's options (--dns-option, else the host's) set ndots */
+  ndotsSet: boolean;
 }
 
 /** Reads what a query needs from the store: the asking container's networks, peers and links. */
@@ -111,7 +113,7 @@ class StoreView {
     const record = row
       ? (JSON.parse(row.config) as {
           networks?: Record<string, { links?: string[] }>;
-          hostConfig?: { Dns?: string[] };
+          hostConfig?: { Dns?: string[]; DnsOptions?: string[] };
         })
       : {};
     const links = Object.entries(record.networks ?? {}).flatMap(([, a]) =>
@@ -122,19 +124,38 @@ class StoreView {
     );
     const all = this.networks.list();
     const internalOnly = rows.every((r) => all.find((n) => n.id === r.network_id)?.internal);
-    return { endpoints, networks: names, links, dns: record.hostConfig?.Dns ?? [], internalOnly };
+    const options = record.hostConfig?.DnsOptions?.length ? record.hostConfig.DnsOptions : hostOptions();
+    return {
+      endpoints,
+      networks: names,
+      links,
+      dns: record.hostConfig?.Dns ?? [],
+      internalOnly,
+      ndotsSet: options.some((o) => o.includes('ndots')),
+    };
+  }
+}
+
+function hostResolvConf(): string {
+  try {
+    return fs.readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return ''; // no resolv.conf: no server to forward to, no option
   }
 }
 
 /** The host's nameservers, from its resolv.conf (loopback ones too: the resolver runs in the host's namespace). */
 function hostServers(): Upstream[] {
-  let text = '';
-  try {
-    text = fs.readFileSync('/etc/resolv.conf', 'utf8');
-  } catch {
-    // no resolv.conf: no server to forward to
-  }
-  return nameservers(text).map((h) => ({ host: h, port: 53 }));
+  return nameservers(hostResolvConf()).map((h) => ({ host: h, port: 53 }));
+}
+
+/** The host's resolv.conf options (the last `options` line's, as resolvconf.GetOptions). */
+function hostOptions(): string[] {
+  const lines = hostResolvConf()
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim().split(/\s+/))
+    .filter((f) => f[0] === 'options');
+  return lines.at(-1)?.slice(1) ?? [];
 }
 
 /** Sends the query to each server in turn, UDP; the first answer wins. */
@@ -183,7 +204,7 @@ export class NetworkResolver {
     if (query.type !== 'query') return undefined;
     const asker = this.view.asker(from);
     if (!asker) return dnsPacket.encode(refused(query));
-    const out = answer(query, nameTable(asker.endpoints, asker.networks, asker.links));
+    const out = answer(query, nameTable(asker.endpoints, asker.networks, asker.links), { ndotsSet: asker.ndotsSet });
     if (out !== 'forward') return dnsPacket.encode(out);
     if (asker.internalOnly) return dnsPacket.encode(servfail(query));
     const servers = asker.dns.length
