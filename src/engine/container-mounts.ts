@@ -34,7 +34,7 @@ export function volumeMounts(c: Container, merged: string): MountSpec[] {
 }
 
 /** `nameserver`: the resolver of the container's user-defined network, which forwards to --dns. */
-function resolvConfOf(c: Container, nameserver?: string): string {
+export function resolvConfOf(c: Container, nameserver?: string): string {
   const host = readOr('/etc/resolv.conf', '');
   const { Dns = [], DnsSearch = [], DnsOptions = [] } = c.record.hostConfig;
   if (nameserver) return resolverResolvConf(host, nameserver, DnsSearch, DnsOptions);

@@ -13,7 +13,8 @@ import { attachmentOf, type EndpointOptions } from './container-create';
 import { NetworkManager } from '../network/manager';
 import { createNetns, createNetnsInUserns, netnsPath, removeNetns, usernsPath } from '../network/netns';
 import { effectiveBindings } from '../network/ports';
-import { hostsFile, type HostRecord } from '../network/etc-files';
+import { hostsFile, nameservers, type HostRecord } from '../network/etc-files';
+import { resolvConfOf } from './container-mounts';
 import { linkHostNames, parseLink } from '../container/links';
 import { checkHostsName } from '../network/host-names';
 import type { NetworkBackend } from '../network/backend';
@@ -186,16 +187,37 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
    * own namespace, out of the resolver's reach; a resolver that could not start:
    * the names are in /etc/hosts all the same).
    */
-  private async startResolver(network: string): Promise<string | undefined> {
+  private async startResolver(network: string, start = true): Promise<string | undefined> {
     if (!this.parts.resolvers || this.rootless_) return undefined;
     const net = await this.manager.inspect(network);
     if (!hasResolver(net)) return undefined;
     try {
-      await ensureResolver(this.parts.resolvers, net);
+      if (start) await ensureResolver(this.parts.resolvers, net);
     } catch (e) {
       if (!(e instanceof Error)) throw e; // spawning failed: /etc/hosts still names the peers
     }
     return resolverOf(this.runroot, net.id) ? net.gateway : undefined;
+  }
+
+  /**
+   * A running container's resolv.conf after it joined or left a network: kept while
+   * a resolver of its networks serves it, else that of its first network with one
+   * (Docker's sandbox rewrites it to 127.0.0.11 at the first user-defined network
+   * joined), else the host's servers again. Written in place, as /etc/hosts.
+   */
+  private async refreshResolvConf(c: Container): Promise<void> {
+    const file = path.join(this.containerDir(c.record.id), 'resolv.conf');
+    if (!c.state.Networks || !fs.existsSync(file)) return;
+    const current = fs.readFileSync(file, 'utf8');
+    const served: string[] = [];
+    for (const name of Object.keys(c.state.Networks)) {
+      const gw = await this.startResolver(name, false);
+      if (gw) served.push(gw);
+    }
+    const ns = nameservers(current);
+    if (ns.length === 1 && served.includes(ns[0])) return;
+    const next = resolvConfOf(c, served[0]);
+    if (next !== current) fs.writeFileSync(file, next);
   }
 
   /** `own`: the container's own network (its NetworkMode's), the one Config.MacAddress is for, as Docker's. */
@@ -310,7 +332,11 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
       ...r,
       networks: { ...r.networks, [net.name]: attachment },
     }));
-    if (running) await this.rewriteHosts({ record, state: this.records.find(c.record.id).state }, net.name);
+    if (running) {
+      const now = { record, state: this.records.find(c.record.id).state };
+      await this.rewriteHosts(now, net.name);
+      await this.refreshResolvConf(now);
+    }
   }
 
   /** `network disconnect`: off the network now if it runs, and at its next starts. */
@@ -324,7 +350,10 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
     }
     const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: without(r.networks, net.name) }));
     const now = this.records.find(c.record.id);
-    if (now.state.Networks) await this.rewriteHosts({ record, state: now.state }, net.name);
+    if (now.state.Networks) {
+      await this.rewriteHosts({ record, state: now.state }, net.name);
+      await this.refreshResolvConf({ record, state: now.state });
+    }
   }
 
   /** The container's own /etc/hosts, and its peers' on `network`. */

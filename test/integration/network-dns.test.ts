@@ -139,18 +139,27 @@ test("a link made at network connect resolves too (docker-py's test_connect_with
   await run(['run', '-d', '--name', 'joiner', 'busybox', 'sleep', '600']);
   await run(['network', 'connect', '--link', 'dns-up2:bar', 'dnsb', 'joiner']);
   await run(['run', '-d', '--name', 'dns-up2', '--network', 'dnsb', 'busybox', 'sleep', '600']);
-  // joiner's resolv.conf still names the host's servers (it started on the default bridge):
-  // ask dnsb's resolver itself, as docker-py's test does through the embedded DNS
+  // joining its first user-defined network, the container's resolv.conf turns to that network's
+  // resolver (Docker's sandbox turns to 127.0.0.11 then)
   const gateway = (await env.ok(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Gateway}}', 'dnsb'])).trim();
-  const r = await env.run(['exec', 'joiner', 'nslookup', 'bar', gateway]);
-  assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, new RegExp(`Address: ${(await ipOf('dns-up2', 'dnsb')).replace(/\./g, '\\.')}$`, 'm'));
+  assert.match(
+    await env.ok(['exec', 'joiner', 'cat', '/etc/resolv.conf']),
+    new RegExp(`^nameserver ${gateway.replace(/\./g, '\\.')}$`, 'm'),
+  );
+  const r = await lookup('joiner', 'bar');
+  assert.equal(r.code, 0, r.out);
+  assert.deepEqual(r.addresses, [await ipOf('dns-up2', 'dnsb')]);
   // dns-up lives on dnsa only: unknown here, and the upstream says NXDOMAIN
   await run(['run', '-d', '--name', 'lonely', '--network', 'dnsb', 'busybox', 'sleep', '600']);
   const none = await lookup('lonely', 'dns-up');
   assert.notEqual(none.code, 0, none.out);
   assert.match(none.out, /NXDOMAIN/);
   assert.ok(asked.includes('dns-up'), 'a name the network does not know goes to the upstream server');
+  // leaving it, the host's servers again
+  await run(['network', 'disconnect', 'dnsb', 'joiner']);
+  const resolv = await env.ok(['exec', 'joiner', 'cat', '/etc/resolv.conf']);
+  assert.doesNotMatch(resolv, new RegExp(`^nameserver ${gateway.replace(/\./g, '\\.')}$`, 'm'));
+  assert.doesNotMatch(resolv, /ndots:0/);
 });
 
 test('other names are forwarded to the upstream server; an internal network resolves its own names and forwards nothing', async () => {
