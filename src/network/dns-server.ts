@@ -15,6 +15,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as dnsPacket from 'dns-packet';
 import type { Packet } from 'dns-packet';
+import { parseLink } from '../container/links';
+import { StowageError } from '../errdefs';
 import { ContainerTable } from '../metadata/containers';
 import { StateDb } from '../metadata/network-state';
 import { answer, nameTable, refused, servfail, type DnsEndpoint, type DnsLink } from './dns-answers';
@@ -116,10 +118,15 @@ class StoreView {
           hostConfig?: { Dns?: string[]; DnsOptions?: string[] };
         })
       : {};
-    const links = Object.entries(record.networks ?? {}).flatMap(([, a]) =>
-      (a.links ?? []).map((l) => {
-        const [target, alias = target] = l.split(':');
-        return { target: target.replace(/^\//, ''), alias: alias.slice(alias.lastIndexOf('/') + 1) };
+    const links = Object.values(record.networks ?? {}).flatMap((a) =>
+      (a.links ?? []).flatMap((l) => {
+        try {
+          const { name, alias } = parseLink(l);
+          return [{ target: name, alias }];
+        } catch (e) {
+          if (!(e instanceof StowageError)) throw e;
+          return []; // a link the engine refused would never have been stored: nothing to name
+        }
       }),
     );
     const all = this.networks.list();
@@ -327,7 +334,9 @@ export class NetworkResolver {
 export async function serveNetworkDns(opts: ServeOptions): Promise<void> {
   const say = opts.say ?? (() => {});
   const network = new JsonNetworkStore(path.join(opts.root, 'networks')).list().find((n) => n.id === opts.networkId);
-  if (!network?.gateway || !fs.existsSync(path.join(opts.root, 'stowage.db'))) {
+  // the store (or its run root) removed meanwhile: nothing to serve, and nothing to recreate under it
+  const stateDb = path.join(opts.runroot, 'network', 'state.db');
+  if (!network?.gateway || !fs.existsSync(path.join(opts.root, 'stowage.db')) || !fs.existsSync(stateDb)) {
     say('gone');
     return;
   }
