@@ -85,7 +85,7 @@ function slotRules(): string[] {
   return out;
 }
 
-/** conmon processes of this store (their command lines name its run root). */
+/** conmon processes and network DNS resolvers (`system dns`) of this store (their command lines name its run root). */
 function monitors(env: TestEnv): string[] {
   const out: string[] = [];
   for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
@@ -95,7 +95,9 @@ function monitors(env: TestEnv): string[] {
     } catch {
       continue; // gone meanwhile
     }
-    if (cmd.startsWith('conmon\0') || cmd.includes('/conmon\0')) if (cmd.includes(env.runroot)) out.push(pid);
+    const monitor = cmd.startsWith('conmon\0') || cmd.includes('/conmon\0');
+    const resolver = cmd.includes('\0system\0dns\0');
+    if ((monitor || resolver) && cmd.includes(env.runroot)) out.push(pid);
   }
   return out;
 }

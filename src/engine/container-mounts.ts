@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { internal } from '../errdefs';
 import type { Container } from '../container/store';
-import { customResolvConf, resolvConf } from '../network/etc-files';
+import { customResolvConf, resolvConf, resolverResolvConf } from '../network/etc-files';
 import { O_PATH, tryOpenInRoot, using } from '../fd/at';
 import type { MountSpec } from '../runtime/spec';
 import type { VolumeRequest } from '../volume/specs';
@@ -33,21 +33,32 @@ export function volumeMounts(c: Container, merged: string): MountSpec[] {
   });
 }
 
-function resolvConfOf(c: Container): string {
+/** `nameserver`: the resolver of the container's user-defined network, which forwards to --dns. */
+export function resolvConfOf(c: Container, nameserver?: string): string {
   const host = readOr('/etc/resolv.conf', '');
   const { Dns = [], DnsSearch = [], DnsOptions = [] } = c.record.hostConfig;
+  if (nameserver) return resolverResolvConf(host, nameserver, DnsSearch, DnsOptions);
   return Dns.length || DnsSearch.length || DnsOptions.length
     ? customResolvConf(host, Dns, DnsSearch, DnsOptions)
     : resolvConf(host);
 }
 
-/** /etc/hostname, /etc/hosts and /etc/resolv.conf, written for the container and bind-mounted. */
-export function etcMounts(c: Container, dir: string, hosts: string, donorDir?: string): MountSpec[] {
+/**
+ * /etc/hostname, /etc/hosts and /etc/resolv.conf, written for the container and bind-mounted.
+ * `donorDir`: --network container:X's own files; `nameserver`: the resolver of the container's user-defined network.
+ */
+export function etcMounts(
+  c: Container,
+  dir: string,
+  hosts: string,
+  donorDir?: string,
+  nameserver?: string,
+): MountSpec[] {
   const { Hostname } = c.record.config;
   const files: Record<string, string> = {
     hostname: `${Hostname}\n`,
     hosts,
-    'resolv.conf': resolvConfOf(c),
+    'resolv.conf': resolvConfOf(c, nameserver),
   };
   if (c.record.hostConfig.NetworkMode === 'host') {
     files.hosts = readOr('/etc/hosts', files.hosts);

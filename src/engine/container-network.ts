@@ -12,7 +12,8 @@ import { attachmentOf, type EndpointOptions } from './container-create';
 import { NetworkManager } from '../network/manager';
 import { createNetns, createNetnsInUserns, netnsPath, removeNetns, usernsPath } from '../network/netns';
 import { effectiveBindings } from '../network/ports';
-import { hostsFile, type HostRecord } from '../network/etc-files';
+import { hostsFile, nameservers, type HostRecord } from '../network/etc-files';
+import { resolvConfOf } from './container-mounts';
 import { linkHostNames, parseLink } from '../container/links';
 import { checkHostsName } from '../network/host-names';
 import type { NetworkBackend } from '../network/backend';
@@ -22,9 +23,7 @@ import { isRootless } from '../rootless/identity';
 import { RootlessNetwork } from '../rootless/network';
 import { readKeepId, type KeepId } from '../rootless/keep-id';
 import { connectedNetworks, ownsNoEndpoint } from '../container/namespace-modes';
-
-// (defined beside the other namespace modes: the read side of containers uses it without this module)
-export { connectedNetworks } from '../container/namespace-modes';
+import { ensureResolver, hasResolver, resolverCommand, resolverOf, type ResolverStart } from '../network/dns-resolvers';
 
 export interface NetworkSetup {
   /** Namespace for the spec: a path, 'host', or undefined for a private one of runc's. */
@@ -32,6 +31,8 @@ export interface NetworkSetup {
   /** The user namespace that owns `netns`, for a keep-id container (its own user namespace). */
   userns?: string;
   endpoints: Record<string, Endpoint>;
+  /** The resolver serving the container's names (its first user-defined network's gateway), for resolv.conf. */
+  nameserver?: string;
 }
 
 /** The network a mode names: Docker's "default" is the bridge network. */
@@ -69,6 +70,8 @@ export interface NetworkParts<B extends Backend> {
   namespaces: Namespaces;
   /** An ordinary user's networks live in a namespace of the user's own (rootless); off for in-memory backends. */
   rootless: boolean;
+  /** How user-defined networks' DNS resolvers are started (none: names in /etc/hosts only). */
+  resolvers?: ResolverStart;
 }
 
 export class ContainerNetworking<B extends Backend = NetworkManager> {
@@ -93,6 +96,7 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
       backend: () => new NetworkManager({ root, runroot }),
       namespaces: hostNamespaces,
       rootless: true,
+      resolvers: { root, runroot, command: resolverCommand() },
     });
   }
 
@@ -158,7 +162,51 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
     const endpoints = this.rootless_
       ? await this.rootless_.connect(ports, attach, () => manager.attachments?.().length ?? 0)
       : await attach();
-    return { netns: netnsPath(this.runroot, c.record.id), userns, endpoints };
+    let nameserver: string | undefined;
+    for (const name of Object.keys(endpoints)) {
+      const served = await this.startResolver(name);
+      nameserver ??= served;
+    }
+    return { netns: netnsPath(this.runroot, c.record.id), userns, endpoints, nameserver };
+  }
+
+  /**
+   * The network's DNS resolver, started if none serves it: its address, or undefined
+   * where there is none (default bridge; rootless, whose bridges live in the user's
+   * own namespace, out of the resolver's reach; a resolver that could not start:
+   * the names are in /etc/hosts all the same).
+   */
+  private async startResolver(network: string, start = true): Promise<string | undefined> {
+    if (!this.parts.resolvers || this.rootless_) return undefined;
+    const net = await this.manager.inspect(network);
+    if (!hasResolver(net)) return undefined;
+    try {
+      if (start) await ensureResolver(this.parts.resolvers, net);
+    } catch (e) {
+      if (!(e instanceof Error)) throw e; // spawning failed: /etc/hosts still names the peers
+    }
+    return resolverOf(this.runroot, net.id) ? net.gateway : undefined;
+  }
+
+  /**
+   * A running container's resolv.conf after it joined or left a network: kept while
+   * a resolver of its networks serves it, else that of its first network with one
+   * (Docker's sandbox rewrites it to 127.0.0.11 at the first user-defined network
+   * joined), else the host's servers again. Written in place, as /etc/hosts.
+   */
+  private async refreshResolvConf(c: Container): Promise<void> {
+    const file = path.join(this.containerDir(c.record.id), 'resolv.conf');
+    if (!c.state.Networks || !fs.existsSync(file)) return;
+    const current = fs.readFileSync(file, 'utf8');
+    const served: string[] = [];
+    for (const name of Object.keys(c.state.Networks)) {
+      const gw = await this.startResolver(name, false);
+      if (gw) served.push(gw);
+    }
+    const ns = nameservers(current);
+    if (ns.length === 1 && served.includes(ns[0])) return;
+    const next = resolvConfOf(c, served[0]);
+    if (next !== current) fs.writeFileSync(file, next);
   }
 
   /** `own`: the container's own network (its NetworkMode's), the one Config.MacAddress is for, as Docker's. */
@@ -266,13 +314,18 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
         ip6: opts.ipv6Address,
       });
       this.records.updateState(c.record.id, (s) => ({ ...s, Networks: { ...(s.Networks ?? {}), [net.name]: ep } }));
+      await this.startResolver(net.name);
     }
     const attachment = attachmentOf({ ...opts, aliases }); // kept for the next starts
     const record = this.records.updateRecord(c.record.id, (r) => ({
       ...r,
       networks: { ...r.networks, [net.name]: attachment },
     }));
-    if (running) await this.rewriteHosts({ record, state: this.records.find(c.record.id).state }, net.name);
+    if (running) {
+      const now = { record, state: this.records.find(c.record.id).state };
+      await this.rewriteHosts(now, net.name);
+      await this.refreshResolvConf(now);
+    }
   }
 
   /** `network disconnect`: off the network now if it runs, and at its next starts. */
@@ -286,7 +339,10 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
     }
     const record = this.records.updateRecord(c.record.id, (r) => ({ ...r, networks: without(r.networks, net.name) }));
     const now = this.records.find(c.record.id);
-    if (now.state.Networks) await this.rewriteHosts({ record, state: now.state }, net.name);
+    if (now.state.Networks) {
+      await this.rewriteHosts({ record, state: now.state }, net.name);
+      await this.refreshResolvConf({ record, state: now.state });
+    }
   }
 
   /** The container's own /etc/hosts, and its peers' on `network`. */

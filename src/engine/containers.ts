@@ -257,7 +257,7 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
         c,
         rootfs.merged,
         [
-          ...etcMounts(c, dir, this.networking.hosts(c, net.endpoints), ctx.networkDonor?.dir),
+          ...etcMounts(c, dir, this.networking.hosts(c, net.endpoints), ctx.networkDonor?.dir, net.nameserver),
           ...keepIdMounts(c, rootfs.merged, dir),
           ...volumeMounts(c, rootfs.merged),
         ],

@@ -6,7 +6,7 @@ import type { CreateNetworkOptions } from '../network/manager';
 import type { NetworkConfig } from '../network/types';
 import type { ContainerService } from './containers';
 import type { EndpointOptions } from './container-create';
-import { connectedNetworks } from './container-network';
+import { connectedNetworks } from '../container/namespace-modes';
 import { labelMatches, untilTime, type Filters } from './filters';
 
 export const NETWORK_LIST_FILTERS = ['name', 'id', 'driver', 'label', 'type', 'scope', 'dangling'];

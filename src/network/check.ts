@@ -4,7 +4,8 @@
 // bridge that no longer exists; portmap chains forwarding to addresses no host
 // network holds, or to a container of this store that is not attached; host-local
 // reservations and directories of networks and containers that are gone;
-// attachments and namespace files of containers that are not running.
+// attachments and namespace files of containers that are not running; DNS
+// resolvers of networks that are gone.
 import fs from 'node:fs';
 import path from 'node:path';
 import { removeBridgeFromHost } from './bridges';
@@ -33,6 +34,9 @@ export interface NetworkCheckInput {
   /** containers that are running (or paused): the only ones that need a namespace and attachments */
   running: ReadonlySet<string>;
   detachAll(containerId: string, netns?: string): Promise<void>;
+  /** the live DNS resolvers of this run root (dns-resolvers.ts), and how to stop one */
+  resolvers?: Array<{ networkId: string; pid: number }>;
+  stopResolver?(networkId: string): Promise<void>;
 }
 
 async function listRules(table: string): Promise<string[][]> {
@@ -200,6 +204,16 @@ export async function checkNetwork(input: NetworkCheckInput): Promise<Finding[]>
       object: file,
       problem: isNetns(file) ? 'namespace of a container that is not running' : 'empty namespace file',
       repair: () => removeNetns(file),
+    });
+  }
+  // resolvers serving a network this store no longer has (it stops by itself within a second; a stuck one stays)
+  for (const r of input.resolvers ?? []) {
+    if (input.networks.some((n) => n.id === r.networkId)) continue;
+    out.push({
+      kind: 'resolver',
+      object: `pid ${r.pid}`,
+      problem: `serves network ${r.networkId.slice(0, 12)}, which is gone`,
+      repair: () => input.stopResolver?.(r.networkId),
     });
   }
   return out;

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { customResolvConf, filterResolvDNS, hostResolvConfPath, hostsFile, nameservers, resolvConf } from './etc-files';
+import {
+  customResolvConf,
+  filterResolvDNS,
+  hostResolvConfPath,
+  hostsFile,
+  nameservers,
+  resolvConf,
+  resolverResolvConf,
+} from './etc-files';
 
 const DEFAULTS =
   '127.0.0.1\tlocalhost\n' +
@@ -92,5 +100,28 @@ test("--dns, --dns-search and --dns-option replace the host's own, as resolvconf
     customResolvConf('', ['1.1.1.1', '2606:4700::1111'], ['.'], []),
     'nameserver 1.1.1.1\nnameserver 2606:4700::1111\n',
     'search "." means none',
+  );
+});
+
+test("resolverResolvConf: the network's resolver, the host's search and options, ndots:0 (Docker 20.10's user-defined network)", () => {
+  const host = 'search corp.example\nnameserver 127.0.0.53\noptions edns0 trust-ad\n';
+  // what dockerd 20.10 wrote here for `run --network NET` (the host's resolv.conf had no search or options)
+  assert.equal(
+    resolverResolvConf('nameserver 10.255.255.53\n', '10.9.0.1', [], []),
+    'nameserver 10.9.0.1\noptions ndots:0\n',
+  );
+  // and for --dns 10.213.250.77 --dns-search ex.com --dns-option timeout:3
+  assert.equal(
+    resolverResolvConf('nameserver 10.255.255.53\n', '10.9.0.1', ['ex.com'], ['timeout:3']),
+    'search ex.com\nnameserver 10.9.0.1\noptions timeout:3 ndots:0\n',
+  );
+  assert.equal(
+    resolverResolvConf(host, '10.9.0.1', [], []),
+    'search corp.example\nnameserver 10.9.0.1\noptions edns0 trust-ad ndots:0\n',
+  );
+  // an ndots of the user's stays, alone
+  assert.equal(
+    resolverResolvConf(host, '10.9.0.1', [], ['ndots:2']),
+    'search corp.example\nnameserver 10.9.0.1\noptions ndots:2\n',
   );
 });

@@ -2,8 +2,10 @@
 // (libnetwork etchosts.Build + sandbox.updateHostsFile, resolvconf.FilterResolvDNS).
 //
 // Docker resolves container names on user-defined networks with an embedded DNS
-// server at 127.0.0.11. A daemonless engine has no process to run it, so peers are
-// written into /etc/hosts instead: one line per peer, "IP<TAB>name alias...".
+// server at 127.0.0.11; stowage runs a resolver per network on its gateway
+// (dns-server.ts, resolverResolvConf below) and also writes the peers into
+// /etc/hosts, as it did before it had one (rootless containers have no resolver):
+// one line per peer, "IP<TAB>name alias...".
 // On the default bridge network Docker resolves no names; pass no peers there.
 
 export interface HostsSelf {
@@ -156,6 +158,24 @@ export function customResolvConf(
   for (const ns of servers) out += `nameserver ${ns}\n`;
   if (opts.length && opts.join(' ').trim() !== '') out += `options ${opts.join(' ')}\n`;
   return out;
+}
+
+/**
+ * The container's /etc/resolv.conf on a user-defined network, where the network's
+ * resolver answers (Docker's embedded DNS): Docker 20.10's sandbox writes its own
+ * server, the search domains and options (given, else the host's) and `ndots:0`
+ * unless an option sets ndots; the --dns servers are the resolver's to forward to.
+ * Docker's server is 127.0.0.11; stowage's is the network's gateway.
+ */
+export function resolverResolvConf(
+  hostResolvConf: string,
+  nameserver: string,
+  search: readonly string[],
+  options: readonly string[],
+): string {
+  const opts = options.length ? [...options] : lastLineValues(hostResolvConf, 'options');
+  if (!opts.some((o) => o.includes('ndots'))) opts.push('ndots:0');
+  return customResolvConf(hostResolvConf, [nameserver], search, opts);
 }
 
 /** The host's resolv.conf as Docker picks it: systemd-resolved's real one behind a lone 127.0.0.53. */

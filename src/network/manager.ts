@@ -17,6 +17,7 @@ import { isAlive } from '../util/proc';
 import { CniRuntime } from './cni';
 import type { ReservedPort } from './host-ports';
 import { JsonNetworkStore } from './json-store';
+import { runningResolvers, stopAllResolvers, stopResolver } from './dns-resolvers';
 import { Networks, type CreateNetworkOptions } from './networks';
 import { StateDb } from '../metadata/network-state';
 import type { AttachOptions, Endpoint, NetworkConfig, NetworkStore, Peer } from './types';
@@ -93,19 +94,25 @@ export class NetworkManager implements NetworkBackend {
     return this.networks.create(name, opts);
   }
 
-  /** `docker network rm`: refused for predefined networks and while containers are attached. */
-  remove(nameOrId: string): Promise<void> {
-    return this.networks.remove(nameOrId);
+  /** `docker network rm`: refused for predefined networks and while containers are attached; its resolver stops. */
+  async remove(nameOrId: string): Promise<void> {
+    const net = await this.networks.inspect(nameOrId);
+    await this.networks.remove(nameOrId);
+    await stopResolver(this.runroot, net.id);
   }
 
   /** `docker network prune`: removes user-defined networks no container uses; returns their names. */
-  prune(filter: (net: NetworkConfig) => boolean = () => true): Promise<string[]> {
-    return this.networks.prune(filter);
+  async prune(filter: (net: NetworkConfig) => boolean = () => true): Promise<string[]> {
+    const before = this.store.list();
+    const removed = await this.networks.prune(filter);
+    for (const n of before.filter((b) => removed.includes(b.name))) await stopResolver(this.runroot, n.id);
+    return removed;
   }
 
-  /** Tears down every network of this root (attachments must be gone); for tests and `system reset`. */
-  destroy(): Promise<void> {
-    return this.networks.destroy();
+  /** Tears down every network of this root (attachments must be gone) and their resolvers; for tests and `system reset`. */
+  async destroy(): Promise<void> {
+    await this.networks.destroy();
+    await stopAllResolvers(this.runroot);
   }
 
   // --- attachments --------------------------------------------------------------
@@ -164,6 +171,8 @@ export class NetworkManager implements NetworkBackend {
       })),
       running,
       detachAll: (id, netns) => this.detachAll(id, netns),
+      resolvers: runningResolvers(this.runroot),
+      stopResolver: (id) => stopResolver(this.runroot, id),
     });
   }
 

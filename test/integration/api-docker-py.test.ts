@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { slotNet24, startService, TestEnv, type ApiService } from '../helpers';
+import { processStart } from '../../src/util/proc';
 
 const env = new TestEnv('stowage-api-docker-py-');
 let api: ApiService;
@@ -415,4 +416,56 @@ test("create: Config.MacAddress is the container's own interface's, shown in ins
   );
   assert.match(await api.dockerOk(['exec', id, 'cat', '/sys/class/net/eth0/address']), /^02:42:ac:11:00:0a$/m);
   await api.dockerOk(['rm', '-f', id]);
+});
+
+test("networks: a link of EndpointConfig (at create, and at connect) resolves by DNS in the linking container, as docker-py's test_create_with_links and test_connect_with_links check", async () => {
+  const subnet = slotNet24(3);
+  const made = await api.request(
+    'POST',
+    '/v1.41/networks/create',
+    JSON.stringify({ Name: 'dp-dns', IPAM: { Config: [{ Subnet: `${subnet}.0/24` }] } }),
+  );
+  assert.equal(made.status, 201, made.body);
+  const netId = json<{ Id: string }>(made.body).Id;
+  const start = async (id: string) =>
+    assert.equal((await api.request('POST', `/v1.41/containers/${id}/start`)).status, 204);
+  // at create: the link names a container that does not exist yet
+  const linker = await create(
+    {
+      Cmd: ['sleep', '300'],
+      HostConfig: { NetworkMode: 'dp-dns' },
+      NetworkingConfig: { EndpointsConfig: { 'dp-dns': { Links: ['dp-dns-up:bar'] } } },
+    },
+    'dp-dns-linker',
+  );
+  await start(linker);
+  // at connect: a container of the default bridge joins with a link
+  const joiner = await create({ Cmd: ['sleep', '300'] }, 'dp-dns-joiner');
+  await start(joiner);
+  const connect = await api.request(
+    'POST',
+    '/v1.41/networks/dp-dns/connect',
+    JSON.stringify({ Container: joiner, EndpointConfig: { Links: ['dp-dns-up:baz'] } }),
+  );
+  assert.equal(connect.status, 200, connect.body);
+  const up = await create({ Cmd: ['sleep', '300'], HostConfig: { NetworkMode: 'dp-dns' } }, 'dp-dns-up');
+  await start(up);
+  const ip = json<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }>(
+    (await api.request('GET', `/v1.41/containers/${up}/json`)).body,
+  ).NetworkSettings.Networks['dp-dns'].IPAddress;
+  assert.match(ip, new RegExp(`^${subnet.replace(/\./g, '\\.')}\\.`));
+  const bar = await api.docker(['exec', 'dp-dns-linker', 'nslookup', 'bar']);
+  assert.equal(bar.code, 0, bar.stdout + bar.stderr);
+  assert.match(bar.stdout, new RegExp(`Address: ${ip.replace(/\./g, '\\.')}$`, 'm'));
+  // the joiner started on the default bridge: joining the network turned its resolv.conf to the resolver
+  const baz = await api.docker(['exec', 'dp-dns-joiner', 'nslookup', 'baz']);
+  assert.equal(baz.code, 0, baz.stdout + baz.stderr);
+  assert.match(baz.stdout, new RegExp(`Address: ${ip.replace(/\./g, '\\.')}$`, 'm'));
+  // the resolver goes with the network
+  const pidFile = path.join(env.runroot, 'network', 'dns', `${netId}.pid`);
+  const pid = Number(fs.readFileSync(pidFile, 'utf8').split(' ')[0]);
+  await api.dockerOk(['rm', '-f', linker, joiner, up]);
+  assert.equal((await api.request('DELETE', '/v1.41/networks/dp-dns')).status, 204);
+  assert.equal(fs.existsSync(pidFile), false);
+  assert.equal(processStart(pid), undefined, 'the resolver has exited (or waits, a zombie, to be reaped)');
 });

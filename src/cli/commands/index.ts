@@ -152,6 +152,7 @@ export const COMMANDS: CommandEntry[] = [
   },
   everyday.containerPort,
   { name: 'system check', load: () => (require('./system/check') as typeof import('./system/check')).systemCheck }, // eslint-disable-line @typescript-eslint/no-require-imports
+  { name: 'system dns', load: () => (require('./system/dns') as typeof import('./system/dns')).systemDns }, // eslint-disable-line @typescript-eslint/no-require-imports
   { name: 'system df', load: () => (require('./system/df') as typeof import('./system/df')).systemDf }, // eslint-disable-line @typescript-eslint/no-require-imports
   {
     name: 'system events',
