@@ -158,15 +158,27 @@ function checkHostOptions(opts: CreateOptions): void {
   const adj = opts.oomScoreAdj ?? 0;
   if (adj < -1000 || adj > 1000)
     throw invalidArgument(`Invalid value ${adj}, range for oom score adj is [-1000, 1000]`);
+  const joins = opts.networkMode.startsWith('container:');
+  // runconfig's validateNetContainerMode, in its order: what another container's network decides is not the container's
+  if (joins && opts.hostname) throw invalidArgument('conflicting options: hostname and the network mode');
   if (opts.utsMode === 'host' && opts.hostname) throw invalidArgument('conflicting options: hostname and the UTS mode');
   const links = [...(opts.links ?? []), ...(opts.endpoint?.links ?? [])];
+  if (links.length && joins)
+    throw invalidArgument(
+      "conflicting options: container type network can't be used with links. This would result in undefined behavior",
+    );
+  if (joins && opts.dns?.length) throw invalidArgument('conflicting options: dns and the network mode');
+  if (joins && opts.extraHosts?.length)
+    throw invalidArgument('conflicting options: custom host-to-IP mapping and the network mode');
+  if ((joins || opts.networkMode === 'host') && opts.macAddress)
+    throw invalidArgument('conflicting options: mac-address and the network mode');
+  if (joins && (Object.keys(opts.portBindings).length || opts.publishAll))
+    throw invalidArgument('conflicting options: port publishing and the container type network mode');
+  if (joins && Object.keys(opts.exposedPorts).length)
+    throw invalidArgument('conflicting options: port exposing and the container type network mode');
   if (links.length && opts.networkMode === 'host')
     throw invalidArgument(
       "conflicting options: host type networking can't be used with links. This would result in undefined behavior",
-    );
-  if (links.length && opts.networkMode.startsWith('container:'))
-    throw invalidArgument(
-      "conflicting options: container type network can't be used with links. This would result in undefined behavior",
     );
   if (opts.endpoint?.aliases?.length && !isUserDefinedNetwork(opts.networkMode))
     throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');

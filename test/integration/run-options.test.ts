@@ -415,6 +415,26 @@ test("what cannot be done gets Docker's error and exit status", async () => {
       "stowage: Error: conflicting options: host type networking can't be used with links. This would result in undefined behavior",
     ],
     [['--uts', 'host', '-h', 'foo'], 125, 'stowage: Error: conflicting options: hostname and the UTS mode'],
+    // another container's network decides these (runconfig's validateNetContainerMode)
+    ...(
+      [
+        [['-h', 'foo'], 'hostname and the network mode'],
+        [['--dns', '127.0.0.1'], 'dns and the network mode'],
+        [['--add-host', 'a:127.0.0.1'], 'custom host-to-IP mapping and the network mode'],
+        [['--mac-address', '02:42:ac:11:00:09'], 'mac-address and the network mode'],
+        [['-p', '8080:80'], 'port publishing and the container type network mode'],
+        [['--expose', '80'], 'port exposing and the container type network mode'],
+      ] as Array<[string[], string]>
+    ).map(([flags, what]): [string[], number, string] => [
+      ['--network', 'container:plain', ...flags],
+      125,
+      `stowage: Error: conflicting options: ${what}`,
+    ]),
+    [
+      ['--network', 'host', '--mac-address', '02:42:ac:11:00:09'],
+      125,
+      'stowage: Error: conflicting options: mac-address and the network mode',
+    ],
     [['--ipc', 'bogus'], 125, 'stowage: Error: Invalid IPC mode: bogus'],
     [['--ipc', 'container:nonexist'], 125, 'stowage: Error: No such container: nonexist'],
     [
