@@ -177,7 +177,8 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
    * the names are in /etc/hosts all the same).
    */
   private async startResolver(network: string, start = true): Promise<string | undefined> {
-    if (!this.parts.resolvers || this.rootless_) return undefined;
+    // (the default bridge, on every plain run, has none: no need to read its config)
+    if (!this.parts.resolvers || this.rootless_ || network === 'bridge') return undefined;
     const net = await this.manager.inspect(network);
     if (!hasResolver(net)) return undefined;
     try {

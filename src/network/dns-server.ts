@@ -243,13 +243,7 @@ export class NetworkResolver {
 
   private async bind(addr: string): Promise<void> {
     const udp = dgram.createSocket(addr.includes(':') ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(53, addr, () => {
-        udp.off('error', reject);
-        resolve();
-      });
-    });
+    await bound(udp, (done) => udp.bind(53, addr, done));
     this.udp.push(udp);
     udp.on('error', () => {}); // a send to a container that left: nothing to do
     udp.on('message', (msg, rinfo) => {
@@ -260,13 +254,7 @@ export class NetworkResolver {
     });
     const tcp = net.createServer((sock) => this.serveTcp(sock));
     tcp.on('error', () => {}); // after listening: a client's trouble, not the server's
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(53, addr, () => {
-        tcp.off('error', reject);
-        resolve();
-      });
-    });
+    await bound(tcp, (done) => tcp.listen(53, addr, done));
     this.tcp.push(tcp);
   }
 
@@ -391,5 +379,16 @@ export function serveResolverProcess(root: string, runroot: string, networkId: s
         // the starter is gone (it reads one line, then closes the pipe): nobody to tell
       }
     },
+  });
+}
+
+/** Resolves when `start`'s callback runs (bound, listening); rejects with an error that comes first (EADDRINUSE). */
+function bound(s: dgram.Socket | net.Server, start: (done: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    s.once('error', reject);
+    start(() => {
+      s.off('error', reject);
+      resolve();
+    });
   });
 }
