@@ -8,13 +8,13 @@
 // PATCH, hashed on the way, and the upload closed with that digest.
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
-import { createGzip, gzipSync } from 'node:zlib';
 import { chainIds, sha256, type Digest } from '../digest';
 import type { Store } from '../engine/store';
 import { writeTx } from '../metadata/db';
 import { MEDIA, type Descriptor, type Manifest } from '../oci/types';
 import { repoName, type Reference } from '../reference';
 import { blobSources, knownBlobs, recordBlob, recordBlobSource } from './blobs';
+import { gzipLayer } from './layer-gzip';
 import { Registry, type Repository } from './client';
 import type { AuthConfig } from './credentials';
 import type { RegistryHosts } from './hosts';
@@ -73,43 +73,6 @@ async function tryMounts(
   return { session };
 }
 
-/** How much of a layer is tried before its compression level is chosen. */
-const SAMPLE = 1 << 20;
-
-/**
- * gzip's default level (Docker's), or its fastest for a layer whose first
- * megabyte does not compress (random or already compressed data, where the
- * default level costs four times the time for nothing). Chosen from the
- * layer's own bytes: the same layer always gives the same blob.
- */
-export function gzipLevel(sample: Buffer): number {
-  if (sample.length < 64 << 10) return 6;
-  return gzipSync(sample, { level: 6 }).length > sample.length * 0.95 ? 1 : 6;
-}
-
-/** The layer's tar with its first bytes read ahead, and the level they call for. */
-async function sampled(store: Store, chainId: Digest): Promise<{ level: number; tar: Readable }> {
-  const it = store.layers.openTar(chainId)[Symbol.asyncIterator]();
-  const head: Buffer[] = [];
-  let len = 0;
-  let done = false;
-  while (len < SAMPLE) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    head.push(r.value);
-    len += r.value.length;
-  }
-  async function* all(): AsyncGenerator<Buffer> {
-    yield* head;
-    if (done) return;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-  }
-  return { level: gzipLevel(Buffer.concat(head).subarray(0, SAMPLE)), tar: Readable.from(all()) };
-}
-
 /** Streams the layer's tar, gzipped, into an upload; returns the blob's digest and size. */
 async function uploadLayer(
   store: Store,
@@ -126,14 +89,6 @@ async function uploadLayer(
   }
   const hash = createHash('sha256');
   let size = 0;
-  let raw = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      raw += chunk.length;
-      onRaw(raw);
-      cb(null, chunk);
-    },
-  });
   const hasher = new Transform({
     transform(chunk: Buffer, _e, cb) {
       hash.update(chunk);
@@ -141,16 +96,9 @@ async function uploadLayer(
       cb(null, chunk);
     },
   });
-  const { level, tar } = await sampled(store, chainId);
-  const gzip = createGzip({ level, chunkSize: 1 << 20 });
-  for (const [a, b] of [
-    [tar, counter],
-    [counter, gzip],
-    [gzip, hasher],
-  ] as const) {
-    a.on('error', (e) => b.destroy(e));
-    a.pipe(b);
-  }
+  const gzip = Readable.from(gzipLayer(store.layers.openTar(chainId), onRaw));
+  gzip.on('error', (e) => hasher.destroy(e));
+  gzip.pipe(hasher);
   let digest: Digest | undefined;
   hasher.on('end', () => (digest = `sha256:${hash.digest('hex')}`));
   const next = await repo.patchUpload(location, { stream: hasher });

@@ -116,3 +116,25 @@ test('run and build pull what the store does not have; push of a missing tag is 
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, new RegExp(`An image does not exist locally with the tag: ${reg.host}/nothere`));
 });
+
+test('a layer of random and text megabytes (stored and deflated segments) is read back by Docker 20.10, file for file', async () => {
+  const name = `${reg.host}/mixed:1`;
+  const built = await env.run(['build', '-q', '--network', 'none', '-t', name, '-'], {
+    input:
+      'FROM busybox\nRUN head -c 3145728 /dev/urandom > /random && seq 1 400000 > /numbers && cat /random /numbers | sha256sum > /sums\n',
+  });
+  assert.equal(built.code, 0, built.stderr);
+  const pushed = await env.ok(['push', name]);
+  const digest = /1: digest: (sha256:[0-9a-f]{64})/.exec(pushed)![1];
+  // the blob is smaller than its tar only by the text: the random megabytes are stored
+  const manifest = JSON.parse(skopeo('inspect', '--tls-verify=false', '--raw', `docker://${name}`)) as {
+    layers: Array<{ size: number }>;
+  };
+  const top = manifest.layers[manifest.layers.length - 1].size;
+  assert.ok(top > 3 << 20 && top < (3 << 20) + (1 << 20), `top layer blob of ${top} bytes`);
+  const pulled = await docker.docker(['pull', name]);
+  assert.equal(pulled.code, 0, pulled.stderr);
+  assert.match(pulled.stdout, new RegExp(`Digest: ${digest}`));
+  const check = 'cat /random /numbers | sha256sum | cmp - /sums && echo same';
+  assert.equal(await docker.ok(['run', '--rm', '--network', 'none', name, 'sh', '-c', check]), 'same\n');
+});
