@@ -1,26 +1,42 @@
 // Benchmark: push and pull of the 400 MB, three-layer image (200 × 1 MB
 // random files, 5,000 small files, 200 more × 1 MB) to and from a registry on
 // 127.0.0.1 (Debian's docker-registry), stowage beside Docker 20.10 and
-// podman 4 in the same run. Each round runs on a fresh loop-mounted ext4 and
-// gives every tool two empty stores (Docker two daemons): into the first each
+// podman 4 in the same run, in two places: the root filesystem (stores in a
+// directory under /var/lib, as a user has them) and a fresh loop-mounted ext4
+// made for each round. Each round gives every tool two empty stores (Docker two daemons): into the first each
 // pulls the image stowage pushed before the rounds; into the second each loads
 // the image from the same archive (not timed) and pushes it to a repository of
 // its own in a registry started for the round, so nothing is mounted or
-// known from before (every layer is compressed and uploaded). Nothing is deleted before a timed step: on these
-// disks files made right after thousands were deleted cost ten times more.
+// known from before (every layer is compressed and uploaded). Nothing is deleted right before a timed step
+// (a rest first): on these disks files made right after thousands were deleted cost ten times more.
 //
-//   node dist/bench/registry.js [--rounds N] [--write]
+//   node dist/bench/registry.js [--rounds N] [--place root|scratch] [--write]
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeDockerArchive } from './make-archive';
-import { CLI, machine, makeBenchLayers, median, scratchFs, sync, timed, writeSection } from './lib';
+import {
+  CLI,
+  machine,
+  makeBenchLayers,
+  median,
+  place,
+  PLACE_NAME,
+  placesFromArgs,
+  rest,
+  scratchFs,
+  timed,
+  writeSection,
+  type PlaceKind,
+} from './lib';
 import { startDockerDaemon, type DockerDaemon } from '../test/reference/docker-daemon';
 import { startRegistry } from '../test/reference/registry';
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1]) || 3;
 const BENCH_DIR = process.env.BENCH_DIR ?? '/var/tmp/stowage-bench';
+/** Rest before each timed step (after a sync), the same for every tool. */
+const REST_MS = 3000;
 
 async function main() {
   fs.mkdirSync(BENCH_DIR, { recursive: true });
@@ -29,10 +45,12 @@ async function main() {
   process.env.TMPDIR = BENCH_DIR;
   const reg = await startRegistry();
   const src = `${reg.host}/bench/src:1`;
+  const places = placesFromArgs(args);
   const results: Record<string, number[]> = {};
   const rss: Record<string, number[]> = {};
+  let at: PlaceKind = places[0];
   const add = (k: string, t: { seconds: number; maxRssKb: number }) => {
-    (results[k] ??= []).push(t.seconds);
+    (results[`${at} ${k}`] ??= []).push(t.seconds);
     (rss[k] ??= []).push(t.maxRssKb);
   };
   const scratches: Array<{ remove(): void }> = [];
@@ -52,10 +70,11 @@ async function main() {
       spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env, stdio: 'ignore' });
       scratch.dispose();
     }
-    for (let r = 1; r <= rounds; r++) {
-      const scratch = scratchFs(BENCH_DIR, 10);
-      scratches.push(scratch);
-      const run = scratch.mount;
+    for (const [r, kind] of places.flatMap((k) => Array.from({ length: rounds }, (_, i) => [i + 1, k] as const))) {
+      at = kind;
+      const where = place(kind, BENCH_DIR, 10);
+      scratches.push(where);
+      const run = where.mount;
       const senv = (n: string) => ({
         ...process.env,
         STOWAGE_ROOT: path.join(run, `s${n}-root`),
@@ -89,7 +108,7 @@ async function main() {
           async () => {
             const d1 = await startDockerDaemon({ stateDir: run, extraArgs: ['--insecure-registry', reg.host] });
             daemons.push(d1);
-            sync();
+            rest(REST_MS);
             add('docker pull', timed('docker', ['pull', '-q', src], { ...process.env, ...d1.cliEnv() }));
           },
           async () => add('podman pull', timed('podman', [...pargs('1'), 'pull', '-q', '--tls-verify=false', src])),
@@ -98,7 +117,7 @@ async function main() {
           async () => {
             execFileSync(process.execPath, [CLI, 'load', '-q', '-i', archive], { env: senv('2'), stdio: 'ignore' });
             execFileSync(process.execPath, [CLI, 'tag', 'bench:400mb', to('stowage')], { env: senv('2') });
-            sync();
+            rest(REST_MS);
             add('stowage push', timed(process.execPath, [CLI, 'push', '-q', to('stowage')], senv('2')));
           },
           async () => {
@@ -107,25 +126,26 @@ async function main() {
             const denv = { ...process.env, ...d2.cliEnv() };
             execFileSync('docker', ['load', '-q', '-i', archive], { env: denv, stdio: 'ignore' });
             execFileSync('docker', ['tag', 'bench:400mb', to('docker')], { env: denv });
-            sync();
+            rest(REST_MS);
             add('docker push', timed('docker', ['push', '-q', to('docker')], denv));
           },
           async () => {
             execFileSync('podman', [...pargs('2'), 'load', '-q', '-i', archive], { stdio: 'ignore' });
             execFileSync('podman', [...pargs('2'), 'tag', 'bench:400mb', to('podman')], { stdio: 'ignore' });
-            sync();
+            rest(REST_MS);
             add('podman push', timed('podman', [...pargs('2'), 'push', '-q', '--tls-verify=false', to('podman')]));
           },
         ];
         for (const steps of [pulls, pushes]) {
           for (let i = 0; i < steps.length; i++) {
-            sync();
+            rest(REST_MS);
             await steps[(i + r - 1) % steps.length]();
           }
         }
         console.error(
-          `round ${r}/${rounds}: ${Object.entries(results)
-            .map(([k, v]) => `${k} ${v[v.length - 1]}s`)
+          `${kind} round ${r}/${rounds}: ${Object.entries(results)
+            .filter(([k]) => k.startsWith(kind))
+            .map(([k, v]) => `${k.slice(kind.length + 1)} ${v[v.length - 1]}s`)
             .join(', ')}`,
         );
       } finally {
@@ -135,7 +155,8 @@ async function main() {
           spawnSync(process.execPath, [CLI, 'system', 'reset', '-f'], { env: senv(n), stdio: 'ignore' });
           spawnSync('podman', [...pargs(n), 'system', 'reset', '-f'], { stdio: 'ignore' });
         }
-        scratch.dispose();
+        where.dispose();
+        if (kind === 'root') where.remove(); // (a directory: nothing to trim)
       }
     }
   } finally {
@@ -143,17 +164,18 @@ async function main() {
     for (const s of scratches) s.remove();
   }
   const m = (k: string) => median(results[k]);
-  const row = (what: string, k: string, target: string) =>
-    `| ${what} | ${m(`stowage ${k}`).toFixed(2)} s | ${m(`docker ${k}`).toFixed(2)} s | ${m(`podman ${k}`).toFixed(2)} s | **${(m(`docker ${k}`) / m(`stowage ${k}`)).toFixed(1)}×** | ${(m(`podman ${k}`) / m(`stowage ${k}`)).toFixed(1)}× | ${target} |`;
+  const row = (p: PlaceKind, what: string, target: string) => {
+    const [s, d, pm] = ['stowage', 'docker', 'podman'].map((tool) => m(`${p} ${tool} ${what}`));
+    return `| ${what}, ${PLACE_NAME[p]} | ${s.toFixed(2)} s | ${d.toFixed(2)} s | ${pm.toFixed(2)} s | **${(d / s).toFixed(1)}×** | ${(pm / s).toFixed(1)}× | ${target} |`;
+  };
   const table = `
 Image: 433 MB, 3 layers (200 × 1 MB random, 5,000 small files, 200 × 1 MB random), gzip-compressed in the registry (Debian's docker-registry 2.8 on 127.0.0.1, plain HTTP).
-Median of ${rounds} rounds; every round on a fresh loop-mounted ext4 where each tool has two empty stores (Docker two daemons), the tools taking turns at going first: it pulls into the first the image stowage pushed before the rounds, and pushes from the second, which loaded the image from the same archive (not timed), to a registry started for the round (every layer compressed and uploaded: podman's blob-info cache is machine-wide); \`sync\` before every timed step. stowage gzips a layer whose first megabyte does not compress (here the random files) at gzip's fastest level, any other at the default level, as Docker does. Docker 20.10 with \`--insecure-registry\`, podman 4 with \`--tls-verify=false\`. Machine: ${machine()}.
-Reproduce: \`npm run build && node dist/bench/registry.js --rounds ${rounds} --write\` (needs \`scripts/setup.sh --with-references\`).
+Median of ${rounds} rounds per place (the root filesystem: a directory under /var/lib, removed after each round, as a user's stores live; fresh ext4: a loop-mounted ext4 made for each round); in every round each tool has two empty stores (Docker two daemons), the tools taking turns at going first: it pulls into the first the image stowage pushed before the rounds, and pushes from the second, which loaded the image from the same archive (not timed), to a registry started for the round (every layer compressed and uploaded: podman's blob-info cache is machine-wide); \`sync\` and ${REST_MS / 1000} s of rest before every timed step. stowage gzips a layer as pigz does, each megabyte on its own and four at once on zlib's thread pool, storing the megabytes that look random (here the random files) and deflating the rest at gzip's default level (Docker's). Docker 20.10 with \`--insecure-registry\`, podman 4 with \`--tls-verify=false\`. Machine: ${machine()}.
+Reproduce: \`npm run build && node dist/bench/registry.js --rounds ${rounds} --write\` (\`--place root|scratch\` for one place) (needs \`scripts/setup.sh --with-references\`).
 
 | step | stowage | Docker 20.10 | podman 4 | Docker ÷ stowage | podman ÷ stowage | target (Docker ÷ stowage) |
 |---|---|---|---|---|---|---|
-${row('pull', 'pull', '≥ 2×')}
-${row('push', 'push', '≥ 1.5×')}
+${places.map((p) => `${row(p, 'pull', '≥ 2×')}\n${row(p, 'push', '≥ 1.5×')}`).join('\n')}
 
 Peak memory of the stowage CLI process: pull ${(Math.max(...rss['stowage pull']) / 1024).toFixed(0)} MB, push ${(Math.max(...rss['stowage push']) / 1024).toFixed(0)} MB.
 Rounds (s): ${Object.entries(results)
