@@ -77,6 +77,8 @@ export interface NetworkParts<B extends Backend> {
 export class ContainerNetworking<B extends Backend = NetworkManager> {
   private manager_?: B;
   private rootless_?: RootlessNetwork;
+  /** Teardowns under way in this process: a second caller (the exit's release, then cleanup or rm) joins the first. */
+  private readonly tearingDown = new Map<string, Promise<void>>();
 
   constructor(
     private readonly runroot: string,
@@ -224,9 +226,25 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
     };
   }
 
-  /** Gives back addresses, ports, rules and the namespace; safe to call twice. */
-  async teardown(c: Container): Promise<void> {
-    if (ownsNoEndpoint(c.record.hostConfig.NetworkMode)) return;
+  /**
+   * Gives back addresses, ports, rules and the namespace; safe to call twice.
+   * Calls made while one is under way wait for it: run at once, both would
+   * read the attachments before either removed them, and undo each twice. When
+   * the one waited for failed (a plugin refused, often because another process,
+   * conmon's exit command, was undoing the same at once), the waiter tries again:
+   * a failed detach keeps its attachment for that.
+   */
+  teardown(c: Container): Promise<void> {
+    if (ownsNoEndpoint(c.record.hostConfig.NetworkMode)) return Promise.resolve();
+    const id = c.record.id;
+    const running = this.tearingDown.get(id);
+    if (running) return running.catch(() => this.teardown(c));
+    const done = this.tearDown(c).finally(() => this.tearingDown.delete(id));
+    this.tearingDown.set(id, done);
+    return done;
+  }
+
+  private async tearDown(c: Container): Promise<void> {
     const ns = netnsPath(this.runroot, c.record.id);
     const manager = this.manager;
     const detach = async () => {

@@ -189,12 +189,15 @@ export class Attachments {
    * fails, so the call can be retried.
    */
   async detach(containerId: string, netns: string | undefined, network: string): Promise<void> {
-    const rows = this.state.rowsOf(containerId);
-    const row =
-      rows.find((r) => r.network_id === network || r.network_name === network) ??
-      rows.find((r) => network.length >= 3 && r.network_id.startsWith(network));
-    if (!row) return;
-    await this.state.locked(() => this.del(row, netns));
+    const find = () => {
+      const rows = this.state.rowsOf(containerId);
+      return (
+        rows.find((r) => r.network_id === network || r.network_name === network) ??
+        rows.find((r) => network.length >= 3 && r.network_id.startsWith(network))
+      );
+    };
+    const row = find();
+    if (row) await this.delOnce(containerId, row.network_id, netns);
   }
 
   /** Detaches a container from every network it is on (container stop, cleanup after a crash). */
@@ -203,13 +206,27 @@ export class Attachments {
     let first: unknown;
     for (const row of rows.reverse()) {
       try {
-        await this.state.locked(() => this.del(row, netns));
+        await this.delOnce(containerId, row.network_id, netns);
       } catch (err) {
         first ??= err;
       }
     }
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- a caught error, rethrown as it came
     if (first !== undefined) throw first;
+  }
+
+  /**
+   * One detach of an attachment, however many processes ask for it at once
+   * (`rm` and conmon's exit command both undo a container's network): the row
+   * is read again holding the state's write lock, so the second finds it gone
+   * instead of running the plugins' DEL beside the first (two portmap DELs at
+   * once can leave a chain behind).
+   */
+  private delOnce(containerId: string, networkId: string, netns: string | undefined): Promise<void> {
+    return this.state.exclusive(async () => {
+      const row = this.state.rowsOf(containerId).find((r) => r.network_id === networkId);
+      if (row) await this.del(row, netns);
+    });
   }
 
   private async del(row: AttachmentRow, netns: string | undefined): Promise<void> {
