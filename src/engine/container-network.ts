@@ -230,9 +230,8 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
    * Gives back addresses, ports, rules and the namespace; safe to call twice.
    * Calls made while one is under way wait for it: run at once, both would
    * read the attachments before either removed them, and undo each twice. When
-   * the one waited for failed (a plugin refused, often because another process,
-   * conmon's exit command, was undoing the same at once), the waiter tries again:
-   * a failed detach keeps its attachment for that.
+   * the one waited for failed, the waiter tries again, as it would have alone (a
+   * failed detach keeps its attachment for a retry).
    */
   teardown(c: Container): Promise<void> {
     if (ownsNoEndpoint(c.record.hostConfig.NetworkMode)) return Promise.resolve();

@@ -189,14 +189,10 @@ export class Attachments {
    * fails, so the call can be retried.
    */
   async detach(containerId: string, netns: string | undefined, network: string): Promise<void> {
-    const find = () => {
-      const rows = this.state.rowsOf(containerId);
-      return (
-        rows.find((r) => r.network_id === network || r.network_name === network) ??
-        rows.find((r) => network.length >= 3 && r.network_id.startsWith(network))
-      );
-    };
-    const row = find();
+    const rows = this.state.rowsOf(containerId);
+    const row =
+      rows.find((r) => r.network_id === network || r.network_name === network) ??
+      rows.find((r) => network.length >= 3 && r.network_id.startsWith(network));
     if (row) await this.delOnce(containerId, row.network_id, netns);
   }
 
