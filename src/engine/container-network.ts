@@ -77,8 +77,6 @@ export interface NetworkParts<B extends Backend> {
 export class ContainerNetworking<B extends Backend = NetworkManager> {
   private manager_?: B;
   private rootless_?: RootlessNetwork;
-  /** Teardowns under way in this process: a second caller (the exit's release, then cleanup or rm) joins the first. */
-  private readonly tearingDown = new Map<string, Promise<void>>();
 
   constructor(
     private readonly runroot: string,
@@ -227,23 +225,11 @@ export class ContainerNetworking<B extends Backend = NetworkManager> {
   }
 
   /**
-   * Gives back addresses, ports, rules and the namespace; safe to call twice.
-   * Calls made while one is under way wait for it: run at once, both would
-   * read the attachments before either removed them, and undo each twice. When
-   * the one waited for failed, the waiter tries again, as it would have alone (a
-   * failed detach keeps its attachment for a retry).
+   * Gives back addresses, ports, rules and the namespace; safe to call twice, and
+   * at once (each attachment is undone once: Attachments.delOnce).
    */
-  teardown(c: Container): Promise<void> {
-    if (ownsNoEndpoint(c.record.hostConfig.NetworkMode)) return Promise.resolve();
-    const id = c.record.id;
-    const running = this.tearingDown.get(id);
-    if (running) return running.catch(() => this.teardown(c));
-    const done = this.tearDown(c).finally(() => this.tearingDown.delete(id));
-    this.tearingDown.set(id, done);
-    return done;
-  }
-
-  private async tearDown(c: Container): Promise<void> {
+  async teardown(c: Container): Promise<void> {
+    if (ownsNoEndpoint(c.record.hostConfig.NetworkMode)) return;
     const ns = netnsPath(this.runroot, c.record.id);
     const manager = this.manager;
     const detach = async () => {
