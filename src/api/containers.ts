@@ -384,16 +384,21 @@ export const CONTAINER_ROUTES: Route[] = [
         const runId = started.container.state.RunId;
         if (started.attachment) {
           const attachment = started.attachment;
-          pending.watcher?.on('detach', () => attachment.detach());
+          let detached = false;
+          pending.watcher?.on('detach', () => {
+            detached = true;
+            attachment.detach();
+          });
           void started.attachment.done
             .catch(() => {})
-            .finally(() => {
+            .finally(async () => {
               pending.io.close();
               // the attachment ends when the container exits: release it (and remove a --rm
-              // one) here at once, rather than after conmon's exit command has started a CLI
-              // (a client that detached leaves it running: nothing to release then)
-              if (!ctx.containers.isRunning(c.record.id))
-                void ctx.containers.cleanup(c.record.id, runId).catch(() => {});
+              // one) here at once, rather than after conmon's exit command has started a CLI.
+              // conmon closes the socket before it writes the exit code, so the exit is waited
+              // for briefly (a client that detached or went away leaves it running: nothing then)
+              if (!detached && (await ctx.containers.exitedWithin(c.record.id, 2000)))
+                await ctx.containers.cleanup(c.record.id, runId).catch(() => {});
             });
         } else pending.io.close();
       }
@@ -461,22 +466,25 @@ export const CONTAINER_ROUTES: Route[] = [
       const id = first.record.id;
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.flushHeaders();
-      let gone = false; // the client went away: stop waiting for it
-      res.on('close', () => (gone = true));
+      // the client went away (`docker run -d` asks, then leaves): stop waiting for it
+      const left = new AbortController();
+      res.on('close', () => left.abort());
+      const gone = () => left.signal.aborted;
       const live = (s: string) => ['running', 'paused', 'restarting'].includes(s);
       if (condition !== 'not-running' && !live(first.state.Status)) {
         // wait for the start this wait was asked before (docker run: wait, then start)
-        for (; !gone; await sleep(20)) {
+        for (; !gone(); await sleep(20)) {
           const cur = ctx.containers.records.get(id);
           if (!cur || cur.state.StartedAt !== first.state.StartedAt || live(ctx.containers.refresh(cur).state.Status))
             break;
         }
       }
       const kept = () => ctx.containers.records.removedExitCode(id) ?? 0; // --rm: removed as it exited
-      let code = ctx.containers.records.get(id) ? await ctx.containers.wait(id).catch(kept) : kept();
+      let code = ctx.containers.records.get(id) ? await ctx.containers.wait(id, left.signal).catch(kept) : kept();
+      if (gone()) return;
       if (!ctx.containers.records.get(id)) code = kept();
       if (condition === 'removed') {
-        while (!gone && ctx.containers.records.get(id)) await sleep(50);
+        while (!gone() && ctx.containers.records.get(id)) await sleep(10);
         code = ctx.containers.records.removedExitCode(id) ?? code;
       }
       res.end(JSON.stringify({ StatusCode: code, Error: null }));

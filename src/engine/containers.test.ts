@@ -311,6 +311,39 @@ test(
 );
 
 test(
+  'wait gives up when its waiter goes away (the signal aborts), and still answers a running container that exits',
+  inWorld(async (w) => {
+    const id = await w.create();
+    await w.svc.start(id);
+    const left = new AbortController();
+    const given = w.svc.wait(id, left.signal);
+    left.abort();
+    await given; // (without the signal it would look for an hour)
+    assert.equal(w.status(id), 'running');
+    const waited = w.svc.wait(id);
+    w.parts.runtime.exit(id, 4);
+    assert.equal(await waited, 4);
+  }),
+);
+
+test(
+  'an exit recorded by a read while the exit command waits for it: its clean-up still removes a --rm container',
+  inWorld(async (w) => {
+    const id = await w.create({ autoRemove: true });
+    await w.svc.start(id);
+    const runId = w.svc.find(id).state.RunId;
+    const cleaning = w.svc.cleanup(id, runId); // what conmon's exit command runs, waiting for the exit code
+    w.parts.runtime.exit(id, 0);
+    assert.equal(w.svc.isRunning(id), false); // a read records the exit first and releases the run
+    await w.svc.flush();
+    w.parts.runtime.forgetExit(id); // (and its exit file went with the release)
+    await cleaning;
+    assert.equal(w.svc.records.get(id), undefined, 'removed');
+    assert.deepEqual(w.parts.networks.endpoints(id), []);
+  }),
+);
+
+test(
   'restart policy: an exit under "always" shows restarting, and the exit command starts it again (RestartCount 1)',
   inWorld(async (w) => {
     const id = await w.create({ restartPolicy: { Name: 'always', MaximumRetryCount: 0 } });

@@ -165,6 +165,17 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
     return this.reads.refresh(c);
   }
 
+  /** Whether the container stops running within `timeoutMs` (false: still running then, or unknown). */
+  async exitedWithin(id: string, timeoutMs: number): Promise<boolean> {
+    for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 10))) {
+      const s = this.records.get(id)?.state;
+      if (!s) return false;
+      // (the exit code read, not recorded: the caller's cleanup records it)
+      if ((s.Status !== 'running' && s.Status !== 'paused') || this.reads.exitCode(id) !== undefined) return true;
+      if (Date.now() >= deadline) return !this.isRunning(id);
+    }
+  }
+
   // ---- create / start ----
 
   async create(opts: CreateOptions, volumeRequests: VolumeRequest[] = []): Promise<Container> {
@@ -552,19 +563,22 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
       return; // already removed
     }
     const code = await this.exitCodeWithin(c, 2000);
-    if (code !== undefined) c = this.finish(c, code);
+    if (code !== undefined) this.finish(c, code);
     const now = this.records.get(c.record.id);
     if (!now || (runId && now.state.RunId !== runId)) return; // a start finished this run and began the next
+    c = now; // (finished here, or by a read that found the exit first and took its exit file)
     // "restarting" at once, before the release, so that nobody sees it exited in between
     const plan = c.state.Status === 'exited' ? restartPlan(c.record, c.state) : undefined;
     const restarting = !!plan && this.beginRestart(c.record.id, plan.delayMs, now.state.RunId);
     const decidedAt = Date.now();
+    await this.flush(); // the releases finish began (the runtime's delete and the network's, side by side)
+    const network = this.networking.teardown(c).catch(() => {}); // beside the runtime's delete: neither needs the other
     await this.oci(c)
       .delete(c.record.id, true)
       .catch(() => {});
     this.rootfsHolders.release(c.record.id, this.rootfs(c.record.id), runHolder(now.state.RunId ?? ''));
     if (this.records.get(c.record.id)?.state.RunId === now.state.RunId) releaseShm(this, c.record.id); // (not a newer run's)
-    await this.networking.teardown(c).catch(() => {});
+    await network;
     await this.flush();
     this.records.updateState(c.record.id, (s) => (s.RunId === now.state.RunId ? { ...s, ReleasedRun: s.RunId } : s));
     if (restarting) await this.completeRestart(c.record.id, plan.delayMs, decidedAt);
@@ -577,6 +591,8 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
     for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 20))) {
       const code = this.reads.exitCode(c.record.id);
       if (code !== undefined || Date.now() >= deadline) return code;
+      const s = this.records.get(c.record.id)?.state;
+      if (s?.Status !== 'running' && s?.Status !== 'paused') return undefined; // recorded (and its file taken) by another
     }
   }
 
@@ -625,14 +641,14 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
 
   // ---- stop / kill / wait / remove ----
 
-  private async waitExit(c: Container, timeoutMs: number): Promise<Container | undefined> {
+  private async waitExit(c: Container, timeoutMs: number, signal?: AbortSignal): Promise<Container | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const cur = this.records.get(c.record.id);
       if (!cur) return undefined;
       const r = this.refresh(cur);
       if (r.state.Status !== 'running' && r.state.Status !== 'paused') return r;
-      if (Date.now() >= deadline) return r;
+      if (Date.now() >= deadline || signal?.aborted) return r;
       await new Promise((res) => setTimeout(res, 20));
     }
   }
@@ -791,11 +807,12 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
         await this.networking.refreshPeers(net, renamed.record.id);
   }
 
-  async wait(idOrName: string): Promise<number> {
+  /** The exit code, once the container stops; with `signal`, given up when it aborts (the waiter went away). */
+  async wait(idOrName: string, signal?: AbortSignal): Promise<number> {
     const c = this.find(idOrName);
-    for (let cur: Container | undefined = c; cur;) {
+    for (let cur: Container | undefined = c; cur && !signal?.aborted;) {
       if (cur.state.Status !== 'running' && cur.state.Status !== 'paused') return cur.state.ExitCode;
-      cur = await this.waitExit(cur, 3_600_000);
+      cur = await this.waitExit(cur, 3_600_000, signal);
     }
     return c.state.ExitCode;
   }

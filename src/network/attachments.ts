@@ -79,7 +79,7 @@ export class Attachments {
     const requests = net.internal ? [] : portRequests(opts.ports ?? {});
     const aliases = opts.aliases ?? [];
 
-    // lo comes up inside the namespace while the host's rules and ports are checked
+    // lo comes up inside the namespace while the ports are reserved and the chain runs
     const lo = this.loopback(netns, containerId);
     lo.catch(() => undefined);
     // Reserve: ports and the row, atomically with respect to other stowage processes.
@@ -88,7 +88,6 @@ export class Attachments {
         const mine = this.state.rowsOf(containerId);
         if (mine.some((r) => r.network_id === net.id))
           throw conflict(`endpoint with name ${opts.name} already exists in network ${net.name}`);
-        await ensureBridgeRules(net);
         this.networks.ensureOwner(net);
         let ports: BoundPort[] = [];
         if (requests.length > 0) {
@@ -160,13 +159,23 @@ export class Attachments {
       capabilityArgs: JSON.parse(row.capability_args) as Record<string, unknown>,
     };
     let result: CniResult;
+    let added: CniResult | undefined; // the chain's result when what ran beside it failed
     try {
-      await lo;
-      result = await this.cni.addList(list, rt, (partial) =>
+      // The network's host rules are checked (written if missing) beside the chain, not
+      // before it: nothing runs in the namespace until both are done, and the probes
+      // are most of what a bridge adds to a start. (Under the state's lock: callers
+      // serialize ensureBridgeRules per store.)
+      const rules = this.state.exclusive(() => ensureBridgeRules(net));
+      const add = this.cni.addList(list, rt, (partial) =>
         this.state.locked(() => this.state.setResult(containerId, net.id, JSON.stringify(partial))),
       );
+      const [chain, ...others] = await Promise.allSettled([add, lo, rules]);
+      if (chain.status === 'rejected') throw chain.reason;
+      added = result = chain.value;
+      const failed = others.find((o) => o.status === 'rejected');
+      if (failed) throw failed.reason;
     } catch (err) {
-      const partial = err instanceof CniAddError ? err.partial : undefined;
+      const partial = err instanceof CniAddError ? err.partial : added;
       await this.cni.delList(list, rt, partial).catch(() => {});
       await teardownMasq(list, containerId);
       await this.state.locked(() => this.state.delete(containerId, net.id));

@@ -44,6 +44,13 @@ export class FakeRuntime implements Runtime {
     c.exit = code;
   }
 
+  /** The exit code can no longer be read: the release after a recorded exit takes conmon's exit file. */
+  forgetExit(id: string): void {
+    const c = this.containers.get(id);
+    if (c) c.exit = undefined;
+    this.exits.delete(id);
+  }
+
   /** Whether a pid this runtime gave out is alive: a container's process or its monitor, until it stops. */
   isLive(pid: number): boolean {
     return [...this.containers.values()].some((c) => c.status !== 'stopped' && (c.pid === pid || c.conmonPid === pid));
