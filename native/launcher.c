@@ -1,6 +1,8 @@
 // stowage's front end, the `stowage` on PATH. It runs `stowage exec` itself in
 // the common case (-i, -e, -w; no terminal, no user, not detached) and hands
-// every other command to the Node.js CLI (bin/stowage) unchanged.
+// every other command to the Node.js CLI (bin/stowage) unchanged. As conmon's exit
+// command it also ends at once when the process the container is attached to has
+// released the run itself (cleanup_left_to_owner).
 //
 // Why in C: Node.js alone takes about 60 ms to start on the machines stowage
 // targets, as long as Docker's whole `exec` (a Go client asking a daemon that
@@ -133,7 +135,8 @@ static int add_env(struct exec_request *r, const char *v) {
  * Global options (--root, --runroot, --runtime), then `exec` or `container exec`
  * and its -i/-e/-w flags up to the container's name. 0 when the fast path applies.
  */
-static int parse(struct exec_request *r) {
+/** Global options (--root, --runroot, --runtime): the index of the first other argument, or -1. */
+static int parse_globals(struct exec_request *r) {
   r->root = getenv("STOWAGE_ROOT");
   r->runroot = getenv("STOWAGE_RUNROOT");
   r->runtime = getenv("STOWAGE_RUNTIME");
@@ -154,6 +157,12 @@ static int parse(struct exec_request *r) {
     if (!(*slot = flag_value(eq ? eq + 1 : NULL, &i))) return -1;
   }
   if (!r->root || !r->runroot) return -1; // a rootless user without a home: the Node CLI finds it
+  return i;
+}
+
+static int parse(struct exec_request *r) {
+  int i = parse_globals(r);
+  if (i < 0) return -1;
   if (i < g_argc && strcmp(g_argv[i], "container") == 0) i++;
   if (i >= g_argc || strcmp(g_argv[i], "exec") != 0) return -1;
 
@@ -219,16 +228,23 @@ static int lookup_one(sqlite3 *db, const char *sql, const char *arg, int with_le
   return found;
 }
 
-/** The container as the Node CLI finds it: full ID, then name, then unique ID prefix. */
-static int find_container(const struct exec_request *r, char *id, size_t id_size, char *rt, size_t rt_size) {
+/** The store's database, read-only; NULL when it cannot be opened. */
+static sqlite3 *open_store(const struct exec_request *r) {
   char dbpath[PATH_MAX];
-  if ((size_t)snprintf(dbpath, sizeof dbpath, "%s/stowage.db", r->root) >= sizeof dbpath) return -1;
+  if ((size_t)snprintf(dbpath, sizeof dbpath, "%s/stowage.db", r->root) >= sizeof dbpath) return NULL;
   sqlite3 *db;
   if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
     sqlite3_close(db);
-    return -1;
+    return NULL;
   }
   sqlite3_busy_timeout(db, 10000);
+  return db;
+}
+
+/** The container as the Node CLI finds it: full ID, then name, then unique ID prefix. */
+static int find_container(const struct exec_request *r, char *id, size_t id_size, char *rt, size_t rt_size) {
+  sqlite3 *db = open_store(r);
+  if (!db) return -1;
   // exec_targets is a view of the schema (src/metadata/db.ts): the record's JSON stays out of this file.
   // A store not yet migrated to it fails the prepare, and the Node CLI (which migrates) takes over.
   // A --userns=keep-id container is the Node CLI's (it refuses exec there, with the reason).
@@ -248,6 +264,71 @@ static int find_container(const struct exec_request *r, char *id, size_t id_size
   }
   sqlite3_close(db);
   return found == 1 ? 0 : -1;
+}
+
+// ---- conmon's exit command ----
+
+/**
+ * `container cleanup --run RUN [--owner PID:START] ID`, conmon's exit command. A
+ * container started attached (`docker run` through the service, the CLI's `run`
+ * without -d) has its run released by the process it is attached to, which sees the
+ * exit first (--owner names it); a Node.js started beside it costs the machine about
+ * 0.1 s of CPU to find nothing left. So while the owner lives (2 s at most), the store
+ * is watched: the record gone, in a later run, or its run released after an exit
+ * (what the Node CLI's clean-up would find and leave) ends it here. Otherwise, as
+ * without --owner, the Node CLI does the clean-up (it is idempotent).
+ */
+static int cleanup_left_to_owner(struct exec_request *r) {
+  int i = parse_globals(r);
+  if (i < 0 || i + 1 >= g_argc || strcmp(g_argv[i], "container") != 0 || strcmp(g_argv[i + 1], "cleanup") != 0) return 0;
+  const char *run = NULL, *owner = NULL, *id = NULL;
+  for (i += 2; i < g_argc; i++) {
+    const char *a = g_argv[i];
+    if (a[0] != '-') {
+      if (id) return 0;
+      id = a;
+      continue;
+    }
+    const char *eq = strchr(a, '=');
+    size_t len = eq ? (size_t)(eq - a) : strlen(a);
+    const char **slot = NULL;
+    if (len == 5 && strncmp(a, "--run", len) == 0) slot = &run;
+    else if (len == 7 && strncmp(a, "--owner", len) == 0) slot = &owner;
+    else return 0;
+    if (!(*slot = flag_value(eq ? eq + 1 : NULL, &i))) return 0;
+  }
+  int pid;
+  unsigned long long start;
+  if (!run || !owner || !id || sscanf(owner, "%d:%llu", &pid, &start) != 2 || pid <= 0) return 0;
+  // conmon passes the full ID: anything else (a name, a prefix) is for the Node CLI to find
+  if (strlen(id) != 64 || strspn(id, "0123456789abcdef") != 64) return 0;
+  sqlite3 *db = open_store(r);
+  if (!db) return 0;
+  sqlite3_stmt *st;
+  // container_runs is a view of the schema (src/metadata/db.ts); an older store fails the prepare
+  if (sqlite3_prepare_v2(db, "SELECT run_id, released_run, status FROM container_runs WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+    sqlite3_close(db);
+    return 0;
+  }
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  int left = 0;
+  for (int waited = 0; waited <= 2000; waited += 10) {
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) left = 1; // removed
+    else if (rc == SQLITE_ROW) {
+      const char *run_id = (const char *)sqlite3_column_text(st, 0);
+      const char *released = (const char *)sqlite3_column_text(st, 1);
+      const char *status = (const char *)sqlite3_column_text(st, 2);
+      if (!run_id || strcmp(run_id, run) != 0) left = 1; // a later run: not this command's
+      else if (released && strcmp(released, run) == 0 && status && strcmp(status, "exited") == 0) left = 1;
+    } else break;
+    sqlite3_reset(st);
+    if (left || start_time(pid) != start) break;
+    poll(NULL, 0, 10);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return left;
 }
 
 // ---- runc exec ----
@@ -434,7 +515,9 @@ int main(int argc, char **argv) {
   struct exec_request r = {0};
   rootless(&r);
   char id[128], runtime[PATH_MAX];
-  if ((off && *off && strcmp(off, "0") != 0) || parse(&r) != 0 || find_container(&r, id, sizeof id, runtime, sizeof runtime) != 0) run_node_cli();
+  if (off && *off && strcmp(off, "0") != 0) run_node_cli();
+  if (cleanup_left_to_owner(&r)) return 0;
+  if (parse(&r) != 0 || find_container(&r, id, sizeof id, runtime, sizeof runtime) != 0) run_node_cli();
   int code = runc_exec(&r, id, runtime[0] ? runtime : r.runtime);
   if (code < 0) {
     signal(SIGINT, SIG_DFL);

@@ -47,8 +47,7 @@ int userns_data_dir(char *out, size_t size) {
   return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
-/** Field 22 of /proc/PID/stat (start time in clock ticks), or 0 when the process is gone. */
-static unsigned long long start_time(pid_t pid) {
+unsigned long long start_time(pid_t pid) {
   char path[64], buf[1024];
   snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -28,4 +28,7 @@ int userns_data_dir(char *out, size_t size);
  */
 int userns_join(const char *run_dir);
 
+/** Field 22 of /proc/PID/stat (start time in clock ticks), or 0 when the process is gone (or a zombie). */
+unsigned long long start_time(pid_t pid);
+
 #endif

@@ -47,6 +47,7 @@ import type { ImageService } from './images';
 import { storeDbPath, type Store } from './store';
 import { storeParts, type ContainerParts, type StoreParts } from './container-parts';
 import { ContainerReads, restartPlan } from './container-reads';
+import { selfId } from '../util/proc';
 
 export interface EngineOptions {
   runtime: string;
@@ -428,6 +429,8 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
         'cleanup',
         '--run',
         runId,
+        // an attached caller sees the exit first and releases the run itself (the API's start, the CLI's run)
+        ...(io ? ['--owner', `${selfId().pid}:${selfId().start}`] : []),
         record.id,
       ];
       const { pid, conmonPid } = await this.oci(c).create(record.id, record.name, paths, {

@@ -3,7 +3,8 @@
 // errors never touch the store. Each service's module is loaded when the
 // service is first used (require() in its getter): a command that lists images
 // does not load the container runtime, the network code or their Node.js modules.
-import { CLI_PATH } from '../util/paths';
+import fs from 'node:fs';
+import { CLI_PATH, FRONT_END_PATH } from '../util/paths';
 import type { ContainerService } from './containers';
 import type { ContainerReads } from './container-reads';
 import type { EventService } from './events';
@@ -67,8 +68,9 @@ export class Engine {
       this.events,
       {
         runtime: this.globals.runtime,
-        // conmon runs this when a container exits (`container cleanup`)
-        selfCommand: [process.execPath, '--', CLI_PATH],
+        // conmon runs this when a container exits (`container cleanup`): the native front end when
+        // built, which ends without starting Node.js when the attached process released the run
+        selfCommand: fs.existsSync(FRONT_END_PATH) ? [FRONT_END_PATH] : [process.execPath, '--', CLI_PATH],
       },
     );
     return this.containers_;

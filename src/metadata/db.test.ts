@@ -63,6 +63,11 @@ test('a store made by the earlier schema opens, migrates and keeps its rows', ()
       { id: 'c1', name: 'one', runtime: 'crun', status: 'running', keep_id: 1 },
       { id: 'c2', name: 'two', runtime: '', status: 'exited', keep_id: 0 },
     ]);
+    // what conmon's exit command in C reads
+    assert.deepEqual(db.prepare('SELECT id, run_id, released_run, status FROM container_runs ORDER BY id').all(), [
+      { id: 'c1', run_id: null, released_run: null, status: 'running' },
+      { id: 'c2', run_id: null, released_run: null, status: 'exited' },
+    ]);
   } finally {
     db.close();
   }
@@ -79,6 +84,7 @@ test('a new store gets the whole schema', () => {
     const views = db.prepare("SELECT name FROM sqlite_master WHERE type = 'view'").all();
     assert.deepEqual(views.map((v) => (v as { name: string }).name).sort(), [
       'container_health',
+      'container_runs',
       'exec_targets',
       'health_probes',
     ]);

@@ -156,6 +156,14 @@ export const SCHEMA: readonly string[] = [
          '$[#]', json_object('Start', NEW.started, 'End', NEW.ended, 'ExitCode', NEW.exit_code, 'Output', NEW.output))))
      WHERE id = NEW.id;
    END`,
+  // 18: what conmon's exit command in C (native/launcher.c) reads to see that the
+  // process a container was attached to has released its run already.
+  `CREATE VIEW container_runs AS
+     SELECT id,
+            json_extract(state, '$.RunId') AS run_id,
+            json_extract(state, '$.ReleasedRun') AS released_run,
+            json_extract(state, '$.Status') AS status
+     FROM containers`,
 ];
 
 export function openDb(file: string): DB {

@@ -2,6 +2,9 @@
 // it must give exactly what the Node CLI gives, and hand everything else over.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { processStart } from '../../src/util/proc';
 import { TestEnv, type Result } from '../helpers';
 
 const env = new TestEnv();
@@ -134,4 +137,43 @@ test('plain exec runs without Node.js; everything else goes to the Node CLI', as
   assert.match(ps.stderr, /node: not found in PATH/);
   const tty = await env.run(['exec', '-t', 'fe', 'true'], { env: noNode });
   assert.match(tty.stderr, /node: not found in PATH/, '-t is left to the Node CLI');
+});
+
+test("conmon's exit command ends without Node.js once the attached process released the run; else Node does the clean-up", async () => {
+  const noNode = { PATH: '/usr/sbin:/sbin' };
+  const db = new Database(path.join(env.root, 'stowage.db'), { readonly: true });
+  const row = (name: string) =>
+    db.prepare("SELECT id, json_extract(state, '$.RunId') AS run FROM containers WHERE name = ?").get(name) as {
+      id: string;
+      run: string;
+    };
+  const runOf = (name: string) => row(name).run;
+  const fe = row('fe').id;
+  const live = `${process.pid}:${processStart(process.pid)}`;
+  const cleanup = (run: string, container: string, owner?: string) =>
+    env.run(['container', 'cleanup', '--run', run, ...(owner ? ['--owner', owner] : []), container], { env: noNode });
+  const nodeWasStarted = (r: Result) => r.code === 127 && /node: not found in PATH/.test(r.stderr);
+
+  // an attached run, released by the CLI (its own clean-up at the exit, or the exit command's)
+  await env.ok(['run', '--name', 'done', 'busybox', 'true']);
+  const done = runOf('done');
+  const doneId = row('done').id;
+  for (let i = 0; i < 100; i++) {
+    const s = db
+      .prepare("SELECT json_extract(state, '$.ReleasedRun') AS r FROM containers WHERE name = 'done'")
+      .get() as {
+      r: string | null;
+    };
+    if (s.r === done) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.deepEqual(await cleanup(done, doneId, live), { code: 0, stdout: '', stderr: '' }, 'released: nothing left');
+  assert.equal((await cleanup(runOf('fe'), 'f'.repeat(64), live)).code, 0, 'removed: nothing left');
+  assert.equal((await cleanup('an-earlier-run', fe, live)).code, 0, 'a later run is not this command’s');
+  // still running (not released): with the owner gone, or none named, the Node CLI cleans up
+  assert.ok(nodeWasStarted(await cleanup(runOf('fe'), fe, '1:1')), 'owner gone');
+  assert.ok(nodeWasStarted(await cleanup(runOf('fe'), fe)), 'no owner');
+  assert.ok(nodeWasStarted(await cleanup(done, doneId)), 'without --owner the launcher never decides');
+  assert.ok(nodeWasStarted(await cleanup(done, 'done', live)), 'a name is for the Node CLI to find');
+  db.close();
 });

@@ -11,7 +11,16 @@ export const containerCleanup = command({
   description: 'Release the resources of an exited container (run by the container monitor)',
   minArgs: 1,
   maxArgs: 1,
-  flags: [{ long: 'run', kind: 'string', valueName: 'string', help: 'The run that ended (conmon passes it)' }],
+  flags: [
+    { long: 'run', kind: 'string', valueName: 'string', help: 'The run that ended (conmon passes it)' },
+    // read by the native front end, which waits for that process's own clean-up (native/launcher.c)
+    {
+      long: 'owner',
+      kind: 'string',
+      valueName: 'string',
+      help: 'The process (PID:START) the container was attached to, which releases the run itself',
+    },
+  ],
   async run(ctx, [id], flags) {
     // the store was removed meanwhile (system reset): nothing to release, and nothing to recreate
     if (!fs.existsSync(storeDbPath(ctx.globals.root))) return;
