@@ -74,9 +74,12 @@ export async function commitContainer(
   let layer: Layer | undefined;
   try {
     layer = await writableLayer(store, upper, base.record.topLayer);
-  } finally {
+  } catch (e) {
     await thaw?.();
+    throw e;
   }
+  // the layer is stored: the processes run on while the image is written (runc resume beside it)
+  const thawing = thaw?.();
   try {
     const created = nowGoTime();
     const b = base.config;
@@ -110,6 +113,7 @@ export async function commitContainer(
       tags: target ? [target] : [],
     });
   } finally {
+    await thawing;
     store.layers.releaseLeases();
   }
 }

@@ -3,13 +3,33 @@
 // (an exception, a closed pipe, a signal): a thaw is registered with
 // util/exit-hooks, so no exit path leaves the container paused while its
 // record says it runs. (A SIGKILL cannot be caught: `unpause` recovers that.)
+//
+// On cgroup v1 the freezer is written directly, as runc pause and resume do
+// (runc keeps no paused flag: `runc state` reads the same file): two runc
+// processes fewer, about 50 ms of a commit. Anything unusual (no freezer in
+// runc's state, a write refused, a cgroup that will not freeze) goes to runc.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { onAbruptExit } from '../util/exit-hooks';
 import { runcGlobalArgs, runcPause, runcResume, type RuntimeConfig } from './runc';
 
 export type Thaw = () => Promise<void>;
 
 export async function freeze(rt: RuntimeConfig, id: string): Promise<Thaw> {
+  const direct = freezerState(rt, id);
+  if (direct && (await setFreezer(direct))) {
+    const forget = onAbruptExit(() => thawFile(direct));
+    let thawed = false;
+    return () => {
+      if (!thawed) {
+        thawed = true;
+        thawFile(direct);
+        forget();
+      }
+      return Promise.resolve();
+    };
+  }
   const forget = onAbruptExit(() => {
     spawnSync(rt.runtimePath, [...runcGlobalArgs(rt), 'resume', id], { stdio: 'ignore', timeout: 30_000 });
   });
@@ -31,4 +51,50 @@ export async function freeze(rt: RuntimeConfig, id: string): Promise<Thaw> {
       forget();
     }
   };
+}
+
+/** The container's v1 freezer.state, from runc's state of it; undefined when there is none to use. */
+function freezerState(rt: RuntimeConfig, id: string): string | undefined {
+  try {
+    const state = JSON.parse(fs.readFileSync(path.join(rt.runtimeRoot, id, 'state.json'), 'utf8')) as {
+      cgroup_paths?: Record<string, unknown>;
+    };
+    const dir = state.cgroup_paths?.freezer;
+    if (typeof dir !== 'string' || !path.isAbsolute(dir)) return undefined;
+    const file = path.join(dir, 'freezer.state');
+    return fs.readFileSync(file, 'utf8').trim() === 'THAWED' ? file : undefined; // (frozen by someone else: runc's to word)
+  } catch {
+    return undefined; // no state or freezer to read (cgroup v2, rootless, gone): runc's
+  }
+}
+
+/**
+ * FROZEN written and read back, as runc's v1 freezer does (the kernel may report
+ * FREEZING for a while; runc thaws and retries now and then). False, thawed
+ * again, when it did not take: runc then tries and says why.
+ */
+async function setFreezer(file: string): Promise<boolean> {
+  try {
+    for (let i = 0; i < 1000; i++) {
+      if (i % 50 === 49) {
+        fs.writeFileSync(file, 'THAWED');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      fs.writeFileSync(file, 'FROZEN');
+      if (fs.readFileSync(file, 'utf8').trim() === 'FROZEN') return true;
+      await new Promise((r) => setImmediate(r));
+    }
+  } catch {
+    /* not ours to write (rootless, removed meanwhile): runc's */
+  }
+  thawFile(file);
+  return false;
+}
+
+function thawFile(file: string): void {
+  try {
+    fs.writeFileSync(file, 'THAWED');
+  } catch {
+    // gone meanwhile (stopped, removed): nothing is frozen any more
+  }
 }

@@ -10,6 +10,7 @@ import { attach } from '../../src/runtime/attach';
 import { canRunContainers, makeLab, type Lab } from '../busybox-fixture';
 import { conmonAlive, conmonCreate, isMonitored, readExitCode, resize, waitExitCode } from '../../src/runtime/conmon';
 import { runcExec } from '../../src/runtime/exec';
+import { freeze } from '../../src/runtime/freeze';
 import { readLogs, type LogRecord } from '../../src/runtime/logs';
 import {
   runcDelete,
@@ -268,6 +269,19 @@ describe('conmon + runc', { skip, concurrency: false }, () => {
     assert.equal(await status(lab.rt, id), 'paused');
     await runcResume(lab.rt, id);
     assert.equal(await status(lab.rt, id), 'running');
+    // commit's and cp's freeze (the cgroup's freezer, written directly): runc sees it paused, then running
+    const thaw = await freeze(lab.rt, id);
+    assert.equal(await status(lab.rt, id), 'paused');
+    await thaw();
+    assert.equal(await status(lab.rt, id), 'running');
+    await runcPause(lab.rt, id);
+    await assert.rejects(
+      freeze(lab.rt, id),
+      /is not running/,
+      'a container paused by someone else: runc says why (and it stays paused)',
+    );
+    assert.equal(await status(lab.rt, id), 'paused');
+    await runcResume(lab.rt, id);
     await runcKill(lab.rt, id, 9);
     assert.equal(await waitExitCode(paths, id), 137);
   });
