@@ -131,10 +131,6 @@ static int add_env(struct exec_request *r, const char *v) {
   return 0;
 }
 
-/**
- * Global options (--root, --runroot, --runtime), then `exec` or `container exec`
- * and its -i/-e/-w flags up to the container's name. 0 when the fast path applies.
- */
 /** Global options (--root, --runroot, --runtime): the index of the first other argument, or -1. */
 static int parse_globals(struct exec_request *r) {
   r->root = getenv("STOWAGE_ROOT");
@@ -160,6 +156,10 @@ static int parse_globals(struct exec_request *r) {
   return i;
 }
 
+/**
+ * Global options, then `exec` or `container exec` and its -i/-e/-w flags up to
+ * the container's name. 0 when the fast path applies.
+ */
 static int parse(struct exec_request *r) {
   int i = parse_globals(r);
   if (i < 0) return -1;

@@ -398,8 +398,9 @@ export const CONTAINER_ROUTES: Route[] = [
               // conmon closes the socket before it writes the exit code, so the exit is waited
               // for briefly (a client that detached or went away leaves it running: nothing then)
               if (!detached && (await ctx.containers.exitedWithin(c.record.id, 2000)))
-                await ctx.containers.cleanup(c.record.id, runId).catch(() => {});
-            });
+                await ctx.containers.cleanup(c.record.id, runId);
+            })
+            .catch(() => {}); // (conmon's exit command cleans up all the same)
         } else pending.io.close();
       }
       res.writeHead(204).end();

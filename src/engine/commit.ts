@@ -78,7 +78,7 @@ export async function commitContainer(
     await thaw?.();
     throw e;
   }
-  // the layer is stored: the processes run on while the image is written (runc resume beside it)
+  // the layer is stored: the processes run on while the image is written
   const thawing = thaw?.();
   try {
     const created = nowGoTime();
