@@ -2,7 +2,8 @@
 // Docker 20.10, side by side in one run, tools interleaved round by round:
 // `docker run --rm` (no network, and the default bridge), `docker exec`,
 // `docker ps` and `docker images`. Both engines keep their state on the
-// root filesystem (/var/tmp), where users have it.
+// root filesystem (/var/tmp), where users have it. The engines take turns at
+// going first in each round.
 //
 //   node dist/bench/api.js [--rounds N] [--write]
 import { spawnSync } from 'node:child_process';
@@ -41,7 +42,8 @@ async function main() {
     for (const e of Object.values(engines))
       time(['run', '-d', '--network', 'none', '--name', 'bench', 'busybox', 'sleep', '100000'], e);
     for (let i = 0; i < rounds; i++) {
-      for (const [name, e] of Object.entries(engines)) {
+      const order = Object.entries(engines);
+      for (const [name, e] of i % 2 ? order.reverse() : order) {
         add(`${name} run --rm (none)`, time(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', ':'], e));
         add(`${name} run --rm (bridge)`, time(['run', '--rm', 'busybox', 'sh', '-c', ':'], e));
         add(`${name} exec`, time(['exec', 'bench', 'sh', '-c', ':'], e));
@@ -63,7 +65,7 @@ async function main() {
   const body = [
     '## The docker CLI through `system service`, beside Docker 20.10',
     '',
-    `Medians of ${rounds} rounds, the two engines interleaved, both with their state on the root filesystem; ${machine()}.`,
+    `Medians of ${rounds} rounds, the two engines interleaved and taking turns at going first, both with their state on the root filesystem; ${machine()}.`,
     'Reproduce: `node dist/bench/api.js --rounds 15 --write`.',
     '',
     '| command | stowage service | Docker 20.10 | ratio |',
