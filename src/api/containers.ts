@@ -394,11 +394,10 @@ export const CONTAINER_ROUTES: Route[] = [
             .finally(async () => {
               pending.io.close();
               // the attachment ends when the container exits: release it (and remove a --rm
-              // one) here at once, rather than after conmon's exit command has started a CLI.
-              // conmon closes the socket before it writes the exit code, so the exit is waited
-              // for briefly (a client that detached or went away leaves it running: nothing then)
-              if (!detached && (await ctx.containers.exitedWithin(c.record.id, 2000)))
-                await ctx.containers.cleanup(c.record.id, runId);
+              // one) here at once, rather than after conmon's exit command has started a CLI
+              // (cleanup waits for the exit code conmon writes after closing the socket, and
+              // leaves a container that still runs alone: a client that went away)
+              if (!detached) await ctx.containers.cleanup(c.record.id, runId);
             })
             .catch(() => {}); // (conmon's exit command cleans up all the same)
         } else pending.io.close();

@@ -344,6 +344,18 @@ test(
 );
 
 test(
+  'a clean-up while the container still runs (an attached client went away) leaves it running, its run held',
+  inWorld(async (w) => {
+    const id = await w.create({ autoRemove: true });
+    await w.svc.start(id);
+    await w.svc.cleanup(id, w.svc.find(id).state.RunId);
+    assert.equal(w.status(id), 'running');
+    assert.equal((await w.parts.runtime.state(id))?.status, 'running', 'the runtime state was not deleted');
+    assert.equal(w.parts.networks.endpoints(id).length, 1, 'the network stays attached');
+  }),
+);
+
+test(
   'restart policy: an exit under "always" shows restarting, and the exit command starts it again (RestartCount 1)',
   inWorld(async (w) => {
     const id = await w.create({ restartPolicy: { Name: 'always', MaximumRetryCount: 0 } });

@@ -166,17 +166,6 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
     return this.reads.refresh(c);
   }
 
-  /** Whether the container stops running within `timeoutMs` (false: still running then, or unknown). */
-  async exitedWithin(id: string, timeoutMs: number): Promise<boolean> {
-    for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 10))) {
-      const s = this.records.get(id)?.state;
-      if (!s) return false;
-      // (the exit code read, not recorded: the caller's cleanup records it)
-      if ((s.Status !== 'running' && s.Status !== 'paused') || this.reads.exitCode(id) !== undefined) return true;
-      if (Date.now() >= deadline) return !this.isRunning(id);
-    }
-  }
-
   // ---- create / start ----
 
   async create(opts: CreateOptions, volumeRequests: VolumeRequest[] = []): Promise<Container> {
@@ -570,6 +559,12 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
     const now = this.records.get(c.record.id);
     if (!now || (runId && now.state.RunId !== runId)) return; // a start finished this run and began the next
     c = now; // (finished here, or by a read that found the exit first and took its exit file)
+    // no exit code and not recorded: the container's processes judge (conmon killed: an exit
+    // is recorded); one that still runs has nothing to release (an attached client went away)
+    if (code === undefined && (c.state.Status === 'running' || c.state.Status === 'paused')) {
+      c = this.refresh(c);
+      if (c.state.Status === 'running' || c.state.Status === 'paused') return;
+    }
     // "restarting" at once, before the release, so that nobody sees it exited in between
     const plan = c.state.Status === 'exited' ? restartPlan(c.record, c.state) : undefined;
     const restarting = !!plan && this.beginRestart(c.record.id, plan.delayMs, now.state.RunId);
@@ -591,7 +586,7 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
 
   /** The exit code the monitor wrote, waited for up to `timeoutMs` (conmon writes it after closing the attach sockets). */
   private async exitCodeWithin(c: Container, timeoutMs: number): Promise<number | undefined> {
-    for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 20))) {
+    for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 10))) {
       const code = this.reads.exitCode(c.record.id);
       if (code !== undefined || Date.now() >= deadline) return code;
       const s = this.records.get(c.record.id)?.state;
