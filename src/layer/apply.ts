@@ -18,6 +18,8 @@ import { makeNode } from './device-nodes';
 export const WHITEOUT_PREFIX = '.wh.';
 export const WHITEOUT_META_PREFIX = '.wh..wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';
+/** A file at least this big has its writes started when it is closed (see native startWriteback). */
+const WRITEBACK_MIN = 256 * 1024;
 export { OVERLAY_OPAQUE_XATTR } from './overlay-xattr';
 
 export interface ApplyResult {
@@ -270,6 +272,7 @@ async function unpackInto(layerDir: string, read: (v: RangeVisitor) => Promise<v
       endEntry: (h) => {
         if (fd >= 0) {
           setMeta(abs(cleanEntryPath(h.name)), h, 'file', fd);
+          if (h.size >= WRITEBACK_MIN) native.startWriteback(fd);
           fs.closeSync(fd);
           fd = -1;
         }

@@ -39,6 +39,8 @@ export interface Native {
   flistxattr(fd: number): string[];
   fsetxattr(fd: number, name: string, value: Buffer): void;
   syncfs(fd: number): void;
+  /** sync_file_range(SYNC_FILE_RANGE_WRITE): starts writing fd's dirty pages, without waiting; advice only. */
+  startWriteback(fd: number): void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon loads by path, not by import
