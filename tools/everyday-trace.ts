@@ -17,6 +17,8 @@ export interface Trace {
   /** Node.js's own modules loaded after start ("NativeModule net", ...) */
   builtins: string[];
   code: number;
+  /** the left-out module the command reached, for which bin/stowage hands it to the full CLI (cli/everyday-boundary.ts) */
+  leftOut?: string;
 }
 
 export const EVERYDAY_BUNDLE = path.resolve(__dirname, '..', 'stowage-everyday.js');
@@ -44,9 +46,15 @@ async function main(): Promise<void> {
     path.dirname(EVERYDAY_BUNDLE),
   );
   (m as unknown as { _compile(src: string, file: string): void })._compile(traced, EVERYDAY_BUNDLE);
-  const cli = m.exports as { run(argv: string[]): Promise<number> };
-  const code = await cli.run(argv);
-  const trace: Trace = { modules, builtins: loaded().filter((x) => !atStart.has(x)), code };
+  const cli = m.exports as { run(argv: string[]): Promise<number>; handOver(): string | undefined };
+  let code = 0;
+  try {
+    code = await cli.run(argv);
+  } catch (e) {
+    if (cli.handOver() === undefined) throw e;
+  }
+  const leftOut = cli.handOver();
+  const trace: Trace = { modules, builtins: loaded().filter((x) => !atStart.has(x)), code, leftOut };
   fs.writeFileSync(out, JSON.stringify(trace));
   process.exit(code);
 }

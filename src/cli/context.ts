@@ -54,11 +54,12 @@ export function defaultGlobals(env: NodeJS.ProcessEnv = process.env): GlobalOpti
 // stream exists all output goes through it, so nothing is reordered.
 let stdoutStream = false;
 let stderrStream = false;
+let wrote = false;
 
 /** process.stdout, made on first use; a closed pipe on it ends the command quietly, as for any Unix tool. */
 export function processStdout(): NodeJS.WriteStream {
   if (!stdoutStream) {
-    stdoutStream = true;
+    stdoutStream = wrote = true;
     process.stdout.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE') process.exit(0);
     });
@@ -68,8 +69,13 @@ export function processStdout(): NodeJS.WriteStream {
 
 /** process.stderr, through Ctx (see above). */
 function processStderr(): NodeJS.WriteStream {
-  stderrStream = true;
+  stderrStream = wrote = true;
   return process.stderr;
+}
+
+/** Whether this process wrote to its stdout or stderr through the functions here (or made their streams). */
+export function outputStarted(): boolean {
+  return wrote;
 }
 
 /** Whether process.stdout was made (then it may hold output not yet written). */
@@ -84,6 +90,7 @@ export function writeStdoutSync(s: string): void {
 
 /** Writes to `fd`; a non-blocking pipe that is full sends the rest through its stream (made by `stream`). */
 function writeSync(fd: number, s: string, stream: () => NodeJS.WriteStream): void {
+  wrote = true;
   const b = Buffer.from(s);
   let off = 0;
   try {

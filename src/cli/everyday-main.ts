@@ -4,10 +4,11 @@
 // command. Reading and compiling the full bundle was most of what these commands
 // added to Node.js's own start (issue 17). bin/stowage loads this bundle for a
 // command line that may be one of them and asks `handles` first; any other goes
-// to the full CLI (main.ts), so nothing here ever has to answer it.
+// to the full CLI (main.ts), so nothing here ever has to answer it; so does one
+// that reaches code this bundle leaves out (see everyday-boundary.ts).
 import { EVERYDAY } from './commands/everyday';
 import { internal } from '../errdefs';
-import { exitWhenDone, lookup, parseGlobals, runCli } from './run';
+import { exitWhenDone, handOver, lookup, parseGlobals, runCli } from './run';
 
 /** Whether argv is an everyday command (or -v), which this bundle runs as the full CLI would. */
 export function handles(argv: string[]): boolean {
@@ -21,12 +22,15 @@ export function handles(argv: string[]): boolean {
   return !g.help && g.args.length > 0 && lookup(EVERYDAY, g.args) !== undefined;
 }
 
+export { handOver };
+
 export function run(argv: string[]): Promise<number> {
   return runCli(argv, EVERYDAY, () => {
     throw internal('not an everyday command: the full CLI runs it');
   });
 }
 
-export function main(): void {
-  exitWhenDone(run(process.argv.slice(2)));
+/** Runs the command line; one that reaches code this bundle left out (everyday-boundary.ts) goes to `full`. */
+export function main(full: () => void): void {
+  exitWhenDone(run(process.argv.slice(2)), full);
 }

@@ -3,7 +3,16 @@
 // the full CLI (main.ts) and the bundle of the everyday read commands (everyday-main.ts).
 import { ExitStatus, UsageError } from '../errdefs';
 import { checkArgCount, commandHelp, type Command, type CommandEntry } from './command';
-import { Ctx, defaultGlobals, processStdout, stdoutStreamMade, writeStdoutSync, type GlobalOptions } from './context';
+import {
+  Ctx,
+  defaultGlobals,
+  outputStarted,
+  processStdout,
+  stdoutStreamMade,
+  writeStdoutSync,
+  type GlobalOptions,
+} from './context';
+import { FullCliNeeded, fullCliNeeded } from './everyday-boundary';
 import { errorOutput } from './exit';
 import { parseFlags, type FlagDef, type ParseResult } from './flags';
 import { VERSION } from '../util/version';
@@ -89,8 +98,11 @@ export async function runCli(
     prepareRootlessProcess();
     ctx = ctxFactory(globals);
     const code = await cmd.run(ctx, parsed.args, parsed.flags);
+    const leftOut = handOver();
+    if (leftOut !== undefined) throw new FullCliNeeded(leftOut);
     return typeof code === 'number' ? code : 0;
   } catch (e) {
+    if (handOver() !== undefined) throw e; // the everyday bundle's main runs the full CLI
     const { message, code } = errorOutput(
       e,
       e instanceof UsageError ? usageLine : undefined,
@@ -103,8 +115,20 @@ export async function runCli(
   }
 }
 
-/** Exits with run's code once stdout has drained (it may be a slow pipe). */
-export function exitWhenDone(run: Promise<number>): void {
+/**
+ * The module the everyday bundle left out that this command reached (see
+ * everyday-boundary.ts), when nothing was written yet: the full CLI can then run
+ * the command from the start. Always undefined in the full CLI.
+ */
+export function handOver(): string | undefined {
+  return outputStarted() ? undefined : fullCliNeeded();
+}
+
+/**
+ * Exits with run's code once stdout has drained (it may be a slow pipe); a run
+ * that failed for a hand-over (see handOver) goes to `handOverTo` instead.
+ */
+export function exitWhenDone(run: Promise<number>, handOverTo?: () => void): void {
   run.then(
     (code) => {
       if (stdoutStreamMade() && processStdout().writableLength > 0)
@@ -112,6 +136,10 @@ export function exitWhenDone(run: Promise<number>): void {
       else process.exit(code);
     },
     (e: unknown) => {
+      if (handOverTo && handOver() !== undefined) {
+        handOverTo();
+        return;
+      }
       process.stderr.write(`Error: ${(e as Error).stack}\n`);
       process.exit(1);
     },

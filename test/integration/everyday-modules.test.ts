@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { REPO, TestEnv } from '../helpers';
 import type { Trace } from '../../tools/everyday-trace';
+import { EVERYDAY_EXCLUDED } from '../../src/cli/everyday-boundary';
 
 const env = new TestEnv();
 before(async () => {
@@ -35,17 +36,8 @@ after(async () => {
   env.cleanup();
 });
 
-/** Modules of the bundle (under dist/src/) the read commands must not evaluate. */
-const FORBIDDEN = [
-  // the runtime, but for the two readers of conmon's files
-  /^runtime\/(?!conmon-files\.js$|logs\.js$)/,
-  // networks, but for the port formats, their types and where namespaces are
-  /^network\/(?!ports\.js$|types\.js$|netns-paths\.js$)/,
-  // the container service and what creates, starts, networks and keeps containers
-  /^engine\/(containers|container-(create|network|spec|parts|mounts)|keeper|start-context|exec-process)\.js$/,
-  /^container\/(rootfs|rootfs-holders|init-layer|links)\.js$/,
-  /^(layer\/(apply|hash-worker|rebuild|tar-split)|tar\/.*|rootless\/(network|slirp|cgroups|spec|overlay))\.js$/,
-];
+/** Modules of the bundle (under dist/src/) the read commands must not evaluate: those it leaves out. */
+const FORBIDDEN = EVERYDAY_EXCLUDED;
 
 /** Node.js's modules that cost several ms to load and that reading does not need. */
 const FORBIDDEN_BUILTINS = ['child_process', 'net', 'crypto', 'zlib', 'stream', 'worker_threads', 'fs/promises'];
@@ -83,6 +75,7 @@ for (const [args, stable, containersOnly] of COMMANDS) {
   test(`${args.join(' ')}: evaluates no runtime, network set-up or create code and loads no heavy Node.js module`, async () => {
     const t = trace(args);
     assert.ok(t.modules.includes('dist/src/cli/run.js'), 'the trace saw the bundle run');
+    assert.equal(t.leftOut, undefined, 'the everyday bundle ran it without handing it to the full CLI');
     const ours = t.modules.map((m) => m.replace(/^dist\/src\//, ''));
     assert.deepEqual(
       ours.filter((m) => FORBIDDEN.some((re) => re.test(m)) || (containersOnly && NOT_FOR_CONTAINERS.test(m))),
@@ -105,4 +98,43 @@ test('the read commands on a running container: the read side, and what they pri
   assert.match(ps.stdout, /^reader Up .* 127\.0\.0\.1:\d+->80\/tcp\n$/);
   assert.match(trace(['port', 'reader']).stdout, /^80\/tcp -> 127\.0\.0\.1:\d+\n$/);
   assert.equal(trace(['logs', 'reader']).stdout, 'one\n');
+});
+
+test('a read that reaches code the everyday bundle leaves out hands the command to the full CLI before writing', async () => {
+  // ps --size measures the writable layer with the layer code
+  const sizeArgs = ['ps', '-a', '-s', '--filter', 'name=reader', '--format', '{{.Names}} {{.Size}}'];
+  const sized = trace(sizeArgs);
+  assert.equal(sized.leftOut, 'layer/apply.js');
+  assert.equal(sized.stdout, '', 'nothing written before the hand-over');
+  assert.match(await env.ok(sizeArgs), /^reader \d+(\.\d+)?k?B \(virtual \d+(\.\d+)?[kM]B\)\n$/);
+  // inspect of a network needs the network service
+  const net = trace(['inspect', '--format', '{{.Name}} {{.Driver}}', 'bridge']);
+  assert.notEqual(net.leftOut, undefined);
+  assert.equal(await env.ok(['inspect', '--format', '{{.Name}} {{.Driver}}', 'bridge']), 'bridge bridge\n');
+});
+
+test('an exit nobody recorded, found by ps, is recorded by the full CLI and then read by the everyday bundle', async () => {
+  const id = (await env.ok(['run', '-d', '--network', 'none', '--name', 'unseen', 'busybox', 'sleep', '1000'])).trim();
+  const pid = Number((await env.ok(['inspect', '-f', '{{.State.Pid}}', id])).trim());
+  // the monitor first (nobody is left to record the exit), then the container
+  process.kill(Number(fs.readFileSync(path.join(env.runroot, 'c', id.slice(0, 12), 'conmon.pid'), 'utf8')), 'SIGKILL');
+  process.kill(pid, 'SIGKILL');
+  const gone = (p: number) => {
+    try {
+      process.kill(p, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  for (let i = 0; i < 200 && !gone(pid); i++) await new Promise((r) => setTimeout(r, 10));
+  const args = ['ps', '-a', '--filter', 'name=unseen', '--format', '{{.Status}}'];
+  const first = trace(args);
+  assert.equal(first.leftOut, 'engine/containers.js', 'recording the exit is the container service’s');
+  assert.equal(first.stdout, '');
+  assert.match(await env.ok(args), /^Exited \(255\) /);
+  const second = trace(args);
+  assert.equal(second.leftOut, undefined, 'once recorded, the everyday bundle reads it');
+  assert.match(second.stdout, /^Exited \(255\) /);
+  await env.ok(['rm', 'unseen']);
 });
