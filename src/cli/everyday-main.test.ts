@@ -38,6 +38,23 @@ test('handles() takes the everyday command lines, with global options and flags,
     assert.equal(handles(argv), false, argv.join(' '));
 });
 
+test('handles() leaves a logs command line that follows the log to the full CLI', () => {
+  for (const argv of [
+    ['logs', '-f', 'x'],
+    ['logs', '--follow', 'x'],
+    ['logs', '-tf', 'x'],
+    ['container', 'logs', 'x', '--follow=true'],
+  ])
+    assert.equal(handles(argv), false, argv.join(' '));
+  for (const argv of [
+    ['logs', 'x'],
+    ['logs', '-t', '--tail', '1', 'x'],
+    ['logs', '--follow=false', 'x'],
+    ['logs', '--bogus'],
+  ])
+    assert.ok(handles(argv), argv.join(' '));
+});
+
 test('bin/stowage sends every everyday command line to the everyday bundle', () => {
   const source = fs.readFileSync(path.join(REPO_ROOT, 'bin', 'stowage'), 'utf8');
   const re = /const EVERYDAY =\s*(\/.*\/);/.exec(source)?.[1];

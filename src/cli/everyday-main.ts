@@ -6,7 +6,8 @@
 // command line that may be one of them and asks `handles` first; any other goes
 // to the full CLI (main.ts), so nothing here ever has to answer it; so does one
 // that reaches code this bundle leaves out (see everyday-boundary.ts).
-import { EVERYDAY } from './commands/everyday';
+import { containerLogs, EVERYDAY } from './commands/everyday';
+import { parseFlags } from './flags';
 import { internal } from '../errdefs';
 import { exitWhenDone, handOver, lookup, parseGlobals, runCli } from './run';
 
@@ -19,7 +20,22 @@ export function handles(argv: string[]): boolean {
     return false; // a usage error in the global options: the full CLI words it
   }
   if (g.flags.version) return true;
-  return !g.help && g.args.length > 0 && lookup(EVERYDAY, g.args) !== undefined;
+  const found = g.help || g.args.length === 0 ? undefined : lookup(EVERYDAY, g.args);
+  return found !== undefined && !(found.cmd === containerLogs && follows(found.path, found.rest));
+}
+
+/**
+ * Whether a logs command line follows the log: that may outlive the container
+ * and then record its exit, after lines were written, which takes the container
+ * service this bundle leaves out. Such a command goes to the full CLI.
+ */
+function follows(path: string, rest: string[]): boolean {
+  const cmd = containerLogs.load();
+  try {
+    return !!parseFlags(path, cmd.flags ?? [], rest, { interspersed: cmd.interspersed }).flags.follow;
+  } catch {
+    return false; // a usage error: worded the same by either bundle
+  }
 }
 
 export { handOver };

@@ -111,6 +111,9 @@ test('a read that reaches code the everyday bundle leaves out hands the command 
   const net = trace(['inspect', '--format', '{{.Name}} {{.Driver}}', 'bridge']);
   assert.notEqual(net.leftOut, undefined);
   assert.equal(await env.ok(['inspect', '--format', '{{.Name}} {{.Driver}}', 'bridge']), 'bridge bridge\n');
+  // as docker, what was not found is said after the objects found: nothing is written before the hand-over
+  const both = await env.run(['inspect', '--format', '{{.Name}}', 'no-such-thing', 'bridge']);
+  assert.deepEqual([both.code, both.stdout, both.stderr], [1, 'bridge\n', 'Error: No such object: no-such-thing\n']);
 });
 
 test('an exit nobody recorded, found by ps, is recorded by the full CLI and then read by the everyday bundle', async () => {

@@ -27,17 +27,21 @@ export function printInspect(ctx: Ctx, refs: string[], format: string, find: (re
       return 64;
     }
   }
+  // as docker: every object is looked up before anything is printed, and what was not found is said last
   const found: Inspected[] = [];
-  let failed = false;
+  const notFound: string[] = [];
   for (const ref of refs) {
     try {
       found.push(find(ref));
     } catch (e) {
       if (!isNotFound(e)) throw e;
-      ctx.err(errorOutput(e).message);
-      failed = true;
+      notFound.push(errorOutput(e).message);
     }
   }
+  const sayNotFound = () => {
+    for (const m of notFound) ctx.err(m);
+    return notFound.length ? 1 : 0;
+  };
   if (templated) {
     for (const o of found) {
       try {
@@ -45,6 +49,7 @@ export function printInspect(ctx: Ctx, refs: string[], format: string, find: (re
       } catch (e) {
         // as docker: what was printed so far, an empty line, then the error
         ctx.out('\n');
+        sayNotFound();
         ctx.err(`${(e as Error).message.replace(/^(?!template parsing error: )/, 'template parsing error: ')}\n`);
         return 1;
       }
@@ -52,5 +57,5 @@ export function printInspect(ctx: Ctx, refs: string[], format: string, find: (re
   } else {
     ctx.out(`${found.length ? goJsonIndent(found.map((o) => o.value)) : '[]'}\n`);
   }
-  return failed ? 1 : 0;
+  return sayNotFound();
 }
