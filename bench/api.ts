@@ -66,7 +66,7 @@ async function main() {
     '## The docker CLI through `system service`, beside Docker 20.10',
     '',
     `Medians of ${rounds} rounds, the two engines interleaved and taking turns at going first, both with their state on the root filesystem; ${machine()}.`,
-    'Reproduce: `node dist/bench/api.js --rounds 15 --write`.',
+    `Reproduce: \`node dist/bench/api.js --rounds ${rounds} --write\`.`,
     '',
     '| command | stowage service | Docker 20.10 | ratio |',
     '| --- | --- | --- | --- |',
