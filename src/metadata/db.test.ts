@@ -142,3 +142,18 @@ test('the keeper reads container_health and writes a probe through health_probes
     db.close();
   }
 });
+
+test('a connection keeps its statements: the same text gives the same statement, which answers fresh rows', () => {
+  const db = openDb(tmpFile());
+  const images = new ImageTable(db);
+  const sql = 'SELECT * FROM images WHERE id = ?';
+  assert.equal(db.prepare(sql), db.prepare(sql));
+  const id: Digest = `sha256:${'c'.repeat(64)}`;
+  assert.equal(images.get(id), undefined);
+  images.insert({ id, topLayer: null, parent: null, size: 7, addedAt: 1 });
+  assert.equal(images.get(id)?.size, 7);
+  // a statement made before a change of schema still runs (SQLite prepares it again)
+  db.exec('CREATE TABLE later (x INTEGER)');
+  assert.equal(images.get(id)?.size, 7);
+  db.close();
+});

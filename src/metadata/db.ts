@@ -171,7 +171,32 @@ export function openDb(file: string): DB {
   // per connection, set without a statement object each: every command opens the store
   db.exec('PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON');
   migrate(db);
+  keepStatements(db);
   return db;
+}
+
+/** How many statements a connection keeps (the tables' queries are fixed texts: a few dozen). */
+const KEPT_STATEMENTS = 256;
+
+/**
+ * Makes db.prepare return the statement it made before for the same text. A
+ * long-lived process (the API service, the CRI) asks the same queries on every
+ * request, and preparing one cost as much as running it (about 20 µs); the
+ * tables prepare where they query, for short-lived commands. No caller keeps a
+ * statement in a mode (pluck, raw, expand) another caller of its text would not
+ * expect, nor iterates one (a kept statement in use cannot run again).
+ */
+function keepStatements(db: DB): void {
+  const prepare = db.prepare.bind(db);
+  const kept = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let st = kept.get(sql);
+    if (!st) {
+      st = prepare(sql);
+      if (kept.size < KEPT_STATEMENTS) kept.set(sql, st);
+    }
+    return st;
+  }) as DB['prepare'];
 }
 
 /**
