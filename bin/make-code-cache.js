@@ -44,6 +44,9 @@ async function main() {
       if (cli.handles && !cli.handles(argv)) throw new Error(`${bundle} does not take ${argv.join(' ')}`);
       await cli.run(argv).catch(() => {});
     }
+    // what the commands made outside the throw-away store (the full CLI's `inspect` makes the default
+    // network, whose bridge is the host's) goes with it; the everyday bundle hands such work back unmade
+    if (!cli.handles) await cli.run(['system', 'reset', '-f']).catch(() => {});
   } finally {
     process.stdout.write = write;
     process.stderr.write = writeErr;
