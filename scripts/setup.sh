@@ -17,9 +17,9 @@
 #                                        ID ranges in /etc/subuid and /etc/subgid when it has none
 #
 # Rootless stowage (any ordinary user) needs uidmap (newuidmap/newgidmap), slirp4netns and
-# fuse-overlayfs, installed always, and /dev/net/tun open to every user (mode 0666, Debian's
-# own default; some machines ship 0600, which keeps slirp4netns from ordinary users): the
-# set-up restores 0666.
+# fuse-overlayfs, installed always, and /dev/net/tun and /dev/fuse open to every user (mode
+# 0666, Debian's own default; some machines ship 0600, which keeps slirp4netns and
+# fuse-overlayfs from ordinary users): the set-up restores 0666.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -56,6 +56,11 @@ fi
 if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
   echo "setup: /dev/net/tun mode 0666 (Debian's default), for rootless networking"
   chmod 0666 /dev/net/tun
+fi
+# rootless storage: fuse-overlayfs opens /dev/fuse as the user (Debian's udev rule makes it 0666)
+if [ -c /dev/fuse ] && [ "$(stat -c %a /dev/fuse)" != 666 ]; then
+  echo "setup: /dev/fuse mode 0666 (Debian's default), for rootless storage"
+  chmod 0666 /dev/fuse
 fi
 for u in $rootless_users; do
   "$here/scripts/rootless-user.sh" "$u"

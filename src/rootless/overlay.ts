@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { errnoCode, failedPrecondition, internal } from '../errdefs';
 import { native } from '../native';
+import { checkDevice } from './device-access';
 
 /**
  * Mounts an overlay with `options` (lowerdir=...,upperdir=...,workdir=...; lower dirs may be relative to cwd) on target;
@@ -31,6 +32,7 @@ export function mountUserOverlay(
       process.chdir(prev);
     }
   }
+  checkDevice('/dev/fuse', 'rootless storage (fuse-overlayfs)');
   const r = spawnSync('fuse-overlayfs', ['-o', options, target], {
     cwd,
     encoding: 'utf8',

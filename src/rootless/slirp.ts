@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { StowageError, errnoCode, failedPrecondition } from '../errdefs';
 import { isAlive, processStart, type ProcessId } from '../util/proc';
+import { checkDevice } from './device-access';
 
 /** The address slirp4netns gives the namespace (its default 10.0.2.0/24). */
 export const GUEST_ADDR = '10.0.2.100';
@@ -50,7 +51,7 @@ export class Slirp {
 
   /** Starts slirp4netns on the namespace (the caller holds the lock and checked it is not running). */
   async start(): Promise<void> {
-    checkTun();
+    checkDevice('/dev/net/tun', 'rootless networking (slirp4netns)', '; or run the container with --network none');
     this.clear();
     const log = fs.openSync(this.logFile, 'w', 0o600);
     const args = [
@@ -194,22 +195,5 @@ export class Slirp {
 
   async removeForward(id: number): Promise<void> {
     await this.api('remove_hostfwd', { id });
-  }
-}
-
-/** slirp4netns opens /dev/net/tun: say how to allow it when this user may not. */
-function checkTun(): void {
-  try {
-    fs.accessSync('/dev/net/tun', fs.constants.R_OK | fs.constants.W_OK);
-  } catch {
-    let mode = '';
-    try {
-      mode = ` (mode ${(fs.statSync('/dev/net/tun').mode & 0o777).toString(8).padStart(4, '0')})`;
-    } catch {
-      /* missing */
-    }
-    throw failedPrecondition(
-      `/dev/net/tun is not usable by this user${mode}: rootless networking (slirp4netns) needs it. As root: chmod 0666 /dev/net/tun (Debian's default), or scripts/setup.sh --rootless-user NAME; or run the container with --network none`,
-    );
   }
 }

@@ -54,6 +54,16 @@ const CASES: Case[] = [
   ['img', 'PullImage', { image: { image: '' } }, 'UNKNOWN'],
 ];
 
+/**
+ * An image request with an empty reference: containerd resolves it as an ID prefix, so its answer depends on
+ * what its store holds (with one image, as the kit's store on a fresh machine, "" names that image and
+ * RemoveImage would remove the kit's pause image; with more it is ambiguous, Unknown). Not asked of the kit.
+ */
+function emptyImageRef([service, method, request]: Case): boolean {
+  if (service !== 'img' || method === 'PullImage') return false;
+  return !(request as { image?: { image?: string } }).image?.image;
+}
+
 async function codeOf(client: CriClient, [service, method, request]: Case): Promise<string> {
   try {
     await client[service][method](request);
@@ -103,7 +113,8 @@ describe('CRI: bad input', () => {
     assert.equal(kit.status, 0, `the kit could not be set up: ${kit.stderr}`);
     const ref = criClient(KIT_CONTAINERD);
     try {
-      for (const c of CASES) assert.equal(await codeOf(ref, c), c[3], `containerd: ${c[1]} ${JSON.stringify(c[2])}`);
+      for (const c of CASES.filter((c) => !emptyImageRef(c)))
+        assert.equal(await codeOf(ref, c), c[3], `containerd: ${c[1]} ${JSON.stringify(c[2])}`);
       assert.equal(await malformed(KIT_CONTAINERD, 'RunPodSandbox'), 'INTERNAL');
     } finally {
       ref.close();
