@@ -374,6 +374,28 @@ test(
 );
 
 test(
+  'rm of an exit whose exit command is still deciding waits for the decision: a restart is refused, as Docker',
+  inWorld(async (w) => {
+    const id = await w.create({ restartPolicy: { Name: 'always', MaximumRetryCount: 0 } });
+    await w.svc.start(id);
+    const runId = w.svc.find(id).state.RunId;
+    w.parts.runtime.exit(id, 1);
+    // the exit recorded, the policy not yet applied nor the run released: the exit command's first step
+    w.parts.records.updateState(id, (s) => ({
+      ...s,
+      Status: 'exited',
+      ExitCode: 1,
+      FinishedAt: new Date().toISOString(),
+    }));
+    const rm = w.svc.remove(id);
+    rm.catch(() => {}); // (asserted below, once the exit command has run)
+    await w.svc.cleanup(id, runId);
+    await assert.rejects(rm, /You cannot remove a restarting container/);
+    assert.equal(w.svc.find(id).state.RestartCount, 1);
+  }),
+);
+
+test(
   'restart policy: on-failure leaves a clean exit alone, and a stopped container is not restarted',
   inWorld(async (w) => {
     const clean = await w.create({ restartPolicy: { Name: 'on-failure', MaximumRetryCount: 0 } });

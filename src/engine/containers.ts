@@ -838,6 +838,12 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
 
   async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     let c = this.find(idOrName);
+    // an exit its exit command is still handling (the restart policy's decision, the release): that first,
+    // as Docker's container lock would have it, so that a container about to restart is not seen exited
+    if (c.state.Status === 'exited' && c.state.RunId && c.state.ReleasedRun !== c.state.RunId) {
+      await this.lastRunReleased(c.record.id);
+      c = this.find(idOrName);
+    }
     if (c.state.Status === 'restarting') {
       if (!opts.force) {
         throw conflict(

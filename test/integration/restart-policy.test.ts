@@ -42,12 +42,13 @@ test('on-failure:N restarts a failing container N times, then it stays exited wi
 
 test('always restarts whatever the code; stop calls it off until the next start; a restarting container is refused to rm', async () => {
   await run(['--name', 'loop', '--restart', 'always', 'busybox', 'sh', '-c', 'exit 0']);
-  // the wait doubles from 100 ms: soon it sits in "restarting" long enough to be seen
+  // the wait doubles from 100 ms: soon it sits in "restarting" long enough to be seen (after two restarts, 400 ms;
+  // a quick reader may also catch the first 100 ms, before any restart)
   await until(
     'loop',
-    '{{.State.Status}} {{.State.Restarting}} {{.State.Running}}',
-    (l) => l === 'restarting true true',
-    'seen restarting',
+    '{{.State.Status}} {{.State.Restarting}} {{.State.Running}} {{.RestartCount}}',
+    (l) => /^restarting true true \d+$/.test(l) && Number(l.split(' ')[3]) >= 2,
+    'seen restarting after two restarts',
   );
   let listed = '';
   for (let i = 0; i < 100 && !/^Restarting \(0\) /.test(listed); i++)
