@@ -838,9 +838,16 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
 
   async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     let c = this.find(idOrName);
-    // an exit its exit command is still handling (the restart policy's decision, the release): that first,
-    // as Docker's container lock would have it, so that a container about to restart is not seen exited
-    if (c.state.Status === 'exited' && c.state.RunId && c.state.ReleasedRun !== c.state.RunId) {
+    // an exit whose restart policy its exit command is still applying (the run not yet released): that
+    // first, as Docker's container lock would have it, so that a container about to restart is not seen
+    // exited. (Only for a restart: the process attached to a run may remove its container before releasing it.)
+    const deciding = (s: typeof c.state) =>
+      s.Status === 'exited' &&
+      !!s.RunId &&
+      s.ReleasedRun !== s.RunId &&
+      !s.ManuallyStopped &&
+      !!restartPlan(c.record, s);
+    if (deciding(c.state)) {
       await this.lastRunReleased(c.record.id);
       c = this.find(idOrName);
     }
