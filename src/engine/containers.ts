@@ -841,13 +841,14 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
     // an exit whose restart policy its exit command is still applying (the run not yet released): that
     // first, as Docker's container lock would have it, so that a container about to restart is not seen
     // exited. (Only for a restart: the process attached to a run may remove its container before releasing it.)
-    const deciding = (s: typeof c.state) =>
+    const s = c.state;
+    if (
       s.Status === 'exited' &&
-      !!s.RunId &&
+      s.RunId &&
       s.ReleasedRun !== s.RunId &&
       !s.ManuallyStopped &&
-      !!restartPlan(c.record, s);
-    if (deciding(c.state)) {
+      restartPlan(c.record, s)
+    ) {
       await this.lastRunReleased(c.record.id);
       c = this.find(idOrName);
     }
