@@ -33,13 +33,13 @@ export function filtersOf(q: URLSearchParams): Map<string, string[]> {
 const unix = (ms: number) => Math.floor(ms / 1000);
 
 /** Docker's types.ImageSummary. */
-export function imageSummary(ctx: Engine, i: ImageSummary, sharedSize = -1) {
+export function imageSummary(i: ImageSummary, sharedSize = -1) {
   return {
     Containers: i.containers,
     Created: unix(i.created),
     Id: i.id,
     Labels: i.labels,
-    ParentId: ctx.store.images.get(i.id)?.parent ?? '',
+    ParentId: i.parent,
     RepoDigests: i.repoDigests,
     RepoTags: i.repoTags,
     SharedSize: sharedSize,
@@ -75,7 +75,7 @@ export const IMAGE_ROUTES: Route[] = [
       sendJson(
         res,
         200,
-        list.map((i) => imageSummary(ctx, i)),
+        list.map((i) => imageSummary(i)),
       );
     },
   },

@@ -172,7 +172,7 @@ export const SYSTEM_ROUTES: Route[] = [
       const u = diskUsage(ctx);
       sendJson(res, 200, {
         LayersSize: u.layersSize,
-        Images: u.images.map((i) => imageSummary(ctx, i, i.shared)),
+        Images: u.images.map((i) => imageSummary(i, i.shared)),
         Containers: u.containers.map(({ c, size }) => ({
           ...listEntry(c),
           SizeRw: size,

@@ -17,7 +17,7 @@ export interface DiskUsage {
 
 export function diskUsage(engine: Engine): DiskUsage {
   // Docker 20.10 lists (and counts layer references over) the images `images` shows without -a
-  const images = listImages(engine, { all: false, filters: new Map() });
+  const images = listImages(engine, { all: false, filters: new Map(), countContainers: true });
   const sharing = sharedSizes(
     images.map((i) => ({
       id: i.id,

@@ -2,6 +2,7 @@
 // query returns, for the CLI and the Engine API alike.
 import type { Digest } from '../digest';
 import { familiarName, parseNormalized } from '../reference';
+import { readTx } from '../metadata/db';
 import type { Engine } from './engine';
 import { boolFilter, globMatch, labelMatches } from './filters';
 
@@ -12,12 +13,26 @@ export interface ImageSummary {
   created: number;
   size: number;
   labels: Record<string, string> | null;
+  /** the image's local parent (commit, build), or '' */
+  parent: string;
+  /** containers using the image; -1 when not counted (Docker counts them only for `system df`) */
   containers: number;
 }
 
 /** The daemon half of `docker images`: which images, with which references. */
-export function listImages(ctx: Engine, opts: { all: boolean; filters: Map<string, string[]> }): ImageSummary[] {
+export function listImages(
+  ctx: Engine,
+  opts: { all: boolean; filters: Map<string, string[]>; countContainers?: boolean },
+): ImageSummary[] {
+  return readTx(ctx.store.db, () => imagesListed(ctx, opts));
+}
+
+function imagesListed(
+  ctx: Engine,
+  opts: { all: boolean; filters: Map<string, string[]>; countContainers?: boolean },
+): ImageSummary[] {
   const { images } = ctx;
+  const refs = images.refsByImage();
   const store = ctx.store.images;
   const dangling = boolFilter(opts.filters.get('dangling'), 'dangling');
   const refPatterns = opts.filters.get('reference');
@@ -30,8 +45,8 @@ export function listImages(ctx: Engine, opts: { all: boolean; filters: Map<strin
     if (before && before.some((b) => created >= Date.parse(b.config.created ?? '0'))) continue;
     if (since && since.some((s) => created <= Date.parse(s.config.created ?? '0'))) continue;
     if (!labelMatches(opts.filters.get('label'), img.config.config?.Labels)) continue;
-    let tags = images.repoTags(rec.id);
-    let digests = images.repoDigests(rec.id);
+    let tags = refs.get(rec.id)?.tags ?? [];
+    let digests = refs.get(rec.id)?.digests ?? [];
     if (refPatterns) {
       const match = (r: string) =>
         refPatterns.some((p) => globMatch(p, r) || globMatch(p, familiarName(parseNormalized(r))));
@@ -50,7 +65,8 @@ export function listImages(ctx: Engine, opts: { all: boolean; filters: Map<strin
       created,
       size: rec.size,
       labels: img.config.config?.Labels ?? null,
-      containers: ctx.imageUserCount(rec.id),
+      parent: rec.parent ?? '',
+      containers: opts.countContainers ? ctx.imageUserCount(rec.id) : -1,
     });
   }
   return out.sort((a, b) => b.created - a.created || (a.id < b.id ? -1 : 1));

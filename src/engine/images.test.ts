@@ -262,3 +262,25 @@ test('image prune --filter label: only the images whose labels match', async () 
   assert.ok(!out.records.some((r) => r.deleted === b));
   assert.ok(w.storage.images.get(b));
 });
+
+test('refsByImage: every image with references, familiar and sorted by full name, as repoTags and repoDigests give them one by one', async () => {
+  const w = world();
+  const digest = `sha256:${'c'.repeat(64)}`;
+  const a = await w.image('a', {
+    tags: ['zeta:1', 'example.com/team/app:v1', 'busybox'],
+    digests: [`docker.io/library/busybox@${digest}`],
+  });
+  const b = await w.image('b', { tags: ['alpha'] });
+  const untagged = await w.image('c');
+  const refs = w.svc.refsByImage();
+  assert.deepEqual(refs.get(a), {
+    tags: ['busybox:latest', 'zeta:1', 'example.com/team/app:v1'], // docker.io/library/... first
+    digests: [`busybox@${digest}`],
+  });
+  assert.deepEqual(refs.get(b), { tags: ['alpha:latest'], digests: [] });
+  assert.equal(refs.has(untagged), false);
+  for (const id of [a, b]) {
+    assert.deepEqual(refs.get(id)?.tags, w.svc.repoTags(id));
+    assert.deepEqual(refs.get(id)?.digests, w.svc.repoDigests(id));
+  }
+});

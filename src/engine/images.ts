@@ -90,17 +90,22 @@ export class ImageService {
 
   /** Familiar repo:tag names of an image, sorted. */
   repoTags(id: Digest): string[] {
-    return this.store.images
-      .refsOf(id)
-      .filter((r) => !r.isDigest)
-      .map((r) => familiarString(parseNormalized(r.name)));
+    return familiarRefs(this.store.images.refsOf(id)).tags;
   }
 
   repoDigests(id: Digest): string[] {
-    return this.store.images
-      .refsOf(id)
-      .filter((r) => r.isDigest)
-      .map((r) => familiarString(parseNormalized(r.name)));
+    return familiarRefs(this.store.images.refsOf(id)).digests;
+  }
+
+  /** Every image's familiar tags and digests, sorted: one query for a whole listing. */
+  refsByImage(): Map<Digest, { tags: string[]; digests: string[] }> {
+    const byImage = new Map<Digest, Array<{ name: string; isDigest: boolean }>>();
+    for (const r of this.store.images.allRefs().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const refs = byImage.get(r.imageId);
+      if (refs) refs.push(r);
+      else byImage.set(r.imageId, [r]);
+    }
+    return new Map([...byImage].map(([id, refs]) => [id, familiarRefs(refs)]));
   }
 
   /** `docker import`: one layer from a tarball, a config from --change. */
@@ -357,4 +362,10 @@ function isSingleReference(refs: Array<{ name: string; isDigest: boolean }>): bo
   }
   single ??= refs[0].name;
   return canonical.size === 1 && canonical.has(repoOf(single));
+}
+
+function familiarRefs(refs: Array<{ name: string; isDigest: boolean }>): { tags: string[]; digests: string[] } {
+  const out = { tags: [] as string[], digests: [] as string[] };
+  for (const r of refs) (r.isDigest ? out.digests : out.tags).push(familiarString(parseNormalized(r.name)));
+  return out;
 }

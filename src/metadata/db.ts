@@ -216,6 +216,14 @@ function migrate(db: DB): void {
   }).immediate();
 }
 
+/**
+ * Runs fn's reads in one transaction: they see one snapshot of the store, and
+ * SQLite takes its WAL read lock once instead of once per statement.
+ */
+export function readTx<T>(db: DB, fn: () => T): T {
+  return db.inTransaction ? fn() : db.transaction(fn).deferred();
+}
+
 /** Runs fn in a BEGIN IMMEDIATE transaction (the write lock is taken up front). */
 export function writeTx<T>(db: DB, fn: () => T): T {
   return db.transaction(fn).immediate();

@@ -240,6 +240,19 @@ test('top, stats, export, rename, update, port; container, image and system prun
     /^Deleted Containers:\n[0-9a-f]{64}\n\nTotal reclaimed space: /,
   );
   assert.equal((await api.dockerOk(['ps', '-a', '--format', '{{.Names}}'])).trim(), 'keep');
+  // as Docker: an image's containers are counted for system df, not for the image list (-1)
+  const listed = JSON.parse((await api.request('GET', '/v1.41/images/json')).body) as Array<{ Containers: number }>;
+  assert.deepEqual(
+    listed.map((i) => i.Containers),
+    [-1],
+  );
+  const usage = JSON.parse((await api.request('GET', '/v1.41/system/df')).body) as {
+    Images: Array<{ Containers: number }>;
+  };
+  assert.deepEqual(
+    usage.Images.map((i) => i.Containers),
+    [1],
+  );
   await api.dockerOk(['rm', 'keep']);
   const df = await api.dockerOk(['system', 'df']);
   assert.match(df, /^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE\nImages\s+1\s+0\s+/);
