@@ -12,7 +12,8 @@ import { familiarString, parseNormalized, withDefaultTag } from '../reference';
 import { decodeRegistryAuthHeader, pullImage } from '../registry';
 import type { ServerResponse } from 'node:http';
 import type { Engine } from '../engine/engine';
-import { flag, sendJson, type ApiRequest, type Route } from './server';
+import { AnswerCache } from './answer-cache';
+import { flag, sendJson, sendJsonBody, type ApiRequest, type Route } from './server';
 
 /** ?filters={"key":["value"]} (or the old {"key":{"value":true}}) as the CLI's filter map. */
 export function filtersOf(q: URLSearchParams): Map<string, string[]> {
@@ -66,17 +67,24 @@ async function importImage(ctx: Engine, r: ApiRequest, res: ServerResponse, src:
   res.end(`${JSON.stringify({ status: id })}\n`);
 }
 
+/** The image lists a service has answered, by query: `docker images` asks on every run. */
+const imageListCaches = new WeakMap<Engine, AnswerCache>();
+function imageLists(ctx: Engine): AnswerCache {
+  let c = imageListCaches.get(ctx);
+  if (!c) imageListCaches.set(ctx, (c = new AnswerCache(() => ctx.store.dataVersion())));
+  return c;
+}
+
 export const IMAGE_ROUTES: Route[] = [
   {
     method: 'GET',
     re: /^\/images\/json$/,
     async handler(ctx, r, res) {
-      const list = listImages(ctx, { all: flag(r.query, 'all'), filters: filtersOf(r.query) });
-      sendJson(
-        res,
-        200,
-        list.map((i) => imageSummary(i)),
-      );
+      const body = imageLists(ctx).get(r.query.toString(), () => {
+        const list = listImages(ctx, { all: flag(r.query, 'all'), filters: filtersOf(r.query) });
+        return Buffer.from(JSON.stringify(list.map((i) => imageSummary(i))));
+      });
+      sendJsonBody(res, 200, body);
     },
   },
   {

@@ -57,7 +57,11 @@ export function statusOf(e: unknown): number {
 }
 
 export function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
-  const body = Buffer.from(JSON.stringify(value));
+  sendJsonBody(res, status, Buffer.from(JSON.stringify(value)));
+}
+
+/** A JSON body already made (kept in an AnswerCache). */
+export function sendJsonBody(res: http.ServerResponse, status: number, body: Buffer): void {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': body.length });
   res.end(body);
 }

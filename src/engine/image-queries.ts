@@ -40,7 +40,7 @@ function imagesListed(
   const since = opts.filters.get('since')?.map((r) => store.load(images.resolveId(r)));
   const out: ImageSummary[] = [];
   for (const rec of store.list()) {
-    const img = store.load(rec.id);
+    const img = store.withConfig(rec);
     const created = img.config.created ? Date.parse(img.config.created) : 0;
     if (before && before.some((b) => created >= Date.parse(b.config.created ?? '0'))) continue;
     if (since && since.some((s) => created <= Date.parse(s.config.created ?? '0'))) continue;

@@ -6,7 +6,7 @@ import { randomHex, type Digest } from '../digest';
 import type { BlobStore } from '../content/store';
 import type { ImageStore } from '../image/store';
 import type { LayerStore } from '../layer/store';
-import { openDb, writeTx, type DB } from '../metadata/db';
+import { openDb, openVersionWatch, writeTx, type DB } from '../metadata/db';
 import { isAlive, selfId } from '../util/proc';
 import type { ImageStorage } from './storage';
 
@@ -28,6 +28,7 @@ export class Store implements ImageStorage {
   private blobs_?: BlobStore;
   private images_?: ImageStore;
   private layers_?: LayerStore;
+  private versionWatch?: ReturnType<typeof openVersionWatch>;
 
   constructor(opts: StoreOptions) {
     this.root = path.resolve(opts.root);
@@ -132,7 +133,14 @@ export class Store implements ImageStorage {
     return this.layers.gc(() => this.referencedTops());
   }
 
+  /** Changes whenever anything commits to the store, in any process (this one too): see openVersionWatch. */
+  dataVersion(): number {
+    this.versionWatch ??= openVersionWatch(storeDbPath(this.root));
+    return this.versionWatch.version();
+  }
+
   close(): void {
+    this.versionWatch?.close();
     this.db.close();
   }
 }

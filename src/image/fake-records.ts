@@ -37,7 +37,11 @@ export class FakeImageRecords implements ImageRecords {
   load(id: Digest): Image {
     const record = this.get(id);
     if (!record) throw notFound(`No such image: ${id}`);
-    const raw = this.blobs.get(id);
+    return this.withConfig(record);
+  }
+
+  withConfig(record: ImageRecord): Image {
+    const raw = this.blobs.get(record.id);
     return { record, raw, config: JSON.parse(raw.toString('utf8')) as ImageConfig };
   }
 

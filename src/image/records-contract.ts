@@ -54,6 +54,10 @@ export function imageRecordsContract(
       assert.equal(loaded.record.id, id);
       assert.deepEqual(loaded.config.config?.Labels, { tag: 'a' });
       assert.deepEqual(loaded.raw, s.blobs.get(id));
+      const listed = s.images.withConfig(s.images.list()[0]);
+      assert.deepEqual([listed.record, listed.raw, listed.config], [loaded.record, loaded.raw, loaded.config]);
+      listed.config.config = {}; // each load parses anew: what one caller changes, the next does not see
+      assert.deepEqual(s.images.load(id).config.config?.Labels, { tag: 'a' });
     }),
   );
 

@@ -22,6 +22,8 @@ export interface ImageRecords {
   list(): ImageRecord[];
   /** The record with its config (from the blobs); `not-found` when there is no such image. */
   load(id: Digest): Image;
+  /** A listed record with its config (the row is not read again). */
+  withConfig(record: ImageRecord): Image;
   /** IDs whose hex starts with `prefix` (without "sha256:"). */
   byPrefix(prefix: string): Digest[];
   /** Images whose parent is `id`. */

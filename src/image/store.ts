@@ -36,11 +36,15 @@ export class ImageStore implements ImageRecords {
   load(id: Digest): Image {
     const record = this.get(id);
     if (!record) throw notFound(`No such image: ${id}`);
-    let raw = this.configs.get(id);
+    return this.withConfig(record);
+  }
+
+  withConfig(record: ImageRecord): Image {
+    let raw = this.configs.get(record.id);
     if (!raw) {
-      raw = this.blobs.get(id);
+      raw = this.blobs.get(record.id);
       if (this.configs.size >= CONFIG_CACHE) this.configs.delete(this.configs.keys().next().value as Digest);
-      this.configs.set(id, raw);
+      this.configs.set(record.id, raw);
     }
     // parsed on every load: callers may change what they are given
     return { record, raw, config: JSON.parse(raw.toString('utf8')) as ImageConfig };

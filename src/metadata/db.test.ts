@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { openDb, SCHEMA } from './db';
+import { openDb, readTx, SCHEMA } from './db';
 import { ContainerTable } from './containers';
 import { ImageTable } from './images';
 import type { Digest } from '../digest';
@@ -156,4 +156,25 @@ test('a connection keeps its statements: the same text gives the same statement,
   db.exec('CREATE TABLE later (x INTEGER)');
   assert.equal(images.get(id)?.size, 7);
   db.close();
+});
+
+test("readTx: the reads inside see one snapshot (another connection's write lands after), and nest", () => {
+  const file = tmpFile();
+  const db = openDb(file);
+  const other = openDb(file);
+  const images = new ImageTable(db);
+  const id = (c: string): Digest => `sha256:${c.repeat(64)}`;
+  images.insert({ id: id('a'), topLayer: null, parent: null, size: 1, addedAt: 1 });
+  const seen = readTx(db, () => {
+    const before = images.list().length;
+    new ImageTable(other).insert({ id: id('b'), topLayer: null, parent: null, size: 2, addedAt: 2 });
+    return [before, readTx(db, () => images.list().length), images.get(id('b'))?.size];
+  });
+  assert.deepEqual(seen, [1, 1, undefined]);
+  assert.equal(readTx(db, () => images.list().length), 2, 'the next read transaction sees the write');
+  assert.equal(db.inTransaction, false);
+  assert.throws(() => readTx(db, () => assert.fail('thrown inside')), /thrown inside/);
+  assert.equal(db.inTransaction, false, 'a throw ends the transaction');
+  db.close();
+  other.close();
 });

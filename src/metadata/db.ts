@@ -221,7 +221,25 @@ function migrate(db: DB): void {
  * SQLite takes its WAL read lock once instead of once per statement.
  */
 export function readTx<T>(db: DB, fn: () => T): T {
-  return db.inTransaction ? fn() : db.transaction(fn).deferred();
+  if (db.inTransaction) return fn();
+  let run = readers.get(db);
+  // made once per connection: better-sqlite3 builds a transaction function's wrappers on every call
+  if (!run) readers.set(db, (run = db.transaction((f: () => unknown) => f())));
+  return run.deferred(fn) as T;
+}
+
+const readers = new WeakMap<DB, ReturnType<DB['transaction']>>();
+
+/**
+ * SQLite's data_version of a store, asked on a read-only connection of its own:
+ * it changes whenever a commit lands from any other connection, which for this
+ * one is every process's, this process's own included. A long-lived process
+ * keeps an answer made from the store for as long as the version stays.
+ */
+export function openVersionWatch(file: string): { version(): number; close(): void } {
+  const db = new Database(file, { readonly: true, timeout: 60_000 });
+  const st = db.prepare('PRAGMA data_version').pluck();
+  return { version: () => st.get() as number, close: () => db.close() };
 }
 
 /** Runs fn in a BEGIN IMMEDIATE transaction (the write lock is taken up front). */

@@ -278,6 +278,21 @@ function rawStatusLine(head: string): Promise<string> {
   });
 }
 
+test("the image list follows the store: tags from another process and from the service's own requests, each at once", async () => {
+  const tags = async () => (await api.dockerOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).split('\n').sort();
+  const before = await tags();
+  assert.ok(before.includes('busybox:latest'));
+  await env.ok(['tag', 'busybox', 'listed:cli']); // another process commits to the store
+  assert.ok((await tags()).includes('listed:cli'));
+  await api.dockerOk(['tag', 'busybox', 'listed:api']); // the service itself
+  assert.ok((await tags()).includes('listed:api'));
+  await env.ok(['rmi', 'listed:cli']);
+  await api.dockerOk(['rmi', 'listed:api']);
+  assert.deepEqual(await tags(), before);
+  const filtered = await api.dockerOk(['images', '--filter', 'reference=busy*', '--format', '{{.Repository}}']);
+  assert.equal(filtered, 'busybox\n', 'another query, another answer');
+});
+
 test("bad requests get Docker's status codes and messages, and the service keeps serving", async () => {
   const notFound = await api.request('GET', '/v1.41/no/such/endpoint');
   assert.deepEqual([notFound.status, JSON.parse(notFound.body).message], [404, 'page not found']);
