@@ -171,7 +171,11 @@ test("readTx: the reads inside see one snapshot (another connection's write land
     return [before, readTx(db, () => images.list().length), images.get(id('b'))?.size];
   });
   assert.deepEqual(seen, [1, 1, undefined]);
-  assert.equal(readTx(db, () => images.list().length), 2, 'the next read transaction sees the write');
+  assert.equal(
+    readTx(db, () => images.list().length),
+    2,
+    'the next read transaction sees the write',
+  );
   assert.equal(db.inTransaction, false);
   assert.throws(() => readTx(db, () => assert.fail('thrown inside')), /thrown inside/);
   assert.equal(db.inTransaction, false, 'a throw ends the transaction');
