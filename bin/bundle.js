@@ -36,6 +36,8 @@ const common = {
   alias: { bindings: './dist/src/metadata/sqlite-addon.js' },
   external: ['@grpc/grpc-js', '@grpc/proto-loader'],
   logLevel: 'warning',
+  // non-ASCII characters escaped (esbuild's default, made explicit): bundle-loader.js reads the bundles as latin1
+  charset: 'ascii',
 };
 
 async function main() {

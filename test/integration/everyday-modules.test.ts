@@ -141,3 +141,11 @@ test('an exit nobody recorded, found by ps, is recorded by the full CLI and then
   assert.match(second.stdout, /^Exited \(255\) /);
   await env.ok(['rm', 'unseen']);
 });
+
+test('every bundle is ASCII, as bin/stowage reads it (latin1, without decoding UTF-8)', () => {
+  for (const name of ['stowage.js', 'stowage-everyday.js', 'stowage-dns.js']) {
+    const bytes = fs.readFileSync(path.join(REPO, 'dist', name));
+    const at = bytes.findIndex((b) => b > 0x7f);
+    assert.equal(at, -1, `${name} has a non-ASCII byte at ${at}`);
+  }
+});
