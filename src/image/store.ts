@@ -10,13 +10,8 @@ import type { Image, ImageRecords } from './records';
 export type { ImageRecord } from '../metadata/images';
 export type { Image } from './records';
 
-/** How many image configs a store keeps read (a long-lived service lists them on every `images`). */
-const CONFIG_CACHE = 256;
-
 export class ImageStore implements ImageRecords {
   private readonly rows: ImageTable;
-  /** Configs by image ID: an ID is its config's digest, so a cached config can never be stale. */
-  private readonly configs = new Map<Digest, Buffer>();
 
   constructor(
     db: DB,
@@ -40,13 +35,7 @@ export class ImageStore implements ImageRecords {
   }
 
   withConfig(record: ImageRecord): Image {
-    let raw = this.configs.get(record.id);
-    if (!raw) {
-      raw = this.blobs.get(record.id);
-      if (this.configs.size >= CONFIG_CACHE) this.configs.delete(this.configs.keys().next().value as Digest);
-      this.configs.set(record.id, raw);
-    }
-    // parsed on every load: callers may change what they are given
+    const raw = this.blobs.get(record.id);
     return { record, raw, config: JSON.parse(raw.toString('utf8')) as ImageConfig };
   }
 
