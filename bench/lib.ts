@@ -90,7 +90,10 @@ export function makeBenchLayers(dir: string): string[] {
 /**
  * A fresh ext4 filesystem (a sparse file, loop-mounted) for the stores of one
  * benchmark run: every tool starts on the same clean filesystem, whatever the
- * machine's own disk has just been through.
+ * machine's own disk has just been through. The loop device does direct I/O,
+ * as a disk: a buffered one puts the filesystem's writes in the backing file's
+ * page cache, so that writes started early (sync_file_range) reach no disk and a
+ * flush (syncfs, fsync) writes everything twice, at its end.
  */
 export function scratchFs(dir: string, sizeGb: number): { mount: string; dispose(): void; remove(): void } {
   const id = `${process.pid}-${Date.now()}`;
@@ -103,13 +106,20 @@ export function scratchFs(dir: string, sizeGb: number): { mount: string; dispose
     encoding: 'utf8',
   });
   if (mk.status !== 0) throw new Error(`mkfs.ext4: ${mk.stderr}`);
-  const m = spawnSync('mount', ['-o', 'loop', image, mount], { encoding: 'utf8' });
-  if (m.status !== 0) throw new Error(`mount: ${m.stderr}`);
+  const lo = spawnSync('losetup', ['--direct-io=on', '--find', '--show', image], { encoding: 'utf8' });
+  if (lo.status !== 0) throw new Error(`losetup: ${lo.stderr}`);
+  const dev = lo.stdout.trim();
+  const m = spawnSync('mount', [dev, mount], { encoding: 'utf8' });
+  if (m.status !== 0) {
+    spawnSync('losetup', ['-d', dev]);
+    throw new Error(`mount: ${m.stderr}`);
+  }
   return {
     mount,
     /** Unmounts; the image file stays until remove() (deleting gigabytes trims the disk meanwhile). */
     dispose() {
       spawnSync('umount', ['-l', mount]);
+      spawnSync('losetup', ['-d', dev]); // (at once, or when the lazy unmount lets go of it)
       fs.rmSync(mount, { recursive: true, force: true });
     },
     remove() {

@@ -11,7 +11,7 @@ import type { TarHeader } from '../tar/header';
 import { readTar, readTarRange, type RangeVisitor } from '../tar/reader';
 import { EntryIndex, type EntryKind } from './entry-index';
 import { TarSplitBuilder } from './tar-split';
-import { ParallelHash } from './hash-worker';
+import { PoolSha256 } from '../native/pool-sha256';
 import { OVERLAY_OPAQUE_XATTR, forbiddenLayerXattr } from './overlay-xattr';
 import { makeNode } from './device-nodes';
 
@@ -53,7 +53,7 @@ export function cleanEntryPath(name: string): string {
 }
 
 export interface ApplyOptions {
-  /** Hash on the worker thread (worth it for large layers). */
+  /** Hash on libuv's thread pool (worth it for large layers). */
   parallelHash?: boolean;
 }
 
@@ -62,7 +62,7 @@ export async function applyTar(
   layerDir: string,
   opts: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  const hash = opts.parallelHash ? new ParallelHash() : sha256Hasher();
+  const hash = opts.parallelHash ? new PoolSha256() : sha256Hasher();
   let tarSize = 0;
   async function* hashed(): AsyncGenerator<Buffer> {
     for await (const chunk of source) {
@@ -73,7 +73,7 @@ export async function applyTar(
     }
   }
   const tarSplit = await unpackInto(layerDir, (v) => readTar(hashed(), v));
-  const diffId: Digest = hash instanceof ParallelHash ? await hash.digest() : `sha256:${hash.digest('hex')}`;
+  const diffId: Digest = hash instanceof PoolSha256 ? await hash.digest() : `sha256:${hash.digest('hex')}`;
   return { diffId, tarSize, tarSplit };
 }
 

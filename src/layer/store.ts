@@ -30,7 +30,7 @@ export interface UnpackedLayer extends ApplyResult {
   dir: string;
 }
 
-// Layers at least this big are hashed on the worker thread while being written.
+// Layers at least this big are hashed on libuv's thread pool while being written.
 const PARALLEL_HASH_MIN = 16 << 20;
 
 // Temporary areas already given the top-directory flag by this process.

@@ -2,6 +2,9 @@
 import path from 'node:path';
 import { REPO_ROOT } from '../util/paths';
 
+declare const sha256Handle: unique symbol;
+export type Sha256Handle = { readonly [sha256Handle]: true };
+
 export interface Native {
   mknod(path: string, mode: number, major: number, minor: number): void;
   lsetxattr(path: string, name: string, value: Buffer): void;
@@ -39,6 +42,14 @@ export interface Native {
   flistxattr(fd: number): string[];
   fsetxattr(fd: number, name: string, value: Buffer): void;
   syncfs(fd: number): void;
+  /** sha256 on libuv's thread pool (see pool-sha256.ts): a handle, fed buffers it holds until hashed. */
+  sha256New(): Sha256Handle;
+  /** Queues a buffer; returns the bytes not yet hashed. */
+  sha256Update(h: Sha256Handle, b: Buffer): number;
+  /** Calls `cb` once at most `atMost` bytes are waiting (at once when so already). */
+  sha256Wait(h: Sha256Handle, atMost: number, cb: () => void): void;
+  /** The hex digest, once nothing waits. */
+  sha256Final(h: Sha256Handle): string;
   /** sync_file_range(SYNC_FILE_RANGE_WRITE): starts writing fd's dirty pages, without waiting; advice only. */
   startWriteback(fd: number): void;
 }

@@ -4,11 +4,12 @@
 // layer gets an error instead. When the reader gives up first (a corrupt
 // archive), the rest is still read and hashed, up to the size, to tell a blob
 // that is not the one promised (the registry's fault, said as such) from one
-// that is but does not unpack.
-import { createHash } from 'node:crypto';
+// that is but does not unpack. The hashing runs on the thread pool, beside the
+// unpacking on the main thread.
 import { PassThrough, type Readable } from 'node:stream';
 import type { Digest } from '../digest';
 import { invalidArgument } from '../errdefs';
+import { PoolSha256 } from '../native/pool-sha256';
 
 export interface VerifiedStream {
   /** the blob's bytes, ending in an error when they are not what was promised */
@@ -27,9 +28,15 @@ export function verifiedStream(
   what = 'filesystem layer',
 ): VerifiedStream {
   const out = new PassThrough({ highWaterMark: 1 << 20 });
-  const hash = createHash('sha256');
+  const hash = new PoolSha256();
   let done = 0;
   let abandoned = false;
+  // the source waits while its reader is full (unless it gave up) or the hashing lags
+  let readerFull = false;
+  let hashing = false;
+  const resumeIfFree = () => {
+    if (!hashing && (!readerFull || abandoned)) source.resume();
+  };
   let settle!: (e?: Error) => void;
   const verdict = new Promise<void>((resolve, reject) => {
     settle = (e) => (e ? reject(e) : resolve());
@@ -46,29 +53,44 @@ export function verifiedStream(
       fail(invalidArgument(`${what} ${digest} is larger than the ${size} bytes its manifest gives: refused`));
       return;
     }
-    hash.update(chunk);
+    const lag = hash.update(chunk);
     onBytes?.(done);
-    if (!abandoned && !out.write(chunk)) source.pause();
+    if (!abandoned && !out.write(chunk)) {
+      readerFull = true;
+      source.pause();
+    }
+    if (lag) {
+      hashing = true;
+      source.pause();
+      void lag.then(() => {
+        hashing = false;
+        resumeIfFree();
+      });
+    }
   });
-  out.on('drain', () => source.resume());
+  out.on('drain', () => {
+    readerFull = false;
+    resumeIfFree();
+  });
   out.on('error', () => {}); // (its reader sees it)
   // a reader that went away leaves the rest to be read for the verdict
   out.on('close', () => {
     abandoned = true;
-    source.resume();
+    resumeIfFree();
   });
   source.on('end', () => {
     if (done !== size) {
       fail(invalidArgument(`${what} ${digest} ended after ${done} of the ${size} bytes its manifest gives`));
       return;
     }
-    const got = `sha256:${hash.digest('hex')}`;
-    if (got !== digest) {
-      fail(invalidArgument(`${what} verification failed for digest ${digest}: the blob hashes to ${got}`));
-      return;
-    }
-    out.end();
-    settle();
+    void hash.digest().then((got) => {
+      if (got !== digest) {
+        fail(invalidArgument(`${what} verification failed for digest ${digest}: the blob hashes to ${got}`));
+        return;
+      }
+      out.end();
+      settle();
+    });
   });
   source.on('error', (e) => fail(e));
   return {
@@ -76,7 +98,7 @@ export function verifiedStream(
     verdict,
     abandon() {
       abandoned = true;
-      source.resume();
+      resumeIfFree();
     },
   };
 }

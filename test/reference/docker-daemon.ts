@@ -54,6 +54,11 @@ export interface DockerDaemonOptions {
    * directory). Benchmarks put them on the filesystem that holds stowage's store.
    */
   stateDir?: string;
+  /**
+   * stop() leaves the directory made under `stateDir` (unmounted) for the caller to
+   * remove later: benchmarks delete nothing between rounds (see bench/registry.ts).
+   */
+  keepState?: boolean;
   /** More dockerd arguments, appended last. */
   extraArgs?: string[];
   /** How long to wait for `/_ping` to answer (default 60 s). */
@@ -187,6 +192,8 @@ export class DockerDaemon {
   readonly execRoot: string;
   /** Directories that are this daemon's: its processes, mounts and files are found by them. */
   private readonly roots: string[];
+  /** What stop() removes: the roots, but for a kept state directory. */
+  private readonly removable: string[];
   readonly socket: string;
   /** DOCKER_HOST value for this daemon. */
   readonly host: string;
@@ -218,6 +225,7 @@ export class DockerDaemon {
     this.token = randomBytes(5).toString('hex');
     const state = opts.stateDir ? fs.mkdtempSync(path.join(opts.stateDir, 'dockerd-')) : this.dir;
     this.roots = [...new Set([this.dir, state])];
+    this.removable = opts.keepState ? [this.dir] : this.roots;
     this.dataRoot = path.join(state, 'data');
     this.execRoot = path.join(state, 'exec');
     this.socket = path.join(this.dir, 'docker.sock');
@@ -519,7 +527,7 @@ export class DockerDaemon {
     // 5. the bridge
     if (this.bridgeName) spawnSync('ip', ['link', 'del', this.bridgeName], { stdio: 'ignore' });
     // 6. the directories
-    for (const dir of this.roots) {
+    for (const dir of this.removable) {
       try {
         fs.rmSync(dir, { recursive: true, force: true });
       } catch (e) {

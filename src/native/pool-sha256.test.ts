@@ -1,0 +1,66 @@
+import { createHash, randomBytes } from 'node:crypto';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { native } from './index';
+import { PoolSha256 } from './pool-sha256';
+
+const want = (parts: Uint8Array[]) => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return `sha256:${h.digest('hex')}`;
+};
+
+test('PoolSha256 hashes what it is given, in order, whatever the chunking', async () => {
+  const sizes = [[], [0], [1], [5, 0, 7], Array.from({ length: 300 }, (_, i) => (i * 7919) % 70000)];
+  for (const s of sizes) {
+    const parts = s.map((n) => randomBytes(n));
+    const h = new PoolSha256();
+    for (const p of parts) await h.update(p);
+    assert.equal(await h.digest(), want(parts), `chunks of ${s.join(',')}`);
+  }
+});
+
+test('PoolSha256 makes its producer wait once it lags, and ends with the right digest', async () => {
+  const chunk = randomBytes(1 << 20);
+  const h = new PoolSha256();
+  let waits = 0;
+  for (let i = 0; i < 40; i++) {
+    const lag = h.update(chunk.subarray(i));
+    if (lag) {
+      waits++;
+      await lag;
+    }
+  }
+  assert.ok(waits > 0, '40 MB queued at once must ask to wait (16 MB bound)');
+  assert.equal(await h.digest(), want(Array.from({ length: 40 }, (_, i) => chunk.subarray(i))));
+});
+
+test('many PoolSha256 at once each get their own digest', async () => {
+  const data = Array.from({ length: 12 }, (_, i) => randomBytes(300_000 + i));
+  const digests = await Promise.all(
+    data.map(async (d) => {
+      const h = new PoolSha256();
+      for (let off = 0; off < d.length; off += 65536) await h.update(d.subarray(off, off + 65536));
+      return h.digest();
+    }),
+  );
+  assert.deepEqual(
+    digests,
+    data.map((d) => want([d])),
+  );
+});
+
+test('the native handle refuses a digest while bytes wait, a second digest, and what is not a handle', () => {
+  const h = native.sha256New();
+  native.sha256Update(h, Buffer.alloc(10));
+  assert.throws(() => native.sha256Final(h), /still being hashed/);
+  assert.throws(() => native.sha256Update({} as never, Buffer.alloc(1)), /expected a sha256 handle/);
+  assert.throws(() => native.sha256Update(h, 'text' as never), /expected a Buffer or Uint8Array/);
+  return new Promise<void>((resolve) =>
+    native.sha256Wait(h, 0, () => {
+      assert.match(native.sha256Final(h), /^[0-9a-f]{64}$/);
+      assert.throws(() => native.sha256Final(h), /OpenSSL failed|finished/);
+      resolve();
+    }),
+  );
+});

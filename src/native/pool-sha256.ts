@@ -1,0 +1,26 @@
+// sha256 on libuv's thread pool (native/stowage.c), in order and without
+// copying: the main thread only queues its buffers, which must not change until
+// they are hashed (every stream feeding it allocates a buffer per chunk).
+import type { Digest } from '../digest';
+import { native } from './index';
+
+/** Bytes queued past which update() asks its producer to wait (memory stays bounded). */
+const MAX_PENDING = 16 << 20;
+
+export class PoolSha256 {
+  private readonly handle = native.sha256New();
+
+  /** Queues `b`; resolves at once unless the pool lags MAX_PENDING behind. */
+  update(b: Buffer): void | Promise<void> {
+    if (native.sha256Update(this.handle, b) > MAX_PENDING) return this.waitFor(MAX_PENDING / 2);
+  }
+
+  async digest(): Promise<Digest> {
+    await this.waitFor(0);
+    return `sha256:${native.sha256Final(this.handle)}`;
+  }
+
+  private waitFor(atMost: number): Promise<void> {
+    return new Promise((resolve) => native.sha256Wait(this.handle, atMost, resolve));
+  }
+}
