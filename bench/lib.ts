@@ -128,6 +128,33 @@ export function scratchFs(dir: string, sizeGb: number): { mount: string; dispose
   };
 }
 
+/**
+ * This machine's root filesystem is ext4 without a journal: there, allocating an
+ * inode skips, one by one, each inode of its block group deleted in the last
+ * 60 s, or 360 s while its inode table block is dirty, as allocating beside it
+ * makes it (ialloc.c's recently_deleted). A run that started right after another
+ * deleted its stores created files 2-4 times slower in its first rounds,
+ * whichever tool's. So removing thousands of files there is noted in a file, and
+ * the next root place (in this run or the next) waits for that window to pass.
+ */
+const ROOT_DELETION_MARK = '/var/tmp/stowage-bench-root-deleted';
+const RECENTLY_DELETED_MS = 361_000;
+
+function waitOutRecentDeletions(): void {
+  let at = 0;
+  try {
+    at = Number(fs.readFileSync(ROOT_DELETION_MARK, 'utf8'));
+  } catch {
+    return; // (none noted)
+  }
+  const wait = at + RECENTLY_DELETED_MS - Date.now();
+  if (wait <= 0) return;
+  console.error(
+    `waiting ${Math.ceil(wait / 1000)} s: files were deleted on the root filesystem at ${new Date(at).toISOString()}`,
+  );
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
+}
+
 export type PlaceKind = 'root' | 'scratch';
 
 /**
@@ -142,6 +169,7 @@ export function place(
   sizeGb: number,
 ): { mount: string; dispose(): void; remove(): void } {
   if (kind === 'scratch') return scratchFs(benchDir, sizeGb);
+  waitOutRecentDeletions();
   const dir = path.join('/var/lib', `stowage-bench-${process.pid}-${Date.now()}`);
   fs.mkdirSync(dir, { recursive: true });
   return {
@@ -156,7 +184,10 @@ export function place(
         .filter((m) => m && (m === dir || m.startsWith(`${dir}/`)))
         .sort((a, b) => b.length - a.length);
       for (const m of mounts) spawnSync('umount', ['-l', m]);
+      const free = () => fs.statfsSync('/var/lib').ffree;
+      const before = free();
       fs.rmSync(dir, { recursive: true, force: true });
+      if (free() - before >= 1000) fs.writeFileSync(ROOT_DELETION_MARK, String(Date.now()));
     },
   };
 }
