@@ -2,7 +2,6 @@
 // to a budget, then temporary files), large ones unpacked as layers into the
 // store's temporary area as they go by (from a stream, or from a file by byte
 // ranges), with symlink and hard-link members remembered.
-import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,6 +9,7 @@ import type { Digest } from '../digest';
 import { StowageError } from '../errdefs';
 import type { Store } from '../engine/store';
 import type { UnpackedLayer } from '../layer/store';
+import { PoolSha256 } from '../native/pool-sha256';
 import { readTar, readTarRange } from '../tar/reader';
 import type { Progress } from '../util/progress';
 import { autoDecompress, decompressStream, detectCompression, peek } from '../tar/decompress';
@@ -217,19 +217,21 @@ export async function unpackMember(
   try {
     const { head, stream: raw } = await peek(bytes, 6);
     const compression = detectCompression(head);
-    const rawHash = compression === 'none' ? undefined : createHash('sha256');
-    async function* hashed(hash: Hash) {
+    // the blob's digest on the thread pool, beside the unpacking on this thread
+    const rawHash = compression === 'none' ? undefined : new PoolSha256();
+    async function* hashed(hash: PoolSha256) {
       for await (const b of raw as AsyncIterable<Buffer>) {
-        hash.update(b);
+        const lag = hash.update(b);
+        if (lag) await lag;
         yield b;
       }
     }
     const stream = rawHash ? decompressStream(Readable.from(hashed(rawHash)), compression) : raw;
-    const unpacked = await store.layers.unpack(stream, rawHash ? 0 : size);
+    const unpacked = await store.layers.unpack(stream, size);
     for await (const _ of stream) {
       // drain whatever follows the tar's end marker
     }
-    const digest: Digest = rawHash ? `sha256:${rawHash.digest('hex')}` : unpacked.diffId;
+    const digest: Digest = rawHash ? await rawHash.digest() : unpacked.diffId;
     return { kind: 'layer', unpacked, digest, compressed: !!rawHash };
   } catch (e) {
     throw new ArchiveError(`invalid archive: layer ${name}: ${(e as Error).message}`, e);
