@@ -30,6 +30,7 @@ const MAX_SPECIAL = 1 << 20;
 // readTarRange: the read-ahead window, and the largest body copied from it.
 const WINDOW = 256 << 10;
 const SMALL_BODY = 64 << 10;
+const AFTER_RANGE_WINDOW = 16 << 10;
 
 /** A queue of chunks pulled from an async source on demand. */
 class ByteQueue {
@@ -201,8 +202,12 @@ export async function readTarRange(fd: number, start: number, end: number, v: Ra
   // time, so slices handed out stay valid); large bodies are passed as ranges.
   let win = Buffer.alloc(0);
   let winStart = start;
+  // after a body passed as a range, the next window is small: a large file often
+  // follows, and a full window would read (and fault in) a quarter of it for nothing
+  let nextWindow = WINDOW;
   const fill = (n: number) => {
-    const len = Math.min(Math.max(n, WINDOW), end - pos);
+    const len = Math.min(Math.max(n, nextWindow), end - pos);
+    nextWindow = WINDOW;
     win = Buffer.allocUnsafe(len);
     let got = 0;
     while (got < len) {
@@ -258,6 +263,7 @@ export async function readTarRange(fd: number, start: number, end: number, v: Ra
       } else {
         await v.body(fd, pos, h.size);
         pos += h.size;
+        nextWindow = AFTER_RANGE_WINDOW;
       }
       const pad = paddingFor(h.size);
       if (pad) await raw(read(pad));
