@@ -795,9 +795,14 @@ static void pool_hash_finalize(napi_env env, void *data, void *hint) {
   free(h);
 }
 
+// Marks this addon's sha256 handles, so that no other external passes for one.
+static const napi_type_tag POOL_HASH_TAG = { 0x73686132353670ULL, 0x6f6f6c2d68617368ULL };
+
 static pool_hash *arg_pool_hash(napi_env env, napi_value v) {
   void *p = NULL;
-  if (napi_get_value_external(env, v, &p) != napi_ok || !p) {
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, v, &POOL_HASH_TAG, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, v, &p) != napi_ok || !p) {
     napi_throw_type_error(env, NULL, "expected a sha256 handle");
     return NULL;
   }
@@ -821,6 +826,7 @@ static napi_value js_sha256new(napi_env env, napi_callback_info info) {
     free(h);
     return NULL;
   }
+  CHECK(napi_type_tag_object(env, out, &POOL_HASH_TAG));
   return out;
 }
 
