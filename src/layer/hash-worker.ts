@@ -91,7 +91,8 @@ if (!isMainThread && parentPort) {
         const { parseTarSplit } = require('./tar-split') as typeof import('./tar-split');
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
         const fs = require('node:fs') as typeof import('node:fs');
-        for await (const _ of rebuildTar(m.layerDir, parseTarSplit(fs.readFileSync(m.tarSplit)), m.expect as Digest)) {
+        const segments = parseTarSplit(fs.readFileSync(m.tarSplit));
+        for await (const _ of rebuildTar(m.layerDir, segments, m.expect as Digest, Buffer.allocUnsafe(1 << 20))) {
           // only the check matters: rebuildTar throws on a mismatch
         }
         port.postMessage({ id: m.id, ok: true } satisfies Reply);
