@@ -195,7 +195,7 @@ export function place(
         .filter((m) => m && (m === dir || m.startsWith(`${dir}/`)))
         .sort((a, b) => b.length - a.length);
       for (const m of mounts) spawnSync('umount', ['-l', m]);
-      const free = () => fs.statfsSync('/var/lib').ffree;
+      const free = () => fs.statfsSync(path.dirname(dir)).ffree;
       const before = free();
       fs.rmSync(dir, { recursive: true, force: true });
       if (free() - before >= 1000) fs.writeFileSync(ROOT_DELETION_MARK, String(Date.now()));

@@ -19,18 +19,19 @@ export interface ImageSummary {
   containers: number;
 }
 
+export interface ListImagesOptions {
+  all: boolean;
+  filters: Map<string, string[]>;
+  /** count each image's containers (`system df`); else `containers` is -1 */
+  countContainers?: boolean;
+}
+
 /** The daemon half of `docker images`: which images, with which references. */
-export function listImages(
-  ctx: Engine,
-  opts: { all: boolean; filters: Map<string, string[]>; countContainers?: boolean },
-): ImageSummary[] {
+export function listImages(ctx: Engine, opts: ListImagesOptions): ImageSummary[] {
   return readTx(ctx.store.db, () => imagesListed(ctx, opts));
 }
 
-function imagesListed(
-  ctx: Engine,
-  opts: { all: boolean; filters: Map<string, string[]>; countContainers?: boolean },
-): ImageSummary[] {
+function imagesListed(ctx: Engine, opts: ListImagesOptions): ImageSummary[] {
   const { images } = ctx;
   const refs = images.refsByImage();
   const store = ctx.store.images;
@@ -45,8 +46,7 @@ function imagesListed(
     if (before && before.some((b) => created >= Date.parse(b.config.created ?? '0'))) continue;
     if (since && since.some((s) => created <= Date.parse(s.config.created ?? '0'))) continue;
     if (!labelMatches(opts.filters.get('label'), img.config.config?.Labels)) continue;
-    let tags = refs.get(rec.id)?.tags ?? [];
-    let digests = refs.get(rec.id)?.digests ?? [];
+    let { tags, digests } = refs.get(rec.id) ?? { tags: [], digests: [] };
     if (refPatterns) {
       const match = (r: string) =>
         refPatterns.some((p) => globMatch(p, r) || globMatch(p, familiarName(parseNormalized(r))));
