@@ -7,7 +7,7 @@ import { hex, sha256, type Digest } from '../digest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { internal, isNotFound, notFound } from '../errdefs';
-import { verifyLayer } from '../layer/hash-worker';
+import { PoolSha256 } from '../native/pool-sha256';
 import type { ImageService } from '../engine/images';
 import type { Store } from '../engine/store';
 import { MEDIA, type Descriptor } from '../oci/types';
@@ -121,6 +121,9 @@ export async function saveImages(store: Store, targets: SaveTarget[], sink: Sink
     });
   }
 
+  // the layers' hashes run on the thread pool while the next layer is read (see writeLayer);
+  // each is checked against its diff ID before the index and manifests make the archive whole
+  const checks: Array<() => Promise<void>> = [];
   const w = new TarWriter(sink);
   await w.dir('blobs/', 0);
   await w.dir('blobs/sha256/', 0);
@@ -134,9 +137,12 @@ export async function saveImages(store: Store, targets: SaveTarget[], sink: Sink
     const { chainId, size } = b.layer!;
     const id = hex(b.digest).slice(0, 12);
     progress.start(id, 'Saving layer', size);
-    await w.entry(name, size, b.mtime, (sink) => writeLayer(store, chainId, sink, (n) => progress.update(id, n)));
+    await w.entry(name, size, b.mtime, async (sink) => {
+      checks.push(await writeLayer(store, chainId, sink, (n) => progress.update(id, n)));
+    });
     progress.finish(id);
   }
+  for (const check of checks) await check();
   await w.file('index.json', json({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: index }), 0);
   await w.file('manifest.json', json(manifestJson), 0);
   await w.file('oci-layout', json({ imageLayoutVersion: '1.0.0' }), 0);
@@ -144,45 +150,83 @@ export async function saveImages(store: Store, targets: SaveTarget[], sink: Sink
   await w.end();
 }
 
+const CHUNK = 1 << 20;
+/** Chunks of one layer that may wait for its hash before the reading waits (the pool releases them 4 MB at a time). */
+const RING = 16;
+
 /**
- * Writes a layer's tar, rebuilt from its directory and tar-split: file contents
- * go by copy_file_range when the sink allows, while the worker thread rebuilds
- * the same bytes and checks them against the diff ID.
+ * Writes a layer's tar, rebuilt from its directory and tar-split, in 1 MB chunks
+ * that are hashed on the thread pool as they go (native/pool-sha256.ts); returns
+ * the check of that hash against the diff ID. Each byte is read once (copied by
+ * copy_file_range and read again by a worker thread to hash, save took half as
+ * much CPU again and waited for the worker at each layer's end). A sink that is
+ * done with a buffer when write() returns (a file) gets the same few chunks
+ * again once hashed; a stream, which may hold on to them, new ones.
  */
-async function writeLayer(store: Store, chainId: Digest, sink: Sink, onBytes: (n: number) => void): Promise<void> {
+async function writeLayer(
+  store: Store,
+  chainId: Digest,
+  sink: Sink,
+  onBytes: (n: number) => void,
+): Promise<() => Promise<void>> {
   const layer = store.layers.mustGet(chainId);
   const dir = store.layers.layerDir(chainId);
-  const verified = verifyLayer(dir, store.layers.tarSplitPath(chainId), layer.diffId);
-  verified.catch(() => {}); // awaited below
+  const hash = new PoolSha256();
+  const inFlight: Array<{ buf: Buffer; end: number }> = [];
+  const nextChunk = async (): Promise<Buffer> => {
+    if (!sink.doneWithBuffers || inFlight.length < RING) return Buffer.allocUnsafe(CHUNK);
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- RING > 0 chunks are in flight
+    const oldest = inFlight.shift()!;
+    await hash.hashedThrough(oldest.end);
+    return oldest.buf;
+  };
+  let buf = await nextChunk();
+  let used = 0;
   let done = 0;
+  const flush = async () => {
+    const part = buf.subarray(0, used);
+    await sink.write(part);
+    const lagging = hash.update(part);
+    if (sink.doneWithBuffers) inFlight.push({ buf, end: hash.queued });
+    if (lagging) await lagging;
+    done += used;
+    onBytes(done);
+    buf = await nextChunk();
+    used = 0;
+  };
   for (const seg of store.layers.tarSplit(chainId)) {
     if ('raw' in seg) {
-      await sink.write(seg.raw);
-      done += seg.raw.length;
-    } else {
-      const fd = fs.openSync(path.join(dir, seg.file), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-      try {
-        if (sink.copyFrom) sink.copyFrom(fd, seg.size);
-        else
-          for (let left = seg.size; left > 0;) {
-            const buf = Buffer.allocUnsafe(Math.min(left, 1 << 20));
-            const n = fs.readSync(fd, buf, 0, buf.length, null);
-            if (n === 0) throw internal(`layer ${layer.diffId}: ${seg.file} is shorter than recorded`);
-            await sink.write(n === buf.length ? buf : buf.subarray(0, n));
-            left -= n;
-          }
-      } finally {
-        fs.closeSync(fd);
+      for (let from = 0; from < seg.raw.length;) {
+        const n = seg.raw.copy(buf, used, from);
+        from += n;
+        used += n;
+        if (used === CHUNK) await flush();
       }
-      done += seg.size;
+      continue;
     }
-    onBytes(done);
+    const fd = fs.openSync(path.join(dir, seg.file), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    try {
+      for (let left = seg.size; left > 0;) {
+        const n = fs.readSync(fd, buf, used, Math.min(left, CHUNK - used), null);
+        if (n === 0) throw internal(`layer ${layer.diffId}: ${seg.file} is shorter than recorded`);
+        left -= n;
+        used += n;
+        if (used === CHUNK) await flush();
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
   }
-  try {
-    await verified;
-  } catch (e) {
-    throw internal(`cannot save layer ${layer.diffId}: ${(e as Error).message}`);
-  }
+  if (used) await flush();
+  const digest = hash.digest();
+  digest.catch(() => {}); // awaited by the check
+  return async () => {
+    const got = await digest;
+    if (got !== layer.diffId)
+      throw internal(
+        `cannot save layer ${layer.diffId}: its content does not match it (got ${got}): the layer store is damaged`,
+      );
+  };
 }
 
 function sortDeep(o: Record<string, Record<string, string>>): Record<string, Record<string, string>> {

@@ -35,6 +35,24 @@ test('PoolSha256 makes its producer wait once it lags, and ends with the right d
   assert.equal(await h.digest(), want(Array.from({ length: 40 }, (_, i) => chunk.subarray(i))));
 });
 
+test('PoolSha256.hashedThrough: a buffer refilled once it resolves leaves the digest right', async () => {
+  // two buffers taking turns for 48 MB: refilled too early, the pool would hash the new bytes in place of the old
+  const ring = [Buffer.alloc(1 << 20), Buffer.alloc(1 << 20)];
+  const ends = [0, 0];
+  const h = new PoolSha256();
+  const fed: Buffer[] = [];
+  for (let i = 0; i < 48; i++) {
+    const k = i % 2;
+    await h.hashedThrough(ends[k]);
+    ring[k].fill(i);
+    fed.push(Buffer.from(ring[k]));
+    await h.update(ring[k]);
+    ends[k] = h.queued;
+  }
+  assert.equal(h.queued, 48 << 20);
+  assert.equal(await h.digest(), want(fed));
+});
+
 test('many PoolSha256 at once each get their own digest', async () => {
   const data = Array.from({ length: 12 }, (_, i) => randomBytes(300_000 + i));
   const digests = await Promise.all(

@@ -9,10 +9,18 @@ const MAX_PENDING = 16 << 20;
 
 export class PoolSha256 {
   private readonly handle = native.sha256New();
+  /** Bytes queued so far: a buffer queued when this was N is hashed once N bytes are. */
+  queued = 0;
 
   /** Queues `b`; resolves at once unless the pool lags MAX_PENDING behind. */
   update(b: Buffer): void | Promise<void> {
+    this.queued += b.length;
     if (native.sha256Update(this.handle, b) > MAX_PENDING) return this.waitFor(MAX_PENDING / 2);
+  }
+
+  /** Resolves once the first `n` bytes queued are hashed (their buffers may then be reused). */
+  hashedThrough(n: number): Promise<void> {
+    return this.waitFor(Math.max(0, this.queued - n));
   }
 
   async digest(): Promise<Digest> {

@@ -1,14 +1,12 @@
 // Writes a tar stream entry by entry to a sink, with fixed owners and modes so
 // the same content always gives the same bytes.
 import fs from 'node:fs';
-import { native } from '../native';
 import { encodeHeader, END_OF_ARCHIVE, paddingFor } from './header';
-import { failedPrecondition } from '../errdefs';
 
 export interface Sink {
   write(b: Buffer): void | Promise<void>;
-  /** Copies `length` bytes from a file descriptor's position without user-space buffers, if the sink can. */
-  copyFrom?(fd: number, length: number): void;
+  /** Whether write() is done with a buffer when it returns (so that the caller may fill it again). */
+  readonly doneWithBuffers?: boolean;
   /** Called once everything is written. */
   close(): void | Promise<void>;
 }
@@ -16,12 +14,10 @@ export interface Sink {
 /** A file descriptor written synchronously: the fastest path for `-o FILE`. */
 export function fdSink(fd: number): Sink {
   return {
+    doneWithBuffers: true,
     write(b) {
       let off = 0;
       while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
-    },
-    copyFrom(from, length) {
-      if (native.copyFileRange(from, fd, length) !== length) throw failedPrecondition('file shorter than expected');
     },
     close() {},
   };

@@ -189,6 +189,46 @@ test('save refuses a terminal, unknown images and unwritable paths', async () =>
   assert.match(r2.stderr, /invalid output path/);
 });
 
+test('save refuses a layer whose files changed on disk: no archive to a file, a failed pipe', async () => {
+  const layer = path.join(env.dir, 'tamper.tar');
+  const body = Buffer.alloc(3_000_000 + 17, 'abc'); // several of save's 1 MB chunks, ending in a short one
+  fs.writeFileSync(
+    layer,
+    buildTar([
+      { name: 'data/', type: 'directory' },
+      { name: 'data/big.bin', data: body },
+      { name: 'data/small.txt', data: 'x\n' },
+    ]),
+  );
+  await env.ok(['import', layer, 'tamper:v1']);
+  const good = path.join(env.dir, 'tamper-good.tar');
+  await env.ok(['save', '-o', good, 'tamper:v1']);
+  const upper = (await inspect('tamper:v1')).GraphDriver.Data.UpperDir as string;
+  fs.writeFileSync(path.join(upper, 'data', 'big.bin'), Buffer.alloc(body.length, 'abd')); // same size, other bytes
+  const out = path.join(env.dir, 'tamper-bad.tar');
+  const r = await env.run(['save', '-o', out, 'tamper:v1']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /cannot save layer sha256:[0-9a-f]{64}: its content does not match it .*the layer store is damaged/,
+  );
+  assert.ok(!fs.existsSync(out), 'no archive left behind');
+  assert.deepEqual(
+    fs.readdirSync(env.dir).filter((n) => n.includes('.tmp')),
+    [],
+  );
+  const piped = spawnSync(process.execPath, [CLI, 'save', 'tamper:v1'], { env: env.env, maxBuffer: 1 << 28 });
+  assert.notEqual(piped.status, 0);
+  assert.match(piped.stderr.toString(), /does not match/);
+  assert.ok(!piped.stdout.includes(Buffer.from('manifest.json')), 'the piped archive stops before its manifest');
+  fs.writeFileSync(path.join(upper, 'data', 'big.bin'), body);
+  assert.ok(
+    fs
+      .readFileSync(good)
+      .equals(execFileSync(process.execPath, [CLI, 'save', 'tamper:v1'], { env: env.env, maxBuffer: 1 << 28 })),
+  );
+});
+
 test('on a terminal load shows a progress bar per layer; piped it prints only the result', async () => {
   const file = path.join(env.dir, 'p.tar');
   await env.ok(['save', '-o', file, 'busybox']);
