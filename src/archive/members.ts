@@ -65,6 +65,8 @@ export async function readMembersOfFile(
   let name = '';
   let small: MemberWriter | undefined;
   let ranged = false; // the body came as a range (body()), not as data
+  // hashes of plain layers still running when the next member is read (all awaited below)
+  const hashing: Array<Promise<void>> = [];
   try {
     await readTarRange(fd, 0, fs.fstatSync(fd).size, {
       entry(h) {
@@ -94,11 +96,25 @@ export async function readMembersOfFile(
         const head = Buffer.alloc(6);
         fs.readSync(fd, head, 0, 6, offset);
         if (detectCompression(head) === 'none') {
+          const layerName = name;
+          const failed = (e: unknown) =>
+            new ArchiveError(`invalid archive: layer ${layerName}: ${(e as Error).message}`, e);
           try {
-            const unpacked = await store.layers.unpackRange(file, fd, offset, offset + size);
-            members.set(name, { kind: 'layer', unpacked, digest: unpacked.diffId, compressed: false });
+            const { unpacked, hashed } = await store.layers.unpackRange(file, fd, offset, offset + size);
+            const member: Member = { kind: 'layer', unpacked, digest: unpacked.diffId, compressed: false };
+            members.set(name, member); // (its directory is discarded with the others should the load fail)
+            const done = hashed.then(
+              () => {
+                member.digest = unpacked.diffId;
+              },
+              (e: unknown) => {
+                throw failed(e);
+              },
+            );
+            done.catch(() => {}); // awaited once every member is read
+            hashing.push(done);
           } catch (e) {
-            throw new ArchiveError(`invalid archive: layer ${name}: ${(e as Error).message}`, e);
+            throw failed(e);
           }
         } else {
           members.set(
@@ -114,6 +130,7 @@ export async function readMembersOfFile(
         progress.finish(id);
       },
     });
+    for (const h of hashing) await h;
   } catch (e) {
     if (e instanceof ArchiveError) throw e;
     throw bad(

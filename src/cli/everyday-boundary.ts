@@ -19,7 +19,7 @@ export const EVERYDAY_EXCLUDED: readonly RegExp[] = [
   // the container service and what creates, starts, networks and keeps containers
   /^engine\/(containers|container-(create|network|spec|parts|mounts)|keeper|start-context|exec-process)\.js$/,
   /^container\/(rootfs|rootfs-holders|init-layer|links)\.js$/,
-  /^(layer\/(apply|hash-worker|rebuild|tar-split)|tar\/.*|rootless\/(network|slirp|cgroups|spec|overlay))\.js$/,
+  /^(layer\/(apply|rebuild|tar-split)|tar\/.*|rootless\/(network|slirp|cgroups|spec|overlay))\.js$/,
 ];
 
 let reached: string | undefined;

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { encodeHeader, END_OF_ARCHIVE, paddingFor, type EntryInput } from '../tar/header';
-import { applyTar, applyTarRange, type ApplyResult } from './apply';
+import { applyTar, applyTarRange, diffSize, type ApplyResult } from './apply';
 import { rebuildTar } from './rebuild';
 import { parseTarSplit } from './tar-split';
 import { StowageError } from '../errdefs';
@@ -54,7 +54,7 @@ const readers: Array<[string, (tar: Buffer, dir: string) => Promise<ApplyResult>
       fs.writeFileSync(file, tar);
       const fd = fs.openSync(file, 'r');
       try {
-        return await applyTarRange(fd, 0, tar.length, dir, Promise.resolve(sha(tar)));
+        return { ...(await applyTarRange(fd, 0, tar.length, dir)), diffId: sha(tar) }; // (the caller hashes the range)
       } finally {
         fs.closeSync(fd);
       }
@@ -133,6 +133,46 @@ for (const [kind, apply] of readers) {
       assert.equal(fs.readdirSync(path.join(diff, 'fill')).length, 81); // g0-g79 and g59-link
       assert.ok((await rebuilt(dir, r)).equals(tar), 'the tar-split rebuilds the layer byte for byte');
     } finally {
+      fs.rmSync(top, { recursive: true, force: true });
+    }
+  });
+
+  test(`${kind}: modes as the entries say whatever the umask, and the size diffSize() would count`, async () => {
+    const entries: Entry[] = [
+      { name: 'd/', type: 'directory', mode: 0o755 },
+      { name: 'd/a', type: 'file', mode: 0o644, body: Buffer.alloc(70_000, 'a') },
+      { name: 'd/open', type: 'file', mode: 0o666, body: Buffer.from('umask 022 would take 0o022 off') },
+      { name: 'd/none', type: 'file', mode: 0o000, body: Buffer.from('no one may read this') },
+      { name: 'd/sticky', type: 'file', mode: 0o1755, body: Buffer.from('x') },
+      { name: 'd/empty', type: 'file', body: Buffer.alloc(0) },
+      { name: 'd/hard', type: 'link', linkname: 'd/a' }, // the same inode: counted once
+      { name: 'd/sym', type: 'symlink', linkname: '../ünïcode/ターゲット' }, // a symlink's size is its target's bytes
+    ];
+    const tar = tarOf(entries);
+    const top = tmp();
+    const umask = process.umask(0o022);
+    try {
+      const dir = path.join(top, 'layer');
+      const r = await apply(tar, dir);
+      const diff = path.join(dir, 'diff');
+      const mode = (p: string) => fs.statSync(path.join(diff, p)).mode & 0o7777;
+      assert.equal(mode('d/a'), 0o644);
+      assert.equal(mode('d/open'), 0o666);
+      assert.equal(mode('d/none'), 0o000);
+      assert.equal(mode('d/sticky'), 0o1755);
+      assert.equal(fs.statSync(path.join(diff, 'd/open')).uid, uid);
+      assert.equal(fs.statSync(path.join(diff, 'd/open')).gid, gid);
+      assert.equal(r.size, diffSize(diff));
+      const files = entries.filter((e) => e.type === 'file').reduce((n, e) => n + (e.body?.length ?? 0), 0);
+      assert.equal(r.size, files + Buffer.byteLength('../ünïcode/ターゲット'));
+      // an entry that replaces another leaves the count to diffSize()
+      const replaced = await apply(
+        tarOf([...entries, { name: 'd/a', type: 'file', body: Buffer.from('b') }]),
+        `${dir}2`,
+      );
+      assert.equal(replaced.size, undefined);
+    } finally {
+      process.umask(umask);
       fs.rmSync(top, { recursive: true, force: true });
     }
   });

@@ -20,7 +20,7 @@ export type { LayerInfo } from './layers';
 // is loaded on first use: reading the table (`inspect`'s GraphDriver) does not need it.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const apply = () => require('./apply') as typeof import('./apply');
-const hashWorker = () => require('./hash-worker') as typeof import('./hash-worker');
+const poolSha256 = () => require('../native/pool-sha256') as typeof import('../native/pool-sha256');
 const rebuild = () => require('./rebuild') as typeof import('./rebuild');
 const tarSplit = () => require('./tar-split') as typeof import('./tar-split');
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -29,6 +29,9 @@ const tarSplit = () => require('./tar-split') as typeof import('./tar-split');
 export interface UnpackedLayer extends ApplyResult {
   dir: string;
 }
+
+/** The diff ID of a layer unpacked by unpackRange until its hash is done (no digest has this form). */
+const UNHASHED = 'sha256:unhashed' as Digest;
 
 // Layers at least this big are hashed on libuv's thread pool while being written.
 const PARALLEL_HASH_MIN = 16 << 20;
@@ -164,14 +167,27 @@ export class LayerStore implements Layers {
 
   /**
    * Unpacks the uncompressed layer tar stored at [start, end) of `file` (open as
-   * fd): bodies copied in the kernel, the diff ID hashed on the worker meanwhile.
+   * fd), its bodies copied in the kernel, and returns once the files are written;
+   * the diff ID, hashed from the same range on the thread pool meanwhile, is set
+   * in the layer when `hashed` resolves (so that the next layer can be unpacked
+   * while the hash of this one finishes).
    */
-  async unpackRange(file: string, fd: number, start: number, end: number): Promise<UnpackedLayer> {
+  async unpackRange(
+    file: string,
+    fd: number,
+    start: number,
+    end: number,
+  ): Promise<{ unpacked: UnpackedLayer; hashed: Promise<void> }> {
     const dir = this.unpackDir();
+    const digest = poolSha256().sha256FileRange(file, start, end);
+    digest.catch(() => {}); // awaited through `hashed`
     try {
+      const unpacked: UnpackedLayer = { dir, diffId: UNHASHED, ...(await apply().applyTarRange(fd, start, end, dir)) };
       return {
-        dir,
-        ...(await apply().applyTarRange(fd, start, end, dir, hashWorker().hashFileRange(file, start, end))),
+        unpacked,
+        hashed: digest.then((d) => {
+          unpacked.diffId = d;
+        }),
       };
     } catch (e) {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -198,7 +214,7 @@ export class LayerStore implements Layers {
       const existing = this.lease(chainId) ? this.get(chainId) : undefined;
       if (existing) return existing;
       fs.writeFileSync(path.join(u.dir, 'tar-split.gz'), u.tarSplit);
-      const size = apply().diffSize(path.join(u.dir, 'diff'));
+      const size = u.size ?? apply().diffSize(path.join(u.dir, 'diff'));
       syncFilesystemOf(u.dir); // the layer's files and tar-split reach the disk before its row names them
       return writeTx(this.db, () => {
         this.rows.addLease({ chainId, ...selfId() });

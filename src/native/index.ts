@@ -50,6 +50,8 @@ export interface Native {
   sha256Wait(h: Sha256Handle, atMost: number, cb: () => void): void;
   /** The hex digest, once nothing waits. */
   sha256Final(h: Sha256Handle): string;
+  /** The hex sha256 of the bytes [start, end) of a file, read and hashed on libuv's thread pool. */
+  sha256FileRange(path: string, start: number, end: number): Promise<string>;
   /** sync_file_range(SYNC_FILE_RANGE_WRITE): starts writing fd's dirty pages, without waiting; advice only. */
   startWriteback(fd: number): void;
 }

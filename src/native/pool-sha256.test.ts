@@ -1,8 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { native } from './index';
-import { PoolSha256 } from './pool-sha256';
+import { PoolSha256, sha256FileRange } from './pool-sha256';
 
 const want = (parts: Uint8Array[]) => {
   const h = createHash('sha256');
@@ -81,4 +84,32 @@ test('the native handle refuses a digest while bytes wait, a second digest, and 
       resolve();
     }),
   );
+});
+
+test('sha256FileRange hashes a range of a file on the pool, and says why it cannot', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'range-hash-'));
+  try {
+    const file = path.join(dir, 'f');
+    const data = randomBytes(3 * (1 << 20) + 12345); // more than its 1 MB reads
+    fs.writeFileSync(file, data);
+    for (const [start, end] of [
+      [0, data.length],
+      [0, 0],
+      [7, 7 + (1 << 20)],
+      [1 << 20, data.length],
+      [data.length - 1, data.length],
+    ]) {
+      assert.equal(await sha256FileRange(file, start, end), want([data.subarray(start, end)]), `[${start}, ${end})`);
+    }
+    const all = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => sha256FileRange(file, i, data.length - i)));
+    assert.deepEqual(
+      all,
+      [0, 1, 2, 3, 4, 5].map((i) => want([data.subarray(i, data.length - i)])),
+    );
+    await assert.rejects(sha256FileRange(file, 10, data.length + 1), /unexpected EOF/);
+    await assert.rejects(sha256FileRange(path.join(dir, 'missing'), 0, 1), /ENOENT/);
+    assert.throws(() => native.sha256FileRange(file, 5, 4), /start <= end/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -2,6 +2,7 @@
 // copying: the main thread only queues its buffers, which must not change until
 // they are hashed (every stream feeding it allocates a buffer per chunk).
 import type { Digest } from '../digest';
+import { internal } from '../errdefs';
 import { native } from './index';
 
 /** Bytes queued past which update() asks its producer to wait (memory stays bounded). */
@@ -30,5 +31,14 @@ export class PoolSha256 {
 
   private waitFor(atMost: number): Promise<void> {
     return new Promise((resolve) => native.sha256Wait(this.handle, atMost, resolve));
+  }
+}
+
+/** sha256 of the bytes [start, end) of a file, read and hashed on the thread pool (a range of an archive). */
+export async function sha256FileRange(file: string, start: number, end: number): Promise<Digest> {
+  try {
+    return `sha256:${await native.sha256FileRange(file, start, end)}`;
+  } catch (e) {
+    throw internal(`cannot hash ${file} [${start}, ${end}): ${(e as Error).message}`, e);
   }
 }

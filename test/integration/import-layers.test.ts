@@ -61,6 +61,10 @@ test('every entry type, owner, mode, mtime, xattr and long name is unpacked', as
     { name: 'suid', data: 'x', mode: 0o4755 },
     { name: 'sgid', data: 'x', mode: 0o2755 },
     { name: 'sticky/', type: 'directory', mode: 0o1777 },
+    // a set-group-ID directory gives new files its group: a file of root's says so itself
+    { name: 'shared/', type: 'directory', mode: 0o2775, gid: 1002 },
+    { name: 'shared/root-owned', data: 'r', mode: 0o644 },
+    { name: 'shared/group-owned', data: 'g', mode: 0o644, gid: 1002 },
     { name: 'null', type: 'char', devmajor: 1, devminor: 3, mode: 0o666 },
     { name: 'blk', type: 'block', devmajor: 7, devminor: 0, mode: 0o660 },
     { name: 'fifo', type: 'fifo', mode: 0o600 },
@@ -84,6 +88,11 @@ test('every entry type, owner, mode, mtime, xattr and long name is unpacked', as
   assert.equal(st('suid').mode & 0o7777, 0o4755);
   assert.equal(st('sgid').mode & 0o7777, 0o2755);
   assert.equal(st('sticky').mode & 0o7777, 0o1777);
+  assert.equal(st('shared').gid, 1002);
+  assert.equal(st('shared/root-owned').gid, 0);
+  assert.equal(st('shared/root-owned').uid, 0);
+  assert.equal(st('shared/group-owned').gid, 1002);
+  assert.equal(st('shared/root-owned').mode & 0o7777, 0o644);
   assert.ok(st('null').isCharacterDevice());
   assert.equal(st('null').rdev, (1 << 8) | 3);
   assert.ok(st('blk').isBlockDevice());
