@@ -10,7 +10,9 @@ import { overlayChanges, type Change } from '../layer/changes';
 import { parseTagTarget } from '../reference';
 import { freeze } from '../runtime/freeze';
 import { canFreeze } from '../rootless/cgroups';
-import type { ContainerService } from './containers';
+import type { Container } from '../container/records';
+import type { RootfsPaths } from '../container/rootfs-paths';
+import type { RuntimeConfig } from '../runtime/runc';
 import type { ImageService } from './images';
 import type { Store } from './store';
 
@@ -46,8 +48,19 @@ export async function writableLayer(
   return store.layers.register(packDir(upper, { overlay: true, exclude }), parentTop);
 }
 
+/**
+ * What commit and diff need of the containers: a container by name or ID, where its
+ * writable layer is, and its runtime (to freeze it). The container service has them;
+ * so has Engine.containerLayers, without loading the service.
+ */
+export interface ContainerLayers {
+  find(idOrName: string): Container;
+  rootfs(id: string): RootfsPaths;
+  runtime(runtimePath?: string): RuntimeConfig;
+}
+
 /** `docker diff`: what the container changed, against its image's layers. */
-export function containerChanges(store: Store, containers: ContainerService, idOrName: string): Change[] {
+export function containerChanges(store: Store, containers: ContainerLayers, idOrName: string): Change[] {
   const c = containers.find(idOrName);
   const rootfs = containers.rootfs(c.record.id);
   const lowers = [rootfs.init, ...store.layers.stack(c.record.topLayer).map((l) => store.layers.diffDir(l.chainId))];
@@ -57,7 +70,7 @@ export function containerChanges(store: Store, containers: ContainerService, idO
 export async function commitContainer(
   store: Store,
   images: ImageService,
-  containers: ContainerService,
+  containers: ContainerLayers,
   idOrName: string,
   opts: CommitOptions,
 ): Promise<Digest> {

@@ -16,6 +16,7 @@ import { isNoRestart, nextRestart } from '../container/restart-policy';
 import { nowGoTime } from '../image/config-json';
 import { containerPaths, readExitCode, type ContainerPaths } from '../runtime/conmon-files';
 import { readLogs, type LogRecord, type ReadLogsOptions } from '../runtime/logs';
+import type { RuntimeConfig } from '../runtime/runc';
 import { processStart, type ProcessId } from '../util/proc';
 import type { Store } from './store';
 
@@ -40,6 +41,11 @@ export type RecordExit = (c: Container, exitCode: number, error?: string) => Con
 
 /** A container's own directory in the store: its writable layer, /etc files, log. */
 export const containerDirOf = (root: string, id: string) => path.join(root, 'containers', id);
+
+/** The OCI runtime's settings for this store's containers: runc keeps its state under the run root. */
+export function runtimeConfig(runroot: string, runtimePath: string, tmpDir: (prefix: string) => string): RuntimeConfig {
+  return { runtimePath, runtimeRoot: path.join(runroot, 'runc'), scratchDir: tmpDir };
+}
 
 /** The read parts of a store: its container records, conmon's exit files, /proc. */
 export function storeReadParts(store: Store): ContainerReadParts {

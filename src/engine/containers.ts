@@ -46,7 +46,7 @@ import { labelMatches, untilTime, type Filters } from './filters';
 import type { ImageService } from './images';
 import { storeDbPath, type Store } from './store';
 import { storeParts, type ContainerParts, type StoreParts } from './container-parts';
-import { ContainerReads, restartPlan } from './container-reads';
+import { ContainerReads, restartPlan, runtimeConfig } from './container-reads';
 import { selfId } from '../util/proc';
 
 export interface EngineOptions {
@@ -127,11 +127,7 @@ export class ContainerService<P extends ContainerParts = StoreParts> {
   }
 
   runtime(runtimePath = this.opts.runtime): RuntimeConfig {
-    return {
-      runtimePath,
-      runtimeRoot: path.join(this.parts.runroot, 'runc'),
-      scratchDir: (prefix) => this.parts.tmpDir(prefix),
-    };
+    return runtimeConfig(this.parts.runroot, runtimePath, (prefix) => this.parts.tmpDir(prefix));
   }
 
   /** The OCI runtime of a container (its HostConfig.Runtime, or the engine's). */

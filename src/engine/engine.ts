@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { CLI_PATH, FRONT_END_PATH } from '../util/paths';
 import type { ContainerService } from './containers';
 import type { ContainerReads } from './container-reads';
+import type { ContainerLayers } from './commit';
 import type { EventService } from './events';
 import type { ExecService } from './exec-sessions';
 import type { ImageService } from './images';
@@ -91,6 +92,20 @@ export class Engine {
       );
     }
     return this.containerReads_;
+  }
+
+  /** What commit and diff use of the containers, without the container service (see ContainerLayers). */
+  get containerLayers(): ContainerLayers {
+    if (this.containers_) return this.containers_;
+    const reads = this.containerReads;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy loading, see the top
+    const { runtimeConfig } = require('./container-reads') as typeof import('./container-reads');
+    return {
+      find: (idOrName) => reads.find(idOrName),
+      rootfs: (id) => reads.rootfs(id),
+      runtime: (runtimePath = this.globals.runtime) =>
+        runtimeConfig(this.store.runroot, runtimePath, (prefix) => this.store.tmpDir(prefix)),
+    };
   }
 
   get networks(): NetworkService {

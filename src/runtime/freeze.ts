@@ -8,11 +8,16 @@
 // (runc keeps no paused flag: `runc state` reads the same file): two runc
 // processes fewer, about 50 ms of a commit. Anything unusual (no freezer in
 // runc's state, a write refused, a cgroup that will not freeze) goes to runc.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { onAbruptExit } from '../util/exit-hooks';
-import { runcGlobalArgs, runcPause, runcResume, type RuntimeConfig } from './runc';
+import type { RuntimeConfig } from './runc';
+// runc's wrapper (and node:child_process under it) only when the freezer is runc's to write:
+// a commit through the v1 freezer file loads neither
+/* eslint-disable @typescript-eslint/no-require-imports */
+const runc = () => require('./runc') as typeof import('./runc');
+const childProcess = () => require('node:child_process') as typeof import('node:child_process');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export type Thaw = () => Promise<void>;
 
@@ -30,6 +35,8 @@ export async function freeze(rt: RuntimeConfig, id: string): Promise<Thaw> {
       return Promise.resolve();
     };
   }
+  const { runcGlobalArgs, runcPause, runcResume } = runc();
+  const { spawnSync } = childProcess();
   const forget = onAbruptExit(() => {
     spawnSync(rt.runtimePath, [...runcGlobalArgs(rt), 'resume', id], { stdio: 'ignore', timeout: 30_000 });
   });

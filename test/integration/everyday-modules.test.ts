@@ -92,6 +92,32 @@ for (const [args, stable, containersOnly] of COMMANDS) {
   });
 }
 
+test('commit and diff (the full CLI) evaluate no container service, runtime wrapper or networks, and load no node:child_process', async () => {
+  await env.ok(['exec', 'reader', 'sh', '-c', 'echo changed > /changed.txt']);
+  for (const args of [
+    ['commit', 'reader', 'committed:1'],
+    ['diff', 'reader'],
+  ]) {
+    const t = trace(['--full', ...args]);
+    assert.equal(t.code, 0, args.join(' '));
+    const ours = t.modules.map((m) => m.replace(/^dist\/src\//, ''));
+    assert.ok(ours.includes('engine/commit.js'), `${args.join(' ')}: the trace saw the command run`);
+    assert.deepEqual(
+      ours.filter((m) => /^(engine\/(containers|container-network)|runtime\/(runc|attach)|network\/.*)\.js$/.test(m)),
+      [],
+      `modules ${args.join(' ')} should not evaluate`,
+    );
+    const builtins = t.builtins.map((b) => b.replace(/^NativeModule /, ''));
+    assert.deepEqual(
+      builtins.filter((b) => ['child_process', 'net', 'dgram'].includes(b)),
+      [],
+      `Node.js modules ${args.join(' ')} should not load`,
+    );
+  }
+  assert.match(await env.ok(['diff', 'reader']), /A \/changed\.txt/);
+  assert.match(await env.ok(['images', 'committed']), /committed\s+1/);
+});
+
 test('the read commands on a running container: the read side, and what they print', () => {
   const ps = trace(['ps', '--format', '{{.Names}} {{.Status}} {{.Ports}}']);
   assert.ok(ps.modules.includes('dist/src/engine/container-reads.js'));

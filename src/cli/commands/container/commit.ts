@@ -24,7 +24,7 @@ export const containerCommit = command({
   ],
   async run(ctx, [container, ref], flags) {
     if (ref) checkNewName(ref);
-    const id = await commitContainer(ctx.store, ctx.images, ctx.containers, container, {
+    const id = await commitContainer(ctx.store, ctx.images, ctx.containerLayers, container, {
       ref,
       author: flags.author,
       message: flags.message,

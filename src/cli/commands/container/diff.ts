@@ -10,6 +10,6 @@ export const containerDiff = command({
   minArgs: 1,
   maxArgs: 1,
   run(ctx, [name]) {
-    for (const ch of containerChanges(ctx.store, ctx.containers, name)) ctx.out(`${ch.kind} ${ch.path}\n`);
+    for (const ch of containerChanges(ctx.store, ctx.containerLayers, name)) ctx.out(`${ch.kind} ${ch.path}\n`);
   },
 });
