@@ -43,6 +43,8 @@ interface Results {
   rssSave: number[];
   /** CPU seconds: stowage's CLI; Docker's CLI, dockerd and its containerd. */
   cpu: Record<'stowageLoad' | 'stowageSave' | 'dockerLoad' | 'dockerSave', number[]>;
+  /** Steal seconds (the host's other tenants) during each round's four timed steps together. */
+  steal: number[];
   stowageDisk: number;
   dockerDisk: number;
   /** load's flushes before its rows (issue 12): seconds in syncfs/fsync of a traced load, and that load's time */
@@ -59,6 +61,7 @@ async function measure(kind: PlaceKind, archive: string): Promise<Results> {
     rssLoad: [],
     rssSave: [],
     cpu: { stowageLoad: [], stowageSave: [], dockerLoad: [], dockerSave: [] },
+    steal: [],
     stowageDisk: 0,
     dockerDisk: 0,
     flushLoad: [],
@@ -76,6 +79,7 @@ async function measure(kind: PlaceKind, archive: string): Promise<Results> {
       STOWAGE_RUNROOT: path.join(run, 's', 'run'),
     };
     let d: DockerDaemon | undefined;
+    let stolen = 0;
     try {
       d = await startDockerDaemon({ stateDir: run, keepState: true }); // its store beside stowage's
       const denv = { ...process.env, ...d.cliEnv() };
@@ -90,6 +94,7 @@ async function measure(kind: PlaceKind, archive: string): Promise<Results> {
         res.rssSave.push(save.maxRssKb);
         res.cpu.stowageLoad.push(load.cpuSeconds);
         res.cpu.stowageSave.push(save.cpuSeconds);
+        stolen += load.stealSeconds + save.stealSeconds;
         res.stowageDisk = duBytes(path.join(env.STOWAGE_ROOT, 'overlay'));
         // what flushing layers and blobs before their rows costs: one more load, into a second store
         rest(REST_MS);
@@ -108,11 +113,13 @@ async function measure(kind: PlaceKind, archive: string): Promise<Results> {
         const load = timed('docker', ['load', '-q', '-i', input], denv);
         res.dockerLoad.push(load.seconds);
         res.cpu.dockerLoad.push(load.cpuSeconds + daemonCpuSeconds(marks) - before);
+        stolen += load.stealSeconds;
         rest(REST_MS);
         before = daemonCpuSeconds(marks);
         const save = timed('docker', ['save', '-o', path.join(run, 'd.tar'), 'bench:400mb'], denv);
         res.dockerSave.push(save.seconds);
         res.cpu.dockerSave.push(save.cpuSeconds + daemonCpuSeconds(marks) - before);
+        stolen += save.stealSeconds;
         res.dockerDisk = duBytes(path.join(d!.dataRoot, 'overlay2'));
       };
       if (r % 2 === 0) {
@@ -122,8 +129,9 @@ async function measure(kind: PlaceKind, archive: string): Promise<Results> {
         docker();
         stowage();
       }
+      res.steal.push(Number(stolen.toFixed(2)));
       console.error(
-        `${kind} round ${r + 1}/${rounds}: stowage load ${res.stowageLoad[r]}s save ${res.stowageSave[r]}s, docker load ${res.dockerLoad[r]}s save ${res.dockerSave[r]}s`,
+        `${kind} round ${r + 1}/${rounds}: stowage load ${res.stowageLoad[r]}s save ${res.stowageSave[r]}s, docker load ${res.dockerLoad[r]}s save ${res.dockerSave[r]}s; steal ${res.steal[r]}s`,
       );
     } finally {
       await d?.stop();
@@ -173,7 +181,7 @@ async function main() {
       `| store disk use for the image, ${PLACE_NAME[kind]} | ${(res.stowageDisk / 1e6).toFixed(0)} MB | ${(res.dockerDisk / 1e6).toFixed(0)} MB (overlay2) | ${(res.stowageDisk / res.dockerDisk).toFixed(2)}× | ≤ 1.1× |`,
     );
     roundsText.push(
-      `${PLACE_NAME[kind]}: stowage load ${res.stowageLoad.join(', ')}; save ${res.stowageSave.join(', ')}; docker load ${res.dockerLoad.join(', ')}; save ${res.dockerSave.join(', ')}`,
+      `${PLACE_NAME[kind]}: stowage load ${res.stowageLoad.join(', ')}; save ${res.stowageSave.join(', ')}; docker load ${res.dockerLoad.join(', ')}; save ${res.dockerSave.join(', ')}; steal during the four steps ${res.steal.join(', ')}`,
     );
   }
   const table = `
@@ -189,7 +197,7 @@ ${rows.join('\n')}
 |---|---|---|---|---|
 ${memo.join('\n')}
 
-Rounds (s): ${roundsText.join('. ')}.
+Rounds (s): ${roundsText.join('. ')}. Steal is CPU time the hypervisor gave the host's other tenants (/proc/stat): a round that meets it is slower in wall and CPU time, whichever tool's step it falls in.
 The flush cost comes from an extra load under \`strace -f -T -e trace=syncfs,fsync\` (SQLite's own fsyncs of stowage.db left out); the timed loads above include the flushes.
 `;
   console.log(table);
