@@ -51,7 +51,8 @@ export function isPlainTar(file: string): boolean {
 /**
  * The fast path for an uncompressed archive file: headers are read where they
  * are, and each uncompressed layer member is unpacked from its byte range
- * (bodies copied in the kernel, hashed on the worker thread meanwhile).
+ * (bodies copied in the kernel, hashed on the thread pool meanwhile; the next
+ * member is read while that hash finishes).
  */
 export async function readMembersOfFile(
   store: Store,
