@@ -799,6 +799,11 @@ static void pool_hash_finalize(napi_env env, void *data, void *hint) {
   free(h);
 }
 
+// A digest as lowercase hex into `out` (2 * n + 1 bytes).
+static void digest_hex(const unsigned char *md, unsigned int n, char *out) {
+  for (unsigned int i = 0; i < n; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
 // Marks this addon's sha256 handles, so that no other external passes for one.
 static const napi_type_tag POOL_HASH_TAG = { 0x73686132353670ULL, 0x6f6f6c2d68617368ULL };
 
@@ -914,7 +919,7 @@ static napi_value js_sha256final(napi_env env, napi_callback_info info) {
   }
   h->failed = 1; // (finished: a second final or more updates are refused)
   char hex[2 * EVP_MAX_MD_SIZE + 1];
-  for (unsigned int i = 0; i < n; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  digest_hex(md, n, hex);
   napi_value out;
   CHECK(napi_create_string_utf8(env, hex, 2 * n, &out));
   return out;
@@ -957,7 +962,7 @@ static void range_hash_execute(napi_env env, void *data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (!r->err && EVP_DigestFinal_ex(md, out, &len) != 1) { r->err = ENOMEM; r->syscall = "sha256"; }
-  for (unsigned int i = 0; !r->err && i < len; i++) snprintf(r->hex + 2 * i, 3, "%02x", out[i]);
+  if (!r->err) digest_hex(out, len, r->hex);
   EVP_MD_CTX_free(md);
   free(buf);
   close(fd);
